@@ -1,0 +1,82 @@
+//! The crate's one public error type. Every fallible public function returns
+//! [`Result<T>`]; variants carry structured fields so callers can branch on them.
+
+use std::path::PathBuf;
+
+use crate::hcl::Diagnostic;
+
+/// Everything that can go wrong in infrarag.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The source has syntax errors; `diagnostics` holds every one, in order.
+    #[error("{}", parse_message(path.as_deref(), diagnostics))]
+    Parse {
+        path: Option<PathBuf>,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// The input bytes are not UTF-8.
+    #[error("{}invalid UTF-8 at line {line}, column {column} (byte {byte})", prefix(path.as_deref()))]
+    InvalidUtf8 {
+        path: Option<PathBuf>,
+        byte: usize,
+        line: usize,
+        column: usize,
+    },
+    /// A file or directory could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An argument was out of its allowed range or form.
+    #[error("invalid argument `{name}`: {message}")]
+    InvalidArgument { name: String, message: String },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A stable machine-readable code for the variant, used by the bindings.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Parse { .. } => "PARSE_ERROR",
+            Error::InvalidUtf8 { .. } => "INVALID_UTF8",
+            Error::Io { .. } => "IO_ERROR",
+            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+fn prefix(path: Option<&std::path::Path>) -> String {
+    path.map(|p| format!("{}: ", p.display()))
+        .unwrap_or_default()
+}
+
+fn parse_message(path: Option<&std::path::Path>, diagnostics: &[Diagnostic]) -> String {
+    let name = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<input>".to_string());
+    match diagnostics.first() {
+        Some(d) => {
+            let more = match diagnostics.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!(
+                "{name}:{}:{}: {}{more}",
+                d.span.start.line, d.span.start.column, d.message
+            )
+        }
+        None => format!("{name}: syntax error"),
+    }
+}

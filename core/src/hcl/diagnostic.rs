@@ -1,0 +1,114 @@
+//! Positioned findings about source text: what is wrong, where, and how bad.
+//! The parser produces syntax diagnostics; later stages add their own codes.
+
+use serde::Serialize;
+
+use super::ast::Span;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable identifiers for syntax diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticCode {
+    /// Text the grammar does not accept here.
+    Unexpected,
+    /// A token the grammar requires is absent.
+    Missing,
+    /// Nesting beyond [`super::MAX_DEPTH`].
+    TooDeep,
+    /// The parser could not run at all.
+    Unparsable,
+    /// A quoted string spans lines.
+    MultilineString,
+    /// An unknown backslash escape in a quoted string.
+    InvalidEscape,
+    /// Two arguments or blocks on one line.
+    MissingNewline,
+    /// A block's `{` is not on the line of its header.
+    BlockBraceOnNewLine,
+    /// A one-line block holding more than a single argument.
+    InvalidSingleLineBlock,
+    /// An attribute defined twice in one body.
+    DuplicateAttribute,
+    /// Structure of a `.tf.json` document that Terraform does not accept.
+    InvalidJson,
+}
+
+impl DiagnosticCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticCode::Unexpected => "unexpected",
+            DiagnosticCode::Missing => "missing",
+            DiagnosticCode::TooDeep => "too_deep",
+            DiagnosticCode::Unparsable => "unparsable",
+            DiagnosticCode::MultilineString => "multiline_string",
+            DiagnosticCode::InvalidEscape => "invalid_escape",
+            DiagnosticCode::MissingNewline => "missing_newline",
+            DiagnosticCode::BlockBraceOnNewLine => "block_brace_on_new_line",
+            DiagnosticCode::InvalidSingleLineBlock => "invalid_single_line_block",
+            DiagnosticCode::DuplicateAttribute => "duplicate_attribute",
+            DiagnosticCode::InvalidJson => "invalid_json",
+        }
+    }
+
+    /// Whether the grammar itself rejected the text (as opposed to a
+    /// stricter rule of HCL that tree-sitter-hcl does not enforce).
+    pub fn is_grammar_error(self) -> bool {
+        matches!(
+            self,
+            DiagnosticCode::Unexpected
+                | DiagnosticCode::Missing
+                | DiagnosticCode::TooDeep
+                | DiagnosticCode::Unparsable
+                | DiagnosticCode::InvalidJson
+        )
+    }
+}
+
+impl std::fmt::Display for DiagnosticCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A positioned finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: DiagnosticCode,
+    pub message: String,
+    pub span: Span,
+}
+
+impl Diagnostic {
+    pub fn error(code: DiagnosticCode, span: Span, message: String) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message,
+            span,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} [{}]",
+            self.span.start.line, self.span.start.column, self.message, self.code
+        )
+    }
+}

@@ -1,0 +1,11 @@
+//! infrarag: parse, chunk, retrieve, prompt, validate and collect
+//! Infrastructure-as-Code, from one Rust core shared by Python and Node.
+//!
+//! Start with [`hcl::parse`] for one file, [`terraform::Module::load`] for a
+//! directory, or [`hcl::loads`] for python-hcl2-compatible dictionaries.
+
+pub mod error;
+pub mod hcl;
+pub mod terraform;
+
+pub use error::{Error, Result};

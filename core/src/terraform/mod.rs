@@ -1,0 +1,429 @@
+//! A Terraform module: every `.tf` / `.tf.json` file of one directory, its
+//! declarations by address, and the reference graph between them.
+
+mod references;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::hcl::{self, Block, Body, Diagnostic, Span};
+
+pub use references::{Reference, ReferenceKind};
+pub use values::constant_value;
+
+/// What kind of top-level declaration a [`Declaration`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DeclarationKind {
+    Resource,
+    Data,
+    Ephemeral,
+    Variable,
+    Local,
+    Output,
+    Module,
+    Provider,
+    Terraform,
+    Moved,
+    Import,
+    Removed,
+    Check,
+}
+
+/// One addressable declaration of a module.
+#[derive(Debug, Clone, Serialize)]
+pub struct Declaration {
+    pub kind: DeclarationKind,
+    /// `aws_s3_bucket.logs`, `data.aws_iam_policy_document.x`, `module.vpc`,
+    /// `var.region`, `local.tags`, `output.arn`, `provider.aws.west`,
+    /// `terraform`, `moved[0]`, `check.health`.
+    pub address: String,
+    /// The resource or data source type, for those kinds.
+    pub resource_type: Option<String>,
+    /// The declared name (the last label, or the local's name).
+    pub name: String,
+    /// The file the declaration is in, relative to the module directory.
+    pub file: PathBuf,
+    pub span: Span,
+    /// Every reference its expressions make, in source order.
+    pub references: Vec<Reference>,
+    /// Kind-specific facts.
+    pub details: Details,
+}
+
+/// Facts specific to a declaration kind.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct Details {
+    /// `variable`: the type constraint as written.
+    pub type_constraint: Option<String>,
+    /// `variable`: the default, when it is a constant.
+    pub default: Option<serde_json::Value>,
+    pub description: Option<String>,
+    pub sensitive: Option<bool>,
+    pub nullable: Option<bool>,
+    /// `variable`: `validation` blocks as (condition source, error message).
+    pub validations: Vec<Validation>,
+    /// `module`: the `source` and `version` arguments.
+    pub source: Option<String>,
+    pub version: Option<String>,
+    /// `provider`: the alias.
+    pub alias: Option<String>,
+    /// `local`: the value, when it is a constant.
+    pub value: Option<serde_json::Value>,
+    /// `terraform`: `required_version`.
+    pub required_version: Option<String>,
+    /// `terraform`: `required_providers` by local name.
+    pub required_providers: BTreeMap<String, RequiredProvider>,
+    /// `terraform`: the backend type.
+    pub backend: Option<String>,
+    /// `count` and `for_each` present (resources, data, modules).
+    pub count: bool,
+    pub for_each: bool,
+}
+
+/// A `validation` block of a variable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    pub condition: String,
+    pub error_message: Option<String>,
+}
+
+/// One entry of `required_providers`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RequiredProvider {
+    pub source: Option<String>,
+    pub version: Option<String>,
+}
+
+/// A parsed file of a module.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleFile {
+    /// Relative to the module directory.
+    pub path: PathBuf,
+    pub bytes: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A loaded module directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub files: Vec<ModuleFile>,
+    pub declarations: Vec<Declaration>,
+}
+
+impl Module {
+    /// Loads every `.tf` and `.tf.json` file directly in `dir` (not
+    /// subdirectories: those are other modules), parsing files in parallel.
+    /// Files with syntax errors still contribute what parsed; their
+    /// diagnostics are in [`Module::files`].
+    pub fn load(dir: impl AsRef<Path>) -> Result<Module> {
+        let dir = dir.as_ref();
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let parsed: Vec<Result<(PathBuf, String, hcl::Parsed)>> = paths
+            .par_iter()
+            .map(|path| {
+                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+                let parsed =
+                    hcl::parse_bytes(&bytes, hcl::Syntax::for_path(path), Some(path.as_path()))?;
+                let rel = path.strip_prefix(dir).unwrap_or(path).to_path_buf();
+                // Valid UTF-8: `parse_bytes` checked it.
+                let text = String::from_utf8(bytes).unwrap_or_default();
+                Ok((rel, text, parsed))
+            })
+            .collect();
+        let mut module = Module {
+            dir: dir.to_path_buf(),
+            files: Vec::new(),
+            declarations: Vec::new(),
+        };
+        for item in parsed {
+            let (rel, text, parsed) = item?;
+            module.add_file(rel, &text, parsed);
+        }
+        Ok(module)
+    }
+
+    /// Builds a module from in-memory sources: `(file name, text)` pairs.
+    pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Module {
+        let mut module = Module {
+            dir: PathBuf::new(),
+            files: Vec::new(),
+            declarations: Vec::new(),
+        };
+        for (name, text) in sources {
+            let parsed = match hcl::Syntax::for_path(Path::new(name)) {
+                hcl::Syntax::Native => hcl::parse(text),
+                hcl::Syntax::Json => hcl::tfjson::parse_json(text),
+            };
+            module.add_file(PathBuf::from(name), text, parsed);
+        }
+        module
+    }
+
+    fn add_file(&mut self, rel: PathBuf, text: &str, parsed: hcl::Parsed) {
+        let mut counters = Counters::of(&self.declarations);
+        for block in parsed.file.body.blocks() {
+            declarations_of(block, text, &rel, &mut counters, &mut self.declarations);
+        }
+        self.files.push(ModuleFile {
+            path: rel,
+            bytes: text.len(),
+            diagnostics: parsed.diagnostics,
+        });
+    }
+
+    /// The declaration with this address.
+    pub fn get(&self, address: &str) -> Option<&Declaration> {
+        self.declarations.iter().find(|d| d.address == address)
+    }
+
+    /// Declarations of one kind, in file order.
+    pub fn of_kind(&self, kind: DeclarationKind) -> impl Iterator<Item = &Declaration> {
+        self.declarations.iter().filter(move |d| d.kind == kind)
+    }
+
+    /// The addresses `address` refers to that are declared in this module,
+    /// deduplicated, in first-reference order.
+    pub fn dependencies(&self, address: &str) -> Vec<&str> {
+        let Some(d) = self.get(address) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = Vec::new();
+        for r in &d.references {
+            if let Some(target) = self.get(&r.subject) {
+                if !out.contains(&target.address.as_str()) {
+                    out.push(&target.address);
+                }
+            }
+        }
+        out
+    }
+
+    /// The declarations that refer to `address`.
+    pub fn dependents(&self, address: &str) -> Vec<&str> {
+        self.declarations
+            .iter()
+            .filter(|d| d.references.iter().any(|r| r.subject == address))
+            .map(|d| d.address.as_str())
+            .collect()
+    }
+
+    /// Every diagnostic of every file, with the file it belongs to.
+    pub fn diagnostics(&self) -> impl Iterator<Item = (&Path, &Diagnostic)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (f.path.as_path(), d)))
+    }
+}
+
+/// Running indexes for the unnamed block kinds (`moved[0]`, ...).
+#[derive(Default)]
+struct Counters {
+    moved: usize,
+    import: usize,
+    removed: usize,
+}
+
+impl Counters {
+    fn of(decls: &[Declaration]) -> Counters {
+        let count = |k| decls.iter().filter(|d| d.kind == k).count();
+        Counters {
+            moved: count(DeclarationKind::Moved),
+            import: count(DeclarationKind::Import),
+            removed: count(DeclarationKind::Removed),
+        }
+    }
+}
+
+fn declarations_of(
+    block: &Block,
+    src: &str,
+    file: &Path,
+    counters: &mut Counters,
+    out: &mut Vec<Declaration>,
+) {
+    let labels = block.label_values();
+    let decl = |kind, address: String, resource_type: Option<&str>, name: &str| Declaration {
+        kind,
+        address,
+        resource_type: resource_type.map(str::to_string),
+        name: name.to_string(),
+        file: file.to_path_buf(),
+        span: block.span,
+        references: references::in_body(&block.body, kind),
+        details: Details::default(),
+    };
+    let mut d = match (block.kind.as_str(), labels.as_slice()) {
+        ("resource", [t, n]) => decl(DeclarationKind::Resource, format!("{t}.{n}"), Some(t), n),
+        ("data", [t, n]) => decl(DeclarationKind::Data, format!("data.{t}.{n}"), Some(t), n),
+        ("ephemeral", [t, n]) => decl(
+            DeclarationKind::Ephemeral,
+            format!("ephemeral.{t}.{n}"),
+            Some(t),
+            n,
+        ),
+        ("variable", [n]) => decl(DeclarationKind::Variable, format!("var.{n}"), None, n),
+        ("output", [n]) => decl(DeclarationKind::Output, format!("output.{n}"), None, n),
+        ("module", [n]) => decl(DeclarationKind::Module, format!("module.{n}"), None, n),
+        ("check", [n]) => decl(DeclarationKind::Check, format!("check.{n}"), None, n),
+        ("provider", [n]) => {
+            let alias = string_attr(&block.body, "alias");
+            let address = match &alias {
+                Some(a) => format!("provider.{n}.{a}"),
+                None => format!("provider.{n}"),
+            };
+            let mut d = decl(DeclarationKind::Provider, address, None, n);
+            d.details.alias = alias;
+            d
+        }
+        ("terraform", []) => decl(
+            DeclarationKind::Terraform,
+            "terraform".into(),
+            None,
+            "terraform",
+        ),
+        ("moved", []) => {
+            counters.moved += 1;
+            decl(
+                DeclarationKind::Moved,
+                format!("moved[{}]", counters.moved - 1),
+                None,
+                "moved",
+            )
+        }
+        ("import", []) => {
+            counters.import += 1;
+            decl(
+                DeclarationKind::Import,
+                format!("import[{}]", counters.import - 1),
+                None,
+                "import",
+            )
+        }
+        ("removed", []) => {
+            counters.removed += 1;
+            decl(
+                DeclarationKind::Removed,
+                format!("removed[{}]", counters.removed - 1),
+                None,
+                "removed",
+            )
+        }
+        ("locals", []) => {
+            for attr in block.body.attributes() {
+                let mut d = Declaration {
+                    kind: DeclarationKind::Local,
+                    address: format!("local.{}", attr.name),
+                    resource_type: None,
+                    name: attr.name.clone(),
+                    file: file.to_path_buf(),
+                    span: attr.span,
+                    references: references::in_expression(&attr.expr),
+                    details: Details::default(),
+                };
+                d.details.value = constant_value(&attr.expr);
+                out.push(d);
+            }
+            return;
+        }
+        _ => return,
+    };
+    fill_details(&mut d, block, src);
+    out.push(d);
+}
+
+fn string_attr(body: &Body, name: &str) -> Option<String> {
+    body.attribute(name)
+        .and_then(|a| match constant_value(&a.expr)? {
+            serde_json::Value::String(s) => Some(s),
+            other => Some(other.to_string()),
+        })
+}
+
+fn bool_attr(body: &Body, name: &str) -> Option<bool> {
+    body.attribute(name)
+        .and_then(|a| constant_value(&a.expr))
+        .and_then(|v| v.as_bool())
+}
+
+fn fill_details(d: &mut Declaration, block: &Block, src: &str) {
+    let body = &block.body;
+    let source_of =
+        |a: &hcl::Attribute| src.get(a.expr.span.bytes()).unwrap_or_default().to_string();
+    let x = &mut d.details;
+    x.description = string_attr(body, "description");
+    x.count = body.attribute("count").is_some();
+    x.for_each = body.attribute("for_each").is_some();
+    match d.kind {
+        DeclarationKind::Variable => {
+            x.type_constraint = body.attribute("type").map(source_of);
+            x.default = body
+                .attribute("default")
+                .and_then(|a| constant_value(&a.expr));
+            x.sensitive = bool_attr(body, "sensitive");
+            x.nullable = bool_attr(body, "nullable");
+            x.validations = body
+                .blocks_of("validation")
+                .map(|v| Validation {
+                    condition: v
+                        .body
+                        .attribute("condition")
+                        .map(source_of)
+                        .unwrap_or_default(),
+                    error_message: string_attr(&v.body, "error_message"),
+                })
+                .collect();
+        }
+        DeclarationKind::Output => x.sensitive = bool_attr(body, "sensitive"),
+        DeclarationKind::Module => {
+            x.source = string_attr(body, "source");
+            x.version = string_attr(body, "version");
+        }
+        DeclarationKind::Terraform => {
+            x.required_version = string_attr(body, "required_version");
+            for rp in body.blocks_of("required_providers") {
+                for attr in rp.body.attributes() {
+                    let entry = match constant_value(&attr.expr) {
+                        Some(serde_json::Value::Object(m)) => RequiredProvider {
+                            source: m.get("source").and_then(|v| v.as_str()).map(str::to_string),
+                            version: m
+                                .get("version")
+                                .and_then(|v| v.as_str())
+                                .map(str::to_string),
+                        },
+                        Some(serde_json::Value::String(v)) => RequiredProvider {
+                            source: None,
+                            version: Some(v),
+                        },
+                        _ => RequiredProvider::default(),
+                    };
+                    x.required_providers.insert(attr.name.clone(), entry);
+                }
+            }
+            x.backend = body
+                .blocks_of("backend")
+                .next()
+                .and_then(|b| b.labels.first())
+                .map(|l| l.value.clone());
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,101 @@
+//! Finds the shared test corpus for the conformance tests and compares JSON
+//! values the way python-hcl2's own tests do (`assertDictEqual`).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The corpus root: `INFRARAG_CORPUS`, else `../shared/corpus` beside the
+/// repository. Panics (failing the test) when it is missing and `CI` is set;
+/// otherwise returns `None` and the caller prints why it skipped.
+pub fn corpus() -> Option<PathBuf> {
+    let root = std::env::var_os("INFRARAG_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    if root.join("README.md").is_file() {
+        return Some(root);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "the test corpus is missing at {} and CI is set",
+            root.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: no corpus at {} (set INFRARAG_CORPUS)",
+        root.display()
+    );
+    None
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Equality as Python's `==` on the decoded JSON: dict key order ignored,
+/// list order significant, `1 == 1.0`.
+pub fn py_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| py_eq(v, w))
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            x.to_string() == y.to_string() || x.as_f64().is_some_and(|f| Some(f) == y.as_f64())
+        }
+        _ => a == b,
+    }
+}
+
+/// The first differing path between two values, for failure messages.
+pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(v, w, &format!("{path}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(format!("{path}.{k}: only in ours")),
+                }
+            }
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| format!("{path}.{k}: only in expected"))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, &format!("{path}[{i}]"))),
+        _ if py_eq(a, b) => None,
+        _ => Some(format!("{path}: ours {a} != expected {b}")),
+    }
+}
+
+/// Every file under `dir` with the extension, sorted.
+pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(ext) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
