@@ -65,3 +65,22 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<Parsed> {
 pub fn loads(text: &str, options: &LoadsOptions) -> Result<serde_json::Value> {
     json::loads(text, options)
 }
+
+/// [`loads`] of a file; errors name the file.
+pub fn load_file(path: impl AsRef<Path>, options: &LoadsOptions) -> Result<serde_json::Value> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = source::check_utf8(&bytes).map_err(|pos| Error::InvalidUtf8 {
+        path: Some(path.to_path_buf()),
+        byte: pos.byte,
+        line: pos.line,
+        column: pos.column,
+    })?;
+    json::loads(text, options).map_err(|e| match e {
+        Error::Parse { diagnostics, .. } => Error::Parse {
+            path: Some(path.to_path_buf()),
+            diagnostics,
+        },
+        other => other,
+    })
+}

@@ -1,0 +1,69 @@
+"""The infrarag exception hierarchy: every error is an ``InfraragError``
+with a stable ``code`` and structured attributes."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+
+class InfraragError(Exception):
+    """Base class of every infrarag error.
+
+    Attributes:
+        code: a stable, machine-readable identifier such as ``"PARSE_ERROR"``.
+    """
+
+    code: str = "INFRARAG_ERROR"
+
+
+class ParseError(InfraragError, ValueError):
+    """Source text has syntax errors (or is not UTF-8).
+
+    Attributes:
+        diagnostics: one dict per error, each with ``severity``, ``code``,
+            ``message`` and ``span`` (``start``/``end`` holding ``byte``,
+            1-based ``line`` and ``column``).
+        path: the file, when the text came from one.
+    """
+
+    code = "PARSE_ERROR"
+    diagnostics: list[dict[str, Any]]
+    path: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.diagnostics = []
+        self.path = None
+
+
+class StorageError(InfraragError, OSError):
+    """A file or directory could not be read or written.
+
+    Attributes:
+        path: the file or directory concerned.
+    """
+
+    code = "IO_ERROR"
+    path: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.path = None
+
+
+class InvalidArgumentError(InfraragError, ValueError):
+    """An argument has a value infrarag does not accept.
+
+    Attributes:
+        argument: the argument's name.
+    """
+
+    code = "INVALID_ARGUMENT"
+    argument: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.argument = None
+
+
+__all__ = ["InfraragError", "ParseError", "StorageError", "InvalidArgumentError"]

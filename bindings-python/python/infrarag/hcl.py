@@ -1,0 +1,58 @@
+"""HCL and Terraform: python-hcl2-compatible ``loads``/``load``, the syntax
+tree with diagnostics (``parse``), and whole-module loading (``load_module``).
+
+Every call releases the GIL while the Rust core works.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Literal, Union
+
+from infrarag import _native
+
+Dialect = Literal["v7"]
+
+
+def loads(text: str, *, dialect: Dialect = "v7", with_meta: bool = False) -> dict[str, Any]:
+    """Parse HCL text into the dict python-hcl2 returns.
+
+    ``dialect="v7"`` reproduces python-hcl2 7.3.1 (``with_meta`` adds
+    ``__start_line__``/``__end_line__`` to every block body). Raises
+    :class:`infrarag.ParseError` with ``.diagnostics`` where python-hcl2
+    raises, and :class:`infrarag.InvalidArgumentError` for an unknown dialect.
+    """
+    return _native.hcl_loads(text, dialect=dialect, with_meta=with_meta)
+
+
+def load(
+    file: Union[IO[str], str, "os.PathLike[str]"],
+    *,
+    dialect: Dialect = "v7",
+    with_meta: bool = False,
+) -> dict[str, Any]:
+    """Like :func:`loads`, from an open text file or a path."""
+    if isinstance(file, (str, os.PathLike)):
+        return _native.hcl_load_file(os.fspath(file), dialect=dialect, with_meta=with_meta)
+    return loads(file.read(), dialect=dialect, with_meta=with_meta)
+
+
+def parse(text: str, *, json: bool = False) -> dict[str, Any]:
+    """Parse native HCL (or Terraform JSON with ``json=True``) into the
+    syntax tree. Never raises for syntax errors: the result's
+    ``diagnostics`` lists them, and ``body`` holds what parsed.
+    """
+    return _native.hcl_parse(text, json=json)
+
+
+def load_module(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
+    """Load every ``.tf``/``.tf.json`` file of a module directory, in
+    parallel. Returns ``{"dir", "files", "declarations"}``: each declaration
+    has its ``address``, ``kind``, ``file``, ``span``, ``references`` and
+    ``details``. Raises :class:`infrarag.StorageError` if the directory
+    cannot be read.
+    """
+    return _native.hcl_load_module(os.fspath(path))
+
+
+__all__ = ["Dialect", "loads", "load", "parse", "load_module"]

@@ -1,0 +1,127 @@
+"""infrarag.hcl from Python, checked against python-hcl2's own outputs in
+../shared/corpus and hand-checked cases."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import infrarag
+from infrarag import hcl
+
+CORPUS = Path(os.environ.get("INFRARAG_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+
+
+def corpus() -> Path:
+    if not (CORPUS / "README.md").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"corpus missing at {CORPUS} and CI is set")
+        pytest.skip(f"no corpus at {CORPUS}")
+    return CORPUS
+
+
+def test_v7_fixtures_equal_python_hcl2() -> None:
+    root = corpus() / "python-hcl2" / "v7"
+    inputs = sorted((root / "terraform-config").iterdir())
+    assert len(inputs) == 21
+    for path in inputs:
+        expected = json.loads((root / "terraform-config-json" / f"{path.stem}.json").read_text())
+        assert hcl.load(path) == expected, path.name
+        with open(path) as fh:
+            assert hcl.load(fh) == expected, path.name
+
+
+def test_with_meta_fixture() -> None:
+    root = corpus() / "python-hcl2" / "v7" / "with-meta"
+    expected = json.loads((root / "data_sources.json").read_text())
+    assert hcl.loads((root / "data_sources.tf").read_text(), with_meta=True) == expected
+
+
+def test_big_integers_stay_exact() -> None:
+    assert hcl.loads("x = 12345678901234567890") == {"x": 12345678901234567890}
+
+
+def test_parse_error_has_positions() -> None:
+    with pytest.raises(infrarag.ParseError) as info:
+        hcl.loads('resource "a" "b" {\n  x = \n}\n')
+    err = info.value
+    assert isinstance(err, infrarag.InfraragError) and isinstance(err, ValueError)
+    assert err.code == "PARSE_ERROR"
+    assert err.diagnostics, "diagnostics are attached"
+    first = err.diagnostics[0]
+    # The value is missing at the end of line 2.
+    assert first["span"]["start"]["line"] == 2
+    assert str(err).startswith("<input>:2:")
+
+
+def test_duplicate_attribute_raises_like_python_hcl2() -> None:
+    with pytest.raises(infrarag.ParseError, match="attribute `a` redefined"):
+        hcl.loads("a = 1\na = 2\n")
+
+
+def test_invalid_utf8_file_names_path_and_position(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tf"
+    bad.write_bytes(b'a = 1\nb = "\xff"\n')
+    with pytest.raises(infrarag.ParseError) as info:
+        hcl.load(bad)
+    assert info.value.path == str(bad)
+    assert info.value.diagnostics[0]["span"]["start"]["line"] == 2
+    assert "line 2, column 6" in str(info.value)
+
+
+def test_unknown_dialect_is_invalid_argument() -> None:
+    with pytest.raises(infrarag.InvalidArgumentError) as info:
+        hcl.loads("a = 1", dialect="v9")  # type: ignore[arg-type]
+    assert info.value.argument == "dialect"
+
+
+def test_parse_returns_partial_tree_and_diagnostics() -> None:
+    tree = hcl.parse('a = 1\nb = "multi\nline"\nc = 2\n')
+    names = [item["name"] for item in tree["body"]["items"]]
+    assert names == ["a", "b", "c"]
+    codes = [d["code"] for d in tree["diagnostics"]]
+    assert codes == ["multiline_string"]
+    assert tree["diagnostics"][0]["span"]["start"]["line"] == 2
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    tree = hcl.parse("x = " + "[" * 10000 + "]" * 10000 + "\n")
+    assert any(d["code"] == "too_deep" for d in tree["diagnostics"])
+
+
+def test_load_module_finds_declarations_and_references() -> None:
+    module = hcl.load_module(corpus() / "modules" / "s3")
+    by_address = {d["address"]: d for d in module["declarations"]}
+    bucket = by_address["aws_s3_bucket.this"]
+    assert bucket["kind"] == "resource"
+    subjects = {r["subject"] for r in bucket["references"]}
+    assert "var.bucket" in subjects
+    assert all(f["diagnostics"] == [] for f in module["files"])
+
+
+def test_missing_directory_is_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(infrarag.StorageError) as info:
+        hcl.load_module(tmp_path / "nope")
+    assert isinstance(info.value, OSError)
+    assert info.value.path == str(tmp_path / "nope")
+
+
+def test_parsing_runs_in_parallel_threads() -> None:
+    """The GIL is released: threads each parse and all results agree."""
+    text = (corpus() / "modules" / "vpc" / "main.tf").read_text()
+    expected = hcl.loads(text)
+    results: list[object] = []
+
+    def work() -> None:
+        results.append(hcl.loads(text))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4
