@@ -4,7 +4,7 @@
 from typing import Any
 
 __version__: str
-__all__: list[str]
+__all__ = ["__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...

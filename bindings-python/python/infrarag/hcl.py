@@ -11,6 +11,7 @@ from typing import IO, Any, Literal, Union
 
 from infrarag import _native
 
+#: The python-hcl2 output format ``loads`` reproduces.
 Dialect = Literal["v7"]
 
 
