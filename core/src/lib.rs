@@ -9,3 +9,8 @@ pub mod hcl;
 pub mod terraform;
 
 pub use error::{Error, Result};
+
+/// The README's Rust quickstart, run as a doctest.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,58 @@
+# `make demo` runs the main job on the bundled examples; `make test` installs
+# what it needs (Python venv, maturin, pytest, npm packages) and runs every
+# test: Rust, Python, Node and the examples.
+
+SHELL := /bin/bash
+# One target directory outside the clone survives between CI runs.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/infrarag-target
+export INFRARAG_CORPUS ?= $(abspath ../shared/corpus)
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE_DIR := bindings-node
+
+.PHONY: demo test rust-test python python-test node node-test examples-test lint bench
+
+demo:
+	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
+
+test: rust-test python-test node-test examples-test
+
+rust-test:
+	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.16,<2" "pytest>=8" "mypy>=1.10"
+
+python: $(PY)
+	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q
+
+python-test: python
+	cd bindings-python && ../$(PY) -m pytest -q tests
+	cd bindings-python && ../$(PY) -m mypy.stubtest infrarag._native infrarag.errors
+	cd bindings-python/python && ../../$(PY) -m mypy --strict infrarag ../tests
+
+$(NODE_DIR)/node_modules: $(NODE_DIR)/package.json
+	cd $(NODE_DIR) && npm install --no-audit --no-fund
+	touch $@
+
+node: $(NODE_DIR)/node_modules
+	cd $(NODE_DIR) && npx napi build --platform --js index.js --dts index.d.ts
+	git diff --exit-code -- $(NODE_DIR)/index.d.ts || (echo "index.d.ts changed: commit the regenerated file" && false)
+
+node-test: node
+	cd $(NODE_DIR) && node --test __test__/
+
+examples-test: python node
+	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
+	$(PY) examples/python/summary.py examples/terraform/web
+	node examples/node/summary.mjs examples/terraform/web
+	$(PY) -m pytest -q tests/readme_test.py
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+bench:
+	cargo bench -p infrarag-benches
