@@ -6,26 +6,18 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// The corpus root: `INFRARAG_CORPUS`, else `../shared/corpus` beside the
-/// repository. Panics (failing the test) when it is missing and `CI` is set;
-/// otherwise returns `None` and the caller prints why it skipped.
-pub fn corpus() -> Option<PathBuf> {
+/// repository. Panics (failing the test) when it is missing: a conformance
+/// test that cannot see its fixtures has not passed.
+pub fn corpus() -> PathBuf {
     let root = std::env::var_os("INFRARAG_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    if root.join("README.md").is_file() {
-        return Some(root);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "the test corpus is missing at {} and CI is set",
-            root.display()
-        );
-    }
-    eprintln!(
-        "SKIPPED: no corpus at {} (set INFRARAG_CORPUS)",
+    assert!(
+        root.join("README.md").is_file(),
+        "the test corpus is missing at {} (set INFRARAG_CORPUS)",
         root.display()
     );
-    None
+    root
 }
 
 /// Reads a JSON file.

@@ -18,7 +18,7 @@ const KNOWN_PROBE_DIFFERENCES: &[&str] = &[
 
 #[test]
 fn upstream_v7_fixtures() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let dir = root.join("python-hcl2/v7");
     let mut failures = Vec::new();
     let inputs = std::fs::read_dir(dir.join("terraform-config")).expect("v7 inputs");
@@ -61,7 +61,7 @@ fn upstream_v7_fixtures() {
 
 #[test]
 fn probes_v7_default_and_with_meta() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let probes = root.join("python-hcl2/generated/probes");
     let cases = read_json(&probes.join("cases.json"));
     let mut failures = Vec::new();
@@ -99,7 +99,7 @@ fn probes_v7_default_and_with_meta() {
 
 #[test]
 fn all_module_files_with_meta() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let expected_root = root.join("python-hcl2/generated/modules-v7-with_meta");
     let files = files_with_ext(&expected_root, ".tf.json");
     assert_eq!(files.len(), 1004, "expected 1004 module outputs");
