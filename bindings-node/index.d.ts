@@ -10,9 +10,12 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 export interface ParseOptions {
-  /** The python-hcl2 format to reproduce: `"v7"` (the default). */
+  /**
+   * The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
+   * `"v8"` (8.1.4 with its default options).
+   */
   dialect?: string
-  /** Add `__start_line__` / `__end_line__` to block bodies. */
+  /** Add `__start_line__` / `__end_line__` to block bodies (`"v7"` only). */
   withMeta?: boolean
 }
 

@@ -26,9 +26,10 @@ fn internal(err: impl std::fmt::Display) -> napi::Error<String> {
 
 #[napi(object)]
 pub struct ParseOptions {
-    /// The python-hcl2 format to reproduce: `"v7"` (the default).
+    /// The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
+    /// `"v8"` (8.1.4 with its default options).
     pub dialect: Option<String>,
-    /// Add `__start_line__` / `__end_line__` to block bodies.
+    /// Add `__start_line__` / `__end_line__` to block bodies (`"v7"` only).
     pub with_meta: Option<bool>,
 }
 
@@ -102,6 +103,9 @@ impl ToNapiValue for Json {
 
 pub struct LoadModuleTask {
     dir: String,
+    /// The core's error, kept until `reject` runs on the JS thread, where a
+    /// JS error with its `code` can be built.
+    failure: Option<napi::Error<String>>,
 }
 
 impl Task for LoadModuleTask {
@@ -109,23 +113,32 @@ impl Task for LoadModuleTask {
     type JsValue = Json;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        // Task errors are `napi::Error<Status>`; keep the stable code in the
-        // status text so JS sees it as `code`.
         module_json(&self.dir).map_err(|e| {
-            napi::Error::new(
-                Status::GenericFailure,
-                format!("[{}] {}", e.status, e.reason),
-            )
+            let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
+            self.failure = Some(e);
+            generic
         })
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
         Ok(Json(output))
     }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        let Some(failure) = self.failure.take() else {
+            return Err(err);
+        };
+        let mut error = env.create_error(napi::Error::new(
+            Status::GenericFailure,
+            failure.reason.clone(),
+        ))?;
+        error.set_named_property("code", failure.status.as_str())?;
+        Err(napi::Error::from(error.into_unknown(&env)?))
+    }
 }
 
 /// Loads a Terraform module directory off the main thread.
 #[napi(namespace = "hcl")]
 pub fn load_module(dir: String) -> AsyncTask<LoadModuleTask> {
-    AsyncTask::new(LoadModuleTask { dir })
+    AsyncTask::new(LoadModuleTask { dir, failure: None })
 }

@@ -11,17 +11,25 @@ from typing import IO, Any, Literal, Union
 
 from infrarag import _native
 
-#: The python-hcl2 output format ``loads`` reproduces.
-Dialect = Literal["v7"]
+#: The python-hcl2 output format ``loads`` reproduces: ``"v7"`` for 7.3.1,
+#: ``"v8"`` for 8.1.4 with its default options.
+Dialect = Literal["v7", "v8"]
 
 
 def loads(text: str, *, dialect: Dialect = "v7", with_meta: bool = False) -> dict[str, Any]:
     """Parse HCL text into the dict python-hcl2 returns.
 
-    ``dialect="v7"`` reproduces python-hcl2 7.3.1 (``with_meta`` adds
-    ``__start_line__``/``__end_line__`` to every block body). Raises
-    :class:`infrarag.ParseError` with ``.diagnostics`` where python-hcl2
-    raises, and :class:`infrarag.InvalidArgumentError` for an unknown dialect.
+    ``dialect="v7"`` (the default) reproduces python-hcl2 7.3.1: plain
+    strings and labels, comments dropped; ``with_meta`` adds
+    ``__start_line__``/``__end_line__`` to every block body.
+    ``dialect="v8"`` reproduces python-hcl2 8.1.4 with its default options:
+    strings keep their quotes, blocks carry ``__is_block__``, comments appear
+    under ``__comments__``/``__inline_comments__``.
+
+    Raises :class:`infrarag.ParseError` with ``.diagnostics`` where
+    python-hcl2 raises, and :class:`infrarag.InvalidArgumentError` for an
+    unknown dialect or ``with_meta`` with ``"v8"`` (8.1.4 emits no line
+    metadata).
     """
     return _native.hcl_loads(text, dialect=dialect, with_meta=with_meta)
 

@@ -38,6 +38,12 @@ pub enum DiagnosticCode {
     InvalidSingleLineBlock,
     /// An attribute defined twice in one body.
     DuplicateAttribute,
+    /// A quoted block label holding `${...}` or `%{...}`.
+    InvalidLabel,
+    /// A number literal that is not decimal (`0x10`).
+    InvalidNumber,
+    /// A comma that starts a line inside an object constructor.
+    MisplacedComma,
     /// Structure of a `.tf.json` document that Terraform does not accept.
     InvalidJson,
 }
@@ -55,12 +61,15 @@ impl DiagnosticCode {
             DiagnosticCode::BlockBraceOnNewLine => "block_brace_on_new_line",
             DiagnosticCode::InvalidSingleLineBlock => "invalid_single_line_block",
             DiagnosticCode::DuplicateAttribute => "duplicate_attribute",
+            DiagnosticCode::InvalidLabel => "invalid_label",
+            DiagnosticCode::InvalidNumber => "invalid_number",
+            DiagnosticCode::MisplacedComma => "misplaced_comma",
             DiagnosticCode::InvalidJson => "invalid_json",
         }
     }
 
-    /// Whether the grammar itself rejected the text (as opposed to a
-    /// stricter rule of HCL that tree-sitter-hcl does not enforce).
+    /// Whether the text is outside every HCL grammar (as opposed to a
+    /// stricter rule of HCL that lenient readers such as python-hcl2 skip).
     pub fn is_grammar_error(self) -> bool {
         matches!(
             self,
@@ -69,6 +78,7 @@ impl DiagnosticCode {
                 | DiagnosticCode::TooDeep
                 | DiagnosticCode::Unparsable
                 | DiagnosticCode::InvalidJson
+                | DiagnosticCode::InvalidNumber
         )
     }
 }

@@ -3,10 +3,10 @@
 
 pub mod ast;
 pub mod diagnostic;
-pub mod json;
 pub(crate) mod numbers;
 pub(crate) mod operators;
 pub mod parser;
+pub mod python_hcl2;
 pub mod source;
 pub(crate) mod strict;
 pub mod tfjson;
@@ -15,8 +15,8 @@ use std::path::Path;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
-pub use json::{Dialect, LoadsOptions};
 pub use parser::{parse, Parsed, MAX_DEPTH};
+pub use python_hcl2::{Dialect, LoadsOptions};
 
 use crate::error::{Error, Result};
 
@@ -63,7 +63,7 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<Parsed> {
 /// python-hcl2-compatible `loads`: the dict python-hcl2 returns for `text`,
 /// as JSON. Fails with [`Error::Parse`] where python-hcl2 would raise.
 pub fn loads(text: &str, options: &LoadsOptions) -> Result<serde_json::Value> {
-    json::loads(text, options)
+    python_hcl2::loads(text, options)
 }
 
 /// [`loads`] of a file; errors name the file.
@@ -76,7 +76,7 @@ pub fn load_file(path: impl AsRef<Path>, options: &LoadsOptions) -> Result<serde
         line: pos.line,
         column: pos.column,
     })?;
-    json::loads(text, options).map_err(|e| match e {
+    python_hcl2::loads(text, options).map_err(|e| match e {
         Error::Parse { diagnostics, .. } => Error::Parse {
             path: Some(path.to_path_buf()),
             diagnostics,

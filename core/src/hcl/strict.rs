@@ -1,6 +1,7 @@
 //! The rules of HCL native syntax that tree-sitter-hcl accepts but Terraform
 //! rejects: newlines between items, block braces, one-line blocks, multi-line
-//! quoted strings, bad escapes and redefined attributes.
+//! quoted strings, bad escapes, redefined attributes, interpolated labels,
+//! non-decimal numbers and commas that start a line in an object.
 
 use std::collections::HashMap;
 
@@ -57,12 +58,28 @@ impl Strict<'_, '_> {
                 }
                 Structure::Block(b) => {
                     self.block_shape(b);
+                    self.labels(b);
                     self.body(&b.body, Some(b));
                 }
             }
         }
         if let Some(b) = block {
             self.block_items(b);
+        }
+    }
+
+    /// Labels are literal strings: python-hcl2 reads `"a-${x}"` as text, but
+    /// Terraform rejects it.
+    fn labels(&mut self, b: &Block) {
+        for label in b.labels.iter().filter(|l| l.quoted) {
+            let raw = self.src.get(label.span.bytes()).unwrap_or("");
+            if has_template_sequence(raw) {
+                self.err(
+                    DiagnosticCode::InvalidLabel,
+                    label.span,
+                    "invalid block label: labels are literal strings; interpolation and directives are not allowed",
+                );
+            }
         }
     }
 
@@ -113,44 +130,112 @@ impl Strict<'_, '_> {
 
     fn expression(&mut self, e: &Expression) {
         let mut templates = Vec::new();
-        e.walk(&mut |x| {
-            if let ExprKind::Template(t) = &x.kind {
-                if t.style == TemplateStyle::Quoted {
-                    templates.push(t);
-                }
+        let mut numbers = Vec::new();
+        let mut objects = Vec::new();
+        e.walk(&mut |x| match &x.kind {
+            ExprKind::Template(t) if t.style == TemplateStyle::Quoted => {
+                templates.push((t, x.span))
             }
+            ExprKind::Number { raw } => numbers.push((raw, x.span)),
+            ExprKind::Object { items } => objects.push(items),
+            _ => {}
         });
-        for t in templates {
-            self.quoted_parts(&t.parts);
+        for (t, span) in templates {
+            self.literal_escapes(&t.parts);
+            self.quoted_newline(&t.parts, span);
+        }
+        for (raw, span) in numbers {
+            if !raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+            {
+                self.err(
+                    DiagnosticCode::InvalidNumber,
+                    span,
+                    "invalid number: HCL numbers are decimal (digits, `.`, exponent)",
+                );
+            }
+        }
+        for items in objects {
+            self.object_commas(items);
         }
     }
 
-    fn quoted_parts(&mut self, parts: &[TemplatePart]) {
+    /// Object items end at a newline or a comma, so a comma at the start of
+    /// a line separates nothing.
+    fn object_commas(&mut self, items: &[ObjectItem]) {
+        for item in items {
+            let rest = self.src.get(item.value.span.end.byte..).unwrap_or("");
+            let gap_end = skip_trivia(rest);
+            if rest[gap_end..].starts_with(',') && rest[..gap_end].contains('\n') {
+                let at = item.value.span.end.byte + gap_end;
+                self.err(
+                    DiagnosticCode::MisplacedComma,
+                    self.lines.span(at..at + 1),
+                    "invalid expression: a comma must follow its object item on the same line",
+                );
+            }
+        }
+    }
+
+    fn literal_escapes(&mut self, parts: &[TemplatePart]) {
         for p in parts {
             match p {
-                TemplatePart::Literal { raw, span, .. } => {
-                    if let Some(nl) = raw.find('\n') {
-                        let at = self
-                            .lines
-                            .span(span.start.byte + nl..span.start.byte + nl + 1);
-                        self.err(
-                            DiagnosticCode::MultilineString,
-                            at,
-                            "invalid multi-line string: quoted strings may not span lines; use `\\n` or a heredoc",
-                        );
-                    }
-                    self.escapes(raw, span.start.byte);
-                }
+                TemplatePart::Literal { raw, span, .. } => self.escapes(raw, span.start.byte),
                 TemplatePart::If {
                     then, otherwise, ..
                 } => {
-                    self.quoted_parts(then);
+                    self.literal_escapes(then);
                     if let Some(o) = otherwise {
-                        self.quoted_parts(o);
+                        self.literal_escapes(o);
                     }
                 }
-                TemplatePart::For { body, .. } => self.quoted_parts(body),
+                TemplatePart::For { body, .. } => self.literal_escapes(body),
                 TemplatePart::Interpolation { .. } => {}
+            }
+        }
+    }
+
+    /// A newline in the literal text of a quoted string (not inside `${}`
+    /// or a `%{}` tag). tree-sitter-hcl drops some of that text as
+    /// whitespace, so the source is scanned around the parts it kept.
+    fn quoted_newline(&mut self, parts: &[TemplatePart], span: Span) {
+        let mut holes = Vec::new();
+        collect_holes(parts, &mut holes);
+        holes.sort_by_key(|h| h.start.byte);
+        let end = span.end.byte.saturating_sub(1);
+        let mut i = span.start.byte + 1;
+        let mut holes = holes.iter().peekable();
+        let mut in_tag = false;
+        let b = self.src.as_bytes();
+        while i < end {
+            if let Some(h) = holes.peek() {
+                if h.start.byte <= i {
+                    i = i.max(h.end.byte);
+                    holes.next();
+                    continue;
+                }
+            }
+            match b[i] {
+                b'%' if b.get(i + 1) == Some(&b'%') => i += 2,
+                b'%' if b.get(i + 1) == Some(&b'{') => {
+                    in_tag = true;
+                    i += 2;
+                }
+                b'}' if in_tag => {
+                    in_tag = false;
+                    i += 1;
+                }
+                b'\n' if !in_tag => {
+                    let at = self.lines.span(i..i + 1);
+                    self.err(
+                        DiagnosticCode::MultilineString,
+                        at,
+                        "invalid multi-line string: quoted strings may not span lines; use `\\n` or a heredoc",
+                    );
+                    return;
+                }
+                _ => i += 1,
             }
         }
     }
@@ -165,8 +250,8 @@ impl Strict<'_, '_> {
             }
             let ok = match b.get(i + 1) {
                 Some(b'n' | b'r' | b't' | b'"' | b'\\') => 2,
-                Some(b'u') => hex_run(b, i + 2, 4),
-                Some(b'U') => hex_run(b, i + 2, 8),
+                Some(b'u') => unicode_escape(raw, i + 2, 4),
+                Some(b'U') => unicode_escape(raw, i + 2, 8),
                 _ => 0,
             };
             if ok == 0 {
@@ -189,11 +274,80 @@ impl Strict<'_, '_> {
     }
 }
 
-/// Length of a `\uXXXX` / `\UXXXXXXXX` escape starting at the backslash, or 0.
-fn hex_run(b: &[u8], from: usize, len: usize) -> usize {
-    let digits = b.get(from..from + len);
-    match digits {
-        Some(d) if d.iter().all(u8::is_ascii_hexdigit) => 2 + len,
-        _ => 0,
+/// Length of a `\uXXXX` / `\UXXXXXXXX` escape starting at the backslash,
+/// or 0 when its digits are not hex or name no Unicode scalar value
+/// (a surrogate, or beyond U+10FFFF).
+fn unicode_escape(raw: &str, from: usize, len: usize) -> usize {
+    let scalar = raw
+        .get(from..from + len)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+        .and_then(|d| u32::from_str_radix(d, 16).ok())
+        .and_then(char::from_u32);
+    if scalar.is_some() {
+        2 + len
+    } else {
+        0
     }
+}
+
+/// Spans inside a template that are code, not text: interpolations and the
+/// expressions of directives.
+fn collect_holes(parts: &[TemplatePart], out: &mut Vec<Span>) {
+    for p in parts {
+        match p {
+            TemplatePart::Literal { .. } => {}
+            TemplatePart::Interpolation { span, .. } => out.push(*span),
+            TemplatePart::If {
+                condition,
+                then,
+                otherwise,
+                ..
+            } => {
+                out.push(condition.span);
+                collect_holes(then, out);
+                if let Some(o) = otherwise {
+                    collect_holes(o, out);
+                }
+            }
+            TemplatePart::For {
+                collection, body, ..
+            } => {
+                out.push(collection.span);
+                collect_holes(body, out);
+            }
+        }
+    }
+}
+
+/// Whether a quoted string holds an unescaped `${` or `%{`.
+fn has_template_sequence(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1]) {
+            (b'$', b'$') | (b'%', b'%') => i += 2,
+            (b'$' | b'%', b'{') => return true,
+            (b'\\', _) => i += 2,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// Bytes of whitespace and comments at the start of `s`.
+fn skip_trivia(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'#' => i = s[i..].find('\n').map_or(b.len(), |p| i + p),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = s[i..].find('\n').map_or(b.len(), |p| i + p),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = s[i + 2..].find("*/").map_or(b.len(), |p| i + 2 + p + 2)
+            }
+            _ => break,
+        }
+    }
+    i
 }

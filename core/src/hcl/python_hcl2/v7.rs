@@ -1,281 +1,13 @@
-//! python-hcl2-compatible dictionaries: renders a parsed file the way
-//! `hcl2.loads()` does (7.3.1 semantics), quirks included, as JSON values.
+//! python-hcl2 7.3.1's `loads()`: unquoted strings, plain labels, comments
+//! dropped, expressions re-rendered as `${...}`, quirks included.
 //!
-//! The rules mirror python-hcl2's transformer step by step (see
-//! `../shared/corpus/python-hcl2/FORMAT.md`); the known differences are
-//! listed in `tests/KNOWN_DIFFERENCES.md`.
+//! The rules mirror 7.3.1's transformer step by step (see
+//! `../shared/corpus/python-hcl2/FORMAT.md` §1).
 
-use serde_json::{Map, Number, Value};
-
-use super::ast::*;
-use super::diagnostic::{Diagnostic, DiagnosticCode};
-use super::parser::parse;
-use crate::error::{Error, Result};
-
-/// Which python-hcl2 output format to reproduce. Only 7.3.1's exists so
-/// far; 8.1.4's lossless format is tracked in issue 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// python-hcl2 7.3.1: unquoted strings, plain labels, comments dropped.
-    #[default]
-    V7,
-}
-
-impl std::str::FromStr for Dialect {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Dialect> {
-        match s {
-            "v7" => Ok(Dialect::V7),
-            "v8" => Err(Error::InvalidArgument {
-                name: "dialect".into(),
-                message: "the python-hcl2 8.x format is not implemented yet; use \"v7\"".into(),
-            }),
-            other => Err(Error::InvalidArgument {
-                name: "dialect".into(),
-                message: format!("expected \"v7\", got {other:?}"),
-            }),
-        }
-    }
-}
-
-/// Options of [`loads`].
-#[derive(Debug, Clone, Default)]
-pub struct LoadsOptions {
-    pub dialect: Dialect,
-    /// Add `__start_line__` / `__end_line__` to every block body.
-    pub with_meta: bool,
-}
-
-impl LoadsOptions {
-    pub fn new(dialect: Dialect) -> Self {
-        LoadsOptions {
-            dialect,
-            with_meta: false,
-        }
-    }
-
-    pub fn with_meta(mut self, on: bool) -> Self {
-        self.with_meta = on;
-        self
-    }
-}
-
-/// See [`super::loads`].
-pub fn loads(text: &str, options: &LoadsOptions) -> Result<Value> {
-    let parsed = parse(text);
-    let fatal: Vec<Diagnostic> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.code.is_grammar_error() || fatal_in(options.dialect, d.code))
-        .cloned()
-        .collect();
-    if !fatal.is_empty() {
-        return Err(Error::Parse {
-            path: None,
-            diagnostics: fatal,
-        });
-    }
-    let r = V7 {
-        src: text,
-        with_meta: options.with_meta,
-    };
-    let body = r.body(&parsed.file.body).map_err(|d| Error::Parse {
-        path: None,
-        diagnostics: vec![d],
-    })?;
-    Ok(body.into_json())
-}
-
-/// The strictness rules each python-hcl2 version also enforces.
-fn fatal_in(dialect: Dialect, code: DiagnosticCode) -> bool {
-    match dialect {
-        Dialect::V7 => matches!(code, DiagnosticCode::DuplicateAttribute),
-    }
-}
-
-/// A value as python-hcl2's transformer holds it: `Str` is the transformer's
-/// string form (quoted `"..."`, wrapped `${...}`, or bare expression text).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Py {
-    Str(String),
-    /// An integer of any size, as decimal digits with optional sign.
-    Int(String),
-    Float(f64),
-    Bool(bool),
-    None,
-    Dict(Vec<(String, Py)>),
-    List(Vec<Py>),
-}
-
-impl Py {
-    fn insert(items: &mut Vec<(String, Py)>, key: String, value: Py) {
-        match items.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => items.push((key, value)),
-        }
-    }
-
-    pub(crate) fn into_json(self) -> Value {
-        match self {
-            Py::Str(s) => Value::String(s),
-            Py::Int(digits) => digits
-                .parse::<i64>()
-                .map(Value::from)
-                .or_else(|_| digits.parse::<u64>().map(Value::from))
-                .unwrap_or_else(|_| big_int(&digits)),
-            Py::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-            Py::Bool(b) => Value::Bool(b),
-            Py::None => Value::Null,
-            Py::Dict(items) => {
-                let mut m = Map::new();
-                for (k, v) in items {
-                    m.insert(k, v.into_json());
-                }
-                Value::Object(m)
-            }
-            Py::List(items) => Value::Array(items.into_iter().map(Py::into_json).collect()),
-        }
-    }
-
-    /// Python's `str()` of the value.
-    fn py_str(&self) -> String {
-        match self {
-            Py::Str(s) => s.clone(),
-            other => other.py_repr(),
-        }
-    }
-
-    /// Python's `repr()` of the value.
-    fn py_repr(&self) -> String {
-        match self {
-            Py::Str(s) => py_repr_str(s),
-            Py::Int(d) => d.clone(),
-            Py::Float(f) => py_float_repr(*f),
-            Py::Bool(true) => "True".into(),
-            Py::Bool(false) => "False".into(),
-            Py::None => "None".into(),
-            Py::Dict(items) => {
-                let inner: Vec<String> = items
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", py_repr_str(k), v.py_repr()))
-                    .collect();
-                format!("{{{}}}", inner.join(", "))
-            }
-            Py::List(items) => {
-                let inner: Vec<String> = items.iter().map(Py::py_repr).collect();
-                format!("[{}]", inner.join(", "))
-            }
-        }
-    }
-
-    /// `json.dumps(value)` with Python's defaults (ASCII-only output).
-    fn json_dumps(&self) -> String {
-        match self {
-            Py::Str(s) => json_str(s),
-            Py::Int(d) => d.clone(),
-            Py::Float(f) => py_float_repr(*f),
-            Py::Bool(b) => b.to_string(),
-            Py::None => "null".into(),
-            Py::Dict(items) => {
-                let inner: Vec<String> = items
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", json_str(k), v.json_dumps()))
-                    .collect();
-                format!("{{{}}}", inner.join(", "))
-            }
-            Py::List(items) => {
-                let inner: Vec<String> = items.iter().map(Py::json_dumps).collect();
-                format!("[{}]", inner.join(", "))
-            }
-        }
-    }
-}
-
-/// An integer beyond 64 bits keeps its exact digits (serde_json's
-/// `arbitrary_precision` holds them as written).
-fn big_int(digits: &str) -> Value {
-    serde_json::from_str::<Number>(digits).map_or(Value::Null, Value::Number)
-}
-
-fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c.is_ascii() && (c as u32) >= 0x20 => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Python's `repr(float)`: shortest round-trip digits, `.0` for integral
-/// values, exponent form outside `1e-4 <= |x| < 1e16`.
-pub(crate) fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        let s = format!("{f:e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.abs());
-    }
-    let s = format!("{f}");
-    if s.contains('.') {
-        s
-    } else {
-        format!("{s}.0")
-    }
-}
+use super::py::*;
+use super::render_ops;
+use crate::hcl::ast::*;
+use crate::hcl::diagnostic::{Diagnostic, DiagnosticCode};
 
 /// python-hcl2 7.3.1's `process_escape_sequences`: sequential replaces, so
 /// `\\n` becomes backslash + newline, and `\u` escapes stay as written.
@@ -311,15 +43,11 @@ fn is_type_keyword(s: &str) -> bool {
     matches!(s, "bool" | "number" | "string")
 }
 
-fn is_string_dollar(s: &str) -> bool {
-    s.starts_with("${") && s.ends_with('}')
-}
-
 /// `to_string_dollar`: how a value is stored in an attribute, tuple or
 /// object slot.
 fn to_string_dollar(v: Py) -> Py {
     let Py::Str(s) = v else { return v };
-    if is_string_dollar(&s) {
+    if is_dollar_string(&s) {
         return Py::Str(s);
     }
     if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
@@ -329,14 +57,6 @@ fn to_string_dollar(v: Py) -> Py {
         return Py::Str(s);
     }
     Py::Str(format!("${{{s}}}"))
-}
-
-fn unwrap_string_dollar(s: String) -> String {
-    if is_string_dollar(&s) {
-        s[2..s.len() - 1].to_string()
-    } else {
-        s
-    }
 }
 
 /// `to_tf_inline`: a value rendered inside expression text.
@@ -364,13 +84,13 @@ fn null_to_text(v: Py) -> Py {
     }
 }
 
-struct V7<'a> {
-    src: &'a str,
-    with_meta: bool,
+pub(super) struct V7<'a> {
+    pub(super) src: &'a str,
+    pub(super) with_meta: bool,
 }
 
 impl V7<'_> {
-    fn body(&self, body: &Body) -> std::result::Result<Py, Diagnostic> {
+    pub(super) fn body(&self, body: &Body) -> std::result::Result<Py, Diagnostic> {
         let mut result: Vec<(String, Py)> = Vec::new();
         let mut attributes: Vec<&str> = Vec::new();
         for item in &body.items {
@@ -462,7 +182,10 @@ impl V7<'_> {
             }
             ExprKind::Traversal { target, ops } => {
                 let mut s = self.expr(target).py_str();
-                self.ops(ops, &mut s);
+                render_ops(ops, &mut s, &|key| self.expr(key).py_str(), &|raw| {
+                    // Only the first digit survives python-hcl2's `index` rule.
+                    format!("[{}]", &raw[..raw.len().min(1)])
+                });
                 Py::Str(s)
             }
             ExprKind::Unary { op, operand } => {
@@ -487,7 +210,7 @@ impl V7<'_> {
                 let mut out = String::new();
                 for (i, operand) in operands.iter().enumerate() {
                     if i < last {
-                        out.push_str(&unwrap_string_dollar(to_tf_inline(&self.expr(operand))));
+                        out.push_str(&unwrap_dollar_string(to_tf_inline(&self.expr(operand))));
                         out.push(' ');
                         out.push_str(ops[i].as_str());
                         out.push(' ');
@@ -506,41 +229,30 @@ impl V7<'_> {
                     .iter()
                     .map(|x| null_to_text(self.expr(x)).py_str())
                     .collect();
-                Py::Str(format!("{} ? {} : {}", parts[0], parts[1], parts[2]))
+                if !matches!(condition.kind, ExprKind::Binary { .. }) {
+                    return Py::Str(format!("{} ? {} : {}", parts[0], parts[1], parts[2]));
+                }
+                // 7.3.1's grammar reads `a == b ? c : d` as `a == (b ? c : d)`:
+                // only the last operand is the condition, rendered as one
+                // (so a literal `false` there prints as Python's `False`).
+                let mut operands = Vec::new();
+                let mut ops = Vec::new();
+                flatten_binary(condition, &mut operands, &mut ops);
+                let mut out = String::new();
+                let last = operands.len() - 1;
+                for (i, operand) in operands[..last].iter().enumerate() {
+                    out.push_str(&unwrap_dollar_string(to_tf_inline(&self.expr(operand))));
+                    out.push(' ');
+                    out.push_str(ops[i].as_str());
+                    out.push(' ');
+                }
+                let condition = null_to_text(self.expr(operands[last])).py_str();
+                out.push_str(&format!("{condition} ? {} : {}", parts[1], parts[2]));
+                Py::Str(out)
             }
             ExprKind::For(f) => Py::Str(self.for_expr(f)),
             ExprKind::Parens { inner } => Py::Str(format!("({})", self.expr(inner).py_str())),
             ExprKind::Invalid => Py::Str(self.raw(e.span).to_string()),
-        }
-    }
-
-    fn ops(&self, ops: &[TraversalOp], s: &mut String) {
-        for op in ops {
-            match op {
-                TraversalOp::GetAttr { name, .. } => {
-                    s.push('.');
-                    s.push_str(name);
-                }
-                TraversalOp::Index { key, .. } => {
-                    s.push('[');
-                    s.push_str(&self.expr(key).py_str());
-                    s.push(']');
-                }
-                TraversalOp::LegacyIndex { raw, .. } => {
-                    // Only the first digit survives python-hcl2's `index` rule.
-                    s.push('[');
-                    s.push_str(&raw[..raw.len().min(1)]);
-                    s.push(']');
-                }
-                TraversalOp::AttrSplat { ops, .. } => {
-                    s.push_str(".*");
-                    self.ops(ops, s);
-                }
-                TraversalOp::FullSplat { ops, .. } => {
-                    s.push_str("[*]");
-                    self.ops(ops, s);
-                }
-            }
         }
     }
 
@@ -690,7 +402,7 @@ fn has_interpolation(s: &str) -> bool {
     s.find("${").is_some_and(|p| s[p..].contains('}'))
 }
 
-fn already_defined(name: &str, span: Span) -> Diagnostic {
+pub(super) fn already_defined(name: &str, span: Span) -> Diagnostic {
     Diagnostic::error(
         DiagnosticCode::DuplicateAttribute,
         span,
@@ -698,41 +410,15 @@ fn already_defined(name: &str, span: Span) -> Diagnostic {
     )
 }
 
-/// A number literal as python-hcl2 7.3.1 types it.
+/// A number literal as python-hcl2 7.3.1 types it: only a lowercase `e`
+/// keeps the literal as text (`1E5` becomes a float).
 fn number(raw: &str) -> Py {
-    let is_float = raw.contains(['.', 'e', 'E']);
-    if !is_float {
-        let neg = raw.starts_with('-');
-        let digits = raw.trim_start_matches('-').trim_start_matches('0');
-        let digits = if digits.is_empty() { "0" } else { digits };
-        let sign = if neg && digits != "0" { "-" } else { "" };
-        return Py::Int(format!("{sign}{digits}"));
-    }
-    if raw.contains('e') {
-        return Py::Str(format!("${{{raw}}}"));
-    }
-    raw.parse::<f64>()
-        .map(Py::Float)
-        .unwrap_or_else(|_| Py::Str(format!("${{{raw}}}")))
+    number_literal(raw, &['e'])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn float_repr_matches_python() {
-        assert_eq!(py_float_repr(100.0), "100.0");
-        assert_eq!(py_float_repr(1.5), "1.5");
-        assert_eq!(py_float_repr(1e16), "1e+16");
-        assert_eq!(py_float_repr(1.5e-5), "1.5e-05");
-        assert_eq!(py_float_repr(0.0001), "0.0001");
-    }
-
-    #[test]
-    fn json_dumps_escapes_non_ascii() {
-        assert_eq!(json_str("é\"😀"), "\"\\u00e9\\\"\\ud83d\\ude00\"");
-    }
 
     #[test]
     fn sequential_unescape_quirk() {
