@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := bindings-node
 
-.PHONY: demo test rust-test python python-test node node-test examples-test lint bench
+.PHONY: demo test rust-test python python-test node node-test examples-test lint bench bench-peers
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
@@ -56,3 +56,13 @@ lint:
 
 bench:
 	cargo bench -p infrarag-benches
+
+# Peer comparisons need a release build and both python-hcl2 versions side
+# by side (each installs as `hcl2`, so each gets its own directory).
+.bench/peers/hcl2-%: | $(PY)
+	$(PY) -m pip install -q --no-deps --target $@ python-hcl2==$*
+
+bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
+	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16"
+	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release
+	$(PY) benches/peers/parse.py --compare

@@ -1,15 +1,26 @@
-//! Parse throughput: `hcl::parse` and python-hcl2-compatible `hcl::loads`
-//! over the terraform-aws-modules corpus (falls back to a generated module
-//! when ../shared/corpus is absent).
+//! Parse throughput: `hcl::parse`, python-hcl2-compatible `hcl::loads` in
+//! both dialects, and `terraform::Module::load` over the six module
+//! repositories of ../shared/corpus/modules.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use infrarag::hcl::{self, Dialect, LoadsOptions};
+use infrarag::terraform::Module;
 
-fn corpus_text() -> Vec<String> {
+fn modules_dir() -> std::path::PathBuf {
     let root = std::env::var("INFRARAG_CORPUS")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus").into());
+    let dir = std::path::PathBuf::from(root).join("modules");
+    assert!(
+        dir.is_dir(),
+        "no corpus at {} (set INFRARAG_CORPUS)",
+        dir.display()
+    );
+    dir
+}
+
+fn corpus_text() -> Vec<String> {
     let mut out = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(root).join("modules")];
+    let mut stack = vec![modules_dir()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -24,10 +35,6 @@ fn corpus_text() -> Vec<String> {
                 }
             }
         }
-    }
-    if out.is_empty() {
-        let block = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${var.name}-logs\"\n  tags = merge(var.tags, { Name = \"x\" })\n}\n";
-        out.push(block.repeat(2000));
     }
     out
 }
@@ -46,13 +53,33 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    let opts = LoadsOptions::new(Dialect::V7);
-    g.bench_function("loads_v7", |b| {
+    for dialect in [Dialect::V7, Dialect::V8] {
+        let opts = LoadsOptions::new(dialect);
+        g.bench_function(format!("loads_{}", dialect.as_str()), |b| {
+            b.iter(|| {
+                files
+                    .iter()
+                    .filter(|f| hcl::loads(f, &opts).is_ok())
+                    .count()
+            })
+        });
+    }
+    let dirs: Vec<_> = std::fs::read_dir(modules_dir())
+        .expect("modules")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    g.finish();
+    // A module is one directory's own files, fewer bytes than the whole
+    // corpus above, so this group reports time only.
+    let mut g = c.benchmark_group("terraform");
+    g.sample_size(10);
+    g.bench_function("load_module_x6", |b| {
         b.iter(|| {
-            files
-                .iter()
-                .filter(|f| hcl::loads(f, &opts).is_ok())
-                .count()
+            dirs.iter()
+                .map(|d| Module::load(d).map_or(0, |m| m.declarations.len()))
+                .sum::<usize>()
         })
     });
     g.finish();

@@ -67,12 +67,30 @@ pub fn parse(src: &str) -> Parsed {
     Parsed { file, diagnostics }
 }
 
+thread_local! {
+    /// One parser per thread: creating one and loading the language costs
+    /// more than parsing a small file.
+    static PARSER: std::cell::RefCell<Option<Parser>> = const { std::cell::RefCell::new(None) };
+}
+
 fn run_tree_sitter(src: &[u8]) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_hcl::LANGUAGE.into())
-        .ok()?;
-    parser.parse(src, None)
+    PARSER.with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_hcl::LANGUAGE.into())
+                .ok()?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut()?;
+        let tree = parser.parse(src, None);
+        if tree.is_none() {
+            // A parse that did not finish leaves state behind.
+            parser.reset();
+        }
+        tree
+    })
 }
 
 struct Converter<'s> {
@@ -86,7 +104,7 @@ struct Converter<'s> {
 fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cur = node.walk();
     node.children(&mut cur)
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| !(c.is_extra() && c.kind() == "comment"))
         .collect()
 }
 
@@ -191,7 +209,7 @@ impl<'s> Converter<'s> {
         let mut cur = root.walk();
         loop {
             let node = cur.node();
-            if node.kind() == "comment" {
+            if node.is_extra() && node.kind() == "comment" {
                 let text = self.text(node);
                 // The grammar's `#` and `//` comments swallow the line ending.
                 let trimmed = text.trim_end_matches(['\n', '\r']);
@@ -208,7 +226,13 @@ impl<'s> Converter<'s> {
                     style,
                     span: self.lines.span(node.start_byte()..end),
                 });
-            } else if cur.goto_first_child() {
+            } else if self
+                .src
+                .as_bytes()
+                .get(node.byte_range())
+                .is_none_or(may_hold_comment)
+                && cur.goto_first_child()
+            {
                 continue;
             }
             loop {
@@ -981,7 +1005,7 @@ fn previous_leaf(node: Node) -> Option<Node> {
         if let Some(p) = n.prev_sibling() {
             let mut leaf = p;
             while leaf.child_count() > 0 {
-                leaf = leaf.child(leaf.child_count() - 1)?;
+                leaf = leaf.child(u32::try_from(leaf.child_count() - 1).ok()?)?;
             }
             if leaf.kind() == "comment" {
                 n = leaf;
@@ -1057,6 +1081,20 @@ fn join_alternatives(names: &[String]) -> String {
 /// Attaches each comment that stands alone on the lines directly above an
 /// item (no blank line between) as a leading comment, and a comment after an
 /// item on its last line as the trailing comment.
+/// Whether source text could contain a comment (`#`, `//`, `/*`); the
+/// comment walk skips subtrees that cannot.
+fn may_hold_comment(text: &[u8]) -> bool {
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'#' => return true,
+            b'/' if matches!(text.get(i + 1), Some(b'/' | b'*')) => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 fn attach_comments(file: &mut File) {
     let comments = file.comments.clone();
     attach_in(&mut file.body, &comments);

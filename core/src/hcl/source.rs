@@ -8,13 +8,19 @@ use super::ast::{Pos, Span};
 pub struct LineIndex<'a> {
     src: &'a str,
     starts: Vec<usize>,
+    /// All-ASCII text: columns are byte offsets, no counting needed.
+    ascii: bool,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(src: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(src.as_bytes()));
-        LineIndex { src, starts }
+        LineIndex {
+            src,
+            starts,
+            ascii: src.is_ascii(),
+        }
     }
 
     /// The position of a byte offset; offsets inside a character or past the
@@ -26,9 +32,8 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= byte) - 1;
         let start = self.starts[line];
-        let prefix = &self.src.as_bytes()[start..byte];
-        let column = if prefix.is_ascii() {
-            prefix.len()
+        let column = if self.ascii {
+            byte - start
         } else {
             self.src[start..byte].chars().count()
         };
