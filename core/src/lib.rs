@@ -7,6 +7,7 @@
 pub mod error;
 pub mod hcl;
 pub mod terraform;
+pub mod tokens;
 
 pub use error::{Error, Result};
 
