@@ -32,3 +32,27 @@ export declare namespace hcl {
    */
   export function parseSyntax(text: string, json?: boolean | undefined | null): any
 }
+
+export declare namespace tokens {
+  /**
+   * A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as
+   * Python tiktoken does; `approximate` only counts.
+   */
+  export class Tokenizer {
+    /**
+     * `name`: `"cl100k_base"` (the default), `"o200k_base"` or
+     * `"approximate"`; throws INVALID_ARGUMENT for others.
+     */
+    constructor(name?: string | undefined | null)
+    get name(): string
+    /** The number of tokens of `text`. */
+    count(text: string): number
+    /** The token ids of `text`. */
+    encode(text: string): Array<number>
+    /**
+     * The text of `tokens`; throws INVALID_ARGUMENT when they split a
+     * character or are not in the vocabulary.
+     */
+    decode(tokens: Array<number>): string
+  }
+}

@@ -142,3 +142,46 @@ impl Task for LoadModuleTask {
 pub fn load_module(dir: String) -> AsyncTask<LoadModuleTask> {
     AsyncTask::new(LoadModuleTask { dir, failure: None })
 }
+
+/// A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as
+/// Python tiktoken does; `approximate` only counts.
+#[napi(namespace = "tokens")]
+pub struct Tokenizer {
+    inner: Box<dyn infrarag::tokens::Tokenizer>,
+}
+
+#[napi(namespace = "tokens")]
+impl Tokenizer {
+    /// `name`: `"cl100k_base"` (the default), `"o200k_base"` or
+    /// `"approximate"`; throws INVALID_ARGUMENT for others.
+    #[napi(constructor)]
+    pub fn new(name: Option<String>) -> Result<Self, String> {
+        let name = name.as_deref().unwrap_or("cl100k_base");
+        let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
+        Ok(Tokenizer { inner })
+    }
+
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// The number of tokens of `text`.
+    #[napi]
+    pub fn count(&self, text: String) -> u32 {
+        u32::try_from(self.inner.count(&text)).unwrap_or(u32::MAX)
+    }
+
+    /// The token ids of `text`.
+    #[napi]
+    pub fn encode(&self, text: String) -> Vec<u32> {
+        self.inner.encode(&text)
+    }
+
+    /// The text of `tokens`; throws INVALID_ARGUMENT when they split a
+    /// character or are not in the vocabulary.
+    #[napi]
+    pub fn decode(&self, tokens: Vec<u32>) -> Result<String, String> {
+        self.inner.decode(&tokens).map_err(js_error)
+    }
+}

@@ -8,6 +8,7 @@ use pyo3::types::{PyDict, PyList};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
+use infrarag::tokens;
 use infrarag::Error;
 
 fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
@@ -220,8 +221,47 @@ fn hcl_load_module(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
     }
 }
 
+/// A built-in tokenizer; see `infrarag/tokens.py`.
+#[pyclass(name = "Tokenizer", module = "infrarag._native", frozen)]
+struct PyTokenizer {
+    inner: Box<dyn tokens::Tokenizer>,
+}
+
+#[pymethods]
+impl PyTokenizer {
+    #[new]
+    fn new(py: Python<'_>, name: &str) -> PyResult<Self> {
+        let inner = tokens::by_name(name).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyTokenizer { inner })
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn count(&self, py: Python<'_>, text: &str) -> usize {
+        let text = text.to_owned();
+        py.detach(|| self.inner.count(&text))
+    }
+
+    fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
+        let text = text.to_owned();
+        py.detach(|| self.inner.encode(&text))
+    }
+
+    fn decode(&self, py: Python<'_>, tokens: Vec<u32>) -> PyResult<String> {
+        self.inner.decode(&tokens).map_err(|e| to_pyerr(py, e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Tokenizer('{}')", self.inner.name())
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTokenizer>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;
