@@ -430,6 +430,11 @@ pub enum TemplatePart {
         condition: Expression,
         then: Vec<TemplatePart>,
         otherwise: Option<Vec<TemplatePart>>,
+        /// The `%{ if cond }`, `%{ else }` and `%{ endif }` tags; `close`
+        /// is absent only in broken input.
+        open: DirectiveTag,
+        else_tag: Option<DirectiveTag>,
+        close: Option<DirectiveTag>,
         span: Span,
     },
     /// `%{ for k, v in coll }...%{ endfor }`
@@ -438,8 +443,19 @@ pub enum TemplatePart {
         value_var: String,
         collection: Expression,
         body: Vec<TemplatePart>,
+        /// The `%{ for ... }` and `%{ endfor }` tags.
+        open: DirectiveTag,
+        close: Option<DirectiveTag>,
         span: Span,
     },
+}
+
+/// One `%{ ... }` tag of a template directive, with its `~` strip markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DirectiveTag {
+    pub span: Span,
+    pub strip_left: bool,
+    pub strip_right: bool,
 }
 
 impl TemplatePart {

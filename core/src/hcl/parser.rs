@@ -850,9 +850,7 @@ impl<'s> Converter<'s> {
                 }
                 "template_interpolation" => {
                     let ch = children(n);
-                    let strip_left = ch.get(1).is_some_and(|c| c.kind() == "strip_marker");
-                    let strip_right =
-                        ch.len() >= 2 && ch[ch.len() - 2].kind() == "strip_marker" && ch.len() > 2;
+                    let (strip_left, strip_right) = strip_markers(&ch);
                     let expr = match ch.iter().find(|c| c.kind() == "expression") {
                         Some(e) => self.expression(*e, depth + 1),
                         None => self.invalid(n),
@@ -875,6 +873,15 @@ impl<'s> Converter<'s> {
             }
         }
         parts
+    }
+
+    fn tag(&self, node: Node) -> DirectiveTag {
+        let (strip_left, strip_right) = strip_markers(&children(node));
+        DirectiveTag {
+            span: self.span(node),
+            strip_left,
+            strip_right,
+        }
     }
 
     fn directive(&mut self, node: Node, depth: usize) -> Option<TemplatePart> {
@@ -900,6 +907,9 @@ impl<'s> Converter<'s> {
                     condition,
                     then,
                     otherwise,
+                    open: self.tag(*intro),
+                    else_tag: else_at.map(|e| self.tag(ch[e])),
+                    close: ch.get(end_at).map(|n| self.tag(*n)),
                     span,
                 })
             }
@@ -928,6 +938,8 @@ impl<'s> Converter<'s> {
                     value_var,
                     collection,
                     body,
+                    open: self.tag(*start),
+                    close: ch.get(end_at).map(|n| self.tag(*n)),
                     span,
                 })
             }
@@ -1081,6 +1093,15 @@ fn join_alternatives(names: &[String]) -> String {
 /// Attaches each comment that stands alone on the lines directly above an
 /// item (no blank line between) as a leading comment, and a comment after an
 /// item on its last line as the trailing comment.
+/// The `~` markers of an interpolation or directive tag's children
+/// (`${~ ... ~}`, `%{~ ... ~}`): just after the opening token, just before
+/// the closing one.
+fn strip_markers(ch: &[Node]) -> (bool, bool) {
+    let left = ch.get(1).is_some_and(|c| c.kind() == "strip_marker");
+    let right = ch.len() > 2 && ch[ch.len() - 2].kind() == "strip_marker";
+    (left, right)
+}
+
 /// Whether source text could contain a comment (`#`, `//`, `/*`); the
 /// comment walk skips subtrees that cannot.
 fn may_hold_comment(text: &[u8]) -> bool {

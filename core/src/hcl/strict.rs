@@ -204,38 +204,19 @@ impl Strict<'_, '_> {
         collect_holes(parts, &mut holes);
         holes.sort_by_key(|h| h.start.byte);
         let end = span.end.byte.saturating_sub(1);
-        let mut i = span.start.byte + 1;
-        let mut holes = holes.iter().peekable();
-        let mut in_tag = false;
-        let b = self.src.as_bytes();
-        while i < end {
-            if let Some(h) = holes.peek() {
-                if h.start.byte <= i {
-                    i = i.max(h.end.byte);
-                    holes.next();
-                    continue;
-                }
-            }
-            match b[i] {
-                b'%' if b.get(i + 1) == Some(&b'%') => i += 2,
-                b'%' if b.get(i + 1) == Some(&b'{') => {
-                    in_tag = true;
-                    i += 2;
-                }
-                b'}' if in_tag => {
-                    in_tag = false;
-                    i += 1;
-                }
-                b'\n' if !in_tag => {
-                    let at = self.lines.span(i..i + 1);
-                    self.err(
-                        DiagnosticCode::MultilineString,
-                        at,
-                        "invalid multi-line string: quoted strings may not span lines; use `\\n` or a heredoc",
-                    );
-                    return;
-                }
-                _ => i += 1,
+        let mut from = span.start.byte + 1;
+        let holes = holes.iter().map(|h| (h.start.byte, h.end.byte));
+        for (hole_start, hole_end) in holes.chain([(end, end)]) {
+            let text = from..hole_start.max(from);
+            from = from.max(hole_end);
+            if let Some(nl) = self.src.get(text.clone()).and_then(|t| t.find('\n')) {
+                let at = self.lines.span(text.start + nl..text.start + nl + 1);
+                self.err(
+                    DiagnosticCode::MultilineString,
+                    at,
+                    "invalid multi-line string: quoted strings may not span lines; use `\\n` or a heredoc",
+                );
+                return;
             }
         }
     }
@@ -290,29 +271,41 @@ fn unicode_escape(raw: &str, from: usize, len: usize) -> usize {
     }
 }
 
-/// Spans inside a template that are code, not text: interpolations and the
-/// expressions of directives.
+/// Spans inside a template that are code, not text: interpolations and
+/// directive tags.
 fn collect_holes(parts: &[TemplatePart], out: &mut Vec<Span>) {
     for p in parts {
         match p {
             TemplatePart::Literal { .. } => {}
             TemplatePart::Interpolation { span, .. } => out.push(*span),
             TemplatePart::If {
-                condition,
                 then,
                 otherwise,
+                open,
+                else_tag,
+                close,
                 ..
             } => {
-                out.push(condition.span);
+                out.extend(
+                    [Some(open), else_tag.as_ref(), close.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .map(|t| t.span),
+                );
                 collect_holes(then, out);
                 if let Some(o) = otherwise {
                     collect_holes(o, out);
                 }
             }
             TemplatePart::For {
-                collection, body, ..
+                body, open, close, ..
             } => {
-                out.push(collection.span);
+                out.extend(
+                    [Some(open), close.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .map(|t| t.span),
+                );
                 collect_holes(body, out);
             }
         }

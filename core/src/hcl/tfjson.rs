@@ -605,9 +605,15 @@ fn relocate_parts(parts: &mut [TemplatePart], span: Span) {
                 condition,
                 then,
                 otherwise,
+                open,
+                else_tag,
+                close,
                 span: s,
             } => {
                 *s = span;
+                for tag in std::iter::once(open).chain(else_tag).chain(close) {
+                    tag.span = span;
+                }
                 relocate(condition, span);
                 relocate_parts(then, span);
                 if let Some(o) = otherwise {
@@ -617,10 +623,15 @@ fn relocate_parts(parts: &mut [TemplatePart], span: Span) {
             TemplatePart::For {
                 collection,
                 body,
+                open,
+                close,
                 span: s,
                 ..
             } => {
                 *s = span;
+                for tag in std::iter::once(open).chain(close) {
+                    tag.span = span;
+                }
                 relocate(collection, span);
                 relocate_parts(body, span);
             }

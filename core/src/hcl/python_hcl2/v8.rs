@@ -552,25 +552,45 @@ impl V8<'_> {
                     condition,
                     then,
                     otherwise,
+                    open,
+                    else_tag,
+                    close,
                     span,
-                } => self.template_if(condition, then, otherwise.as_deref(), *span, out),
+                } => {
+                    let end = close.map_or(span.end.byte, |t| t.span.start.byte);
+                    out.push_str(&render_tag(open, &format!("if {}", self.text(condition))));
+                    match (otherwise, else_tag) {
+                        (Some(otherwise), Some(middle)) => {
+                            self.parts_into(then, open.span.end.byte, middle.span.start.byte, out);
+                            out.push_str(&render_tag(middle, "else"));
+                            self.parts_into(otherwise, middle.span.end.byte, end, out);
+                        }
+                        _ => self.parts_into(then, open.span.end.byte, end, out),
+                    }
+                    if let Some(close) = close {
+                        out.push_str(&render_tag(close, "endif"));
+                    }
+                }
                 TemplatePart::For {
                     key_var,
                     value_var,
                     collection,
                     body,
+                    open,
+                    close,
                     span,
                 } => {
-                    let open = self.directive(span.start.byte, Some(collection.span.end.byte));
-                    let close = self.last_directive(*span);
                     let vars = match key_var {
                         Some(k) => format!("{k}, {value_var}"),
                         None => value_var.clone(),
                     };
                     let head = format!("for {vars} in {}", self.text(collection));
-                    out.push_str(&open.render(&head));
-                    self.parts_into(body, open.end, close.start, out);
-                    out.push_str(&close.render("endfor"));
+                    out.push_str(&render_tag(open, &head));
+                    let end = close.map_or(span.end.byte, |t| t.span.start.byte);
+                    self.parts_into(body, open.span.end.byte, end, out);
+                    if let Some(close) = close {
+                        out.push_str(&render_tag(close, "endfor"));
+                    }
                 }
             }
             cursor = span.end.byte.max(cursor);
@@ -579,76 +599,14 @@ impl V8<'_> {
             out.push_str(self.src.get(cursor..to).unwrap_or(""));
         }
     }
-
-    fn template_if(
-        &self,
-        condition: &Expression,
-        then: &[TemplatePart],
-        otherwise: Option<&[TemplatePart]>,
-        span: Span,
-        out: &mut String,
-    ) {
-        let open = self.directive(span.start.byte, Some(condition.span.end.byte));
-        let close = self.last_directive(span);
-        out.push_str(&open.render(&format!("if {}", self.text(condition))));
-        match otherwise {
-            Some(otherwise) => {
-                let then_end = then.last().map_or(open.end, |p| p.span().end.byte);
-                let else_at = self.src[then_end..close.start]
-                    .find("%{")
-                    .map_or(close.start, |p| then_end + p);
-                let middle = self.directive(else_at, None);
-                self.parts_into(then, open.end, middle.start, out);
-                out.push_str(&middle.render("else"));
-                self.parts_into(otherwise, middle.end, close.start, out);
-            }
-            None => self.parts_into(then, open.end, close.start, out),
-        }
-        out.push_str(&close.render("endif"));
-    }
-
-    /// The `%{ ... }` starting at `start`; its `}` is the first after
-    /// `after` (the end of its expression, if it has one).
-    fn directive(&self, start: usize, after: Option<usize>) -> Directive {
-        let search = after.unwrap_or(start + 2).min(self.src.len());
-        let close = self.src[search..]
-            .find('}')
-            .map_or(self.src.len(), |p| search + p);
-        let strip_open = self.src.get(start + 2..start + 3) == Some("~");
-        let strip_close = self.src[..close].trim_end().ends_with('~') && close > start + 3;
-        Directive {
-            start,
-            end: (close + 1).min(self.src.len()),
-            strip_open,
-            strip_close,
-        }
-    }
-
-    /// The closing directive (`endif`, `endfor`) of a directive span.
-    fn last_directive(&self, span: Span) -> Directive {
-        let start = self
-            .raw(span)
-            .rfind("%{")
-            .map_or(span.end.byte, |p| span.start.byte + p);
-        self.directive(start, None)
-    }
 }
 
-/// A template directive's extent and `~` strip markers.
-struct Directive {
-    start: usize,
-    end: usize,
-    strip_open: bool,
-    strip_close: bool,
-}
-
-impl Directive {
-    /// `%{ head }`, `%{~ head ~}`: 8.1.4's normalised spelling.
-    fn render(&self, head: &str) -> String {
-        let prefix = if self.strip_open { "~ " } else { " " };
-        let suffix = if self.strip_close { " ~" } else { " " };
-        format!("%{{{prefix}{head}{suffix}}}")
-    }
+/// A directive tag in 8.1.4's normalised spelling: `%{ head }`,
+/// `%{~ head ~}`.
+fn render_tag(tag: &DirectiveTag, head: &str) -> String {
+    let prefix = if tag.strip_left { "~ " } else { " " };
+    let suffix = if tag.strip_right { " ~" } else { " " };
+    format!("%{{{prefix}{head}{suffix}}}")
 }
 
 /// A number literal as python-hcl2 8.1.4 types it: any exponent keeps the
