@@ -7,36 +7,14 @@ use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
 
 fn modules_dir() -> std::path::PathBuf {
-    let root = std::env::var("INFRARAG_CORPUS")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus").into());
-    let dir = std::path::PathBuf::from(root).join("modules");
-    assert!(
-        dir.is_dir(),
-        "no corpus at {} (set INFRARAG_CORPUS)",
-        dir.display()
-    );
-    dir
+    infrarag_tests::corpus().join("modules")
 }
 
 fn corpus_text() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![modules_dir()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "tf") {
-                if let Ok(t) = std::fs::read_to_string(&p) {
-                    out.push(t);
-                }
-            }
-        }
-    }
-    out
+    infrarag_tests::files_with_ext(&modules_dir(), ".tf")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("corpus file"))
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
