@@ -1,6 +1,7 @@
 //! Parse throughput: `hcl::parse`, python-hcl2-compatible `hcl::loads` in
 //! both dialects, and `terraform::Module::load` over the six module
-//! repositories of ../shared/corpus/modules.
+//! repositories of ../shared/corpus/modules; `tree_sitter_only` is the
+//! ceiling: tree-sitter-hcl parsing the same text with nothing on top.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use infrarag::hcl::{self, Dialect, LoadsOptions};
@@ -23,6 +24,19 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("hcl");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.sample_size(10);
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_hcl::LANGUAGE.into())
+        .expect("tree-sitter-hcl loads");
+    g.bench_function("tree_sitter_only", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .filter_map(|f| parser.parse(f, None))
+                .map(|t| t.root_node().child_count())
+                .sum::<usize>()
+        })
+    });
     g.bench_function("parse", |b| {
         b.iter(|| {
             files
