@@ -57,6 +57,47 @@ fn encode_then_decode_gives_the_text_back() {
     assert!(enc.count("<|endoftext|>") > 1);
 }
 
+/// Token ids printed by Python tiktoken 0.14.0
+/// (`enc.encode(s, disallowed_special=())`) for three hand-picked strings.
+#[test]
+fn token_ids_equal_python_tiktoken() {
+    let cases: [(&str, [&[u32]; 2]); 3] = [
+        (
+            "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = var.name\n}\n",
+            [
+                &[
+                    9416, 330, 8805, 646, 18, 39849, 1, 330, 22856, 1, 341, 220, 15994, 284, 767,
+                    2710, 198, 534,
+                ],
+                &[
+                    20637, 392, 12499, 1278, 18, 95435, 1, 392, 53260, 1, 405, 220, 28257, 314,
+                    972, 4834, 198, 739,
+                ],
+            ],
+        ),
+        (
+            "  \n\n  x  ",
+            [&[19124, 220, 865, 256], &[11691, 220, 1215, 256]],
+        ),
+        (
+            "🦀 ünïcödé <|endoftext|>",
+            [
+                &[
+                    9468, 99, 222, 10709, 77, 38672, 66, 3029, 67, 978, 83739, 8862, 728, 428, 91,
+                    29,
+                ],
+                &[
+                    4103, 99, 222, 86582, 191375, 43369, 377, 464, 91, 419, 1440, 919, 91, 29,
+                ],
+            ],
+        ),
+    ];
+    for (text, [cl100k, o200k]) in cases {
+        assert_eq!(Tiktoken::cl100k_base().encode(text), cl100k, "{text:?}");
+        assert_eq!(Tiktoken::o200k_base().encode(text), o200k, "{text:?}");
+    }
+}
+
 #[test]
 fn decoding_half_a_character_is_an_error() {
     let enc = Tiktoken::cl100k_base();

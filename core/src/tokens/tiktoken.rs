@@ -1,7 +1,5 @@
 //! OpenAI's `cl100k_base` and `o200k_base` byte-pair encodings, exact and
-//! offline: tiktoken-rs embeds the same rank files Python tiktoken downloads.
-
-use tiktoken_rs::CoreBPE;
+//! offline: bpe-openai embeds the same rank files Python tiktoken downloads.
 
 use super::Tokenizer;
 use crate::error::{Error, Result};
@@ -11,7 +9,7 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy)]
 pub struct Tiktoken {
     name: &'static str,
-    bpe: fn() -> &'static CoreBPE,
+    bpe: fn() -> &'static bpe_openai::Tokenizer,
 }
 
 impl Tiktoken {
@@ -19,7 +17,7 @@ impl Tiktoken {
     pub fn cl100k_base() -> Self {
         Tiktoken {
             name: "cl100k_base",
-            bpe: tiktoken_rs::cl100k_base_singleton,
+            bpe: bpe_openai::cl100k_base,
         }
     }
 
@@ -27,7 +25,7 @@ impl Tiktoken {
     pub fn o200k_base() -> Self {
         Tiktoken {
             name: "o200k_base",
-            bpe: tiktoken_rs::o200k_base_singleton,
+            bpe: bpe_openai::o200k_base,
         }
     }
 }
@@ -44,22 +42,29 @@ impl Tokenizer for Tiktoken {
     }
 
     fn encode(&self, text: &str) -> Vec<u32> {
-        (self.bpe)().encode_ordinary(text)
+        (self.bpe)().encode(text)
     }
 
     fn decode(&self, tokens: &[u32]) -> Result<String> {
-        let bytes = (self.bpe)()
-            .decode_bytes(tokens)
-            .map_err(|e| Error::InvalidArgument {
+        let bpe = (self.bpe)();
+        // bpe-openai indexes its tables with the id: check before it can panic.
+        let vocabulary = bpe.bpe.num_tokens();
+        if let Some(bad) = tokens.iter().find(|&&t| t as usize >= vocabulary) {
+            return Err(Error::InvalidArgument {
                 name: "tokens".into(),
-                message: format!("not in the {} vocabulary: {e}", self.name),
-            })?;
-        String::from_utf8(bytes).map_err(|e| Error::InvalidArgument {
+                message: format!("token {bad} is not in the {} vocabulary", self.name),
+            });
+        }
+        String::from_utf8(bpe.bpe.decode_tokens(tokens)).map_err(|e| Error::InvalidArgument {
             name: "tokens".into(),
             message: format!(
                 "the tokens end or start inside a character (invalid UTF-8 at byte {})",
                 e.utf8_error().valid_up_to()
             ),
         })
+    }
+
+    fn count(&self, text: &str) -> usize {
+        (self.bpe)().count(text)
     }
 }
