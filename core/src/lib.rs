@@ -2,8 +2,10 @@
 //! Infrastructure-as-Code, from one Rust core shared by Python and Node.
 //!
 //! Start with [`hcl::parse`] for one file, [`terraform::Module::load`] for a
-//! directory, or [`hcl::loads`] for python-hcl2-compatible dictionaries.
+//! directory, [`hcl::loads`] for python-hcl2-compatible dictionaries, or
+//! [`chunk::Chunker`] to split a repository for retrieval.
 
+pub mod chunk;
 pub mod error;
 pub mod hcl;
 pub mod terraform;

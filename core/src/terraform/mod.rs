@@ -1,7 +1,7 @@
 //! A Terraform module: every `.tf` / `.tf.json` file of one directory, its
 //! declarations by address, and the reference graph between them.
 
-mod references;
+pub(crate) mod references;
 mod values;
 
 use std::collections::BTreeMap;
@@ -271,35 +271,21 @@ fn declarations_of(
         references: references::in_body(&block.body, kind),
         details: Details::default(),
     };
+    let address = block_address(block).unwrap_or_default();
     let mut d = match (block.kind.as_str(), labels.as_slice()) {
-        ("resource", [t, n]) => decl(DeclarationKind::Resource, format!("{t}.{n}"), Some(t), n),
-        ("data", [t, n]) => decl(DeclarationKind::Data, format!("data.{t}.{n}"), Some(t), n),
-        ("ephemeral", [t, n]) => decl(
-            DeclarationKind::Ephemeral,
-            format!("ephemeral.{t}.{n}"),
-            Some(t),
-            n,
-        ),
-        ("variable", [n]) => decl(DeclarationKind::Variable, format!("var.{n}"), None, n),
-        ("output", [n]) => decl(DeclarationKind::Output, format!("output.{n}"), None, n),
-        ("module", [n]) => decl(DeclarationKind::Module, format!("module.{n}"), None, n),
-        ("check", [n]) => decl(DeclarationKind::Check, format!("check.{n}"), None, n),
+        ("resource", [t, n]) => decl(DeclarationKind::Resource, address, Some(t), n),
+        ("data", [t, n]) => decl(DeclarationKind::Data, address, Some(t), n),
+        ("ephemeral", [t, n]) => decl(DeclarationKind::Ephemeral, address, Some(t), n),
+        ("variable", [n]) => decl(DeclarationKind::Variable, address, None, n),
+        ("output", [n]) => decl(DeclarationKind::Output, address, None, n),
+        ("module", [n]) => decl(DeclarationKind::Module, address, None, n),
+        ("check", [n]) => decl(DeclarationKind::Check, address, None, n),
         ("provider", [n]) => {
-            let alias = string_attr(&block.body, "alias");
-            let address = match &alias {
-                Some(a) => format!("provider.{n}.{a}"),
-                None => format!("provider.{n}"),
-            };
             let mut d = decl(DeclarationKind::Provider, address, None, n);
-            d.details.alias = alias;
+            d.details.alias = string_attr(&block.body, "alias");
             d
         }
-        ("terraform", []) => decl(
-            DeclarationKind::Terraform,
-            "terraform".into(),
-            None,
-            "terraform",
-        ),
+        ("terraform", []) => decl(DeclarationKind::Terraform, address, None, "terraform"),
         ("moved", []) => {
             counters.moved += 1;
             decl(
@@ -348,6 +334,30 @@ fn declarations_of(
     };
     fill_details(&mut d, block, src);
     out.push(d);
+}
+
+/// The address a top-level block declares, for the kinds named by their
+/// labels: `aws_s3_bucket.logs`, `data.aws_ami.x`, `ephemeral.t.n`,
+/// `var.region`, `output.arn`, `module.vpc`, `check.health`,
+/// `provider.aws` (`provider.aws.west` with an alias), `terraform`.
+pub fn block_address(block: &Block) -> Option<String> {
+    Some(
+        match (block.kind.as_str(), block.label_values().as_slice()) {
+            ("resource", [t, n]) => format!("{t}.{n}"),
+            ("data", [t, n]) => format!("data.{t}.{n}"),
+            ("ephemeral", [t, n]) => format!("ephemeral.{t}.{n}"),
+            ("variable", [n]) => format!("var.{n}"),
+            ("output", [n]) => format!("output.{n}"),
+            ("module", [n]) => format!("module.{n}"),
+            ("check", [n]) => format!("check.{n}"),
+            ("provider", [n]) => match string_attr(&block.body, "alias") {
+                Some(a) => format!("provider.{n}.{a}"),
+                None => format!("provider.{n}"),
+            },
+            ("terraform", []) => "terraform".to_string(),
+            _ => return None,
+        },
+    )
 }
 
 fn string_attr(body: &Body, name: &str) -> Option<String> {

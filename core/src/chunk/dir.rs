@@ -1,0 +1,275 @@
+//! Chunking a directory tree: walks it honouring `.gitignore` and skipping
+//! `.terraform/`, chunks the text files in parallel and reports progress.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{hex, Chunk, Chunker, Language};
+use crate::error::{Error, Result};
+
+/// Files larger than this are skipped unless [`ChunkDir::max_file_bytes`]
+/// says otherwise: generated state and vendored bundles, not code.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How far a [`ChunkDir`] has got; passed to the progress callback after
+/// each file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// Files finished (chunked or skipped), this one included.
+    pub done: usize,
+    pub total: usize,
+    /// The file just finished, relative to the root.
+    pub path: String,
+}
+
+/// A file that was chunked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceFile {
+    /// Relative to the root, `/`-separated.
+    pub path: String,
+    pub language: Language,
+    pub bytes: usize,
+    /// SHA-256 of the file's bytes, 64 hex digits.
+    pub content_hash: String,
+    /// How many chunks it gave.
+    pub chunks: usize,
+}
+
+/// A file that was not chunked, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What [`ChunkDir::execute`] found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DirChunks {
+    /// Every chunk, files in path order, each file's chunks in source order.
+    pub chunks: Vec<Chunk>,
+    /// The files chunked, in path order.
+    pub files: Vec<SourceFile>,
+    /// The files left out, in path order.
+    pub skipped: Vec<Skipped>,
+}
+
+type ProgressFn<'a> = dyn Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a;
+
+/// Chunks every text file under a directory; configure, then
+/// [`execute`](ChunkDir::execute).
+pub struct ChunkDir<'a> {
+    chunker: &'a Chunker,
+    root: PathBuf,
+    max_file_bytes: u64,
+    extensions: Option<Vec<String>>,
+    hidden: bool,
+    progress: Option<Box<ProgressFn<'a>>>,
+}
+
+impl<'a> ChunkDir<'a> {
+    pub(super) fn new(chunker: &'a Chunker, root: PathBuf) -> Self {
+        ChunkDir {
+            chunker,
+            root,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            extensions: None,
+            hidden: false,
+            progress: None,
+        }
+    }
+
+    /// Skip files larger than this (default [`DEFAULT_MAX_FILE_BYTES`]).
+    pub fn max_file_bytes(mut self, bytes: u64) -> Self {
+        self.max_file_bytes = bytes;
+        self
+    }
+
+    /// Only chunk files whose name ends with one of these extensions
+    /// (`"tf"`, `"md"`, `"tf.json"`; no leading dot). Default: every text file.
+    pub fn extensions<S: Into<String>>(mut self, extensions: impl IntoIterator<Item = S>) -> Self {
+        self.extensions = Some(extensions.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Also walk hidden files and directories (default: skipped, like
+    /// `.git/`). `.terraform/` is skipped regardless.
+    pub fn include_hidden(mut self, hidden: bool) -> Self {
+        self.hidden = hidden;
+        self
+    }
+
+    /// Called after each file from the worker threads; return
+    /// `ControlFlow::Break(())` to stop, making `execute` fail with
+    /// [`Error::Cancelled`].
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a,
+    ) -> Self {
+        self.progress = Some(Box::new(callback));
+        self
+    }
+
+    /// Walks and chunks. Fails when the root cannot be read or the progress
+    /// callback stops it; files that cannot be read or are not text are
+    /// listed in [`DirChunks::skipped`].
+    pub fn execute(self) -> Result<DirChunks> {
+        let meta = std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        if !meta.is_dir() {
+            return Err(Error::io(
+                &self.root,
+                std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            ));
+        }
+        let (paths, mut skipped) = self.walk();
+        let total = paths.len();
+        let done = AtomicUsize::new(0);
+        let cancelled = AtomicBool::new(false);
+        let results: Vec<Option<Outcome>> = paths
+            .par_iter()
+            .map(|(path, rel)| {
+                if cancelled.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let outcome = self.one(path, rel);
+                if let Some(callback) = &self.progress {
+                    let progress = Progress {
+                        done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                        total,
+                        path: rel.clone(),
+                    };
+                    if callback(&progress).is_break() {
+                        cancelled.store(true, Ordering::Relaxed);
+                    }
+                }
+                Some(outcome)
+            })
+            .collect();
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let mut out = DirChunks::default();
+        for outcome in results.into_iter().flatten() {
+            match outcome {
+                Outcome::Chunked(file, chunks) => {
+                    out.files.push(file);
+                    out.chunks.extend(chunks);
+                }
+                Outcome::Skipped(s) => skipped.push(s),
+            }
+        }
+        skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        out.skipped = skipped;
+        Ok(out)
+    }
+
+    /// The files to chunk (absolute, relative) in path order, and the entries
+    /// the walk could not read.
+    fn walk(&self) -> (Vec<(PathBuf, String)>, Vec<Skipped>) {
+        let mut files = Vec::new();
+        let mut skipped = Vec::new();
+        let walker = ignore::WalkBuilder::new(&self.root)
+            .hidden(!self.hidden)
+            .require_git(false)
+            .git_global(false)
+            .filter_entry(|e| {
+                let name = e.file_name();
+                !(e.file_type().is_some_and(|t| t.is_dir())
+                    && (name == ".terraform" || name == ".git"))
+            })
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    skipped.push(Skipped {
+                        path: String::new(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.into_path();
+            let Some(rel) = relative(&self.root, &path) else {
+                skipped.push(Skipped {
+                    path: path.to_string_lossy().into_owned(),
+                    reason: "the path is not UTF-8".into(),
+                });
+                continue;
+            };
+            if let Some(exts) = &self.extensions {
+                let name = rel.rsplit('/').next().unwrap_or(&rel);
+                if !exts
+                    .iter()
+                    .any(|e| name.len() > e.len() + 1 && name.ends_with(&format!(".{e}")))
+                {
+                    continue;
+                }
+            }
+            files.push((path, rel));
+        }
+        files.sort_by(|a, b| a.1.cmp(&b.1));
+        (files, skipped)
+    }
+
+    fn one(&self, path: &Path, rel: &str) -> Outcome {
+        let skip = |reason: String| {
+            Outcome::Skipped(Skipped {
+                path: rel.to_string(),
+                reason,
+            })
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > self.max_file_bytes => {
+                return skip(format!(
+                    "{} bytes, over the limit of {}",
+                    m.len(),
+                    self.max_file_bytes
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => return skip(e.to_string()),
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return skip(e.to_string()),
+        };
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            return skip("binary (contains NUL bytes)".into());
+        }
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => t,
+            Err(e) => return skip(format!("not UTF-8 (byte {})", e.valid_up_to())),
+        };
+        let chunks = self.chunker.chunk_file(rel, text);
+        Outcome::Chunked(
+            SourceFile {
+                path: rel.to_string(),
+                language: Language::for_path(rel),
+                bytes: bytes.len(),
+                content_hash: hex(&Sha256::digest(&bytes)),
+                chunks: chunks.len(),
+            },
+            chunks,
+        )
+    }
+}
+
+enum Outcome {
+    Chunked(SourceFile, Vec<Chunk>),
+    Skipped(Skipped),
+}
+
+/// `path` relative to `root`, `/`-separated on every platform.
+fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}

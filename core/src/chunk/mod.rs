@@ -1,0 +1,443 @@
+//! Chunking: splits Terraform/HCL, Markdown and text into token-budgeted
+//! [`Chunk`]s that keep their source, span, block address and a summary.
+//!
+//! ```
+//! use infrarag::chunk::{ChunkConfig, Chunker, ChunkKind};
+//!
+//! let chunker = Chunker::new(ChunkConfig::new(400).with_overlap(60))?;
+//! let chunks = chunker.chunk_file("s3/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = var.name\n}\n");
+//! assert_eq!(chunks[0].kind, ChunkKind::Block);
+//! assert_eq!(chunks[0].address.as_deref(), Some("aws_s3_bucket.logs"));
+//! assert_eq!(chunks[0].summary, "resource aws_s3_bucket \"logs\" in s3/main.tf: sets bucket; references var.name");
+//! # Ok::<(), infrarag::Error>(())
+//! ```
+
+mod dir;
+mod hcl;
+mod markdown;
+mod split;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::hcl::source::LineIndex;
+use crate::tokens::Tokenizer;
+
+pub use dir::{ChunkDir, DirChunks, Progress, Skipped, SourceFile};
+
+/// How a chunk's source is read, chosen from the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// HCL native syntax: `.tf`, `.tfvars`, `.hcl`.
+    Hcl,
+    /// `.md`, `.markdown`, `.mdx`.
+    Markdown,
+    /// Everything else, `.tf.json` included: split by separators.
+    Text,
+}
+
+impl Language {
+    /// The language of a path, by extension.
+    pub fn for_path(path: &str) -> Language {
+        let ext = path
+            .rsplit(['/', '\\'])
+            .next()
+            .and_then(|name| name.rsplit_once('.'))
+            .map(|(_, ext)| ext.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("tf" | "tfvars" | "hcl") => Language::Hcl,
+            Some("md" | "markdown" | "mdx") => Language::Markdown,
+            _ => Language::Text,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Hcl => "hcl",
+            Language::Markdown => "markdown",
+            Language::Text => "text",
+        }
+    }
+}
+
+/// What a chunk holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChunkKind {
+    /// A whole top-level HCL block with the comments above it.
+    Block,
+    /// A piece of a top-level block over budget; its text repeats the
+    /// block's header (and closes its brace) when the piece lacks them.
+    BlockPart,
+    /// Consecutive top-level attributes (`.tfvars`).
+    Attributes,
+    /// Comments after the last block of a file.
+    Comment,
+    /// Lines of an HCL region with syntax errors.
+    Lines,
+    /// A Markdown section, or a piece of one.
+    Section,
+    /// A piece of plain text or other code.
+    Text,
+}
+
+impl ChunkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChunkKind::Block => "block",
+            ChunkKind::BlockPart => "block_part",
+            ChunkKind::Attributes => "attributes",
+            ChunkKind::Comment => "comment",
+            ChunkKind::Lines => "lines",
+            ChunkKind::Section => "section",
+            ChunkKind::Text => "text",
+        }
+    }
+}
+
+/// One retrievable piece of a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Chunk {
+    /// 32 hex digits of SHA-256 over path, byte range and text: the same on
+    /// every run and platform for the same input.
+    pub id: String,
+    /// The source path as given (`chunk_dir`: relative, `/`-separated).
+    pub path: String,
+    pub language: Language,
+    pub kind: ChunkKind,
+    /// What gets embedded. A slice of the source, except for block parts,
+    /// which add the headers and braces they lack.
+    pub text: String,
+    /// HCL: the top-level block type (`resource`, `variable`, ...).
+    pub block_type: Option<String>,
+    /// HCL: the block's labels.
+    pub labels: Vec<String>,
+    /// HCL: the Terraform address (`aws_s3_bucket.logs`, `var.region`).
+    pub address: Option<String>,
+    /// Markdown: the headings above the chunk, outermost first.
+    pub heading_path: Vec<String>,
+    /// 1-based piece number among the pieces of one block or section.
+    pub part: usize,
+    /// How many pieces the block or section was split into (1: whole).
+    pub parts: usize,
+    /// 1-based first and last line of the source the chunk covers.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// Byte range of the source the chunk covers (end exclusive).
+    pub start_byte: usize,
+    pub end_byte: usize,
+    /// Tokens of `text` by the chunker's tokenizer.
+    pub token_count: usize,
+    /// SHA-256 of `text`, 64 hex digits.
+    pub content_hash: String,
+    /// A one-line description for a second, "summary" embedding:
+    /// `resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, acl; ...`.
+    pub summary: String,
+}
+
+impl Chunk {
+    /// The byte range of the source the chunk covers.
+    pub fn bytes(&self) -> Range<usize> {
+        self.start_byte..self.end_byte
+    }
+}
+
+/// Budget and tokenizer of a [`Chunker`], set fluently:
+/// `ChunkConfig::new(400).with_overlap(60)`.
+#[derive(Clone)]
+pub struct ChunkConfig {
+    max_tokens: usize,
+    overlap: usize,
+    tokenizer: Arc<dyn Tokenizer>,
+}
+
+/// The smallest budget accepted: room for any character in any encoding.
+pub const MIN_TOKENS: usize = 8;
+
+impl ChunkConfig {
+    /// At most `max_tokens` per chunk, no overlap, counted with
+    /// `cl100k_base` (or [`Approximate`](crate::tokens::Approximate) when
+    /// built without the `tiktoken` feature).
+    pub fn new(max_tokens: usize) -> Self {
+        ChunkConfig {
+            max_tokens,
+            overlap: 0,
+            tokenizer: default_tokenizer(),
+        }
+    }
+
+    /// Tokens a piece of split text may repeat from the end of the previous
+    /// piece. Whole blocks and sections never overlap.
+    pub fn with_overlap(mut self, overlap: usize) -> Self {
+        self.overlap = overlap;
+        self
+    }
+
+    pub fn with_tokenizer(mut self, tokenizer: Arc<dyn Tokenizer>) -> Self {
+        self.tokenizer = tokenizer;
+        self
+    }
+
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    pub fn overlap(&self) -> usize {
+        self.overlap
+    }
+
+    pub fn tokenizer(&self) -> &Arc<dyn Tokenizer> {
+        &self.tokenizer
+    }
+}
+
+impl Default for ChunkConfig {
+    /// The platforms' defaults: 400 tokens, 60 of overlap, `cl100k_base`.
+    fn default() -> Self {
+        ChunkConfig::new(400).with_overlap(60)
+    }
+}
+
+impl std::fmt::Debug for ChunkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkConfig")
+            .field("max_tokens", &self.max_tokens)
+            .field("overlap", &self.overlap)
+            .field("tokenizer", &self.tokenizer.name())
+            .finish()
+    }
+}
+
+fn default_tokenizer() -> Arc<dyn Tokenizer> {
+    #[cfg(feature = "tiktoken")]
+    {
+        Arc::new(crate::tokens::Tiktoken::cl100k_base())
+    }
+    #[cfg(not(feature = "tiktoken"))]
+    {
+        Arc::new(crate::tokens::Approximate)
+    }
+}
+
+/// Splits files into chunks by their language. Cheap to clone; shareable
+/// across threads.
+#[derive(Debug, Clone)]
+pub struct Chunker {
+    config: ChunkConfig,
+}
+
+impl Chunker {
+    /// Checks the configuration: `max_tokens` at least [`MIN_TOKENS`] and
+    /// `overlap` below half of it.
+    pub fn new(config: ChunkConfig) -> Result<Chunker> {
+        if config.max_tokens < MIN_TOKENS {
+            return Err(Error::InvalidArgument {
+                name: "max_tokens".into(),
+                message: format!("must be at least {MIN_TOKENS}, got {}", config.max_tokens),
+            });
+        }
+        if config.overlap * 2 > config.max_tokens {
+            return Err(Error::InvalidArgument {
+                name: "overlap".into(),
+                message: format!(
+                    "must be at most half of max_tokens ({}), got {}",
+                    config.max_tokens, config.overlap
+                ),
+            });
+        }
+        Ok(Chunker { config })
+    }
+
+    pub fn config(&self) -> &ChunkConfig {
+        &self.config
+    }
+
+    /// Chunks one file, choosing the language from `path`'s extension.
+    pub fn chunk_file(&self, path: &str, content: &str) -> Vec<Chunk> {
+        self.chunk_as(path, content, Language::for_path(path))
+    }
+
+    /// Chunks `content` as `language` whatever its path says.
+    pub fn chunk_as(&self, path: &str, content: &str, language: Language) -> Vec<Chunk> {
+        let source = Source {
+            path,
+            text: content,
+            language,
+        };
+        let drafts = match language {
+            Language::Hcl => hcl::chunk(self, &source),
+            Language::Markdown => markdown::chunk(self, &source),
+            Language::Text => text_drafts(self, &source),
+        };
+        let lines = LineIndex::new(content);
+        drafts
+            .into_iter()
+            .map(|d| self.finish(&source, &lines, d))
+            .collect()
+    }
+
+    /// Chunks every text file under `dir`; see [`ChunkDir`].
+    pub fn chunk_dir(&self, dir: impl Into<std::path::PathBuf>) -> ChunkDir<'_> {
+        ChunkDir::new(self, dir.into())
+    }
+
+    fn splitter<'a>(&'a self, frames: &'a [split::Frame], overlap: usize) -> split::Splitter<'a> {
+        split::Splitter {
+            tokenizer: self.config.tokenizer.as_ref(),
+            budget: self.config.max_tokens,
+            overlap,
+            frames,
+        }
+    }
+
+    fn finish(&self, source: &Source<'_>, lines: &LineIndex<'_>, d: Draft) -> Chunk {
+        let text = d
+            .text
+            .unwrap_or_else(|| source.text[d.range.clone()].to_string());
+        let token_count = d
+            .tokens
+            .unwrap_or_else(|| self.config.tokenizer.count(&text));
+        let start = lines.pos(d.range.start);
+        let end = lines.pos(d.range.end.saturating_sub(1).max(d.range.start));
+        let mut id = Sha256::new();
+        id.update(source.path.as_bytes());
+        id.update([0]);
+        id.update((d.range.start as u64).to_le_bytes());
+        id.update((d.range.end as u64).to_le_bytes());
+        id.update(text.as_bytes());
+        Chunk {
+            id: hex(&id.finalize()[..16]),
+            path: source.path.to_string(),
+            language: source.language,
+            kind: d.kind,
+            content_hash: hex(&Sha256::digest(text.as_bytes())),
+            text,
+            block_type: d.block_type,
+            labels: d.labels,
+            address: d.address,
+            heading_path: d.heading_path,
+            part: d.part,
+            parts: d.parts,
+            start_line: start.line,
+            end_line: end.line,
+            start_byte: d.range.start,
+            end_byte: d.range.end,
+            token_count,
+            summary: d.summary,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The file being chunked.
+pub(crate) struct Source<'a> {
+    path: &'a str,
+    text: &'a str,
+    language: Language,
+}
+
+/// A chunk before its id, hashes and positions are computed.
+#[derive(Debug)]
+struct Draft {
+    range: Range<usize>,
+    /// `None`: the source slice.
+    text: Option<String>,
+    /// Already counted while fitting.
+    tokens: Option<usize>,
+    kind: ChunkKind,
+    block_type: Option<String>,
+    labels: Vec<String>,
+    address: Option<String>,
+    heading_path: Vec<String>,
+    part: usize,
+    parts: usize,
+    summary: String,
+}
+
+impl Draft {
+    fn new(range: Range<usize>, kind: ChunkKind) -> Draft {
+        Draft {
+            range,
+            text: None,
+            tokens: None,
+            kind,
+            block_type: None,
+            labels: Vec::new(),
+            address: None,
+            heading_path: Vec::new(),
+            part: 1,
+            parts: 1,
+            summary: String::new(),
+        }
+    }
+}
+
+/// Trims ASCII whitespace off both ends of `range`; `None` when nothing is left.
+fn trimmed(src: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let text = &src[range.clone()];
+    let space = |c: char| c.is_ascii_whitespace();
+    let start = range.start + (text.len() - text.trim_start_matches(space).len());
+    let end = range.end - (text.len() - text.trim_end_matches(space).len());
+    (start < end).then_some(start..end)
+}
+
+/// Splits `range` with `levels`, trims the pieces and numbers them.
+fn split_drafts(
+    chunker: &Chunker,
+    source: &Source<'_>,
+    range: Range<usize>,
+    levels: &[split::Level],
+    kind: ChunkKind,
+) -> Vec<Draft> {
+    let splitter = chunker.splitter(&[], chunker.config.overlap);
+    let ranges: Vec<Range<usize>> = splitter
+        .split(source.text, range, levels)
+        .into_iter()
+        .filter_map(|r| trimmed(source.text, r))
+        .collect();
+    let parts = ranges.len();
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut d = Draft::new(r, kind);
+            d.part = i + 1;
+            d.parts = parts;
+            d
+        })
+        .collect()
+}
+
+fn text_drafts(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
+    let mut drafts = split_drafts(
+        chunker,
+        source,
+        0..source.text.len(),
+        split::TEXT,
+        ChunkKind::Text,
+    );
+    let lines = LineIndex::new(source.text);
+    for d in &mut drafts {
+        d.summary = format!(
+            "{} lines {}-{}",
+            source.path,
+            lines.pos(d.range.start).line,
+            lines.pos(d.range.end - 1).line
+        );
+    }
+    drafts
+}
