@@ -1,10 +1,16 @@
 //! Python bindings: converts types, maps errors to the `InfraragError`
 //! hierarchy and releases the GIL around parsing. No logic lives here.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+
+use infrarag::chunk::{self, ChunkConfig, Chunker};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
@@ -130,6 +136,7 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             )
         }
         Error::Io { path, .. } => ("StorageError", vec![("path", path_obj(py, Some(path)))]),
+        Error::Cancelled => ("CancelledError", vec![]),
         Error::InvalidArgument { name, .. } => {
             let name = name
                 .clone()
@@ -259,9 +266,360 @@ impl PyTokenizer {
     }
 }
 
+/// A Python tokenizer: a callable `text -> int` (a count) or `text -> list`
+/// (ids), or an object with an `encode` method. The first exception it
+/// raises is kept and re-raised when the call into Rust returns.
+struct CallableTokenizer {
+    name: String,
+    func: Py<PyAny>,
+    error: Mutex<Option<PyErr>>,
+}
+
+impl CallableTokenizer {
+    fn new(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let func = if obj.is_callable() {
+            obj.clone().unbind()
+        } else if obj.hasattr("encode")? {
+            obj.getattr("encode")?.unbind()
+        } else {
+            return Err(to_pyerr(
+                py,
+                Error::InvalidArgument {
+                    name: "tokenizer".into(),
+                    message: "expected a name, a Tokenizer, a callable or an object with `encode`"
+                        .into(),
+                },
+            ));
+        };
+        let name = obj
+            .getattr("name")
+            .and_then(|n| n.extract::<String>())
+            .unwrap_or_else(|_| "python".to_string());
+        Ok(CallableTokenizer {
+            name,
+            func,
+            error: Mutex::new(None),
+        })
+    }
+
+    fn call(&self, text: &str) -> Option<Vec<u32>> {
+        if self.failed() {
+            return None;
+        }
+        Python::attach(|py| {
+            let result = self.func.call1(py, (text,)).and_then(|r| {
+                let r = r.bind(py);
+                if let Ok(n) = r.extract::<usize>() {
+                    Ok(vec![0; n])
+                } else {
+                    r.len().map(|n| vec![0; n])
+                }
+            });
+            match result {
+                Ok(ids) => Some(ids),
+                Err(e) => {
+                    if let Ok(mut slot) = self.error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    None
+                }
+            }
+        })
+    }
+
+    fn failed(&self) -> bool {
+        self.error.lock().map(|e| e.is_some()).unwrap_or(true)
+    }
+
+    fn take_error(&self) -> Option<PyErr> {
+        self.error.lock().ok().and_then(|mut e| e.take())
+    }
+}
+
+impl tokens::Tokenizer for CallableTokenizer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Only the number of ids is known; the chunker needs no more.
+    fn encode(&self, text: &str) -> Vec<u32> {
+        self.call(text).unwrap_or_default()
+    }
+
+    fn decode(&self, _tokens: &[u32]) -> infrarag::Result<String> {
+        Err(Error::InvalidArgument {
+            name: "tokens".into(),
+            message: "a Python tokenizer cannot decode through infrarag".into(),
+        })
+    }
+
+    /// An error counts as 0 tokens so the work ends quickly; the error is
+    /// raised once it has.
+    fn count(&self, text: &str) -> usize {
+        self.call(text).map_or(0, |ids| ids.len())
+    }
+}
+
+/// One chunk; see `infrarag/chunk.py`.
+#[pyclass(name = "Chunk", module = "infrarag._native", frozen, get_all)]
+struct PyChunk {
+    id: String,
+    path: String,
+    language: &'static str,
+    kind: &'static str,
+    text: String,
+    block_type: Option<String>,
+    labels: Vec<String>,
+    address: Option<String>,
+    heading_path: Vec<String>,
+    part: usize,
+    parts: usize,
+    start_line: usize,
+    end_line: usize,
+    start_byte: usize,
+    end_byte: usize,
+    token_count: usize,
+    content_hash: String,
+    summary: String,
+}
+
+impl From<chunk::Chunk> for PyChunk {
+    fn from(c: chunk::Chunk) -> Self {
+        PyChunk {
+            id: c.id,
+            path: c.path,
+            language: c.language.as_str(),
+            kind: c.kind.as_str(),
+            text: c.text,
+            block_type: c.block_type,
+            labels: c.labels,
+            address: c.address,
+            heading_path: c.heading_path,
+            part: c.part,
+            parts: c.parts,
+            start_line: c.start_line,
+            end_line: c.end_line,
+            start_byte: c.start_byte,
+            end_byte: c.end_byte,
+            token_count: c.token_count,
+            content_hash: c.content_hash,
+            summary: c.summary,
+        }
+    }
+}
+
+#[pymethods]
+impl PyChunk {
+    fn __repr__(&self) -> String {
+        format!(
+            "Chunk({}:{}-{} {} {} tokens)",
+            self.path, self.start_line, self.end_line, self.kind, self.token_count
+        )
+    }
+}
+
+/// The chunker; see `infrarag/chunk.py`.
+#[pyclass(name = "Chunker", module = "infrarag._native", frozen)]
+struct PyChunker {
+    inner: Chunker,
+    callable: Option<Arc<CallableTokenizer>>,
+}
+
+impl PyChunker {
+    /// Runs `work` without the GIL, then raises what the Python tokenizer
+    /// raised, if anything.
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&Chunker) -> infrarag::Result<T> + Send,
+    ) -> PyResult<T> {
+        let result = py.detach(|| work(&self.inner));
+        if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
+            return Err(err);
+        }
+        result.map_err(|e| to_pyerr(py, e))
+    }
+}
+
+#[pymethods]
+impl PyChunker {
+    #[new]
+    #[pyo3(signature = (max_tokens = 400, overlap = 60, tokenizer = None))]
+    fn new(
+        py: Python<'_>,
+        max_tokens: usize,
+        overlap: usize,
+        tokenizer: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut config = ChunkConfig::new(max_tokens).with_overlap(overlap);
+        let mut callable = None;
+        match tokenizer {
+            None => {}
+            Some(t) if t.is_instance_of::<pyo3::types::PyString>() => {
+                let name: String = t.extract()?;
+                let tok = tokens::by_name(&name).map_err(|e| to_pyerr(py, e))?;
+                config = config.with_tokenizer(Arc::from(tok));
+            }
+            Some(t) if t.is_instance_of::<PyTokenizer>() => {
+                let name = t.cast::<PyTokenizer>()?.get().inner.name().to_string();
+                let tok = tokens::by_name(&name).map_err(|e| to_pyerr(py, e))?;
+                config = config.with_tokenizer(Arc::from(tok));
+            }
+            Some(t) => {
+                let c = Arc::new(CallableTokenizer::new(py, t)?);
+                config = config.with_tokenizer(c.clone());
+                callable = Some(c);
+            }
+        }
+        let inner = Chunker::new(config).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyChunker { inner, callable })
+    }
+
+    #[getter]
+    fn max_tokens(&self) -> usize {
+        self.inner.config().max_tokens()
+    }
+
+    #[getter]
+    fn overlap(&self) -> usize {
+        self.inner.config().overlap()
+    }
+
+    #[getter]
+    fn tokenizer(&self) -> String {
+        self.inner.config().tokenizer().name().to_string()
+    }
+
+    #[pyo3(signature = (path, content, *, language = None))]
+    fn chunk_file(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        content: &str,
+        language: Option<&str>,
+    ) -> PyResult<Vec<PyChunk>> {
+        let language = match language {
+            None => None,
+            Some("hcl") => Some(chunk::Language::Hcl),
+            Some("markdown") => Some(chunk::Language::Markdown),
+            Some("text") => Some(chunk::Language::Text),
+            Some(other) => {
+                return Err(to_pyerr(
+                    py,
+                    Error::InvalidArgument {
+                        name: "language".into(),
+                        message: format!("expected hcl, markdown or text, got {other:?}"),
+                    },
+                ))
+            }
+        };
+        let chunks = self.run(py, |c| {
+            Ok(match language {
+                Some(l) => c.chunk_as(path, content, l),
+                None => c.chunk_file(path, content),
+            })
+        })?;
+        Ok(chunks.into_iter().map(PyChunk::from).collect())
+    }
+
+    #[pyo3(signature = (path, *, extensions = None, include_hidden = false, max_file_bytes = None, progress = None))]
+    fn chunk_dir(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        extensions: Option<Vec<String>>,
+        include_hidden: bool,
+        max_file_bytes: Option<u64>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        // The walk runs on a worker; this thread waits without the GIL and
+        // checks for Ctrl-C, which Python only delivers to the main thread.
+        let stop = AtomicBool::new(false);
+        let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+        let result = py.detach(|| {
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let stop = &stop;
+                let raised = &raised;
+                let progress = progress.as_ref();
+                let inner = &self.inner;
+                let exts = extensions.clone();
+                scope.spawn(move || {
+                    let mut job = inner.chunk_dir(&path).include_hidden(include_hidden);
+                    if let Some(e) = exts {
+                        job = job.extensions(e);
+                    }
+                    if let Some(b) = max_file_bytes {
+                        job = job.max_file_bytes(b);
+                    }
+                    let job = job.on_progress(move |p| {
+                        if stop.load(Ordering::Relaxed) {
+                            return ControlFlow::Break(());
+                        }
+                        if let Some(cb) = progress {
+                            let outcome = Python::attach(|py| {
+                                cb.call1(py, (p.done, p.total, p.path.as_str())).map(|_| ())
+                            });
+                            if let Err(e) = outcome {
+                                if let Ok(mut slot) = raised.lock() {
+                                    slot.get_or_insert(e);
+                                }
+                                return ControlFlow::Break(());
+                            }
+                        }
+                        ControlFlow::Continue(())
+                    });
+                    let _ = tx.send(job.execute());
+                });
+                loop {
+                    match rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(result) => return result,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                if let Ok(mut slot) = raised.lock() {
+                                    slot.get_or_insert(e);
+                                }
+                                stop.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            return Err(Error::Cancelled)
+                        }
+                    }
+                }
+            })
+        });
+        if let Some(err) = raised.lock().ok().and_then(|mut e| e.take()) {
+            return Err(err);
+        }
+        if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
+            return Err(err);
+        }
+        let result = result.map_err(|e| to_pyerr(py, e))?;
+        let dict = PyDict::new(py);
+        let chunks: Vec<PyChunk> = result.chunks.into_iter().map(PyChunk::from).collect();
+        dict.set_item("chunks", chunks)?;
+        dict.set_item("files", serialize(py, &result.files)?)?;
+        dict.set_item("skipped", serialize(py, &result.skipped)?)?;
+        Ok(dict.into_any().unbind())
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.inner.config();
+        format!(
+            "Chunker(max_tokens={}, overlap={}, tokenizer='{}')",
+            c.max_tokens(),
+            c.overlap(),
+            c.tokenizer().name()
+        )
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenizer>()?;
+    m.add_class::<PyChunk>()?;
+    m.add_class::<PyChunker>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;

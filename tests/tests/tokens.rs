@@ -99,6 +99,24 @@ fn token_ids_equal_python_tiktoken() {
 }
 
 #[test]
+fn counting_within_a_limit_agrees_with_counting() {
+    for (rel, text, counts) in fixture().iter().step_by(7) {
+        for (enc, n) in [
+            (Tiktoken::cl100k_base(), counts[0]),
+            (Tiktoken::o200k_base(), counts[1]),
+        ] {
+            assert_eq!(enc.count_within(text, n), Some(n), "{rel}");
+            assert_eq!(enc.count_within(text, n + 10), Some(n), "{rel}");
+            if n > 0 {
+                assert_eq!(enc.count_within(text, n - 1), None, "{rel}");
+            }
+        }
+        let n = Approximate.count(text);
+        assert_eq!(Approximate.count_within(text, n), Some(n));
+    }
+}
+
+#[test]
 fn decoding_half_a_character_is_an_error() {
     let enc = Tiktoken::cl100k_base();
     let tokens = enc.encode("🦀");

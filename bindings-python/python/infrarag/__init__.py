@@ -1,16 +1,25 @@
 """infrarag: parse, chunk, retrieve, prompt, validate and collect
 Infrastructure-as-Code, from one Rust core.
 
-Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens.
+Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
+:mod:`infrarag.chunk` splits files for retrieval.
 """
 
-from infrarag import hcl, tokens
+from infrarag import chunk, hcl, tokens
 from infrarag._native import __version__
-from infrarag.errors import InfraragError, InvalidArgumentError, ParseError, StorageError
+from infrarag.errors import (
+    CancelledError,
+    InfraragError,
+    InvalidArgumentError,
+    ParseError,
+    StorageError,
+)
 
 __all__ = [
+    "chunk",
     "hcl",
     "tokens",
+    "CancelledError",
     "InfraragError",
     "InvalidArgumentError",
     "ParseError",

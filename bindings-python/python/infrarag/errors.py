@@ -66,4 +66,10 @@ class InvalidArgumentError(InfraragError, ValueError):
         self.argument = None
 
 
-__all__ = ["InfraragError", "ParseError", "StorageError", "InvalidArgumentError"]
+class CancelledError(InfraragError):
+    """Long work was stopped before it finished; nothing was returned."""
+
+    code = "CANCELLED"
+
+
+__all__ = ["InfraragError", "ParseError", "StorageError", "InvalidArgumentError", "CancelledError"]

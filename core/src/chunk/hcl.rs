@@ -15,7 +15,7 @@ const SUMMARY_NAMES: usize = 24;
 
 pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
     let src = source.text;
-    let parsed = syntax::parse(src);
+    let parsed = syntax::parser::parse_with(src, false);
     let broken: Vec<Range<usize>> = parsed
         .diagnostics
         .iter()
@@ -81,8 +81,8 @@ struct Piece {
 fn block(chunker: &Chunker, source: &Source<'_>, range: Range<usize>, b: &Block) -> Vec<Draft> {
     let src = source.text;
     let tokenizer = chunker.config.tokenizer.as_ref();
-    let tokens = tokenizer.count(&src[range.clone()]);
-    let pieces = if tokens <= chunker.config.max_tokens {
+    let whole = tokenizer.count_within(&src[range.clone()], chunker.config.max_tokens);
+    let pieces = if let Some(tokens) = whole {
         vec![(
             Piece {
                 range: range.clone(),

@@ -26,9 +26,10 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
     let mut drafts = Vec::new();
     node(chunker, source, &sections, 0, &mut drafts);
     for d in &mut drafts {
-        let fences: Vec<&str> = sections
+        let first = sections.partition_point(|s| s.range.end <= d.range.start);
+        let fences: Vec<&str> = sections[first..]
             .iter()
-            .filter(|s| s.range.start < d.range.end && d.range.start < s.range.end)
+            .take_while(|s| s.range.start < d.range.end)
             .flat_map(|s| s.fences.iter().map(String::as_str))
             .filter(|f| !f.is_empty())
             .collect();
@@ -140,14 +141,14 @@ fn node(
 /// The headings every section in `range` shares: the path of the section
 /// holding its start, cut to the common prefix of those starting inside.
 fn heading_path(sections: &[Section], range: &Range<usize>) -> Vec<String> {
+    // Sections are in order and the first starts at 0.
     let holder = sections
+        .partition_point(|s| s.range.start <= range.start)
+        .saturating_sub(1);
+    let mut path = sections[holder].path.clone();
+    for s in sections[holder + 1..]
         .iter()
-        .rfind(|s| s.range.start <= range.start)
-        .or(sections.first());
-    let mut path = holder.map(|s| s.path.clone()).unwrap_or_default();
-    for s in sections
-        .iter()
-        .filter(|s| s.range.start > range.start && s.range.start < range.end)
+        .take_while(|s| s.range.start < range.end)
     {
         let common = path.iter().zip(&s.path).take_while(|(a, b)| a == b).count();
         path.truncate(common);

@@ -127,10 +127,14 @@ pub(crate) struct Splitter<'a> {
 
 impl Splitter<'_> {
     /// Tokens of `range` as a chunk would hold it: without the whitespace
-    /// around it, frames included.
+    /// around it, frames included. Counting stops past the budget: any
+    /// result over it only means "too large".
     pub fn measure(&self, src: &str, range: Range<usize>) -> usize {
         match trimmed(src, range) {
-            Some(r) => self.tokenizer.count(&assemble(src, r, self.frames)),
+            Some(r) => self
+                .tokenizer
+                .count_within(&assemble(src, r, self.frames), self.budget)
+                .unwrap_or(self.budget + 1),
             None => 0,
         }
     }

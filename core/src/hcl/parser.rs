@@ -33,6 +33,13 @@ impl Parsed {
 /// Parses HCL native syntax. Never fails: broken input yields a partial tree
 /// plus diagnostics.
 pub fn parse(src: &str) -> Parsed {
+    parse_with(src, true)
+}
+
+/// [`parse`], optionally without the rules stricter than the grammar
+/// (duplicate attributes, escapes, ...): for readers that only need the
+/// tree and where the grammar broke, such as the chunker.
+pub(crate) fn parse_with(src: &str, strict_rules: bool) -> Parsed {
     let masked = mask_exponents(src);
     let tree = run_tree_sitter(masked.as_deref().unwrap_or(src.as_bytes()));
     let lines = LineIndex::new(src);
@@ -61,7 +68,9 @@ pub fn parse(src: &str) -> Parsed {
     let mut file = File { body, comments };
     attach_comments(&mut file);
     let mut diagnostics = cx.diagnostics;
-    strict::check(src, &lines, &file, &mut diagnostics);
+    if strict_rules {
+        strict::check(src, &lines, &file, &mut diagnostics);
+    }
     diagnostics.sort_by_key(|d| (d.span.start.byte, d.span.end.byte));
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code == b.code);
     Parsed { file, diagnostics }

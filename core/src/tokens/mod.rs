@@ -32,6 +32,14 @@ pub trait Tokenizer: Send + Sync {
     fn count(&self, text: &str) -> usize {
         self.encode(text).len()
     }
+
+    /// `Some(count)` when `text` has at most `limit` tokens, else `None`.
+    /// Budget checks call this; a tokenizer that can stop counting at the
+    /// limit makes them cost the limit, not the text.
+    fn count_within(&self, text: &str, limit: usize) -> Option<usize> {
+        let n = self.count(text);
+        (n <= limit).then_some(n)
+    }
 }
 
 /// A built-in tokenizer by name: `cl100k_base`, `o200k_base` or

@@ -67,4 +67,9 @@ impl Tokenizer for Tiktoken {
     fn count(&self, text: &str) -> usize {
         (self.bpe)().count(text)
     }
+
+    fn count_within(&self, text: &str, limit: usize) -> Option<usize> {
+        let bpe = (self.bpe)();
+        bpe.count_till_limit(&bpe.normalize(text), limit)
+    }
 }
