@@ -19,6 +19,105 @@ export interface ParseOptions {
   withMeta?: boolean
 }
 
+export declare namespace chunk {
+  /**
+   * Splits files into chunks of at most `maxTokens` tokens: Terraform/HCL by
+   * block, Markdown by heading, other text by separators.
+   */
+  export class Chunker {
+    /**
+     * Throws INVALID_ARGUMENT for a budget under 8, an overlap over half
+     * of it, or an unknown tokenizer.
+     */
+    constructor(options?: chunk.ChunkerOptions | undefined | null)
+    get maxTokens(): number
+    get overlap(): number
+    get tokenizer(): string
+    /**
+     * Chunks one file's `content`; the language comes from `path`'s
+     * extension (`.tf`/`.tfvars`/`.hcl`, `.md`, anything else is text).
+     */
+    chunkFile(path: string, content: string): Array<chunk.Chunk>
+    /**
+     * Chunks every text file under `dir` off the main thread, honouring
+     * `.gitignore` and skipping `.terraform/`, binaries and non-UTF-8
+     * files (listed in `skipped`). Rejects with IO_ERROR when `dir`
+     * cannot be read.
+     */
+    chunkDir(dir: string, options?: chunk.ChunkDirOptions | undefined | null): Promise<chunk.DirChunks>
+    /** `chunkDir`, blocking the calling thread. */
+    chunkDirSync(dir: string, options?: chunk.ChunkDirOptions | undefined | null): chunk.DirChunks
+  }
+  /** One retrievable piece of a source file. */
+  export interface Chunk {
+    /** 32 hex digits of SHA-256 over path, byte range and text. */
+    id: string
+    path: string
+    /** `hcl`, `markdown` or `text`. */
+    language: string
+    /**
+     * `block`, `block_part`, `attributes`, `comment`, `lines`, `section`
+     * or `text`.
+     */
+    kind: string
+    text: string
+    blockType?: string
+    labels: Array<string>
+    /** The Terraform address, e.g. `aws_s3_bucket.logs`. */
+    address?: string
+    headingPath: Array<string>
+    part: number
+    parts: number
+    startLine: number
+    endLine: number
+    startByte: number
+    endByte: number
+    tokenCount: number
+    contentHash: string
+    summary: string
+  }
+  /** Options of `chunkDir`. */
+  export interface ChunkDirOptions {
+    /** Only files ending in these extensions (`"tf"`, `"md"`). */
+    extensions?: Array<string>
+    /** Also walk hidden entries (default false); `.terraform/` never. */
+    includeHidden?: boolean
+    /** Skip files larger than this (default 4 MiB). */
+    maxFileBytes?: number
+  }
+  /** Options of a [`Chunker`]. */
+  export interface ChunkerOptions {
+    /** Most tokens per chunk (default 400, at least 8). */
+    maxTokens?: number
+    /**
+     * Tokens a piece of split text may repeat from the previous one
+     * (default 60, at most half of `maxTokens`).
+     */
+    overlap?: number
+    /** `"cl100k_base"` (the default), `"o200k_base"` or `"approximate"`. */
+    tokenizer?: string
+  }
+  /** What `chunkDir` found, in path order. */
+  export interface DirChunks {
+    chunks: Array<chunk.Chunk>
+    files: Array<chunk.SourceFile>
+    skipped: Array<chunk.Skipped>
+  }
+  /** A file `chunkDir` left out, and why. */
+  export interface Skipped {
+    path: string
+    reason: string
+  }
+  /** A file `chunkDir` chunked. */
+  export interface SourceFile {
+    path: string
+    language: string
+    bytes: number
+    contentHash: string
+    chunks: number
+  }
+}
+
 export declare namespace hcl {
   /** Loads a Terraform module directory off the main thread. */
   export function loadModule(dir: string): Promise<unknown>

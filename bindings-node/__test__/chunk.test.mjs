@@ -1,0 +1,87 @@
+// chunk.Chunker from Node: typed chunks, budgets, chunkDir off the main
+// thread with codes on errors.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { chunk, tokens } = require('../index.js')
+
+const BUCKET = `# Logs for every service.
+resource "aws_s3_bucket" "logs" {
+  bucket = "\${var.name}-logs"
+
+  versioning {
+    enabled = true
+  }
+
+  tags = merge(local.tags, { Name = "logs" })
+}
+`
+
+test('a block is one chunk with its comment and metadata', () => {
+  const chunker = new chunk.Chunker()
+  assert.equal(chunker.maxTokens, 400)
+  assert.equal(chunker.overlap, 60)
+  assert.equal(chunker.tokenizer, 'cl100k_base')
+  const [c, ...rest] = chunker.chunkFile('s3/main.tf', BUCKET)
+  assert.equal(rest.length, 0)
+  assert.equal(c.kind, 'block')
+  assert.equal(c.address, 'aws_s3_bucket.logs')
+  assert.deepEqual(c.labels, ['aws_s3_bucket', 'logs'])
+  assert.equal(c.text, BUCKET.trimEnd())
+  assert.deepEqual([c.startLine, c.endLine, c.startByte, c.endByte], [1, 10, 0, BUCKET.length - 1])
+  assert.equal(c.tokenCount, new tokens.Tokenizer().count(c.text))
+  assert.equal(
+    c.summary,
+    'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, enabled, tags; blocks versioning; references var.name, local.tags'
+  )
+  assert.match(c.id, /^[0-9a-f]{32}$/)
+})
+
+test('a block over budget repeats its header in every part', () => {
+  const parts = new chunk.Chunker({ maxTokens: 30, overlap: 5 }).chunkFile('s3/main.tf', BUCKET)
+  assert.ok(parts.length > 1)
+  parts.forEach((p, i) => {
+    assert.equal(p.kind, 'block_part')
+    assert.equal(p.part, i + 1)
+    assert.equal(p.parts, parts.length)
+    assert.ok(p.text.includes('resource "aws_s3_bucket" "logs" {'), p.text)
+    assert.ok(p.tokenCount <= 30)
+  })
+})
+
+test('markdown chunks carry heading paths', () => {
+  const [c] = new chunk.Chunker().chunkFile('README.md', '# VPC\n\n## Usage\n\nText.\n')
+  assert.equal(c.kind, 'section')
+  assert.deepEqual(c.headingPath, ['VPC'])
+})
+
+test('bad options throw INVALID_ARGUMENT', () => {
+  assert.throws(() => new chunk.Chunker({ maxTokens: 4 }), { code: 'INVALID_ARGUMENT' })
+  assert.throws(() => new chunk.Chunker({ maxTokens: 100, overlap: 70 }), { code: 'INVALID_ARGUMENT' })
+  assert.throws(() => new chunk.Chunker({ tokenizer: 'gpt2' }), { code: 'INVALID_ARGUMENT' })
+})
+
+test('chunkDir runs off the main thread, honours .gitignore and lists what it skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-chunk-'))
+  writeFileSync(join(dir, '.gitignore'), 'ignored.tf\n')
+  writeFileSync(join(dir, 'main.tf'), 'variable "a" {}\n')
+  writeFileSync(join(dir, 'ignored.tf'), 'variable "b" {}\n')
+  mkdirSync(join(dir, '.terraform'))
+  writeFileSync(join(dir, '.terraform', 'x.tf'), 'variable "c" {}\n')
+  writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2]))
+  const chunker = new chunk.Chunker()
+  const pending = chunker.chunkDir(dir)
+  assert.ok(pending instanceof Promise)
+  const result = await pending
+  assert.deepEqual(result.files.map((f) => f.path), ['main.tf'])
+  assert.deepEqual(result.chunks.map((c) => c.address), ['var.a'])
+  assert.deepEqual(result.skipped, [{ path: 'blob.bin', reason: 'binary (contains NUL bytes)' }])
+  assert.deepEqual(chunker.chunkDirSync(dir, { extensions: ['md'] }).files, [])
+  await assert.rejects(chunker.chunkDir(join(dir, 'missing')), { code: 'IO_ERROR' })
+  assert.throws(() => chunker.chunkDirSync(join(dir, 'missing')), { code: 'IO_ERROR' })
+})
