@@ -47,6 +47,7 @@ node-test: node
 
 examples-test: python node
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
+	cargo run -q -p infrarag-examples --bin chunk -- examples/terraform/web | grep -q "aws_s3_bucket \"logs\""
 	$(PY) examples/python/summary.py examples/terraform/web
 	node examples/node/summary.mjs examples/terraform/web
 	$(PY) -m pytest -q tests/readme_test.py
@@ -64,6 +65,8 @@ bench:
 	$(PY) -m pip install -q --no-deps --target $@ python-hcl2==$*
 
 bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
-	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16"
+	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16" semantic-text-splitter==0.33.1 \
+		langchain-text-splitters==1.1.3 tiktoken==0.14.0 tree-sitter-hcl==1.2.0
 	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release
 	$(PY) benches/peers/parse.py --compare
+	$(PY) benches/peers/chunk.py
