@@ -179,7 +179,7 @@ impl Tokenizer {
     /// The number of tokens of `text`.
     #[napi]
     pub fn count(&self, text: String) -> u32 {
-        u32::try_from(self.inner.count(&text)).unwrap_or(u32::MAX)
+        small(self.inner.count(&text))
     }
 
     /// The token ids of `text`.

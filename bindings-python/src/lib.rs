@@ -498,21 +498,10 @@ impl PyChunker {
         content: &str,
         language: Option<&str>,
     ) -> PyResult<Vec<PyChunk>> {
-        let language = match language {
-            None => None,
-            Some("hcl") => Some(chunk::Language::Hcl),
-            Some("markdown") => Some(chunk::Language::Markdown),
-            Some("text") => Some(chunk::Language::Text),
-            Some(other) => {
-                return Err(to_pyerr(
-                    py,
-                    Error::InvalidArgument {
-                        name: "language".into(),
-                        message: format!("expected hcl, markdown or text, got {other:?}"),
-                    },
-                ))
-            }
-        };
+        let language = language
+            .map(str::parse::<chunk::Language>)
+            .transpose()
+            .map_err(|e| to_pyerr(py, e))?;
         let chunks = self.run(py, |c| {
             Ok(match language {
                 Some(l) => c.chunk_as(path, content, l),
@@ -543,10 +532,9 @@ impl PyChunker {
                 let raised = &raised;
                 let progress = progress.as_ref();
                 let inner = &self.inner;
-                let exts = extensions.clone();
                 scope.spawn(move || {
                     let mut job = inner.chunk_dir(&path).include_hidden(include_hidden);
-                    if let Some(e) = exts {
+                    if let Some(e) = extensions {
                         job = job.extensions(e);
                     }
                     if let Some(b) = max_file_bytes {

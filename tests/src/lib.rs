@@ -73,6 +73,11 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
 
 /// Every file under `dir` with the extension, sorted.
 pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    files_where(dir, |p| p.to_string_lossy().ends_with(ext))
+}
+
+/// Every file under `dir` that `keep` accepts, sorted.
+pub fn files_where(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -83,7 +88,7 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.to_string_lossy().ends_with(ext) {
+            } else if keep(&p) {
                 out.push(p);
             }
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use infrarag::chunk::{Chunk, ChunkConfig, ChunkKind, Chunker, Language};
 use infrarag::hcl;
 use infrarag::tokens::{Approximate, Tiktoken, Tokenizer};
-use infrarag_tests::corpus;
+use infrarag_tests::{corpus, files_where};
 use proptest::prelude::*;
 
 /// Every guarantee of one file's chunks; the first broken one, described.
@@ -79,30 +79,19 @@ fn chunker(max: usize, overlap: usize) -> Chunker {
     Chunker::new(ChunkConfig::new(max).with_overlap(overlap)).unwrap()
 }
 
+/// (path relative to `dir`, text) of every UTF-8 file whose relative path
+/// `keep` accepts, sorted.
 fn corpus_files(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if keep(&rel) {
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    out.push((rel, text));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+    let rel = |p: &Path| {
+        p.strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    files_where(dir, |p| keep(&rel(p)))
+        .into_iter()
+        .filter_map(|p| Some((rel(&p), std::fs::read_to_string(&p).ok()?)))
+        .collect()
 }
 
 fn check_all(chunker: &Chunker, files: &[(String, String)]) -> usize {
@@ -444,6 +433,15 @@ fn configuration_is_checked() {
     assert_eq!(ChunkConfig::default().max_tokens(), 400);
     assert_eq!(ChunkConfig::default().overlap(), 60);
     assert_eq!(ChunkConfig::default().tokenizer().name(), "cl100k_base");
+    assert_eq!("markdown".parse::<Language>().unwrap(), Language::Markdown);
+    assert_eq!(
+        Language::Hcl.as_str().parse::<Language>().unwrap(),
+        Language::Hcl
+    );
+    assert_eq!(
+        "cobol".parse::<Language>().unwrap_err().code(),
+        "INVALID_ARGUMENT"
+    );
 }
 
 #[test]

@@ -2,11 +2,10 @@
 //! a block over budget splits at its attributes and nested blocks, every
 //! piece repeating the headers it lacks; regions with syntax errors go by line.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
-use super::split::{self, assemble, Frame, Unit};
-use super::{split_drafts, trimmed, ChunkKind, Chunker, Draft, Source};
+use super::split::{self, assemble, Frame, Packed, Unit};
+use super::{distinct, part_note, split_drafts, trimmed, ChunkKind, Chunker, Draft, Source};
 use crate::hcl::{self as syntax, Attribute, Block, Structure};
 use crate::terraform::{self, constant_value, DeclarationKind, Reference};
 
@@ -175,7 +174,6 @@ fn split_block(
             .map_or(range.end, |i| end + i);
         start = line_start(src, next).max(end).min(range.end);
     }
-    let mut fixed: HashMap<usize, Piece> = HashMap::new();
     let mut units = Vec::with_capacity(items.len());
     for (item, r) in items.iter().zip(bounds) {
         let tokens = chunker.splitter(frames, 0).measure(src, r.clone());
@@ -187,18 +185,15 @@ fn split_block(
             Structure::Block(inner) => split_block(chunker, src, r, inner, frames),
             Structure::Attribute(_) => by_lines(chunker, src, r, frames),
         };
-        for p in pieces {
-            units.push(Unit::Fixed(p.range.clone()));
-            fixed.insert(p.range.start, p);
-        }
+        units.extend(pieces.into_iter().map(Unit::Fixed));
     }
     let splitter = chunker.splitter(frames, 0);
     let pieces = splitter
-        .pack(src, &units)
+        .pack(src, units)
         .into_iter()
-        .filter_map(|r| match fixed.remove(&r.start) {
-            Some(p) if p.range == r => Some(p),
-            _ => piece(src, r, frames),
+        .filter_map(|p| match p {
+            Packed::Fixed(p) => Some(p),
+            Packed::Range(r) => piece(src, r, frames),
         })
         .collect();
     frames.pop();
@@ -258,7 +253,7 @@ fn flush_attributes(
         }
     }
     let ranges: Vec<Range<usize>> = splitter
-        .pack(src, &units)
+        .pack_ranges(src, units)
         .into_iter()
         .filter_map(|r| trimmed(src, r))
         .collect();
@@ -376,12 +371,7 @@ fn collect_names<'a>(
 
 /// The distinct names, in order, at most [`SUMMARY_NAMES`], comma-separated.
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for n in names {
-        if !seen.contains(&n) {
-            seen.push(n);
-        }
-    }
+    let mut seen = distinct(names);
     let more = seen.len().saturating_sub(SUMMARY_NAMES);
     seen.truncate(SUMMARY_NAMES);
     let mut s = seen.join(", ");
@@ -389,14 +379,6 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
         s.push_str(&format!(" and {more} more"));
     }
     s
-}
-
-pub(super) fn part_note(d: &Draft) -> String {
-    if d.parts > 1 {
-        format!(" (part {} of {})", d.part, d.parts)
-    } else {
-        String::new()
-    }
 }
 
 /// An item from the start of its line to its end, trailing comment included.

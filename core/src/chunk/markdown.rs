@@ -4,9 +4,8 @@
 
 use std::ops::Range;
 
-use super::hcl::part_note;
-use super::split::{self, fence_marker, Unit};
-use super::{split_drafts, trimmed, ChunkKind, Chunker, Draft, Source};
+use super::split::{self, fence_marker, Packed, Unit};
+use super::{distinct, part_note, split_drafts, trimmed, ChunkKind, Chunker, Draft, Source};
 
 /// A heading and the text up to the next heading of any level.
 #[derive(Debug)]
@@ -27,12 +26,13 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
     node(chunker, source, &sections, 0, &mut drafts);
     for d in &mut drafts {
         let first = sections.partition_point(|s| s.range.end <= d.range.start);
-        let fences: Vec<&str> = sections[first..]
-            .iter()
-            .take_while(|s| s.range.start < d.range.end)
-            .flat_map(|s| s.fences.iter().map(String::as_str))
-            .filter(|f| !f.is_empty())
-            .collect();
+        let fences = distinct(
+            sections[first..]
+                .iter()
+                .take_while(|s| s.range.start < d.range.end)
+                .flat_map(|s| s.fences.iter().map(String::as_str))
+                .filter(|f| !f.is_empty()),
+        );
         let mut summary = if d.heading_path.is_empty() {
             format!("text in {}", source.path)
         } else {
@@ -43,14 +43,8 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
             )
         };
         summary.push_str(&part_note(d));
-        let mut unique: Vec<&str> = Vec::new();
-        for f in fences {
-            if !unique.contains(&f) {
-                unique.push(f);
-            }
-        }
-        if !unique.is_empty() {
-            summary.push_str(&format!(": code in {}", unique.join(", ")));
+        if !fences.is_empty() {
+            summary.push_str(&format!(": code in {}", fences.join(", ")));
         }
         d.summary = summary;
     }
@@ -91,7 +85,6 @@ fn node(
     // Too large: the section's own text, then each subsection, packing
     // neighbours that fit together.
     let mut units = Vec::new();
-    let mut finished: Vec<Vec<Draft>> = Vec::new();
     if let Some(own) = trimmed(src, sections[i].range.clone()) {
         let tokens = splitter.measure(src, own.clone());
         if tokens <= chunker.config.max_tokens {
@@ -102,8 +95,7 @@ fn node(
             for d in &mut drafts {
                 d.heading_path = sections[i].path.clone();
             }
-            units.push(Unit::Fixed(drafts[0].range.start..drafts[0].range.start));
-            finished.push(drafts);
+            units.push(Unit::Fixed(drafts));
         }
     }
     let mut j = i + 1;
@@ -117,24 +109,22 @@ fn node(
             } else {
                 let mut drafts = Vec::new();
                 node(chunker, source, sections, j, &mut drafts);
-                if let Some(first) = drafts.first() {
-                    units.push(Unit::Fixed(first.range.start..first.range.start));
-                    finished.push(drafts);
+                if !drafts.is_empty() {
+                    units.push(Unit::Fixed(drafts));
                 }
             }
         }
         j = child_end;
     }
-    // Fixed units stand for finished drafts; the empty range marks them.
-    let mut finished = finished.into_iter();
-    for r in splitter.pack(src, &units) {
-        if r.is_empty() {
-            out.extend(finished.next().unwrap_or_default());
-            continue;
+    for packed in splitter.pack(src, units) {
+        match packed {
+            Packed::Fixed(drafts) => out.extend(drafts),
+            Packed::Range(r) => {
+                let mut d = Draft::new(r.clone(), ChunkKind::Section);
+                d.heading_path = heading_path(sections, &r);
+                out.push(d);
+            }
         }
-        let mut d = Draft::new(r.clone(), ChunkKind::Section);
-        d.heading_path = heading_path(sections, &r);
-        out.push(d);
     }
 }
 

@@ -65,6 +65,23 @@ impl Language {
     }
 }
 
+impl std::str::FromStr for Language {
+    type Err = Error;
+
+    /// The inverse of [`Language::as_str`].
+    fn from_str(s: &str) -> Result<Language> {
+        match s {
+            "hcl" => Ok(Language::Hcl),
+            "markdown" => Ok(Language::Markdown),
+            "text" => Ok(Language::Text),
+            other => Err(Error::InvalidArgument {
+                name: "language".into(),
+                message: format!("expected hcl, markdown or text, got {other:?}"),
+            }),
+        }
+    }
+}
+
 /// What a chunk holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -269,12 +286,12 @@ impl Chunker {
             text: content,
             language,
         };
+        let lines = LineIndex::new(content);
         let drafts = match language {
             Language::Hcl => hcl::chunk(self, &source),
             Language::Markdown => markdown::chunk(self, &source),
-            Language::Text => text_drafts(self, &source),
+            Language::Text => text_drafts(self, &source, &lines),
         };
-        let lines = LineIndex::new(content);
         drafts
             .into_iter()
             .map(|d| self.finish(&source, &lines, d))
@@ -386,6 +403,27 @@ impl Draft {
     }
 }
 
+/// ` (part 2 of 3)` for a piece of a split block or section; empty for a
+/// whole one.
+fn part_note(d: &Draft) -> String {
+    if d.parts > 1 {
+        format!(" (part {} of {})", d.part, d.parts)
+    } else {
+        String::new()
+    }
+}
+
+/// The items without repeats, in first-seen order.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
+}
+
 /// Trims ASCII whitespace off both ends of `range`; `None` when nothing is left.
 fn trimmed(src: &str, range: Range<usize>) -> Option<Range<usize>> {
     let text = &src[range.clone()];
@@ -422,7 +460,7 @@ fn split_drafts(
         .collect()
 }
 
-fn text_drafts(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
+fn text_drafts(chunker: &Chunker, source: &Source<'_>, lines: &LineIndex<'_>) -> Vec<Draft> {
     let mut drafts = split_drafts(
         chunker,
         source,
@@ -430,7 +468,6 @@ fn text_drafts(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
         split::TEXT,
         ChunkKind::Text,
     );
-    let lines = LineIndex::new(source.text);
     for d in &mut drafts {
         d.summary = format!(
             "{} lines {}-{}",

@@ -108,11 +108,21 @@ pub(crate) fn wrapping(frames: &[Frame]) -> String {
 
 /// An input to [`Splitter::pack`].
 #[derive(Debug, Clone)]
-pub(crate) enum Unit {
+pub(crate) enum Unit<T> {
     /// A piece that fits the budget on its own, with its measured tokens.
     Piece(Range<usize>, usize),
-    /// A finished chunk from a finer split: emitted as it is.
-    Fixed(Range<usize>),
+    /// Finished output of a finer split (a range, a piece, drafts), handed
+    /// back in place as [`Packed::Fixed`].
+    Fixed(T),
+}
+
+/// An output of [`Splitter::pack`], in order.
+#[derive(Debug)]
+pub(crate) enum Packed<T> {
+    /// Consecutive pieces packed into one range.
+    Range(Range<usize>),
+    /// A [`Unit::Fixed`] as it came in.
+    Fixed(T),
 }
 
 /// Splits byte ranges of one source so every piece, wrapped in `frames`,
@@ -189,31 +199,53 @@ impl Splitter<'_> {
                 );
             }
         }
-        self.pack(src, &units)
+        self.pack_ranges(src, units)
+    }
+
+    /// [`pack`](Self::pack) where finished units are ranges too.
+    pub fn pack_ranges(&self, src: &str, units: Vec<Unit<Range<usize>>>) -> Vec<Range<usize>> {
+        self.pack(src, units)
+            .into_iter()
+            .map(|p| match p {
+                Packed::Range(r) | Packed::Fixed(r) => r,
+            })
+            .collect()
     }
 
     /// Greedily packs consecutive pieces into ranges within the budget,
     /// starting each range with up to `overlap` tokens of the previous one.
     /// The estimate (a sum of piece counts) only proposes; the exact count of
     /// the packed text decides.
-    pub fn pack(&self, src: &str, units: &[Unit]) -> Vec<Range<usize>> {
+    pub fn pack<T>(&self, src: &str, units: Vec<Unit<T>>) -> Vec<Packed<T>> {
         let wrap = if self.frames.is_empty() {
             0
         } else {
             self.tokenizer.count(&wrapping(self.frames))
         };
-        let tokens = |i: usize| match &units[i] {
-            Unit::Piece(_, t) => *t,
-            Unit::Fixed(_) => usize::MAX,
-        };
-        let range = |i: usize| match &units[i] {
-            Unit::Piece(r, _) | Unit::Fixed(r) => r.clone(),
-        };
+        // Pieces by index (`None` for fixed units), and the fixed units'
+        // payloads, taken as they are emitted.
+        let mut pieces = Vec::with_capacity(units.len());
+        let mut fixed = Vec::with_capacity(units.len());
+        for unit in units {
+            match unit {
+                Unit::Piece(r, t) => {
+                    pieces.push(Some((r, t)));
+                    fixed.push(None);
+                }
+                Unit::Fixed(x) => {
+                    pieces.push(None);
+                    fixed.push(Some(x));
+                }
+            }
+        }
+        let tokens = |i: usize| pieces[i].as_ref().map_or(usize::MAX, |p| p.1);
+        // Groups hold pieces only.
+        let range = |i: usize| pieces[i].as_ref().map_or(0..0, |p| p.0.clone());
         let estimate = |from: usize, to: usize| -> usize {
             let sum = (from..to).map(tokens).fold(0usize, usize::saturating_add);
             sum.saturating_sub(wrap * (to - from).saturating_sub(1))
         };
-        let n = units.len();
+        let n = pieces.len();
         let mut out = Vec::new();
         // The group is units[start..end]; its first `carried` units repeat
         // the end of the previous range.
@@ -221,16 +253,16 @@ impl Splitter<'_> {
         loop {
             if end < n {
                 let only_carried = carried == end - start;
-                match &units[end] {
-                    Unit::Fixed(r) if only_carried => {
-                        out.push(r.clone());
+                match &mut fixed[end] {
+                    Some(_) if only_carried => {
+                        out.extend(fixed[end].take().map(Packed::Fixed));
                         end += 1;
                         start = end;
                         carried = 0;
                         continue;
                     }
-                    Unit::Fixed(_) => {}
-                    Unit::Piece(..) => {
+                    Some(_) => {}
+                    None => {
                         while carried > 0 && estimate(start, end + 1) > self.budget {
                             start += 1;
                             carried -= 1;
@@ -258,7 +290,7 @@ impl Splitter<'_> {
                 }
             }
             if carried < end - start {
-                out.push(range(start).start..range(end - 1).end);
+                out.push(Packed::Range(range(start).start..range(end - 1).end));
             }
             if end == n {
                 break;
@@ -268,7 +300,7 @@ impl Splitter<'_> {
             let raw = |i: usize| tokens(i).saturating_sub(wrap);
             let mut from = end;
             let mut sum = 0;
-            while from > start + 1 && matches!(units[from - 1], Unit::Piece(..)) {
+            while from > start + 1 && pieces[from - 1].is_some() {
                 sum += raw(from - 1);
                 if sum > self.overlap {
                     break;
@@ -387,42 +419,11 @@ pub(crate) fn cut(src: &str, range: Range<usize>, level: Level) -> Vec<Range<usi
             .filter(|&(_, b)| b == b'\n')
             .map(|(i, _)| i + 1)
             .collect(),
-        Level::Sentence => {
-            let bytes = text.as_bytes();
-            let mut ends = Vec::new();
-            let mut i = 0;
-            while i + 1 < bytes.len() {
-                if matches!(bytes[i], b'.' | b'!' | b'?') && bytes[i + 1].is_ascii_whitespace() {
-                    let mut j = i + 1;
-                    while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                    ends.push(j);
-                    i = j;
-                } else {
-                    i += 1;
-                }
-            }
-            ends
-        }
-        Level::Word => {
-            let bytes = text.as_bytes();
-            let mut ends = Vec::new();
-            let mut i = 0;
-            while i < bytes.len() {
-                if bytes[i].is_ascii_whitespace() {
-                    let mut j = i;
-                    while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                    ends.push(j);
-                    i = j;
-                } else {
-                    i += 1;
-                }
-            }
-            ends
-        }
+        // A sentence ends in whitespace after `.`, `!` or `?`.
+        Level::Sentence => whitespace_run_ends(text.as_bytes(), |start| {
+            start > 0 && matches!(text.as_bytes()[start - 1], b'.' | b'!' | b'?')
+        }),
+        Level::Word => whitespace_run_ends(text.as_bytes(), |_| true),
         Level::Char => text.char_indices().skip(1).map(|(i, _)| i).collect(),
     };
     let mut out = Vec::with_capacity(ends.len() + 1);
@@ -437,6 +438,27 @@ pub(crate) fn cut(src: &str, range: Range<usize>, level: Level) -> Vec<Range<usi
         out.push(base + start..base + text.len());
     }
     out
+}
+
+/// Where each run of ASCII whitespace ends, for the runs whose start
+/// `keep` accepts.
+fn whitespace_run_ends(bytes: &[u8], keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if keep(start) {
+            ends.push(i);
+        }
+    }
+    ends
 }
 
 /// Ends of paragraphs: after each run of blank lines. With `fences`, blank
