@@ -27,11 +27,12 @@ export declare namespace chunk {
   export class Chunker {
     /**
      * Throws INVALID_ARGUMENT for a budget under 8, an overlap over half
-     * of it, or an unknown tokenizer.
+     * of it, or an unknown tokenizer name.
      */
     constructor(options?: chunk.ChunkerOptions | undefined | null)
     get maxTokens(): number
     get overlap(): number
+    /** The built-in's name, or the tokenizer function's name. */
     get tokenizer(): string
     /**
      * Chunks one file's `content`; the language comes from `path`'s
@@ -94,8 +95,14 @@ export declare namespace chunk {
      * (default 60, at most half of `maxTokens`).
      */
     overlap?: number
-    /** `"cl100k_base"` (the default), `"o200k_base"` or `"approximate"`. */
-    tokenizer?: string
+    /**
+     * `"cl100k_base"` (the default), `"o200k_base"`, `"approximate"`, or
+     * a function returning the token count of a text or its token ids
+     * (`(text) => enc.encode(text)`). A function is called on the main
+     * thread, so it is much slower than a built-in; what it throws is
+     * thrown (or rejected) by the call that used it.
+     */
+    tokenizer?: string | ((text: string) => number | ArrayLike<number>)
   }
   /** What `chunkDir` found, in path order. */
   export interface DirChunks {

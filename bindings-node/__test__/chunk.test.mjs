@@ -85,3 +85,58 @@ test('chunkDir runs off the main thread, honours .gitignore and lists what it sk
   await assert.rejects(chunker.chunkDir(join(dir, 'missing')), { code: 'IO_ERROR' })
   assert.throws(() => chunker.chunkDirSync(join(dir, 'missing')), { code: 'IO_ERROR' })
 })
+
+// A JS tokenizer: one token per whitespace-separated word, so budgets are
+// easy to check by hand.
+const words = (text) => text.split(/\s+/).filter(Boolean).length
+
+test('a function tokenizer sets the budget of every chunk, sync and async', async () => {
+  const chunker = new chunk.Chunker({ maxTokens: 12, overlap: 2, tokenizer: words })
+  assert.equal(chunker.tokenizer, 'words')
+  const parts = chunker.chunkFile('s3/main.tf', BUCKET)
+  assert.ok(parts.length > 1)
+  for (const p of parts) {
+    assert.equal(p.tokenCount, words(p.text))
+    assert.ok(p.tokenCount <= 12, p.text)
+  }
+  const ids = new chunk.Chunker({ maxTokens: 12, overlap: 2, tokenizer: (t) => Array(words(t)).fill(7) })
+  assert.deepEqual(ids.chunkFile('s3/main.tf', BUCKET).map((c) => c.text), parts.map((c) => c.text))
+
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-jstok-'))
+  for (let i = 0; i < 6; i++) writeFileSync(join(dir, `m${i}.tf`), BUCKET)
+  const seen = await chunker.chunkDir(dir)
+  assert.equal(seen.files.length, 6)
+  assert.deepEqual(seen.chunks.slice(0, parts.length).map((c) => c.text), parts.map((c) => c.text))
+  assert.ok(seen.chunks.every((c) => c.tokenCount === words(c.text) && c.tokenCount <= 12))
+  assert.deepEqual(chunker.chunkDirSync(dir).chunks.map((c) => c.id), seen.chunks.map((c) => c.id))
+})
+
+test('what a function tokenizer throws reaches the caller', async () => {
+  class Boom extends Error {}
+  let calls = 0
+  const chunker = new chunk.Chunker({
+    tokenizer: () => {
+      calls++
+      throw new Boom('no tokens today')
+    }
+  })
+  assert.throws(() => chunker.chunkFile('main.tf', BUCKET), Boom)
+  assert.equal(calls, 1)
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-jstok-'))
+  writeFileSync(join(dir, 'main.tf'), BUCKET)
+  await assert.rejects(chunker.chunkDir(dir), Boom)
+  assert.throws(() => chunker.chunkDirSync(dir), Boom)
+  const wrong = new chunk.Chunker({ tokenizer: () => 'many' })
+  assert.throws(() => wrong.chunkFile('main.tf', BUCKET), /token count or an array/)
+  assert.throws(() => new chunk.Chunker({ tokenizer: 42 }), /none of these types/)
+})
+
+test('sync and async calls with one function tokenizer can overlap', async () => {
+  const chunker = new chunk.Chunker({ maxTokens: 12, overlap: 2, tokenizer: words })
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-jstok-'))
+  for (let i = 0; i < 40; i++) writeFileSync(join(dir, `m${i}.tf`), BUCKET)
+  const pending = chunker.chunkDir(dir)
+  const sync = chunker.chunkDirSync(dir)
+  const async_ = await pending
+  assert.deepEqual(async_.chunks.map((c) => c.id), sync.chunks.map((c) => c.id))
+})

@@ -1,8 +1,14 @@
 //! Node bindings: converts values, maps errors to stable `code`s, and runs
 //! directory work on the libuv thread pool. No logic lives here.
 
+mod js_tokenizer;
+
+use std::sync::Arc;
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+
+use js_tokenizer::{JsCounter, JsTokenizer, TokenCount};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
@@ -136,15 +142,24 @@ fn reject_with_code<T>(
     err: napi::Error,
     failure: Option<napi::Error<String>>,
 ) -> Result<T> {
-    let Some(failure) = failure else {
-        return Err(err);
+    match failure {
+        Some(failure) => Err(coded(&env, failure)),
+        None => Err(err),
+    }
+}
+
+/// A core error as a JS `Error` with its `code`, thrown as it is; built on
+/// the JS thread, where functions that also rethrow JS exceptions return it.
+fn coded(env: &Env, failure: napi::Error<String>) -> napi::Error {
+    let build = || -> Result<napi::Error> {
+        let mut error = env.create_error(napi::Error::new(
+            Status::GenericFailure,
+            failure.reason.clone(),
+        ))?;
+        error.set_named_property("code", failure.status.as_str())?;
+        Ok(napi::Error::from(error.into_unknown(env)?))
     };
-    let mut error = env.create_error(napi::Error::new(
-        Status::GenericFailure,
-        failure.reason.clone(),
-    ))?;
-    error.set_named_property("code", failure.status.as_str())?;
-    Err(napi::Error::from(error.into_unknown(&env)?))
+    build().unwrap_or_else(|e| e)
 }
 
 /// Loads a Terraform module directory off the main thread.
@@ -197,15 +212,20 @@ impl Tokenizer {
 }
 
 /// Options of a [`Chunker`].
-#[napi(object, namespace = "chunk")]
+#[napi(object, namespace = "chunk", object_to_js = false)]
 pub struct ChunkerOptions {
     /// Most tokens per chunk (default 400, at least 8).
     pub max_tokens: Option<u32>,
     /// Tokens a piece of split text may repeat from the previous one
     /// (default 60, at most half of `maxTokens`).
     pub overlap: Option<u32>,
-    /// `"cl100k_base"` (the default), `"o200k_base"` or `"approximate"`.
-    pub tokenizer: Option<String>,
+    /// `"cl100k_base"` (the default), `"o200k_base"`, `"approximate"`, or
+    /// a function returning the token count of a text or its token ids
+    /// (`(text) => enc.encode(text)`). A function is called on the main
+    /// thread, so it is much slower than a built-in; what it throws is
+    /// thrown (or rejected) by the call that used it.
+    #[napi(ts_type = "string | ((text: string) => number | ArrayLike<number>)")]
+    pub tokenizer: Option<Either<String, FunctionRef<String, TokenCount>>>,
 }
 
 /// One retrievable piece of a source file.
@@ -346,25 +366,36 @@ fn chunk_dir_with(
 #[napi(namespace = "chunk")]
 pub struct Chunker {
     inner: infrarag::chunk::Chunker,
+    js: Option<JsTokenizer>,
 }
 
 #[napi(namespace = "chunk")]
 impl Chunker {
     /// Throws INVALID_ARGUMENT for a budget under 8, an overlap over half
-    /// of it, or an unknown tokenizer.
+    /// of it, or an unknown tokenizer name.
     #[napi(constructor)]
-    pub fn new(options: Option<ChunkerOptions>) -> Result<Self, String> {
+    pub fn new(env: Env, options: Option<ChunkerOptions>) -> Result<Self> {
         let (max, overlap, tokenizer) = match options {
             Some(o) => (o.max_tokens, o.overlap, o.tokenizer),
             None => (None, None, None),
         };
-        let tokenizer = infrarag::tokens::by_name(tokenizer.as_deref().unwrap_or("cl100k_base"))
-            .map_err(js_error)?;
-        let config = infrarag::chunk::ChunkConfig::new(max.unwrap_or(400) as usize)
-            .with_overlap(overlap.unwrap_or(60) as usize)
-            .with_tokenizer(std::sync::Arc::from(tokenizer));
-        let inner = infrarag::chunk::Chunker::new(config).map_err(js_error)?;
-        Ok(Chunker { inner })
+        let mut config = infrarag::chunk::ChunkConfig::new(max.unwrap_or(400) as usize)
+            .with_overlap(overlap.unwrap_or(60) as usize);
+        let mut js = None;
+        match tokenizer {
+            Some(Either::B(func)) => js = Some(JsTokenizer::new(&env, func)?),
+            name => {
+                let name = match &name {
+                    Some(Either::A(name)) => name.as_str(),
+                    _ => "cl100k_base",
+                };
+                let built =
+                    infrarag::tokens::by_name(name).map_err(|e| coded(&env, js_error(e)))?;
+                config = config.with_tokenizer(Arc::from(built));
+            }
+        }
+        let inner = infrarag::chunk::Chunker::new(config).map_err(|e| coded(&env, js_error(e)))?;
+        Ok(Chunker { inner, js })
     }
 
     #[napi(getter)]
@@ -377,20 +408,21 @@ impl Chunker {
         small(self.inner.config().overlap())
     }
 
+    /// The built-in's name, or the tokenizer function's name.
     #[napi(getter)]
     pub fn tokenizer(&self) -> String {
-        self.inner.config().tokenizer().name().to_string()
+        match &self.js {
+            Some(js) => js.name().to_string(),
+            None => self.inner.config().tokenizer().name().to_string(),
+        }
     }
 
     /// Chunks one file's `content`; the language comes from `path`'s
     /// extension (`.tf`/`.tfvars`/`.hcl`, `.md`, anything else is text).
     #[napi]
-    pub fn chunk_file(&self, path: String, content: String) -> Vec<Chunk> {
-        self.inner
-            .chunk_file(&path, &content)
-            .into_iter()
-            .map(Chunk::from)
-            .collect()
+    pub fn chunk_file(&self, env: Env, path: String, content: String) -> Result<Vec<Chunk>> {
+        let chunks = self.run(&env, |c| Ok(c.chunk_file(&path, &content)))?;
+        Ok(chunks.into_iter().map(Chunk::from).collect())
     }
 
     /// Chunks every text file under `dir` off the main thread, honouring
@@ -400,33 +432,66 @@ impl Chunker {
     #[napi(ts_return_type = "Promise<chunk.DirChunks>")]
     pub fn chunk_dir(
         &self,
+        env: Env,
         dir: String,
         options: Option<ChunkDirOptions>,
-    ) -> AsyncTask<ChunkDirTask> {
-        AsyncTask::new(ChunkDirTask {
-            chunker: self.inner.clone(),
+    ) -> Result<AsyncTask<ChunkDirTask>> {
+        let (chunker, counter) = match &self.js {
+            Some(js) => {
+                let counter = js.remote();
+                let config = self.inner.config().clone().with_tokenizer(counter.clone());
+                let chunker =
+                    infrarag::chunk::Chunker::new(config).map_err(|e| coded(&env, js_error(e)))?;
+                (chunker, Some(counter))
+            }
+            None => (self.inner.clone(), None),
+        };
+        Ok(AsyncTask::new(ChunkDirTask {
+            chunker,
+            counter,
             dir,
             options,
             failure: None,
-        })
+            thrown: None,
+        }))
     }
 
     /// `chunkDir`, blocking the calling thread.
     #[napi]
     pub fn chunk_dir_sync(
         &self,
+        env: Env,
         dir: String,
         options: Option<ChunkDirOptions>,
-    ) -> Result<DirChunks, String> {
-        chunk_dir_with(&self.inner, &dir, options.as_ref())
+    ) -> Result<DirChunks> {
+        self.run(&env, |c| chunk_dir_with(c, &dir, options.as_ref()))
+    }
+}
+
+impl Chunker {
+    /// Runs `work` here, or beside a main thread that answers a tokenizer
+    /// function's counts; core errors get their `code`.
+    fn run<T: Send>(
+        &self,
+        env: &Env,
+        work: impl FnOnce(&infrarag::chunk::Chunker) -> Result<T, String> + Send,
+    ) -> Result<T> {
+        let out = match &self.js {
+            Some(js) => js.pumped(env, self.inner.config(), work)?,
+            None => work(&self.inner),
+        };
+        out.map_err(|e| coded(env, e))
     }
 }
 
 pub struct ChunkDirTask {
     chunker: infrarag::chunk::Chunker,
+    counter: Option<Arc<JsCounter>>,
     dir: String,
     options: Option<ChunkDirOptions>,
     failure: Option<napi::Error<String>>,
+    /// What the tokenizer function threw, rethrown as it is.
+    thrown: Option<napi::Error>,
 }
 
 impl Task for ChunkDirTask {
@@ -434,7 +499,12 @@ impl Task for ChunkDirTask {
     type JsValue = DirChunks;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        chunk_dir_with(&self.chunker, &self.dir, self.options.as_ref()).map_err(|e| {
+        let out = chunk_dir_with(&self.chunker, &self.dir, self.options.as_ref());
+        if let Some(thrown) = self.counter.as_ref().and_then(|c| c.take_failure()) {
+            self.thrown = Some(thrown);
+            return Err(napi::Error::new(Status::GenericFailure, "tokenizer failed"));
+        }
+        out.map_err(|e| {
             let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
             self.failure = Some(e);
             generic
@@ -446,6 +516,9 @@ impl Task for ChunkDirTask {
     }
 
     fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        if let Some(thrown) = self.thrown.take() {
+            return Err(thrown);
+        }
         reject_with_code(env, err, self.failure.take())
     }
 }
