@@ -56,9 +56,13 @@ pub struct DirChunks {
     pub files: Vec<SourceFile>,
     /// The files left out, in path order.
     pub skipped: Vec<Skipped>,
+    /// The files [`ChunkDir::unchanged`] recognised, in path order; not
+    /// chunked.
+    pub unchanged: Vec<SourceFile>,
 }
 
 type ProgressFn<'a> = dyn Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a;
+type UnchangedFn<'a> = dyn Fn(&str, &str) -> bool + Send + Sync + 'a;
 
 /// Chunks every text file under a directory; configure, then
 /// [`execute`](ChunkDir::execute).
@@ -68,7 +72,9 @@ pub struct ChunkDir<'a> {
     max_file_bytes: u64,
     extensions: Option<Vec<String>>,
     hidden: bool,
+    prefix: String,
     progress: Option<Box<ProgressFn<'a>>>,
+    unchanged: Option<Box<UnchangedFn<'a>>>,
 }
 
 impl<'a> ChunkDir<'a> {
@@ -79,8 +85,26 @@ impl<'a> ChunkDir<'a> {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             extensions: None,
             hidden: false,
+            prefix: String::new(),
             progress: None,
+            unchanged: None,
         }
+    }
+
+    /// Name files `prefix/relative/path` instead of `relative/path`, in
+    /// chunks (and so their ids) and in every list; keeps the files of
+    /// several roots apart in one index.
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into().trim_end_matches('/').to_string();
+        self
+    }
+
+    /// Asked with each file's path and SHA-256 (hex) before chunking; a file
+    /// for which it returns true is listed in [`DirChunks::unchanged`]
+    /// instead of being chunked. Incremental ingestion passes what it holds.
+    pub fn unchanged(mut self, known: impl Fn(&str, &str) -> bool + Send + Sync + 'a) -> Self {
+        self.unchanged = Some(Box::new(known));
+        self
     }
 
     /// Skip files larger than this (default [`DEFAULT_MAX_FILE_BYTES`]).
@@ -160,6 +184,7 @@ impl<'a> ChunkDir<'a> {
                     out.chunks.extend(chunks);
                 }
                 Outcome::Skipped(s) => skipped.push(s),
+                Outcome::Unchanged(file) => out.unchanged.push(file),
             }
         }
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -213,6 +238,10 @@ impl<'a> ChunkDir<'a> {
                     continue;
                 }
             }
+            let rel = match self.prefix.as_str() {
+                "" => rel,
+                prefix => format!("{prefix}/{rel}"),
+            };
             files.push((path, rel));
         }
         files.sort_by(|a, b| a.1.cmp(&b.1));
@@ -248,23 +277,28 @@ impl<'a> ChunkDir<'a> {
             Ok(t) => t,
             Err(e) => return skip(format!("not UTF-8 (byte {})", e.valid_up_to())),
         };
+        let mut file = SourceFile {
+            path: rel.to_string(),
+            language: Language::for_path(rel),
+            bytes: bytes.len(),
+            content_hash: hex(&Sha256::digest(&bytes)),
+            chunks: 0,
+        };
+        if let Some(known) = &self.unchanged {
+            if known(rel, &file.content_hash) {
+                return Outcome::Unchanged(file);
+            }
+        }
         let chunks = self.chunker.chunk_file(rel, text);
-        Outcome::Chunked(
-            SourceFile {
-                path: rel.to_string(),
-                language: Language::for_path(rel),
-                bytes: bytes.len(),
-                content_hash: hex(&Sha256::digest(&bytes)),
-                chunks: chunks.len(),
-            },
-            chunks,
-        )
+        file.chunks = chunks.len();
+        Outcome::Chunked(file, chunks)
     }
 }
 
 enum Outcome {
     Chunked(SourceFile, Vec<Chunk>),
     Skipped(Skipped),
+    Unchanged(SourceFile),
 }
 
 /// `path` relative to `root`, `/`-separated on every platform.
