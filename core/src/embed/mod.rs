@@ -1,0 +1,38 @@
+//! Text to vectors for similarity search: the [`Embedder`] trait and
+//! [`Hashing`], an offline default that needs no model and knows code.
+//!
+//! Indexes record [`Embedder::model`] beside the vectors, so vectors from
+//! different models never mix.
+
+mod hashing;
+
+pub use hashing::Hashing;
+
+use crate::error::Result;
+
+/// Turns texts into vectors of a fixed dimension. Implementations are shared
+/// across threads by ingestion.
+pub trait Embedder: Send + Sync {
+    /// A stable id of the model and every setting that changes its vectors,
+    /// e.g. `infrarag-hashing-v1-384` or `text-embedding-3-small`.
+    fn model(&self) -> &str;
+
+    /// The length of every vector.
+    fn dimension(&self) -> usize;
+
+    /// One vector per text, in order.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+
+    /// How many texts one `embed` call should carry; callers batch by it.
+    fn batch_size(&self) -> usize {
+        64
+    }
+}
+
+/// Scales `v` to unit length; a zero vector stays zero.
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
