@@ -33,6 +33,9 @@ pub enum Error {
     /// An argument was out of its allowed range or form.
     #[error("invalid argument `{name}`: {message}")]
     InvalidArgument { name: String, message: String },
+    /// An embedder failed or returned vectors that cannot be used.
+    #[error("embedder {model}: {message}")]
+    Embed { model: String, message: String },
     /// A progress callback asked to stop; nothing was returned.
     #[error("cancelled")]
     Cancelled,
@@ -49,6 +52,7 @@ impl Error {
             Error::InvalidUtf8 { .. } => "INVALID_UTF8",
             Error::Io { .. } => "IO_ERROR",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            Error::Embed { .. } => "EMBED_ERROR",
             Error::Cancelled => "CANCELLED",
         }
     }

@@ -6,8 +6,11 @@
 //! [`chunk::Chunker`] to split a repository for retrieval.
 
 pub mod chunk;
+pub mod embed;
 pub mod error;
 pub mod hcl;
+pub mod index;
+pub mod terms;
 pub mod terraform;
 pub mod tokens;
 

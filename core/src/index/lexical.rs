@@ -1,0 +1,150 @@
+//! BM25 over code-aware terms ([`crate::terms`]), words and identifier
+//! parts stemmed: an inverted index of documents in numbered slots.
+
+use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::terms::{for_each_term, TermKind};
+
+/// BM25's term-frequency saturation and length normalisation, at the
+/// values Lucene and bm25s use.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// Calls `emit` with the index terms of `text`: English (Snowball) stems of
+/// words and identifier parts, so a question about `encrypting` finds
+/// `encryption`; whole identifiers as they are, so an exact name scores
+/// higher still.
+fn for_each_index_term(stemmer: &Stemmer, text: &str, mut emit: impl FnMut(&str)) {
+    for_each_term(text, |term, kind| match kind {
+        TermKind::Compound => emit(term),
+        TermKind::Word | TermKind::Part => emit(&stemmer.stem(term)),
+    });
+}
+
+/// An inverted index from term to `(slot, frequency)`.
+pub(crate) struct Lexical {
+    stemmer: Stemmer,
+    term_ids: HashMap<String, u32>,
+    postings: Vec<Vec<(u32, u32)>>,
+    /// Per slot: its length in terms and its distinct term ids; `None` once
+    /// removed or never used.
+    docs: Vec<Option<(u32, Vec<u32>)>>,
+    total_len: u64,
+    live: usize,
+}
+
+impl Default for Lexical {
+    fn default() -> Self {
+        Lexical {
+            stemmer: Stemmer::create(Algorithm::English),
+            term_ids: HashMap::new(),
+            postings: Vec::new(),
+            docs: Vec::new(),
+            total_len: 0,
+            live: 0,
+        }
+    }
+}
+
+impl Lexical {
+    /// Indexes `text` under `slot`, which must be free.
+    pub fn insert(&mut self, slot: u32, text: &str) {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut len = 0u32;
+        for_each_index_term(&self.stemmer, text, |term| {
+            len += 1;
+            let next = self.term_ids.len() as u32;
+            let id = *self.term_ids.entry(term.to_string()).or_insert(next);
+            if id == next {
+                self.postings.push(Vec::new());
+            }
+            *counts.entry(id).or_default() += 1;
+        });
+        let mut ids: Vec<u32> = counts.keys().copied().collect();
+        ids.sort_unstable();
+        for &id in &ids {
+            self.postings[id as usize].push((slot, counts[&id]));
+        }
+        let slot = slot as usize;
+        if self.docs.len() <= slot {
+            self.docs.resize(slot + 1, None);
+        }
+        self.docs[slot] = Some((len, ids));
+        self.total_len += u64::from(len);
+        self.live += 1;
+    }
+
+    /// Forgets `slot`; a free slot is left alone.
+    pub fn remove(&mut self, slot: u32) {
+        let Some((len, ids)) = self.docs.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        for id in ids {
+            self.postings[id as usize].retain(|&(s, _)| s != slot);
+        }
+        self.total_len -= u64::from(len);
+        self.live -= 1;
+    }
+
+    /// The `k` best slots for `query` that `keep` accepts, best first, with
+    /// their BM25 scores; only slots sharing a term with the query score.
+    pub fn search(&self, query: &str, k: usize, keep: &dyn Fn(u32) -> bool) -> Vec<(u32, f32)> {
+        if self.live == 0 || k == 0 {
+            return Vec::new();
+        }
+        let n = self.live as f32;
+        let avg = self.total_len as f32 / n;
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        let mut seen: Vec<u32> = Vec::new();
+        for_each_index_term(&self.stemmer, query, |term| {
+            let Some(&id) = self.term_ids.get(term) else {
+                return;
+            };
+            if seen.contains(&id) {
+                return;
+            }
+            seen.push(id);
+            let postings = &self.postings[id as usize];
+            let df = postings.len() as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            for &(slot, tf) in postings {
+                let Some((len, _)) = &self.docs[slot as usize] else {
+                    continue;
+                };
+                let tf = tf as f32;
+                let norm = K1 * (1.0 - B + B * *len as f32 / avg);
+                *scores.entry(slot).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        });
+        let mut hits: Vec<(u32, f32)> = scores.into_iter().filter(|&(s, _)| keep(s)).collect();
+        super::top_k(&mut hits, k);
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_match_the_formula() {
+        let mut ix = Lexical::default();
+        ix.insert(0, "kms key");
+        ix.insert(1, "bucket bucket logs");
+        ix.insert(2, "dns record");
+        let hits = ix.search("bucket", 10, &|_| true);
+        assert_eq!(hits.len(), 1);
+        // n = 3, df = 1, tf = 2, |d| = 3, avgdl = 7/3.
+        let idf = (1.0f32 + (3.0 - 1.0 + 0.5) / 1.5).ln();
+        let norm = K1 * (1.0 - B + B * 3.0 / (7.0 / 3.0));
+        let want = idf * 2.0 * (K1 + 1.0) / (2.0 + norm);
+        assert_eq!(hits[0].0, 1);
+        assert!((hits[0].1 - want).abs() < 1e-6);
+        ix.remove(1);
+        assert!(ix.search("bucket", 10, &|_| true).is_empty());
+        assert_eq!(ix.search("KMS", 10, &|s| s != 0), vec![]);
+        assert_eq!(ix.search("KMS", 10, &|_| true)[0].0, 0);
+    }
+}
