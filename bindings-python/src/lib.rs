@@ -7,12 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use infrarag::chunk::{self, ChunkConfig, Chunker};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
+use infrarag::index::{Filter, Index, SearchMode};
 use infrarag::terraform::Module;
 use infrarag::tokens;
 use infrarag::Error;
@@ -360,6 +362,68 @@ impl tokens::Tokenizer for CallableTokenizer {
     }
 }
 
+/// Calls the Python `progress(done, total, label)` from worker threads.
+type Tick<'a> = dyn Fn(usize, usize, &str) -> ControlFlow<()> + Sync + 'a;
+
+/// Runs `work` on a worker thread while this one waits without the GIL and
+/// checks for Ctrl-C, which Python only delivers to the main thread. `work`
+/// reports through the tick it is given, which calls `progress` and says
+/// stop once Ctrl-C arrived or `progress` raised; that exception is raised
+/// here, ahead of the core's own result.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    progress: Option<&Py<PyAny>>,
+    work: impl FnOnce(&Tick<'_>) -> infrarag::Result<T> + Send,
+) -> PyResult<infrarag::Result<T>> {
+    let stop = AtomicBool::new(false);
+    let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+    let keep = |e: PyErr| {
+        if let Ok(mut slot) = raised.lock() {
+            slot.get_or_insert(e);
+        }
+        stop.store(true, Ordering::Relaxed);
+    };
+    let tick = |done: usize, total: usize, label: &str| {
+        if stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        if let Some(cb) = progress {
+            let outcome = Python::attach(|py| cb.call1(py, (done, total, label)).map(|_| ()));
+            if let Err(e) = outcome {
+                keep(e);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    let result = py.detach(|| {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let tick = &tick;
+            scope.spawn(move || {
+                let _ = tx.send(work(tick));
+            });
+            loop {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(result) => return result,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            keep(e);
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err(Error::Cancelled)
+                    }
+                }
+            }
+        })
+    });
+    match raised.lock().ok().and_then(|mut e| e.take()) {
+        Some(err) => Err(err),
+        None => Ok(result),
+    }
+}
+
 /// One chunk; see `infrarag/chunk.py`.
 #[pyclass(name = "Chunk", module = "infrarag._native", frozen, get_all)]
 struct PyChunk {
@@ -521,65 +585,17 @@ impl PyChunker {
         max_file_bytes: Option<u64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        // The walk runs on a worker; this thread waits without the GIL and
-        // checks for Ctrl-C, which Python only delivers to the main thread.
-        let stop = AtomicBool::new(false);
-        let raised: Mutex<Option<PyErr>> = Mutex::new(None);
-        let result = py.detach(|| {
-            std::thread::scope(|scope| {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let stop = &stop;
-                let raised = &raised;
-                let progress = progress.as_ref();
-                let inner = &self.inner;
-                scope.spawn(move || {
-                    let mut job = inner.chunk_dir(&path).include_hidden(include_hidden);
-                    if let Some(e) = extensions {
-                        job = job.extensions(e);
-                    }
-                    if let Some(b) = max_file_bytes {
-                        job = job.max_file_bytes(b);
-                    }
-                    let job = job.on_progress(move |p| {
-                        if stop.load(Ordering::Relaxed) {
-                            return ControlFlow::Break(());
-                        }
-                        if let Some(cb) = progress {
-                            let outcome = Python::attach(|py| {
-                                cb.call1(py, (p.done, p.total, p.path.as_str())).map(|_| ())
-                            });
-                            if let Err(e) = outcome {
-                                if let Ok(mut slot) = raised.lock() {
-                                    slot.get_or_insert(e);
-                                }
-                                return ControlFlow::Break(());
-                            }
-                        }
-                        ControlFlow::Continue(())
-                    });
-                    let _ = tx.send(job.execute());
-                });
-                loop {
-                    match rx.recv_timeout(Duration::from_millis(100)) {
-                        Ok(result) => return result,
-                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                            if let Err(e) = Python::attach(|py| py.check_signals()) {
-                                if let Ok(mut slot) = raised.lock() {
-                                    slot.get_or_insert(e);
-                                }
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                        }
-                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                            return Err(Error::Cancelled)
-                        }
-                    }
-                }
-            })
-        });
-        if let Some(err) = raised.lock().ok().and_then(|mut e| e.take()) {
-            return Err(err);
-        }
+        let result = interruptible(py, progress.as_ref(), |tick| {
+            let mut job = self.inner.chunk_dir(&path).include_hidden(include_hidden);
+            if let Some(e) = extensions {
+                job = job.extensions(e);
+            }
+            if let Some(b) = max_file_bytes {
+                job = job.max_file_bytes(b);
+            }
+            job.on_progress(|p| tick(p.done, p.total, &p.path))
+                .execute()
+        })?;
         if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
             return Err(err);
         }
@@ -603,11 +619,183 @@ impl PyChunker {
     }
 }
 
+/// One search result; see `infrarag/index.py`.
+#[pyclass(name = "Hit", module = "infrarag._native", frozen, get_all)]
+struct PyHit {
+    chunk: Py<PyChunk>,
+    score: f32,
+    scores: Py<PyAny>,
+    citation: String,
+}
+
+#[pymethods]
+impl PyHit {
+    fn __repr__(&self) -> String {
+        format!("Hit({} score={:.4})", self.citation, self.score)
+    }
+}
+
+/// The hybrid search index; see `infrarag/index.py`.
+#[pyclass(name = "Index", module = "infrarag._native", frozen)]
+struct PyIndex {
+    inner: std::sync::RwLock<Index>,
+    callable: Option<Arc<CallableTokenizer>>,
+}
+
+impl PyIndex {
+    fn read(&self) -> PyResult<std::sync::RwLockReadGuard<'_, Index>> {
+        self.inner
+            .read()
+            .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
+    }
+
+    fn write(&self) -> PyResult<std::sync::RwLockWriteGuard<'_, Index>> {
+        self.inner
+            .write()
+            .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
+    }
+
+    fn tokenizer_error(&self) -> PyResult<()> {
+        match self.callable.as_ref().and_then(|c| c.take_error()) {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+}
+
+#[pymethods]
+impl PyIndex {
+    #[new]
+    #[pyo3(signature = (*, chunker = None))]
+    fn new(chunker: Option<&Bound<'_, PyChunker>>) -> Self {
+        let mut builder = Index::builder();
+        let mut callable = None;
+        if let Some(c) = chunker {
+            let c = c.get();
+            builder = builder.chunker(c.inner.clone());
+            callable = c.callable.clone();
+        }
+        PyIndex {
+            inner: std::sync::RwLock::new(builder.in_memory()),
+            callable,
+        }
+    }
+
+    #[getter]
+    fn model(&self) -> PyResult<String> {
+        Ok(self.read()?.model().to_string())
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        Ok(self.read()?.len())
+    }
+
+    #[pyo3(signature = (path, *, extensions = None, progress = None))]
+    fn add_path(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        extensions: Option<Vec<String>>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let result = interruptible(py, progress.as_ref(), |tick| {
+            let mut index = self.inner.write().map_err(|_| Error::InvalidArgument {
+                name: "index".into(),
+                message: "poisoned by a crash".into(),
+            })?;
+            let mut job = index.add_path(&path);
+            if let Some(e) = extensions {
+                job = job.extensions(e);
+            }
+            job.on_progress(|p| {
+                let stage = match p.stage {
+                    infrarag::index::Stage::Chunking => "chunking",
+                    infrarag::index::Stage::Embedding => "embedding",
+                };
+                tick(p.done, p.total, stage)
+            })
+            .execute()
+        })?;
+        self.tokenizer_error()?;
+        let report = result.map_err(|e| to_pyerr(py, e))?;
+        serialize(py, &report)
+    }
+
+    #[pyo3(signature = (query, k = 10, *, mode = "hybrid", path_prefix = None, language = None, block_type = None, address = None, ef = 64))]
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        k: usize,
+        mode: &str,
+        path_prefix: Option<String>,
+        language: Option<&str>,
+        block_type: Option<String>,
+        address: Option<String>,
+        ef: usize,
+    ) -> PyResult<Vec<PyHit>> {
+        let mode: SearchMode = mode.parse().map_err(|e| to_pyerr(py, e))?;
+        let language = language
+            .map(str::parse::<chunk::Language>)
+            .transpose()
+            .map_err(|e| to_pyerr(py, e))?;
+        let filter = Filter {
+            path_prefix,
+            language,
+            block_type,
+            address,
+        };
+        let index = self.read()?;
+        let hits = py
+            .detach(|| {
+                index
+                    .search(query)
+                    .k(k)
+                    .mode(mode)
+                    .filter(filter)
+                    .ef(ef)
+                    .execute()
+            })
+            .map_err(|e| to_pyerr(py, e))?;
+        hits.into_iter()
+            .map(|h| {
+                let citation = h.citation();
+                Ok(PyHit {
+                    scores: serialize(py, &h.scores)?,
+                    score: h.score,
+                    citation,
+                    chunk: Py::new(py, PyChunk::from(h.chunk))?,
+                })
+            })
+            .collect()
+    }
+
+    fn sources(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serialize(py, &self.read()?.sources())
+    }
+
+    fn remove_path(&self, path: PathBuf) -> PyResult<usize> {
+        Ok(self.write()?.remove_path(&path))
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        let index = self.read()?;
+        Ok(format!(
+            "Index({} chunks, model='{}')",
+            index.len(),
+            index.model()
+        ))
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenizer>()?;
     m.add_class::<PyChunk>()?;
     m.add_class::<PyChunker>()?;
+    m.add_class::<PyHit>()?;
+    m.add_class::<PyIndex>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;

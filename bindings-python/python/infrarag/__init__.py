@@ -2,10 +2,11 @@
 Infrastructure-as-Code, from one Rust core.
 
 Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
-:mod:`infrarag.chunk` splits files for retrieval.
+:mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.index`
+searches them.
 """
 
-from infrarag import chunk, hcl, tokens
+from infrarag import chunk, hcl, index, tokens
 from infrarag._native import __version__
 from infrarag.errors import (
     CancelledError,
@@ -18,6 +19,7 @@ from infrarag.errors import (
 __all__ = [
     "chunk",
     "hcl",
+    "index",
     "tokens",
     "CancelledError",
     "InfraragError",

@@ -4,7 +4,7 @@
 from typing import Any, Optional, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
+__all__ = ["Chunk", "Chunker", "Hit", "Index", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -84,3 +84,42 @@ class Chunker:
         max_file_bytes: Optional[int] = None,
         progress: Optional[object] = None,
     ) -> dict[str, Any]: ...
+
+@final
+class Hit:
+    @property
+    def chunk(self) -> Chunk: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def scores(self) -> dict[str, Any]: ...
+    @property
+    def citation(self) -> str: ...
+
+@final
+class Index:
+    def __new__(cls, *, chunker: Optional[Chunker] = None) -> Index: ...
+    @property
+    def model(self) -> str: ...
+    def __len__(self) -> int: ...
+    def add_path(
+        self,
+        path: str,
+        *,
+        extensions: Optional[list[str]] = None,
+        progress: Optional[object] = None,
+    ) -> dict[str, Any]: ...
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: str = "hybrid",
+        path_prefix: Optional[str] = None,
+        language: Optional[str] = None,
+        block_type: Optional[str] = None,
+        address: Optional[str] = None,
+        ef: int = 64,
+    ) -> list[Hit]: ...
+    def sources(self) -> list[dict[str, Any]]: ...
+    def remove_path(self, path: str) -> int: ...

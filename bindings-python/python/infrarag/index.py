@@ -1,0 +1,132 @@
+"""Hybrid search over Terraform and its docs: BM25 and vector similarity
+(code and summary embeddings) fused by rank, with incremental ingestion.
+
+>>> from infrarag.index import Index
+>>> index = Index()
+>>> web = "../examples/terraform/web"
+>>> report = index.add_path(web)
+>>> report["added"] > 0, report["unchanged"]
+(True, 0)
+>>> index.add_path(web)["unchanged"] == report["added"]
+True
+>>> hit = index.search("bucket for logs", k=3)[0]
+>>> hit.chunk.address, hit.citation.startswith(web + "/")
+('aws_s3_bucket.logs', True)
+
+The default embedder works offline without a model (feature hashing of
+code-aware terms). ``add_path`` and ``search`` release the GIL;
+``add_path`` reports ``progress(done, total, stage)`` (stage
+``"chunking"`` counts files, ``"embedding"`` chunks), stops on Ctrl-C and
+changes nothing unless it completes. The index is held in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Literal, Optional, Sequence, TypedDict, Union, cast
+
+from infrarag._native import Hit
+from infrarag._native import Index as _NativeIndex
+from infrarag.chunk import Chunker, Language, Skipped
+
+#: Which signals a search uses: BM25 and both vectors fused (``hybrid``),
+#: the two vectors fused (``vector``), or BM25 alone (``lexical``).
+Mode = Literal["hybrid", "vector", "lexical"]
+#: ``progress(done, total, stage)``.
+Progress = Callable[[int, int, str], object]
+
+
+class IngestReport(TypedDict):
+    """What :meth:`Index.add_path` changed."""
+
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    chunks: int
+    skipped: list[Skipped]
+
+
+class Source(TypedDict):
+    """A file the index holds."""
+
+    path: str
+    content_hash: str
+    chunks: int
+
+
+class Index:
+    """Chunks with BM25 terms and code and summary vectors, in memory.
+
+    ``chunker`` sets the budget and tokenizer (default 400 tokens, 60 of
+    overlap, cl100k_base).
+    """
+
+    def __init__(self, *, chunker: Optional[Chunker] = None) -> None:
+        self._native = _NativeIndex(chunker=chunker._native if chunker else None)
+
+    @property
+    def model(self) -> str:
+        """The embedder's model id; vectors of different models never mix."""
+        return self._native.model
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+    def add_path(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        extensions: Optional[Sequence[str]] = None,
+        progress: Optional[Progress] = None,
+    ) -> IngestReport:
+        """Ingests the text files under ``path``: new and changed files are
+        chunked and embedded, unchanged ones (same SHA-256) skipped, and
+        files the index held under ``path`` that are gone removed. Files are
+        named ``path/relative/name``. Raises :class:`StorageError` when
+        ``path`` cannot be read, :class:`CancelledError` when stopped."""
+        exts = list(extensions) if extensions is not None else None
+        report = self._native.add_path(os.fspath(path), extensions=exts, progress=progress)
+        return cast(IngestReport, report)
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: Mode = "hybrid",
+        path_prefix: Optional[str] = None,
+        language: Optional[Language] = None,
+        block_type: Optional[str] = None,
+        address: Optional[str] = None,
+        ef: int = 64,
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first, restricted to
+        those matching every filter given. Each :class:`Hit` has the chunk,
+        the fused ``score``, ``scores`` per signal (``lexical``, ``code``,
+        ``summary``: ``{"score", "rank"}`` or ``None``) and a
+        ``path:start-end`` ``citation``."""
+        return self._native.search(
+            query,
+            k,
+            mode=mode,
+            path_prefix=path_prefix,
+            language=language,
+            block_type=block_type,
+            address=address,
+            ef=ef,
+        )
+
+    def sources(self) -> list[Source]:
+        """The files the index holds, in path order."""
+        return cast("list[Source]", self._native.sources())
+
+    def remove_path(self, path: Union[str, "os.PathLike[str]"]) -> int:
+        """Forgets every file under ``path``; returns how many."""
+        return self._native.remove_path(os.fspath(path))
+
+
+__all__ = ["Hit", "Index", "IngestReport", "Mode", "Source"]

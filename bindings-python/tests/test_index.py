@@ -1,0 +1,78 @@
+"""infrarag.index from Python: incremental ingestion, search modes and
+filters, progress, errors."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from infrarag import CancelledError, InvalidArgumentError, StorageError
+from infrarag.chunk import Chunker
+from infrarag.index import Index
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def write(root: Path, name: str, text: str) -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(text)
+
+
+def test_ingestion_is_incremental(tmp_path: Path) -> None:
+    write(tmp_path, "a.tf", 'variable "alpha" {}\n')
+    write(tmp_path, "net/b.tf", 'resource "aws_vpc" "main" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    index = Index()
+    first = index.add_path(tmp_path)
+    assert (first["added"], first["updated"], first["unchanged"], first["removed"]) == (2, 0, 0, 0)
+    assert len(index) == first["chunks"] == 2
+    sources = index.sources()
+    assert [s["path"] for s in sources] == [f"{tmp_path}/a.tf", f"{tmp_path}/net/b.tf"]
+    for s in sources:
+        assert s["content_hash"] == hashlib.sha256(Path(s["path"]).read_bytes()).hexdigest()
+    assert index.add_path(tmp_path)["unchanged"] == 2
+    write(tmp_path, "a.tf", 'variable "omega" {}\n')
+    (tmp_path / "net" / "b.tf").unlink()
+    seen: list[tuple[int, int, str]] = []
+    again = index.add_path(tmp_path, progress=lambda d, t, s: seen.append((d, t, s)))
+    assert (again["added"], again["updated"], again["removed"]) == (0, 1, 1)
+    assert {s for _, _, s in seen} == {"chunking", "embedding"}
+    [hit] = index.search("omega", mode="lexical")
+    assert hit.chunk.address == "var.omega"
+    assert hit.scores["lexical"]["rank"] == 1 and hit.scores["code"] is None
+    assert hit.citation == f"{tmp_path}/a.tf:1-1"
+    assert index.search("alpha", mode="lexical") == []
+    assert index.remove_path(tmp_path) == 1 and len(index) == 0
+
+
+def test_search_finds_the_kms_blocks_and_filters_hold() -> None:
+    index = Index(chunker=Chunker(max_tokens=400, overlap=60))
+    index.add_path(CORPUS / "modules" / "s3", extensions=["tf"])
+    hits = index.search("encrypt bucket with KMS", k=5)
+    addresses = [h.chunk.address for h in hits]
+    assert "aws_kms_key.objects" in addresses
+    assert "aws_s3_bucket_server_side_encryption_configuration.this" in addresses[:3]
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    root = str(CORPUS / "modules" / "s3" / "examples")
+    for mode in ("hybrid", "vector", "lexical"):
+        filtered = index.search("bucket policy", 20, mode=mode, path_prefix=root, block_type="resource")
+        assert filtered
+        assert all(h.chunk.path.startswith(root) and h.chunk.block_type == "resource" for h in filtered)
+
+
+def test_errors_are_typed(tmp_path: Path) -> None:
+    index = Index()
+    with pytest.raises(StorageError):
+        index.add_path(tmp_path / "missing")
+    with pytest.raises(InvalidArgumentError):
+        index.search("x", mode="fuzzy")  # type: ignore[arg-type]
+    write(tmp_path, "a.tf", 'variable "a" {}\n')
+
+    def stop(done: int, total: int, stage: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index.add_path(tmp_path, progress=stop)
+    assert len(index) == 0
+    assert CancelledError.code == "CANCELLED"
