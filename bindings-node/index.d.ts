@@ -139,6 +139,81 @@ export declare namespace hcl {
   export function parseSyntax(text: string, json?: boolean | undefined | null): any
 }
 
+export declare namespace index {
+  /**
+   * Chunks with BM25 terms and code and summary vectors (offline embedder),
+   * in memory; hybrid search fuses them by rank.
+   */
+  export class Index {
+    constructor()
+    /** The number of chunks held. */
+    get size(): number
+    /** The embedder's model id. */
+    get model(): string
+    /**
+     * Ingests the text files under `dir` off the main thread: new and
+     * changed files chunked and embedded, unchanged ones (same SHA-256)
+     * skipped, files held under `dir` that are gone removed. Rejects with
+     * IO_ERROR when `dir` cannot be read; nothing changes then.
+     */
+    addPath(dir: string, extensions?: Array<string> | undefined | null): Promise<index.IngestReport>
+    /** `addPath`, blocking the calling thread. */
+    addPathSync(dir: string, extensions?: Array<string> | undefined | null): index.IngestReport
+    /** The best chunks for `query`, best first (about a millisecond). */
+    search(query: string, options?: index.SearchOptions | undefined | null): Array<index.Hit>
+    /** The files held, in path order. */
+    sources(): Array<index.Source>
+    /** Forgets every file under `dir`; returns how many. */
+    removePath(dir: string): number
+  }
+  /** One search result. */
+  export interface Hit {
+    chunk: chunk.Chunk
+    /**
+     * Sum over signals of `1 / (60 + rank)`; one signal's raw score when
+     * only one was used.
+     */
+    score: number
+    lexical?: index.Signal
+    code?: index.Signal
+    summary?: index.Signal
+    /** `path:start-end` (lines, 1-based). */
+    citation: string
+  }
+  /** What `addPath` changed. */
+  export interface IngestReport {
+    added: number
+    updated: number
+    unchanged: number
+    removed: number
+    chunks: number
+    skipped: Array<chunk.Skipped>
+  }
+  /** Options of `search`. */
+  export interface SearchOptions {
+    /** Hits to return (default 10). */
+    k?: number
+    /** `"hybrid"` (default), `"vector"` or `"lexical"`. */
+    mode?: string
+    pathPrefix?: string
+    /** `"hcl"`, `"markdown"` or `"text"`. */
+    language?: string
+    blockType?: string
+    address?: string
+  }
+  /** What each signal thought of a hit: raw score and 1-based rank. */
+  export interface Signal {
+    score: number
+    rank: number
+  }
+  /** A file the index holds. */
+  export interface Source {
+    path: string
+    contentHash: string
+    chunks: number
+  }
+}
+
 export declare namespace tokens {
   /**
    * A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as

@@ -837,4 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.chunk = nativeBinding.chunk
 module.exports.hcl = nativeBinding.hcl
+module.exports.index = nativeBinding.index
 module.exports.tokens = nativeBinding.tokens

@@ -119,11 +119,7 @@ impl Task for LoadModuleTask {
     type JsValue = Json;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        module_json(&self.dir).map_err(|e| {
-            let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
-            self.failure = Some(e);
-            generic
-        })
+        kept(&mut self.failure, module_json(&self.dir))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -133,6 +129,16 @@ impl Task for LoadModuleTask {
     fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
         reject_with_code(env, err, self.failure.take())
     }
+}
+
+/// A task's `compute` result: a coded failure is kept in `slot` for
+/// `reject`, which runs on the JS thread where the error can be built.
+fn kept<T>(slot: &mut Option<napi::Error<String>>, out: Result<T, String>) -> Result<T> {
+    out.map_err(|e| {
+        let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
+        *slot = Some(e);
+        generic
+    })
 }
 
 /// Rejects a task's Promise with a JS Error carrying the core's `code`,
@@ -302,6 +308,15 @@ pub struct Skipped {
     pub reason: String,
 }
 
+impl From<infrarag::chunk::Skipped> for Skipped {
+    fn from(s: infrarag::chunk::Skipped) -> Self {
+        Skipped {
+            path: s.path,
+            reason: s.reason,
+        }
+    }
+}
+
 /// What `chunkDir` found, in path order.
 #[napi(object, namespace = "chunk")]
 pub struct DirChunks {
@@ -350,14 +365,7 @@ fn chunk_dir_with(
                 chunks: small(f.chunks),
             })
             .collect(),
-        skipped: out
-            .skipped
-            .into_iter()
-            .map(|s| Skipped {
-                path: s.path,
-                reason: s.reason,
-            })
-            .collect(),
+        skipped: out.skipped.into_iter().map(Skipped::from).collect(),
     })
 }
 
@@ -504,11 +512,7 @@ impl Task for ChunkDirTask {
             self.thrown = Some(thrown);
             return Err(napi::Error::new(Status::GenericFailure, "tokenizer failed"));
         }
-        out.map_err(|e| {
-            let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
-            self.failure = Some(e);
-            generic
-        })
+        kept(&mut self.failure, out)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -519,6 +523,260 @@ impl Task for ChunkDirTask {
         if let Some(thrown) = self.thrown.take() {
             return Err(thrown);
         }
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+/// What each signal thought of a hit: raw score and 1-based rank.
+#[napi(object, namespace = "index")]
+pub struct Signal {
+    pub score: f64,
+    pub rank: u32,
+}
+
+/// One search result.
+#[napi(object, namespace = "index")]
+pub struct Hit {
+    pub chunk: Chunk,
+    /// Sum over signals of `1 / (60 + rank)`; one signal's raw score when
+    /// only one was used.
+    pub score: f64,
+    pub lexical: Option<Signal>,
+    pub code: Option<Signal>,
+    pub summary: Option<Signal>,
+    /// `path:start-end` (lines, 1-based).
+    pub citation: String,
+}
+
+/// What `addPath` changed.
+#[napi(object, namespace = "index")]
+pub struct IngestReport {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub removed: u32,
+    pub chunks: u32,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A file the index holds.
+#[napi(object, namespace = "index")]
+pub struct Source {
+    pub path: String,
+    pub content_hash: String,
+    pub chunks: u32,
+}
+
+/// Options of `search`.
+#[napi(object, namespace = "index")]
+pub struct SearchOptions {
+    /// Hits to return (default 10).
+    pub k: Option<u32>,
+    /// `"hybrid"` (default), `"vector"` or `"lexical"`.
+    pub mode: Option<String>,
+    pub path_prefix: Option<String>,
+    /// `"hcl"`, `"markdown"` or `"text"`.
+    pub language: Option<String>,
+    pub block_type: Option<String>,
+    pub address: Option<String>,
+}
+
+fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
+    s.map(|s| Signal {
+        score: f64::from(s.score),
+        rank: small(s.rank),
+    })
+}
+
+type SharedIndex = std::sync::Arc<std::sync::RwLock<infrarag::index::Index>>;
+
+fn add_path_with(
+    index: &SharedIndex,
+    dir: &str,
+    extensions: Option<Vec<String>>,
+) -> Result<IngestReport, String> {
+    let mut index = index
+        .write()
+        .map_err(|_| internal("the index was poisoned by a crash"))?;
+    let mut job = index.add_path(dir);
+    if let Some(e) = extensions {
+        job = job.extensions(e);
+    }
+    let r = job.execute().map_err(js_error)?;
+    Ok(IngestReport {
+        added: small(r.added),
+        updated: small(r.updated),
+        unchanged: small(r.unchanged),
+        removed: small(r.removed),
+        chunks: small(r.chunks),
+        skipped: r.skipped.into_iter().map(Skipped::from).collect(),
+    })
+}
+
+/// Chunks with BM25 terms and code and summary vectors (offline embedder),
+/// in memory; hybrid search fuses them by rank.
+#[napi(namespace = "index")]
+pub struct Index {
+    inner: SharedIndex,
+}
+
+#[napi(namespace = "index")]
+impl Index {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Index {
+            inner: std::sync::Arc::new(std::sync::RwLock::new(infrarag::index::Index::in_memory())),
+        }
+    }
+
+    /// The number of chunks held.
+    #[napi(getter)]
+    pub fn size(&self) -> Result<u32, String> {
+        Ok(small(self.read()?.len()))
+    }
+
+    /// The embedder's model id.
+    #[napi(getter)]
+    pub fn model(&self) -> Result<String, String> {
+        Ok(self.read()?.model().to_string())
+    }
+
+    /// Ingests the text files under `dir` off the main thread: new and
+    /// changed files chunked and embedded, unchanged ones (same SHA-256)
+    /// skipped, files held under `dir` that are gone removed. Rejects with
+    /// IO_ERROR when `dir` cannot be read; nothing changes then.
+    #[napi(ts_return_type = "Promise<index.IngestReport>")]
+    pub fn add_path(&self, dir: String, extensions: Option<Vec<String>>) -> AsyncTask<AddPathTask> {
+        AsyncTask::new(AddPathTask {
+            index: self.inner.clone(),
+            dir,
+            extensions,
+            failure: None,
+        })
+    }
+
+    /// `addPath`, blocking the calling thread.
+    #[napi]
+    pub fn add_path_sync(
+        &self,
+        dir: String,
+        extensions: Option<Vec<String>>,
+    ) -> Result<IngestReport, String> {
+        add_path_with(&self.inner, &dir, extensions)
+    }
+
+    /// The best chunks for `query`, best first (about a millisecond).
+    #[napi]
+    pub fn search(
+        &self,
+        query: String,
+        options: Option<SearchOptions>,
+    ) -> Result<Vec<Hit>, String> {
+        let o = options.unwrap_or(SearchOptions {
+            k: None,
+            mode: None,
+            path_prefix: None,
+            language: None,
+            block_type: None,
+            address: None,
+        });
+        let mode: infrarag::index::SearchMode = o
+            .mode
+            .as_deref()
+            .unwrap_or("hybrid")
+            .parse()
+            .map_err(js_error)?;
+        let language = o
+            .language
+            .as_deref()
+            .map(str::parse::<infrarag::chunk::Language>)
+            .transpose()
+            .map_err(js_error)?;
+        let filter = infrarag::index::Filter {
+            path_prefix: o.path_prefix,
+            language,
+            block_type: o.block_type,
+            address: o.address,
+        };
+        let index = self.read()?;
+        let hits = index
+            .search(&query)
+            .k(o.k.unwrap_or(10) as usize)
+            .mode(mode)
+            .filter(filter)
+            .execute()
+            .map_err(js_error)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| Hit {
+                citation: h.citation(),
+                score: f64::from(h.score),
+                lexical: signal(h.scores.lexical),
+                code: signal(h.scores.code),
+                summary: signal(h.scores.summary),
+                chunk: Chunk::from(h.chunk),
+            })
+            .collect())
+    }
+
+    /// The files held, in path order.
+    #[napi]
+    pub fn sources(&self) -> Result<Vec<Source>, String> {
+        Ok(self
+            .read()?
+            .sources()
+            .into_iter()
+            .map(|s| Source {
+                path: s.path,
+                content_hash: s.content_hash,
+                chunks: small(s.chunks),
+            })
+            .collect())
+    }
+
+    /// Forgets every file under `dir`; returns how many.
+    #[napi]
+    pub fn remove_path(&self, dir: String) -> Result<u32, String> {
+        let mut index = self
+            .inner
+            .write()
+            .map_err(|_| internal("the index was poisoned by a crash"))?;
+        Ok(small(index.remove_path(&dir)))
+    }
+}
+
+impl Index {
+    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
+        self.inner
+            .read()
+            .map_err(|_| internal("the index was poisoned by a crash"))
+    }
+}
+
+pub struct AddPathTask {
+    index: SharedIndex,
+    dir: String,
+    extensions: Option<Vec<String>>,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for AddPathTask {
+    type Output = IngestReport;
+    type JsValue = IngestReport;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(
+            &mut self.failure,
+            add_path_with(&self.index, &self.dir, self.extensions.take()),
+        )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
         reject_with_code(env, err, self.failure.take())
     }
 }
