@@ -569,6 +569,7 @@ pub struct Source {
 
 /// Options of `search`.
 #[napi(object, namespace = "index")]
+#[derive(Default)]
 pub struct SearchOptions {
     /// Hits to return (default 10).
     pub k: Option<u32>,
@@ -590,14 +591,20 @@ fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
 
 type SharedIndex = std::sync::Arc<std::sync::RwLock<infrarag::index::Index>>;
 
+const POISONED: &str = "the index was poisoned by a crash";
+
+fn write(
+    index: &SharedIndex,
+) -> Result<std::sync::RwLockWriteGuard<'_, infrarag::index::Index>, String> {
+    index.write().map_err(|_| internal(POISONED))
+}
+
 fn add_path_with(
     index: &SharedIndex,
     dir: &str,
     extensions: Option<Vec<String>>,
 ) -> Result<IngestReport, String> {
-    let mut index = index
-        .write()
-        .map_err(|_| internal("the index was poisoned by a crash"))?;
+    let mut index = write(index)?;
     let mut job = index.add_path(dir);
     if let Some(e) = extensions {
         job = job.extensions(e);
@@ -673,14 +680,7 @@ impl Index {
         query: String,
         options: Option<SearchOptions>,
     ) -> Result<Vec<Hit>, String> {
-        let o = options.unwrap_or(SearchOptions {
-            k: None,
-            mode: None,
-            path_prefix: None,
-            language: None,
-            block_type: None,
-            address: None,
-        });
+        let o = options.unwrap_or_default();
         let mode: infrarag::index::SearchMode = o
             .mode
             .as_deref()
@@ -738,19 +738,13 @@ impl Index {
     /// Forgets every file under `dir`; returns how many.
     #[napi]
     pub fn remove_path(&self, dir: String) -> Result<u32, String> {
-        let mut index = self
-            .inner
-            .write()
-            .map_err(|_| internal("the index was poisoned by a crash"))?;
-        Ok(small(index.remove_path(&dir)))
+        Ok(small(write(&self.inner)?.remove_path(&dir)))
     }
 }
 
 impl Index {
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
-        self.inner
-            .read()
-            .map_err(|_| internal("the index was poisoned by a crash"))
+        self.inner.read().map_err(|_| internal(POISONED))
     }
 }
 

@@ -326,16 +326,16 @@ impl Index {
     /// them); returns how many there were.
     pub fn remove_path(&mut self, dir: impl AsRef<std::path::Path>) -> usize {
         let prefix = root_prefix(dir.as_ref());
-        let gone: Vec<String> = self
-            .sources
-            .keys()
-            .filter(|p| under(p, &prefix))
-            .cloned()
-            .collect();
+        let gone: Vec<String> = self.paths_under(&prefix).cloned().collect();
         for path in &gone {
             self.remove_source(path);
         }
         gone.len()
+    }
+
+    /// The paths held under the root whose name prefix is `prefix`.
+    fn paths_under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = &'s String> + 's {
+        self.sources.keys().filter(move |p| under(p, prefix))
     }
 
     /// Searches for `query`; configure, then [`execute`](Search::execute).
@@ -516,9 +516,8 @@ impl<'a> AddPath<'a> {
             .map(|f| f.path.as_str())
             .collect();
         let gone: Vec<String> = index
-            .sources
-            .keys()
-            .filter(|p| under(p, &prefix) && !present.contains(p.as_str()))
+            .paths_under(&prefix)
+            .filter(|p| !present.contains(p.as_str()))
             .cloned()
             .collect();
         let mut out = IngestReport {
