@@ -14,6 +14,7 @@ NODE_DIR := bindings-node
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
+	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs"
 
 test: rust-test python-test node-test examples-test
 
@@ -48,8 +49,11 @@ node-test: node
 examples-test: python node
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
 	cargo run -q -p infrarag-examples --bin chunk -- examples/terraform/web | grep -q "aws_s3_bucket \"logs\""
+	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs" | sed -n 3p | grep -qF " aws_s3_bucket.logs"
 	$(PY) examples/python/summary.py examples/terraform/web
+	$(PY) examples/python/search.py examples/terraform/web "bucket for logs" | sed -n 3p | grep -qF " aws_s3_bucket.logs"
 	node examples/node/summary.mjs examples/terraform/web
+	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3p | grep -qF " aws_s3_bucket.logs"
 	$(PY) -m pytest -q tests/readme_test.py
 
 lint:
