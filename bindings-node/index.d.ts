@@ -142,7 +142,8 @@ export declare namespace hcl {
 export declare namespace index {
   /**
    * Chunks with BM25 terms and code and summary vectors (offline embedder),
-   * in memory; hybrid search fuses them by rank.
+   * in memory (`new Index()`) or in one crash-safe file (`Index.open(path)`);
+   * hybrid search fuses them by rank.
    */
   export class Index {
     constructor()
@@ -165,6 +166,22 @@ export declare namespace index {
     sources(): Array<index.Source>
     /** Forgets every file under `dir`; returns how many. */
     removePath(dir: string): number
+    /**
+     * Opens the index file at `path` off the main thread, creating it when
+     * missing: chunks and vectors are read back, not recomputed, and every
+     * change is written through. The file is locked while open; rejects
+     * with STORAGE_ERROR when it is locked, not an index, or holds vectors
+     * of another embedder.
+     */
+    static open(path: string): Promise<index.Index>
+    /**
+     * Writes nothing more and unlocks the index file (waiting for a running
+     * `addPath`); every later call fails with STORAGE_ERROR. Closing twice
+     * is harmless.
+     */
+    close(): void
+    /** `open`, blocking the calling thread. */
+    static openSync(path: string): Index
   }
   /** One search result. */
   export interface Hit {

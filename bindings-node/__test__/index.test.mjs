@@ -2,7 +2,7 @@
 // modes and filters, codes on errors.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync, unlinkSync, readFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, unlinkSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -62,4 +62,41 @@ test('errors carry codes', async () => {
   await assert.rejects(ix.addPath(join(tmpdir(), 'no-such-dir-infrarag')), { code: 'IO_ERROR' })
   assert.throws(() => ix.addPathSync(join(tmpdir(), 'no-such-dir-infrarag')), { code: 'IO_ERROR' })
   assert.throws(() => ix.search('x', { mode: 'fuzzy' }), { code: 'INVALID_ARGUMENT' })
+})
+
+test('an index file reopens with the same answers, updates and locks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-index-file-'))
+  const file = join(dir, 'idx')
+  const s3 = join(corpus, 'modules', 's3')
+  const pending = index.Index.open(file)
+  assert.ok(pending instanceof Promise)
+  const ix = await pending
+  const report = await ix.addPath(s3, ['tf'])
+  assert.ok(report.added > 10)
+  const before = ix.search('encrypt bucket with KMS', { k: 5 }).map((h) => [h.citation, h.score])
+  await assert.rejects(index.Index.open(file), (e) => e.code === 'STORAGE_ERROR' && /another process/.test(e.message))
+  ix.close()
+  ix.close()
+  assert.throws(() => ix.search('kms'), (e) => e.code === 'STORAGE_ERROR' && /closed/.test(e.message))
+
+  const again = index.Index.openSync(file)
+  assert.deepEqual(again.search('encrypt bucket with KMS', { k: 5 }).map((h) => [h.citation, h.score]), before)
+  assert.equal((await again.addPath(s3, ['tf'])).unchanged, report.added)
+  const work = join(dir, 'work')
+  mkdirSync(work)
+  writeFileSync(join(work, 'a.tf'), 'variable "alpha" {}\n')
+  assert.equal(again.addPathSync(work).added, 1)
+  writeFileSync(join(work, 'a.tf'), 'variable "omega" {}\n')
+  assert.equal(again.addPathSync(work).updated, 1)
+  again.close()
+  const third = index.Index.openSync(file)
+  const [hit] = third.search('omega', { mode: 'lexical', pathPrefix: work })
+  assert.equal(hit.chunk.address, 'var.omega')
+  assert.deepEqual(third.search('alpha', { mode: 'lexical', pathPrefix: work }), [])
+  for (const s of third.sources()) {
+    assert.equal(s.contentHash, createHash('sha256').update(readFileSync(s.path)).digest('hex'))
+  }
+  third.close()
+  writeFileSync(join(dir, 'junk'), 'plain text, not a database, long enough to have a header')
+  assert.throws(() => index.Index.openSync(join(dir, 'junk')), (e) => e.code === 'STORAGE_ERROR' && /not an infrarag index/.test(e.message))
 })

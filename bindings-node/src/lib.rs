@@ -589,14 +589,46 @@ fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
     })
 }
 
-type SharedIndex = std::sync::Arc<std::sync::RwLock<infrarag::index::Index>>;
+/// An index the JS object and its running tasks share; `close` swaps in an
+/// empty in-memory one, so the file is unlocked before garbage collection.
+struct IndexCell {
+    index: std::sync::RwLock<infrarag::index::Index>,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+type SharedIndex = std::sync::Arc<IndexCell>;
+
+fn shared(index: infrarag::index::Index) -> SharedIndex {
+    std::sync::Arc::new(IndexCell {
+        index: std::sync::RwLock::new(index),
+        closed: std::sync::atomic::AtomicBool::new(false),
+    })
+}
 
 const POISONED: &str = "the index was poisoned by a crash";
+
+fn open_cell(index: &SharedIndex) -> Result<(), String> {
+    if index.closed.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(js_error(infrarag::Error::Storage {
+            path: None,
+            message: "the index is closed".into(),
+        }));
+    }
+    Ok(())
+}
 
 fn write(
     index: &SharedIndex,
 ) -> Result<std::sync::RwLockWriteGuard<'_, infrarag::index::Index>, String> {
-    index.write().map_err(|_| internal(POISONED))
+    open_cell(index)?;
+    index.index.write().map_err(|_| internal(POISONED))
+}
+
+fn read(
+    index: &SharedIndex,
+) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
+    open_cell(index)?;
+    index.index.read().map_err(|_| internal(POISONED))
 }
 
 fn add_path_with(
@@ -621,7 +653,8 @@ fn add_path_with(
 }
 
 /// Chunks with BM25 terms and code and summary vectors (offline embedder),
-/// in memory; hybrid search fuses them by rank.
+/// in memory (`new Index()`) or in one crash-safe file (`Index.open(path)`);
+/// hybrid search fuses them by rank.
 #[napi(namespace = "index")]
 pub struct Index {
     inner: SharedIndex,
@@ -633,7 +666,7 @@ impl Index {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Index {
-            inner: std::sync::Arc::new(std::sync::RwLock::new(infrarag::index::Index::in_memory())),
+            inner: shared(infrarag::index::Index::in_memory()),
         }
     }
 
@@ -738,13 +771,82 @@ impl Index {
     /// Forgets every file under `dir`; returns how many.
     #[napi]
     pub fn remove_path(&self, dir: String) -> Result<u32, String> {
-        Ok(small(write(&self.inner)?.remove_path(&dir)))
+        Ok(small(
+            write(&self.inner)?.remove_path(&dir).map_err(js_error)?,
+        ))
+    }
+
+    /// Opens the index file at `path` off the main thread, creating it when
+    /// missing: chunks and vectors are read back, not recomputed, and every
+    /// change is written through. The file is locked while open; rejects
+    /// with STORAGE_ERROR when it is locked, not an index, or holds vectors
+    /// of another embedder.
+    #[napi(ts_return_type = "Promise<index.Index>")]
+    pub fn open(path: String) -> AsyncTask<OpenTask> {
+        AsyncTask::new(OpenTask {
+            path,
+            failure: None,
+        })
+    }
+
+    /// Writes nothing more and unlocks the index file (waiting for a running
+    /// `addPath`); every later call fails with STORAGE_ERROR. Closing twice
+    /// is harmless.
+    #[napi]
+    pub fn close(&self) -> Result<(), String> {
+        let mut index = write(&self.inner).or_else(|e| {
+            if self.inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                self.inner.index.write().map_err(|_| internal(POISONED))
+            } else {
+                Err(e)
+            }
+        })?;
+        self.inner
+            .closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        *index = infrarag::index::Index::in_memory();
+        Ok(())
+    }
+
+    /// `open`, blocking the calling thread.
+    #[napi(factory)]
+    pub fn open_sync(path: String) -> Result<Index, String> {
+        open_index(&path)
+    }
+}
+
+fn open_index(path: &str) -> Result<Index, String> {
+    let index = infrarag::index::Index::open(path).map_err(js_error)?;
+    Ok(Index {
+        inner: shared(index),
+    })
+}
+
+pub struct OpenTask {
+    path: String,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for OpenTask {
+    type Output = Index;
+    type JsValue = Index;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(&mut self.failure, open_index(&self.path))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
     }
 }
 
 impl Index {
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
-        self.inner.read().map_err(|_| internal(POISONED))
+        read(&self.inner)
     }
 }
 

@@ -138,6 +138,9 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             )
         }
         Error::Io { path, .. } => ("StorageError", vec![("path", path_obj(py, Some(path)))]),
+        Error::Storage { path, .. } => {
+            ("StorageError", vec![("path", path_obj(py, path.as_ref()))])
+        }
         Error::Cancelled => ("CancelledError", vec![]),
         Error::InvalidArgument { name, .. } => {
             let name = name
@@ -639,20 +642,61 @@ impl PyHit {
 #[pyclass(name = "Index", module = "infrarag._native", frozen)]
 struct PyIndex {
     inner: std::sync::RwLock<Index>,
+    /// Set by `close`, which swaps in an empty in-memory index so the file
+    /// is unlocked at once.
+    closed: std::sync::atomic::AtomicBool,
     callable: Option<Arc<CallableTokenizer>>,
 }
 
+const CLOSED: &str = "the index is closed";
+
 impl PyIndex {
+    fn with(index: Index, callable: Option<Arc<CallableTokenizer>>) -> Self {
+        PyIndex {
+            inner: std::sync::RwLock::new(index),
+            closed: std::sync::atomic::AtomicBool::new(false),
+            callable,
+        }
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Storage {
+                path: None,
+                message: CLOSED.into(),
+            });
+        }
+        Ok(())
+    }
+
     fn read(&self) -> PyResult<std::sync::RwLockReadGuard<'_, Index>> {
+        Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
         self.inner
             .read()
             .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
     }
 
     fn write(&self) -> PyResult<std::sync::RwLockWriteGuard<'_, Index>> {
+        Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
         self.inner
             .write()
             .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
+    }
+
+    fn builder(
+        chunker: Option<&Bound<'_, PyChunker>>,
+    ) -> (
+        infrarag::index::IndexBuilder,
+        Option<Arc<CallableTokenizer>>,
+    ) {
+        let mut builder = Index::builder();
+        let mut callable = None;
+        if let Some(c) = chunker {
+            let c = c.get();
+            builder = builder.chunker(c.inner.clone());
+            callable = c.callable.clone();
+        }
+        (builder, callable)
     }
 
     fn tokenizer_error(&self) -> PyResult<()> {
@@ -668,17 +712,36 @@ impl PyIndex {
     #[new]
     #[pyo3(signature = (*, chunker = None))]
     fn new(chunker: Option<&Bound<'_, PyChunker>>) -> Self {
-        let mut builder = Index::builder();
-        let mut callable = None;
-        if let Some(c) = chunker {
-            let c = c.get();
-            builder = builder.chunker(c.inner.clone());
-            callable = c.callable.clone();
-        }
-        PyIndex {
-            inner: std::sync::RwLock::new(builder.in_memory()),
-            callable,
-        }
+        let (builder, callable) = PyIndex::builder(chunker);
+        PyIndex::with(builder.in_memory(), callable)
+    }
+
+    /// Unlocks the index file; see `index.py`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| {
+            let mut index = self
+                .inner
+                .write()
+                .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))?;
+            self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+            *index = Index::in_memory();
+            Ok(())
+        })
+    }
+
+    /// The index in the file at `path`, created when missing; see `index.py`.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, chunker = None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        chunker: Option<&Bound<'_, PyChunker>>,
+    ) -> PyResult<Self> {
+        let (builder, callable) = PyIndex::builder(chunker);
+        let index = py
+            .detach(|| builder.open(&path))
+            .map_err(|e| to_pyerr(py, e))?;
+        Ok(PyIndex::with(index, callable))
     }
 
     #[getter]
@@ -699,6 +762,7 @@ impl PyIndex {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let result = interruptible(py, progress.as_ref(), |tick| {
+            self.check_open()?;
             let mut index = self.inner.write().map_err(|_| Error::InvalidArgument {
                 name: "index".into(),
                 message: "poisoned by a crash".into(),
@@ -775,8 +839,9 @@ impl PyIndex {
         serialize(py, &self.read()?.sources())
     }
 
-    fn remove_path(&self, path: PathBuf) -> PyResult<usize> {
-        Ok(self.write()?.remove_path(&path))
+    fn remove_path(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+        py.detach(|| self.write().map(|mut index| index.remove_path(&path)))?
+            .map_err(|e| to_pyerr(py, e))
     }
 
     fn __repr__(&self) -> PyResult<String> {

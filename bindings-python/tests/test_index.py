@@ -76,3 +76,54 @@ def test_errors_are_typed(tmp_path: Path) -> None:
         index.add_path(tmp_path, progress=stop)
     assert len(index) == 0
     assert CancelledError.code == "CANCELLED"
+
+
+def test_an_index_file_reopens_updates_and_locks(tmp_path: Path) -> None:
+    s3 = CORPUS / "modules" / "s3"
+    path = tmp_path / "idx"
+    index = Index.open(path)
+    report = index.add_path(s3, extensions=["tf"])
+    assert report["added"] > 10
+    before = [(h.citation, h.score) for h in index.search("encrypt bucket with KMS", k=5)]
+    with pytest.raises(StorageError) as locked:
+        Index.open(path)
+    assert locked.value.code == "STORAGE_ERROR" and locked.value.path == str(path)
+    assert "another process" in str(locked.value)
+    index.close()
+    index.close()
+    with pytest.raises(StorageError, match="closed"):
+        index.search("kms")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+
+    again = Index.open(path)
+    assert [(h.citation, h.score) for h in again.search("encrypt bucket with KMS", k=5)] == before
+    assert again.add_path(s3, extensions=["tf"])["unchanged"] == report["added"]
+    for s in again.sources():
+        assert s["content_hash"] == hashlib.sha256(Path(s["path"]).read_bytes()).hexdigest()
+
+    work = tmp_path / "work"
+    write(work, "a.tf", 'variable "alpha" {}\n')
+    assert again.add_path(work)["added"] == 1
+    write(work, "a.tf", 'variable "omega" {}\n')
+    assert again.add_path(work)["updated"] == 1
+    del again
+    with Index.open(path) as third:
+        [hit] = third.search("omega", mode="lexical", path_prefix=str(work))
+        assert hit.chunk.address == "var.omega"
+        assert third.search("alpha", mode="lexical", path_prefix=str(work)) == []
+        assert third.remove_path(work) == 1
+    with pytest.raises(StorageError, match="closed"):
+        third.add_path(work)
+    with Index.open(path) as fourth:
+        assert [s for s in fourth.sources() if s["path"].startswith(str(work))] == []
+
+
+def test_an_index_file_refuses_what_is_not_an_index(tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.write_text("plain text, not a database, long enough to be read as a header")
+    with pytest.raises(StorageError, match="not an infrarag index"):
+        Index.open(junk)
+    with pytest.raises(StorageError, match="is a directory"):
+        Index.open(tmp_path)
+    with pytest.raises(StorageError):
+        Index.open(tmp_path / "missing" / "idx")

@@ -36,6 +36,12 @@ pub enum Error {
     /// An embedder failed or returned vectors that cannot be used.
     #[error("embedder {model}: {message}")]
     Embed { model: String, message: String },
+    /// A store could not read or write; `path` is its file, when it has one.
+    #[error("{}{message}", prefix(path.as_deref()))]
+    Storage {
+        path: Option<PathBuf>,
+        message: String,
+    },
     /// A progress callback asked to stop; nothing was returned.
     #[error("cancelled")]
     Cancelled,
@@ -53,6 +59,7 @@ impl Error {
             Error::Io { .. } => "IO_ERROR",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::Embed { .. } => "EMBED_ERROR",
+            Error::Storage { .. } => "STORAGE_ERROR",
             Error::Cancelled => "CANCELLED",
         }
     }

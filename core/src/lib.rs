@@ -10,6 +10,7 @@ pub mod embed;
 pub mod error;
 pub mod hcl;
 pub mod index;
+pub mod store;
 pub mod terms;
 pub mod terraform;
 pub mod tokens;

@@ -321,7 +321,7 @@ fn ingestion_is_incremental_by_content_hash() {
         index.add_path(dir.join("missing")).execute(),
         Err(Error::Io { .. })
     ));
-    assert_eq!(index.remove_path(&dir), 2);
+    assert_eq!(index.remove_path(&dir).unwrap(), 2);
     assert_eq!(index.sources()[0].path, format!("{}/e.tf", other.display()));
     assert!(index
         .search("omega")

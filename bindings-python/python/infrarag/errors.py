@@ -37,10 +37,13 @@ class ParseError(InfraragError, ValueError):
 
 
 class StorageError(InfraragError, OSError):
-    """A file or directory could not be read or written.
+    """A file, directory or store could not be read or written: ``code`` is
+    ``"IO_ERROR"`` for files being read, ``"STORAGE_ERROR"`` for an index
+    file (locked by another process, not an index, holding another
+    embedder's vectors, closed) or a store failing.
 
     Attributes:
-        path: the file or directory concerned.
+        path: the file or directory concerned, when there is one.
     """
 
     code = "IO_ERROR"

@@ -17,7 +17,19 @@ The default embedder works offline without a model (feature hashing of
 code-aware terms). ``add_path`` and ``search`` release the GIL;
 ``add_path`` reports ``progress(done, total, stage)`` (stage
 ``"chunking"`` counts files, ``"embedding"`` chunks), stops on Ctrl-C and
-changes nothing unless it completes. The index is held in memory.
+changes nothing unless it completes.
+
+``Index()`` is held in memory; ``Index.open(path)`` keeps the index in one
+file, written through on every change, that survives a crash mid-write
+and reopens without embedding anything again:
+
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with Index.open(tmp + "/idx") as stored:
+...         _ = stored.add_path(web)
+...     with Index.open(tmp + "/idx") as again:
+...         again.search("bucket for logs", k=1)[0].chunk.address, len(again) == len(index)
+('aws_s3_bucket.logs', True)
 """
 
 from __future__ import annotations
@@ -56,14 +68,48 @@ class Source(TypedDict):
 
 
 class Index:
-    """Chunks with BM25 terms and code and summary vectors, in memory.
+    """Chunks with BM25 terms and code and summary vectors, in memory, or
+    in a file with :meth:`open`.
 
     ``chunker`` sets the budget and tokenizer (default 400 tokens, 60 of
     overlap, cl100k_base).
     """
 
+    _native: _NativeIndex
+
     def __init__(self, *, chunker: Optional[Chunker] = None) -> None:
         self._native = _NativeIndex(chunker=chunker._native if chunker else None)
+
+    @classmethod
+    def open(
+        cls,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        chunker: Optional[Chunker] = None,
+    ) -> "Index":
+        """The index in the file at ``path``, created when missing (its
+        directory must exist). Chunks and vectors are read back, not
+        recomputed; each change is committed to the file before the call
+        returns. The file is locked while the index is alive. Raises
+        :class:`StorageError` when it is locked by another process, is not
+        an index, or holds vectors of another embedder."""
+        index = cls.__new__(cls)
+        index._native = _NativeIndex.open(
+            os.fspath(path), chunker=chunker._native if chunker else None
+        )
+        return index
+
+    def close(self) -> None:
+        """Unlocks the index file (after a running ``add_path``); every later
+        call raises :class:`StorageError`. Closing twice is harmless; ``with
+        Index.open(path) as index:`` closes on leaving the block."""
+        self._native.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def model(self) -> str:

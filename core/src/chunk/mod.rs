@@ -20,7 +20,7 @@ mod split;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ use crate::tokens::Tokenizer;
 pub use dir::{ChunkDir, DirChunks, Progress, Skipped, SourceFile};
 
 /// How a chunk's source is read, chosen from the file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// HCL native syntax: `.tf`, `.tfvars`, `.hcl`.
@@ -83,7 +83,7 @@ impl std::str::FromStr for Language {
 }
 
 /// What a chunk holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChunkKind {
     /// A whole top-level HCL block with the comments above it.
@@ -118,7 +118,7 @@ impl ChunkKind {
 }
 
 /// One retrievable piece of a source file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chunk {
     /// 32 hex digits of SHA-256 over path, byte range and text: the same on
     /// every run and platform for the same input.

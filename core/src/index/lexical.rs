@@ -88,9 +88,16 @@ impl Lexical {
         self.live -= 1;
     }
 
-    /// The `k` best slots for `query` that `keep` accepts, best first, with
-    /// their BM25 scores; only slots sharing a term with the query score.
-    pub fn search(&self, query: &str, k: usize, keep: &dyn Fn(u32) -> bool) -> Vec<(u32, f32)> {
+    /// The `k` best slots for `query` that `keep` accepts, best first (equal
+    /// scores in `tie`'s order), with their BM25 scores; only slots sharing
+    /// a term with the query score.
+    pub fn search(
+        &self,
+        query: &str,
+        k: usize,
+        keep: &dyn Fn(u32) -> bool,
+        tie: &dyn Fn(u32, u32) -> std::cmp::Ordering,
+    ) -> Vec<(u32, f32)> {
         if self.live == 0 || k == 0 {
             return Vec::new();
         }
@@ -119,7 +126,7 @@ impl Lexical {
             }
         });
         let mut hits: Vec<(u32, f32)> = scores.into_iter().filter(|&(s, _)| keep(s)).collect();
-        super::top_k(&mut hits, k);
+        crate::store::top_k_by(&mut hits, k, |&a, &b| tie(a, b));
         hits
     }
 }
@@ -134,7 +141,7 @@ mod tests {
         ix.insert(0, "kms key");
         ix.insert(1, "bucket bucket logs");
         ix.insert(2, "dns record");
-        let hits = ix.search("bucket", 10, &|_| true);
+        let hits = ix.search("bucket", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b));
         assert_eq!(hits.len(), 1);
         // n = 3, df = 1, tf = 2, |d| = 3, avgdl = 7/3.
         let idf = (1.0f32 + (3.0 - 1.0 + 0.5) / 1.5).ln();
@@ -143,8 +150,16 @@ mod tests {
         assert_eq!(hits[0].0, 1);
         assert!((hits[0].1 - want).abs() < 1e-6);
         ix.remove(1);
-        assert!(ix.search("bucket", 10, &|_| true).is_empty());
-        assert_eq!(ix.search("KMS", 10, &|s| s != 0), vec![]);
-        assert_eq!(ix.search("KMS", 10, &|_| true)[0].0, 0);
+        assert!(ix
+            .search("bucket", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b))
+            .is_empty());
+        assert_eq!(
+            ix.search("KMS", 10, &|s| s != 0, &|a: u32, b: u32| a.cmp(&b)),
+            vec![]
+        );
+        assert_eq!(
+            ix.search("KMS", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b))[0].0,
+            0
+        );
     }
 }

@@ -1,24 +1,29 @@
 //! Retrieval over chunks: incremental ingestion of directories and hybrid
 //! search (BM25 + HNSW over code and summary vectors, fused by rank).
 //!
-//! Build with [`Index::in_memory`] or [`Index::builder`]; ingest with
+//! Open with [`Index::open`] (one file), [`Index::in_memory`] or
+//! [`Index::builder`] (any [`crate::store`]); ingest with
 //! [`Index::add_path`]; query with [`Index::search`].
 
 mod lexical;
-mod vector;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::chunk::{Chunk, ChunkConfig, Chunker, Language, Skipped};
+use crate::chunk::{Chunk, ChunkConfig, Chunker, Skipped};
 use crate::embed::{Embedder, Hashing};
 use crate::error::{Error, Result};
+use crate::store::{
+    top_k_by, Document, DocumentChanges, DocumentStore, FileStore, MemoryVectorStore, Metadata,
+    Stores, VectorQuery, VectorRecord, VectorStore,
+};
 use lexical::Lexical;
-use vector::Vectors;
+
+pub use crate::store::Filter;
 
 /// Reciprocal rank fusion's damping constant, the value of Cormack et al.
 const RRF_K: f32 = 60.0;
@@ -62,55 +67,6 @@ impl std::str::FromStr for SearchMode {
                 message: format!("unknown search mode {other:?}; use hybrid, vector or lexical"),
             }),
         }
-    }
-}
-
-/// Restricts a search to chunks matching every field that is set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Filter {
-    /// The chunk's path starts with this (`"s3/"`).
-    pub path_prefix: Option<String>,
-    pub language: Option<Language>,
-    /// `resource`, `variable`, `module`, …
-    pub block_type: Option<String>,
-    /// Exactly this Terraform address (`aws_s3_bucket.logs`).
-    pub address: Option<String>,
-}
-
-impl Filter {
-    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.path_prefix = Some(prefix.into());
-        self
-    }
-
-    pub fn language(mut self, language: Language) -> Self {
-        self.language = Some(language);
-        self
-    }
-
-    pub fn block_type(mut self, block_type: impl Into<String>) -> Self {
-        self.block_type = Some(block_type.into());
-        self
-    }
-
-    pub fn address(mut self, address: impl Into<String>) -> Self {
-        self.address = Some(address.into());
-        self
-    }
-
-    fn accepts(&self, c: &Chunk) -> bool {
-        self.path_prefix
-            .as_deref()
-            .is_none_or(|p| c.path.starts_with(p))
-            && self.language.is_none_or(|l| c.language == l)
-            && self
-                .block_type
-                .as_deref()
-                .is_none_or(|b| c.block_type.as_deref() == Some(b))
-            && self
-                .address
-                .as_deref()
-                .is_none_or(|a| c.address.as_deref() == Some(a))
     }
 }
 
@@ -196,6 +152,9 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// A chunk with its code and summary vectors.
+type Embedded = (Chunk, Vec<f32>, Vec<f32>);
+
 type ProgressFn<'a> = dyn Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a;
 
 /// Configures an [`Index`].
@@ -219,37 +178,134 @@ impl IndexBuilder {
 
     /// An empty index held in memory.
     pub fn in_memory(self) -> Index {
+        let dimension = self.embedder.dimension();
+        self.assemble(
+            None,
+            Box::new(MemoryVectorStore::new(dimension)),
+            Box::new(MemoryVectorStore::new(dimension)),
+        )
+    }
+
+    /// The index in the file at `path`, created when missing. Chunks and
+    /// vectors are read back, not recomputed; the file must hold vectors of
+    /// this builder's embedder.
+    pub fn open(self, path: impl AsRef<Path>) -> Result<Index> {
+        let file = FileStore::open(path)?;
+        file.bind_model(self.embedder.model(), self.embedder.dimension())?;
+        let stores = file.into_stores(self.embedder.dimension())?;
+        self.stores(stores)
+    }
+
+    /// An index over stores of the caller's. What they hold is loaded; vectors
+    /// no document refers to (left by a crash mid-ingestion) are deleted, and
+    /// a document whose vectors are missing is dropped, so the next
+    /// [`Index::add_path`] ingests it again.
+    pub fn stores(self, stores: Stores) -> Result<Index> {
+        let Stores {
+            mut documents,
+            mut code,
+            mut summary,
+        } = stores;
+        let dimension = self.embedder.dimension();
+        for (name, store) in [("code", &code), ("summary", &summary)] {
+            if store.dimension() != dimension {
+                return Err(Error::InvalidArgument {
+                    name: "stores".into(),
+                    message: format!(
+                        "the {name} vector store holds {} dimensions; the embedder makes {dimension}",
+                        store.dimension()
+                    ),
+                });
+            }
+        }
+        let mut docs = documents.load()?;
+        let mut held: Vec<HashSet<String>> = Vec::new();
+        for store in [&mut code, &mut summary] {
+            let ids: HashSet<String> = store.ids()?.into_iter().collect();
+            let known: HashSet<&str> = docs
+                .iter()
+                .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
+                .collect();
+            let orphans: Vec<String> = ids
+                .iter()
+                .filter(|id| !known.contains(id.as_str()))
+                .cloned()
+                .collect();
+            if !orphans.is_empty() {
+                store.delete(&orphans)?;
+            }
+            held.push(ids);
+        }
+        let (whole, partial): (Vec<Document>, Vec<Document>) = docs.drain(..).partition(|d| {
+            d.chunks
+                .iter()
+                .all(|c| held.iter().all(|ids| ids.contains(&c.id)))
+        });
+        if !partial.is_empty() {
+            let ids: Vec<String> = partial
+                .iter()
+                .flat_map(|d| d.chunks.iter().map(|c| c.id.clone()))
+                .collect();
+            documents.apply(&DocumentChanges {
+                remove: partial.into_iter().map(|d| d.path).collect(),
+                put: Vec::new(),
+            })?;
+            code.delete(&ids)?;
+            summary.delete(&ids)?;
+        }
+        let mut index = self.assemble(Some(documents), code, summary);
+        for d in whole {
+            index.remember(d);
+        }
+        Ok(index)
+    }
+
+    fn assemble(
+        self,
+        documents: Option<Box<dyn DocumentStore>>,
+        code: Box<dyn VectorStore>,
+        summary: Box<dyn VectorStore>,
+    ) -> Index {
         let chunker = self.chunker.unwrap_or_else(|| {
             Chunker::new(ChunkConfig::default()).expect("the default configuration is valid")
         });
         Index {
-            code: Vectors::new(self.embedder.dimension()),
-            summary: Vectors::new(self.embedder.dimension()),
             embedder: self.embedder,
             chunker,
             chunks: Vec::new(),
             free: Vec::new(),
+            slot_of: HashMap::new(),
             sources: BTreeMap::new(),
             lexical: Lexical::default(),
+            documents,
+            code,
+            summary,
         }
     }
 }
 
 /// Chunks with their BM25 terms and code and summary vectors, searchable
 /// together.
+///
+/// Chunks and their BM25 terms live in memory; documents and vectors are
+/// written through to the stores, the document store last, so it decides
+/// what a crash leaves.
 pub struct Index {
     chunker: Chunker,
     embedder: Arc<dyn Embedder>,
-    /// By slot, which is also the chunk's id in `lexical`, `code` and
-    /// `summary`.
+    /// By slot, which is also the chunk's id in `lexical`.
     chunks: Vec<Option<Chunk>>,
     free: Vec<u32>,
+    /// Chunk id to slot, for the vector stores' answers.
+    slot_of: HashMap<String, u32>,
     sources: BTreeMap<String, SourceEntry>,
     lexical: Lexical,
-    /// Vectors of the chunks' text and of their summaries: two graphs, so
-    /// neither search wades through the other's nodes.
-    code: Vectors,
-    summary: Vectors,
+    /// `None` for an in-memory index, whose chunks are only in `chunks`.
+    documents: Option<Box<dyn DocumentStore>>,
+    /// Vectors of the chunks' text and of their summaries: two stores, so
+    /// neither search wades through the other's vectors.
+    code: Box<dyn VectorStore>,
+    summary: Box<dyn VectorStore>,
 }
 
 struct SourceEntry {
@@ -268,6 +324,12 @@ impl Index {
     /// An empty in-memory index with the default embedder and chunker.
     pub fn in_memory() -> Index {
         Index::builder().in_memory()
+    }
+
+    /// The index in the file at `path` (created when missing), with the
+    /// default embedder and chunker; see [`IndexBuilder::open`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Index> {
+        Index::builder().open(path)
     }
 
     /// The model id of the embedder.
@@ -308,29 +370,24 @@ impl Index {
     }
 
     /// Forgets the file at `path`; returns whether the index held it.
-    pub fn remove_source(&mut self, path: &str) -> bool {
-        let Some(entry) = self.sources.remove(path) else {
-            return false;
-        };
-        for slot in entry.slots {
-            self.lexical.remove(slot);
-            self.code.remove(slot as usize);
-            self.summary.remove(slot as usize);
-            self.chunks[slot as usize] = None;
-            self.free.push(slot);
+    pub fn remove_source(&mut self, path: &str) -> Result<bool> {
+        if !self.sources.contains_key(path) {
+            return Ok(false);
         }
-        true
+        self.commit(vec![path.to_string()], Vec::new(), Vec::new())?;
+        Ok(true)
     }
 
     /// Forgets every file under `dir` (named as [`AddPath::execute`] names
     /// them); returns how many there were.
-    pub fn remove_path(&mut self, dir: impl AsRef<std::path::Path>) -> usize {
+    pub fn remove_path(&mut self, dir: impl AsRef<Path>) -> Result<usize> {
         let prefix = root_prefix(dir.as_ref());
         let gone: Vec<String> = self.paths_under(&prefix).cloned().collect();
-        for path in &gone {
-            self.remove_source(path);
+        let n = gone.len();
+        if n > 0 {
+            self.commit(gone, Vec::new(), Vec::new())?;
         }
-        gone.len()
+        Ok(n)
     }
 
     /// The paths held under the root whose name prefix is `prefix`.
@@ -357,6 +414,7 @@ impl Index {
         texts: &[&str],
         mut on_batch: impl FnMut(usize) -> Result<()>,
     ) -> Result<Vec<Vec<f32>>> {
+        let dimension = self.embedder.dimension();
         let mut out = Vec::with_capacity(texts.len());
         for batch in texts.chunks(self.embedder.batch_size().max(1)) {
             let vectors = self.embedder.embed(batch)?;
@@ -368,11 +426,10 @@ impl Index {
                 )));
             }
             for mut v in vectors {
-                if v.len() != self.code.dimension() {
+                if v.len() != dimension {
                     return Err(self.embed_error(format!(
-                        "returned a vector of {} dimensions, not {}",
+                        "returned a vector of {} dimensions, not {dimension}",
                         v.len(),
-                        self.code.dimension()
                     )));
                 }
                 crate::embed::normalize(&mut v);
@@ -393,37 +450,107 @@ impl Index {
         }
     }
 
-    /// Adds chunks with their embeddings (code then summary, per chunk).
-    fn insert(
+    /// Replaces the files `remove` names with the documents in `put`, whose
+    /// chunks' code and summary vectors are in `vectors`, in order. New
+    /// vectors are stored first, documents committed next, stale vectors
+    /// deleted last: an error before the commit leaves the index as it was.
+    fn commit(
         &mut self,
-        path: String,
-        content_hash: String,
-        chunks: Vec<Chunk>,
-        vectors: &mut impl Iterator<Item = Vec<f32>>,
-    ) {
-        let mut slots = Vec::with_capacity(chunks.len());
-        let mut code = Vec::with_capacity(chunks.len());
-        let mut summary = Vec::with_capacity(chunks.len());
-        for chunk in chunks {
+        remove: Vec<String>,
+        put: Vec<Document>,
+        vectors: Vec<Vec<f32>>,
+    ) -> Result<()> {
+        let mut code = Vec::with_capacity(vectors.len() / 2);
+        let mut summary = Vec::with_capacity(vectors.len() / 2);
+        let mut vectors = vectors.into_iter();
+        for c in put.iter().flat_map(|d| &d.chunks) {
+            let (Some(c_vec), Some(s_vec)) = (vectors.next(), vectors.next()) else {
+                break;
+            };
+            let metadata = Metadata::from(c);
+            code.push(VectorRecord {
+                id: c.id.clone(),
+                vector: c_vec,
+                metadata: metadata.clone(),
+            });
+            summary.push(VectorRecord {
+                id: c.id.clone(),
+                vector: s_vec,
+                metadata,
+            });
+        }
+        let fresh: HashSet<&str> = put
+            .iter()
+            .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
+            .collect();
+        let stale: Vec<String> = remove
+            .iter()
+            .filter_map(|p| self.sources.get(p))
+            .flat_map(|s| &s.slots)
+            .filter_map(|&slot| self.chunks[slot as usize].as_ref())
+            .filter(|c| !fresh.contains(c.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect();
+        if !code.is_empty() {
+            self.code.upsert(code)?;
+            self.summary.upsert(summary)?;
+        }
+        let changes = DocumentChanges { remove, put };
+        if let Some(documents) = &mut self.documents {
+            documents.apply(&changes)?;
+        }
+        for path in &changes.remove {
+            self.forget(path);
+        }
+        for d in changes.put {
+            self.remember(d);
+        }
+        if !stale.is_empty() {
+            self.code.delete(&stale)?;
+            self.summary.delete(&stale)?;
+        }
+        Ok(())
+    }
+
+    /// Slots by their chunks' ids.
+    fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        let id = |s: usize| self.chunks[s].as_ref().map(|c| c.id.as_str());
+        id(a).cmp(&id(b))
+    }
+
+    /// Drops a file's chunks from memory.
+    fn forget(&mut self, path: &str) {
+        let Some(entry) = self.sources.remove(path) else {
+            return;
+        };
+        for slot in entry.slots {
+            self.lexical.remove(slot);
+            if let Some(c) = self.chunks[slot as usize].take() {
+                self.slot_of.remove(&c.id);
+            }
+            self.free.push(slot);
+        }
+    }
+
+    /// Puts a file's chunks in memory, replacing any it had.
+    fn remember(&mut self, d: Document) {
+        self.forget(&d.path);
+        let mut slots = Vec::with_capacity(d.chunks.len());
+        for chunk in d.chunks {
             let slot = self.free.pop().unwrap_or_else(|| {
                 self.chunks.push(None);
                 (self.chunks.len() - 1) as u32
             });
             self.lexical
                 .insert(slot, &format!("{}\n{}", chunk.text, chunk.summary));
-            if let (Some(c), Some(s)) = (vectors.next(), vectors.next()) {
-                code.push((slot as usize, c));
-                summary.push((slot as usize, s));
-            }
+            self.slot_of.insert(chunk.id.clone(), slot);
             self.chunks[slot as usize] = Some(chunk);
             slots.push(slot);
         }
-        self.code.insert(code);
-        self.summary.insert(summary);
         self.sources.insert(
-            path,
+            d.path,
             SourceEntry {
-                content_hash,
+                content_hash: d.content_hash,
                 slots,
             },
         );
@@ -509,41 +636,56 @@ impl<'a> AddPath<'a> {
             })
         })?;
 
-        let present: std::collections::HashSet<&str> = found
+        let present: HashSet<&str> = found
             .files
             .iter()
             .chain(&found.unchanged)
             .map(|f| f.path.as_str())
             .collect();
-        let gone: Vec<String> = index
+        let mut remove: Vec<String> = index
             .paths_under(&prefix)
             .filter(|p| !present.contains(p.as_str()))
             .cloned()
             .collect();
         let mut out = IngestReport {
             unchanged: found.unchanged.len(),
-            removed: gone.len(),
+            removed: remove.len(),
             chunks: total,
             skipped: found.skipped,
             ..IngestReport::default()
         };
-        for path in &gone {
-            index.remove_source(path);
-        }
-        let mut by_file: HashMap<String, Vec<Chunk>> = HashMap::new();
-        for c in found.chunks {
-            by_file.entry(c.path.clone()).or_default().push(c);
-        }
+        let mut by_file: HashMap<String, Vec<Embedded>> = HashMap::new();
         let mut vectors = vectors.into_iter();
+        for c in found.chunks {
+            if let (Some(code), Some(summary)) = (vectors.next(), vectors.next()) {
+                by_file
+                    .entry(c.path.clone())
+                    .or_default()
+                    .push((c, code, summary));
+            }
+        }
+        let mut put = Vec::with_capacity(found.files.len());
+        let mut aligned = Vec::with_capacity(total * 2);
         for file in found.files {
-            if index.remove_source(&file.path) {
+            if index.sources.contains_key(&file.path) {
                 out.updated += 1;
+                remove.push(file.path.clone());
             } else {
                 out.added += 1;
             }
-            let chunks = by_file.remove(&file.path).unwrap_or_default();
-            index.insert(file.path, file.content_hash, chunks, &mut vectors);
+            let mut chunks = Vec::new();
+            for (c, code, summary) in by_file.remove(&file.path).unwrap_or_default() {
+                chunks.push(c);
+                aligned.push(code);
+                aligned.push(summary);
+            }
+            put.push(Document {
+                path: file.path,
+                content_hash: file.content_hash,
+                chunks,
+            });
         }
+        index.commit(remove, put, aligned)?;
         Ok(out)
     }
 }
@@ -617,11 +759,15 @@ impl Search<'_> {
         let keep = |slot: usize| {
             index.chunks[slot]
                 .as_ref()
-                .is_some_and(|c| filter.accepts(c))
+                .is_some_and(|c| filter.accepts_chunk(c))
         };
         let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
         if self.mode != SearchMode::Vector {
-            let hits = index.lexical.search(self.query, n, &|s| keep(s as usize));
+            let hits = index
+                .lexical
+                .search(self.query, n, &|s| keep(s as usize), &|a, b| {
+                    index.id_order(a as usize, b as usize)
+                });
             signals.push((
                 Kind::Lexical,
                 hits.into_iter().map(|(s, x)| (s as usize, x)).collect(),
@@ -629,8 +775,22 @@ impl Search<'_> {
         }
         if self.mode != SearchMode::Lexical {
             let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
-            for (kind, vectors) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
-                signals.push((kind, vectors.search(&q, n, self.ef.max(n), &keep)));
+            let query = VectorQuery {
+                vector: &q,
+                k: n,
+                ef: self.ef.max(n),
+                filter,
+            };
+            for (kind, store) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
+                // A store's answer is checked against the index: a caller's
+                // store may hold ids the index dropped, or filter loosely.
+                let hits = store
+                    .search(&query)?
+                    .into_iter()
+                    .filter_map(|(id, score)| Some((*index.slot_of.get(&id)? as usize, score)))
+                    .filter(|&(slot, _)| keep(slot))
+                    .collect();
+                signals.push((kind, hits));
             }
         }
         Ok(fuse(index, &signals, self.k))
@@ -645,7 +805,8 @@ enum Kind {
 }
 
 /// Reciprocal rank fusion of the signals' rankings; one signal keeps its
-/// own scores. Ties go to the earlier slot, so results are deterministic.
+/// own scores. Ties go to the lower chunk id, so results are the same
+/// however the index was filled.
 fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<Hit> {
     let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
     for (kind, hits) in signals {
@@ -667,7 +828,7 @@ fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<H
         }
     }
     let mut ranked: Vec<(usize, f32)> = merged.iter().map(|(&s, (x, _))| (s, *x)).collect();
-    top_k(&mut ranked, k);
+    top_k_by(&mut ranked, k, |&a, &b| index.id_order(a, b));
     ranked
         .into_iter()
         .filter_map(|(slot, score)| {
@@ -680,14 +841,4 @@ fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<H
             })
         })
         .collect()
-}
-
-/// Keeps the `k` highest scores, highest first; ties by lower id.
-fn top_k<I: Ord + Copy>(hits: &mut Vec<(I, f32)>, k: usize) {
-    let order = |a: &(I, f32), b: &(I, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if hits.len() > k {
-        hits.select_nth_unstable_by(k, order);
-        hits.truncate(k);
-    }
-    hits.sort_by(order);
 }

@@ -1,0 +1,207 @@
+//! Where an index keeps its chunks and vectors: the [`DocumentStore`] and
+//! [`VectorStore`] traits, in memory ([`MemoryDocumentStore`],
+//! [`MemoryVectorStore`]) or in one crash-safe local file ([`FileStore`]).
+//!
+//! The document store is the index's source of truth. An ingestion writes new
+//! vectors first, then commits its document changes in one call, then
+//! deletes the vectors nothing refers to any more; a crash between the steps
+//! leaves vectors without documents, which [`crate::index::Index`] deletes
+//! when it next opens the stores.
+
+mod file;
+mod hnsw;
+mod memory;
+
+pub use file::FileStore;
+pub use memory::{MemoryDocumentStore, MemoryVectorStore};
+
+use serde::{Deserialize, Serialize};
+
+use crate::chunk::{Chunk, Language};
+use crate::error::Result;
+
+/// A file the index holds: its content hash and its chunks, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub path: String,
+    /// SHA-256 of the file's bytes, 64 hex digits.
+    pub content_hash: String,
+    pub chunks: Vec<Chunk>,
+}
+
+/// One atomic change to a [`DocumentStore`]: the paths in `remove` go, then
+/// the documents in `put` are stored (replacing any with the same path).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DocumentChanges {
+    pub remove: Vec<String>,
+    pub put: Vec<Document>,
+}
+
+impl DocumentChanges {
+    pub fn is_empty(&self) -> bool {
+        self.remove.is_empty() && self.put.is_empty()
+    }
+}
+
+/// Holds documents by path.
+pub trait DocumentStore: Send + Sync {
+    /// Every document, in any order.
+    fn load(&self) -> Result<Vec<Document>>;
+
+    /// Applies `changes` all or nothing: after an error or a crash the store
+    /// holds what it held before.
+    fn apply(&mut self, changes: &DocumentChanges) -> Result<()>;
+}
+
+/// What a vector search can filter on: the fields of its chunk that
+/// [`Filter`] reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub path: String,
+    pub language: Language,
+    pub block_type: Option<String>,
+    pub address: Option<String>,
+}
+
+impl From<&Chunk> for Metadata {
+    fn from(c: &Chunk) -> Self {
+        Metadata {
+            path: c.path.clone(),
+            language: c.language,
+            block_type: c.block_type.clone(),
+            address: c.address.clone(),
+        }
+    }
+}
+
+/// A vector under a chunk id, with what filters need to know of the chunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorRecord {
+    pub id: String,
+    /// Unit length, [`VectorStore::dimension`] long.
+    pub vector: Vec<f32>,
+    pub metadata: Metadata,
+}
+
+/// A nearest-neighbour query.
+#[derive(Debug, Clone, Copy)]
+pub struct VectorQuery<'a> {
+    /// Unit length.
+    pub vector: &'a [f32],
+    pub k: usize,
+    /// Search breadth for approximate stores (HNSW's `ef`); others ignore it.
+    pub ef: usize,
+    pub filter: &'a Filter,
+}
+
+/// Holds unit vectors by id and finds the nearest to a query.
+pub trait VectorStore: Send + Sync {
+    fn dimension(&self) -> usize;
+
+    /// The id of every vector held, in any order.
+    fn ids(&self) -> Result<Vec<String>>;
+
+    /// Stores `records`, replacing vectors with the same ids.
+    fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<()>;
+
+    /// Forgets these ids; ids not held are ignored.
+    fn delete(&mut self, ids: &[String]) -> Result<()>;
+
+    /// Up to `query.k` ids whose metadata `query.filter` accepts, nearest
+    /// first, with cosine similarity (1 for the same direction).
+    fn search(&self, query: &VectorQuery<'_>) -> Result<Vec<(String, f32)>>;
+}
+
+/// The stores behind one index: its documents, and two vector stores, for
+/// the chunks' code and for their summaries.
+pub struct Stores {
+    pub documents: Box<dyn DocumentStore>,
+    pub code: Box<dyn VectorStore>,
+    pub summary: Box<dyn VectorStore>,
+}
+
+/// Restricts a search to chunks matching every field that is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// The chunk's path starts with this (`"s3/"`).
+    pub path_prefix: Option<String>,
+    pub language: Option<Language>,
+    /// `resource`, `variable`, `module`, …
+    pub block_type: Option<String>,
+    /// Exactly this Terraform address (`aws_s3_bucket.logs`).
+    pub address: Option<String>,
+}
+
+impl Filter {
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    pub fn language(mut self, language: Language) -> Self {
+        self.language = Some(language);
+        self
+    }
+
+    pub fn block_type(mut self, block_type: impl Into<String>) -> Self {
+        self.block_type = Some(block_type.into());
+        self
+    }
+
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Whether a chunk with this metadata passes.
+    pub fn accepts(
+        &self,
+        path: &str,
+        language: Language,
+        block_type: Option<&str>,
+        address: Option<&str>,
+    ) -> bool {
+        self.path_prefix
+            .as_deref()
+            .is_none_or(|p| path.starts_with(p))
+            && self.language.is_none_or(|l| language == l)
+            && self
+                .block_type
+                .as_deref()
+                .is_none_or(|b| block_type == Some(b))
+            && self.address.as_deref().is_none_or(|a| address == Some(a))
+    }
+
+    pub fn accepts_chunk(&self, c: &Chunk) -> bool {
+        self.accepts(
+            &c.path,
+            c.language,
+            c.block_type.as_deref(),
+            c.address.as_deref(),
+        )
+    }
+
+    pub fn accepts_metadata(&self, m: &Metadata) -> bool {
+        self.accepts(
+            &m.path,
+            m.language,
+            m.block_type.as_deref(),
+            m.address.as_deref(),
+        )
+    }
+}
+
+/// Keeps the `k` highest scores, highest first; ties in `tie`'s order, so
+/// results do not depend on the order things were stored in.
+pub(crate) fn top_k_by<I>(
+    hits: &mut Vec<(I, f32)>,
+    k: usize,
+    tie: impl Fn(&I, &I) -> std::cmp::Ordering,
+) {
+    let order = |a: &(I, f32), b: &(I, f32)| b.1.total_cmp(&a.1).then_with(|| tie(&a.0, &b.0));
+    if hits.len() > k {
+        hits.select_nth_unstable_by(k, order);
+        hits.truncate(k);
+    }
+    hits.sort_by(order);
+}
