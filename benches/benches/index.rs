@@ -1,5 +1,6 @@
 //! Ingestion of ../shared/corpus/modules (all six repos, default chunker and
-//! offline embedder) and query latency per search mode on the result.
+//! offline embedder) in memory and into an index file, reopening that file,
+//! and query latency per search mode on the result.
 
 use std::time::Duration;
 
@@ -23,6 +24,18 @@ fn bench(c: &mut Criterion) {
             index.add_path(&dir).execute().expect("ingests").chunks
         })
     });
+    let file = std::env::temp_dir().join(format!("infrarag-bench-{}.idx", std::process::id()));
+    g.bench_function("ingest_modules_to_file", |b| {
+        b.iter(|| {
+            let _ = std::fs::remove_file(&file);
+            let mut index = Index::open(&file).expect("opens");
+            index.add_path(&dir).execute().expect("ingests").chunks
+        })
+    });
+    g.bench_function("open_modules_file", |b| {
+        b.iter(|| Index::open(&file).expect("opens").len())
+    });
+    let _ = std::fs::remove_file(&file);
     g.finish();
 
     let mut index = Index::in_memory();

@@ -36,6 +36,17 @@ pub enum Error {
     /// An embedder failed or returned vectors that cannot be used.
     #[error("embedder {model}: {message}")]
     Embed { model: String, message: String },
+    /// A remote model service (an embeddings or chat endpoint) failed after
+    /// its retries; `status` is the last HTTP status, when one came back,
+    /// and `request_id` the id the service gave the request.
+    #[error("{provider} ({model}){}: {message}", request_id.as_deref().map(|r| format!(" request {r}")).unwrap_or_default())]
+    Provider {
+        provider: String,
+        model: String,
+        status: Option<u16>,
+        request_id: Option<String>,
+        message: String,
+    },
     /// A store could not read or write; `path` is its file, when it has one.
     #[error("{}{message}", prefix(path.as_deref()))]
     Storage {
@@ -60,6 +71,7 @@ impl Error {
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::Embed { .. } => "EMBED_ERROR",
             Error::Storage { .. } => "STORAGE_ERROR",
+            Error::Provider { .. } => "PROVIDER_ERROR",
             Error::Cancelled => "CANCELLED",
         }
     }

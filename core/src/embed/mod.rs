@@ -1,12 +1,15 @@
-//! Text to vectors for similarity search: the [`Embedder`] trait and
-//! [`Hashing`], an offline default that needs no model and knows code.
+//! Text to vectors for similarity search: the [`Embedder`] trait,
+//! [`Hashing`] (an offline default that needs no model and knows code) and
+//! [`HttpEmbedder`] (OpenAI-compatible endpoints).
 //!
 //! Indexes record [`Embedder::model`] beside the vectors, so vectors from
 //! different models never mix.
 
 mod hashing;
+mod http;
 
 pub use hashing::Hashing;
+pub use http::{HttpEmbedder, HttpEmbedderBuilder};
 
 use crate::error::Result;
 

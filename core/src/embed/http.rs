@@ -1,0 +1,409 @@
+//! [`HttpEmbedder`]: any endpoint speaking OpenAI's `/v1/embeddings`
+//! (OpenAI, Azure OpenAI, Ollama, vLLM, TEI, Voyage), with batching, a
+//! concurrency limit, timeouts and retries that honour `Retry-After`.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use serde::Deserialize;
+
+use super::Embedder;
+use crate::error::{Error, Result};
+
+/// Response headers that carry a request id, by provider: OpenAI and most
+/// servers, Azure's API management, Anthropic-style gateways.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "apim-request-id", "request-id"];
+
+/// Configures an [`HttpEmbedder`]; finish with [`build`](Self::build).
+#[derive(Debug, Clone)]
+pub struct HttpEmbedderBuilder {
+    url: String,
+    model: String,
+    headers: Vec<(String, String)>,
+    dimension: Option<usize>,
+    batch_size: usize,
+    concurrency: usize,
+    timeout: Duration,
+    max_retries: u32,
+    backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl HttpEmbedderBuilder {
+    /// Sends `Authorization: Bearer <key>` (OpenAI, Voyage, vLLM, TEI).
+    pub fn api_key(self, key: impl AsRef<str>) -> Self {
+        self.header("authorization", format!("Bearer {}", key.as_ref()))
+    }
+
+    /// Sends this header on every request (Azure: `api-key`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The vectors' length; when not set, [`build`](Self::build) asks the
+    /// endpoint once.
+    pub fn dimension(mut self, dimension: usize) -> Self {
+        self.dimension = Some(dimension);
+        self
+    }
+
+    /// Texts per request (default 64; OpenAI accepts up to 2048).
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n;
+        self
+    }
+
+    /// Requests in flight at once (default 4).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n;
+        self
+    }
+
+    /// Limit for one request, connecting included (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries of a request after a 408, 409, 429 or 5xx answer, a timeout
+    /// or a lost connection (default 5).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// The first retry waits up to `first`, each next up to twice as long,
+    /// never more than `max` (defaults 0.5 s and 30 s); the wait is drawn at
+    /// random below that (full jitter) unless the server said how long with
+    /// `Retry-After` or `retry-after-ms`.
+    pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.backoff = first;
+        self.max_backoff = max;
+        self
+    }
+
+    pub fn build(self) -> Result<HttpEmbedder> {
+        let invalid = |name: &str, message: String| Error::InvalidArgument {
+            name: name.into(),
+            message,
+        };
+        let url = reqwest::Url::parse(&self.url)
+            .map_err(|e| invalid("url", format!("{:?} is not a URL: {e}", self.url)))?;
+        if self.batch_size == 0 || self.concurrency == 0 {
+            return Err(invalid(
+                "batch_size",
+                "batch size and concurrency must be at least 1".into(),
+            ));
+        }
+        if self.model.is_empty() {
+            return Err(invalid("model", "the model name is empty".into()));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| invalid("header", format!("{name:?}: {e}")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|e| invalid("header", format!("value of {name}: {e}")))?;
+            if name == AUTHORIZATION || name.as_str() == "api-key" {
+                value.set_sensitive(true);
+            }
+            headers.insert(name, value);
+        }
+        let client = Client::builder()
+            .default_headers(headers)
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("infrarag/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid("url", format!("cannot make an HTTP client: {e}")))?;
+        let mut embedder = HttpEmbedder {
+            client,
+            url,
+            model: self.model,
+            dimension: self.dimension.unwrap_or(0),
+            batch_size: self.batch_size,
+            concurrency: self.concurrency,
+            max_retries: self.max_retries,
+            backoff: self.backoff,
+            max_backoff: self.max_backoff,
+            seed: AtomicU64::new(0x2545_f491_4f6c_dd1d),
+        };
+        if self.dimension.is_none() {
+            let probe = embedder.request(&["dimension probe"])?;
+            embedder.dimension = probe[0].len();
+        }
+        Ok(embedder)
+    }
+}
+
+/// An [`Embedder`] calling an OpenAI-compatible embeddings endpoint.
+///
+/// One [`Embedder::embed`] call splits its texts into requests of
+/// `batch_size` and sends up to `concurrency` at a time; vectors come back
+/// in the order of the texts whatever order the server lists them in.
+#[derive(Debug)]
+pub struct HttpEmbedder {
+    client: Client,
+    url: reqwest::Url,
+    model: String,
+    dimension: usize,
+    batch_size: usize,
+    concurrency: usize,
+    max_retries: u32,
+    backoff: Duration,
+    max_backoff: Duration,
+    /// Jitter's random state, shared by the requests in flight.
+    seed: AtomicU64,
+}
+
+#[derive(Deserialize)]
+struct EmbeddingResponse {
+    data: Vec<EmbeddingItem>,
+}
+
+#[derive(Deserialize)]
+struct EmbeddingItem {
+    embedding: Vec<f32>,
+    #[serde(default)]
+    index: Option<usize>,
+}
+
+/// The vectors of one request's texts, or why there are none.
+type Batch = Result<Vec<Vec<f32>>>;
+
+/// One failed attempt: the error to give, and whether trying again can help
+/// (with the wait the server asked for, if it did).
+struct Failure {
+    error: Error,
+    retry: Option<Option<Duration>>,
+}
+
+impl HttpEmbedder {
+    /// `url` is where to POST, e.g. `https://api.openai.com/v1/embeddings`
+    /// or `http://localhost:11434/v1/embeddings` (Ollama).
+    pub fn builder(url: impl Into<String>, model: impl Into<String>) -> HttpEmbedderBuilder {
+        HttpEmbedderBuilder {
+            url: url.into(),
+            model: model.into(),
+            headers: Vec::new(),
+            dimension: None,
+            batch_size: 64,
+            concurrency: 4,
+            timeout: Duration::from_secs(60),
+            max_retries: 5,
+            backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+
+    /// Sends one request for `texts`, retrying as configured.
+    fn request(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let body = serde_json::json!({
+            "model": self.model,
+            "input": texts,
+            "encoding_format": "float",
+        });
+        let mut attempt = 0;
+        loop {
+            let failure = match self.client.post(self.url.clone()).json(&body).send() {
+                Ok(response) => match self.read(response, texts.len()) {
+                    Ok(vectors) => return Ok(vectors),
+                    Err(f) => f,
+                },
+                Err(e) => Failure {
+                    retry: (e.is_timeout() || e.is_connect() || e.is_request()).then_some(None),
+                    error: self.error(None, None, describe(&e)),
+                },
+            };
+            let Some(asked) = failure.retry else {
+                return Err(failure.error);
+            };
+            if attempt >= self.max_retries {
+                return Err(failure.error);
+            }
+            std::thread::sleep(asked.unwrap_or_else(|| self.jitter(attempt)));
+            attempt += 1;
+        }
+    }
+
+    fn read(&self, response: Response, expected: usize) -> Result<Vec<Vec<f32>>, Failure> {
+        let status = response.status();
+        let request_id = REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| response.headers().get(*h)?.to_str().ok())
+            .map(str::to_string);
+        let retry_after = retry_after(response.headers());
+        let text = response.text().map_err(|e| Failure {
+            retry: Some(None),
+            error: self.error(Some(status.as_u16()), request_id.clone(), describe(&e)),
+        })?;
+        if !status.is_success() {
+            let code = status.as_u16();
+            let retryable = matches!(code, 408 | 409 | 429) || status.is_server_error();
+            return Err(Failure {
+                retry: retryable.then_some(retry_after),
+                error: self.error(Some(code), request_id, server_message(&text, status)),
+            });
+        }
+        let bad = |message: String| Failure {
+            retry: None,
+            error: self.error(Some(status.as_u16()), request_id.clone(), message),
+        };
+        let parsed: EmbeddingResponse = serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "the response is not an embeddings list: {e}: {}",
+                preview(&text)
+            ))
+        })?;
+        if parsed.data.len() != expected {
+            return Err(bad(format!(
+                "returned {} embeddings for {expected} inputs",
+                parsed.data.len()
+            )));
+        }
+        let mut out: Vec<Option<Vec<f32>>> = vec![None; expected];
+        for (i, item) in parsed.data.into_iter().enumerate() {
+            let at = item.index.unwrap_or(i);
+            match out.get_mut(at) {
+                Some(slot @ None) => *slot = Some(item.embedding),
+                _ => {
+                    return Err(bad(format!(
+                        "embedding index {at} is out of range or repeated"
+                    )))
+                }
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    fn error(&self, status: Option<u16>, request_id: Option<String>, message: String) -> Error {
+        Error::Provider {
+            provider: self.url.host_str().unwrap_or("localhost").to_string(),
+            model: self.model.clone(),
+            status,
+            request_id,
+            message,
+        }
+    }
+
+    /// A wait drawn uniformly below the capped exponential backoff.
+    fn jitter(&self, attempt: u32) -> Duration {
+        let cap = self
+            .backoff
+            .saturating_mul(1u32 << attempt.min(20))
+            .min(self.max_backoff);
+        let mut x = self
+            .seed
+            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        cap.mul_f64((x >> 11) as f64 / (1u64 << 53) as f64)
+    }
+}
+
+impl Embedder for HttpEmbedder {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// Each call carries `concurrency` requests' worth of texts, so callers
+    /// batching by it keep every request slot busy.
+    fn batch_size(&self) -> usize {
+        self.batch_size * self.concurrency
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let batches: Vec<&[&str]> = texts.chunks(self.batch_size).collect();
+        let results: Mutex<Vec<Option<Batch>>> = Mutex::new(batches.iter().map(|_| None).collect());
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..self.concurrency.min(batches.len()) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(batch) = batches.get(i) else {
+                        break;
+                    };
+                    let out = self.request(batch);
+                    if out.is_err() {
+                        // Nothing after a failure is used: stop taking work.
+                        next.store(batches.len(), Ordering::SeqCst);
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(out);
+                });
+            }
+        });
+        let mut out = Vec::with_capacity(texts.len());
+        for r in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            match r {
+                Some(vectors) => out.extend(vectors?),
+                None => return Err(self.error(None, None, "a request was not sent".into())),
+            }
+        }
+        if let Some(v) = out.iter().find(|v| v.len() != self.dimension) {
+            return Err(self.error(
+                None,
+                None,
+                format!(
+                    "returned a vector of {} dimensions, not {}",
+                    v.len(),
+                    self.dimension
+                ),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// The server's wait: `retry-after-ms` (Azure, OpenAI) or `Retry-After` in
+/// seconds. An HTTP-date `Retry-After` falls back to the backoff.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
+    let wait = get("retry-after-ms")
+        .map(|ms| ms / 1000.0)
+        .or_else(|| get("retry-after"))?;
+    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait.min(3600.0)))
+}
+
+/// `error.message` of an OpenAI-style error body, else the body's start.
+fn server_message(body: &str, status: reqwest::StatusCode) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let message = parsed.as_ref().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("error"))
+            .or_else(|| v.get("message"))
+            .or_else(|| v.get("detail"))
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+    });
+    format!("{status}: {}", message.unwrap_or_else(|| preview(body)))
+}
+
+fn preview(text: &str) -> String {
+    let t = text.trim();
+    match t.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &t[..at]),
+        None if t.is_empty() => "(empty body)".into(),
+        None => t.to_string(),
+    }
+}
+
+/// The error and its causes, which reqwest keeps apart.
+fn describe(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
