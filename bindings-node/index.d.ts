@@ -125,6 +125,59 @@ export declare namespace chunk {
   }
 }
 
+export declare namespace embed {
+  /**
+   * Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
+   * `Embedder.http({ url, model })` (any OpenAI-compatible endpoint).
+   * Failures of an endpoint throw with code PROVIDER_ERROR; the message
+   * names the host, model, HTTP status and request id.
+   */
+  export class Embedder {
+    /**
+     * Signed feature hashing of code-aware terms and trigrams (16 to 65536
+     * dimensions, default 384); deterministic, no model.
+     */
+    static hashing(dimension?: number | undefined | null): Embedder
+    /** An OpenAI-compatible `/v1/embeddings` endpoint. */
+    static http(options: embed.HttpEmbedderOptions): Embedder
+    get model(): string
+    get dimension(): number
+    /** One vector per text, in order, computed off the main thread. */
+    embed(texts: Array<string>): Promise<Array<Array<number>>>
+    /** `embed`, blocking the calling thread. */
+    embedSync(texts: Array<string>): Array<Array<number>>
+  }
+  /**
+   * What `embed.Embedder.http` needs: where to POST and the model, and how
+   * to treat the endpoint.
+   */
+  export interface HttpEmbedderOptions {
+    /**
+     * e.g. `https://api.openai.com/v1/embeddings`, or
+     * `http://localhost:11434/v1/embeddings` for Ollama.
+     */
+    url: string
+    model: string
+    /** Sent as `Authorization: Bearer <apiKey>`. */
+    apiKey?: string
+    /** Sent on every request (Azure: `{ "api-key": ... }`). */
+    headers?: Record<string, string>
+    /** The vectors' length; without it the endpoint is asked once, blocking. */
+    dimension?: number
+    /** Texts per request (default 64). */
+    batchSize?: number
+    /** Requests in flight at once (default 4). */
+    concurrency?: number
+    /** Limit per request in milliseconds (default 60000). */
+    timeoutMs?: number
+    /**
+     * Retries after 408/409/429/5xx, timeouts and lost connections, with
+     * backoff and jitter, honouring Retry-After (default 5).
+     */
+    maxRetries?: number
+  }
+}
+
 export declare namespace hcl {
   /** Loads a Terraform module directory off the main thread. */
   export function loadModule(dir: string): Promise<unknown>
@@ -146,7 +199,11 @@ export declare namespace index {
    * hybrid search fuses them by rank.
    */
   export class Index {
-    constructor()
+    /**
+     * An empty index in memory, embedding with `embedder` (default
+     * `Embedder.hashing()`).
+     */
+    constructor(embedder?: embed.Embedder | undefined | null)
     /** The number of chunks held. */
     get size(): number
     /** The embedder's model id. */
@@ -162,6 +219,11 @@ export declare namespace index {
     addPathSync(dir: string, extensions?: Array<string> | undefined | null): index.IngestReport
     /** The best chunks for `query`, best first (about a millisecond). */
     search(query: string, options?: index.SearchOptions | undefined | null): Array<index.Hit>
+    /**
+     * `search` off the main thread: use it when the embedder is remote, so
+     * the event loop is not held while the query is embedded.
+     */
+    searchAsync(query: string, options?: index.SearchOptions | undefined | null): Promise<Array<index.Hit>>
     /** The files held, in path order. */
     sources(): Array<index.Source>
     /** Forgets every file under `dir`; returns how many. */
@@ -173,7 +235,7 @@ export declare namespace index {
      * with STORAGE_ERROR when it is locked, not an index, or holds vectors
      * of another embedder.
      */
-    static open(path: string): Promise<index.Index>
+    static open(path: string, embedder?: embed.Embedder | undefined | null): Promise<index.Index>
     /**
      * Writes nothing more and unlocks the index file (waiting for a running
      * `addPath`); every later call fails with STORAGE_ERROR. Closing twice
@@ -181,7 +243,7 @@ export declare namespace index {
      */
     close(): void
     /** `open`, blocking the calling thread. */
-    static openSync(path: string): Index
+    static openSync(path: string, embedder?: embed.Embedder | undefined | null): Index
   }
   /** One search result. */
   export interface Hit {

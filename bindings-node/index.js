@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.chunk = nativeBinding.chunk
+module.exports.embed = nativeBinding.embed
 module.exports.hcl = nativeBinding.hcl
 module.exports.index = nativeBinding.index
 module.exports.tokens = nativeBinding.tokens

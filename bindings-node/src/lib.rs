@@ -652,6 +652,154 @@ fn add_path_with(
     })
 }
 
+/// What `embed.Embedder.http` needs: where to POST and the model, and how
+/// to treat the endpoint.
+#[napi(object, namespace = "embed")]
+pub struct HttpEmbedderOptions {
+    /// e.g. `https://api.openai.com/v1/embeddings`, or
+    /// `http://localhost:11434/v1/embeddings` for Ollama.
+    pub url: String,
+    pub model: String,
+    /// Sent as `Authorization: Bearer <apiKey>`.
+    pub api_key: Option<String>,
+    /// Sent on every request (Azure: `{ "api-key": ... }`).
+    pub headers: Option<std::collections::HashMap<String, String>>,
+    /// The vectors' length; without it the endpoint is asked once, blocking.
+    pub dimension: Option<u32>,
+    /// Texts per request (default 64).
+    pub batch_size: Option<u32>,
+    /// Requests in flight at once (default 4).
+    pub concurrency: Option<u32>,
+    /// Limit per request in milliseconds (default 60000).
+    pub timeout_ms: Option<u32>,
+    /// Retries after 408/409/429/5xx, timeouts and lost connections, with
+    /// backoff and jitter, honouring Retry-After (default 5).
+    pub max_retries: Option<u32>,
+}
+
+/// Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
+/// `Embedder.http({ url, model })` (any OpenAI-compatible endpoint).
+/// Failures of an endpoint throw with code PROVIDER_ERROR; the message
+/// names the host, model, HTTP status and request id.
+#[napi(namespace = "embed")]
+pub struct Embedder {
+    inner: std::sync::Arc<dyn infrarag::embed::Embedder>,
+}
+
+#[napi(namespace = "embed")]
+impl Embedder {
+    /// Signed feature hashing of code-aware terms and trigrams (16 to 65536
+    /// dimensions, default 384); deterministic, no model.
+    #[napi(factory)]
+    pub fn hashing(dimension: Option<u32>) -> Result<Self, String> {
+        let inner =
+            infrarag::embed::Hashing::new(dimension.unwrap_or(384) as usize).map_err(js_error)?;
+        Ok(Embedder {
+            inner: std::sync::Arc::new(inner),
+        })
+    }
+
+    /// An OpenAI-compatible `/v1/embeddings` endpoint.
+    #[napi(factory)]
+    pub fn http(options: HttpEmbedderOptions) -> Result<Self, String> {
+        let o = options;
+        let mut b = infrarag::embed::HttpEmbedder::builder(o.url, o.model);
+        if let Some(key) = o.api_key {
+            b = b.api_key(key);
+        }
+        for (k, v) in o.headers.unwrap_or_default() {
+            b = b.header(k, v);
+        }
+        if let Some(d) = o.dimension {
+            b = b.dimension(d as usize);
+        }
+        if let Some(n) = o.batch_size {
+            b = b.batch_size(n as usize);
+        }
+        if let Some(n) = o.concurrency {
+            b = b.concurrency(n as usize);
+        }
+        if let Some(ms) = o.timeout_ms {
+            b = b.timeout(std::time::Duration::from_millis(u64::from(ms)));
+        }
+        if let Some(n) = o.max_retries {
+            b = b.max_retries(n);
+        }
+        Ok(Embedder {
+            inner: std::sync::Arc::new(b.build().map_err(js_error)?),
+        })
+    }
+
+    #[napi(getter)]
+    pub fn model(&self) -> String {
+        self.inner.model().to_string()
+    }
+
+    #[napi(getter)]
+    pub fn dimension(&self) -> u32 {
+        small(self.inner.dimension())
+    }
+
+    /// One vector per text, in order, computed off the main thread.
+    #[napi(ts_return_type = "Promise<Array<Array<number>>>")]
+    pub fn embed(&self, texts: Vec<String>) -> AsyncTask<EmbedTask> {
+        AsyncTask::new(EmbedTask {
+            embedder: self.inner.clone(),
+            texts,
+            failure: None,
+        })
+    }
+
+    /// `embed`, blocking the calling thread.
+    #[napi]
+    pub fn embed_sync(&self, texts: Vec<String>) -> Result<Vec<Vec<f64>>, String> {
+        embed_with(&*self.inner, &texts)
+    }
+}
+
+fn embed_with(
+    embedder: &dyn infrarag::embed::Embedder,
+    texts: &[String],
+) -> Result<Vec<Vec<f64>>, String> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors = embedder.embed(&refs).map_err(js_error)?;
+    Ok(vectors
+        .into_iter()
+        .map(|v| v.into_iter().map(f64::from).collect())
+        .collect())
+}
+
+pub struct EmbedTask {
+    embedder: std::sync::Arc<dyn infrarag::embed::Embedder>,
+    texts: Vec<String>,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for EmbedTask {
+    type Output = Vec<Vec<f64>>;
+    type JsValue = Vec<Vec<f64>>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(&mut self.failure, embed_with(&*self.embedder, &self.texts))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+fn index_builder(embedder: Option<&Embedder>) -> infrarag::index::IndexBuilder {
+    let builder = infrarag::index::Index::builder();
+    match embedder {
+        Some(e) => builder.embedder(e.inner.clone()),
+        None => builder,
+    }
+}
+
 /// Chunks with BM25 terms and code and summary vectors (offline embedder),
 /// in memory (`new Index()`) or in one crash-safe file (`Index.open(path)`);
 /// hybrid search fuses them by rank.
@@ -662,11 +810,12 @@ pub struct Index {
 
 #[napi(namespace = "index")]
 impl Index {
+    /// An empty index in memory, embedding with `embedder` (default
+    /// `Embedder.hashing()`).
     #[napi(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(embedder: Option<&Embedder>) -> Self {
         Index {
-            inner: shared(infrarag::index::Index::in_memory()),
+            inner: shared(index_builder(embedder).in_memory()),
         }
     }
 
@@ -713,44 +862,23 @@ impl Index {
         query: String,
         options: Option<SearchOptions>,
     ) -> Result<Vec<Hit>, String> {
-        let o = options.unwrap_or_default();
-        let mode: infrarag::index::SearchMode = o
-            .mode
-            .as_deref()
-            .unwrap_or("hybrid")
-            .parse()
-            .map_err(js_error)?;
-        let language = o
-            .language
-            .as_deref()
-            .map(str::parse::<infrarag::chunk::Language>)
-            .transpose()
-            .map_err(js_error)?;
-        let filter = infrarag::index::Filter {
-            path_prefix: o.path_prefix,
-            language,
-            block_type: o.block_type,
-            address: o.address,
-        };
-        let index = self.read()?;
-        let hits = index
-            .search(&query)
-            .k(o.k.unwrap_or(10) as usize)
-            .mode(mode)
-            .filter(filter)
-            .execute()
-            .map_err(js_error)?;
-        Ok(hits
-            .into_iter()
-            .map(|h| Hit {
-                citation: h.citation(),
-                score: f64::from(h.score),
-                lexical: signal(h.scores.lexical),
-                code: signal(h.scores.code),
-                summary: signal(h.scores.summary),
-                chunk: Chunk::from(h.chunk),
-            })
-            .collect())
+        search_with(&self.inner, &query, options.unwrap_or_default())
+    }
+
+    /// `search` off the main thread: use it when the embedder is remote, so
+    /// the event loop is not held while the query is embedded.
+    #[napi(ts_return_type = "Promise<Array<index.Hit>>")]
+    pub fn search_async(
+        &self,
+        query: String,
+        options: Option<SearchOptions>,
+    ) -> AsyncTask<SearchTask> {
+        AsyncTask::new(SearchTask {
+            index: self.inner.clone(),
+            query,
+            options: Some(options.unwrap_or_default()),
+            failure: None,
+        })
     }
 
     /// The files held, in path order.
@@ -782,9 +910,10 @@ impl Index {
     /// with STORAGE_ERROR when it is locked, not an index, or holds vectors
     /// of another embedder.
     #[napi(ts_return_type = "Promise<index.Index>")]
-    pub fn open(path: String) -> AsyncTask<OpenTask> {
+    pub fn open(path: String, embedder: Option<&Embedder>) -> AsyncTask<OpenTask> {
         AsyncTask::new(OpenTask {
             path,
+            builder: Some(index_builder(embedder)),
             failure: None,
         })
     }
@@ -810,13 +939,81 @@ impl Index {
 
     /// `open`, blocking the calling thread.
     #[napi(factory)]
-    pub fn open_sync(path: String) -> Result<Index, String> {
-        open_index(&path)
+    pub fn open_sync(path: String, embedder: Option<&Embedder>) -> Result<Index, String> {
+        open_index(index_builder(embedder), &path)
     }
 }
 
-fn open_index(path: &str) -> Result<Index, String> {
-    let index = infrarag::index::Index::open(path).map_err(js_error)?;
+fn search_with(index: &SharedIndex, query: &str, o: SearchOptions) -> Result<Vec<Hit>, String> {
+    let mode: infrarag::index::SearchMode = o
+        .mode
+        .as_deref()
+        .unwrap_or("hybrid")
+        .parse()
+        .map_err(js_error)?;
+    let language = o
+        .language
+        .as_deref()
+        .map(str::parse::<infrarag::chunk::Language>)
+        .transpose()
+        .map_err(js_error)?;
+    let filter = infrarag::index::Filter {
+        path_prefix: o.path_prefix,
+        language,
+        block_type: o.block_type,
+        address: o.address,
+    };
+    let index = read(index)?;
+    let hits = index
+        .search(query)
+        .k(o.k.unwrap_or(10) as usize)
+        .mode(mode)
+        .filter(filter)
+        .execute()
+        .map_err(js_error)?;
+    Ok(hits
+        .into_iter()
+        .map(|h| Hit {
+            citation: h.citation(),
+            score: f64::from(h.score),
+            lexical: signal(h.scores.lexical),
+            code: signal(h.scores.code),
+            summary: signal(h.scores.summary),
+            chunk: Chunk::from(h.chunk),
+        })
+        .collect())
+}
+
+pub struct SearchTask {
+    index: SharedIndex,
+    query: String,
+    options: Option<SearchOptions>,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for SearchTask {
+    type Output = Vec<Hit>;
+    type JsValue = Vec<Hit>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let options = self.options.take().unwrap_or_default();
+        kept(
+            &mut self.failure,
+            search_with(&self.index, &self.query, options),
+        )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+fn open_index(builder: infrarag::index::IndexBuilder, path: &str) -> Result<Index, String> {
+    let index = builder.open(path).map_err(js_error)?;
     Ok(Index {
         inner: shared(index),
     })
@@ -824,6 +1021,7 @@ fn open_index(path: &str) -> Result<Index, String> {
 
 pub struct OpenTask {
     path: String,
+    builder: Option<infrarag::index::IndexBuilder>,
     failure: Option<napi::Error<String>>,
 }
 
@@ -832,7 +1030,11 @@ impl Task for OpenTask {
     type JsValue = Index;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        kept(&mut self.failure, open_index(&self.path))
+        let builder = self
+            .builder
+            .take()
+            .unwrap_or_else(infrarag::index::Index::builder);
+        kept(&mut self.failure, open_index(builder, &self.path))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {

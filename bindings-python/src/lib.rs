@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use infrarag::chunk::{self, ChunkConfig, Chunker};
+use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::index::{Filter, Index, SearchMode};
@@ -140,6 +141,37 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
         Error::Io { path, .. } => ("StorageError", vec![("path", path_obj(py, Some(path)))]),
         Error::Storage { path, .. } => {
             ("StorageError", vec![("path", path_obj(py, path.as_ref()))])
+        }
+        Error::Provider {
+            provider,
+            model,
+            status,
+            request_id,
+            ..
+        } => {
+            let text = |v: Option<&str>| match v {
+                Some(s) => s
+                    .into_pyobject(py)
+                    .map(|s| s.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+                None => py.None(),
+            };
+            let status = match status {
+                Some(s) => s
+                    .into_pyobject(py)
+                    .map(|s| s.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+                None => py.None(),
+            };
+            (
+                "ProviderError",
+                vec![
+                    ("provider", text(Some(provider))),
+                    ("model", text(Some(model))),
+                    ("status", status),
+                    ("request_id", text(request_id.as_deref())),
+                ],
+            )
         }
         Error::Cancelled => ("CancelledError", vec![]),
         Error::InvalidArgument { name, .. } => {
@@ -427,6 +459,92 @@ fn interruptible<T: Send>(
     }
 }
 
+/// Turns texts into vectors; see `infrarag/embed.py`.
+#[pyclass(name = "Embedder", module = "infrarag._native", frozen)]
+struct PyEmbedder {
+    inner: Arc<dyn Embedder>,
+}
+
+#[pymethods]
+impl PyEmbedder {
+    #[staticmethod]
+    #[pyo3(signature = (dimension = 384))]
+    fn hashing(py: Python<'_>, dimension: usize) -> PyResult<Self> {
+        let inner = Hashing::new(dimension).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyEmbedder {
+            inner: Arc::new(inner),
+        })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (url, model, *, api_key = None, headers = None, dimension = None, batch_size = 64, concurrency = 4, timeout = 60.0, max_retries = 5))]
+    #[allow(clippy::too_many_arguments)]
+    fn http(
+        py: Python<'_>,
+        url: String,
+        model: String,
+        api_key: Option<String>,
+        headers: Option<Vec<(String, String)>>,
+        dimension: Option<usize>,
+        batch_size: usize,
+        concurrency: usize,
+        timeout: f64,
+        max_retries: u32,
+    ) -> PyResult<Self> {
+        let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
+            to_pyerr(
+                py,
+                Error::InvalidArgument {
+                    name: "timeout".into(),
+                    message: format!("{timeout} is not a number of seconds"),
+                },
+            )
+        })?;
+        let mut builder = HttpEmbedder::builder(url, model)
+            .batch_size(batch_size)
+            .concurrency(concurrency)
+            .timeout(timeout)
+            .max_retries(max_retries);
+        if let Some(key) = api_key {
+            builder = builder.api_key(key);
+        }
+        for (name, value) in headers.unwrap_or_default() {
+            builder = builder.header(name, value);
+        }
+        if let Some(d) = dimension {
+            builder = builder.dimension(d);
+        }
+        let inner = py.detach(|| builder.build()).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyEmbedder {
+            inner: Arc::new(inner),
+        })
+    }
+
+    #[getter]
+    fn model(&self) -> &str {
+        self.inner.model()
+    }
+
+    #[getter]
+    fn dimension(&self) -> usize {
+        self.inner.dimension()
+    }
+
+    fn embed(&self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<Vec<f32>>> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        py.detach(|| self.inner.embed(&refs))
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Embedder(model='{}', dimension={})",
+            self.inner.model(),
+            self.inner.dimension()
+        )
+    }
+}
+
 /// One chunk; see `infrarag/chunk.py`.
 #[pyclass(name = "Chunk", module = "infrarag._native", frozen, get_all)]
 struct PyChunk {
@@ -685,11 +803,15 @@ impl PyIndex {
 
     fn builder(
         chunker: Option<&Bound<'_, PyChunker>>,
+        embedder: Option<&Bound<'_, PyEmbedder>>,
     ) -> (
         infrarag::index::IndexBuilder,
         Option<Arc<CallableTokenizer>>,
     ) {
         let mut builder = Index::builder();
+        if let Some(e) = embedder {
+            builder = builder.embedder(e.get().inner.clone());
+        }
         let mut callable = None;
         if let Some(c) = chunker {
             let c = c.get();
@@ -710,9 +832,12 @@ impl PyIndex {
 #[pymethods]
 impl PyIndex {
     #[new]
-    #[pyo3(signature = (*, chunker = None))]
-    fn new(chunker: Option<&Bound<'_, PyChunker>>) -> Self {
-        let (builder, callable) = PyIndex::builder(chunker);
+    #[pyo3(signature = (*, chunker = None, embedder = None))]
+    fn new(
+        chunker: Option<&Bound<'_, PyChunker>>,
+        embedder: Option<&Bound<'_, PyEmbedder>>,
+    ) -> Self {
+        let (builder, callable) = PyIndex::builder(chunker, embedder);
         PyIndex::with(builder.in_memory(), callable)
     }
 
@@ -731,13 +856,14 @@ impl PyIndex {
 
     /// The index in the file at `path`, created when missing; see `index.py`.
     #[staticmethod]
-    #[pyo3(signature = (path, *, chunker = None))]
+    #[pyo3(signature = (path, *, chunker = None, embedder = None))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
         chunker: Option<&Bound<'_, PyChunker>>,
+        embedder: Option<&Bound<'_, PyEmbedder>>,
     ) -> PyResult<Self> {
-        let (builder, callable) = PyIndex::builder(chunker);
+        let (builder, callable) = PyIndex::builder(chunker, embedder);
         let index = py
             .detach(|| builder.open(&path))
             .map_err(|e| to_pyerr(py, e))?;
@@ -861,6 +987,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyChunker>()?;
     m.add_class::<PyHit>()?;
     m.add_class::<PyIndex>()?;
+    m.add_class::<PyEmbedder>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;

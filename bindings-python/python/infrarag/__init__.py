@@ -2,22 +2,24 @@
 Infrastructure-as-Code, from one Rust core.
 
 Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
-:mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.index`
-searches them.
+:mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.embed`
+turns text into vectors; :mod:`infrarag.index` searches them.
 """
 
-from infrarag import chunk, hcl, index, tokens
+from infrarag import chunk, embed, hcl, index, tokens
 from infrarag._native import __version__
 from infrarag.errors import (
     CancelledError,
     InfraragError,
     InvalidArgumentError,
     ParseError,
+    ProviderError,
     StorageError,
 )
 
 __all__ = [
     "chunk",
+    "embed",
     "hcl",
     "index",
     "tokens",
@@ -25,6 +27,7 @@ __all__ = [
     "InfraragError",
     "InvalidArgumentError",
     "ParseError",
+    "ProviderError",
     "StorageError",
     "__version__",
 ]

@@ -4,7 +4,7 @@
 from typing import Any, Optional, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Hit", "Index", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
+__all__ = ["Chunk", "Chunker", "Embedder", "Hit", "Index", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -97,10 +97,37 @@ class Hit:
     def citation(self) -> str: ...
 
 @final
-class Index:
-    def __new__(cls, *, chunker: Optional[Chunker] = None) -> Index: ...
+class Embedder:
     @staticmethod
-    def open(path: str, *, chunker: Optional[Chunker] = None) -> Index: ...
+    def hashing(dimension: int = 384) -> Embedder: ...
+    @staticmethod
+    def http(
+        url: str,
+        model: str,
+        *,
+        api_key: Optional[str] = None,
+        headers: Optional[list[tuple[str, str]]] = None,
+        dimension: Optional[int] = None,
+        batch_size: int = 64,
+        concurrency: int = 4,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+    ) -> Embedder: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def dimension(self) -> int: ...
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+@final
+class Index:
+    def __new__(
+        cls, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
+    ) -> Index: ...
+    @staticmethod
+    def open(
+        path: str, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
+    ) -> Index: ...
     def close(self) -> None: ...
     @property
     def model(self) -> str: ...

@@ -69,10 +69,44 @@ class InvalidArgumentError(InfraragError, ValueError):
         self.argument = None
 
 
+class ProviderError(InfraragError):
+    """A remote model service (an embeddings endpoint) failed after its
+    retries, or answered with something unusable.
+
+    Attributes:
+        provider: the service's host.
+        model: the model asked for.
+        status: the last HTTP status, or ``None`` when none came back
+            (timeout, refused connection).
+        request_id: the id the service gave the request, to quote to its
+            support, when it sent one.
+    """
+
+    code = "PROVIDER_ERROR"
+    provider: Optional[str]
+    model: Optional[str]
+    status: Optional[int]
+    request_id: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.provider = None
+        self.model = None
+        self.status = None
+        self.request_id = None
+
+
 class CancelledError(InfraragError):
     """Long work was stopped before it finished; nothing was returned."""
 
     code = "CANCELLED"
 
 
-__all__ = ["InfraragError", "ParseError", "StorageError", "InvalidArgumentError", "CancelledError"]
+__all__ = [
+    "InfraragError",
+    "ParseError",
+    "StorageError",
+    "InvalidArgumentError",
+    "ProviderError",
+    "CancelledError",
+]

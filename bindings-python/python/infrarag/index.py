@@ -34,12 +34,16 @@ and reopens without embedding anything again:
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from typing import Callable, Literal, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag._native import Hit
 from infrarag._native import Index as _NativeIndex
 from infrarag.chunk import Chunker, Language, Skipped
+from infrarag.embed import Embedder
+from infrarag.errors import CancelledError
 
 #: Which signals a search uses: BM25 and both vectors fused (``hybrid``),
 #: the two vectors fused (``vector``), or BM25 alone (``lexical``).
@@ -72,13 +76,22 @@ class Index:
     in a file with :meth:`open`.
 
     ``chunker`` sets the budget and tokenizer (default 400 tokens, 60 of
-    overlap, cl100k_base).
+    overlap, cl100k_base); ``embedder`` the vectors (default
+    :class:`infrarag.embed.Hashing`).
+
+    Every long method has an ``*_async`` twin that runs it on a worker
+    thread (the GIL released), for event loops.
     """
 
     _native: _NativeIndex
 
-    def __init__(self, *, chunker: Optional[Chunker] = None) -> None:
-        self._native = _NativeIndex(chunker=chunker._native if chunker else None)
+    def __init__(
+        self, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
+    ) -> None:
+        self._native = _NativeIndex(
+            chunker=chunker._native if chunker else None,
+            embedder=embedder._native if embedder else None,
+        )
 
     @classmethod
     def open(
@@ -86,6 +99,7 @@ class Index:
         path: Union[str, "os.PathLike[str]"],
         *,
         chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
     ) -> "Index":
         """The index in the file at ``path``, created when missing (its
         directory must exist). Chunks and vectors are read back, not
@@ -95,9 +109,22 @@ class Index:
         an index, or holds vectors of another embedder."""
         index = cls.__new__(cls)
         index._native = _NativeIndex.open(
-            os.fspath(path), chunker=chunker._native if chunker else None
+            os.fspath(path),
+            chunker=chunker._native if chunker else None,
+            embedder=embedder._native if embedder else None,
         )
         return index
+
+    @classmethod
+    async def open_async(
+        cls,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+    ) -> "Index":
+        """:meth:`open` on a worker thread."""
+        return await asyncio.to_thread(cls.open, path, chunker=chunker, embedder=embedder)
 
     def close(self) -> None:
         """Unlocks the index file (after a running ``add_path``); every later
@@ -137,6 +164,60 @@ class Index:
         exts = list(extensions) if extensions is not None else None
         report = self._native.add_path(os.fspath(path), extensions=exts, progress=progress)
         return cast(IngestReport, report)
+
+    async def add_path_async(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        extensions: Optional[Sequence[str]] = None,
+        progress: Optional[Progress] = None,
+    ) -> IngestReport:
+        """:meth:`add_path` on a worker thread (``progress`` is called
+        there). Cancelling the awaiting task stops the ingestion at its next
+        file or batch and waits for it to stop; the index is then unchanged."""
+        stop = threading.Event()
+
+        def tick(done: int, total: int, stage: str) -> None:
+            if stop.is_set():
+                raise CancelledError("cancelled")
+            if progress is not None:
+                progress(done, total, stage)
+
+        work = asyncio.ensure_future(
+            asyncio.to_thread(self.add_path, path, extensions=extensions, progress=tick)
+        )
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            stop.set()
+            await asyncio.wait([work])
+            raise
+
+    async def search_async(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: Mode = "hybrid",
+        path_prefix: Optional[str] = None,
+        language: Optional[Language] = None,
+        block_type: Optional[str] = None,
+        address: Optional[str] = None,
+        ef: int = 64,
+    ) -> list[Hit]:
+        """:meth:`search` on a worker thread: worth it when the embedder is
+        remote."""
+        return await asyncio.to_thread(
+            self.search,
+            query,
+            k,
+            mode=mode,
+            path_prefix=path_prefix,
+            language=language,
+            block_type=block_type,
+            address=address,
+            ef=ef,
+        )
 
     def search(
         self,
