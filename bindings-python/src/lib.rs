@@ -11,6 +11,8 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod store;
+
 use infrarag::chunk::{self, ChunkConfig, Chunker};
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
@@ -764,6 +766,8 @@ struct PyIndex {
     /// is unlocked at once.
     closed: std::sync::atomic::AtomicBool,
     callable: Option<Arc<CallableTokenizer>>,
+    /// What stores of the caller's raised, raised again after the call.
+    raised: store::Raised,
 }
 
 const CLOSED: &str = "the index is closed";
@@ -774,7 +778,14 @@ impl PyIndex {
             inner: std::sync::RwLock::new(index),
             closed: std::sync::atomic::AtomicBool::new(false),
             callable,
+            raised: store::Raised::default(),
         }
+    }
+
+    /// The core's error, unless a store of the caller's raised first: then
+    /// that exception, as it was.
+    fn error(&self, py: Python<'_>, e: Error) -> PyErr {
+        self.raised.take().unwrap_or_else(|| to_pyerr(py, e))
     }
 
     fn check_open(&self) -> Result<(), Error> {
@@ -839,6 +850,34 @@ impl PyIndex {
     ) -> Self {
         let (builder, callable) = PyIndex::builder(chunker, embedder);
         PyIndex::with(builder.in_memory(), callable)
+    }
+
+    /// An index on stores of the caller's; see `index.py`.
+    #[staticmethod]
+    #[pyo3(signature = (documents, code, summary, *, chunker = None, embedder = None))]
+    fn with_stores(
+        py: Python<'_>,
+        documents: &Bound<'_, PyAny>,
+        code: &Bound<'_, PyAny>,
+        summary: &Bound<'_, PyAny>,
+        chunker: Option<&Bound<'_, PyChunker>>,
+        embedder: Option<&Bound<'_, PyEmbedder>>,
+    ) -> PyResult<Self> {
+        let raised = store::Raised::default();
+        let stores = infrarag::store::Stores {
+            documents: Box::new(store::PyDocumentStore {
+                obj: documents.clone().unbind(),
+                raised: raised.clone(),
+            }),
+            code: Box::new(store::PyVectorStore::new(code, raised.clone())?),
+            summary: Box::new(store::PyVectorStore::new(summary, raised.clone())?),
+        };
+        let (builder, callable) = PyIndex::builder(chunker, embedder);
+        let index = py.detach(|| builder.stores(stores));
+        let index = index.map_err(|e| raised.take().unwrap_or_else(|| to_pyerr(py, e)))?;
+        let mut out = PyIndex::with(index, callable);
+        out.raised = raised;
+        Ok(out)
     }
 
     /// Unlocks the index file; see `index.py`.
@@ -907,7 +946,7 @@ impl PyIndex {
             .execute()
         })?;
         self.tokenizer_error()?;
-        let report = result.map_err(|e| to_pyerr(py, e))?;
+        let report = result.map_err(|e| self.error(py, e))?;
         serialize(py, &report)
     }
 
@@ -947,7 +986,7 @@ impl PyIndex {
                     .ef(ef)
                     .execute()
             })
-            .map_err(|e| to_pyerr(py, e))?;
+            .map_err(|e| self.error(py, e))?;
         hits.into_iter()
             .map(|h| {
                 let citation = h.citation();
@@ -967,7 +1006,7 @@ impl PyIndex {
 
     fn remove_path(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         py.detach(|| self.write().map(|mut index| index.remove_path(&path)))?
-            .map_err(|e| to_pyerr(py, e))
+            .map_err(|e| self.error(py, e))
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -3,10 +3,11 @@ Infrastructure-as-Code, from one Rust core.
 
 Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
 :mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.embed`
-turns text into vectors; :mod:`infrarag.index` searches them.
+turns text into vectors; :mod:`infrarag.index` searches them, in memory,
+in one file, or on :mod:`infrarag.store` stores of your own.
 """
 
-from infrarag import chunk, embed, hcl, index, tokens
+from infrarag import chunk, embed, hcl, index, store, tokens
 from infrarag._native import __version__
 from infrarag.errors import (
     CancelledError,
@@ -22,6 +23,7 @@ __all__ = [
     "embed",
     "hcl",
     "index",
+    "store",
     "tokens",
     "CancelledError",
     "InfraragError",

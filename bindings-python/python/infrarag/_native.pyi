@@ -128,6 +128,15 @@ class Index:
     def open(
         path: str, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
     ) -> Index: ...
+    @staticmethod
+    def with_stores(
+        documents: object,
+        code: object,
+        summary: object,
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+    ) -> Index: ...
     def close(self) -> None: ...
     @property
     def model(self) -> str: ...

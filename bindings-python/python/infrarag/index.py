@@ -44,6 +44,7 @@ from infrarag._native import Index as _NativeIndex
 from infrarag.chunk import Chunker, Language, Skipped
 from infrarag.embed import Embedder
 from infrarag.errors import CancelledError
+from infrarag.store import DocumentStore, VectorStore
 
 #: Which signals a search uses: BM25 and both vectors fused (``hybrid``),
 #: the two vectors fused (``vector``), or BM25 alone (``lexical``).
@@ -110,6 +111,30 @@ class Index:
         index = cls.__new__(cls)
         index._native = _NativeIndex.open(
             os.fspath(path),
+            chunker=chunker._native if chunker else None,
+            embedder=embedder._native if embedder else None,
+        )
+        return index
+
+    @classmethod
+    def with_stores(
+        cls,
+        documents: DocumentStore,
+        code: VectorStore,
+        summary: VectorStore,
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+    ) -> "Index":
+        """An index on stores of your own (see :mod:`infrarag.store`):
+        ``documents`` holds files and their chunks, ``code`` and ``summary``
+        the two vectors of each chunk. What they hold is loaded and
+        reconciled now; every change is written through them."""
+        index = cls.__new__(cls)
+        index._native = _NativeIndex.with_stores(
+            documents,
+            code,
+            summary,
             chunker=chunker._native if chunker else None,
             embedder=embedder._native if embedder else None,
         )

@@ -1,0 +1,101 @@
+"""Stores of your own behind an :class:`infrarag.index.Index`: any object
+with the methods of :class:`DocumentStore` (documents by path) and
+:class:`VectorStore` (unit vectors by chunk id, searched with a metadata
+filter), passed to :meth:`infrarag.index.Index.with_stores`.
+
+The index writes through them in a crash-safe order: new vectors are
+upserted, then the document changes are applied in one ``apply`` call (make
+it atomic), then vectors nothing refers to are deleted. When an index opens
+on stores it deletes vectors no document refers to, and drops documents
+whose vectors are missing (the next ``add_path`` ingests them again).
+
+An exception a store raises reaches the caller of the index method as it
+was raised. Store methods are called from worker threads, with the GIL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Protocol, TypedDict
+
+
+class Document(TypedDict):
+    """A file the index holds: ``chunks`` are dicts of
+    :class:`infrarag.chunk.Chunk`'s fields, to be given back as they were."""
+
+    path: str
+    content_hash: str
+    chunks: list[dict[str, Any]]
+
+
+class Metadata(TypedDict):
+    """What a vector search filters on."""
+
+    path: str
+    language: str
+    block_type: Optional[str]
+    address: Optional[str]
+
+
+class VectorRecord(TypedDict):
+    id: str
+    vector: list[float]
+    metadata: Metadata
+
+
+class Filter(TypedDict):
+    """Keep a vector when every field that is not ``None`` matches its
+    metadata: ``path`` starts with ``path_prefix``; the others equal."""
+
+    path_prefix: Optional[str]
+    language: Optional[str]
+    block_type: Optional[str]
+    address: Optional[str]
+
+
+class DocumentStore(Protocol):
+    def load(self) -> list[Document]:
+        """Every document held."""
+        ...
+
+    def apply(self, remove: list[str], put: list[Document]) -> None:
+        """Removes the documents at ``remove``, then stores ``put`` (replacing
+        any at the same path); all or nothing."""
+        ...
+
+
+class VectorStore(Protocol):
+    #: The length of every vector; must equal the embedder's.
+    dimension: int
+
+    def ids(self) -> list[str]:
+        """The id of every vector held."""
+        ...
+
+    def upsert(self, records: list[VectorRecord]) -> None:
+        """Stores the records, replacing vectors with the same id."""
+        ...
+
+    def delete(self, ids: list[str]) -> None:
+        """Forgets these ids; ids not held are ignored."""
+        ...
+
+    def search(self, vector: list[float], k: int, filter: Filter) -> list[tuple[str, float]]:
+        """Up to ``k`` ``(id, cosine similarity)`` pairs whose metadata
+        ``filter`` accepts, most similar first (vectors are unit length, so
+        the cosine is the dot product)."""
+        ...
+
+
+def accepts(filter: Filter, metadata: Metadata) -> bool:
+    """Whether ``filter`` keeps a vector with ``metadata``, as the built-in
+    stores decide."""
+    prefix = filter["path_prefix"]
+    return (
+        (prefix is None or metadata["path"].startswith(prefix))
+        and filter["language"] in (None, metadata["language"])
+        and filter["block_type"] in (None, metadata["block_type"])
+        and filter["address"] in (None, metadata["address"])
+    )
+
+
+__all__ = ["Document", "DocumentStore", "Filter", "Metadata", "VectorRecord", "VectorStore", "accepts"]

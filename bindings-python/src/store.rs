@@ -1,0 +1,155 @@
+//! Python objects as an index's stores: adapters implementing the core's
+//! `DocumentStore` and `VectorStore` by calling the object's methods (the
+//! protocol is in `infrarag/store.py`), data crossing as JSON-shaped dicts.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+
+use infrarag::store::{
+    Document, DocumentChanges, DocumentStore, VectorQuery, VectorRecord, VectorStore,
+};
+use infrarag::Error;
+
+/// The first exception a store of the caller's raised, to raise again as
+/// it is once the core call it broke has returned.
+#[derive(Clone, Default)]
+pub(crate) struct Raised(Arc<Mutex<Option<PyErr>>>);
+
+impl Raised {
+    pub fn take(&self) -> Option<PyErr> {
+        self.0.lock().ok().and_then(|mut e| e.take())
+    }
+
+    fn keep(&self, method: &str, e: PyErr) -> Error {
+        let message = format!("{method} raised {e}");
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(e);
+        }
+        Error::Storage {
+            path: None,
+            message,
+        }
+    }
+}
+
+/// `json.dumps(value)` read back as `T`.
+fn from_py<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    method: &str,
+    value: &Bound<'_, PyAny>,
+) -> Result<T, Error> {
+    let bad = |message: String| Error::Storage {
+        path: None,
+        message: format!("{method} returned {message}"),
+    };
+    let text: String = py
+        .import("json")
+        .and_then(|json| json.call_method1("dumps", (value,)))
+        .and_then(|s| s.extract())
+        .map_err(|e| bad(format!("something JSON cannot hold: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| bad(format!("an unexpected shape: {e}")))
+}
+
+fn to_py<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    crate::serialize(py, value)
+}
+
+/// Calls `obj.method(*args)`, keeping what it raises.
+fn call<'py>(
+    py: Python<'py>,
+    obj: &Py<PyAny>,
+    raised: &Raised,
+    method: &str,
+    args: impl pyo3::call::PyCallArgs<'py>,
+) -> Result<Bound<'py, PyAny>, Error> {
+    obj.bind(py)
+        .call_method1(method, args)
+        .map_err(|e| raised.keep(method, e))
+}
+
+/// A Python document store: `load()` and `apply(remove, put)`.
+pub(crate) struct PyDocumentStore {
+    pub obj: Py<PyAny>,
+    pub raised: Raised,
+}
+
+impl DocumentStore for PyDocumentStore {
+    fn load(&self) -> infrarag::Result<Vec<Document>> {
+        Python::attach(|py| {
+            let out = call(py, &self.obj, &self.raised, "load", ())?;
+            from_py(py, "load", &out)
+        })
+    }
+
+    fn apply(&mut self, changes: &DocumentChanges) -> infrarag::Result<()> {
+        Python::attach(|py| {
+            let put = to_py(py, &changes.put).map_err(|e| self.raised.keep("apply", e))?;
+            call(
+                py,
+                &self.obj,
+                &self.raised,
+                "apply",
+                (changes.remove.clone(), put),
+            )
+            .map(drop)
+        })
+    }
+}
+
+/// A Python vector store: `dimension`, `ids()`, `upsert(records)`,
+/// `delete(ids)`, `search(vector, k, filter)`.
+pub(crate) struct PyVectorStore {
+    obj: Py<PyAny>,
+    dimension: usize,
+    raised: Raised,
+}
+
+impl PyVectorStore {
+    pub fn new(obj: &Bound<'_, PyAny>, raised: Raised) -> PyResult<Self> {
+        let dimension = obj.getattr("dimension")?.extract()?;
+        Ok(PyVectorStore {
+            obj: obj.clone().unbind(),
+            dimension,
+            raised,
+        })
+    }
+}
+
+impl VectorStore for PyVectorStore {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn ids(&self) -> infrarag::Result<Vec<String>> {
+        Python::attach(|py| {
+            let out = call(py, &self.obj, &self.raised, "ids", ())?;
+            from_py(py, "ids", &out)
+        })
+    }
+
+    fn upsert(&mut self, records: Vec<VectorRecord>) -> infrarag::Result<()> {
+        Python::attach(|py| {
+            let records = to_py(py, &records).map_err(|e| self.raised.keep("upsert", e))?;
+            call(py, &self.obj, &self.raised, "upsert", (records,)).map(drop)
+        })
+    }
+
+    fn delete(&mut self, ids: &[String]) -> infrarag::Result<()> {
+        Python::attach(|py| call(py, &self.obj, &self.raised, "delete", (ids.to_vec(),)).map(drop))
+    }
+
+    fn search(&self, query: &VectorQuery<'_>) -> infrarag::Result<Vec<(String, f32)>> {
+        Python::attach(|py| {
+            let filter = to_py(py, query.filter).map_err(|e| self.raised.keep("search", e))?;
+            let out = call(
+                py,
+                &self.obj,
+                &self.raised,
+                "search",
+                (query.vector.to_vec(), query.k, filter),
+            )?;
+            from_py(py, "search", &out)
+        })
+    }
+}
