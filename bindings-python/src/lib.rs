@@ -1027,6 +1027,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyHit>()?;
     m.add_class::<PyIndex>()?;
     m.add_class::<PyEmbedder>()?;
+    m.add_class::<store::PyMemoryVectorStore>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;

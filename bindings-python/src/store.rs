@@ -153,3 +153,108 @@ impl VectorStore for PyVectorStore {
         })
     }
 }
+
+/// The built-in vector store on its own: an HNSW graph (M 16,
+/// ef_construction 100) over unit vectors, searched exactly while it holds
+/// 2000 or fewer. `upsert(ids, vectors)` takes `vectors` as the bytes of a
+/// `(len(ids), dimension)` float32 array (`ndarray.tobytes()`) and
+/// normalises them; `search(vector, k, ef)` returns `(id, cosine)` pairs,
+/// best first. Both release the GIL.
+#[pyclass(name = "MemoryVectorStore", module = "infrarag._native", frozen)]
+pub(crate) struct PyMemoryVectorStore {
+    inner: std::sync::RwLock<infrarag::store::MemoryVectorStore>,
+    dimension: usize,
+}
+
+impl PyMemoryVectorStore {
+    fn poisoned() -> PyErr {
+        pyo3::exceptions::PyRuntimeError::new_err("the store was poisoned by a crash")
+    }
+}
+
+#[pymethods]
+impl PyMemoryVectorStore {
+    #[new]
+    fn new(dimension: usize) -> Self {
+        PyMemoryVectorStore {
+            inner: std::sync::RwLock::new(infrarag::store::MemoryVectorStore::new(dimension)),
+            dimension,
+        }
+    }
+
+    #[getter]
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        Ok(self.inner.read().map_err(|_| Self::poisoned())?.len())
+    }
+
+    /// `vectors`: `len(ids) * dimension` little-endian f32 (`ndarray.tobytes()`).
+    fn upsert(&self, py: Python<'_>, ids: Vec<String>, vectors: &[u8]) -> PyResult<()> {
+        let dim = self.dimension;
+        if vectors.len() != ids.len() * dim * 4 {
+            return Err(crate::to_pyerr(
+                py,
+                Error::InvalidArgument {
+                    name: "vectors".into(),
+                    message: format!(
+                        "{} bytes for {} ids of {dim} float32s",
+                        vectors.len(),
+                        ids.len()
+                    ),
+                },
+            ));
+        }
+        let metadata = infrarag::store::Metadata {
+            path: String::new(),
+            language: infrarag::chunk::Language::Text,
+            block_type: None,
+            address: None,
+        };
+        let records: Vec<VectorRecord> = ids
+            .into_iter()
+            .zip(vectors.chunks_exact(dim * 4))
+            .map(|(id, bytes)| {
+                let mut vector: Vec<f32> = bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                infrarag::embed::normalize(&mut vector);
+                VectorRecord {
+                    id,
+                    vector,
+                    metadata: metadata.clone(),
+                }
+            })
+            .collect();
+        py.detach(|| {
+            let mut store = self.inner.write().map_err(|_| Self::poisoned())?;
+            Ok(store.upsert(records))
+        })
+        .and_then(|r: infrarag::Result<()>| r.map_err(|e| crate::to_pyerr(py, e)))
+    }
+
+    #[pyo3(signature = (vector, k = 10, ef = 64))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        mut vector: Vec<f32>,
+        k: usize,
+        ef: usize,
+    ) -> PyResult<Vec<(String, f32)>> {
+        infrarag::embed::normalize(&mut vector);
+        let filter = infrarag::store::Filter::default();
+        let out = py.detach(|| {
+            let store = self.inner.read().map_err(|_| Self::poisoned())?;
+            Ok::<_, PyErr>(store.search(&VectorQuery {
+                vector: &vector,
+                k,
+                ef,
+                filter: &filter,
+            }))
+        })?;
+        out.map_err(|e| crate::to_pyerr(py, e))
+    }
+}

@@ -119,3 +119,19 @@ def test_stores_are_checked_when_the_index_opens() -> None:
 
     with pytest.raises(Exception, match="load returned an unexpected shape"):
         Index.with_stores(Garbled(), Vectors(), Vectors())
+
+
+def test_the_builtin_vector_store_finds_nearest_vectors() -> None:
+    import struct
+
+    from infrarag import InvalidArgumentError
+    from infrarag.store import MemoryVectorStore
+
+    store = MemoryVectorStore(4)
+    rows = [[1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    store.upsert(["x", "y", "xy"], b"".join(struct.pack("<4f", *r) for r in rows))
+    assert len(store) == 3 and store.dimension == 4
+    [(best, score), (second, _)] = store.search([0.9, 0.1, 0.0, 0.0], k=2)
+    assert (best, second) == ("x", "xy") and 0.99 < score <= 1.0
+    with pytest.raises(InvalidArgumentError):
+        store.upsert(["z"], b"\x00" * 15)

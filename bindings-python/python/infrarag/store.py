@@ -11,11 +11,16 @@ whose vectors are missing (the next ``add_path`` ingests them again).
 
 An exception a store raises reaches the caller of the index method as it
 was raised. Store methods are called from worker threads, with the GIL.
+
+:class:`MemoryVectorStore` is the built-in HNSW store, usable on its own.
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional, Protocol, TypedDict
+
+from infrarag._native import MemoryVectorStore as MemoryVectorStore
+
 
 
 class Document(TypedDict):
@@ -98,4 +103,13 @@ def accepts(filter: Filter, metadata: Metadata) -> bool:
     )
 
 
-__all__ = ["Document", "DocumentStore", "Filter", "Metadata", "VectorRecord", "VectorStore", "accepts"]
+__all__ = [
+    "Document",
+    "DocumentStore",
+    "Filter",
+    "MemoryVectorStore",
+    "Metadata",
+    "VectorRecord",
+    "VectorStore",
+    "accepts",
+]

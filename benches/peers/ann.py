@@ -1,0 +1,140 @@
+"""Approximate nearest neighbours, in one process run on the same data:
+infrarag's HNSW store (infrarag.store.MemoryVectorStore, hnsw_rs) against
+hnswlib and faiss (IndexHNSWFlat), all with M = 16, ef_construction = 100,
+inner product over unit vectors.
+
+Data: 100,000 vectors of 384 dimensions drawn around 1,000 random centres
+(clustered, like embeddings of code), and 1,000 queries drawn the same way;
+the truth is an exact numpy search. For each library it prints build time
+(2 threads), the memory the built index added to the process, and for
+several ef: recall@10 and queries per second, one query at a time on one
+thread. The last table compares QPS at the smallest ef reaching recall@10
+>= 0.95.
+
+    make bench-peers          # installs the peers, builds a release wheel, runs this
+    python benches/peers/ann.py --n 20000   # smaller
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Callable
+
+# OpenBLAS threads spin after the exact search and would take the cores
+# the libraries build and query on.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+EFS = [16, 32, 64, 128, 256]
+M, EF_CONSTRUCTION, K = 16, 100, 10
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def clustered(n: int, dim: int, centres: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    x = centres[rng.integers(0, len(centres), n)] + rng.normal(0, 0.05, (n, dim)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32)
+
+
+def recall(found: list[list[int]], truth: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(t)) / K for f, t in zip(found, truth)]))
+
+
+def run(name: str, build: Callable[[], Callable[[np.ndarray, int], list[int]]], queries: np.ndarray,
+        truth: np.ndarray) -> dict[int, tuple[float, float]]:
+    before = rss()
+    t = time.perf_counter()
+    search = build()
+    built = time.perf_counter() - t
+    added = (rss() - before) / 2**20
+    print(f"\n{name}: build {built:.2f} s, +{added:.0f} MiB")
+    print(f"  {'ef':>5} {'recall@10':>10} {'QPS':>9}")
+    out = {}
+    for ef in EFS:
+        t = time.perf_counter()
+        found = [search(q, ef) for q in queries]
+        qps = len(queries) / (time.perf_counter() - t)
+        r = recall(found, truth)
+        out[ef] = (r, qps)
+        print(f"  {ef:>5} {r:>10.4f} {qps:>9.0f}")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--queries", type=int, default=1_000)
+    args = ap.parse_args()
+    rng = np.random.default_rng(7)
+    centres = rng.normal(0, 1, (1_000, args.dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    data = clustered(args.n, args.dim, centres, rng)
+    queries = clustered(args.queries, args.dim, centres, rng)
+    truth = np.argsort(-(queries @ data.T), axis=1)[:, :K]
+    print(f"{args.n} x {args.dim} clustered unit vectors, {args.queries} queries, M={M}, ef_construction={EF_CONSTRUCTION}")
+
+    def ours() -> Callable[[np.ndarray, int], list[int]]:
+        from infrarag.store import MemoryVectorStore
+
+        store = MemoryVectorStore(args.dim)
+        store.upsert([str(i) for i in range(args.n)], data.tobytes())
+        return lambda q, ef: [int(i) for i, _ in store.search(q.tolist(), K, ef)]
+
+    def hnswlib_() -> Callable[[np.ndarray, int], list[int]]:
+        import hnswlib
+
+        index = hnswlib.Index(space="ip", dim=args.dim)
+        index.init_index(max_elements=args.n, M=M, ef_construction=EF_CONSTRUCTION, random_seed=7)
+        index.set_num_threads(2)
+        index.add_items(data, np.arange(args.n))
+        index.set_num_threads(1)
+
+        def search(q: np.ndarray, ef: int) -> list[int]:
+            index.set_ef(max(ef, K))
+            return index.knn_query(q, k=K)[0][0].tolist()
+
+        return search
+
+    def faiss_() -> Callable[[np.ndarray, int], list[int]]:
+        import faiss
+
+        faiss.omp_set_num_threads(2)
+        index = faiss.IndexHNSWFlat(args.dim, M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = EF_CONSTRUCTION
+        index.add(data)
+        faiss.omp_set_num_threads(1)
+
+        def search(q: np.ndarray, ef: int) -> list[int]:
+            index.hnsw.efSearch = max(ef, K)
+            return index.search(q.reshape(1, -1), K)[1][0].tolist()
+
+        return search
+
+    results = {
+        "infrarag": run("infrarag (hnsw_rs)", ours, queries, truth),
+        "hnswlib": run("hnswlib", hnswlib_, queries, truth),
+        "faiss": run("faiss IndexHNSWFlat", faiss_, queries, truth),
+    }
+    print("\nQPS at the smallest ef with recall@10 >= 0.95:")
+    best = {}
+    for name, by_ef in results.items():
+        ok = [(ef, r, q) for ef, (r, q) in sorted(by_ef.items()) if r >= 0.95]
+        best[name] = ok[0] if ok else None
+        print(f"  {name:>9}: " + (f"ef {ok[0][0]}, recall {ok[0][1]:.4f}, {ok[0][2]:.0f} QPS" if ok else "never"))
+    if best["infrarag"] and best["hnswlib"]:
+        print(f"  infrarag / hnswlib QPS: {best['infrarag'][2] / best['hnswlib'][2]:.2f}x")
+    if best["infrarag"] and best["faiss"]:
+        print(f"  infrarag / faiss QPS:   {best['infrarag'][2] / best['faiss'][2]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
