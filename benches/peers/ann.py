@@ -87,7 +87,7 @@ def main() -> None:
 
         store = MemoryVectorStore(args.dim)
         store.upsert([str(i) for i in range(args.n)], data.tobytes())
-        return lambda q, ef: [int(i) for i, _ in store.search(q.tolist(), K, ef)]
+        return lambda q, ef: [int(i) for i, _ in store.search(q.tobytes(), K, ef)]
 
     def hnswlib_() -> Callable[[np.ndarray, int], list[int]]:
         import hnswlib

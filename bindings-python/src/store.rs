@@ -158,8 +158,8 @@ impl VectorStore for PyVectorStore {
 /// ef_construction 100) over unit vectors, searched exactly while it holds
 /// 2000 or fewer. `upsert(ids, vectors)` takes `vectors` as the bytes of a
 /// `(len(ids), dimension)` float32 array (`ndarray.tobytes()`) and
-/// normalises them; `search(vector, k, ef)` returns `(id, cosine)` pairs,
-/// best first. Both release the GIL.
+/// normalises them; `search(vector, k, ef)` (a list of floats or float32
+/// bytes) returns `(id, cosine)` pairs, best first. Both release the GIL.
 #[pyclass(name = "MemoryVectorStore", module = "infrarag._native", frozen)]
 pub(crate) struct PyMemoryVectorStore {
     inner: std::sync::RwLock<infrarag::store::MemoryVectorStore>,
@@ -236,14 +236,22 @@ impl PyMemoryVectorStore {
         .and_then(|r: infrarag::Result<()>| r.map_err(|e| crate::to_pyerr(py, e)))
     }
 
+    /// `vector`: a list of floats, or the bytes of a float32 array.
     #[pyo3(signature = (vector, k = 10, ef = 64))]
     fn search(
         &self,
         py: Python<'_>,
-        mut vector: Vec<f32>,
+        vector: &Bound<'_, PyAny>,
         k: usize,
         ef: usize,
     ) -> PyResult<Vec<(String, f32)>> {
+        let mut vector: Vec<f32> = match vector.extract::<&[u8]>() {
+            Ok(bytes) => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            Err(_) => vector.extract()?,
+        };
         infrarag::embed::normalize(&mut vector);
         let filter = infrarag::store::Filter::default();
         let out = py.detach(|| {

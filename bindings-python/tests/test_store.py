@@ -132,6 +132,7 @@ def test_the_builtin_vector_store_finds_nearest_vectors() -> None:
     store.upsert(["x", "y", "xy"], b"".join(struct.pack("<4f", *r) for r in rows))
     assert len(store) == 3 and store.dimension == 4
     [(best, score), (second, _)] = store.search([0.9, 0.1, 0.0, 0.0], k=2)
+    assert store.search(struct.pack("<4f", 0.9, 0.1, 0.0, 0.0), k=2)[0][0] == "x"
     assert (best, second) == ("x", "xy") and 0.99 < score <= 1.0
     with pytest.raises(InvalidArgumentError):
         store.upsert(["z"], b"\x00" * 15)

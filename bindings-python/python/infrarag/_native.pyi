@@ -1,7 +1,7 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
-from typing import Any, Optional, final
+from typing import Any, Optional, Union, final
 
 __version__: str
 __all__ = ["Chunk", "Chunker", "Embedder", "Hit", "Index", "MemoryVectorStore", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
@@ -170,4 +170,6 @@ class MemoryVectorStore:
     def dimension(self) -> int: ...
     def __len__(self) -> int: ...
     def upsert(self, ids: list[str], vectors: bytes) -> None: ...
-    def search(self, vector: list[float], k: int = 10, ef: int = 64) -> list[tuple[str, float]]: ...
+    def search(
+        self, vector: Union[list[float], bytes], k: int = 10, ef: int = 64
+    ) -> list[tuple[str, float]]: ...

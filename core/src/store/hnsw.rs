@@ -115,3 +115,196 @@ mod tests {
         }
     }
 }
+
+/// The graph hnsw_rs built, copied into flat arrays for searching: a
+/// compressed neighbour list for the bottom layer, the upper layers by
+/// node, and the nodes' vectors, so a query follows indexes instead of
+/// hnsw_rs's locked, reference-counted points (3x faster).
+pub(crate) struct Flat {
+    /// Neighbours of node `n` in layer 0: `targets[offsets[n]..offsets[n + 1]]`.
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    /// Layers 1 and up, for the nodes that reach them.
+    upper: std::collections::HashMap<u32, Vec<Vec<u32>>>,
+    vectors: Vec<Option<std::sync::Arc<[f32]>>>,
+    entry: u32,
+    top: usize,
+}
+
+/// A candidate: distance, then node, ordered by distance.
+#[derive(Clone, Copy, PartialEq)]
+struct Near(f32, u32);
+
+impl Eq for Near {}
+
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Near {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+thread_local! {
+    /// Per thread: the query number each node was last seen in, and the
+    /// current query's number, so the visited set is never cleared.
+    static SEEN: std::cell::RefCell<(Vec<u32>, u32)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
+}
+
+impl Flat {
+    /// Copies `graph`, whose node ids index `vectors`.
+    pub fn new(graph: &Graph, vectors: Vec<Option<std::sync::Arc<[f32]>>>) -> Option<Flat> {
+        let n = vectors.len();
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut upper = std::collections::HashMap::new();
+        let (mut entry, mut top) = (None, 0);
+        for point in graph.get_point_indexation() {
+            let id = point.get_origin_id();
+            if id >= n {
+                continue;
+            }
+            let layers = point.get_neighborhood_id();
+            let level = usize::from(point.get_point_id().0);
+            if entry.is_none() || level > top {
+                entry = Some(id as u32);
+                top = level;
+            }
+            let mut ids = layers
+                .into_iter()
+                .map(|l| l.into_iter().map(|nb| nb.d_id as u32).collect::<Vec<u32>>());
+            lists[id] = ids.next().unwrap_or_default();
+            let rest: Vec<Vec<u32>> = ids.take(level).collect();
+            if !rest.is_empty() {
+                upper.insert(id as u32, rest);
+            }
+        }
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut targets = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        offsets.push(0);
+        for l in lists {
+            targets.extend(l.into_iter().filter(|&t| (t as usize) < n));
+            offsets.push(targets.len() as u32);
+        }
+        Some(Flat {
+            offsets,
+            targets,
+            upper,
+            vectors,
+            entry: entry?,
+            top,
+        })
+    }
+
+    /// The vector node `n` was copied with.
+    pub fn vector(&self, n: usize) -> Option<std::sync::Arc<[f32]>> {
+        self.vectors.get(n).cloned().flatten()
+    }
+
+    fn distance(&self, query: &[f32], n: u32) -> f32 {
+        match &self.vectors[n as usize] {
+            Some(v) => (1.0 - dot(query, v)).max(0.0),
+            None => f32::INFINITY,
+        }
+    }
+
+    fn neighbours(&self, n: u32, layer: usize) -> &[u32] {
+        if layer == 0 {
+            let n = n as usize;
+            &self.targets[self.offsets[n] as usize..self.offsets[n + 1] as usize]
+        } else {
+            self.upper
+                .get(&n)
+                .and_then(|l| l.get(layer - 1))
+                .map_or(&[], Vec::as_slice)
+        }
+    }
+
+    /// Up to `k` nodes `keep` accepts, nearest first, with distances: a
+    /// greedy descent through the upper layers, then a beam of `ef` in the
+    /// bottom one. Nodes `keep` refuses are walked through, not returned.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        keep: &dyn Fn(usize) -> bool,
+    ) -> Vec<(usize, f32)> {
+        use std::collections::BinaryHeap;
+        let mut here = Near(self.distance(query, self.entry), self.entry);
+        for layer in (1..=self.top).rev() {
+            loop {
+                let mut moved = false;
+                for &nb in self.neighbours(here.1, layer) {
+                    let d = self.distance(query, nb);
+                    if d < here.0 {
+                        here = Near(d, nb);
+                        moved = true;
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+        }
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            let (marks, epoch) = &mut *seen;
+            *epoch = epoch.wrapping_add(1);
+            if *epoch == 0 || marks.len() < self.vectors.len() {
+                marks.clear();
+                marks.resize(self.vectors.len(), 0);
+                *epoch = 1;
+            }
+            let epoch = *epoch;
+            let ef = ef.max(k);
+            // `todo` pops the nearest candidate; `best` the farthest kept.
+            let mut todo = BinaryHeap::new();
+            let mut best: BinaryHeap<Near> = BinaryHeap::new();
+            let mut found: BinaryHeap<Near> = BinaryHeap::new();
+            marks[here.1 as usize] = epoch;
+            todo.push(std::cmp::Reverse(here));
+            best.push(here);
+            if keep(here.1 as usize) {
+                found.push(here);
+            }
+            while let Some(std::cmp::Reverse(c)) = todo.pop() {
+                if best.len() >= ef && best.peek().is_some_and(|f| c.0 > f.0) {
+                    break;
+                }
+                for &nb in self.neighbours(c.1, 0) {
+                    let mark = &mut marks[nb as usize];
+                    if *mark == epoch {
+                        continue;
+                    }
+                    *mark = epoch;
+                    let d = self.distance(query, nb);
+                    if best.len() < ef || best.peek().is_some_and(|f| d < f.0) {
+                        let near = Near(d, nb);
+                        todo.push(std::cmp::Reverse(near));
+                        best.push(near);
+                        if best.len() > ef {
+                            best.pop();
+                        }
+                        if keep(nb as usize) {
+                            found.push(near);
+                            if found.len() > k {
+                                found.pop();
+                            }
+                        }
+                    }
+                }
+            }
+            let mut out: Vec<(usize, f32)> = found
+                .into_sorted_vec()
+                .into_iter()
+                .map(|n| (n.1 as usize, n.0))
+                .collect();
+            out.truncate(k);
+            out
+        })
+    }
+}

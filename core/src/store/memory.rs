@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use hnsw_rs::anndists::dist::Distance;
 
-use super::hnsw::{self, CosineDistance, Graph};
+use super::hnsw::{self, CosineDistance, Flat, Graph};
 use super::{
     top_k_by, Document, DocumentChanges, DocumentStore, Metadata, VectorQuery, VectorRecord,
     VectorStore,
@@ -53,11 +53,29 @@ struct Entry {
     vector: Arc<[f32]>,
 }
 
-/// A graph and the numbers below which every entry live when it was built
-/// was inserted into it.
+/// A graph, the numbers below which every entry live when it was built
+/// was inserted into it, and its flat copy that queries walk.
 struct Built {
     graph: Graph,
     covers: usize,
+    flat: Option<Flat>,
+}
+
+impl Built {
+    /// Copies the graph again after it changed. Removed entries keep the
+    /// vectors the old copy had, so walks still pass through them.
+    fn reflatten(&mut self, entries: &[Option<Entry>]) {
+        let old = self.flat.take();
+        let vectors = entries
+            .iter()
+            .enumerate()
+            .map(|(n, e)| match e {
+                Some(e) => Some(e.vector.clone()),
+                None => old.as_ref().and_then(|f| f.vector(n)),
+            })
+            .collect();
+        self.flat = Flat::new(&self.graph, vectors);
+    }
 }
 
 /// A graph being built on another thread from the entries below `covers`.
@@ -208,10 +226,13 @@ impl MemoryVectorStore {
             .filter_map(|(i, e)| Some((&e.as_ref()?.vector[..], p.covers + i)))
             .collect();
         graph.parallel_insert_slice(&later);
-        *self.graph.write().unwrap_or_else(|e| e.into_inner()) = Some(Built {
+        let mut built = Built {
             graph,
             covers: self.entries.len(),
-        });
+            flat: None,
+        };
+        built.reflatten(&self.entries);
+        *self.graph.write().unwrap_or_else(|e| e.into_inner()) = Some(built);
     }
 
     /// Renumbers the live entries and builds a fresh graph of them, or none
@@ -226,15 +247,20 @@ impl MemoryVectorStore {
             .filter_map(|(n, e)| Some((e.as_ref()?.id.clone(), n)))
             .collect();
         self.tombstones = 0;
-        let built = (self.live > EXACT_UP_TO).then(|| Built {
-            graph: hnsw::build(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(n, e)| Some((&e.as_ref()?.vector[..], n)))
-                    .collect(),
-            ),
-            covers: self.entries.len(),
+        let built = (self.live > EXACT_UP_TO).then(|| {
+            let mut built = Built {
+                graph: hnsw::build(
+                    self.entries
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(n, e)| Some((&e.as_ref()?.vector[..], n)))
+                        .collect(),
+                ),
+                covers: self.entries.len(),
+                flat: None,
+            };
+            built.reflatten(&self.entries);
+            built
         });
         *self.graph.get_mut().unwrap_or_else(|e| e.into_inner()) = built;
     }
@@ -274,7 +300,17 @@ impl MemoryVectorStore {
         self.settle(false);
         let built = self.graph.read().unwrap_or_else(|e| e.into_inner());
         let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
-        if let Some(b) = built.as_ref() {
+        if let Some(flat) = built.as_ref().and_then(|b| b.flat.as_ref()) {
+            let mut hits: Vec<(usize, f32)> = flat
+                .search(query, k, ef.max(k), &accepts)
+                .into_iter()
+                .map(|(n, d)| (n, 1.0 - d))
+                .collect();
+            top_k_by(&mut hits, k, |&a, &b| self.id_order(a, b));
+            if hits.len() == k || hits.len() == self.live {
+                return hits;
+            }
+        } else if let Some(b) = built.as_ref() {
             let ef = ef.max(k);
             // hnsw_rs's filtered walk is about 3x slower: without a filter,
             // walk freely and drop tombstones, filtering only if short.
@@ -329,6 +365,7 @@ impl VectorStore for MemoryVectorStore {
                 .collect();
             b.graph.parallel_insert_slice(&batch);
             b.covers = self.entries.len();
+            b.reflatten(&self.entries);
         } else if self.live > EXACT_UP_TO
             && self
                 .pending
