@@ -23,6 +23,25 @@ fn for_each_index_term(stemmer: &Stemmer, text: &str, mut emit: impl FnMut(&str)
     });
 }
 
+/// A text's length in index terms, and each term with its frequency.
+type Terms = (u32, Vec<(String, u32)>);
+
+/// The index terms of `text`, counted.
+fn count(stemmer: &Stemmer, text: &str) -> Terms {
+    let mut counts: HashMap<String, u32> = HashMap::new();
+    let mut len = 0u32;
+    for_each_index_term(stemmer, text, |term| {
+        len += 1;
+        match counts.get_mut(term) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(term.to_string(), 1);
+            }
+        }
+    });
+    (len, counts.into_iter().collect())
+}
+
 /// An inverted index from term to `(slot, frequency)`.
 pub(crate) struct Lexical {
     stemmer: Stemmer,
@@ -49,29 +68,44 @@ impl Default for Lexical {
 }
 
 impl Lexical {
-    /// Indexes `text` under `slot`, which must be free.
-    pub fn insert(&mut self, slot: u32, text: &str) {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        let mut len = 0u32;
-        for_each_index_term(&self.stemmer, text, |term| {
-            len += 1;
-            let next = self.term_ids.len() as u32;
-            let id = *self.term_ids.entry(term.to_string()).or_insert(next);
-            if id == next {
-                self.postings.push(Vec::new());
-            }
-            *counts.entry(id).or_default() += 1;
-        });
-        let mut ids: Vec<u32> = counts.keys().copied().collect();
+    /// Indexes many texts under free slots, finding their terms in parallel.
+    pub fn insert_many(&mut self, docs: &[(u32, String)]) {
+        use rayon::prelude::*;
+        let stemmer = &self.stemmer;
+        let counted: Vec<(u32, Terms)> = docs
+            .par_iter()
+            .map(|(slot, text)| (*slot, count(stemmer, text)))
+            .collect();
+        for (slot, (len, terms)) in counted {
+            self.add(slot, len, terms);
+        }
+    }
+
+    fn add(&mut self, slot: u32, len: u32, terms: Vec<(String, u32)>) {
+        let mut ids: Vec<(u32, u32)> = terms
+            .into_iter()
+            .map(|(term, n)| {
+                let id = match self.term_ids.get(&term) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.term_ids.len() as u32;
+                        self.term_ids.insert(term, id);
+                        self.postings.push(Vec::new());
+                        id
+                    }
+                };
+                (id, n)
+            })
+            .collect();
         ids.sort_unstable();
-        for &id in &ids {
-            self.postings[id as usize].push((slot, counts[&id]));
+        for &(id, n) in &ids {
+            self.postings[id as usize].push((slot, n));
         }
         let slot = slot as usize;
         if self.docs.len() <= slot {
             self.docs.resize(slot + 1, None);
         }
-        self.docs[slot] = Some((len, ids));
+        self.docs[slot] = Some((len, ids.into_iter().map(|(id, _)| id).collect()));
         self.total_len += u64::from(len);
         self.live += 1;
     }
@@ -138,9 +172,11 @@ mod tests {
     #[test]
     fn scores_match_the_formula() {
         let mut ix = Lexical::default();
-        ix.insert(0, "kms key");
-        ix.insert(1, "bucket bucket logs");
-        ix.insert(2, "dns record");
+        ix.insert_many(&[
+            (0, "kms key".into()),
+            (1, "bucket bucket logs".into()),
+            (2, "dns record".into()),
+        ]);
         let hits = ix.search("bucket", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b));
         assert_eq!(hits.len(), 1);
         // n = 3, df = 1, tf = 2, |d| = 3, avgdl = 7/3.

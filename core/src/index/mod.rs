@@ -254,9 +254,7 @@ impl IndexBuilder {
             summary.delete(&ids)?;
         }
         let mut index = self.assemble(Some(documents), code, summary);
-        for d in whole {
-            index.remember(d);
-        }
+        index.remember(whole);
         Ok(index)
     }
 
@@ -502,9 +500,7 @@ impl Index {
         for path in &changes.remove {
             self.forget(path);
         }
-        for d in changes.put {
-            self.remember(d);
-        }
+        self.remember(changes.put);
         if !stale.is_empty() {
             self.code.delete(&stale)?;
             self.summary.delete(&stale)?;
@@ -532,28 +528,32 @@ impl Index {
         }
     }
 
-    /// Puts a file's chunks in memory, replacing any it had.
-    fn remember(&mut self, d: Document) {
-        self.forget(&d.path);
-        let mut slots = Vec::with_capacity(d.chunks.len());
-        for chunk in d.chunks {
-            let slot = self.free.pop().unwrap_or_else(|| {
-                self.chunks.push(None);
-                (self.chunks.len() - 1) as u32
-            });
-            self.lexical
-                .insert(slot, &format!("{}\n{}", chunk.text, chunk.summary));
-            self.slot_of.insert(chunk.id.clone(), slot);
-            self.chunks[slot as usize] = Some(chunk);
-            slots.push(slot);
+    /// Puts files' chunks in memory, replacing any they had; their BM25
+    /// terms are found in parallel.
+    fn remember(&mut self, docs: Vec<Document>) {
+        let mut texts = Vec::new();
+        for d in docs {
+            self.forget(&d.path);
+            let mut slots = Vec::with_capacity(d.chunks.len());
+            for chunk in d.chunks {
+                let slot = self.free.pop().unwrap_or_else(|| {
+                    self.chunks.push(None);
+                    (self.chunks.len() - 1) as u32
+                });
+                texts.push((slot, format!("{}\n{}", chunk.text, chunk.summary)));
+                self.slot_of.insert(chunk.id.clone(), slot);
+                self.chunks[slot as usize] = Some(chunk);
+                slots.push(slot);
+            }
+            self.sources.insert(
+                d.path,
+                SourceEntry {
+                    content_hash: d.content_hash,
+                    slots,
+                },
+            );
         }
-        self.sources.insert(
-            d.path,
-            SourceEntry {
-                content_hash: d.content_hash,
-                slots,
-            },
-        );
+        self.lexical.insert_many(&texts);
     }
 }
 

@@ -1,6 +1,8 @@
 //! The HNSW graph (hnsw_rs) behind [`super::MemoryVectorStore`]: a cosine
 //! distance that cannot panic, and the graph's build settings.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use hnsw_rs::anndists::dist::Distance;
 use hnsw_rs::hnsw::Hnsw;
 
@@ -88,17 +90,38 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
 
 pub(crate) type Graph = Hnsw<'static, f32, CosineDistance>;
 
-/// A graph of `items` (vector, number), sized to grow to twice as many.
+/// A graph of `items` (vector, number), sized to grow to twice as many,
+/// built on the rayon pool.
 pub(crate) fn build(items: Vec<(&[f32], usize)>) -> Graph {
-    let graph = Hnsw::new(
+    let graph = empty(items.len());
+    graph.parallel_insert_slice(&items);
+    graph
+}
+
+/// [`build`] on the calling thread alone: for background builds, which
+/// must not take the rayon pool from work the caller waits for. Stops
+/// early, with a partial graph, once `stop` is set.
+pub(crate) fn build_here(items: Vec<(&[f32], usize)>, stop: &AtomicBool) -> Graph {
+    let graph = empty(items.len());
+    for batch in items.chunks(256) {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        for &item in batch {
+            graph.insert_slice(item);
+        }
+    }
+    graph
+}
+
+fn empty(n: usize) -> Graph {
+    Hnsw::new(
         LINKS,
-        (items.len() * 2).max(1024),
+        (n * 2).max(1024),
         MAX_LAYERS,
         EF_CONSTRUCTION,
         CosineDistance,
-    );
-    graph.parallel_insert_slice(&items);
-    graph
+    )
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! the background when a store is loaded whole.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
@@ -78,10 +79,19 @@ impl Built {
     }
 }
 
-/// A graph being built on another thread from the entries below `covers`.
+/// A graph of the entries below `covers`, to be built on another thread
+/// once the store is first searched (so loading an index is not slowed by
+/// it), then being built.
 struct Pending {
-    handle: JoinHandle<Graph>,
     covers: usize,
+    work: Work,
+    /// Set when the store is dropped: the builder gives up.
+    stop: Arc<AtomicBool>,
+}
+
+enum Work {
+    Waiting(Vec<(Arc<[f32]>, usize)>),
+    Building(JoinHandle<Graph>),
 }
 
 /// Unit vectors by id, searched through an HNSW graph once there are more
@@ -115,22 +125,18 @@ impl MemoryVectorStore {
     }
 
     /// A store of `records` that answers at once by exact scan while its
-    /// graph is built on a background thread, then through the graph.
+    /// graph is built on a background thread (one core, outside the rayon
+    /// pool, so an index loading beside it is not starved), then through
+    /// the graph.
     pub fn with_records(dimension: usize, records: Vec<VectorRecord>) -> Result<Self> {
         let mut store = MemoryVectorStore::new(dimension);
         store.append(records)?;
         if store.live > EXACT_UP_TO {
             let snapshot: Vec<(Arc<[f32]>, usize)> = store.live_vectors().collect();
-            let handle = std::thread::Builder::new()
-                .name("infrarag-hnsw".into())
-                .spawn(move || hnsw::build(snapshot.iter().map(|(v, n)| (&v[..], *n)).collect()))
-                .map_err(|e| Error::Storage {
-                    path: None,
-                    message: format!("cannot start the graph builder: {e}"),
-                })?;
             *store.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(Pending {
-                handle,
                 covers: store.entries.len(),
+                work: Work::Waiting(snapshot),
+                stop: Arc::new(AtomicBool::new(false)),
             });
         }
         Ok(store)
@@ -142,6 +148,10 @@ impl MemoryVectorStore {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    fn live_vectors_below(&self, covers: usize) -> Vec<(Arc<[f32]>, usize)> {
+        self.live_vectors().filter(|(_, n)| *n < covers).collect()
     }
 
     fn live_vectors(&self) -> impl Iterator<Item = (Arc<[f32]>, usize)> + '_ {
@@ -200,30 +210,64 @@ impl MemoryVectorStore {
             .unwrap_or(0)
     }
 
-    /// Installs a finished background graph, adding the entries that came
-    /// after its snapshot. With `wait`, waits for it.
+    /// Starts the background graph if it waits, and installs it once
+    /// built, adding the entries that came after its snapshot. With `wait`,
+    /// builds or waits for it here.
     fn settle(&self, wait: bool) {
         let Ok(mut pending) = self.pending.try_lock() else {
             return;
         };
-        if !pending
-            .as_ref()
-            .is_some_and(|p| wait || p.handle.is_finished())
-        {
+        let Some(p) = pending.as_mut() else {
             return;
+        };
+        let covers = p.covers;
+        let graph = match &mut p.work {
+            Work::Waiting(_) if wait => Some(hnsw::build(
+                self.live_vectors_below(covers)
+                    .iter()
+                    .map(|(v, n)| (&v[..], *n))
+                    .collect(),
+            )),
+            Work::Waiting(snapshot) => {
+                let snapshot = std::mem::take(snapshot);
+                let stop = p.stop.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("infrarag-hnsw".into())
+                    .spawn(move || {
+                        let items = snapshot.iter().map(|(v, n)| (&v[..], *n)).collect();
+                        hnsw::build_here(items, &stop)
+                    });
+                match spawned {
+                    Ok(handle) => {
+                        p.work = Work::Building(handle);
+                        return;
+                    }
+                    // No thread to be had: the exact scan goes on answering
+                    // until a rebuild.
+                    Err(_) => None,
+                }
+            }
+            Work::Building(handle) if !(wait || handle.is_finished()) => return,
+            Work::Building(_) => match pending.take().map(|p| p.work) {
+                // A builder that panicked leaves no graph; the exact scan
+                // still answers, and the next rebuild tries again.
+                Some(Work::Building(handle)) => handle.join().ok(),
+                _ => None,
+            },
+        };
+        pending.take();
+        if let Some(graph) = graph {
+            self.install(graph, covers);
         }
-        let Some(p) = pending.take() else {
-            return;
-        };
-        // A builder that panicked leaves no graph; the exact scan still
-        // answers, and the next rebuild tries again.
-        let Ok(graph) = p.handle.join() else {
-            return;
-        };
-        let later: Vec<(&[f32], usize)> = self.entries[p.covers..]
+    }
+
+    /// Makes `graph`, built of the live entries below `covers`, the one
+    /// searches walk, after adding the entries that came later.
+    fn install(&self, graph: Graph, covers: usize) {
+        let later: Vec<(&[f32], usize)> = self.entries[covers..]
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| Some((&e.as_ref()?.vector[..], p.covers + i)))
+            .filter_map(|(i, e)| Some((&e.as_ref()?.vector[..], covers + i)))
             .collect();
         graph.parallel_insert_slice(&later);
         let mut built = Built {
@@ -342,6 +386,14 @@ impl MemoryVectorStore {
             }
         }
         self.exact(query, k, &accepts)
+    }
+}
+
+impl Drop for MemoryVectorStore {
+    fn drop(&mut self) {
+        if let Some(p) = self.pending.get_mut().unwrap_or_else(|e| e.into_inner()) {
+            p.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
