@@ -228,6 +228,19 @@ export declare namespace index {
     sources(): Array<index.Source>
     /** Forgets every file under `dir`; returns how many. */
     removePath(dir: string): number
+    /** `removePath` off the main thread. */
+    removePathAsync(dir: string): Promise<number>
+    /**
+     * An index on stores of your own, built off the main thread: what they
+     * hold is loaded and reconciled, and every change is written through.
+     * `documents` has `load()` and `apply({ remove, put })`; `code` and
+     * `summary` have `dimension`, `ids()`, `upsert(records)`,
+     * `delete(ids)` and `search({ vector, k, filter })` returning
+     * `[id, similarity]` pairs. Methods run on the main thread and must
+     * return their results (not Promises); use the index's Promise methods
+     * (`addPath`, `searchAsync`, `removePathAsync`) only.
+     */
+    static withStores(documents: object, code: object, summary: object, embedder?: embed.Embedder | undefined | null): Promise<index.Index>
     /**
      * Opens the index file at `path` off the main thread, creating it when
      * missing: chunks and vectors are read back, not recomputed, and every

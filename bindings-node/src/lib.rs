@@ -1,6 +1,7 @@
 //! Node bindings: converts values, maps errors to stable `code`s, and runs
 //! directory work on the libuv thread pool. No logic lives here.
 
+mod js_store;
 mod js_tokenizer;
 
 use std::sync::Arc;
@@ -594,6 +595,8 @@ fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
 struct IndexCell {
     index: std::sync::RwLock<infrarag::index::Index>,
     closed: std::sync::atomic::AtomicBool,
+    /// Its stores are JS objects, which only the Promise methods may reach.
+    js_stores: bool,
 }
 
 type SharedIndex = std::sync::Arc<IndexCell>;
@@ -602,7 +605,22 @@ fn shared(index: infrarag::index::Index) -> SharedIndex {
     std::sync::Arc::new(IndexCell {
         index: std::sync::RwLock::new(index),
         closed: std::sync::atomic::AtomicBool::new(false),
+        js_stores: false,
     })
+}
+
+/// Refuses a synchronous call that would reach JS stores: they answer on
+/// the main thread, which the call is holding.
+fn sync_allowed(index: &SharedIndex) -> Result<(), String> {
+    if index.js_stores {
+        return Err(napi::Error::new(
+            "INVALID_ARGUMENT".to_string(),
+            "this index's stores are JavaScript objects: use addPath, searchAsync and \
+             removePathAsync, which leave the main thread free to answer them"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 const POISONED: &str = "the index was poisoned by a crash";
@@ -852,6 +870,7 @@ impl Index {
         dir: String,
         extensions: Option<Vec<String>>,
     ) -> Result<IngestReport, String> {
+        sync_allowed(&self.inner)?;
         add_path_with(&self.inner, &dir, extensions)
     }
 
@@ -862,6 +881,7 @@ impl Index {
         query: String,
         options: Option<SearchOptions>,
     ) -> Result<Vec<Hit>, String> {
+        sync_allowed(&self.inner)?;
         search_with(&self.inner, &query, options.unwrap_or_default())
     }
 
@@ -899,9 +919,45 @@ impl Index {
     /// Forgets every file under `dir`; returns how many.
     #[napi]
     pub fn remove_path(&self, dir: String) -> Result<u32, String> {
-        Ok(small(
-            write(&self.inner)?.remove_path(&dir).map_err(js_error)?,
-        ))
+        sync_allowed(&self.inner)?;
+        remove_path_with(&self.inner, &dir)
+    }
+
+    /// `removePath` off the main thread.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn remove_path_async(&self, dir: String) -> AsyncTask<RemovePathTask> {
+        AsyncTask::new(RemovePathTask {
+            index: self.inner.clone(),
+            dir,
+            failure: None,
+        })
+    }
+
+    /// An index on stores of your own, built off the main thread: what they
+    /// hold is loaded and reconciled, and every change is written through.
+    /// `documents` has `load()` and `apply({ remove, put })`; `code` and
+    /// `summary` have `dimension`, `ids()`, `upsert(records)`,
+    /// `delete(ids)` and `search({ vector, k, filter })` returning
+    /// `[id, similarity]` pairs. Methods run on the main thread and must
+    /// return their results (not Promises); use the index's Promise methods
+    /// (`addPath`, `searchAsync`, `removePathAsync`) only.
+    #[napi(ts_return_type = "Promise<index.Index>")]
+    pub fn with_stores(
+        documents: Object,
+        code: Object,
+        summary: Object,
+        embedder: Option<&Embedder>,
+    ) -> Result<AsyncTask<WithStoresTask>> {
+        let stores = infrarag::store::Stores {
+            documents: Box::new(js_store::JsDocumentStore::new(&documents)?),
+            code: Box::new(js_store::JsVectorStore::new(&code)?),
+            summary: Box::new(js_store::JsVectorStore::new(&summary)?),
+        };
+        Ok(AsyncTask::new(WithStoresTask {
+            builder: Some(index_builder(embedder)),
+            stores: Some(stores),
+            failure: None,
+        }))
     }
 
     /// Opens the index file at `path` off the main thread, creating it when
@@ -1001,6 +1057,66 @@ impl Task for SearchTask {
             &mut self.failure,
             search_with(&self.index, &self.query, options),
         )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+fn remove_path_with(index: &SharedIndex, dir: &str) -> Result<u32, String> {
+    Ok(small(write(index)?.remove_path(dir).map_err(js_error)?))
+}
+
+pub struct RemovePathTask {
+    index: SharedIndex,
+    dir: String,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for RemovePathTask {
+    type Output = u32;
+    type JsValue = u32;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(&mut self.failure, remove_path_with(&self.index, &self.dir))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+pub struct WithStoresTask {
+    builder: Option<infrarag::index::IndexBuilder>,
+    stores: Option<infrarag::store::Stores>,
+    failure: Option<napi::Error<String>>,
+}
+
+impl Task for WithStoresTask {
+    type Output = Index;
+    type JsValue = Index;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (Some(builder), Some(stores)) = (self.builder.take(), self.stores.take()) else {
+            return Err(napi::Error::from_reason("the index was already built"));
+        };
+        let built = builder.stores(stores).map_err(js_error).map(|index| Index {
+            inner: std::sync::Arc::new(IndexCell {
+                index: std::sync::RwLock::new(index),
+                closed: std::sync::atomic::AtomicBool::new(false),
+                js_stores: true,
+            }),
+        });
+        kept(&mut self.failure, built)
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {

@@ -1,0 +1,92 @@
+// index.Index.withStores from Node: JavaScript objects as the document and
+// vector stores, written through in order and reconciled on open.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { index } = require('../index.js')
+const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus')
+
+class Documents {
+  constructor () { this.held = new Map(); this.fail = null }
+  load () { return [...this.held.values()] }
+  apply ({ remove, put }) {
+    if (this.fail) throw new Error(this.fail)
+    for (const p of remove) this.held.delete(p)
+    for (const d of put) this.held.set(d.path, d)
+  }
+}
+
+const accepts = (f, m) =>
+  (f.path_prefix == null || m.path.startsWith(f.path_prefix)) &&
+  (f.language == null || f.language === m.language) &&
+  (f.block_type == null || f.block_type === m.block_type) &&
+  (f.address == null || f.address === m.address)
+
+class Vectors {
+  constructor () { this.dimension = 384; this.held = new Map(); this.searches = 0 }
+  ids () { return [...this.held.keys()] }
+  upsert (records) { for (const r of records) this.held.set(r.id, r) }
+  delete (ids) { for (const id of ids) this.held.delete(id) }
+  search ({ vector, k, filter }) {
+    this.searches++
+    const scored = []
+    for (const r of this.held.values()) {
+      if (!accepts(filter, r.metadata)) continue
+      let dot = 0
+      for (let i = 0; i < vector.length; i++) dot += vector[i] * r.vector[i]
+      scored.push([r.id, dot])
+    }
+    return scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k)
+  }
+}
+
+test('an index writes through JS stores and reopens on them', async () => {
+  const s3 = join(corpus, 'modules', 's3')
+  const docs = new Documents()
+  const code = new Vectors()
+  const summary = new Vectors()
+  const ix = await index.Index.withStores(docs, code, summary)
+  const report = await ix.addPath(s3, ['tf'])
+  assert.equal(docs.held.size, report.added)
+  const ids = new Set([...docs.held.values()].flatMap((d) => d.chunks.map((c) => c.id)))
+  assert.equal(ids.size, report.chunks)
+  assert.deepEqual(new Set(code.ids()), ids)
+  assert.deepEqual(new Set(summary.ids()), ids)
+  const hits = await ix.searchAsync('encrypt bucket with KMS', { k: 5 })
+  assert.ok(hits.some((h) => h.chunk.address === 'aws_kms_key.objects'))
+  assert.equal(code.searches, 1)
+  const vars = await ix.searchAsync('bucket name', { k: 5, mode: 'vector', blockType: 'variable' })
+  assert.ok(vars.length > 0 && vars.every((h) => h.chunk.blockType === 'variable'))
+  assert.throws(() => ix.search('kms'), (e) => e.code === 'INVALID_ARGUMENT' && /searchAsync/.test(e.message))
+
+  docs.fail = 'database is read-only'
+  await assert.rejects(ix.removePathAsync(s3), (e) => e.code === 'STORAGE_ERROR' && /read-only/.test(e.message))
+  assert.equal(ix.sources().length, report.added)
+  docs.fail = null
+
+  // Orphaned vectors go and a document that lost a vector is dropped on open.
+  code.held.set('orphan', { ...code.held.values().next().value, id: 'orphan' })
+  const victim = docs.held.values().next().value
+  summary.held.delete(victim.chunks[0].id)
+  const again = await index.Index.withStores(docs, code, summary)
+  assert.ok(!code.held.has('orphan'))
+  assert.ok(!again.sources().some((s) => s.path === victim.path))
+  assert.equal((await again.addPath(s3, ['tf'])).added, 1)
+  assert.equal(await again.removePathAsync(s3), report.added)
+  assert.equal(docs.held.size, 0)
+  assert.equal(code.held.size, 0)
+})
+
+test('stores are checked when the index opens', async () => {
+  assert.throws(() => index.Index.withStores({ load () { return [] } }, new Vectors(), new Vectors()), /apply/)
+  const small = new Vectors()
+  small.dimension = 8
+  await assert.rejects(index.Index.withStores(new Documents(), small, new Vectors()), /holds 8 dimensions/)
+  const asyncLoad = new Documents()
+  asyncLoad.load = async () => []
+  await assert.rejects(index.Index.withStores(asyncLoad, new Vectors(), new Vectors()), (e) => e.code === 'STORAGE_ERROR' && /not a Promise/.test(e.message))
+})
