@@ -29,7 +29,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import numpy as np  # noqa: E402
 
-EFS = [16, 32, 64, 128, 256]
+EFS = [10, 12, 16, 20, 24, 32, 48, 64, 128, 256]
 M, EF_CONSTRUCTION, K = 16, 100, 10
 
 

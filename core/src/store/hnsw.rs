@@ -141,15 +141,22 @@ mod tests {
 
 /// The graph hnsw_rs built, copied into flat arrays for searching: a
 /// compressed neighbour list for the bottom layer, the upper layers by
-/// node, and the nodes' vectors, so a query follows indexes instead of
-/// hnsw_rs's locked, reference-counted points (3x faster).
+/// node, and the nodes' vectors in one matrix, so a query follows indexes
+/// instead of hnsw_rs's locked, reference-counted points.
 pub(crate) struct Flat {
     /// Neighbours of node `n` in layer 0: `targets[offsets[n]..offsets[n + 1]]`.
     offsets: Vec<u32>,
     targets: Vec<u32>,
     /// Layers 1 and up, for the nodes that reach them.
     upper: std::collections::HashMap<u32, Vec<Vec<u32>>>,
-    vectors: Vec<Option<std::sync::Arc<[f32]>>>,
+    /// Node `n`'s vector is row `n`, when `present[n]`: one contiguous
+    /// block, so a walk reads memory in order rather than chasing pointers.
+    matrix: Vec<f32>,
+    present: Vec<bool>,
+    /// Whether node `n` may be returned: false for removed entries, which
+    /// walks still pass through.
+    live: Vec<bool>,
+    dimension: usize,
     entry: u32,
     top: usize,
 }
@@ -179,9 +186,23 @@ thread_local! {
 }
 
 impl Flat {
-    /// Copies `graph`, whose node ids index `vectors`.
-    pub fn new(graph: &Graph, vectors: Vec<Option<std::sync::Arc<[f32]>>>) -> Option<Flat> {
+    /// Copies `graph`, whose node ids index `vectors`; `live` says which
+    /// nodes searches may return.
+    pub fn new(
+        graph: &Graph,
+        vectors: Vec<Option<std::sync::Arc<[f32]>>>,
+        live: Vec<bool>,
+    ) -> Option<Flat> {
         let n = vectors.len();
+        let dimension = vectors.iter().flatten().map(|v| v.len()).next().unwrap_or(0);
+        let mut matrix = vec![0f32; n * dimension];
+        let mut present = vec![false; n];
+        for (i, v) in vectors.iter().enumerate() {
+            if let Some(v) = v.as_ref().filter(|v| v.len() == dimension) {
+                matrix[i * dimension..(i + 1) * dimension].copy_from_slice(v);
+                present[i] = true;
+            }
+        }
         let mut lists: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut upper = std::collections::HashMap::new();
         let (mut entry, mut top) = (None, 0);
@@ -216,7 +237,10 @@ impl Flat {
             offsets,
             targets,
             upper,
-            vectors,
+            matrix,
+            present,
+            live,
+            dimension,
             entry: entry?,
             top,
         })
@@ -224,13 +248,28 @@ impl Flat {
 
     /// The vector node `n` was copied with.
     pub fn vector(&self, n: usize) -> Option<std::sync::Arc<[f32]>> {
-        self.vectors.get(n).cloned().flatten()
+        self.present
+            .get(n)
+            .filter(|&&p| p)
+            .map(|_| self.row(n).into())
+    }
+
+    /// Stops returning node `n` (its entry was removed).
+    pub fn kill(&mut self, n: usize) {
+        if let Some(l) = self.live.get_mut(n) {
+            *l = false;
+        }
+    }
+
+    fn row(&self, n: usize) -> &[f32] {
+        &self.matrix[n * self.dimension..(n + 1) * self.dimension]
     }
 
     fn distance(&self, query: &[f32], n: u32) -> f32 {
-        match &self.vectors[n as usize] {
-            Some(v) => (1.0 - dot(query, v)).max(0.0),
-            None => f32::INFINITY,
+        if self.present[n as usize] {
+            (1.0 - dot(query, self.row(n as usize))).max(0.0)
+        } else {
+            f32::INFINITY
         }
     }
 
@@ -246,16 +285,18 @@ impl Flat {
         }
     }
 
-    /// Up to `k` nodes `keep` accepts, nearest first, with distances: a
-    /// greedy descent through the upper layers, then a beam of `ef` in the
-    /// bottom one. Nodes `keep` refuses are walked through, not returned.
+    /// Up to `k` live nodes `keep` accepts (all live nodes without it),
+    /// nearest first, with distances: a greedy descent through the upper
+    /// layers, then a beam of `ef` in the bottom one. Other nodes are walked
+    /// through, not returned.
     pub fn search(
         &self,
         query: &[f32],
         k: usize,
         ef: usize,
-        keep: &dyn Fn(usize) -> bool,
+        keep: Option<&dyn Fn(usize) -> bool>,
     ) -> Vec<(usize, f32)> {
+        let keep = |n: u32| self.live[n as usize] && keep.is_none_or(|f| f(n as usize));
         use std::collections::BinaryHeap;
         let mut here = Near(self.distance(query, self.entry), self.entry);
         for layer in (1..=self.top).rev() {
@@ -277,9 +318,9 @@ impl Flat {
             let mut seen = seen.borrow_mut();
             let (marks, epoch) = &mut *seen;
             *epoch = epoch.wrapping_add(1);
-            if *epoch == 0 || marks.len() < self.vectors.len() {
+            if *epoch == 0 || marks.len() < self.present.len() {
                 marks.clear();
-                marks.resize(self.vectors.len(), 0);
+                marks.resize(self.present.len(), 0);
                 *epoch = 1;
             }
             let epoch = *epoch;
@@ -291,7 +332,7 @@ impl Flat {
             marks[here.1 as usize] = epoch;
             todo.push(std::cmp::Reverse(here));
             best.push(here);
-            if keep(here.1 as usize) {
+            if keep(here.1) {
                 found.push(here);
             }
             while let Some(std::cmp::Reverse(c)) = todo.pop() {
@@ -312,7 +353,7 @@ impl Flat {
                         if best.len() > ef {
                             best.pop();
                         }
-                        if keep(nb as usize) {
+                        if keep(nb) {
                             found.push(near);
                             if found.len() > k {
                                 found.pop();

@@ -75,7 +75,8 @@ impl Built {
                 None => old.as_ref().and_then(|f| f.vector(n)),
             })
             .collect();
-        self.flat = Flat::new(&self.graph, vectors);
+        let live = entries.iter().map(Option::is_some).collect();
+        self.flat = Flat::new(&self.graph, vectors, live);
     }
 }
 
@@ -193,6 +194,10 @@ impl MemoryVectorStore {
     fn forget(&mut self, n: usize) {
         if self.entries[n].take().is_some() {
             self.live -= 1;
+            let built = self.graph.get_mut().unwrap_or_else(|e| e.into_inner());
+            if let Some(flat) = built.as_mut().and_then(|b| b.flat.as_mut()) {
+                flat.kill(n);
+            }
             if n < self.graph_covers() {
                 self.tombstones += 1;
             }
@@ -346,7 +351,7 @@ impl MemoryVectorStore {
         let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
         if let Some(flat) = built.as_ref().and_then(|b| b.flat.as_ref()) {
             let mut hits: Vec<(usize, f32)> = flat
-                .search(query, k, ef.max(k), &accepts)
+                .search(query, k, ef.max(k), keep.map(|f| f as &dyn Fn(usize) -> bool))
                 .into_iter()
                 .map(|(n, d)| (n, 1.0 - d))
                 .collect();
