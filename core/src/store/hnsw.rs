@@ -194,7 +194,12 @@ impl Flat {
         live: Vec<bool>,
     ) -> Option<Flat> {
         let n = vectors.len();
-        let dimension = vectors.iter().flatten().map(|v| v.len()).next().unwrap_or(0);
+        let dimension = vectors
+            .iter()
+            .flatten()
+            .map(|v| v.len())
+            .next()
+            .unwrap_or(0);
         let mut matrix = vec![0f32; n * dimension];
         let mut present = vec![false; n];
         for (i, v) in vectors.iter().enumerate() {

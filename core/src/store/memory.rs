@@ -351,7 +351,12 @@ impl MemoryVectorStore {
         let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
         if let Some(flat) = built.as_ref().and_then(|b| b.flat.as_ref()) {
             let mut hits: Vec<(usize, f32)> = flat
-                .search(query, k, ef.max(k), keep.map(|f| f as &dyn Fn(usize) -> bool))
+                .search(
+                    query,
+                    k,
+                    ef.max(k),
+                    keep.map(|f| f as &dyn Fn(usize) -> bool),
+                )
                 .into_iter()
                 .map(|(n, d)| (n, 1.0 - d))
                 .collect();
