@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -772,6 +771,15 @@ struct PyIndex {
 
 const CLOSED: &str = "the index is closed";
 
+/// A lock a panicking call left poisoned: only a bug in the core does that,
+/// and the index may be half-changed in memory (never on disk).
+fn poisoned() -> Error {
+    Error::Storage {
+        path: None,
+        message: "the index was poisoned by a crash in an earlier call; open it again".into(),
+    }
+}
+
 impl PyIndex {
     fn with(index: Index, callable: Option<Arc<CallableTokenizer>>) -> Self {
         PyIndex {
@@ -802,14 +810,14 @@ impl PyIndex {
         Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
         self.inner
             .read()
-            .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
+            .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))
     }
 
     fn write(&self) -> PyResult<std::sync::RwLockWriteGuard<'_, Index>> {
         Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
         self.inner
             .write()
-            .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))
+            .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))
     }
 
     fn builder(
@@ -886,7 +894,7 @@ impl PyIndex {
             let mut index = self
                 .inner
                 .write()
-                .map_err(|_| PyRuntimeError::new_err("the index was poisoned by a crash"))?;
+                .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))?;
             self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
             *index = Index::in_memory();
             Ok(())
@@ -928,10 +936,7 @@ impl PyIndex {
     ) -> PyResult<Py<PyAny>> {
         let result = interruptible(py, progress.as_ref(), |tick| {
             self.check_open()?;
-            let mut index = self.inner.write().map_err(|_| Error::InvalidArgument {
-                name: "index".into(),
-                message: "poisoned by a crash".into(),
-            })?;
+            let mut index = self.inner.write().map_err(|_| poisoned())?;
             let mut job = index.add_path(&path);
             if let Some(e) = extensions {
                 job = job.extensions(e);
