@@ -219,13 +219,13 @@ impl IndexBuilder {
             }
         }
         let mut docs = documents.load()?;
+        let known: HashSet<&str> = docs
+            .iter()
+            .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
+            .collect();
         let mut held: Vec<HashSet<String>> = Vec::new();
         for store in [&mut code, &mut summary] {
             let ids: HashSet<String> = store.ids()?.into_iter().collect();
-            let known: HashSet<&str> = docs
-                .iter()
-                .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
-                .collect();
             let orphans: Vec<String> = ids
                 .iter()
                 .filter(|id| !known.contains(id.as_str()))

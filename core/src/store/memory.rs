@@ -95,6 +95,11 @@ enum Work {
     Building(JoinHandle<Graph>),
 }
 
+/// A snapshot's vectors as the graph builders take them.
+fn items(snapshot: &[(Arc<[f32]>, usize)]) -> Vec<(&[f32], usize)> {
+    snapshot.iter().map(|(v, n)| (&v[..], *n)).collect()
+}
+
 /// Unit vectors by id, searched through an HNSW graph once there are more
 /// than a few thousand.
 ///
@@ -149,10 +154,6 @@ impl MemoryVectorStore {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
-    }
-
-    fn live_vectors_below(&self, covers: usize) -> Vec<(Arc<[f32]>, usize)> {
-        self.live_vectors().filter(|(_, n)| *n < covers).collect()
     }
 
     fn live_vectors(&self) -> impl Iterator<Item = (Arc<[f32]>, usize)> + '_ {
@@ -227,29 +228,24 @@ impl MemoryVectorStore {
         };
         let covers = p.covers;
         let graph = match &mut p.work {
-            Work::Waiting(_) if wait => Some(hnsw::build(
-                self.live_vectors_below(covers)
-                    .iter()
-                    .map(|(v, n)| (&v[..], *n))
-                    .collect(),
-            )),
             Work::Waiting(snapshot) => {
                 let snapshot = std::mem::take(snapshot);
-                let stop = p.stop.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("infrarag-hnsw".into())
-                    .spawn(move || {
-                        let items = snapshot.iter().map(|(v, n)| (&v[..], *n)).collect();
-                        hnsw::build_here(items, &stop)
-                    });
-                match spawned {
-                    Ok(handle) => {
-                        p.work = Work::Building(handle);
-                        return;
+                if wait {
+                    Some(hnsw::build(items(&snapshot)))
+                } else {
+                    let stop = p.stop.clone();
+                    let spawned = std::thread::Builder::new()
+                        .name("infrarag-hnsw".into())
+                        .spawn(move || hnsw::build_here(items(&snapshot), &stop));
+                    match spawned {
+                        Ok(handle) => {
+                            p.work = Work::Building(handle);
+                            return;
+                        }
+                        // No thread to be had: the exact scan goes on
+                        // answering until a rebuild.
+                        Err(_) => None,
                     }
-                    // No thread to be had: the exact scan goes on answering
-                    // until a rebuild.
-                    Err(_) => None,
                 }
             }
             Work::Building(handle) if !(wait || handle.is_finished()) => return,
@@ -296,22 +292,18 @@ impl MemoryVectorStore {
             .filter_map(|(n, e)| Some((e.as_ref()?.id.clone(), n)))
             .collect();
         self.tombstones = 0;
-        let built = (self.live > EXACT_UP_TO).then(|| {
-            let mut built = Built {
-                graph: hnsw::build(
-                    self.entries
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(n, e)| Some((&e.as_ref()?.vector[..], n)))
-                        .collect(),
-                ),
-                covers: self.entries.len(),
-                flat: None,
-            };
-            built.reflatten(&self.entries);
-            built
-        });
-        *self.graph.get_mut().unwrap_or_else(|e| e.into_inner()) = built;
+        if self.live > EXACT_UP_TO {
+            let graph = hnsw::build(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, e)| Some((&e.as_ref()?.vector[..], n)))
+                    .collect(),
+            );
+            self.install(graph, self.entries.len());
+        } else {
+            *self.graph.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        }
     }
 
     fn exact(&self, query: &[f32], k: usize, keep: &dyn Fn(usize) -> bool) -> Vec<(usize, f32)> {
@@ -348,7 +340,6 @@ impl MemoryVectorStore {
         }
         self.settle(false);
         let built = self.graph.read().unwrap_or_else(|e| e.into_inner());
-        let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
         if let Some(flat) = built.as_ref().and_then(|b| b.flat.as_ref()) {
             let mut hits: Vec<(usize, f32)> = flat
                 .search(
@@ -361,40 +352,13 @@ impl MemoryVectorStore {
                 .map(|(n, d)| (n, 1.0 - d))
                 .collect();
             top_k_by(&mut hits, k, |&a, &b| self.id_order(a, b));
-            if hits.len() == k || hits.len() == self.live {
-                return hits;
-            }
-        } else if let Some(b) = built.as_ref() {
-            let ef = ef.max(k);
-            // hnsw_rs's filtered walk is about 3x slower: without a filter,
-            // walk freely and drop tombstones, filtering only if short.
-            let mut hits: Vec<(usize, f32)> = match keep {
-                None => b.graph.search(query, k + self.tombstones.min(k), ef),
-                Some(_) => {
-                    let filter = |n: &usize| accepts(*n);
-                    b.graph.search_filter(query, k, ef, Some(&filter))
-                }
-            }
-            .into_iter()
-            .filter(|h| accepts(h.d_id))
-            .map(|h| (h.d_id, 1.0 - h.distance))
-            .collect();
-            if keep.is_none() && hits.len() < k.min(self.live) {
-                let filter = |n: &usize| accepts(*n);
-                hits = b
-                    .graph
-                    .search_filter(query, k, ef, Some(&filter))
-                    .into_iter()
-                    .map(|h| (h.d_id, 1.0 - h.distance))
-                    .collect();
-            }
-            top_k_by(&mut hits, k, |&a, &b| self.id_order(a, b));
             // A selective filter can leave the graph walk short of k; the
             // exact scan then finds every match.
             if hits.len() == k || hits.len() == self.live {
                 return hits;
             }
         }
+        let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
         self.exact(query, k, &accepts)
     }
 }
