@@ -601,11 +601,12 @@ struct IndexCell {
 
 type SharedIndex = std::sync::Arc<IndexCell>;
 
-fn shared(index: infrarag::index::Index) -> SharedIndex {
+/// `js_stores`: the index runs on JS objects (see `sync_allowed`).
+fn shared(index: infrarag::index::Index, js_stores: bool) -> SharedIndex {
     std::sync::Arc::new(IndexCell {
         index: std::sync::RwLock::new(index),
         closed: std::sync::atomic::AtomicBool::new(false),
-        js_stores: false,
+        js_stores,
     })
 }
 
@@ -833,7 +834,7 @@ impl Index {
     #[napi(constructor)]
     pub fn new(embedder: Option<&Embedder>) -> Self {
         Index {
-            inner: shared(index_builder(embedder).in_memory()),
+            inner: shared(index_builder(embedder).in_memory(), false),
         }
     }
 
@@ -1110,11 +1111,7 @@ impl Task for WithStoresTask {
             return Err(napi::Error::from_reason("the index was already built"));
         };
         let built = builder.stores(stores).map_err(js_error).map(|index| Index {
-            inner: std::sync::Arc::new(IndexCell {
-                index: std::sync::RwLock::new(index),
-                closed: std::sync::atomic::AtomicBool::new(false),
-                js_stores: true,
-            }),
+            inner: shared(index, true),
         });
         kept(&mut self.failure, built)
     }
@@ -1131,7 +1128,7 @@ impl Task for WithStoresTask {
 fn open_index(builder: infrarag::index::IndexBuilder, path: &str) -> Result<Index, String> {
     let index = builder.open(path).map_err(js_error)?;
     Ok(Index {
-        inner: shared(index),
+        inner: shared(index, false),
     })
 }
 
