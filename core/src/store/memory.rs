@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 
 use hnsw_rs::anndists::dist::Distance;
 
-use super::hnsw::{self, CosineDistance, Flat, Graph};
+use super::flat::Flat;
+use super::hnsw::{self, CosineDistance, Graph};
 use super::{
     top_k_by, Document, DocumentChanges, DocumentStore, Metadata, VectorQuery, VectorRecord,
     VectorStore,

@@ -9,6 +9,7 @@
 //! when it next opens the stores.
 
 mod file;
+mod flat;
 mod hnsw;
 mod memory;
 
