@@ -31,6 +31,7 @@ pub enum TermKind {
 pub fn for_each_term(text: &str, mut emit: impl FnMut(&str, TermKind)) {
     let mut lower = String::new();
     let mut bounds: Vec<(usize, usize)> = Vec::new();
+    let mut chars: Vec<char> = Vec::new();
     for word in text
         .split(|c: char| !is_word(c))
         .map(|w| w.trim_matches(is_joiner))
@@ -38,7 +39,9 @@ pub fn for_each_term(text: &str, mut emit: impl FnMut(&str, TermKind)) {
     {
         lower.clear();
         bounds.clear();
-        parts(word, &mut lower, &mut bounds);
+        chars.clear();
+        chars.extend(word.chars());
+        parts(&chars, &mut lower, &mut bounds);
         if bounds.len() > 1 {
             emit(&lower, TermKind::Compound);
             for &(s, e) in &bounds {
@@ -57,12 +60,11 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
-/// Lower-cases `word` into `lower` and records where its parts are: split at
+/// Lower-cases `chars`, a word, into `lower` and records where its parts are: split at
 /// joiners, at a lower-case letter or digit followed by an upper-case one
 /// (`serverSide`), and before the last capital of a run that continues in
 /// lower case (`HTTPServer` → `http`, `server`).
-fn parts(word: &str, lower: &mut String, bounds: &mut Vec<(usize, usize)>) {
-    let chars: Vec<char> = word.chars().collect();
+fn parts(chars: &[char], lower: &mut String, bounds: &mut Vec<(usize, usize)>) {
     let mut start = 0;
     for (i, &c) in chars.iter().enumerate() {
         if is_joiner(c) {
@@ -81,7 +83,11 @@ fn parts(word: &str, lower: &mut String, bounds: &mut Vec<(usize, usize)>) {
                 start = lower.len();
             }
         }
-        lower.extend(c.to_lowercase());
+        if c.is_ascii() {
+            lower.push(c.to_ascii_lowercase());
+        } else {
+            lower.extend(c.to_lowercase());
+        }
     }
     if lower.len() > start {
         bounds.push((start, lower.len()));
