@@ -1,7 +1,8 @@
 """Approximate nearest neighbours, in one process run on the same data:
-infrarag's HNSW store (infrarag.store.MemoryVectorStore, hnsw_rs) against
-hnswlib and faiss (IndexHNSWFlat), all with M = 16, ef_construction = 100,
-inner product over unit vectors.
+infrarag's HNSW store (infrarag.store.MemoryVectorStore: a graph hnsw_rs
+builds, walked from a thinned flat copy) against hnswlib and faiss
+(IndexHNSWFlat), all with M = 16, ef_construction = 100, inner product over
+unit vectors.
 
 Data: 100,000 vectors of 384 dimensions drawn around 1,000 random centres
 (clustered, like embeddings of code), and 1,000 queries drawn the same way;
