@@ -129,8 +129,9 @@ export declare namespace embed {
   /**
    * Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
    * `Embedder.http({ url, model })` (any OpenAI-compatible endpoint).
-   * Failures of an endpoint throw with code PROVIDER_ERROR; the message
-   * names the host, model, HTTP status and request id.
+   * Failures of an endpoint throw (or reject) with code PROVIDER_ERROR and
+   * the fields `provider` (the host), `model`, `status` (the last HTTP
+   * status, or null) and `requestId` (or null); the message says the same.
    */
   export class Embedder {
     /**

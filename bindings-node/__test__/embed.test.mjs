@@ -5,6 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
+import { Worker } from 'node:worker_threads'
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,6 +33,19 @@ async function serve(script) {
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { server, seen, url: `http://127.0.0.1:${server.address().port}/v1/embeddings` }
+}
+
+// Checks an error is the 401 a local endpoint gave model `m` under
+// `requestId`, with the fields and the message saying so.
+const refused = (requestId) => (err) => {
+  assert.equal(err.code, 'PROVIDER_ERROR')
+  assert.match(err.message, /401/)
+  assert.match(err.message, /Incorrect API key/)
+  assert.equal(err.status, 401)
+  assert.equal(err.requestId, requestId)
+  assert.equal(err.provider, '127.0.0.1')
+  assert.equal(err.model, 'm')
+  return true
 }
 
 test('the hashing embedder is deterministic and unit length', () => {
@@ -79,10 +93,67 @@ test('endpoint failures reject with PROVIDER_ERROR and what the server said', as
   const { server, seen, url } = await serve(() => [401, {}, '{"error":{"message":"Incorrect API key provided"}}'])
   try {
     const e = embed.Embedder.http({ url, model: 'm', dimension: 3 })
-    await assert.rejects(e.embed(['x']), (err) => err.code === 'PROVIDER_ERROR' && /401/.test(err.message) && /request req-0/.test(err.message) && /Incorrect API key/.test(err.message))
+    await assert.rejects(e.embed(['x']), refused('req-0'))
     assert.equal(seen.length, 1)
   } finally {
     server.close()
   }
   assert.throws(() => embed.Embedder.http({ url: 'not a url', model: 'm' }), (err) => err.code === 'INVALID_ARGUMENT')
+})
+
+// An endpoint on its own thread, so that Sync calls, which hold this one,
+// can reach it. While refusing, it answers 401 with request id `req-sync`;
+// otherwise it embeds. `refuse(flag)` switches it.
+async function elsewhere() {
+  const worker = new Worker(`
+    const { createServer } = require('node:http')
+    const { parentPort } = require('node:worker_threads')
+    let refusing = true
+    parentPort.on('message', (flag) => { refusing = flag; parentPort.postMessage('switched') })
+    const server = createServer((req, res) => {
+      let text = ''
+      req.on('data', (c) => { text += c })
+      req.on('end', () => {
+        if (refusing) {
+          res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': 'req-sync' })
+          res.end('{"error":{"message":"Incorrect API key provided"}}')
+          return
+        }
+        const data = JSON.parse(text).input.map((t, i) => ({ index: i, embedding: [t.length, 1, 1] }))
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ data }))
+      })
+    })
+    server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port))
+  `, { eval: true })
+  const port = await new Promise((resolve) => worker.once('message', resolve))
+  const refuse = async (flag) => {
+    worker.postMessage(flag)
+    await new Promise((resolve) => worker.once('message', resolve))
+  }
+  return { worker, refuse, url: `http://127.0.0.1:${port}/v1/embeddings` }
+}
+
+test('sync calls that fail at the endpoint throw PROVIDER_ERROR with its fields', async () => {
+  const { worker, refuse, url } = await elsewhere()
+  const fields = refused('req-sync')
+  try {
+    // No dimension given: building the embedder probes the endpoint.
+    assert.throws(() => embed.Embedder.http({ url, model: 'm' }), fields)
+    const e = embed.Embedder.http({ url, model: 'm', dimension: 3 })
+    assert.throws(() => e.embedSync(['x']), fields)
+    const ix = new index.Index(e)
+    const dir = mkdtempSync(join(tmpdir(), 'infrarag-embed-'))
+    writeFileSync(join(dir, 'a.tf'), 'variable "a" {}\n')
+    assert.throws(() => ix.addPathSync(dir), fields)
+    assert.equal(ix.size, 0)
+    await refuse(false)
+    assert.equal(ix.addPathSync(dir).chunks, 1)
+    await refuse(true)
+    assert.throws(() => ix.search('variable'), fields)
+    // Errors other than a provider's carry no provider fields.
+    assert.throws(() => embed.Embedder.hashing(8), (err) => err.code === 'INVALID_ARGUMENT' && !('status' in err))
+  } finally {
+    await worker.terminate()
+  }
 })

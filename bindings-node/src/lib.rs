@@ -14,9 +14,41 @@ use js_tokenizer::{JsCounter, JsTokenizer, TokenCount};
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
 
-/// A JS error whose `code` is the core's stable code (`PARSE_ERROR`,
-/// `INVALID_UTF8`, `IO_ERROR`, `INVALID_ARGUMENT`).
-fn js_error(err: infrarag::Error) -> napi::Error<String> {
+/// A core error's stable `code` (`PARSE_ERROR`, `INVALID_UTF8`,
+/// `IO_ERROR`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`, ...), and for
+/// `PROVIDER_ERROR` the fields a JS error gets beside it.
+pub struct Code {
+    code: String,
+    /// Boxed: errors travel in every `Result` here and should stay small.
+    provider: Option<Box<ProviderFields>>,
+}
+
+/// What a provider's failure tells besides its message: JS errors get
+/// `provider`, `model`, `status` and `requestId`.
+struct ProviderFields {
+    provider: String,
+    model: String,
+    status: Option<u16>,
+    request_id: Option<String>,
+}
+
+impl Code {
+    fn plain(code: &str) -> Code {
+        Code {
+            code: code.to_string(),
+            provider: None,
+        }
+    }
+}
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        &self.code
+    }
+}
+
+/// A JS error whose `code` is the core's stable code.
+fn js_error(err: infrarag::Error) -> napi::Error<Code> {
     let message = match &err {
         infrarag::Error::Parse { diagnostics, .. } => {
             let diags = serde_json::to_string(diagnostics).unwrap_or_default();
@@ -24,11 +56,30 @@ fn js_error(err: infrarag::Error) -> napi::Error<String> {
         }
         _ => err.to_string(),
     };
-    napi::Error::new(err.code().to_string(), message)
+    let provider = match &err {
+        infrarag::Error::Provider {
+            provider,
+            model,
+            status,
+            request_id,
+            ..
+        } => Some(Box::new(ProviderFields {
+            provider: provider.clone(),
+            model: model.clone(),
+            status: *status,
+            request_id: request_id.clone(),
+        })),
+        _ => None,
+    };
+    let code = Code {
+        code: err.code().to_string(),
+        provider,
+    };
+    napi::Error::new(code, message)
 }
 
-fn internal(err: impl std::fmt::Display) -> napi::Error<String> {
-    napi::Error::new("INTERNAL".to_string(), err.to_string())
+fn internal(err: impl std::fmt::Display) -> napi::Error<Code> {
+    napi::Error::new(Code::plain("INTERNAL"), err.to_string())
 }
 
 #[napi(object)]
@@ -40,7 +91,7 @@ pub struct ParseOptions {
     pub with_meta: Option<bool>,
 }
 
-fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, String> {
+fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, Code> {
     let (dialect, meta) = match options {
         Some(o) => (o.dialect, o.with_meta.unwrap_or(false)),
         None => (None, false),
@@ -54,7 +105,7 @@ fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, String> 
 
 /// Parses HCL into the JSON python-hcl2 returns for it.
 #[napi(namespace = "hcl")]
-pub fn parse(text: String, options: Option<ParseOptions>) -> Result<serde_json::Value, String> {
+pub fn parse(text: String, options: Option<ParseOptions>) -> Result<serde_json::Value, Code> {
     let opts = loads_options(options)?;
     hcl::loads(&text, &opts).map_err(js_error)
 }
@@ -75,14 +126,14 @@ pub fn parse_syntax(text: String, json: Option<bool>) -> serde_json::Value {
     })
 }
 
-fn module_json(dir: &str) -> Result<serde_json::Value, String> {
+fn module_json(dir: &str) -> Result<serde_json::Value, Code> {
     let m = Module::load(dir).map_err(js_error)?;
     serde_json::to_value(&m).map_err(internal)
 }
 
 /// Loads a Terraform module directory, blocking the calling thread.
 #[napi(namespace = "hcl")]
-pub fn load_module_sync(dir: String) -> Result<serde_json::Value, String> {
+pub fn load_module_sync(dir: String) -> Result<serde_json::Value, Code> {
     module_json(&dir)
 }
 
@@ -112,7 +163,7 @@ pub struct LoadModuleTask {
     dir: String,
     /// The core's error, kept until `reject` runs on the JS thread, where a
     /// JS error with its `code` can be built.
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for LoadModuleTask {
@@ -134,7 +185,7 @@ impl Task for LoadModuleTask {
 
 /// A task's `compute` result: a coded failure is kept in `slot` for
 /// `reject`, which runs on the JS thread where the error can be built.
-fn kept<T>(slot: &mut Option<napi::Error<String>>, out: Result<T, String>) -> Result<T> {
+fn kept<T>(slot: &mut Option<napi::Error<Code>>, out: Result<T, Code>) -> Result<T> {
     out.map_err(|e| {
         let generic = napi::Error::new(Status::GenericFailure, e.reason.clone());
         *slot = Some(e);
@@ -147,7 +198,7 @@ fn kept<T>(slot: &mut Option<napi::Error<String>>, out: Result<T, String>) -> Re
 fn reject_with_code<T>(
     env: Env,
     err: napi::Error,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 ) -> Result<T> {
     match failure {
         Some(failure) => Err(coded(&env, failure)),
@@ -157,13 +208,25 @@ fn reject_with_code<T>(
 
 /// A core error as a JS `Error` with its `code`, thrown as it is; built on
 /// the JS thread, where functions that also rethrow JS exceptions return it.
-fn coded(env: &Env, failure: napi::Error<String>) -> napi::Error {
+fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
     let build = || -> Result<napi::Error> {
         let mut error = env.create_error(napi::Error::new(
             Status::GenericFailure,
             failure.reason.clone(),
         ))?;
-        error.set_named_property("code", failure.status.as_str())?;
+        error.set_named_property("code", failure.status.code.as_str())?;
+        if let Some(p) = &failure.status.provider {
+            error.set_named_property("provider", p.provider.as_str())?;
+            error.set_named_property("model", p.model.as_str())?;
+            match p.status {
+                Some(status) => error.set_named_property("status", u32::from(status))?,
+                None => error.set_named_property("status", Null)?,
+            }
+            match &p.request_id {
+                Some(id) => error.set_named_property("requestId", id.as_str())?,
+                None => error.set_named_property("requestId", Null)?,
+            }
+        }
         Ok(napi::Error::from(error.into_unknown(env)?))
     };
     build().unwrap_or_else(|e| e)
@@ -187,7 +250,7 @@ impl Tokenizer {
     /// `name`: `"cl100k_base"` (the default), `"o200k_base"` or
     /// `"approximate"`; throws INVALID_ARGUMENT for others.
     #[napi(constructor)]
-    pub fn new(name: Option<String>) -> Result<Self, String> {
+    pub fn new(name: Option<String>) -> Result<Self, Code> {
         let name = name.as_deref().unwrap_or("cl100k_base");
         let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
         Ok(Tokenizer { inner })
@@ -213,7 +276,7 @@ impl Tokenizer {
     /// The text of `tokens`; throws INVALID_ARGUMENT when they split a
     /// character or are not in the vocabulary.
     #[napi]
-    pub fn decode(&self, tokens: Vec<u32>) -> Result<String, String> {
+    pub fn decode(&self, tokens: Vec<u32>) -> Result<String, Code> {
         self.inner.decode(&tokens).map_err(js_error)
     }
 }
@@ -341,7 +404,7 @@ fn chunk_dir_with(
     chunker: &infrarag::chunk::Chunker,
     dir: &str,
     options: Option<&ChunkDirOptions>,
-) -> Result<DirChunks, String> {
+) -> Result<DirChunks, Code> {
     let mut job = chunker.chunk_dir(dir);
     if let Some(o) = options {
         if let Some(e) = &o.extensions {
@@ -483,7 +546,7 @@ impl Chunker {
     fn run<T: Send>(
         &self,
         env: &Env,
-        work: impl FnOnce(&infrarag::chunk::Chunker) -> Result<T, String> + Send,
+        work: impl FnOnce(&infrarag::chunk::Chunker) -> Result<T, Code> + Send,
     ) -> Result<T> {
         let out = match &self.js {
             Some(js) => js.pumped(env, self.inner.config(), work)?,
@@ -498,7 +561,7 @@ pub struct ChunkDirTask {
     counter: Option<Arc<JsCounter>>,
     dir: String,
     options: Option<ChunkDirOptions>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
     /// What the tokenizer function threw, rethrown as it is.
     thrown: Option<napi::Error>,
 }
@@ -612,10 +675,10 @@ fn shared(index: infrarag::index::Index, js_stores: bool) -> SharedIndex {
 
 /// Refuses a synchronous call that would reach JS stores: they answer on
 /// the main thread, which the call is holding.
-fn sync_allowed(index: &SharedIndex) -> Result<(), String> {
+fn sync_allowed(index: &SharedIndex) -> Result<(), Code> {
     if index.js_stores {
         return Err(napi::Error::new(
-            "INVALID_ARGUMENT".to_string(),
+            Code::plain("INVALID_ARGUMENT"),
             "this index's stores are JavaScript objects: use addPath, searchAsync and \
              removePathAsync, which leave the main thread free to answer them"
                 .to_string(),
@@ -626,7 +689,7 @@ fn sync_allowed(index: &SharedIndex) -> Result<(), String> {
 
 const POISONED: &str = "the index was poisoned by a crash";
 
-fn open_cell(index: &SharedIndex) -> Result<(), String> {
+fn open_cell(index: &SharedIndex) -> Result<(), Code> {
     if index.closed.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(js_error(infrarag::Error::Storage {
             path: None,
@@ -638,14 +701,14 @@ fn open_cell(index: &SharedIndex) -> Result<(), String> {
 
 fn write(
     index: &SharedIndex,
-) -> Result<std::sync::RwLockWriteGuard<'_, infrarag::index::Index>, String> {
+) -> Result<std::sync::RwLockWriteGuard<'_, infrarag::index::Index>, Code> {
     open_cell(index)?;
     index.index.write().map_err(|_| internal(POISONED))
 }
 
 fn read(
     index: &SharedIndex,
-) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
+) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, Code> {
     open_cell(index)?;
     index.index.read().map_err(|_| internal(POISONED))
 }
@@ -654,7 +717,7 @@ fn add_path_with(
     index: &SharedIndex,
     dir: &str,
     extensions: Option<Vec<String>>,
-) -> Result<IngestReport, String> {
+) -> Result<IngestReport, Code> {
     let mut index = write(index)?;
     let mut job = index.add_path(dir);
     if let Some(e) = extensions {
@@ -698,8 +761,9 @@ pub struct HttpEmbedderOptions {
 
 /// Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
 /// `Embedder.http({ url, model })` (any OpenAI-compatible endpoint).
-/// Failures of an endpoint throw with code PROVIDER_ERROR; the message
-/// names the host, model, HTTP status and request id.
+/// Failures of an endpoint throw (or reject) with code PROVIDER_ERROR and
+/// the fields `provider` (the host), `model`, `status` (the last HTTP
+/// status, or null) and `requestId` (or null); the message says the same.
 #[napi(namespace = "embed")]
 pub struct Embedder {
     inner: std::sync::Arc<dyn infrarag::embed::Embedder>,
@@ -710,7 +774,7 @@ impl Embedder {
     /// Signed feature hashing of code-aware terms and trigrams (16 to 65536
     /// dimensions, default 384); deterministic, no model.
     #[napi(factory)]
-    pub fn hashing(dimension: Option<u32>) -> Result<Self, String> {
+    pub fn hashing(dimension: Option<u32>) -> Result<Self, Code> {
         let inner =
             infrarag::embed::Hashing::new(dimension.unwrap_or(384) as usize).map_err(js_error)?;
         Ok(Embedder {
@@ -720,7 +784,7 @@ impl Embedder {
 
     /// An OpenAI-compatible `/v1/embeddings` endpoint.
     #[napi(factory)]
-    pub fn http(options: HttpEmbedderOptions) -> Result<Self, String> {
+    pub fn http(env: Env, options: HttpEmbedderOptions) -> Result<Self> {
         let o = options;
         let mut b = infrarag::embed::HttpEmbedder::builder(o.url, o.model);
         if let Some(key) = o.api_key {
@@ -744,8 +808,11 @@ impl Embedder {
         if let Some(n) = o.max_retries {
             b = b.max_retries(n);
         }
+        // Probing the dimension can reach the endpoint: its failure is
+        // thrown with all its fields.
+        let built = b.build().map_err(|e| coded(&env, js_error(e)))?;
         Ok(Embedder {
-            inner: std::sync::Arc::new(b.build().map_err(js_error)?),
+            inner: std::sync::Arc::new(built),
         })
     }
 
@@ -771,15 +838,15 @@ impl Embedder {
 
     /// `embed`, blocking the calling thread.
     #[napi]
-    pub fn embed_sync(&self, texts: Vec<String>) -> Result<Vec<Vec<f64>>, String> {
-        embed_with(&*self.inner, &texts)
+    pub fn embed_sync(&self, env: Env, texts: Vec<String>) -> Result<Vec<Vec<f64>>> {
+        embed_with(&*self.inner, &texts).map_err(|e| coded(&env, e))
     }
 }
 
 fn embed_with(
     embedder: &dyn infrarag::embed::Embedder,
     texts: &[String],
-) -> Result<Vec<Vec<f64>>, String> {
+) -> Result<Vec<Vec<f64>>, Code> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vectors = embedder.embed(&refs).map_err(js_error)?;
     Ok(vectors
@@ -791,7 +858,7 @@ fn embed_with(
 pub struct EmbedTask {
     embedder: std::sync::Arc<dyn infrarag::embed::Embedder>,
     texts: Vec<String>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for EmbedTask {
@@ -840,13 +907,13 @@ impl Index {
 
     /// The number of chunks held.
     #[napi(getter)]
-    pub fn size(&self) -> Result<u32, String> {
+    pub fn size(&self) -> Result<u32, Code> {
         Ok(small(self.read()?.len()))
     }
 
     /// The embedder's model id.
     #[napi(getter)]
-    pub fn model(&self) -> Result<String, String> {
+    pub fn model(&self) -> Result<String, Code> {
         Ok(self.read()?.model().to_string())
     }
 
@@ -868,22 +935,26 @@ impl Index {
     #[napi]
     pub fn add_path_sync(
         &self,
+        env: Env,
         dir: String,
         extensions: Option<Vec<String>>,
-    ) -> Result<IngestReport, String> {
-        sync_allowed(&self.inner)?;
-        add_path_with(&self.inner, &dir, extensions)
+    ) -> Result<IngestReport> {
+        sync_allowed(&self.inner)
+            .and_then(|()| add_path_with(&self.inner, &dir, extensions))
+            .map_err(|e| coded(&env, e))
     }
 
     /// The best chunks for `query`, best first (about a millisecond).
     #[napi]
     pub fn search(
         &self,
+        env: Env,
         query: String,
         options: Option<SearchOptions>,
-    ) -> Result<Vec<Hit>, String> {
-        sync_allowed(&self.inner)?;
-        search_with(&self.inner, &query, options.unwrap_or_default())
+    ) -> Result<Vec<Hit>> {
+        sync_allowed(&self.inner)
+            .and_then(|()| search_with(&self.inner, &query, options.unwrap_or_default()))
+            .map_err(|e| coded(&env, e))
     }
 
     /// `search` off the main thread: use it when the embedder is remote, so
@@ -904,7 +975,7 @@ impl Index {
 
     /// The files held, in path order.
     #[napi]
-    pub fn sources(&self) -> Result<Vec<Source>, String> {
+    pub fn sources(&self) -> Result<Vec<Source>, Code> {
         Ok(self
             .read()?
             .sources()
@@ -919,7 +990,7 @@ impl Index {
 
     /// Forgets every file under `dir`; returns how many.
     #[napi]
-    pub fn remove_path(&self, dir: String) -> Result<u32, String> {
+    pub fn remove_path(&self, dir: String) -> Result<u32, Code> {
         sync_allowed(&self.inner)?;
         remove_path_with(&self.inner, &dir)
     }
@@ -979,7 +1050,7 @@ impl Index {
     /// `addPath`); every later call fails with STORAGE_ERROR. Closing twice
     /// is harmless.
     #[napi]
-    pub fn close(&self) -> Result<(), String> {
+    pub fn close(&self) -> Result<(), Code> {
         let mut index = write(&self.inner).or_else(|e| {
             if self.inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
                 self.inner.index.write().map_err(|_| internal(POISONED))
@@ -996,12 +1067,12 @@ impl Index {
 
     /// `open`, blocking the calling thread.
     #[napi(factory)]
-    pub fn open_sync(path: String, embedder: Option<&Embedder>) -> Result<Index, String> {
+    pub fn open_sync(path: String, embedder: Option<&Embedder>) -> Result<Index, Code> {
         open_index(index_builder(embedder), &path)
     }
 }
 
-fn search_with(index: &SharedIndex, query: &str, o: SearchOptions) -> Result<Vec<Hit>, String> {
+fn search_with(index: &SharedIndex, query: &str, o: SearchOptions) -> Result<Vec<Hit>, Code> {
     let mode: infrarag::index::SearchMode = o
         .mode
         .as_deref()
@@ -1045,7 +1116,7 @@ pub struct SearchTask {
     index: SharedIndex,
     query: String,
     options: Option<SearchOptions>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for SearchTask {
@@ -1069,14 +1140,14 @@ impl Task for SearchTask {
     }
 }
 
-fn remove_path_with(index: &SharedIndex, dir: &str) -> Result<u32, String> {
+fn remove_path_with(index: &SharedIndex, dir: &str) -> Result<u32, Code> {
     Ok(small(write(index)?.remove_path(dir).map_err(js_error)?))
 }
 
 pub struct RemovePathTask {
     index: SharedIndex,
     dir: String,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for RemovePathTask {
@@ -1099,7 +1170,7 @@ impl Task for RemovePathTask {
 pub struct WithStoresTask {
     builder: Option<infrarag::index::IndexBuilder>,
     stores: Option<infrarag::store::Stores>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for WithStoresTask {
@@ -1125,7 +1196,7 @@ impl Task for WithStoresTask {
     }
 }
 
-fn open_index(builder: infrarag::index::IndexBuilder, path: &str) -> Result<Index, String> {
+fn open_index(builder: infrarag::index::IndexBuilder, path: &str) -> Result<Index, Code> {
     let index = builder.open(path).map_err(js_error)?;
     Ok(Index {
         inner: shared(index, false),
@@ -1135,7 +1206,7 @@ fn open_index(builder: infrarag::index::IndexBuilder, path: &str) -> Result<Inde
 pub struct OpenTask {
     path: String,
     builder: Option<infrarag::index::IndexBuilder>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for OpenTask {
@@ -1160,7 +1231,7 @@ impl Task for OpenTask {
 }
 
 impl Index {
-    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, String> {
+    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, Code> {
         read(&self.inner)
     }
 }
@@ -1169,7 +1240,7 @@ pub struct AddPathTask {
     index: SharedIndex,
     dir: String,
     extensions: Option<Vec<String>>,
-    failure: Option<napi::Error<String>>,
+    failure: Option<napi::Error<Code>>,
 }
 
 impl Task for AddPathTask {
