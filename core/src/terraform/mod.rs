@@ -126,42 +126,26 @@ impl Module {
     /// diagnostics are in [`Module::files`].
     pub fn load(dir: impl AsRef<Path>) -> Result<Module> {
         let dir = dir.as_ref();
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-        let parsed: Vec<Result<(PathBuf, String, hcl::Parsed)>> = paths
-            .par_iter()
-            .map(|path| {
-                let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-                let parsed =
-                    hcl::parse_bytes(&bytes, hcl::Syntax::for_path(path), Some(path.as_path()))?;
-                let rel = path.strip_prefix(dir).unwrap_or(path).to_path_buf();
-                // Valid UTF-8: `parse_bytes` checked it.
-                let text = String::from_utf8(bytes).unwrap_or_default();
-                Ok((rel, text, parsed))
-            })
-            .collect();
-        let mut module = Module {
-            dir: dir.to_path_buf(),
-            files: Vec::new(),
-            declarations: Vec::new(),
-        };
-        for item in parsed {
-            let (rel, text, parsed) = item?;
-            module.add_file(rel, &text, parsed);
-        }
+        let files = read_files(dir)?;
+        let mut module = Module::from_parsed(&files);
+        module.dir = dir.to_path_buf();
         Ok(module)
     }
 
-    /// Builds a module from in-memory sources: `(file name, text)` pairs.
+    /// A module of files already read and parsed; the parses stay the
+    /// caller's (the validator walks them again).
+    pub fn from_parsed(files: &[SourceFile]) -> Module {
+        let mut module = Module {
+            dir: PathBuf::new(),
+            files: Vec::new(),
+            declarations: Vec::new(),
+        };
+        for f in files {
+            module.add_file(f.path.clone(), &f.text, &f.parsed);
+        }
+        module
+    }
+
     pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Module {
         let mut module = Module {
             dir: PathBuf::new(),
@@ -173,12 +157,12 @@ impl Module {
                 hcl::Syntax::Native => hcl::parse(text),
                 hcl::Syntax::Json => hcl::tfjson::parse_json(text),
             };
-            module.add_file(PathBuf::from(name), text, parsed);
+            module.add_file(PathBuf::from(name), text, &parsed);
         }
         module
     }
 
-    fn add_file(&mut self, rel: PathBuf, text: &str, parsed: hcl::Parsed) {
+    fn add_file(&mut self, rel: PathBuf, text: &str, parsed: &hcl::Parsed) {
         let mut counters = Counters::of(&self.declarations);
         for block in parsed.file.body.blocks() {
             declarations_of(block, text, &rel, &mut counters, &mut self.declarations);
@@ -186,7 +170,7 @@ impl Module {
         self.files.push(ModuleFile {
             path: rel,
             bytes: text.len(),
-            diagnostics: parsed.diagnostics,
+            diagnostics: parsed.diagnostics.clone(),
         });
     }
 
@@ -235,6 +219,44 @@ impl Module {
 }
 
 /// Running indexes for the unnamed block kinds (`moved[0]`, ...).
+/// One file of a module directory, read and parsed.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative to the module directory.
+    pub path: PathBuf,
+    pub text: String,
+    pub parsed: hcl::Parsed,
+}
+
+/// Reads and parses every `.tf` and `.tf.json` file directly in `dir` (not
+/// subdirectories: those are other modules), in parallel, in path order.
+pub fn read_files(dir: &Path) -> Result<Vec<SourceFile>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths
+        .par_iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let parsed =
+                hcl::parse_bytes(&bytes, hcl::Syntax::for_path(path), Some(path.as_path()))?;
+            Ok(SourceFile {
+                path: path.strip_prefix(dir).unwrap_or(path).to_path_buf(),
+                text: String::from_utf8(bytes).unwrap_or_default(),
+                parsed,
+            })
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct Counters {
     moved: usize,

@@ -32,6 +32,8 @@ pub struct Reference {
     pub subject: String,
     /// The attribute read after the subject, if any (`arn`, a module output).
     pub attribute: Option<String>,
+    /// The subject as written (`var.region`, `aws_s3_bucket.logs`), and for
+    /// a module the output read (`module.vpc.id`), as Terraform reports it.
     pub span: Span,
 }
 
@@ -243,7 +245,15 @@ impl Collector {
             Some(TraversalOp::GetAttr { name, .. }) => Some(name.clone()),
             _ => None,
         };
-        let (kind, subject, attribute) = match name {
+        // The subject as written, plus a module output's name: the range
+        // Terraform's own diagnostics give a reference.
+        let through = |parts: usize| Span {
+            start: span.start,
+            end: ops
+                .get(parts.saturating_sub(1))
+                .map_or(span.end, |op| op.span().end),
+        };
+        let (kind, subject, attribute, span) = match name {
             "var" | "local" | "module" => {
                 let Some(n) = attr(0) else { return };
                 let kind = match name {
@@ -251,7 +261,12 @@ impl Collector {
                     "local" => ReferenceKind::Local,
                     _ => ReferenceKind::Module,
                 };
-                (kind, format!("{name}.{n}"), attr(1))
+                let parts = if kind == ReferenceKind::Module && attr(1).is_some() {
+                    2
+                } else {
+                    1
+                };
+                (kind, format!("{name}.{n}"), attr(1), through(parts))
             }
             "data" | "ephemeral" => {
                 let (Some(t), Some(n)) = (attr(0), attr(1)) else {
@@ -262,15 +277,20 @@ impl Collector {
                 } else {
                     ReferenceKind::Ephemeral
                 };
-                (kind, format!("{name}.{t}.{n}"), attr(2))
+                (kind, format!("{name}.{t}.{n}"), attr(2), through(2))
             }
             "count" | "each" | "self" | "path" | "terraform" => {
                 let Some(n) = attr(0) else { return };
-                (ReferenceKind::Meta, format!("{name}.{n}"), None)
+                (ReferenceKind::Meta, format!("{name}.{n}"), None, through(1))
             }
             _ => {
                 let Some(n) = attr(0) else { return };
-                (ReferenceKind::Resource, format!("{name}.{n}"), attr(1))
+                (
+                    ReferenceKind::Resource,
+                    format!("{name}.{n}"),
+                    attr(1),
+                    through(1),
+                )
             }
         };
         self.out.push(Reference {
