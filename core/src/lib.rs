@@ -14,6 +14,7 @@ pub mod store;
 pub mod terms;
 pub mod terraform;
 pub mod tokens;
+pub mod validate;
 
 pub use error::{Error, Result};
 

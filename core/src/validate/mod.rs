@@ -1,0 +1,236 @@
+//! Checks a Terraform module without providers, as `terraform validate`
+//! does: syntax, references and structure, as positioned findings.
+//!
+//! ```
+//! use infrarag::terraform::{Module, SourceFile};
+//! use infrarag::validate::Validator;
+//!
+//! let text = "output \"x\" {\n  value = var.nmae\n}\nvariable \"name\" {}\n";
+//! let file = SourceFile { path: "main.tf".into(), text: text.into(), parsed: infrarag::hcl::parse(text) };
+//! let report = Validator::new().check(&[file]);
+//! assert!(!report.ok());
+//! assert_eq!(report.findings[0].code, "undeclared_variable");
+//! assert_eq!(report.findings[0].fix.as_ref().unwrap().replacement, "var.name");
+//! ```
+
+mod references;
+pub mod render;
+mod structure;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::hcl::Span;
+use crate::terraform::{read_files, Module, SourceFile};
+
+pub use crate::hcl::Severity;
+
+/// One thing wrong with a module, where it is, and how to fix it when that
+/// is clear.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable identifier: `undeclared_variable`, `duplicate_resource`,
+    /// `syntax.unexpected`, ...
+    pub code: String,
+    /// One line; Terraform's own words where Terraform reports the same.
+    pub summary: String,
+    pub detail: String,
+    /// Relative to the module directory.
+    pub file: PathBuf,
+    pub span: Span,
+    /// Other places that explain this one (the first declaration of a
+    /// duplicate).
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+/// A place a [`Finding`] points to besides its own.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Related {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A suggested edit: replace the text at `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub message: String,
+    pub file: PathBuf,
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// What validating a module found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub dir: PathBuf,
+    /// The files checked, relative to `dir`.
+    pub files: Vec<PathBuf>,
+    /// In file order, then by position.
+    pub findings: Vec<Finding>,
+    /// Each file's text, for rendering source lines.
+    #[serde(skip)]
+    sources: Vec<(PathBuf, String)>,
+}
+
+impl Report {
+    /// No errors (warnings allowed).
+    pub fn ok(&self) -> bool {
+        self.error_count() == 0
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// The text of `file` as it was checked.
+    pub fn source(&self, file: &Path) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|(p, _)| p == file)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+/// Which checks run: all by default; [`with_checks`](Validator::with_checks)
+/// keeps only codes starting with one of its prefixes, and
+/// [`skip_checks`](Validator::skip_checks) drops those starting with one of
+/// its own.
+#[derive(Debug, Clone, Default)]
+pub struct Validator {
+    only: Vec<String>,
+    skip: Vec<String>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
+        self.only.extend(codes.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn skip_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
+        self.skip.extend(codes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Validates the module in `dir` (its `.tf` and `.tf.json` files, not
+    /// subdirectories).
+    pub fn execute(&self, dir: impl AsRef<Path>) -> Result<Report> {
+        let dir = dir.as_ref();
+        let files = read_files(dir)?;
+        let mut report = self.check(&files);
+        report.dir = dir.to_path_buf();
+        Ok(report)
+    }
+
+    /// Validates files already read and parsed, as one module.
+    pub fn check(&self, files: &[SourceFile]) -> Report {
+        let module = Module::from_parsed(files);
+        let mut findings = Vec::new();
+        syntax(&module, &mut findings);
+        structure::check(files, &mut findings);
+        references::check(files, &module, &mut findings);
+        findings.retain(|f| self.selects(&f.code));
+        let order = |f: &Finding| {
+            let file = files.iter().position(|s| s.path == f.file);
+            (file, f.span.start.byte, f.span.end.byte)
+        };
+        findings.sort_by_key(|f| order(f));
+        Report {
+            dir: PathBuf::new(),
+            files: files.iter().map(|f| f.path.clone()).collect(),
+            findings,
+            sources: files
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone()))
+                .collect(),
+        }
+    }
+
+    fn selects(&self, code: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|c| code.starts_with(c.as_str())))
+            && !self.skip.iter().any(|c| code.starts_with(c.as_str()))
+    }
+}
+
+/// The parser's diagnostics, as findings coded `syntax.<code>`.
+fn syntax(module: &Module, out: &mut Vec<Finding>) {
+    for (file, d) in module.diagnostics() {
+        out.push(Finding {
+            severity: d.severity,
+            code: format!("syntax.{}", d.code),
+            summary: d.message.clone(),
+            detail: String::new(),
+            file: file.to_path_buf(),
+            span: d.span,
+            related: Vec::new(),
+            fix: None,
+        });
+    }
+}
+
+/// The declared name nearest `given` by edit distance, when it is under 3
+/// edits away (Terraform's threshold for "Did you mean").
+pub(crate) fn suggestion<'a>(
+    given: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    names
+        .into_iter()
+        .map(|n| (edit_distance(given, n), n))
+        .filter(|&(d, _)| d < 3)
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("nmae", "name"), 2);
+        assert_eq!(edit_distance("netwrk", "network"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(suggestion("tagz", ["tags", "other"]), Some("tags"));
+        assert_eq!(suggestion("zzzzzz", ["region"]), None);
+    }
+}

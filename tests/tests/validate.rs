@@ -1,0 +1,242 @@
+//! The validator against Terraform itself: for each module under
+//! `tests/fixtures/validate`, our findings in `terraform validate -json`'s
+//! shape must equal what Terraform 1.11 printed for it (recorded beside
+//! it by `tests/oracles/terraform_validate.sh`). And on the real modules of
+//! the corpus, which Terraform accepts, it must find nothing.
+
+use std::path::{Path, PathBuf};
+
+use infrarag::validate::{render, Validator};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/validate")
+}
+
+/// Terraform's diagnostics without the parts we do not reproduce
+/// (`snippet`), in position order.
+fn comparable(report: &Value) -> Vec<Value> {
+    let mut d: Vec<Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "severity": x["severity"],
+                "summary": x["summary"],
+                "detail": x["detail"],
+                "range": x["range"],
+            })
+        })
+        .collect();
+    d.sort_by_key(|x| {
+        (
+            x["range"]["filename"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            x["range"]["start"]["byte"].as_u64(),
+        )
+    });
+    d
+}
+
+fn agrees_with_terraform(case: &str, expected_errors: u64) {
+    let dir = fixtures().join(case);
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("terraform.json")).expect("recorded output"),
+    )
+    .expect("recorded JSON");
+    assert_eq!(
+        recorded["error_count"], expected_errors,
+        "{case}: the recording"
+    );
+    let report = Validator::new().execute(&dir).expect("validates");
+    let ours = render::terraform(&report);
+    assert_eq!(ours["valid"], recorded["valid"], "{case}");
+    assert_eq!(ours["error_count"], recorded["error_count"], "{case}");
+    let (ours, theirs) = (comparable(&ours), comparable(&recorded));
+    for (o, t) in ours.iter().zip(&theirs) {
+        assert_eq!(o, t, "{case}");
+    }
+    assert_eq!(ours.len(), theirs.len(), "{case}");
+}
+
+#[test]
+fn undeclared_and_misplaced_references_agree_with_terraform() {
+    agrees_with_terraform("references", 11);
+}
+
+#[test]
+fn duplicate_declarations_agree_with_terraform() {
+    agrees_with_terraform("duplicates", 6);
+}
+
+#[test]
+fn count_beside_for_each_agrees_with_terraform() {
+    agrees_with_terraform("count_and_for_each", 1);
+}
+
+#[test]
+fn a_valid_module_agrees_with_terraform() {
+    agrees_with_terraform("valid", 0);
+}
+
+#[test]
+fn suggestions_come_with_fixes_that_terraform_would_accept() {
+    let dir = fixtures().join("references");
+    let report = Validator::new().execute(&dir).expect("validates");
+    let fixes: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .filter_map(|f| Some((f.code.as_str(), f.fix.as_ref()?.replacement.as_str())))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("undeclared_variable", "var.name"),
+            ("undeclared_local", "local.tags"),
+            ("undeclared_module", "module.network.id"),
+        ]
+    );
+    // Applying every fix leaves only the findings that had none.
+    let text = std::fs::read_to_string(dir.join("main.tf")).expect("fixture");
+    let mut fixed = text.clone();
+    let mut edits: Vec<_> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .collect();
+    edits.sort_by_key(|f| std::cmp::Reverse(f.span.start.byte));
+    for fix in edits {
+        fixed.replace_range(fix.span.bytes(), &fix.replacement);
+    }
+    let file = infrarag::terraform::SourceFile {
+        path: "main.tf".into(),
+        parsed: infrarag::hcl::parse(&fixed),
+        text: fixed,
+    };
+    let again = Validator::new().check(&[file]);
+    assert_eq!(again.error_count(), report.error_count() - 3);
+    assert!(again.findings.iter().all(|f| f.fix.is_none()));
+}
+
+#[test]
+fn check_selection_keeps_and_skips_by_code_prefix() {
+    let dir = fixtures().join("references");
+    let only = Validator::new()
+        .with_checks(["undeclared_"])
+        .execute(&dir)
+        .expect("validates");
+    assert_eq!(only.findings.len(), 8);
+    let skipped = Validator::new()
+        .skip_checks(["undeclared_resource", "self_"])
+        .execute(&dir)
+        .expect("validates");
+    assert_eq!(skipped.findings.len(), 11 - 3);
+}
+
+/// Every directory under `root` holding `.tf` files: each is a module.
+fn module_dirs(root: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("readable corpus")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    if entries
+        .iter()
+        .any(|p| p.extension().is_some_and(|x| x == "tf"))
+    {
+        out.push(root.to_path_buf());
+    }
+    for p in entries.into_iter().filter(|p| p.is_dir()) {
+        module_dirs(&p, out);
+    }
+}
+
+#[test]
+fn the_corpus_modules_have_no_reference_or_structure_errors() {
+    let mut dirs = Vec::new();
+    module_dirs(&infrarag_tests::corpus().join("modules"), &mut dirs);
+    assert!(dirs.len() > 20, "found {} modules", dirs.len());
+    let mut wrong = Vec::new();
+    for dir in &dirs {
+        // Not a module: the generator of the security-group submodules
+        // copies it beside an `auto_values.tf` declaring its `auto_*`
+        // variables (see the test below).
+        if dir.ends_with("_templates") {
+            continue;
+        }
+        let report = Validator::new()
+            .skip_checks(["syntax."])
+            .execute(dir)
+            .expect("validates");
+        for f in report.findings {
+            wrong.push(format!(
+                "{}/{}:{}: {} ({})",
+                dir.display(),
+                f.file.display(),
+                f.span.start.line,
+                f.detail,
+                f.code
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_security_group_template_lacks_only_its_generated_variables() {
+    let dir = infrarag_tests::corpus().join("modules/sg/modules/_templates");
+    let report = Validator::new().execute(&dir).expect("validates");
+    assert_eq!(report.findings.len(), 12);
+    for f in &report.findings {
+        assert_eq!(f.code, "undeclared_variable");
+        assert!(f.detail.contains("name \"auto_"), "{}", f.detail);
+    }
+    // Each generated submodule declares them in its auto_values.tf.
+    let generated = Validator::new()
+        .execute(dir.with_file_name("ssh"))
+        .expect("validates");
+    assert!(generated.findings.is_empty());
+}
+
+#[test]
+fn renderings_carry_every_finding() {
+    let dir = fixtures().join("duplicates");
+    let report = Validator::new().execute(&dir).expect("validates");
+    assert_eq!(report.error_count(), 6);
+
+    let sarif = render::sarif(&report);
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 6);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    for r in results {
+        let i = r["ruleIndex"].as_u64().expect("index") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+        assert_eq!(r["level"], "error");
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().expect("line") >= 1);
+        assert_eq!(r["relatedLocations"].as_array().map(Vec::len), Some(1));
+    }
+
+    let junit = render::junit(&report);
+    assert!(junit.starts_with("<?xml version=\"1.0\""));
+    assert_eq!(junit.matches("<failure ").count(), 6);
+    // main.tf, more.tf and other.tf: only more.tf is clean.
+    assert!(junit.contains("tests=\"7\" failures=\"6\""));
+    assert!(junit.contains("Duplicate data &quot;terraform_remote_state&quot; configuration"));
+
+    let text = render::text(&report);
+    assert!(text.contains(
+        "error[duplicate_variable]: Duplicate variable declaration\n  --> main.tf:2:1\n  |\n2 | variable \"v\" {}\n  | ^^^^^^^^^^^^\n"
+    ));
+    assert!(text.ends_with("6 error(s), 0 warning(s) in 3 file(s)\n"));
+
+    let json = render::json(&report);
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(6));
+}
