@@ -1,0 +1,86 @@
+//! The `infrarag` command as CI runs it: exit status, formats, selection.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(case: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/validate")
+        .join(case)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infrarag"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_clean_module_exits_0_and_findings_exit_1() {
+    let valid = fixture("valid");
+    let (code, out, _) = run(&["validate", valid.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("0 error(s), 0 warning(s) in 1 file(s)\n"));
+
+    let refs = fixture("references");
+    let (code, out, _) = run(&["validate", refs.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains(
+        "error[undeclared_variable]: Reference to undeclared input variable\n  --> main.tf:8:20\n"
+    ));
+}
+
+#[test]
+fn formats_are_the_library_renderings() {
+    let refs = fixture("references");
+    let dir = refs.to_str().unwrap();
+    let (code, out, _) = run(&["validate", dir, "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(11)
+    );
+
+    let (_, out, _) = run(&["validate", dir, "--format=terraform"]);
+    let tf: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(tf["error_count"], 11);
+
+    let (_, out, _) = run(&["validate", dir, "--format", "junit"]);
+    assert_eq!(out.matches("<failure ").count(), 11);
+}
+
+#[test]
+fn selected_checks_decide_the_exit_status() {
+    let refs = fixture("references");
+    let dir = refs.to_str().unwrap();
+    let (code, out, _) = run(&[
+        "validate",
+        dir,
+        "--checks",
+        "duplicate_",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run(&["validate", dir, "--checks", "self_", "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn bad_usage_and_missing_directories_exit_2() {
+    let (code, _, err) = run(&["validate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("validate needs a directory"));
+    let (code, _, err) = run(&["validate", "/nonexistent/infrarag"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/infrarag"), "{err}");
+}
