@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod store;
+mod validate;
 
 use infrarag::chunk::{self, ChunkConfig, Chunker};
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
@@ -1037,6 +1038,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_module, m)?)?;
+    m.add_class::<validate::PyReport>()?;
+    m.add_class::<validate::PyFinding>()?;
+    m.add_function(wrap_pyfunction!(validate::validate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -4,11 +4,13 @@ Infrastructure-as-Code, from one Rust core.
 Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
 :mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.embed`
 turns text into vectors; :mod:`infrarag.index` searches them, in memory,
-in one file, or on :mod:`infrarag.store` stores of your own.
+in one file, or on :mod:`infrarag.store` stores of your own;
+:func:`validate` checks a Terraform module (see :mod:`infrarag.validation`).
 """
 
-from infrarag import chunk, embed, hcl, index, store, tokens
+from infrarag import chunk, embed, hcl, index, store, tokens, validation
 from infrarag._native import __version__
+from infrarag.validation import validate
 from infrarag.errors import (
     CancelledError,
     InfraragError,
@@ -25,6 +27,8 @@ __all__ = [
     "index",
     "store",
     "tokens",
+    "validation",
+    "validate",
     "CancelledError",
     "InfraragError",
     "InvalidArgumentError",

@@ -1,15 +1,77 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
-from typing import Any, Optional, Union, final
+from typing import Any, Iterator, Optional, Union, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Embedder", "Hit", "Index", "MemoryVectorStore", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse"]
+__all__ = ["Chunk", "Chunker", "Embedder", "Finding", "Hit", "Index", "MemoryVectorStore", "Report", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "validate"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_parse(text: str, *, json: bool = False) -> dict[str, Any]: ...
 def hcl_load_module(path: str) -> dict[str, Any]: ...
+def validate(path: str, *, checks: Optional[list[str]] = None, skip_checks: Optional[list[str]] = None) -> Report: ...
+
+@final
+class Finding:
+    """One thing wrong with a module: where, what, and a fix when clear."""
+
+    @property
+    def severity(self) -> str:
+        """``error`` or ``warning``."""
+    @property
+    def code(self) -> str:
+        """Stable: ``undeclared_variable``, ``duplicate_resource``, ``syntax.unexpected``, ..."""
+    @property
+    def summary(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def file(self) -> str:
+        """Relative to the module directory."""
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def end_line(self) -> int: ...
+    @property
+    def end_column(self) -> int: ...
+    @property
+    def start_byte(self) -> int: ...
+    @property
+    def end_byte(self) -> int: ...
+    @property
+    def related(self) -> list[dict[str, Any]]:
+        """Other places that explain this one: ``file``, ``span``, ``message``."""
+    @property
+    def fix(self) -> Optional[dict[str, Any]]:
+        """``message``, ``file``, ``span`` and ``replacement``, when a fix is clear."""
+
+@final
+class Report:
+    """What validating a module found."""
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+    @property
+    def error_count(self) -> int: ...
+    @property
+    def warning_count(self) -> int: ...
+    @property
+    def files(self) -> list[str]: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Finding]: ...
+    def to_text(self) -> str: ...
+    def to_json(self) -> dict[str, Any]: ...
+    def to_sarif(self) -> dict[str, Any]:
+        """SARIF 2.1.0."""
+    def to_junit(self) -> str: ...
+    def to_terraform(self) -> dict[str, Any]:
+        """The shape of ``terraform validate -json``."""
 
 @final
 class Tokenizer:

@@ -1,0 +1,52 @@
+"""Validation of Terraform modules without providers: syntax, references
+and structure, worded and placed as ``terraform validate`` reports them.
+
+>>> import infrarag, pathlib, tempfile
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "main.tf").write_text('variable "name" {}\\noutput "x" { value = var.nmae }\\n')
+>>> report = infrarag.validate(d)
+>>> report.ok, len(report)
+(False, 1)
+>>> f = next(iter(report))
+>>> f.code, f.file, f.line, f.column, f.fix["replacement"]
+('undeclared_variable', 'main.tf', 2, 22, 'var.name')
+>>> report.to_sarif()["version"]
+'2.1.0'
+
+The call releases the GIL while the Rust core works.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional, Union
+
+from infrarag import _native
+from infrarag._native import Finding, Report
+
+__all__ = ["Finding", "Report", "validate"]
+
+
+def validate(
+    path: Union[str, "os.PathLike[str]"],
+    *,
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+) -> Report:
+    """Validate the Terraform module in directory ``path`` (its ``.tf`` and
+    ``.tf.json`` files, not subdirectories).
+
+    ``checks`` keeps only findings whose code starts with one of the given
+    prefixes (``"undeclared_"``), ``skip_checks`` drops those that do.
+    Returns a :class:`Report`: iterate it for :class:`Finding` objects; its
+    ``ok`` is true when there is no error; ``to_text()``, ``to_json()``,
+    ``to_sarif()``, ``to_junit()`` and ``to_terraform()`` render it.
+
+    Raises :class:`infrarag.InfraragError` (``IO_ERROR``) when the directory
+    cannot be read.
+    """
+    return _native.validate(
+        os.fspath(path),
+        checks=list(checks) if checks is not None else None,
+        skip_checks=list(skip_checks) if skip_checks is not None else None,
+    )

@@ -1,0 +1,86 @@
+"""infrarag.validate from Python: the same findings as the Rust core on
+the fixtures Terraform's own output was recorded for, and the report's
+renderings."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import infrarag
+from infrarag.validation import Finding, Report
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "validate"
+
+
+def terraform_says(case: str) -> list[tuple[str, str, str, int, int, int, int]]:
+    recorded = json.loads((FIXTURES / case / "terraform.json").read_text())
+    return sorted(
+        (
+            d["range"]["filename"],
+            d["summary"],
+            d["detail"],
+            d["range"]["start"]["line"],
+            d["range"]["start"]["column"],
+            d["range"]["end"]["line"],
+            d["range"]["end"]["column"],
+        )
+        for d in recorded["diagnostics"]
+    )
+
+
+@pytest.mark.parametrize("case", ["references", "duplicates", "count_and_for_each", "valid"])
+def test_findings_match_what_terraform_printed(case: str) -> None:
+    report = infrarag.validate(FIXTURES / case)
+    assert isinstance(report, Report)
+    ours = sorted((f.file, f.summary, f.detail, f.line, f.column, f.end_line, f.end_column) for f in report)
+    assert ours == terraform_says(case)
+    assert report.ok == (case == "valid")
+    assert len(report) == report.error_count == len(terraform_says(case))
+
+
+def test_findings_carry_fixes_and_related_places() -> None:
+    refs = infrarag.validate(FIXTURES / "references")
+    fixes = {f.code: f.fix["replacement"] for f in refs if f.fix is not None}
+    assert fixes == {"undeclared_variable": "var.name", "undeclared_local": "local.tags", "undeclared_module": "module.network.id"}
+    first: Finding = refs.findings[0]
+    assert (first.code, first.severity, first.line) == ("undeclared_variable", "error", 8)
+    assert first.end_byte - first.start_byte == len("var.nmae")
+
+    dups = infrarag.validate(FIXTURES / "duplicates")
+    resource = next(f for f in dups if f.code == "duplicate_resource")
+    assert resource.file == "other.tf"
+    assert resource.related[0]["file"] == "more.tf"
+    assert resource.related[0]["span"]["start"]["line"] == 1
+
+
+def test_checks_are_selected_by_prefix() -> None:
+    dir = FIXTURES / "references"
+    assert len(infrarag.validate(dir, checks=["undeclared_"])) == 8
+    assert len(infrarag.validate(dir, skip_checks=("undeclared_resource", "self_"))) == 8
+    assert infrarag.validate(dir, checks=["duplicate_"]).ok
+
+
+def test_renderings() -> None:
+    report = infrarag.validate(FIXTURES / "duplicates")
+    sarif = report.to_sarif()
+    assert sarif["version"] == "2.1.0"
+    assert len(sarif["runs"][0]["results"]) == 6
+    suite = ET.fromstring(report.to_junit()).find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("7", "6")
+    assert report.to_terraform()["error_count"] == 6
+    assert report.to_json()["ok"] is False
+    assert "error[duplicate_variable]: Duplicate variable declaration" in report.to_text()
+    assert repr(report) == "Report(6 error(s), 0 warning(s) in 3 file(s))"
+
+
+def test_an_unreadable_directory_raises_with_its_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(infrarag.InfraragError) as e:
+        infrarag.validate(missing)
+    assert e.value.code == "IO_ERROR"
+    assert str(missing) in str(e.value)
