@@ -330,3 +330,76 @@ export declare namespace tokens {
     decode(tokens: Array<number>): string
   }
 }
+
+export declare namespace validate {
+  /**
+   * What validating a module found: `findings`, `ok` when there is no
+   * error, and its renderings.
+   */
+  export class Report {
+    /** No errors (warnings allowed). */
+    get ok(): boolean
+    get errorCount(): number
+    get warningCount(): number
+    /** The files checked, relative to the module directory. */
+    get files(): Array<string>
+    /** In file order, then by position. */
+    get findings(): Array<validate.Finding>
+    /** For a person: source lines with carets under each finding. */
+    toText(): string
+    toJson(): Record<string, any>
+    /** SARIF 2.1.0. */
+    toSarif(): Record<string, any>
+    toJunit(): string
+    /** The shape of `terraform validate -json`. */
+    toTerraform(): Record<string, any>
+  }
+  /** One thing wrong with a module. */
+  export interface Finding {
+    /** `error` or `warning`. */
+    severity: string
+    /** Stable: `undeclared_variable`, `duplicate_resource`, `syntax.unexpected`, ... */
+    code: string
+    summary: string
+    detail: string
+    at: validate.Place
+    related: Array<validate.Related>
+    fix?: validate.Fix
+  }
+  /** A suggested edit: replace the text `at` with `replacement`. */
+  export interface Fix {
+    message: string
+    at: validate.Place
+    replacement: string
+  }
+  /** A place in a file: 1-based lines and columns, 0-based bytes. */
+  export interface Place {
+    file: string
+    line: number
+    column: number
+    endLine: number
+    endColumn: number
+    startByte: number
+    endByte: number
+  }
+  /** Another place that explains a finding (the first of two declarations). */
+  export interface Related {
+    at: validate.Place
+    message: string
+  }
+  /**
+   * Validates the Terraform module in `dir` (its .tf and .tf.json files)
+   * off the main thread.
+   */
+  export function validate(dir: string, options?: validate.ValidateOptions | undefined | null): Promise<validate.Report>
+  /**
+   * Which checks run: codes are prefixes (`undeclared_` selects every
+   * undeclared-reference check).
+   */
+  export interface ValidateOptions {
+    checks?: Array<string>
+    skipChecks?: Array<string>
+  }
+  /** `validate`, blocking the calling thread. */
+  export function validateSync(dir: string, options?: validate.ValidateOptions | undefined | null): validate.Report
+}

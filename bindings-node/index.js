@@ -840,3 +840,4 @@ module.exports.embed = nativeBinding.embed
 module.exports.hcl = nativeBinding.hcl
 module.exports.index = nativeBinding.index
 module.exports.tokens = nativeBinding.tokens
+module.exports.validate = nativeBinding.validate

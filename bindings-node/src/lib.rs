@@ -3,6 +3,7 @@
 
 mod js_store;
 mod js_tokenizer;
+pub mod validate;
 
 use std::sync::Arc;
 

@@ -1,0 +1,59 @@
+// validate from Node: the findings Terraform printed for the validate
+// fixtures (recorded beside them), fixes, check selection, renderings.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { validate } = require('../index.js')
+
+const fixtures = join(import.meta.dirname, '..', '..', 'tests', 'fixtures', 'validate')
+
+const terraformSays = (c) =>
+  JSON.parse(readFileSync(join(fixtures, c, 'terraform.json'), 'utf8')).diagnostics
+    .map((d) => [d.range.filename, d.summary, d.detail, d.range.start.line, d.range.start.column, d.range.end.line, d.range.end.column])
+    .sort()
+
+const ours = (report) =>
+  report.findings.map((f) => [f.at.file, f.summary, f.detail, f.at.line, f.at.column, f.at.endLine, f.at.endColumn]).sort()
+
+for (const c of ['references', 'duplicates', 'count_and_for_each', 'valid']) {
+  test(`${c}: findings match what terraform printed`, async () => {
+    const report = await validate.validate(join(fixtures, c))
+    assert.deepEqual(ours(report), terraformSays(c))
+    assert.equal(report.ok, c === 'valid')
+    assert.equal(report.errorCount, terraformSays(c).length)
+    assert.deepEqual(ours(validate.validateSync(join(fixtures, c))), ours(report))
+  })
+}
+
+test('fixes, related places, and check selection', () => {
+  const refs = validate.validateSync(join(fixtures, 'references'))
+  const fixes = refs.findings.filter((f) => f.fix).map((f) => [f.code, f.fix.replacement])
+  assert.deepEqual(fixes, [['undeclared_variable', 'var.name'], ['undeclared_local', 'local.tags'], ['undeclared_module', 'module.network.id']])
+  const dups = validate.validateSync(join(fixtures, 'duplicates'))
+  const resource = dups.findings.find((f) => f.code === 'duplicate_resource')
+  assert.equal(resource.at.file, 'other.tf')
+  assert.equal(resource.related[0].at.file, 'more.tf')
+  assert.equal(validate.validateSync(join(fixtures, 'references'), { checks: ['undeclared_'] }).findings.length, 8)
+  assert.equal(validate.validateSync(join(fixtures, 'references'), { skipChecks: ['undeclared_resource', 'self_'] }).findings.length, 8)
+})
+
+test('renderings', () => {
+  const report = validate.validateSync(join(fixtures, 'duplicates'))
+  assert.equal(report.toSarif().version, '2.1.0')
+  assert.equal(report.toSarif().runs[0].results.length, 6)
+  assert.equal(report.toTerraform().error_count, 6)
+  assert.equal(report.toJson().ok, false)
+  assert.equal((report.toJunit().match(/<failure /g) || []).length, 6)
+  assert.match(report.toText(), /error\[duplicate_variable\]: Duplicate variable declaration/)
+  assert.deepEqual(report.files, ['main.tf', 'more.tf', 'other.tf'])
+})
+
+test('an unreadable directory rejects and throws IO_ERROR naming it', async () => {
+  const missing = join(fixtures, 'no-such-module')
+  await assert.rejects(validate.validate(missing), (e) => e.code === 'IO_ERROR' && e.message.includes(missing))
+  assert.throws(() => validate.validateSync(missing), (e) => e.code === 'IO_ERROR' && e.message.includes(missing))
+})

@@ -1,0 +1,220 @@
+//! `validate`: a module's findings as JS objects, the report's renderings,
+//! and the work done on the libuv pool.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use infrarag::hcl::Span;
+use infrarag::validate::{render, Severity, Validator};
+
+use super::{js_error, kept, reject_with_code, small, Code, Json};
+
+/// A place in a file: 1-based lines and columns, 0-based bytes.
+#[napi(object, namespace = "validate")]
+pub struct Place {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
+}
+
+fn place(file: &std::path::Path, s: Span) -> Place {
+    Place {
+        file: file.display().to_string(),
+        line: small(s.start.line),
+        column: small(s.start.column),
+        end_line: small(s.end.line),
+        end_column: small(s.end.column),
+        start_byte: small(s.start.byte),
+        end_byte: small(s.end.byte),
+    }
+}
+
+/// Another place that explains a finding (the first of two declarations).
+#[napi(object, namespace = "validate")]
+pub struct Related {
+    pub at: Place,
+    pub message: String,
+}
+
+/// A suggested edit: replace the text `at` with `replacement`.
+#[napi(object, namespace = "validate")]
+pub struct Fix {
+    pub message: String,
+    pub at: Place,
+    pub replacement: String,
+}
+
+/// One thing wrong with a module.
+#[napi(object, namespace = "validate")]
+pub struct Finding {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Stable: `undeclared_variable`, `duplicate_resource`, `syntax.unexpected`, ...
+    pub code: String,
+    pub summary: String,
+    pub detail: String,
+    pub at: Place,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+}
+
+/// What validating a module found: `findings`, `ok` when there is no
+/// error, and its renderings.
+#[napi(namespace = "validate")]
+pub struct Report {
+    inner: infrarag::validate::Report,
+}
+
+#[napi(namespace = "validate")]
+impl Report {
+    /// No errors (warnings allowed).
+    #[napi(getter)]
+    pub fn ok(&self) -> bool {
+        self.inner.ok()
+    }
+
+    #[napi(getter)]
+    pub fn error_count(&self) -> u32 {
+        small(self.inner.error_count())
+    }
+
+    #[napi(getter)]
+    pub fn warning_count(&self) -> u32 {
+        small(self.inner.warning_count())
+    }
+
+    /// The files checked, relative to the module directory.
+    #[napi(getter)]
+    pub fn files(&self) -> Vec<String> {
+        self.inner
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect()
+    }
+
+    /// In file order, then by position.
+    #[napi(getter)]
+    pub fn findings(&self) -> Vec<Finding> {
+        self.inner
+            .findings
+            .iter()
+            .map(|f| Finding {
+                severity: match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                }
+                .into(),
+                code: f.code.clone(),
+                summary: f.summary.clone(),
+                detail: f.detail.clone(),
+                at: place(&f.file, f.span),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| Related {
+                        at: place(&r.file, r.span),
+                        message: r.message.clone(),
+                    })
+                    .collect(),
+                fix: f.fix.as_ref().map(|x| Fix {
+                    message: x.message.clone(),
+                    at: place(&x.file, x.span),
+                    replacement: x.replacement.clone(),
+                }),
+            })
+            .collect()
+    }
+
+    /// For a person: source lines with carets under each finding.
+    #[napi]
+    pub fn to_text(&self) -> String {
+        render::text(&self.inner)
+    }
+
+    #[napi(ts_return_type = "Record<string, any>")]
+    pub fn to_json(&self) -> Json {
+        Json(render::json(&self.inner))
+    }
+
+    /// SARIF 2.1.0.
+    #[napi(ts_return_type = "Record<string, any>")]
+    pub fn to_sarif(&self) -> Json {
+        Json(render::sarif(&self.inner))
+    }
+
+    #[napi]
+    pub fn to_junit(&self) -> String {
+        render::junit(&self.inner)
+    }
+
+    /// The shape of `terraform validate -json`.
+    #[napi(ts_return_type = "Record<string, any>")]
+    pub fn to_terraform(&self) -> Json {
+        Json(render::terraform(&self.inner))
+    }
+}
+
+/// Which checks run: codes are prefixes (`undeclared_` selects every
+/// undeclared-reference check).
+#[napi(object, namespace = "validate")]
+#[derive(Default)]
+pub struct ValidateOptions {
+    pub checks: Option<Vec<String>>,
+    pub skip_checks: Option<Vec<String>>,
+}
+
+fn run(dir: &str, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
+    Validator::new()
+        .with_checks(options.checks.unwrap_or_default())
+        .skip_checks(options.skip_checks.unwrap_or_default())
+        .execute(dir)
+        .map_err(js_error)
+}
+
+/// Validates the Terraform module in `dir` (its .tf and .tf.json files)
+/// off the main thread.
+#[napi(namespace = "validate", ts_return_type = "Promise<validate.Report>")]
+pub fn validate(dir: String, options: Option<ValidateOptions>) -> AsyncTask<ValidateTask> {
+    AsyncTask::new(ValidateTask {
+        dir,
+        options: Some(options.unwrap_or_default()),
+        failure: None,
+    })
+}
+
+/// `validate`, blocking the calling thread.
+#[napi(namespace = "validate")]
+pub fn validate_sync(dir: String, options: Option<ValidateOptions>) -> Result<Report, Code> {
+    Ok(Report {
+        inner: run(&dir, options.unwrap_or_default())?,
+    })
+}
+
+pub struct ValidateTask {
+    dir: String,
+    options: Option<ValidateOptions>,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for ValidateTask {
+    type Output = infrarag::validate::Report;
+    type JsValue = Report;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let options = self.options.take().unwrap_or_default();
+        kept(&mut self.failure, run(&self.dir, options))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Report { inner: output })
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
