@@ -15,6 +15,7 @@ NODE_DIR := bindings-node
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
 	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs"
+	cargo run -q -p infrarag --bin infrarag -- validate examples/terraform/web
 
 test: rust-test python-test node-test examples-test
 
