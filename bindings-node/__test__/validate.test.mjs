@@ -19,7 +19,7 @@ const terraformSays = (c) =>
 const ours = (report) =>
   report.findings.map((f) => [f.at.file, f.summary, f.detail, f.at.line, f.at.column, f.at.endLine, f.at.endColumn]).sort()
 
-for (const c of ['references', 'duplicates', 'count_and_for_each', 'valid']) {
+for (const c of ['references', 'duplicates', 'count_and_for_each', 'shapes', 'module_outputs', 'valid']) {
   test(`${c}: findings match what terraform printed`, async () => {
     const report = await validate.validate(join(fixtures, c))
     assert.deepEqual(ours(report), terraformSays(c))

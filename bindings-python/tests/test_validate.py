@@ -32,7 +32,7 @@ def terraform_says(case: str) -> list[tuple[str, str, str, int, int, int, int]]:
     )
 
 
-@pytest.mark.parametrize("case", ["references", "duplicates", "count_and_for_each", "valid"])
+@pytest.mark.parametrize("case", ["references", "duplicates", "count_and_for_each", "shapes", "module_outputs", "valid"])
 def test_findings_match_what_terraform_printed(case: str) -> None:
     report = infrarag.validate(FIXTURES / case)
     assert isinstance(report, Report)

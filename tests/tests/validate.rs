@@ -78,6 +78,24 @@ fn count_beside_for_each_agrees_with_terraform() {
 }
 
 #[test]
+fn unknown_blocks_labels_and_arguments_agree_with_terraform() {
+    agrees_with_terraform("shapes", 8);
+}
+
+#[test]
+fn outputs_a_local_module_lacks_agree_with_terraform() {
+    agrees_with_terraform("module_outputs", 1);
+}
+
+#[test]
+fn module_outputs_need_the_module_directory() {
+    let dir = fixtures().join("module_outputs");
+    let files = infrarag::terraform::read_files(&dir).expect("reads");
+    assert!(Validator::new().check(&files).ok());
+    assert!(!Validator::new().execute(&dir).expect("validates").ok());
+}
+
+#[test]
 fn a_valid_module_agrees_with_terraform() {
     agrees_with_terraform("valid", 0);
 }

@@ -137,18 +137,23 @@ impl Validator {
     pub fn execute(&self, dir: impl AsRef<Path>) -> Result<Report> {
         let dir = dir.as_ref();
         let files = read_files(dir)?;
-        let mut report = self.check(&files);
+        let mut report = self.run(Some(dir), &files);
         report.dir = dir.to_path_buf();
         Ok(report)
     }
 
-    /// Validates files already read and parsed, as one module.
+    /// Validates files already read and parsed, as one module. Without a
+    /// directory, outputs of local module calls are not checked.
     pub fn check(&self, files: &[SourceFile]) -> Report {
+        self.run(None, files)
+    }
+
+    fn run(&self, dir: Option<&Path>, files: &[SourceFile]) -> Report {
         let module = Module::from_parsed(files);
         let mut findings = Vec::new();
         syntax(&module, &mut findings);
         structure::check(files, &mut findings);
-        references::check(files, &module, &mut findings);
+        references::check(files, &module, dir, &mut findings);
         findings.retain(|f| self.selects(&f.code));
         let order = |f: &Finding| {
             let file = files.iter().position(|s| s.path == f.file);

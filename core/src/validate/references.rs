@@ -1,8 +1,9 @@
-//! References: to variables, locals, resources, data sources and modules
-//! the module does not declare, and `count`, `each` and `self` used where
-//! they mean nothing; worded and placed as Terraform reports them.
+//! References: to variables, locals, resources, data sources, modules and
+//! module outputs the module does not declare, and `count`, `each` and
+//! `self` used where they mean nothing; worded and placed as Terraform
+//! reports them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::{suggestion, Finding, Fix, Severity};
@@ -17,9 +18,41 @@ struct Declared<'a> {
     modules: Vec<&'a str>,
     /// `type.name`, `data.type.name`, `ephemeral.type.name`.
     addresses: HashSet<&'a str>,
+    /// The outputs of module calls whose source is a local directory that
+    /// could be read.
+    outputs: HashMap<&'a str, Vec<String>>,
 }
 
-pub(super) fn check(files: &[SourceFile], module: &Module, out: &mut Vec<Finding>) {
+/// The outputs each local module call's directory declares, by call name.
+fn module_outputs<'a>(module: &'a Module, dir: Option<&Path>) -> HashMap<&'a str, Vec<String>> {
+    let Some(dir) = dir else {
+        return HashMap::new();
+    };
+    module
+        .of_kind(DeclarationKind::Module)
+        .filter_map(|d| {
+            let source = d.details.source.as_deref()?;
+            if !(source.starts_with("./") || source.starts_with("../")) {
+                return None;
+            }
+            let called = Module::load(dir.join(source)).ok()?;
+            let names = called
+                .of_kind(DeclarationKind::Output)
+                .map(|o| o.name.clone())
+                .collect();
+            Some((d.name.as_str(), names))
+        })
+        .collect()
+}
+
+/// Checks every reference in `files`; module outputs are checked when the
+/// module's directory `dir` is known.
+pub(super) fn check(
+    files: &[SourceFile],
+    module: &Module,
+    dir: Option<&Path>,
+    out: &mut Vec<Finding>,
+) {
     let names = |kind| -> Vec<&str> {
         let mut v: Vec<&str> = module.of_kind(kind).map(|d| d.name.as_str()).collect();
         v.sort_unstable();
@@ -41,6 +74,7 @@ pub(super) fn check(files: &[SourceFile], module: &Module, out: &mut Vec<Finding
             })
             .map(|d| d.address.as_str())
             .collect(),
+        outputs: module_outputs(module, dir),
     };
     for f in files {
         for block in f.parsed.file.body.blocks() {
@@ -168,6 +202,20 @@ fn judge(r: &Reference, cx: &Context, declared: &Declared, file: &Path) -> Optio
                 near.map(|n| fix("module", n)),
             )
         }
+        ReferenceKind::Module => {
+            let output = r.attribute.as_deref()?;
+            let known = declared.outputs.get(name)?;
+            if known.iter().any(|o| o == output) {
+                return None;
+            }
+            finding(
+                "undeclared_output",
+                "Unsupported attribute",
+                format!("This object does not have an attribute named \"{output}\"."),
+                after(r.span, &r.subject),
+                None,
+            )
+        }
         ReferenceKind::Resource | ReferenceKind::Data | ReferenceKind::Ephemeral
             if !declared.addresses.contains(r.subject.as_str()) =>
         {
@@ -188,6 +236,21 @@ fn judge(r: &Reference, cx: &Context, declared: &Declared, file: &Path) -> Optio
         }
         ReferenceKind::Meta => meta(r, cx, file),
         _ => None,
+    }
+}
+
+/// The part of `span` after its first `subject.len()` characters (the
+/// `.output` of `module.x.output`), when it lies on one line.
+fn after(span: Span, subject: &str) -> Span {
+    if span.start.line != span.end.line {
+        return span;
+    }
+    let mut start = span.start;
+    start.byte += subject.len();
+    start.column += subject.chars().count();
+    Span {
+        start,
+        end: span.end,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Structure: declarations made twice and `count` beside `for_each`,
-//! worded and placed as Terraform reports them.
+//! Structure: unknown blocks, wrong labels, arguments where they do not
+//! belong, declarations made twice and `count` beside `for_each`, worded
+//! and placed as Terraform reports them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub(super) fn check(files: &[SourceFile], out: &mut Vec<Finding>) {
                 }
             }
             count_and_for_each(&f.path, block, out);
+            shape(&f.path, block, out);
         }
     }
 }
@@ -122,6 +124,150 @@ fn duplicate(file: &Path, span: Span, first_file: &Path, first: Span, w: Words) 
             message: "first declared here".into(),
         }],
         fix: None,
+    }
+}
+
+/// The labels each top-level block type takes, by name.
+fn labels_of(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "resource" | "data" | "ephemeral" => &["type", "name"],
+        "variable" | "output" | "module" | "provider" | "check" => &["name"],
+        "terraform" | "locals" | "moved" | "import" | "removed" => &[],
+        _ => return None,
+    })
+}
+
+/// What a nested block may hold: required and optional arguments, and
+/// nested block types. Only the blocks whose contents Terraform fixes
+/// without a provider schema.
+struct Contents {
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    blocks: &'static [&'static str],
+}
+
+fn contents_of(kind: &str) -> Option<Contents> {
+    Some(match kind {
+        "lifecycle" => Contents {
+            required: &[],
+            optional: &[
+                "create_before_destroy",
+                "prevent_destroy",
+                "ignore_changes",
+                "replace_triggered_by",
+            ],
+            blocks: &["precondition", "postcondition"],
+        },
+        "moved" => Contents {
+            required: &["from", "to"],
+            optional: &[],
+            blocks: &[],
+        },
+        "import" => Contents {
+            required: &["to", "id"],
+            optional: &["provider", "for_each"],
+            blocks: &[],
+        },
+        "removed" => Contents {
+            required: &["from"],
+            optional: &[],
+            blocks: &["lifecycle", "provisioner", "connection"],
+        },
+        _ => return None,
+    })
+}
+
+/// A block's type and labels, and the contents of `lifecycle`, `moved`,
+/// `import` and `removed` blocks.
+fn shape(file: &Path, block: &Block, out: &mut Vec<Finding>) {
+    let error = |code: &str, summary: String, detail: String, span: Span| Finding {
+        severity: Severity::Error,
+        code: code.into(),
+        summary,
+        detail,
+        file: file.to_path_buf(),
+        span,
+        related: Vec::new(),
+        fix: None,
+    };
+    let kind = block.kind.as_str();
+    let Some(names) = labels_of(kind) else {
+        out.push(error(
+            "unknown_block",
+            "Unsupported block type".into(),
+            format!("Blocks of type \"{kind}\" are not expected here."),
+            block.kind_span,
+        ));
+        return;
+    };
+    let given = block.labels.len();
+    if given < names.len() {
+        out.push(error(
+            "missing_label",
+            format!("Missing {} for {kind}", names[given]),
+            format!(
+                "All {kind} blocks must have {} labels ({}).",
+                names.len(),
+                names.join(", ")
+            ),
+            block.open_brace,
+        ));
+    } else if given > names.len() {
+        let detail = if names.is_empty() {
+            format!("No labels are expected for {kind} blocks.")
+        } else {
+            format!(
+                "Only {} labels ({}) are expected for {kind} blocks.",
+                names.len(),
+                names.join(", ")
+            )
+        };
+        out.push(error(
+            "extra_label",
+            format!("Extraneous label for {kind}"),
+            detail,
+            block.labels[names.len()].span,
+        ));
+    }
+    let mut nested: Vec<&Block> = vec![block];
+    if matches!(kind, "resource" | "data" | "ephemeral" | "module") {
+        nested = block.body.blocks_of("lifecycle").collect();
+    }
+    for b in nested {
+        let Some(allowed) = contents_of(&b.kind) else {
+            continue;
+        };
+        for attr in b.body.attributes() {
+            let name = attr.name.as_str();
+            if !allowed.required.contains(&name) && !allowed.optional.contains(&name) {
+                out.push(error(
+                    "unknown_argument",
+                    "Unsupported argument".into(),
+                    format!("An argument named \"{name}\" is not expected here."),
+                    attr.name_span,
+                ));
+            }
+        }
+        for inner in b.body.blocks() {
+            if !allowed.blocks.contains(&inner.kind.as_str()) {
+                out.push(error(
+                    "unknown_block",
+                    "Unsupported block type".into(),
+                    format!("Blocks of type \"{}\" are not expected here.", inner.kind),
+                    inner.kind_span,
+                ));
+            }
+        }
+        for name in allowed.required {
+            if b.body.attribute(name).is_none() {
+                out.push(error(
+                    "missing_argument",
+                    "Missing required argument".into(),
+                    format!("The argument \"{name}\" is required, but no definition was found."),
+                    b.open_brace,
+                ));
+            }
+        }
     }
 }
 
