@@ -23,10 +23,22 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn a_clean_module_exits_0_and_findings_exit_1() {
-    let valid = fixture("valid");
-    let (code, out, _) = run(&["validate", valid.to_str().unwrap()]);
+    // Clean of lint warnings too: any finding makes the exit status 1.
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/terraform/web");
+    let (code, out, _) = run(&["validate", web.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.ends_with("0 error(s), 0 warning(s) in 1 file(s)\n"));
+    let valid = fixture("valid");
+    let (code, out, _) = run(&["validate", valid.to_str().unwrap()]);
+    assert_eq!(code, 1, "lint warnings: {out}");
+    assert!(out.contains("warning[terraform_documented_outputs]"));
+    let (code, _, _) = run(&[
+        "validate",
+        valid.to_str().unwrap(),
+        "--skip-checks",
+        "terraform_",
+    ]);
+    assert_eq!(code, 0);
 
     let refs = fixture("references");
     let (code, out, _) = run(&["validate", refs.to_str().unwrap()]);
@@ -40,7 +52,14 @@ fn a_clean_module_exits_0_and_findings_exit_1() {
 fn formats_are_the_library_renderings() {
     let refs = fixture("references");
     let dir = refs.to_str().unwrap();
-    let (code, out, _) = run(&["validate", dir, "--format", "sarif"]);
+    let (code, out, _) = run(&[
+        "validate",
+        dir,
+        "--format",
+        "sarif",
+        "--skip-checks",
+        "terraform_",
+    ]);
     assert_eq!(code, 1);
     let sarif: serde_json::Value = serde_json::from_str(&out).expect("SARIF is JSON");
     assert_eq!(
@@ -48,11 +67,23 @@ fn formats_are_the_library_renderings() {
         Some(11)
     );
 
-    let (_, out, _) = run(&["validate", dir, "--format=terraform"]);
+    let (_, out, _) = run(&[
+        "validate",
+        dir,
+        "--format=terraform",
+        "--skip-checks=terraform_",
+    ]);
     let tf: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(tf["error_count"], 11);
 
-    let (_, out, _) = run(&["validate", dir, "--format", "junit"]);
+    let (_, out, _) = run(&[
+        "validate",
+        dir,
+        "--format",
+        "junit",
+        "--skip-checks",
+        "terraform_",
+    ]);
     assert_eq!(out.matches("<failure ").count(), 11);
 }
 

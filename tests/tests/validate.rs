@@ -51,7 +51,11 @@ fn agrees_with_terraform(case: &str, expected_errors: u64) {
         recorded["error_count"], expected_errors,
         "{case}: the recording"
     );
-    let report = Validator::new().execute(&dir).expect("validates");
+    // Terraform does not lint: its comparison leaves our lint rules out.
+    let report = Validator::new()
+        .skip_checks(["terraform_"])
+        .execute(&dir)
+        .expect("validates");
     let ours = render::terraform(&report);
     assert_eq!(ours["valid"], recorded["valid"], "{case}");
     assert_eq!(ours["error_count"], recorded["error_count"], "{case}");
@@ -148,7 +152,7 @@ fn check_selection_keeps_and_skips_by_code_prefix() {
         .expect("validates");
     assert_eq!(only.findings.len(), 8);
     let skipped = Validator::new()
-        .skip_checks(["undeclared_resource", "self_"])
+        .skip_checks(["undeclared_resource", "self_", "terraform_"])
         .execute(&dir)
         .expect("validates");
     assert_eq!(skipped.findings.len(), 11 - 3);
@@ -186,7 +190,7 @@ fn the_corpus_modules_have_no_reference_or_structure_errors() {
             continue;
         }
         let report = Validator::new()
-            .skip_checks(["syntax."])
+            .skip_checks(["syntax.", "terraform_"])
             .execute(dir)
             .expect("validates");
         for f in report.findings {
@@ -206,7 +210,10 @@ fn the_corpus_modules_have_no_reference_or_structure_errors() {
 #[test]
 fn the_security_group_template_lacks_only_its_generated_variables() {
     let dir = infrarag_tests::corpus().join("modules/sg/modules/_templates");
-    let report = Validator::new().execute(&dir).expect("validates");
+    let report = Validator::new()
+        .skip_checks(["terraform_"])
+        .execute(&dir)
+        .expect("validates");
     assert_eq!(report.findings.len(), 12);
     for f in &report.findings {
         assert_eq!(f.code, "undeclared_variable");
@@ -214,15 +221,127 @@ fn the_security_group_template_lacks_only_its_generated_variables() {
     }
     // Each generated submodule declares them in its auto_values.tf.
     let generated = Validator::new()
+        .skip_checks(["terraform_"])
         .execute(dir.with_file_name("ssh"))
         .expect("validates");
     assert!(generated.findings.is_empty());
 }
 
 #[test]
+fn lint_rules_find_each_planted_violation() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint");
+    let report = Validator::new().execute(&dir).expect("validates");
+    let found: Vec<(&str, usize, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.span.start.line, f.span.start.column))
+        .collect();
+    // Read off the fixture by hand: each rule's violation, where it is.
+    assert_eq!(
+        found,
+        [
+            ("terraform_comment_syntax", 1, 1),
+            ("terraform_required_version", 2, 1),
+            ("terraform_naming_convention", 10, 1),
+            ("terraform_documented_variables", 10, 1),
+            ("terraform_typed_variables", 10, 1),
+            ("terraform_unused_declarations", 10, 1),
+            ("terraform_unused_declarations", 18, 3),
+            ("terraform_map_duplicate_keys", 21, 5),
+            ("terraform_unused_declarations", 25, 1),
+            ("terraform_required_providers", 25, 1),
+            ("terraform_deprecated_interpolation", 28, 12),
+            ("terraform_empty_list_equality", 30, 12),
+            ("terraform_module_pinned_source", 34, 12),
+            ("terraform_module_pinned_source", 42, 12),
+            ("terraform_documented_outputs", 45, 1),
+            ("terraform_deprecated_index", 46, 29),
+            ("terraform_deprecated_index", 50, 35),
+        ]
+    );
+    assert!(report.ok(), "lint findings are warnings");
+    assert_eq!(report.warning_count(), 17);
+}
+
+/// The corpus modules pass the lint discipline terraform-aws-modules keep,
+/// except where the text itself shows otherwise: every unused declaration
+/// reported is named nowhere else in its module's files, and every
+/// deprecated index is a `.*` or `.0` as written.
+#[test]
+fn lint_on_the_corpus_reports_only_what_the_text_confirms() {
+    let mut dirs = Vec::new();
+    module_dirs(&infrarag_tests::corpus().join("modules"), &mut dirs);
+    let mut unused = 0;
+    for dir in &dirs {
+        let report = Validator::new()
+            .with_checks(["terraform_"])
+            .execute(dir)
+            .expect("validates");
+        let texts: Vec<(PathBuf, String)> = report
+            .files
+            .iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    std::fs::read_to_string(dir.join(f)).expect("text"),
+                )
+            })
+            .collect();
+        for f in &report.findings {
+            let (_, text) = texts.iter().find(|(p, _)| p == &f.file).expect("file");
+            let written = &text[f.span.bytes()];
+            match f.code.as_str() {
+                "terraform_unused_declarations" => {
+                    unused += 1;
+                    let name = if let Some(rest) = f.summary.strip_prefix("variable \"") {
+                        format!("var.{}", rest.split('"').next().unwrap_or_default())
+                    } else if let Some(rest) = f.summary.strip_prefix("local.") {
+                        format!("local.{}", rest.split(' ').next().unwrap_or_default())
+                    } else {
+                        let quoted: Vec<&str> = f.summary.split('"').collect();
+                        format!("data.{}.{}", quoted[1], quoted[3])
+                    };
+                    let mentions: usize = texts
+                        .iter()
+                        .map(|(_, t)| {
+                            t.match_indices(&name)
+                                .filter(|(i, _)| {
+                                    !t[i + name.len()..].starts_with(|c: char| {
+                                        c.is_alphanumeric() || c == '_' || c == '-'
+                                    })
+                                })
+                                .count()
+                        })
+                        .sum();
+                    assert_eq!(mentions, 0, "{}: {name} is used", dir.display());
+                }
+                "terraform_deprecated_index" => {
+                    assert!(
+                        written == ".*"
+                            || written
+                                .strip_prefix('.')
+                                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())),
+                        "{}: {written:?}",
+                        dir.display()
+                    );
+                }
+                other => panic!("{}: {other} {}", dir.display(), f.summary),
+            }
+        }
+    }
+    assert!(
+        unused > 0,
+        "the security-group submodules declare unused variables"
+    );
+}
+
+#[test]
 fn renderings_carry_every_finding() {
     let dir = fixtures().join("duplicates");
-    let report = Validator::new().execute(&dir).expect("validates");
+    let report = Validator::new()
+        .skip_checks(["terraform_"])
+        .execute(&dir)
+        .expect("validates");
     assert_eq!(report.error_count(), 6);
 
     let sarif = render::sarif(&report);

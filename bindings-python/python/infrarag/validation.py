@@ -1,15 +1,18 @@
 """Validation of Terraform modules without providers: syntax, references
-and structure, worded and placed as ``terraform validate`` reports them.
+and structure, worded and placed as ``terraform validate`` reports them,
+and the provider-free rules of tflint's terraform ruleset as warnings.
 
 >>> import infrarag, pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "main.tf").write_text('variable "name" {}\\noutput "x" { value = var.nmae }\\n')
 >>> report = infrarag.validate(d)
->>> report.ok, len(report)
-(False, 1)
->>> f = next(iter(report))
+>>> report.ok, report.error_count, report.warning_count
+(False, 1, 5)
+>>> f = next(f for f in report if f.severity == "error")
 >>> f.code, f.file, f.line, f.column, f.fix["replacement"]
 ('undeclared_variable', 'main.tf', 2, 22, 'var.name')
+>>> sorted({f.code for f in report if f.severity == "warning"})[:2]
+['terraform_documented_outputs', 'terraform_documented_variables']
 >>> report.to_sarif()["version"]
 '2.1.0'
 

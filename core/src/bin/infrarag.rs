@@ -11,8 +11,10 @@ usage: infrarag validate DIR [--format text|json|sarif|junit|terraform]
                              [--checks CODE,...] [--skip-checks CODE,...]
 
 Checks the Terraform module in DIR (its .tf and .tf.json files) for syntax,
-reference and structure errors. A code selects every check whose code starts
-with it (`undeclared_` selects all undeclared-reference checks).
+reference and structure errors, as terraform validate does, and warns where
+tflint's terraform ruleset would (codes `terraform_*`). A code selects every
+check whose code starts with it (`undeclared_` selects all undeclared-reference
+checks; `--skip-checks terraform_` leaves lint out).
 
 Exit status: 0 when nothing is found, 1 when anything is, 2 on bad usage or
 an unreadable directory.";

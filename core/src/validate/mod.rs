@@ -1,5 +1,6 @@
 //! Checks a Terraform module without providers, as `terraform validate`
-//! does: syntax, references and structure, as positioned findings.
+//! does (syntax, references, structure: errors), and lints it with the
+//! provider-free rules of tflint's terraform ruleset (warnings).
 //!
 //! ```
 //! use infrarag::terraform::{Module, SourceFile};
@@ -9,10 +10,14 @@
 //! let file = SourceFile { path: "main.tf".into(), text: text.into(), parsed: infrarag::hcl::parse(text) };
 //! let report = Validator::new().check(&[file]);
 //! assert!(!report.ok());
-//! assert_eq!(report.findings[0].code, "undeclared_variable");
-//! assert_eq!(report.findings[0].fix.as_ref().unwrap().replacement, "var.name");
+//! let error = report.findings.iter().find(|f| f.severity == infrarag::hcl::Severity::Error).unwrap();
+//! assert_eq!(error.code, "undeclared_variable");
+//! assert_eq!(error.fix.as_ref().unwrap().replacement, "var.name");
+//! // Lint findings are warnings, coded by tflint rule.
+//! assert!(report.findings.iter().any(|f| f.code == "terraform_documented_outputs"));
 //! ```
 
+mod lint;
 mod references;
 pub mod render;
 mod structure;
@@ -154,6 +159,7 @@ impl Validator {
         syntax(&module, &mut findings);
         structure::check(files, &mut findings);
         references::check(files, &module, dir, &mut findings);
+        lint::check(files, &module, &mut findings);
         findings.retain(|f| self.selects(&f.code));
         let order = |f: &Finding| {
             let file = files.iter().position(|s| s.path == f.file);

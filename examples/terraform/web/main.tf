@@ -29,5 +29,6 @@ resource "aws_s3_bucket_versioning" "logs" {
 }
 
 output "logs_bucket_arn" {
-  value = aws_s3_bucket.logs.arn
+  description = "ARN of the access-log bucket."
+  value       = aws_s3_bucket.logs.arn
 }
