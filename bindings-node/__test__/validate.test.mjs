@@ -63,3 +63,13 @@ test('an unreadable directory rejects and throws IO_ERROR naming it', async () =
   await assert.rejects(validate.validate(missing), (e) => e.code === 'IO_ERROR' && e.message.includes(missing))
   assert.throws(() => validate.validateSync(missing), (e) => e.code === 'IO_ERROR' && e.message.includes(missing))
 })
+
+test('security policies report checkov ids, passed verdicts in toJson', () => {
+  const fixture = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'checkov', 'aws', 'CKV_AWS_16')
+  const report = validate.validateSync(fixture, { checks: ['CKV_AWS_16'] })
+  const failed = report.findings.filter((f) => f.code === 'CKV_AWS_16').map((f) => f.detail.split(' ')[0]).sort()
+  assert.deepEqual(failed, ['aws_db_instance.default', 'aws_db_instance.disabled'])
+  const verdicts = report.toJson().policies.map((p) => `${p.address} ${p.outcome}`)
+  assert.ok(verdicts.includes('aws_db_instance.enabled PASSED'))
+  assert.equal(report.ok, false)
+})

@@ -93,3 +93,15 @@ def test_an_unreadable_directory_raises_with_its_path(tmp_path: Path) -> None:
         infrarag.validate(missing)
     assert e.value.code == "IO_ERROR"
     assert str(missing) in str(e.value)
+
+
+def test_security_policies_report_checkov_ids() -> None:
+    fixture = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "checkov" / "aws" / "CKV_AWS_16"
+    if not fixture.is_dir():
+        pytest.fail(f"corpus missing at {fixture}")
+    report = infrarag.validate(fixture, checks=["CKV_AWS_16"])
+    failed = sorted(f.detail.split(" ")[0] for f in report if f.code == "CKV_AWS_16")
+    assert failed == ["aws_db_instance.default", "aws_db_instance.disabled"]
+    verdicts = {(p["address"], p["outcome"]) for p in report.to_json()["policies"]}
+    assert ("aws_db_instance.enabled", "PASSED") in verdicts
+    assert not report.ok

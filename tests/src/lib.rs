@@ -20,6 +20,31 @@ pub fn corpus() -> PathBuf {
     root
 }
 
+/// Every directory under `root` (itself included) that holds `.tf` files,
+/// in path order: each is a Terraform module, as checkov and tflint walk.
+pub fn module_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    if entries
+        .iter()
+        .any(|p| p.extension().is_some_and(|x| x == "tf"))
+    {
+        out.push(dir.to_path_buf());
+    }
+    for p in entries.into_iter().filter(|p| p.is_dir()) {
+        walk(&p, out);
+    }
+}
+
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -18,6 +18,7 @@
 //! ```
 
 mod lint;
+pub mod policy;
 mod references;
 pub mod render;
 mod structure;
@@ -77,6 +78,9 @@ pub struct Report {
     pub files: Vec<PathBuf>,
     /// In file order, then by position.
     pub findings: Vec<Finding>,
+    /// Every security-policy verdict, passed ones included (failed ones
+    /// are also findings), as checkov reports them.
+    pub policies: Vec<policy::Evaluation>,
     /// Each file's text, for rendering source lines.
     #[serde(skip)]
     sources: Vec<(PathBuf, String)>,
@@ -113,9 +117,10 @@ impl Report {
 }
 
 /// Which checks run: all by default; [`with_checks`](Validator::with_checks)
-/// keeps only codes starting with one of its prefixes, and
-/// [`skip_checks`](Validator::skip_checks) drops those starting with one of
-/// its own.
+/// keeps only the codes it names, and [`skip_checks`](Validator::skip_checks)
+/// drops them. A name ending in `_` or `.` names every code it begins
+/// (`undeclared_`, `terraform_`, `CKV_AWS_`, `syntax.`); any other names
+/// one code (`CKV_AWS_3` is not `CKV_AWS_35`).
 #[derive(Debug, Clone, Default)]
 pub struct Validator {
     only: Vec<String>,
@@ -161,6 +166,22 @@ impl Validator {
         references::check(files, &module, dir, &mut findings);
         lint::check(files, &module, &mut findings);
         findings.retain(|f| self.selects(&f.code));
+        let policies = policy::scan(files, &module, |id| self.selects(id));
+        findings.extend(
+            policies
+                .iter()
+                .filter(|e| e.outcome == policy::Outcome::Failed)
+                .map(|e| Finding {
+                    severity: Severity::Error,
+                    code: e.check.into(),
+                    summary: e.title.into(),
+                    detail: format!("{} fails {}: {}", e.address, e.check, e.title),
+                    file: e.file.clone(),
+                    span: e.span,
+                    related: Vec::new(),
+                    fix: None,
+                }),
+        );
         let order = |f: &Finding| {
             let file = files.iter().position(|s| s.path == f.file);
             (file, f.span.start.byte, f.span.end.byte)
@@ -170,6 +191,7 @@ impl Validator {
             dir: PathBuf::new(),
             files: files.iter().map(|f| f.path.clone()).collect(),
             findings,
+            policies,
             sources: files
                 .iter()
                 .map(|f| (f.path.clone(), f.text.clone()))
@@ -178,8 +200,9 @@ impl Validator {
     }
 
     fn selects(&self, code: &str) -> bool {
-        (self.only.is_empty() || self.only.iter().any(|c| code.starts_with(c.as_str())))
-            && !self.skip.iter().any(|c| code.starts_with(c.as_str()))
+        let names =
+            |c: &String| code == c || (c.ends_with(['_', '.']) && code.starts_with(c.as_str()));
+        (self.only.is_empty() || self.only.iter().any(names)) && !self.skip.iter().any(names)
     }
 }
 

@@ -60,7 +60,8 @@ pub fn text(report: &Report) -> String {
     out
 }
 
-/// infrarag's own JSON: the report's fields plus `ok` and the counts.
+/// infrarag's own JSON: the report's fields plus `ok` and the counts;
+/// `policies` has every security-policy verdict, passed ones included.
 pub fn json(report: &Report) -> Value {
     json!({
         "ok": report.ok(),
@@ -69,6 +70,7 @@ pub fn json(report: &Report) -> Value {
         "dir": report.dir,
         "files": report.files,
         "findings": report.findings,
+        "policies": report.policies,
     })
 }
 

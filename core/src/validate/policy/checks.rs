@@ -1,0 +1,389 @@
+//! The checks, each as checkov 3.3.13 decides it (see
+//! `../shared/corpus/checkov/CHECKS.md`), in id order by cloud.
+
+use serde_json::Value;
+
+use super::{Check, Outcome, Read, Resource};
+
+use Outcome::{Failed, Passed, Unknown};
+
+/// checkov's BaseResourceValueCheck with `expected` the only passing
+/// value: missing → `missing`, a reference → UNKNOWN, anything else FAIL.
+fn expect(r: &Resource<'_>, path: &str, ok: fn(&Read) -> bool, missing: Outcome) -> Outcome {
+    match r.get(path) {
+        Read::Missing => missing,
+        Read::Reference => Unknown,
+        v if ok(&v) => Passed,
+        _ => Failed,
+    }
+}
+
+fn is_true(r: &Resource<'_>, path: &str) -> Outcome {
+    expect(r, path, Read::is_true, Failed)
+}
+
+fn is_false(r: &Resource<'_>, path: &str) -> Outcome {
+    expect(r, path, Read::is_false, Failed)
+}
+
+/// BaseResourceNegativeValueCheck: a forbidden value fails; anything
+/// else, or nothing, passes; a reference is UNKNOWN.
+fn forbid(r: &Resource<'_>, path: &str, bad: fn(&Read) -> bool) -> Outcome {
+    match r.get(path) {
+        Read::Reference => Unknown,
+        v if bad(&v) => Failed,
+        _ => Passed,
+    }
+}
+
+/// `ANY_VALUE`: set to anything (a reference counts) passes.
+fn any_value(r: &Resource<'_>, path: &str) -> Outcome {
+    match r.get(path) {
+        Read::Missing | Read::Constant(Value::Null) => Failed,
+        Read::Constant(Value::String(s)) if s.is_empty() => Failed,
+        _ => Passed,
+    }
+}
+
+fn block(r: &Resource<'_>, path: &str) -> Outcome {
+    if r.has_block(path) {
+        Passed
+    } else {
+        Failed
+    }
+}
+
+fn strings(v: &Read) -> Option<Vec<&str>> {
+    match v {
+        Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
+        _ => None,
+    }
+}
+
+pub(super) static ALL: &[Check] = &[
+    Check {
+        id: "CKV_AWS_3",
+        title: "Ensure all data stored in the EBS is securely encrypted",
+        types: &["aws_ebs_volume"],
+        judge: |r| is_true(r, "encrypted"),
+    },
+    Check {
+        id: "CKV_AWS_7",
+        title: "Ensure rotation for customer created CMKs is enabled",
+        types: &["aws_kms_key"],
+        judge: |r| match r.get("customer_master_key_spec") {
+            Read::Missing => is_true(r, "enable_key_rotation"),
+            v if v.as_str() == Some("SYMMETRIC_DEFAULT") => is_true(r, "enable_key_rotation"),
+            _ => Unknown,
+        },
+    },
+    Check {
+        id: "CKV_AWS_16",
+        title: "Ensure all data stored in the RDS is securely encrypted at rest",
+        types: &["aws_db_instance"],
+        judge: |r| is_true(r, "storage_encrypted"),
+    },
+    Check {
+        id: "CKV_AWS_17",
+        title: "Ensure all data stored in RDS is not publicly accessible",
+        types: &["aws_db_instance", "aws_rds_cluster_instance"],
+        judge: |r| forbid(r, "publicly_accessible", Read::is_true),
+    },
+    Check {
+        id: "CKV_AWS_35",
+        title: "Ensure CloudTrail logs are encrypted at rest using KMS CMKs",
+        types: &["aws_cloudtrail"],
+        judge: |r| any_value(r, "kms_key_id"),
+    },
+    Check {
+        id: "CKV_AWS_36",
+        title: "Ensure CloudTrail log file validation is enabled",
+        types: &["aws_cloudtrail"],
+        judge: |r| is_true(r, "enable_log_file_validation"),
+    },
+    Check {
+        id: "CKV_AWS_37",
+        title: "Ensure Amazon EKS control plane logging is enabled for all log types",
+        types: &["aws_eks_cluster"],
+        judge: |r| {
+            const ALL_TYPES: [&str; 5] = [
+                "api",
+                "audit",
+                "authenticator",
+                "controllerManager",
+                "scheduler",
+            ];
+            match r.get("enabled_cluster_log_types") {
+                Read::Reference => Unknown,
+                v => match strings(&v) {
+                    Some(set) if ALL_TYPES.iter().all(|t| set.contains(t)) => Passed,
+                    _ => Failed,
+                },
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_39",
+        title: "Ensure Amazon EKS public endpoint disabled",
+        types: &["aws_eks_cluster"],
+        judge: |r| is_false(r, "vpc_config.endpoint_public_access"),
+    },
+    Check {
+        id: "CKV_AWS_40",
+        title: "Ensure IAM policies are attached only to groups or roles (Reducing access \
+                management complexity may in-turn reduce opportunity for a principal to \
+                inadvertently receive or retain excessive privileges.)",
+        types: &[
+            "aws_iam_user_policy_attachment",
+            "aws_iam_user_policy",
+            "aws_iam_policy_attachment",
+        ],
+        judge: |r| {
+            if r.kind == "aws_iam_policy_attachment" {
+                match r.get("users") {
+                    Read::Constant(Value::Array(users)) if users.is_empty() => Passed,
+                    Read::Missing | Read::Constant(Value::Null) => Passed,
+                    _ => Failed,
+                }
+            } else {
+                match r.get("user") {
+                    Read::Missing => Passed,
+                    _ => Failed,
+                }
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_50",
+        title: "X-Ray tracing is enabled for Lambda",
+        types: &["aws_lambda_function"],
+        judge: |r| {
+            expect(
+                r,
+                "tracing_config.mode",
+                |v| matches!(v.as_str(), Some("Active" | "PassThrough")),
+                Failed,
+            )
+        },
+    },
+    Check {
+        id: "CKV_AWS_53",
+        title: "Ensure S3 bucket has block public ACLS enabled",
+        types: &["aws_s3_bucket_public_access_block"],
+        judge: |r| is_true(r, "block_public_acls"),
+    },
+    Check {
+        id: "CKV_AWS_54",
+        title: "Ensure S3 bucket has block public policy enabled",
+        types: &["aws_s3_bucket_public_access_block"],
+        judge: |r| is_true(r, "block_public_policy"),
+    },
+    Check {
+        id: "CKV_AWS_55",
+        title: "Ensure S3 bucket has ignore public ACLs enabled",
+        types: &["aws_s3_bucket_public_access_block"],
+        judge: |r| is_true(r, "ignore_public_acls"),
+    },
+    Check {
+        id: "CKV_AWS_56",
+        title: "Ensure S3 bucket has 'restrict_public_buckets' enabled",
+        types: &["aws_s3_bucket_public_access_block"],
+        judge: |r| is_true(r, "restrict_public_buckets"),
+    },
+    Check {
+        id: "CKV_AWS_58",
+        title: "Ensure EKS Cluster has Secrets Encryption Enabled",
+        types: &["aws_eks_cluster"],
+        judge: |r| {
+            expect(
+                r,
+                "encryption_config.resources",
+                |v| strings(v).is_some_and(|s| s == ["secrets"]),
+                Failed,
+            )
+        },
+    },
+    Check {
+        id: "CKV_AWS_67",
+        title: "Ensure CloudTrail is enabled in all Regions",
+        types: &["aws_cloudtrail"],
+        judge: |r| is_true(r, "is_multi_region_trail"),
+    },
+    Check {
+        id: "CKV_AWS_91",
+        title: "Ensure the ELBv2 (Application/Network) has access logging enabled",
+        types: &["aws_lb", "aws_alb"],
+        judge: |r| {
+            if r.get("load_balancer_type").as_str() == Some("gateway") {
+                return Unknown;
+            }
+            is_true(r, "access_logs.enabled")
+        },
+    },
+    Check {
+        id: "CKV_AWS_117",
+        title: "Ensure that AWS Lambda function is configured inside a VPC",
+        types: &["aws_lambda_function"],
+        judge: |r| block(r, "vpc_config"),
+    },
+    Check {
+        id: "CKV_AWS_131",
+        title: "Ensure that ALB drops HTTP headers",
+        types: &["aws_lb", "aws_alb"],
+        judge: |r| {
+            if matches!(
+                r.get("load_balancer_type").as_str(),
+                Some("gateway" | "network")
+            ) {
+                return Unknown;
+            }
+            is_true(r, "drop_invalid_header_fields")
+        },
+    },
+    Check {
+        id: "CKV_AWS_133",
+        title: "Ensure that RDS instances has backup policy",
+        types: &["aws_rds_cluster", "aws_db_instance"],
+        judge: |r| match r.get("backup_retention_period") {
+            Read::Missing => Passed,
+            Read::Reference => Unknown,
+            Read::Constant(v) => {
+                let n = v
+                    .as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+                match n {
+                    Some(1..=35) => Passed,
+                    _ => Failed,
+                }
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_157",
+        title: "Ensure that RDS instances have Multi-AZ enabled",
+        types: &["aws_db_instance"],
+        judge: |r| is_true(r, "multi_az"),
+    },
+    Check {
+        id: "CKV_AWS_173",
+        title: "Check encryption settings for Lambda environmental variable",
+        types: &["aws_lambda_function"],
+        judge: |r| {
+            let key = r.get("kms_key_arn");
+            let present = !matches!(key, Read::Missing);
+            if r.has_block("environment") {
+                let usable =
+                    present && key.as_str() != Some("") && key != Read::Constant(Value::Null);
+                if usable {
+                    Passed
+                } else {
+                    Failed
+                }
+            } else if present {
+                // A key with nothing to encrypt, even an empty one.
+                Failed
+            } else {
+                Unknown
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_258",
+        title: "Ensure that Lambda function URLs AuthType is not None",
+        types: &["aws_lambda_function_url"],
+        judge: |r| forbid(r, "authorization_type", |v| v.as_str() == Some("NONE")),
+    },
+    Check {
+        id: "CKV_AWS_293",
+        title: "Ensure that AWS database instances have deletion protection enabled",
+        types: &["aws_db_instance"],
+        judge: |r| is_true(r, "deletion_protection"),
+    },
+    Check {
+        id: "CKV_AZURE_3",
+        title: "Ensure that 'enable_https_traffic_only' is enabled",
+        types: &["azurerm_storage_account"],
+        judge: |r| expect(r, "enable_https_traffic_only", Read::is_true, Passed),
+    },
+    Check {
+        id: "CKV_AZURE_11",
+        title: "Ensure no SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
+        types: &[
+            "azurerm_mariadb_firewall_rule",
+            "azurerm_sql_firewall_rule",
+            "azurerm_postgresql_firewall_rule",
+            "azurerm_mysql_firewall_rule",
+            "azurerm_mysql_flexible_server_firewall_rule",
+            "azurerm_mssql_firewall_rule",
+        ],
+        judge: |r| {
+            let start = r.get("start_ip_address");
+            let end = r.get("end_ip_address");
+            if matches!(start, Read::Reference) || matches!(end, Read::Reference) {
+                return Unknown;
+            }
+            let open = matches!(start.as_str(), Some("0.0.0.0" | "0.0.0.0/0"))
+                && end.as_str() == Some("255.255.255.255");
+            if open {
+                Failed
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        id: "CKV_AZURE_14",
+        title: "Ensure web app redirects all HTTP traffic to HTTPS in Azure App Service",
+        types: &[
+            "azurerm_app_service",
+            "azurerm_linux_web_app",
+            "azurerm_windows_web_app",
+        ],
+        judge: |r| is_true(r, "https_only"),
+    },
+    Check {
+        id: "CKV_AZURE_59",
+        title: "Ensure that Storage accounts disallow public access",
+        types: &["azurerm_storage_account"],
+        judge: |r| is_false(r, "public_network_access_enabled"),
+    },
+    Check {
+        id: "CKV_GCP_12",
+        title: "Ensure Network Policy is enabled on Kubernetes Engine Clusters",
+        types: &["google_container_cluster"],
+        judge: |r| match r.get("network_policy.enabled") {
+            Read::Reference => Unknown,
+            v if v.is_true() => Passed,
+            v if v.is_false()
+                && r.get("datapath_provider").as_str() == Some("ADVANCED_DATAPATH") =>
+            {
+                Passed
+            }
+            _ => Failed,
+        },
+    },
+    Check {
+        id: "CKV_GCP_26",
+        title: "Ensure that VPC Flow Logs is enabled for every subnet in a VPC Network",
+        types: &["google_compute_subnetwork"],
+        judge: |r| {
+            if matches!(
+                r.get("purpose").as_str(),
+                Some(
+                    "INTERNAL_HTTPS_LOAD_BALANCER"
+                        | "REGIONAL_MANAGED_PROXY"
+                        | "GLOBAL_MANAGED_PROXY"
+                )
+            ) {
+                return Unknown;
+            }
+            block(r, "log_config")
+        },
+    },
+    Check {
+        id: "CKV_GCP_29",
+        title: "Ensure that Cloud Storage buckets have uniform bucket-level access enabled",
+        types: &["google_storage_bucket"],
+        judge: |r| is_true(r, "uniform_bucket_level_access"),
+    },
+];

@@ -1,0 +1,249 @@
+//! Security policies with checkov's ids and semantics: each check judges
+//! the resources of its types PASSED, FAILED or UNKNOWN, as checkov does.
+//!
+//! Values are read the way checkov's graph "renders" them: constants as
+//! written, `var.x` as the variable's constant default, `local.x` as the
+//! local's constant value; anything else is a reference, and a check that
+//! needs it answers UNKNOWN. Resources with `count = 0` are not judged.
+
+mod checks;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::hcl::{Block, Body, ExprKind, Expression, Span, TraversalOp};
+use crate::terraform::{constant_value, DeclarationKind, Module, SourceFile};
+
+/// What a check concluded about one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// The check cannot tell (a value is a reference); checkov does not
+    /// report these.
+    Unknown,
+}
+
+/// One check's conclusion about one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// `CKV_AWS_16`.
+    pub check: &'static str,
+    pub title: &'static str,
+    /// `aws_db_instance.main`, as checkov names it.
+    pub address: String,
+    pub outcome: Outcome,
+    pub file: PathBuf,
+    /// The resource's header.
+    pub span: Span,
+}
+
+/// A check: an id, a title, the resource types it reads, and its verdict
+/// on one resource.
+pub(crate) struct Check {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub types: &'static [&'static str],
+    pub judge: fn(&Resource<'_>) -> Outcome,
+}
+
+/// The ids of every check this engine knows, in id order.
+pub fn check_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = checks::ALL.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// A resource as a check sees it: its type, its body, and the module's
+/// constant variables and locals to render values with.
+pub(crate) struct Resource<'a> {
+    pub kind: &'a str,
+    pub body: &'a Body,
+    values: &'a Values,
+}
+
+/// Constant variable defaults and locals by name.
+#[derive(Default)]
+struct Values {
+    variables: HashMap<String, Value>,
+    locals: HashMap<String, Value>,
+}
+
+/// A value read from a resource: rendered to a constant, or a reference.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Read {
+    Missing,
+    Constant(Value),
+    Reference,
+}
+
+impl Read {
+    /// True for `true` and, as checkov compares, `"true"` in any case.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Read::Constant(Value::Bool(b)) => *b,
+            Read::Constant(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        }
+    }
+
+    pub fn is_false(&self) -> bool {
+        match self {
+            Read::Constant(Value::Bool(b)) => !*b,
+            Read::Constant(Value::String(s)) => s.eq_ignore_ascii_case("false"),
+            _ => false,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Read::Constant(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Resource<'_> {
+    /// The value at a dotted path of blocks and a final attribute
+    /// (`vpc_config.endpoint_public_access`), through the first block of
+    /// each name.
+    pub fn get(&self, path: &str) -> Read {
+        let mut body = self.body;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                return match body.attribute(part) {
+                    Some(a) => self.render(&a.expr),
+                    None => Read::Missing,
+                };
+            }
+            match first_block(body, part) {
+                Some(b) => body = b,
+                None => return Read::Missing,
+            }
+        }
+        Read::Missing
+    }
+
+    /// Whether a block of this dotted path exists.
+    pub fn has_block(&self, path: &str) -> bool {
+        let mut body = self.body;
+        for part in path.split('.') {
+            match first_block(body, part) {
+                Some(b) => body = b,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn render(&self, e: &Expression) -> Read {
+        if let Some(v) = constant_value(e) {
+            return Read::Constant(v);
+        }
+        match &e.kind {
+            // A bare `True`/`False` parses as a name; checkov's parser
+            // reads it as the boolean.
+            ExprKind::Variable { name } if name.eq_ignore_ascii_case("true") => {
+                Read::Constant(Value::Bool(true))
+            }
+            ExprKind::Variable { name } if name.eq_ignore_ascii_case("false") => {
+                Read::Constant(Value::Bool(false))
+            }
+            ExprKind::Traversal { target, ops } => {
+                let (ExprKind::Variable { name: root }, [TraversalOp::GetAttr { name, .. }]) =
+                    (&target.kind, ops.as_slice())
+                else {
+                    return Read::Reference;
+                };
+                let found = match root.as_str() {
+                    "var" => self.values.variables.get(name),
+                    "local" => self.values.locals.get(name),
+                    _ => None,
+                };
+                found.map_or(Read::Reference, |v| Read::Constant(v.clone()))
+            }
+            ExprKind::Template(t) => match t.parts.as_slice() {
+                [crate::hcl::TemplatePart::Interpolation { expr, .. }] => self.render(expr),
+                _ => Read::Reference,
+            },
+            ExprKind::Parens { inner } => self.render(inner),
+            _ => Read::Reference,
+        }
+    }
+}
+
+/// The body of the first `name` block, written out or as a `dynamic
+/// "name"` block's `content` (checkov expands dynamic blocks first).
+fn first_block<'a>(body: &'a Body, name: &str) -> Option<&'a Body> {
+    body.blocks().find_map(|b| {
+        if b.kind == name {
+            Some(&b.body)
+        } else if b.kind == "dynamic" && b.label_values() == [name] {
+            b.body.blocks_of("content").next().map(|c| &c.body)
+        } else {
+            None
+        }
+    })
+}
+
+/// Runs the checks `select` accepts over every resource of `files`.
+pub(crate) fn scan(
+    files: &[SourceFile],
+    module: &Module,
+    select: impl Fn(&str) -> bool,
+) -> Vec<Evaluation> {
+    let values = Values {
+        variables: module
+            .of_kind(DeclarationKind::Variable)
+            .filter_map(|d| Some((d.name.clone(), d.details.default.clone()?)))
+            .collect(),
+        locals: module
+            .of_kind(DeclarationKind::Local)
+            .filter_map(|d| Some((d.name.clone(), d.details.value.clone()?)))
+            .collect(),
+    };
+    let checks: Vec<&Check> = checks::ALL.iter().filter(|c| select(c.id)).collect();
+    let mut out = Vec::new();
+    for f in files {
+        for block in f.parsed.file.body.blocks_of("resource") {
+            evaluate(&f.path, block, &values, &checks, &mut out);
+        }
+    }
+    out
+}
+
+fn evaluate(
+    file: &Path,
+    block: &Block,
+    values: &Values,
+    checks: &[&Check],
+    out: &mut Vec<Evaluation>,
+) {
+    let [kind, name] = block.label_values()[..] else {
+        return;
+    };
+    let resource = Resource {
+        kind,
+        body: &block.body,
+        values,
+    };
+    if matches!(resource.get("count"), Read::Constant(Value::Number(n)) if n.as_f64() == Some(0.0))
+    {
+        return;
+    }
+    for check in checks.iter().filter(|c| c.types.contains(&kind)) {
+        out.push(Evaluation {
+            check: check.id,
+            title: check.title,
+            address: format!("{kind}.{name}"),
+            outcome: (check.judge)(&resource),
+            file: file.to_path_buf(),
+            span: super::structure::header(block),
+        });
+    }
+}
