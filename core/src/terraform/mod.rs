@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::hcl::{self, Block, Body, Diagnostic, Span};
 
 pub use references::{Reference, ReferenceKind};
-pub use values::constant_value;
+pub use values::{constant_value, literal_key};
 
 /// What kind of top-level declaration a [`Declaration`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

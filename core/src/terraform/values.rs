@@ -44,6 +44,17 @@ pub fn constant_value(e: &Expression) -> Option<Value> {
     })
 }
 
+/// An object key written as a literal: a bare name or a plain string
+/// (parenthesised keys are expressions, but their text is still known).
+pub fn literal_key(key: &Expression) -> Option<String> {
+    match &key.kind {
+        ExprKind::Variable { name } => Some(name.clone()),
+        ExprKind::Template(t) => t.as_plain_string(),
+        ExprKind::Parens { inner } => literal_key(inner),
+        _ => None,
+    }
+}
+
 fn number(raw: &str, negate: bool) -> Option<Value> {
     let sign = if negate { "-" } else { "" };
     if let Ok(i) = format!("{sign}{raw}").parse::<i64>() {

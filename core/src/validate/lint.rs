@@ -9,7 +9,7 @@ use super::{Finding, Severity};
 use crate::hcl::{
     BinaryOp, Block, Body, CommentStyle, ExprKind, Expression, Span, TemplatePart, TraversalOp,
 };
-use crate::terraform::{DeclarationKind, Module, SourceFile};
+use crate::terraform::{literal_key, DeclarationKind, Module, SourceFile};
 
 pub(super) fn check(files: &[SourceFile], module: &Module, out: &mut Vec<Finding>) {
     for f in files {
@@ -252,16 +252,6 @@ fn snake_case(name: &str) -> bool {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             && (i > 0 || w.as_bytes()[0].is_ascii_lowercase())
     })
-}
-
-/// An object key written as a literal: a bare name or a plain string.
-fn literal_key(key: &Expression) -> Option<String> {
-    match &key.kind {
-        ExprKind::Variable { name } => Some(name.clone()),
-        ExprKind::Template(t) => t.as_plain_string(),
-        ExprKind::Parens { inner } => literal_key(inner),
-        _ => None,
-    }
 }
 
 /// Every expression in `body` and the bodies nested in it.

@@ -1,5 +1,5 @@
 //! The checks, each as checkov 3.3.13 decides it (see
-//! `../shared/corpus/checkov/CHECKS.md`), in id order by cloud.
+//! `../shared/corpus/checkov/CHECKS.md`), in the order they were ported.
 
 use serde_json::Value;
 
@@ -53,6 +53,45 @@ fn block(r: &Resource<'_>, path: &str) -> Outcome {
     }
 }
 
+/// Whether a port list (`["22", "80-90"]` or numbers) covers `port`.
+fn covers_port(ports: &Read, port: i64) -> bool {
+    let Read::Constant(Value::Array(items)) = ports else {
+        return false;
+    };
+    items.iter().any(|p| {
+        let text = match p {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return false,
+        };
+        match text.split_once('-') {
+            Some((a, b)) => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
+                (Ok(a), Ok(b)) => a <= port && port <= b,
+                _ => false,
+            },
+            None => text.trim().parse::<i64>() == Ok(port),
+        }
+    })
+}
+
+/// CKV_GCP_3 (and, once `for_each` is expanded, CKV_GCP_2): an `allow`
+/// opening `port` to 0.0.0.0/0 fails.
+fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
+    let world = match r.get("source_ranges") {
+        Read::Reference => return Unknown,
+        v => strings(&v).is_some_and(|s| s.contains(&"0.0.0.0/0")),
+    };
+    let open = r
+        .blocks("allow")
+        .iter()
+        .any(|a| covers_port(&a.get("ports"), port));
+    if world && open {
+        Failed
+    } else {
+        Passed
+    }
+}
+
 fn strings(v: &Read) -> Option<Vec<&str>> {
     match v {
         Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
@@ -61,6 +100,292 @@ fn strings(v: &Read) -> Option<Vec<&str>> {
 }
 
 pub(super) static ALL: &[Check] = &[
+    Check {
+        id: "CKV_AWS_2",
+        title: "Ensure ALB protocol is HTTPS",
+        types: &["aws_lb_listener", "aws_alb_listener"],
+        judge: |r| match r.get("protocol") {
+            Read::Reference => Unknown,
+            v => match v.as_str() {
+                Some("HTTPS" | "TLS" | "TCP" | "UDP" | "TCP_UDP") => Passed,
+                Some("HTTP") => {
+                    let redirects: Vec<Resource<'_>> = r
+                        .blocks("default_action")
+                        .into_iter()
+                        .filter(|a| a.get("type").as_str() == Some("redirect"))
+                        .collect();
+                    let Some(action) = redirects.first() else {
+                        return Failed;
+                    };
+                    match action.get("redirect.protocol") {
+                        Read::Missing | Read::Reference => Unknown,
+                        p if p.as_str() == Some("HTTPS") => Passed,
+                        _ => Failed,
+                    }
+                }
+                _ => Failed,
+            },
+        },
+    },
+    Check {
+        id: "CKV_AWS_8",
+        title: "Ensure all data stored in the Launch configuration or instance Elastic Blocks \
+                Store is securely encrypted",
+        types: &["aws_launch_configuration", "aws_instance"],
+        judge: |r| {
+            if !r.has_block("root_block_device") {
+                return Failed;
+            }
+            let mut unknown = false;
+            for device in ["root_block_device", "ebs_block_device"] {
+                if r.get(device) == Read::Reference {
+                    unknown = true;
+                }
+                for b in r.blocks(device) {
+                    // An empty block says nothing, and checkov fails it.
+                    if b.is_empty() {
+                        return Failed;
+                    }
+                    let snapshot = !matches!(b.get("snapshot_id"), Read::Missing);
+                    match b.get("encrypted") {
+                        v if v.is_true() => {}
+                        _ if snapshot => {}
+                        Read::Missing | Read::Reference => unknown = true,
+                        _ => return Failed,
+                    }
+                }
+            }
+            if unknown {
+                Unknown
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_38",
+        title: "Ensure Amazon EKS public endpoint not accessible to 0.0.0.0/0",
+        types: &["aws_eks_cluster"],
+        judge: |r| {
+            if !r.has_block("vpc_config") {
+                return Unknown;
+            }
+            if r.get("vpc_config.endpoint_public_access").is_false() {
+                return Passed;
+            }
+            match r.get("vpc_config.public_access_cidrs") {
+                Read::Reference => Unknown,
+                v => match strings(&v) {
+                    Some(cidrs) if !cidrs.is_empty() && !cidrs.contains(&"0.0.0.0/0") => Passed,
+                    _ => Failed,
+                },
+            }
+        },
+    },
+    Check {
+        id: "CKV_AWS_79",
+        title: "Ensure Instance Metadata Service Version 1 is not enabled",
+        types: &[
+            "aws_instance",
+            "aws_launch_template",
+            "aws_launch_configuration",
+        ],
+        judge: |r| {
+            if !r.has_block("metadata_options") {
+                return Failed;
+            }
+            let endpoint = r.get("metadata_options.http_endpoint");
+            let tokens = r.get("metadata_options.http_tokens");
+            if endpoint.as_str() == Some("disabled") || tokens.as_str() == Some("required") {
+                Passed
+            } else {
+                Failed
+            }
+        },
+    },
+    Check {
+        id: "CKV_AZURE_2",
+        title: "Ensure Azure managed disk has encryption enabled",
+        types: &["azurerm_managed_disk"],
+        judge: |r| {
+            if !matches!(r.get("disk_encryption_set_id"), Read::Missing)
+                || !r.has_block("encryption_settings")
+            {
+                return Passed;
+            }
+            match r.get("encryption_settings.enabled") {
+                Read::Reference => Unknown,
+                v if v.is_true() => Passed,
+                _ => Failed,
+            }
+        },
+    },
+    Check {
+        id: "CKV_AZURE_6",
+        title: "Ensure AKS has an API Server Authorized IP Ranges enabled",
+        types: &["azurerm_kubernetes_cluster"],
+        judge: |r| {
+            if r.get("private_cluster_enabled").is_true() {
+                return Passed;
+            }
+            let legacy = r.get("api_server_authorized_ip_ranges");
+            if strings(&legacy).is_some_and(|s| !s.is_empty()) || legacy == Read::Reference {
+                return Passed;
+            }
+            match r.get("api_server_access_profile.authorized_ip_ranges") {
+                Read::Missing => Failed,
+                _ => Passed,
+            }
+        },
+    },
+    Check {
+        id: "CKV_AZURE_8",
+        title: "Ensure Kubernetes Dashboard is disabled",
+        types: &["azurerm_kubernetes_cluster"],
+        judge: |r| forbid(r, "addon_profile.kube_dashboard.enabled", Read::is_true),
+    },
+    Check {
+        id: "CKV_AZURE_13",
+        title: "Ensure App Service Authentication is set on Azure App Service",
+        types: &[
+            "azurerm_app_service",
+            "azurerm_linux_web_app",
+            "azurerm_windows_web_app",
+        ],
+        judge: |r| {
+            if r.get("auth_settings.enabled").is_true()
+                || r.get("auth_settings_v2.auth_enabled").is_true()
+            {
+                Passed
+            } else {
+                Failed
+            }
+        },
+    },
+    Check {
+        id: "CKV_AZURE_35",
+        title: "Ensure default network access rule for Storage Accounts is set to deny",
+        types: &[
+            "azurerm_storage_account",
+            "azurerm_storage_account_network_rules",
+        ],
+        judge: |r| {
+            let path = if r.kind == "azurerm_storage_account" {
+                "network_rules.default_action"
+            } else {
+                "default_action"
+            };
+            match r.get(path) {
+                Read::Missing | Read::Reference => Unknown,
+                v if v.as_str() == Some("Deny") => Passed,
+                _ => Failed,
+            }
+        },
+    },
+    Check {
+        id: "CKV_GCP_3",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted rdp access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 3389),
+    },
+    Check {
+        id: "CKV_GCP_15",
+        title: "Ensure that BigQuery datasets are not anonymously or publicly accessible",
+        types: &["google_bigquery_dataset"],
+        judge: |r| {
+            const NAMED: [&str; 6] = [
+                "user_by_email",
+                "group_by_email",
+                "domain",
+                "view",
+                "routine",
+                "dataset",
+            ];
+            for access in r.blocks("access") {
+                match access.get("special_group") {
+                    v if matches!(v.as_str(), Some("allUsers" | "allAuthenticatedUsers")) => {
+                        return Failed
+                    }
+                    Read::Missing => {
+                        let named = NAMED.iter().any(|n| {
+                            !matches!(access.get(n), Read::Missing) || access.has_block(n)
+                        });
+                        if !named {
+                            return Failed;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Passed
+        },
+    },
+    Check {
+        id: "CKV_GCP_30",
+        title: "Ensure that instances are not configured to use the default service account",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_from_template",
+            "google_compute_instance_template",
+        ],
+        judge: |r| {
+            if r.get("name")
+                .as_str()
+                .is_some_and(|n| n.starts_with("gke-"))
+            {
+                return Passed;
+            }
+            if !r.has_block("service_account") {
+                return Unknown;
+            }
+            match r.get("service_account.email") {
+                Read::Missing => Failed,
+                Read::Reference => Passed,
+                v => {
+                    let email = v.as_str().unwrap_or_default();
+                    let default = email
+                        .strip_suffix("-compute@developer.gserviceaccount.com")
+                        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                    if email.is_empty() || default {
+                        Failed
+                    } else {
+                        Passed
+                    }
+                }
+            }
+        },
+    },
+    Check {
+        id: "CKV_GCP_38",
+        title: "Ensure VM disks for critical VMs are encrypted with Customer Supplied \
+                Encryption Keys (CSEK)",
+        types: &["google_compute_instance"],
+        judge: |r| {
+            let set = |p: &str| !matches!(r.get(p), Read::Missing | Read::Constant(Value::Null));
+            if set("boot_disk.disk_encryption_key_raw") || set("boot_disk.kms_key_self_link") {
+                Passed
+            } else {
+                Failed
+            }
+        },
+    },
+    Check {
+        id: "CKV_GCP_40",
+        title: "Ensure that Compute instances do not have public IP addresses",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_template",
+            "google_compute_instance_from_template",
+        ],
+        judge: |r| {
+            let interfaces = r.blocks("network_interface");
+            match interfaces.first() {
+                None if r.kind == "google_compute_instance_from_template" => Unknown,
+                Some(first) if first.has_block("access_config") => Failed,
+                _ => Passed,
+            }
+        },
+    },
     Check {
         id: "CKV_AWS_3",
         title: "Ensure all data stored in the EBS is securely encrypted",

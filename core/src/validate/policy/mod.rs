@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::hcl::{Block, Body, ExprKind, Expression, Span, TraversalOp};
-use crate::terraform::{constant_value, DeclarationKind, Module, SourceFile};
+use crate::hcl::{Block, Body, ExprKind, Expression, ObjectItem, Span, TraversalOp};
+use crate::terraform::{constant_value, literal_key, DeclarationKind, Module, SourceFile};
 
 /// What a check concluded about one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,12 +58,22 @@ pub fn check_ids() -> Vec<&'static str> {
     ids
 }
 
-/// A resource as a check sees it: its type, its body, and the module's
+/// A resource as a check sees it: its type, its body (or, for a nested
+/// object written as an attribute, that object's value), and the module's
 /// constant variables and locals to render values with.
 pub(crate) struct Resource<'a> {
     pub kind: &'a str,
-    pub body: &'a Body,
+    source: Source<'a>,
     values: &'a Values,
+}
+
+/// Where a resource's, or a nested block's, contents come from: checkov
+/// reads `x { ... }` and `x = { ... }` alike.
+enum Source<'a> {
+    Body(&'a Body),
+    /// An object constructor, its values rendered as they are read.
+    Items(&'a [ObjectItem]),
+    Object(Value),
 }
 
 /// Constant variable defaults and locals by name.
@@ -107,38 +117,133 @@ impl Read {
     }
 }
 
-impl Resource<'_> {
-    /// The value at a dotted path of blocks and a final attribute
-    /// (`vpc_config.endpoint_public_access`), through the first block of
-    /// each name.
+impl<'a> Resource<'a> {
+    /// The value at a dotted path (`vpc_config.endpoint_public_access`),
+    /// through the first block or object of each name.
     pub fn get(&self, path: &str) -> Read {
-        let mut body = self.body;
-        let mut parts = path.split('.').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                return match body.attribute(part) {
-                    Some(a) => self.render(&a.expr),
-                    None => Read::Missing,
-                };
-            }
-            match first_block(body, part) {
-                Some(b) => body = b,
-                None => return Read::Missing,
-            }
+        let (first, rest) = match path.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (path, None),
+        };
+        match (&self.source, rest) {
+            (Source::Body(body), None) => match body.attribute(first) {
+                Some(a) => self.render(&a.expr),
+                None => Read::Missing,
+            },
+            (Source::Items(items), None) => items
+                .iter()
+                .find(|i| literal_key(&i.key).as_deref() == Some(first))
+                .map_or(Read::Missing, |i| self.render(&i.value)),
+            (Source::Object(v), None) => match v.get(first) {
+                Some(x) => Read::Constant(x.clone()),
+                None => Read::Missing,
+            },
+            (_, Some(rest)) => match self.blocks(first).into_iter().next() {
+                Some(inner) => inner.get(rest),
+                None if self.get(first) == Read::Reference => Read::Reference,
+                None => Read::Missing,
+            },
         }
-        Read::Missing
     }
 
-    /// Whether a block of this dotted path exists.
-    pub fn has_block(&self, path: &str) -> bool {
-        let mut body = self.body;
-        for part in path.split('.') {
-            match first_block(body, part) {
-                Some(b) => body = b,
-                None => return false,
+    /// Every block named `name` here, as resources to read from: written
+    /// blocks, `dynamic` blocks' contents, and objects (or lists of them)
+    /// assigned to `name`.
+    pub fn blocks(&self, name: &str) -> Vec<Resource<'a>> {
+        let inner = |source| Resource {
+            kind: self.kind,
+            source,
+            values: self.values,
+        };
+        let objects = |v: Value| -> Vec<Resource<'a>> {
+            match v {
+                Value::Object(_) => vec![inner(Source::Object(v))],
+                Value::Array(items) => items
+                    .into_iter()
+                    .filter(Value::is_object)
+                    .map(|o| inner(Source::Object(o)))
+                    .collect(),
+                _ => Vec::new(),
             }
+        };
+        match &self.source {
+            Source::Body(body) => {
+                let mut out: Vec<Resource<'a>> = body
+                    .blocks()
+                    .filter_map(|b| {
+                        if b.kind == name {
+                            Some(inner(Source::Body(&b.body)))
+                        } else if b.kind == "dynamic" && b.label_values() == [name] {
+                            let content = b.body.blocks_of("content").next()?;
+                            Some(inner(Source::Body(&content.body)))
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                if let Some(a) = body.attribute(name) {
+                    out.extend(self.assigned(&a.expr, &objects));
+                }
+                out
+            }
+            Source::Items(items) => items
+                .iter()
+                .find(|i| literal_key(&i.key).as_deref() == Some(name))
+                .map(|i| self.assigned(&i.value, &objects))
+                .unwrap_or_default(),
+            Source::Object(v) => v.get(name).cloned().map(objects).unwrap_or_default(),
         }
-        true
+    }
+
+    /// The objects an attribute assigns: an object constructor (or a
+    /// tuple of them) read lazily, or a constant object or list.
+    fn assigned(
+        &self,
+        e: &'a Expression,
+        objects: &dyn Fn(Value) -> Vec<Resource<'a>>,
+    ) -> Vec<Resource<'a>> {
+        let inner = |source| Resource {
+            kind: self.kind,
+            source,
+            values: self.values,
+        };
+        match &e.kind {
+            ExprKind::Object { items } => vec![inner(Source::Items(items))],
+            ExprKind::Tuple { items }
+                if items
+                    .iter()
+                    .all(|i| matches!(i.kind, ExprKind::Object { .. })) =>
+            {
+                items
+                    .iter()
+                    .filter_map(|i| match &i.kind {
+                        ExprKind::Object { items } => Some(inner(Source::Items(items))),
+                        _ => None,
+                    })
+                    .collect()
+            }
+            _ => match self.render(e) {
+                Read::Constant(v) => objects(v),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// Whether a block (or object) of this dotted path exists.
+    pub fn has_block(&self, path: &str) -> bool {
+        match path.split_once('.') {
+            None => !self.blocks(path).is_empty(),
+            Some((first, rest)) => self.blocks(first).iter().any(|b| b.has_block(rest)),
+        }
+    }
+
+    /// Whether this block has nothing in it.
+    pub fn is_empty(&self) -> bool {
+        match &self.source {
+            Source::Body(b) => b.attributes().next().is_none() && b.blocks().next().is_none(),
+            Source::Items(items) => items.is_empty(),
+            Source::Object(v) => v.as_object().is_none_or(|o| o.is_empty()),
+        }
     }
 
     fn render(&self, e: &Expression) -> Read {
@@ -175,20 +280,6 @@ impl Resource<'_> {
             _ => Read::Reference,
         }
     }
-}
-
-/// The body of the first `name` block, written out or as a `dynamic
-/// "name"` block's `content` (checkov expands dynamic blocks first).
-fn first_block<'a>(body: &'a Body, name: &str) -> Option<&'a Body> {
-    body.blocks().find_map(|b| {
-        if b.kind == name {
-            Some(&b.body)
-        } else if b.kind == "dynamic" && b.label_values() == [name] {
-            b.body.blocks_of("content").next().map(|c| &c.body)
-        } else {
-            None
-        }
-    })
 }
 
 /// Runs the checks `select` accepts over every resource of `files`.
@@ -229,7 +320,7 @@ fn evaluate(
     };
     let resource = Resource {
         kind,
-        body: &block.body,
+        source: Source::Body(&block.body),
         values,
     };
     if matches!(resource.get("count"), Read::Constant(Value::Number(n)) if n.as_f64() == Some(0.0))
