@@ -345,6 +345,11 @@ export declare namespace validate {
     get files(): Array<string>
     /** In file order, then by position. */
     get findings(): Array<validate.Finding>
+    /**
+     * Findings silenced by `#checkov:skip=` / `# infrarag:ignore`
+     * comments: `finding`, `reason`, `file`, `span`.
+     */
+    get suppressed(): Array<Record<string, any>>
     /** For a person: source lines with carets under each finding. */
     toText(): string
     toJson(): Record<string, any>

@@ -2,7 +2,8 @@
 // fixtures (recorded beside them), fixes, check selection, renderings.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 
@@ -72,4 +73,15 @@ test('security policies report checkov ids, passed verdicts in toJson', () => {
   const verdicts = report.toJson().policies.map((p) => `${p.address} ${p.outcome}`)
   assert.ok(verdicts.includes('aws_db_instance.enabled PASSED'))
   assert.equal(report.ok, false)
+})
+
+test('suppressed findings are reported with their reasons', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-suppress-'))
+  writeFileSync(join(dir, 'main.tf'), 'resource "aws_db_instance" "db" {\n  #checkov:skip=CKV_AWS_16:encrypted by its snapshot\n  storage_encrypted = false\n}\n')
+  const report = validate.validateSync(dir, { checks: ['CKV_AWS_16'] })
+  assert.ok(report.ok)
+  assert.equal(report.findings.length, 0)
+  assert.equal(report.suppressed.length, 1)
+  assert.equal(report.suppressed[0].finding.code, 'CKV_AWS_16')
+  assert.equal(report.suppressed[0].reason, 'encrypted by its snapshot')
 })

@@ -130,6 +130,13 @@ impl Report {
             .collect()
     }
 
+    /// Findings silenced by `#checkov:skip=` / `# infrarag:ignore`
+    /// comments: `finding`, `reason`, `file`, `span`.
+    #[napi(getter, ts_return_type = "Array<Record<string, any>>")]
+    pub fn suppressed(&self) -> Json {
+        Json(serde_json::to_value(&self.inner.suppressed).unwrap_or_default())
+    }
+
     /// For a person: source lines with carets under each finding.
     #[napi]
     pub fn to_text(&self) -> String {

@@ -99,6 +99,12 @@ impl PyReport {
         self.findings.iter().map(|f| f.clone_ref(py)).collect()
     }
 
+    /// Findings silenced by comments, with the reasons given.
+    #[getter]
+    fn suppressed(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serialize(py, &self.inner.suppressed)
+    }
+
     fn __len__(&self) -> usize {
         self.findings.len()
     }

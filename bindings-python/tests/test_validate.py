@@ -105,3 +105,18 @@ def test_security_policies_report_checkov_ids() -> None:
     verdicts = {(p["address"], p["outcome"]) for p in report.to_json()["policies"]}
     assert ("aws_db_instance.enabled", "PASSED") in verdicts
     assert not report.ok
+
+
+def test_suppressed_findings_are_reported_with_reasons(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_db_instance" "db" {\n'
+        "  #checkov:skip=CKV_AWS_16:encrypted by its snapshot\n"
+        "  storage_encrypted = false\n"
+        "}\n"
+    )
+    report = infrarag.validate(tmp_path, checks=["CKV_AWS_16"])
+    assert report.ok and len(report) == 0
+    (silenced,) = report.suppressed
+    assert silenced["finding"]["code"] == "CKV_AWS_16"
+    assert silenced["reason"] == "encrypted by its snapshot"
+    assert [p["outcome"] for p in report.to_json()["policies"]] == ["SKIPPED"]

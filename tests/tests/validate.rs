@@ -357,3 +357,103 @@ fn renderings_carry_every_finding() {
     assert_eq!(json["ok"], false);
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(6));
 }
+
+/// Suppressions, checked by hand: checkov's `#checkov:skip=` inside a
+/// resource skips that check there; `# infrarag:ignore` above a block
+/// silences the codes it names on the next line, and nothing else.
+#[test]
+fn suppressions_are_honoured_and_reported() {
+    let text = r#"resource "aws_db_instance" "skipped" {
+  #checkov:skip=CKV_AWS_16:encrypted by the snapshot it restores
+  storage_encrypted = false
+}
+
+resource "aws_db_instance" "failing" {
+  storage_encrypted = false
+}
+
+# infrarag:ignore terraform_typed_variables,terraform_documented_variables kept for compatibility
+variable "Legacy" {}
+"#;
+    let file = infrarag::terraform::SourceFile {
+        path: "main.tf".into(),
+        parsed: infrarag::hcl::parse(text),
+        text: text.into(),
+    };
+    let report = Validator::new()
+        .with_checks([
+            "CKV_AWS_16",
+            "terraform_typed_variables",
+            "terraform_documented_variables",
+            "terraform_naming_convention",
+        ])
+        .check(&[file]);
+    let outcomes: Vec<(&str, infrarag::validate::policy::Outcome)> = report
+        .policies
+        .iter()
+        .map(|e| (e.address.as_str(), e.outcome))
+        .collect();
+    use infrarag::validate::policy::Outcome;
+    assert_eq!(
+        outcomes,
+        [
+            ("aws_db_instance.skipped", Outcome::Skipped),
+            ("aws_db_instance.failing", Outcome::Failed)
+        ]
+    );
+    let found: Vec<(&str, usize)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.span.start.line))
+        .collect();
+    assert_eq!(
+        found,
+        [("CKV_AWS_16", 6), ("terraform_naming_convention", 11)]
+    );
+    let silenced: Vec<(&str, usize, Option<&str>)> = report
+        .suppressed
+        .iter()
+        .map(|s| {
+            (
+                s.finding.code.as_str(),
+                s.span.start.line,
+                s.reason.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        silenced,
+        [
+            (
+                "CKV_AWS_16",
+                2,
+                Some("encrypted by the snapshot it restores")
+            ),
+            (
+                "terraform_documented_variables",
+                10,
+                Some("kept for compatibility")
+            ),
+            (
+                "terraform_typed_variables",
+                10,
+                Some("kept for compatibility")
+            ),
+        ]
+    );
+    let sarif = render::sarif(&report);
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 5);
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 3);
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "encrypted by the snapshot it restores"
+    );
+    assert!(
+        render::text(&report).ends_with("1 error(s), 1 warning(s), 3 suppressed in 1 file(s)\n")
+    );
+}

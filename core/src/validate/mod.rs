@@ -22,6 +22,7 @@ pub mod policy;
 mod references;
 pub mod render;
 mod structure;
+mod suppress;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,7 @@ use crate::hcl::Span;
 use crate::terraform::{read_files, Module, SourceFile};
 
 pub use crate::hcl::Severity;
+pub use suppress::Suppressed;
 
 /// One thing wrong with a module, where it is, and how to fix it when that
 /// is clear.
@@ -81,6 +83,9 @@ pub struct Report {
     /// Every security-policy verdict, passed ones included (failed ones
     /// are also findings), as checkov reports them.
     pub policies: Vec<policy::Evaluation>,
+    /// Findings silenced by `#checkov:skip=` or `# infrarag:ignore`
+    /// comments, with their reasons; not in `findings`.
+    pub suppressed: Vec<Suppressed>,
     /// Each file's text, for rendering source lines.
     #[serde(skip)]
     sources: Vec<(PathBuf, String)>,
@@ -166,7 +171,7 @@ impl Validator {
         references::check(files, &module, dir, &mut findings);
         lint::check(files, &module, &mut findings);
         findings.retain(|f| self.selects(&f.code));
-        let policies = policy::scan(files, &module, |id| self.selects(id));
+        let mut policies = policy::scan(files, &module, |id| self.selects(id));
         findings.extend(
             policies
                 .iter()
@@ -187,11 +192,36 @@ impl Validator {
             (file, f.span.start.byte, f.span.end.byte)
         };
         findings.sort_by_key(|f| order(f));
+        // Silenced findings move to `suppressed`; a policy check a comment
+        // names is SKIPPED whatever it concluded, as checkov reports it.
+        let suppressions = suppress::collect(files);
+        for e in &mut policies {
+            if suppressions
+                .iter()
+                .any(|s| s.covers(e.check, &e.file, e.span))
+            {
+                e.outcome = policy::Outcome::Skipped;
+            }
+        }
+        let mut suppressed = Vec::new();
+        findings.retain(|f| {
+            match suppressions
+                .iter()
+                .find(|s| s.covers(&f.code, &f.file, f.span))
+            {
+                Some(s) => {
+                    suppressed.push(s.silence(f.clone()));
+                    false
+                }
+                None => true,
+            }
+        });
         Report {
             dir: PathBuf::new(),
             files: files.iter().map(|f| f.path.clone()).collect(),
             findings,
             policies,
+            suppressed,
             sources: files
                 .iter()
                 .map(|f| (f.path.clone(), f.text.clone()))

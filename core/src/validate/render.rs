@@ -51,8 +51,12 @@ pub fn text(report: &Report) -> String {
         }
         out.push('\n');
     }
+    let silenced = match report.suppressed.len() {
+        0 => String::new(),
+        n => format!(", {n} suppressed"),
+    };
     out.push_str(&format!(
-        "{} error(s), {} warning(s) in {} file(s)\n",
+        "{} error(s), {} warning(s){silenced} in {} file(s)\n",
         report.error_count(),
         report.warning_count(),
         report.files.len()
@@ -71,6 +75,7 @@ pub fn json(report: &Report) -> Value {
         "files": report.files,
         "findings": report.findings,
         "policies": report.policies,
+        "suppressed": report.suppressed,
     })
 }
 
@@ -107,11 +112,13 @@ pub fn terraform(report: &Report) -> Value {
     })
 }
 
-/// SARIF 2.1.0, one run, a rule per code found, for code-scanning tools.
+/// SARIF 2.1.0, one run, a rule per code found, for code-scanning tools;
+/// suppressed findings are results carrying their `suppressions`.
 pub fn sarif(report: &Report) -> Value {
     let mut codes: Vec<(&str, &str)> = report
         .findings
         .iter()
+        .chain(report.suppressed.iter().map(|s| &s.finding))
         .map(|f| (f.code.as_str(), f.summary.as_str()))
         .collect();
     codes.sort_unstable();
@@ -136,10 +143,13 @@ pub fn sarif(report: &Report) -> Value {
             "region": region(s),
         }})
     };
+    let silenced = report.suppressed.iter().map(|s| (&s.finding, Some(s)));
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
+        .map(|f| (f, None))
+        .chain(silenced)
+        .map(|(f, suppression)| {
             let message = if f.detail.is_empty() {
                 f.summary.clone()
             } else {
@@ -164,6 +174,13 @@ pub fn sarif(report: &Report) -> Value {
                         l
                     })
                     .collect();
+            }
+            if let Some(s) = suppression {
+                r["suppressions"] = json!([{
+                    "kind": "inSource",
+                    "justification": s.reason.clone().unwrap_or_default(),
+                    "location": location(&s.file, s.span),
+                }]);
             }
             if let Some(fix) = &f.fix {
                 r["fixes"] = json!([{

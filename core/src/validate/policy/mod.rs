@@ -26,6 +26,9 @@ pub enum Outcome {
     /// The check cannot tell (a value is a reference); checkov does not
     /// report these.
     Unknown,
+    /// A `#checkov:skip=` or `# infrarag:ignore` comment in the resource
+    /// names the check.
+    Skipped,
 }
 
 /// One check's conclusion about one resource.
