@@ -179,11 +179,7 @@ resource "aws_lambda_function" "dynamic" {
 
 resource "aws_lambda_function" "plain" {}
 "#;
-    let file = infrarag::terraform::SourceFile {
-        path: "main.tf".into(),
-        parsed: infrarag::hcl::parse(text),
-        text: text.into(),
-    };
+    let file = infrarag::terraform::SourceFile::new("main.tf", text);
     let report = Validator::new()
         .with_checks(["CKV_AWS_3", "CKV_AWS_117"])
         .check(&[file]);

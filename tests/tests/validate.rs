@@ -133,11 +133,7 @@ fn suggestions_come_with_fixes_that_terraform_would_accept() {
     for fix in edits {
         fixed.replace_range(fix.span.bytes(), &fix.replacement);
     }
-    let file = infrarag::terraform::SourceFile {
-        path: "main.tf".into(),
-        parsed: infrarag::hcl::parse(&fixed),
-        text: fixed,
-    };
+    let file = infrarag::terraform::SourceFile::new("main.tf", fixed);
     let again = Validator::new().check(&[file]);
     assert_eq!(again.error_count(), report.error_count() - 3);
     assert!(again.findings.iter().all(|f| f.fix.is_none()));
@@ -375,11 +371,7 @@ resource "aws_db_instance" "failing" {
 # infrarag:ignore terraform_typed_variables,terraform_documented_variables kept for compatibility
 variable "Legacy" {}
 "#;
-    let file = infrarag::terraform::SourceFile {
-        path: "main.tf".into(),
-        parsed: infrarag::hcl::parse(text),
-        text: text.into(),
-    };
+    let file = infrarag::terraform::SourceFile::new("main.tf", text);
     let report = Validator::new()
         .with_checks([
             "CKV_AWS_16",

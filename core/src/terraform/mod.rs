@@ -147,19 +147,11 @@ impl Module {
     }
 
     pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Module {
-        let mut module = Module {
-            dir: PathBuf::new(),
-            files: Vec::new(),
-            declarations: Vec::new(),
-        };
-        for (name, text) in sources {
-            let parsed = match hcl::Syntax::for_path(Path::new(name)) {
-                hcl::Syntax::Native => hcl::parse(text),
-                hcl::Syntax::Json => hcl::tfjson::parse_json(text),
-            };
-            module.add_file(PathBuf::from(name), text, &parsed);
-        }
-        module
+        let files: Vec<SourceFile> = sources
+            .into_iter()
+            .map(|(name, text)| SourceFile::new(name, text))
+            .collect();
+        Module::from_parsed(&files)
     }
 
     fn add_file(&mut self, rel: PathBuf, text: &str, parsed: &hcl::Parsed) {
@@ -226,6 +218,19 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     pub parsed: hcl::Parsed,
+}
+
+impl SourceFile {
+    /// A file of text already in hand (a model's answer, say), parsed as
+    /// HCL or, for a `.tf.json` path, as Terraform JSON.
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> SourceFile {
+        let (path, text) = (path.into(), text.into());
+        let parsed = match hcl::Syntax::for_path(&path) {
+            hcl::Syntax::Native => hcl::parse(&text),
+            hcl::Syntax::Json => hcl::tfjson::parse_json(&text),
+        };
+        SourceFile { path, text, parsed }
+    }
 }
 
 /// Reads and parses every `.tf` and `.tf.json` file directly in `dir` (not

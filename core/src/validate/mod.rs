@@ -3,11 +3,11 @@
 //! provider-free rules of tflint's terraform ruleset (warnings).
 //!
 //! ```
-//! use infrarag::terraform::{Module, SourceFile};
+//! use infrarag::terraform::SourceFile;
 //! use infrarag::validate::Validator;
 //!
 //! let text = "output \"x\" {\n  value = var.nmae\n}\nvariable \"name\" {}\n";
-//! let file = SourceFile { path: "main.tf".into(), text: text.into(), parsed: infrarag::hcl::parse(text) };
+//! let file = SourceFile::new("main.tf", text);
 //! let report = Validator::new().check(&[file]);
 //! assert!(!report.ok());
 //! let error = report.findings.iter().find(|f| f.severity == infrarag::hcl::Severity::Error).unwrap();
