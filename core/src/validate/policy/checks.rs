@@ -92,6 +92,90 @@ fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
     }
 }
 
+/// A policy document: a JSON string (heredoc or quoted) or a
+/// `jsonencode`d object, with its statements as a list.
+fn statements(r: &Resource<'_>, attr: &str) -> Option<Vec<Value>> {
+    let doc = match r.get(attr) {
+        Read::Constant(Value::String(s)) => {
+            serde_json::from_str(&without_trailing_commas(&s)).ok()?
+        }
+        Read::Constant(v @ Value::Object(_)) => v,
+        _ => return None,
+    };
+    match doc.get("Statement")? {
+        Value::Array(items) => Some(items.clone()),
+        one @ Value::Object(_) => Some(vec![one.clone()]),
+        _ => None,
+    }
+}
+
+/// JSON with the commas before a closing `]` or `}` dropped: policies in
+/// the wild carry them, and checkov's reader accepts them.
+fn without_trailing_commas(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let chars: Vec<char> = json.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = chars[i + 1..].iter().find(|n| !n.is_whitespace());
+            if matches!(next, Some(']' | '}')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a statement field (a string or a list of them) holds `"*"`.
+fn has_star(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::String(s)) => s == "*",
+        Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some("*")),
+        _ => false,
+    }
+}
+
+/// An `Allow` statement (the default) of a policy document.
+fn allows(statement: &Value) -> bool {
+    statement
+        .get("Effect")
+        .and_then(Value::as_str)
+        .is_none_or(|e| e == "Allow")
+}
+
+/// `aws_iam_policy_document` statements, written as blocks or objects,
+/// each with whether it allows, and its actions and resources.
+fn document_statements(r: &Resource<'_>) -> Vec<(bool, Read, Read)> {
+    r.blocks("statement")
+        .iter()
+        .map(|s| {
+            let allow = match s.get("effect") {
+                Read::Missing => true,
+                v => v.as_str() == Some("Allow"),
+            };
+            (allow, s.get("actions"), s.get("resources"))
+        })
+        .collect()
+}
+
+fn read_has_star(v: &Read) -> bool {
+    match v {
+        Read::Constant(v) => has_star(Some(v)),
+        _ => false,
+    }
+}
+
 fn strings(v: &Read) -> Option<Vec<&str>> {
     match v {
         Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
@@ -101,6 +185,95 @@ fn strings(v: &Read) -> Option<Vec<&str>> {
 
 pub(super) static ALL: &[Check] = &[
     Check {
+        block: "data",
+        id: "CKV_AWS_1",
+        title:
+            "Ensure IAM policies that allow full \"*-*\" administrative privileges are not created",
+        types: &["aws_iam_policy_document"],
+        judge: |r| {
+            let admin = document_statements(r)
+                .iter()
+                .any(|(allow, actions, resources)| {
+                    *allow && read_has_star(actions) && read_has_star(resources)
+                });
+            if admin {
+                Failed
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_49",
+        title: "Ensure no IAM policies documents allow \"*\" as a statement's actions",
+        types: &["aws_iam_policy_document"],
+        judge: |r| {
+            let any_action = document_statements(r)
+                .iter()
+                .any(|(allow, actions, _)| *allow && read_has_star(actions));
+            if any_action {
+                Failed
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_62",
+        title:
+            "Ensure IAM policies that allow full \"*-*\" administrative privileges are not created",
+        types: &[
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_iam_group_policy",
+            "aws_iam_policy",
+            "aws_ssoadmin_permission_set_inline_policy",
+        ],
+        judge: |r| {
+            let attr = if r.kind == "aws_ssoadmin_permission_set_inline_policy" {
+                "inline_policy"
+            } else {
+                "policy"
+            };
+            let Some(statements) = statements(r, attr) else {
+                return Passed;
+            };
+            let admin = statements
+                .iter()
+                .any(|s| allows(s) && has_star(s.get("Action")) && has_star(s.get("Resource")));
+            if admin {
+                Failed
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_33",
+        title: "Ensure KMS key policy does not contain wildcard (*) principal",
+        types: &["aws_kms_key"],
+        judge: |r| {
+            let Some(statements) = statements(r, "policy") else {
+                return Passed;
+            };
+            let open = statements.iter().any(|s| {
+                let deny = s.get("Effect").and_then(Value::as_str) == Some("Deny");
+                let principal = s.get("Principal");
+                let star = has_star(principal) || has_star(principal.and_then(|p| p.get("AWS")));
+                !deny && s.get("Condition").is_none() && star
+            });
+            if open {
+                Failed
+            } else {
+                Passed
+            }
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_2",
         title: "Ensure ALB protocol is HTTPS",
         types: &["aws_lb_listener", "aws_alb_listener"],
@@ -128,6 +301,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_8",
         title: "Ensure all data stored in the Launch configuration or instance Elastic Blocks \
                 Store is securely encrypted",
@@ -163,6 +337,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_38",
         title: "Ensure Amazon EKS public endpoint not accessible to 0.0.0.0/0",
         types: &["aws_eks_cluster"],
@@ -183,6 +358,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_79",
         title: "Ensure Instance Metadata Service Version 1 is not enabled",
         types: &[
@@ -204,6 +380,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_2",
         title: "Ensure Azure managed disk has encryption enabled",
         types: &["azurerm_managed_disk"],
@@ -221,6 +398,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_6",
         title: "Ensure AKS has an API Server Authorized IP Ranges enabled",
         types: &["azurerm_kubernetes_cluster"],
@@ -239,12 +417,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_8",
         title: "Ensure Kubernetes Dashboard is disabled",
         types: &["azurerm_kubernetes_cluster"],
         judge: |r| forbid(r, "addon_profile.kube_dashboard.enabled", Read::is_true),
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_13",
         title: "Ensure App Service Authentication is set on Azure App Service",
         types: &[
@@ -263,6 +443,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_35",
         title: "Ensure default network access rule for Storage Accounts is set to deny",
         types: &[
@@ -283,12 +464,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_3",
         title: "Ensure Google compute firewall ingress does not allow unrestricted rdp access",
         types: &["google_compute_firewall"],
         judge: |r| firewall_open(r, 3389),
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_15",
         title: "Ensure that BigQuery datasets are not anonymously or publicly accessible",
         types: &["google_bigquery_dataset"],
@@ -321,6 +504,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_30",
         title: "Ensure that instances are not configured to use the default service account",
         types: &[
@@ -356,6 +540,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_38",
         title: "Ensure VM disks for critical VMs are encrypted with Customer Supplied \
                 Encryption Keys (CSEK)",
@@ -370,6 +555,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_40",
         title: "Ensure that Compute instances do not have public IP addresses",
         types: &[
@@ -387,12 +573,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_3",
         title: "Ensure all data stored in the EBS is securely encrypted",
         types: &["aws_ebs_volume"],
         judge: |r| is_true(r, "encrypted"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_7",
         title: "Ensure rotation for customer created CMKs is enabled",
         types: &["aws_kms_key"],
@@ -403,30 +591,35 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_16",
         title: "Ensure all data stored in the RDS is securely encrypted at rest",
         types: &["aws_db_instance"],
         judge: |r| is_true(r, "storage_encrypted"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_17",
         title: "Ensure all data stored in RDS is not publicly accessible",
         types: &["aws_db_instance", "aws_rds_cluster_instance"],
         judge: |r| forbid(r, "publicly_accessible", Read::is_true),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_35",
         title: "Ensure CloudTrail logs are encrypted at rest using KMS CMKs",
         types: &["aws_cloudtrail"],
         judge: |r| any_value(r, "kms_key_id"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_36",
         title: "Ensure CloudTrail log file validation is enabled",
         types: &["aws_cloudtrail"],
         judge: |r| is_true(r, "enable_log_file_validation"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_37",
         title: "Ensure Amazon EKS control plane logging is enabled for all log types",
         types: &["aws_eks_cluster"],
@@ -448,12 +641,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_39",
         title: "Ensure Amazon EKS public endpoint disabled",
         types: &["aws_eks_cluster"],
         judge: |r| is_false(r, "vpc_config.endpoint_public_access"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_40",
         title: "Ensure IAM policies are attached only to groups or roles (Reducing access \
                 management complexity may in-turn reduce opportunity for a principal to \
@@ -479,6 +674,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_50",
         title: "X-Ray tracing is enabled for Lambda",
         types: &["aws_lambda_function"],
@@ -492,30 +688,35 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_53",
         title: "Ensure S3 bucket has block public ACLS enabled",
         types: &["aws_s3_bucket_public_access_block"],
         judge: |r| is_true(r, "block_public_acls"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_54",
         title: "Ensure S3 bucket has block public policy enabled",
         types: &["aws_s3_bucket_public_access_block"],
         judge: |r| is_true(r, "block_public_policy"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_55",
         title: "Ensure S3 bucket has ignore public ACLs enabled",
         types: &["aws_s3_bucket_public_access_block"],
         judge: |r| is_true(r, "ignore_public_acls"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_56",
         title: "Ensure S3 bucket has 'restrict_public_buckets' enabled",
         types: &["aws_s3_bucket_public_access_block"],
         judge: |r| is_true(r, "restrict_public_buckets"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_58",
         title: "Ensure EKS Cluster has Secrets Encryption Enabled",
         types: &["aws_eks_cluster"],
@@ -529,12 +730,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_67",
         title: "Ensure CloudTrail is enabled in all Regions",
         types: &["aws_cloudtrail"],
         judge: |r| is_true(r, "is_multi_region_trail"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_91",
         title: "Ensure the ELBv2 (Application/Network) has access logging enabled",
         types: &["aws_lb", "aws_alb"],
@@ -546,12 +749,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_117",
         title: "Ensure that AWS Lambda function is configured inside a VPC",
         types: &["aws_lambda_function"],
         judge: |r| block(r, "vpc_config"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_131",
         title: "Ensure that ALB drops HTTP headers",
         types: &["aws_lb", "aws_alb"],
@@ -566,6 +771,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_133",
         title: "Ensure that RDS instances has backup policy",
         types: &["aws_rds_cluster", "aws_db_instance"],
@@ -584,12 +790,14 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_157",
         title: "Ensure that RDS instances have Multi-AZ enabled",
         types: &["aws_db_instance"],
         judge: |r| is_true(r, "multi_az"),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_173",
         title: "Check encryption settings for Lambda environmental variable",
         types: &["aws_lambda_function"],
@@ -613,24 +821,28 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_258",
         title: "Ensure that Lambda function URLs AuthType is not None",
         types: &["aws_lambda_function_url"],
         judge: |r| forbid(r, "authorization_type", |v| v.as_str() == Some("NONE")),
     },
     Check {
+        block: "resource",
         id: "CKV_AWS_293",
         title: "Ensure that AWS database instances have deletion protection enabled",
         types: &["aws_db_instance"],
         judge: |r| is_true(r, "deletion_protection"),
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_3",
         title: "Ensure that 'enable_https_traffic_only' is enabled",
         types: &["azurerm_storage_account"],
         judge: |r| expect(r, "enable_https_traffic_only", Read::is_true, Passed),
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_11",
         title: "Ensure no SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
         types: &[
@@ -657,6 +869,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_14",
         title: "Ensure web app redirects all HTTP traffic to HTTPS in Azure App Service",
         types: &[
@@ -667,12 +880,14 @@ pub(super) static ALL: &[Check] = &[
         judge: |r| is_true(r, "https_only"),
     },
     Check {
+        block: "resource",
         id: "CKV_AZURE_59",
         title: "Ensure that Storage accounts disallow public access",
         types: &["azurerm_storage_account"],
         judge: |r| is_false(r, "public_network_access_enabled"),
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_12",
         title: "Ensure Network Policy is enabled on Kubernetes Engine Clusters",
         types: &["google_container_cluster"],
@@ -688,6 +903,7 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_26",
         title: "Ensure that VPC Flow Logs is enabled for every subnet in a VPC Network",
         types: &["google_compute_subnetwork"],
@@ -706,9 +922,23 @@ pub(super) static ALL: &[Check] = &[
         },
     },
     Check {
+        block: "resource",
         id: "CKV_GCP_29",
         title: "Ensure that Cloud Storage buckets have uniform bucket-level access enabled",
         types: &["google_storage_bucket"],
         judge: |r| is_true(r, "uniform_bucket_level_access"),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::without_trailing_commas;
+
+    #[test]
+    fn trailing_commas_go_and_strings_stay() {
+        assert_eq!(
+            without_trailing_commas(r#"{"a": [1, 2, ], "b": "x,]\\",}"#),
+            r#"{"a": [1, 2 ], "b": "x,]\\"}"#
+        );
+    }
+}

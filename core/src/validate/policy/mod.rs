@@ -37,7 +37,8 @@ pub struct Evaluation {
     /// `CKV_AWS_16`.
     pub check: &'static str,
     pub title: &'static str,
-    /// `aws_db_instance.main`, as checkov names it.
+    /// `aws_db_instance.main`, as checkov names it (data sources too carry
+    /// no `data.` prefix).
     pub address: String,
     pub outcome: Outcome,
     pub file: PathBuf,
@@ -50,6 +51,8 @@ pub struct Evaluation {
 pub(crate) struct Check {
     pub id: &'static str,
     pub title: &'static str,
+    /// `resource` or `data` blocks.
+    pub block: &'static str,
     pub types: &'static [&'static str],
     pub judge: fn(&Resource<'_>) -> Outcome,
 }
@@ -280,6 +283,12 @@ impl<'a> Resource<'a> {
                 _ => Read::Reference,
             },
             ExprKind::Parens { inner } => self.render(inner),
+            // `jsonencode({...})` is the document itself to a check.
+            ExprKind::FunctionCall { name, args, .. }
+                if name == "jsonencode" && args.len() == 1 =>
+            {
+                self.render(&args[0])
+            }
             _ => Read::Reference,
         }
     }
@@ -304,8 +313,10 @@ pub(crate) fn scan(
     let checks: Vec<&Check> = checks::ALL.iter().filter(|c| select(c.id)).collect();
     let mut out = Vec::new();
     for f in files {
-        for block in f.parsed.file.body.blocks_of("resource") {
-            evaluate(&f.path, block, &values, &checks, &mut out);
+        for block in f.parsed.file.body.blocks() {
+            if matches!(block.kind.as_str(), "resource" | "data") {
+                evaluate(&f.path, block, &values, &checks, &mut out);
+            }
         }
     }
     out
@@ -330,7 +341,8 @@ fn evaluate(
     {
         return;
     }
-    for check in checks.iter().filter(|c| c.types.contains(&kind)) {
+    let applies = |c: &&&Check| c.block == block.kind && c.types.contains(&kind);
+    for check in checks.iter().filter(applies) {
         out.push(Evaluation {
             check: check.id,
             title: check.title,
