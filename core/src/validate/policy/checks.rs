@@ -18,6 +18,15 @@ fn expect(r: &Resource<'_>, path: &str, ok: fn(&Read) -> bool, missing: Outcome)
     }
 }
 
+/// FAILED when `bad`, else PASSED.
+fn fails_if(bad: bool) -> Outcome {
+    if bad {
+        Failed
+    } else {
+        Passed
+    }
+}
+
 fn is_true(r: &Resource<'_>, path: &str) -> Outcome {
     expect(r, path, Read::is_true, Failed)
 }
@@ -196,11 +205,7 @@ pub(super) static ALL: &[Check] = &[
                 .any(|(allow, actions, resources)| {
                     *allow && read_has_star(actions) && read_has_star(resources)
                 });
-            if admin {
-                Failed
-            } else {
-                Passed
-            }
+            fails_if(admin)
         },
     },
     Check {
@@ -212,11 +217,7 @@ pub(super) static ALL: &[Check] = &[
             let any_action = document_statements(r)
                 .iter()
                 .any(|(allow, actions, _)| *allow && read_has_star(actions));
-            if any_action {
-                Failed
-            } else {
-                Passed
-            }
+            fails_if(any_action)
         },
     },
     Check {
@@ -243,11 +244,7 @@ pub(super) static ALL: &[Check] = &[
             let admin = statements
                 .iter()
                 .any(|s| allows(s) && has_star(s.get("Action")) && has_star(s.get("Resource")));
-            if admin {
-                Failed
-            } else {
-                Passed
-            }
+            fails_if(admin)
         },
     },
     Check {
@@ -265,11 +262,7 @@ pub(super) static ALL: &[Check] = &[
                 let star = has_star(principal) || has_star(principal.and_then(|p| p.get("AWS")));
                 !deny && s.get("Condition").is_none() && star
             });
-            if open {
-                Failed
-            } else {
-                Passed
-            }
+            fails_if(open)
         },
     },
     Check {
@@ -861,11 +854,7 @@ pub(super) static ALL: &[Check] = &[
             }
             let open = matches!(start.as_str(), Some("0.0.0.0" | "0.0.0.0/0"))
                 && end.as_str() == Some("255.255.255.255");
-            if open {
-                Failed
-            } else {
-                Passed
-            }
+            fails_if(open)
         },
     },
     Check {
