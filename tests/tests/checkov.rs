@@ -106,7 +106,6 @@ const NOT_YET_PORTED: &[&str] = &[
     "CKV_AWS_277",
     "CKV_AWS_286",
     "CKV_AWS_355",
-    "CKV_AWS_41",
     "CKV_AWS_45",
     "CKV_AWS_46",
     "CKV_AWS_57",

@@ -185,6 +185,25 @@ fn read_has_star(v: &Read) -> bool {
     }
 }
 
+/// Whether `text` holds a run of exactly `len` characters `ok` accepts,
+/// bounded by characters it does not (checkov's lookaround regexes).
+fn has_token(text: &str, len: usize, ok: fn(char) -> bool) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut run = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if ok(c) {
+            run += 1;
+            let ends = chars.get(i + 1).is_none_or(|&n| !ok(n));
+            if ends && run == len {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 fn strings(v: &Read) -> Option<Vec<&str>> {
     match v {
         Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
@@ -193,6 +212,25 @@ fn strings(v: &Read) -> Option<Vec<&str>> {
 }
 
 pub(super) static ALL: &[Check] = &[
+    Check {
+        block: "provider",
+        id: "CKV_AWS_41",
+        title: "Ensure no hard coded AWS access key and secret key exists in provider",
+        types: &["aws"],
+        judge: |r| {
+            let key = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
+            let secret = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '=');
+            let access = r
+                .get("access_key")
+                .as_str()
+                .is_some_and(|t| has_token(t, 20, key));
+            let secret = r
+                .get("secret_key")
+                .as_str()
+                .is_some_and(|t| has_token(t, 40, secret));
+            fails_if(access || secret)
+        },
+    },
     Check {
         block: "data",
         id: "CKV_AWS_1",
@@ -922,6 +960,15 @@ pub(super) static ALL: &[Check] = &[
 #[cfg(test)]
 mod tests {
     use super::without_trailing_commas;
+
+    #[test]
+    fn tokens_must_be_exactly_as_long_as_asked() {
+        let key = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
+        assert!(super::has_token("AKIAIOSFODNN7EXAMPLE", 20, key));
+        assert!(super::has_token("id: AKIAIOSFODNN7EXAMPLE.", 20, key));
+        assert!(!super::has_token("AKIAIOSFODNN7EXAMPLEX", 20, key));
+        assert!(!super::has_token("AKIAIOSFODNN7EXAMPL", 20, key));
+    }
 
     #[test]
     fn trailing_commas_go_and_strings_stay() {

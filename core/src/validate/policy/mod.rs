@@ -51,7 +51,7 @@ pub struct Evaluation {
 pub(crate) struct Check {
     pub id: &'static str,
     pub title: &'static str,
-    /// `resource` or `data` blocks.
+    /// `resource`, `data` or `provider` blocks.
     pub block: &'static str,
     pub types: &'static [&'static str],
     pub judge: fn(&Resource<'_>) -> Outcome,
@@ -314,7 +314,7 @@ pub(crate) fn scan(
     let mut out = Vec::new();
     for f in files {
         for block in f.parsed.file.body.blocks() {
-            if matches!(block.kind.as_str(), "resource" | "data") {
+            if matches!(block.kind.as_str(), "resource" | "data" | "provider") {
                 evaluate(&f.path, block, &values, &checks, &mut out);
             }
         }
@@ -329,8 +329,21 @@ fn evaluate(
     checks: &[&Check],
     out: &mut Vec<Evaluation>,
 ) {
-    let [kind, name] = block.label_values()[..] else {
-        return;
+    // Providers are named `aws.default`, or `aws.<alias>`, as checkov
+    // names them.
+    let alias = match block
+        .body
+        .attribute("alias")
+        .map(|a| constant_value(&a.expr))
+    {
+        Some(Some(Value::String(a))) => a,
+        _ => "default".to_string(),
+    };
+    let labels = block.label_values();
+    let (kind, name) = match (block.kind.as_str(), labels.as_slice()) {
+        ("provider", [kind]) => (*kind, alias.as_str()),
+        (_, [kind, name]) => (*kind, *name),
+        _ => return,
     };
     let resource = Resource {
         kind,
