@@ -99,7 +99,6 @@ const NOT_YET_PORTED: &[&str] = &[
     "CKV_AWS_19",
     "CKV_AWS_20",
     "CKV_AWS_21",
-    "CKV_AWS_23",
     "CKV_AWS_24",
     "CKV_AWS_25",
     "CKV_AWS_260",

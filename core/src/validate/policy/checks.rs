@@ -213,6 +213,36 @@ fn strings(v: &Read) -> Option<Vec<&str>> {
 
 pub(super) static ALL: &[Check] = &[
     Check {
+        block: "resource",
+        id: "CKV_AWS_23",
+        title: "Ensure every security group and rule has a description",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+            "aws_vpc_security_group_egress_rule",
+            "aws_db_security_group",
+            "aws_elasticache_security_group",
+            "aws_redshift_security_group",
+        ],
+        judge: |r| {
+            let described = |b: &Resource<'_>| match b.get("description") {
+                Read::Missing | Read::Constant(Value::Null) => false,
+                v => v.as_str() != Some(""),
+            };
+            if !described(r) {
+                return Failed;
+            }
+            // A rule resource (it has a `type`) is its own rule; a group's
+            // inline rules each need a description too.
+            if !matches!(r.get("type"), Read::Missing) {
+                return Passed;
+            }
+            let rules = ["ingress", "egress"].iter().flat_map(|k| r.blocks(k));
+            fails_if(rules.into_iter().any(|rule| !described(&rule)))
+        },
+    },
+    Check {
         block: "provider",
         id: "CKV_AWS_41",
         title: "Ensure no hard coded AWS access key and secret key exists in provider",
