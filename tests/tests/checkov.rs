@@ -113,9 +113,7 @@ const NOT_YET_PORTED: &[&str] = &[
     "CKV_AZURE_10",
     "CKV_AZURE_23",
     "CKV_AZURE_9",
-    "CKV_GCP_11",
     "CKV_GCP_2",
-    "CKV_GCP_43",
 ];
 
 #[test]

@@ -214,6 +214,46 @@ fn strings(v: &Read) -> Option<Vec<&str>> {
 pub(super) static ALL: &[Check] = &[
     Check {
         block: "resource",
+        id: "CKV_GCP_11",
+        title: "Ensure that Cloud SQL database Instances are not open to the world",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            let open = r.blocks("settings").iter().any(|settings| {
+                settings.blocks("ip_configuration").iter().any(|ip| {
+                    ip.blocks("authorized_networks")
+                        .iter()
+                        .any(|n| n.get("value").as_str().is_some_and(|v| v.ends_with("/0")))
+                })
+            });
+            fails_if(open)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_43",
+        title: "Ensure KMS encryption keys are rotated within a period of 90 days",
+        types: &["google_kms_crypto_key"],
+        judge: |r| {
+            if matches!(
+                r.get("purpose").as_str(),
+                Some("ASYMMETRIC_DECRYPT" | "ASYMMETRIC_SIGN")
+            ) {
+                return Unknown;
+            }
+            match r.get("rotation_period") {
+                Read::Reference => Unknown,
+                v => {
+                    let seconds = v
+                        .as_str()
+                        .and_then(|p| p.strip_suffix('s'))
+                        .and_then(|n| n.parse::<f64>().ok());
+                    fails_if(!seconds.is_some_and(|n| (86_400.0..=7_776_000.0).contains(&n)))
+                }
+            }
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_23",
         title: "Ensure every security group and rule has a description",
         types: &[
