@@ -5,7 +5,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use infrarag::hcl::Span;
-use infrarag::validate::{render, Severity, Validator};
+use infrarag::validate::{render, Validator};
 
 use super::{js_error, kept, reject_with_code, small, Code, Json};
 
@@ -104,11 +104,7 @@ impl Report {
             .findings
             .iter()
             .map(|f| Finding {
-                severity: match f.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                }
-                .into(),
+                severity: f.severity.as_str().into(),
                 code: f.code.clone(),
                 summary: f.summary.clone(),
                 detail: f.detail.clone(),

@@ -30,11 +30,7 @@ pub struct PyFinding {
 impl PyFinding {
     fn new(py: Python<'_>, f: &Finding) -> PyResult<Self> {
         Ok(PyFinding {
-            severity: match f.severity {
-                infrarag::validate::Severity::Error => "error",
-                infrarag::validate::Severity::Warning => "warning",
-            }
-            .into(),
+            severity: f.severity.as_str().into(),
             code: f.code.clone(),
             summary: f.summary.clone(),
             detail: f.detail.clone(),

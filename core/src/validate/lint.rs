@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::structure::{header, range_text};
-use super::{Finding, Severity};
+use super::{leading, Finding, Severity};
 use crate::hcl::{
     BinaryOp, Block, Body, CommentStyle, ExprKind, Expression, Span, TemplatePart, TraversalOp,
 };
@@ -129,14 +129,10 @@ impl Lint<'_> {
         if !vcs {
             return;
         }
-        let pin = source
-            .split_once('?')
-            .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("ref=")))
-            .or_else(|| {
-                source
-                    .split_once('?')
-                    .and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("rev=")))
-            });
+        let query = source.split_once('?').map(|(_, q)| q);
+        let pin = ["ref=", "rev="]
+            .iter()
+            .find_map(|key| query?.split('&').find_map(|kv| kv.strip_prefix(key)));
         let message = match pin {
             None => format!("Module source \"{source}\" is not pinned"),
             Some(b @ ("master" | "main" | "default" | "develop")) => {
@@ -210,10 +206,7 @@ impl Lint<'_> {
                 ),
                 TraversalOp::AttrSplat { span, ops } => {
                     // The `.*` itself; the splat's span runs on over its steps.
-                    let mut span = *span;
-                    span.end = span.start;
-                    span.end.byte += 2;
-                    span.end.column += 2;
+                    let span = leading(*span, 2);
                     self.warn(
                         "terraform_deprecated_index",
                         "Legacy splat expressions (.*) are deprecated and should be replaced \
@@ -231,16 +224,7 @@ impl Lint<'_> {
 }
 
 fn warning(file: &Path, code: &str, message: String, span: Span) -> Finding {
-    Finding {
-        severity: Severity::Warning,
-        code: code.into(),
-        summary: message,
-        detail: String::new(),
-        file: file.to_path_buf(),
-        span,
-        related: Vec::new(),
-        fix: None,
-    }
+    Finding::new(Severity::Warning, code, file, span, message, "")
 }
 
 /// tflint's snake_case: lower-case letters and digits in `_`-joined words,

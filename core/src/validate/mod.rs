@@ -55,6 +55,29 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
+impl Finding {
+    /// A finding with no related places and no fix.
+    pub fn new(
+        severity: Severity,
+        code: impl Into<String>,
+        file: impl Into<PathBuf>,
+        span: Span,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity,
+            code: code.into(),
+            summary: summary.into(),
+            detail: detail.into(),
+            file: file.into(),
+            span,
+            related: Vec::new(),
+            fix: None,
+        }
+    }
+}
+
 /// A place a [`Finding`] points to besides its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Related {
@@ -176,15 +199,9 @@ impl Validator {
             policies
                 .iter()
                 .filter(|e| e.outcome == policy::Outcome::Failed)
-                .map(|e| Finding {
-                    severity: Severity::Error,
-                    code: e.check.into(),
-                    summary: e.title.into(),
-                    detail: format!("{} fails {}: {}", e.address, e.check, e.title),
-                    file: e.file.clone(),
-                    span: e.span,
-                    related: Vec::new(),
-                    fix: None,
+                .map(|e| {
+                    let detail = format!("{} fails {}: {}", e.address, e.check, e.title);
+                    Finding::new(Severity::Error, e.check, &e.file, e.span, e.title, detail)
                 }),
         );
         let order = |f: &Finding| {
@@ -230,25 +247,34 @@ impl Validator {
     }
 
     fn selects(&self, code: &str) -> bool {
-        let names =
-            |c: &String| code == c || (c.ends_with(['_', '.']) && code.starts_with(c.as_str()));
+        let names = |c: &String| names_code(c, code);
         (self.only.is_empty() || self.only.iter().any(names)) && !self.skip.iter().any(names)
+    }
+}
+
+/// Whether `name`, from a check list or a suppressing comment, names
+/// `code`: itself, or every code it begins when it ends in `_` or `.`.
+pub(crate) fn names_code(name: &str, code: &str) -> bool {
+    code == name || (name.ends_with(['_', '.']) && code.starts_with(name))
+}
+
+/// The first `len` characters of `span`, which start a one-line ASCII
+/// token (`self`, `.*`): the part a diagnostic points at.
+pub(crate) fn leading(span: Span, len: usize) -> Span {
+    let mut end = span.start;
+    end.byte += len;
+    end.column += len;
+    Span {
+        start: span.start,
+        end,
     }
 }
 
 /// The parser's diagnostics, as findings coded `syntax.<code>`.
 fn syntax(module: &Module, out: &mut Vec<Finding>) {
     for (file, d) in module.diagnostics() {
-        out.push(Finding {
-            severity: d.severity,
-            code: format!("syntax.{}", d.code),
-            summary: d.message.clone(),
-            detail: String::new(),
-            file: file.to_path_buf(),
-            span: d.span,
-            related: Vec::new(),
-            fix: None,
-        });
+        let code = format!("syntax.{}", d.code);
+        out.push(Finding::new(d.severity, code, file, d.span, &d.message, ""));
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::{suggestion, Finding, Fix, Severity};
+use super::{leading, suggestion, Finding, Fix, Severity};
 use crate::hcl::{Block, Span};
 use crate::terraform::references::{in_body, in_expression};
 use crate::terraform::{DeclarationKind, Module, Reference, ReferenceKind, SourceFile};
@@ -141,14 +141,8 @@ fn judge(r: &Reference, cx: &Context, declared: &Declared, file: &Path) -> Optio
     let name = r.subject.split('.').nth(1).unwrap_or_default();
     let finding = |code: &str, summary: &str, detail: String, span: Span, fix: Option<Fix>| {
         Some(Finding {
-            severity: Severity::Error,
-            code: code.into(),
-            summary: summary.into(),
-            detail,
-            file: file.to_path_buf(),
-            span,
-            related: Vec::new(),
             fix,
+            ..Finding::new(Severity::Error, code, file, span, summary, detail)
         })
     };
     let fix = |prefix: &str, better: &str| Fix {
@@ -285,28 +279,22 @@ fn meta(r: &Reference, cx: &Context, file: &Path) -> Option<Finding> {
                 .iter()
                 .any(|s| s.bytes().contains(&r.span.start.byte)) =>
         {
-            let mut span = r.span;
-            span.end = span.start;
-            span.end.byte += 4;
-            span.end.column += 4;
             (
                 "self_out_of_context",
                 "Invalid \"self\" reference",
                 "The \"self\" object is not available in this context. This object can be used \
                  only in resource provisioner, connection, and postcondition blocks.",
-                span,
+                leading(r.span, "self".len()),
             )
         }
         _ => return None,
     };
-    Some(Finding {
-        severity: Severity::Error,
-        code: code.into(),
-        summary: summary.into(),
-        detail: detail.into(),
-        file: file.to_path_buf(),
+    Some(Finding::new(
+        Severity::Error,
+        code,
+        file,
         span,
-        related: Vec::new(),
-        fix: None,
-    })
+        summary,
+        detail,
+    ))
 }

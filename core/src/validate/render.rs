@@ -5,13 +5,6 @@ use serde_json::{json, Value};
 
 use super::{Finding, Report, Severity};
 
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
 /// For a person: each finding with its place, its source line, a caret
 /// under the range, the detail and the fix; then a count.
 pub fn text(report: &Report) -> String {
@@ -20,7 +13,7 @@ pub fn text(report: &Report) -> String {
         let (line, col) = (f.span.start.line, f.span.start.column);
         out.push_str(&format!(
             "{}[{}]: {}\n  --> {}:{line}:{col}\n",
-            level(f.severity),
+            f.severity.as_str(),
             f.code,
             f.summary,
             f.file.display()
@@ -96,7 +89,7 @@ pub fn terraform(report: &Report) -> Value {
         .iter()
         .map(|f| {
             json!({
-                "severity": level(f.severity),
+                "severity": f.severity.as_str(),
                 "summary": f.summary,
                 "detail": f.detail,
                 "range": range(f),
@@ -158,7 +151,7 @@ pub fn sarif(report: &Report) -> Value {
             let mut r = json!({
                 "ruleId": f.code,
                 "ruleIndex": codes.iter().position(|c| c.0 == f.code),
-                "level": level(f.severity),
+                "level": f.severity.as_str(),
                 "message": {"text": message},
                 "locations": [location(&f.file, f.span)],
             });
@@ -231,27 +224,21 @@ fn uri(path: &std::path::Path) -> String {
 }
 
 /// JUnit XML, as CI systems read it: a test case per file checked that
-/// passes when clean, and one failing case per finding.
+/// passes when clean, and one case per finding, failing for errors.
 pub fn junit(report: &Report) -> String {
     let mut cases = String::new();
-    let mut failures = 0;
+    let (mut tests, mut failures) = (0, 0);
     for file in &report.files {
         let name = escape(&file.display().to_string());
         let found: Vec<&Finding> = report.findings.iter().filter(|f| &f.file == file).collect();
         if found.is_empty() {
+            tests += 1;
             cases.push_str(&format!(
                 "    <testcase classname=\"{name}\" name=\"{name}\"/>\n"
             ));
         }
         for f in found {
-            if f.severity == Severity::Error {
-                failures += 1;
-            }
-            let kind = if f.severity == Severity::Error {
-                "failure"
-            } else {
-                "system-out"
-            };
+            tests += 1;
             let at = format!(
                 "{}:{}:{}",
                 file.display(),
@@ -260,7 +247,8 @@ pub fn junit(report: &Report) -> String {
             );
             let body = escape(&format!("{at}: {}", f.detail));
             let case_name = escape(&format!("{} at {at}", f.code));
-            let inner = if kind == "failure" {
+            let inner = if f.severity == Severity::Error {
+                failures += 1;
                 format!(
                     "<failure type=\"{}\" message=\"{}\">{body}</failure>",
                     escape(&f.code),
@@ -274,18 +262,9 @@ pub fn junit(report: &Report) -> String {
             ));
         }
     }
-    let tests = report.files.len() - files_with_findings(report) + report.findings.len();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"infrarag validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
-}
-
-fn files_with_findings(report: &Report) -> usize {
-    report
-        .files
-        .iter()
-        .filter(|p| report.findings.iter().any(|f| &&f.file == p))
-        .count()
 }
 
 /// Text safe inside XML attributes and elements.

@@ -180,15 +180,8 @@ fn contents_of(kind: &str) -> Option<Contents> {
 /// A block's type and labels, and the contents of `lifecycle`, `moved`,
 /// `import` and `removed` blocks.
 fn shape(file: &Path, block: &Block, out: &mut Vec<Finding>) {
-    let error = |code: &str, summary: String, detail: String, span: Span| Finding {
-        severity: Severity::Error,
-        code: code.into(),
-        summary,
-        detail,
-        file: file.to_path_buf(),
-        span,
-        related: Vec::new(),
-        fix: None,
+    let error = |code: &str, summary: String, detail: String, span: Span| {
+        Finding::new(Severity::Error, code, file, span, summary, detail)
     };
     let kind = block.kind.as_str();
     let Some(names) = labels_of(kind) else {
@@ -281,18 +274,15 @@ fn count_and_for_each(file: &Path, block: &Block, out: &mut Vec<Finding>) {
     ) else {
         return;
     };
-    out.push(Finding {
-        severity: Severity::Error,
-        code: "count_and_for_each".into(),
-        summary: "Invalid combination of \"count\" and \"for_each\"".into(),
-        detail: "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one \
-                 should be used to be explicit about the number of resources to be created."
-            .into(),
-        file: file.to_path_buf(),
-        span: for_each.name_span,
-        related: Vec::new(),
-        fix: None,
-    });
+    out.push(Finding::new(
+        Severity::Error,
+        "count_and_for_each",
+        file,
+        for_each.name_span,
+        "Invalid combination of \"count\" and \"for_each\"",
+        "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one \
+         should be used to be explicit about the number of resources to be created.",
+    ));
 }
 
 /// A block's header: its type and labels, without the brace.

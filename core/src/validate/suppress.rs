@@ -104,10 +104,7 @@ fn parse(text: &str) -> Option<(Vec<String>, Option<String>)> {
 impl Suppression {
     /// Whether this comment silences `code` at `span` of `file`.
     pub(super) fn covers(&self, code: &str, file: &std::path::Path, span: Span) -> bool {
-        let named = self
-            .codes
-            .iter()
-            .any(|c| c == code || (c.ends_with(['_', '.']) && code.starts_with(c.as_str())));
+        let named = self.codes.iter().any(|c| super::names_code(c, code));
         named
             && self.file == file
             && match &self.covers {
