@@ -47,11 +47,7 @@ fn forbid(r: &Resource<'_>, path: &str, bad: fn(&Read) -> bool) -> Outcome {
 
 /// `ANY_VALUE`: set to anything (a reference counts) passes.
 fn any_value(r: &Resource<'_>, path: &str) -> Outcome {
-    match r.get(path) {
-        Read::Missing | Read::Constant(Value::Null) => Failed,
-        Read::Constant(Value::String(s)) if s.is_empty() => Failed,
-        _ => Passed,
-    }
+    fails_if(!r.get(path).is_given())
 }
 
 fn block(r: &Resource<'_>, path: &str) -> Outcome {
@@ -266,10 +262,7 @@ pub(super) static ALL: &[Check] = &[
             "aws_redshift_security_group",
         ],
         judge: |r| {
-            let described = |b: &Resource<'_>| match b.get("description") {
-                Read::Missing | Read::Constant(Value::Null) => false,
-                v => v.as_str() != Some(""),
-            };
+            let described = |b: &Resource<'_>| b.get("description").is_given();
             if !described(r) {
                 return Failed;
             }
@@ -906,13 +899,7 @@ pub(super) static ALL: &[Check] = &[
             let key = r.get("kms_key_arn");
             let present = !matches!(key, Read::Missing);
             if r.has_block("environment") {
-                let usable =
-                    present && key.as_str() != Some("") && key != Read::Constant(Value::Null);
-                if usable {
-                    Passed
-                } else {
-                    Failed
-                }
+                fails_if(!key.is_given())
             } else if present {
                 // A key with nothing to encrypt, even an empty one.
                 Failed

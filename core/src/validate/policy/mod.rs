@@ -115,6 +115,16 @@ impl Read {
         }
     }
 
+    /// Set to something: not missing, not null, not an empty string (a
+    /// reference counts, since it will hold a value).
+    pub fn is_given(&self) -> bool {
+        match self {
+            Read::Missing | Read::Constant(Value::Null) => false,
+            Read::Constant(Value::String(s)) => !s.is_empty(),
+            _ => true,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Read::Constant(Value::String(s)) => Some(s),
@@ -136,10 +146,9 @@ impl<'a> Resource<'a> {
                 Some(a) => self.render(&a.expr),
                 None => Read::Missing,
             },
-            (Source::Items(items), None) => items
-                .iter()
-                .find(|i| literal_key(&i.key).as_deref() == Some(first))
-                .map_or(Read::Missing, |i| self.render(&i.value)),
+            (Source::Items(items), None) => {
+                item(items, first).map_or(Read::Missing, |i| self.render(&i.value))
+            }
             (Source::Object(v), None) => match v.get(first) {
                 Some(x) => Read::Constant(x.clone()),
                 None => Read::Missing,
@@ -156,65 +165,63 @@ impl<'a> Resource<'a> {
     /// blocks, `dynamic` blocks' contents, and objects (or lists of them)
     /// assigned to `name`.
     pub fn blocks(&self, name: &str) -> Vec<Resource<'a>> {
-        let inner = |source| Resource {
-            kind: self.kind,
-            source,
-            values: self.values,
-        };
-        let objects = |v: Value| -> Vec<Resource<'a>> {
-            match v {
-                Value::Object(_) => vec![inner(Source::Object(v))],
-                Value::Array(items) => items
-                    .into_iter()
-                    .filter(Value::is_object)
-                    .map(|o| inner(Source::Object(o)))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
         match &self.source {
             Source::Body(body) => {
                 let mut out: Vec<Resource<'a>> = body
                     .blocks()
                     .filter_map(|b| {
                         if b.kind == name {
-                            Some(inner(Source::Body(&b.body)))
+                            Some(self.nested(Source::Body(&b.body)))
                         } else if b.kind == "dynamic" && b.label_values() == [name] {
                             let content = b.body.blocks_of("content").next()?;
-                            Some(inner(Source::Body(&content.body)))
+                            Some(self.nested(Source::Body(&content.body)))
                         } else {
                             None
                         }
                     })
                     .collect();
                 if let Some(a) = body.attribute(name) {
-                    out.extend(self.assigned(&a.expr, &objects));
+                    out.extend(self.assigned(&a.expr));
                 }
                 out
             }
-            Source::Items(items) => items
-                .iter()
-                .find(|i| literal_key(&i.key).as_deref() == Some(name))
-                .map(|i| self.assigned(&i.value, &objects))
+            Source::Items(items) => item(items, name)
+                .map(|i| self.assigned(&i.value))
                 .unwrap_or_default(),
-            Source::Object(v) => v.get(name).cloned().map(objects).unwrap_or_default(),
+            Source::Object(v) => v
+                .get(name)
+                .map(|v| self.objects(v.clone()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A block inside this one, read with the same type and values.
+    fn nested(&self, source: Source<'a>) -> Resource<'a> {
+        Resource {
+            kind: self.kind,
+            source,
+            values: self.values,
+        }
+    }
+
+    /// A constant object, or the objects of a constant list, as blocks.
+    fn objects(&self, v: Value) -> Vec<Resource<'a>> {
+        match v {
+            Value::Object(_) => vec![self.nested(Source::Object(v))],
+            Value::Array(items) => items
+                .into_iter()
+                .filter(Value::is_object)
+                .map(|o| self.nested(Source::Object(o)))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
     /// The objects an attribute assigns: an object constructor (or a
     /// tuple of them) read lazily, or a constant object or list.
-    fn assigned(
-        &self,
-        e: &'a Expression,
-        objects: &dyn Fn(Value) -> Vec<Resource<'a>>,
-    ) -> Vec<Resource<'a>> {
-        let inner = |source| Resource {
-            kind: self.kind,
-            source,
-            values: self.values,
-        };
+    fn assigned(&self, e: &'a Expression) -> Vec<Resource<'a>> {
         match &e.kind {
-            ExprKind::Object { items } => vec![inner(Source::Items(items))],
+            ExprKind::Object { items } => vec![self.nested(Source::Items(items))],
             ExprKind::Tuple { items }
                 if items
                     .iter()
@@ -223,13 +230,13 @@ impl<'a> Resource<'a> {
                 items
                     .iter()
                     .filter_map(|i| match &i.kind {
-                        ExprKind::Object { items } => Some(inner(Source::Items(items))),
+                        ExprKind::Object { items } => Some(self.nested(Source::Items(items))),
                         _ => None,
                     })
                     .collect()
             }
             _ => match self.render(e) {
-                Read::Constant(v) => objects(v),
+                Read::Constant(v) => self.objects(v),
                 _ => Vec::new(),
             },
         }
@@ -292,6 +299,13 @@ impl<'a> Resource<'a> {
             _ => Read::Reference,
         }
     }
+}
+
+/// The item of an object constructor whose literal key is `name`.
+fn item<'e>(items: &'e [ObjectItem], name: &str) -> Option<&'e ObjectItem> {
+    items
+        .iter()
+        .find(|i| literal_key(&i.key).as_deref() == Some(name))
 }
 
 /// Runs the checks `select` accepts over every resource of `files`.
