@@ -5,9 +5,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 
+use hnsw_rs::anndists::dist::Distance;
 use rayon::prelude::*;
 
-use super::hnsw::{dot, Graph};
+use super::hnsw::{dot, CosineDistance, Graph};
 
 /// No walk number: the entry is not in the graph.
 const ABSENT: u32 = u32::MAX;
@@ -188,7 +189,7 @@ impl Flat {
     }
 
     fn distance(&self, query: &[f32], w: u32) -> f32 {
-        (1.0 - dot(query, self.row(w))).max(0.0)
+        CosineDistance.eval(query, self.row(w))
     }
 
     /// Asks the CPU to start loading node `w`'s vector, so the loads of a
