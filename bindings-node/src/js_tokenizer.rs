@@ -6,8 +6,9 @@
 //! through a threadsafe function, or through the pump when one is running,
 //! which keeps a blocked main thread from starving the shared rayon pool.
 
-use std::sync::mpsc::{self, Sender, SyncSender};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -50,6 +51,9 @@ impl FromNapiValue for TokenCount {
 fn whole(n: f64) -> Option<usize> {
     (n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX)).then_some(n as usize)
 }
+
+/// How long a queued call may wait before the pump is tried instead.
+const REROUTE_AFTER: Duration = Duration::from_millis(20);
 
 type Tsfn = ThreadsafeFunction<String, TokenCount, String, Status, false, true>;
 type Reply = SyncSender<Result<usize>>;
@@ -176,14 +180,8 @@ impl JsCounter {
     }
 
     fn ask(&self, text: &str) -> Result<usize> {
-        let pump = lock(&self.pump).clone();
-        if let Some(pump) = pump {
-            let (reply, answer) = mpsc::sync_channel(1);
-            if pump.send(Request::Count(text.to_string(), reply)).is_ok() {
-                if let Ok(result) = answer.recv() {
-                    return result;
-                }
-            }
+        if let Some(result) = self.ask_pump(text) {
+            return result;
         }
         let Some(tsfn) = &self.tsfn else {
             return Err(Error::new(
@@ -203,9 +201,31 @@ impl JsCounter {
         if status != Status::Ok {
             return Err(Error::new(status, "cannot call the tokenizer function"));
         }
-        answer
-            .recv()
-            .unwrap_or_else(|_| Err(Error::new(Status::Closing, "the JS thread has stopped")))
+        loop {
+            match answer.recv_timeout(REROUTE_AFTER) {
+                Ok(result) => return result,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(Error::new(Status::Closing, "the JS thread has stopped"))
+                }
+                // The main thread may have entered a synchronous call since:
+                // it runs no queued call until that ends, and that call may
+                // wait for this thread's rayon pool. Ask its pump instead
+                // (the queued call, run later, answers no one).
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(result) = self.ask_pump(text) {
+                        return result;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asks the main thread's pump, when a synchronous call runs one.
+    fn ask_pump(&self, text: &str) -> Option<Result<usize>> {
+        let pump = lock(&self.pump).clone()?;
+        let (reply, answer) = mpsc::sync_channel(1);
+        pump.send(Request::Count(text.to_string(), reply)).ok()?;
+        answer.recv().ok()
     }
 }
 
