@@ -27,7 +27,10 @@ fn a_clean_module_exits_0_and_findings_exit_1() {
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/terraform/web");
     let (code, out, _) = run(&["validate", web.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.ends_with("0 error(s), 0 warning(s) in 1 file(s)\n"));
+    assert!(
+        out.ends_with("0 error(s), 0 warning(s), 1 suppressed in 1 file(s)\n"),
+        "{out}"
+    );
     let valid = fixture("valid");
     let (code, out, _) = run(&["validate", valid.to_str().unwrap()]);
     assert_eq!(code, 1, "lint warnings: {out}");
@@ -114,4 +117,44 @@ fn bad_usage_and_missing_directories_exit_2() {
     let (code, _, err) = run(&["validate", "/nonexistent/infrarag"]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/infrarag"), "{err}");
+}
+
+#[test]
+fn custom_policies_run_and_bad_ones_exit_2() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let module = root.join("lint");
+    let policies = root.join("policies");
+    let (code, out, err) = run(&[
+        "validate",
+        module.to_str().unwrap(),
+        "--checks",
+        "ORG_LOGS_1",
+        "--policies",
+        policies.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    // The bucket neither logs inline nor has a logging resource.
+    assert_eq!(codes, ["ORG_LOGS_1"]);
+
+    let bad = std::env::temp_dir().join(format!("infrarag-bad-policy-{}.yaml", std::process::id()));
+    std::fs::write(&bad, "metadata:\n  id: X\ndefinition:\n  cond_type: nope\n").expect("writes");
+    let (code, _, err) = run(&[
+        "validate",
+        module.to_str().unwrap(),
+        "--external-checks-dir",
+        bad.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&bad).ok();
+    assert_eq!(code, 2);
+    assert!(err.contains("unsupported cond_type `nope`"), "{err}");
+    assert!(err.contains(":4:"), "names the line: {err}");
 }

@@ -207,7 +207,11 @@ fn the_security_group_template_lacks_only_its_generated_variables() {
 #[test]
 fn lint_rules_find_each_planted_violation() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint");
-    let report = Validator::new().execute(&dir).expect("validates");
+    // The security policies have their own tests.
+    let report = Validator::new()
+        .skip_checks(["CKV_", "CKV2_"])
+        .execute(&dir)
+        .expect("validates");
     let found: Vec<(&str, usize, usize)> = report
         .findings
         .iter()
@@ -448,4 +452,72 @@ variable "Legacy" {}
     assert!(
         render::text(&report).ends_with("1 error(s), 1 warning(s), 3 suppressed in 1 file(s)\n")
     );
+}
+
+/// Syntax against `terraform fmt` 1.11.4, whose verdict on every checkov
+/// fixture file the corpus records (`generated/syntax-status.json`): a
+/// file has a syntax error exactly when fmt rejects it, on fmt's line.
+#[test]
+fn syntax_errors_are_where_terraform_fmt_finds_them() {
+    let root = infrarag_tests::corpus().join("checkov");
+    let status: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("generated/syntax-status.json")).expect("status"),
+    )
+    .expect("JSON");
+    let mut rejected = 0;
+    for (file, verdict) in status.as_object().expect("object") {
+        let text = std::fs::read_to_string(root.join(file)).expect("fixture");
+        let report = Validator::new()
+            .with_checks(["syntax."])
+            .check(&[infrarag::terraform::SourceFile::new(file.as_str(), text)]);
+        let first_error = report
+            .findings
+            .iter()
+            .find(|f| f.severity == infrarag::hcl::Severity::Error);
+        let fmt = &verdict["terraform_fmt_1.11.4"];
+        match (fmt.as_str(), first_error) {
+            (Some("ok"), None) => {}
+            (Some("ok"), Some(f)) => panic!("{file}: fmt accepts it, we report {f:?}"),
+            (_, None) => panic!("{file}: fmt rejects it ({fmt}), we report nothing"),
+            (_, Some(f)) => {
+                rejected += 1;
+                assert_eq!(
+                    Some(f.span.start.line as u64),
+                    fmt["line"].as_u64(),
+                    "{file}: {f:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        rejected, 3,
+        "CKV_AWS_1, CKV_AWS_21 and CKV_AWS_49 have fmt errors"
+    );
+}
+
+/// Parsed directories are reused only while their files are unchanged: an
+/// edited, added or removed file is read again.
+#[test]
+fn a_changed_module_is_validated_again() {
+    let dir = std::env::temp_dir().join(format!("infrarag-recheck-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let undeclared = |dir: &Path| {
+        Validator::new()
+            .with_checks(["undeclared_variable"])
+            .execute(dir)
+            .expect("validates")
+            .findings
+            .len()
+    };
+    std::fs::write(dir.join("main.tf"), "output \"a\" {\n  value = var.a\n}\n").expect("write");
+    assert_eq!(undeclared(&dir), 1);
+    assert_eq!(undeclared(&dir), 1, "unchanged, read from the cache");
+    std::fs::write(dir.join("vars.tf"), "variable \"a\" {}\n").expect("write");
+    assert_eq!(undeclared(&dir), 0, "a new file is read");
+    std::fs::write(dir.join("main.tf"), "output \"a\" {\n  value = var.bb\n}\n").expect("write");
+    assert_eq!(undeclared(&dir), 1, "an edited file is read");
+    std::fs::remove_file(dir.join("vars.tf")).expect("remove");
+    std::fs::write(dir.join("main.tf"), "output \"a\" {\n  value = var.a\n}\n").expect("write");
+    assert_eq!(undeclared(&dir), 1, "a removed file is gone");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -4,17 +4,23 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use infrarag::validate::policy::CustomPolicy;
 use infrarag::validate::{render, Validator};
 
 const USAGE: &str = "\
 usage: infrarag validate DIR [--format text|json|sarif|junit|terraform]
                              [--checks CODE,...] [--skip-checks CODE,...]
+                             [--policies PATH]...
 
 Checks the Terraform module in DIR (its .tf and .tf.json files) for syntax,
-reference and structure errors, as terraform validate does, and warns where
-tflint's terraform ruleset would (codes `terraform_*`). A code selects every
-check whose code starts with it (`undeclared_` selects all undeclared-reference
-checks; `--skip-checks terraform_` leaves lint out).
+reference and structure errors, as terraform validate does; warns where
+tflint's terraform ruleset would (codes `terraform_*`); and runs checkov's
+security checks (codes `CKV_*`, `CKV2_*`). A code ending in `_` or `.` selects
+every check whose code starts with it (`undeclared_` selects all
+undeclared-reference checks; `--skip-checks terraform_` leaves lint out).
+
+--policies adds custom policies in checkov's YAML format: a file, or every
+.yaml/.yml file of a directory (checkov's --external-checks-dir, also accepted).
 
 Exit status: 0 when nothing is found, 1 when anything is, 2 on bad usage or
 an unreadable directory.";
@@ -26,6 +32,7 @@ struct Args {
     format: Format,
     checks: Vec<String>,
     skip: Vec<String>,
+    policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +52,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         Some(other) => return Err(format!("unknown command {other:?}")),
     }
     let (mut dir, mut format) = (None, Format::Text);
-    let (mut checks, mut skip) = (Vec::new(), Vec::new());
+    let (mut checks, mut skip, mut policies) = (Vec::new(), Vec::new(), Vec::new());
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
@@ -71,6 +78,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--checks" | "-c" => checks.extend(list(&value()?)),
             "--skip-checks" => skip.extend(list(&value()?)),
+            "--policies" | "--external-checks-dir" => policies.push(value()?),
             f if f.starts_with('-') => return Err(format!("unknown option {f:?}")),
             _ if dir.is_none() => dir = Some(arg.clone()),
             _ => return Err(format!("unexpected argument {arg:?}")),
@@ -81,6 +89,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         format,
         checks,
         skip,
+        policies,
     })
 }
 
@@ -105,9 +114,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut custom = Vec::new();
+    for path in &args.policies {
+        match CustomPolicy::load_all(path) {
+            Ok(p) => custom.extend(p),
+            Err(e) => {
+                eprintln!("infrarag: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let validator = Validator::new()
         .with_checks(args.checks)
-        .skip_checks(args.skip);
+        .skip_checks(args.skip)
+        .with_policies(custom);
     let report = match validator.execute(&args.dir) {
         Ok(r) => r,
         Err(e) => {

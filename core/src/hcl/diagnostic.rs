@@ -56,6 +56,9 @@ pub enum DiagnosticCode {
     MisplacedComma,
     /// Structure of a `.tf.json` document that Terraform does not accept.
     InvalidJson,
+    /// A custom policy file that is not YAML, or not a policy checkov's
+    /// custom-policy format describes.
+    InvalidPolicy,
 }
 
 impl DiagnosticCode {
@@ -75,6 +78,7 @@ impl DiagnosticCode {
             DiagnosticCode::InvalidNumber => "invalid_number",
             DiagnosticCode::MisplacedComma => "misplaced_comma",
             DiagnosticCode::InvalidJson => "invalid_json",
+            DiagnosticCode::InvalidPolicy => "invalid_policy",
         }
     }
 
@@ -89,6 +93,7 @@ impl DiagnosticCode {
                 | DiagnosticCode::Unparsable
                 | DiagnosticCode::InvalidJson
                 | DiagnosticCode::InvalidNumber
+                | DiagnosticCode::InvalidPolicy
         )
     }
 }

@@ -4,8 +4,10 @@
 pub(crate) mod references;
 mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -210,7 +212,49 @@ impl Module {
     }
 }
 
-/// Running indexes for the unnamed block kinds (`moved[0]`, ...).
+/// [`read_files`], parsed once while none of the directory's files changes
+/// (names, sizes and modification times): a repository's examples call the
+/// same modules, a platform validates the same tree again and again, and
+/// parsing is most of validating.
+pub(crate) fn read_files_cached(dir: &Path) -> Result<Vec<SourceFile>> {
+    type Stamp = (PathBuf, u64, Option<SystemTime>);
+    type Kept = HashMap<PathBuf, (Vec<Stamp>, Vec<SourceFile>)>;
+    static CACHE: Mutex<Option<(Kept, usize)>> = Mutex::new(None);
+    /// Source bytes kept at most (their trees take several times more);
+    /// beyond, the cache starts again.
+    const KEPT_BYTES: usize = 16 << 20;
+    let key = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let mut stamps: Vec<Stamp> = std::fs::read_dir(&key)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            (name.ends_with(".tf") || name.ends_with(".tf.json"))
+                .then(|| (e.path(), meta.len(), meta.modified().ok()))
+        })
+        .collect();
+    stamps.sort();
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let (kept, bytes) = cache.get_or_insert_with(|| (HashMap::new(), 0));
+    if let Some((stamped, files)) = kept.get(&key) {
+        if *stamped == stamps {
+            return Ok(files.clone());
+        }
+    }
+    let files = read_files(dir)?;
+    let size: usize = files.iter().map(|f| f.text.len()).sum();
+    if *bytes + size > KEPT_BYTES {
+        kept.clear();
+        *bytes = 0;
+    }
+    *bytes += size;
+    if let Some((_, stale)) = kept.insert(key, (stamps, files.clone())) {
+        *bytes -= stale.iter().map(|f| f.text.len()).sum::<usize>();
+    }
+    Ok(files)
+}
+
 /// One file of a module directory, read and parsed.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::hcl::Span;
-use crate::terraform::{read_files, Module, SourceFile};
+use crate::terraform::{read_files_cached, Module, SourceFile};
 
 pub use crate::hcl::Severity;
 pub use suppress::Suppressed;
@@ -153,6 +153,7 @@ impl Report {
 pub struct Validator {
     only: Vec<String>,
     skip: Vec<String>,
+    custom: Vec<policy::CustomPolicy>,
 }
 
 impl Validator {
@@ -170,11 +171,22 @@ impl Validator {
         self
     }
 
+    /// Adds policies in checkov's custom-policy YAML format (see
+    /// [`policy::CustomPolicy::load_all`]); they run beside the built-in
+    /// checks, and check selection names them by id.
+    pub fn with_policies(
+        mut self,
+        policies: impl IntoIterator<Item = policy::CustomPolicy>,
+    ) -> Self {
+        self.custom.extend(policies);
+        self
+    }
+
     /// Validates the module in `dir` (its `.tf` and `.tf.json` files, not
     /// subdirectories).
     pub fn execute(&self, dir: impl AsRef<Path>) -> Result<Report> {
         let dir = dir.as_ref();
-        let files = read_files(dir)?;
+        let files = read_files_cached(dir)?;
         let mut report = self.run(Some(dir), &files);
         report.dir = dir.to_path_buf();
         Ok(report)
@@ -194,14 +206,21 @@ impl Validator {
         references::check(files, &module, dir, &mut findings);
         lint::check(files, &module, &mut findings);
         findings.retain(|f| self.selects(&f.code));
-        let mut policies = policy::scan(files, &module, |id| self.selects(id));
+        // Local modules are judged per call too, with the caller's inputs,
+        // as checkov judges them.
+        let callees = dir
+            .map(|d| policy::modules::load(d, files))
+            .unwrap_or_default();
+        let mut policies = policy::scan(files, &module, &callees, &self.custom, |id| {
+            self.selects(id)
+        });
         findings.extend(
             policies
                 .iter()
                 .filter(|e| e.outcome == policy::Outcome::Failed)
                 .map(|e| {
                     let detail = format!("{} fails {}: {}", e.address, e.check, e.title);
-                    Finding::new(Severity::Error, e.check, &e.file, e.span, e.title, detail)
+                    Finding::new(Severity::Error, &e.check, &e.file, e.span, &e.title, detail)
                 }),
         );
         let order = |f: &Finding| {
@@ -211,11 +230,12 @@ impl Validator {
         findings.sort_by_key(|f| order(f));
         // Silenced findings move to `suppressed`; a policy check a comment
         // names is SKIPPED whatever it concluded, as checkov reports it.
-        let suppressions = suppress::collect(files);
+        let callee_files = callees.iter().flat_map(|c| &c.files);
+        let suppressions = suppress::collect(files.iter().chain(callee_files.clone()));
         for e in &mut policies {
             if suppressions
                 .iter()
-                .any(|s| s.covers(e.check, &e.file, e.span))
+                .any(|s| s.covers(&e.check, &e.file, e.span))
             {
                 e.outcome = policy::Outcome::Skipped;
             }
@@ -241,6 +261,7 @@ impl Validator {
             suppressed,
             sources: files
                 .iter()
+                .chain(callee_files)
                 .map(|f| (f.path.clone(), f.text.clone()))
                 .collect(),
         }

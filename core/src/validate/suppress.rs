@@ -40,7 +40,7 @@ enum Covers {
     Lines(usize),
 }
 
-pub(super) fn collect(files: &[SourceFile]) -> Vec<Suppression> {
+pub(super) fn collect<'a>(files: impl IntoIterator<Item = &'a SourceFile>) -> Vec<Suppression> {
     let mut out = Vec::new();
     for f in files {
         let blocks: Vec<Range<usize>> = f

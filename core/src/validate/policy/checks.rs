@@ -69,19 +69,27 @@ fn covers_port(ports: &Read, port: i64) -> bool {
             Value::Number(n) => n.to_string(),
             _ => return false,
         };
-        match text.split_once('-') {
-            Some((a, b)) => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
-                (Ok(a), Ok(b)) => a <= port && port <= b,
-                _ => false,
-            },
-            None => text.trim().parse::<i64>() == Ok(port),
-        }
+        port_in(&text, port)
     })
 }
 
-/// CKV_GCP_3 (and, once `for_each` is expanded, CKV_GCP_2): an `allow`
-/// opening `port` to 0.0.0.0/0 fails.
+/// Whether a port spec, `22` or a range `20-25`, includes `port`.
+fn port_in(spec: &str, port: i64) -> bool {
+    match spec.split_once('-') {
+        Some((a, b)) => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
+            (Ok(a), Ok(b)) => a <= port && port <= b,
+            _ => false,
+        },
+        None => spec.trim().parse::<i64>() == Ok(port),
+    }
+}
+
+/// CKV_GCP_2 and CKV_GCP_3: an `allow` opening `port` to 0.0.0.0/0 fails.
 fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
+    // `allow = "var.x"`: checkov takes the string for a reference.
+    if matches!(r.get("allow"), Read::Constant(Value::String(_))) {
+        return Unknown;
+    }
     let world = match r.get("source_ranges") {
         Read::Reference => return Unknown,
         v => strings(&v).is_some_and(|s| s.contains(&"0.0.0.0/0")),
@@ -100,7 +108,7 @@ fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
 /// A policy document: a JSON string (heredoc or quoted) or a
 /// `jsonencode`d object, with its statements as a list.
 fn statements(r: &Resource<'_>, attr: &str) -> Option<Vec<Value>> {
-    let doc = match r.get(attr) {
+    let doc = match r.document(attr) {
         Read::Constant(Value::String(s)) => {
             serde_json::from_str(&without_trailing_commas(&s)).ok()?
         }
@@ -200,11 +208,258 @@ fn has_token(text: &str, len: usize, ok: fn(char) -> bool) -> bool {
     false
 }
 
+/// Whether `text` holds what checkov's secret regexes take for an AWS
+/// credential (and, with `general`, a private key): an access key id, a
+/// 40-character secret that is not a hex digest, a `secret_key = ...`
+/// assignment, or an account id.
+fn has_secret(text: &str, general: bool) -> bool {
+    static PATTERNS: std::sync::OnceLock<[regex::Regex; 4]> = std::sync::OnceLock::new();
+    let [key_id, secret_assignment, account, private_key] = PATTERNS.get_or_init(|| {
+        [
+            r"(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}",
+            r#"("|')?(AWS|aws|Aws)?_?(SECRET|secret|Secret)?_?(ACCESS|access|Access)?_?(KEY|key|Key)("|')?\s*(:|=>|=)\s*("|')?[A-Za-z0-9/\+=]{40}("|')?"#,
+            r#"("|')?(AWS|aws|Aws)?_?(ACCOUNT|account|Account)_?(ID|id|Id)?("|')?\s*(:|=>|=)\s*("|')?[0-9]{4}\-?[0-9]{4}\-?[0-9]{4}("|')?"#,
+            r"(?m)^-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----$",
+        ]
+        .map(|p| regex::Regex::new(p).expect("constant pattern"))
+    });
+    let secret = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '=');
+    let digest = |t: &str| t.chars().all(|c| c.is_ascii_hexdigit());
+    let bare_secret = text
+        .split(|c: char| !secret(c))
+        .any(|t| t.len() == 40 && !digest(t));
+    bare_secret
+        || key_id.is_match(text)
+        || secret_assignment.is_match(text)
+        || account.is_match(text)
+        || (general && private_key.is_match(text))
+}
+
+/// CKV_AWS_70: whether a statement's `Condition` pins who may call, so a
+/// `*` principal is not everyone.
+fn pins_caller(condition: Option<&Value>) -> bool {
+    const CALLER_KEYS: [&str; 12] = [
+        "aws:SourceVpc",
+        "aws:sourceVpce",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:userid",
+        "aws:VpceAccount",
+        "aws:PrincipalOrgPaths",
+        "aws:Ec2InstanceSourceVpc",
+        "ec2:SourceInstanceArn",
+        "lambda:SourceFunctionArn",
+        "ssm:SourceInstanceArn",
+    ];
+    let Some(Value::Object(operators)) = condition else {
+        return false;
+    };
+    let values = |v: &Value| match v {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect(),
+        Value::String(s) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    operators.iter().any(|(operator, keys)| {
+        let keys = keys.as_object().into_iter().flatten();
+        match operator.as_str() {
+            "ArnNotEquals" | "ArnNotLike" => true,
+            "ArnEquals" | "ArnLike" => keys
+                .filter(|(k, _)| {
+                    k.eq_ignore_ascii_case("aws:PrincipalArn")
+                        || k.eq_ignore_ascii_case("aws:SourceArn")
+                })
+                .any(|(_, v)| {
+                    values(v)
+                        .iter()
+                        .any(|arn| !(arn.starts_with("arn:aws:") && arn.ends_with("::*")))
+                }),
+            "StringEquals" | "StringEqualsIgnoreCase" | "StringLike" => keys
+                .map(|(k, _)| k)
+                .any(|k| CALLER_KEYS.iter().any(|c| c.eq_ignore_ascii_case(k))),
+            _ => false,
+        }
+    })
+}
+
+/// The resources holding an IAM policy document.
+const IAM_POLICY_TYPES: &[&str] = &[
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_policy",
+    "aws_ssoadmin_permission_set_inline_policy",
+];
+
+/// The argument holding an IAM policy resource's document: `inline_policy`
+/// for an SSO permission set, `policy` otherwise.
+fn iam_document(r: &Resource<'_>) -> &'static str {
+    if r.kind == "aws_ssoadmin_permission_set_inline_policy" {
+        "inline_policy"
+    } else {
+        "policy"
+    }
+}
+
+/// The statements of an IAM policy resource's document.
+fn iam_statements(r: &Resource<'_>) -> Option<Vec<Value>> {
+    statements(r, iam_document(r))
+}
+
+/// checkov's cloudsplaining checks: no policy passes, one that cannot be
+/// read as a document is UNKNOWN, and `violates` decides the rest.
+fn cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> Outcome {
+    if r.get(iam_document(r)) == Read::Missing {
+        return Passed;
+    }
+    match iam_statements(r) {
+        Some(s) => fails_if(violates(&s)),
+        None => Unknown,
+    }
+}
+
 fn strings(v: &Read) -> Option<Vec<&str>> {
     match v {
         Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
         _ => None,
     }
+}
+
+/// The strings (numbers written out) of a list, or of one value, that
+/// `path` holds; nothing for a reference or null.
+fn texts(r: &Resource<'_>, path: &str) -> Vec<String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match r.get(path) {
+        Read::Constant(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        Read::Constant(v) => text(&v).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// An integer written as a number or a numeric string.
+fn integer(r: &Resource<'_>, path: &str) -> Option<i64> {
+    match r.get(path) {
+        Read::Constant(Value::Number(n)) => n.as_i64(),
+        Read::Constant(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// CKV_AWS_24/25/260 (`Some(port)`) and CKV_AWS_277 (`None`: all
+/// traffic): an ingress rule open to the world on that port fails.
+/// Inline rules are read in order, and a `self = true` rule before any
+/// open one passes the whole group, as checkov reads them.
+fn ingress_open(r: &Resource<'_>, port: Option<i64>) -> Outcome {
+    match r.kind {
+        "aws_security_group_rule" => match r.get("type") {
+            Read::Constant(Value::String(t)) if t == "ingress" => fails_if(rule_open(r, port)),
+            _ => Unknown,
+        },
+        "aws_vpc_security_group_ingress_rule" => fails_if(rule_open(r, port)),
+        _ => {
+            for rule in r.blocks("ingress") {
+                if rule.get("self").is_true() {
+                    return Passed;
+                }
+                if rule_open(&rule, port) {
+                    return Failed;
+                }
+            }
+            Passed
+        }
+    }
+}
+
+/// One ingress rule: covering `port` and reachable from anywhere (a world
+/// CIDR, or no source at all), without a prefix list.
+fn rule_open(r: &Resource<'_>, port: Option<i64>) -> bool {
+    let protocol = match r.get("protocol").as_str() {
+        Some(p) => Some(p.to_string()),
+        None => r.get("ip_protocol").as_str().map(String::from),
+    };
+    let every_protocol = protocol.as_deref() == Some("-1");
+    let (from, to) = (integer(r, "from_port"), integer(r, "to_port"));
+    let covered = match port {
+        Some(p) => match (from, to) {
+            (Some(0), Some(0)) => true,
+            (Some(a), Some(b)) => a <= p && p <= b,
+            _ => every_protocol,
+        },
+        None => match (from, to) {
+            (Some(-1), Some(-1)) => true,
+            (Some(0), Some(0) | Some(65535)) | (None, None) => every_protocol,
+            _ => false,
+        },
+    };
+    if !covered || !texts(r, "prefix_list_ids").is_empty() {
+        return false;
+    }
+    let v4: Vec<String> = [texts(r, "cidr_blocks"), texts(r, "cidr_ipv4")].concat();
+    let v6: Vec<String> = [texts(r, "ipv6_cidr_blocks"), texts(r, "cidr_ipv6")].concat();
+    if v4.iter().any(|c| c == "0.0.0.0/0") || v6.iter().any(|c| c == "::/0") {
+        return true;
+    }
+    let sourced = [
+        "cidr_blocks",
+        "cidr_ipv4",
+        "ipv6_cidr_blocks",
+        "cidr_ipv6",
+        "security_groups",
+        "source_security_group_id",
+        "referenced_security_group_id",
+        "prefix_list_id",
+    ]
+    .iter()
+    .any(|k| match r.get(k) {
+        Read::Constant(Value::Array(a)) => !a.is_empty(),
+        v => v.is_given(),
+    });
+    !sourced && !r.get("self").is_true()
+}
+
+/// CKV_AZURE_9 and CKV_AZURE_10: an inbound Allow rule for TCP (or any
+/// protocol) reaching `port` from the internet fails.
+fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
+    let rules = match r.kind {
+        "azurerm_network_security_rule" => vec![r.nested_self()],
+        _ => r.blocks("security_rule"),
+    };
+    let is = |rule: &Resource<'_>, key: &str, want: &[&str]| {
+        rule.get(key)
+            .as_str()
+            .is_some_and(|v| want.iter().any(|w| v.eq_ignore_ascii_case(w)))
+    };
+    let open = rules.iter().any(|rule| {
+        let ports = [
+            texts(rule, "destination_port_range"),
+            texts(rule, "destination_port_ranges"),
+        ]
+        .concat();
+        let reaches = ports.iter().any(|p| p == "*" || port_in(p, port));
+        let sources = [
+            texts(rule, "source_address_prefix"),
+            texts(rule, "source_address_prefixes"),
+        ]
+        .concat();
+        let anywhere = sources.iter().any(|s| {
+            let s = s.to_ascii_lowercase();
+            matches!(s.as_str(), "*" | "0.0.0.0" | "internet" | "any") || s.ends_with("/0")
+        });
+        is(rule, "access", &["allow"])
+            && is(rule, "direction", &["inbound"])
+            && is(rule, "protocol", &["tcp", "*"])
+            && reaches
+            && anywhere
+    });
+    fails_if(open)
 }
 
 pub(super) static ALL: &[Check] = &[
@@ -262,7 +517,10 @@ pub(super) static ALL: &[Check] = &[
             "aws_redshift_security_group",
         ],
         judge: |r| {
-            let described = |b: &Resource<'_>| b.get("description").is_given();
+            // checkov asks only that the key be there: its parser wraps
+            // each value in a list, never empty. Rules written as objects
+            // (`ingress = [{...}]`) reach it as lists, which it skips.
+            let described = |b: &Resource<'_>| b.get("description") != Read::Missing;
             if !described(r) {
                 return Failed;
             }
@@ -272,7 +530,11 @@ pub(super) static ALL: &[Check] = &[
                 return Passed;
             }
             let rules = ["ingress", "egress"].iter().flat_map(|k| r.blocks(k));
-            fails_if(rules.into_iter().any(|rule| !described(&rule)))
+            fails_if(
+                rules
+                    .into_iter()
+                    .any(|rule| rule.is_block() && !described(&rule)),
+            )
         },
     },
     Check {
@@ -326,20 +588,9 @@ pub(super) static ALL: &[Check] = &[
         id: "CKV_AWS_62",
         title:
             "Ensure IAM policies that allow full \"*-*\" administrative privileges are not created",
-        types: &[
-            "aws_iam_role_policy",
-            "aws_iam_user_policy",
-            "aws_iam_group_policy",
-            "aws_iam_policy",
-            "aws_ssoadmin_permission_set_inline_policy",
-        ],
+        types: IAM_POLICY_TYPES,
         judge: |r| {
-            let attr = if r.kind == "aws_ssoadmin_permission_set_inline_policy" {
-                "inline_policy"
-            } else {
-                "policy"
-            };
-            let Some(statements) = statements(r, attr) else {
+            let Some(statements) = iam_statements(r) else {
                 return Passed;
             };
             let admin = statements
@@ -1012,6 +1263,161 @@ pub(super) static ALL: &[Check] = &[
         types: &["google_storage_bucket"],
         judge: |r| is_true(r, "uniform_bucket_level_access"),
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_2",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted ssh access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 22),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_88",
+        title: "EC2 instance should not have public IP.",
+        types: &["aws_instance", "aws_launch_template"],
+        judge: |r| {
+            let path = match r.kind {
+                "aws_launch_template" => "network_interfaces.associate_public_ip_address",
+                _ => "associate_public_ip_address",
+            };
+            forbid(r, path, Read::is_true)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_24",
+        title: "Ensure no security groups allow ingress from 0.0.0.0:0 to port 22",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+        ],
+        judge: |r| ingress_open(r, Some(22)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_286",
+        title: "Ensure IAM policies does not allow privilege escalation",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, |s| !super::iam::escalations(s).is_empty()),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_355",
+        title: "Ensure no IAM policies documents allow \"*\" as a statement's resource for \
+                restrictable actions",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, |s| !super::iam::unrestricted(s).is_empty()),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_70",
+        title: "Ensure S3 bucket does not allow an action with any Principal",
+        types: &["aws_s3_bucket", "aws_s3_bucket_policy"],
+        judge: |r| {
+            let Some(statements) = statements(r, "policy") else {
+                return Unknown;
+            };
+            if !statements.iter().any(|s| s.get("Effect").is_some()) {
+                return Unknown;
+            }
+            let anyone = statements.iter().any(|s| {
+                let principal = s.get("Principal");
+                let star = principal.is_some_and(|p| p == "*")
+                    || has_star(principal.and_then(|p| p.get("AWS")));
+                s.get("Effect").is_some_and(|e| e == "Allow")
+                    && star
+                    && !pins_caller(s.get("Condition"))
+            });
+            fails_if(anyone)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_46",
+        title: "Ensure no hard-coded secrets exist in EC2 user data",
+        types: &[
+            "aws_instance",
+            "aws_launch_template",
+            "aws_launch_configuration",
+        ],
+        judge: |r| {
+            fails_if(
+                r.get("user_data")
+                    .as_str()
+                    .is_some_and(|t| has_secret(t, false)),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_45",
+        title: "Ensure no hard-coded secrets exist in lambda environment",
+        types: &["aws_lambda_function"],
+        judge: |r| {
+            let leaks = match r.get("environment.variables") {
+                Read::Constant(Value::Object(vars)) => vars
+                    .values()
+                    .filter_map(Value::as_str)
+                    .any(|t| has_secret(t, true)),
+                _ => false,
+            };
+            fails_if(leaks)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_25",
+        title: "Ensure no security groups allow ingress from 0.0.0.0:0 to port 3389",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+        ],
+        judge: |r| ingress_open(r, Some(3389)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_260",
+        title: "Ensure no security groups allow ingress from 0.0.0.0:0 to port 80",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+        ],
+        judge: |r| ingress_open(r, Some(80)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_277",
+        title: "Ensure no security groups allow ingress from 0.0.0.0:0 to port -1",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+        ],
+        judge: |r| ingress_open(r, None),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_9",
+        title: "Ensure that RDP access is restricted from the internet",
+        types: &[
+            "azurerm_network_security_rule",
+            "azurerm_network_security_group",
+        ],
+        judge: |r| nsg_open(r, 3389),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_10",
+        title: "Ensure that SSH access is restricted from the internet",
+        types: &[
+            "azurerm_network_security_rule",
+            "azurerm_network_security_group",
+        ],
+        judge: |r| nsg_open(r, 22),
+    },
 ];
 
 #[cfg(test)]
@@ -1025,6 +1431,25 @@ mod tests {
         assert!(super::has_token("id: AKIAIOSFODNN7EXAMPLE.", 20, key));
         assert!(!super::has_token("AKIAIOSFODNN7EXAMPLEX", 20, key));
         assert!(!super::has_token("AKIAIOSFODNN7EXAMPL", 20, key));
+    }
+
+    #[test]
+    fn secrets_are_found_and_digests_are_not() {
+        use super::has_secret;
+        assert!(has_secret("export KEY=AKIAIOSFODNN7EXAMPLE", false));
+        assert!(has_secret(
+            "x wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY y",
+            false
+        ));
+        assert!(has_secret("account_id = 1234-5678-9012", false));
+        // A SHA-1 is 40 characters of the secret alphabet, but a digest.
+        assert!(!has_secret(
+            "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            false
+        ));
+        assert!(!has_secret("export AWS_SECRET_ACCESS_KEY=bar", false));
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n";
+        assert!(has_secret(key, true) && !has_secret(key, false));
     }
 
     #[test]

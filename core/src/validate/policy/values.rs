@@ -1,0 +1,392 @@
+//! How checks read values, as checkov's graph "renders" them: constants as
+//! written, variables by their default, locals and `each.*` evaluated.
+//!
+//! Evaluation covers what a module's own text decides: literals,
+//! templates, indexes and attributes, `for` expressions, conditionals on
+//! known values, and the conversion functions (`toset`, `tolist`,
+//! `tomap`, `concat`, `length`, `jsonencode`). Anything else is a reference: its value is
+//! known only when Terraform runs, and a check that needs it is UNKNOWN.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::hcl::{BinaryOp, Body, ExprKind, Expression, TemplatePart, TraversalOp, UnaryOp};
+use crate::terraform::{constant_value, literal_key, DeclarationKind, Module, SourceFile};
+
+use super::Read;
+
+/// A module's variable defaults and local expressions.
+#[derive(Default)]
+pub(super) struct Values<'a> {
+    variables: HashMap<String, Value>,
+    locals: HashMap<&'a str, &'a Expression>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(files: &'a [SourceFile], module: &Module) -> Values<'a> {
+        let locals = files
+            .iter()
+            .flat_map(|f| f.parsed.file.body.blocks_of("locals"))
+            .flat_map(|b: &'a crate::hcl::Block| locals_of(&b.body))
+            .collect();
+        Values {
+            variables: module
+                .of_kind(DeclarationKind::Variable)
+                // checkov leaves a variable whose default is null as the
+                // reference it is, so it is unknown here too.
+                .filter_map(|d| match d.details.default.clone()? {
+                    Value::Null => None,
+                    v => Some((d.name.clone(), v)),
+                })
+                .collect(),
+            locals,
+        }
+    }
+}
+
+impl<'a> Values<'a> {
+    /// The values of a called module: its variables' defaults, replaced by
+    /// what the call passes. An input that is not known leaves the
+    /// variable unknown, whatever its default.
+    pub fn called(
+        files: &'a [SourceFile],
+        module: &Module,
+        inputs: impl IntoIterator<Item = (String, Read)>,
+    ) -> Values<'a> {
+        let mut values = Values::new(files, module);
+        for (name, read) in inputs {
+            match read {
+                Read::Constant(v) => {
+                    values.variables.insert(name, v);
+                }
+                _ => {
+                    values.variables.remove(&name);
+                }
+            }
+        }
+        values
+    }
+}
+
+fn locals_of(body: &Body) -> impl Iterator<Item = (&str, &Expression)> {
+    body.attributes().map(|a| (a.name.as_str(), &a.expr))
+}
+
+/// One instance of a resource (or module call) that `for_each` or `count`
+/// repeats: what `each.key` and `each.value`, or `count.index`, are.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Instance {
+    Each { key: Value, value: Value },
+    Count(usize),
+}
+
+impl Instance {
+    /// `["key"]` or `[0]`, as an address ends.
+    pub fn suffix(&self) -> String {
+        match self {
+            Instance::Each { key, .. } => {
+                format!("[{}]", Value::String(text(key).unwrap_or_default()))
+            }
+            Instance::Count(i) => format!("[{i}]"),
+        }
+    }
+}
+
+/// What names mean while evaluating: the module's values, the instance's
+/// `each` or `count`, and the variables of enclosing `for` expressions.
+#[derive(Clone, Copy)]
+pub(super) struct Scope<'a> {
+    pub values: &'a Values<'a>,
+    pub instance: Option<&'a Instance>,
+}
+
+/// Locals referring to locals deeper than this are taken as references
+/// (a cycle would otherwise never end).
+const MAX_DEPTH: usize = 32;
+
+impl Scope<'_> {
+    /// The value of `e`, or [`Read::Reference`] when it is not known.
+    pub fn read(&self, e: &Expression) -> Read {
+        match self.eval(e, &mut Vec::new(), 0) {
+            Some(v) => Read::Constant(v),
+            None => Read::Reference,
+        }
+    }
+
+    /// The value of a document (`jsonencode({...})`, an object or a list)
+    /// with each part that is not known written as a `${...}` string: a
+    /// policy whose `Resource` refers to a key keeps its shape, as checkov
+    /// reads it with the reference as text.
+    pub fn read_document(&self, e: &Expression) -> Read {
+        if let Some(v) = self.eval(e, &mut Vec::new(), 0) {
+            return Read::Constant(v);
+        }
+        let part = |e: &Expression| match self.read_document(e) {
+            Read::Constant(v) => v,
+            _ => Value::String("${...}".into()),
+        };
+        match &e.kind {
+            ExprKind::FunctionCall { name, args, .. }
+                if name == "jsonencode" && args.len() == 1 =>
+            {
+                self.read_document(&args[0])
+            }
+            ExprKind::Parens { inner } => self.read_document(inner),
+            ExprKind::Tuple { items } => {
+                Read::Constant(Value::Array(items.iter().map(part).collect()))
+            }
+            ExprKind::Object { items } => {
+                let mut m = Map::new();
+                for i in items {
+                    let key = literal_key(&i.key)
+                        .or_else(|| text(&self.eval(&i.key, &mut Vec::new(), 0)?));
+                    let Some(key) = key else {
+                        return Read::Reference;
+                    };
+                    m.insert(key, part(&i.value));
+                }
+                Read::Constant(Value::Object(m))
+            }
+            _ => Read::Reference,
+        }
+    }
+
+    fn eval(
+        &self,
+        e: &Expression,
+        bound: &mut Vec<(String, Value)>,
+        depth: usize,
+    ) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(v) = constant_value(e) {
+            return Some(v);
+        }
+        let mut eval = |e: &Expression| self.eval(e, bound, depth);
+        match &e.kind {
+            // A bare `True`/`False` parses as a name; checkov's parser
+            // reads it as the boolean.
+            ExprKind::Variable { name } if name.eq_ignore_ascii_case("true") => {
+                Some(Value::Bool(true))
+            }
+            ExprKind::Variable { name } if name.eq_ignore_ascii_case("false") => {
+                Some(Value::Bool(false))
+            }
+            ExprKind::Variable { name } => lookup(bound, name),
+            ExprKind::Traversal { target, ops } => self.traversal(target, ops, bound, depth),
+            ExprKind::Template(t) => {
+                if let [TemplatePart::Interpolation { expr, .. }] = t.parts.as_slice() {
+                    return eval(expr);
+                }
+                let mut out = String::new();
+                for part in &t.parts {
+                    match part {
+                        TemplatePart::Literal { value, .. } => out.push_str(value),
+                        TemplatePart::Interpolation { expr, .. } => match eval(expr)? {
+                            Value::String(s) => out.push_str(&s),
+                            v @ (Value::Number(_) | Value::Bool(_)) => out.push_str(&v.to_string()),
+                            _ => return None,
+                        },
+                        _ => return None,
+                    }
+                }
+                Some(Value::String(out))
+            }
+            ExprKind::Parens { inner } => eval(inner),
+            ExprKind::Tuple { items } => items
+                .iter()
+                .map(eval)
+                .collect::<Option<_>>()
+                .map(Value::Array),
+            ExprKind::Object { items } => {
+                let mut m = Map::new();
+                for i in items {
+                    let key = match literal_key(&i.key) {
+                        Some(k) => k,
+                        None => text(&eval(&i.key)?)?,
+                    };
+                    m.insert(key, eval(&i.value)?);
+                }
+                Some(Value::Object(m))
+            }
+            ExprKind::FunctionCall { name, args, .. } => match (name.as_str(), args.as_slice()) {
+                // `jsonencode({...})` is the document itself to a check.
+                ("jsonencode" | "tolist" | "tomap", [arg]) => eval(arg),
+                ("concat", lists) => {
+                    let mut out = Vec::new();
+                    for l in lists {
+                        match eval(l)? {
+                            Value::Array(items) => out.extend(items),
+                            _ => return None,
+                        }
+                    }
+                    Some(Value::Array(out))
+                }
+                ("length", [arg]) => match eval(arg)? {
+                    Value::Array(a) => Some(Value::from(a.len())),
+                    Value::Object(o) => Some(Value::from(o.len())),
+                    Value::String(s) => Some(Value::from(s.chars().count())),
+                    _ => None,
+                },
+                ("toset", [arg]) => match eval(arg)? {
+                    Value::Array(items) => {
+                        let mut unique: Vec<Value> = Vec::new();
+                        for i in items {
+                            if !unique.contains(&i) {
+                                unique.push(i);
+                            }
+                        }
+                        Some(Value::Array(unique))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            ExprKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => match eval(condition)? {
+                Value::Bool(true) => eval(then),
+                Value::Bool(false) => eval(otherwise),
+                _ => None,
+            },
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => match eval(operand)? {
+                Value::Bool(b) => Some(Value::Bool(!b)),
+                _ => None,
+            },
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (eval(lhs)?, eval(rhs)?);
+                match op {
+                    BinaryOp::Eq => Some(Value::Bool(a == b)),
+                    BinaryOp::Ne => Some(Value::Bool(a != b)),
+                    _ => None,
+                }
+            }
+            ExprKind::For(f) => {
+                let collection = eval(&f.collection)?;
+                let pairs: Vec<(Value, Value)> = match collection {
+                    Value::Array(items) => items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (Value::from(i), v))
+                        .collect(),
+                    Value::Object(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+                    _ => return None,
+                };
+                if f.grouping {
+                    return None;
+                }
+                let mut list = Vec::new();
+                let mut object = Map::new();
+                for (k, v) in pairs {
+                    let mark = bound.len();
+                    if let Some(key_var) = &f.key_var {
+                        bound.push((key_var.clone(), k));
+                    }
+                    bound.push((f.value_var.clone(), v));
+                    let item = (|| {
+                        if let Some(c) = &f.condition {
+                            if self.eval(c, bound, depth)? != Value::Bool(true) {
+                                return Some(None);
+                            }
+                        }
+                        let value = self.eval(&f.value, bound, depth)?;
+                        let key = match &f.key {
+                            Some(k) => Some(text(&self.eval(k, bound, depth)?)?),
+                            None => None,
+                        };
+                        Some(Some((key, value)))
+                    })();
+                    bound.truncate(mark);
+                    match item? {
+                        Some((Some(key), value)) => {
+                            object.insert(key, value);
+                        }
+                        Some((None, value)) => list.push(value),
+                        None => {}
+                    }
+                }
+                Some(if f.key.is_some() {
+                    Value::Object(object)
+                } else {
+                    Value::Array(list)
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn traversal(
+        &self,
+        target: &Expression,
+        ops: &[TraversalOp],
+        bound: &mut Vec<(String, Value)>,
+        depth: usize,
+    ) -> Option<Value> {
+        let (mut value, rest) = match (&target.kind, ops) {
+            (ExprKind::Variable { name }, [TraversalOp::GetAttr { name: attr, .. }, rest @ ..])
+                if lookup(bound, name).is_none() =>
+            {
+                let v = match name.as_str() {
+                    "var" => self.values.variables.get(attr).cloned()?,
+                    "local" => {
+                        let e = self.values.locals.get(attr.as_str())?;
+                        self.eval(e, &mut Vec::new(), depth + 1)?
+                    }
+                    "each" => match (self.instance?, attr.as_str()) {
+                        (Instance::Each { key, .. }, "key") => key.clone(),
+                        (Instance::Each { value, .. }, "value") => value.clone(),
+                        _ => return None,
+                    },
+                    "count" => match (self.instance?, attr.as_str()) {
+                        (Instance::Count(i), "index") => Value::from(*i),
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                (v, rest)
+            }
+            _ => (self.eval(target, bound, depth)?, ops),
+        };
+        for op in rest {
+            value = match op {
+                TraversalOp::GetAttr { name, .. } => value.get(name)?.clone(),
+                TraversalOp::LegacyIndex { raw, .. } => {
+                    value.get(raw.parse::<usize>().ok()?)?.clone()
+                }
+                TraversalOp::Index { key, .. } => match self.eval(key, bound, depth)? {
+                    Value::String(k) => value.get(&k)?.clone(),
+                    Value::Number(n) => value.get(usize::try_from(n.as_u64()?).ok()?)?.clone(),
+                    _ => return None,
+                },
+                TraversalOp::AttrSplat { .. } | TraversalOp::FullSplat { .. } => return None,
+            };
+        }
+        Some(value)
+    }
+}
+
+fn lookup(bound: &[(String, Value)], name: &str) -> Option<Value> {
+    bound
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// A scalar as a map key or string: Terraform converts numbers and
+/// booleans to strings there.
+pub(super) fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
