@@ -346,6 +346,12 @@ export declare namespace validate {
     /** In file order, then by position. */
     get findings(): Array<validate.Finding>
     /**
+     * Every security-policy verdict, passed ones included: `check`,
+     * `title`, `address`, `outcome` (`PASSED`, `FAILED`, `UNKNOWN`,
+     * `SKIPPED`), `file`, `span`.
+     */
+    get policies(): Array<Record<string, any>>
+    /**
      * Findings silenced by `#checkov:skip=` / `# infrarag:ignore`
      * comments: `finding`, `reason`, `file`, `span`.
      */
@@ -359,6 +365,8 @@ export declare namespace validate {
     /** The shape of `terraform validate -json`. */
     toTerraform(): Record<string, any>
   }
+  /** The ids of every built-in security check (`CKV_AWS_16`, ...), in id order. */
+  export function checkIds(): Array<string>
   /** One thing wrong with a module. */
   export interface Finding {
     /** `error` or `warning`. */
@@ -398,12 +406,17 @@ export declare namespace validate {
    */
   export function validate(dir: string, options?: validate.ValidateOptions | undefined | null): Promise<validate.Report>
   /**
-   * Which checks run: codes are prefixes (`undeclared_` selects every
-   * undeclared-reference check).
+   * Which checks run: a name ending in `_` or `.` names every code it
+   * begins (`undeclared_`, `CKV_AWS_`), any other exactly one code.
    */
   export interface ValidateOptions {
     checks?: Array<string>
     skipChecks?: Array<string>
+    /**
+     * Custom policies in checkov's YAML format: files, or directories
+     * whose `.yaml`/`.yml` files are read.
+     */
+    policies?: Array<string>
   }
   /** `validate`, blocking the calling thread. */
   export function validateSync(dir: string, options?: validate.ValidateOptions | undefined | null): validate.Report

@@ -2,7 +2,7 @@
 // fixtures (recorded beside them), fixes, check selection, renderings.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
@@ -42,7 +42,8 @@ test('fixes, related places, and check selection', () => {
   assert.equal(resource.related[0].at.file, 'more.tf')
   assert.equal(validate.validateSync(join(fixtures, 'references'), { checks: ['undeclared_'] }).findings.length, 8)
   assert.equal(validate.validateSync(join(fixtures, 'references'), { skipChecks: ['undeclared_resource', 'self_', 'terraform_'] }).findings.length, 8)
-  const lint = validate.validateSync(join(fixtures, '..', 'lint'))
+  // The fixture's bucket also fails security checks, which have their own tests.
+  const lint = validate.validateSync(join(fixtures, '..', 'lint'), { skipChecks: ['CKV_', 'CKV2_'] })
   assert.ok(lint.ok)
   assert.equal(lint.warningCount, 17)
   assert.ok(lint.findings.every((f) => f.severity === 'warning' && f.code.startsWith('terraform_')))
@@ -84,4 +85,37 @@ test('suppressed findings are reported with their reasons', () => {
   assert.equal(report.suppressed.length, 1)
   assert.equal(report.suppressed[0].finding.code, 'CKV_AWS_16')
   assert.equal(report.suppressed[0].reason, 'encrypted by its snapshot')
+})
+
+test('custom policies and graph checks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-policies-'))
+  writeFileSync(join(dir, 'main.tf'), [
+    'resource "aws_s3_bucket" "logged" {}',
+    'resource "aws_s3_bucket_logging" "l" {',
+    '  bucket        = aws_s3_bucket.logged.id',
+    '  target_prefix = "logs/"',
+    '}',
+    'resource "aws_s3_bucket" "silent" {}',
+    '',
+  ].join('\n'))
+  const policies = join(fixtures, '..', 'policies')
+  const report = await validate.validate(dir, { checks: ['ORG_LOGS_1', 'CKV_AWS_18'], policies: [policies] })
+  assert.equal(validate.checkIds().length, 80)
+  assert.ok(validate.checkIds().includes('CKV2_AWS_6'))
+  const verdicts = report.policies.map((p) => [p.check, p.address, p.outcome]).sort()
+  assert.deepEqual(verdicts, [
+    ['CKV_AWS_18', 'aws_s3_bucket.logged', 'PASSED'],
+    ['CKV_AWS_18', 'aws_s3_bucket.silent', 'FAILED'],
+    ['ORG_LOGS_1', 'aws_s3_bucket.logged', 'PASSED'],
+    ['ORG_LOGS_1', 'aws_s3_bucket.silent', 'FAILED'],
+  ])
+  const bad = join(dir, 'bad.yaml')
+  writeFileSync(bad, 'metadata:\n  id: X\ndefinition:\n  cond_type: attribute\n  operator: bigger\n')
+  await assert.rejects(validate.validate(dir, { policies: [bad] }), (e) => {
+    assert.equal(e.code, 'PARSE_ERROR')
+    assert.match(e.message, /unknown attribute operator `bigger`/)
+    assert.match(e.message, /"line":5/)
+    return true
+  })
+  rmSync(dir, { recursive: true })
 })

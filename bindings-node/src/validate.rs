@@ -5,6 +5,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use infrarag::hcl::Span;
+use infrarag::validate::policy::CustomPolicy;
 use infrarag::validate::{render, Validator};
 
 use super::{js_error, kept, reject_with_code, small, Code, Json};
@@ -126,6 +127,14 @@ impl Report {
             .collect()
     }
 
+    /// Every security-policy verdict, passed ones included: `check`,
+    /// `title`, `address`, `outcome` (`PASSED`, `FAILED`, `UNKNOWN`,
+    /// `SKIPPED`), `file`, `span`.
+    #[napi(getter, ts_return_type = "Array<Record<string, any>>")]
+    pub fn policies(&self) -> Json {
+        Json(serde_json::to_value(&self.inner.policies).unwrap_or_default())
+    }
+
     /// Findings silenced by `#checkov:skip=` / `# infrarag:ignore`
     /// comments: `finding`, `reason`, `file`, `span`.
     #[napi(getter, ts_return_type = "Array<Record<string, any>>")]
@@ -162,19 +171,27 @@ impl Report {
     }
 }
 
-/// Which checks run: codes are prefixes (`undeclared_` selects every
-/// undeclared-reference check).
+/// Which checks run: a name ending in `_` or `.` names every code it
+/// begins (`undeclared_`, `CKV_AWS_`), any other exactly one code.
 #[napi(object, namespace = "validate")]
 #[derive(Default)]
 pub struct ValidateOptions {
     pub checks: Option<Vec<String>>,
     pub skip_checks: Option<Vec<String>>,
+    /// Custom policies in checkov's YAML format: files, or directories
+    /// whose `.yaml`/`.yml` files are read.
+    pub policies: Option<Vec<String>>,
 }
 
 fn run(dir: &str, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
+    let mut custom = Vec::new();
+    for p in options.policies.unwrap_or_default() {
+        custom.extend(CustomPolicy::load_all(&p).map_err(js_error)?);
+    }
     Validator::new()
         .with_checks(options.checks.unwrap_or_default())
         .skip_checks(options.skip_checks.unwrap_or_default())
+        .with_policies(custom)
         .execute(dir)
         .map_err(js_error)
 }
@@ -220,4 +237,13 @@ impl Task for ValidateTask {
     fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
         reject_with_code(env, err, self.failure.take())
     }
+}
+
+/// The ids of every built-in security check (`CKV_AWS_16`, ...), in id order.
+#[napi(namespace = "validate")]
+pub fn check_ids() -> Vec<String> {
+    infrarag::validate::policy::check_ids()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }

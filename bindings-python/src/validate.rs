@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
+use infrarag::validate::policy::CustomPolicy;
 use infrarag::validate::{render, Finding, Report, Validator};
 
 use super::{serialize, to_py, to_pyerr};
@@ -95,6 +96,12 @@ impl PyReport {
         self.findings.iter().map(|f| f.clone_ref(py)).collect()
     }
 
+    /// Every security-policy verdict, passed ones included.
+    #[getter]
+    fn policies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serialize(py, &self.inner.policies)
+    }
+
     /// Findings silenced by comments, with the reasons given.
     #[getter]
     fn suppressed(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -140,20 +147,28 @@ impl PyReport {
     }
 }
 
-/// Validates the module in `path`, without the GIL.
+/// Validates the module in `path`, with custom policies read from
+/// `policies` (files or directories), without the GIL.
 #[pyfunction]
-#[pyo3(signature = (path, *, checks=None, skip_checks=None))]
+#[pyo3(signature = (path, *, checks=None, skip_checks=None, policies=None))]
 pub fn validate(
     py: Python<'_>,
     path: PathBuf,
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
+    policies: Option<Vec<PathBuf>>,
 ) -> PyResult<PyReport> {
     let validator = Validator::new()
         .with_checks(checks.unwrap_or_default())
         .skip_checks(skip_checks.unwrap_or_default());
     let report = py
-        .detach(move || validator.execute(&path))
+        .detach(move || {
+            let mut custom = Vec::new();
+            for p in policies.unwrap_or_default() {
+                custom.extend(CustomPolicy::load_all(&p)?);
+            }
+            validator.with_policies(custom).execute(&path)
+        })
         .map_err(|e| to_pyerr(py, e))?;
     let findings = report
         .findings
@@ -164,4 +179,10 @@ pub fn validate(
         inner: report,
         findings,
     })
+}
+
+/// The ids of every built-in security check, in id order.
+#[pyfunction]
+pub fn check_ids() -> Vec<&'static str> {
+    infrarag::validate::policy::check_ids()
 }

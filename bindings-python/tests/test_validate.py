@@ -80,7 +80,8 @@ def test_renderings() -> None:
 
 
 def test_lint_findings_are_warnings() -> None:
-    report = infrarag.validate(FIXTURES.parent / "lint")
+    # The fixture's bucket also fails security checks, which have their own tests.
+    report = infrarag.validate(FIXTURES.parent / "lint", skip_checks=["CKV_", "CKV2_"])
     assert report.ok and report.error_count == 0
     assert report.warning_count == len(report) == 17
     assert {f.severity for f in report} == {"warning"}
@@ -120,3 +121,36 @@ def test_suppressed_findings_are_reported_with_reasons(tmp_path: Path) -> None:
     assert silenced["finding"]["code"] == "CKV_AWS_16"
     assert silenced["reason"] == "encrypted by its snapshot"
     assert [p["outcome"] for p in report.to_json()["policies"]] == ["SKIPPED"]
+
+
+def test_check_ids_cover_the_graph_checks() -> None:
+    ids = infrarag.validation.check_ids()
+    assert ids == sorted(ids) and len(ids) == 80
+    assert {"CKV2_AWS_6", "CKV_AWS_16", "CKV_AZURE_23"} <= set(ids)
+
+
+def test_custom_policies_and_graph_checks(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "logged" {}\n'
+        'resource "aws_s3_bucket_logging" "l" {\n'
+        "  bucket        = aws_s3_bucket.logged.id\n"
+        '  target_prefix = "logs/"\n'
+        "}\n"
+        'resource "aws_s3_bucket" "silent" {}\n'
+    )
+    policies = FIXTURES.parent / "policies"
+    report = infrarag.validate(tmp_path, checks=["ORG_LOGS_1", "CKV_AWS_18"], policies=[policies])
+    verdicts = sorted((p["check"], p["address"], p["outcome"]) for p in report.policies)
+    assert verdicts == [
+        ("CKV_AWS_18", "aws_s3_bucket.logged", "PASSED"),
+        ("CKV_AWS_18", "aws_s3_bucket.silent", "FAILED"),
+        ("ORG_LOGS_1", "aws_s3_bucket.logged", "PASSED"),
+        ("ORG_LOGS_1", "aws_s3_bucket.silent", "FAILED"),
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("metadata:\n  id: X\ndefinition:\n  cond_type: attribute\n  operator: bigger\n")
+    with pytest.raises(infrarag.ParseError) as e:
+        infrarag.validate(tmp_path, policies=[bad])
+    assert e.value.path == str(bad)
+    assert e.value.diagnostics[0]["code"] == "invalid_policy"
+    assert e.value.diagnostics[0]["span"]["start"]["line"] == 5

@@ -4,13 +4,20 @@
 from typing import Any, Iterator, Optional, Union, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Embedder", "Finding", "Hit", "Index", "MemoryVectorStore", "Report", "Tokenizer", "__version__", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "validate"]
+__all__ = ["Chunk", "Chunker", "Embedder", "Finding", "Hit", "Index", "MemoryVectorStore", "Report", "Tokenizer", "__version__", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "validate"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_parse(text: str, *, json: bool = False) -> dict[str, Any]: ...
 def hcl_load_module(path: str) -> dict[str, Any]: ...
-def validate(path: str, *, checks: Optional[list[str]] = None, skip_checks: Optional[list[str]] = None) -> Report: ...
+def check_ids() -> list[str]: ...
+def validate(
+    path: str,
+    *,
+    checks: Optional[list[str]] = None,
+    skip_checks: Optional[list[str]] = None,
+    policies: Optional[list[str]] = None,
+) -> Report: ...
 
 @final
 class Finding:
@@ -63,6 +70,9 @@ class Report:
     def files(self) -> list[str]: ...
     @property
     def findings(self) -> list[Finding]: ...
+    @property
+    def policies(self) -> list[dict[str, Any]]:
+        """Every security-policy verdict, passed ones included: ``check``, ``title``, ``address``, ``outcome`` (``PASSED``, ``FAILED``, ``UNKNOWN``, ``SKIPPED``), ``file``, ``span``."""
     @property
     def suppressed(self) -> list[dict[str, Any]]:
         """Findings silenced by ``#checkov:skip=`` / ``# infrarag:ignore`` comments: ``finding``, ``reason``, ``file``, ``span``."""

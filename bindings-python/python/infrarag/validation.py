@@ -1,6 +1,7 @@
 """Validation of Terraform modules without providers: syntax, references
-and structure, worded and placed as ``terraform validate`` reports them,
-and the provider-free rules of tflint's terraform ruleset as warnings.
+and structure, worded and placed as ``terraform validate`` reports them;
+the provider-free rules of tflint's terraform ruleset as warnings; and
+checkov's security checks, with custom policies in checkov's YAML format.
 
 >>> import infrarag, pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -27,7 +28,13 @@ from typing import Iterable, Optional, Union
 from infrarag import _native
 from infrarag._native import Finding, Report
 
-__all__ = ["Finding", "Report", "validate"]
+__all__ = ["Finding", "Report", "check_ids", "validate"]
+
+
+def check_ids() -> list[str]:
+    """The ids of every built-in security check (``CKV_AWS_16``, ...), in id
+    order."""
+    return _native.check_ids()
 
 
 def validate(
@@ -35,21 +42,27 @@ def validate(
     *,
     checks: Optional[Iterable[str]] = None,
     skip_checks: Optional[Iterable[str]] = None,
+    policies: Optional[Iterable[Union[str, "os.PathLike[str]"]]] = None,
 ) -> Report:
     """Validate the Terraform module in directory ``path`` (its ``.tf`` and
     ``.tf.json`` files, not subdirectories).
 
-    ``checks`` keeps only findings whose code starts with one of the given
-    prefixes (``"undeclared_"``), ``skip_checks`` drops those that do.
+    ``checks`` keeps only the checks it names, ``skip_checks`` drops them: a
+    name ending in ``_`` or ``.`` names every code it begins
+    (``"undeclared_"``, ``"CKV_AWS_"``), any other exactly one code.
+    ``policies`` adds custom policies in checkov's YAML format: files, or
+    directories whose ``.yaml``/``.yml`` files are read.
     Returns a :class:`Report`: iterate it for :class:`Finding` objects; its
     ``ok`` is true when there is no error; ``to_text()``, ``to_json()``,
     ``to_sarif()``, ``to_junit()`` and ``to_terraform()`` render it.
 
-    Raises :class:`infrarag.InfraragError` (``IO_ERROR``) when the directory
-    cannot be read.
+    Raises :class:`infrarag.StorageError` (``IO_ERROR``) when the directory
+    or a policy cannot be read, and :class:`infrarag.ParseError` when a
+    policy is not valid (its ``diagnostics`` name the line).
     """
     return _native.validate(
         os.fspath(path),
         checks=list(checks) if checks is not None else None,
         skip_checks=list(skip_checks) if skip_checks is not None else None,
+        policies=[os.fspath(p) for p in policies] if policies is not None else None,
     )
