@@ -16,9 +16,33 @@ locals {
 }
 
 # Access logs for the site.
+# infrarag:ignore CKV_AWS_18 logs land here
 resource "aws_s3_bucket" "logs" {
   bucket = "${var.name}-logs"
   tags   = local.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_kms_key" "logs" {
+  description         = "Encrypts the access logs."
+  enable_key_rotation = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.logs.arn
+    }
+  }
 }
 
 resource "aws_s3_bucket_versioning" "logs" {
