@@ -6,6 +6,11 @@ SHELL := /bin/bash
 # One target directory outside the clone survives between CI runs.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/infrarag-target
 export INFRARAG_CORPUS ?= $(abspath ../shared/corpus)
+# Incremental state is of no use to a CI run and only grows the kept target
+# directory; what earlier runs left of it is removed.
+ifdef CI
+export CARGO_INCREMENTAL := 0
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := bindings-node
@@ -27,6 +32,7 @@ test-candle: $(PY)
 		cargo test -p infrarag-tests --features candle --test embed_bert
 
 rust-test:
+	$(if $(CI),rm -rf $(CARGO_TARGET_DIR)/debug/incremental)
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
 
 $(PY):
