@@ -10,11 +10,14 @@ pub mod embed;
 pub mod error;
 pub mod hcl;
 pub mod index;
+pub mod llm;
 pub mod store;
 pub mod terms;
 pub mod terraform;
 pub mod tokens;
 pub mod validate;
+
+mod retry;
 
 pub use error::{Error, Result};
 

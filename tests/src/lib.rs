@@ -1,6 +1,8 @@
 //! Finds the shared test corpus for the conformance tests and compares JSON
 //! values the way python-hcl2's own tests do (`assertDictEqual`).
 
+pub mod replay;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! (OpenAI, Azure OpenAI, Ollama, vLLM, TEI, Voyage), with batching, a
 //! concurrency limit, timeouts and retries that honour `Retry-After`.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -12,10 +12,7 @@ use serde::Deserialize;
 
 use super::Embedder;
 use crate::error::{Error, Result};
-
-/// Response headers that carry a request id, by provider: OpenAI and most
-/// servers, Azure's API management, Anthropic-style gateways.
-const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "apim-request-id", "request-id"];
+use crate::retry::{self, describe, preview, server_message, Backoff};
 
 /// Configures an [`HttpEmbedder`]; finish with [`build`](Self::build).
 #[derive(Debug, Clone)]
@@ -128,9 +125,7 @@ impl HttpEmbedderBuilder {
             batch_size: self.batch_size,
             concurrency: self.concurrency,
             max_retries: self.max_retries,
-            backoff: self.backoff,
-            max_backoff: self.max_backoff,
-            seed: AtomicU64::new(0x2545_f491_4f6c_dd1d),
+            backoff: Backoff::new(self.backoff, self.max_backoff),
         };
         if self.dimension.is_none() {
             let probe = embedder.request(&["dimension probe"])?;
@@ -154,10 +149,7 @@ pub struct HttpEmbedder {
     batch_size: usize,
     concurrency: usize,
     max_retries: u32,
-    backoff: Duration,
-    max_backoff: Duration,
-    /// Jitter's random state, shared by the requests in flight.
-    seed: AtomicU64,
+    backoff: Backoff,
 }
 
 #[derive(Deserialize)]
@@ -215,7 +207,7 @@ impl HttpEmbedder {
                     Err(f) => f,
                 },
                 Err(e) => Failure {
-                    retry: (e.is_timeout() || e.is_connect() || e.is_request()).then_some(None),
+                    retry: retry::transient(&e).then_some(None),
                     error: self.error(None, None, describe(&e)),
                 },
             };
@@ -225,27 +217,23 @@ impl HttpEmbedder {
             if attempt >= self.max_retries {
                 return Err(failure.error);
             }
-            std::thread::sleep(asked.unwrap_or_else(|| self.jitter(attempt)));
+            std::thread::sleep(self.backoff.wait(asked, attempt));
             attempt += 1;
         }
     }
 
     fn read(&self, response: Response, expected: usize) -> Result<Vec<Vec<f32>>, Failure> {
         let status = response.status();
-        let request_id = REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|h| response.headers().get(*h)?.to_str().ok())
-            .map(str::to_string);
-        let retry_after = retry_after(response.headers());
+        let request_id = retry::request_id(response.headers());
+        let retry_after = retry::retry_after(response.headers());
         let text = response.text().map_err(|e| Failure {
             retry: Some(None),
             error: self.error(Some(status.as_u16()), request_id.clone(), describe(&e)),
         })?;
         if !status.is_success() {
             let code = status.as_u16();
-            let retryable = matches!(code, 408 | 409 | 429) || status.is_server_error();
             return Err(Failure {
-                retry: retryable.then_some(retry_after),
+                retry: retry::retryable(code).then_some(retry_after),
                 error: self.error(Some(code), request_id, server_message(&text, status)),
             });
         }
@@ -288,21 +276,6 @@ impl HttpEmbedder {
             request_id,
             message,
         }
-    }
-
-    /// A wait drawn uniformly below the capped exponential backoff.
-    fn jitter(&self, attempt: u32) -> Duration {
-        let cap = self
-            .backoff
-            .saturating_mul(1u32 << attempt.min(20))
-            .min(self.max_backoff);
-        let mut x = self
-            .seed
-            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-        x ^= x >> 33;
-        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        x ^= x >> 33;
-        cap.mul_f64((x >> 11) as f64 / (1u64 << 53) as f64)
     }
 }
 
@@ -361,49 +334,4 @@ impl Embedder for HttpEmbedder {
         }
         Ok(out)
     }
-}
-
-/// The server's wait: `retry-after-ms` (Azure, OpenAI) or `Retry-After` in
-/// seconds. An HTTP-date `Retry-After` falls back to the backoff.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
-    let wait = get("retry-after-ms")
-        .map(|ms| ms / 1000.0)
-        .or_else(|| get("retry-after"))?;
-    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait.min(3600.0)))
-}
-
-/// `error.message` of an OpenAI-style error body, else the body's start.
-fn server_message(body: &str, status: reqwest::StatusCode) -> String {
-    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let message = parsed.as_ref().and_then(|v| {
-        v.pointer("/error/message")
-            .or_else(|| v.get("error"))
-            .or_else(|| v.get("message"))
-            .or_else(|| v.get("detail"))
-            .and_then(|m| m.as_str())
-            .map(str::to_string)
-    });
-    format!("{status}: {}", message.unwrap_or_else(|| preview(body)))
-}
-
-fn preview(text: &str) -> String {
-    let t = text.trim();
-    match t.char_indices().nth(200) {
-        Some((at, _)) => format!("{}…", &t[..at]),
-        None if t.is_empty() => "(empty body)".into(),
-        None => t.to_string(),
-    }
-}
-
-/// The error and its causes, which reqwest keeps apart.
-fn describe(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
 }

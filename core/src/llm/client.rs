@@ -1,0 +1,360 @@
+//! [`ChatModel`]: one HTTP client for Anthropic's Messages API and
+//! OpenAI-compatible Chat Completions, streaming, with retries.
+
+use std::io::BufReader;
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
+use crate::error::{Error, Result};
+use crate::retry::{self, describe, server_message, Backoff};
+
+/// The wire format a [`ChatModel`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// `POST {base}/v1/messages` with `x-api-key`.
+    Anthropic,
+    /// `POST {base}/chat/completions` with a bearer key: OpenAI, Azure,
+    /// Ollama, vLLM, LiteLLM and the other compatible servers.
+    OpenAi,
+}
+
+/// Configures a [`ChatModel`]; finish with [`build`](Self::build).
+#[derive(Debug, Clone)]
+pub struct ChatModelBuilder {
+    provider: Provider,
+    model: String,
+    base_url: String,
+    api_key: Option<String>,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    max_retries: u32,
+    backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl ChatModelBuilder {
+    /// The key sent as `x-api-key` (Anthropic) or a bearer token (OpenAI).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Where the API lives: `https://api.anthropic.com` (the default for
+    /// Anthropic, which appends `/v1/messages`) or
+    /// `https://api.openai.com/v1` (the default for OpenAI, which appends
+    /// `/chat/completions`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Sends this header on every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The longest wait for a connection, for the response to begin, or for
+    /// the next piece of a streamed answer (default 120 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries after 408, 409, 429, 5xx (529 included), a lost connection,
+    /// or an error event before any of the answer was reported (default 4).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// Exponential backoff from `first` up to `max`, with full jitter,
+    /// unless the server asks for a wait with `Retry-After` (defaults 1 s
+    /// and 60 s).
+    pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.backoff = first;
+        self.max_backoff = max;
+        self
+    }
+
+    pub fn build(self) -> Result<ChatModel> {
+        let invalid = |name: &str, message: String| Error::InvalidArgument {
+            name: name.into(),
+            message,
+        };
+        if self.model.trim().is_empty() {
+            return Err(invalid("model", "the model name is empty".into()));
+        }
+        let path = match self.provider {
+            Provider::Anthropic => "/v1/messages",
+            Provider::OpenAi => "/chat/completions",
+        };
+        let joined = format!("{}{path}", self.base_url.trim_end_matches('/'));
+        let url = reqwest::Url::parse(&joined)
+            .map_err(|e| invalid("base_url", format!("{:?} is not a URL: {e}", self.base_url)))?;
+        let mut headers = HeaderMap::new();
+        let mut all = self.headers.clone();
+        match (self.provider, &self.api_key) {
+            (Provider::Anthropic, key) => {
+                all.push(("anthropic-version".into(), "2023-06-01".into()));
+                if let Some(k) = key {
+                    all.push(("x-api-key".into(), k.clone()));
+                }
+            }
+            (Provider::OpenAi, Some(k)) => {
+                all.push(("authorization".into(), format!("Bearer {k}")))
+            }
+            (Provider::OpenAi, None) => {}
+        }
+        for (name, value) in &all {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| invalid("header", format!("{name:?}: {e}")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|e| invalid("header", format!("value of {name}: {e}")))?;
+            if matches!(name.as_str(), "authorization" | "x-api-key" | "api-key") {
+                value.set_sensitive(true);
+            }
+            headers.insert(name, value);
+        }
+        let http = Client::builder()
+            .default_headers(headers)
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("infrarag/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid("base_url", format!("cannot make an HTTP client: {e}")))?;
+        Ok(ChatModel {
+            provider: self.provider,
+            host: url.host_str().unwrap_or("localhost").to_string(),
+            url,
+            http,
+            model: self.model,
+            max_retries: self.max_retries,
+            backoff: Backoff::new(self.backoff, self.max_backoff),
+        })
+    }
+}
+
+/// A hosted chat model. Every call streams; [`LanguageModel::complete`]
+/// just does not look at the pieces.
+#[derive(Debug)]
+pub struct ChatModel {
+    provider: Provider,
+    url: reqwest::Url,
+    host: String,
+    http: Client,
+    model: String,
+    max_retries: u32,
+    backoff: Backoff,
+}
+
+/// How one event of a provider's stream went.
+pub(crate) enum Step {
+    Continue,
+    /// The answer is complete.
+    Done,
+}
+
+/// An error the stream itself reported, and whether asking again may help.
+pub(crate) struct StreamError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// A provider's stream, turned into deltas and a [`Completion`].
+pub(crate) trait Decoder {
+    fn event(
+        &mut self,
+        event: &sse::Event,
+        out: &mut dyn FnMut(Delta),
+    ) -> std::result::Result<Step, StreamError>;
+    fn finish(self: Box<Self>, model: &str) -> Completion;
+}
+
+/// Why one attempt failed, and how long to wait before the next, if any.
+struct Failure {
+    error: Error,
+    retry: Option<Option<Duration>>,
+}
+
+impl ChatModel {
+    /// Anthropic's Messages API.
+    pub fn anthropic(model: impl Into<String>) -> ChatModelBuilder {
+        Self::builder(Provider::Anthropic, model, "https://api.anthropic.com")
+    }
+
+    /// An OpenAI-compatible Chat Completions API.
+    pub fn openai(model: impl Into<String>) -> ChatModelBuilder {
+        Self::builder(Provider::OpenAi, model, "https://api.openai.com/v1")
+    }
+
+    fn builder(provider: Provider, model: impl Into<String>, base: &str) -> ChatModelBuilder {
+        ChatModelBuilder {
+            provider,
+            model: model.into(),
+            base_url: base.into(),
+            api_key: None,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(120),
+            max_retries: 4,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn error(&self, status: Option<u16>, request_id: Option<String>, message: String) -> Error {
+        Error::Provider {
+            provider: self.host.clone(),
+            model: self.model.clone(),
+            status,
+            request_id,
+            message,
+        }
+    }
+
+    /// One attempt: send, then read the stream into `decoder`. `delivered`
+    /// counts the deltas the caller has seen, across attempts.
+    fn attempt(
+        &self,
+        body: &serde_json::Value,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+        delivered: &mut usize,
+    ) -> std::result::Result<Completion, Failure> {
+        let response = self
+            .http
+            .post(self.url.clone())
+            .json(body)
+            .send()
+            .map_err(|e| Failure {
+                retry: retry::transient(&e).then_some(None),
+                error: self.error(None, None, describe(&e)),
+            })?;
+        let status = response.status();
+        let request_id = retry::request_id(response.headers());
+        if !status.is_success() {
+            let wait = retry::retry_after(response.headers());
+            let text = response.text().unwrap_or_default();
+            return Err(Failure {
+                retry: retry::retryable(status.as_u16()).then_some(wait),
+                error: self.error(
+                    Some(status.as_u16()),
+                    request_id,
+                    server_message(&text, status),
+                ),
+            });
+        }
+        let mut decoder: Box<dyn Decoder> = match self.provider {
+            Provider::Anthropic => Box::new(anthropic::Stream::default()),
+            Provider::OpenAi => Box::new(openai::Stream::default()),
+        };
+        let code = Some(status.as_u16());
+        let before = *delivered;
+        let mut outcome: Option<std::result::Result<(), Failure>> = None;
+        let read = sse::read(BufReader::new(response), |event| {
+            let mut cancelled = false;
+            let step = decoder.event(&event, &mut |delta| {
+                if cancelled {
+                    return;
+                }
+                *delivered += 1;
+                cancelled = on_delta(&delta).is_break();
+            });
+            if cancelled {
+                outcome = Some(Err(Failure {
+                    error: Error::Cancelled,
+                    retry: None,
+                }));
+                return Ok(false);
+            }
+            match step {
+                Ok(Step::Continue) => Ok(true),
+                Ok(Step::Done) => {
+                    outcome = Some(Ok(()));
+                    Ok(false)
+                }
+                Err(e) => {
+                    outcome = Some(Err(Failure {
+                        retry: (e.retryable && *delivered == before).then_some(None),
+                        error: self.error(
+                            code,
+                            request_id.clone(),
+                            stream_message(e.message, *delivered - before),
+                        ),
+                    }));
+                    Ok(false)
+                }
+            }
+        });
+        match (outcome, read) {
+            (Some(Ok(())), _) => Ok(decoder.finish(&self.model)),
+            (Some(Err(f)), _) => Err(f),
+            (None, Err(e)) => Err(Failure {
+                retry: (*delivered == before).then_some(None),
+                error: self.error(
+                    code,
+                    request_id,
+                    stream_message(format!("the stream broke: {e}"), *delivered - before),
+                ),
+            }),
+            (None, Ok(())) => Err(Failure {
+                retry: (*delivered == before).then_some(None),
+                error: self.error(
+                    code,
+                    request_id,
+                    stream_message(
+                        "the stream ended before the answer was complete".into(),
+                        *delivered - before,
+                    ),
+                ),
+            }),
+        }
+    }
+}
+
+fn stream_message(message: String, pieces: usize) -> String {
+    match pieces {
+        0 => message,
+        n => format!("{message} (after {n} pieces of the answer were reported)"),
+    }
+}
+
+impl LanguageModel for ChatModel {
+    fn name(&self) -> &str {
+        &self.model
+    }
+
+    fn stream(
+        &self,
+        request: &Request,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+    ) -> Result<Completion> {
+        check(request)?;
+        let body = match self.provider {
+            Provider::Anthropic => anthropic::body(request, &self.model, true),
+            Provider::OpenAi => openai::body(request, &self.model, true),
+        };
+        let mut delivered = 0;
+        let mut attempt = 0;
+        loop {
+            let failure = match self.attempt(&body, on_delta, &mut delivered) {
+                Ok(done) => return Ok(done),
+                Err(f) => f,
+            };
+            match failure.retry {
+                Some(asked) if attempt < self.max_retries => {
+                    std::thread::sleep(self.backoff.wait(asked, attempt));
+                    attempt += 1;
+                }
+                _ => return Err(failure.error),
+            }
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Language models: the [`LanguageModel`] trait, the request and answer
+//! types, Anthropic and OpenAI-compatible clients, and an offline fallback.
+//!
+//! A [`Request`] is what [`crate::prompt::PromptBuilder`] builds; a model
+//! streams [`Delta`]s while it answers and returns the whole [`Completion`].
+
+mod anthropic;
+mod client;
+mod fallback;
+mod openai;
+mod sse;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use anthropic::body as anthropic_body;
+pub use client::{ChatModel, ChatModelBuilder, Provider};
+pub use fallback::Fallback;
+pub use openai::body as openai_body;
+
+use crate::error::{Error, Result};
+
+/// Who says a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// One piece of a message, in Anthropic's shape (OpenAI's is derived).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    Text {
+        text: String,
+    },
+    /// The model asks for a tool call; `input` follows the tool's schema.
+    ToolUse {
+        id: String,
+        name: String,
+        input: serde_json::Value,
+    },
+    /// A tool's answer, sent back in a user message.
+    ToolResult {
+        tool_use_id: String,
+        content: String,
+        #[serde(default)]
+        is_error: bool,
+    },
+}
+
+/// A turn of the conversation sent to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: Vec<Content>,
+}
+
+impl Message {
+    pub fn user(text: impl Into<String>) -> Message {
+        Message {
+            role: Role::User,
+            content: vec![Content::Text { text: text.into() }],
+        }
+    }
+
+    pub fn assistant(text: impl Into<String>) -> Message {
+        Message {
+            role: Role::Assistant,
+            content: vec![Content::Text { text: text.into() }],
+        }
+    }
+
+    /// The message's text parts, joined.
+    pub fn text(&self) -> String {
+        text_of(&self.content)
+    }
+}
+
+/// A tool the model may call: a name, what it does, and a JSON schema for
+/// its input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON schema of the input object.
+    #[serde(alias = "input_schema")]
+    pub parameters: serde_json::Value,
+}
+
+/// One part of the system prompt; `cache` marks the end of a prefix the
+/// provider may cache (Anthropic's `cache_control`; ignored by OpenAI,
+/// which caches on its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemPart {
+    pub text: String,
+    #[serde(default)]
+    pub cache: bool,
+}
+
+/// Everything a model call needs but the model's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub system: Vec<SystemPart>,
+    pub messages: Vec<Message>,
+    #[serde(default)]
+    pub tools: Vec<ToolSpec>,
+    /// Most tokens the answer may have.
+    pub max_tokens: u32,
+    #[serde(default)]
+    pub temperature: Option<f32>,
+    #[serde(default)]
+    pub stop: Vec<String>,
+}
+
+impl Request {
+    /// A one-message request with no system prompt.
+    pub fn new(user: impl Into<String>) -> Request {
+        Request {
+            system: Vec::new(),
+            messages: vec![Message::user(user)],
+            tools: Vec::new(),
+            max_tokens: 4096,
+            temperature: None,
+            stop: Vec::new(),
+        }
+    }
+
+    /// The system parts' text, joined by blank lines.
+    pub fn system_text(&self) -> String {
+        let parts: Vec<&str> = self.system.iter().map(|p| p.text.as_str()).collect();
+        parts.join("\n\n")
+    }
+}
+
+/// Why the model stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    EndTurn,
+    MaxTokens,
+    StopSequence,
+    /// It wants tool results before it goes on.
+    ToolUse,
+    /// A reason this library does not know, as the provider wrote it.
+    Other(String),
+}
+
+/// Tokens a call used, as the provider counted them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Input tokens written to the provider's prompt cache.
+    pub cache_write_tokens: u64,
+    /// Input tokens read from it.
+    pub cache_read_tokens: u64,
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, o: Usage) {
+        self.input_tokens += o.input_tokens;
+        self.output_tokens += o.output_tokens;
+        self.cache_write_tokens += o.cache_write_tokens;
+        self.cache_read_tokens += o.cache_read_tokens;
+    }
+}
+
+/// A whole answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The model that answered, as the provider named it.
+    pub model: String,
+    pub content: Vec<Content>,
+    pub stop_reason: StopReason,
+    pub usage: Usage,
+}
+
+impl Completion {
+    /// The answer's text parts, joined.
+    pub fn text(&self) -> String {
+        text_of(&self.content)
+    }
+
+    /// The tool calls the answer asks for, in order.
+    pub fn tool_calls(&self) -> impl Iterator<Item = (&str, &str, &serde_json::Value)> {
+        self.content.iter().filter_map(|c| match c {
+            Content::ToolUse { id, name, input } => Some((id.as_str(), name.as_str(), input)),
+            _ => None,
+        })
+    }
+}
+
+/// A piece of an answer as it streams in. `index` is the content block it
+/// belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Delta {
+    Text {
+        index: usize,
+        text: String,
+    },
+    /// A tool call begins; its input follows as JSON text in pieces.
+    ToolUse {
+        index: usize,
+        id: String,
+        name: String,
+    },
+    ToolInput {
+        index: usize,
+        partial_json: String,
+    },
+}
+
+/// A model that answers requests. `stream` reports each [`Delta`] as it
+/// arrives; returning `ControlFlow::Break` from the callback stops the call
+/// with [`Error::Cancelled`].
+pub trait LanguageModel: Send + Sync {
+    /// The model's name, e.g. `claude-sonnet-4-5` or `infrarag-fallback`.
+    fn name(&self) -> &str;
+
+    fn stream(
+        &self,
+        request: &Request,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+    ) -> Result<Completion>;
+
+    fn complete(&self, request: &Request) -> Result<Completion> {
+        self.stream(request, &mut |_| ControlFlow::Continue(()))
+    }
+}
+
+/// The model the environment configures: Anthropic when
+/// `ANTHROPIC_API_KEY` is set, else an OpenAI-compatible endpoint when
+/// `OPENAI_API_KEY` is (`OPENAI_BASE_URL` overrides its address), else the
+/// offline [`Fallback`], so flows still run without a key. `model` names
+/// the model to ask for (defaults: `claude-sonnet-4-5`, `gpt-4o`).
+pub fn from_env(model: Option<&str>) -> Result<Arc<dyn LanguageModel>> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let Some(key) = var("ANTHROPIC_API_KEY") {
+        let mut b = ChatModel::anthropic(model.unwrap_or("claude-sonnet-4-5")).api_key(key);
+        if let Some(url) = var("ANTHROPIC_BASE_URL") {
+            b = b.base_url(url);
+        }
+        return Ok(Arc::new(b.build()?));
+    }
+    if let Some(key) = var("OPENAI_API_KEY") {
+        let mut b = ChatModel::openai(model.unwrap_or("gpt-4o")).api_key(key);
+        if let Some(url) = var("OPENAI_BASE_URL") {
+            b = b.base_url(url);
+        }
+        return Ok(Arc::new(b.build()?));
+    }
+    Ok(Arc::new(Fallback::new()))
+}
+
+fn text_of(content: &[Content]) -> String {
+    content
+        .iter()
+        .filter_map(|c| match c {
+            Content::Text { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The settings both wire formats share; only the stop list's key differs.
+fn sampling(out: &mut serde_json::Value, request: &Request, stop_key: &str, stream: bool) {
+    if let Some(t) = request.temperature {
+        out["temperature"] = serde_json::json!(t);
+    }
+    if !request.stop.is_empty() {
+        out[stop_key] = serde_json::json!(request.stop);
+    }
+    if stream {
+        out["stream"] = serde_json::json!(true);
+    }
+}
+
+/// Checks a request before anything is sent.
+pub(crate) fn check(request: &Request) -> Result<()> {
+    let invalid = |name: &str, message: &str| Error::InvalidArgument {
+        name: name.into(),
+        message: message.into(),
+    };
+    if request.messages.is_empty() {
+        return Err(invalid("messages", "a request needs at least one message"));
+    }
+    if request.messages[0].role != Role::User {
+        return Err(invalid("messages", "the first message must be the user's"));
+    }
+    if request.max_tokens == 0 {
+        return Err(invalid("max_tokens", "must be at least 1"));
+    }
+    Ok(())
+}

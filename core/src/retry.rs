@@ -1,0 +1,121 @@
+//! What the HTTP clients (embedders, chat models) share about failing well:
+//! capped exponential backoff with jitter, `Retry-After`, and error texts.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+/// Response headers that carry a request id, by provider: OpenAI and most
+/// servers, Azure's API management, Anthropic.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "apim-request-id", "request-id"];
+
+/// Statuses worth another try: timeouts, conflicts, rate limits, server
+/// errors (Anthropic's 529 "overloaded" among them).
+pub(crate) fn retryable(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || (500..600).contains(&status)
+}
+
+/// How long to wait before each retry.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+    /// Jitter's random state, shared by the requests in flight.
+    seed: AtomicU64,
+}
+
+impl Backoff {
+    pub fn new(first: Duration, max: Duration) -> Backoff {
+        Backoff {
+            first,
+            max,
+            seed: AtomicU64::new(0x2545_f491_4f6c_dd1d),
+        }
+    }
+
+    /// A wait drawn uniformly below the capped exponential backoff.
+    pub fn jitter(&self, attempt: u32) -> Duration {
+        let cap = self
+            .first
+            .saturating_mul(1u32 << attempt.min(20))
+            .min(self.max);
+        let mut x = self
+            .seed
+            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        cap.mul_f64((x >> 11) as f64 / (1u64 << 53) as f64)
+    }
+
+    /// The server's wait when it gave one, else the jitter for `attempt`.
+    pub fn wait(&self, asked: Option<Duration>, attempt: u32) -> Duration {
+        asked.unwrap_or_else(|| self.jitter(attempt))
+    }
+}
+
+/// The id the service gave the request, if a known header carries one.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The server's wait: `retry-after-ms` (Azure, OpenAI) or `Retry-After` in
+/// seconds. An HTTP-date `Retry-After` falls back to the backoff.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
+    let wait = get("retry-after-ms")
+        .map(|ms| ms / 1000.0)
+        .or_else(|| get("retry-after"))?;
+    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait.min(3600.0)))
+}
+
+/// `error.message` of an OpenAI- or Anthropic-style error body, else the
+/// body's start.
+pub(crate) fn server_message(body: &str, status: reqwest::StatusCode) -> String {
+    format!("{status}: {}", body_message(body))
+}
+
+/// The message an error body carries, or its start.
+pub(crate) fn body_message(body: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let message = parsed.as_ref().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("error"))
+            .or_else(|| v.get("message"))
+            .or_else(|| v.get("detail"))
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+    });
+    message.unwrap_or_else(|| preview(body))
+}
+
+/// The start of a text, for messages.
+pub(crate) fn preview(text: &str) -> String {
+    let t = text.trim();
+    match t.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &t[..at]),
+        None if t.is_empty() => "(empty body)".into(),
+        None => t.to_string(),
+    }
+}
+
+/// The error and its causes, which reqwest keeps apart.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// Whether a failed send may succeed when sent again.
+pub(crate) fn transient(e: &reqwest::Error) -> bool {
+    e.is_timeout() || e.is_connect() || e.is_request()
+}
