@@ -11,6 +11,7 @@ pub mod error;
 pub mod hcl;
 pub mod index;
 pub mod llm;
+pub mod pipeline;
 pub mod prompt;
 pub mod store;
 pub mod terms;

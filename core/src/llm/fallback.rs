@@ -17,11 +17,12 @@ pub const LABEL: &str =
 /// An offline, deterministic stand-in for a language model, so the
 /// platforms' flows run without a key.
 ///
-/// - With no earlier answer, it answers with the HCL code blocks of the
-///   last user message (the retrieved context), joined into one block.
+/// - With no earlier answer, it answers with the first two HCL code blocks
+///   of the last user message (the best-ranked retrieved context).
 /// - With an earlier answer holding code (a correction round), it repeats
-///   that code, adding a `variable` block for each `var.NAME` it uses but
-///   does not declare.
+///   that code, adding for each name it uses but does not declare the
+///   block of the prompt's context that declares it, or else a `variable`
+///   block for a `var.NAME`.
 ///
 /// Usage is counted with [`Approximate`]. It never calls tools.
 #[derive(Debug, Default, Clone)]
@@ -48,24 +49,111 @@ fn code_blocks(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `code` with a `variable` block added for each undeclared `var.NAME`.
-fn declare_variables(code: &str) -> String {
-    static USE: OnceLock<Regex> = OnceLock::new();
-    static DECL: OnceLock<Regex> = OnceLock::new();
-    let uses = USE.get_or_init(|| Regex::new(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)").expect("use"));
-    let decls =
-        DECL.get_or_init(|| Regex::new(r#"(?m)^\s*variable\s+"([^"]+)""#).expect("declaration"));
-    let declared: Vec<&str> = decls
-        .captures_iter(code)
-        .map(|c| c.get(1).map_or("", |m| m.as_str()))
-        .collect();
+/// The top-level blocks of HCL `text` with the addresses each declares
+/// (`aws_s3_bucket.logs`, `data.x.y`, `var.x`, `module.m`, `local.a`),
+/// found by header and brace depth: enough for code a prompt quotes.
+fn blocks(text: &str) -> Vec<(Vec<String>, String)> {
+    static HEAD: OnceLock<Regex> = OnceLock::new();
+    static LOCAL: OnceLock<Regex> = OnceLock::new();
+    let head = HEAD.get_or_init(|| {
+        Regex::new(r#"(?m)^(resource|data|variable|module|locals)((?:\s+"[^"]*")*)\s*\{"#)
+            .expect("head")
+    });
+    let local =
+        LOCAL.get_or_init(|| Regex::new(r"(?m)^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=").expect("local"));
+    let mut out = Vec::new();
+    for c in head.captures_iter(text) {
+        let start = c.get(0).map_or(0, |m| m.start());
+        let mut depth = 0usize;
+        let mut end = text.len();
+        for (i, ch) in text[start..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = start + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &text[start..end];
+        let labels: Vec<&str> = c[2].split('"').skip(1).step_by(2).collect();
+        let addresses = match (&c[1], labels.as_slice()) {
+            ("resource", [t, n]) => vec![format!("{t}.{n}")],
+            ("data", [t, n]) => vec![format!("data.{t}.{n}")],
+            ("variable", [n]) => vec![format!("var.{n}")],
+            ("module", [n]) => vec![format!("module.{n}")],
+            ("locals", []) => {
+                let inner = &body[body.find('{').map_or(0, |i| i + 1)..];
+                let mut names = Vec::new();
+                let mut depth = 0i32;
+                for line in inner.lines() {
+                    if depth == 0 {
+                        if let Some(m) = local.captures(line) {
+                            names.push(format!("local.{}", &m[1]));
+                        }
+                    }
+                    depth += line.matches(['{', '[', '(']).count() as i32;
+                    depth -= line.matches(['}', ']', ')']).count() as i32;
+                }
+                names
+            }
+            _ => Vec::new(),
+        };
+        out.push((addresses, body.to_string()));
+    }
+    out
+}
+
+/// The addresses `code` refers to, in order of first use.
+fn references(code: &str) -> Vec<String> {
+    static REF: OnceLock<Regex> = OnceLock::new();
+    let re = REF.get_or_init(|| {
+        Regex::new(r"\b(var|local|module|data\.[a-z0-9_]+|[a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)")
+            .expect("reference")
+    });
+    let mut out: Vec<String> = Vec::new();
+    for c in re.captures_iter(code) {
+        let a = format!("{}.{}", &c[1], &c[2]);
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// `code` completed: each undeclared name it uses gets its declaring block
+/// from `context`, or, for a variable, a `variable` block.
+fn complete(code: &str, context: &str) -> String {
+    let offered = blocks(context);
     let mut out = code.trim_end().to_string();
-    let mut added: Vec<&str> = Vec::new();
-    for c in uses.captures_iter(code) {
-        let name = c.get(1).map_or("", |m| m.as_str());
-        if !declared.contains(&name) && !added.contains(&name) {
-            added.push(name);
-            out.push_str(&format!("\n\nvariable \"{name}\" {{\n  type = string\n}}"));
+    // Added blocks may use further names: repeat until nothing is added.
+    for _ in 0..8 {
+        let declared: Vec<String> = blocks(&out).into_iter().flat_map(|(a, _)| a).collect();
+        let mut added = false;
+        for name in references(&out) {
+            if declared.contains(&name) {
+                continue;
+            }
+            let block = offered
+                .iter()
+                .find(|(a, _)| a.contains(&name))
+                .map(|(_, b)| b.clone());
+            let block = match (block, name.strip_prefix("var.")) {
+                (Some(b), _) => b,
+                (None, Some(v)) => format!("variable \"{v}\" {{\n  type = string\n}}"),
+                (None, None) => continue,
+            };
+            if !out.contains(&block) {
+                out.push_str(&format!("\n\n{block}"));
+                added = true;
+            }
+        }
+        if !added {
+            break;
         }
     }
     out
@@ -89,8 +177,15 @@ impl LanguageModel for Fallback {
             .filter(|m| m.role == Role::Assistant)
             .map(|m| code_blocks(&m.text()))
             .find(|b| !b.is_empty());
+        let first_user = request
+            .messages
+            .iter()
+            .find(|m| m.role == Role::User)
+            .map(|m| m.text())
+            .unwrap_or_default();
+        let context = code_blocks(&first_user).join("\n\n");
         let code = match earlier {
-            Some(blocks) => Some(declare_variables(&blocks.join("\n\n"))),
+            Some(blocks) => Some(complete(&blocks.join("\n\n"), &context)),
             None => {
                 let last = request
                     .messages
@@ -101,6 +196,7 @@ impl LanguageModel for Fallback {
                     .unwrap_or_default();
                 let mut blocks = code_blocks(&last);
                 blocks.dedup();
+                blocks.truncate(2);
                 (!blocks.is_empty()).then(|| blocks.join("\n\n"))
             }
         };
@@ -143,19 +239,33 @@ mod tests {
 
     #[test]
     fn answers_with_the_context_then_declares_what_it_uses() {
-        let ctx = "Context:\n```hcl\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = var.name\n}\n```\nWrite it.";
+        let resource =
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = var.name\n  tags   = local.tags\n}";
+        let ctx = format!(
+            "Context:\n```hcl\n{resource}\n```\n```hcl\nlocals {{\n  tags = {{ Env = var.env }}\n  other = 1\n}}\n```\nWrite it."
+        );
         let mut req = Request::new(ctx);
         let first = Fallback.complete(&req).unwrap().text();
         assert!(first.starts_with(LABEL));
-        assert!(first.contains("bucket = var.name") && !first.contains("variable \"name\""));
-        req.messages.push(Message::assistant(first));
+        assert!(
+            first.contains(resource) && first.contains("locals {"),
+            "{first}"
+        );
+        let three = Request::new("```hcl\na = 1\n```\n```hcl\nb = 2\n```\n```hcl\nc = 3\n```");
+        let best = Fallback.complete(&three).unwrap().text();
+        assert!(
+            best.contains("a = 1\n\nb = 2\n```") && !best.contains("c = 3"),
+            "{best}"
+        );
+        req.messages
+            .push(Message::assistant(format!("```hcl\n{resource}\n```")));
         req.messages
             .push(Message::user("main.tf:2:12: undeclared variable"));
         let second = Fallback.complete(&req).unwrap().text();
-        assert!(
-            second.contains("variable \"name\" {\n  type = string\n}"),
-            "{second}"
+        let want = format!(
+            "```hcl main.tf\n{resource}\n\nvariable \"name\" {{\n  type = string\n}}\n\nlocals {{\n  tags = {{ Env = var.env }}\n  other = 1\n}}\n\nvariable \"env\" {{\n  type = string\n}}\n```"
         );
+        assert!(second.contains(&want), "{second}");
         assert_eq!(second, Fallback.complete(&req).unwrap().text());
     }
 }

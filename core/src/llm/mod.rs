@@ -6,7 +6,7 @@
 
 mod anthropic;
 mod client;
-mod fallback;
+pub mod fallback;
 mod openai;
 mod sse;
 

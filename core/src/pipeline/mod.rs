@@ -1,0 +1,502 @@
+//! The generation loop: retrieve → build the prompt → generate (calling the
+//! host's tools) → extract the files → validate → re-prompt with what
+//! validation found, for a bounded number of rounds, reporting [`Event`]s.
+
+mod extract;
+mod tools;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use extract::{files, GeneratedFile};
+pub use tools::{FnTool, Tool, Tools};
+
+use crate::error::{Error, Result};
+use crate::index::Index;
+use crate::llm::{Content, Delta, LanguageModel, Message, Role, Usage};
+use crate::prompt::{ContextItem, Conversation, PromptBuilder};
+use crate::terraform::SourceFile;
+use crate::validate::{Finding, Report, Severity, Validator};
+
+/// The instructions every generation starts with.
+pub const SYSTEM: &str = "You write Terraform (HCL) for infrastructure platforms. \
+Answer with complete files, each in its own ```hcl code block whose info string names the file \
+(```hcl main.tf). Use only what the task and the cited context support; declare every variable \
+you use. When you use the context, cite it as [n].";
+
+/// A finding as events and results carry it: where and what.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The suggested replacement, when validation has one.
+    pub fix: Option<String>,
+}
+
+impl From<&Finding> for Problem {
+    fn from(f: &Finding) -> Problem {
+        Problem {
+            severity: f.severity,
+            code: f.code.clone(),
+            file: f.file.display().to_string(),
+            line: f.span.start.line,
+            column: f.span.start.column,
+            message: if f.detail.is_empty() {
+                f.summary.clone()
+            } else {
+                format!("{}: {}", f.summary, f.detail)
+            },
+            fix: f
+                .fix
+                .as_ref()
+                .map(|x| format!("{} (replace with {:?})", x.message, x.replacement)),
+        }
+    }
+}
+
+/// What the loop is doing, in order. A backend forwards these as they
+/// come (over a WebSocket, say).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Context found for the task: citations, best first.
+    Retrieved { citations: Vec<String> },
+    /// The prompt is assembled.
+    PromptBuilt {
+        tokens: usize,
+        budget: usize,
+        context: usize,
+        omitted: usize,
+        redactions: usize,
+    },
+    /// A piece of the model's answer in round `round` (0: the first answer).
+    Generating { round: usize, text: String },
+    /// The model asked for a tool.
+    ToolCall {
+        round: usize,
+        id: String,
+        name: String,
+        input: serde_json::Value,
+    },
+    ToolResult {
+        round: usize,
+        id: String,
+        name: String,
+        output: String,
+        is_error: bool,
+    },
+    /// The round's files were validated.
+    Validated {
+        round: usize,
+        files: Vec<String>,
+        errors: usize,
+        warnings: usize,
+        problems: Vec<Problem>,
+    },
+    /// Errors remain: the model is asked to correct them.
+    Correcting { round: usize, errors: usize },
+    Done {
+        outcome: Outcome,
+        rounds: usize,
+        usage: Usage,
+    },
+    /// The loop stopped on an error, which `execute` also returns.
+    Failed { code: String, message: String },
+}
+
+/// How a generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The files validate without errors.
+    Valid,
+    /// Errors remain after the last round, or a correction changed nothing.
+    Invalid,
+    /// The answer held no ```hcl code block.
+    NoCode,
+    /// The model kept calling tools past the step limit.
+    StepLimit,
+}
+
+/// One answer and what validation made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub answer: String,
+    pub files: Vec<GeneratedFile>,
+    pub problems: Vec<Problem>,
+    pub usage: Usage,
+}
+
+/// What a generation produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Generation {
+    pub outcome: Outcome,
+    /// The last round's files.
+    pub files: Vec<GeneratedFile>,
+    pub rounds: Vec<Round>,
+    /// Over every model call, tool steps and corrections included.
+    pub usage: Usage,
+    pub model: String,
+    /// The context the prompt held.
+    pub context: Vec<ContextItem>,
+    /// The last round's full validation report, when it had files.
+    #[serde(skip)]
+    pub report: Option<Report>,
+}
+
+/// Runs generations with one model, validator and set of tools.
+#[derive(Clone)]
+pub struct Generator {
+    model: Arc<dyn LanguageModel>,
+    validator: Validator,
+    tools: Tools,
+    system: String,
+    max_rounds: usize,
+    max_steps: usize,
+    k: usize,
+    context_window: usize,
+    reserve_output: usize,
+}
+
+impl Generator {
+    /// Defaults: 3 correction rounds, 8 tool steps per answer, 6 context
+    /// hits, a 200,000-token window with 8,192 reserved for the answer.
+    pub fn new(model: Arc<dyn LanguageModel>) -> Generator {
+        Generator {
+            model,
+            validator: Validator::new(),
+            tools: Tools::new(),
+            system: SYSTEM.into(),
+            max_rounds: 3,
+            max_steps: 8,
+            k: 6,
+            context_window: 200_000,
+            reserve_output: 8192,
+        }
+    }
+
+    pub fn validator(mut self, validator: Validator) -> Self {
+        self.validator = validator;
+        self
+    }
+
+    pub fn tool(mut self, tool: Arc<dyn Tool>) -> Self {
+        self.tools.add(tool);
+        self
+    }
+
+    /// Replaces the default instructions ([`SYSTEM`]).
+    pub fn system(mut self, text: impl Into<String>) -> Self {
+        self.system = text.into();
+        self
+    }
+
+    /// Corrections after the first answer (0: validate once, never re-ask).
+    pub fn max_rounds(mut self, n: usize) -> Self {
+        self.max_rounds = n;
+        self
+    }
+
+    /// Model calls per answer that may ask for tools.
+    pub fn max_steps(mut self, n: usize) -> Self {
+        self.max_steps = n;
+        self
+    }
+
+    /// Context hits retrieved from the index.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    pub fn context_window(mut self, tokens: usize, reserve_output: usize) -> Self {
+        self.context_window = tokens;
+        self.reserve_output = reserve_output;
+        self
+    }
+
+    pub fn model(&self) -> &Arc<dyn LanguageModel> {
+        &self.model
+    }
+
+    /// A generation for `task`; configure it, then [`Generate::execute`].
+    pub fn generate<'a>(&'a self, task: &str) -> Generate<'a> {
+        Generate {
+            generator: self,
+            task: task.to_string(),
+            index: None,
+            context: Vec::new(),
+            history: None,
+            on_event: None,
+        }
+    }
+}
+
+type OnEvent<'a> = Box<dyn FnMut(&Event) -> ControlFlow<()> + 'a>;
+
+/// One generation being configured.
+pub struct Generate<'a> {
+    generator: &'a Generator,
+    task: String,
+    index: Option<&'a Index>,
+    context: Vec<ContextItem>,
+    history: Option<&'a Conversation>,
+    on_event: Option<OnEvent<'a>>,
+}
+
+impl<'a> Generate<'a> {
+    /// Retrieves context for the task from `index`.
+    pub fn index(mut self, index: &'a Index) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    /// Context given directly, after any retrieved.
+    pub fn context(mut self, items: impl IntoIterator<Item = ContextItem>) -> Self {
+        self.context.extend(items);
+        self
+    }
+
+    /// The chat so far, packed into the prompt under the budget.
+    pub fn history(mut self, conversation: &'a Conversation) -> Self {
+        self.history = Some(conversation);
+        self
+    }
+
+    /// Receives every [`Event`]; `ControlFlow::Break` stops the loop with
+    /// [`Error::Cancelled`].
+    pub fn on_event(mut self, f: impl FnMut(&Event) -> ControlFlow<()> + 'a) -> Self {
+        self.on_event = Some(Box::new(f));
+        self
+    }
+
+    pub fn execute(mut self) -> Result<Generation> {
+        let mut on_event = self.on_event.take();
+        let mut emit = |e: Event| -> Result<()> {
+            let stop = on_event.as_mut().is_some_and(|f| f(&e).is_break());
+            if stop {
+                Err(Error::Cancelled)
+            } else {
+                Ok(())
+            }
+        };
+        let result = self.run(&mut emit);
+        if let Err(e) = &result {
+            if !matches!(e, Error::Cancelled) {
+                let _ = emit(Event::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        result
+    }
+
+    fn run(&self, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Generation> {
+        let g = self.generator;
+        let mut context = Vec::new();
+        if let Some(index) = self.index {
+            let hits = index.search(&self.task).k(g.k).execute()?;
+            context.extend(hits.iter().map(ContextItem::from));
+        }
+        context.extend(self.context.iter().cloned());
+        emit(Event::Retrieved {
+            citations: context.iter().map(|c| c.citation.clone()).collect(),
+        })?;
+
+        let mut builder = PromptBuilder::new()
+            .context_window(g.context_window)
+            .reserve_output(g.reserve_output)
+            .system(g.system.clone(), true)
+            .context(context)
+            .tools(g.tools.specs())
+            .user(self.task.clone());
+        if let Some(h) = self.history {
+            builder = builder.history(h);
+        }
+        let prompt = builder.build()?;
+        emit(Event::PromptBuilt {
+            tokens: prompt.tokens,
+            budget: prompt.budget,
+            context: prompt.context.len(),
+            omitted: prompt.omitted.len(),
+            redactions: prompt.redactions.len(),
+        })?;
+
+        let mut request = prompt.request;
+        let mut usage = Usage::default();
+        let mut rounds: Vec<Round> = Vec::new();
+        let mut report = None;
+        let outcome = loop {
+            let round = rounds.len();
+            let (answer, round_usage, stopped) = self.answer(&mut request, round, emit)?;
+            usage += round_usage;
+            if stopped {
+                rounds.push(Round {
+                    answer,
+                    files: Vec::new(),
+                    problems: Vec::new(),
+                    usage: round_usage,
+                });
+                break Outcome::StepLimit;
+            }
+            let files = files(&answer);
+            if files.is_empty() {
+                rounds.push(Round {
+                    answer,
+                    files,
+                    problems: Vec::new(),
+                    usage: round_usage,
+                });
+                break Outcome::NoCode;
+            }
+            let sources: Vec<SourceFile> = files
+                .iter()
+                .map(|f| SourceFile::new(&f.path, f.text.clone()))
+                .collect();
+            let checked = g.validator.check(&sources);
+            let problems: Vec<Problem> = checked.findings.iter().map(Problem::from).collect();
+            let errors = checked.error_count();
+            emit(Event::Validated {
+                round,
+                files: files.iter().map(|f| f.path.clone()).collect(),
+                errors,
+                warnings: checked.warning_count(),
+                problems: problems.clone(),
+            })?;
+            let unchanged = rounds.last().is_some_and(|r| r.files == files);
+            rounds.push(Round {
+                answer,
+                files,
+                problems: problems.clone(),
+                usage: round_usage,
+            });
+            report = Some(checked);
+            if errors == 0 {
+                break Outcome::Valid;
+            }
+            if round >= g.max_rounds || unchanged {
+                break Outcome::Invalid;
+            }
+            emit(Event::Correcting {
+                round: round + 1,
+                errors,
+            })?;
+            request.messages.push(Message::user(correction(&problems)));
+        };
+        emit(Event::Done {
+            outcome,
+            rounds: rounds.len(),
+            usage,
+        })?;
+        Ok(Generation {
+            outcome,
+            files: rounds.last().map(|r| r.files.clone()).unwrap_or_default(),
+            rounds,
+            usage,
+            model: g.model.name().to_string(),
+            context: prompt.context,
+            report,
+        })
+    }
+
+    /// Asks the model until it answers without tool calls, running the
+    /// tools it asks for. Returns the answer's text, the usage, and
+    /// whether the step limit stopped it.
+    fn answer(
+        &self,
+        request: &mut crate::llm::Request,
+        round: usize,
+        emit: &mut dyn FnMut(Event) -> Result<()>,
+    ) -> Result<(String, Usage, bool)> {
+        let g = self.generator;
+        let mut usage = Usage::default();
+        for _ in 0..=g.max_steps {
+            let mut pending: Result<()> = Ok(());
+            let completion = g.model.stream(request, &mut |d| {
+                if let Delta::Text { text, .. } = d {
+                    if let Err(e) = emit(Event::Generating {
+                        round,
+                        text: text.clone(),
+                    }) {
+                        pending = Err(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+                ControlFlow::Continue(())
+            });
+            pending?;
+            let completion = completion?;
+            usage += completion.usage;
+            let calls: Vec<(String, String, serde_json::Value)> = completion
+                .tool_calls()
+                .map(|(id, name, input)| (id.to_string(), name.to_string(), input.clone()))
+                .collect();
+            request.messages.push(Message {
+                role: Role::Assistant,
+                content: completion.content.clone(),
+            });
+            if calls.is_empty() {
+                return Ok((completion.text(), usage, false));
+            }
+            let mut results = Vec::new();
+            for (id, name, input) in calls {
+                emit(Event::ToolCall {
+                    round,
+                    id: id.clone(),
+                    name: name.clone(),
+                    input: input.clone(),
+                })?;
+                let (output, is_error) = g.tools.run(&name, &input);
+                emit(Event::ToolResult {
+                    round,
+                    id: id.clone(),
+                    name,
+                    output: output.clone(),
+                    is_error,
+                })?;
+                results.push(Content::ToolResult {
+                    tool_use_id: id,
+                    content: output,
+                    is_error,
+                });
+            }
+            request.messages.push(Message {
+                role: Role::User,
+                content: results,
+            });
+        }
+        let last = request
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::Assistant)
+            .map(Message::text);
+        Ok((last.unwrap_or_default(), usage, true))
+    }
+}
+
+/// The message asking the model to fix what validation found.
+fn correction(problems: &[Problem]) -> String {
+    let mut text = String::from("Validation found these problems in your files:\n");
+    for p in problems.iter().filter(|p| p.severity == Severity::Error) {
+        text.push_str(&format!(
+            "- {}:{}:{}: error[{}]: {}",
+            p.file, p.line, p.column, p.code, p.message
+        ));
+        if let Some(fix) = &p.fix {
+            text.push_str(&format!(" Suggested: {fix}."));
+        }
+        text.push('\n');
+    }
+    text.push_str(
+        "\nReturn every file again, corrected, each in its own ```hcl block that names the file.",
+    );
+    text
+}
