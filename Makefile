@@ -45,7 +45,7 @@ python: $(PY)
 
 python-test: python
 	cd bindings-python && ../$(PY) -m pytest -q tests
-	cd bindings-python && ../$(PY) -m doctest python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py
+	cd bindings-python && ../$(PY) -m doctest python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py python/infrarag/llm.py python/infrarag/prompt.py python/infrarag/pipeline.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest infrarag._native infrarag.errors
 	cd bindings-python/python && ../../$(PY) -m mypy --strict infrarag ../tests
 

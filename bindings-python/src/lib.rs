@@ -10,6 +10,7 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod generate;
 mod store;
 mod validate;
 
@@ -402,50 +403,62 @@ impl tokens::Tokenizer for CallableTokenizer {
 /// Calls the Python `progress(done, total, label)` from worker threads.
 type Tick<'a> = dyn Fn(usize, usize, &str) -> ControlFlow<()> + Sync + 'a;
 
-/// Runs `work` on a worker thread while this one waits without the GIL and
-/// checks for Ctrl-C, which Python only delivers to the main thread. `work`
-/// reports through the tick it is given, which calls `progress` and says
-/// stop once Ctrl-C arrived or `progress` raised; that exception is raised
-/// here, ahead of the core's own result.
-fn interruptible<T: Send>(
-    py: Python<'_>,
-    progress: Option<&Py<PyAny>>,
-    work: impl FnOnce(&Tick<'_>) -> infrarag::Result<T> + Send,
-) -> PyResult<infrarag::Result<T>> {
-    let stop = AtomicBool::new(false);
-    let raised: Mutex<Option<PyErr>> = Mutex::new(None);
-    let keep = |e: PyErr| {
-        if let Ok(mut slot) = raised.lock() {
+/// What work running off the GIL shares with the waiting thread: whether to
+/// stop, and the first Python exception, raised once the work has ended.
+pub(crate) struct Guard {
+    stop: AtomicBool,
+    raised: Mutex<Option<PyErr>>,
+}
+
+impl Guard {
+    fn keep(&self, e: PyErr) {
+        if let Ok(mut slot) = self.raised.lock() {
             slot.get_or_insert(e);
         }
-        stop.store(true, Ordering::Relaxed);
-    };
-    let tick = |done: usize, total: usize, label: &str| {
-        if stop.load(Ordering::Relaxed) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Calls into Python from a worker thread; an exception (or an earlier
+    /// Ctrl-C) says stop, and the exception is raised when the call ends.
+    pub(crate) fn call(&self, f: impl FnOnce(Python<'_>) -> PyResult<()>) -> ControlFlow<()> {
+        if self.stop.load(Ordering::Relaxed) {
             return ControlFlow::Break(());
         }
-        if let Some(cb) = progress {
-            let outcome = Python::attach(|py| cb.call1(py, (done, total, label)).map(|_| ()));
-            if let Err(e) = outcome {
-                keep(e);
-                return ControlFlow::Break(());
+        match Python::attach(f) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.keep(e);
+                ControlFlow::Break(())
             }
         }
-        ControlFlow::Continue(())
+    }
+}
+
+/// Runs `work` on a worker thread while this one waits without the GIL and
+/// checks for Ctrl-C, which Python only delivers to the main thread. The
+/// first exception `work` met through its [`Guard`], or Ctrl-C, is raised
+/// here, ahead of the core's own result.
+pub(crate) fn detached<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce(&Guard) -> infrarag::Result<T> + Send,
+) -> PyResult<infrarag::Result<T>> {
+    let guard = Guard {
+        stop: AtomicBool::new(false),
+        raised: Mutex::new(None),
     };
     let result = py.detach(|| {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel();
-            let tick = &tick;
+            let g = &guard;
             scope.spawn(move || {
-                let _ = tx.send(work(tick));
+                let _ = tx.send(work(g));
             });
             loop {
                 match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(result) => return result,
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                         if let Err(e) = Python::attach(|py| py.check_signals()) {
-                            keep(e);
+                            guard.keep(e);
                         }
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -455,10 +468,29 @@ fn interruptible<T: Send>(
             }
         })
     });
-    match raised.lock().ok().and_then(|mut e| e.take()) {
+    match guard.raised.lock().ok().and_then(|mut e| e.take()) {
         Some(err) => Err(err),
         None => Ok(result),
     }
+}
+
+/// [`detached`] for work that reports progress: `work`'s tick calls
+/// `progress(done, total, label)` and says stop after Ctrl-C or an
+/// exception.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    progress: Option<&Py<PyAny>>,
+    work: impl FnOnce(&Tick<'_>) -> infrarag::Result<T> + Send,
+) -> PyResult<infrarag::Result<T>> {
+    detached(py, |guard| {
+        let tick = |done: usize, total: usize, label: &str| {
+            guard.call(|py| match progress {
+                Some(cb) => cb.call1(py, (done, total, label)).map(|_| ()),
+                None => Ok(()),
+            })
+        };
+        work(&tick)
+    })
 }
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
@@ -760,7 +792,7 @@ impl PyHit {
 
 /// The hybrid search index; see `infrarag/index.py`.
 #[pyclass(name = "Index", module = "infrarag._native", frozen)]
-struct PyIndex {
+pub(crate) struct PyIndex {
     inner: std::sync::RwLock<Index>,
     /// Set by `close`, which swaps in an empty in-memory index so the file
     /// is unlocked at once.
@@ -807,7 +839,7 @@ impl PyIndex {
         Ok(())
     }
 
-    fn read(&self) -> PyResult<std::sync::RwLockReadGuard<'_, Index>> {
+    pub(crate) fn read(&self) -> PyResult<std::sync::RwLockReadGuard<'_, Index>> {
         Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
         self.inner
             .read()
@@ -1042,6 +1074,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<validate::PyFinding>()?;
     m.add_function(wrap_pyfunction!(validate::validate, m)?)?;
     m.add_function(wrap_pyfunction!(validate::check_ids, m)?)?;
+    m.add_class::<generate::PyModel>()?;
+    m.add_class::<generate::PyPrompt>()?;
+    m.add_class::<generate::PyConversation>()?;
+    m.add_class::<generate::PyTemplate>()?;
+    m.add_class::<generate::PyGenerator>()?;
+    m.add_function(wrap_pyfunction!(generate::build_prompt, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::redact, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,10 +5,13 @@ Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
 :mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.embed`
 turns text into vectors; :mod:`infrarag.index` searches them, in memory,
 in one file, or on :mod:`infrarag.store` stores of your own;
-:func:`validate` checks a Terraform module (see :mod:`infrarag.validation`).
+:func:`validate` checks a Terraform module (see :mod:`infrarag.validation`);
+:mod:`infrarag.prompt` assembles prompts under a token budget,
+:mod:`infrarag.llm` calls models, and :mod:`infrarag.pipeline` runs the
+generate → validate → correct loop.
 """
 
-from infrarag import chunk, embed, hcl, index, store, tokens, validation
+from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, validation
 from infrarag._native import __version__
 from infrarag.validation import validate
 from infrarag.errors import (
@@ -25,6 +28,9 @@ __all__ = [
     "embed",
     "hcl",
     "index",
+    "llm",
+    "pipeline",
+    "prompt",
     "store",
     "tokens",
     "validation",

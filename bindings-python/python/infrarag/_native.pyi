@@ -1,10 +1,10 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
-from typing import Any, Iterator, Optional, Union, final
+from typing import Any, Callable, Iterator, Optional, Union, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Embedder", "Finding", "Hit", "Index", "MemoryVectorStore", "Report", "Tokenizer", "__version__", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "validate"]
+__all__ = ["Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -248,3 +248,135 @@ class MemoryVectorStore:
     def search(
         self, vector: Union[list[float], bytes], k: int = 10, ef: int = 64
     ) -> list[tuple[str, float]]: ...
+
+@final
+class LanguageModel:
+    """A model that answers requests; see :mod:`infrarag.llm`."""
+    @staticmethod
+    def anthropic(
+        model: str,
+        *,
+        api_key: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+    ) -> LanguageModel: ...
+    @staticmethod
+    def openai(
+        model: str,
+        *,
+        api_key: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+    ) -> LanguageModel: ...
+    @staticmethod
+    def fallback() -> LanguageModel: ...
+    @staticmethod
+    def from_env(model: Optional[str] = None) -> LanguageModel: ...
+    @property
+    def name(self) -> str: ...
+    def complete(
+        self,
+        request: Union[str, dict[str, Any]],
+        on_delta: Optional[Callable[[dict[str, Any]], Any]] = None,
+    ) -> dict[str, Any]: ...
+
+@final
+class Prompt:
+    """An assembled prompt; see :mod:`infrarag.prompt`."""
+    @property
+    def request(self) -> dict[str, Any]: ...
+    @property
+    def budget(self) -> int: ...
+    @property
+    def tokens(self) -> int: ...
+    @property
+    def context(self) -> list[dict[str, Any]]: ...
+    @property
+    def omitted(self) -> list[dict[str, Any]]: ...
+    @property
+    def redactions(self) -> list[dict[str, Any]]: ...
+    def to_anthropic(self, model: str) -> dict[str, Any]: ...
+    def to_openai(self, model: str) -> dict[str, Any]: ...
+
+def build_prompt(
+    user: Optional[str],
+    *,
+    system: list[tuple[str, bool]],
+    task: Optional[str],
+    context: list[dict[str, Any]],
+    conversation: Optional[Conversation],
+    tools: list[dict[str, Any]],
+    context_window: int,
+    reserve_output: int,
+    tokenizer: str,
+    redact: bool,
+    temperature: Optional[float],
+) -> Prompt: ...
+def redact(text: str) -> tuple[str, list[dict[str, Any]]]: ...
+
+@final
+class Conversation:
+    """A chat's turns under a token budget; see :mod:`infrarag.prompt`."""
+    def __new__(cls, budget: int, *, keep_latest: int = 4, tokenizer: str = "cl100k_base") -> Conversation: ...
+    @staticmethod
+    def from_json(text: str) -> Conversation: ...
+    def to_json(self) -> str: ...
+    def push(self, role_name: str, text: str) -> int: ...
+    @property
+    def tokens(self) -> int: ...
+    @property
+    def budget(self) -> int: ...
+    @property
+    def over_budget(self) -> bool: ...
+    @property
+    def turns(self) -> list[dict[str, Any]]: ...
+    @property
+    def summary(self) -> Optional[dict[str, Any]]: ...
+    def compact(
+        self,
+        summariser: Union[LanguageModel, Callable[[Optional[str], list[dict[str, Any]]], str]],
+    ) -> Optional[dict[str, Any]]: ...
+    def __len__(self) -> int: ...
+
+@final
+class Template:
+    """Text with ``{{name}}`` slots; a missing value raises."""
+    def __new__(cls, text: str) -> Template: ...
+    @property
+    def variables(self) -> list[str]: ...
+    def render(self, **values: object) -> str: ...
+
+@final
+class Generator:
+    """The generation loop; see :mod:`infrarag.pipeline`."""
+    def __new__(
+        cls,
+        model: LanguageModel,
+        *,
+        tools: list[tuple[str, str, dict[str, Any], Callable[[dict[str, Any]], Any]]],
+        max_rounds: int,
+        max_steps: int,
+        k: int,
+        checks: Optional[list[str]],
+        skip_checks: Optional[list[str]],
+        system: Optional[str],
+        context_window: int,
+        reserve_output: int,
+    ) -> Generator: ...
+    def generate(
+        self,
+        task: str,
+        *,
+        index: Optional[Index] = None,
+        context: Optional[list[dict[str, Any]]] = None,
+        conversation: Optional[Conversation] = None,
+        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+    ) -> dict[str, Any]: ...
+    @property
+    def model(self) -> str: ...

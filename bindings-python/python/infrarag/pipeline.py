@@ -1,0 +1,186 @@
+"""The generation loop: retrieve → prompt → generate (calling your tools) →
+extract the ```hcl files → validate → send the errors back, for a bounded
+number of rounds, with progress events as it goes.
+
+>>> from infrarag.llm import LanguageModel
+>>> from infrarag.index import Index
+>>> from infrarag.pipeline import Generator
+>>> index = Index()
+>>> _ = index.add_path("../examples/terraform/web")
+>>> gen = Generator(LanguageModel.fallback(), k=20, checks=["undeclared_", "syntax."])
+>>> events = []
+>>> result = gen.generate("a bucket for logs", index=index, on_event=events.append)
+>>> result["outcome"], [e["type"] for e in events][-1]
+('valid', 'done')
+
+Events are dicts with a ``type``: ``retrieved``, ``prompt_built``,
+``generating`` (streamed text), ``tool_call``, ``tool_result``,
+``validated``, ``correcting``, ``done``, ``failed``. :meth:`Generator.stream`
+yields them as an async iterator, for a backend to forward over a
+WebSocket. Calls release the GIL; Ctrl-C stops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable, Iterable, Optional, Union
+
+from infrarag import _native
+from infrarag._native import Conversation, Hit, LanguageModel
+from infrarag.index import Index
+from infrarag.prompt import _context_item
+
+__all__ = ["Generator", "GenerationStream", "Tool"]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A function the model may call. ``parameters`` is the JSON schema of
+    its one argument, a dict; it returns text (or anything JSON-able). An
+    exception is reported to the model as a failed call."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    function: Callable[[dict[str, Any]], Any]
+
+
+class Generator:
+    """Runs generations with one model.
+
+    ``max_rounds`` corrections follow the first answer while errors remain;
+    ``max_steps`` model calls per answer may ask for tools; ``k`` hits are
+    retrieved from the index; ``checks`` / ``skip_checks`` choose the
+    validation rules as :func:`infrarag.validate` does.
+    """
+
+    def __init__(
+        self,
+        model: LanguageModel,
+        *,
+        tools: Iterable[Tool] = (),
+        max_rounds: int = 3,
+        max_steps: int = 8,
+        k: int = 6,
+        checks: Optional[Iterable[str]] = None,
+        skip_checks: Optional[Iterable[str]] = None,
+        system: Optional[str] = None,
+        context_window: int = 200_000,
+        reserve_output: int = 8192,
+    ) -> None:
+        self._native = _native.Generator(
+            model,
+            tools=[(t.name, t.description, t.parameters, t.function) for t in tools],
+            max_rounds=max_rounds,
+            max_steps=max_steps,
+            k=k,
+            checks=list(checks) if checks is not None else None,
+            skip_checks=list(skip_checks) if skip_checks is not None else None,
+            system=system,
+            context_window=context_window,
+            reserve_output=reserve_output,
+        )
+
+    @property
+    def model(self) -> str:
+        return self._native.model
+
+    def generate(
+        self,
+        task: str,
+        *,
+        index: Optional[Index] = None,
+        context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
+        conversation: Optional[Conversation] = None,
+        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+    ) -> dict[str, Any]:
+        """Runs the loop; returns ``{"outcome", "files", "rounds", "usage",
+        "model", "context"}``. ``outcome`` is ``valid``, ``invalid``,
+        ``no_code`` or ``step_limit``. An exception from ``on_event`` stops
+        the loop and is raised."""
+        items = [_context_item(c) for c in context] if context is not None else None
+        return self._native.generate(
+            task,
+            index=index._native if index is not None else None,
+            context=items,
+            conversation=conversation,
+            on_event=on_event,
+        )
+
+    async def agenerate(self, task: str, **kwargs: Any) -> dict[str, Any]:
+        """:meth:`generate` on a worker thread."""
+        return await asyncio.to_thread(self.generate, task, **kwargs)
+
+    def stream(
+        self,
+        task: str,
+        *,
+        index: Optional[Index] = None,
+        context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
+        conversation: Optional[Conversation] = None,
+    ) -> "GenerationStream":
+        """The loop's events as an async iterator; the result is its
+        ``result`` once iteration ends."""
+        return GenerationStream(self, task, index, context, conversation)
+
+
+class GenerationStream:
+    """``async for event in generator.stream(task)``; then ``.result``.
+    Errors of the loop are raised from the iteration."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        task: str,
+        index: Optional[Index],
+        context: Optional[Iterable[Union[Hit, dict[str, Any]]]],
+        conversation: Optional[Conversation],
+    ) -> None:
+        self._args = (generator, task, index, context, conversation)
+        self._queue: Optional[asyncio.Queue[tuple[str, Any]]] = None
+        self._thread: Optional[threading.Thread] = None
+        self.result: Optional[dict[str, Any]] = None
+
+    def __aiter__(self) -> "GenerationStream":
+        return self
+
+    def _start(self) -> "asyncio.Queue[tuple[str, Any]]":
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        generator, task, index, context, conversation = self._args
+
+        def put(kind: str, value: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def run() -> None:
+            try:
+                out = generator.generate(
+                    task,
+                    index=index,
+                    context=context,
+                    conversation=conversation,
+                    on_event=lambda e: put("event", e),
+                )
+                put("result", out)
+            except BaseException as err:  # handed to the awaiting task
+                put("error", err)
+
+        self._thread = threading.Thread(target=run, name="infrarag-generate", daemon=True)
+        self._thread.start()
+        return queue
+
+    async def __anext__(self) -> dict[str, Any]:
+        if self._queue is None:
+            self._queue = self._start()
+        if self.result is not None:
+            raise StopAsyncIteration
+        kind, value = await self._queue.get()
+        if kind == "event":
+            event: dict[str, Any] = value
+            return event
+        if kind == "error":
+            raise value
+        self.result = value
+        raise StopAsyncIteration

@@ -1,0 +1,260 @@
+"""Models, prompts, memory and the generation loop from Python, against a
+local server replaying the recorded wire formats in tests/fixtures/llm."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import infrarag
+from infrarag.index import Index
+from infrarag.llm import LanguageModel
+from infrarag.pipeline import Generator, Tool
+from infrarag.prompt import Conversation, PromptBuilder, Template, redact
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "llm"
+WEB = str(ROOT / "examples" / "terraform" / "web")
+
+
+class Replay:
+    """Answers each POST with the next scripted reply: a fixture's name
+    (streamed with status 200) or (status, headers, body)."""
+
+    def __init__(self, replies: list[Any]) -> None:
+        self.replies = list(replies)
+        self.seen: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = json.loads(self.rfile.read(length) or b"null")
+                outer.seen.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                reply = outer.replies.pop(0) if outer.replies else (500, {}, '{"error":{"message":"none"}}')
+                if isinstance(reply, str):
+                    status, headers, text, kind = 200, {}, (FIXTURES / reply).read_text(), "text/event-stream"
+                else:
+                    status, headers, text = reply
+                    kind = "application/json"
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("request-id", f"req_{len(outer.seen)}")
+                self.send_header("connection", "close")
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(text.encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def replay() -> Iterator[Any]:
+    servers: list[Replay] = []
+
+    def start(replies: list[Any]) -> Replay:
+        servers.append(Replay(replies))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def anthropic(base: str) -> LanguageModel:
+    return LanguageModel.anthropic("claude-sonnet-4-5", api_key="sk-ant-test", base_url=base, backoff=0.01, max_backoff=0.02)
+
+
+def test_anthropic_stream_with_a_tool_call(replay: Any) -> None:
+    server = replay(["anthropic_tool_use.sse"])
+    deltas: list[dict[str, Any]] = []
+    done = anthropic(server.base).complete(
+        {"system": "You write Terraform.", "messages": [{"role": "user", "content": "which bucket?"}], "max_tokens": 256},
+        on_delta=deltas.append,
+    )
+    assert done["stop_reason"] == "tool_use"
+    assert done["content"][1] == {
+        "type": "tool_use",
+        "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
+        "name": "lookup",
+        "input": {"address": "aws_s3_bucket.logs"},
+    }
+    assert done["usage"] == {"input_tokens": 472, "output_tokens": 89, "cache_write_tokens": 0, "cache_read_tokens": 401}
+    assert [d["type"] for d in deltas] == ["text", "text", "tool_use", "tool_input", "tool_input"]
+    sent = server.seen[0]
+    assert sent["path"] == "/v1/messages"
+    assert sent["headers"]["x-api-key"] == "sk-ant-test"
+    assert sent["body"]["system"] == [{"type": "text", "text": "You write Terraform."}]
+    assert sent["body"]["max_tokens"] == 256
+
+
+def test_overload_is_retried_and_errors_carry_fields(replay: Any) -> None:
+    server = replay([(529, {}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'), "anthropic_text.sse"])
+    done = anthropic(server.base).complete("hi")
+    assert "acme-logs" in done["content"][0]["text"]
+    assert len(server.seen) == 2
+
+    server = replay([(401, {}, '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}')])
+    with pytest.raises(infrarag.ProviderError) as err:
+        anthropic(server.base).complete("hi")
+    assert err.value.status == 401 and err.value.request_id == "req_1" and err.value.model == "claude-sonnet-4-5"
+    assert "invalid x-api-key" in str(err.value)
+
+
+def test_openai_stream(replay: Any) -> None:
+    server = replay(["openai_text.sse"])
+    model = LanguageModel.openai("gpt-4o", api_key="sk-test", base_url=server.base + "/v1")
+    done = model.complete("write a bucket")
+    assert done["usage"]["input_tokens"] == 812
+    assert server.seen[0]["path"] == "/v1/chat/completions"
+    assert server.seen[0]["headers"]["authorization"] == "Bearer sk-test"
+
+
+def test_prompt_packs_in_order_and_redacts() -> None:
+    index = Index()
+    index.add_path(WEB)
+    hits = index.search("bucket for logs", k=6)
+    conv = Conversation(10_000)
+    for i in range(4):
+        conv.push("user" if i % 2 == 0 else "assistant", f"turn {i} " + "about buckets " * 10)
+    full = PromptBuilder().system("You write Terraform.").context(hits).history(conv).user("AKIAIOSFODNN7EXAMPLE?").build()
+    assert full.omitted == [] and len(full.context) == 6
+    assert full.redactions[0]["kind"] == "aws_access_key_id"
+    assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(full.to_openai("gpt-4o"))
+    small = (
+        PromptBuilder(context_window=full.tokens - 20, reserve_output=10)
+        .system("You write Terraform.")
+        .context(hits)
+        .history(conv)
+        .user("AKIAIOSFODNN7EXAMPLE?")
+        .build()
+    )
+    assert small.tokens <= small.budget
+    # 30 tokens short: the oldest turns go first, and only they.
+    assert small.omitted and {o["kind"] for o in small.omitted} == {"turn"}
+    assert [o["label"] for o in small.omitted] == [f"turn {i}" for i in range(len(small.omitted))]
+    assert len(small.context) == 6
+    with pytest.raises(infrarag.InvalidArgumentError) as err:
+        PromptBuilder(context_window=50, reserve_output=40).user("x " * 100).build()
+    assert err.value.argument == "budget"
+    with pytest.raises(infrarag.InvalidArgumentError):
+        PromptBuilder().build()
+
+
+def test_conversation_compacts_with_a_callable_and_round_trips() -> None:
+    conv = Conversation(60, keep_latest=2)
+    for i in range(8):
+        conv.push("user" if i % 2 == 0 else "assistant", f"turn {i}: " + "word " * 9)
+    assert conv.over_budget
+    calls: list[tuple[Any, int]] = []
+
+    def summarise(previous: Any, turns: list[dict[str, Any]]) -> str:
+        calls.append((previous, len(turns)))
+        return f"{len(turns)} turns about words"
+
+    done = conv.compact(summarise)
+    assert done is not None and done["folded"] == calls[0][1] and conv.tokens <= 60
+    assert conv.summary is not None and conv.summary["turns"] == done["folded"]
+    assert conv.turns[0]["role"] == "user"
+    again = Conversation.from_json(conv.to_json())
+    assert again.to_json() == conv.to_json()
+    for i in range(6):
+        conv.push("user" if i % 2 == 0 else "assistant", "more " * 10)
+    before = conv.to_json()
+
+    def broken(previous: Any, turns: Any) -> str:
+        raise RuntimeError("summariser down")
+
+    with pytest.raises(RuntimeError, match="summariser down"):
+        conv.compact(broken)
+    assert conv.to_json() == before
+    with pytest.raises(infrarag.InvalidArgumentError):
+        conv.push("system", "x")
+
+
+def test_templates_and_redaction() -> None:
+    t = Template("Write {{kind}} in {{region}}")
+    assert t.variables == ["kind", "region"]
+    with pytest.raises(infrarag.InvalidArgumentError) as err:
+        t.render(kind="a bucket")
+    assert err.value.argument == "region"
+    text, found = redact('token = "ghp_0123456789abcdefghijABCDEFGHIJ012345"\n')
+    assert "ghp_" not in text and found[0]["kind"] == "github_token" and found[0]["line"] == 1
+
+
+def test_fallback_generation_offline_sync_and_async() -> None:
+    index = Index()
+    index.add_path(WEB)
+    gen = Generator(LanguageModel.fallback(), k=20, checks=["undeclared_", "syntax."])
+    events: list[dict[str, Any]] = []
+    out = gen.generate("a bucket for logs", index=index, on_event=events.append)
+    assert out["outcome"] == "valid" and out["model"] == "infrarag-fallback"
+    assert [r["problems"] != [] for r in out["rounds"]] == [True, False]
+    kinds = [e["type"] for e in events]
+    assert kinds[:2] == ["retrieved", "prompt_built"] and kinds[-1] == "done"
+    assert "correcting" in kinds
+
+    async def collect() -> tuple[list[str], Any]:
+        stream = gen.stream("a bucket for logs", index=index)
+        seen = [e["type"] async for e in stream]
+        return seen, stream.result
+
+    seen, result = asyncio.run(collect())
+    assert seen == kinds
+    assert result is not None and result["files"] == out["files"]
+
+
+def test_tools_are_called_and_failures_reported(replay: Any) -> None:
+    server = replay(["anthropic_tool_use.sse", "anthropic_text.sse"])
+    got: list[dict[str, Any]] = []
+
+    def lookup(args: dict[str, Any]) -> dict[str, Any]:
+        got.append(args)
+        return {"found": args["address"]}
+
+    tool = Tool("lookup", "Finds a block", {"type": "object", "properties": {"address": {"type": "string"}}, "required": ["address"]}, lookup)
+    gen = Generator(anthropic(server.base), tools=[tool], checks=["undeclared_"])
+    events: list[dict[str, Any]] = []
+    out = gen.generate("which bucket?", on_event=events.append)
+    assert out["outcome"] == "valid"
+    assert got == [{"address": "aws_s3_bucket.logs"}]
+    result = next(e for e in events if e["type"] == "tool_result")
+    assert result["output"] == '{"found": "aws_s3_bucket.logs"}' and not result["is_error"]
+    assert server.seen[1]["body"]["messages"][2]["content"][0]["content"] == '{"found": "aws_s3_bucket.logs"}'
+
+    server = replay(["anthropic_tool_use.sse", "anthropic_text.sse"])
+
+    def broken(args: dict[str, Any]) -> str:
+        raise KeyError("no such block")
+
+    gen = Generator(anthropic(server.base), tools=[Tool("lookup", "x", {"type": "object"}, broken)], checks=["undeclared_"])
+    events = []
+    gen.generate("which bucket?", on_event=events.append)
+    failed = next(e for e in events if e["type"] == "tool_result")
+    assert failed["is_error"] and "no such block" in failed["output"]
+
+
+def test_an_exception_in_on_event_stops_the_loop() -> None:
+    gen = Generator(LanguageModel.fallback())
+
+    def stop(event: dict[str, Any]) -> None:
+        if event["type"] == "prompt_built":
+            raise ValueError("client went away")
+
+    with pytest.raises(ValueError, match="client went away"):
+        gen.generate("x", context=[{"citation": "a.tf:1-1", "text": "a = 1"}], on_event=stop)
