@@ -307,6 +307,188 @@ export declare namespace index {
   }
 }
 
+export declare namespace llm {
+  /**
+   * A model that answers requests: Anthropic, an OpenAI-compatible
+   * endpoint, or the offline fallback.
+   */
+  export class LanguageModel {
+    /** Anthropic's Messages API. */
+    static anthropic(model: string, options?: llm.ChatOptions | undefined | null): LanguageModel
+    /** An OpenAI-compatible Chat Completions API. */
+    static openai(model: string, options?: llm.ChatOptions | undefined | null): LanguageModel
+    /** The offline, deterministic fallback; every answer says it is one. */
+    static fallback(): LanguageModel
+    /**
+     * Anthropic when `ANTHROPIC_API_KEY` is set, else OpenAI when
+     * `OPENAI_API_KEY` is, else the fallback.
+     */
+    static fromEnv(model?: string | undefined | null): LanguageModel
+    get name(): string
+    /**
+     * Answers `request` off the main thread; `onDelta` receives each
+     * streamed piece (`{type: 'text' | 'tool_use' | 'tool_input', ...}`),
+     * each before the Promise settles; a throw stops the call (CANCELLED).
+     * Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
+     * the service fails.
+     */
+    complete(request: string | object, onDelta?: (delta: any) => void): Promise<any>
+  }
+  /** How to reach a hosted model. */
+  export interface ChatOptions {
+    apiKey?: string
+    /** `https://api.anthropic.com` / `https://api.openai.com/v1` by default. */
+    baseUrl?: string
+    /**
+     * Seconds to wait for a connection, the response, or the next piece
+     * of a stream (default 120).
+     */
+    timeout?: number
+    /** Retries after 408/409/429/5xx/529 or a lost connection (default 4). */
+    maxRetries?: number
+    /**
+     * First and longest wait between retries, in seconds (1 and 60),
+     * unless the server sends `Retry-After`.
+     */
+    backoff?: number
+    maxBackoff?: number
+  }
+}
+
+export declare namespace pipeline {
+  /**
+   * The generation loop: retrieve → prompt → generate (calling tools) →
+   * validate → correct, with events.
+   */
+  export class Generator {
+    constructor(model: llm.LanguageModel, options?: pipeline.GeneratorOptions | undefined | null)
+    /**
+     * Runs the loop off the main thread; resolves to `{ outcome, files,
+     * rounds, usage, model, context }` (`outcome`: valid, invalid,
+     * no_code or step_limit).
+     */
+    generate(task: string, options?: pipeline.GenerateOptions | undefined | null): Promise<any>
+  }
+  export interface GenerateOptions {
+    index?: index.Index
+    context?: Array<object>
+    conversation?: prompt.Conversation
+    /**
+     * Receives each event (`{type: 'retrieved' | 'prompt_built' |
+     * 'generating' | 'tool_call' | 'tool_result' | 'validated' |
+     * 'correcting' | 'done' | 'failed', ...}`) on the main thread. The loop
+     * waits for it, so every event has been seen when the Promise settles;
+     * a throw stops the loop, which rejects with code CANCELLED.
+     */
+    onEvent?: (event: any) => void
+  }
+  export interface GeneratorOptions {
+    tools?: Array<pipeline.ToolOptions>
+    /** Corrections after the first answer (default 3). */
+    maxRounds?: number
+    /** Model calls per answer that may ask for tools (default 8). */
+    maxSteps?: number
+    /** Context hits retrieved (default 6). */
+    k?: number
+    checks?: Array<string>
+    skipChecks?: Array<string>
+    system?: string
+    contextWindow?: number
+    reserveOutput?: number
+  }
+  /**
+   * A tool: its JSON-schema `parameters` describe the one object `fn`
+   * receives; `fn` returns a string or JSON-able value (not a Promise), and
+   * what it throws reaches the model as a failed call.
+   */
+  export interface ToolOptions {
+    name: string
+    description: string
+    parameters: object
+    fn: (input: any) => any
+  }
+}
+
+export declare namespace prompt {
+  /**
+   * A chat's turns under a token budget, foldable into a summary; store it
+   * per thread with `toJson` / `Conversation.fromJson`.
+   */
+  export class Conversation {
+    constructor(budget: number, options?: prompt.ConversationOptions | undefined | null)
+    static fromJson(text: string): Conversation
+    toJson(): string
+    /** Adds a turn (`role` is `user` or `assistant`); returns its tokens. */
+    push(role: string, text: string): number
+    get tokens(): number
+    get overBudget(): boolean
+    get turns(): Array<{ role: string, text: string, tokens: number }>
+    get summary(): { text: string, tokens: number, turns: number } | null
+    /**
+     * How many of the oldest turns should be folded now (0: it fits).
+     * Summarise `turns.slice(0, n)` with the `summary` so far, however you
+     * like (awaiting a model is fine), then call `fold(n, text)`.
+     */
+    foldable(): number
+    /** Replaces the `n` oldest turns and the summary with `summary`. */
+    fold(n: number, summary: string): { folded: number, tokens_before: number, tokens_after: number }
+    /**
+     * Folds with `model` writing the summary, off the main thread;
+     * resolves to what was folded, or null when it fit.
+     */
+    compact(model: llm.LanguageModel): Promise<any>
+  }
+  /**
+   * Assembles a prompt under the budget (`contextWindow - reserveOutput`).
+   * When not everything fits, the oldest history turns go first, then the
+   * summary, then context from the lowest-ranked, then the task is cut;
+   * `omitted` lists them. Returns `{ request, budget, tokens, context,
+   * omitted, redactions }`; render `request` with `renderAnthropic` /
+   * `renderOpenai`.
+   */
+  export function build(options: prompt.PromptOptions): any
+  export interface ConversationOptions {
+    /** Turns kept verbatim when folding (default 4). */
+    keepLatest?: number
+    tokenizer?: string
+  }
+  /** What a prompt is made of. */
+  export interface PromptOptions {
+    user?: string
+    /**
+     * Strings, or `{ text, cache }` where `cache` ends a prefix Anthropic
+     * may cache.
+     */
+    system?: Array<string | { text: string, cache?: boolean }>
+    task?: string
+    /**
+     * Best first: `index.Hit`s' `{ citation, chunk }`, or `{ citation,
+     * text, address?, language? }`.
+     */
+    context?: Array<object>
+    conversation?: Conversation
+    /** `{ name, description, parameters }` with a JSON schema. */
+    tools?: Array<object>
+    /** Default 200000. */
+    contextWindow?: number
+    /** Default 4096; also the request's `max_tokens`. */
+    reserveOutput?: number
+    /** Default `cl100k_base`. */
+    tokenizer?: string
+    /** Replace secrets (default true). */
+    redact?: boolean
+    temperature?: number
+  }
+  /** `text` with secrets replaced, and what was replaced. */
+  export function redact(text: string): { text: string, redactions: Array<any> }
+  /** The Anthropic Messages body for a request (`build(...).request`). */
+  export function renderAnthropic(request: object, model: string): any
+  /** The OpenAI Chat Completions body for a request. */
+  export function renderOpenai(request: object, model: string): any
+  /** Fills `{{name}}` slots; a missing value throws INVALID_ARGUMENT. */
+  export function renderTemplate(template: string, values: Record<string, string>): string
+}
+
 export declare namespace tokens {
   /**
    * A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as

@@ -40,9 +40,10 @@ impl FromNapiValue for Returned {
 
 type Method = ThreadsafeFunction<Value, Returned, Value, Status, false, true>;
 
-/// One method of a JS object, bound to it, callable from any thread.
-struct Bound {
-    name: &'static str,
+/// A JS function (or an object's method, bound to it), callable from any
+/// thread; data crosses as JSON.
+pub(crate) struct Bound {
+    name: String,
     tsfn: Method,
 }
 
@@ -61,15 +62,25 @@ impl Bound {
             .callee_handled::<false>()
             .weak::<true>()
             .build()?;
+        Ok(Bound {
+            name: name.to_string(),
+            tsfn,
+        })
+    }
+
+    /// A plain function, named `name` in error messages.
+    pub(crate) fn function(name: String, function: &Function<Value, Returned>) -> Result<Self> {
+        let tsfn = function
+            .build_threadsafe_function::<Value>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build()?;
         Ok(Bound { name, tsfn })
     }
 
-    /// Calls the method with `arg` and waits for what it returns.
-    fn call<T: serde::de::DeserializeOwned>(&self, arg: Value) -> infrarag::Result<T> {
-        let failed = |message: String| infrarag::Error::Storage {
-            path: None,
-            message: format!("{}: {message}", self.name),
-        };
+    /// Calls the function with `arg` and waits for what it returns, or for
+    /// the message of what it threw.
+    pub(crate) fn call_value(&self, arg: Value) -> std::result::Result<Value, String> {
         let (reply, answer) = mpsc::sync_channel(1);
         let status = self.tsfn.call_with_return_value(
             arg,
@@ -80,12 +91,21 @@ impl Bound {
             },
         );
         if status != Status::Ok {
-            return Err(failed(format!("cannot be called ({status})")));
+            return Err(format!("cannot be called ({status})"));
         }
-        let value = answer
+        answer
             .recv()
-            .map_err(|_| failed("the JS thread has stopped".into()))?
-            .map_err(|e| failed(e.reason.clone()))?;
+            .map_err(|_| "the JS thread has stopped".to_string())?
+            .map_err(|e| e.reason.clone())
+    }
+
+    /// Calls the method with `arg` and waits for what it returns.
+    fn call<T: serde::de::DeserializeOwned>(&self, arg: Value) -> infrarag::Result<T> {
+        let failed = |message: String| infrarag::Error::Storage {
+            path: None,
+            message: format!("{}: {message}", self.name),
+        };
+        let value = self.call_value(arg).map_err(failed)?;
         serde_json::from_value(value)
             .map_err(|e| failed(format!("returned an unexpected shape: {e}")))
     }

@@ -1,6 +1,7 @@
 //! Node bindings: converts values, maps errors to stable `code`s, and runs
 //! directory work on the libuv thread pool. No logic lives here.
 
+pub mod generate;
 mod js_store;
 mod js_tokenizer;
 pub mod validate;
@@ -34,7 +35,7 @@ struct ProviderFields {
 }
 
 impl Code {
-    fn plain(code: &str) -> Code {
+    pub(crate) fn plain(code: &str) -> Code {
         Code {
             code: code.to_string(),
             provider: None,
@@ -656,14 +657,14 @@ fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
 
 /// An index the JS object and its running tasks share; `close` swaps in an
 /// empty in-memory one, so the file is unlocked before garbage collection.
-struct IndexCell {
+pub(crate) struct IndexCell {
     index: std::sync::RwLock<infrarag::index::Index>,
     closed: std::sync::atomic::AtomicBool,
     /// Its stores are JS objects, which only the Promise methods may reach.
     js_stores: bool,
 }
 
-type SharedIndex = std::sync::Arc<IndexCell>;
+pub(crate) type SharedIndex = std::sync::Arc<IndexCell>;
 
 /// `js_stores`: the index runs on JS objects (see `sync_allowed`).
 fn shared(index: infrarag::index::Index, js_stores: bool) -> SharedIndex {
@@ -707,7 +708,7 @@ fn write(
     index.index.write().map_err(|_| internal(POISONED))
 }
 
-fn read(
+pub(crate) fn read(
     index: &SharedIndex,
 ) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, Code> {
     open_cell(index)?;

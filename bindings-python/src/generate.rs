@@ -582,31 +582,36 @@ impl PyGenerator {
         conversation: Option<PyRef<'_, PyConversation>>,
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let context: Vec<ContextItemIn> = match context {
+        let given: Vec<ContextItemIn> = match context {
             Some(c) => typed(py, "context", json_of(py, c)?)?,
             None => Vec::new(),
         };
         let history = conversation.map(|c| c.get()).transpose()?;
-        let guard = index.as_ref().map(|i| i.read()).transpose()?;
-        let index_ref = guard.as_deref();
         let generator = &self.inner;
+        // The index is locked only while searching, so other threads may
+        // change it during the (long) generation.
+        let mut items = match &index {
+            Some(i) => {
+                let guard = i.read()?;
+                py.detach(|| generator.retrieve(&guard, &task))
+                    .map_err(|e| to_pyerr(py, e))?
+            }
+            None => Vec::new(),
+        };
+        items.extend(given.into_iter().map(ContextItemIn::into_item));
         let result = detached(py, |g| {
             let mut run = generator
                 .generate(&task)
-                .context(context.into_iter().map(ContextItemIn::into_item))
+                .context(items)
                 .on_event(|e| match &on_event {
                     Some(cb) => g.call(|py| cb.call1(py, (serialize(py, e)?,)).map(|_| ())),
                     None => g.call(|_| Ok(())),
                 });
-            if let Some(i) = index_ref {
-                run = run.index(i);
-            }
             if let Some(h) = &history {
                 run = run.history(h);
             }
             run.execute()
         })?;
-        drop(guard);
         let done = result.map_err(|e| to_pyerr(py, e))?;
         serialize(py, &done)
     }

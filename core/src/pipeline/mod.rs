@@ -225,6 +225,14 @@ impl Generator {
         &self.model
     }
 
+    /// The context [`Generate::index`] would retrieve for `task`: the `k`
+    /// best hits. Bindings call it to hold an index's lock only while
+    /// searching, then pass the items to [`Generate::context`].
+    pub fn retrieve(&self, index: &Index, task: &str) -> Result<Vec<ContextItem>> {
+        let hits = index.search(task).k(self.k).execute()?;
+        Ok(hits.iter().map(ContextItem::from).collect())
+    }
+
     /// A generation for `task`; configure it, then [`Generate::execute`].
     pub fn generate<'a>(&'a self, task: &str) -> Generate<'a> {
         Generate {
@@ -302,8 +310,7 @@ impl<'a> Generate<'a> {
         let g = self.generator;
         let mut context = Vec::new();
         if let Some(index) = self.index {
-            let hits = index.search(&self.task).k(g.k).execute()?;
-            context.extend(hits.iter().map(ContextItem::from));
+            context.extend(g.retrieve(index, &self.task)?);
         }
         context.extend(self.context.iter().cloned());
         emit(Event::Retrieved {

@@ -157,55 +157,77 @@ impl Conversation {
         self.tokens() > self.budget
     }
 
-    /// Folds the oldest turns into the summary until the history fits its
-    /// budget or only `keep_latest` turns are left; `None` when it already
-    /// fit. A failing summariser leaves the conversation as it was.
-    pub fn compact(&mut self, summariser: &dyn Summariser) -> Result<Option<Compaction>> {
+    /// How many of the oldest turns [`compact`](Self::compact) would fold:
+    /// enough for the rest to fit the budget beside the current summary,
+    /// never into the `keep_latest` newest, and with an assistant turn left
+    /// at the front folded too (a conversation resumes with the user).
+    /// 0 when the history fits. For summarisers that must run elsewhere
+    /// (an async one in Node): summarise these turns, then
+    /// [`fold`](Self::fold).
+    pub fn foldable(&self) -> usize {
         if !self.over_budget() {
-            return Ok(None);
+            return 0;
         }
-        let before = self.tokens();
-        let foldable = self.turns.len().saturating_sub(self.keep_latest);
-        // The summary's own size is unknown until written; fold until what
-        // stays fits in what the budget leaves after the current summary.
+        let limit = self.turns.len().saturating_sub(self.keep_latest);
         let mut kept: usize = self.turns.iter().map(|t| t.tokens).sum();
         let room = self
             .budget
             .saturating_sub(self.summary.as_ref().map_or(0, |s| s.tokens));
-        let mut fold = 0;
-        while fold < foldable && kept > room {
-            kept -= self.turns[fold].tokens;
-            fold += 1;
+        let mut n = 0;
+        while n < limit && kept > room {
+            kept -= self.turns[n].tokens;
+            n += 1;
         }
-        // A conversation resumes with the user: fold an assistant turn left
-        // at the front too, when allowed.
-        while fold < foldable && self.turns[fold].role == Role::Assistant {
-            fold += 1;
+        while n < limit && self.turns[n].role == Role::Assistant {
+            n += 1;
         }
-        if fold == 0 {
-            return Ok(None);
+        n
+    }
+
+    /// Replaces the `n` oldest turns and the current summary with `summary`,
+    /// which must stand for both.
+    pub fn fold(&mut self, n: usize, summary: impl Into<String>) -> Result<Compaction> {
+        let text = summary.into();
+        let invalid = |message: String| Error::InvalidArgument {
+            name: "summary".into(),
+            message,
+        };
+        if n == 0 || n > self.turns.len() {
+            return Err(invalid(format!(
+                "cannot fold {n} turns of {}",
+                self.turns.len()
+            )));
         }
-        let previous = self.summary.as_ref().map(|s| s.text.as_str());
-        let text = summariser.summarise(previous, &self.turns[..fold])?;
         if text.trim().is_empty() {
-            return Err(Error::InvalidArgument {
-                name: "summariser".into(),
-                message: "the summariser returned an empty summary".into(),
-            });
+            return Err(invalid("the summary is empty".into()));
         }
+        let before = self.tokens();
         let tokens = tokens::by_name(&self.tokenizer)?.count(&text);
-        let turns = self.summary.as_ref().map_or(0, |s| s.turns) + fold;
+        let turns = self.summary.as_ref().map_or(0, |s| s.turns) + n;
         self.summary = Some(Summary {
             text,
             tokens,
             turns,
         });
-        self.turns.drain(..fold);
-        Ok(Some(Compaction {
-            folded: fold,
+        self.turns.drain(..n);
+        Ok(Compaction {
+            folded: n,
             tokens_before: before,
             tokens_after: self.tokens(),
-        }))
+        })
+    }
+
+    /// Folds the [`foldable`](Self::foldable) turns into the summary that
+    /// `summariser` writes; `None` when nothing needed folding. A failing
+    /// summariser leaves the conversation as it was.
+    pub fn compact(&mut self, summariser: &dyn Summariser) -> Result<Option<Compaction>> {
+        let n = self.foldable();
+        if n == 0 {
+            return Ok(None);
+        }
+        let previous = self.summary.as_ref().map(|s| s.text.as_str());
+        let text = summariser.summarise(previous, &self.turns[..n])?;
+        self.fold(n, text).map(Some)
     }
 
     /// The conversation as JSON, to store per thread.
