@@ -14,6 +14,8 @@ endif
 VENV := .venv
 PY := $(VENV)/bin/python
 NODE_DIR := bindings-node
+# The generation examples run on the offline fallback model in tests.
+OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
 
 .PHONY: demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
 
@@ -21,6 +23,7 @@ demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
 	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs"
 	cargo run -q -p infrarag --bin infrarag -- validate examples/terraform/web
+	cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs"
 
 test: rust-test python-test node-test examples-test
 
@@ -70,6 +73,9 @@ examples-test: python node
 	$(PY) examples/python/search.py examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -qF " aws_s3_bucket.logs"
 	node examples/node/summary.mjs examples/terraform/web
 	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -qF " aws_s3_bucket.logs"
+	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep -q "^done: Valid after 2 rounds"
+	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep -q "^done: "
+	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep -q "^done: "
 	$(PY) -m pytest -q tests/readme_test.py
 
 lint:

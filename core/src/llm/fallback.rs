@@ -21,8 +21,9 @@ pub const LABEL: &str =
 ///   of the last user message (the best-ranked retrieved context).
 /// - With an earlier answer holding code (a correction round), it repeats
 ///   that code, adding for each name it uses but does not declare the
-///   block of the prompt's context that declares it, or else a `variable`
-///   block for a `var.NAME`.
+///   block of the prompt's context that declares it (or else a `variable`
+///   block for a `var.NAME`), and the context's blocks that refer to what
+///   it declares (a bucket's public access block, say).
 ///
 /// Usage is counted with [`Approximate`]. It never calls tools.
 #[derive(Debug, Default, Clone)]
@@ -125,8 +126,9 @@ fn references(code: &str) -> Vec<String> {
     out
 }
 
-/// `code` completed: each undeclared name it uses gets its declaring block
-/// from `context`, or, for a variable, a `variable` block.
+/// `code` completed from `context`: each undeclared name it uses gets its
+/// declaring block (for a variable, a `variable` block when the context
+/// has none), and the blocks referring to what it declares are added.
 fn complete(code: &str, context: &str) -> String {
     let offered = blocks(context);
     let mut out = code.trim_end().to_string();
@@ -134,6 +136,13 @@ fn complete(code: &str, context: &str) -> String {
     for _ in 0..8 {
         let declared: Vec<String> = blocks(&out).into_iter().flat_map(|(a, _)| a).collect();
         let mut added = false;
+        for (_, block) in &offered {
+            let refers = references(block).iter().any(|r| declared.contains(r));
+            if refers && !out.contains(block.as_str()) {
+                out.push_str(&format!("\n\n{block}"));
+                added = true;
+            }
+        }
         for name in references(&out) {
             if declared.contains(&name) {
                 continue;

@@ -47,8 +47,11 @@ impl From<&Finding> for Problem {
             file: f.file.display().to_string(),
             line: f.span.start.line,
             column: f.span.start.column,
+            // Policy findings repeat their title in the detail.
             message: if f.detail.is_empty() {
                 f.summary.clone()
+            } else if f.detail.contains(&f.summary) {
+                f.detail.clone()
             } else {
                 format!("{}: {}", f.summary, f.detail)
             },
