@@ -14,7 +14,9 @@ use infrarag::pipeline::{Event, Generator};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().unwrap_or_else(|| "examples/terraform/web".into());
+    let dir = args
+        .next()
+        .unwrap_or_else(|| "examples/terraform/web".into());
     let task = args.next().unwrap_or_else(|| "a bucket for logs".into());
     let mut index = Index::in_memory();
     let ingested = index.add_path(&dir).execute()?;
