@@ -258,3 +258,27 @@ def test_an_exception_in_on_event_stops_the_loop() -> None:
 
     with pytest.raises(ValueError, match="client went away"):
         gen.generate("x", context=[{"citation": "a.tf:1-1", "text": "a = 1"}], on_event=stop)
+
+
+def test_a_multi_turn_chat_stays_within_its_budgets(replay: Any) -> None:
+    # Each answer is the recorded text stream; summaries come from the same
+    # model, as a backend without a separate summariser would do it.
+    turns = 12
+    server = replay(["anthropic_text.sse"] * (turns * 2))
+    model = anthropic(server.base)
+    conv = Conversation(400, keep_latest=2)
+    folded = 0
+    for i in range(turns):
+        conv.push("user", f"question {i}: " + "what about the bucket policy? " * 8)
+        done = conv.compact(model)
+        folded += done["folded"] if done else 0
+        assert conv.tokens <= 400 or len(conv.turns) <= 2
+        p = PromptBuilder(context_window=1500, reserve_output=300).system("You write Terraform.").history(conv).user("go on").build()
+        assert p.tokens <= p.budget
+        answer = model.complete(p.request)
+        conv.push("assistant", answer["content"][0]["text"])
+    assert folded > 0 and conv.summary is not None
+    assert conv.summary["turns"] == folded
+    assert "acme-logs" in conv.summary["text"]
+    summaries = [s for s in server.seen if "Summarise the conversation" in json.dumps(s["body"].get("system", ""))]
+    assert len(summaries) >= 1

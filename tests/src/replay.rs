@@ -16,6 +16,8 @@ pub enum Reply {
     Stream(String),
     /// This status, these headers and this body.
     Status(u16, Vec<(String, String)>, String),
+    /// Nothing for this long, then the connection closes.
+    Hang(std::time::Duration),
 }
 
 impl Reply {
@@ -120,7 +122,12 @@ fn handle(stream: TcpStream, seen: &Mutex<Vec<Seen>>, replies: &Mutex<std::vec::
         body,
     });
     let reply = replies.lock().expect("replies").next();
+    if let Some(Reply::Hang(d)) = reply {
+        std::thread::sleep(d);
+        return;
+    }
     let (status, extra, text, kind) = match reply {
+        Some(Reply::Hang(_)) => return,
         Some(Reply::Stream(text)) => (200, Vec::new(), text, "text/event-stream"),
         Some(Reply::Status(code, headers, body)) => (code, headers, body, "application/json"),
         None => (

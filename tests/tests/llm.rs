@@ -364,3 +364,42 @@ fn bad_requests_and_settings_are_refused_before_sending() {
         matches!(model.complete(&r), Err(Error::InvalidArgument { name, .. }) if name == "messages")
     );
 }
+
+#[test]
+fn a_silent_server_times_out_and_is_retried() {
+    let server = ReplayServer::start(vec![
+        Reply::Hang(Duration::from_secs(5)),
+        Reply::recorded("anthropic_text.sse"),
+    ]);
+    let model = ChatModel::anthropic("claude-sonnet-4-5")
+        .base_url(&server.base)
+        .timeout(Duration::from_millis(300))
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let done = model.complete(&request()).unwrap();
+    assert!(done.text().contains("acme-logs"));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "waited {:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+
+    let server = ReplayServer::start(vec![Reply::Hang(Duration::from_secs(5))]);
+    let model = ChatModel::anthropic("m")
+        .base_url(&server.base)
+        .timeout(Duration::from_millis(300))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    match model.complete(&request()).unwrap_err() {
+        Error::Provider {
+            status: None,
+            message,
+            ..
+        } => assert!(message.contains("timed out"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}
