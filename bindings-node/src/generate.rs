@@ -86,29 +86,8 @@ fn configured(b: ChatModelBuilder, o: Option<ChatOptions>) -> Result<LanguageMod
     })
 }
 
-/// A request: a string (one user message) or Anthropic's shape, where a
-/// string `system` or message `content` stands for one text part.
 fn request_of(v: Value) -> Result<Request, Code> {
-    let mut v = match v {
-        Value::String(s) => return Ok(Request::new(s)),
-        v => v,
-    };
-    if let Some(system) = v.get_mut("system") {
-        if let Some(s) = system.as_str() {
-            *system = serde_json::json!([{ "text": s }]);
-        }
-    }
-    if let Some(messages) = v.get_mut("messages").and_then(Value::as_array_mut) {
-        for m in messages {
-            if let Some(s) = m.get("content").and_then(Value::as_str).map(str::to_string) {
-                m["content"] = serde_json::json!([{ "type": "text", "text": s }]);
-            }
-        }
-    }
-    if v.get("max_tokens").is_none() && v.is_object() {
-        v["max_tokens"] = 4096.into();
-    }
-    typed("request", v)
+    Request::from_json(v).map_err(js_error)
 }
 
 /// Gives `value` to a listener and waits until it has run, so every event
@@ -269,21 +248,6 @@ pub struct PromptOptions {
     pub temperature: Option<f64>,
 }
 
-/// A context item from a hit (`{citation, chunk: {text, address,
-/// language}}`) or given plainly.
-fn context_item(v: Value) -> Result<ContextItem, Code> {
-    let chunk = v.get("chunk").cloned().unwrap_or_else(|| v.clone());
-    let text = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
-    Ok(ContextItem {
-        citation: text(&v, "citation")
-            .ok_or_else(|| invalid("context", "an item needs a `citation`".into()))?,
-        address: text(&chunk, "address"),
-        language: text(&chunk, "language").unwrap_or_else(|| "hcl".into()),
-        text: text(&chunk, "text")
-            .ok_or_else(|| invalid("context", "an item needs a `text`".into()))?,
-    })
-}
-
 /// Assembles a prompt under the budget (`contextWindow - reserveOutput`).
 /// When not everything fits, the oldest history turns go first, then the
 /// summary, then context from the lowest-ranked, then the task is cut;
@@ -319,7 +283,7 @@ pub fn build(options: PromptOptions) -> Result<Value, Code> {
         .context
         .unwrap_or_default()
         .into_iter()
-        .map(context_item)
+        .map(|v| ContextItem::from_json(&v).map_err(js_error))
         .collect::<Result<Vec<_>, _>>()?;
     let tools: Vec<ToolSpec> = typed("tools", Value::Array(options.tools.unwrap_or_default()))?;
     b = b.context(context).tools(tools);
@@ -731,7 +695,7 @@ impl Task for GenerateTask {
                 None => Vec::new(),
             };
             for item in std::mem::take(&mut self.context) {
-                context.push(context_item(item)?);
+                context.push(ContextItem::from_json(&item).map_err(js_error)?);
             }
             let mut threw = None;
             let on_event = self.on_event.clone();

@@ -84,27 +84,7 @@ fn configured(
 }
 
 fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Request> {
-    if let Ok(text) = request.extract::<String>() {
-        return Ok(Request::new(text));
-    }
-    let mut v = json_of(py, request)?;
-    // Plain strings stand for text messages and system parts.
-    if let Some(system) = v.get_mut("system") {
-        if let Some(s) = system.as_str() {
-            *system = serde_json::json!([{"text": s}]);
-        }
-    }
-    if let Some(messages) = v.get_mut("messages").and_then(Value::as_array_mut) {
-        for m in messages {
-            if let Some(s) = m.get("content").and_then(Value::as_str).map(str::to_string) {
-                m["content"] = serde_json::json!([{"type": "text", "text": s}]);
-            }
-        }
-    }
-    if v.get("max_tokens").is_none() {
-        v["max_tokens"] = 4096.into();
-    }
-    typed(py, "request", v)
+    Request::from_json(json_of(py, request)?).map_err(|e| to_pyerr(py, e))
 }
 
 #[pymethods]
@@ -269,14 +249,14 @@ pub fn build_prompt(
     redact: bool,
     temperature: Option<f32>,
 ) -> PyResult<PyPrompt> {
-    let context: Vec<ContextItemIn> = typed(py, "context", json_of(py, context)?)?;
+    let context = context_of(py, context)?;
     let tools: Vec<ToolSpec> = typed(py, "tools", json_of(py, tools)?)?;
     let tok = infrarag::tokens::by_name(tokenizer).map_err(|e| to_pyerr(py, e))?;
     let mut b = PromptBuilder::new()
         .tokenizer(Arc::from(tok))
         .context_window(context_window)
         .reserve_output(reserve_output)
-        .context(context.into_iter().map(ContextItemIn::into_item))
+        .context(context)
         .tools(tools)
         .redact(redact);
     if let Some(u) = user {
@@ -298,29 +278,18 @@ pub fn build_prompt(
     Ok(PyPrompt { inner })
 }
 
-/// A context item as Python gives it.
-#[derive(serde::Deserialize)]
-struct ContextItemIn {
-    citation: String,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default = "hcl")]
-    language: String,
-    text: String,
-}
-
-fn hcl() -> String {
-    "hcl".into()
-}
-
-impl ContextItemIn {
-    fn into_item(self) -> ContextItem {
-        ContextItem {
-            citation: self.citation,
-            address: self.address,
-            language: self.language,
-            text: self.text,
-        }
+/// Context items from a Python list of dicts.
+fn context_of(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<ContextItem>> {
+    match json_of(py, items)? {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| ContextItem::from_json(v).map_err(|e| to_pyerr(py, e)))
+            .collect(),
+        other => Err(invalid(
+            py,
+            "context",
+            format!("expected a list, got {other}"),
+        )),
     }
 }
 
@@ -582,8 +551,8 @@ impl PyGenerator {
         conversation: Option<PyRef<'_, PyConversation>>,
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let given: Vec<ContextItemIn> = match context {
-            Some(c) => typed(py, "context", json_of(py, c)?)?,
+        let given = match context {
+            Some(c) => context_of(py, c)?,
             None => Vec::new(),
         };
         let history = conversation.map(|c| c.get()).transpose()?;
@@ -598,7 +567,7 @@ impl PyGenerator {
             }
             None => Vec::new(),
         };
-        items.extend(given.into_iter().map(ContextItemIn::into_item));
+        items.extend(given);
         let result = detached(py, |g| {
             let mut run = generator
                 .generate(&task)

@@ -116,6 +116,12 @@ def test_overload_is_retried_and_errors_carry_fields(replay: Any) -> None:
     assert "invalid x-api-key" in str(err.value)
 
 
+def test_a_request_that_is_not_a_string_or_dict_is_refused() -> None:
+    with pytest.raises(infrarag.InvalidArgumentError) as err:
+        LanguageModel.fallback().complete([1, 2])  # type: ignore[arg-type]
+    assert err.value.argument == "request"
+
+
 def test_openai_stream(replay: Any) -> None:
     server = replay(["openai_text.sse"])
     model = LanguageModel.openai("gpt-4o", api_key="sk-test", base_url=server.base + "/v1")

@@ -76,11 +76,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// `error.message` of an OpenAI- or Anthropic-style error body, else the
 /// body's start.
 pub(crate) fn server_message(body: &str, status: reqwest::StatusCode) -> String {
-    format!("{status}: {}", body_message(body))
-}
-
-/// The message an error body carries, or its start.
-pub(crate) fn body_message(body: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
     let message = parsed.as_ref().and_then(|v| {
         v.pointer("/error/message")
@@ -90,7 +85,7 @@ pub(crate) fn body_message(body: &str) -> String {
             .and_then(|m| m.as_str())
             .map(str::to_string)
     });
-    message.unwrap_or_else(|| preview(body))
+    format!("{status}: {}", message.unwrap_or_else(|| preview(body)))
 }
 
 /// The start of a text, for messages.

@@ -403,3 +403,32 @@ fn a_silent_server_times_out_and_is_retried() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn requests_from_json_take_the_short_forms_and_refuse_other_shapes() {
+    let r = Request::from_json(
+        json!({"system": "Be brief.", "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .unwrap();
+    assert_eq!(
+        r.system,
+        vec![SystemPart {
+            text: "Be brief.".into(),
+            cache: false
+        }]
+    );
+    assert_eq!(r.messages, vec![Message::user("hi")]);
+    assert_eq!(r.max_tokens, 4096);
+    assert_eq!(
+        Request::from_json(json!("hello")).unwrap(),
+        Request::new("hello")
+    );
+    for bad in [
+        json!([1, 2]),
+        json!({"messages": [{"role": "robot", "content": "x"}]}),
+    ] {
+        assert!(
+            matches!(Request::from_json(bad), Err(Error::InvalidArgument { name, .. }) if name == "request")
+        );
+    }
+}

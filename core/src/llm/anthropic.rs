@@ -230,14 +230,11 @@ impl Decoder for Stream {
             .into_iter()
             .filter_map(|(_, b)| match b {
                 Block::Text(text) => Some(Content::Text { text }),
-                Block::Tool { id, name, json } => {
-                    let input = if json.trim().is_empty() {
-                        Value::Object(Default::default())
-                    } else {
-                        serde_json::from_str(&json).unwrap_or(Value::String(json))
-                    };
-                    Some(Content::ToolUse { id, name, input })
-                }
+                Block::Tool { id, name, json } => Some(Content::ToolUse {
+                    id,
+                    name,
+                    input: super::tool_input(json),
+                }),
                 Block::Other => None,
             })
             .collect();

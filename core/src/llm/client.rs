@@ -129,7 +129,6 @@ impl ChatModelBuilder {
             .map_err(|e| invalid("base_url", format!("cannot make an HTTP client: {e}")))?;
         Ok(ChatModel {
             provider: self.provider,
-            host: url.host_str().unwrap_or("localhost").to_string(),
             url,
             http,
             model: self.model,
@@ -145,7 +144,6 @@ impl ChatModelBuilder {
 pub struct ChatModel {
     provider: Provider,
     url: reqwest::Url,
-    host: String,
     http: Client,
     model: String,
     max_retries: u32,
@@ -212,7 +210,7 @@ impl ChatModel {
 
     fn error(&self, status: Option<u16>, request_id: Option<String>, message: String) -> Error {
         Error::Provider {
-            provider: self.host.clone(),
+            provider: self.url.host_str().unwrap_or("localhost").to_string(),
             model: self.model.clone(),
             status,
             request_id,

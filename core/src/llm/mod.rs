@@ -129,6 +129,46 @@ impl Request {
         }
     }
 
+    /// A request as callers in other languages write it: a string (one user
+    /// message), or Anthropic's shape where a string `system` or message
+    /// `content` stands for one text part and `max_tokens` defaults to 4096.
+    pub fn from_json(value: serde_json::Value) -> Result<Request> {
+        let mut v = match value {
+            serde_json::Value::String(s) => return Ok(Request::new(s)),
+            serde_json::Value::Object(o) => o,
+            other => {
+                return Err(Error::InvalidArgument {
+                    name: "request".into(),
+                    message: format!("expected a string or an object, got {other}"),
+                })
+            }
+        };
+        if let Some(system) = v.get_mut("system") {
+            if let Some(s) = system.as_str() {
+                *system = serde_json::json!([{ "text": s }]);
+            }
+        }
+        if let Some(messages) = v
+            .get_mut("messages")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for m in messages {
+                if let Some(s) = m
+                    .get("content")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+                {
+                    m["content"] = serde_json::json!([{ "type": "text", "text": s }]);
+                }
+            }
+        }
+        v.entry("max_tokens").or_insert(4096.into());
+        serde_json::from_value(serde_json::Value::Object(v)).map_err(|e| Error::InvalidArgument {
+            name: "request".into(),
+            message: e.to_string(),
+        })
+    }
+
     /// The system parts' text, joined by blank lines.
     pub fn system_text(&self) -> String {
         let parts: Vec<&str> = self.system.iter().map(|p| p.text.as_str()).collect();
@@ -255,6 +295,17 @@ pub fn from_env(model: Option<&str>) -> Result<Arc<dyn LanguageModel>> {
         return Ok(Arc::new(b.build()?));
     }
     Ok(Arc::new(Fallback::new()))
+}
+
+/// A tool call's input from the JSON text streamed for it: `{}` when none
+/// came, the text itself when it is not JSON (the tool's schema check then
+/// reports it to the model).
+fn tool_input(json: String) -> serde_json::Value {
+    if json.trim().is_empty() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_str(&json).unwrap_or(serde_json::Value::String(json))
+    }
 }
 
 fn text_of(content: &[Content]) -> String {

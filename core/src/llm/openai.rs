@@ -201,15 +201,10 @@ impl Decoder for Stream {
         let mut calls = self.calls;
         calls.sort_by_key(|(i, _)| *i);
         for (_, c) in calls {
-            let input = if c.arguments.trim().is_empty() {
-                Value::Object(Default::default())
-            } else {
-                serde_json::from_str(&c.arguments).unwrap_or(Value::String(c.arguments))
-            };
             content.push(Content::ToolUse {
                 id: c.id,
                 name: c.name,
-                input,
+                input: super::tool_input(c.arguments),
             });
         }
         Completion {

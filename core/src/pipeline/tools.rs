@@ -46,10 +46,10 @@ where
     }
 }
 
-/// The registered tools.
+/// The registered tools, each with its spec, asked for once.
 #[derive(Clone, Default)]
 pub struct Tools {
-    tools: Vec<Arc<dyn Tool>>,
+    tools: Vec<(ToolSpec, Arc<dyn Tool>)>,
 }
 
 impl Tools {
@@ -59,13 +59,13 @@ impl Tools {
 
     /// Adds a tool; one with the same name is replaced.
     pub fn add(&mut self, tool: Arc<dyn Tool>) {
-        let name = tool.spec().name;
-        self.tools.retain(|t| t.spec().name != name);
-        self.tools.push(tool);
+        let spec = tool.spec();
+        self.tools.retain(|(s, _)| s.name != spec.name);
+        self.tools.push((spec, tool));
     }
 
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.tools.iter().map(|t| t.spec()).collect()
+        self.tools.iter().map(|(s, _)| s.clone()).collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,14 +76,14 @@ impl Tools {
     /// tool, input the schema refuses, or a failing call give an error
     /// text for the model to read.
     pub fn run(&self, name: &str, input: &Value) -> (String, bool) {
-        let Some(tool) = self.tools.iter().find(|t| t.spec().name == name) else {
-            let known: Vec<String> = self.specs().into_iter().map(|s| s.name).collect();
+        let Some((spec, tool)) = self.tools.iter().find(|(s, _)| s.name == name) else {
+            let known: Vec<&str> = self.tools.iter().map(|(s, _)| s.name.as_str()).collect();
             return (
                 format!("there is no tool named {name:?}; the tools are {known:?}"),
                 true,
             );
         };
-        if let Err(why) = check_input(&tool.spec().parameters, input) {
+        if let Err(why) = check_input(&spec.parameters, input) {
             return (format!("invalid input for {name}: {why}"), true);
         }
         match tool.call(input) {

@@ -69,6 +69,27 @@ impl From<&Hit> for ContextItem {
     }
 }
 
+impl ContextItem {
+    /// An item as callers in other languages give it: `{citation, text,
+    /// address?, language?}`, or a search hit's `{citation, chunk: {text,
+    /// address, language}}`; the language defaults to `hcl`.
+    pub fn from_json(v: &serde_json::Value) -> Result<ContextItem> {
+        let chunk = v.get("chunk").unwrap_or(v);
+        let text =
+            |o: &serde_json::Value, k: &str| o.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let missing = |field: &str| Error::InvalidArgument {
+            name: "context".into(),
+            message: format!("a context item needs `{field}`: {v}"),
+        };
+        Ok(ContextItem {
+            citation: text(v, "citation").ok_or_else(|| missing("citation"))?,
+            address: text(chunk, "address"),
+            language: text(chunk, "language").unwrap_or_else(|| "hcl".into()),
+            text: text(chunk, "text").ok_or_else(|| missing("text"))?,
+        })
+    }
+}
+
 /// A part [`PromptBuilder::build`] left out or cut.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Omission {
