@@ -1,14 +1,50 @@
-//! What the HTTP clients (embedders, chat models) share about failing well:
-//! capped exponential backoff with jitter, `Retry-After`, and error texts.
+//! What the HTTP clients (embedders, chat models) share: how the client is
+//! made, and failing well: backoff with jitter, `Retry-After`, error texts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use reqwest::blocking::Client;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::error::{Error, Result};
 
 /// Response headers that carry a request id, by provider: OpenAI and most
 /// servers, Azure's API management, Anthropic.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "apim-request-id", "request-id"];
+
+/// A blocking client sending `headers` on every request (credentials
+/// marked sensitive, so they never print), with `timeout` for each wait
+/// and at most 10 s to connect. `url_argument` names the argument blamed
+/// when no client can be made.
+pub(crate) fn client(
+    headers: &[(String, String)],
+    timeout: Duration,
+    url_argument: &str,
+) -> Result<Client> {
+    let invalid = |name: &str, message: String| Error::InvalidArgument {
+        name: name.into(),
+        message,
+    };
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| invalid("header", format!("{name:?}: {e}")))?;
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|e| invalid("header", format!("value of {name}: {e}")))?;
+        if matches!(name.as_str(), "authorization" | "x-api-key" | "api-key") {
+            value.set_sensitive(true);
+        }
+        map.insert(name, value);
+    }
+    Client::builder()
+        .default_headers(map)
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("infrarag/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| invalid(url_argument, format!("cannot make an HTTP client: {e}")))
+}
 
 /// Statuses worth another try: timeouts, conflicts, rate limits, server
 /// errors (Anthropic's 529 "overloaded" among them).

@@ -7,7 +7,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 use serde::Deserialize;
 
 use super::Embedder;
@@ -99,24 +98,7 @@ impl HttpEmbedderBuilder {
         if self.model.is_empty() {
             return Err(invalid("model", "the model name is empty".into()));
         }
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| invalid("header", format!("{name:?}: {e}")))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|e| invalid("header", format!("value of {name}: {e}")))?;
-            if name == AUTHORIZATION || name.as_str() == "api-key" {
-                value.set_sensitive(true);
-            }
-            headers.insert(name, value);
-        }
-        let client = Client::builder()
-            .default_headers(headers)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("infrarag/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| invalid("url", format!("cannot make an HTTP client: {e}")))?;
+        let client = retry::client(&self.headers, self.timeout, "url")?;
         let mut embedder = HttpEmbedder {
             client,
             url,

@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use reqwest::blocking::Client;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
 use crate::error::{Error, Result};
@@ -96,7 +95,6 @@ impl ChatModelBuilder {
         let joined = format!("{}{path}", self.base_url.trim_end_matches('/'));
         let url = reqwest::Url::parse(&joined)
             .map_err(|e| invalid("base_url", format!("{:?} is not a URL: {e}", self.base_url)))?;
-        let mut headers = HeaderMap::new();
         let mut all = self.headers.clone();
         match (self.provider, &self.api_key) {
             (Provider::Anthropic, key) => {
@@ -110,23 +108,7 @@ impl ChatModelBuilder {
             }
             (Provider::OpenAi, None) => {}
         }
-        for (name, value) in &all {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| invalid("header", format!("{name:?}: {e}")))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|e| invalid("header", format!("value of {name}: {e}")))?;
-            if matches!(name.as_str(), "authorization" | "x-api-key" | "api-key") {
-                value.set_sensitive(true);
-            }
-            headers.insert(name, value);
-        }
-        let http = Client::builder()
-            .default_headers(headers)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("infrarag/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| invalid("base_url", format!("cannot make an HTTP client: {e}")))?;
+        let http = retry::client(&all, self.timeout, "base_url")?;
         Ok(ChatModel {
             provider: self.provider,
             url,
