@@ -1,7 +1,9 @@
 //! Parse throughput: `hcl::parse`, python-hcl2-compatible `hcl::loads` in
 //! both dialects, and `terraform::Module::load` over the six module
-//! repositories of ../shared/corpus/modules; `tree_sitter_only` is the
-//! ceiling: tree-sitter-hcl parsing the same text with nothing on top.
+//! repositories of ../shared/corpus/modules. `parse` takes the hand-written
+//! parser; `parse_tree_sitter` is the same call through tree-sitter-hcl,
+//! the path of input with errors, and `tree_sitter_only` is tree-sitter-hcl
+//! parsing the same text with nothing on top.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use infrarag::hcl::{self, Dialect, LoadsOptions};
@@ -42,6 +44,14 @@ fn bench(c: &mut Criterion) {
             files
                 .iter()
                 .map(|f| hcl::parse(f).file.body.items.len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("parse_tree_sitter", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| hcl::parse_tree_sitter(f).file.body.items.len())
                 .sum::<usize>()
         })
     });

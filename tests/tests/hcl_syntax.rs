@@ -96,3 +96,99 @@ fn python_hcl2_dialects_skip_strictness_they_do_not_enforce() {
     // A hexadecimal literal is outside every grammar.
     assert!(loads("a = 0x10\n", &LoadsOptions::new(Dialect::V8)).is_err());
 }
+
+/// Both parsers, the hand-written one and tree-sitter's, build these trees;
+/// the expectations follow the HCL native syntax specification.
+fn both(src: &str) -> Vec<hcl::Parsed> {
+    let fast = hcl::parser::parse_descent(src).expect("the hand-written parser accepts it");
+    vec![fast, hcl::parse_tree_sitter(src)]
+}
+
+fn first_expr(parsed: &hcl::Parsed) -> &hcl::Expression {
+    &parsed
+        .file
+        .body
+        .attributes()
+        .next()
+        .expect("an attribute")
+        .expr
+}
+
+fn literals(e: &hcl::Expression) -> Vec<&str> {
+    let hcl::ExprKind::Template(t) = &e.kind else {
+        panic!("not a template: {e:?}")
+    };
+    t.parts
+        .iter()
+        .filter_map(|p| match p {
+            hcl::TemplatePart::Literal { value, .. } => Some(value.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn template_text_keeps_its_spaces() {
+    for parsed in both("a = \"  x ${b}  y  \"\n") {
+        assert_eq!(literals(first_expr(&parsed)), ["  x ", "  y  "]);
+    }
+    for parsed in both("a = <<EOT\n  hello\n  ${b} x\nEOT\n") {
+        assert_eq!(literals(first_expr(&parsed)), ["  hello\n  ", " x\n"]);
+    }
+    for parsed in both("a = <<-EOT\n    %{ if x }\n  yes\n    %{ endif }\n  EOT\n") {
+        let hcl::ExprKind::Template(t) = &first_expr(&parsed).kind else {
+            panic!("not a template")
+        };
+        let hcl::TemplatePart::If { then, .. } = &t.parts[1] else {
+            panic!("not an if: {:?}", t.parts)
+        };
+        assert!(
+            matches!(&then[0], hcl::TemplatePart::Literal { value, .. } if value == "\n  yes\n    ")
+        );
+    }
+}
+
+#[test]
+fn conditionals_group_to_the_right() {
+    for parsed in both("a = x ? 1 : y ? 2 : 3\n") {
+        let hcl::ExprKind::Conditional {
+            condition,
+            otherwise,
+            ..
+        } = &first_expr(&parsed).kind
+        else {
+            panic!("not a conditional")
+        };
+        assert!(matches!(&condition.kind, hcl::ExprKind::Variable { name } if name == "x"));
+        assert!(matches!(&otherwise.kind, hcl::ExprKind::Conditional { .. }));
+        assert_eq!(otherwise.span.start.column, 13);
+    }
+}
+
+#[test]
+fn attribute_splats_end_before_an_index() {
+    for parsed in both("a = x.*.y[0]\n") {
+        let hcl::ExprKind::Traversal { ops, .. } = &first_expr(&parsed).kind else {
+            panic!("not a traversal")
+        };
+        assert!(
+            matches!(&ops[..], [hcl::TraversalOp::AttrSplat { ops: inner, span }, hcl::TraversalOp::Index { .. }]
+                if inner.len() == 1 && span.end.column == 10),
+            "{ops:?}"
+        );
+    }
+}
+
+#[test]
+fn recovered_items_that_overlap_do_not_panic() {
+    // tree-sitter recovers `port = 80` as an item that overlaps the block
+    // closed on its line; attaching the comment once indexed backwards.
+    let src = "r \"a\" {\n  x = 1\n\n  d {\n    t = \"r\"\n  }\n}  port = 80  #as an int\n  p = \"H\"\n}\n";
+    let parsed = hcl::parse(src);
+    assert!(parsed.has_errors());
+    assert!(
+        parsed.diagnostics.iter().any(|d| d.span.start.line == 7),
+        "{:?}",
+        parsed.diagnostics
+    );
+}

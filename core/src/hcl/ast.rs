@@ -470,6 +470,31 @@ impl TemplatePart {
 }
 
 impl Expression {
+    /// `lhs op rhs`, spanning both operands.
+    pub fn binary(op: BinaryOp, lhs: Expression, rhs: Expression) -> Expression {
+        let span = lhs.span.to(rhs.span);
+        Expression {
+            kind: ExprKind::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span,
+        }
+    }
+
+    /// `op operand`, where `op_span` is the operator's own span.
+    pub fn unary(op: UnaryOp, op_span: Span, operand: Expression) -> Expression {
+        let span = op_span.to(operand.span);
+        Expression {
+            kind: ExprKind::Unary {
+                op,
+                operand: Box::new(operand),
+            },
+            span,
+        }
+    }
+
     /// Calls `f` on this expression and every expression nested in it,
     /// parents before children. Nesting depth is bounded by the parser.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expression)) {

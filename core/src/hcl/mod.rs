@@ -2,6 +2,7 @@
 //! (`.tf.json`) into one typed model with spans, comments and diagnostics.
 
 pub mod ast;
+mod descent;
 pub mod diagnostic;
 pub(crate) mod numbers;
 pub(crate) mod operators;
@@ -15,7 +16,7 @@ use std::path::Path;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
-pub use parser::{parse, Parsed, MAX_DEPTH};
+pub use parser::{parse, parse_tree_sitter, Parsed, MAX_DEPTH};
 pub use python_hcl2::{Dialect, LoadsOptions};
 
 use crate::error::{Error, Result};

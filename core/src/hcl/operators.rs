@@ -12,7 +12,7 @@ pub(crate) enum Tok {
     Infix(BinaryOp),
 }
 
-fn precedence(op: BinaryOp) -> u8 {
+pub(crate) fn precedence(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or => 1,
         BinaryOp::And => 2,
@@ -44,15 +44,7 @@ fn binary(it: &mut Tokens, min: u8) -> Option<Expression> {
         }
         it.next();
         let rhs = binary(it, p + 1)?;
-        let span = lhs.span.to(rhs.span);
-        lhs = Expression {
-            kind: ExprKind::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            },
-            span,
-        };
+        lhs = Expression::binary(op, lhs, rhs);
     }
     Some(lhs)
 }
@@ -84,14 +76,7 @@ fn unary(it: &mut Tokens) -> Option<Expression> {
         };
     }
     for (op, span) in prefixes.into_iter().rev() {
-        let span = span.to(e.span);
-        e = Expression {
-            kind: ExprKind::Unary {
-                op,
-                operand: Box::new(e),
-            },
-            span,
-        };
+        e = Expression::unary(op, span, e);
     }
     Some(e)
 }

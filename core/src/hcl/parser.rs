@@ -39,13 +39,39 @@ pub fn parse(src: &str) -> Parsed {
 /// [`parse`], optionally without the rules stricter than the grammar
 /// (duplicate attributes, escapes, ...): for readers that only need the
 /// tree and where the grammar broke, such as the chunker.
+///
+/// Well-formed input is read by the hand-written [`super::descent`] parser;
+/// whatever it gives up on goes to tree-sitter-hcl, which recovers from
+/// errors and says where they are.
 pub(crate) fn parse_with(src: &str, strict_rules: bool) -> Parsed {
+    let lines = LineIndex::new(src);
+    match super::descent::parse(src, &lines) {
+        Some(file) => finish(src, &lines, file, Vec::new(), strict_rules),
+        None => tree_sitter_path(src, &lines, strict_rules),
+    }
+}
+
+/// [`parse`] with tree-sitter-hcl alone, bypassing the hand-written parser:
+/// the reference that parser is tested against, and what every input with a
+/// syntax error goes through.
+pub fn parse_tree_sitter(src: &str) -> Parsed {
+    tree_sitter_path(src, &LineIndex::new(src), true)
+}
+
+/// The hand-written parser alone: `None` where it gives up. Exposed for the
+/// test that compares it with [`parse_tree_sitter`] over the corpus.
+#[doc(hidden)]
+pub fn parse_descent(src: &str) -> Option<Parsed> {
+    let lines = LineIndex::new(src);
+    super::descent::parse(src, &lines).map(|file| finish(src, &lines, file, Vec::new(), true))
+}
+
+fn tree_sitter_path(src: &str, lines: &LineIndex, strict_rules: bool) -> Parsed {
     let masked = mask_exponents(src);
     let tree = run_tree_sitter(masked.as_deref().unwrap_or(src.as_bytes()));
-    let lines = LineIndex::new(src);
     let mut cx = Converter {
         src,
-        lines: &lines,
+        lines,
         diagnostics: Vec::new(),
         depth_reported: false,
     };
@@ -65,11 +91,27 @@ pub(crate) fn parse_with(src: &str, strict_rules: bool) -> Parsed {
             (Body::default(), Vec::new())
         }
     };
-    let mut file = File { body, comments };
+    let diagnostics = cx.diagnostics;
+    finish(
+        src,
+        lines,
+        File { body, comments },
+        diagnostics,
+        strict_rules,
+    )
+}
+
+/// Attaches comments, adds the strict rules' diagnostics and orders them.
+fn finish(
+    src: &str,
+    lines: &LineIndex,
+    mut file: File,
+    mut diagnostics: Vec<Diagnostic>,
+    strict_rules: bool,
+) -> Parsed {
     attach_comments(&mut file);
-    let mut diagnostics = cx.diagnostics;
     if strict_rules {
-        strict::check(src, &lines, &file, &mut diagnostics);
+        strict::check(src, lines, &file, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start.byte, d.span.end.byte));
     diagnostics.dedup_by(|a, b| a.span == b.span && a.code == b.code);
@@ -328,7 +370,8 @@ impl<'s> Converter<'s> {
         for c in &ch[1..] {
             match c.kind() {
                 "string_lit" => {
-                    let parts = self.template_parts(children(*c), depth, true);
+                    let parts =
+                        self.template_parts(children(*c), self.quoted_inside(*c), depth, true);
                     let value = Template {
                         style: TemplateStyle::Quoted,
                         parts,
@@ -431,14 +474,10 @@ impl<'s> Converter<'s> {
         if exprs.len() != 3 {
             return self.invalid(node);
         }
-        Expression {
-            kind: ExprKind::Conditional {
-                condition: Box::new(self.expression(exprs[0], depth + 1)),
-                then: Box::new(self.expression(exprs[1], depth + 1)),
-                otherwise: Box::new(self.expression(exprs[2], depth + 1)),
-            },
-            span: self.span(node),
-        }
+        let condition = self.expression(exprs[0], depth + 1);
+        let then = self.expression(exprs[1], depth + 1);
+        let otherwise = self.expression(exprs[2], depth + 1);
+        right_associative(condition, then, otherwise)
     }
 
     /// A term spread over sibling nodes: a primary (or `( expr )`) followed by
@@ -597,11 +636,28 @@ impl<'s> Converter<'s> {
                             .into_iter()
                             .filter(|x| matches!(x.kind(), "get_attr" | "index"))
                             .collect();
-                        let sub = self.traversal_ops(&inner, depth);
-                        let span = self.span(c);
                         match c.kind() {
-                            "attr_splat" => ops.push(TraversalOp::AttrSplat { ops: sub, span }),
-                            "full_splat" => ops.push(TraversalOp::FullSplat { ops: sub, span }),
+                            "attr_splat" => {
+                                // `.*` takes only the attribute steps right
+                                // after it; tree-sitter-hcl also puts later
+                                // indexes inside, where HCL applies them to
+                                // the splat's result.
+                                let attrs =
+                                    inner.iter().take_while(|x| x.kind() == "get_attr").count();
+                                let sub = self.traversal_ops(&inner[..attrs], depth);
+                                let end = inner[..attrs]
+                                    .last()
+                                    .map_or(c.start_byte() + 2, |x| x.end_byte());
+                                let span = self.lines.span(c.start_byte()..end);
+                                ops.push(TraversalOp::AttrSplat { ops: sub, span });
+                                let rest = self.traversal_ops(&inner[attrs..], depth);
+                                ops.extend(rest);
+                            }
+                            "full_splat" => {
+                                let sub = self.traversal_ops(&inner, depth);
+                                let span = self.span(c);
+                                ops.push(TraversalOp::FullSplat { ops: sub, span });
+                            }
                             _ => {}
                         }
                     }
@@ -631,7 +687,8 @@ impl<'s> Converter<'s> {
             },
             "null_lit" => ExprKind::Null,
             "string_lit" | "quoted_template" => {
-                let parts = self.template_parts(children(node), depth, true);
+                let parts =
+                    self.template_parts(children(node), self.quoted_inside(node), depth, true);
                 ExprKind::Template(Template {
                     style: TemplateStyle::Quoted,
                     parts,
@@ -767,96 +824,67 @@ impl<'s> Converter<'s> {
         let indented = ch
             .iter()
             .any(|c| c.kind() == "heredoc_start" && self.text(*c) == "<<-");
-        let marker = ch
-            .iter()
-            .find(|c| c.kind() == "heredoc_identifier")
-            .map(|c| self.text(*c).to_string())
-            .unwrap_or_default();
-        // Between the opening marker's line and the closing marker.
         let idents: Vec<&Node> = ch
             .iter()
             .filter(|c| c.kind() == "heredoc_identifier")
             .collect();
+        let marker = idents
+            .first()
+            .map(|c| self.text(**c).to_string())
+            .unwrap_or_default();
+        // The text runs from the line after the opening marker to the start
+        // of the closing marker's line.
+        let open_end = idents.first().map_or(node.start_byte(), |c| c.end_byte());
+        let start = self.src[open_end..node.end_byte()]
+            .find('\n')
+            .map_or(node.end_byte(), |p| open_end + p + 1);
+        let end = match idents.get(1) {
+            Some(close) => self.src[..close.start_byte()]
+                .rfind('\n')
+                .map_or(0, |p| p + 1),
+            None => node.end_byte(),
+        };
         let inner: Vec<Node> = ch
             .iter()
             .copied()
             .filter(|c| !matches!(c.kind(), "heredoc_start" | "heredoc_identifier"))
             .collect();
-        let mut parts = self.template_parts(inner, depth, false);
-        // The literal before the content holds the newline after the opening
-        // marker; the one before the closing marker holds its indentation.
-        if let Some(TemplatePart::Literal { raw, value, span }) = parts.first_mut() {
-            if let Some(open) = idents.first() {
-                if span.start.byte <= open.end_byte() {
-                    let cut = raw.find('\n').map_or(raw.len(), |p| p + 1);
-                    raw.drain(..cut);
-                    let vcut = value.find('\n').map_or(value.len(), |p| p + 1);
-                    value.drain(..vcut);
-                    *span = self.lines.span(span.start.byte + cut..span.end.byte);
-                }
-            }
-        }
-        if let Some(TemplatePart::Literal { raw, value, span }) = parts.last_mut() {
-            if let Some(close) = idents.get(1) {
-                let close_line_start = self.src[..close.start_byte()]
-                    .rfind('\n')
-                    .map_or(0, |p| p + 1);
-                if span.end.byte > close_line_start {
-                    let keep = close_line_start.saturating_sub(span.start.byte);
-                    raw.truncate(keep.min(raw.len()));
-                    let drop = self.src[close_line_start..span.end.byte].len();
-                    value.truncate(value.len().saturating_sub(drop));
-                    *span = self
-                        .lines
-                        .span(span.start.byte..close_line_start.max(span.start.byte));
-                }
-            }
-        }
-        parts.retain(|p| !matches!(p, TemplatePart::Literal { raw, .. } if raw.is_empty()));
+        let parts = self.template_parts(inner, start..end.max(start), depth, false);
         ExprKind::Template(Template {
             style: TemplateStyle::Heredoc { marker, indented },
             parts,
         })
     }
 
-    /// Converts the children of a template (quoted or heredoc) into parts;
-    /// `quoted` selects backslash-escape decoding.
+    /// The bytes between a quoted string's quotes (up to its end where
+    /// broken input has no closing quote).
+    fn quoted_inside(&self, node: Node) -> std::ops::Range<usize> {
+        let r = node.byte_range();
+        let start = (r.start + 1).min(r.end);
+        let end = if r.end > start && self.src.as_bytes().get(r.end - 1) == Some(&b'"') {
+            r.end - 1
+        } else {
+            r.end
+        };
+        start..end
+    }
+
+    /// Converts the children of a template (quoted, heredoc or a directive's
+    /// body) into parts. Literal text is the source between the
+    /// interpolations and directives within `text`, since tree-sitter-hcl
+    /// drops whitespace at the edges of its literal nodes; `quoted` selects
+    /// backslash-escape decoding.
     fn template_parts(
         &mut self,
         nodes: Vec<Node>,
+        text: std::ops::Range<usize>,
         depth: usize,
         quoted: bool,
     ) -> Vec<TemplatePart> {
         let mut parts: Vec<TemplatePart> = Vec::new();
-        let mut i = 0;
-        while i < nodes.len() {
-            let n = nodes[i];
-            i += 1;
-            match n.kind() {
-                "template_literal" => {
-                    let raw = self.text(n);
-                    let value = decode_literal(raw, quoted);
-                    let span = self.span(n);
-                    // Adjacent literal nodes (split by the scanner) merge.
-                    if let Some(TemplatePart::Literal {
-                        raw: r,
-                        value: v,
-                        span: s,
-                    }) = parts.last_mut()
-                    {
-                        if s.end.byte == span.start.byte {
-                            r.push_str(raw);
-                            v.push_str(&value);
-                            s.end = span.end;
-                            continue;
-                        }
-                    }
-                    parts.push(TemplatePart::Literal {
-                        raw: raw.to_string(),
-                        value,
-                        span,
-                    });
-                }
+        let mut cursor = text.start;
+        for n in nodes {
+            let code: Vec<TemplatePart> = match n.kind() {
                 "template_interpolation" => {
                     let ch = children(n);
                     let (strip_left, strip_right) = strip_markers(&ch);
@@ -864,24 +892,40 @@ impl<'s> Converter<'s> {
                         Some(e) => self.expression(*e, depth + 1),
                         None => self.invalid(n),
                     };
-                    parts.push(TemplatePart::Interpolation {
+                    vec![TemplatePart::Interpolation {
                         expr,
                         strip_left,
                         strip_right,
                         span: self.span(n),
-                    });
+                    }]
                 }
-                "template_directive" => {
-                    for d in children(n) {
-                        if let Some(p) = self.directive(d, depth) {
-                            parts.push(p);
-                        }
-                    }
-                }
-                _ => {}
+                "template_directive" => children(n)
+                    .into_iter()
+                    .filter_map(|d| self.directive(d, depth, quoted))
+                    .collect(),
+                _ => continue,
+            };
+            for part in code {
+                let span = part.span();
+                self.literal(&mut parts, cursor..span.start.byte, quoted);
+                cursor = cursor.max(span.end.byte);
+                parts.push(part);
             }
         }
+        self.literal(&mut parts, cursor..text.end, quoted);
         parts
+    }
+
+    /// Pushes the source in `bytes` as a literal part, unless it is empty.
+    fn literal(&self, parts: &mut Vec<TemplatePart>, bytes: std::ops::Range<usize>, quoted: bool) {
+        let Some(raw) = self.src.get(bytes.clone()).filter(|r| !r.is_empty()) else {
+            return;
+        };
+        parts.push(TemplatePart::Literal {
+            raw: raw.to_string(),
+            value: decode_literal(raw, quoted),
+            span: self.lines.span(bytes),
+        });
     }
 
     fn tag(&self, node: Node) -> DirectiveTag {
@@ -893,7 +937,7 @@ impl<'s> Converter<'s> {
         }
     }
 
-    fn directive(&mut self, node: Node, depth: usize) -> Option<TemplatePart> {
+    fn directive(&mut self, node: Node, depth: usize, quoted: bool) -> Option<TemplatePart> {
         let span = self.span(node);
         let ch = children(node);
         match node.kind() {
@@ -908,10 +952,15 @@ impl<'s> Converter<'s> {
                     .iter()
                     .position(|c| c.kind() == "template_if_end")
                     .unwrap_or(ch.len());
+                let end_byte = ch.get(end_at).map_or(node.end_byte(), |n| n.start_byte());
+                let then_end = else_at.map_or(end_byte, |e| ch[e].start_byte());
                 let then_nodes = ch[1..else_at.unwrap_or(end_at)].to_vec();
-                let then = self.template_parts(then_nodes, depth + 1, true);
-                let otherwise = else_at
-                    .map(|e| self.template_parts(ch[e + 1..end_at].to_vec(), depth + 1, true));
+                let then =
+                    self.template_parts(then_nodes, intro.end_byte()..then_end, depth + 1, quoted);
+                let otherwise = else_at.map(|e| {
+                    let text = ch[e].end_byte()..end_byte;
+                    self.template_parts(ch[e + 1..end_at].to_vec(), text, depth + 1, quoted)
+                });
                 Some(TemplatePart::If {
                     condition,
                     then,
@@ -941,7 +990,13 @@ impl<'s> Converter<'s> {
                     .iter()
                     .position(|c| c.kind() == "template_for_end")
                     .unwrap_or(ch.len());
-                let body = self.template_parts(ch[1..end_at].to_vec(), depth + 1, true);
+                let end_byte = ch.get(end_at).map_or(node.end_byte(), |n| n.start_byte());
+                let body = self.template_parts(
+                    ch[1..end_at].to_vec(),
+                    start.end_byte()..end_byte,
+                    depth + 1,
+                    quoted,
+                );
                 Some(TemplatePart::For {
                     key_var,
                     value_var,
@@ -954,6 +1009,41 @@ impl<'s> Converter<'s> {
             }
             _ => None,
         }
+    }
+}
+
+/// `condition ? then : otherwise`, regrouped to the right: tree-sitter-hcl
+/// reads `a ? b : c ? d : e` as `(a ? b : c) ? d : e`, where HCL means
+/// `a ? b : (c ? d : e)`. A parenthesised condition is left as written.
+fn right_associative(condition: Expression, then: Expression, otherwise: Expression) -> Expression {
+    let span = condition.span.to(otherwise.span);
+    match condition.kind {
+        ExprKind::Conditional {
+            condition: a,
+            then: b,
+            otherwise: c,
+        } => {
+            let rest = right_associative(*c, then, otherwise);
+            Expression {
+                kind: ExprKind::Conditional {
+                    condition: a,
+                    then: b,
+                    otherwise: Box::new(rest),
+                },
+                span,
+            }
+        }
+        kind => Expression {
+            kind: ExprKind::Conditional {
+                condition: Box::new(Expression {
+                    kind,
+                    span: condition.span,
+                }),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            span,
+        },
     }
 }
 
@@ -1148,7 +1238,10 @@ fn attach_in(body: &mut Body, comments: &[Comment]) {
             ),
         };
         let lo = comments.partition_point(|c| c.span.start.byte < prev_end);
-        let hi = comments.partition_point(|c| c.span.start.byte < span.start.byte);
+        // Recovered items of broken input can overlap the previous one.
+        let hi = comments
+            .partition_point(|c| c.span.start.byte < span.start.byte)
+            .max(lo);
         let before: Vec<&Comment> = comments[lo..hi]
             .iter()
             .filter(|c| c.span.end.byte <= span.start.byte)
