@@ -96,7 +96,9 @@ bench:
 
 bench-validate: $(PY) .bench/peers/checkov-3.3.13
 	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release
-	$(PY) benches/peers/validate.py
+	cargo build -q --release -p infrarag --bin infrarag
+	INFRARAG_BIN=$$(cargo metadata -q --format-version 1 --no-deps | $(PY) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/infrarag \
+		$(PY) benches/peers/validate.py
 
 bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16" semantic-text-splitter==0.33.1 \
