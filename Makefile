@@ -67,15 +67,15 @@ node-test: node
 
 examples-test: python node
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
-	cargo run -q -p infrarag-examples --bin chunk -- examples/terraform/web | grep -q "aws_s3_bucket \"logs\""
-	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -qF " aws_s3_bucket.logs"
+	cargo run -q -p infrarag-examples --bin chunk -- examples/terraform/web | grep "aws_s3_bucket \"logs\"" >/dev/null
+	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
 	$(PY) examples/python/summary.py examples/terraform/web
-	$(PY) examples/python/search.py examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -qF " aws_s3_bucket.logs"
+	$(PY) examples/python/search.py examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
 	node examples/node/summary.mjs examples/terraform/web
-	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -qF " aws_s3_bucket.logs"
-	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep -q "^done: Valid after 2 rounds"
-	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep -q "^done: "
-	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep -q "^done: "
+	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
+	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep "^done: Valid after 2 rounds" >/dev/null
+	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
+	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
 	$(PY) -m pytest -q tests/readme_test.py
 
 lint:

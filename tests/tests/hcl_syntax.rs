@@ -24,6 +24,8 @@ const REJECTED: &[(&str, DiagnosticCode, usize, usize)] = &[
         19,
     ),
     ("a = 0x10\n", DiagnosticCode::InvalidNumber, 1, 5),
+    ("a = \"${}\"\n", DiagnosticCode::Missing, 1, 8),
+    ("a = \"x${ ~}\"\n", DiagnosticCode::Missing, 1, 10),
     ("b \"x${y}\" {\n}\n", DiagnosticCode::InvalidLabel, 1, 3),
     (
         "a = {k = 1\n, j = 2}\n",

@@ -890,7 +890,23 @@ impl<'s> Converter<'s> {
                     let (strip_left, strip_right) = strip_markers(&ch);
                     let expr = match ch.iter().find(|c| c.kind() == "expression") {
                         Some(e) => self.expression(*e, depth + 1),
-                        None => self.invalid(n),
+                        None => {
+                            // tree-sitter-hcl accepts `${}` without an error.
+                            if !n.has_error() {
+                                // Where `}` or `~}` closes it, as Terraform points.
+                                let close = match ch.as_slice() {
+                                    [.., m, _] if m.kind() == "strip_marker" => m.start_byte(),
+                                    [.., c] => c.start_byte(),
+                                    [] => n.start_byte(),
+                                };
+                                self.push(
+                                    DiagnosticCode::Missing,
+                                    close..close + 1,
+                                    "expected an expression".into(),
+                                );
+                            }
+                            self.invalid(n)
+                        }
                     };
                     vec![TemplatePart::Interpolation {
                         expr,
