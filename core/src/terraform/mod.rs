@@ -6,7 +6,7 @@ mod values;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -214,11 +214,11 @@ impl Module {
 
 /// [`read_files`], parsed once while none of the directory's files changes
 /// (names, sizes and modification times): a repository's examples call the
-/// same modules, a platform validates the same tree again and again, and
-/// parsing is most of validating.
-pub(crate) fn read_files_cached(dir: &Path) -> Result<Vec<SourceFile>> {
+/// same modules, and a platform validates the same tree again and again.
+/// Shared, since copying the trees costs about as much as parsing them.
+pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
     type Stamp = (PathBuf, u64, Option<SystemTime>);
-    type Kept = HashMap<PathBuf, (Vec<Stamp>, Vec<SourceFile>)>;
+    type Kept = HashMap<PathBuf, (Vec<Stamp>, Arc<[SourceFile]>)>;
     static CACHE: Mutex<Option<(Kept, usize)>> = Mutex::new(None);
     /// Source bytes kept at most (their trees take several times more);
     /// beyond, the cache starts again.
@@ -239,17 +239,17 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Vec<SourceFile>> {
     let (kept, bytes) = cache.get_or_insert_with(|| (HashMap::new(), 0));
     if let Some((stamped, files)) = kept.get(&key) {
         if *stamped == stamps {
-            return Ok(files.clone());
+            return Ok(Arc::clone(files));
         }
     }
-    let files = read_files(dir)?;
+    let files: Arc<[SourceFile]> = read_files(dir)?.into();
     let size: usize = files.iter().map(|f| f.text.len()).sum();
     if *bytes + size > KEPT_BYTES {
         kept.clear();
         *bytes = 0;
     }
     *bytes += size;
-    if let Some((_, stale)) = kept.insert(key, (stamps, files.clone())) {
+    if let Some((_, stale)) = kept.insert(key, (stamps, Arc::clone(&files))) {
         *bytes -= stale.iter().map(|f| f.text.len()).sum::<usize>();
     }
     Ok(files)

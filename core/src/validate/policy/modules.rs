@@ -34,9 +34,10 @@ pub(crate) fn load(dir: &Path, files: &[SourceFile]) -> Vec<Callee> {
         if depth > MAX_DEPTH || rel.as_os_str().is_empty() || out.iter().any(|c| c.dir == rel) {
             continue;
         }
-        let Ok(mut loaded) = read_files_cached(&dir.join(&rel)) else {
+        let Ok(shared) = read_files_cached(&dir.join(&rel)) else {
             continue;
         };
+        let mut loaded = shared.to_vec();
         for f in &mut loaded {
             f.path = rel.join(&f.path);
         }
