@@ -194,3 +194,61 @@ fn recovered_items_that_overlap_do_not_panic() {
         parsed.diagnostics
     );
 }
+
+/// hashicorp/hcl's specsuite evaluates every heredoc of `heredoc.hcl` to
+/// the strings in `heredoc.t`; those without interpolations are constants
+/// here.
+#[test]
+fn heredocs_evaluate_as_the_hcl_specsuite_says() {
+    let dir = infrarag_tests::corpus().join("hcl-specsuite/specsuite/tests/expressions");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("specsuite file");
+    let (src, expected) = (read("heredoc.hcl"), read("heredoc.t"));
+    let objects = |parsed: &hcl::Parsed, path: &[&str]| -> Vec<(String, hcl::Expression)> {
+        let mut expr = &parsed.file.body.attribute(path[0]).expect("attribute").expr;
+        for key in &path[1..] {
+            let hcl::ExprKind::Object { items } = &expr.kind else {
+                panic!("not an object")
+            };
+            expr = &items
+                .iter()
+                .find(|i| matches!(&i.key.kind, hcl::ExprKind::Variable { name } if name == key))
+                .expect("key")
+                .value;
+        }
+        let hcl::ExprKind::Object { items } = &expr.kind else {
+            panic!("not an object")
+        };
+        items
+            .iter()
+            .map(|i| {
+                let hcl::ExprKind::Variable { name } = &i.key.kind else {
+                    panic!("not a name")
+                };
+                (name.clone(), i.value.clone())
+            })
+            .collect()
+    };
+    let (ours, theirs) = (hcl::parse(&src), hcl::parse(&expected));
+    let mut compared = 0;
+    for group in ["normal", "flush"] {
+        let want = objects(&theirs, &["result", group]);
+        for (name, value) in objects(&ours, &[group]) {
+            let hcl::ExprKind::Template(t) = &value.kind else {
+                panic!("{group}.{name} is not a heredoc")
+            };
+            let Some(got) = t.as_plain_string() else {
+                continue;
+            };
+            let (_, w) = want
+                .iter()
+                .find(|(n, _)| *n == name)
+                .expect("expected value");
+            let hcl::ExprKind::Template(w) = &w.kind else {
+                panic!("not a string")
+            };
+            assert_eq!(Some(got), w.as_plain_string(), "{group}.{name}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 14, "the heredocs without interpolations");
+}

@@ -385,7 +385,8 @@ pub struct Template {
 
 impl Template {
     /// The decoded string, when the template has no interpolations or
-    /// directives.
+    /// directives. An indented heredoc (`<<-`) loses the indentation its
+    /// lines share, as HCL evaluates it.
     pub fn as_plain_string(&self) -> Option<String> {
         let mut out = String::new();
         for p in &self.parts {
@@ -394,8 +395,39 @@ impl Template {
                 _ => return None,
             }
         }
+        if let TemplateStyle::Heredoc { indented: true, .. } = self.style {
+            out = flush(&out);
+        }
         Some(out)
     }
+}
+
+/// The text of a `<<-` heredoc without the leading whitespace its lines
+/// share, as hclsyntax strips it: lines holding only whitespace do not
+/// count, the shortest indentation is measured in bytes, and each line
+/// loses whole whitespace characters until that many bytes are gone.
+fn flush(text: &str) -> String {
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let shared = text
+        .split('\n')
+        .filter(|l| !l.trim().is_empty())
+        .map(indent)
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|line| {
+            let mut cut = 0;
+            for (i, c) in line.char_indices() {
+                if cut >= shared || !c.is_whitespace() {
+                    break;
+                }
+                cut = i + c.len_utf8();
+            }
+            &line[cut..]
+        })
+        .collect();
+    lines.join("\n")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
