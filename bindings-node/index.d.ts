@@ -328,7 +328,9 @@ export declare namespace llm {
     /**
      * Answers `request` off the main thread; `onDelta` receives each
      * streamed piece (`{type: 'text' | 'tool_use' | 'tool_input', ...}`),
-     * each before the Promise settles; a throw stops the call (CANCELLED).
+     * and `{type: 'retrying', attempt, wait_ms, reason}` about once a
+     * second while a failed attempt waits to be retried, each before the
+     * Promise settles; a throw stops the call (CANCELLED).
      * Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
      * the service fails.
      */
@@ -375,8 +377,9 @@ export declare namespace pipeline {
     conversation?: prompt.Conversation
     /**
      * Receives each event (`{type: 'retrieved' | 'prompt_built' |
-     * 'generating' | 'tool_call' | 'tool_result' | 'validated' |
-     * 'correcting' | 'done' | 'failed', ...}`) on the main thread. The loop
+     * 'generating' | 'retrying' | 'tool_call' | 'tool_result' | 'validated' |
+     * 'correcting' | 'done' | 'failed', ...}`) on the main thread; `retrying`
+     * repeats about once a second while a failed call waits. The loop
      * waits for it, so every event has been seen when the Promise settles;
      * a throw stops the loop, which rejects with code CANCELLED.
      */

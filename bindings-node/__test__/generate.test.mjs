@@ -180,3 +180,23 @@ test('a throwing listener stops the loop', async () => {
   )
   assert.deepEqual(seen, ['retrieved', 'prompt_built'])
 })
+
+test('a wait before retrying is reported, and a listener can stop it', async () => {
+  const server = await replay([
+    [529, { 'retry-after': '30' }, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'],
+    'anthropic_text.sse',
+  ])
+  const seen = []
+  await assert.rejects(
+    new pipeline.Generator(anthropic(server.base), { checks: ['undeclared_'] }).generate('which bucket?', {
+      onEvent: (e) => { seen.push(e); if (e.type === 'retrying') throw new Error('user gave up') },
+    }),
+    (e) => e.code === 'CANCELLED' && /user gave up/.test(e.message)
+  )
+  server.close()
+  const retrying = seen.find((e) => e.type === 'retrying')
+  assert.equal(retrying.attempt, 1)
+  assert.ok(retrying.wait_ms > 29000 && retrying.wait_ms <= 30000, String(retrying.wait_ms))
+  assert.match(retrying.reason, /Overloaded/)
+  assert.equal(server.seen.length, 1, 'the 30 s wait was not sat out')
+})

@@ -167,7 +167,9 @@ impl LanguageModel {
 
     /// Answers `request` off the main thread; `onDelta` receives each
     /// streamed piece (`{type: 'text' | 'tool_use' | 'tool_input', ...}`),
-    /// each before the Promise settles; a throw stops the call (CANCELLED).
+    /// and `{type: 'retrying', attempt, wait_ms, reason}` about once a
+    /// second while a failed attempt waits to be retried, each before the
+    /// Promise settles; a throw stops the call (CANCELLED).
     /// Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
     /// the service fails.
     #[napi(
@@ -587,8 +589,9 @@ pub struct GenerateOptions {
     pub context: Option<Vec<Value>>,
     pub conversation: Option<ClassInstance<'static, Conversation>>,
     /// Receives each event (`{type: 'retrieved' | 'prompt_built' |
-    /// 'generating' | 'tool_call' | 'tool_result' | 'validated' |
-    /// 'correcting' | 'done' | 'failed', ...}`) on the main thread. The loop
+    /// 'generating' | 'retrying' | 'tool_call' | 'tool_result' | 'validated' |
+    /// 'correcting' | 'done' | 'failed', ...}`) on the main thread; `retrying`
+    /// repeats about once a second while a failed call waits. The loop
     /// waits for it, so every event has been seen when the Promise settles;
     /// a throw stops the loop, which rejects with code CANCELLED.
     #[napi(ts_type = "(event: any) => void")]

@@ -116,6 +116,31 @@ def test_overload_is_retried_and_errors_carry_fields(replay: Any) -> None:
     assert "invalid x-api-key" in str(err.value)
 
 
+def test_a_wait_before_retrying_is_reported_and_can_be_stopped(replay: Any) -> None:
+    server = replay([(529, {"retry-after": "30"}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'), "anthropic_text.sse"])
+    seen: list[dict[str, Any]] = []
+
+    def give_up(event: dict[str, Any]) -> None:
+        seen.append(event)
+        if event["type"] == "retrying":
+            raise KeyboardInterrupt
+
+    gen = Generator(anthropic(server.base), checks=["undeclared_"])
+    with pytest.raises(KeyboardInterrupt):
+        gen.generate("which bucket?", on_event=give_up)
+    retrying = seen[-1]
+    assert retrying["attempt"] == 1 and 29_000 < retrying["wait_ms"] <= 30_000
+    assert "Overloaded" in retrying["reason"]
+    assert len(server.seen) == 1, "the 30 s wait was not sat out"
+
+    deltas: list[dict[str, Any]] = []
+    server = replay([(429, {"retry-after": "0.2"}, '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}'), "anthropic_text.sse"])
+    done = anthropic(server.base).complete("hi", on_delta=deltas.append)
+    assert "acme-logs" in done["content"][0]["text"]
+    assert deltas[0]["type"] == "retrying" and deltas[0]["attempt"] == 1 and "slow down" in deltas[0]["reason"]
+    assert {d["type"] for d in deltas[1:]} == {"text"}
+
+
 def test_a_request_that_is_not_a_string_or_dict_is_refused() -> None:
     with pytest.raises(infrarag.InvalidArgumentError) as err:
         LanguageModel.fallback().complete([1, 2])  # type: ignore[arg-type]

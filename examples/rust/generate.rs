@@ -37,6 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     print!("  | {text}");
                     let _ = std::io::stdout().flush();
                 }
+                Event::Retrying { attempt, wait_ms, reason, .. } => {
+                    println!("retrying (attempt {attempt}) in {wait_ms} ms: {reason}")
+                }
                 Event::ToolCall { name, input, .. } => println!("tool call {name} {input}"),
                 Event::ToolResult { name, is_error, .. } => println!("tool result {name} (error: {is_error})"),
                 Event::Validated { round, errors, warnings, problems, .. } => {
@@ -51,6 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     usage.input_tokens, usage.output_tokens
                 ),
                 Event::Failed { code, message } => println!("failed: {code} {message}"),
+                _ => {}
             }
             ControlFlow::Continue(())
         })

@@ -432,3 +432,68 @@ fn requests_from_json_take_the_short_forms_and_refuse_other_shapes() {
         );
     }
 }
+
+#[test]
+fn a_wait_before_retrying_is_reported_and_can_be_cancelled() {
+    let overloaded = || {
+        Reply::Status(
+            529,
+            vec![("retry-after".into(), "30".into())],
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#.into(),
+        )
+    };
+    // Stopping at the first report ends the call without waiting the 30 s
+    // the server asked for, and without a second request.
+    let server = ReplayServer::start(vec![overloaded(), Reply::recorded("anthropic_text.sse")]);
+    let mut seen = Vec::new();
+    let err = anthropic(&server)
+        .stream(&request(), &mut |d| {
+            seen.push(d.clone());
+            ControlFlow::Break(())
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+    match &seen[..] {
+        [Delta::Retrying {
+            attempt: 1,
+            wait_ms,
+            reason,
+        }] => {
+            assert!((29_000..=30_000).contains(wait_ms), "{wait_ms}");
+            assert!(reason.contains("Overloaded"), "{reason}");
+        }
+        other => panic!("expected one retrying delta, got {other:?}"),
+    }
+
+    // Left to wait, the call reports the countdown, then retries.
+    let server = ReplayServer::start(vec![
+        Reply::Status(
+            429,
+            vec![("retry-after".into(), "1.5".into())],
+            r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#.into(),
+        ),
+        Reply::recorded("anthropic_text.sse"),
+    ]);
+    let (out, deltas) = streamed(&anthropic(&server), &request());
+    assert!(out.unwrap().text().contains("acme-logs"));
+    let waits: Vec<u64> = deltas
+        .iter()
+        .filter_map(|d| match d {
+            Delta::Retrying {
+                attempt: 1,
+                wait_ms,
+                ..
+            } => Some(*wait_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        waits.len(),
+        2,
+        "reported at 1.5 s and once a second after: {waits:?}"
+    );
+    assert!(waits[0] > waits[1] && waits[1] <= 500, "{waits:?}");
+    assert!(matches!(deltas.last(), Some(Delta::Text { .. })));
+    assert_eq!(server.requests().len(), 2);
+}

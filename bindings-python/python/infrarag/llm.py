@@ -14,8 +14,11 @@ A request is a string (one user message) or a dict in Anthropic's shape:
 ``{"system": "...", "messages": [{"role": "user", "content": "..."}],
 "tools": [...], "max_tokens": 1024}``. ``complete`` releases the GIL; its
 ``on_delta`` receives each streamed piece (``{"type": "text", "index": 0,
-"text": ...}``, ``tool_use``, ``tool_input``). A failed call raises
-:class:`infrarag.ProviderError` with ``status`` and ``request_id``.
+"text": ...}``, ``tool_use``, ``tool_input``) and, while a failed attempt
+waits to be retried, ``{"type": "retrying", "attempt", "wait_ms",
+"reason"}`` about once a second (an exception raised there, or Ctrl-C,
+stops the wait). A failed call raises :class:`infrarag.ProviderError` with
+``status`` and ``request_id``.
 """
 
 from __future__ import annotations

@@ -14,8 +14,10 @@ number of rounds, with progress events as it goes.
 ('valid', 'done')
 
 Events are dicts with a ``type``: ``retrieved``, ``prompt_built``,
-``generating`` (streamed text), ``tool_call``, ``tool_result``,
-``validated``, ``correcting``, ``done``, ``failed``. :meth:`Generator.stream`
+``generating`` (streamed text), ``retrying`` (the model's call failed and is
+tried again in ``wait_ms``; repeated about once a second while waiting, so
+Ctrl-C or an exception in ``on_event`` stops the wait), ``tool_call``,
+``tool_result``, ``validated``, ``correcting``, ``done``, ``failed``. :meth:`Generator.stream`
 yields them as an async iterator, for a backend to forward over a
 WebSocket. Calls release the GIL; Ctrl-C stops them.
 """

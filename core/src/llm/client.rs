@@ -299,6 +299,32 @@ impl ChatModel {
     }
 }
 
+/// Sleeps `wait` before the next attempt in slices of at most a second,
+/// reporting [`Delta::Retrying`] before each, so the caller can stop.
+fn wait_to_retry(
+    wait: Duration,
+    attempt: u32,
+    reason: &str,
+    on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+) -> Result<()> {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        let delta = Delta::Retrying {
+            attempt,
+            wait_ms: u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+            reason: reason.to_string(),
+        };
+        if on_delta(&delta).is_break() {
+            return Err(Error::Cancelled);
+        }
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+        if left <= Duration::from_secs(1) {
+            return Ok(());
+        }
+    }
+}
+
 fn stream_message(message: String, pieces: usize) -> String {
     match pieces {
         0 => message,
@@ -330,8 +356,10 @@ impl LanguageModel for ChatModel {
             };
             match failure.retry {
                 Some(asked) if attempt < self.max_retries => {
-                    std::thread::sleep(self.backoff.wait(asked, attempt));
                     attempt += 1;
+                    let wait = self.backoff.wait(asked, attempt - 1);
+                    let reason = failure.error.to_string();
+                    wait_to_retry(wait, attempt, &reason, on_delta)?;
                 }
                 _ => return Err(failure.error),
             }

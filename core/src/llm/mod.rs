@@ -236,6 +236,7 @@ impl Completion {
 
 /// A piece of an answer as it streams in. `index` is the content block it
 /// belongs to.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Delta {
@@ -252,6 +253,15 @@ pub enum Delta {
     ToolInput {
         index: usize,
         partial_json: String,
+    },
+    /// Not part of the answer: attempt `attempt` failed with `reason` and
+    /// the call will be tried again in `wait_ms`. Reported when the wait
+    /// begins and then about once a second with the time left, so a caller
+    /// can stop waiting (return `ControlFlow::Break`) or show it.
+    Retrying {
+        attempt: u32,
+        wait_ms: u64,
+        reason: String,
     },
 }
 

@@ -65,6 +65,7 @@ impl From<&Finding> for Problem {
 
 /// What the loop is doing, in order. A backend forwards these as they
 /// come (over a WebSocket, say).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -80,6 +81,14 @@ pub enum Event {
     },
     /// A piece of the model's answer in round `round` (0: the first answer).
     Generating { round: usize, text: String },
+    /// The model's call failed and is tried again in `wait_ms`; repeated
+    /// about once a second while waiting (see [`Delta::Retrying`]).
+    Retrying {
+        round: usize,
+        attempt: u32,
+        wait_ms: u64,
+        reason: String,
+    },
     /// The model asked for a tool.
     ToolCall {
         round: usize,
@@ -430,16 +439,32 @@ impl<'a> Generate<'a> {
         for _ in 0..=g.max_steps {
             let mut pending: Result<()> = Ok(());
             let completion = g.model.stream(request, &mut |d| {
-                if let Delta::Text { text, .. } = d {
-                    if let Err(e) = emit(Event::Generating {
+                let event = match d {
+                    Delta::Text { text, .. } => Event::Generating {
                         round,
                         text: text.clone(),
-                    }) {
+                    },
+                    Delta::Retrying {
+                        attempt,
+                        wait_ms,
+                        reason,
+                    } => Event::Retrying {
+                        round,
+                        attempt: *attempt,
+                        wait_ms: *wait_ms,
+                        reason: reason.clone(),
+                    },
+                    Delta::ToolUse { .. } | Delta::ToolInput { .. } => {
+                        return ControlFlow::Continue(())
+                    }
+                };
+                match emit(event) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
                         pending = Err(e);
-                        return ControlFlow::Break(());
+                        ControlFlow::Break(())
                     }
                 }
-                ControlFlow::Continue(())
             });
             pending?;
             let completion = completion?;
