@@ -24,6 +24,7 @@
 //! holds for a bucket when some versioning resource connected to it says
 //! `Enabled`; with `not_exists`, when none connected to it does.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -761,6 +762,29 @@ impl Truth {
     }
 }
 
+/// Whether `text` matches `pattern`, compiling each pattern once per thread
+/// rather than once per value judged. Patterns come from loaded policies,
+/// so there are few; the memo starts again past 256 of them.
+fn regex_matches(pattern: &str, text: &str) -> bool {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<HashMap<String, Option<Regex>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cell| {
+        let mut compiled = cell.borrow_mut();
+        if compiled.len() > 256 {
+            compiled.clear();
+        }
+        if let Some(regex) = compiled.get(pattern) {
+            return regex.as_ref().is_some_and(|r| r.is_match(text));
+        }
+        let regex = Regex::new(pattern).ok();
+        let matched = regex.as_ref().is_some_and(|r| r.is_match(text));
+        compiled.insert(pattern.to_string(), regex);
+        matched
+    })
+}
+
 fn compare(op: Operator, v: &Value, expected: &Value) -> bool {
     let number = |v: &Value| text(v).and_then(|t| t.parse::<f64>().ok());
     let len_vs = |f: fn(usize, f64) -> bool| match (length(v), number(expected)) {
@@ -790,7 +814,7 @@ fn compare(op: Operator, v: &Value, expected: &Value) -> bool {
         Operator::StartingWith => strings(|a, b| a.starts_with(b)),
         Operator::EndingWith => strings(|a, b| a.ends_with(b)),
         Operator::RegexMatch => match (text(v), expected.as_str()) {
-            (Some(t), Some(p)) => Regex::new(p).is_ok_and(|r| r.is_match(&t)),
+            (Some(t), Some(p)) => regex_matches(p, &t),
             _ => false,
         },
         Operator::GreaterThan => ordered(|a, b| a > b),
@@ -920,6 +944,18 @@ mod tests {
             one("regex_match", "\"ab12\"", "\"^[a-z]+[0-9]+$\""),
             Truth::True
         );
+        // The same pattern again, compiled once: each text is judged anew.
+        assert_eq!(
+            one("regex_match", "\"12ab\"", "\"^[a-z]+[0-9]+$\""),
+            Truth::False
+        );
+        assert_eq!(
+            one("not_regex_match", "\"12ab\"", "\"^[a-z]+[0-9]+$\""),
+            Truth::True
+        );
+        // A pattern that does not compile matches nothing, every time.
+        assert!(!regex_matches("(unclosed", "(unclosed"));
+        assert!(!regex_matches("(unclosed", "(unclosed"));
         assert_eq!(one("greater_than", "\"90\"", "30"), Truth::True);
         assert_eq!(one("less_than_or_equal", "31", "30"), Truth::False);
         assert_eq!(one("length_greater_than", "[1, 2, 3]", "2"), Truth::True);
