@@ -64,6 +64,7 @@ node-test: node
 	# A hang must fail CI, not stall it (chunk.test.mjs once hung when a sync
 	# call held the main thread while async counts waited for it).
 	cd $(NODE_DIR) && timeout 600 node --test __test__/
+	cd $(NODE_DIR) && npx tsc --noEmit --strict --target es2022 --lib es2022,dom --module esnext --moduleResolution bundler __test__/types.ts
 
 examples-test: python node
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web

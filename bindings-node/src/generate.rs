@@ -173,7 +173,7 @@ impl LanguageModel {
     /// Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
     /// the service fails.
     #[napi(
-        ts_args_type = "request: string | object, onDelta?: (delta: any) => void",
+        ts_args_type = "request: string | object, onDelta?: (delta: Delta) => void",
         ts_return_type = "Promise<any>"
     )]
     pub fn complete(
@@ -594,7 +594,7 @@ pub struct GenerateOptions {
     /// repeats about once a second while a failed call waits. The loop
     /// waits for it, so every event has been seen when the Promise settles;
     /// a throw stops the loop, which rejects with code CANCELLED.
-    #[napi(ts_type = "(event: any) => void")]
+    #[napi(ts_type = "(event: PipelineEvent) => void")]
     pub on_event: Option<Function<'static, Value, Returned>>,
 }
 

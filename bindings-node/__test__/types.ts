@@ -1,0 +1,45 @@
+// Type-checked by `make node-test` (tsc --noEmit --strict), not run: the
+// listener payloads are typed unions, not `any`. Each @ts-expect-error
+// line fails the check if its error disappears, as it would with `any`.
+import { llm, pipeline, type Delta, type PipelineEvent } from '../index.js'
+
+function describe(e: PipelineEvent): string {
+  switch (e.type) {
+    case 'retrieved':
+      return e.citations.join(', ')
+    case 'prompt_built':
+      return `${e.tokens} of ${e.budget}`
+    case 'generating':
+      return e.text
+    case 'retrying':
+      return `attempt ${e.attempt} in ${e.wait_ms} ms: ${e.reason}`
+    case 'tool_call':
+      return `${e.name} ${JSON.stringify(e.input)}`
+    case 'tool_result':
+      return e.is_error ? `failed: ${e.output}` : e.output
+    case 'validated':
+      return e.problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.severity} ${p.fix ?? ''}`).join('\n')
+    case 'correcting':
+      return `${e.errors} errors`
+    case 'done': {
+      const outcome: 'valid' | 'invalid' | 'no_code' | 'step_limit' = e.outcome
+      return `${outcome} after ${e.rounds}, ${e.usage.input_tokens + e.usage.cache_read_tokens} tokens in`
+    }
+    case 'failed':
+      return `${e.code}: ${e.message}`
+  }
+}
+
+function text(d: Delta): string {
+  return d.type === 'text' ? d.text : d.type === 'retrying' ? `${d.wait_ms}` : ''
+}
+
+export async function run(): Promise<void> {
+  const model = llm.LanguageModel.fallback()
+  await model.complete('hi', (d) => console.log(text(d)))
+  await new pipeline.Generator(model).generate('x', { onEvent: (e) => console.log(describe(e)) })
+  // @ts-expect-error: a generating event has no `citations`
+  await new pipeline.Generator(model).generate('x', { onEvent: (e) => e.type === 'generating' && e.citations })
+  // @ts-expect-error: a delta's `wait_ms` is a number
+  await model.complete('hi', (d) => d.type === 'retrying' && d.wait_ms.toUpperCase())
+}
