@@ -515,6 +515,23 @@ impl Expression {
         }
     }
 
+    /// `condition ? then : otherwise`, spanning all three.
+    pub fn conditional(
+        condition: Expression,
+        then: Expression,
+        otherwise: Expression,
+    ) -> Expression {
+        let span = condition.span.to(otherwise.span);
+        Expression {
+            kind: ExprKind::Conditional {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            span,
+        }
+    }
+
     /// `op operand`, where `op_span` is the operator's own span.
     pub fn unary(op: UnaryOp, op_span: Span, operand: Expression) -> Expression {
         let span = op_span.to(operand.span);

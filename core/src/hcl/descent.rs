@@ -326,15 +326,7 @@ impl<'s> Parser<'s> {
             self.expect(b':')?;
             self.trivia(newlines)?;
             let otherwise = self.expression(newlines)?;
-            let span = condition.span.to(otherwise.span);
-            Expression {
-                kind: ExprKind::Conditional {
-                    condition: Box::new(condition),
-                    then: Box::new(then),
-                    otherwise: Box::new(otherwise),
-                },
-                span,
-            }
+            Expression::conditional(condition, then, otherwise)
         } else {
             condition
         };
@@ -342,26 +334,16 @@ impl<'s> Parser<'s> {
         Ok(out)
     }
 
+    /// The binary operator next, longest first, and its length. `<<`
+    /// starts a heredoc, not `<`.
     fn binary_op(&self) -> Option<(BinaryOp, usize)> {
-        let two = |op| Some((op, 2));
-        let one = |op| Some((op, 1));
-        match (self.peek()?, self.at(1)) {
-            (b'=', Some(b'=')) => two(BinaryOp::Eq),
-            (b'!', Some(b'=')) => two(BinaryOp::Ne),
-            (b'>', Some(b'=')) => two(BinaryOp::Ge),
-            (b'<', Some(b'=')) => two(BinaryOp::Le),
-            (b'&', Some(b'&')) => two(BinaryOp::And),
-            (b'|', Some(b'|')) => two(BinaryOp::Or),
-            (b'>', _) => one(BinaryOp::Gt),
-            (b'<', Some(b'<')) => None,
-            (b'<', _) => one(BinaryOp::Lt),
-            (b'*', _) => one(BinaryOp::Mul),
-            (b'/', _) => one(BinaryOp::Div),
-            (b'%', _) => one(BinaryOp::Mod),
-            (b'+', _) => one(BinaryOp::Add),
-            (b'-', _) => one(BinaryOp::Sub),
-            _ => None,
+        if self.starts("<<") {
+            return None;
         }
+        [2, 1].into_iter().find_map(|len| {
+            let token = self.src.get(self.pos..self.pos + len)?;
+            BinaryOp::from_token(token).map(|op| (op, len))
+        })
     }
 
     /// Operators by precedence, left-associative: the same grouping as
@@ -527,9 +509,6 @@ impl<'s> Parser<'s> {
                 while self.starts("::") {
                     self.pos += 2;
                     e = self.identifier()?.1;
-                    if self.peek() == Some(b'(') && !self.starts("::") {
-                        break;
-                    }
                 }
                 let name = &self.src[s..e];
                 match (name, self.peek()) {
@@ -656,10 +635,7 @@ impl<'s> Parser<'s> {
         while self.peek() != Some(b'}') {
             // tree-sitter-hcl reads newlines as spaces, so a key starting
             // with an operator would continue the previous value there.
-            if !self
-                .peek()
-                .is_some_and(|c| is_ident_continue(c) || c == b'"' || c == b'(')
-                || self.peek() == Some(b'-')
+            if !matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'"' | b'('))
             {
                 return Err(GiveUp);
             }

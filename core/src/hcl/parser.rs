@@ -1032,34 +1032,20 @@ impl<'s> Converter<'s> {
 /// reads `a ? b : c ? d : e` as `(a ? b : c) ? d : e`, where HCL means
 /// `a ? b : (c ? d : e)`. A parenthesised condition is left as written.
 fn right_associative(condition: Expression, then: Expression, otherwise: Expression) -> Expression {
-    let span = condition.span.to(otherwise.span);
     match condition.kind {
         ExprKind::Conditional {
             condition: a,
             then: b,
             otherwise: c,
-        } => {
-            let rest = right_associative(*c, then, otherwise);
+        } => Expression::conditional(*a, *b, right_associative(*c, then, otherwise)),
+        kind => Expression::conditional(
             Expression {
-                kind: ExprKind::Conditional {
-                    condition: a,
-                    then: b,
-                    otherwise: Box::new(rest),
-                },
-                span,
-            }
-        }
-        kind => Expression {
-            kind: ExprKind::Conditional {
-                condition: Box::new(Expression {
-                    kind,
-                    span: condition.span,
-                }),
-                then: Box::new(then),
-                otherwise: Box::new(otherwise),
+                kind,
+                span: condition.span,
             },
-            span,
-        },
+            then,
+            otherwise,
+        ),
     }
 }
 
