@@ -101,25 +101,13 @@ impl Stream {
     }
 }
 
-fn bad(message: String) -> StreamError {
-    StreamError {
-        message,
-        retryable: false,
-    }
-}
-
 impl Decoder for Stream {
     fn event(
         &mut self,
         event: &sse::Event,
         out: &mut dyn FnMut(Delta),
     ) -> Result<Step, StreamError> {
-        let v: Value = serde_json::from_str(&event.data).map_err(|e| {
-            bad(format!(
-                "an event is not JSON: {e}: {}",
-                crate::retry::preview(&event.data)
-            ))
-        })?;
+        let v = StreamError::json(event, "an event")?;
         let kind = v.get("type").and_then(Value::as_str).unwrap_or(&event.name);
         let index = v.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
         match kind {
@@ -183,7 +171,7 @@ impl Decoder for Stream {
                         }
                     }
                     (_, None) => {
-                        return Err(bad(format!(
+                        return Err(StreamError::malformed(format!(
                             "a delta for block {index}, which never started"
                         )))
                     }

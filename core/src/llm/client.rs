@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use reqwest::blocking::Client;
+use serde_json::Value;
 
 use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
 use crate::error::{Error, Result};
@@ -143,6 +144,27 @@ pub(crate) enum Step {
 pub(crate) struct StreamError {
     pub message: String,
     pub retryable: bool,
+}
+
+impl StreamError {
+    /// A stream that makes no sense; asking again will not mend it.
+    pub fn malformed(message: String) -> StreamError {
+        StreamError {
+            message,
+            retryable: false,
+        }
+    }
+
+    /// `event`'s data as JSON, or the error naming what it is (`an event`,
+    /// `a chunk`) and how it begins.
+    pub fn json(event: &sse::Event, what: &str) -> std::result::Result<Value, StreamError> {
+        serde_json::from_str(&event.data).map_err(|e| {
+            StreamError::malformed(format!(
+                "{what} is not JSON: {e}: {}",
+                crate::retry::preview(&event.data)
+            ))
+        })
+    }
 }
 
 /// A provider's stream, turned into deltas and a [`Completion`].

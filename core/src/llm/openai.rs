@@ -100,13 +100,7 @@ impl Decoder for Stream {
         if event.data.trim() == "[DONE]" {
             return Ok(Step::Done);
         }
-        let v: Value = serde_json::from_str(&event.data).map_err(|e| StreamError {
-            message: format!(
-                "a chunk is not JSON: {e}: {}",
-                crate::retry::preview(&event.data)
-            ),
-            retryable: false,
-        })?;
+        let v = StreamError::json(event, "a chunk")?;
         if let Some(e) = v.get("error") {
             let message = e["message"].as_str().unwrap_or("(no message)");
             let kind = e["type"].as_str().or(e["code"].as_str()).unwrap_or("error");
