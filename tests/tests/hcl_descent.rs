@@ -7,24 +7,14 @@
 use std::path::{Path, PathBuf};
 
 use infrarag::hcl;
-use infrarag_tests::{corpus, first_difference};
+use infrarag_tests::{corpus, files_where, first_difference};
 
-fn native_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            native_files(&p, out);
-        } else if p
-            .extension()
+/// Every native-syntax file under `dir`, sorted.
+fn native_files(dir: &Path) -> Vec<PathBuf> {
+    files_where(dir, |p| {
+        p.extension()
             .is_some_and(|x| x == "tf" || x == "hcl" || x == "tfvars")
-        {
-            out.push(p);
-        }
-    }
+    })
 }
 
 /// The inputs of tree-sitter-hcl's own test cases: the text between a
@@ -32,12 +22,7 @@ fn native_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn tree_sitter_cases(root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let dir = root.join("tree-sitter-hcl/test/corpus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    files.sort();
-    for f in files {
+    for f in files_where(&dir, |p| p.extension().is_some_and(|x| x == "txt")) {
         let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let mut i = 0;
@@ -91,8 +76,7 @@ fn compare(name: &str, src: &str, tally: &mut Tally) {
 #[test]
 fn descent_parser_agrees_with_tree_sitter_on_the_corpus() {
     let root = corpus();
-    let mut files = Vec::new();
-    native_files(&root, &mut files);
+    let files = native_files(&root);
     let mut tally = Tally {
         accepted: 0,
         given_up_clean: Vec::new(),
@@ -143,9 +127,8 @@ fn descent_parser_gives_up_where_mutations_break_the_syntax() {
         "/*", "<<EOF\n", "-", "!", "==", "=>", "...", "\\", "x", " 1 ", "for ", "in ", "if ",
     ];
     let root = corpus();
-    let mut files = Vec::new();
-    native_files(&root.join("checkov"), &mut files);
-    native_files(&root.join("hcl-specsuite"), &mut files);
+    let mut files = native_files(&root.join("checkov"));
+    files.extend(native_files(&root.join("hcl-specsuite")));
     let sources: Vec<String> = files
         .iter()
         .filter_map(|f| std::fs::read_to_string(f).ok())
