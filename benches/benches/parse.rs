@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             files
                 .iter()
-                .map(|f| hcl::parse_tree_sitter(f).file.body.items.len())
+                .map(|f| hcl::parser::parse_tree_sitter(f).file.body.items.len())
                 .sum::<usize>()
         })
     });

@@ -52,7 +52,7 @@ struct Tally {
 }
 
 fn compare(name: &str, src: &str, tally: &mut Tally) {
-    let reference = hcl::parse_tree_sitter(src);
+    let reference = hcl::parser::parse_tree_sitter(src);
     match hcl::parser::parse_descent(src) {
         Some(ours) => {
             tally.accepted += 1;

@@ -103,7 +103,7 @@ fn python_hcl2_dialects_skip_strictness_they_do_not_enforce() {
 /// the expectations follow the HCL native syntax specification.
 fn both(src: &str) -> Vec<hcl::Parsed> {
     let fast = hcl::parser::parse_descent(src).expect("the hand-written parser accepts it");
-    vec![fast, hcl::parse_tree_sitter(src)]
+    vec![fast, hcl::parser::parse_tree_sitter(src)]
 }
 
 fn first_expr(parsed: &hcl::Parsed) -> &hcl::Expression {

@@ -16,7 +16,7 @@ use std::path::Path;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
-pub use parser::{parse, parse_tree_sitter, Parsed, MAX_DEPTH};
+pub use parser::{parse, Parsed, MAX_DEPTH};
 pub use python_hcl2::{Dialect, LoadsOptions};
 
 use crate::error::{Error, Result};

@@ -52,8 +52,10 @@ pub(crate) fn parse_with(src: &str, strict_rules: bool) -> Parsed {
 }
 
 /// [`parse`] with tree-sitter-hcl alone, bypassing the hand-written parser:
-/// the reference that parser is tested against, and what every input with a
-/// syntax error goes through.
+/// the reference that parser is tested and benchmarked against (every input
+/// with a syntax error goes this way anyway). Not part of the API: [`parse`]
+/// gives the same result.
+#[doc(hidden)]
 pub fn parse_tree_sitter(src: &str) -> Parsed {
     tree_sitter_path(src, &LineIndex::new(src), true)
 }
