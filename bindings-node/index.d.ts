@@ -269,9 +269,16 @@ export declare namespace index {
      * IO_ERROR when `dir` cannot be read; nothing changes then.
      */
     addPath(dir: string, extensions?: Array<string> | undefined | null): Promise<index.IngestReport>
-    /** `addPath`, blocking the calling thread. */
+    /**
+     * `addPath`, blocking the calling thread. Throws BUSY instead of
+     * waiting while another ingestion or removal runs on this index.
+     */
     addPathSync(dir: string, extensions?: Array<string> | undefined | null): index.IngestReport
-    /** The best chunks for `query`, best first (about a millisecond). */
+    /**
+     * The best chunks for `query`, best first (about a millisecond). A
+     * running `addPath` does not hold it up: it sees the index as before
+     * or after that ingestion, never part of it.
+     */
     search(query: string, options?: index.SearchOptions | undefined | null): Array<index.Hit>
     /**
      * `search` off the main thread: use it when the embedder is remote, so
@@ -280,7 +287,10 @@ export declare namespace index {
     searchAsync(query: string, options?: index.SearchOptions | undefined | null): Promise<Array<index.Hit>>
     /** The files held, in path order. */
     sources(): Array<index.Source>
-    /** Forgets every file under `dir`; returns how many. */
+    /**
+     * Forgets every file under `dir`; returns how many. Throws BUSY instead
+     * of waiting while an ingestion or removal runs on this index.
+     */
     removePath(dir: string): number
     /** `removePath` off the main thread. */
     removePathAsync(dir: string): Promise<number>
@@ -337,8 +347,13 @@ export declare namespace index {
   }
   /** Options of `search`. */
   export interface SearchOptions {
-    /** Hits to return (default 10). */
+    /** Hits to return (default 10): a whole number. */
     k?: number
+    /**
+     * HNSW search breadth (default 64): higher finds more of the true
+     * nearest vectors, slower.
+     */
+    ef?: number
     /** `"hybrid"` (default), `"vector"` or `"lexical"`. */
     mode?: string
     pathPrefix?: string

@@ -689,12 +689,8 @@ impl Task for GenerateTask {
             // The index is locked only while searching, so its sync methods
             // stay usable during the (long) generation.
             let mut context = match &self.index {
-                Some(i) => {
-                    let index = read(i)?;
-                    self.generator
-                        .retrieve(&index, &self.task)
-                        .map_err(js_error)?
-                }
+                Some(i) => read(i, |index| self.generator.retrieve(index, &self.task))?
+                    .map_err(js_error)?,
                 None => Vec::new(),
             };
             for item in std::mem::take(&mut self.context) {

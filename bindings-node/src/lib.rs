@@ -80,6 +80,22 @@ fn js_error(err: infrarag::Error) -> napi::Error<Code> {
     napi::Error::new(code, message)
 }
 
+/// A whole-number option, checked before any conversion: negative,
+/// fractional, non-finite or past-`u32` numbers are INVALID_ARGUMENT (napi
+/// would wrap -1 to 4294967295 and truncate 1.5).
+pub(crate) fn whole(name: &str, value: Option<f64>, default: usize) -> Result<usize, Code> {
+    let Some(v) = value else {
+        return Ok(default);
+    };
+    if !(v.is_finite() && v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v)) {
+        return Err(js_error(infrarag::Error::InvalidArgument {
+            name: name.into(),
+            message: format!("expected a whole number from 0 to {}, got {v}", u32::MAX),
+        }));
+    }
+    Ok(v as usize)
+}
+
 fn internal(err: impl std::fmt::Display) -> napi::Error<Code> {
     napi::Error::new(Code::plain("INTERNAL"), err.to_string())
 }
@@ -637,8 +653,11 @@ pub struct Source {
 #[napi(object, namespace = "index")]
 #[derive(Default)]
 pub struct SearchOptions {
-    /// Hits to return (default 10).
-    pub k: Option<u32>,
+    /// Hits to return (default 10): a whole number.
+    pub k: Option<f64>,
+    /// HNSW search breadth (default 64): higher finds more of the true
+    /// nearest vectors, slower.
+    pub ef: Option<f64>,
     /// `"hybrid"` (default), `"vector"` or `"lexical"`.
     pub mode: Option<String>,
     pub path_prefix: Option<String>,
@@ -655,11 +674,9 @@ fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
     })
 }
 
-/// An index the JS object and its running tasks share; `close` swaps in an
-/// empty in-memory one, so the file is unlocked before garbage collection.
+/// An index the JS object and its running tasks share.
 pub(crate) struct IndexCell {
-    index: std::sync::RwLock<infrarag::index::Index>,
-    closed: std::sync::atomic::AtomicBool,
+    index: infrarag::index::SharedIndex,
     /// Its stores are JS objects, which only the Promise methods may reach.
     js_stores: bool,
 }
@@ -669,8 +686,7 @@ pub(crate) type SharedIndex = std::sync::Arc<IndexCell>;
 /// `js_stores`: the index runs on JS objects (see `sync_allowed`).
 fn shared(index: infrarag::index::Index, js_stores: bool) -> SharedIndex {
     std::sync::Arc::new(IndexCell {
-        index: std::sync::RwLock::new(index),
-        closed: std::sync::atomic::AtomicBool::new(false),
+        index: infrarag::index::SharedIndex::new(index),
         js_stores,
     })
 }
@@ -689,39 +705,23 @@ fn sync_allowed(index: &SharedIndex) -> Result<(), Code> {
     Ok(())
 }
 
-const POISONED: &str = "the index was poisoned by a crash";
-
-fn open_cell(index: &SharedIndex) -> Result<(), Code> {
-    if index.closed.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(js_error(infrarag::Error::Storage {
-            path: None,
-            message: "the index is closed".into(),
-        }));
-    }
-    Ok(())
-}
-
-fn write(
+/// `f` on the index as last committed; waits only for a commit.
+pub(crate) fn read<T>(
     index: &SharedIndex,
-) -> Result<std::sync::RwLockWriteGuard<'_, infrarag::index::Index>, Code> {
-    open_cell(index)?;
-    index.index.write().map_err(|_| internal(POISONED))
+    f: impl FnOnce(&infrarag::index::Index) -> T,
+) -> Result<T, Code> {
+    index.index.read(f).map_err(js_error)
 }
 
-pub(crate) fn read(
-    index: &SharedIndex,
-) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, Code> {
-    open_cell(index)?;
-    index.index.read().map_err(|_| internal(POISONED))
-}
-
+/// `wait`: false on the main thread, where waiting for a running ingestion
+/// would hold the event loop; the call then fails with BUSY.
 fn add_path_with(
     index: &SharedIndex,
     dir: &str,
     extensions: Option<Vec<String>>,
+    wait: bool,
 ) -> Result<IngestReport, Code> {
-    let mut index = write(index)?;
-    let mut job = index.add_path(dir);
+    let mut job = index.index.add_path(dir).wait(wait);
     if let Some(e) = extensions {
         job = job.extensions(e);
     }
@@ -910,13 +910,13 @@ impl Index {
     /// The number of chunks held.
     #[napi(getter)]
     pub fn size(&self) -> Result<u32, Code> {
-        Ok(small(self.read()?.len()))
+        read(&self.inner, |index| small(index.len()))
     }
 
     /// The embedder's model id.
     #[napi(getter)]
     pub fn model(&self) -> Result<String, Code> {
-        Ok(self.read()?.model().to_string())
+        read(&self.inner, |index| index.model().to_string())
     }
 
     /// Ingests the text files under `dir` off the main thread: new and
@@ -933,7 +933,8 @@ impl Index {
         })
     }
 
-    /// `addPath`, blocking the calling thread.
+    /// `addPath`, blocking the calling thread. Throws BUSY instead of
+    /// waiting while another ingestion or removal runs on this index.
     #[napi]
     pub fn add_path_sync(
         &self,
@@ -942,11 +943,13 @@ impl Index {
         extensions: Option<Vec<String>>,
     ) -> Result<IngestReport> {
         sync_allowed(&self.inner)
-            .and_then(|()| add_path_with(&self.inner, &dir, extensions))
+            .and_then(|()| add_path_with(&self.inner, &dir, extensions, false))
             .map_err(|e| coded(&env, e))
     }
 
-    /// The best chunks for `query`, best first (about a millisecond).
+    /// The best chunks for `query`, best first (about a millisecond). A
+    /// running `addPath` does not hold it up: it sees the index as before
+    /// or after that ingestion, never part of it.
     #[napi]
     pub fn search(
         &self,
@@ -978,9 +981,8 @@ impl Index {
     /// The files held, in path order.
     #[napi]
     pub fn sources(&self) -> Result<Vec<Source>, Code> {
-        Ok(self
-            .read()?
-            .sources()
+        let sources = read(&self.inner, |index| index.sources())?;
+        Ok(sources
             .into_iter()
             .map(|s| Source {
                 path: s.path,
@@ -990,11 +992,12 @@ impl Index {
             .collect())
     }
 
-    /// Forgets every file under `dir`; returns how many.
+    /// Forgets every file under `dir`; returns how many. Throws BUSY instead
+    /// of waiting while an ingestion or removal runs on this index.
     #[napi]
     pub fn remove_path(&self, dir: String) -> Result<u32, Code> {
         sync_allowed(&self.inner)?;
-        remove_path_with(&self.inner, &dir)
+        remove_path_with(&self.inner, &dir, false)
     }
 
     /// `removePath` off the main thread.
@@ -1053,18 +1056,7 @@ impl Index {
     /// is harmless.
     #[napi]
     pub fn close(&self) -> Result<(), Code> {
-        let mut index = write(&self.inner).or_else(|e| {
-            if self.inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
-                self.inner.index.write().map_err(|_| internal(POISONED))
-            } else {
-                Err(e)
-            }
-        })?;
-        self.inner
-            .closed
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        *index = infrarag::index::Index::in_memory();
-        Ok(())
+        self.inner.index.close().map_err(js_error)
     }
 
     /// `open`, blocking the calling thread.
@@ -1093,14 +1085,18 @@ fn search_with(index: &SharedIndex, query: &str, o: SearchOptions) -> Result<Vec
         block_type: o.block_type,
         address: o.address,
     };
-    let index = read(index)?;
-    let hits = index
-        .search(query)
-        .k(o.k.unwrap_or(10) as usize)
-        .mode(mode)
-        .filter(filter)
-        .execute()
-        .map_err(js_error)?;
+    let k = whole("k", o.k, 10)?;
+    let ef = whole("ef", o.ef, 64)?;
+    let hits = read(index, |index| {
+        index
+            .search(query)
+            .k(k)
+            .mode(mode)
+            .filter(filter)
+            .ef(ef)
+            .execute()
+    })?
+    .map_err(js_error)?;
     Ok(hits
         .into_iter()
         .map(|h| Hit {
@@ -1142,8 +1138,13 @@ impl Task for SearchTask {
     }
 }
 
-fn remove_path_with(index: &SharedIndex, dir: &str) -> Result<u32, Code> {
-    Ok(small(write(index)?.remove_path(dir).map_err(js_error)?))
+/// `wait`: as for [`add_path_with`].
+fn remove_path_with(index: &SharedIndex, dir: &str, wait: bool) -> Result<u32, Code> {
+    let removed = match wait {
+        true => index.index.remove_path(dir),
+        false => index.index.try_remove_path(dir),
+    };
+    Ok(small(removed.map_err(js_error)?))
 }
 
 pub struct RemovePathTask {
@@ -1157,7 +1158,10 @@ impl Task for RemovePathTask {
     type JsValue = u32;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        kept(&mut self.failure, remove_path_with(&self.index, &self.dir))
+        kept(
+            &mut self.failure,
+            remove_path_with(&self.index, &self.dir, true),
+        )
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -1232,12 +1236,6 @@ impl Task for OpenTask {
     }
 }
 
-impl Index {
-    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, infrarag::index::Index>, Code> {
-        read(&self.inner)
-    }
-}
-
 pub struct AddPathTask {
     index: SharedIndex,
     dir: String,
@@ -1252,7 +1250,7 @@ impl Task for AddPathTask {
     fn compute(&mut self) -> Result<Self::Output> {
         kept(
             &mut self.failure,
-            add_path_with(&self.index, &self.dir, self.extensions.take()),
+            add_path_with(&self.index, &self.dir, self.extensions.take(), true),
         )
     }
 

@@ -560,11 +560,9 @@ impl PyGenerator {
         // The index is locked only while searching, so other threads may
         // change it during the (long) generation.
         let mut items = match &index {
-            Some(i) => {
-                let guard = i.read()?;
-                py.detach(|| generator.retrieve(&guard, &task))
-                    .map_err(|e| to_pyerr(py, e))?
-            }
+            Some(i) => i
+                .read(py, |index| generator.retrieve(index, &task))?
+                .map_err(|e| to_pyerr(py, e))?,
             None => Vec::new(),
         };
         items.extend(given);

@@ -18,7 +18,7 @@ use infrarag::chunk::{self, ChunkConfig, Chunker};
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
-use infrarag::index::{Filter, Index, SearchMode};
+use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
 use infrarag::terraform::Module;
 use infrarag::tokens;
 use infrarag::Error;
@@ -177,6 +177,7 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             )
         }
         Error::Cancelled => ("CancelledError", vec![]),
+        Error::Busy { .. } => ("BusyError", vec![]),
         Error::InvalidArgument { name, .. } => {
             let name = name
                 .clone()
@@ -188,6 +189,38 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
         _ => ("InfraragError", vec![]),
     };
     error_of(py, class, message, attrs, code)
+}
+
+/// A whole-number argument (`default` when not given): a bool, a float, a
+/// negative number or one past `usize` is an `InvalidArgumentError` naming
+/// the argument, not an `OverflowError` or a wrapped value.
+pub(crate) fn whole(
+    py: Python<'_>,
+    name: &str,
+    value: Option<&Bound<'_, PyAny>>,
+    default: usize,
+) -> PyResult<usize> {
+    let Some(v) = value else {
+        return Ok(default);
+    };
+    let refuse = |message: String| {
+        to_pyerr(
+            py,
+            Error::InvalidArgument {
+                name: name.into(),
+                message,
+            },
+        )
+    };
+    let shown = || v.repr().map(|r| r.to_string()).unwrap_or_default();
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(refuse(format!("expected a whole number, got {}", shown())));
+    }
+    match v.extract::<i128>() {
+        Ok(n) if n < 0 => Err(refuse(format!("must not be negative, got {n}"))),
+        Ok(n) => usize::try_from(n).map_err(|_| refuse(format!("{n} is too large"))),
+        Err(_) => Err(refuse(format!("expected a whole number, got {}", shown()))),
+    }
 }
 
 fn path_obj(py: Python<'_>, path: Option<&PathBuf>) -> Py<PyAny> {
@@ -791,33 +824,22 @@ impl PyHit {
 }
 
 /// The hybrid search index; see `infrarag/index.py`.
+///
+/// Every call that may wait for the index (a commit, a running ingestion)
+/// waits without the GIL: the thread it waits for may need the GIL to
+/// finish (progress, Ctrl-C checks, stores and tokenizers of the caller's).
 #[pyclass(name = "Index", module = "infrarag._native", frozen)]
 pub(crate) struct PyIndex {
-    inner: std::sync::RwLock<Index>,
-    /// Set by `close`, which swaps in an empty in-memory index so the file
-    /// is unlocked at once.
-    closed: std::sync::atomic::AtomicBool,
+    inner: SharedIndex,
     callable: Option<Arc<CallableTokenizer>>,
     /// What stores of the caller's raised, raised again after the call.
     raised: store::Raised,
 }
 
-const CLOSED: &str = "the index is closed";
-
-/// A lock a panicking call left poisoned: only a bug in the core does that,
-/// and the index may be half-changed in memory (never on disk).
-fn poisoned() -> Error {
-    Error::Storage {
-        path: None,
-        message: "the index was poisoned by a crash in an earlier call; open it again".into(),
-    }
-}
-
 impl PyIndex {
     fn with(index: Index, callable: Option<Arc<CallableTokenizer>>) -> Self {
         PyIndex {
-            inner: std::sync::RwLock::new(index),
-            closed: std::sync::atomic::AtomicBool::new(false),
+            inner: SharedIndex::new(index),
             callable,
             raised: store::Raised::default(),
         }
@@ -829,28 +851,14 @@ impl PyIndex {
         self.raised.take().unwrap_or_else(|| to_pyerr(py, e))
     }
 
-    fn check_open(&self) -> Result<(), Error> {
-        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(Error::Storage {
-                path: None,
-                message: CLOSED.into(),
-            });
-        }
-        Ok(())
-    }
-
-    pub(crate) fn read(&self) -> PyResult<std::sync::RwLockReadGuard<'_, Index>> {
-        Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
-        self.inner
-            .read()
-            .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))
-    }
-
-    fn write(&self) -> PyResult<std::sync::RwLockWriteGuard<'_, Index>> {
-        Python::attach(|py| self.check_open().map_err(|e| to_pyerr(py, e)))?;
-        self.inner
-            .write()
-            .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))
+    /// `f` on the index as last committed, without the GIL.
+    pub(crate) fn read<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Index) -> T + Send,
+    ) -> PyResult<T> {
+        py.detach(|| self.inner.read(f))
+            .map_err(|e| self.error(py, e))
     }
 
     fn builder(
@@ -923,15 +931,8 @@ impl PyIndex {
 
     /// Unlocks the index file; see `index.py`.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| {
-            let mut index = self
-                .inner
-                .write()
-                .map_err(|_| Python::attach(|py| to_pyerr(py, poisoned())))?;
-            self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
-            *index = Index::in_memory();
-            Ok(())
-        })
+        py.detach(|| self.inner.close())
+            .map_err(|e| to_pyerr(py, e))
     }
 
     /// The index in the file at `path`, created when missing; see `index.py`.
@@ -951,12 +952,12 @@ impl PyIndex {
     }
 
     #[getter]
-    fn model(&self) -> PyResult<String> {
-        Ok(self.read()?.model().to_string())
+    fn model(&self, py: Python<'_>) -> PyResult<String> {
+        self.read(py, |index| index.model().to_string())
     }
 
-    fn __len__(&self) -> PyResult<usize> {
-        Ok(self.read()?.len())
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.read(py, Index::len)
     }
 
     #[pyo3(signature = (path, *, extensions = None, progress = None))]
@@ -968,40 +969,34 @@ impl PyIndex {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let result = interruptible(py, progress.as_ref(), |tick| {
-            self.check_open()?;
-            let mut index = self.inner.write().map_err(|_| poisoned())?;
-            let mut job = index.add_path(&path);
+            let mut job = self.inner.add_path(&path);
             if let Some(e) = extensions {
                 job = job.extensions(e);
             }
-            job.on_progress(|p| {
-                let stage = match p.stage {
-                    infrarag::index::Stage::Chunking => "chunking",
-                    infrarag::index::Stage::Embedding => "embedding",
-                };
-                tick(p.done, p.total, stage)
-            })
-            .execute()
+            job.on_progress(|p| tick(p.done, p.total, p.stage.as_str()))
+                .execute()
         })?;
         self.tokenizer_error()?;
         let report = result.map_err(|e| self.error(py, e))?;
         serialize(py, &report)
     }
 
-    #[pyo3(signature = (query, k = 10, *, mode = "hybrid", path_prefix = None, language = None, block_type = None, address = None, ef = 64))]
+    #[pyo3(signature = (query, k = None, *, mode = "hybrid", path_prefix = None, language = None, block_type = None, address = None, ef = None))]
     #[allow(clippy::too_many_arguments)]
     fn search(
         &self,
         py: Python<'_>,
         query: &str,
-        k: usize,
+        k: Option<&Bound<'_, PyAny>>,
         mode: &str,
         path_prefix: Option<String>,
         language: Option<&str>,
         block_type: Option<String>,
         address: Option<String>,
-        ef: usize,
+        ef: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyHit>> {
+        let k = whole(py, "k", k, 10)?;
+        let ef = whole(py, "ef", ef, 64)?;
         let mode: SearchMode = mode.parse().map_err(|e| to_pyerr(py, e))?;
         let language = language
             .map(str::parse::<chunk::Language>)
@@ -1013,9 +1008,8 @@ impl PyIndex {
             block_type,
             address,
         };
-        let index = self.read()?;
-        let hits = py
-            .detach(|| {
+        let hits = self
+            .read(py, |index| {
                 index
                     .search(query)
                     .k(k)
@@ -1023,7 +1017,7 @@ impl PyIndex {
                     .filter(filter)
                     .ef(ef)
                     .execute()
-            })
+            })?
             .map_err(|e| self.error(py, e))?;
         hits.into_iter()
             .map(|h| {
@@ -1039,21 +1033,19 @@ impl PyIndex {
     }
 
     fn sources(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        serialize(py, &self.read()?.sources())
+        let sources = self.read(py, Index::sources)?;
+        serialize(py, &sources)
     }
 
     fn remove_path(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
-        py.detach(|| self.write().map(|mut index| index.remove_path(&path)))?
+        py.detach(|| self.inner.remove_path(&path))
             .map_err(|e| self.error(py, e))
     }
 
-    fn __repr__(&self) -> PyResult<String> {
-        let index = self.read()?;
-        Ok(format!(
-            "Index({} chunks, model='{}')",
-            index.len(),
-            index.model()
-        ))
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        self.read(py, |index| {
+            format!("Index({} chunks, model='{}')", index.len(), index.model())
+        })
     }
 }
 

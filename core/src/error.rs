@@ -56,6 +56,10 @@ pub enum Error {
     /// A progress callback asked to stop; nothing was returned.
     #[error("cancelled")]
     Cancelled,
+    /// The call would have had to wait for other work on the same object
+    /// (an ingestion into a shared index) and was asked not to.
+    #[error("busy: {message}")]
+    Busy { message: String },
 }
 
 /// `Result` with [`Error`].
@@ -73,6 +77,7 @@ impl Error {
             Error::Storage { .. } => "STORAGE_ERROR",
             Error::Provider { .. } => "PROVIDER_ERROR",
             Error::Cancelled => "CANCELLED",
+            Error::Busy { .. } => "BUSY",
         }
     }
 

@@ -15,6 +15,7 @@ from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tok
 from infrarag._native import __version__
 from infrarag.validation import validate
 from infrarag.errors import (
+    BusyError,
     CancelledError,
     InfraragError,
     InvalidArgumentError,
@@ -35,6 +36,7 @@ __all__ = [
     "tokens",
     "validation",
     "validate",
+    "BusyError",
     "CancelledError",
     "InfraragError",
     "InvalidArgumentError",

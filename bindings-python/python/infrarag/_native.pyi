@@ -226,14 +226,14 @@ class Index:
     def search(
         self,
         query: str,
-        k: int = 10,
+        k: Optional[int] = None,
         *,
         mode: str = "hybrid",
         path_prefix: Optional[str] = None,
         language: Optional[str] = None,
         block_type: Optional[str] = None,
         address: Optional[str] = None,
-        ef: int = 64,
+        ef: Optional[int] = None,
     ) -> list[Hit]: ...
     def sources(self) -> list[dict[str, Any]]: ...
     def remove_path(self, path: str) -> int: ...

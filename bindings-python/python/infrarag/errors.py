@@ -102,6 +102,13 @@ class CancelledError(InfraragError):
     code = "CANCELLED"
 
 
+class BusyError(InfraragError):
+    """The call would have had to wait for other work on the same object
+    (an ingestion running on the same index) and was asked not to."""
+
+    code = "BUSY"
+
+
 __all__ = [
     "InfraragError",
     "ParseError",
@@ -109,4 +116,5 @@ __all__ = [
     "InvalidArgumentError",
     "ProviderError",
     "CancelledError",
+    "BusyError",
 ]

@@ -200,7 +200,10 @@ class Index:
     ) -> IngestReport:
         """:meth:`add_path` on a worker thread (``progress`` is called
         there). Cancelling the awaiting task stops the ingestion at its next
-        file or batch and waits for it to stop; the index is then unchanged."""
+        file or batch and waits for it to stop; the index is then unchanged
+        (unless the ingestion had already committed). Searches, ``len`` and
+        ``sources`` from other threads and tasks do not wait for it: they see
+        the index as it was before or after, never part of it."""
         stop = threading.Event()
 
         def tick(done: int, total: int, stage: str) -> None:
@@ -217,6 +220,10 @@ class Index:
         except asyncio.CancelledError:
             stop.set()
             await asyncio.wait([work])
+            # Retrieved here, so asyncio does not log the worker's
+            # CancelledError as "never retrieved".
+            if not work.cancelled():
+                work.exception()
             raise
 
     async def search_async(

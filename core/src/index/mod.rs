@@ -5,7 +5,14 @@
 //! [`Index::builder`] (any [`crate::store`]); ingest with
 //! [`Index::add_path`]; query with [`Index::search`].
 
+mod ingest;
 mod lexical;
+mod search;
+mod shared;
+
+pub use ingest::AddPath;
+pub use search::Search;
+pub use shared::{SharedAddPath, SharedIndex};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -18,18 +25,12 @@ use crate::chunk::{Chunk, ChunkConfig, Chunker, Skipped};
 use crate::embed::{Embedder, Hashing};
 use crate::error::{Error, Result};
 use crate::store::{
-    top_k_by, Document, DocumentChanges, DocumentStore, FileStore, MemoryVectorStore, Metadata,
-    Stores, VectorQuery, VectorRecord, VectorStore,
+    Document, DocumentChanges, DocumentStore, FileStore, MemoryVectorStore, Metadata, Stores,
+    VectorRecord, VectorStore,
 };
 use lexical::Lexical;
 
 pub use crate::store::Filter;
-
-/// Reciprocal rank fusion's damping constant, the value of Cormack et al.
-const RRF_K: f32 = 60.0;
-/// Each signal contributes this many candidates per hit asked for.
-const CANDIDATES_PER_HIT: usize = 4;
-const MIN_CANDIDATES: usize = 40;
 
 /// Which signals a search uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -144,6 +145,16 @@ pub enum Stage {
     Embedding,
 }
 
+impl Stage {
+    /// The stage's name as serialised: `chunking` or `embedding`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Chunking => "chunking",
+            Stage::Embedding => "embedding",
+        }
+    }
+}
+
 /// How far an ingestion has got.
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
@@ -151,9 +162,6 @@ pub struct Progress {
     pub done: usize,
     pub total: usize,
 }
-
-/// A chunk with its code and summary vectors.
-type Embedded = (Chunk, Vec<f32>, Vec<f32>);
 
 type ProgressFn<'a> = dyn Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a;
 
@@ -359,12 +367,7 @@ impl Index {
     /// Ingests the text files under `dir`; configure, then
     /// [`execute`](AddPath::execute).
     pub fn add_path(&mut self, dir: impl Into<PathBuf>) -> AddPath<'_> {
-        AddPath {
-            index: self,
-            dir: dir.into(),
-            extensions: None,
-            progress: None,
-        }
+        AddPath::new(self, dir.into())
     }
 
     /// Forgets the file at `path`; returns whether the index held it.
@@ -395,57 +398,15 @@ impl Index {
 
     /// Searches for `query`; configure, then [`execute`](Search::execute).
     pub fn search<'a>(&'a self, query: &'a str) -> Search<'a> {
-        Search {
-            index: self,
-            query,
-            k: 10,
-            mode: SearchMode::Hybrid,
-            filter: Filter::default(),
-            ef: 64,
-        }
+        Search::new(self, query)
     }
 
-    /// Embeds `texts` in the embedder's batches, checking each vector and
-    /// scaling it to unit length.
     fn embed(
         &self,
         texts: &[&str],
-        mut on_batch: impl FnMut(usize) -> Result<()>,
+        on_batch: impl FnMut(usize) -> Result<()>,
     ) -> Result<Vec<Vec<f32>>> {
-        let dimension = self.embedder.dimension();
-        let mut out = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(self.embedder.batch_size().max(1)) {
-            let vectors = self.embedder.embed(batch)?;
-            if vectors.len() != batch.len() {
-                return Err(self.embed_error(format!(
-                    "returned {} vectors for {} texts",
-                    vectors.len(),
-                    batch.len()
-                )));
-            }
-            for mut v in vectors {
-                if v.len() != dimension {
-                    return Err(self.embed_error(format!(
-                        "returned a vector of {} dimensions, not {dimension}",
-                        v.len(),
-                    )));
-                }
-                crate::embed::normalize(&mut v);
-                if v.iter().any(|x| !x.is_finite()) || v.iter().all(|&x| x == 0.0) {
-                    return Err(self.embed_error("returned a zero or non-finite vector".into()));
-                }
-                out.push(v);
-            }
-            on_batch(out.len())?;
-        }
-        Ok(out)
-    }
-
-    fn embed_error(&self, message: String) -> Error {
-        Error::Embed {
-            model: self.embedder.model().to_string(),
-            message,
-        }
+        embed_texts(self.embedder.as_ref(), texts, on_batch)
     }
 
     /// Replaces the files `remove` names with the documents in `put`, whose
@@ -557,137 +518,44 @@ impl Index {
     }
 }
 
-/// An ingestion of one directory; see [`Index::add_path`].
-pub struct AddPath<'a> {
-    index: &'a mut Index,
-    dir: PathBuf,
-    extensions: Option<Vec<String>>,
-    progress: Option<Box<ProgressFn<'a>>>,
-}
-
-impl<'a> AddPath<'a> {
-    /// Only files with these extensions (`"tf"`, `"md"`); default all text.
-    pub fn extensions<S: Into<String>>(mut self, extensions: impl IntoIterator<Item = S>) -> Self {
-        self.extensions = Some(extensions.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Called after each file chunked and each batch embedded; return
-    /// `ControlFlow::Break(())` to stop, leaving the index as it was.
-    pub fn on_progress(
-        mut self,
-        callback: impl Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a,
-    ) -> Self {
-        self.progress = Some(Box::new(callback));
-        self
-    }
-
-    /// Files are named by `dir` as given joined with their path below it
-    /// (`terraform/s3/main.tf`), so several roots share one index; a file
-    /// the index held under `dir` that is gone is removed. Nothing changes
-    /// unless the whole ingestion succeeds.
-    pub fn execute(self) -> Result<IngestReport> {
-        let AddPath {
-            index,
-            dir,
-            extensions,
-            progress,
-        } = self;
-        let prefix = root_prefix(&dir);
-        let progress = progress.as_deref();
-        let report = |p: Progress| match progress {
-            Some(cb) if cb(&p).is_break() => Err(Error::Cancelled),
-            _ => Ok(()),
-        };
-        let found = {
-            let sources = &index.sources;
-            let mut job = index
-                .chunker
-                .chunk_dir(&dir)
-                .path_prefix(prefix.clone())
-                .unchanged(move |path, hash| {
-                    sources.get(path).is_some_and(|s| s.content_hash == hash)
-                });
-            if let Some(e) = extensions {
-                job = job.extensions(e);
-            }
-            if let Some(cb) = progress {
-                job = job.on_progress(move |p| {
-                    cb(&Progress {
-                        stage: Stage::Chunking,
-                        done: p.done,
-                        total: p.total,
-                    })
-                });
-            }
-            job.execute()?
-        };
-        let texts: Vec<&str> = found
-            .chunks
-            .iter()
-            .flat_map(|c| [c.text.as_str(), c.summary.as_str()])
-            .collect();
-        let total = found.chunks.len();
-        let vectors = index.embed(&texts, |done| {
-            report(Progress {
-                stage: Stage::Embedding,
-                done: done / 2,
-                total,
-            })
-        })?;
-
-        let present: HashSet<&str> = found
-            .files
-            .iter()
-            .chain(&found.unchanged)
-            .map(|f| f.path.as_str())
-            .collect();
-        let mut remove: Vec<String> = index
-            .paths_under(&prefix)
-            .filter(|p| !present.contains(p.as_str()))
-            .cloned()
-            .collect();
-        let mut out = IngestReport {
-            unchanged: found.unchanged.len(),
-            removed: remove.len(),
-            chunks: total,
-            skipped: found.skipped,
-            ..IngestReport::default()
-        };
-        let mut by_file: HashMap<String, Vec<Embedded>> = HashMap::new();
-        let mut vectors = vectors.into_iter();
-        for c in found.chunks {
-            if let (Some(code), Some(summary)) = (vectors.next(), vectors.next()) {
-                by_file
-                    .entry(c.path.clone())
-                    .or_default()
-                    .push((c, code, summary));
-            }
+/// Embeds `texts` in the embedder's batches, checking each vector and
+/// scaling it to unit length; `on_batch` hears how many are done.
+fn embed_texts(
+    embedder: &dyn Embedder,
+    texts: &[&str],
+    mut on_batch: impl FnMut(usize) -> Result<()>,
+) -> Result<Vec<Vec<f32>>> {
+    let dimension = embedder.dimension();
+    let error = |message: String| Error::Embed {
+        model: embedder.model().to_string(),
+        message,
+    };
+    let mut out = Vec::with_capacity(texts.len());
+    for batch in texts.chunks(embedder.batch_size().max(1)) {
+        let vectors = embedder.embed(batch)?;
+        if vectors.len() != batch.len() {
+            return Err(error(format!(
+                "returned {} vectors for {} texts",
+                vectors.len(),
+                batch.len()
+            )));
         }
-        let mut put = Vec::with_capacity(found.files.len());
-        let mut aligned = Vec::with_capacity(total * 2);
-        for file in found.files {
-            if index.sources.contains_key(&file.path) {
-                out.updated += 1;
-                remove.push(file.path.clone());
-            } else {
-                out.added += 1;
+        for mut v in vectors {
+            if v.len() != dimension {
+                return Err(error(format!(
+                    "returned a vector of {} dimensions, not {dimension}",
+                    v.len(),
+                )));
             }
-            let mut chunks = Vec::new();
-            for (c, code, summary) in by_file.remove(&file.path).unwrap_or_default() {
-                chunks.push(c);
-                aligned.push(code);
-                aligned.push(summary);
+            crate::embed::normalize(&mut v);
+            if v.iter().any(|x| !x.is_finite()) || v.iter().all(|&x| x == 0.0) {
+                return Err(error("returned a zero or non-finite vector".into()));
             }
-            put.push(Document {
-                path: file.path,
-                content_hash: file.content_hash,
-                chunks,
-            });
+            out.push(v);
         }
-        index.commit(remove, put, aligned)?;
-        Ok(out)
+        on_batch(out.len())?;
     }
+    Ok(out)
 }
 
 /// The name prefix of files under `dir`: `dir` as given, `/`-separated,
@@ -708,137 +576,4 @@ fn under(path: &str, prefix: &str) -> bool {
         || path
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// A query; see [`Index::search`].
-pub struct Search<'a> {
-    index: &'a Index,
-    query: &'a str,
-    k: usize,
-    mode: SearchMode,
-    filter: Filter,
-    ef: usize,
-}
-
-impl Search<'_> {
-    /// How many hits to return (default 10).
-    pub fn k(mut self, k: usize) -> Self {
-        self.k = k;
-        self
-    }
-
-    pub fn mode(mut self, mode: SearchMode) -> Self {
-        self.mode = mode;
-        self
-    }
-
-    pub fn filter(mut self, filter: Filter) -> Self {
-        self.filter = filter;
-        self
-    }
-
-    /// HNSW search breadth (default 64): higher finds more of the true
-    /// nearest vectors, slower.
-    pub fn ef(mut self, ef: usize) -> Self {
-        self.ef = ef;
-        self
-    }
-
-    /// The best `k` chunks, best first. Fails only when the embedder does.
-    pub fn execute(self) -> Result<Vec<Hit>> {
-        let index = self.index;
-        if self.k == 0 || index.is_empty() {
-            return Ok(Vec::new());
-        }
-        let n = self
-            .k
-            .saturating_mul(CANDIDATES_PER_HIT)
-            .max(MIN_CANDIDATES)
-            .min(index.len());
-        let filter = &self.filter;
-        let keep = |slot: usize| {
-            index.chunks[slot]
-                .as_ref()
-                .is_some_and(|c| filter.accepts_chunk(c))
-        };
-        let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
-        if self.mode != SearchMode::Vector {
-            let hits = index
-                .lexical
-                .search(self.query, n, &|s| keep(s as usize), &|a, b| {
-                    index.id_order(a as usize, b as usize)
-                });
-            signals.push((
-                Kind::Lexical,
-                hits.into_iter().map(|(s, x)| (s as usize, x)).collect(),
-            ));
-        }
-        if self.mode != SearchMode::Lexical {
-            let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
-            let query = VectorQuery {
-                vector: &q,
-                k: n,
-                ef: self.ef.max(n),
-                filter,
-            };
-            for (kind, store) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
-                // A store's answer is checked against the index: a caller's
-                // store may hold ids the index dropped, or filter loosely.
-                let hits = store
-                    .search(&query)?
-                    .into_iter()
-                    .filter_map(|(id, score)| Some((*index.slot_of.get(&id)? as usize, score)))
-                    .filter(|&(slot, _)| keep(slot))
-                    .collect();
-                signals.push((kind, hits));
-            }
-        }
-        Ok(fuse(index, &signals, self.k))
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Lexical,
-    Code,
-    Summary,
-}
-
-/// Reciprocal rank fusion of the signals' rankings; one signal keeps its
-/// own scores. Ties go to the lower chunk id, so results are the same
-/// however the index was filled.
-fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<Hit> {
-    let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
-    for (kind, hits) in signals {
-        for (rank0, &(slot, score)) in hits.iter().enumerate() {
-            let entry = merged.entry(slot).or_default();
-            entry.0 += match signals.len() {
-                1 => score,
-                _ => 1.0 / (RRF_K + rank0 as f32 + 1.0),
-            };
-            let signal = Some(Signal {
-                score,
-                rank: rank0 + 1,
-            });
-            match kind {
-                Kind::Lexical => entry.1.lexical = signal,
-                Kind::Code => entry.1.code = signal,
-                Kind::Summary => entry.1.summary = signal,
-            }
-        }
-    }
-    let mut ranked: Vec<(usize, f32)> = merged.iter().map(|(&s, (x, _))| (s, *x)).collect();
-    top_k_by(&mut ranked, k, |&a, &b| index.id_order(a, b));
-    ranked
-        .into_iter()
-        .filter_map(|(slot, score)| {
-            let chunk = index.chunks[slot].clone()?;
-            let scores = merged.remove(&slot)?.1;
-            Some(Hit {
-                chunk,
-                score,
-                scores,
-            })
-        })
-        .collect()
 }

@@ -1,0 +1,158 @@
+//! Hybrid search over an [`Index`]: BM25 and the code and summary vectors,
+//! each asked for candidates, fused by reciprocal rank.
+
+use std::collections::HashMap;
+
+use super::{Hit, Index, Scores, SearchMode, Signal};
+use crate::error::Result;
+use crate::store::{top_k_by, Filter, VectorQuery};
+
+/// Reciprocal rank fusion's damping constant, the value of Cormack et al.
+const RRF_K: f32 = 60.0;
+/// Each signal contributes this many candidates per hit asked for.
+const CANDIDATES_PER_HIT: usize = 4;
+const MIN_CANDIDATES: usize = 40;
+
+/// A query; see [`Index::search`].
+pub struct Search<'a> {
+    index: &'a Index,
+    query: &'a str,
+    k: usize,
+    mode: SearchMode,
+    filter: Filter,
+    ef: usize,
+}
+
+impl<'a> Search<'a> {
+    pub(super) fn new(index: &'a Index, query: &'a str) -> Self {
+        Search {
+            index,
+            query,
+            k: 10,
+            mode: SearchMode::Hybrid,
+            filter: Filter::default(),
+            ef: 64,
+        }
+    }
+
+    /// How many hits to return (default 10).
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    pub fn mode(mut self, mode: SearchMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// HNSW search breadth (default 64): higher finds more of the true
+    /// nearest vectors, slower.
+    pub fn ef(mut self, ef: usize) -> Self {
+        self.ef = ef;
+        self
+    }
+
+    /// The best `k` chunks, best first. Fails only when the embedder does.
+    pub fn execute(self) -> Result<Vec<Hit>> {
+        let index = self.index;
+        if self.k == 0 || index.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = self
+            .k
+            .saturating_mul(CANDIDATES_PER_HIT)
+            .max(MIN_CANDIDATES)
+            .min(index.len());
+        let filter = &self.filter;
+        let keep = |slot: usize| {
+            index.chunks[slot]
+                .as_ref()
+                .is_some_and(|c| filter.accepts_chunk(c))
+        };
+        let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
+        if self.mode != SearchMode::Vector {
+            let hits = index
+                .lexical
+                .search(self.query, n, &|s| keep(s as usize), &|a, b| {
+                    index.id_order(a as usize, b as usize)
+                });
+            signals.push((
+                Kind::Lexical,
+                hits.into_iter().map(|(s, x)| (s as usize, x)).collect(),
+            ));
+        }
+        if self.mode != SearchMode::Lexical {
+            let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
+            let query = VectorQuery {
+                vector: &q,
+                k: n,
+                ef: self.ef.max(n),
+                filter,
+            };
+            for (kind, store) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
+                // A store's answer is checked against the index: a caller's
+                // store may hold ids the index dropped, or filter loosely.
+                let hits = store
+                    .search(&query)?
+                    .into_iter()
+                    .filter_map(|(id, score)| Some((*index.slot_of.get(&id)? as usize, score)))
+                    .filter(|&(slot, _)| keep(slot))
+                    .collect();
+                signals.push((kind, hits));
+            }
+        }
+        Ok(fuse(index, &signals, self.k))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Lexical,
+    Code,
+    Summary,
+}
+
+/// Reciprocal rank fusion of the signals' rankings; one signal keeps its
+/// own scores. Ties go to the lower chunk id, so results are the same
+/// however the index was filled.
+fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<Hit> {
+    let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
+    for (kind, hits) in signals {
+        for (rank0, &(slot, score)) in hits.iter().enumerate() {
+            let entry = merged.entry(slot).or_default();
+            entry.0 += match signals.len() {
+                1 => score,
+                _ => 1.0 / (RRF_K + rank0 as f32 + 1.0),
+            };
+            let signal = Some(Signal {
+                score,
+                rank: rank0 + 1,
+            });
+            match kind {
+                Kind::Lexical => entry.1.lexical = signal,
+                Kind::Code => entry.1.code = signal,
+                Kind::Summary => entry.1.summary = signal,
+            }
+        }
+    }
+    let mut ranked: Vec<(usize, f32)> = merged.iter().map(|(&s, (x, _))| (s, *x)).collect();
+    top_k_by(&mut ranked, k, |&a, &b| index.id_order(a, b));
+    ranked
+        .into_iter()
+        .filter_map(|(slot, score)| {
+            let chunk = index.chunks[slot].clone()?;
+            let scores = merged.remove(&slot)?.1;
+            Some(Hit {
+                chunk,
+                score,
+                scores,
+            })
+        })
+        .collect()
+}
