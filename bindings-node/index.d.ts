@@ -98,7 +98,7 @@ export declare namespace chunk {
      * files (listed in `skipped`). Rejects with IO_ERROR when `dir`
      * cannot be read.
      */
-    chunkDir(dir: string, options?: chunk.ChunkDirOptions | undefined | null): Promise<chunk.DirChunks>
+    chunkDir(dir: string, options?: chunk.ChunkDirOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<chunk.DirChunks>
     /** `chunkDir`, blocking the calling thread. */
     chunkDirSync(dir: string, options?: chunk.ChunkDirOptions | undefined | null): chunk.DirChunks
   }
@@ -197,7 +197,7 @@ export declare namespace embed {
     get model(): string
     get dimension(): number
     /** One vector per text, in order, computed off the main thread. */
-    embed(texts: Array<string>): Promise<Array<Array<number>>>
+    embed(texts: Array<string>, signal?: AbortSignal | undefined | null): Promise<Array<Array<number>>>
     /** `embed`, blocking the calling thread. */
     embedSync(texts: Array<string>): Array<Array<number>>
   }
@@ -234,7 +234,7 @@ export declare namespace embed {
 
 export declare namespace hcl {
   /** Loads a Terraform module directory off the main thread. */
-  export function loadModule(dir: string): Promise<unknown>
+  export function loadModule(dir: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** Loads a Terraform module directory, blocking the calling thread. */
   export function loadModuleSync(dir: string): any
   /** Parses HCL into the JSON python-hcl2 returns for it. */
@@ -268,7 +268,7 @@ export declare namespace index {
      * skipped, files held under `dir` that are gone removed. Rejects with
      * IO_ERROR when `dir` cannot be read; nothing changes then.
      */
-    addPath(dir: string, extensions?: Array<string> | undefined | null): Promise<index.IngestReport>
+    addPath(dir: string, extensions?: Array<string> | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.IngestReport>
     /**
      * `addPath`, blocking the calling thread. Throws BUSY instead of
      * waiting while another ingestion or removal runs on this index.
@@ -284,7 +284,7 @@ export declare namespace index {
      * `search` off the main thread: use it when the embedder is remote, so
      * the event loop is not held while the query is embedded.
      */
-    searchAsync(query: string, options?: index.SearchOptions | undefined | null): Promise<Array<index.Hit>>
+    searchAsync(query: string, options?: index.SearchOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Array<index.Hit>>
     /** The files held, in path order. */
     sources(): Array<index.Source>
     /**
@@ -293,7 +293,7 @@ export declare namespace index {
      */
     removePath(dir: string): number
     /** `removePath` off the main thread. */
-    removePathAsync(dir: string): Promise<number>
+    removePathAsync(dir: string, signal?: AbortSignal | undefined | null): Promise<number>
     /**
      * An index on stores of your own, built off the main thread: what they
      * hold is loaded and reconciled, and every change is written through.
@@ -402,7 +402,7 @@ export declare namespace llm {
      * Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
      * the service fails.
      */
-    complete(request: string | object, onDelta?: (delta: Delta) => void): Promise<any>
+    complete(request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal): Promise<any>
   }
   /** How to reach a hosted model. */
   export interface ChatOptions {
@@ -437,7 +437,7 @@ export declare namespace pipeline {
      * rounds, usage, model, context }` (`outcome`: valid, invalid,
      * no_code or step_limit).
      */
-    generate(task: string, options?: pipeline.GenerateOptions | undefined | null): Promise<any>
+    generate(task: string, options?: pipeline.GenerateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<any>
   }
   export interface GenerateOptions {
     index?: index.Index
@@ -507,7 +507,7 @@ export declare namespace prompt {
      * Folds with `model` writing the summary, off the main thread;
      * resolves to what was folded, or null when it fit.
      */
-    compact(model: llm.LanguageModel): Promise<any>
+    compact(model: llm.LanguageModel, signal?: AbortSignal | undefined | null): Promise<any>
   }
   /**
    * Assembles a prompt under the budget (`contextWindow - reserveOutput`).
@@ -657,7 +657,7 @@ export declare namespace validate {
    * Validates the Terraform module in `dir` (its .tf and .tf.json files)
    * off the main thread.
    */
-  export function validate(dir: string, options?: validate.ValidateOptions | undefined | null): Promise<validate.Report>
+  export function validate(dir: string, options?: validate.ValidateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<validate.Report>
   /**
    * Which checks run: a name ending in `_` or `.` names every code it
    * begins (`undeclared_`, `CKV_AWS_`), any other exactly one code.

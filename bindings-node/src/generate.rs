@@ -19,7 +19,7 @@ use infrarag::validate::Validator;
 use infrarag::Error;
 
 use super::js_store::{Bound, Returned};
-use super::{js_error, kept, read, reject_with_code, Code, Index, Json, SharedIndex};
+use super::{abortable, js_error, kept, read, reject_with_code, Code, Index, Json, SharedIndex};
 
 fn invalid(name: &str, message: String) -> napi::Error<Code> {
     js_error(Error::InvalidArgument {
@@ -173,20 +173,24 @@ impl LanguageModel {
     /// Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
     /// the service fails.
     #[napi(
-        ts_args_type = "request: string | object, onDelta?: (delta: Delta) => void",
+        ts_args_type = "request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal",
         ts_return_type = "Promise<any>"
     )]
     pub fn complete(
         &self,
         request: Value,
         on_delta: Option<Function<Value, Returned>>,
+        signal: Option<AbortSignal>,
     ) -> Result<AsyncTask<CompleteTask>> {
-        Ok(AsyncTask::new(CompleteTask {
+        let cancel = infrarag::CancelToken::new();
+        let task = CompleteTask {
             model: self.inner.clone(),
             request,
             on_delta: listener("onDelta", on_delta)?,
+            cancel: cancel.clone(),
             failure: None,
-        }))
+        };
+        Ok(abortable(task, signal, Some(&cancel)))
     }
 }
 
@@ -194,6 +198,7 @@ pub struct CompleteTask {
     model: Arc<dyn llm::LanguageModel>,
     request: Value,
     on_delta: Option<Arc<Bound>>,
+    cancel: infrarag::CancelToken,
     failure: Option<napi::Error<Code>>,
 }
 
@@ -204,9 +209,11 @@ impl Task for CompleteTask {
     fn compute(&mut self) -> Result<Self::Output> {
         let out = request_of(self.request.take()).and_then(|r| {
             let mut threw = None;
-            let done = self
-                .model
-                .stream(&r, &mut |d| deliver(&self.on_delta, json(d), &mut threw));
+            let done = self.model.stream_until(
+                &r,
+                &mut |d| deliver(&self.on_delta, json(d), &mut threw),
+                &self.cancel,
+            );
             callback_error("onDelta", threw)?;
             done.map(|c| json(&c)).map_err(js_error)
         });
@@ -471,12 +478,17 @@ impl Conversation {
     /// Folds with `model` writing the summary, off the main thread;
     /// resolves to what was folded, or null when it fit.
     #[napi(ts_return_type = "Promise<any>")]
-    pub fn compact(&self, model: &LanguageModel) -> AsyncTask<CompactTask> {
-        AsyncTask::new(CompactTask {
+    pub fn compact(
+        &self,
+        model: &LanguageModel,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<CompactTask> {
+        let task = CompactTask {
             conversation: self.inner.clone(),
             model: model.inner.clone(),
             failure: None,
-        })
+        };
+        abortable(task, signal, None)
     }
 }
 
@@ -646,6 +658,7 @@ impl Generator {
         &self,
         task: String,
         options: Option<GenerateOptions>,
+        signal: Option<AbortSignal>,
     ) -> Result<AsyncTask<GenerateTask>> {
         let (mut index, mut context, mut history, mut on_event) = (None, Vec::new(), None, None);
         if let Some(o) = options {
@@ -658,15 +671,18 @@ impl Generator {
                 .map_err(|e| napi::Error::new(Status::InvalidArg, e.reason))?;
             on_event = listener("onEvent", o.on_event)?;
         }
-        Ok(AsyncTask::new(GenerateTask {
+        let cancel = infrarag::CancelToken::new();
+        let task = GenerateTask {
             generator: self.inner.clone(),
             task,
             index,
             context,
             history,
             on_event,
+            cancel: cancel.clone(),
             failure: None,
-        }))
+        };
+        Ok(abortable(task, signal, Some(&cancel)))
     }
 }
 
@@ -677,6 +693,7 @@ pub struct GenerateTask {
     context: Vec<Value>,
     history: Option<CoreConversation>,
     on_event: Option<Arc<Bound>>,
+    cancel: infrarag::CancelToken,
     failure: Option<napi::Error<Code>>,
 }
 
@@ -702,6 +719,7 @@ impl Task for GenerateTask {
                 .generator
                 .generate(&self.task)
                 .context(context)
+                .cancel(self.cancel.clone())
                 .on_event(|e| deliver(&on_event, json(e), &mut threw));
             if let Some(h) = &self.history {
                 run = run.history(h);

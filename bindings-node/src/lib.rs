@@ -96,6 +96,22 @@ pub(crate) fn whole(name: &str, value: Option<f64>, default: usize) -> Result<us
     Ok(v as usize)
 }
 
+/// A Promise method's task under the caller's `AbortSignal`: aborted
+/// before the work starts, the Promise rejects with an `AbortError`; after,
+/// `cancel` (where the work has one) is set and it rejects with CANCELLED
+/// at the work's next check.
+pub(crate) fn abortable<T: for<'t> napi::ScopedTask<'t>>(
+    task: T,
+    signal: Option<AbortSignal>,
+    cancel: Option<&infrarag::CancelToken>,
+) -> AsyncTask<T> {
+    if let (Some(s), Some(c)) = (&signal, cancel) {
+        let c = c.clone();
+        s.on_abort(move || c.cancel());
+    }
+    AsyncTask::with_optional_signal(task, signal)
+}
+
 fn internal(err: impl std::fmt::Display) -> napi::Error<Code> {
     napi::Error::new(Code::plain("INTERNAL"), err.to_string())
 }
@@ -252,8 +268,8 @@ fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
 
 /// Loads a Terraform module directory off the main thread.
 #[napi(namespace = "hcl")]
-pub fn load_module(dir: String) -> AsyncTask<LoadModuleTask> {
-    AsyncTask::new(LoadModuleTask { dir, failure: None })
+pub fn load_module(dir: String, signal: Option<AbortSignal>) -> AsyncTask<LoadModuleTask> {
+    abortable(LoadModuleTask { dir, failure: None }, signal, None)
 }
 
 /// A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as
@@ -422,8 +438,15 @@ fn chunk_dir_with(
     chunker: &infrarag::chunk::Chunker,
     dir: &str,
     options: Option<&ChunkDirOptions>,
+    cancel: Option<&infrarag::CancelToken>,
 ) -> Result<DirChunks, Code> {
     let mut job = chunker.chunk_dir(dir);
+    if let Some(c) = cancel {
+        job = job.on_progress(move |_| match c.is_cancelled() {
+            true => std::ops::ControlFlow::Break(()),
+            false => std::ops::ControlFlow::Continue(()),
+        });
+    }
     if let Some(o) = options {
         if let Some(e) = &o.extensions {
             job = job.extensions(e.clone());
@@ -525,6 +548,7 @@ impl Chunker {
         env: Env,
         dir: String,
         options: Option<ChunkDirOptions>,
+        signal: Option<AbortSignal>,
     ) -> Result<AsyncTask<ChunkDirTask>> {
         let (chunker, counter) = match &self.js {
             Some(js) => {
@@ -536,14 +560,20 @@ impl Chunker {
             }
             None => (self.inner.clone(), None),
         };
-        Ok(AsyncTask::new(ChunkDirTask {
-            chunker,
-            counter,
-            dir,
-            options,
-            failure: None,
-            thrown: None,
-        }))
+        let cancel = infrarag::CancelToken::new();
+        Ok(abortable(
+            ChunkDirTask {
+                chunker,
+                counter,
+                dir,
+                options,
+                cancel: cancel.clone(),
+                failure: None,
+                thrown: None,
+            },
+            signal,
+            Some(&cancel),
+        ))
     }
 
     /// `chunkDir`, blocking the calling thread.
@@ -554,7 +584,7 @@ impl Chunker {
         dir: String,
         options: Option<ChunkDirOptions>,
     ) -> Result<DirChunks> {
-        self.run(&env, |c| chunk_dir_with(c, &dir, options.as_ref()))
+        self.run(&env, |c| chunk_dir_with(c, &dir, options.as_ref(), None))
     }
 }
 
@@ -579,6 +609,7 @@ pub struct ChunkDirTask {
     counter: Option<Arc<JsCounter>>,
     dir: String,
     options: Option<ChunkDirOptions>,
+    cancel: infrarag::CancelToken,
     failure: Option<napi::Error<Code>>,
     /// What the tokenizer function threw, rethrown as it is.
     thrown: Option<napi::Error>,
@@ -589,7 +620,12 @@ impl Task for ChunkDirTask {
     type JsValue = DirChunks;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let out = chunk_dir_with(&self.chunker, &self.dir, self.options.as_ref());
+        let out = chunk_dir_with(
+            &self.chunker,
+            &self.dir,
+            self.options.as_ref(),
+            Some(&self.cancel),
+        );
         if let Some(thrown) = self.counter.as_ref().and_then(|c| c.take_failure()) {
             self.thrown = Some(thrown);
             return Err(napi::Error::new(Status::GenericFailure, "tokenizer failed"));
@@ -713,15 +749,22 @@ pub(crate) fn read<T>(
     index.index.read(f).map_err(js_error)
 }
 
-/// `wait`: false on the main thread, where waiting for a running ingestion
-/// would hold the event loop; the call then fails with BUSY.
+/// `cancel`: the Promise's token; without one the call is on the main
+/// thread, where waiting for a running ingestion would hold the event loop,
+/// so it fails with BUSY instead.
 fn add_path_with(
     index: &SharedIndex,
     dir: &str,
     extensions: Option<Vec<String>>,
-    wait: bool,
+    cancel: Option<&infrarag::CancelToken>,
 ) -> Result<IngestReport, Code> {
-    let mut job = index.index.add_path(dir).wait(wait);
+    let mut job = index.index.add_path(dir).wait(cancel.is_some());
+    if let Some(c) = cancel {
+        job = job.on_progress(move |_| match c.is_cancelled() {
+            true => std::ops::ControlFlow::Break(()),
+            false => std::ops::ControlFlow::Continue(()),
+        });
+    }
     if let Some(e) = extensions {
         job = job.extensions(e);
     }
@@ -830,12 +873,13 @@ impl Embedder {
 
     /// One vector per text, in order, computed off the main thread.
     #[napi(ts_return_type = "Promise<Array<Array<number>>>")]
-    pub fn embed(&self, texts: Vec<String>) -> AsyncTask<EmbedTask> {
-        AsyncTask::new(EmbedTask {
+    pub fn embed(&self, texts: Vec<String>, signal: Option<AbortSignal>) -> AsyncTask<EmbedTask> {
+        let task = EmbedTask {
             embedder: self.inner.clone(),
             texts,
             failure: None,
-        })
+        };
+        abortable(task, signal, None)
     }
 
     /// `embed`, blocking the calling thread.
@@ -924,13 +968,21 @@ impl Index {
     /// skipped, files held under `dir` that are gone removed. Rejects with
     /// IO_ERROR when `dir` cannot be read; nothing changes then.
     #[napi(ts_return_type = "Promise<index.IngestReport>")]
-    pub fn add_path(&self, dir: String, extensions: Option<Vec<String>>) -> AsyncTask<AddPathTask> {
-        AsyncTask::new(AddPathTask {
+    pub fn add_path(
+        &self,
+        dir: String,
+        extensions: Option<Vec<String>>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<AddPathTask> {
+        let cancel = infrarag::CancelToken::new();
+        let task = AddPathTask {
             index: self.inner.clone(),
             dir,
             extensions,
+            cancel: cancel.clone(),
             failure: None,
-        })
+        };
+        abortable(task, signal, Some(&cancel))
     }
 
     /// `addPath`, blocking the calling thread. Throws BUSY instead of
@@ -943,7 +995,7 @@ impl Index {
         extensions: Option<Vec<String>>,
     ) -> Result<IngestReport> {
         sync_allowed(&self.inner)
-            .and_then(|()| add_path_with(&self.inner, &dir, extensions, false))
+            .and_then(|()| add_path_with(&self.inner, &dir, extensions, None))
             .map_err(|e| coded(&env, e))
     }
 
@@ -969,13 +1021,15 @@ impl Index {
         &self,
         query: String,
         options: Option<SearchOptions>,
+        signal: Option<AbortSignal>,
     ) -> AsyncTask<SearchTask> {
-        AsyncTask::new(SearchTask {
+        let task = SearchTask {
             index: self.inner.clone(),
             query,
             options: Some(options.unwrap_or_default()),
             failure: None,
-        })
+        };
+        abortable(task, signal, None)
     }
 
     /// The files held, in path order.
@@ -1002,12 +1056,17 @@ impl Index {
 
     /// `removePath` off the main thread.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn remove_path_async(&self, dir: String) -> AsyncTask<RemovePathTask> {
-        AsyncTask::new(RemovePathTask {
+    pub fn remove_path_async(
+        &self,
+        dir: String,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<RemovePathTask> {
+        let task = RemovePathTask {
             index: self.inner.clone(),
             dir,
             failure: None,
-        })
+        };
+        abortable(task, signal, None)
     }
 
     /// An index on stores of your own, built off the main thread: what they
@@ -1240,6 +1299,7 @@ pub struct AddPathTask {
     index: SharedIndex,
     dir: String,
     extensions: Option<Vec<String>>,
+    cancel: infrarag::CancelToken,
     failure: Option<napi::Error<Code>>,
 }
 
@@ -1250,7 +1310,12 @@ impl Task for AddPathTask {
     fn compute(&mut self) -> Result<Self::Output> {
         kept(
             &mut self.failure,
-            add_path_with(&self.index, &self.dir, self.extensions.take(), true),
+            add_path_with(
+                &self.index,
+                &self.dir,
+                self.extensions.take(),
+                Some(&self.cancel),
+            ),
         )
     }
 

@@ -199,12 +199,17 @@ fn run(dir: &str, options: ValidateOptions) -> Result<infrarag::validate::Report
 /// Validates the Terraform module in `dir` (its .tf and .tf.json files)
 /// off the main thread.
 #[napi(namespace = "validate", ts_return_type = "Promise<validate.Report>")]
-pub fn validate(dir: String, options: Option<ValidateOptions>) -> AsyncTask<ValidateTask> {
-    AsyncTask::new(ValidateTask {
+pub fn validate(
+    dir: String,
+    options: Option<ValidateOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ValidateTask> {
+    let task = ValidateTask {
         dir,
         options: Some(options.unwrap_or_default()),
         failure: None,
-    })
+    };
+    crate::abortable(task, signal, None)
 }
 
 /// `validate`, blocking the calling thread.

@@ -18,7 +18,7 @@ use infrarag::prompt::{
 use infrarag::validate::Validator;
 use infrarag::Error;
 
-use super::{detached, serialize, to_py, to_pyerr, PyIndex};
+use super::{detached, detached_until, serialize, to_py, to_pyerr, PyCancelToken, PyIndex};
 
 /// A Python value as JSON, through `json.dumps`, so anything JSON-able
 /// (dicts, lists, numbers, dataclasses made into dicts) is accepted.
@@ -541,7 +541,8 @@ impl PyGenerator {
         Ok(PyGenerator { inner: g })
     }
 
-    #[pyo3(signature = (task, *, index = None, context = None, conversation = None, on_event = None))]
+    #[pyo3(signature = (task, *, index = None, context = None, conversation = None, on_event = None, cancel = None))]
+    #[allow(clippy::too_many_arguments)]
     fn generate(
         &self,
         py: Python<'_>,
@@ -550,7 +551,9 @@ impl PyGenerator {
         context: Option<&Bound<'_, PyAny>>,
         conversation: Option<PyRef<'_, PyConversation>>,
         on_event: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, PyCancelToken>>,
     ) -> PyResult<Py<PyAny>> {
+        let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
         let given = match context {
             Some(c) => context_of(py, c)?,
             None => Vec::new(),
@@ -566,10 +569,12 @@ impl PyGenerator {
             None => Vec::new(),
         };
         items.extend(given);
-        let result = detached(py, |g| {
+        let token = cancel.clone();
+        let result = detached_until(py, cancel, |g| {
             let mut run = generator
                 .generate(&task)
                 .context(items)
+                .cancel(token)
                 .on_event(|e| match &on_event {
                     Some(cb) => g.call(|py| cb.call1(py, (serialize(py, e)?,)).map(|_| ())),
                     None => g.call(|_| Ok(())),

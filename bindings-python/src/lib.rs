@@ -21,7 +21,7 @@ use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
 use infrarag::terraform::Module;
 use infrarag::tokens;
-use infrarag::Error;
+use infrarag::{CancelToken, Error};
 
 fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
     Ok(match v {
@@ -441,6 +441,9 @@ type Tick<'a> = dyn Fn(usize, usize, &str) -> ControlFlow<()> + Sync + 'a;
 pub(crate) struct Guard {
     stop: AtomicBool,
     raised: Mutex<Option<PyErr>>,
+    /// Cancelled with `stop`, so core work that waits (a model call) stops
+    /// waiting too.
+    cancel: CancelToken,
 }
 
 impl Guard {
@@ -449,6 +452,7 @@ impl Guard {
             slot.get_or_insert(e);
         }
         self.stop.store(true, Ordering::Relaxed);
+        self.cancel.cancel();
     }
 
     /// Calls into Python from a worker thread; an exception (or an earlier
@@ -475,9 +479,20 @@ pub(crate) fn detached<T: Send>(
     py: Python<'_>,
     work: impl FnOnce(&Guard) -> infrarag::Result<T> + Send,
 ) -> PyResult<infrarag::Result<T>> {
+    detached_until(py, CancelToken::new(), work)
+}
+
+/// [`detached`] whose Ctrl-C or exception also cancels `cancel`, the token
+/// the work was given.
+pub(crate) fn detached_until<T: Send>(
+    py: Python<'_>,
+    cancel: CancelToken,
+    work: impl FnOnce(&Guard) -> infrarag::Result<T> + Send,
+) -> PyResult<infrarag::Result<T>> {
     let guard = Guard {
         stop: AtomicBool::new(false),
         raised: Mutex::new(None),
+        cancel,
     };
     let result = py.detach(|| {
         std::thread::scope(|scope| {
@@ -524,6 +539,37 @@ fn interruptible<T: Send>(
         };
         work(&tick)
     })
+}
+
+/// Asks long work to stop; see `infrarag/__init__.py`.
+#[pyclass(name = "CancelToken", module = "infrarag._native", frozen)]
+pub(crate) struct PyCancelToken {
+    pub(crate) inner: CancelToken,
+}
+
+#[pymethods]
+impl PyCancelToken {
+    #[new]
+    fn new() -> Self {
+        PyCancelToken {
+            inner: CancelToken::new(),
+        }
+    }
+
+    /// Asks the work holding this token to stop.
+    fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether `cancel` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("CancelToken(cancelled={})", self.inner.is_cancelled())
+    }
 }
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
@@ -1057,6 +1103,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyHit>()?;
     m.add_class::<PyIndex>()?;
     m.add_class::<PyEmbedder>()?;
+    m.add_class::<PyCancelToken>()?;
     m.add_class::<store::PyMemoryVectorStore>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;

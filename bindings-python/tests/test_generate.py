@@ -23,13 +23,18 @@ FIXTURES = ROOT / "tests" / "fixtures" / "llm"
 WEB = str(ROOT / "examples" / "terraform" / "web")
 
 
+HANG = object()
+
+
 class Replay:
     """Answers each POST with the next scripted reply: a fixture's name
-    (streamed with status 200) or (status, headers, body)."""
+    (streamed with status 200), (status, headers, body), or HANG (no answer
+    until the server is closed)."""
 
     def __init__(self, replies: list[Any]) -> None:
         self.replies = list(replies)
         self.seen: list[dict[str, Any]] = []
+        self.released = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +43,9 @@ class Replay:
                 body = json.loads(self.rfile.read(length) or b"null")
                 outer.seen.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 reply = outer.replies.pop(0) if outer.replies else (500, {}, '{"error":{"message":"none"}}')
+                if reply is HANG:
+                    outer.released.wait(60)
+                    return
                 if isinstance(reply, str):
                     status, headers, text, kind = 200, {}, (FIXTURES / reply).read_text(), "text/event-stream"
                 else:
@@ -60,6 +68,7 @@ class Replay:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
 
 
@@ -313,3 +322,81 @@ def test_a_multi_turn_chat_stays_within_its_budgets(replay: Any) -> None:
     assert "acme-logs" in conv.summary["text"]
     summaries = [s for s in server.seen if "Summarise the conversation" in json.dumps(s["body"].get("system", ""))]
     assert len(summaries) >= 1
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+def test_cancelling_agenerate_abandons_the_model_call_and_sends_no_other(replay: Any) -> None:
+    server = replay([HANG, "anthropic_text.sse"])
+    gen = Generator(anthropic(server.base))
+
+    async def go() -> None:
+        task = asyncio.ensure_future(gen.agenerate("a bucket"))
+        await _until(lambda: len(server.seen) == 1)
+        task.cancel()
+        # Without cancellation reaching the model call, this waits for the
+        # hanging server and fails here.
+        done, _ = await asyncio.wait([task], timeout=20)
+        assert done and task.cancelled()
+        await asyncio.sleep(0.2)
+
+    asyncio.run(go())
+    assert len(server.seen) == 1
+
+
+def test_a_stream_whose_consumer_goes_away_stops(replay: Any) -> None:
+    server = replay([HANG, "anthropic_text.sse"])
+    gen = Generator(anthropic(server.base))
+
+    async def consume() -> None:
+        async for _ in gen.stream("a bucket"):
+            pass
+
+    async def disconnect() -> None:
+        task = asyncio.ensure_future(consume())
+        await _until(lambda: len(server.seen) == 1)
+        task.cancel()
+        await asyncio.wait([task], timeout=20)
+        assert task.cancelled()
+        # The generation's thread ends instead of waiting for the model.
+        await _until(lambda: not any(t.name == "infrarag-generate" for t in threading.enumerate()))
+
+    async def close() -> None:
+        async with gen.stream("a bucket") as stream:
+            assert (await stream.__anext__())["type"] == "retrieved"
+            await _until(lambda: len(server.seen) == 2)
+        await asyncio.wait_for(stream.aclose(), 20)
+        assert stream.result is None
+
+    asyncio.run(disconnect())
+    server.replies = [HANG, "anthropic_text.sse"]
+    asyncio.run(close())
+    assert len(server.seen) == 2
+
+
+def test_a_cancel_token_stops_generate_from_another_thread(replay: Any) -> None:
+    server = replay([HANG, "anthropic_text.sse"])
+    token = infrarag.CancelToken()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            Generator(anthropic(server.base)).generate("a bucket", cancel=token)
+        except BaseException as e:
+            errors.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    asyncio.run(_until(lambda: len(server.seen) == 1))
+    token.cancel()
+    worker.join(20)
+    assert not worker.is_alive()
+    assert token.cancelled and len(errors) == 1
+    assert isinstance(errors[0], infrarag.CancelledError) and errors[0].code == "CANCELLED"
+    assert len(server.seen) == 1

@@ -5,6 +5,7 @@
 //! directory, [`hcl::loads`] for python-hcl2-compatible dictionaries, or
 //! [`chunk::Chunker`] to split a repository for retrieval.
 
+pub mod cancel;
 pub mod chunk;
 pub mod embed;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod validate;
 
 mod retry;
 
+pub use cancel::CancelToken;
 pub use error::{Error, Result};
 
 /// The README's Rust quickstart, run as a doctest.

@@ -417,3 +417,85 @@ fn breaking_from_an_event_cancels_and_errors_are_reported_as_failed() {
         other => panic!("{other:?}"),
     }
 }
+
+fn replayed(server: &ReplayServer) -> Arc<ChatModel> {
+    Arc::new(
+        ChatModel::anthropic("claude-sonnet-4-5")
+            .api_key("k")
+            .base_url(&server.base)
+            .backoff(Duration::from_millis(1), Duration::from_millis(2))
+            .build()
+            .unwrap(),
+    )
+}
+
+/// A client that goes away while the service has not answered: the call
+/// in flight is abandoned at once, not when the service speaks.
+#[test]
+fn a_cancelled_generation_stops_waiting_for_the_model_and_asks_nothing_more() {
+    let server = ReplayServer::start(vec![
+        Reply::Hang(Duration::from_secs(60)),
+        Reply::recorded("anthropic_text.sse"),
+    ]);
+    let generator = Generator::new(replayed(&server));
+    let cancel = infrarag::CancelToken::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let token = cancel.clone();
+    std::thread::spawn(move || {
+        let out = generator.generate("a bucket").cancel(token).execute();
+        let _ = tx.send(out.map(|g| g.outcome));
+    });
+    while server.requests().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    cancel.cancel();
+    let out = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the generation kept waiting for the model after it was cancelled");
+    assert!(matches!(out, Err(Error::Cancelled)), "{out:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Cancelled between rounds (here when the first answer has been
+/// validated): no correction is asked for, where one would be without it.
+#[test]
+fn a_generation_cancelled_after_validation_sends_no_correction() {
+    let undeclared = infrarag_tests::replay::fixture("anthropic_text.sse")
+        .replace(r#"\"acme-logs\""#, "var.missing");
+    let script = || {
+        ReplayServer::start(vec![
+            Reply::Stream(undeclared.clone()),
+            Reply::Stream(undeclared.clone()),
+        ])
+    };
+    let server = script();
+    let run = Generator::new(replayed(&server))
+        .max_rounds(1)
+        .generate("a bucket")
+        .execute()
+        .unwrap();
+    assert_eq!(run.rounds.len(), 2, "the uncancelled run corrects once");
+    assert_eq!(server.requests().len(), 2);
+
+    let server = script();
+    let cancel = infrarag::CancelToken::new();
+    let token = cancel.clone();
+    let mut seen = Vec::new();
+    let err = Generator::new(replayed(&server))
+        .max_rounds(1)
+        .generate("a bucket")
+        .cancel(token)
+        .on_event(|e| {
+            seen.push(e.clone());
+            if matches!(e, Event::Validated { .. }) {
+                cancel.cancel();
+            }
+            ControlFlow::Continue(())
+        })
+        .execute()
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+    assert_eq!(server.requests().len(), 1);
+    assert!(!seen.iter().any(|e| matches!(e, Event::Correcting { .. })));
+}

@@ -12,7 +12,7 @@ generate → validate → correct loop.
 """
 
 from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, validation
-from infrarag._native import __version__
+from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate
 from infrarag.errors import (
     BusyError,
@@ -37,6 +37,7 @@ __all__ = [
     "validation",
     "validate",
     "BusyError",
+    "CancelToken",
     "CancelledError",
     "InfraragError",
     "InvalidArgumentError",

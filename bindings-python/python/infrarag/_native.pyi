@@ -4,7 +4,7 @@
 from typing import Any, Callable, Iterator, Optional, Union, final
 
 __version__: str
-__all__ = ["Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -195,6 +195,14 @@ class Embedder:
     def embed(self, texts: list[str]) -> list[list[float]]: ...
 
 @final
+class CancelToken:
+    """Asks long work (a generation) to stop; see :mod:`infrarag.pipeline`."""
+    def __new__(cls) -> CancelToken: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+@final
 class Index:
     def __new__(
         cls, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
@@ -377,6 +385,7 @@ class Generator:
         context: Optional[list[dict[str, Any]]] = None,
         conversation: Optional[Conversation] = None,
         on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+        cancel: Optional[CancelToken] = None,
     ) -> dict[str, Any]: ...
     @property
     def model(self) -> str: ...

@@ -42,6 +42,7 @@ from typing import Callable, Literal, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag._native import Hit
 from infrarag._native import Index as _NativeIndex
+from infrarag._tasks import stoppable
 from infrarag.chunk import Chunker, Language, Skipped
 from infrarag.embed import Embedder
 from infrarag.errors import CancelledError
@@ -212,19 +213,9 @@ class Index:
             if progress is not None:
                 progress(done, total, stage)
 
-        work = asyncio.ensure_future(
-            asyncio.to_thread(self.add_path, path, extensions=extensions, progress=tick)
+        return await stoppable(
+            lambda: self.add_path(path, extensions=extensions, progress=tick), stop.set
         )
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            stop.set()
-            await asyncio.wait([work])
-            # Retrieved here, so asyncio does not log the worker's
-            # CancelledError as "never retrieved".
-            if not work.cancelled():
-                work.exception()
-            raise
 
     async def search_async(
         self,

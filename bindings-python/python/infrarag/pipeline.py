@@ -20,6 +20,14 @@ Ctrl-C or an exception in ``on_event`` stops the wait), ``tool_call``,
 ``tool_result``, ``validated``, ``correcting``, ``done``, ``failed``. :meth:`Generator.stream`
 yields them as an async iterator, for a backend to forward over a
 WebSocket. Calls release the GIL; Ctrl-C stops them.
+
+A generation stops when its client goes away: cancelling the task that
+awaits :meth:`Generator.agenerate`, or that iterates :meth:`Generator.stream`
+(as Starlette and FastAPI do when a streaming client disconnects), or
+closing the stream (``await stream.aclose()``, ``async with``), stops it
+before its next model call and abandons the one in flight. From threads
+of your own, pass ``cancel=CancelToken()`` to :meth:`Generator.generate`
+and call its ``cancel()``.
 """
 
 from __future__ import annotations
@@ -30,11 +38,12 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterable, Optional, Union
 
 from infrarag import _native
-from infrarag._native import Conversation, Hit, LanguageModel
+from infrarag._native import CancelToken, Conversation, Hit, LanguageModel
+from infrarag._tasks import stoppable
 from infrarag.index import Index
 from infrarag.prompt import _context_item
 
-__all__ = ["Generator", "GenerationStream", "Tool"]
+__all__ = ["CancelToken", "Generator", "GenerationStream", "Tool"]
 
 
 @dataclass(frozen=True)
@@ -97,11 +106,13 @@ class Generator:
         context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
         conversation: Optional[Conversation] = None,
         on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+        cancel: Optional[CancelToken] = None,
     ) -> dict[str, Any]:
         """Runs the loop; returns ``{"outcome", "files", "rounds", "usage",
         "model", "context"}``. ``outcome`` is ``valid``, ``invalid``,
         ``no_code`` or ``step_limit``. An exception from ``on_event`` stops
-        the loop and is raised."""
+        the loop and is raised; so does :class:`infrarag.CancelledError`
+        once ``cancel`` is cancelled."""
         items = [_context_item(c) for c in context] if context is not None else None
         return self._native.generate(
             task,
@@ -109,11 +120,34 @@ class Generator:
             context=items,
             conversation=conversation,
             on_event=on_event,
+            cancel=cancel,
         )
 
-    async def agenerate(self, task: str, **kwargs: Any) -> dict[str, Any]:
-        """:meth:`generate` on a worker thread."""
-        return await asyncio.to_thread(self.generate, task, **kwargs)
+    async def agenerate(
+        self,
+        task: str,
+        *,
+        index: Optional[Index] = None,
+        context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
+        conversation: Optional[Conversation] = None,
+        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+    ) -> dict[str, Any]:
+        """:meth:`generate` on a worker thread (``on_event`` is called
+        there). Cancelling the awaiting task stops the loop before its next
+        model call, abandons the one in flight, and waits for the worker to
+        end before ``asyncio.CancelledError`` is raised."""
+        token = CancelToken()
+        return await stoppable(
+            lambda: self.generate(
+                task,
+                index=index,
+                context=context,
+                conversation=conversation,
+                on_event=on_event,
+                cancel=token,
+            ),
+            token.cancel,
+        )
 
     def stream(
         self,
@@ -143,10 +177,25 @@ class GenerationStream:
         self._args = (generator, task, index, context, conversation)
         self._queue: Optional[asyncio.Queue[tuple[str, Any]]] = None
         self._thread: Optional[threading.Thread] = None
+        self._cancel = CancelToken()
         self.result: Optional[dict[str, Any]] = None
 
     def __aiter__(self) -> "GenerationStream":
         return self
+
+    async def __aenter__(self) -> "GenerationStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stops the generation (before its next model call, abandoning
+        the one in flight) and waits for its thread to end. Harmless when
+        it has ended."""
+        self._cancel.cancel()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
 
     def _start(self) -> "asyncio.Queue[tuple[str, Any]]":
         loop = asyncio.get_running_loop()
@@ -154,7 +203,10 @@ class GenerationStream:
         generator, task, index, context, conversation = self._args
 
         def put(kind: str, value: Any) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            except RuntimeError:
+                pass  # the loop has closed: nobody is listening any more
 
         def run() -> None:
             try:
@@ -164,6 +216,7 @@ class GenerationStream:
                     context=context,
                     conversation=conversation,
                     on_event=lambda e: put("event", e),
+                    cancel=self._cancel,
                 )
                 put("result", out)
             except BaseException as err:  # handed to the awaiting task
@@ -178,7 +231,13 @@ class GenerationStream:
             self._queue = self._start()
         if self.result is not None:
             raise StopAsyncIteration
-        kind, value = await self._queue.get()
+        try:
+            kind, value = await self._queue.get()
+        except asyncio.CancelledError:
+            # The consumer went away (a disconnected client): stop paying
+            # for the generation.
+            self._cancel.cancel()
+            raise
         if kind == "event":
             event: dict[str, Any] = value
             return event

@@ -9,6 +9,7 @@ use reqwest::blocking::Client;
 use serde_json::Value;
 
 use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
+use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::retry::{self, describe, server_message, Backoff};
 
@@ -111,10 +112,12 @@ impl ChatModelBuilder {
         }
         let http = retry::client(&all, self.timeout, "base_url")?;
         Ok(ChatModel {
-            provider: self.provider,
-            url,
-            http,
-            model: self.model,
+            wire: Wire {
+                provider: self.provider,
+                url,
+                http,
+                model: self.model,
+            },
             max_retries: self.max_retries,
             backoff: Backoff::new(self.backoff, self.max_backoff),
         })
@@ -125,12 +128,26 @@ impl ChatModelBuilder {
 /// just does not look at the pieces.
 #[derive(Debug)]
 pub struct ChatModel {
+    wire: Wire,
+    max_retries: u32,
+    backoff: Backoff,
+}
+
+/// What one attempt needs, cheap to clone onto a thread of its own when
+/// the caller must be able to stop waiting for it.
+#[derive(Debug, Clone)]
+struct Wire {
     provider: Provider,
     url: reqwest::Url,
     http: Client,
     model: String,
-    max_retries: u32,
-    backoff: Backoff,
+}
+
+/// What an attempt on its own thread sends the caller.
+enum Message {
+    Delta(Delta),
+    /// The attempt's outcome and how many deltas the caller has seen.
+    Done(std::result::Result<Completion, Failure>, usize),
 }
 
 /// How one event of a provider's stream went.
@@ -209,9 +226,49 @@ impl ChatModel {
     }
 
     pub fn provider(&self) -> Provider {
-        self.provider
+        self.wire.provider
     }
 
+    /// The retry loop around attempts; with `cancel`, each attempt runs on
+    /// a thread of its own so the wait for the service can be abandoned.
+    fn stream_with(
+        &self,
+        request: &Request,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Completion> {
+        check(request)?;
+        let body = match self.wire.provider {
+            Provider::Anthropic => anthropic::body(request, &self.wire.model, true),
+            Provider::OpenAi => openai::body(request, &self.wire.model, true),
+        };
+        let mut delivered = 0;
+        let mut attempt = 0;
+        loop {
+            let outcome = match cancel {
+                None => self.wire.attempt(&body, on_delta, &mut delivered),
+                Some(c) => self
+                    .wire
+                    .attempt_apart(&body, on_delta, &mut delivered, c)?,
+            };
+            let failure = match outcome {
+                Ok(done) => return Ok(done),
+                Err(f) => f,
+            };
+            match failure.retry {
+                Some(asked) if attempt < self.max_retries => {
+                    attempt += 1;
+                    let wait = self.backoff.wait(asked, attempt - 1);
+                    let reason = failure.error.to_string();
+                    wait_to_retry(wait, attempt, &reason, on_delta, cancel)?;
+                }
+                _ => return Err(failure.error),
+            }
+        }
+    }
+}
+
+impl Wire {
     fn error(&self, status: Option<u16>, request_id: Option<String>, message: String) -> Error {
         Error::Provider {
             provider: self.url.host_str().unwrap_or("localhost").to_string(),
@@ -319,6 +376,56 @@ impl ChatModel {
             }),
         }
     }
+
+    /// [`attempt`](Self::attempt) on a thread of its own, its deltas passed
+    /// on here, while this thread looks at `cancel`. When cancelled, or when
+    /// `on_delta` says stop, the thread is left to end at its next byte or
+    /// timeout, which drops the connection.
+    fn attempt_apart(
+        &self,
+        body: &Value,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+        delivered: &mut usize,
+        cancel: &CancelToken,
+    ) -> Result<std::result::Result<Completion, Failure>> {
+        cancel.check()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wire = self.clone();
+        let body = body.clone();
+        let mut seen = *delivered;
+        std::thread::Builder::new()
+            .name("infrarag-llm".into())
+            .spawn(move || {
+                let done = wire.attempt(
+                    &body,
+                    &mut |d| match tx.send(Message::Delta(d.clone())) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    },
+                    &mut seen,
+                );
+                let _ = tx.send(Message::Done(done, seen));
+            })
+            .map_err(|e| self.error(None, None, format!("could not start a thread: {e}")))?;
+        loop {
+            cancel.check()?;
+            match rx.recv_timeout(crate::cancel::POLL) {
+                Ok(Message::Delta(d)) => {
+                    if on_delta(&d).is_break() {
+                        return Err(Error::Cancelled);
+                    }
+                }
+                Ok(Message::Done(done, seen)) => {
+                    *delivered = seen;
+                    return Ok(done);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(self.error(None, None, "the request's thread stopped".into()))
+                }
+            }
+        }
+    }
 }
 
 /// Sleeps `wait` before the next attempt in slices of at most a second,
@@ -328,6 +435,7 @@ fn wait_to_retry(
     attempt: u32,
     reason: &str,
     on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+    cancel: Option<&CancelToken>,
 ) -> Result<()> {
     let until = std::time::Instant::now() + wait;
     loop {
@@ -340,7 +448,11 @@ fn wait_to_retry(
         if on_delta(&delta).is_break() {
             return Err(Error::Cancelled);
         }
-        std::thread::sleep(left.min(Duration::from_secs(1)));
+        let slice = left.min(Duration::from_secs(1));
+        match cancel {
+            Some(c) => c.sleep(slice)?,
+            None => std::thread::sleep(slice),
+        }
         if left <= Duration::from_secs(1) {
             return Ok(());
         }
@@ -356,7 +468,7 @@ fn stream_message(message: String, pieces: usize) -> String {
 
 impl LanguageModel for ChatModel {
     fn name(&self) -> &str {
-        &self.model
+        &self.wire.model
     }
 
     fn stream(
@@ -364,27 +476,15 @@ impl LanguageModel for ChatModel {
         request: &Request,
         on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
     ) -> Result<Completion> {
-        check(request)?;
-        let body = match self.provider {
-            Provider::Anthropic => anthropic::body(request, &self.model, true),
-            Provider::OpenAi => openai::body(request, &self.model, true),
-        };
-        let mut delivered = 0;
-        let mut attempt = 0;
-        loop {
-            let failure = match self.attempt(&body, on_delta, &mut delivered) {
-                Ok(done) => return Ok(done),
-                Err(f) => f,
-            };
-            match failure.retry {
-                Some(asked) if attempt < self.max_retries => {
-                    attempt += 1;
-                    let wait = self.backoff.wait(asked, attempt - 1);
-                    let reason = failure.error.to_string();
-                    wait_to_retry(wait, attempt, &reason, on_delta)?;
-                }
-                _ => return Err(failure.error),
-            }
-        }
+        self.stream_with(request, on_delta, None)
+    }
+
+    fn stream_until(
+        &self,
+        request: &Request,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+        cancel: &CancelToken,
+    ) -> Result<Completion> {
+        self.stream_with(request, on_delta, Some(cancel))
     }
 }

@@ -20,6 +20,7 @@ pub use client::{ChatModel, ChatModelBuilder, Provider};
 pub use fallback::Fallback;
 pub use openai::body as openai_body;
 
+use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 
 /// Who says a message.
@@ -280,6 +281,23 @@ pub trait LanguageModel: Send + Sync {
 
     fn complete(&self, request: &Request) -> Result<Completion> {
         self.stream(request, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// [`stream`](Self::stream) that also ends with [`Error::Cancelled`]
+    /// once `cancel` is set. This default looks at it before the call and at
+    /// each delta; [`ChatModel`] also stops waiting for the service within
+    /// about 50 ms, and its connection is dropped at the next byte.
+    fn stream_until(
+        &self,
+        request: &Request,
+        on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
+        cancel: &CancelToken,
+    ) -> Result<Completion> {
+        cancel.check()?;
+        self.stream(request, &mut |d| match cancel.is_cancelled() {
+            true => ControlFlow::Break(()),
+            false => on_delta(d),
+        })
     }
 }
 

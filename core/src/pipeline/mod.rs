@@ -13,6 +13,7 @@ use serde::Serialize;
 pub use extract::{files, GeneratedFile};
 pub use tools::{FnTool, Tool, Tools};
 
+use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::index::Index;
 use crate::llm::{Content, Delta, LanguageModel, Message, Role, Usage};
@@ -254,6 +255,7 @@ impl Generator {
             context: Vec::new(),
             history: None,
             on_event: None,
+            cancel: CancelToken::new(),
         }
     }
 }
@@ -268,6 +270,7 @@ pub struct Generate<'a> {
     context: Vec<ContextItem>,
     history: Option<&'a Conversation>,
     on_event: Option<OnEvent<'a>>,
+    cancel: CancelToken,
 }
 
 impl<'a> Generate<'a> {
@@ -296,9 +299,19 @@ impl<'a> Generate<'a> {
         self
     }
 
+    /// Stops the loop with [`Error::Cancelled`] once `cancel` is set: at
+    /// its next step, before any further model call, and during a model
+    /// call (see [`LanguageModel::stream_until`]).
+    pub fn cancel(mut self, cancel: CancelToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
     pub fn execute(mut self) -> Result<Generation> {
         let mut on_event = self.on_event.take();
+        let cancel = self.cancel.clone();
         let mut emit = |e: Event| -> Result<()> {
+            cancel.check()?;
             let stop = on_event.as_mut().is_some_and(|f| f(&e).is_break());
             if stop {
                 Err(Error::Cancelled)
@@ -438,34 +451,39 @@ impl<'a> Generate<'a> {
         let mut usage = Usage::default();
         for _ in 0..=g.max_steps {
             let mut pending: Result<()> = Ok(());
-            let completion = g.model.stream(request, &mut |d| {
-                let event = match d {
-                    Delta::Text { text, .. } => Event::Generating {
-                        round,
-                        text: text.clone(),
-                    },
-                    Delta::Retrying {
-                        attempt,
-                        wait_ms,
-                        reason,
-                    } => Event::Retrying {
-                        round,
-                        attempt: *attempt,
-                        wait_ms: *wait_ms,
-                        reason: reason.clone(),
-                    },
-                    Delta::ToolUse { .. } | Delta::ToolInput { .. } => {
-                        return ControlFlow::Continue(())
+            self.cancel.check()?;
+            let completion = g.model.stream_until(
+                request,
+                &mut |d| {
+                    let event = match d {
+                        Delta::Text { text, .. } => Event::Generating {
+                            round,
+                            text: text.clone(),
+                        },
+                        Delta::Retrying {
+                            attempt,
+                            wait_ms,
+                            reason,
+                        } => Event::Retrying {
+                            round,
+                            attempt: *attempt,
+                            wait_ms: *wait_ms,
+                            reason: reason.clone(),
+                        },
+                        Delta::ToolUse { .. } | Delta::ToolInput { .. } => {
+                            return ControlFlow::Continue(())
+                        }
+                    };
+                    match emit(event) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(e) => {
+                            pending = Err(e);
+                            ControlFlow::Break(())
+                        }
                     }
-                };
-                match emit(event) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        pending = Err(e);
-                        ControlFlow::Break(())
-                    }
-                }
-            });
+                },
+                &self.cancel,
+            );
             pending?;
             let completion = completion?;
             usage += completion.usage;
