@@ -52,8 +52,9 @@ python-test: python
 	cd bindings-python && ../$(PY) -m mypy.stubtest infrarag._native infrarag.errors
 	cd bindings-python/python && ../../$(PY) -m mypy --strict infrarag ../tests
 
-$(NODE_DIR)/node_modules: $(NODE_DIR)/package.json
-	cd $(NODE_DIR) && npm install --no-audit --no-fund
+# `npm ci`: the committed lockfile is what installs, or the step fails.
+$(NODE_DIR)/node_modules: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
 node: $(NODE_DIR)/node_modules
@@ -63,7 +64,8 @@ node: $(NODE_DIR)/node_modules
 node-test: node
 	# A hang must fail CI, not stall it (chunk.test.mjs once hung when a sync
 	# call held the main thread while async counts waited for it).
-	cd $(NODE_DIR) && timeout 600 node --test __test__/
+	cargo build -q -p infrarag --bin infrarag
+	cd $(NODE_DIR) && INFRARAG_BIN=$(CARGO_TARGET_DIR)/debug/infrarag timeout 600 node --test __test__/
 	cd $(NODE_DIR) && npx tsc --noEmit --strict --target es2022 --lib es2022,dom --module esnext --moduleResolution bundler __test__/types.ts
 
 examples-test: python node

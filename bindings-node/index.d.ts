@@ -655,9 +655,18 @@ export declare namespace validate {
   }
   /**
    * Validates the Terraform module in `dir` (its .tf and .tf.json files)
-   * off the main thread.
+   * off the main thread. A check name that names no check rejects with
+   * INVALID_ARGUMENT, naming the closest codes.
    */
   export function validate(dir: string, options?: validate.ValidateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<validate.Report>
+  /**
+   * Validates a module held in memory, `{ 'main.tf': text, ... }` (names
+   * ending in .tf or .tf.json), off the main thread: the report is what
+   * the same files in a directory give.
+   */
+  export function validateFiles(files: Record<string, string>, options?: validate.ValidateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<validate.Report>
+  /** `validateFiles`, blocking the calling thread. */
+  export function validateFilesSync(files: Record<string, string>, options?: validate.ValidateOptions | undefined | null): validate.Report
   /**
    * Which checks run: a name ending in `_` or `.` names every code it
    * begins (`undeclared_`, `CKV_AWS_`), any other exactly one code.

@@ -19,7 +19,9 @@ use infrarag::validate::Validator;
 use infrarag::Error;
 
 use super::js_store::{Bound, Returned};
-use super::{abortable, js_error, kept, read, reject_with_code, Code, Index, Json, SharedIndex};
+use super::{
+    abortable, js_error, kept, read, reject_with_code, whole, Code, Index, Json, SharedIndex,
+};
 
 fn invalid(name: &str, message: String) -> napi::Error<Code> {
     js_error(Error::InvalidArgument {
@@ -46,7 +48,7 @@ pub struct ChatOptions {
     /// of a stream (default 120).
     pub timeout: Option<f64>,
     /// Retries after 408/409/429/5xx/529 or a lost connection (default 4).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
     /// First and longest wait between retries, in seconds (1 and 60),
     /// unless the server sends `Retry-After`.
     pub backoff: Option<f64>,
@@ -70,7 +72,7 @@ fn configured(b: ChatModelBuilder, o: Option<ChatOptions>) -> Result<LanguageMod
     });
     let mut b = b
         .timeout(seconds("timeout", o.timeout, 120.0)?)
-        .max_retries(o.max_retries.unwrap_or(4))
+        .max_retries(whole("maxRetries", o.max_retries, 4)? as u32)
         .backoff(
             seconds("backoff", o.backoff, 1.0)?,
             seconds("maxBackoff", o.max_backoff, 60.0)?,
@@ -247,9 +249,9 @@ pub struct PromptOptions {
     #[napi(ts_type = "Array<object>")]
     pub tools: Option<Vec<Value>>,
     /// Default 200000.
-    pub context_window: Option<u32>,
+    pub context_window: Option<f64>,
     /// Default 4096; also the request's `max_tokens`.
-    pub reserve_output: Option<u32>,
+    pub reserve_output: Option<f64>,
     /// Default `cl100k_base`.
     pub tokenizer: Option<String>,
     /// Replace secrets (default true).
@@ -270,8 +272,8 @@ pub fn build(options: PromptOptions) -> Result<Value, Code> {
             .map_err(js_error)?;
     let mut b = PromptBuilder::new()
         .tokenizer(Arc::from(tokenizer))
-        .context_window(options.context_window.unwrap_or(200_000) as usize)
-        .reserve_output(options.reserve_output.unwrap_or(4096) as usize)
+        .context_window(whole("contextWindow", options.context_window, 200_000)?)
+        .reserve_output(whole("reserveOutput", options.reserve_output, 4096)?)
         .redact(options.redact.unwrap_or(true));
     for part in options.system.unwrap_or_default() {
         b = match part {
@@ -372,18 +374,18 @@ impl Conversation {
 #[napi(object, namespace = "prompt")]
 pub struct ConversationOptions {
     /// Turns kept verbatim when folding (default 4).
-    pub keep_latest: Option<u32>,
+    pub keep_latest: Option<f64>,
     pub tokenizer: Option<String>,
 }
 
 #[napi(namespace = "prompt")]
 impl Conversation {
     #[napi(constructor)]
-    pub fn new(budget: u32, options: Option<ConversationOptions>) -> Result<Self, Code> {
-        let mut c = CoreConversation::new(budget as usize);
+    pub fn new(budget: f64, options: Option<ConversationOptions>) -> Result<Self, Code> {
+        let mut c = CoreConversation::new(whole("budget", Some(budget), 0)?);
         if let Some(o) = options {
-            if let Some(k) = o.keep_latest {
-                c = c.with_keep_latest(k as usize);
+            if o.keep_latest.is_some() {
+                c = c.with_keep_latest(whole("keepLatest", o.keep_latest, 4)?);
             }
             if let Some(t) = o.tokenizer {
                 c = c.with_tokenizer(t).map_err(js_error)?;
@@ -465,14 +467,13 @@ impl Conversation {
 
     /// Replaces the `n` oldest turns and the summary with `summary`.
     #[napi(ts_return_type = "{ folded: number, tokens_before: number, tokens_after: number }")]
-    pub fn fold(&self, n: u32, summary: String) -> Result<Value, Code> {
+    pub fn fold(&self, n: f64, summary: String) -> Result<Value, Code> {
+        let n = whole("n", Some(n), 0)?;
         let mut c = self
             .inner
             .lock()
             .map_err(|_| invalid("conversation", "poisoned".into()))?;
-        c.fold(n as usize, summary)
-            .map(|r| json(&r))
-            .map_err(js_error)
+        c.fold(n, summary).map(|r| json(&r)).map_err(js_error)
     }
 
     /// Folds with `model` writing the summary, off the main thread;
@@ -574,16 +575,16 @@ pub struct ToolOptions {
 pub struct GeneratorOptions {
     pub tools: Option<Vec<ToolOptions>>,
     /// Corrections after the first answer (default 3).
-    pub max_rounds: Option<u32>,
+    pub max_rounds: Option<f64>,
     /// Model calls per answer that may ask for tools (default 8).
-    pub max_steps: Option<u32>,
+    pub max_steps: Option<f64>,
     /// Context hits retrieved (default 6).
-    pub k: Option<u32>,
+    pub k: Option<f64>,
     pub checks: Option<Vec<String>>,
     pub skip_checks: Option<Vec<String>>,
     pub system: Option<String>,
-    pub context_window: Option<u32>,
-    pub reserve_output: Option<u32>,
+    pub context_window: Option<f64>,
+    pub reserve_output: Option<f64>,
 }
 
 /// The generation loop: retrieve → prompt → generate (calling tools) →
@@ -613,7 +614,7 @@ pub struct GenerateOptions {
 #[napi(namespace = "pipeline")]
 impl Generator {
     #[napi(constructor)]
-    pub fn new(model: &LanguageModel, options: Option<GeneratorOptions>) -> Result<Self> {
+    pub fn new(model: &LanguageModel, options: Option<GeneratorOptions>) -> Result<Self, Code> {
         let mut g = CoreGenerator::new(model.inner.clone());
         if let Some(o) = options {
             let mut validator = Validator::new();
@@ -623,20 +624,22 @@ impl Generator {
             if let Some(s) = o.skip_checks {
                 validator = validator.skip_checks(s);
             }
+            validator.verify_checks().map_err(js_error)?;
             g = g
                 .validator(validator)
-                .max_rounds(o.max_rounds.unwrap_or(3) as usize)
-                .max_steps(o.max_steps.unwrap_or(8) as usize)
-                .k(o.k.unwrap_or(6) as usize)
+                .max_rounds(whole("maxRounds", o.max_rounds, 3)?)
+                .max_steps(whole("maxSteps", o.max_steps, 8)?)
+                .k(whole("k", o.k, 6)?)
                 .context_window(
-                    o.context_window.unwrap_or(200_000) as usize,
-                    o.reserve_output.unwrap_or(8192) as usize,
+                    whole("contextWindow", o.context_window, 200_000)?,
+                    whole("reserveOutput", o.reserve_output, 8192)?,
                 );
             if let Some(s) = o.system {
                 g = g.system(s);
             }
             for t in o.tools.unwrap_or_default() {
-                let function = Bound::function(t.name.clone(), &t.function)?;
+                let function = Bound::function(t.name.clone(), &t.function)
+                    .map_err(|e| invalid("tools", e.reason))?;
                 g = g.tool(Arc::new(JsTool {
                     spec: ToolSpec {
                         name: t.name,

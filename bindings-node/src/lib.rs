@@ -319,10 +319,10 @@ impl Tokenizer {
 #[napi(object, namespace = "chunk", object_to_js = false)]
 pub struct ChunkerOptions {
     /// Most tokens per chunk (default 400, at least 8).
-    pub max_tokens: Option<u32>,
+    pub max_tokens: Option<f64>,
     /// Tokens a piece of split text may repeat from the previous one
     /// (default 60, at most half of `maxTokens`).
-    pub overlap: Option<u32>,
+    pub overlap: Option<f64>,
     /// `"cl100k_base"` (the default), `"o200k_base"`, `"approximate"`, or
     /// a function returning the token count of a text or its token ids
     /// (`(text) => enc.encode(text)`). A function is called on the main
@@ -431,7 +431,7 @@ pub struct ChunkDirOptions {
     /// Also walk hidden entries (default false); `.terraform/` never.
     pub include_hidden: Option<bool>,
     /// Skip files larger than this (default 4 MiB).
-    pub max_file_bytes: Option<u32>,
+    pub max_file_bytes: Option<f64>,
 }
 
 fn chunk_dir_with(
@@ -452,8 +452,8 @@ fn chunk_dir_with(
             job = job.extensions(e.clone());
         }
         job = job.include_hidden(o.include_hidden.unwrap_or(false));
-        if let Some(b) = o.max_file_bytes {
-            job = job.max_file_bytes(u64::from(b));
+        if o.max_file_bytes.is_some() {
+            job = job.max_file_bytes(whole("maxFileBytes", o.max_file_bytes, 0)? as u64);
         }
     }
     let out = job.execute().map_err(js_error)?;
@@ -492,8 +492,10 @@ impl Chunker {
             Some(o) => (o.max_tokens, o.overlap, o.tokenizer),
             None => (None, None, None),
         };
-        let mut config = infrarag::chunk::ChunkConfig::new(max.unwrap_or(400) as usize)
-            .with_overlap(overlap.unwrap_or(60) as usize);
+        let numbers =
+            whole("maxTokens", max, 400).and_then(|m| Ok((m, whole("overlap", overlap, 60)?)));
+        let (max, overlap) = numbers.map_err(|e| coded(&env, e))?;
+        let mut config = infrarag::chunk::ChunkConfig::new(max).with_overlap(overlap);
         let mut js = None;
         match tokenizer {
             Some(Either::B(func)) => js = Some(JsTokenizer::new(&env, func)?),
@@ -792,16 +794,16 @@ pub struct HttpEmbedderOptions {
     /// Sent on every request (Azure: `{ "api-key": ... }`).
     pub headers: Option<std::collections::HashMap<String, String>>,
     /// The vectors' length; without it the endpoint is asked once, blocking.
-    pub dimension: Option<u32>,
+    pub dimension: Option<f64>,
     /// Texts per request (default 64).
-    pub batch_size: Option<u32>,
+    pub batch_size: Option<f64>,
     /// Requests in flight at once (default 4).
-    pub concurrency: Option<u32>,
+    pub concurrency: Option<f64>,
     /// Limit per request in milliseconds (default 60000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Retries after 408/409/429/5xx, timeouts and lost connections, with
     /// backoff and jitter, honouring Retry-After (default 5).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
 }
 
 /// Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
@@ -819,9 +821,9 @@ impl Embedder {
     /// Signed feature hashing of code-aware terms and trigrams (16 to 65536
     /// dimensions, default 384); deterministic, no model.
     #[napi(factory)]
-    pub fn hashing(dimension: Option<u32>) -> Result<Self, Code> {
-        let inner =
-            infrarag::embed::Hashing::new(dimension.unwrap_or(384) as usize).map_err(js_error)?;
+    pub fn hashing(dimension: Option<f64>) -> Result<Self, Code> {
+        let dimension = whole("dimension", dimension, 384)?;
+        let inner = infrarag::embed::Hashing::new(dimension).map_err(js_error)?;
         Ok(Embedder {
             inner: std::sync::Arc::new(inner),
         })
@@ -838,20 +840,25 @@ impl Embedder {
         for (k, v) in o.headers.unwrap_or_default() {
             b = b.header(k, v);
         }
-        if let Some(d) = o.dimension {
-            b = b.dimension(d as usize);
+        let count = |name: &str, v: Option<f64>| {
+            v.map(|_| whole(name, v, 0))
+                .transpose()
+                .map_err(|e| coded(&env, e))
+        };
+        if let Some(d) = count("dimension", o.dimension)? {
+            b = b.dimension(d);
         }
-        if let Some(n) = o.batch_size {
-            b = b.batch_size(n as usize);
+        if let Some(n) = count("batchSize", o.batch_size)? {
+            b = b.batch_size(n);
         }
-        if let Some(n) = o.concurrency {
-            b = b.concurrency(n as usize);
+        if let Some(n) = count("concurrency", o.concurrency)? {
+            b = b.concurrency(n);
         }
-        if let Some(ms) = o.timeout_ms {
-            b = b.timeout(std::time::Duration::from_millis(u64::from(ms)));
+        if let Some(ms) = count("timeoutMs", o.timeout_ms)? {
+            b = b.timeout(std::time::Duration::from_millis(ms as u64));
         }
-        if let Some(n) = o.max_retries {
-            b = b.max_retries(n);
+        if let Some(n) = count("maxRetries", o.max_retries)? {
+            b = b.max_retries(n as u32);
         }
         // Probing the dimension can reach the endpoint: its failure is
         // thrown with all its fields.

@@ -5,7 +5,6 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use infrarag::hcl::Span;
-use infrarag::validate::policy::CustomPolicy;
 use infrarag::validate::{render, Validator};
 
 use super::{js_error, kept, reject_with_code, small, Code, Json};
@@ -183,21 +182,28 @@ pub struct ValidateOptions {
     pub policies: Option<Vec<String>>,
 }
 
-fn run(dir: &str, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
-    let mut custom = Vec::new();
-    for p in options.policies.unwrap_or_default() {
-        custom.extend(CustomPolicy::load_all(&p).map_err(js_error)?);
-    }
-    Validator::new()
+/// Where a module's files come from.
+enum Module {
+    Dir(String),
+    Files(Vec<(String, String)>),
+}
+
+fn run(module: Module, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
+    let validator = Validator::new()
         .with_checks(options.checks.unwrap_or_default())
         .skip_checks(options.skip_checks.unwrap_or_default())
-        .with_policies(custom)
-        .execute(dir)
-        .map_err(js_error)
+        .with_policy_paths(options.policies.unwrap_or_default())
+        .map_err(js_error)?;
+    match module {
+        Module::Dir(dir) => validator.execute(dir),
+        Module::Files(files) => validator.execute_files(files),
+    }
+    .map_err(js_error)
 }
 
 /// Validates the Terraform module in `dir` (its .tf and .tf.json files)
-/// off the main thread.
+/// off the main thread. A check name that names no check rejects with
+/// INVALID_ARGUMENT, naming the closest codes.
 #[napi(namespace = "validate", ts_return_type = "Promise<validate.Report>")]
 pub fn validate(
     dir: String,
@@ -205,7 +211,7 @@ pub fn validate(
     signal: Option<AbortSignal>,
 ) -> AsyncTask<ValidateTask> {
     let task = ValidateTask {
-        dir,
+        module: Some(Module::Dir(dir)),
         options: Some(options.unwrap_or_default()),
         failure: None,
     };
@@ -216,12 +222,41 @@ pub fn validate(
 #[napi(namespace = "validate")]
 pub fn validate_sync(dir: String, options: Option<ValidateOptions>) -> Result<Report, Code> {
     Ok(Report {
-        inner: run(&dir, options.unwrap_or_default())?,
+        inner: run(Module::Dir(dir), options.unwrap_or_default())?,
+    })
+}
+
+/// Validates a module held in memory, `{ 'main.tf': text, ... }` (names
+/// ending in .tf or .tf.json), off the main thread: the report is what
+/// the same files in a directory give.
+#[napi(namespace = "validate", ts_return_type = "Promise<validate.Report>")]
+pub fn validate_files(
+    files: std::collections::HashMap<String, String>,
+    options: Option<ValidateOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ValidateTask> {
+    let task = ValidateTask {
+        module: Some(Module::Files(files.into_iter().collect())),
+        options: Some(options.unwrap_or_default()),
+        failure: None,
+    };
+    crate::abortable(task, signal, None)
+}
+
+/// `validateFiles`, blocking the calling thread.
+#[napi(namespace = "validate")]
+pub fn validate_files_sync(
+    files: std::collections::HashMap<String, String>,
+    options: Option<ValidateOptions>,
+) -> Result<Report, Code> {
+    let module = Module::Files(files.into_iter().collect());
+    Ok(Report {
+        inner: run(module, options.unwrap_or_default())?,
     })
 }
 
 pub struct ValidateTask {
-    dir: String,
+    module: Option<Module>,
     options: Option<ValidateOptions>,
     failure: Option<napi::Error<Code>>,
 }
@@ -232,7 +267,8 @@ impl Task for ValidateTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let options = self.options.take().unwrap_or_default();
-        kept(&mut self.failure, run(&self.dir, options))
+        let module = self.module.take().unwrap_or(Module::Files(Vec::new()));
+        kept(&mut self.failure, run(module, options))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {

@@ -518,6 +518,7 @@ impl PyGenerator {
         if let Some(s) = skip_checks {
             validator = validator.skip_checks(s);
         }
+        validator.verify_checks().map_err(|e| to_pyerr(py, e))?;
         let mut g = Generator::new(model.inner.clone())
             .validator(validator)
             .max_rounds(max_rounds)

@@ -1112,6 +1112,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<validate::PyReport>()?;
     m.add_class::<validate::PyFinding>()?;
     m.add_function(wrap_pyfunction!(validate::validate, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::validate_files, m)?)?;
     m.add_function(wrap_pyfunction!(validate::check_ids, m)?)?;
     m.add_class::<generate::PyModel>()?;
     m.add_class::<generate::PyPrompt>()?;

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 
-use infrarag::validate::policy::CustomPolicy;
 use infrarag::validate::{render, Finding, Report, Validator};
 
 use super::{serialize, to_py, to_pyerr};
@@ -147,27 +146,30 @@ impl PyReport {
     }
 }
 
-/// Validates the module in `path`, with custom policies read from
-/// `policies` (files or directories), without the GIL.
-#[pyfunction]
-#[pyo3(signature = (path, *, checks=None, skip_checks=None, policies=None))]
-pub fn validate(
+/// Where a module's files come from.
+enum Module {
+    Dir(PathBuf),
+    Files(Vec<(String, String)>),
+}
+
+/// Validates `module` with the checks and policies given, without the GIL.
+fn run(
     py: Python<'_>,
-    path: PathBuf,
+    module: Module,
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
 ) -> PyResult<PyReport> {
-    let validator = Validator::new()
-        .with_checks(checks.unwrap_or_default())
-        .skip_checks(skip_checks.unwrap_or_default());
     let report = py
         .detach(move || {
-            let mut custom = Vec::new();
-            for p in policies.unwrap_or_default() {
-                custom.extend(CustomPolicy::load_all(&p)?);
+            let validator = Validator::new()
+                .with_checks(checks.unwrap_or_default())
+                .skip_checks(skip_checks.unwrap_or_default())
+                .with_policy_paths(policies.unwrap_or_default())?;
+            match module {
+                Module::Dir(path) => validator.execute(&path),
+                Module::Files(files) => validator.execute_files(files),
             }
-            validator.with_policies(custom).execute(&path)
         })
         .map_err(|e| to_pyerr(py, e))?;
     let findings = report
@@ -179,6 +181,33 @@ pub fn validate(
         inner: report,
         findings,
     })
+}
+
+/// Validates the module in `path`; see `infrarag/validation.py`.
+#[pyfunction]
+#[pyo3(signature = (path, *, checks=None, skip_checks=None, policies=None))]
+pub fn validate(
+    py: Python<'_>,
+    path: PathBuf,
+    checks: Option<Vec<String>>,
+    skip_checks: Option<Vec<String>>,
+    policies: Option<Vec<PathBuf>>,
+) -> PyResult<PyReport> {
+    run(py, Module::Dir(path), checks, skip_checks, policies)
+}
+
+/// Validates files held in memory, name to text; see
+/// `infrarag/validation.py`.
+#[pyfunction]
+#[pyo3(signature = (files, *, checks=None, skip_checks=None, policies=None))]
+pub fn validate_files(
+    py: Python<'_>,
+    files: Vec<(String, String)>,
+    checks: Option<Vec<String>>,
+    skip_checks: Option<Vec<String>>,
+    policies: Option<Vec<PathBuf>>,
+) -> PyResult<PyReport> {
+    run(py, Module::Files(files), checks, skip_checks, policies)
 }
 
 /// The ids of every built-in security check, in id order.

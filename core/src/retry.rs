@@ -146,7 +146,25 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
     message
 }
 
-/// Whether a failed send may succeed when sent again.
+/// Whether a failed send may succeed when sent again: a timeout or a lost
+/// connection may; a name that does not resolve or a TLS handshake that
+/// fails (rustls reports those as invalid data) will fail again the same.
 pub(crate) fn transient(e: &reqwest::Error) -> bool {
-    e.is_timeout() || e.is_connect() || e.is_request()
+    (e.is_timeout() || e.is_connect() || e.is_request()) && !permanent(e)
+}
+
+fn permanent(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.to_string().starts_with("dns error") {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
 }

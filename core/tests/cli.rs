@@ -22,8 +22,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
-fn a_clean_module_exits_0_and_findings_exit_1() {
-    // Clean of lint warnings too: any finding makes the exit status 1.
+fn errors_exit_1_and_warnings_only_with_fail_on_warning() {
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/terraform/web");
     let (code, out, _) = run(&["validate", web.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
@@ -31,15 +30,19 @@ fn a_clean_module_exits_0_and_findings_exit_1() {
         out.ends_with("0 error(s), 0 warning(s), 1 suppressed in 1 file(s)\n"),
         "{out}"
     );
+    // Lint warnings alone pass, as `report.ok` says, unless asked.
     let valid = fixture("valid");
     let (code, out, _) = run(&["validate", valid.to_str().unwrap()]);
-    assert_eq!(code, 1, "lint warnings: {out}");
+    assert_eq!(code, 0, "lint warnings: {out}");
     assert!(out.contains("warning[terraform_documented_outputs]"));
+    let (code, _, _) = run(&["validate", valid.to_str().unwrap(), "--fail-on", "warning"]);
+    assert_eq!(code, 1);
     let (code, _, _) = run(&[
         "validate",
         valid.to_str().unwrap(),
         "--skip-checks",
         "terraform_",
+        "--fail-on=warning",
     ]);
     assert_eq!(code, 0);
 
@@ -49,6 +52,85 @@ fn a_clean_module_exits_0_and_findings_exit_1() {
     assert!(out.contains(
         "error[undeclared_variable]: Reference to undeclared input variable\n  --> main.tf:8:20\n"
     ));
+    for soft in [&["--soft-fail"][..], &["--fail-on", "never"]] {
+        let mut argv = vec!["validate", refs.to_str().unwrap()];
+        argv.extend(soft);
+        let (code, out, _) = run(&argv);
+        assert_eq!(code, 0);
+        assert!(out.contains("error[undeclared_variable]"));
+    }
+}
+
+#[test]
+fn standard_input_is_validated_as_one_file() {
+    let refs = fixture("references");
+    let text = std::fs::read_to_string(refs.join("main.tf")).expect("fixture");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infrarag"))
+        .args(["validate", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("writes");
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(out.status.code(), Some(1));
+    let piped: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (_, from_dir, _) = run(&["validate", refs.to_str().unwrap(), "--format", "json"]);
+    let from_dir: serde_json::Value = serde_json::from_str(&from_dir).expect("JSON");
+    assert_eq!(piped["findings"], from_dir["findings"]);
+    assert!(piped["findings"].as_array().is_some_and(|f| !f.is_empty()));
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_stated_base() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new(env!("CARGO_BIN_EXE_infrarag"))
+        .current_dir(&repo)
+        .args([
+            "validate",
+            "tests/fixtures/validate/references",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .expect("runs");
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let run = &sarif["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        location["uri"],
+        "tests/fixtures/validate/references/main.tf"
+    );
+    assert_eq!(location["uriBaseId"], "SRCROOT");
+    let root = run["originalUriBaseIds"]["SRCROOT"]["uri"]
+        .as_str()
+        .expect("SRCROOT");
+    let repo = std::fs::canonicalize(&repo).expect("repo");
+    assert_eq!(root, format!("file://{}/", repo.display()));
+
+    let (_, out, _) = run_sarif_with_base(&repo.join("tests/fixtures/validate"));
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let location =
+        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "references/main.tf");
+}
+
+fn run_sarif_with_base(base: &std::path::Path) -> (i32, String, String) {
+    let refs = fixture("references");
+    run(&[
+        "validate",
+        refs.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--sarif-base",
+        base.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -111,6 +193,40 @@ fn selected_checks_decide_the_exit_status() {
 
 #[test]
 fn bad_usage_and_missing_directories_exit_2() {
+    let (code, out, err) = run(&[]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("no command given") && err.contains("usage: infrarag validate"));
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("usage: infrarag validate"));
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(
+        (code, out),
+        (0, format!("infrarag {}\n", env!("CARGO_PKG_VERSION")))
+    );
+    let (code, out, _) = run(&["checks"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().any(|l| l == "undeclared_variable") && out.lines().any(|l| l == "CKV_AWS_18")
+    );
+
+    let refs = fixture("references");
+    let (code, out, err) = run(&[
+        "validate",
+        refs.to_str().unwrap(),
+        "--checks",
+        "CKV_AWS_999,undeclared_variabel",
+    ]);
+    assert_eq!(
+        (code, out.as_str()),
+        (2, ""),
+        "an unknown check name must not pass"
+    );
+    assert!(
+        err.contains("\"CKV_AWS_999\" names no check") && err.contains("CKV_AWS_99"),
+        "{err}"
+    );
+
     let (code, _, err) = run(&["validate"]);
     assert_eq!(code, 2);
     assert!(err.contains("validate needs a directory"));

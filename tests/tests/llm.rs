@@ -366,12 +366,66 @@ fn bad_requests_and_settings_are_refused_before_sending() {
 }
 
 #[test]
+fn a_client_without_a_key_fails_when_built_naming_the_variable() {
+    for (built, variable) in [
+        (ChatModel::anthropic("m").build(), "ANTHROPIC_API_KEY"),
+        (
+            ChatModel::anthropic("m").api_key(" ").build(),
+            "ANTHROPIC_API_KEY",
+        ),
+        (ChatModel::openai("gpt-4o").build(), "OPENAI_API_KEY"),
+    ] {
+        match built {
+            Err(Error::InvalidArgument { name, message }) => {
+                assert_eq!(name, "api_key");
+                assert!(message.contains(variable), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A local OpenAI-compatible server takes no key; a proxy may take a header.
+    assert!(ChatModel::openai("llama3")
+        .base_url("http://127.0.0.1:11434/v1")
+        .build()
+        .is_ok());
+    assert!(ChatModel::anthropic("m")
+        .header("Authorization", "Bearer t")
+        .build()
+        .is_ok());
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_not_retried() {
+    let model = ChatModel::anthropic("m")
+        .api_key("k")
+        .base_url("http://infrarag-test.invalid")
+        .backoff(Duration::from_millis(200), Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let mut retries = 0;
+    let err = model
+        .stream(&request(), &mut |d| {
+            if matches!(d, Delta::Retrying { .. }) {
+                retries += 1;
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Provider { status: None, message, .. } if message.contains("dns error")),
+        "{err}"
+    );
+    assert_eq!(retries, 0, "{err}");
+}
+
+#[test]
 fn a_silent_server_times_out_and_is_retried() {
     let server = ReplayServer::start(vec![
         Reply::Hang(Duration::from_secs(5)),
         Reply::recorded("anthropic_text.sse"),
     ]);
     let model = ChatModel::anthropic("claude-sonnet-4-5")
+        .api_key("k")
         .base_url(&server.base)
         .timeout(Duration::from_millis(300))
         .backoff(Duration::from_millis(1), Duration::from_millis(2))
@@ -389,6 +443,7 @@ fn a_silent_server_times_out_and_is_retried() {
 
     let server = ReplayServer::start(vec![Reply::Hang(Duration::from_secs(5))]);
     let model = ChatModel::anthropic("m")
+        .api_key("k")
         .base_url(&server.base)
         .timeout(Duration::from_millis(300))
         .max_retries(0)

@@ -390,6 +390,7 @@ fn breaking_from_an_event_cancels_and_errors_are_reported_as_failed() {
             .into(),
     )]);
     let model = ChatModel::anthropic("m")
+        .api_key("revoked")
         .base_url(&server.base)
         .build()
         .unwrap();

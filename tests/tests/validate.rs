@@ -521,3 +521,75 @@ fn a_changed_module_is_validated_again() {
     assert_eq!(undeclared(&dir), 1, "a removed file is gone");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The catalogue of codes `verify_checks` judges names by holds every code
+/// the validator reports on the fixtures, the checkov fixtures and the
+/// corpus modules, and each rule code is reported somewhere among them.
+#[test]
+fn every_reported_code_is_in_the_catalogue() {
+    let known = Validator::new().codes();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint"));
+    let corpus = infrarag_tests::corpus();
+    dirs.extend(infrarag_tests::module_dirs(&corpus.join("checkov")));
+    dirs.extend(infrarag_tests::module_dirs(&corpus.join("modules")));
+    let mut seen = std::collections::BTreeSet::new();
+    for dir in &dirs {
+        let report = Validator::new().execute(dir).expect("validates");
+        seen.extend(report.findings.iter().map(|f| f.code.clone()));
+        seen.extend(report.policies.iter().map(|p| p.check.clone()));
+    }
+    let unknown: Vec<_> = seen.iter().filter(|c| !known.contains(c)).collect();
+    assert!(
+        unknown.is_empty(),
+        "codes missing from the catalogue: {unknown:?}"
+    );
+    let unseen: Vec<_> = infrarag::validate::RULE_CODES
+        .iter()
+        .filter(|c| !seen.contains(**c))
+        .collect();
+    assert!(unseen.is_empty(), "rule codes nothing reports: {unseen:?}");
+}
+
+#[test]
+fn a_check_name_that_names_nothing_is_refused_with_close_matches() {
+    let dir = fixtures().join("references");
+    for (validator, argument, near) in [
+        (
+            Validator::new().with_checks(["CKV_AWS_18", "undeclared_variabel"]),
+            "checks",
+            "undeclared_variable",
+        ),
+        (
+            Validator::new().skip_checks(["CKV_AWS_999"]),
+            "skip_checks",
+            "CKV_AWS_99",
+        ),
+        (
+            Validator::new().with_checks(["undeclard_"]),
+            "checks",
+            "undeclared_",
+        ),
+    ] {
+        let err = validator.execute(&dir).unwrap_err();
+        match &err {
+            infrarag::Error::InvalidArgument { name, message } => {
+                assert_eq!(name, argument);
+                assert!(message.contains(near), "{message}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+    for fine in [
+        ["CKV_AWS_"],
+        ["syntax."],
+        ["terraform_"],
+        ["undeclared_variable"],
+    ] {
+        assert!(Validator::new().with_checks(fine).verify_checks().is_ok());
+    }
+}

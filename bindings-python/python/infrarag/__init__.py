@@ -13,7 +13,7 @@ generate → validate → correct loop.
 
 from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, validation
 from infrarag._native import CancelToken, __version__
-from infrarag.validation import validate
+from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
     BusyError,
     CancelledError,
@@ -36,6 +36,8 @@ __all__ = [
     "tokens",
     "validation",
     "validate",
+    "validate_files",
+    "validate_text",
     "BusyError",
     "CancelToken",
     "CancelledError",

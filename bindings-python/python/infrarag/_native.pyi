@@ -4,7 +4,7 @@
 from typing import Any, Callable, Iterator, Optional, Union, final
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate", "validate_files"]
 
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
 def hcl_load_file(path: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -13,6 +13,13 @@ def hcl_load_module(path: str) -> dict[str, Any]: ...
 def check_ids() -> list[str]: ...
 def validate(
     path: str,
+    *,
+    checks: Optional[list[str]] = None,
+    skip_checks: Optional[list[str]] = None,
+    policies: Optional[list[str]] = None,
+) -> Report: ...
+def validate_files(
+    files: list[tuple[str, str]],
     *,
     checks: Optional[list[str]] = None,
     skip_checks: Optional[list[str]] = None,

@@ -42,6 +42,7 @@ from infrarag._native import CancelToken, Conversation, Hit, LanguageModel
 from infrarag._tasks import stoppable
 from infrarag.index import Index
 from infrarag.prompt import _context_item
+from infrarag.validation import _names
 
 __all__ = ["CancelToken", "Generator", "GenerationStream", "Tool"]
 
@@ -87,8 +88,8 @@ class Generator:
             max_rounds=max_rounds,
             max_steps=max_steps,
             k=k,
-            checks=list(checks) if checks is not None else None,
-            skip_checks=list(skip_checks) if skip_checks is not None else None,
+            checks=_names("checks", checks),
+            skip_checks=_names("skip_checks", skip_checks),
             system=system,
             context_window=context_window,
             reserve_output=reserve_output,

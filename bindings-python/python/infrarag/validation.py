@@ -17,18 +17,52 @@ checkov's security checks, with custom policies in checkov's YAML format.
 >>> report.to_sarif()["version"]
 '2.1.0'
 
+Text a request carried is validated without a temporary directory:
+
+>>> infrarag.validate_text('output "x" { value = var.nmae }\\n', checks=["undeclared_"]).error_count
+1
+
+A check name that names no check raises :class:`infrarag.InvalidArgumentError`
+with the closest codes, rather than selecting nothing.
+
 The call releases the GIL while the Rust core works.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional, Union
+from typing import Iterable, Mapping, Optional, Union
 
 from infrarag import _native
 from infrarag._native import Finding, Report
+from infrarag.errors import InvalidArgumentError
 
-__all__ = ["Finding", "Report", "check_ids", "validate"]
+__all__ = ["Finding", "Report", "check_ids", "validate", "validate_files", "validate_text"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _names(argument: str, value: Optional[Iterable[str]]) -> Optional[list[str]]:
+    """A list of check names; a bare string (which would be read as its
+    characters) is refused."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        err = InvalidArgumentError(
+            f"invalid argument `{argument}`: expected a list of names, got the string {value!r}; "
+            f"write [{value!r}]"
+        )
+        err.argument = argument
+        raise err
+    return list(value)
+
+
+def _paths(value: Optional[Iterable[PathLike]]) -> Optional[list[str]]:
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return [os.fspath(value)]
+    return [os.fspath(p) for p in value]
 
 
 def check_ids() -> list[str]:
@@ -42,7 +76,7 @@ def validate(
     *,
     checks: Optional[Iterable[str]] = None,
     skip_checks: Optional[Iterable[str]] = None,
-    policies: Optional[Iterable[Union[str, "os.PathLike[str]"]]] = None,
+    policies: Optional[Iterable[PathLike]] = None,
 ) -> Report:
     """Validate the Terraform module in directory ``path`` (its ``.tf`` and
     ``.tf.json`` files, not subdirectories).
@@ -57,12 +91,51 @@ def validate(
     ``to_sarif()``, ``to_junit()`` and ``to_terraform()`` render it.
 
     Raises :class:`infrarag.StorageError` (``IO_ERROR``) when the directory
-    or a policy cannot be read, and :class:`infrarag.ParseError` when a
-    policy is not valid (its ``diagnostics`` name the line).
+    or a policy cannot be read, :class:`infrarag.ParseError` when a policy
+    is not valid (its ``diagnostics`` name the line), and
+    :class:`infrarag.InvalidArgumentError` when a check name names no check
+    or ``checks`` is a bare string.
     """
     return _native.validate(
         os.fspath(path),
-        checks=list(checks) if checks is not None else None,
-        skip_checks=list(skip_checks) if skip_checks is not None else None,
-        policies=[os.fspath(p) for p in policies] if policies is not None else None,
+        checks=_names("checks", checks),
+        skip_checks=_names("skip_checks", skip_checks),
+        policies=_paths(policies),
     )
+
+
+def validate_files(
+    files: Mapping[str, str],
+    *,
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+    policies: Optional[Iterable[PathLike]] = None,
+) -> Report:
+    """:func:`validate` for a module held in memory: ``files`` maps relative
+    names (``main.tf``, ``vpc.tf.json``) to their text. The report is the
+    one the same files in a directory give. Raises
+    :class:`infrarag.InvalidArgumentError` for a name that is not ``.tf`` or
+    ``.tf.json``, or no files."""
+    if not isinstance(files, Mapping):
+        err = InvalidArgumentError("invalid argument `files`: expected a mapping of name to text")
+        err.argument = "files"
+        raise err
+    return _native.validate_files(
+        list(files.items()),
+        checks=_names("checks", checks),
+        skip_checks=_names("skip_checks", skip_checks),
+        policies=_paths(policies),
+    )
+
+
+def validate_text(
+    text: str,
+    *,
+    name: str = "main.tf",
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+    policies: Optional[Iterable[PathLike]] = None,
+) -> Report:
+    """:func:`validate_files` for one file, ``name`` (``main.tf`` unless
+    given; a ``.tf.json`` name reads Terraform JSON)."""
+    return validate_files({name: text}, checks=checks, skip_checks=skip_checks, policies=policies)

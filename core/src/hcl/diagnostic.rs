@@ -62,6 +62,25 @@ pub enum DiagnosticCode {
 }
 
 impl DiagnosticCode {
+    /// Every code, in declaration order.
+    pub const ALL: [DiagnosticCode; 15] = [
+        DiagnosticCode::Unexpected,
+        DiagnosticCode::Missing,
+        DiagnosticCode::TooDeep,
+        DiagnosticCode::Unparsable,
+        DiagnosticCode::MultilineString,
+        DiagnosticCode::InvalidEscape,
+        DiagnosticCode::MissingNewline,
+        DiagnosticCode::BlockBraceOnNewLine,
+        DiagnosticCode::InvalidSingleLineBlock,
+        DiagnosticCode::DuplicateAttribute,
+        DiagnosticCode::InvalidLabel,
+        DiagnosticCode::InvalidNumber,
+        DiagnosticCode::MisplacedComma,
+        DiagnosticCode::InvalidJson,
+        DiagnosticCode::InvalidPolicy,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DiagnosticCode::Unexpected => "unexpected",

@@ -90,6 +90,27 @@ impl ChatModelBuilder {
         if self.model.trim().is_empty() {
             return Err(invalid("model", "the model name is empty".into()));
         }
+        // A missing key would otherwise be found only by the first request,
+        // after the caller has built everything around the client.
+        let authorised = self
+            .api_key
+            .as_deref()
+            .is_some_and(|k| !k.trim().is_empty())
+            || self.headers.iter().any(|(n, _)| {
+                n.eq_ignore_ascii_case("x-api-key") || n.eq_ignore_ascii_case("authorization")
+            });
+        let needs_key = match self.provider {
+            Provider::Anthropic => Some("ANTHROPIC_API_KEY"),
+            // Local OpenAI-compatible servers (Ollama, vLLM) take no key.
+            Provider::OpenAi if self.base_url.contains("api.openai.com") => Some("OPENAI_API_KEY"),
+            Provider::OpenAi => None,
+        };
+        if let (Some(variable), false) = (needs_key, authorised) {
+            return Err(invalid(
+                "api_key",
+                format!("no API key: pass one, or set {variable} and use from_env"),
+            ));
+        }
         let path = match self.provider {
             Provider::Anthropic => "/v1/messages",
             Provider::OpenAi => "/chat/completions",

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hcl::Span;
 use crate::terraform::{read_files_cached, Module, SourceFile};
 
@@ -182,9 +182,56 @@ impl Validator {
         self
     }
 
+    /// [`with_policies`](Self::with_policies) with the policies in each
+    /// path: a YAML file, or every `.yaml`/`.yml` file of a directory.
+    pub fn with_policy_paths<P: AsRef<Path>>(
+        self,
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Self> {
+        let mut custom = Vec::new();
+        for path in paths {
+            custom.extend(policy::CustomPolicy::load_all(path.as_ref())?);
+        }
+        Ok(self.with_policies(custom))
+    }
+
+    /// Validates a module held in memory (a request's body, a model's
+    /// answer): `files` pairs each relative name (`main.tf`,
+    /// `vpc.tf.json`) with its text. The report is what
+    /// [`execute`](Self::execute) gives for the same files in a directory,
+    /// with an empty `dir`; names that are not `.tf` or `.tf.json`, or no
+    /// files at all, are [`Error::InvalidArgument`].
+    pub fn execute_files<P: Into<PathBuf>, T: Into<String>>(
+        &self,
+        files: impl IntoIterator<Item = (P, T)>,
+    ) -> Result<Report> {
+        self.verify_checks()?;
+        let mut sources = Vec::new();
+        for (path, text) in files {
+            let path: PathBuf = path.into();
+            let name = path.to_string_lossy();
+            if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
+                return Err(Error::InvalidArgument {
+                    name: "files".into(),
+                    message: format!("{name:?} is not a .tf or .tf.json file"),
+                });
+            }
+            sources.push(SourceFile::new(path, text));
+        }
+        if sources.is_empty() {
+            return Err(Error::InvalidArgument {
+                name: "files".into(),
+                message: "no files to validate".into(),
+            });
+        }
+        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(self.check(&sources))
+    }
+
     /// Validates the module in `dir` (its `.tf` and `.tf.json` files, not
     /// subdirectories).
     pub fn execute(&self, dir: impl AsRef<Path>) -> Result<Report> {
+        self.verify_checks()?;
         let dir = dir.as_ref();
         let files = read_files_cached(dir)?;
         let mut report = self.run(Some(dir), &files);
@@ -267,11 +314,115 @@ impl Validator {
         }
     }
 
+    /// Fails with [`Error::InvalidArgument`] when a name given to
+    /// [`with_checks`](Self::with_checks) or
+    /// [`skip_checks`](Self::skip_checks) names no check (a typo would
+    /// otherwise select nothing, or skip nothing, in silence), naming the
+    /// closest known codes. [`execute`](Self::execute) calls it.
+    pub fn verify_checks(&self) -> Result<()> {
+        let known = self.codes();
+        for (argument, names) in [("checks", &self.only), ("skip_checks", &self.skip)] {
+            for name in names {
+                if known.iter().any(|code| names_code(name, code)) {
+                    continue;
+                }
+                // A prefix is compared with the prefixes codes have.
+                let candidates: Vec<&str> = match name.ends_with(['_', '.']) {
+                    true => known
+                        .iter()
+                        .flat_map(|c| c.match_indices(['_', '.']).map(|(i, _)| &c[..=i]))
+                        .collect(),
+                    false => known.iter().map(String::as_str).collect(),
+                };
+                let mut near: Vec<(usize, &str)> = candidates
+                    .into_iter()
+                    .map(|c| (edit_distance(name, c), c))
+                    .filter(|&(d, _)| d <= 3)
+                    .collect();
+                near.sort_unstable();
+                near.dedup();
+                let hint = match near.len() {
+                    0 => "; `infrarag checks` lists them".to_string(),
+                    _ => format!(
+                        "; did you mean {}?",
+                        near.iter()
+                            .take(3)
+                            .map(|(_, c)| *c)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                return Err(Error::InvalidArgument {
+                    name: argument.into(),
+                    message: format!(
+                        "{name:?} names no check (a name ending in `_` or `.` names every \
+                         code it begins){hint}"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every code this validator's findings may carry.
+    pub fn codes(&self) -> Vec<String> {
+        let mut codes: Vec<String> = RULE_CODES.iter().map(|c| c.to_string()).collect();
+        codes.extend(
+            crate::hcl::DiagnosticCode::ALL
+                .iter()
+                .map(|d| format!("syntax.{}", d.as_str())),
+        );
+        codes.extend(policy::check_ids().into_iter().map(str::to_string));
+        codes.extend(self.custom.iter().map(|p| p.id.clone()));
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
     fn selects(&self, code: &str) -> bool {
         let names = |c: &String| names_code(c, code);
         (self.only.is_empty() || self.only.iter().any(names)) && !self.skip.iter().any(names)
     }
 }
+
+/// The codes of the rules other than the policy checks and the parser's
+/// `syntax.*` diagnostics: references, structure (as `terraform validate`
+/// words them) and tflint's provider-free rules.
+pub const RULE_CODES: &[&str] = &[
+    "count_and_for_each",
+    "count_out_of_context",
+    "duplicate_data",
+    "duplicate_local",
+    "duplicate_module",
+    "duplicate_output",
+    "duplicate_resource",
+    "duplicate_variable",
+    "each_out_of_context",
+    "extra_label",
+    "missing_argument",
+    "missing_label",
+    "self_out_of_context",
+    "terraform_comment_syntax",
+    "terraform_deprecated_index",
+    "terraform_deprecated_interpolation",
+    "terraform_documented_outputs",
+    "terraform_documented_variables",
+    "terraform_empty_list_equality",
+    "terraform_map_duplicate_keys",
+    "terraform_module_pinned_source",
+    "terraform_naming_convention",
+    "terraform_required_providers",
+    "terraform_required_version",
+    "terraform_typed_variables",
+    "terraform_unused_declarations",
+    "undeclared_local",
+    "undeclared_module",
+    "undeclared_output",
+    "undeclared_resource",
+    "undeclared_variable",
+    "unknown_argument",
+    "unknown_block",
+];
 
 /// Whether `name`, from a check list or a suppressing comment, names
 /// `code`: itself, or every code it begins when it ends in `_` or `.`.

@@ -106,8 +106,20 @@ pub fn terraform(report: &Report) -> Value {
 }
 
 /// SARIF 2.1.0, one run, a rule per code found, for code-scanning tools;
-/// suppressed findings are results carrying their `suppressions`.
+/// suppressed findings are results carrying their `suppressions`. File
+/// URIs are relative to the module directory, stated as the base
+/// `SRCROOT` in `originalUriBaseIds`; see [`sarif_relative_to`] for a scan
+/// started elsewhere (code scanning wants URIs from the repository root).
 pub fn sarif(report: &Report) -> Value {
+    sarif_relative_to(report, &report.dir)
+}
+
+/// [`sarif`] with URIs relative to `base` (the repository root, the
+/// working directory), stated as `SRCROOT`; a file outside `base` gets an
+/// absolute `file:` URI. A report of files held in memory keeps their
+/// names, relative to a `SRCROOT` the reader supplies.
+pub fn sarif_relative_to(report: &Report, base: &std::path::Path) -> Value {
+    let roots = Roots::new(&report.dir, base);
     let mut codes: Vec<(&str, &str)> = report
         .findings
         .iter()
@@ -132,7 +144,7 @@ pub fn sarif(report: &Report) -> Value {
     };
     let location = |file: &std::path::Path, s| {
         json!({"physicalLocation": {
-            "artifactLocation": {"uri": uri(file)},
+            "artifactLocation": roots.artifact(file),
             "region": region(s),
         }})
     };
@@ -179,7 +191,7 @@ pub fn sarif(report: &Report) -> Value {
                 r["fixes"] = json!([{
                     "description": {"text": fix.message},
                     "artifactChanges": [{
-                        "artifactLocation": {"uri": uri(&fix.file)},
+                        "artifactLocation": roots.artifact(&fix.file),
                         "replacements": [{
                             "deletedRegion": region(fix.span),
                             "insertedContent": {"text": fix.replacement},
@@ -199,9 +211,78 @@ pub fn sarif(report: &Report) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "originalUriBaseIds": roots.original(),
             "results": results,
         }],
     })
+}
+
+/// Where a report's files are and the base their URIs are relative to.
+struct Roots {
+    /// The module directory and the base, absolute and without `.` or
+    /// `..`; `None` for a report of files held in memory.
+    dirs: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Roots {
+    fn new(dir: &std::path::Path, base: &std::path::Path) -> Roots {
+        let absolute = |p: &std::path::Path| std::path::absolute(p).ok().map(|p| lexical(&p));
+        let dirs = match dir.as_os_str().is_empty() {
+            true => None,
+            false => absolute(dir).zip(absolute(base)),
+        };
+        Roots { dirs }
+    }
+
+    fn artifact(&self, file: &std::path::Path) -> Value {
+        let Some((dir, base)) = &self.dirs else {
+            return json!({"uri": uri(file), "uriBaseId": "SRCROOT"});
+        };
+        let full = lexical(&dir.join(file));
+        match full.strip_prefix(base) {
+            Ok(rel) => json!({"uri": uri(rel), "uriBaseId": "SRCROOT"}),
+            Err(_) => json!({"uri": file_uri(&full)}),
+        }
+    }
+
+    fn original(&self) -> Value {
+        match &self.dirs {
+            Some((_, base)) => {
+                let mut root = file_uri(base);
+                if !root.ends_with('/') {
+                    root.push('/');
+                }
+                json!({"SRCROOT": {"uri": root}})
+            }
+            None => json!({}),
+        }
+    }
+}
+
+/// `path` with `.` dropped and `..` taken back, without asking the file
+/// system (a link is not followed).
+fn lexical(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// An absolute path as a `file:` URI.
+fn file_uri(path: &std::path::Path) -> String {
+    let parts: std::path::PathBuf = path
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect();
+    format!("file:///{}", uri(&parts))
 }
 
 /// A relative path as a URI reference: forward slashes, reserved
