@@ -17,7 +17,7 @@ NODE_DIR := bindings-node
 # The generation examples run on the offline fallback model in tests.
 OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
 
-.PHONY: demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
+.PHONY: package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
@@ -112,3 +112,25 @@ bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) benches/peers/chunk.py
 	$(PY) benches/peers/search.py
 	$(PY) benches/peers/ann.py
+
+# What of the release workflows (.ci/release-*.yml) can be checked here: a
+# release wheel and the sdist built, each installed into a fresh venv and
+# run; the npm package packed and installed; the core crate packaged. Not
+# in `make test`: release builds take about 17 minutes on two cores.
+PKG := $(abspath .package-check)
+package-check: $(PY)
+	rm -rf $(PKG) && mkdir -p $(PKG)
+	cd bindings-python && ../$(PY) -m maturin build --release --out $(PKG)/dist
+	cd bindings-python && ../$(PY) -m maturin sdist --out $(PKG)/dist
+	ls -l $(PKG)/dist
+	python3 -m venv $(PKG)/wheel && $(PKG)/wheel/bin/pip install -q $(PKG)/dist/*.whl
+	du -sh $$($(PKG)/wheel/bin/python -c 'import infrarag, os; print(os.path.dirname(infrarag.__file__))')
+	cd $(PKG) && wheel/bin/infrarag --version && wheel/bin/python -m infrarag checks | grep -qx CKV_AWS_18
+	python3 -m venv $(PKG)/sdist && $(PKG)/sdist/bin/pip install -q $(PKG)/dist/*.tar.gz
+	cd $(PKG) && sdist/bin/infrarag --version
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund && npx napi build --platform --release --js index.js --dts index.d.ts && npm pack --pack-destination $(PKG)
+	mkdir -p $(PKG)/npm && cd $(PKG)/npm && npm init -y >/dev/null && npm install --no-audit --no-fund $(PKG)/infrarag-*.tgz
+	cd $(PKG)/npm && npx infrarag --version && node -e "require('infrarag').validate.validateFilesSync({'main.tf': 'x = 1\n'})"
+	ls -l $(PKG)/infrarag-*.tgz
+	cargo package -p infrarag --allow-dirty
+	ls -l $(CARGO_TARGET_DIR)/package/infrarag-*.crate

@@ -72,6 +72,13 @@ export interface ParseOptions {
   withMeta?: boolean
 }
 
+/**
+ * The `infrarag` command line (`validate DIR`, `checks`, `--version`) on
+ * the process's own streams; returns the exit status. The package's
+ * `infrarag` bin calls it.
+ */
+export declare function runCli(argv: Array<string>): number
+
 export declare namespace chunk {
   /**
    * Splits files into chunks of at most `maxTokens` tokens: Terraform/HCL by
@@ -237,7 +244,11 @@ export declare namespace hcl {
   export function loadModule(dir: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** Loads a Terraform module directory, blocking the calling thread. */
   export function loadModuleSync(dir: string): any
-  /** Parses HCL into the JSON python-hcl2 returns for it. */
+  /**
+   * Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
+   * throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
+   * span: { start, end } }`, as `parseSyntax` lists them).
+   */
   export function parse(text: string, options?: ParseOptions | undefined | null): any
   /**
    * Parses native HCL (or Terraform JSON when `json` is true) into the syntax

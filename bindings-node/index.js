@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.runCli = nativeBinding.runCli
 module.exports.chunk = nativeBinding.chunk
 module.exports.embed = nativeBinding.embed
 module.exports.hcl = nativeBinding.hcl

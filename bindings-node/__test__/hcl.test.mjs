@@ -72,6 +72,9 @@ test('syntax errors throw with a stable code and position', () => {
   assert.throws(() => hcl.parse('a = 1\nb = \n'), (err) => {
     assert.equal(err.code, 'PARSE_ERROR')
     assert.match(err.message, /^<input>:3:1: expected/)
+    assert.equal(err.diagnostics.length, 1)
+    assert.deepEqual(err.diagnostics[0].span.start, { byte: 11, line: 3, column: 1 })
+    assert.equal(err.diagnostics[0].severity, 'error')
     return true
   })
 })

@@ -93,3 +93,12 @@ test('SARIF from the library and the command line is valid SARIF 2.1.0 with stat
   const uri = out.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri
   assert.equal(uri, 'tests/fixtures/validate/references/main.tf')
 })
+
+test('the package\'s infrarag bin runs the command line', () => {
+  const cli = join(import.meta.dirname, '..', 'cli.js')
+  const pkg = require('../package.json')
+  assert.equal(pkg.bin.infrarag, 'cli.js')
+  assert.equal(execFileSync('node', [cli, '--version'], { encoding: 'utf8' }), `infrarag ${pkg.version}\n`)
+  assert.throws(() => execFileSync('node', [cli, 'validate', references], { stdio: 'pipe' }), (e) => e.status === 1)
+  assert.throws(() => execFileSync('node', [cli], { stdio: 'pipe' }), (e) => e.status === 2 && /usage: infrarag validate/.test(e.stderr))
+})

@@ -114,7 +114,8 @@ test('custom policies and graph checks', async () => {
   await assert.rejects(validate.validate(dir, { policies: [bad] }), (e) => {
     assert.equal(e.code, 'PARSE_ERROR')
     assert.match(e.message, /unknown attribute operator `bigger`/)
-    assert.match(e.message, /"line":5/)
+    assert.match(e.message, /bad\.yaml:5:1: /)
+    assert.equal(e.diagnostics[0].span.start.line, 5)
     return true
   })
   rmSync(dir, { recursive: true })

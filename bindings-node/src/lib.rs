@@ -23,6 +23,9 @@ pub struct Code {
     code: String,
     /// Boxed: errors travel in every `Result` here and should stay small.
     provider: Option<Box<ProviderFields>>,
+    /// A parse error's diagnostics, as `hcl.parseSyntax` lists them; JS
+    /// errors get them as `diagnostics`.
+    diagnostics: Option<Box<serde_json::Value>>,
 }
 
 /// What a provider's failure tells besides its message: JS errors get
@@ -39,6 +42,7 @@ impl Code {
         Code {
             code: code.to_string(),
             provider: None,
+            diagnostics: None,
         }
     }
 }
@@ -51,12 +55,21 @@ impl AsRef<str> for Code {
 
 /// A JS error whose `code` is the core's stable code.
 fn js_error(err: infrarag::Error) -> napi::Error<Code> {
-    let message = match &err {
-        infrarag::Error::Parse { diagnostics, .. } => {
-            let diags = serde_json::to_string(diagnostics).unwrap_or_default();
-            format!("{err}\ndiagnostics: {diags}")
+    let message = err.to_string();
+    let diagnostics = match &err {
+        infrarag::Error::Parse { diagnostics, .. } => serde_json::to_value(diagnostics).ok(),
+        infrarag::Error::InvalidUtf8 {
+            byte, line, column, ..
+        } => {
+            let at = serde_json::json!({"byte": byte, "line": line, "column": column});
+            Some(serde_json::json!([{
+                "severity": "error",
+                "code": "invalid_utf8",
+                "message": "invalid UTF-8",
+                "span": {"start": at, "end": at},
+            }]))
         }
-        _ => err.to_string(),
+        _ => None,
     };
     let provider = match &err {
         infrarag::Error::Provider {
@@ -76,6 +89,7 @@ fn js_error(err: infrarag::Error) -> napi::Error<Code> {
     let code = Code {
         code: err.code().to_string(),
         provider,
+        diagnostics: diagnostics.map(Box::new),
     };
     napi::Error::new(code, message)
 }
@@ -116,6 +130,19 @@ fn internal(err: impl std::fmt::Display) -> napi::Error<Code> {
     napi::Error::new(Code::plain("INTERNAL"), err.to_string())
 }
 
+/// The `infrarag` command line (`validate DIR`, `checks`, `--version`) on
+/// the process's own streams; returns the exit status. The package's
+/// `infrarag` bin calls it.
+#[napi]
+pub fn run_cli(argv: Vec<String>) -> u32 {
+    u32::from(infrarag::cli::run(
+        &argv,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    ))
+}
+
 #[napi(object)]
 pub struct ParseOptions {
     /// The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
@@ -137,11 +164,13 @@ fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, Code> {
     Ok(LoadsOptions::new(dialect).with_meta(meta))
 }
 
-/// Parses HCL into the JSON python-hcl2 returns for it.
+/// Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
+/// throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
+/// span: { start, end } }`, as `parseSyntax` lists them).
 #[napi(namespace = "hcl")]
-pub fn parse(text: String, options: Option<ParseOptions>) -> Result<serde_json::Value, Code> {
-    let opts = loads_options(options)?;
-    hcl::loads(&text, &opts).map_err(js_error)
+pub fn parse(env: Env, text: String, options: Option<ParseOptions>) -> Result<serde_json::Value> {
+    let opts = loads_options(options).map_err(|e| coded(&env, e))?;
+    hcl::loads(&text, &opts).map_err(|e| coded(&env, js_error(e)))
 }
 
 /// Parses native HCL (or Terraform JSON when `json` is true) into the syntax
@@ -249,6 +278,9 @@ fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
             failure.reason.clone(),
         ))?;
         error.set_named_property("code", failure.status.code.as_str())?;
+        if let Some(d) = &failure.status.diagnostics {
+            error.set_named_property("diagnostics", Json(d.as_ref().clone()))?;
+        }
         if let Some(p) = &failure.status.provider {
             error.set_named_property("provider", p.provider.as_str())?;
             error.set_named_property("model", p.model.as_str())?;

@@ -1095,6 +1095,20 @@ impl PyIndex {
     }
 }
 
+/// The `infrarag` command line on the process's own streams; returns the
+/// exit status. See `infrarag/__main__.py`.
+#[pyfunction]
+fn cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| {
+        infrarag::cli::run(
+            &argv,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokenizer>()?;
@@ -1106,6 +1120,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCancelToken>()?;
     m.add_class::<store::PyMemoryVectorStore>()?;
     m.add_function(wrap_pyfunction!(hcl_loads, m)?)?;
+    m.add_function(wrap_pyfunction!(cli, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_parse, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_file, m)?)?;
     m.add_function(wrap_pyfunction!(hcl_load_module, m)?)?;

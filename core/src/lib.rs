@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod chunk;
+pub mod cli;
 pub mod embed;
 pub mod error;
 pub mod hcl;

@@ -1,0 +1,314 @@
+//! The `infrarag` command line, run by the Rust binary, `python -m
+//! infrarag` and the npm package's `infrarag` alike: [`run`] takes the
+//! arguments and the three streams and returns the exit status.
+
+use std::io::{Read, Write};
+
+use crate::validate::{render, Report, Severity, Validator};
+
+const USAGE: &str = "\
+usage: infrarag validate DIR|- [--format text|json|sarif|junit|terraform]
+                               [--checks CODE,...] [--skip-checks CODE,...]
+                               [--policies PATH]... [--fail-on error|warning|never]
+                               [--soft-fail] [--stdin-name NAME] [--sarif-base DIR]
+       infrarag checks
+       infrarag --version
+
+Checks the Terraform module in DIR (its .tf and .tf.json files) for syntax,
+reference and structure errors, as terraform validate does; warns where
+tflint's terraform ruleset would (codes `terraform_*`); and runs checkov's
+security checks (codes `CKV_*`, `CKV2_*`). A code ending in `_` or `.` selects
+every check whose code starts with it (`undeclared_` selects all
+undeclared-reference checks; `--skip-checks terraform_` leaves lint out); a
+name that selects no check is an error. `infrarag checks` lists every code.
+
+DIR `-` reads one file from standard input, named by --stdin-name (default
+main.tf; a name ending in .tf.json is read as Terraform JSON).
+
+--policies adds custom policies in checkov's YAML format: a file, or every
+.yaml/.yml file of a directory (checkov's --external-checks-dir, also accepted).
+
+SARIF file URIs are relative to --sarif-base (default: the working
+directory, where CI checks the repository out), stated as SRCROOT.
+
+Exit status: 1 when a finding at or above --fail-on is found (default
+error: warnings alone exit 0; --soft-fail is --fail-on never), else 0;
+2 on bad usage, an unknown check name or an unreadable directory.";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Command {
+    Validate(Args),
+    Checks,
+    Version,
+    Help,
+}
+
+#[derive(Debug, PartialEq)]
+struct Args {
+    /// `-` for standard input.
+    dir: String,
+    format: Format,
+    checks: Vec<String>,
+    skip: Vec<String>,
+    policies: Vec<String>,
+    fail_on: FailOn,
+    stdin_name: String,
+    sarif_base: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Terraform,
+}
+
+/// The least severe finding that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    fn fails(self, report: &Report) -> bool {
+        let at = |s: Severity| report.findings.iter().any(|f| f.severity == s);
+        match self {
+            FailOn::Error => at(Severity::Error),
+            FailOn::Warning => !report.findings.is_empty(),
+            FailOn::Never => false,
+        }
+    }
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("validate") => {}
+        Some("checks") => {
+            return match it.next() {
+                None => Ok(Command::Checks),
+                Some(extra) => Err(format!("unexpected argument {extra:?}")),
+            }
+        }
+        Some("-V" | "--version") => return Ok(Command::Version),
+        Some("-h" | "--help") => return Ok(Command::Help),
+        None => return Err("no command given".into()),
+        Some(other) => return Err(format!("unknown command {other:?}")),
+    }
+    let mut args = Args {
+        dir: String::new(),
+        format: Format::Text,
+        checks: Vec::new(),
+        skip: Vec::new(),
+        policies: Vec::new(),
+        fail_on: FailOn::Error,
+        stdin_name: "main.tf".into(),
+        sarif_base: ".".into(),
+    };
+    let mut dir = None;
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--format" | "-f" => {
+                args.format = match value()?.as_str() {
+                    "text" => Format::Text,
+                    "json" => Format::Json,
+                    "sarif" => Format::Sarif,
+                    "junit" => Format::Junit,
+                    "terraform" => Format::Terraform,
+                    other => return Err(format!("unknown format {other:?}")),
+                }
+            }
+            "--checks" | "-c" => args.checks.extend(list(&value()?)),
+            "--skip-checks" => args.skip.extend(list(&value()?)),
+            "--policies" | "--external-checks-dir" => args.policies.push(value()?),
+            "--fail-on" => {
+                args.fail_on = match value()?.as_str() {
+                    "error" => FailOn::Error,
+                    "warning" => FailOn::Warning,
+                    "never" => FailOn::Never,
+                    other => {
+                        return Err(format!(
+                            "--fail-on takes error, warning or never, not {other:?}"
+                        ))
+                    }
+                }
+            }
+            "--soft-fail" => args.fail_on = FailOn::Never,
+            "--stdin-name" => args.stdin_name = value()?,
+            "--sarif-base" => args.sarif_base = value()?,
+            "-" if dir.is_none() => dir = Some(arg.clone()),
+            f if f.starts_with('-') => return Err(format!("unknown option {f:?}")),
+            _ if dir.is_none() => dir = Some(arg.clone()),
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    args.dir = dir.ok_or("validate needs a directory (or - for standard input)")?;
+    Ok(Command::Validate(args))
+}
+
+fn list(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// Runs the command line `args` (without the program's name): 0 when
+/// nothing fails, 1 when findings do (see `--fail-on`), 2 on bad usage or
+/// an error. A stream that cannot be written (a closed pipe) is ignored.
+pub fn run(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let out = match parse(args) {
+        Ok(Command::Help) => format!("{USAGE}\n"),
+        Ok(Command::Version) => format!("infrarag {}\n", env!("CARGO_PKG_VERSION")),
+        Ok(Command::Checks) => Validator::new().codes().join("\n") + "\n",
+        Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
+        Err(message) => {
+            let _ = writeln!(stderr, "infrarag: {message}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    0
+}
+
+fn validate(
+    args: &Args,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let report = Validator::new()
+        .with_checks(args.checks.iter().cloned())
+        .skip_checks(args.skip.iter().cloned())
+        .with_policy_paths(&args.policies)
+        .and_then(|validator| match args.dir.as_str() {
+            "-" => {
+                let mut text = String::new();
+                stdin
+                    .read_to_string(&mut text)
+                    .map_err(|source| crate::Error::Io {
+                        path: "<stdin>".into(),
+                        source,
+                    })?;
+                validator.execute_files([(args.stdin_name.clone(), text)])
+            }
+            dir => validator.execute(dir),
+        });
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(stderr, "infrarag: {e}");
+            return 2;
+        }
+    };
+    let out = match args.format {
+        Format::Text => render::text(&report),
+        Format::Json => pretty(&render::json(&report)),
+        Format::Sarif => pretty(&render::sarif_relative_to(
+            &report,
+            std::path::Path::new(&args.sarif_base),
+        )),
+        Format::Junit => render::junit(&report),
+        Format::Terraform => pretty(&render::terraform(&report)),
+    };
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    u8::from(args.fail_on.fails(&report))
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Result<Args, String> {
+        match parse(&s.split_whitespace().map(String::from).collect::<Vec<_>>())? {
+            Command::Validate(a) => Ok(a),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn flags_parse_in_either_form() {
+        let a = args(
+            "validate dir --format=sarif --checks undeclared_,duplicate_ --skip-checks syntax.",
+        )
+        .unwrap();
+        assert_eq!(a.dir, "dir");
+        assert_eq!(a.format, Format::Sarif);
+        assert_eq!(a.checks, ["undeclared_", "duplicate_"]);
+        assert_eq!(a.skip, ["syntax."]);
+        assert_eq!(a.fail_on, FailOn::Error);
+        assert_eq!(args("validate -f junit dir").unwrap().format, Format::Junit);
+        assert_eq!(
+            args("validate d --soft-fail").unwrap().fail_on,
+            FailOn::Never
+        );
+        assert_eq!(
+            args("validate d --fail-on=warning").unwrap().fail_on,
+            FailOn::Warning
+        );
+        let stdin = args("validate - --stdin-name x.tf.json").unwrap();
+        assert_eq!(
+            (stdin.dir.as_str(), stdin.stdin_name.as_str()),
+            ("-", "x.tf.json")
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert_eq!(
+            args("validate").unwrap_err(),
+            "validate needs a directory (or - for standard input)"
+        );
+        assert_eq!(
+            args("validate d --format xml").unwrap_err(),
+            "unknown format \"xml\""
+        );
+        assert_eq!(
+            args("validate d --checks").unwrap_err(),
+            "--checks needs a value"
+        );
+        assert_eq!(
+            args("validate d --fail-on sometimes").unwrap_err(),
+            "--fail-on takes error, warning or never, not \"sometimes\""
+        );
+        assert_eq!(args("check d").unwrap_err(), "unknown command \"check\"");
+        assert_eq!(
+            args("validate d e").unwrap_err(),
+            "unexpected argument \"e\""
+        );
+        assert_eq!(args("").unwrap_err(), "no command given");
+        let parsed = |s: &str| parse(&s.split_whitespace().map(String::from).collect::<Vec<_>>());
+        assert_eq!(parsed("--help"), Ok(Command::Help));
+        assert_eq!(parsed("validate d -h"), Ok(Command::Help));
+        assert_eq!(parsed("--version"), Ok(Command::Version));
+        assert_eq!(parsed("checks"), Ok(Command::Checks));
+    }
+}
