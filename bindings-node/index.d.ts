@@ -54,6 +54,57 @@ export type PipelineEvent =
   | { type: 'done'; outcome: Outcome; rounds: number; usage: Usage }
   | { type: 'failed'; code: string; message: string }
 
+/** One piece of a model's answer, in Anthropic's shape. */
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error: boolean }
+
+/** What `llm.LanguageModel.complete` resolves to. */
+export interface Completion {
+  /** The model that answered, as the provider named it. */
+  model: string
+  content: ContentBlock[]
+  /** `end_turn`, `max_tokens`, `stop_sequence`, `tool_use`, or the provider's own word. */
+  stop_reason: string
+  usage: Usage
+}
+
+/** A file the model wrote: a relative path ending in `.tf` or `.tf.json`. */
+export interface GeneratedFile {
+  path: string
+  text: string
+}
+
+/** One answer of the loop and what validation made of it. */
+export interface Round {
+  answer: string
+  files: GeneratedFile[]
+  problems: Problem[]
+  usage: Usage
+}
+
+/** Retrieved text the prompt offered the model, with where it came from. */
+export interface ContextItem {
+  /** `path:start-end`. */
+  citation: string
+  address: string | null
+  language: string
+  text: string
+}
+
+/** What `pipeline.Generator.generate` resolves to. */
+export interface GenerationResult {
+  outcome: Outcome
+  /** The last round's files. */
+  files: GeneratedFile[]
+  rounds: Round[]
+  /** Over every model call, tool steps and corrections included. */
+  usage: Usage
+  model: string
+  context: ContextItem[]
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -413,7 +464,7 @@ export declare namespace llm {
      * Rejects with `code` PROVIDER_ERROR (and `status`, `requestId`) when
      * the service fails.
      */
-    complete(request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal): Promise<any>
+    complete(request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal): Promise<Completion>
   }
   /** How to reach a hosted model. */
   export interface ChatOptions {
@@ -446,9 +497,10 @@ export declare namespace pipeline {
     /**
      * Runs the loop off the main thread; resolves to `{ outcome, files,
      * rounds, usage, model, context }` (`outcome`: valid, invalid,
-     * no_code or step_limit).
+     * no_code or step_limit). Aborting `signal` stops it before its next
+     * model call and abandons the one in flight (CANCELLED).
      */
-    generate(task: string, options?: pipeline.GenerateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<any>
+    generate(task: string, options?: pipeline.GenerateOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<GenerationResult>
   }
   export interface GenerateOptions {
     index?: index.Index

@@ -1,7 +1,7 @@
 // Type-checked by `make node-test` (tsc --noEmit --strict), not run: the
 // listener payloads are typed unions, not `any`. Each @ts-expect-error
 // line fails the check if its error disappears, as it would with `any`.
-import { llm, pipeline, type Delta, type PipelineEvent } from '../index.js'
+import { llm, pipeline, type Delta, type PipelineEvent, type GenerationResult, type Completion } from '../index.js'
 
 function describe(e: PipelineEvent): string {
   switch (e.type) {
@@ -34,9 +34,22 @@ function text(d: Delta): string {
   return d.type === 'text' ? d.text : d.type === 'retrying' ? `${d.wait_ms}` : ''
 }
 
+function files(g: GenerationResult): string {
+  return `${g.outcome}: ${g.files.map((f) => f.path).join(', ')} from ${g.context.map((c) => c.citation).join(', ')}`
+}
+
+function answer(c: Completion): string {
+  return c.content.map((b) => (b.type === 'text' ? b.text : '')).join('') + c.stop_reason
+}
+
 export async function run(): Promise<void> {
   const model = llm.LanguageModel.fallback()
-  await model.complete('hi', (d) => console.log(text(d)))
+  console.log(answer(await model.complete('hi', (d) => console.log(text(d)))))
+  console.log(files(await new pipeline.Generator(model).generate('x')))
+  // @ts-expect-error: a result has `outcome`, not `outcomes`
+  console.log((await new pipeline.Generator(model).generate('x')).outcomes)
+  // @ts-expect-error: a completion's `usage` holds numbers
+  console.log((await model.complete('hi')).usage.input_tokens.trim())
   await new pipeline.Generator(model).generate('x', { onEvent: (e) => console.log(describe(e)) })
   // @ts-expect-error: a generating event has no `citations`
   await new pipeline.Generator(model).generate('x', { onEvent: (e) => e.type === 'generating' && e.citations })

@@ -176,7 +176,7 @@ impl LanguageModel {
     /// the service fails.
     #[napi(
         ts_args_type = "request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal",
-        ts_return_type = "Promise<any>"
+        ts_return_type = "Promise<Completion>"
     )]
     pub fn complete(
         &self,
@@ -655,8 +655,9 @@ impl Generator {
 
     /// Runs the loop off the main thread; resolves to `{ outcome, files,
     /// rounds, usage, model, context }` (`outcome`: valid, invalid,
-    /// no_code or step_limit).
-    #[napi(ts_return_type = "Promise<any>")]
+    /// no_code or step_limit). Aborting `signal` stops it before its next
+    /// model call and abandons the one in flight (CANCELLED).
+    #[napi(ts_return_type = "Promise<GenerationResult>")]
     pub fn generate(
         &self,
         task: String,

@@ -153,11 +153,13 @@ impl PyModel {
         Ok(PyModel { inner })
     }
 
+    /// The model's name.
     #[getter]
     fn name(&self) -> String {
         self.inner.name().to_string()
     }
 
+    /// Answers `request` (a string or an Anthropic-shaped dict); see `infrarag/llm.py`.
     #[pyo3(signature = (request, on_delta = None))]
     fn complete(
         &self,
@@ -190,33 +192,46 @@ pub struct PyPrompt {
 
 #[pymethods]
 impl PyPrompt {
+    /// The request, Anthropic-shaped: `{"system", "messages", "max_tokens", ...}`.
     #[getter]
     fn request(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.inner.request)
     }
+    /// Tokens the prompt may use: the context window less the reserved output.
     #[getter]
     fn budget(&self) -> usize {
         self.inner.budget
     }
+    /// Tokens the prompt uses.
     #[getter]
     fn tokens(&self) -> usize {
         self.inner.tokens
     }
+    /// The context items included, in the order given; the prompt numbers
+    /// them `[1]`, `[2]`, ... for citation.
     #[getter]
     fn context(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.inner.context)
     }
+    /// What was left out to fit the budget, in the order it was dropped.
     #[getter]
     fn omitted(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.inner.omitted)
     }
+    /// Secrets replaced: `{"kind", "source", "line", "column", "placeholder"}`.
     #[getter]
     fn redactions(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.inner.redactions)
     }
+    /// Every field above as one JSON-ready dict.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        serialize(py, &self.inner)
+    }
+    /// The request body of Anthropic's Messages API for `model`.
     fn to_anthropic(&self, py: Python<'_>, model: &str) -> PyResult<Py<PyAny>> {
         to_py(py, &self.inner.to_anthropic(model))
     }
+    /// The request body of OpenAI's Chat Completions API for `model`.
     fn to_openai(&self, py: Python<'_>, model: &str) -> PyResult<Py<PyAny>> {
         to_py(py, &self.inner.to_openai(model))
     }
@@ -341,6 +356,7 @@ impl PyConversation {
         })
     }
 
+    /// The conversation as JSON text, to store and restore with `from_json`.
     fn to_json(&self) -> PyResult<String> {
         Ok(self.get()?.to_json())
     }
@@ -357,22 +373,27 @@ impl PyConversation {
             .map_err(|e| to_pyerr(py, e))
     }
 
+    /// Tokens the turns and the summary use.
     #[getter]
     fn tokens(&self) -> PyResult<usize> {
         Ok(self.get()?.tokens())
     }
+    /// Tokens the history may use.
     #[getter]
     fn budget(&self) -> PyResult<usize> {
         Ok(self.get()?.budget)
     }
+    /// Whether the turns and summary exceed the budget.
     #[getter]
     fn over_budget(&self) -> PyResult<bool> {
         Ok(self.get()?.over_budget())
     }
+    /// The turns kept verbatim: `{"role", "text", "tokens"}`.
     #[getter]
     fn turns(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.get()?.turns)
     }
+    /// The summary of folded turns (`{"text", "tokens", "turns"}`), or None.
     #[getter]
     fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         serialize(py, &self.get()?.summary)
@@ -431,6 +452,7 @@ impl PyTemplate {
             .map_err(|e| to_pyerr(py, e))
     }
 
+    /// The names the template uses, in order of first use.
     #[getter]
     fn variables(&self) -> Vec<String> {
         self.inner
@@ -440,6 +462,7 @@ impl PyTemplate {
             .collect()
     }
 
+    /// The text with each `{{name}}` replaced by the value given; raises InvalidArgumentError for a missing one.
     #[pyo3(signature = (**values))]
     fn render(&self, py: Python<'_>, values: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
         let mut pairs = Vec::new();
@@ -542,6 +565,7 @@ impl PyGenerator {
         Ok(PyGenerator { inner: g })
     }
 
+    /// Runs the loop for `task`; see `infrarag/pipeline.py`.
     #[pyo3(signature = (task, *, index = None, context = None, conversation = None, on_event = None, cancel = None))]
     #[allow(clippy::too_many_arguments)]
     fn generate(
@@ -589,6 +613,7 @@ impl PyGenerator {
         serialize(py, &done)
     }
 
+    /// The model's name.
     #[getter]
     fn model(&self) -> String {
         self.inner.model().name().to_string()

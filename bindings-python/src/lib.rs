@@ -191,6 +191,15 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     error_of(py, class, message, attrs, code)
 }
 
+/// A fresh copy of a dict or list the object keeps, so a caller's changes
+/// to a `to_dict()` result do not reach the object.
+pub(crate) fn deep_copy(py: Python<'_>, value: &Py<PyAny>) -> PyResult<Py<PyAny>> {
+    Ok(py
+        .import("copy")?
+        .call_method1("deepcopy", (value.clone_ref(py),))?
+        .unbind())
+}
+
 /// A whole-number argument (`default` when not given): a bool, a float, a
 /// negative number or one past `usize` is an `InvalidArgumentError` naming
 /// the argument, not an `OverflowError` or a wrapped value.
@@ -315,21 +324,25 @@ impl PyTokenizer {
         Ok(PyTokenizer { inner })
     }
 
+    /// The encoding: `cl100k_base`, `o200k_base` or `approximate`.
     #[getter]
     fn name(&self) -> &str {
         self.inner.name()
     }
 
+    /// How many tokens `text` is, as tiktoken counts them.
     fn count(&self, py: Python<'_>, text: &str) -> usize {
         let text = text.to_owned();
         py.detach(|| self.inner.count(&text))
     }
 
+    /// The token ids of `text`.
     fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
         let text = text.to_owned();
         py.detach(|| self.inner.encode(&text))
     }
 
+    /// The text of token ids; raises InvalidArgumentError for ids that split a character or are unknown.
     fn decode(&self, py: Python<'_>, tokens: Vec<u32>) -> PyResult<String> {
         self.inner.decode(&tokens).map_err(|e| to_pyerr(py, e))
     }
@@ -343,6 +356,7 @@ impl PyTokenizer {
 /// (ids), or an object with an `encode` method. The first exception it
 /// raises is kept and re-raised when the call into Rust returns.
 struct CallableTokenizer {
+    /// The encoding: `cl100k_base`, `o200k_base` or `approximate`.
     name: String,
     func: Py<PyAny>,
     error: Mutex<Option<PyErr>>,
@@ -410,6 +424,7 @@ impl CallableTokenizer {
 }
 
 impl tokens::Tokenizer for CallableTokenizer {
+    /// The encoding: `cl100k_base`, `o200k_base` or `approximate`.
     fn name(&self) -> &str {
         &self.name
     }
@@ -419,6 +434,7 @@ impl tokens::Tokenizer for CallableTokenizer {
         self.call(text).unwrap_or_default()
     }
 
+    /// The text of token ids; raises InvalidArgumentError for ids that split a character or are unknown.
     fn decode(&self, _tokens: &[u32]) -> infrarag::Result<String> {
         Err(Error::InvalidArgument {
             name: "tokens".into(),
@@ -633,16 +649,19 @@ impl PyEmbedder {
         })
     }
 
+    /// The model id (vectors of different models never mix).
     #[getter]
     fn model(&self) -> &str {
         self.inner.model()
     }
 
+    /// The vectors' length.
     #[getter]
     fn dimension(&self) -> usize {
         self.inner.dimension()
     }
 
+    /// Unit vectors for `texts`, in order.
     fn embed(&self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<Vec<f32>>> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         py.detach(|| self.inner.embed(&refs))
@@ -661,23 +680,41 @@ impl PyEmbedder {
 /// One chunk; see `infrarag/chunk.py`.
 #[pyclass(name = "Chunk", module = "infrarag._native", frozen, get_all)]
 struct PyChunk {
+    /// Stable: 32 hex digits of SHA-256 over the path, byte range and text.
     id: String,
+    /// The file, as the chunker named it.
     path: String,
+    /// `hcl`, `markdown` or `text`.
     language: &'static str,
+    /// `block` (a whole HCL block), `block_part` (a piece of one, repeating its header), `section` or `text`.
     kind: &'static str,
+    /// The chunk's text, exactly as in the file (a block part starts with its header).
     text: String,
+    /// For HCL: `resource`, `data`, `module`, `variable`, ...
     block_type: Option<String>,
+    /// For HCL: the block's labels.
     labels: Vec<String>,
+    /// For HCL: the Terraform address (`aws_s3_bucket.logs`, `var.region`).
     address: Option<String>,
+    /// For Markdown: the headings above the chunk, outermost first.
     heading_path: Vec<String>,
+    /// 1-based index of this piece of its block or section.
     part: usize,
+    /// How many pieces its block or section was cut into.
     parts: usize,
+    /// First line, 1-based.
     start_line: usize,
+    /// Last line, 1-based, inclusive.
     end_line: usize,
+    /// Byte offset of the first byte in the file.
     start_byte: usize,
+    /// Byte offset just past the last byte.
     end_byte: usize,
+    /// Tokens by the chunker's tokenizer; never over its budget.
     token_count: usize,
+    /// SHA-256 of the whole file the chunk came from.
     content_hash: String,
+    /// A one-line description of the chunk (what it declares and sets), embedded beside the code.
     summary: String,
 }
 
@@ -708,6 +745,11 @@ impl From<chunk::Chunk> for PyChunk {
 
 #[pymethods]
 impl PyChunk {
+    /// Every field as one JSON-ready dict (`infrarag.types.ChunkDict`).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, &self.json())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Chunk({}:{}-{} {} {} tokens)",
@@ -773,21 +815,25 @@ impl PyChunker {
         Ok(PyChunker { inner, callable })
     }
 
+    /// The most tokens a chunk may have.
     #[getter]
     fn max_tokens(&self) -> usize {
         self.inner.config().max_tokens()
     }
 
+    /// Tokens a piece repeats from the one before.
     #[getter]
     fn overlap(&self) -> usize {
         self.inner.config().overlap()
     }
 
+    /// The tokenizer's name, or `callable` for a Python function.
     #[getter]
     fn tokenizer(&self) -> String {
         self.inner.config().tokenizer().name().to_string()
     }
 
+    /// Chunks one file's text; see `infrarag/chunk.py`.
     #[pyo3(signature = (path, content, *, language = None))]
     fn chunk_file(
         &self,
@@ -809,6 +855,7 @@ impl PyChunker {
         Ok(chunks.into_iter().map(PyChunk::from).collect())
     }
 
+    /// Chunks every text file under a directory; see `infrarag/chunk.py`.
     #[pyo3(signature = (path, *, extensions = None, include_hidden = false, max_file_bytes = None, progress = None))]
     fn chunk_dir(
         &self,
@@ -856,16 +903,55 @@ impl PyChunker {
 /// One search result; see `infrarag/index.py`.
 #[pyclass(name = "Hit", module = "infrarag._native", frozen, get_all)]
 struct PyHit {
+    /// The chunk found.
     chunk: Py<PyChunk>,
+    /// The fused score: the sum over signals of 1 / (60 + rank); one signal's raw score when only one ran.
     score: f32,
+    /// Each signal's `{"score", "rank"}` (`lexical`, `code`, `summary`), or None where it did not find the chunk.
     scores: Py<PyAny>,
+    /// `path:start-end`, the lines to cite.
     citation: String,
 }
 
 #[pymethods]
 impl PyHit {
+    /// The hit as one JSON-ready dict (`infrarag.types.HitDict`).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let dict = PyDict::new(py);
+        dict.set_item("chunk", to_py(py, &self.chunk.get().json())?)?;
+        dict.set_item("score", self.score)?;
+        dict.set_item("scores", deep_copy(py, &self.scores)?)?;
+        dict.set_item("citation", &self.citation)?;
+        Ok(dict.into_any().unbind())
+    }
+
     fn __repr__(&self) -> String {
         format!("Hit({} score={:.4})", self.citation, self.score)
+    }
+}
+
+impl PyChunk {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "path": self.path,
+            "language": self.language,
+            "kind": self.kind,
+            "text": self.text,
+            "block_type": self.block_type,
+            "labels": self.labels,
+            "address": self.address,
+            "heading_path": self.heading_path,
+            "part": self.part,
+            "parts": self.parts,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "start_byte": self.start_byte,
+            "end_byte": self.end_byte,
+            "token_count": self.token_count,
+            "content_hash": self.content_hash,
+            "summary": self.summary,
+        })
     }
 }
 
@@ -997,6 +1083,7 @@ impl PyIndex {
         Ok(PyIndex::with(index, callable))
     }
 
+    /// The embedder's model id.
     #[getter]
     fn model(&self, py: Python<'_>) -> PyResult<String> {
         self.read(py, |index| index.model().to_string())
@@ -1006,6 +1093,7 @@ impl PyIndex {
         self.read(py, Index::len)
     }
 
+    /// Ingests the text files under `path`; see `infrarag/index.py`.
     #[pyo3(signature = (path, *, extensions = None, progress = None))]
     fn add_path(
         &self,
@@ -1027,6 +1115,7 @@ impl PyIndex {
         serialize(py, &report)
     }
 
+    /// The `k` best chunks for `query`; see `infrarag/index.py`.
     #[pyo3(signature = (query, k = None, *, mode = "hybrid", path_prefix = None, language = None, block_type = None, address = None, ef = None))]
     #[allow(clippy::too_many_arguments)]
     fn search(
@@ -1078,11 +1167,13 @@ impl PyIndex {
             .collect()
     }
 
+    /// The files held, in path order: `{"path", "content_hash", "chunks"}`.
     fn sources(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let sources = self.read(py, Index::sources)?;
         serialize(py, &sources)
     }
 
+    /// Forgets every file under `path`; returns how many.
     fn remove_path(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
         py.detach(|| self.inner.remove_path(&path))
             .map_err(|e| self.error(py, e))

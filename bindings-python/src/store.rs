@@ -163,6 +163,7 @@ impl VectorStore for PyVectorStore {
 #[pyclass(name = "MemoryVectorStore", module = "infrarag._native", frozen)]
 pub(crate) struct PyMemoryVectorStore {
     inner: std::sync::RwLock<infrarag::store::MemoryVectorStore>,
+    /// The vectors' length.
     dimension: usize,
 }
 
@@ -182,6 +183,7 @@ impl PyMemoryVectorStore {
         }
     }
 
+    /// The vectors' length.
     #[getter]
     fn dimension(&self) -> usize {
         self.dimension

@@ -7,23 +7,36 @@ use pyo3::prelude::*;
 
 use infrarag::validate::{render, Finding, Report, Validator};
 
-use super::{serialize, to_py, to_pyerr};
+use super::{deep_copy, serialize, to_py, to_pyerr};
 
 /// One finding; see `infrarag/validation.py`.
 #[pyclass(name = "Finding", module = "infrarag._native", frozen, get_all)]
 pub struct PyFinding {
+    /// `error` or `warning`.
     severity: String,
+    /// Stable: `undeclared_variable`, `terraform_typed_variables`, `CKV_AWS_18`, `syntax.unexpected`, ...
     code: String,
+    /// One line saying what is wrong.
     summary: String,
+    /// The explanation, as Terraform or checkov words it.
     detail: String,
+    /// The file, relative to the module directory.
     file: String,
+    /// 1-based line where it starts.
     line: usize,
+    /// 1-based column where it starts.
     column: usize,
+    /// 1-based line where it ends.
     end_line: usize,
+    /// 1-based column just past its end.
     end_column: usize,
+    /// Byte offset where it starts.
     start_byte: usize,
+    /// Byte offset just past its end.
     end_byte: usize,
+    /// Other places the finding concerns: `{"file", "span", "message"}`.
     related: Py<PyAny>,
+    /// A replacement that resolves it (`{"message", "file", "span", "replacement"}`), or None.
     fix: Py<PyAny>,
 }
 
@@ -49,6 +62,25 @@ impl PyFinding {
 
 #[pymethods]
 impl PyFinding {
+    /// Every field as one JSON-ready dict (`infrarag.types.FindingDict`).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let dict = pyo3::types::PyDict::new(py);
+        dict.set_item("severity", &self.severity)?;
+        dict.set_item("code", &self.code)?;
+        dict.set_item("summary", &self.summary)?;
+        dict.set_item("detail", &self.detail)?;
+        dict.set_item("file", &self.file)?;
+        dict.set_item("line", self.line)?;
+        dict.set_item("column", self.column)?;
+        dict.set_item("end_line", self.end_line)?;
+        dict.set_item("end_column", self.end_column)?;
+        dict.set_item("start_byte", self.start_byte)?;
+        dict.set_item("end_byte", self.end_byte)?;
+        dict.set_item("related", deep_copy(py, &self.related)?)?;
+        dict.set_item("fix", deep_copy(py, &self.fix)?)?;
+        Ok(dict.into_any().unbind())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Finding({} {}:{}:{} {})",
@@ -61,26 +93,31 @@ impl PyFinding {
 #[pyclass(name = "Report", module = "infrarag._native", frozen)]
 pub struct PyReport {
     inner: Report,
+    /// Every finding, in file and position order.
     findings: Vec<Py<PyFinding>>,
 }
 
 #[pymethods]
 impl PyReport {
+    /// True when no finding is an error.
     #[getter]
     fn ok(&self) -> bool {
         self.inner.ok()
     }
 
+    /// How many findings are errors.
     #[getter]
     fn error_count(&self) -> usize {
         self.inner.error_count()
     }
 
+    /// How many findings are warnings.
     #[getter]
     fn warning_count(&self) -> usize {
         self.inner.warning_count()
     }
 
+    /// The files checked, relative to the module directory.
     #[getter]
     fn files(&self) -> Vec<String> {
         self.inner
@@ -90,6 +127,7 @@ impl PyReport {
             .collect()
     }
 
+    /// Every finding, in file and position order.
     #[getter]
     fn findings(&self, py: Python<'_>) -> Vec<Py<PyFinding>> {
         self.findings.iter().map(|f| f.clone_ref(py)).collect()
@@ -116,22 +154,31 @@ impl PyReport {
         Ok(list.try_iter()?.into_any().unbind())
     }
 
+    /// The report as `terraform validate` and tflint print it.
     fn to_text(&self) -> String {
         render::text(&self.inner)
     }
 
+    /// The report as one JSON-ready dict: the same as `to_json()`.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        to_py(py, &render::json(&self.inner))
+    }
+    /// Every finding, policy verdict and suppression as JSON-ready dicts.
     fn to_json(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_py(py, &render::json(&self.inner))
     }
 
+    /// SARIF 2.1.0, URIs relative to the module directory (stated as SRCROOT).
     fn to_sarif(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_py(py, &render::sarif(&self.inner))
     }
 
+    /// JUnit XML, a test case per file and per finding.
     fn to_junit(&self) -> String {
         render::junit(&self.inner)
     }
 
+    /// The shape of `terraform validate -json`.
     fn to_terraform(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         to_py(py, &render::terraform(&self.inner))
     }

@@ -17,6 +17,7 @@ from infrarag.index import Index
 from infrarag.llm import LanguageModel
 from infrarag.pipeline import Generator, Tool
 from infrarag.prompt import Conversation, PromptBuilder, Template, redact
+from infrarag.types import Completion, PipelineEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "llm"
@@ -33,7 +34,7 @@ class Replay:
 
     def __init__(self, replies: list[Any]) -> None:
         self.replies = list(replies)
-        self.seen: list[dict[str, Any]] = []
+        self.seen: list[Any] = []
         self.released = threading.Event()
         outer = self
 
@@ -85,13 +86,18 @@ def replay() -> Iterator[Any]:
         s.close()
 
 
+def text_of(done: Completion) -> str:
+    """The first text block of a completion."""
+    return next(b["text"] for b in done["content"] if b["type"] == "text")
+
+
 def anthropic(base: str) -> LanguageModel:
     return LanguageModel.anthropic("claude-sonnet-4-5", api_key="sk-ant-test", base_url=base, backoff=0.01, max_backoff=0.02)
 
 
 def test_anthropic_stream_with_a_tool_call(replay: Any) -> None:
     server = replay(["anthropic_tool_use.sse"])
-    deltas: list[dict[str, Any]] = []
+    deltas: list[Any] = []
     done = anthropic(server.base).complete(
         {"system": "You write Terraform.", "messages": [{"role": "user", "content": "which bucket?"}], "max_tokens": 256},
         on_delta=deltas.append,
@@ -115,7 +121,7 @@ def test_anthropic_stream_with_a_tool_call(replay: Any) -> None:
 def test_overload_is_retried_and_errors_carry_fields(replay: Any) -> None:
     server = replay([(529, {}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'), "anthropic_text.sse"])
     done = anthropic(server.base).complete("hi")
-    assert "acme-logs" in done["content"][0]["text"]
+    assert "acme-logs" in text_of(done)
     assert len(server.seen) == 2
 
     server = replay([(401, {}, '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}')])
@@ -127,9 +133,9 @@ def test_overload_is_retried_and_errors_carry_fields(replay: Any) -> None:
 
 def test_a_wait_before_retrying_is_reported_and_can_be_stopped(replay: Any) -> None:
     server = replay([(529, {"retry-after": "30"}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'), "anthropic_text.sse"])
-    seen: list[dict[str, Any]] = []
+    seen: list[Any] = []
 
-    def give_up(event: dict[str, Any]) -> None:
+    def give_up(event: PipelineEvent) -> None:
         seen.append(event)
         if event["type"] == "retrying":
             raise KeyboardInterrupt
@@ -142,10 +148,10 @@ def test_a_wait_before_retrying_is_reported_and_can_be_stopped(replay: Any) -> N
     assert "Overloaded" in retrying["reason"]
     assert len(server.seen) == 1, "the 30 s wait was not sat out"
 
-    deltas: list[dict[str, Any]] = []
+    deltas: list[Any] = []
     server = replay([(429, {"retry-after": "0.2"}, '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}'), "anthropic_text.sse"])
     done = anthropic(server.base).complete("hi", on_delta=deltas.append)
-    assert "acme-logs" in done["content"][0]["text"]
+    assert "acme-logs" in text_of(done)
     assert deltas[0]["type"] == "retrying" and deltas[0]["attempt"] == 1 and "slow down" in deltas[0]["reason"]
     assert {d["type"] for d in deltas[1:]} == {"text"}
 
@@ -241,7 +247,7 @@ def test_fallback_generation_offline_sync_and_async() -> None:
     index = Index()
     index.add_path(WEB)
     gen = Generator(LanguageModel.fallback(), k=20, checks=["undeclared_", "syntax."])
-    events: list[dict[str, Any]] = []
+    events: list[Any] = []
     out = gen.generate("a bucket for logs", index=index, on_event=events.append)
     assert out["outcome"] == "valid" and out["model"] == "infrarag-fallback"
     assert [r["problems"] != [] for r in out["rounds"]] == [True, False]
@@ -249,7 +255,7 @@ def test_fallback_generation_offline_sync_and_async() -> None:
     assert kinds[:2] == ["retrieved", "prompt_built"] and kinds[-1] == "done"
     assert "correcting" in kinds
 
-    async def collect() -> tuple[list[str], Any]:
+    async def collect() -> tuple[list[Any], Any]:
         stream = gen.stream("a bucket for logs", index=index)
         seen = [e["type"] async for e in stream]
         return seen, stream.result
@@ -269,7 +275,7 @@ def test_tools_are_called_and_failures_reported(replay: Any) -> None:
 
     tool = Tool("lookup", "Finds a block", {"type": "object", "properties": {"address": {"type": "string"}}, "required": ["address"]}, lookup)
     gen = Generator(anthropic(server.base), tools=[tool], checks=["undeclared_"])
-    events: list[dict[str, Any]] = []
+    events: list[Any] = []
     out = gen.generate("which bucket?", on_event=events.append)
     assert out["outcome"] == "valid"
     assert got == [{"address": "aws_s3_bucket.logs"}]
@@ -292,7 +298,7 @@ def test_tools_are_called_and_failures_reported(replay: Any) -> None:
 def test_an_exception_in_on_event_stops_the_loop() -> None:
     gen = Generator(LanguageModel.fallback())
 
-    def stop(event: dict[str, Any]) -> None:
+    def stop(event: PipelineEvent) -> None:
         if event["type"] == "prompt_built":
             raise ValueError("client went away")
 
@@ -316,7 +322,7 @@ def test_a_multi_turn_chat_stays_within_its_budgets(replay: Any) -> None:
         p = PromptBuilder(context_window=1500, reserve_output=300).system("You write Terraform.").history(conv).user("go on").build()
         assert p.tokens <= p.budget
         answer = model.complete(p.request)
-        conv.push("assistant", answer["content"][0]["text"])
+        conv.push("assistant", text_of(answer))
     assert folded > 0 and conv.summary is not None
     assert conv.summary["turns"] == folded
     assert "acme-logs" in conv.summary["text"]

@@ -40,7 +40,8 @@ def test_ingestion_is_incremental(tmp_path: Path) -> None:
     assert {s for _, _, s in seen} == {"chunking", "embedding"}
     [hit] = index.search("omega", mode="lexical")
     assert hit.chunk.address == "var.omega"
-    assert hit.scores["lexical"]["rank"] == 1 and hit.scores["code"] is None
+    lexical = hit.scores["lexical"]
+    assert lexical is not None and lexical["rank"] == 1 and hit.scores["code"] is None
     assert hit.citation == f"{tmp_path}/a.tf:1-1"
     assert index.search("alpha", mode="lexical") == []
     assert index.remove_path(tmp_path) == 1 and len(index) == 0

@@ -11,7 +11,7 @@ in one file, or on :mod:`infrarag.store` stores of your own;
 generate → validate → correct loop.
 """
 
-from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, validation
+from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, types, validation
 from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
@@ -34,6 +34,7 @@ __all__ = [
     "prompt",
     "store",
     "tokens",
+    "types",
     "validation",
     "validate",
     "validate_files",

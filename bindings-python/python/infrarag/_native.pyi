@@ -3,6 +3,17 @@
 
 from typing import Any, Callable, Iterator, Optional, Union, final
 
+from infrarag.types import (
+    ChunkDict,
+    Completion,
+    Delta,
+    FindingDict,
+    GenerationResult,
+    HitDict,
+    PipelineEvent,
+    Scores,
+)
+
 __version__: str
 __all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate", "validate_files"]
 
@@ -62,6 +73,7 @@ class Finding:
     @property
     def fix(self) -> Optional[dict[str, Any]]:
         """``message``, ``file``, ``span`` and ``replacement``, when a fix is clear."""
+    def to_dict(self) -> FindingDict: ...
 
 @final
 class Report:
@@ -87,6 +99,7 @@ class Report:
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Finding]: ...
     def to_text(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
     def to_json(self) -> dict[str, Any]: ...
     def to_sarif(self) -> dict[str, Any]:
         """SARIF 2.1.0."""
@@ -147,6 +160,7 @@ class Chunk:
     def content_hash(self) -> str: ...
     @property
     def summary(self) -> str: ...
+    def to_dict(self) -> ChunkDict: ...
 
 @final
 class Chunker:
@@ -175,9 +189,10 @@ class Hit:
     @property
     def score(self) -> float: ...
     @property
-    def scores(self) -> dict[str, Any]: ...
+    def scores(self) -> Scores: ...
     @property
     def citation(self) -> str: ...
+    def to_dict(self) -> HitDict: ...
 
 @final
 class Embedder:
@@ -299,8 +314,8 @@ class LanguageModel:
     def complete(
         self,
         request: Union[str, dict[str, Any]],
-        on_delta: Optional[Callable[[dict[str, Any]], Any]] = None,
-    ) -> dict[str, Any]: ...
+        on_delta: Optional[Callable[[Delta], Any]] = None,
+    ) -> Completion: ...
 
 @final
 class Prompt:
@@ -317,6 +332,7 @@ class Prompt:
     def omitted(self) -> list[dict[str, Any]]: ...
     @property
     def redactions(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> dict[str, Any]: ...
     def to_anthropic(self, model: str) -> dict[str, Any]: ...
     def to_openai(self, model: str) -> dict[str, Any]: ...
 
@@ -392,8 +408,8 @@ class Generator:
         index: Optional[Index] = None,
         context: Optional[list[dict[str, Any]]] = None,
         conversation: Optional[Conversation] = None,
-        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+        on_event: Optional[Callable[[PipelineEvent], Any]] = None,
         cancel: Optional[CancelToken] = None,
-    ) -> dict[str, Any]: ...
+    ) -> GenerationResult: ...
     @property
     def model(self) -> str: ...

@@ -42,6 +42,7 @@ from infrarag._native import CancelToken, Conversation, Hit, LanguageModel
 from infrarag._tasks import stoppable
 from infrarag.index import Index
 from infrarag.prompt import _context_item
+from infrarag.types import GenerationResult, PipelineEvent
 from infrarag.validation import _names
 
 __all__ = ["CancelToken", "Generator", "GenerationStream", "Tool"]
@@ -106,9 +107,9 @@ class Generator:
         index: Optional[Index] = None,
         context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
         conversation: Optional[Conversation] = None,
-        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
+        on_event: Optional[Callable[[PipelineEvent], Any]] = None,
         cancel: Optional[CancelToken] = None,
-    ) -> dict[str, Any]:
+    ) -> GenerationResult:
         """Runs the loop; returns ``{"outcome", "files", "rounds", "usage",
         "model", "context"}``. ``outcome`` is ``valid``, ``invalid``,
         ``no_code`` or ``step_limit``. An exception from ``on_event`` stops
@@ -131,8 +132,8 @@ class Generator:
         index: Optional[Index] = None,
         context: Optional[Iterable[Union[Hit, dict[str, Any]]]] = None,
         conversation: Optional[Conversation] = None,
-        on_event: Optional[Callable[[dict[str, Any]], Any]] = None,
-    ) -> dict[str, Any]:
+        on_event: Optional[Callable[[PipelineEvent], Any]] = None,
+    ) -> GenerationResult:
         """:meth:`generate` on a worker thread (``on_event`` is called
         there). Cancelling the awaiting task stops the loop before its next
         model call, abandons the one in flight, and waits for the worker to
@@ -179,7 +180,7 @@ class GenerationStream:
         self._queue: Optional[asyncio.Queue[tuple[str, Any]]] = None
         self._thread: Optional[threading.Thread] = None
         self._cancel = CancelToken()
-        self.result: Optional[dict[str, Any]] = None
+        self.result: Optional[GenerationResult] = None
 
     def __aiter__(self) -> "GenerationStream":
         return self
@@ -227,7 +228,7 @@ class GenerationStream:
         self._thread.start()
         return queue
 
-    async def __anext__(self) -> dict[str, Any]:
+    async def __anext__(self) -> PipelineEvent:
         if self._queue is None:
             self._queue = self._start()
         if self.result is not None:
@@ -240,7 +241,7 @@ class GenerationStream:
             self._cancel.cancel()
             raise
         if kind == "event":
-            event: dict[str, Any] = value
+            event: PipelineEvent = value
             return event
         if kind == "error":
             raise value

@@ -1,0 +1,318 @@
+"""The shapes of the plain dicts infrarag returns and passes to callbacks,
+as TypedDicts, so a typo in a key fails mypy: generation results and
+events, completions and streamed deltas, search hits, findings and
+reports. Every one holds only JSON types (``json.dumps`` and FastAPI take
+them as they are)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, TypedDict, Union
+
+
+class Position(TypedDict):
+    """A place in a text: 0-based ``byte``, 1-based ``line`` and ``column``."""
+
+    byte: int
+    line: int
+    column: int
+
+
+class Span(TypedDict):
+    start: Position
+    end: Position
+
+
+class Diagnostic(TypedDict):
+    """A syntax error or warning, as :class:`infrarag.ParseError` lists them."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    span: Span
+
+
+class Usage(TypedDict):
+    """Tokens a model call used, as the provider counted them."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_write_tokens: int
+    cache_read_tokens: int
+
+
+class TextBlock(TypedDict):
+    type: Literal["text"]
+    text: str
+
+
+class ToolUseBlock(TypedDict):
+    type: Literal["tool_use"]
+    id: str
+    name: str
+    input: Any
+
+
+class ToolResultBlock(TypedDict):
+    type: Literal["tool_result"]
+    tool_use_id: str
+    content: str
+    is_error: bool
+
+
+ContentBlock = Union[TextBlock, ToolUseBlock, ToolResultBlock]
+
+
+class Completion(TypedDict):
+    """What :meth:`infrarag.llm.LanguageModel.complete` returns."""
+
+    model: str
+    content: list[ContentBlock]
+    #: ``end_turn``, ``max_tokens``, ``stop_sequence``, ``tool_use``, or the
+    #: provider's own word.
+    stop_reason: str
+    usage: Usage
+
+
+class TextDelta(TypedDict):
+    type: Literal["text"]
+    index: int
+    text: str
+
+
+class ToolUseDelta(TypedDict):
+    type: Literal["tool_use"]
+    index: int
+    id: str
+    name: str
+
+
+class ToolInputDelta(TypedDict):
+    type: Literal["tool_input"]
+    index: int
+    partial_json: str
+
+
+class RetryingDelta(TypedDict):
+    type: Literal["retrying"]
+    attempt: int
+    wait_ms: int
+    reason: str
+
+
+#: A piece of a streamed answer, or a wait before a retry.
+Delta = Union[TextDelta, ToolUseDelta, ToolInputDelta, RetryingDelta]
+
+Outcome = Literal["valid", "invalid", "no_code", "step_limit"]
+
+
+class Problem(TypedDict):
+    """A validation finding as the generation loop reports it."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    file: str
+    line: int
+    column: int
+    message: str
+    fix: Optional[str]
+
+
+class GeneratedFile(TypedDict):
+    path: str
+    text: str
+
+
+class Round(TypedDict):
+    answer: str
+    files: list[GeneratedFile]
+    problems: list[Problem]
+    usage: Usage
+
+
+class ContextItem(TypedDict):
+    citation: str
+    address: Optional[str]
+    language: str
+    text: str
+
+
+class GenerationResult(TypedDict):
+    """What :meth:`infrarag.pipeline.Generator.generate` returns."""
+
+    outcome: Outcome
+    files: list[GeneratedFile]
+    rounds: list[Round]
+    usage: Usage
+    model: str
+    context: list[ContextItem]
+
+
+class RetrievedEvent(TypedDict):
+    type: Literal["retrieved"]
+    citations: list[str]
+
+
+class PromptBuiltEvent(TypedDict):
+    type: Literal["prompt_built"]
+    tokens: int
+    budget: int
+    context: int
+    omitted: int
+    redactions: int
+
+
+class GeneratingEvent(TypedDict):
+    type: Literal["generating"]
+    round: int
+    text: str
+
+
+class RetryingEvent(TypedDict):
+    type: Literal["retrying"]
+    round: int
+    attempt: int
+    wait_ms: int
+    reason: str
+
+
+class ToolCallEvent(TypedDict):
+    type: Literal["tool_call"]
+    round: int
+    id: str
+    name: str
+    input: Any
+
+
+class ToolResultEvent(TypedDict):
+    type: Literal["tool_result"]
+    round: int
+    id: str
+    name: str
+    output: str
+    is_error: bool
+
+
+class ValidatedEvent(TypedDict):
+    type: Literal["validated"]
+    round: int
+    files: list[str]
+    errors: int
+    warnings: int
+    problems: list[Problem]
+
+
+class CorrectingEvent(TypedDict):
+    type: Literal["correcting"]
+    round: int
+    errors: int
+
+
+class DoneEvent(TypedDict):
+    type: Literal["done"]
+    outcome: Outcome
+    rounds: int
+    usage: Usage
+
+
+class FailedEvent(TypedDict):
+    type: Literal["failed"]
+    code: str
+    message: str
+
+
+#: What the generation loop is doing, in order (``round`` 0 is the first answer).
+PipelineEvent = Union[
+    RetrievedEvent,
+    PromptBuiltEvent,
+    GeneratingEvent,
+    RetryingEvent,
+    ToolCallEvent,
+    ToolResultEvent,
+    ValidatedEvent,
+    CorrectingEvent,
+    DoneEvent,
+    FailedEvent,
+]
+
+
+class Signal(TypedDict):
+    score: float
+    rank: int
+
+
+class Scores(TypedDict):
+    lexical: Optional[Signal]
+    code: Optional[Signal]
+    summary: Optional[Signal]
+
+
+class ChunkDict(TypedDict):
+    """:meth:`infrarag.chunk.Chunk.to_dict`."""
+
+    id: str
+    path: str
+    language: str
+    kind: str
+    text: str
+    block_type: Optional[str]
+    labels: list[str]
+    address: Optional[str]
+    heading_path: list[str]
+    part: int
+    parts: int
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+    token_count: int
+    content_hash: str
+    summary: str
+
+
+class HitDict(TypedDict):
+    """:meth:`infrarag.index.Hit.to_dict`."""
+
+    chunk: ChunkDict
+    score: float
+    scores: Scores
+    citation: str
+
+
+class FindingDict(TypedDict):
+    """:meth:`infrarag.validation.Finding.to_dict`."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    summary: str
+    detail: str
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start_byte: int
+    end_byte: int
+    related: list[dict[str, Any]]
+    fix: Optional[dict[str, Any]]
+
+
+__all__ = [
+    "ChunkDict",
+    "Completion",
+    "ContentBlock",
+    "ContextItem",
+    "Delta",
+    "Diagnostic",
+    "FindingDict",
+    "GeneratedFile",
+    "GenerationResult",
+    "HitDict",
+    "Outcome",
+    "PipelineEvent",
+    "Problem",
+    "Round",
+    "Scores",
+    "Signal",
+    "Span",
+    "Usage",
+]
