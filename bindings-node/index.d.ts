@@ -505,6 +505,11 @@ export declare namespace pipeline {
   export interface GenerateOptions {
     index?: index.Index
     context?: Array<object>
+    /**
+     * The chat so far, packed into the prompt as history; read, not changed:
+     * record the turn yourself (`push('user', task)`, then
+     * `push('assistant', result.rounds.at(-1).answer)`).
+     */
     conversation?: prompt.Conversation
     /**
      * Receives each event (`{type: 'retrieved' | 'prompt_built' |

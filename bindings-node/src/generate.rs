@@ -600,6 +600,9 @@ pub struct GenerateOptions {
     pub index: Option<ClassInstance<'static, Index>>,
     #[napi(ts_type = "Array<object>")]
     pub context: Option<Vec<Value>>,
+    /// The chat so far, packed into the prompt as history; read, not changed:
+    /// record the turn yourself (`push('user', task)`, then
+    /// `push('assistant', result.rounds.at(-1).answer)`).
     pub conversation: Option<ClassInstance<'static, Conversation>>,
     /// Receives each event (`{type: 'retrieved' | 'prompt_built' |
     /// 'generating' | 'retrying' | 'tool_call' | 'tool_result' | 'validated' |

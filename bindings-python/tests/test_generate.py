@@ -406,3 +406,26 @@ def test_a_cancel_token_stops_generate_from_another_thread(replay: Any) -> None:
     assert token.cancelled and len(errors) == 1
     assert isinstance(errors[0], infrarag.CancelledError) and errors[0].code == "CANCELLED"
     assert len(server.seen) == 1
+
+
+def test_generate_reads_the_conversation_and_leaves_recording_to_the_caller() -> None:
+    conversation = Conversation(2000)
+    conversation.push("user", "we keep logs for 90 days")
+    before = conversation.to_json()
+    result = Generator(LanguageModel.fallback()).generate(
+        "a bucket for logs", context=[{"citation": "a.tf:1-3", "text": 'resource "aws_s3_bucket" "logs" {}'}], conversation=conversation
+    )
+    assert conversation.to_json() == before
+    conversation.push("user", "a bucket for logs")
+    conversation.push("assistant", result["rounds"][-1]["answer"])
+    assert len(conversation.turns) == 3
+
+
+def test_compacting_with_the_fallback_ends_within_budget_without_its_code() -> None:
+    conversation = Conversation(300, keep_latest=2)
+    for i in range(12):
+        text = f'Step {i}: add a bucket.\n```hcl\nresource "aws_s3_bucket" "b{i}" {{}}\n```\n' + "with versioning " * 8
+        conversation.push("user" if i % 2 == 0 else "assistant", text)
+    done = conversation.compact(LanguageModel.fallback())
+    assert done is not None and done["within_budget"] and conversation.tokens <= 300
+    assert conversation.summary is not None and "infrarag-fallback" not in conversation.summary["text"]

@@ -114,7 +114,14 @@ class Generator:
         "model", "context"}``. ``outcome`` is ``valid``, ``invalid``,
         ``no_code`` or ``step_limit``. An exception from ``on_event`` stops
         the loop and is raised; so does :class:`infrarag.CancelledError`
-        once ``cancel`` is cancelled."""
+        once ``cancel`` is cancelled.
+
+        ``conversation`` is packed into the prompt as history; it is read,
+        not changed. Record the turn yourself::
+
+            conversation.push("user", task)
+            conversation.push("assistant", result["rounds"][-1]["answer"])
+        """
         items = [_context_item(c) for c in context] if context is not None else None
         return self._native.generate(
             task,

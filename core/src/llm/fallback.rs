@@ -17,8 +17,10 @@ pub const LABEL: &str =
 /// An offline, deterministic stand-in for a language model, so the
 /// platforms' flows run without a key.
 ///
-/// - With no earlier answer, it answers with the first two HCL code blocks
-///   of the last user message (the best-ranked retrieved context).
+/// - With no earlier answer, it answers with two HCL code blocks of the
+///   last user message (the retrieved context, best first): the first
+///   `resource` and `data` blocks, else the first blocks, never two that
+///   declare the same address.
 /// - With an earlier answer holding code (a correction round), it repeats
 ///   that code, adding for each name it uses but does not declare the
 ///   block of the prompt's context that declares it (or else a `variable`
@@ -57,7 +59,7 @@ fn blocks(text: &str) -> Vec<(Vec<String>, String)> {
     static HEAD: OnceLock<Regex> = OnceLock::new();
     static LOCAL: OnceLock<Regex> = OnceLock::new();
     let head = HEAD.get_or_init(|| {
-        Regex::new(r#"(?m)^(resource|data|variable|module|locals)((?:\s+"[^"]*")*)\s*\{"#)
+        Regex::new(r#"(?m)^(resource|data|variable|module|output|locals)((?:\s+"[^"]*")*)\s*\{"#)
             .expect("head")
     });
     let local =
@@ -87,6 +89,7 @@ fn blocks(text: &str) -> Vec<(Vec<String>, String)> {
             ("data", [t, n]) => vec![format!("data.{t}.{n}")],
             ("variable", [n]) => vec![format!("var.{n}")],
             ("module", [n]) => vec![format!("module.{n}")],
+            ("output", [n]) => vec![format!("output.{n}")],
             ("locals", []) => {
                 let inner = &body[body.find('{').map_or(0, |i| i + 1)..];
                 let mut names = Vec::new();
@@ -107,6 +110,38 @@ fn blocks(text: &str) -> Vec<(Vec<String>, String)> {
         out.push((addresses, body.to_string()));
     }
     out
+}
+
+/// Two of the context's code blocks, best first: `resource` and `data`
+/// blocks before the others, none declaring an address an earlier one
+/// declares (two files' `output "x"`, say).
+fn first_answer(context: &[String]) -> Vec<String> {
+    let infrastructure = |code: &String| {
+        blocks(code).iter().any(|(a, _)| {
+            a.iter().any(|a| {
+                !a.starts_with("var.")
+                    && !a.starts_with("local.")
+                    && !a.starts_with("output.")
+                    && !a.starts_with("module.")
+            })
+        })
+    };
+    let (first, rest): (Vec<&String>, Vec<&String>) =
+        context.iter().partition(|c| infrastructure(c));
+    let mut chosen: Vec<String> = Vec::new();
+    let mut declared: Vec<String> = Vec::new();
+    for code in first.into_iter().chain(rest) {
+        if chosen.len() == 2 {
+            break;
+        }
+        let addresses: Vec<String> = blocks(code).into_iter().flat_map(|(a, _)| a).collect();
+        if chosen.contains(code) || addresses.iter().any(|a| declared.contains(a)) {
+            continue;
+        }
+        declared.extend(addresses);
+        chosen.push(code.clone());
+    }
+    chosen
 }
 
 /// The addresses `code` refers to, in order of first use.
@@ -136,9 +171,10 @@ fn complete(code: &str, context: &str) -> String {
     for _ in 0..8 {
         let declared: Vec<String> = blocks(&out).into_iter().flat_map(|(a, _)| a).collect();
         let mut added = false;
-        for (_, block) in &offered {
+        for (addresses, block) in &offered {
             let refers = references(block).iter().any(|r| declared.contains(r));
-            if refers && !out.contains(block.as_str()) {
+            let again = addresses.iter().any(|a| declared.contains(a));
+            if refers && !again && !out.contains(block.as_str()) {
                 out.push_str(&format!("\n\n{block}"));
                 added = true;
             }
@@ -203,10 +239,8 @@ impl LanguageModel for Fallback {
                     .find(|m| m.role == Role::User)
                     .map(|m| m.text())
                     .unwrap_or_default();
-                let mut blocks = code_blocks(&last);
-                blocks.dedup();
-                blocks.truncate(2);
-                (!blocks.is_empty()).then(|| blocks.join("\n\n"))
+                let chosen = first_answer(&code_blocks(&last));
+                (!chosen.is_empty()).then(|| chosen.join("\n\n"))
             }
         };
         let text = match code {

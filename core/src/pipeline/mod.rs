@@ -286,7 +286,10 @@ impl<'a> Generate<'a> {
         self
     }
 
-    /// The chat so far, packed into the prompt under the budget.
+    /// The chat so far, packed into the prompt under the budget. It is
+    /// read, not changed: record the turn yourself, the task as the user's
+    /// and, say, the last round's answer as the assistant's, then
+    /// [`Conversation::compact`] when it is over budget.
     pub fn history(mut self, conversation: &'a Conversation) -> Self {
         self.history = Some(conversation);
         self

@@ -86,8 +86,68 @@ impl Summariser for ModelSummariser {
             temperature: Some(0.0),
             stop: Vec::new(),
         };
-        Ok(self.model.complete(&request)?.text())
+        let answer = self.model.complete(&request)?.text();
+        // The offline fallback answers every request with code, labelled:
+        // that is no summary, so the turns are summarised by extraction.
+        if answer.starts_with(crate::llm::fallback::LABEL) {
+            return Ok(extract(previous, turns));
+        }
+        Ok(answer)
     }
+}
+
+/// `text`, or its longest prefix (at a character, on a line if one fits)
+/// of at most `room` tokens, and whether it was cut.
+fn fit(text: &str, room: usize, tokenizer: &dyn tokens::Tokenizer) -> (String, bool) {
+    if tokenizer.count(text) <= room {
+        return (text.to_string(), false);
+    }
+    let ends: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    // The most characters whose prefix fits, by bisection.
+    let (mut lo, mut hi) = (0, ends.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if tokenizer.count(&text[..ends[mid]]) <= room {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let prefix = &text[..ends[lo]];
+    let prefix = match prefix.rfind('\n') {
+        Some(i) if i > 0 => &prefix[..i],
+        _ => prefix,
+    };
+    let prefix = if prefix.trim().is_empty() {
+        "…"
+    } else {
+        prefix
+    };
+    (prefix.to_string(), true)
+}
+
+/// A summary made without a model: the earlier summary, then each turn's
+/// first line (at most 160 characters), by who said it.
+pub fn extract(previous: Option<&str>, turns: &[Turn]) -> String {
+    let mut out = String::new();
+    if let Some(p) = previous {
+        out.push_str(p.trim_end());
+        out.push('\n');
+    }
+    for t in turns {
+        let who = match t.role {
+            Role::User => "User",
+            Role::Assistant => "Assistant",
+        };
+        let line = t.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let line: String = line.trim().chars().take(160).collect();
+        out.push_str(&format!("{who}: {line}\n"));
+    }
+    out
 }
 
 /// What one [`Conversation::compact`] did.
@@ -97,6 +157,11 @@ pub struct Compaction {
     pub folded: usize,
     pub tokens_before: usize,
     pub tokens_after: usize,
+    /// Whether the history now fits its budget.
+    pub within_budget: bool,
+    /// What else happened: the summary was cut to fit, or why the history
+    /// still does not fit (the newest turns, kept verbatim, are too long).
+    pub note: Option<String>,
 }
 
 /// A conversation's memory. Its history (summary and turns) is kept under
@@ -214,6 +279,8 @@ impl Conversation {
             folded: n,
             tokens_before: before,
             tokens_after: self.tokens(),
+            within_budget: !self.over_budget(),
+            note: None,
         })
     }
 
@@ -227,7 +294,26 @@ impl Conversation {
         }
         let previous = self.summary.as_ref().map(|s| s.text.as_str());
         let text = summariser.summarise(previous, &self.turns[..n])?;
-        self.fold(n, text).map(Some)
+        // A summary longer than the room the kept turns leave is cut to it,
+        // so the history ends within budget whenever those turns allow.
+        let kept: usize = self.turns[n..].iter().map(|t| t.tokens).sum();
+        let room = self.budget.saturating_sub(kept);
+        let tokenizer = tokens::by_name(&self.tokenizer)?;
+        let (text, cut) = fit(&text, room.max(1), tokenizer.as_ref());
+        let mut done = self.fold(n, text)?;
+        if !done.within_budget {
+            done.note = Some(format!(
+                "the {} newest turns, kept verbatim, use {kept} tokens of the {} budget; \
+                 lower keep_latest or raise the budget",
+                self.turns.len(),
+                self.budget
+            ));
+        } else if cut {
+            done.note = Some(format!(
+                "the summary was cut to the {room} tokens left for it"
+            ));
+        }
+        Ok(Some(done))
     }
 
     /// The conversation as JSON, to store per thread.
@@ -315,5 +401,74 @@ mod tests {
         assert!(c.compact(&fail).is_err());
         assert_eq!(c, before);
         assert!(Conversation::from_json("{\"turns\": 3}").is_err());
+    }
+
+    /// The fallback model answers every request with labelled code; as a
+    /// summariser it must neither store that nor leave the history over
+    /// its budget (it once left 387 tokens of a 300 budget).
+    #[test]
+    fn the_fallback_summarises_by_extraction_and_the_history_fits() {
+        let mut c = Conversation::new(300).with_keep_latest(2);
+        for i in 0..12 {
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            let text = format!(
+                "Step {i}: add a bucket for logs.\n```hcl\nresource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"logs-{i}\"\n}}\n```\n{}",
+                "with versioning and encryption ".repeat(4)
+            );
+            c.push(role, text).unwrap();
+        }
+        assert!(c.over_budget());
+        let model = std::sync::Arc::new(crate::llm::Fallback::new());
+        let done = c
+            .compact(&ModelSummariser::new(model, 1024))
+            .unwrap()
+            .unwrap();
+        assert!(done.within_budget && c.tokens() <= 300, "{done:?}");
+        let summary = &c.summary.as_ref().unwrap().text;
+        assert!(
+            !summary.contains("infrarag-fallback") && !summary.contains("resource"),
+            "{summary}"
+        );
+        assert!(
+            summary.starts_with("User: Step 0: add a bucket for logs."),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_long_summary_is_cut_and_turns_too_long_to_fit_are_said() {
+        let mut c = chat(8);
+        let long =
+            |_: Option<&str>, _: &[Turn]| -> Result<String> { Ok("summary line\n".repeat(200)) };
+        let done = c.compact(&long).unwrap().unwrap();
+        assert!(done.within_budget && c.tokens() <= 60, "{done:?}");
+        assert!(
+            done.note.as_deref().is_some_and(|n| n.contains("cut")),
+            "{done:?}"
+        );
+        assert!(c.summary.as_ref().unwrap().text.starts_with("summary line"));
+
+        let mut c = Conversation::new(20).with_keep_latest(2);
+        for i in 0..4 {
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            c.push(role, "word ".repeat(30)).unwrap();
+        }
+        let short = |_: Option<&str>, _: &[Turn]| -> Result<String> { Ok("s".into()) };
+        let done = c.compact(&short).unwrap().unwrap();
+        assert!(!done.within_budget);
+        assert!(
+            done.note
+                .as_deref()
+                .is_some_and(|n| n.contains("keep_latest")),
+            "{done:?}"
+        );
     }
 }

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use memory::{Compaction, Conversation, ModelSummariser, Summariser, Summary, Turn};
+pub use memory::{extract, Compaction, Conversation, ModelSummariser, Summariser, Summary, Turn};
 pub use redact::{redact, Redaction, Redactor};
 pub use template::Template;
 
