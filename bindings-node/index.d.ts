@@ -366,7 +366,7 @@ export declare namespace index {
      * return their results (not Promises); use the index's Promise methods
      * (`addPath`, `searchAsync`, `removePathAsync`) only.
      */
-    static withStores(documents: object, code: object, summary: object, embedder?: embed.Embedder | undefined | null): Promise<index.Index>
+    static withStores(documents: object, code: object, summary: object, embedder?: embed.Embedder | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
     /**
      * Opens the index file at `path` off the main thread, creating it when
      * missing: chunks and vectors are read back, not recomputed, and every
@@ -374,7 +374,7 @@ export declare namespace index {
      * with STORAGE_ERROR when it is locked, not an index, or holds vectors
      * of another embedder.
      */
-    static open(path: string, embedder?: embed.Embedder | undefined | null): Promise<index.Index>
+    static open(path: string, embedder?: embed.Embedder | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
     /**
      * Writes nothing more and unlocks the index file (waiting for a running
      * `addPath`); every later call fails with STORAGE_ERROR. Closing twice

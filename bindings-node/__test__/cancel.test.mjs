@@ -64,3 +64,13 @@ test('an aborted addPath leaves the index as it was', async () => {
   await assert.rejects(pending, (e) => e.code === 'CANCELLED' || e.name === 'AbortError')
   assert.deepEqual(ix.sources(), before)
 })
+
+test('every Promise method takes an AbortSignal last', async () => {
+  const { readFileSync } = await import('node:fs')
+  const dts = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'index.d.ts'), 'utf8')
+  // One declaration per line in the generated file: `name(args): Promise<...>`.
+  const promised = dts.split('\n').filter((l) => /\): Promise</.test(l) && !/^\s*(\*|\/\/)/.test(l))
+  assert.ok(promised.length >= 13, `found ${promised.length}`)
+  const without = promised.filter((l) => !/signal\?: AbortSignal[^,]*\): Promise</.test(l))
+  assert.deepEqual(without, [])
+})

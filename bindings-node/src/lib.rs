@@ -1122,17 +1122,19 @@ impl Index {
         code: Object,
         summary: Object,
         embedder: Option<&Embedder>,
+        signal: Option<AbortSignal>,
     ) -> Result<AsyncTask<WithStoresTask>> {
         let stores = infrarag::store::Stores {
             documents: Box::new(js_store::JsDocumentStore::new(&documents)?),
             code: Box::new(js_store::JsVectorStore::new(&code)?),
             summary: Box::new(js_store::JsVectorStore::new(&summary)?),
         };
-        Ok(AsyncTask::new(WithStoresTask {
+        let task = WithStoresTask {
             builder: Some(index_builder(embedder)),
             stores: Some(stores),
             failure: None,
-        }))
+        };
+        Ok(abortable(task, signal, None))
     }
 
     /// Opens the index file at `path` off the main thread, creating it when
@@ -1141,12 +1143,17 @@ impl Index {
     /// with STORAGE_ERROR when it is locked, not an index, or holds vectors
     /// of another embedder.
     #[napi(ts_return_type = "Promise<index.Index>")]
-    pub fn open(path: String, embedder: Option<&Embedder>) -> AsyncTask<OpenTask> {
-        AsyncTask::new(OpenTask {
+    pub fn open(
+        path: String,
+        embedder: Option<&Embedder>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<OpenTask> {
+        let task = OpenTask {
             path,
             builder: Some(index_builder(embedder)),
             failure: None,
-        })
+        };
+        abortable(task, signal, None)
     }
 
     /// Writes nothing more and unlocks the index file (waiting for a running
