@@ -18,7 +18,10 @@ use infrarag::prompt::{
 use infrarag::validate::Validator;
 use infrarag::Error;
 
-use super::{detached, detached_until, serialize, to_py, to_pyerr, PyCancelToken, PyIndex};
+use super::{
+    detached, detached_until, serialize, to_py, to_pyerr, whole_number, whole_u32, PyCancelToken,
+    PyIndex,
+};
 
 /// A Python value as JSON, through `json.dumps`, so anything JSON-able
 /// (dicts, lists, numbers, dataclasses made into dicts) is accepted.
@@ -98,7 +101,7 @@ impl PyModel {
         api_key: Option<String>,
         base_url: Option<String>,
         timeout: f64,
-        max_retries: u32,
+        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
         backoff: f64,
         max_backoff: f64,
     ) -> PyResult<Self> {
@@ -123,7 +126,7 @@ impl PyModel {
         api_key: Option<String>,
         base_url: Option<String>,
         timeout: f64,
-        max_retries: u32,
+        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
         backoff: f64,
         max_backoff: f64,
     ) -> PyResult<Self> {
@@ -258,8 +261,8 @@ pub fn build_prompt(
     context: &Bound<'_, PyAny>,
     conversation: Option<PyRef<'_, PyConversation>>,
     tools: &Bound<'_, PyAny>,
-    context_window: usize,
-    reserve_output: usize,
+    #[pyo3(from_py_with = whole_number)] context_window: usize,
+    #[pyo3(from_py_with = whole_number)] reserve_output: usize,
     tokenizer: &str,
     redact: bool,
     temperature: Option<f32>,
@@ -338,7 +341,12 @@ fn role(py: Python<'_>, name: &str) -> PyResult<Role> {
 impl PyConversation {
     #[new]
     #[pyo3(signature = (budget, *, keep_latest = 4, tokenizer = "cl100k_base"))]
-    fn new(py: Python<'_>, budget: usize, keep_latest: usize, tokenizer: &str) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        #[pyo3(from_py_with = whole_number)] budget: usize,
+        #[pyo3(from_py_with = whole_number)] keep_latest: usize,
+        tokenizer: &str,
+    ) -> PyResult<Self> {
         let c = Conversation::new(budget)
             .with_keep_latest(keep_latest)
             .with_tokenizer(tokenizer)
@@ -525,14 +533,14 @@ impl PyGenerator {
         py: Python<'_>,
         model: PyRef<'_, PyModel>,
         tools: Vec<(String, String, Py<PyAny>, Py<PyAny>)>,
-        max_rounds: usize,
-        max_steps: usize,
-        k: usize,
+        #[pyo3(from_py_with = whole_number)] max_rounds: usize,
+        #[pyo3(from_py_with = whole_number)] max_steps: usize,
+        #[pyo3(from_py_with = whole_number)] k: usize,
         checks: Option<Vec<String>>,
         skip_checks: Option<Vec<String>>,
         system: Option<String>,
-        context_window: usize,
-        reserve_output: usize,
+        #[pyo3(from_py_with = whole_number)] context_window: usize,
+        #[pyo3(from_py_with = whole_number)] reserve_output: usize,
     ) -> PyResult<Self> {
         let mut validator = Validator::new();
         if let Some(c) = checks {

@@ -209,27 +209,56 @@ pub(crate) fn whole(
     value: Option<&Bound<'_, PyAny>>,
     default: usize,
 ) -> PyResult<usize> {
-    let Some(v) = value else {
-        return Ok(default);
-    };
-    let refuse = |message: String| {
-        to_pyerr(
-            py,
-            Error::InvalidArgument {
-                name: name.into(),
-                message,
-            },
-        )
-    };
-    let shown = || v.repr().map(|r| r.to_string()).unwrap_or_default();
-    if v.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(refuse(format!("expected a whole number, got {}", shown())));
+    match value {
+        None => Ok(default),
+        Some(v) => whole_of(v).map_err(|message| {
+            to_pyerr(
+                py,
+                Error::InvalidArgument {
+                    name: name.into(),
+                    message,
+                },
+            )
+        }),
     }
-    match v.extract::<i128>() {
-        Ok(n) if n < 0 => Err(refuse(format!("must not be negative, got {n}"))),
-        Ok(n) => usize::try_from(n).map_err(|_| refuse(format!("{n} is too large"))),
-        Err(_) => Err(refuse(format!("expected a whole number, got {}", shown()))),
+}
+
+/// `value` as a whole number, or why it is not one.
+fn whole_of(value: &Bound<'_, PyAny>) -> Result<usize, String> {
+    let shown = || value.repr().map(|r| r.to_string()).unwrap_or_default();
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(format!("expected a whole number, got {}", shown()));
     }
+    match value.extract::<i128>() {
+        Ok(n) if n < 0 => Err(format!("expected a whole number, got {n}")),
+        Ok(n) => usize::try_from(n).map_err(|_| format!("{n} is too large")),
+        Err(_) => Err(format!("expected a whole number, got {}", shown())),
+    }
+}
+
+/// A whole-number argument, for `#[pyo3(from_py_with = ...)]`: a bool, a
+/// float, a negative number or one past `usize` is an
+/// `InvalidArgumentError` (pyo3 adds a note naming the argument), not an
+/// `OverflowError` or a silently truncated value.
+pub(crate) fn whole_number(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    whole_of(value).map_err(|message| unnamed(value.py(), message))
+}
+
+/// [`whole_number`] that must also fit 32 bits (retry counts).
+pub(crate) fn whole_u32(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let n = whole_number(value)?;
+    u32::try_from(n).map_err(|_| unnamed(value.py(), format!("{n} is too large")))
+}
+
+/// An `InvalidArgumentError` for an argument whose name pyo3 adds as a note.
+fn unnamed(py: Python<'_>, message: String) -> PyErr {
+    error_of(
+        py,
+        "InvalidArgumentError",
+        message,
+        vec![],
+        "INVALID_ARGUMENT",
+    )
 }
 
 fn path_obj(py: Python<'_>, path: Option<&PathBuf>) -> Py<PyAny> {
@@ -598,7 +627,10 @@ struct PyEmbedder {
 impl PyEmbedder {
     #[staticmethod]
     #[pyo3(signature = (dimension = 384))]
-    fn hashing(py: Python<'_>, dimension: usize) -> PyResult<Self> {
+    fn hashing(
+        py: Python<'_>,
+        #[pyo3(from_py_with = whole_number)] dimension: usize,
+    ) -> PyResult<Self> {
         let inner = Hashing::new(dimension).map_err(|e| to_pyerr(py, e))?;
         Ok(PyEmbedder {
             inner: Arc::new(inner),
@@ -615,10 +647,10 @@ impl PyEmbedder {
         api_key: Option<String>,
         headers: Option<Vec<(String, String)>>,
         dimension: Option<usize>,
-        batch_size: usize,
-        concurrency: usize,
+        #[pyo3(from_py_with = whole_number)] batch_size: usize,
+        #[pyo3(from_py_with = whole_number)] concurrency: usize,
         timeout: f64,
-        max_retries: u32,
+        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
     ) -> PyResult<Self> {
         let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
             to_pyerr(
@@ -787,8 +819,8 @@ impl PyChunker {
     #[pyo3(signature = (max_tokens = 400, overlap = 60, tokenizer = None))]
     fn new(
         py: Python<'_>,
-        max_tokens: usize,
-        overlap: usize,
+        #[pyo3(from_py_with = whole_number)] max_tokens: usize,
+        #[pyo3(from_py_with = whole_number)] overlap: usize,
         tokenizer: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut config = ChunkConfig::new(max_tokens).with_overlap(overlap);

@@ -176,7 +176,7 @@ impl PyMemoryVectorStore {
 #[pymethods]
 impl PyMemoryVectorStore {
     #[new]
-    fn new(dimension: usize) -> Self {
+    fn new(#[pyo3(from_py_with = crate::whole_number)] dimension: usize) -> Self {
         PyMemoryVectorStore {
             inner: std::sync::RwLock::new(infrarag::store::MemoryVectorStore::new(dimension)),
             dimension,
@@ -244,8 +244,8 @@ impl PyMemoryVectorStore {
         &self,
         py: Python<'_>,
         vector: &Bound<'_, PyAny>,
-        k: usize,
-        ef: usize,
+        #[pyo3(from_py_with = crate::whole_number)] k: usize,
+        #[pyo3(from_py_with = crate::whole_number)] ef: usize,
     ) -> PyResult<Vec<(String, f32)>> {
         let mut vector: Vec<f32> = match vector.extract::<&[u8]>() {
             Ok(bytes) => bytes

@@ -89,4 +89,12 @@ def test_result_objects_have_json_ready_dicts() -> None:
     for value in (as_dict, finding.to_dict(), report.to_dict(), prompt.to_dict()):
         assert json.loads(json.dumps(value)) == value
     assert report.to_dict() == report.to_json()
+    as_json = infrarag.validate(ROOT / "tests" / "fixtures" / "validate" / "references").to_json()
+    assert set(as_json) == keys(types.ReportJson)
+    assert as_json["findings"] and all(set(f) == keys(types.ReportFinding) for f in as_json["findings"])
+    fixed = [f["fix"] for f in as_json["findings"] if f["fix"] is not None]
+    assert fixed and all(set(x) == keys(types.Fix) for x in fixed)
+    web = infrarag.validate(WEB).to_json()
+    assert web["policies"] and all(set(p) == keys(types.PolicyVerdict) for p in web["policies"])
+    assert web["suppressed"] and all(set(x) == keys(types.SuppressedFinding) for x in web["suppressed"])
     assert prompt.to_dict()["tokens"] == prompt.tokens

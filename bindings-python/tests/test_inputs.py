@@ -61,3 +61,22 @@ def test_a_chat_client_without_a_key_fails_when_made() -> None:
         LanguageModel.anthropic("claude-sonnet-4-5")
     assert e.value.argument == "api_key"
     assert Conversation(300).budget == 300
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True])
+def test_counts_everywhere_are_whole_numbers(bad: Any) -> None:
+    from infrarag.chunk import Chunker
+
+    calls: dict[str, Any] = {
+        "budget": lambda: Conversation(bad),
+        "keep_latest": lambda: Conversation(300, keep_latest=bad),
+        "max_rounds": lambda: Generator(LanguageModel.fallback(), max_rounds=bad),
+        "k": lambda: Generator(LanguageModel.fallback(), k=bad),
+        "max_tokens": lambda: Chunker(max_tokens=bad),
+        "max_retries": lambda: LanguageModel.anthropic("m", api_key="k", max_retries=bad),
+    }
+    for name, call in calls.items():
+        with pytest.raises(InvalidArgumentError) as e:
+            call()
+        assert e.value.code == "INVALID_ARGUMENT"
+        assert any(name in note for note in getattr(e.value, "__notes__", [])), (name, e.value)

@@ -292,8 +292,71 @@ class FindingDict(TypedDict):
     end_column: int
     start_byte: int
     end_byte: int
-    related: list[dict[str, Any]]
-    fix: Optional[dict[str, Any]]
+    related: list[Related]
+    fix: Optional[Fix]
+
+
+class Related(TypedDict):
+    """Another place a finding concerns (the first declaration of a duplicate)."""
+
+    file: str
+    span: Span
+    message: str
+
+
+class Fix(TypedDict):
+    """A replacement that resolves a finding."""
+
+    message: str
+    file: str
+    span: Span
+    replacement: str
+
+
+class ReportFinding(TypedDict):
+    """A finding as :meth:`infrarag.validation.Report.to_json` holds it."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    summary: str
+    detail: str
+    file: str
+    span: Span
+    related: list[Related]
+    fix: Optional[Fix]
+
+
+class PolicyVerdict(TypedDict):
+    """What a security check concluded about one resource."""
+
+    check: str
+    title: str
+    address: str
+    outcome: Literal["PASSED", "FAILED", "UNKNOWN", "SKIPPED"]
+    file: str
+    span: Span
+
+
+class SuppressedFinding(TypedDict):
+    """A finding silenced by a comment, with the reason written there."""
+
+    finding: ReportFinding
+    reason: Optional[str]
+    file: str
+    span: Span
+
+
+class ReportJson(TypedDict):
+    """:meth:`infrarag.validation.Report.to_json` and ``to_dict``."""
+
+    ok: bool
+    error_count: int
+    warning_count: int
+    dir: str
+    files: list[str]
+    findings: list[ReportFinding]
+    policies: list[PolicyVerdict]
+    suppressed: list[SuppressedFinding]
 
 
 __all__ = [
@@ -303,16 +366,22 @@ __all__ = [
     "ContextItem",
     "Delta",
     "Diagnostic",
+    "Fix",
     "FindingDict",
     "GeneratedFile",
     "GenerationResult",
     "HitDict",
     "Outcome",
     "PipelineEvent",
+    "PolicyVerdict",
     "Problem",
+    "Related",
+    "ReportFinding",
+    "ReportJson",
     "Round",
     "Scores",
     "Signal",
     "Span",
+    "SuppressedFinding",
     "Usage",
 ]
