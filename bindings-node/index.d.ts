@@ -484,6 +484,12 @@ export declare namespace llm {
      */
     backoff?: number
     maxBackoff?: number
+    /**
+     * The longest `Retry-After` waited for, in seconds (default 60); a
+     * server asking for longer rejects at once with PROVIDER_ERROR whose
+     * `retryAfter` is the wait asked for.
+     */
+    maxRetryAfter?: number
   }
 }
 

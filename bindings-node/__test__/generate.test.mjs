@@ -200,3 +200,16 @@ test('a wait before retrying is reported, and a listener can stop it', async () 
   assert.match(retrying.reason, /Overloaded/)
   assert.equal(server.seen.length, 1, 'the 30 s wait was not sat out')
 })
+
+test('a Retry-After past maxRetryAfter rejects at once with the wait asked for', async () => {
+  const body = '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}'
+  let server = await replay([[429, { 'retry-after': '3600' }, body], 'anthropic_text.sse'])
+  await assert.rejects(anthropic(server.base).complete('hi'), (e) =>
+    e.code === 'PROVIDER_ERROR' && e.status === 429 && e.retryAfter === 3600 && /longer than the 60\.0 s/.test(e.message))
+  assert.equal(server.seen.length, 1)
+  server.close()
+  server = await replay([[429, { 'retry-after': '0.05' }, body], 'anthropic_text.sse'])
+  const model = llm.LanguageModel.anthropic('m', { apiKey: 'k', baseUrl: server.base, maxRetryAfter: 0.1 })
+  assert.match((await model.complete('hi')).content[0].text, /acme-logs/)
+  server.close()
+})

@@ -53,6 +53,10 @@ pub struct ChatOptions {
     /// unless the server sends `Retry-After`.
     pub backoff: Option<f64>,
     pub max_backoff: Option<f64>,
+    /// The longest `Retry-After` waited for, in seconds (default 60); a
+    /// server asking for longer rejects at once with PROVIDER_ERROR whose
+    /// `retryAfter` is the wait asked for.
+    pub max_retry_after: Option<f64>,
 }
 
 fn seconds(name: &str, v: Option<f64>, default: f64) -> Result<Duration, Code> {
@@ -69,6 +73,7 @@ fn configured(b: ChatModelBuilder, o: Option<ChatOptions>) -> Result<LanguageMod
         max_retries: None,
         backoff: None,
         max_backoff: None,
+        max_retry_after: None,
     });
     let mut b = b
         .timeout(seconds("timeout", o.timeout, 120.0)?)
@@ -76,7 +81,8 @@ fn configured(b: ChatModelBuilder, o: Option<ChatOptions>) -> Result<LanguageMod
         .backoff(
             seconds("backoff", o.backoff, 1.0)?,
             seconds("maxBackoff", o.max_backoff, 60.0)?,
-        );
+        )
+        .max_retry_after(seconds("maxRetryAfter", o.max_retry_after, 60.0)?);
     if let Some(k) = o.api_key {
         b = b.api_key(k);
     }

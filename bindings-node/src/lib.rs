@@ -18,7 +18,9 @@ use infrarag::terraform::Module;
 
 /// A core error's stable `code` (`PARSE_ERROR`, `INVALID_UTF8`,
 /// `IO_ERROR`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`, ...), and for
-/// `PROVIDER_ERROR` the fields a JS error gets beside it.
+/// `PROVIDER_ERROR` the fields a JS error gets beside it (`provider`,
+/// `model`, `status`, `requestId`, and `retryAfter`: the seconds a service
+/// asked to wait when that was past the client's `maxRetryAfter`).
 pub struct Code {
     code: String,
     /// Boxed: errors travel in every `Result` here and should stay small.
@@ -35,6 +37,7 @@ struct ProviderFields {
     model: String,
     status: Option<u16>,
     request_id: Option<String>,
+    retry_after_ms: Option<u32>,
 }
 
 impl Code {
@@ -77,12 +80,14 @@ fn js_error(err: infrarag::Error) -> napi::Error<Code> {
             model,
             status,
             request_id,
+            retry_after_ms,
             ..
         } => Some(Box::new(ProviderFields {
             provider: provider.clone(),
             model: model.clone(),
             status: *status,
             request_id: request_id.clone(),
+            retry_after_ms: *retry_after_ms,
         })),
         _ => None,
     };
@@ -291,6 +296,10 @@ fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
             match &p.request_id {
                 Some(id) => error.set_named_property("requestId", id.as_str())?,
                 None => error.set_named_property("requestId", Null)?,
+            }
+            match p.retry_after_ms {
+                Some(ms) => error.set_named_property("retryAfter", f64::from(ms) / 1000.0)?,
+                None => error.set_named_property("retryAfter", Null)?,
             }
         }
         Ok(napi::Error::from(error.into_unknown(env)?))

@@ -63,8 +63,7 @@ fn configured(
     base_url: Option<String>,
     timeout: f64,
     max_retries: u32,
-    backoff: f64,
-    max_backoff: f64,
+    (backoff, max_backoff, max_retry_after): (f64, f64, f64),
 ) -> PyResult<PyModel> {
     let secs = |name: &str, v: f64| {
         Duration::try_from_secs_f64(v)
@@ -73,7 +72,8 @@ fn configured(
     let mut b = b
         .timeout(secs("timeout", timeout)?)
         .max_retries(max_retries)
-        .backoff(secs("backoff", backoff)?, secs("max_backoff", max_backoff)?);
+        .backoff(secs("backoff", backoff)?, secs("max_backoff", max_backoff)?)
+        .max_retry_after(secs("max_retry_after", max_retry_after)?);
     if let Some(k) = api_key {
         b = b.api_key(k);
     }
@@ -93,7 +93,7 @@ fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Request> {
 #[pymethods]
 impl PyModel {
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0))]
+    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0, max_retry_after = 60.0))]
     #[allow(clippy::too_many_arguments)]
     fn anthropic(
         py: Python<'_>,
@@ -104,6 +104,7 @@ impl PyModel {
         #[pyo3(from_py_with = whole_u32)] max_retries: u32,
         backoff: f64,
         max_backoff: f64,
+        max_retry_after: f64,
     ) -> PyResult<Self> {
         configured(
             py,
@@ -112,13 +113,12 @@ impl PyModel {
             base_url,
             timeout,
             max_retries,
-            backoff,
-            max_backoff,
+            (backoff, max_backoff, max_retry_after),
         )
     }
 
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0))]
+    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0, max_retry_after = 60.0))]
     #[allow(clippy::too_many_arguments)]
     fn openai(
         py: Python<'_>,
@@ -129,6 +129,7 @@ impl PyModel {
         #[pyo3(from_py_with = whole_u32)] max_retries: u32,
         backoff: f64,
         max_backoff: f64,
+        max_retry_after: f64,
     ) -> PyResult<Self> {
         configured(
             py,
@@ -137,8 +138,7 @@ impl PyModel {
             base_url,
             timeout,
             max_retries,
-            backoff,
-            max_backoff,
+            (backoff, max_backoff, max_retry_after),
         )
     }
 

@@ -150,6 +150,7 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             model,
             status,
             request_id,
+            retry_after_ms,
             ..
         } => {
             let text = |v: Option<&str>| match v {
@@ -173,6 +174,16 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
                     ("model", text(Some(model))),
                     ("status", status),
                     ("request_id", text(request_id.as_deref())),
+                    (
+                        "retry_after",
+                        match retry_after_ms {
+                            Some(ms) => (f64::from(*ms) / 1000.0)
+                                .into_pyobject(py)
+                                .map(|s| s.into_any().unbind())
+                                .unwrap_or_else(|_| py.None()),
+                            None => py.None(),
+                        },
+                    ),
                 ],
             )
         }

@@ -429,3 +429,16 @@ def test_compacting_with_the_fallback_ends_within_budget_without_its_code() -> N
     done = conversation.compact(LanguageModel.fallback())
     assert done is not None and done["within_budget"] and conversation.tokens <= 300
     assert conversation.summary is not None and "infrarag-fallback" not in conversation.summary["text"]
+
+
+def test_a_retry_after_past_the_cap_fails_at_once_with_the_wait(replay: Any) -> None:
+    limited = (429, {"retry-after": "3600"}, '{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}')
+    server = replay([limited, "anthropic_text.sse"])
+    with pytest.raises(infrarag.ProviderError) as e:
+        anthropic(server.base).complete("hi")
+    assert e.value.status == 429 and e.value.retry_after == 3600.0
+    assert "longer than the 60.0 s" in str(e.value)
+    assert len(server.seen) == 1
+    server = replay([(429, {"retry-after": "0.05"}, limited[2]), "anthropic_text.sse"])
+    model = LanguageModel.anthropic("m", api_key="k", base_url=server.base, max_retry_after=0.1)
+    assert "acme-logs" in text_of(model.complete("hi"))

@@ -39,6 +39,9 @@ pub enum Error {
     /// A remote model service (an embeddings or chat endpoint) failed after
     /// its retries; `status` is the last HTTP status, when one came back,
     /// and `request_id` the id the service gave the request.
+    /// `retry_after_ms` is the wait the service asked for when it was longer
+    /// than the client honours (`max_retry_after`), so the call failed at
+    /// once.
     #[error("{provider} ({model}){}: {message}", request_id.as_deref().map(|r| format!(" request {r}")).unwrap_or_default())]
     Provider {
         provider: String,
@@ -46,6 +49,7 @@ pub enum Error {
         status: Option<u16>,
         request_id: Option<String>,
         message: String,
+        retry_after_ms: Option<u32>,
     },
     /// A store could not read or write; `path` is its file, when it has one.
     #[error("{}{message}", prefix(path.as_deref()))]

@@ -52,20 +52,27 @@ pub(crate) fn retryable(status: u16) -> bool {
     matches!(status, 408 | 409 | 429) || (500..600).contains(&status)
 }
 
+/// The longest `Retry-After` a client waits for unless told otherwise.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// How long to wait before each retry.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     pub first: Duration,
     pub max: Duration,
+    /// The longest wait a server may ask for; past it the call fails at
+    /// once, its error carrying the wait asked for.
+    pub max_asked: Duration,
     /// Jitter's random state, shared by the requests in flight.
     seed: AtomicU64,
 }
 
 impl Backoff {
-    pub fn new(first: Duration, max: Duration) -> Backoff {
+    pub fn new(first: Duration, max: Duration, max_asked: Duration) -> Backoff {
         Backoff {
             first,
             max,
+            max_asked,
             seed: AtomicU64::new(0x2545_f491_4f6c_dd1d),
         }
     }
@@ -85,9 +92,42 @@ impl Backoff {
         cap.mul_f64((x >> 11) as f64 / (1u64 << 53) as f64)
     }
 
-    /// The server's wait when it gave one, else the jitter for `attempt`.
-    pub fn wait(&self, asked: Option<Duration>, attempt: u32) -> Duration {
-        asked.unwrap_or_else(|| self.jitter(attempt))
+    /// The server's wait when it gave one, else the jitter for `attempt`;
+    /// `Err` with the failure made final when the server asked for longer
+    /// than `max_asked`.
+    pub fn wait(&self, asked: Option<Duration>, attempt: u32, error: Error) -> Result<Duration> {
+        match asked {
+            Some(wait) if wait > self.max_asked => Err(asked_too_long(error, wait, self.max_asked)),
+            Some(wait) => Ok(wait),
+            None => Ok(self.jitter(attempt)),
+        }
+    }
+}
+
+/// `error`, a provider's, told that the service asked to wait `wait`,
+/// longer than the `limit` the client honours.
+fn asked_too_long(error: Error, wait: Duration, limit: Duration) -> Error {
+    match error {
+        Error::Provider {
+            provider,
+            model,
+            status,
+            request_id,
+            message,
+            ..
+        } => Error::Provider {
+            message: format!(
+                "{message} (the service asked to wait {:.1} s before retrying, longer than the {:.1} s this client waits)",
+                wait.as_secs_f64(),
+                limit.as_secs_f64()
+            ),
+            provider,
+            model,
+            status,
+            request_id,
+            retry_after_ms: Some(u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)),
+        },
+        other => other,
     }
 }
 
@@ -106,7 +146,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let wait = get("retry-after-ms")
         .map(|ms| ms / 1000.0)
         .or_else(|| get("retry-after"))?;
-    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait.min(3600.0)))
+    (wait.is_finite() && wait >= 0.0).then(|| Duration::from_secs_f64(wait.min(86_400.0)))
 }
 
 /// `error.message` of an OpenAI- or Anthropic-style error body, else the

@@ -381,3 +381,35 @@ fn an_index_embeds_through_the_endpoint() {
         "a failed ingestion changes nothing"
     );
 }
+
+/// A server asking for a longer wait than the client honours fails the
+/// call at once, the error carrying the wait asked for.
+#[test]
+fn a_retry_after_past_the_cap_fails_at_once_with_the_wait() {
+    let server = serve(Duration::ZERO, |n| match n {
+        0 => Reply::Status(
+            429,
+            vec![("retry-after", "2")],
+            r#"{"error":{"message":"slow down"}}"#,
+        ),
+        _ => Reply::Embeddings,
+    });
+    let e = embedder(&server)
+        .max_retry_after(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    match e.embed(&["abc"]).unwrap_err() {
+        Error::Provider {
+            status,
+            retry_after_ms,
+            message,
+            ..
+        } => {
+            assert_eq!(status, Some(429));
+            assert_eq!(retry_after_ms, Some(2000));
+            assert!(message.contains("asked to wait 2.0 s"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(server.seen.lock().unwrap().len(), 1);
+}

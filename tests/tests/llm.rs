@@ -552,3 +552,46 @@ fn a_wait_before_retrying_is_reported_and_can_be_cancelled() {
     assert!(matches!(deltas.last(), Some(Delta::Text { .. })));
     assert_eq!(server.requests().len(), 2);
 }
+
+/// Past `max_retry_after` (60 s unless set) a server's wait is not sat out:
+/// the call fails at once, and the error says how long the server asked.
+#[test]
+fn a_retry_after_past_the_cap_fails_at_once_with_the_wait() {
+    let limited = |after: &str| {
+        Reply::Status(
+            429,
+            vec![("retry-after".into(), after.into())],
+            r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#.into(),
+        )
+    };
+    let server = ReplayServer::start(vec![limited("3600"), Reply::recorded("anthropic_text.sse")]);
+    let (out, deltas) = streamed(&anthropic(&server), &request());
+    match out.unwrap_err() {
+        Error::Provider {
+            status: Some(429),
+            retry_after_ms,
+            message,
+            ..
+        } => {
+            assert_eq!(retry_after_ms, Some(3_600_000));
+            assert!(message.contains("longer than the 60.0 s"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(deltas.is_empty(), "{deltas:?}");
+    assert_eq!(server.requests().len(), 1);
+
+    let server = ReplayServer::start(vec![limited("0.05"), Reply::recorded("anthropic_text.sse")]);
+    let model = ChatModel::anthropic("m")
+        .api_key("k")
+        .base_url(&server.base)
+        .max_retry_after(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert!(model
+        .complete(&request())
+        .unwrap()
+        .text()
+        .contains("acme-logs"));
+    assert_eq!(server.requests().len(), 2);
+}

@@ -294,6 +294,7 @@ class LanguageModel:
         max_retries: int = 4,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
+        max_retry_after: float = 60.0,
     ) -> LanguageModel: ...
     @staticmethod
     def openai(
@@ -305,6 +306,7 @@ class LanguageModel:
         max_retries: int = 4,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
+        max_retry_after: float = 60.0,
     ) -> LanguageModel: ...
     @staticmethod
     def fallback() -> LanguageModel: ...

@@ -80,6 +80,9 @@ class ProviderError(InfraragError):
             (timeout, refused connection).
         request_id: the id the service gave the request, to quote to its
             support, when it sent one.
+        retry_after: seconds the service asked to wait before retrying,
+            when that was longer than the client's ``max_retry_after``
+            (default 60), so the call failed at once instead of waiting.
     """
 
     code = "PROVIDER_ERROR"
@@ -87,6 +90,7 @@ class ProviderError(InfraragError):
     model: Optional[str]
     status: Optional[int]
     request_id: Optional[str]
+    retry_after: Optional[float]
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -94,6 +98,7 @@ class ProviderError(InfraragError):
         self.model = None
         self.status = None
         self.request_id = None
+        self.retry_after = None
 
 
 class CancelledError(InfraragError):

@@ -26,6 +26,7 @@ pub struct HttpEmbedderBuilder {
     max_retries: u32,
     backoff: Duration,
     max_backoff: Duration,
+    max_retry_after: Duration,
 }
 
 impl HttpEmbedderBuilder {
@@ -82,6 +83,14 @@ impl HttpEmbedderBuilder {
         self
     }
 
+    /// The longest `Retry-After` waited for (default 60 s); a server asking
+    /// for longer fails the call at once with [`Error::Provider`] whose
+    /// `retry_after` holds the wait asked for.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
     pub fn build(self) -> Result<HttpEmbedder> {
         let invalid = |name: &str, message: String| Error::InvalidArgument {
             name: name.into(),
@@ -107,7 +116,7 @@ impl HttpEmbedderBuilder {
             batch_size: self.batch_size,
             concurrency: self.concurrency,
             max_retries: self.max_retries,
-            backoff: Backoff::new(self.backoff, self.max_backoff),
+            backoff: Backoff::new(self.backoff, self.max_backoff, self.max_retry_after),
         };
         if self.dimension.is_none() {
             let probe = embedder.request(&["dimension probe"])?;
@@ -152,7 +161,8 @@ type Batch = Result<Vec<Vec<f32>>>;
 /// One failed attempt: the error to give, and whether trying again can help
 /// (with the wait the server asked for, if it did).
 struct Failure {
-    error: Error,
+    /// Boxed: a failure travels in every attempt's `Result`.
+    error: Box<Error>,
     retry: Option<Option<Duration>>,
 }
 
@@ -171,6 +181,7 @@ impl HttpEmbedder {
             max_retries: 5,
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            max_retry_after: retry::MAX_RETRY_AFTER,
         }
     }
 
@@ -190,16 +201,16 @@ impl HttpEmbedder {
                 },
                 Err(e) => Failure {
                     retry: retry::transient(&e).then_some(None),
-                    error: self.error(None, None, describe(&e)),
+                    error: Box::new(self.error(None, None, describe(&e))),
                 },
             };
             let Some(asked) = failure.retry else {
-                return Err(failure.error);
+                return Err(*failure.error);
             };
             if attempt >= self.max_retries {
-                return Err(failure.error);
+                return Err(*failure.error);
             }
-            std::thread::sleep(self.backoff.wait(asked, attempt));
+            std::thread::sleep(self.backoff.wait(asked, attempt, *failure.error)?);
             attempt += 1;
         }
     }
@@ -210,18 +221,18 @@ impl HttpEmbedder {
         let retry_after = retry::retry_after(response.headers());
         let text = response.text().map_err(|e| Failure {
             retry: Some(None),
-            error: self.error(Some(status.as_u16()), request_id.clone(), describe(&e)),
+            error: Box::new(self.error(Some(status.as_u16()), request_id.clone(), describe(&e))),
         })?;
         if !status.is_success() {
             let code = status.as_u16();
             return Err(Failure {
                 retry: retry::retryable(code).then_some(retry_after),
-                error: self.error(Some(code), request_id, server_message(&text, status)),
+                error: Box::new(self.error(Some(code), request_id, server_message(&text, status))),
             });
         }
         let bad = |message: String| Failure {
             retry: None,
-            error: self.error(Some(status.as_u16()), request_id.clone(), message),
+            error: Box::new(self.error(Some(status.as_u16()), request_id.clone(), message)),
         };
         let parsed: EmbeddingResponse = serde_json::from_str(&text).map_err(|e| {
             bad(format!(
@@ -257,6 +268,7 @@ impl HttpEmbedder {
             status,
             request_id,
             message,
+            retry_after_ms: None,
         }
     }
 }

@@ -35,6 +35,7 @@ pub struct ChatModelBuilder {
     max_retries: u32,
     backoff: Duration,
     max_backoff: Duration,
+    max_retry_after: Duration,
 }
 
 impl ChatModelBuilder {
@@ -79,6 +80,14 @@ impl ChatModelBuilder {
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
         self.backoff = first;
         self.max_backoff = max;
+        self
+    }
+
+    /// The longest `Retry-After` waited for (default 60 s); a server asking
+    /// for longer fails the call at once with [`Error::Provider`] whose
+    /// `retry_after` holds the wait asked for.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
         self
     }
 
@@ -140,7 +149,7 @@ impl ChatModelBuilder {
                 model: self.model,
             },
             max_retries: self.max_retries,
-            backoff: Backoff::new(self.backoff, self.max_backoff),
+            backoff: Backoff::new(self.backoff, self.max_backoff, self.max_retry_after),
         })
     }
 }
@@ -217,7 +226,8 @@ pub(crate) trait Decoder {
 
 /// Why one attempt failed, and how long to wait before the next, if any.
 struct Failure {
-    error: Error,
+    /// Boxed: a failure travels in every attempt's `Result`.
+    error: Box<Error>,
     retry: Option<Option<Duration>>,
 }
 
@@ -243,6 +253,7 @@ impl ChatModel {
             max_retries: 4,
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
+            max_retry_after: retry::MAX_RETRY_AFTER,
         }
     }
 
@@ -279,11 +290,11 @@ impl ChatModel {
             match failure.retry {
                 Some(asked) if attempt < self.max_retries => {
                     attempt += 1;
-                    let wait = self.backoff.wait(asked, attempt - 1);
                     let reason = failure.error.to_string();
+                    let wait = self.backoff.wait(asked, attempt - 1, *failure.error)?;
                     wait_to_retry(wait, attempt, &reason, on_delta, cancel)?;
                 }
-                _ => return Err(failure.error),
+                _ => return Err(*failure.error),
             }
         }
     }
@@ -297,6 +308,7 @@ impl Wire {
             status,
             request_id,
             message,
+            retry_after_ms: None,
         }
     }
 
@@ -315,7 +327,7 @@ impl Wire {
             .send()
             .map_err(|e| Failure {
                 retry: retry::transient(&e).then_some(None),
-                error: self.error(None, None, describe(&e)),
+                error: Box::new(self.error(None, None, describe(&e))),
             })?;
         let status = response.status();
         let request_id = retry::request_id(response.headers());
@@ -324,11 +336,11 @@ impl Wire {
             let text = response.text().unwrap_or_default();
             return Err(Failure {
                 retry: retry::retryable(status.as_u16()).then_some(wait),
-                error: self.error(
+                error: Box::new(self.error(
                     Some(status.as_u16()),
                     request_id,
                     server_message(&text, status),
-                ),
+                )),
             });
         }
         let mut decoder: Box<dyn Decoder> = match self.provider {
@@ -349,7 +361,7 @@ impl Wire {
             });
             if cancelled {
                 outcome = Some(Err(Failure {
-                    error: Error::Cancelled,
+                    error: Box::new(Error::Cancelled),
                     retry: None,
                 }));
                 return Ok(false);
@@ -363,11 +375,11 @@ impl Wire {
                 Err(e) => {
                     outcome = Some(Err(Failure {
                         retry: (e.retryable && *delivered == before).then_some(None),
-                        error: self.error(
+                        error: Box::new(self.error(
                             code,
                             request_id.clone(),
                             stream_message(e.message, *delivered - before),
-                        ),
+                        )),
                     }));
                     Ok(false)
                 }
@@ -378,22 +390,22 @@ impl Wire {
             (Some(Err(f)), _) => Err(f),
             (None, Err(e)) => Err(Failure {
                 retry: (*delivered == before).then_some(None),
-                error: self.error(
+                error: Box::new(self.error(
                     code,
                     request_id,
                     stream_message(format!("the stream broke: {e}"), *delivered - before),
-                ),
+                )),
             }),
             (None, Ok(())) => Err(Failure {
                 retry: (*delivered == before).then_some(None),
-                error: self.error(
+                error: Box::new(self.error(
                     code,
                     request_id,
                     stream_message(
                         "the stream ended before the answer was complete".into(),
                         *delivered - before,
                     ),
-                ),
+                )),
             }),
         }
     }
