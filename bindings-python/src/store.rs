@@ -52,7 +52,7 @@ fn from_py<T: serde::de::DeserializeOwned>(
 }
 
 fn to_py<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
-    crate::serialize(py, value)
+    crate::convert::serialize(py, value)
 }
 
 /// Calls `obj.method(*args)`, keeping what it raises.
@@ -176,7 +176,7 @@ impl PyMemoryVectorStore {
 #[pymethods]
 impl PyMemoryVectorStore {
     #[new]
-    fn new(#[pyo3(from_py_with = crate::whole_number)] dimension: usize) -> Self {
+    fn new(#[pyo3(from_py_with = crate::error::whole_number)] dimension: usize) -> Self {
         PyMemoryVectorStore {
             inner: std::sync::RwLock::new(infrarag::store::MemoryVectorStore::new(dimension)),
             dimension,
@@ -197,7 +197,7 @@ impl PyMemoryVectorStore {
     fn upsert(&self, py: Python<'_>, ids: Vec<String>, vectors: &[u8]) -> PyResult<()> {
         let dim = self.dimension;
         if vectors.len() != ids.len() * dim * 4 {
-            return Err(crate::to_pyerr(
+            return Err(crate::error::to_pyerr(
                 py,
                 Error::InvalidArgument {
                     name: "vectors".into(),
@@ -235,7 +235,7 @@ impl PyMemoryVectorStore {
             let mut store = self.inner.write().map_err(|_| Self::poisoned())?;
             Ok(store.upsert(records))
         })
-        .and_then(|r: infrarag::Result<()>| r.map_err(|e| crate::to_pyerr(py, e)))
+        .and_then(|r: infrarag::Result<()>| r.map_err(|e| crate::error::to_pyerr(py, e)))
     }
 
     /// `vector`: a list of floats, or the bytes of a float32 array.
@@ -244,8 +244,8 @@ impl PyMemoryVectorStore {
         &self,
         py: Python<'_>,
         vector: &Bound<'_, PyAny>,
-        #[pyo3(from_py_with = crate::whole_number)] k: usize,
-        #[pyo3(from_py_with = crate::whole_number)] ef: usize,
+        #[pyo3(from_py_with = crate::error::whole_number)] k: usize,
+        #[pyo3(from_py_with = crate::error::whole_number)] ef: usize,
     ) -> PyResult<Vec<(String, f32)>> {
         let mut vector: Vec<f32> = match vector.extract::<&[u8]>() {
             Ok(bytes) => bytes
@@ -265,6 +265,6 @@ impl PyMemoryVectorStore {
                 filter: &filter,
             }))
         })?;
-        out.map_err(|e| crate::to_pyerr(py, e))
+        out.map_err(|e| crate::error::to_pyerr(py, e))
     }
 }

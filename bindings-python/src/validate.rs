@@ -7,7 +7,8 @@ use pyo3::prelude::*;
 
 use infrarag::validate::{render, Finding, Report, Validator};
 
-use super::{deep_copy, serialize, to_py, to_pyerr};
+use crate::convert::{deep_copy, serialize, to_py};
+use crate::error::to_pyerr;
 
 /// One finding; see `infrarag/validation.py`.
 #[pyclass(name = "Finding", module = "infrarag._native", frozen, get_all)]

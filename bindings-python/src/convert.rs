@@ -1,0 +1,109 @@
+//! Values between Rust and Python: JSON-shaped values to dicts and lists,
+//! serde types through JSON, paths.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use serde_json::Value;
+
+use crate::error::{error_of, invalid};
+
+pub(crate) fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        serde_json::Value::Null => py.None(),
+        serde_json::Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any().unbind()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any().unbind()
+            } else {
+                let text = n.to_string();
+                if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                    // Integers beyond 64 bits: Python's int parses the digits.
+                    py.import("builtins")?
+                        .getattr("int")?
+                        .call1((text,))?
+                        .unbind()
+                } else {
+                    n.as_f64()
+                        .unwrap_or(f64::NAN)
+                        .into_pyobject(py)?
+                        .into_any()
+                        .unbind()
+                }
+            }
+        }
+        serde_json::Value::String(s) => s.into_pyobject(py)?.into_any().unbind(),
+        serde_json::Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        serde_json::Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, item) in map {
+                dict.set_item(k, to_py(py, item)?)?;
+            }
+            dict.into_any().unbind()
+        }
+    })
+}
+
+pub(crate) fn serialize<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    let json = serde_json::to_value(value).map_err(|e| {
+        error_of(
+            py,
+            "InfraragError",
+            e.to_string(),
+            vec![],
+            "SERIALIZE_ERROR",
+        )
+    })?;
+    to_py(py, &json)
+}
+
+/// A fresh copy of a dict or list the object keeps, so a caller's changes
+/// to a `to_dict()` result do not reach the object.
+pub(crate) fn deep_copy(py: Python<'_>, value: &Py<PyAny>) -> PyResult<Py<PyAny>> {
+    Ok(py
+        .import("copy")?
+        .call_method1("deepcopy", (value.clone_ref(py),))?
+        .unbind())
+}
+
+pub(crate) fn path_obj(py: Python<'_>, path: Option<&PathBuf>) -> Py<PyAny> {
+    match path {
+        Some(p) => p
+            .display()
+            .to_string()
+            .into_pyobject(py)
+            .map(|s| s.into_any().unbind())
+            .unwrap_or_else(|_| py.None()),
+        None => py.None(),
+    }
+}
+
+/// A Python value as JSON, through `json.dumps`, so anything JSON-able
+/// (dicts, lists, numbers, dataclasses made into dicts) is accepted.
+pub(crate) fn json_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let text: String = py
+        .import("json")?
+        .call_method1("dumps", (obj,))?
+        .extract()?;
+    serde_json::from_str(&text).map_err(|e| invalid(py, "value", e.to_string()))
+}
+
+/// A JSON value as a typed core value, or `InvalidArgumentError` naming
+/// the argument.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    name: &str,
+    v: Value,
+) -> PyResult<T> {
+    serde_json::from_value(v).map_err(|e| invalid(py, name, e.to_string()))
+}

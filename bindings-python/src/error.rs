@@ -1,0 +1,205 @@
+//! Core errors as instances of the `infrarag.errors` classes, with their
+//! structured attributes, and arguments refused before they reach the core.
+
+use pyo3::prelude::*;
+
+use infrarag::Error;
+
+use crate::convert::{path_obj, serialize, to_py};
+
+/// Instantiates one of the exception classes of `infrarag.errors`.
+pub(crate) fn error_of(
+    py: Python<'_>,
+    class: &str,
+    message: String,
+    attrs: Vec<(&str, Py<PyAny>)>,
+    code: &str,
+) -> PyErr {
+    // The module is imported once; errors are common on some paths
+    // (validation of user input in a loop).
+    static ERRORS: pyo3::sync::PyOnceLock<Py<PyModule>> = pyo3::sync::PyOnceLock::new();
+    let made = ERRORS
+        .get_or_try_init(py, || py.import("infrarag.errors").map(Bound::unbind))
+        .and_then(|m| m.bind(py).getattr(class))
+        .and_then(|cls| cls.call1((message.clone(),)));
+    match made {
+        Ok(value) => {
+            let _ = value.setattr("code", code);
+            for (k, v) in attrs {
+                let _ = value.setattr(k, v);
+            }
+            PyErr::from_value(value)
+        }
+        Err(e) => e,
+    }
+}
+
+/// Maps a core error to its Python exception, with structured attributes.
+pub(crate) fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
+    let message = err.to_string();
+    let code = err.code();
+    let (class, attrs): (&str, Vec<(&str, Py<PyAny>)>) = match &err {
+        Error::Parse { path, diagnostics } => {
+            let diags = serialize(py, diagnostics).unwrap_or_else(|_| py.None());
+            (
+                "ParseError",
+                vec![
+                    ("diagnostics", diags),
+                    ("path", path_obj(py, path.as_ref())),
+                ],
+            )
+        }
+        Error::InvalidUtf8 {
+            path,
+            byte,
+            line,
+            column,
+        } => {
+            let diag = serde_json::json!([{
+                "severity": "error",
+                "code": "invalid_utf8",
+                "message": "invalid UTF-8",
+                "span": {"start": {"byte": byte, "line": line, "column": column},
+                         "end": {"byte": byte, "line": line, "column": column}},
+            }]);
+            let diags = to_py(py, &diag).unwrap_or_else(|_| py.None());
+            (
+                "ParseError",
+                vec![
+                    ("diagnostics", diags),
+                    ("path", path_obj(py, path.as_ref())),
+                ],
+            )
+        }
+        Error::Io { path, .. } => ("StorageError", vec![("path", path_obj(py, Some(path)))]),
+        Error::Storage { path, .. } => {
+            ("StorageError", vec![("path", path_obj(py, path.as_ref()))])
+        }
+        Error::Provider {
+            provider,
+            model,
+            status,
+            request_id,
+            retry_after_ms,
+            ..
+        } => {
+            let text = |v: Option<&str>| match v {
+                Some(s) => s
+                    .into_pyobject(py)
+                    .map(|s| s.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+                None => py.None(),
+            };
+            let status = match status {
+                Some(s) => s
+                    .into_pyobject(py)
+                    .map(|s| s.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+                None => py.None(),
+            };
+            (
+                "ProviderError",
+                vec![
+                    ("provider", text(Some(provider))),
+                    ("model", text(Some(model))),
+                    ("status", status),
+                    ("request_id", text(request_id.as_deref())),
+                    (
+                        "retry_after",
+                        match retry_after_ms {
+                            Some(ms) => (f64::from(*ms) / 1000.0)
+                                .into_pyobject(py)
+                                .map(|s| s.into_any().unbind())
+                                .unwrap_or_else(|_| py.None()),
+                            None => py.None(),
+                        },
+                    ),
+                ],
+            )
+        }
+        Error::Cancelled => ("CancelledError", vec![]),
+        Error::Busy { .. } => ("BusyError", vec![]),
+        Error::InvalidArgument { name, .. } => {
+            let name = name
+                .clone()
+                .into_pyobject(py)
+                .map(|n| n.into_any().unbind())
+                .unwrap_or_else(|_| py.None());
+            ("InvalidArgumentError", vec![("argument", name)])
+        }
+        _ => ("InfraragError", vec![]),
+    };
+    error_of(py, class, message, attrs, code)
+}
+
+/// A whole-number argument (`default` when not given): a bool, a float, a
+/// negative number or one past `usize` is an `InvalidArgumentError` naming
+/// the argument, not an `OverflowError` or a wrapped value.
+pub(crate) fn whole(
+    py: Python<'_>,
+    name: &str,
+    value: Option<&Bound<'_, PyAny>>,
+    default: usize,
+) -> PyResult<usize> {
+    match value {
+        None => Ok(default),
+        Some(v) => whole_of(v).map_err(|message| {
+            to_pyerr(
+                py,
+                Error::InvalidArgument {
+                    name: name.into(),
+                    message,
+                },
+            )
+        }),
+    }
+}
+
+/// `value` as a whole number, or why it is not one.
+pub(crate) fn whole_of(value: &Bound<'_, PyAny>) -> Result<usize, String> {
+    let shown = || value.repr().map(|r| r.to_string()).unwrap_or_default();
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(format!("expected a whole number, got {}", shown()));
+    }
+    match value.extract::<i128>() {
+        Ok(n) if n < 0 => Err(format!("expected a whole number, got {n}")),
+        Ok(n) => usize::try_from(n).map_err(|_| format!("{n} is too large")),
+        Err(_) => Err(format!("expected a whole number, got {}", shown())),
+    }
+}
+
+/// A whole-number argument, for `#[pyo3(from_py_with = ...)]`: a bool, a
+/// float, a negative number or one past `usize` is an
+/// `InvalidArgumentError` (pyo3 adds a note naming the argument), not an
+/// `OverflowError` or a silently truncated value.
+pub(crate) fn whole_number(value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    whole_of(value).map_err(|message| unnamed(value.py(), message))
+}
+
+/// [`whole_number`] that must also fit 32 bits (retry counts).
+pub(crate) fn whole_u32(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let n = whole_number(value)?;
+    u32::try_from(n).map_err(|_| unnamed(value.py(), format!("{n} is too large")))
+}
+
+/// An `InvalidArgumentError` for an argument whose name pyo3 adds as a note.
+pub(crate) fn unnamed(py: Python<'_>, message: String) -> PyErr {
+    error_of(
+        py,
+        "InvalidArgumentError",
+        message,
+        vec![],
+        "INVALID_ARGUMENT",
+    )
+}
+
+/// An `InvalidArgumentError` naming the argument.
+pub(crate) fn invalid(py: Python<'_>, name: &str, message: String) -> PyErr {
+    to_pyerr(
+        py,
+        Error::InvalidArgument {
+            name: name.into(),
+            message,
+        },
+    )
+}

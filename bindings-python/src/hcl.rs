@@ -1,0 +1,83 @@
+//! `infrarag.hcl`: python-hcl2-compatible dicts, the syntax tree and
+//! modules, parsed without the GIL.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+
+use infrarag::hcl::{self, Dialect, LoadsOptions};
+use infrarag::terraform::Module;
+
+use crate::convert::{serialize, to_py};
+use crate::error::to_pyerr;
+
+pub(crate) fn options(py: Python<'_>, dialect: &str, with_meta: bool) -> PyResult<LoadsOptions> {
+    let dialect: Dialect = dialect.parse().map_err(|e| to_pyerr(py, e))?;
+    Ok(LoadsOptions::new(dialect).with_meta(with_meta))
+}
+
+/// python-hcl2-compatible `loads`; see `infrarag/hcl.pyi`.
+#[pyfunction]
+#[pyo3(signature = (text, *, dialect = "v7", with_meta = false))]
+pub(crate) fn hcl_loads(
+    py: Python<'_>,
+    text: &str,
+    dialect: &str,
+    with_meta: bool,
+) -> PyResult<Py<PyAny>> {
+    let opts = options(py, dialect, with_meta)?;
+    let text = text.to_owned();
+    let result = py.detach(move || hcl::loads(&text, &opts));
+    match result {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// `loads` of a file read by the core, so errors carry its path.
+#[pyfunction]
+#[pyo3(signature = (path, *, dialect = "v7", with_meta = false))]
+pub(crate) fn hcl_load_file(
+    py: Python<'_>,
+    path: PathBuf,
+    dialect: &str,
+    with_meta: bool,
+) -> PyResult<Py<PyAny>> {
+    let opts = options(py, dialect, with_meta)?;
+    let result = py.detach(move || hcl::load_file(&path, &opts));
+    match result {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Parses native HCL into the syntax tree and diagnostics; never raises for
+/// syntax errors.
+#[pyfunction]
+#[pyo3(signature = (text, *, json = false))]
+pub(crate) fn hcl_parse(py: Python<'_>, text: &str, json: bool) -> PyResult<Py<PyAny>> {
+    let text = text.to_owned();
+    let parsed = py.detach(move || {
+        if json {
+            hcl::tfjson::parse_json(&text)
+        } else {
+            hcl::parse(&text)
+        }
+    });
+    let value = serde_json::json!({
+        "body": parsed.file.body,
+        "comments": parsed.file.comments,
+        "diagnostics": parsed.diagnostics,
+    });
+    to_py(py, &value)
+}
+
+/// Loads a Terraform module directory; see `infrarag/hcl.pyi`.
+#[pyfunction]
+pub(crate) fn hcl_load_module(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
+    let result = py.detach(move || Module::load(&path));
+    match result {
+        Ok(m) => serialize(py, &m),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
