@@ -18,10 +18,11 @@ use infrarag::prompt::{
 use infrarag::validate::Validator;
 use infrarag::Error;
 
-use super::js_store::{Bound, Returned};
-use super::{
-    abortable, js_error, kept, read, reject_with_code, whole, Code, Index, Json, SharedIndex,
-};
+use crate::convert::Json;
+use crate::error::{js_error, whole, Code};
+use crate::index::{read, Index, SharedIndex};
+use crate::js_store::{Bound, Returned};
+use crate::task::{abortable, kept, reject_with_code};
 
 fn invalid(name: &str, message: String) -> napi::Error<Code> {
     js_error(Error::InvalidArgument {

@@ -7,7 +7,9 @@ use napi_derive::napi;
 use infrarag::hcl::Span;
 use infrarag::validate::{render, Validator};
 
-use super::{js_error, kept, reject_with_code, small, Code, Json};
+use crate::convert::{small, Json};
+use crate::error::{js_error, Code};
+use crate::task::{kept, reject_with_code};
 
 /// A place in a file: 1-based lines and columns, 0-based bytes.
 #[napi(object, namespace = "validate")]
@@ -215,7 +217,7 @@ pub fn validate(
         options: Some(options.unwrap_or_default()),
         failure: None,
     };
-    crate::abortable(task, signal, None)
+    crate::task::abortable(task, signal, None)
 }
 
 /// `validate`, blocking the calling thread.
@@ -240,7 +242,7 @@ pub fn validate_files(
         options: Some(options.unwrap_or_default()),
         failure: None,
     };
-    crate::abortable(task, signal, None)
+    crate::task::abortable(task, signal, None)
 }
 
 /// `validateFiles`, blocking the calling thread.

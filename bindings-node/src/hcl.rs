@@ -1,0 +1,98 @@
+//! `hcl`: python-hcl2-compatible values, the syntax tree and modules.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use infrarag::hcl::{self, Dialect, LoadsOptions};
+use infrarag::terraform::Module;
+
+use crate::convert::Json;
+use crate::error::{coded, internal, js_error, Code};
+use crate::task::{abortable, kept, reject_with_code};
+
+#[napi(object)]
+pub struct ParseOptions {
+    /// The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
+    /// `"v8"` (8.1.4 with its default options).
+    pub dialect: Option<String>,
+    /// Add `__start_line__` / `__end_line__` to block bodies (`"v7"` only).
+    pub with_meta: Option<bool>,
+}
+
+pub(crate) fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, Code> {
+    let (dialect, meta) = match options {
+        Some(o) => (o.dialect, o.with_meta.unwrap_or(false)),
+        None => (None, false),
+    };
+    let dialect: Dialect = match dialect {
+        Some(d) => d.parse().map_err(js_error)?,
+        None => Dialect::default(),
+    };
+    Ok(LoadsOptions::new(dialect).with_meta(meta))
+}
+
+/// Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
+/// throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
+/// span: { start, end } }`, as `parseSyntax` lists them).
+#[napi(namespace = "hcl")]
+pub fn parse(env: Env, text: String, options: Option<ParseOptions>) -> Result<serde_json::Value> {
+    let opts = loads_options(options).map_err(|e| coded(&env, e))?;
+    hcl::loads(&text, &opts).map_err(|e| coded(&env, js_error(e)))
+}
+
+/// Parses native HCL (or Terraform JSON when `json` is true) into the syntax
+/// tree; never throws for syntax errors, which are listed in `diagnostics`.
+#[napi(namespace = "hcl")]
+pub fn parse_syntax(text: String, json: Option<bool>) -> serde_json::Value {
+    let parsed = if json.unwrap_or(false) {
+        hcl::tfjson::parse_json(&text)
+    } else {
+        hcl::parse(&text)
+    };
+    serde_json::json!({
+        "body": parsed.file.body,
+        "comments": parsed.file.comments,
+        "diagnostics": parsed.diagnostics,
+    })
+}
+
+pub(crate) fn module_json(dir: &str) -> Result<serde_json::Value, Code> {
+    let m = Module::load(dir).map_err(js_error)?;
+    serde_json::to_value(&m).map_err(internal)
+}
+
+/// Loads a Terraform module directory, blocking the calling thread.
+#[napi(namespace = "hcl")]
+pub fn load_module_sync(dir: String) -> Result<serde_json::Value, Code> {
+    module_json(&dir)
+}
+
+pub struct LoadModuleTask {
+    dir: String,
+    /// The core's error, kept until `reject` runs on the JS thread, where a
+    /// JS error with its `code` can be built.
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for LoadModuleTask {
+    type Output = serde_json::Value;
+    type JsValue = Json;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(&mut self.failure, module_json(&self.dir))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Json(output))
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+/// Loads a Terraform module directory off the main thread.
+#[napi(namespace = "hcl")]
+pub fn load_module(dir: String, signal: Option<AbortSignal>) -> AsyncTask<LoadModuleTask> {
+    abortable(LoadModuleTask { dir, failure: None }, signal, None)
+}

@@ -1,0 +1,564 @@
+//! `index`: the shared index, its hits and its Promise methods; sync
+//! methods never wait for an ingestion on the main thread.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::chunk::{Chunk, Skipped};
+use crate::convert::small;
+use crate::embed::Embedder;
+use crate::error::{coded, js_error, whole, Code};
+use crate::js_store;
+use crate::task::{abortable, kept, reject_with_code};
+
+/// What each signal thought of a hit: raw score and 1-based rank.
+#[napi(object, namespace = "index")]
+pub struct Signal {
+    pub score: f64,
+    pub rank: u32,
+}
+
+/// One search result.
+#[napi(object, namespace = "index")]
+pub struct Hit {
+    pub chunk: Chunk,
+    /// Sum over signals of `1 / (60 + rank)`; one signal's raw score when
+    /// only one was used.
+    pub score: f64,
+    pub lexical: Option<Signal>,
+    pub code: Option<Signal>,
+    pub summary: Option<Signal>,
+    /// `path:start-end` (lines, 1-based).
+    pub citation: String,
+}
+
+/// What `addPath` changed.
+#[napi(object, namespace = "index")]
+pub struct IngestReport {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub removed: u32,
+    pub chunks: u32,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A file the index holds.
+#[napi(object, namespace = "index")]
+pub struct Source {
+    pub path: String,
+    pub content_hash: String,
+    pub chunks: u32,
+}
+
+/// Options of `search`.
+#[napi(object, namespace = "index")]
+#[derive(Default)]
+pub struct SearchOptions {
+    /// Hits to return (default 10): a whole number.
+    pub k: Option<f64>,
+    /// HNSW search breadth (default 64): higher finds more of the true
+    /// nearest vectors, slower.
+    pub ef: Option<f64>,
+    /// `"hybrid"` (default), `"vector"` or `"lexical"`.
+    pub mode: Option<String>,
+    pub path_prefix: Option<String>,
+    /// `"hcl"`, `"markdown"` or `"text"`.
+    pub language: Option<String>,
+    pub block_type: Option<String>,
+    pub address: Option<String>,
+}
+
+pub(crate) fn signal(s: Option<infrarag::index::Signal>) -> Option<Signal> {
+    s.map(|s| Signal {
+        score: f64::from(s.score),
+        rank: small(s.rank),
+    })
+}
+
+/// An index the JS object and its running tasks share.
+pub(crate) struct IndexCell {
+    index: infrarag::index::SharedIndex,
+    /// Its stores are JS objects, which only the Promise methods may reach.
+    js_stores: bool,
+}
+
+pub(crate) type SharedIndex = std::sync::Arc<IndexCell>;
+
+/// `js_stores`: the index runs on JS objects (see `sync_allowed`).
+pub(crate) fn shared(index: infrarag::index::Index, js_stores: bool) -> SharedIndex {
+    std::sync::Arc::new(IndexCell {
+        index: infrarag::index::SharedIndex::new(index),
+        js_stores,
+    })
+}
+
+/// Refuses a synchronous call that would reach JS stores: they answer on
+/// the main thread, which the call is holding.
+pub(crate) fn sync_allowed(index: &SharedIndex) -> Result<(), Code> {
+    if index.js_stores {
+        return Err(napi::Error::new(
+            Code::plain("INVALID_ARGUMENT"),
+            "this index's stores are JavaScript objects: use addPath, searchAsync and \
+             removePathAsync, which leave the main thread free to answer them"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// `f` on the index as last committed; waits only for a commit.
+pub(crate) fn read<T>(
+    index: &SharedIndex,
+    f: impl FnOnce(&infrarag::index::Index) -> T,
+) -> Result<T, Code> {
+    index.index.read(f).map_err(js_error)
+}
+
+/// `cancel`: the Promise's token; without one the call is on the main
+/// thread, where waiting for a running ingestion would hold the event loop,
+/// so it fails with BUSY instead.
+pub(crate) fn add_path_with(
+    index: &SharedIndex,
+    dir: &str,
+    extensions: Option<Vec<String>>,
+    cancel: Option<&infrarag::CancelToken>,
+) -> Result<IngestReport, Code> {
+    let mut job = index.index.add_path(dir).wait(cancel.is_some());
+    if let Some(c) = cancel {
+        job = job.on_progress(move |_| match c.is_cancelled() {
+            true => std::ops::ControlFlow::Break(()),
+            false => std::ops::ControlFlow::Continue(()),
+        });
+    }
+    if let Some(e) = extensions {
+        job = job.extensions(e);
+    }
+    let r = job.execute().map_err(js_error)?;
+    Ok(IngestReport {
+        added: small(r.added),
+        updated: small(r.updated),
+        unchanged: small(r.unchanged),
+        removed: small(r.removed),
+        chunks: small(r.chunks),
+        skipped: r.skipped.into_iter().map(Skipped::from).collect(),
+    })
+}
+
+pub(crate) fn index_builder(embedder: Option<&Embedder>) -> infrarag::index::IndexBuilder {
+    let builder = infrarag::index::Index::builder();
+    match embedder {
+        Some(e) => builder.embedder(e.inner.clone()),
+        None => builder,
+    }
+}
+
+/// Chunks with BM25 terms and code and summary vectors (offline embedder),
+/// in memory (`new Index()`) or in one crash-safe file (`Index.open(path)`);
+/// hybrid search fuses them by rank.
+#[napi(namespace = "index")]
+pub struct Index {
+    pub(crate) inner: SharedIndex,
+}
+
+#[napi(namespace = "index")]
+impl Index {
+    /// An empty index in memory, embedding with `embedder` (default
+    /// `Embedder.hashing()`).
+    #[napi(constructor)]
+    pub fn new(embedder: Option<&Embedder>) -> Self {
+        Index {
+            inner: shared(index_builder(embedder).in_memory(), false),
+        }
+    }
+
+    /// The number of chunks held.
+    #[napi(getter)]
+    pub fn size(&self) -> Result<u32, Code> {
+        read(&self.inner, |index| small(index.len()))
+    }
+
+    /// The embedder's model id.
+    #[napi(getter)]
+    pub fn model(&self) -> Result<String, Code> {
+        read(&self.inner, |index| index.model().to_string())
+    }
+
+    /// Ingests the text files under `dir` off the main thread: new and
+    /// changed files chunked and embedded, unchanged ones (same SHA-256)
+    /// skipped, files held under `dir` that are gone removed. Rejects with
+    /// IO_ERROR when `dir` cannot be read; nothing changes then.
+    #[napi(ts_return_type = "Promise<index.IngestReport>")]
+    pub fn add_path(
+        &self,
+        dir: String,
+        extensions: Option<Vec<String>>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<AddPathTask> {
+        let cancel = infrarag::CancelToken::new();
+        let task = AddPathTask {
+            index: self.inner.clone(),
+            dir,
+            extensions,
+            cancel: cancel.clone(),
+            failure: None,
+        };
+        abortable(task, signal, Some(&cancel))
+    }
+
+    /// `addPath`, blocking the calling thread. Throws BUSY instead of
+    /// waiting while another ingestion or removal runs on this index.
+    #[napi]
+    pub fn add_path_sync(
+        &self,
+        env: Env,
+        dir: String,
+        extensions: Option<Vec<String>>,
+    ) -> Result<IngestReport> {
+        sync_allowed(&self.inner)
+            .and_then(|()| add_path_with(&self.inner, &dir, extensions, None))
+            .map_err(|e| coded(&env, e))
+    }
+
+    /// The best chunks for `query`, best first (about a millisecond). A
+    /// running `addPath` does not hold it up: it sees the index as before
+    /// or after that ingestion, never part of it.
+    #[napi]
+    pub fn search(
+        &self,
+        env: Env,
+        query: String,
+        options: Option<SearchOptions>,
+    ) -> Result<Vec<Hit>> {
+        sync_allowed(&self.inner)
+            .and_then(|()| search_with(&self.inner, &query, options.unwrap_or_default()))
+            .map_err(|e| coded(&env, e))
+    }
+
+    /// `search` off the main thread: use it when the embedder is remote, so
+    /// the event loop is not held while the query is embedded.
+    #[napi(ts_return_type = "Promise<Array<index.Hit>>")]
+    pub fn search_async(
+        &self,
+        query: String,
+        options: Option<SearchOptions>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<SearchTask> {
+        let task = SearchTask {
+            index: self.inner.clone(),
+            query,
+            options: Some(options.unwrap_or_default()),
+            failure: None,
+        };
+        abortable(task, signal, None)
+    }
+
+    /// The files held, in path order.
+    #[napi]
+    pub fn sources(&self) -> Result<Vec<Source>, Code> {
+        let sources = read(&self.inner, |index| index.sources())?;
+        Ok(sources
+            .into_iter()
+            .map(|s| Source {
+                path: s.path,
+                content_hash: s.content_hash,
+                chunks: small(s.chunks),
+            })
+            .collect())
+    }
+
+    /// Forgets every file under `dir`; returns how many. Throws BUSY instead
+    /// of waiting while an ingestion or removal runs on this index.
+    #[napi]
+    pub fn remove_path(&self, dir: String) -> Result<u32, Code> {
+        sync_allowed(&self.inner)?;
+        remove_path_with(&self.inner, &dir, false)
+    }
+
+    /// `removePath` off the main thread.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn remove_path_async(
+        &self,
+        dir: String,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<RemovePathTask> {
+        let task = RemovePathTask {
+            index: self.inner.clone(),
+            dir,
+            failure: None,
+        };
+        abortable(task, signal, None)
+    }
+
+    /// An index on stores of your own, built off the main thread: what they
+    /// hold is loaded and reconciled, and every change is written through.
+    /// `documents` has `load()` and `apply({ remove, put })`; `code` and
+    /// `summary` have `dimension`, `ids()`, `upsert(records)`,
+    /// `delete(ids)` and `search({ vector, k, filter })` returning
+    /// `[id, similarity]` pairs. Methods run on the main thread and must
+    /// return their results (not Promises); use the index's Promise methods
+    /// (`addPath`, `searchAsync`, `removePathAsync`) only.
+    #[napi(ts_return_type = "Promise<index.Index>")]
+    pub fn with_stores(
+        documents: Object,
+        code: Object,
+        summary: Object,
+        embedder: Option<&Embedder>,
+        signal: Option<AbortSignal>,
+    ) -> Result<AsyncTask<WithStoresTask>> {
+        let stores = infrarag::store::Stores {
+            documents: Box::new(js_store::JsDocumentStore::new(&documents)?),
+            code: Box::new(js_store::JsVectorStore::new(&code)?),
+            summary: Box::new(js_store::JsVectorStore::new(&summary)?),
+        };
+        let task = WithStoresTask {
+            builder: Some(index_builder(embedder)),
+            stores: Some(stores),
+            failure: None,
+        };
+        Ok(abortable(task, signal, None))
+    }
+
+    /// Opens the index file at `path` off the main thread, creating it when
+    /// missing: chunks and vectors are read back, not recomputed, and every
+    /// change is written through. The file is locked while open; rejects
+    /// with STORAGE_ERROR when it is locked, not an index, or holds vectors
+    /// of another embedder.
+    #[napi(ts_return_type = "Promise<index.Index>")]
+    pub fn open(
+        path: String,
+        embedder: Option<&Embedder>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<OpenTask> {
+        let task = OpenTask {
+            path,
+            builder: Some(index_builder(embedder)),
+            failure: None,
+        };
+        abortable(task, signal, None)
+    }
+
+    /// Writes nothing more and unlocks the index file (waiting for a running
+    /// `addPath`); every later call fails with STORAGE_ERROR. Closing twice
+    /// is harmless.
+    #[napi]
+    pub fn close(&self) -> Result<(), Code> {
+        self.inner.index.close().map_err(js_error)
+    }
+
+    /// `open`, blocking the calling thread.
+    #[napi(factory)]
+    pub fn open_sync(path: String, embedder: Option<&Embedder>) -> Result<Index, Code> {
+        open_index(index_builder(embedder), &path)
+    }
+}
+
+pub(crate) fn search_with(
+    index: &SharedIndex,
+    query: &str,
+    o: SearchOptions,
+) -> Result<Vec<Hit>, Code> {
+    let mode: infrarag::index::SearchMode = o
+        .mode
+        .as_deref()
+        .unwrap_or("hybrid")
+        .parse()
+        .map_err(js_error)?;
+    let language = o
+        .language
+        .as_deref()
+        .map(str::parse::<infrarag::chunk::Language>)
+        .transpose()
+        .map_err(js_error)?;
+    let filter = infrarag::index::Filter {
+        path_prefix: o.path_prefix,
+        language,
+        block_type: o.block_type,
+        address: o.address,
+    };
+    let k = whole("k", o.k, 10)?;
+    let ef = whole("ef", o.ef, 64)?;
+    let hits = read(index, |index| {
+        index
+            .search(query)
+            .k(k)
+            .mode(mode)
+            .filter(filter)
+            .ef(ef)
+            .execute()
+    })?
+    .map_err(js_error)?;
+    Ok(hits
+        .into_iter()
+        .map(|h| Hit {
+            citation: h.citation(),
+            score: f64::from(h.score),
+            lexical: signal(h.scores.lexical),
+            code: signal(h.scores.code),
+            summary: signal(h.scores.summary),
+            chunk: Chunk::from(h.chunk),
+        })
+        .collect())
+}
+
+pub struct SearchTask {
+    index: SharedIndex,
+    query: String,
+    options: Option<SearchOptions>,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for SearchTask {
+    type Output = Vec<Hit>;
+    type JsValue = Vec<Hit>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let options = self.options.take().unwrap_or_default();
+        kept(
+            &mut self.failure,
+            search_with(&self.index, &self.query, options),
+        )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+/// `wait`: as for [`add_path_with`].
+pub(crate) fn remove_path_with(index: &SharedIndex, dir: &str, wait: bool) -> Result<u32, Code> {
+    let removed = match wait {
+        true => index.index.remove_path(dir),
+        false => index.index.try_remove_path(dir),
+    };
+    Ok(small(removed.map_err(js_error)?))
+}
+
+pub struct RemovePathTask {
+    index: SharedIndex,
+    dir: String,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for RemovePathTask {
+    type Output = u32;
+    type JsValue = u32;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(
+            &mut self.failure,
+            remove_path_with(&self.index, &self.dir, true),
+        )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+pub struct WithStoresTask {
+    builder: Option<infrarag::index::IndexBuilder>,
+    stores: Option<infrarag::store::Stores>,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for WithStoresTask {
+    type Output = Index;
+    type JsValue = Index;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let (Some(builder), Some(stores)) = (self.builder.take(), self.stores.take()) else {
+            return Err(napi::Error::from_reason("the index was already built"));
+        };
+        let built = builder.stores(stores).map_err(js_error).map(|index| Index {
+            inner: shared(index, true),
+        });
+        kept(&mut self.failure, built)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+pub(crate) fn open_index(
+    builder: infrarag::index::IndexBuilder,
+    path: &str,
+) -> Result<Index, Code> {
+    let index = builder.open(path).map_err(js_error)?;
+    Ok(Index {
+        inner: shared(index, false),
+    })
+}
+
+pub struct OpenTask {
+    path: String,
+    builder: Option<infrarag::index::IndexBuilder>,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for OpenTask {
+    type Output = Index;
+    type JsValue = Index;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let builder = self
+            .builder
+            .take()
+            .unwrap_or_else(infrarag::index::Index::builder);
+        kept(&mut self.failure, open_index(builder, &self.path))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+pub struct AddPathTask {
+    index: SharedIndex,
+    dir: String,
+    extensions: Option<Vec<String>>,
+    cancel: infrarag::CancelToken,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl Task for AddPathTask {
+    type Output = IngestReport;
+    type JsValue = IngestReport;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        kept(
+            &mut self.failure,
+            add_path_with(
+                &self.index,
+                &self.dir,
+                self.extensions.take(),
+                Some(&self.cancel),
+            ),
+        )
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}

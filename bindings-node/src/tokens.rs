@@ -1,0 +1,50 @@
+//! `tokens`: the built-in tokenizers.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::convert::small;
+use crate::error::{js_error, Code};
+
+/// A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as
+/// Python tiktoken does; `approximate` only counts.
+#[napi(namespace = "tokens")]
+pub struct Tokenizer {
+    inner: Box<dyn infrarag::tokens::Tokenizer>,
+}
+
+#[napi(namespace = "tokens")]
+impl Tokenizer {
+    /// `name`: `"cl100k_base"` (the default), `"o200k_base"` or
+    /// `"approximate"`; throws INVALID_ARGUMENT for others.
+    #[napi(constructor)]
+    pub fn new(name: Option<String>) -> Result<Self, Code> {
+        let name = name.as_deref().unwrap_or("cl100k_base");
+        let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
+        Ok(Tokenizer { inner })
+    }
+
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// The number of tokens of `text`.
+    #[napi]
+    pub fn count(&self, text: String) -> u32 {
+        small(self.inner.count(&text))
+    }
+
+    /// The token ids of `text`.
+    #[napi]
+    pub fn encode(&self, text: String) -> Vec<u32> {
+        self.inner.encode(&text)
+    }
+
+    /// The text of `tokens`; throws INVALID_ARGUMENT when they split a
+    /// character or are not in the vocabulary.
+    #[napi]
+    pub fn decode(&self, tokens: Vec<u32>) -> Result<String, Code> {
+        self.inner.decode(&tokens).map_err(js_error)
+    }
+}
