@@ -37,6 +37,8 @@ test-candle: $(PY)
 rust-test:
 	$(if $(CI),rm -rf $(CARGO_TARGET_DIR)/debug/incremental)
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
+	# The core must build and pass without its default features (tiktoken).
+	cargo test -p infrarag --no-default-features
 
 $(PY):
 	python3 -m venv $(VENV)

@@ -168,6 +168,7 @@ test('JS tools are called and their failures reported', async () => {
   const failed = seen.find((e) => e.type === 'tool_result')
   assert.equal(failed.is_error, true)
   assert.match(failed.output, /no such block/)
+  assert.doesNotMatch(failed.output, /invalid argument/)
 })
 
 test('a throwing listener stops the loop', async () => {

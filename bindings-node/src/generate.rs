@@ -551,13 +551,13 @@ impl Tool for JsTool {
     }
 
     fn call(&self, input: &Value) -> infrarag::Result<String> {
-        let out =
-            self.function
-                .call_value(input.clone())
-                .map_err(|message| Error::InvalidArgument {
-                    name: self.spec.name.clone(),
-                    message,
-                })?;
+        let out = self
+            .function
+            .call_value(input.clone())
+            .map_err(|message| Error::Tool {
+                name: self.spec.name.clone(),
+                message,
+            })?;
         Ok(match out {
             Value::String(s) => s,
             other => other.to_string(),

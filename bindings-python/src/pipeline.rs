@@ -40,7 +40,7 @@ impl Tool for PyTool {
                 Err(_) => py.import("json")?.call_method1("dumps", (out,))?.extract(),
             }
         })
-        .map_err(|e| Error::InvalidArgument {
+        .map_err(|e| Error::Tool {
             name: self.spec.name.clone(),
             message: e.to_string(),
         })

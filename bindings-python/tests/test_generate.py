@@ -293,6 +293,7 @@ def test_tools_are_called_and_failures_reported(replay: Any) -> None:
     gen.generate("which bucket?", on_event=events.append)
     failed = next(e for e in events if e["type"] == "tool_result")
     assert failed["is_error"] and "no such block" in failed["output"]
+    assert failed["output"].startswith("lookup failed: KeyError") and "invalid argument" not in failed["output"]
 
 
 def test_an_exception_in_on_event_stops_the_loop() -> None:

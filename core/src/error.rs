@@ -60,6 +60,10 @@ pub enum Error {
     /// A progress callback asked to stop; nothing was returned.
     #[error("cancelled")]
     Cancelled,
+    /// A tool the host gave the generation loop failed; the loop reports
+    /// `message` to the model as the call's result.
+    #[error("{message}")]
+    Tool { name: String, message: String },
     /// The call would have had to wait for other work on the same object
     /// (an ingestion into a shared index) and was asked not to.
     #[error("busy: {message}")]
@@ -82,6 +86,7 @@ impl Error {
             Error::Provider { .. } => "PROVIDER_ERROR",
             Error::Cancelled => "CANCELLED",
             Error::Busy { .. } => "BUSY",
+            Error::Tool { .. } => "TOOL_ERROR",
         }
     }
 

@@ -7,7 +7,7 @@
 //! compares the two).
 
 use super::ast::*;
-use super::parser::decode_literal;
+use super::literal::decode_literal;
 use super::source::LineIndex;
 
 /// Why the parser stopped: the input is broken, or uses a form this parser

@@ -4,6 +4,7 @@
 pub mod ast;
 mod descent;
 pub mod diagnostic;
+mod literal;
 pub(crate) mod numbers;
 pub(crate) mod operators;
 pub mod parser;

@@ -180,10 +180,11 @@ pub struct Conversation {
 
 impl Conversation {
     /// An empty conversation whose history may hold `budget` tokens,
-    /// counted with `cl100k_base`, keeping the 4 newest turns verbatim.
+    /// counted with `cl100k_base` (`approximate` without the `tiktoken`
+    /// feature), keeping the 4 newest turns verbatim.
     pub fn new(budget: usize) -> Conversation {
         Conversation {
-            tokenizer: "cl100k_base".into(),
+            tokenizer: tokens::DEFAULT.into(),
             budget,
             keep_latest: 4,
             summary: None,

@@ -159,7 +159,7 @@ impl PromptBuilder {
     /// with `cl100k_base` (`approximate` when built without tiktoken), with
     /// redaction on.
     pub fn new() -> PromptBuilder {
-        let tokenizer: Arc<dyn Tokenizer> = match tokens::by_name("cl100k_base") {
+        let tokenizer: Arc<dyn Tokenizer> = match tokens::by_name(tokens::DEFAULT) {
             Ok(t) => Arc::from(t),
             Err(_) => Arc::new(tokens::Approximate),
         };

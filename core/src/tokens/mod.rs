@@ -42,6 +42,14 @@ pub trait Tokenizer: Send + Sync {
     }
 }
 
+/// The name of the tokenizer used when none is given: `cl100k_base`, or
+/// `approximate` when built without the `tiktoken` feature.
+pub const DEFAULT: &str = if cfg!(feature = "tiktoken") {
+    "cl100k_base"
+} else {
+    "approximate"
+};
+
 /// A built-in tokenizer by name: `cl100k_base`, `o200k_base` or
 /// `approximate`.
 pub fn by_name(name: &str) -> Result<Box<dyn Tokenizer>> {
