@@ -4,6 +4,7 @@
 use napi::bindgen_prelude::*;
 
 use crate::convert::Json;
+use infrarag::Error;
 
 /// A core error's stable `code` (`PARSE_ERROR`, `INVALID_UTF8`,
 /// `IO_ERROR`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`, ...), and for
@@ -139,4 +140,12 @@ pub(crate) fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
         Ok(napi::Error::from(error.into_unknown(env)?))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// An INVALID_ARGUMENT error naming the argument.
+pub(crate) fn invalid(name: &str, message: String) -> napi::Error<Code> {
+    js_error(Error::InvalidArgument {
+        name: name.into(),
+        message,
+    })
 }
