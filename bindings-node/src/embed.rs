@@ -5,7 +5,7 @@ use napi_derive::napi;
 
 use crate::convert::small;
 use crate::error::{coded, js_error, whole, Code};
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// What `embed.Embedder.http` needs: where to POST and the model, and how
 /// to treat the endpoint.
@@ -106,13 +106,13 @@ impl Embedder {
 
     /// One vector per text, in order, computed off the main thread.
     #[napi(ts_return_type = "Promise<Array<Array<number>>>")]
-    pub fn embed(&self, texts: Vec<String>, signal: Option<AbortSignal>) -> AsyncTask<EmbedTask> {
-        let task = EmbedTask {
-            embedder: self.inner.clone(),
-            texts,
-            failure: None,
-        };
-        abortable(task, signal, None)
+    pub fn embed(
+        &self,
+        texts: Vec<String>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<Vec<Vec<f64>>>> {
+        let embedder = self.inner.clone();
+        job(signal, None, move || embed_with(&*embedder, &texts))
     }
 
     /// `embed`, blocking the calling thread.
@@ -132,27 +132,4 @@ pub(crate) fn embed_with(
         .into_iter()
         .map(|v| v.into_iter().map(f64::from).collect())
         .collect())
-}
-
-pub struct EmbedTask {
-    embedder: std::sync::Arc<dyn infrarag::embed::Embedder>,
-    texts: Vec<String>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for EmbedTask {
-    type Output = Vec<Vec<f64>>;
-    type JsValue = Vec<Vec<f64>>;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        kept(&mut self.failure, embed_with(&*self.embedder, &self.texts))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
 }

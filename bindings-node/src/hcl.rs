@@ -8,7 +8,7 @@ use infrarag::terraform::Module;
 
 use crate::convert::Json;
 use crate::error::{coded, internal, js_error, Code};
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 #[napi(object)]
 pub struct ParseOptions {
@@ -67,32 +67,8 @@ pub fn load_module_sync(dir: String) -> Result<serde_json::Value, Code> {
     module_json(&dir)
 }
 
-pub struct LoadModuleTask {
-    dir: String,
-    /// The core's error, kept until `reject` runs on the JS thread, where a
-    /// JS error with its `code` can be built.
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for LoadModuleTask {
-    type Output = serde_json::Value;
-    type JsValue = Json;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        kept(&mut self.failure, module_json(&self.dir))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Json(output))
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
-}
-
 /// Loads a Terraform module directory off the main thread.
-#[napi(namespace = "hcl")]
-pub fn load_module(dir: String, signal: Option<AbortSignal>) -> AsyncTask<LoadModuleTask> {
-    abortable(LoadModuleTask { dir, failure: None }, signal, None)
+#[napi(namespace = "hcl", ts_return_type = "Promise<unknown>")]
+pub fn load_module(dir: String, signal: Option<AbortSignal>) -> AsyncTask<Job<Json>> {
+    job(signal, None, move || module_json(&dir).map(Json))
 }

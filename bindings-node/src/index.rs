@@ -9,7 +9,7 @@ use crate::convert::small;
 use crate::embed::Embedder;
 use crate::error::{coded, js_error, whole, Code};
 use crate::js_store;
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// What each signal thought of a hit: raw score and 1-based rank.
 #[napi(object, namespace = "index")]
@@ -194,16 +194,12 @@ impl Index {
         dir: String,
         extensions: Option<Vec<String>>,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<AddPathTask> {
+    ) -> AsyncTask<Job<IngestReport>> {
         let cancel = infrarag::CancelToken::new();
-        let task = AddPathTask {
-            index: self.inner.clone(),
-            dir,
-            extensions,
-            cancel: cancel.clone(),
-            failure: None,
-        };
-        abortable(task, signal, Some(&cancel))
+        let (index, token) = (self.inner.clone(), cancel.clone());
+        job(signal, Some(&cancel), move || {
+            add_path_with(&index, &dir, extensions, Some(&token))
+        })
     }
 
     /// `addPath`, blocking the calling thread. Throws BUSY instead of
@@ -243,14 +239,11 @@ impl Index {
         query: String,
         options: Option<SearchOptions>,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<SearchTask> {
-        let task = SearchTask {
-            index: self.inner.clone(),
-            query,
-            options: Some(options.unwrap_or_default()),
-            failure: None,
-        };
-        abortable(task, signal, None)
+    ) -> AsyncTask<Job<Vec<Hit>>> {
+        let index = self.inner.clone();
+        job(signal, None, move || {
+            search_with(&index, &query, options.unwrap_or_default())
+        })
     }
 
     /// The files held, in path order.
@@ -281,13 +274,9 @@ impl Index {
         &self,
         dir: String,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<RemovePathTask> {
-        let task = RemovePathTask {
-            index: self.inner.clone(),
-            dir,
-            failure: None,
-        };
-        abortable(task, signal, None)
+    ) -> AsyncTask<Job<u32>> {
+        let index = self.inner.clone();
+        job(signal, None, move || remove_path_with(&index, &dir, true))
     }
 
     /// An index on stores of your own, built off the main thread: what they
@@ -305,18 +294,19 @@ impl Index {
         summary: Object,
         embedder: Option<&Embedder>,
         signal: Option<AbortSignal>,
-    ) -> Result<AsyncTask<WithStoresTask>> {
+    ) -> Result<AsyncTask<Job<Index>>> {
         let stores = infrarag::store::Stores {
             documents: Box::new(js_store::JsDocumentStore::new(&documents)?),
             code: Box::new(js_store::JsVectorStore::new(&code)?),
             summary: Box::new(js_store::JsVectorStore::new(&summary)?),
         };
-        let task = WithStoresTask {
-            builder: Some(index_builder(embedder)),
-            stores: Some(stores),
-            failure: None,
-        };
-        Ok(abortable(task, signal, None))
+        let builder = index_builder(embedder);
+        Ok(job(signal, None, move || {
+            let index = builder.stores(stores).map_err(js_error)?;
+            Ok(Index {
+                inner: shared(index, true),
+            })
+        }))
     }
 
     /// Opens the index file at `path` off the main thread, creating it when
@@ -329,13 +319,9 @@ impl Index {
         path: String,
         embedder: Option<&Embedder>,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<OpenTask> {
-        let task = OpenTask {
-            path,
-            builder: Some(index_builder(embedder)),
-            failure: None,
-        };
-        abortable(task, signal, None)
+    ) -> AsyncTask<Job<Index>> {
+        let builder = index_builder(embedder);
+        job(signal, None, move || open_index(builder, &path))
     }
 
     /// Writes nothing more and unlocks the index file (waiting for a running
@@ -401,34 +387,6 @@ pub(crate) fn search_with(
         .collect())
 }
 
-pub struct SearchTask {
-    index: SharedIndex,
-    query: String,
-    options: Option<SearchOptions>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for SearchTask {
-    type Output = Vec<Hit>;
-    type JsValue = Vec<Hit>;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let options = self.options.take().unwrap_or_default();
-        kept(
-            &mut self.failure,
-            search_with(&self.index, &self.query, options),
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
-}
-
 /// `wait`: as for [`add_path_with`].
 pub(crate) fn remove_path_with(index: &SharedIndex, dir: &str, wait: bool) -> Result<u32, Code> {
     let removed = match wait {
@@ -436,61 +394,6 @@ pub(crate) fn remove_path_with(index: &SharedIndex, dir: &str, wait: bool) -> Re
         false => index.index.try_remove_path(dir),
     };
     Ok(small(removed.map_err(js_error)?))
-}
-
-pub struct RemovePathTask {
-    index: SharedIndex,
-    dir: String,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for RemovePathTask {
-    type Output = u32;
-    type JsValue = u32;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        kept(
-            &mut self.failure,
-            remove_path_with(&self.index, &self.dir, true),
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
-}
-
-pub struct WithStoresTask {
-    builder: Option<infrarag::index::IndexBuilder>,
-    stores: Option<infrarag::store::Stores>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for WithStoresTask {
-    type Output = Index;
-    type JsValue = Index;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let (Some(builder), Some(stores)) = (self.builder.take(), self.stores.take()) else {
-            return Err(napi::Error::from_reason("the index was already built"));
-        };
-        let built = builder.stores(stores).map_err(js_error).map(|index| Index {
-            inner: shared(index, true),
-        });
-        kept(&mut self.failure, built)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
 }
 
 pub(crate) fn open_index(
@@ -501,64 +404,4 @@ pub(crate) fn open_index(
     Ok(Index {
         inner: shared(index, false),
     })
-}
-
-pub struct OpenTask {
-    path: String,
-    builder: Option<infrarag::index::IndexBuilder>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for OpenTask {
-    type Output = Index;
-    type JsValue = Index;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let builder = self
-            .builder
-            .take()
-            .unwrap_or_else(infrarag::index::Index::builder);
-        kept(&mut self.failure, open_index(builder, &self.path))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
-}
-
-pub struct AddPathTask {
-    index: SharedIndex,
-    dir: String,
-    extensions: Option<Vec<String>>,
-    cancel: infrarag::CancelToken,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for AddPathTask {
-    type Output = IngestReport;
-    type JsValue = IngestReport;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        kept(
-            &mut self.failure,
-            add_path_with(
-                &self.index,
-                &self.dir,
-                self.extensions.take(),
-                Some(&self.cancel),
-            ),
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
 }

@@ -12,9 +12,9 @@ use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, Request};
 
 use crate::convert::{json, Json};
 use crate::error::{invalid, js_error, whole, Code};
-use crate::js_store::{Bound, Returned};
+use crate::js_store::Returned;
 use crate::listener::{callback_error, deliver, listener};
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// How to reach a hosted model.
 #[napi(object, namespace = "llm")]
@@ -138,50 +138,17 @@ impl LanguageModel {
         request: Value,
         on_delta: Option<Function<Value, Returned>>,
         signal: Option<AbortSignal>,
-    ) -> Result<AsyncTask<CompleteTask>> {
+    ) -> Result<AsyncTask<Job<Json>>> {
         let cancel = infrarag::CancelToken::new();
-        let task = CompleteTask {
-            model: self.inner.clone(),
-            request,
-            on_delta: listener("onDelta", on_delta)?,
-            cancel: cancel.clone(),
-            failure: None,
-        };
-        Ok(abortable(task, signal, Some(&cancel)))
-    }
-}
-
-pub struct CompleteTask {
-    model: Arc<dyn llm::LanguageModel>,
-    request: Value,
-    on_delta: Option<Arc<Bound>>,
-    cancel: infrarag::CancelToken,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for CompleteTask {
-    type Output = Value;
-    type JsValue = Json;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let out = request_of(self.request.take()).and_then(|r| {
+        let (model, token) = (self.inner.clone(), cancel.clone());
+        let on_delta = listener("onDelta", on_delta)?;
+        Ok(job(signal, Some(&cancel), move || {
+            let r = request_of(request)?;
             let mut threw = None;
-            let done = self.model.stream_until(
-                &r,
-                &mut |d| deliver(&self.on_delta, json(d), &mut threw),
-                &self.cancel,
-            );
+            let done =
+                model.stream_until(&r, &mut |d| deliver(&on_delta, json(d), &mut threw), &token);
             callback_error("onDelta", threw)?;
-            done.map(|c| json(&c)).map_err(js_error)
-        });
-        kept(&mut self.failure, out)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Json(output))
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
+            done.map(|c| Json(json(&c))).map_err(js_error)
+        }))
     }
 }

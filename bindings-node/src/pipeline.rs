@@ -9,18 +9,18 @@ use serde_json::Value;
 
 use infrarag::llm::ToolSpec;
 use infrarag::pipeline::{Generator as CoreGenerator, Tool};
-use infrarag::prompt::{ContextItem, Conversation as CoreConversation};
+use infrarag::prompt::ContextItem;
 use infrarag::validate::Validator;
 use infrarag::Error;
 
 use crate::convert::{json, Json};
 use crate::error::{invalid, js_error, whole, Code};
-use crate::index::{read, Index, SharedIndex};
+use crate::index::{read, Index};
 use crate::js_store::{Bound, Returned};
 use crate::listener::{callback_error, deliver, listener};
 use crate::llm::LanguageModel;
 use crate::prompt::Conversation;
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// A JS function the model may call, run on the main thread while the
 /// loop waits on a worker.
@@ -158,7 +158,7 @@ impl Generator {
         task: String,
         options: Option<GenerateOptions>,
         signal: Option<AbortSignal>,
-    ) -> Result<AsyncTask<GenerateTask>> {
+    ) -> Result<AsyncTask<Job<Json>>> {
         let (mut index, mut context, mut history, mut on_event) = (None, Vec::new(), None, None);
         if let Some(o) = options {
             index = o.index.map(|i| i.inner.clone());
@@ -171,70 +171,29 @@ impl Generator {
             on_event = listener("onEvent", o.on_event)?;
         }
         let cancel = infrarag::CancelToken::new();
-        let task = GenerateTask {
-            generator: self.inner.clone(),
-            task,
-            index,
-            context,
-            history,
-            on_event,
-            cancel: cancel.clone(),
-            failure: None,
-        };
-        Ok(abortable(task, signal, Some(&cancel)))
-    }
-}
-
-pub struct GenerateTask {
-    generator: Arc<CoreGenerator>,
-    task: String,
-    index: Option<SharedIndex>,
-    context: Vec<Value>,
-    history: Option<CoreConversation>,
-    on_event: Option<Arc<Bound>>,
-    cancel: infrarag::CancelToken,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for GenerateTask {
-    type Output = Value;
-    type JsValue = Json;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let out = (|| {
-            // The index is locked only while searching, so its sync methods
+        let (generator, token) = (self.inner.clone(), cancel.clone());
+        Ok(job(signal, Some(&cancel), move || {
+            // The index is read only while searching, so its sync methods
             // stay usable during the (long) generation.
-            let mut context = match &self.index {
-                Some(i) => read(i, |index| self.generator.retrieve(index, &self.task))?
-                    .map_err(js_error)?,
+            let mut items = match &index {
+                Some(i) => read(i, |index| generator.retrieve(index, &task))?.map_err(js_error)?,
                 None => Vec::new(),
             };
-            for item in std::mem::take(&mut self.context) {
-                context.push(ContextItem::from_json(&item).map_err(js_error)?);
+            for item in &context {
+                items.push(ContextItem::from_json(item).map_err(js_error)?);
             }
             let mut threw = None;
-            let on_event = self.on_event.clone();
-            let mut run = self
-                .generator
-                .generate(&self.task)
-                .context(context)
-                .cancel(self.cancel.clone())
+            let mut run = generator
+                .generate(&task)
+                .context(items)
+                .cancel(token)
                 .on_event(|e| deliver(&on_event, json(e), &mut threw));
-            if let Some(h) = &self.history {
+            if let Some(h) = &history {
                 run = run.history(h);
             }
             let out = run.execute();
             callback_error("onEvent", threw)?;
-            out.map(|g| json(&g)).map_err(js_error)
-        })();
-        kept(&mut self.failure, out)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Json(output))
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
+            out.map(|g| Json(json(&g))).map_err(js_error)
+        }))
     }
 }

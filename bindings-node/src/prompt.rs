@@ -15,7 +15,7 @@ use infrarag::prompt::{
 use crate::convert::{json, typed, Json};
 use crate::error::{invalid, js_error, whole, Code};
 use crate::llm::{request_of, LanguageModel};
-use crate::task::{abortable, kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// What a prompt is made of.
 #[napi(object, namespace = "prompt")]
@@ -269,50 +269,16 @@ impl Conversation {
         &self,
         model: &LanguageModel,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<CompactTask> {
-        let task = CompactTask {
-            conversation: self.inner.clone(),
-            model: model.inner.clone(),
-            failure: None,
-        };
-        abortable(task, signal, None)
-    }
-}
-
-pub struct CompactTask {
-    conversation: Arc<Mutex<CoreConversation>>,
-    model: Arc<dyn llm::LanguageModel>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for CompactTask {
-    type Output = Value;
-    type JsValue = Json;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let out = (|| {
-            let mut c = self
-                .conversation
-                .lock()
-                .map_err(|_| invalid("conversation", "poisoned".into()))?
-                .clone();
+    ) -> AsyncTask<Job<Json>> {
+        let (conversation, model) = (self.inner.clone(), model.inner.clone());
+        let poisoned = || invalid("conversation", "poisoned".into());
+        job(signal, None, move || {
+            let mut c = conversation.lock().map_err(|_| poisoned())?.clone();
             let done = c
-                .compact(&ModelSummariser::new(self.model.clone(), 1024))
+                .compact(&ModelSummariser::new(model, 1024))
                 .map_err(js_error)?;
-            *self
-                .conversation
-                .lock()
-                .map_err(|_| invalid("conversation", "poisoned".into()))? = c;
-            Ok(json(&done))
-        })();
-        kept(&mut self.failure, out)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Json(output))
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
+            *conversation.lock().map_err(|_| poisoned())? = c;
+            Ok(Json(json(&done)))
+        })
     }
 }

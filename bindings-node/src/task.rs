@@ -43,3 +43,50 @@ pub(crate) fn reject_with_code<T>(
         None => Err(err),
     }
 }
+
+/// The work of a Promise method, run on the libuv pool: a closure giving
+/// the value, or a core failure that `reject` turns into a JS error with
+/// its `code` on the JS thread.
+pub struct Job<T> {
+    work: Option<Box<dyn FnOnce() -> Result<T, Code> + Send>>,
+    failure: Option<napi::Error<Code>>,
+}
+
+impl<T> Task for Job<T>
+where
+    T: ToNapiValue + TypeName + Send + 'static,
+{
+    type Output = T;
+    type JsValue = T;
+
+    fn compute(&mut self) -> Result<T> {
+        let work = self.work.take().ok_or_else(|| {
+            napi::Error::new(Status::GenericFailure, "the task ran twice".to_string())
+        })?;
+        kept(&mut self.failure, work())
+    }
+
+    fn resolve(&mut self, _env: Env, output: T) -> Result<T> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> Result<T> {
+        reject_with_code(env, err, self.failure.take())
+    }
+}
+
+/// [`Job`] of `work` under the caller's `AbortSignal` (see [`abortable`]).
+pub(crate) fn job<T>(
+    signal: Option<AbortSignal>,
+    cancel: Option<&infrarag::CancelToken>,
+    work: impl FnOnce() -> Result<T, Code> + Send + 'static,
+) -> AsyncTask<Job<T>>
+where
+    T: ToNapiValue + TypeName + Send + 'static,
+{
+    let task = Job {
+        work: Some(Box::new(work)),
+        failure: None,
+    };
+    abortable(task, signal, cancel)
+}

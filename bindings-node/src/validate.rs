@@ -9,7 +9,7 @@ use infrarag::validate::{render, Validator};
 
 use crate::convert::{small, Json};
 use crate::error::{js_error, Code};
-use crate::task::{kept, reject_with_code};
+use crate::task::{job, Job};
 
 /// A place in a file: 1-based lines and columns, 0-based bytes.
 #[napi(object, namespace = "validate")]
@@ -211,13 +211,11 @@ pub fn validate(
     dir: String,
     options: Option<ValidateOptions>,
     signal: Option<AbortSignal>,
-) -> AsyncTask<ValidateTask> {
-    let task = ValidateTask {
-        module: Some(Module::Dir(dir)),
-        options: Some(options.unwrap_or_default()),
-        failure: None,
-    };
-    crate::task::abortable(task, signal, None)
+) -> AsyncTask<Job<Report>> {
+    job(signal, None, move || {
+        let inner = run(Module::Dir(dir), options.unwrap_or_default())?;
+        Ok(Report { inner })
+    })
 }
 
 /// `validate`, blocking the calling thread.
@@ -236,13 +234,12 @@ pub fn validate_files(
     files: std::collections::HashMap<String, String>,
     options: Option<ValidateOptions>,
     signal: Option<AbortSignal>,
-) -> AsyncTask<ValidateTask> {
-    let task = ValidateTask {
-        module: Some(Module::Files(files.into_iter().collect())),
-        options: Some(options.unwrap_or_default()),
-        failure: None,
-    };
-    crate::task::abortable(task, signal, None)
+) -> AsyncTask<Job<Report>> {
+    job(signal, None, move || {
+        let module = Module::Files(files.into_iter().collect());
+        let inner = run(module, options.unwrap_or_default())?;
+        Ok(Report { inner })
+    })
 }
 
 /// `validateFiles`, blocking the calling thread.
@@ -255,31 +252,6 @@ pub fn validate_files_sync(
     Ok(Report {
         inner: run(module, options.unwrap_or_default())?,
     })
-}
-
-pub struct ValidateTask {
-    module: Option<Module>,
-    options: Option<ValidateOptions>,
-    failure: Option<napi::Error<Code>>,
-}
-
-impl Task for ValidateTask {
-    type Output = infrarag::validate::Report;
-    type JsValue = Report;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let options = self.options.take().unwrap_or_default();
-        let module = self.module.take().unwrap_or(Module::Files(Vec::new()));
-        kept(&mut self.failure, run(module, options))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Report { inner: output })
-    }
-
-    fn reject(&mut self, env: Env, err: napi::Error) -> Result<Self::JsValue> {
-        reject_with_code(env, err, self.failure.take())
-    }
 }
 
 /// The ids of every built-in security check (`CKV_AWS_16`, ...), in id order.
