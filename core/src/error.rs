@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::hcl::Diagnostic;
+use crate::diagnostic::Diagnostic;
 
 /// Everything that can go wrong in infrarag.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 pub mod cancel;
 pub mod chunk;
 pub mod cli;
+pub mod diagnostic;
 pub mod embed;
 pub mod error;
 pub mod hcl;

@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// How far a [`ChunkDir`] has got; passed to the progress callback after
 /// each file.
 #[derive(Debug, Clone, Serialize)]
-pub struct Progress {
+pub struct WalkProgress {
     /// Files finished (chunked or skipped), this one included.
     pub done: usize,
     pub total: usize,
@@ -29,7 +29,7 @@ pub struct Progress {
 
 /// A file that was chunked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceFile {
+pub struct ChunkedFile {
     /// Relative to the root, `/`-separated.
     pub path: String,
     pub language: Language,
@@ -53,15 +53,15 @@ pub struct DirChunks {
     /// Every chunk, files in path order, each file's chunks in source order.
     pub chunks: Vec<Chunk>,
     /// The files chunked, in path order.
-    pub files: Vec<SourceFile>,
+    pub files: Vec<ChunkedFile>,
     /// The files left out, in path order.
     pub skipped: Vec<Skipped>,
     /// The files [`ChunkDir::unchanged`] recognised, in path order; not
     /// chunked.
-    pub unchanged: Vec<SourceFile>,
+    pub unchanged: Vec<ChunkedFile>,
 }
 
-type ProgressFn<'a> = dyn Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a;
+type ProgressFn<'a> = dyn Fn(&WalkProgress) -> ControlFlow<()> + Send + Sync + 'a;
 type UnchangedFn<'a> = dyn Fn(&str, &str) -> bool + Send + Sync + 'a;
 
 /// Chunks every text file under a directory; configure, then
@@ -132,7 +132,7 @@ impl<'a> ChunkDir<'a> {
     /// [`Error::Cancelled`].
     pub fn on_progress(
         mut self,
-        callback: impl Fn(&Progress) -> ControlFlow<()> + Send + Sync + 'a,
+        callback: impl Fn(&WalkProgress) -> ControlFlow<()> + Send + Sync + 'a,
     ) -> Self {
         self.progress = Some(Box::new(callback));
         self
@@ -161,7 +161,7 @@ impl<'a> ChunkDir<'a> {
                 }
                 let outcome = self.one(path, rel);
                 if let Some(callback) = &self.progress {
-                    let progress = Progress {
+                    let progress = WalkProgress {
                         done: done.fetch_add(1, Ordering::Relaxed) + 1,
                         total,
                         path: rel.clone(),
@@ -277,7 +277,7 @@ impl<'a> ChunkDir<'a> {
             Ok(t) => t,
             Err(e) => return skip(format!("not UTF-8 (byte {})", e.valid_up_to())),
         };
-        let mut file = SourceFile {
+        let mut file = ChunkedFile {
             path: rel.to_string(),
             language: Language::for_path(rel),
             bytes: bytes.len(),
@@ -296,9 +296,9 @@ impl<'a> ChunkDir<'a> {
 }
 
 enum Outcome {
-    Chunked(SourceFile, Vec<Chunk>),
+    Chunked(ChunkedFile, Vec<Chunk>),
     Skipped(Skipped),
-    Unchanged(SourceFile),
+    Unchanged(ChunkedFile),
 }
 
 /// `path` relative to `root`, `/`-separated on every platform.

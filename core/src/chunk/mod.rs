@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::hcl::source::LineIndex;
 use crate::tokens::Tokenizer;
 
-pub use dir::{ChunkDir, DirChunks, Progress, Skipped, SourceFile};
+pub use dir::{ChunkDir, ChunkedFile, DirChunks, Skipped, WalkProgress};
 
 /// How a chunk's source is read, chosen from the file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,36 +3,7 @@
 
 use serde::Serialize;
 
-/// A position in source text. `line` and `column` are 1-based; `column`
-/// counts Unicode scalar values (characters), `byte` is a 0-based offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
-pub struct Pos {
-    pub byte: usize,
-    pub line: usize,
-    pub column: usize,
-}
-
-/// A half-open range of source text, `start..end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    /// The byte range of this span, for slicing the source.
-    pub fn bytes(&self) -> std::ops::Range<usize> {
-        self.start.byte..self.end.byte
-    }
-
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+pub use crate::diagnostic::{Pos, Span};
 
 /// One parsed file: its top-level body and every comment in it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,7 +3,6 @@
 
 pub mod ast;
 mod descent;
-pub mod diagnostic;
 mod literal;
 pub(crate) mod numbers;
 pub(crate) mod operators;
@@ -12,11 +11,12 @@ pub mod python_hcl2;
 pub mod source;
 pub(crate) mod strict;
 pub mod tfjson;
+mod tree_sitter;
 
 use std::path::Path;
 
+pub use crate::diagnostic::{Diagnostic, DiagnosticCode, Severity};
 pub use ast::*;
-pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
 pub use parser::{parse, Parsed, MAX_DEPTH};
 pub use python_hcl2::{Dialect, LoadsOptions};
 

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::ast::*;
-use super::diagnostic::{Diagnostic, DiagnosticCode};
 use super::source::LineIndex;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 
 pub(crate) fn check(src: &str, lines: &LineIndex, file: &File, out: &mut Vec<Diagnostic>) {
     let mut cx = Strict { src, lines, out };

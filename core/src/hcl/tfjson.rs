@@ -2,9 +2,9 @@
 //! syntax: block structure by Terraform's rules, strings read as templates.
 
 use super::ast::*;
-use super::diagnostic::{Diagnostic, DiagnosticCode};
 use super::parser::{parse, Parsed, MAX_DEPTH};
 use super::source::LineIndex;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 
 /// Parses a `.tf.json` document. Never fails: malformed JSON yields an empty
 /// body and a positioned diagnostic.

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::client::{Decoder, Step, StreamError};
+use super::decode::{Decoder, Step, StreamError};
 use super::{sse, Completion, Content, Delta, Request, StopReason, Usage};
 
 /// The Messages request body for `request`. System parts marked `cache`

@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::blocking::Client;
 use serde_json::Value;
 
+use super::decode::{Decoder, Step};
 use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
@@ -178,50 +179,6 @@ enum Message {
     Delta(Delta),
     /// The attempt's outcome and how many deltas the caller has seen.
     Done(std::result::Result<Completion, Failure>, usize),
-}
-
-/// How one event of a provider's stream went.
-pub(crate) enum Step {
-    Continue,
-    /// The answer is complete.
-    Done,
-}
-
-/// An error the stream itself reported, and whether asking again may help.
-pub(crate) struct StreamError {
-    pub message: String,
-    pub retryable: bool,
-}
-
-impl StreamError {
-    /// A stream that makes no sense; asking again will not mend it.
-    pub fn malformed(message: String) -> StreamError {
-        StreamError {
-            message,
-            retryable: false,
-        }
-    }
-
-    /// `event`'s data as JSON, or the error naming what it is (`an event`,
-    /// `a chunk`) and how it begins.
-    pub fn json(event: &sse::Event, what: &str) -> std::result::Result<Value, StreamError> {
-        serde_json::from_str(&event.data).map_err(|e| {
-            StreamError::malformed(format!(
-                "{what} is not JSON: {e}: {}",
-                crate::retry::preview(&event.data)
-            ))
-        })
-    }
-}
-
-/// A provider's stream, turned into deltas and a [`Completion`].
-pub(crate) trait Decoder {
-    fn event(
-        &mut self,
-        event: &sse::Event,
-        out: &mut dyn FnMut(Delta),
-    ) -> std::result::Result<Step, StreamError>;
-    fn finish(self: Box<Self>, model: &str) -> Completion;
 }
 
 /// Why one attempt failed, and how long to wait before the next, if any.

@@ -6,6 +6,7 @@
 
 mod anthropic;
 mod client;
+mod decode;
 pub mod fallback;
 mod openai;
 mod sse;

@@ -12,8 +12,8 @@ mod v8;
 use serde_json::Value;
 
 use super::ast::{Expression, TraversalOp};
-use super::diagnostic::{Diagnostic, DiagnosticCode};
 use super::parser::parse;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::error::{Error, Result};
 
 /// Which python-hcl2 output format to reproduce.

@@ -6,8 +6,8 @@
 
 use super::py::*;
 use super::render_ops;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::hcl::ast::*;
-use crate::hcl::diagnostic::{Diagnostic, DiagnosticCode};
 
 /// python-hcl2 7.3.1's `process_escape_sequences`: sequential replaces, so
 /// `\\n` becomes backslash + newline, and `\u` escapes stay as written.

@@ -7,8 +7,8 @@
 
 use super::py::*;
 use super::render_ops;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 use crate::hcl::ast::*;
-use crate::hcl::diagnostic::{Diagnostic, DiagnosticCode};
 
 /// Renders a parsed file as 8.1.4's `loads()` dict.
 pub(super) fn render(src: &str, file: &File) -> Result<Py, Diagnostic> {

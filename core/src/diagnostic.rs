@@ -1,9 +1,38 @@
-//! Positioned findings about source text: what is wrong, where, and how bad.
-//! The parser produces syntax diagnostics; later stages add their own codes.
+//! Places in source text and positioned findings about it: what is wrong,
+//! where, and how bad. A leaf: errors, the parsers and validation use it.
 
 use serde::Serialize;
 
-use super::ast::Span;
+/// A position in source text. `line` and `column` are 1-based; `column`
+/// counts Unicode scalar values (characters), `byte` is a 0-based offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct Pos {
+    pub byte: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A half-open range of source text, `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    /// The byte range of this span, for slicing the source.
+    pub fn bytes(&self) -> std::ops::Range<usize> {
+        self.start.byte..self.end.byte
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
