@@ -11,7 +11,7 @@ use infrarag::tokens;
 
 use crate::convert::{serialize, to_py};
 use crate::detach::interruptible;
-use crate::error::{to_pyerr, whole_number};
+use crate::error::{whole_number, Failure, Result};
 use crate::tokens::{CallableTokenizer, PyTokenizer};
 
 /// One chunk; see `infrarag/chunk.py`.
@@ -109,12 +109,12 @@ impl PyChunker {
         &self,
         py: Python<'_>,
         work: impl FnOnce(&Chunker) -> infrarag::Result<T> + Send,
-    ) -> PyResult<T> {
+    ) -> Result<T> {
         let result = py.detach(|| work(&self.inner));
         if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
-            return Err(err);
+            return Err(err.into());
         }
-        result.map_err(|e| to_pyerr(py, e))
+        result.map_err(Failure::from)
     }
 }
 
@@ -127,19 +127,19 @@ impl PyChunker {
         #[pyo3(from_py_with = whole_number)] max_tokens: usize,
         #[pyo3(from_py_with = whole_number)] overlap: usize,
         tokenizer: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         let mut config = ChunkConfig::new(max_tokens).with_overlap(overlap);
         let mut callable = None;
         match tokenizer {
             None => {}
             Some(t) if t.is_instance_of::<pyo3::types::PyString>() => {
                 let name: String = t.extract()?;
-                let tok = tokens::by_name(&name).map_err(|e| to_pyerr(py, e))?;
+                let tok = tokens::by_name(&name)?;
                 config = config.with_tokenizer(Arc::from(tok));
             }
             Some(t) if t.is_instance_of::<PyTokenizer>() => {
                 let name = t.cast::<PyTokenizer>()?.get().inner.name().to_string();
-                let tok = tokens::by_name(&name).map_err(|e| to_pyerr(py, e))?;
+                let tok = tokens::by_name(&name)?;
                 config = config.with_tokenizer(Arc::from(tok));
             }
             Some(t) => {
@@ -148,7 +148,7 @@ impl PyChunker {
                 callable = Some(c);
             }
         }
-        let inner = Chunker::new(config).map_err(|e| to_pyerr(py, e))?;
+        let inner = Chunker::new(config)?;
         Ok(PyChunker { inner, callable })
     }
 
@@ -178,11 +178,8 @@ impl PyChunker {
         path: &str,
         content: &str,
         language: Option<&str>,
-    ) -> PyResult<Vec<PyChunk>> {
-        let language = language
-            .map(str::parse::<chunk::Language>)
-            .transpose()
-            .map_err(|e| to_pyerr(py, e))?;
+    ) -> Result<Vec<PyChunk>> {
+        let language = language.map(str::parse::<chunk::Language>).transpose()?;
         let chunks = self.run(py, |c| {
             Ok(match language {
                 Some(l) => c.chunk_as(path, content, l),
@@ -202,7 +199,7 @@ impl PyChunker {
         include_hidden: bool,
         max_file_bytes: Option<u64>,
         progress: Option<Py<PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> Result<Py<PyAny>> {
         let result = interruptible(py, progress.as_ref(), |tick| {
             let mut job = self.inner.chunk_dir(&path).include_hidden(include_hidden);
             if let Some(e) = extensions {
@@ -215,9 +212,9 @@ impl PyChunker {
                 .execute()
         })?;
         if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
-            return Err(err);
+            return Err(err.into());
         }
-        let result = result.map_err(|e| to_pyerr(py, e))?;
+        let result = result?;
         let dict = PyDict::new(py);
         let chunks: Vec<PyChunk> = result.chunks.into_iter().map(PyChunk::from).collect();
         dict.set_item("chunks", chunks)?;

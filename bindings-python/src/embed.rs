@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 use infrarag::Error;
 
-use crate::error::{to_pyerr, whole_number, whole_u32};
+use crate::error::{to_pyerr, whole_number, whole_u32, Failure, Result};
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
 #[pyclass(name = "Embedder", module = "infrarag._native", frozen)]
@@ -20,11 +20,8 @@ pub(crate) struct PyEmbedder {
 impl PyEmbedder {
     #[staticmethod]
     #[pyo3(signature = (dimension = 384))]
-    fn hashing(
-        py: Python<'_>,
-        #[pyo3(from_py_with = whole_number)] dimension: usize,
-    ) -> PyResult<Self> {
-        let inner = Hashing::new(dimension).map_err(|e| to_pyerr(py, e))?;
+    fn hashing(#[pyo3(from_py_with = whole_number)] dimension: usize) -> Result<Self> {
+        let inner = Hashing::new(dimension)?;
         Ok(PyEmbedder {
             inner: Arc::new(inner),
         })
@@ -44,7 +41,7 @@ impl PyEmbedder {
         #[pyo3(from_py_with = whole_number)] concurrency: usize,
         timeout: f64,
         #[pyo3(from_py_with = whole_u32)] max_retries: u32,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
             to_pyerr(
                 py,
@@ -68,7 +65,7 @@ impl PyEmbedder {
         if let Some(d) = dimension {
             builder = builder.dimension(d);
         }
-        let inner = py.detach(|| builder.build()).map_err(|e| to_pyerr(py, e))?;
+        let inner = py.detach(|| builder.build())?;
         Ok(PyEmbedder {
             inner: Arc::new(inner),
         })
@@ -87,10 +84,9 @@ impl PyEmbedder {
     }
 
     /// Unit vectors for `texts`, in order.
-    fn embed(&self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<Vec<f32>>> {
+    fn embed(&self, py: Python<'_>, texts: Vec<String>) -> Result<Vec<Vec<f32>>> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        py.detach(|| self.inner.embed(&refs))
-            .map_err(|e| to_pyerr(py, e))
+        py.detach(|| self.inner.embed(&refs)).map_err(Failure::from)
     }
 
     fn __repr__(&self) -> String {

@@ -203,3 +203,36 @@ pub(crate) fn invalid(py: Python<'_>, name: &str, message: String) -> PyErr {
         },
     )
 }
+
+/// An error on its way to Python: a core error (so `?` works on any
+/// `infrarag::Result`) or an exception Python raised; pyo3 raises it as the
+/// matching `infrarag.errors` class.
+pub(crate) struct Failure(PyErr);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure(Python::attach(|py| to_pyerr(py, e)))
+    }
+}
+
+impl From<PyErr> for Failure {
+    fn from(e: PyErr) -> Self {
+        Failure(e)
+    }
+}
+
+impl<'a, 'py> From<pyo3::CastError<'a, 'py>> for Failure {
+    fn from(e: pyo3::CastError<'a, 'py>) -> Self {
+        Failure(e.into())
+    }
+}
+
+impl From<Failure> for PyErr {
+    fn from(f: Failure) -> PyErr {
+        f.0
+    }
+}
+
+/// What binding functions return: [`Failure`] takes core errors and
+/// Python's alike.
+pub(crate) type Result<T, E = Failure> = std::result::Result<T, E>;

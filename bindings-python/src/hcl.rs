@@ -9,10 +9,10 @@ use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
 
 use crate::convert::{serialize, to_py};
-use crate::error::to_pyerr;
+use crate::error::{to_pyerr, Result};
 
-pub(crate) fn options(py: Python<'_>, dialect: &str, with_meta: bool) -> PyResult<LoadsOptions> {
-    let dialect: Dialect = dialect.parse().map_err(|e| to_pyerr(py, e))?;
+pub(crate) fn options(dialect: &str, with_meta: bool) -> Result<LoadsOptions> {
+    let dialect: Dialect = dialect.parse()?;
     Ok(LoadsOptions::new(dialect).with_meta(with_meta))
 }
 
@@ -25,7 +25,7 @@ pub(crate) fn hcl_loads(
     dialect: &str,
     with_meta: bool,
 ) -> PyResult<Py<PyAny>> {
-    let opts = options(py, dialect, with_meta)?;
+    let opts = options(dialect, with_meta)?;
     let text = text.to_owned();
     let result = py.detach(move || hcl::loads(&text, &opts));
     match result {
@@ -43,7 +43,7 @@ pub(crate) fn hcl_load_file(
     dialect: &str,
     with_meta: bool,
 ) -> PyResult<Py<PyAny>> {
-    let opts = options(py, dialect, with_meta)?;
+    let opts = options(dialect, with_meta)?;
     let result = py.detach(move || hcl::load_file(&path, &opts));
     match result {
         Ok(v) => to_py(py, &v),

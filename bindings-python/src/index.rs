@@ -15,7 +15,7 @@ use crate::chunk::{PyChunk, PyChunker};
 use crate::convert::{deep_copy, serialize, to_py};
 use crate::detach::interruptible;
 use crate::embed::PyEmbedder;
-use crate::error::{to_pyerr, whole};
+use crate::error::{to_pyerr, whole, Failure, Result};
 use crate::store;
 use crate::tokens::CallableTokenizer;
 
@@ -156,9 +156,8 @@ impl PyIndex {
     }
 
     /// Unlocks the index file; see `index.py`.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| self.inner.close())
-            .map_err(|e| to_pyerr(py, e))
+    fn close(&self, py: Python<'_>) -> Result<()> {
+        py.detach(|| self.inner.close()).map_err(Failure::from)
     }
 
     /// The index in the file at `path`, created when missing; see `index.py`.
@@ -169,11 +168,9 @@ impl PyIndex {
         path: PathBuf,
         chunker: Option<&Bound<'_, PyChunker>>,
         embedder: Option<&Bound<'_, PyEmbedder>>,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         let (builder, callable) = PyIndex::builder(chunker, embedder);
-        let index = py
-            .detach(|| builder.open(&path))
-            .map_err(|e| to_pyerr(py, e))?;
+        let index = py.detach(|| builder.open(&path))?;
         Ok(PyIndex::with(index, callable))
     }
 
@@ -223,14 +220,11 @@ impl PyIndex {
         block_type: Option<String>,
         address: Option<String>,
         ef: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyHit>> {
+    ) -> Result<Vec<PyHit>> {
         let k = whole(py, "k", k, 10)?;
         let ef = whole(py, "ef", ef, 64)?;
-        let mode: SearchMode = mode.parse().map_err(|e| to_pyerr(py, e))?;
-        let language = language
-            .map(str::parse::<chunk::Language>)
-            .transpose()
-            .map_err(|e| to_pyerr(py, e))?;
+        let mode: SearchMode = mode.parse()?;
+        let language = language.map(str::parse::<chunk::Language>).transpose()?;
         let filter = Filter {
             path_prefix,
             language,

@@ -10,7 +10,7 @@ use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, LanguageModel, 
 
 use crate::convert::{json_of, serialize};
 use crate::detach::detached;
-use crate::error::{invalid, to_pyerr, whole_u32};
+use crate::error::{invalid, whole_u32, Failure, Result};
 
 /// A model that answers requests; see `infrarag/llm.py`.
 #[pyclass(name = "LanguageModel", module = "infrarag._native", frozen)]
@@ -27,7 +27,7 @@ fn configured(
     timeout: f64,
     max_retries: u32,
     (backoff, max_backoff, max_retry_after): (f64, f64, f64),
-) -> PyResult<PyModel> {
+) -> Result<PyModel> {
     let secs = |name: &str, v: f64| {
         Duration::try_from_secs_f64(v)
             .map_err(|_| invalid(py, name, format!("{v} is not a number of seconds")))
@@ -43,14 +43,14 @@ fn configured(
     if let Some(u) = base_url {
         b = b.base_url(u);
     }
-    let model = b.build().map_err(|e| to_pyerr(py, e))?;
+    let model = b.build()?;
     Ok(PyModel {
         inner: Arc::new(model),
     })
 }
 
-fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> PyResult<Request> {
-    Request::from_json(json_of(py, request)?).map_err(|e| to_pyerr(py, e))
+fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> Result<Request> {
+    Request::from_json(json_of(py, request)?).map_err(Failure::from)
 }
 
 #[pymethods]
@@ -68,7 +68,7 @@ impl PyModel {
         backoff: f64,
         max_backoff: f64,
         max_retry_after: f64,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         configured(
             py,
             ChatModel::anthropic(model),
@@ -93,7 +93,7 @@ impl PyModel {
         backoff: f64,
         max_backoff: f64,
         max_retry_after: f64,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         configured(
             py,
             ChatModel::openai(model),
@@ -114,8 +114,8 @@ impl PyModel {
 
     #[staticmethod]
     #[pyo3(signature = (model = None))]
-    fn from_env(py: Python<'_>, model: Option<&str>) -> PyResult<Self> {
-        let inner = llm::from_env(model).map_err(|e| to_pyerr(py, e))?;
+    fn from_env(model: Option<&str>) -> Result<Self> {
+        let inner = llm::from_env(model)?;
         Ok(PyModel { inner })
     }
 
@@ -132,7 +132,7 @@ impl PyModel {
         py: Python<'_>,
         request: &Bound<'_, PyAny>,
         on_delta: Option<Py<PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> Result<Py<PyAny>> {
         let request = request_of(py, request)?;
         let model = self.inner.clone();
         let result = detached(py, |guard| {
@@ -141,8 +141,8 @@ impl PyModel {
                 None => guard.call(|_| Ok(())),
             })
         })?;
-        let done = result.map_err(|e| to_pyerr(py, e))?;
-        serialize(py, &done)
+        let done = result?;
+        Ok(serialize(py, &done)?)
     }
 
     fn __repr__(&self) -> String {

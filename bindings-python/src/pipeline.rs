@@ -14,7 +14,7 @@ use infrarag::Error;
 use crate::cancel::PyCancelToken;
 use crate::convert::{json_of, serialize, to_py};
 use crate::detach::detached_until;
-use crate::error::{to_pyerr, whole_number};
+use crate::error::{whole_number, Result};
 use crate::index::PyIndex;
 use crate::llm::PyModel;
 use crate::prompt::{context_of, PyConversation};
@@ -70,7 +70,7 @@ impl PyGenerator {
         system: Option<String>,
         #[pyo3(from_py_with = whole_number)] context_window: usize,
         #[pyo3(from_py_with = whole_number)] reserve_output: usize,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         let mut validator = Validator::new();
         if let Some(c) = checks {
             validator = validator.with_checks(c);
@@ -78,7 +78,7 @@ impl PyGenerator {
         if let Some(s) = skip_checks {
             validator = validator.skip_checks(s);
         }
-        validator.verify_checks().map_err(|e| to_pyerr(py, e))?;
+        validator.verify_checks()?;
         let mut g = Generator::new(model.inner.clone())
             .validator(validator)
             .max_rounds(max_rounds)
@@ -114,7 +114,7 @@ impl PyGenerator {
         conversation: Option<PyRef<'_, PyConversation>>,
         on_event: Option<Py<PyAny>>,
         cancel: Option<PyRef<'_, PyCancelToken>>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> Result<Py<PyAny>> {
         let cancel = cancel.map(|c| c.inner.clone()).unwrap_or_default();
         let given = match context {
             Some(c) => context_of(py, c)?,
@@ -125,9 +125,7 @@ impl PyGenerator {
         // The index is locked only while searching, so other threads may
         // change it during the (long) generation.
         let mut items = match &index {
-            Some(i) => i
-                .read(py, |index| generator.retrieve(index, &task))?
-                .map_err(|e| to_pyerr(py, e))?,
+            Some(i) => i.read(py, |index| generator.retrieve(index, &task))??,
             None => Vec::new(),
         };
         items.extend(given);
@@ -146,8 +144,8 @@ impl PyGenerator {
             }
             run.execute()
         })?;
-        let done = result.map_err(|e| to_pyerr(py, e))?;
-        serialize(py, &done)
+        let done = result?;
+        Ok(serialize(py, &done)?)
     }
 
     /// The model's name.

@@ -15,7 +15,7 @@ use infrarag::Error;
 
 use crate::convert::{json_of, serialize, to_py, typed};
 use crate::detach::detached;
-use crate::error::{invalid, to_pyerr, whole_number};
+use crate::error::{invalid, whole_number, Failure, Result};
 use crate::llm::PyModel;
 
 /// An assembled prompt; see `infrarag/prompt.py`.
@@ -97,10 +97,10 @@ pub fn build_prompt(
     tokenizer: &str,
     redact: bool,
     temperature: Option<f32>,
-) -> PyResult<PyPrompt> {
+) -> Result<PyPrompt> {
     let context = context_of(py, context)?;
     let tools: Vec<ToolSpec> = typed(py, "tools", json_of(py, tools)?)?;
-    let tok = infrarag::tokens::by_name(tokenizer).map_err(|e| to_pyerr(py, e))?;
+    let tok = infrarag::tokens::by_name(tokenizer)?;
     let mut b = PromptBuilder::new()
         .tokenizer(Arc::from(tok))
         .context_window(context_window)
@@ -123,22 +123,18 @@ pub fn build_prompt(
     if let Some(c) = conversation {
         b = b.history(&c.get()?);
     }
-    let inner = py.detach(|| b.build()).map_err(|e| to_pyerr(py, e))?;
+    let inner = py.detach(|| b.build())?;
     Ok(PyPrompt { inner })
 }
 
 /// Context items from a Python list of dicts.
-pub(crate) fn context_of(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<ContextItem>> {
+pub(crate) fn context_of(py: Python<'_>, items: &Bound<'_, PyAny>) -> Result<Vec<ContextItem>> {
     match json_of(py, items)? {
         Value::Array(items) => items
             .iter()
-            .map(|v| ContextItem::from_json(v).map_err(|e| to_pyerr(py, e)))
+            .map(|v| ContextItem::from_json(v).map_err(Failure::from))
             .collect(),
-        other => Err(invalid(
-            py,
-            "context",
-            format!("expected a list, got {other}"),
-        )),
+        other => Err(invalid(py, "context", format!("expected a list, got {other}")).into()),
     }
 }
 
@@ -173,23 +169,21 @@ impl PyConversation {
     #[new]
     #[pyo3(signature = (budget, *, keep_latest = 4, tokenizer = "cl100k_base"))]
     fn new(
-        py: Python<'_>,
         #[pyo3(from_py_with = whole_number)] budget: usize,
         #[pyo3(from_py_with = whole_number)] keep_latest: usize,
         tokenizer: &str,
-    ) -> PyResult<Self> {
+    ) -> Result<Self> {
         let c = Conversation::new(budget)
             .with_keep_latest(keep_latest)
-            .with_tokenizer(tokenizer)
-            .map_err(|e| to_pyerr(py, e))?;
+            .with_tokenizer(tokenizer)?;
         Ok(PyConversation {
             inner: Mutex::new(c),
         })
     }
 
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        let c = Conversation::from_json(text).map_err(|e| to_pyerr(py, e))?;
+    fn from_json(text: &str) -> Result<Self> {
+        let c = Conversation::from_json(text)?;
         Ok(PyConversation {
             inner: Mutex::new(c),
         })
@@ -201,15 +195,13 @@ impl PyConversation {
     }
 
     /// Adds a turn; returns its tokens.
-    fn push(&self, py: Python<'_>, role_name: &str, text: String) -> PyResult<usize> {
+    fn push(&self, py: Python<'_>, role_name: &str, text: String) -> Result<usize> {
         let r = role(py, role_name)?;
         let mut c = self
             .inner
             .lock()
             .map_err(|_| invalid(py, "conversation", "poisoned".into()))?;
-        c.push(r, text)
-            .map(|t| t.tokens)
-            .map_err(|e| to_pyerr(py, e))
+        c.push(r, text).map(|t| t.tokens).map_err(Failure::from)
     }
 
     /// Tokens the turns and the summary use.
@@ -239,7 +231,7 @@ impl PyConversation {
     }
 
     /// Folds the oldest turns into the summary when over budget.
-    fn compact(&self, py: Python<'_>, summariser: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    fn compact(&self, py: Python<'_>, summariser: &Bound<'_, PyAny>) -> Result<Py<PyAny>> {
         let mut c = self.get()?;
         let model = summariser
             .cast::<PyModel>()
@@ -263,12 +255,12 @@ impl PyConversation {
                 c.compact(&call).map(|r| (r, c))
             }
         })?;
-        let (done, compacted) = result.map_err(|e| to_pyerr(py, e))?;
+        let (done, compacted) = result?;
         *self
             .inner
             .lock()
             .map_err(|_| invalid(py, "conversation", "poisoned".into()))? = compacted;
-        serialize(py, &done)
+        Ok(serialize(py, &done)?)
     }
 
     fn __len__(&self) -> PyResult<usize> {
@@ -285,10 +277,10 @@ pub struct PyTemplate {
 #[pymethods]
 impl PyTemplate {
     #[new]
-    fn new(py: Python<'_>, text: &str) -> PyResult<Self> {
+    fn new(text: &str) -> Result<Self> {
         Template::parse(text)
             .map(|inner| PyTemplate { inner })
-            .map_err(|e| to_pyerr(py, e))
+            .map_err(Failure::from)
     }
 
     /// The names the template uses, in order of first use.
@@ -303,14 +295,14 @@ impl PyTemplate {
 
     /// The text with each `{{name}}` replaced by the value given; raises InvalidArgumentError for a missing one.
     #[pyo3(signature = (**values))]
-    fn render(&self, py: Python<'_>, values: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    fn render(&self, values: Option<&Bound<'_, PyDict>>) -> Result<String> {
         let mut pairs = Vec::new();
         if let Some(v) = values {
             for (k, val) in v.iter() {
                 pairs.push((k.str()?.to_string(), val.str()?.to_string()));
             }
         }
-        self.inner.render(pairs).map_err(|e| to_pyerr(py, e))
+        self.inner.render(pairs).map_err(Failure::from)
     }
 }
 

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use infrarag::{tokens, Error};
 
-use crate::error::to_pyerr;
+use crate::error::{to_pyerr, Failure, Result};
 
 /// A built-in tokenizer; see `infrarag/tokens.py`.
 #[pyclass(name = "Tokenizer", module = "infrarag._native", frozen)]
@@ -18,8 +18,8 @@ pub(crate) struct PyTokenizer {
 #[pymethods]
 impl PyTokenizer {
     #[new]
-    pub(crate) fn new(py: Python<'_>, name: &str) -> PyResult<Self> {
-        let inner = tokens::by_name(name).map_err(|e| to_pyerr(py, e))?;
+    pub(crate) fn new(name: &str) -> Result<Self> {
+        let inner = tokens::by_name(name)?;
         Ok(PyTokenizer { inner })
     }
 
@@ -42,8 +42,8 @@ impl PyTokenizer {
     }
 
     /// The text of token ids; raises InvalidArgumentError for ids that split a character or are unknown.
-    fn decode(&self, py: Python<'_>, tokens: Vec<u32>) -> PyResult<String> {
-        self.inner.decode(&tokens).map_err(|e| to_pyerr(py, e))
+    fn decode(&self, tokens: Vec<u32>) -> Result<String> {
+        self.inner.decode(&tokens).map_err(Failure::from)
     }
 
     fn __repr__(&self) -> String {

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use infrarag::validate::{render, Finding, Report, Validator};
 
 use crate::convert::{deep_copy, serialize, to_py};
-use crate::error::to_pyerr;
+use crate::error::Result;
 
 /// One finding; see `infrarag/validation.py`.
 #[pyclass(name = "Finding", module = "infrarag._native", frozen, get_all)]
@@ -207,19 +207,17 @@ fn run(
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
-) -> PyResult<PyReport> {
-    let report = py
-        .detach(move || {
-            let validator = Validator::new()
-                .with_checks(checks.unwrap_or_default())
-                .skip_checks(skip_checks.unwrap_or_default())
-                .with_policy_paths(policies.unwrap_or_default())?;
-            match module {
-                Module::Dir(path) => validator.execute(&path),
-                Module::Files(files) => validator.execute_files(files),
-            }
-        })
-        .map_err(|e| to_pyerr(py, e))?;
+) -> Result<PyReport> {
+    let report = py.detach(move || {
+        let validator = Validator::new()
+            .with_checks(checks.unwrap_or_default())
+            .skip_checks(skip_checks.unwrap_or_default())
+            .with_policy_paths(policies.unwrap_or_default())?;
+        match module {
+            Module::Dir(path) => validator.execute(&path),
+            Module::Files(files) => validator.execute_files(files),
+        }
+    })?;
     let findings = report
         .findings
         .iter()
@@ -240,7 +238,7 @@ pub fn validate(
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
-) -> PyResult<PyReport> {
+) -> Result<PyReport> {
     run(py, Module::Dir(path), checks, skip_checks, policies)
 }
 
@@ -254,7 +252,7 @@ pub fn validate_files(
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
-) -> PyResult<PyReport> {
+) -> Result<PyReport> {
     run(py, Module::Files(files), checks, skip_checks, policies)
 }
 
