@@ -106,29 +106,21 @@ impl Backoff {
 
 /// `error`, a provider's, told that the service asked to wait `wait`,
 /// longer than the `limit` the client honours.
-fn asked_too_long(error: Error, wait: Duration, limit: Duration) -> Error {
-    match error {
-        Error::Provider {
-            provider,
-            model,
-            status,
-            request_id,
-            message,
-            ..
-        } => Error::Provider {
-            message: format!(
-                "{message} (the service asked to wait {:.1} s before retrying, longer than the {:.1} s this client waits)",
-                wait.as_secs_f64(),
-                limit.as_secs_f64()
-            ),
-            provider,
-            model,
-            status,
-            request_id,
-            retry_after_ms: Some(u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)),
-        },
-        other => other,
+fn asked_too_long(mut error: Error, wait: Duration, limit: Duration) -> Error {
+    if let Error::Provider {
+        message,
+        retry_after_ms,
+        ..
+    } = &mut error
+    {
+        message.push_str(&format!(
+            " (the service asked to wait {:.1} s before retrying, longer than the {:.1} s this client waits)",
+            wait.as_secs_f64(),
+            limit.as_secs_f64()
+        ));
+        *retry_after_ms = Some(u32::try_from(wait.as_millis()).unwrap_or(u32::MAX));
     }
+    error
 }
 
 /// The id the service gave the request, if a known header carries one.

@@ -116,30 +116,34 @@ fn blocks(text: &str) -> Vec<(Vec<String>, String)> {
 /// blocks before the others, none declaring an address an earlier one
 /// declares (two files' `output "x"`, say).
 fn first_answer(context: &[String]) -> Vec<String> {
-    let infrastructure = |code: &String| {
-        blocks(code).iter().any(|(a, _)| {
-            a.iter().any(|a| {
-                !a.starts_with("var.")
-                    && !a.starts_with("local.")
-                    && !a.starts_with("output.")
-                    && !a.starts_with("module.")
-            })
+    let declaring: Vec<(&String, Vec<String>)> = context
+        .iter()
+        .map(|code| {
+            (
+                code,
+                blocks(code).into_iter().flat_map(|(a, _)| a).collect(),
+            )
+        })
+        .collect();
+    let infrastructure = |addresses: &[String]| {
+        addresses.iter().any(|a| {
+            !["var.", "local.", "output.", "module."]
+                .iter()
+                .any(|p| a.starts_with(p))
         })
     };
-    let (first, rest): (Vec<&String>, Vec<&String>) =
-        context.iter().partition(|c| infrastructure(c));
+    let (first, rest): (Vec<_>, Vec<_>) = declaring.iter().partition(|(_, a)| infrastructure(a));
     let mut chosen: Vec<String> = Vec::new();
-    let mut declared: Vec<String> = Vec::new();
-    for code in first.into_iter().chain(rest) {
+    let mut declared: Vec<&String> = Vec::new();
+    for (code, addresses) in first.into_iter().chain(rest) {
         if chosen.len() == 2 {
             break;
         }
-        let addresses: Vec<String> = blocks(code).into_iter().flat_map(|(a, _)| a).collect();
-        if chosen.contains(code) || addresses.iter().any(|a| declared.contains(a)) {
+        if chosen.contains(code) || addresses.iter().any(|a| declared.contains(&a)) {
             continue;
         }
         declared.extend(addresses);
-        chosen.push(code.clone());
+        chosen.push((*code).clone());
     }
     chosen
 }

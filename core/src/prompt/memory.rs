@@ -90,7 +90,7 @@ impl Summariser for ModelSummariser {
         // The offline fallback answers every request with code, labelled:
         // that is no summary, so the turns are summarised by extraction.
         if answer.starts_with(crate::llm::fallback::LABEL) {
-            return Ok(extract(previous, turns));
+            return Ok(extractive_summary(previous, turns));
         }
         Ok(answer)
     }
@@ -132,7 +132,7 @@ fn fit(text: &str, room: usize, tokenizer: &dyn tokens::Tokenizer) -> (String, b
 
 /// A summary made without a model: the earlier summary, then each turn's
 /// first line (at most 160 characters), by who said it.
-pub fn extract(previous: Option<&str>, turns: &[Turn]) -> String {
+pub fn extractive_summary(previous: Option<&str>, turns: &[Turn]) -> String {
     let mut out = String::new();
     if let Some(p) = previous {
         out.push_str(p.trim_end());

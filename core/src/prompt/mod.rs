@@ -29,7 +29,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use memory::{extract, Compaction, Conversation, ModelSummariser, Summariser, Summary, Turn};
+pub use memory::{
+    extractive_summary, Compaction, Conversation, ModelSummariser, Summariser, Summary, Turn,
+};
 pub use redact::{redact, Redaction, Redactor};
 pub use template::Template;
 
