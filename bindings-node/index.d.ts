@@ -280,13 +280,25 @@ export declare namespace embed {
     batchSize?: number
     /** Requests in flight at once (default 4). */
     concurrency?: number
-    /** Limit per request in milliseconds (default 60000). */
-    timeoutMs?: number
+    /** Seconds allowed for one request, connecting included (default 60). */
+    timeout?: number
     /**
      * Retries after 408/409/429/5xx, timeouts and lost connections, with
      * backoff and jitter, honouring Retry-After (default 5).
      */
     maxRetries?: number
+    /**
+     * First and longest wait between retries, in seconds (0.5 and 30),
+     * unless the server sends `Retry-After`.
+     */
+    backoff?: number
+    maxBackoff?: number
+    /**
+     * The longest `Retry-After` waited for, in seconds (default 60); a
+     * server asking for longer rejects at once with PROVIDER_ERROR whose
+     * `retryAfter` is the wait asked for.
+     */
+    maxRetryAfter?: number
   }
 }
 
@@ -466,11 +478,13 @@ export declare namespace llm {
      */
     complete(request: string | object, onDelta?: (delta: Delta) => void, signal?: AbortSignal): Promise<Completion>
   }
-  /** How to reach a hosted model. */
+  /** How to reach a hosted model; unset fields keep the client's defaults. */
   export interface ChatOptions {
     apiKey?: string
     /** `https://api.anthropic.com` / `https://api.openai.com/v1` by default. */
     baseUrl?: string
+    /** Sent on every request. */
+    headers?: Record<string, string>
     /**
      * Seconds to wait for a connection, the response, or the next piece
      * of a stream (default 120).

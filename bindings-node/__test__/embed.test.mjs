@@ -157,3 +157,26 @@ test('sync calls that fail at the endpoint throw PROVIDER_ERROR with its fields'
     await worker.terminate()
   }
 })
+
+test('http transport options are the chat clients\', in seconds, defaulting when unset', async () => {
+  const busy = [429, { 'retry-after-ms': '20' }, '{}']
+  let { server, seen, url } = await serve(() => busy)
+  try {
+    await assert.rejects(embed.Embedder.http({ url, model: 'm', dimension: 3, maxRetries: 0 }).embed(['x']),
+      (e) => e.code === 'PROVIDER_ERROR' && e.status === 429)
+    assert.equal(seen.length, 1)
+  } finally {
+    server.close()
+  }
+  ;({ server, seen, url } = await serve((n) => (n === 0 ? busy : [200, {}, null])))
+  try {
+    await assert.rejects(embed.Embedder.http({ url, model: 'm', dimension: 3, maxRetryAfter: 0.01 }).embed(['x']),
+      (e) => e.code === 'PROVIDER_ERROR' && Math.abs(e.retryAfter - 0.02) < 1e-9)
+    assert.equal(seen.length, 1)
+    assert.deepEqual(await embed.Embedder.http({ url, model: 'm', dimension: 3, timeout: 5 }).embed(['x']), [vectorOf('x')])
+  } finally {
+    server.close()
+  }
+  assert.throws(() => embed.Embedder.http({ url, model: 'm', dimension: 3, backoff: -1 }),
+    (e) => e.code === 'INVALID_ARGUMENT' && e.argument === 'backoff')
+})

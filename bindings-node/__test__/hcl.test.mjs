@@ -2,7 +2,8 @@
 // in ../shared/corpus and hand-checked cases.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, dirname, basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -107,4 +108,20 @@ test('a missing directory rejects with code IO_ERROR', async () => {
     return true
   })
   assert.throws(() => hcl.loadModuleSync('/nonexistent/dir'), { code: 'IO_ERROR' })
+})
+
+test('sync and Promise calls throw the same error, with its class name and fields', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-hcl-'))
+  writeFileSync(join(dir, 'main.tf'), Buffer.from([0x61, 0x20, 0x3d, 0x20, 0x22, 0xff, 0x22, 0x0a]))
+  const fromSync = (() => { try { hcl.loadModuleSync(dir) } catch (e) { return e } })()
+  const fromPromise = await hcl.loadModule(dir).catch((e) => e)
+  for (const e of [fromSync, fromPromise]) {
+    assert.equal(e.code, 'INVALID_UTF8')
+    assert.equal(e.name, 'ParseError')
+    assert.equal(e.path, join(dir, 'main.tf'))
+    assert.deepEqual(e.diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column]), [['invalid_utf8', 1, 6]])
+  }
+  assert.throws(() => hcl.parse('x = '), (e) =>
+    e.code === 'PARSE_ERROR' && e.name === 'ParseError' && e.path === null && e.diagnostics[0].span.start.column === 5)
+  assert.throws(() => hcl.loadModuleSync('/nonexistent/dir'), (e) => e.name === 'StorageError' && e.path === '/nonexistent/dir')
 })

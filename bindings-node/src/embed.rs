@@ -4,7 +4,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::convert::small;
-use crate::error::{coded, js_error, whole, Code};
+use crate::error::{coded, js_error, thrown, whole, Code};
+use crate::http::Fields;
 use crate::task::{job, Job};
 
 /// What `embed.Embedder.http` needs: where to POST and the model, and how
@@ -25,11 +26,19 @@ pub struct HttpEmbedderOptions {
     pub batch_size: Option<f64>,
     /// Requests in flight at once (default 4).
     pub concurrency: Option<f64>,
-    /// Limit per request in milliseconds (default 60000).
-    pub timeout_ms: Option<f64>,
+    /// Seconds allowed for one request, connecting included (default 60).
+    pub timeout: Option<f64>,
     /// Retries after 408/409/429/5xx, timeouts and lost connections, with
     /// backoff and jitter, honouring Retry-After (default 5).
     pub max_retries: Option<f64>,
+    /// First and longest wait between retries, in seconds (0.5 and 30),
+    /// unless the server sends `Retry-After`.
+    pub backoff: Option<f64>,
+    pub max_backoff: Option<f64>,
+    /// The longest `Retry-After` waited for, in seconds (default 60); a
+    /// server asking for longer rejects at once with PROVIDER_ERROR whose
+    /// `retryAfter` is the wait asked for.
+    pub max_retry_after: Option<f64>,
 }
 
 /// Turns texts into vectors: `Embedder.hashing()` (offline, the default) or
@@ -47,11 +56,13 @@ impl Embedder {
     /// Signed feature hashing of code-aware terms and trigrams (16 to 65536
     /// dimensions, default 384); deterministic, no model.
     #[napi(factory)]
-    pub fn hashing(dimension: Option<f64>) -> Result<Self, Code> {
-        let dimension = whole("dimension", dimension, 384)?;
-        let inner = infrarag::embed::Hashing::new(dimension).map_err(js_error)?;
-        Ok(Embedder {
-            inner: std::sync::Arc::new(inner),
+    pub fn hashing(env: Env, dimension: Option<f64>) -> Result<Self> {
+        thrown(&env, || {
+            let dimension = whole("dimension", dimension, 384)?;
+            let inner = infrarag::embed::Hashing::new(dimension).map_err(js_error)?;
+            Ok(Embedder {
+                inner: std::sync::Arc::new(inner),
+            })
         })
     }
 
@@ -59,13 +70,21 @@ impl Embedder {
     #[napi(factory)]
     pub fn http(env: Env, options: HttpEmbedderOptions) -> Result<Self> {
         let o = options;
+        let http = Fields {
+            headers: o.headers,
+            timeout: o.timeout,
+            max_retries: o.max_retries,
+            backoff: o.backoff,
+            max_backoff: o.max_backoff,
+            max_retry_after: o.max_retry_after,
+        }
+        .options()
+        .map_err(|e| coded(&env, e))?;
         let mut b = infrarag::embed::HttpEmbedder::builder(o.url, o.model);
         if let Some(key) = o.api_key {
             b = b.api_key(key);
         }
-        for (k, v) in o.headers.unwrap_or_default() {
-            b = b.header(k, v);
-        }
+        b = b.http(http);
         let count = |name: &str, v: Option<f64>| {
             v.map(|_| whole(name, v, 0))
                 .transpose()
@@ -79,12 +98,6 @@ impl Embedder {
         }
         if let Some(n) = count("concurrency", o.concurrency)? {
             b = b.concurrency(n);
-        }
-        if let Some(ms) = count("timeoutMs", o.timeout_ms)? {
-            b = b.timeout(std::time::Duration::from_millis(ms as u64));
-        }
-        if let Some(n) = count("maxRetries", o.max_retries)? {
-            b = b.max_retries(n as u32);
         }
         // Probing the dimension can reach the endpoint: its failure is
         // thrown with all its fields.

@@ -7,35 +7,35 @@ use crate::convert::Json;
 use infrarag::Error;
 
 /// A core error's stable `code` (`PARSE_ERROR`, `INVALID_UTF8`,
-/// `IO_ERROR`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`, ...), and for
-/// `PROVIDER_ERROR` the fields a JS error gets beside it (`provider`,
-/// `model`, `status`, `requestId`, and `retryAfter`: the seconds a service
-/// asked to wait when that was past the client's `maxRetryAfter`).
+/// `IO_ERROR`, `INVALID_ARGUMENT`, `PROVIDER_ERROR`, ...), its class name
+/// (the JS error's `name`: `ParseError`, `ProviderError`, ...), and the
+/// structured fields the core lists for it, which the JS error gets in
+/// camelCase: `path`, `diagnostics`, `argument`, `provider`, `model`,
+/// `status`, `requestId`, `retryAfter` (seconds), `tool`.
 pub struct Code {
     code: String,
+    name: &'static str,
     /// Boxed: errors travel in every `Result` here and should stay small.
-    provider: Option<Box<ProviderFields>>,
-    /// A parse error's diagnostics, as `hcl.parseSyntax` lists them; JS
-    /// errors get them as `diagnostics`.
-    diagnostics: Option<Box<serde_json::Value>>,
-}
-
-/// What a provider's failure tells besides its message: JS errors get
-/// `provider`, `model`, `status` and `requestId`.
-pub(crate) struct ProviderFields {
-    provider: String,
-    model: String,
-    status: Option<u16>,
-    request_id: Option<String>,
-    retry_after_ms: Option<u32>,
+    fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    /// What a JS callback threw, rethrown as it is instead of a new error.
+    thrown: Option<Box<napi::Error>>,
 }
 
 impl Code {
     pub(crate) fn plain(code: &str) -> Code {
         Code {
             code: code.to_string(),
-            provider: None,
-            diagnostics: None,
+            name: "Error",
+            fields: None,
+            thrown: None,
+        }
+    }
+
+    /// The failure of a call whose JS callback threw `thrown`.
+    pub(crate) fn thrown(thrown: napi::Error) -> Code {
+        Code {
+            thrown: Some(Box::new(thrown)),
+            ..Code::plain("GenericFailure")
         }
     }
 }
@@ -48,45 +48,31 @@ impl AsRef<str> for Code {
 
 /// A JS error whose `code` is the core's stable code.
 pub(crate) fn js_error(err: infrarag::Error) -> napi::Error<Code> {
-    let message = err.to_string();
-    let diagnostics = match &err {
-        infrarag::Error::Parse { diagnostics, .. } => serde_json::to_value(diagnostics).ok(),
-        infrarag::Error::InvalidUtf8 {
-            byte, line, column, ..
-        } => {
-            let at = serde_json::json!({"byte": byte, "line": line, "column": column});
-            Some(serde_json::json!([{
-                "severity": "error",
-                "code": "invalid_utf8",
-                "message": "invalid UTF-8",
-                "span": {"start": at, "end": at},
-            }]))
-        }
-        _ => None,
-    };
-    let provider = match &err {
-        infrarag::Error::Provider {
-            provider,
-            model,
-            status,
-            request_id,
-            retry_after_ms,
-            ..
-        } => Some(Box::new(ProviderFields {
-            provider: provider.clone(),
-            model: model.clone(),
-            status: *status,
-            request_id: request_id.clone(),
-            retry_after_ms: *retry_after_ms,
-        })),
-        _ => None,
-    };
+    let fields = err.fields();
     let code = Code {
         code: err.code().to_string(),
-        provider,
-        diagnostics: diagnostics.map(Box::new),
+        name: err.class_name(),
+        fields: (!fields.is_empty()).then(|| Box::new(fields)),
+        thrown: None,
     };
-    napi::Error::new(code, message)
+    napi::Error::new(code, err.to_string())
+}
+
+/// `request_id` as `requestId`.
+fn camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match (c, upper) {
+            ('_', _) => upper = true,
+            (c, true) => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            (c, false) => out.push(c),
+        }
+    }
+    out
 }
 
 /// A whole-number option, checked before any conversion: negative,
@@ -105,37 +91,32 @@ pub(crate) fn whole(name: &str, value: Option<f64>, default: usize) -> Result<us
     Ok(v as usize)
 }
 
+/// A failure that is a bug in infrarag (a value the core made that does
+/// not serialise): napi's own `GenericFailure`, not one of the core's codes.
 pub(crate) fn internal(err: impl std::fmt::Display) -> napi::Error<Code> {
-    napi::Error::new(Code::plain("INTERNAL"), err.to_string())
+    napi::Error::new(
+        Code::plain("GenericFailure"),
+        format!("infrarag internal error, please report: {err}"),
+    )
 }
 
 /// A core error as a JS `Error` with its `code`, thrown as it is; built on
 /// the JS thread, where functions that also rethrow JS exceptions return it.
-pub(crate) fn coded(env: &Env, failure: napi::Error<Code>) -> napi::Error {
+pub(crate) fn coded(env: &Env, mut failure: napi::Error<Code>) -> napi::Error {
+    if let Some(thrown) = failure.status.thrown.take() {
+        return *thrown;
+    }
     let build = || -> Result<napi::Error> {
         let mut error = env.create_error(napi::Error::new(
             Status::GenericFailure,
             failure.reason.clone(),
         ))?;
         error.set_named_property("code", failure.status.code.as_str())?;
-        if let Some(d) = &failure.status.diagnostics {
-            error.set_named_property("diagnostics", Json(d.as_ref().clone()))?;
+        if failure.status.name != "Error" {
+            error.set_named_property("name", failure.status.name)?;
         }
-        if let Some(p) = &failure.status.provider {
-            error.set_named_property("provider", p.provider.as_str())?;
-            error.set_named_property("model", p.model.as_str())?;
-            match p.status {
-                Some(status) => error.set_named_property("status", u32::from(status))?,
-                None => error.set_named_property("status", Null)?,
-            }
-            match &p.request_id {
-                Some(id) => error.set_named_property("requestId", id.as_str())?,
-                None => error.set_named_property("requestId", Null)?,
-            }
-            match p.retry_after_ms {
-                Some(ms) => error.set_named_property("retryAfter", f64::from(ms) / 1000.0)?,
-                None => error.set_named_property("retryAfter", Null)?,
-            }
+        for (name, value) in failure.status.fields.iter().flat_map(|f| f.iter()) {
+            error.set_named_property(&camel(name), Json(value.clone()))?;
         }
         Ok(napi::Error::from(error.into_unknown(env)?))
     };
@@ -148,4 +129,11 @@ pub(crate) fn invalid(name: &str, message: String) -> napi::Error<Code> {
         name: name.into(),
         message,
     })
+}
+
+/// Runs a synchronous function's body, throwing its failure as
+/// [`coded`] builds it, so a sync call's error has the same fields as the
+/// Promise version's.
+pub(crate) fn thrown<T>(env: &Env, body: impl FnOnce() -> Result<T, Code>) -> Result<T> {
+    body().map_err(|e| coded(env, e))
 }

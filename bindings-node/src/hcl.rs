@@ -7,7 +7,7 @@ use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::Module;
 
 use crate::convert::Json;
-use crate::error::{coded, internal, js_error, Code};
+use crate::error::{coded, internal, js_error, thrown, Code};
 use crate::task::{job, Job};
 
 #[napi(object)]
@@ -43,16 +43,14 @@ pub fn parse(env: Env, text: String, options: Option<ParseOptions>) -> Result<se
 /// Parses native HCL (or Terraform JSON when `json` is true) into the syntax
 /// tree; never throws for syntax errors, which are listed in `diagnostics`.
 #[napi(namespace = "hcl")]
-pub fn parse_syntax(text: String, json: Option<bool>) -> serde_json::Value {
-    let parsed = if json.unwrap_or(false) {
-        hcl::tfjson::parse_json(&text)
-    } else {
-        hcl::parse(&text)
-    };
-    serde_json::json!({
-        "body": parsed.file.body,
-        "comments": parsed.file.comments,
-        "diagnostics": parsed.diagnostics,
+pub fn parse_syntax(env: Env, text: String, json: Option<bool>) -> Result<serde_json::Value> {
+    thrown(&env, || {
+        let parsed = if json.unwrap_or(false) {
+            hcl::tfjson::parse_json(&text)
+        } else {
+            hcl::parse(&text)
+        };
+        serde_json::to_value(&parsed).map_err(internal)
     })
 }
 
@@ -63,8 +61,8 @@ pub(crate) fn module_json(dir: &str) -> Result<serde_json::Value, Code> {
 
 /// Loads a Terraform module directory, blocking the calling thread.
 #[napi(namespace = "hcl")]
-pub fn load_module_sync(dir: String) -> Result<serde_json::Value, Code> {
-    module_json(&dir)
+pub fn load_module_sync(env: Env, dir: String) -> Result<serde_json::Value> {
+    thrown(&env, || module_json(&dir))
 }
 
 /// Loads a Terraform module directory off the main thread.

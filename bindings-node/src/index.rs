@@ -7,7 +7,7 @@ use napi_derive::napi;
 use crate::chunk::{Chunk, Skipped};
 use crate::convert::small;
 use crate::embed::Embedder;
-use crate::error::{coded, js_error, whole, Code};
+use crate::error::{coded, js_error, thrown, whole, Code};
 use crate::js_store;
 use crate::task::{job, Job};
 
@@ -174,14 +174,16 @@ impl Index {
 
     /// The number of chunks held.
     #[napi(getter)]
-    pub fn size(&self) -> Result<u32, Code> {
-        read(&self.inner, |index| small(index.len()))
+    pub fn size(&self, env: Env) -> Result<u32> {
+        thrown(&env, || read(&self.inner, |index| small(index.len())))
     }
 
     /// The embedder's model id.
     #[napi(getter)]
-    pub fn model(&self) -> Result<String, Code> {
-        read(&self.inner, |index| index.model().to_string())
+    pub fn model(&self, env: Env) -> Result<String> {
+        thrown(&env, || {
+            read(&self.inner, |index| index.model().to_string())
+        })
     }
 
     /// Ingests the text files under `dir` off the main thread: new and
@@ -248,24 +250,28 @@ impl Index {
 
     /// The files held, in path order.
     #[napi]
-    pub fn sources(&self) -> Result<Vec<Source>, Code> {
-        let sources = read(&self.inner, |index| index.sources())?;
-        Ok(sources
-            .into_iter()
-            .map(|s| Source {
-                path: s.path,
-                content_hash: s.content_hash,
-                chunks: small(s.chunks),
-            })
-            .collect())
+    pub fn sources(&self, env: Env) -> Result<Vec<Source>> {
+        thrown(&env, || {
+            let sources = read(&self.inner, |index| index.sources())?;
+            Ok(sources
+                .into_iter()
+                .map(|s| Source {
+                    path: s.path,
+                    content_hash: s.content_hash,
+                    chunks: small(s.chunks),
+                })
+                .collect())
+        })
     }
 
     /// Forgets every file under `dir`; returns how many. Throws BUSY instead
     /// of waiting while an ingestion or removal runs on this index.
     #[napi]
-    pub fn remove_path(&self, dir: String) -> Result<u32, Code> {
-        sync_allowed(&self.inner)?;
-        remove_path_with(&self.inner, &dir, false)
+    pub fn remove_path(&self, env: Env, dir: String) -> Result<u32> {
+        thrown(&env, || {
+            sync_allowed(&self.inner)?;
+            remove_path_with(&self.inner, &dir, false)
+        })
     }
 
     /// `removePath` off the main thread.
@@ -328,14 +334,14 @@ impl Index {
     /// `addPath`); every later call fails with STORAGE_ERROR. Closing twice
     /// is harmless.
     #[napi]
-    pub fn close(&self) -> Result<(), Code> {
-        self.inner.index.close().map_err(js_error)
+    pub fn close(&self, env: Env) -> Result<()> {
+        thrown(&env, || self.inner.index.close().map_err(js_error))
     }
 
     /// `open`, blocking the calling thread.
     #[napi(factory)]
-    pub fn open_sync(path: String, embedder: Option<&Embedder>) -> Result<Index, Code> {
-        open_index(index_builder(embedder), &path)
+    pub fn open_sync(env: Env, path: String, embedder: Option<&Embedder>) -> Result<Index> {
+        thrown(&env, || open_index(index_builder(embedder), &path))
     }
 }
 

@@ -79,8 +79,8 @@ impl Bound {
     }
 
     /// Calls the function with `arg` and waits for what it returns, or for
-    /// the message of what it threw.
-    pub(crate) fn call_value(&self, arg: Value) -> std::result::Result<Value, String> {
+    /// what it threw, which rethrown on the JS thread is the same value.
+    pub(crate) fn call_value(&self, arg: Value) -> Result<Value> {
         let (reply, answer) = mpsc::sync_channel(1);
         let status = self.tsfn.call_with_return_value(
             arg,
@@ -91,12 +91,17 @@ impl Bound {
             },
         );
         if status != Status::Ok {
-            return Err(format!("cannot be called ({status})"));
+            return Err(Error::new(
+                status,
+                format!("{} cannot be called", self.name),
+            ));
         }
-        answer
-            .recv()
-            .map_err(|_| "the JS thread has stopped".to_string())?
-            .map_err(|e| e.reason.clone())
+        answer.recv().map_err(|_| {
+            Error::new(
+                Status::Closing,
+                format!("{}: the JS thread has stopped", self.name),
+            )
+        })?
     }
 
     /// Calls the method with `arg` and waits for what it returns.
@@ -105,7 +110,7 @@ impl Bound {
             path: None,
             message: format!("{}: {message}", self.name),
         };
-        let value = self.call_value(arg).map_err(failed)?;
+        let value = self.call_value(arg).map_err(|e| failed(e.reason.clone()))?;
         serde_json::from_value(value)
             .map_err(|e| failed(format!("returned an unexpected shape: {e}")))
     }

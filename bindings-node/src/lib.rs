@@ -10,6 +10,7 @@ mod convert;
 pub mod embed;
 mod error;
 pub mod hcl;
+mod http;
 pub mod index;
 mod js_store;
 mod js_tokenizer;

@@ -1,5 +1,6 @@
 //! JS functions called from worker threads: listeners that receive each
-//! delta or event, and what a throwing one means (the call stops).
+//! delta or event, and what a throwing one means (the call stops, and
+//! rejects with what it threw, as Python raises a callback's exception).
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -15,24 +16,24 @@ use crate::js_store::{Bound, Returned};
 pub(crate) fn deliver(
     listener: &Option<Arc<Bound>>,
     value: Value,
-    threw: &mut Option<String>,
+    threw: &mut Option<napi::Error>,
 ) -> ControlFlow<()> {
     match listener.as_ref().map(|f| f.call_value(value)) {
-        Some(Err(message)) => {
-            threw.get_or_insert(message);
+        Some(Err(thrown)) => {
+            threw.get_or_insert(thrown);
             ControlFlow::Break(())
         }
         _ => ControlFlow::Continue(()),
     }
 }
 
-/// The rejection for a listener that threw: code CANCELLED, naming it.
-pub(crate) fn callback_error(name: &str, threw: Option<String>) -> Result<(), Code> {
+/// The rejection for a listener that threw: what it threw.
+pub(crate) fn callback_error(threw: Option<napi::Error>) -> Result<(), Code> {
     match threw {
-        Some(message) => Err(napi::Error::new(
-            Code::plain("CANCELLED"),
-            format!("{name} threw: {message}"),
-        )),
+        Some(thrown) => {
+            let reason = thrown.reason.clone();
+            Err(napi::Error::new(Code::thrown(thrown), reason))
+        }
         None => Ok(()),
     }
 }

@@ -1,8 +1,8 @@
 //! `llm`: the Anthropic and OpenAI-compatible clients and the offline
 //! fallback; completions run on the libuv pool, deltas reach the listener.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -11,17 +11,20 @@ use serde_json::Value;
 use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, Request};
 
 use crate::convert::{json, Json};
-use crate::error::{invalid, js_error, whole, Code};
+use crate::error::{js_error, thrown, Code};
+use crate::http::Fields;
 use crate::js_store::Returned;
 use crate::listener::{callback_error, deliver, listener};
 use crate::task::{job, Job};
 
-/// How to reach a hosted model.
+/// How to reach a hosted model; unset fields keep the client's defaults.
 #[napi(object, namespace = "llm")]
 pub struct ChatOptions {
     pub api_key: Option<String>,
     /// `https://api.anthropic.com` / `https://api.openai.com/v1` by default.
     pub base_url: Option<String>,
+    /// Sent on every request.
+    pub headers: Option<HashMap<String, String>>,
     /// Seconds to wait for a connection, the response, or the next piece
     /// of a stream (default 120).
     pub timeout: Option<f64>,
@@ -37,33 +40,26 @@ pub struct ChatOptions {
     pub max_retry_after: Option<f64>,
 }
 
-pub(crate) fn seconds(name: &str, v: Option<f64>, default: f64) -> Result<Duration, Code> {
-    let v = v.unwrap_or(default);
-    Duration::try_from_secs_f64(v)
-        .map_err(|_| invalid(name, format!("{v} is not a number of seconds")))
-}
-
 pub(crate) fn configured(
     b: ChatModelBuilder,
     o: Option<ChatOptions>,
 ) -> Result<LanguageModel, Code> {
-    let o = o.unwrap_or(ChatOptions {
-        api_key: None,
-        base_url: None,
-        timeout: None,
-        max_retries: None,
-        backoff: None,
-        max_backoff: None,
-        max_retry_after: None,
-    });
-    let mut b = b
-        .timeout(seconds("timeout", o.timeout, 120.0)?)
-        .max_retries(whole("maxRetries", o.max_retries, 4)? as u32)
-        .backoff(
-            seconds("backoff", o.backoff, 1.0)?,
-            seconds("maxBackoff", o.max_backoff, 60.0)?,
-        )
-        .max_retry_after(seconds("maxRetryAfter", o.max_retry_after, 60.0)?);
+    let Some(o) = o else {
+        return Ok(LanguageModel {
+            inner: Arc::new(b.build().map_err(js_error)?),
+        });
+    };
+    let mut b = b.http(
+        Fields {
+            headers: o.headers,
+            timeout: o.timeout,
+            max_retries: o.max_retries,
+            backoff: o.backoff,
+            max_backoff: o.max_backoff,
+            max_retry_after: o.max_retry_after,
+        }
+        .options()?,
+    );
     if let Some(k) = o.api_key {
         b = b.api_key(k);
     }
@@ -90,14 +86,14 @@ pub struct LanguageModel {
 impl LanguageModel {
     /// Anthropic's Messages API.
     #[napi(factory)]
-    pub fn anthropic(model: String, options: Option<ChatOptions>) -> Result<Self, Code> {
-        configured(ChatModel::anthropic(model), options)
+    pub fn anthropic(env: Env, model: String, options: Option<ChatOptions>) -> Result<Self> {
+        thrown(&env, || configured(ChatModel::anthropic(model), options))
     }
 
     /// An OpenAI-compatible Chat Completions API.
     #[napi(factory)]
-    pub fn openai(model: String, options: Option<ChatOptions>) -> Result<Self, Code> {
-        configured(ChatModel::openai(model), options)
+    pub fn openai(env: Env, model: String, options: Option<ChatOptions>) -> Result<Self> {
+        thrown(&env, || configured(ChatModel::openai(model), options))
     }
 
     /// The offline, deterministic fallback; every answer says it is one.
@@ -111,9 +107,11 @@ impl LanguageModel {
     /// Anthropic when `ANTHROPIC_API_KEY` is set, else OpenAI when
     /// `OPENAI_API_KEY` is, else the fallback.
     #[napi(factory)]
-    pub fn from_env(model: Option<String>) -> Result<Self, Code> {
-        Ok(LanguageModel {
-            inner: llm::from_env(model.as_deref()).map_err(js_error)?,
+    pub fn from_env(env: Env, model: Option<String>) -> Result<Self> {
+        thrown(&env, || {
+            Ok(LanguageModel {
+                inner: llm::from_env(model.as_deref()).map_err(js_error)?,
+            })
         })
     }
 
@@ -147,7 +145,7 @@ impl LanguageModel {
             let mut threw = None;
             let done =
                 model.stream_until(&r, &mut |d| deliver(&on_delta, json(d), &mut threw), &token);
-            callback_error("onDelta", threw)?;
+            callback_error(threw)?;
             done.map(|c| Json(json(&c))).map_err(js_error)
         }))
     }

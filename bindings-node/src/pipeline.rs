@@ -14,7 +14,7 @@ use infrarag::validate::Validator;
 use infrarag::Error;
 
 use crate::convert::{json, Json};
-use crate::error::{invalid, js_error, whole, Code};
+use crate::error::{invalid, js_error, thrown, whole};
 use crate::index::{read, Index};
 use crate::js_store::{Bound, Returned};
 use crate::listener::{callback_error, deliver, listener};
@@ -38,9 +38,9 @@ impl Tool for JsTool {
         let out = self
             .function
             .call_value(input.clone())
-            .map_err(|message| Error::Tool {
+            .map_err(|thrown| Error::Tool {
                 name: self.spec.name.clone(),
-                message,
+                message: thrown.reason.clone(),
             })?;
         Ok(match out {
             Value::String(s) => s,
@@ -109,43 +109,45 @@ pub struct GenerateOptions {
 #[napi(namespace = "pipeline")]
 impl Generator {
     #[napi(constructor)]
-    pub fn new(model: &LanguageModel, options: Option<GeneratorOptions>) -> Result<Self, Code> {
-        let mut g = CoreGenerator::new(model.inner.clone());
-        if let Some(o) = options {
-            let mut validator = Validator::new();
-            if let Some(c) = o.checks {
-                validator = validator.with_checks(c);
+    pub fn new(env: Env, model: &LanguageModel, options: Option<GeneratorOptions>) -> Result<Self> {
+        thrown(&env, || {
+            let mut g = CoreGenerator::new(model.inner.clone());
+            if let Some(o) = options {
+                let mut validator = Validator::new();
+                if let Some(c) = o.checks {
+                    validator = validator.with_checks(c);
+                }
+                if let Some(s) = o.skip_checks {
+                    validator = validator.skip_checks(s);
+                }
+                validator.verify_checks().map_err(js_error)?;
+                g = g
+                    .validator(validator)
+                    .max_rounds(whole("maxRounds", o.max_rounds, 3)?)
+                    .max_steps(whole("maxSteps", o.max_steps, 8)?)
+                    .k(whole("k", o.k, 6)?)
+                    .context_window(
+                        whole("contextWindow", o.context_window, 200_000)?,
+                        whole("reserveOutput", o.reserve_output, 8192)?,
+                    );
+                if let Some(s) = o.system {
+                    g = g.system(s);
+                }
+                for t in o.tools.unwrap_or_default() {
+                    let function = Bound::function(t.name.clone(), &t.function)
+                        .map_err(|e| invalid("tools", e.reason))?;
+                    g = g.tool(Arc::new(JsTool {
+                        spec: ToolSpec {
+                            name: t.name,
+                            description: t.description,
+                            parameters: t.parameters,
+                        },
+                        function,
+                    }));
+                }
             }
-            if let Some(s) = o.skip_checks {
-                validator = validator.skip_checks(s);
-            }
-            validator.verify_checks().map_err(js_error)?;
-            g = g
-                .validator(validator)
-                .max_rounds(whole("maxRounds", o.max_rounds, 3)?)
-                .max_steps(whole("maxSteps", o.max_steps, 8)?)
-                .k(whole("k", o.k, 6)?)
-                .context_window(
-                    whole("contextWindow", o.context_window, 200_000)?,
-                    whole("reserveOutput", o.reserve_output, 8192)?,
-                );
-            if let Some(s) = o.system {
-                g = g.system(s);
-            }
-            for t in o.tools.unwrap_or_default() {
-                let function = Bound::function(t.name.clone(), &t.function)
-                    .map_err(|e| invalid("tools", e.reason))?;
-                g = g.tool(Arc::new(JsTool {
-                    spec: ToolSpec {
-                        name: t.name,
-                        description: t.description,
-                        parameters: t.parameters,
-                    },
-                    function,
-                }));
-            }
-        }
-        Ok(Generator { inner: Arc::new(g) })
+            Ok(Generator { inner: Arc::new(g) })
+        })
     }
 
     /// Runs the loop off the main thread; resolves to `{ outcome, files,
@@ -192,7 +194,7 @@ impl Generator {
                 run = run.history(h);
             }
             let out = run.execute();
-            callback_error("onEvent", threw)?;
+            callback_error(threw)?;
             out.map(|g| Json(json(&g))).map_err(js_error)
         }))
     }

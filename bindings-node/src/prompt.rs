@@ -13,7 +13,7 @@ use infrarag::prompt::{
 };
 
 use crate::convert::{json, typed, Json};
-use crate::error::{invalid, js_error, whole, Code};
+use crate::error::{invalid, js_error, thrown, whole, Code};
 use crate::llm::{request_of, LanguageModel};
 use crate::task::{job, Job};
 
@@ -52,52 +52,54 @@ pub struct PromptOptions {
 /// omitted, redactions }`; render `request` with `renderAnthropic` /
 /// `renderOpenai`.
 #[napi(namespace = "prompt", ts_return_type = "any")]
-pub fn build(options: PromptOptions) -> Result<Value, Code> {
-    let tokenizer =
-        infrarag::tokens::by_name(options.tokenizer.as_deref().unwrap_or("cl100k_base"))
-            .map_err(js_error)?;
-    let mut b = PromptBuilder::new()
-        .tokenizer(Arc::from(tokenizer))
-        .context_window(whole("contextWindow", options.context_window, 200_000)?)
-        .reserve_output(whole("reserveOutput", options.reserve_output, 4096)?)
-        .redact(options.redact.unwrap_or(true));
-    for part in options.system.unwrap_or_default() {
-        b = match part {
-            Value::String(s) => b.system(s, false),
-            other => {
-                let text = other
-                    .get("text")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| invalid("system", "a part needs `text`".into()))?;
-                b.system(
-                    text,
-                    other.get("cache").and_then(Value::as_bool).unwrap_or(false),
-                )
-            }
-        };
-    }
-    let context = options
-        .context
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| ContextItem::from_json(&v).map_err(js_error))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tools: Vec<ToolSpec> = typed("tools", Value::Array(options.tools.unwrap_or_default()))?;
-    b = b.context(context).tools(tools);
-    if let Some(u) = options.user {
-        b = b.user(u);
-    }
-    if let Some(t) = options.task {
-        b = b.task(t);
-    }
-    if let Some(t) = options.temperature {
-        b = b.temperature(t as f32);
-    }
-    if let Some(c) = &options.conversation {
-        b = b.history(&c.get()?);
-    }
-    let p = b.build().map_err(js_error)?;
-    Ok(json(&p))
+pub fn build(env: Env, options: PromptOptions) -> Result<Value> {
+    thrown(&env, || {
+        let tokenizer =
+            infrarag::tokens::by_name(options.tokenizer.as_deref().unwrap_or("cl100k_base"))
+                .map_err(js_error)?;
+        let mut b = PromptBuilder::new()
+            .tokenizer(Arc::from(tokenizer))
+            .context_window(whole("contextWindow", options.context_window, 200_000)?)
+            .reserve_output(whole("reserveOutput", options.reserve_output, 4096)?)
+            .redact(options.redact.unwrap_or(true));
+        for part in options.system.unwrap_or_default() {
+            b = match part {
+                Value::String(s) => b.system(s, false),
+                other => {
+                    let text = other
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| invalid("system", "a part needs `text`".into()))?;
+                    b.system(
+                        text,
+                        other.get("cache").and_then(Value::as_bool).unwrap_or(false),
+                    )
+                }
+            };
+        }
+        let context = options
+            .context
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| ContextItem::from_json(&v).map_err(js_error))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tools: Vec<ToolSpec> = typed("tools", Value::Array(options.tools.unwrap_or_default()))?;
+        b = b.context(context).tools(tools);
+        if let Some(u) = options.user {
+            b = b.user(u);
+        }
+        if let Some(t) = options.task {
+            b = b.task(t);
+        }
+        if let Some(t) = options.temperature {
+            b = b.temperature(t as f32);
+        }
+        if let Some(c) = &options.conversation {
+            b = b.history(&c.get()?);
+        }
+        let p = b.build().map_err(js_error)?;
+        Ok(json(&p))
+    })
 }
 
 /// The Anthropic Messages body for a request (`build(...).request`).
@@ -106,8 +108,10 @@ pub fn build(options: PromptOptions) -> Result<Value, Code> {
     ts_args_type = "request: object, model: string",
     ts_return_type = "any"
 )]
-pub fn render_anthropic(request: Value, model: String) -> Result<Value, Code> {
-    Ok(llm::anthropic_body(&request_of(request)?, &model, false))
+pub fn render_anthropic(env: Env, request: Value, model: String) -> Result<Value> {
+    thrown(&env, || {
+        Ok(llm::anthropic_body(&request_of(request)?, &model, false))
+    })
 }
 
 /// The OpenAI Chat Completions body for a request.
@@ -116,8 +120,10 @@ pub fn render_anthropic(request: Value, model: String) -> Result<Value, Code> {
     ts_args_type = "request: object, model: string",
     ts_return_type = "any"
 )]
-pub fn render_openai(request: Value, model: String) -> Result<Value, Code> {
-    Ok(llm::openai_body(&request_of(request)?, &model, false))
+pub fn render_openai(env: Env, request: Value, model: String) -> Result<Value> {
+    thrown(&env, || {
+        Ok(llm::openai_body(&request_of(request)?, &model, false))
+    })
 }
 
 /// `text` with secrets replaced, and what was replaced.
@@ -133,12 +139,15 @@ pub fn redact(text: String) -> Value {
 /// Fills `{{name}}` slots; a missing value throws INVALID_ARGUMENT.
 #[napi(namespace = "prompt")]
 pub fn render_template(
+    env: Env,
     template: String,
     values: std::collections::HashMap<String, String>,
-) -> Result<String, Code> {
-    Template::parse(&template)
-        .and_then(|t| t.render(values))
-        .map_err(js_error)
+) -> Result<String> {
+    thrown(&env, || {
+        Template::parse(&template)
+            .and_then(|t| t.render(values))
+            .map_err(js_error)
+    })
 }
 
 /// A chat's turns under a token budget, foldable into a summary; store it
@@ -167,99 +176,107 @@ pub struct ConversationOptions {
 #[napi(namespace = "prompt")]
 impl Conversation {
     #[napi(constructor)]
-    pub fn new(budget: f64, options: Option<ConversationOptions>) -> Result<Self, Code> {
-        let mut c = CoreConversation::new(whole("budget", Some(budget), 0)?);
-        if let Some(o) = options {
-            if o.keep_latest.is_some() {
-                c = c.with_keep_latest(whole("keepLatest", o.keep_latest, 4)?);
+    pub fn new(env: Env, budget: f64, options: Option<ConversationOptions>) -> Result<Self> {
+        thrown(&env, || {
+            let mut c = CoreConversation::new(whole("budget", Some(budget), 0)?);
+            if let Some(o) = options {
+                if o.keep_latest.is_some() {
+                    c = c.with_keep_latest(whole("keepLatest", o.keep_latest, 4)?);
+                }
+                if let Some(t) = o.tokenizer {
+                    c = c.with_tokenizer(t).map_err(js_error)?;
+                }
             }
-            if let Some(t) = o.tokenizer {
-                c = c.with_tokenizer(t).map_err(js_error)?;
-            }
-        }
-        Ok(Conversation {
-            inner: Arc::new(Mutex::new(c)),
+            Ok(Conversation {
+                inner: Arc::new(Mutex::new(c)),
+            })
         })
     }
 
     #[napi(factory)]
-    pub fn from_json(text: String) -> Result<Self, Code> {
-        let c = CoreConversation::from_json(&text).map_err(js_error)?;
-        Ok(Conversation {
-            inner: Arc::new(Mutex::new(c)),
+    pub fn from_json(env: Env, text: String) -> Result<Self> {
+        thrown(&env, || {
+            let c = CoreConversation::from_json(&text).map_err(js_error)?;
+            Ok(Conversation {
+                inner: Arc::new(Mutex::new(c)),
+            })
         })
     }
 
     #[napi]
-    pub fn to_json(&self) -> Result<String, Code> {
-        Ok(self.get()?.to_json())
+    pub fn to_json(&self, env: Env) -> Result<String> {
+        thrown(&env, || Ok(self.get()?.to_json()))
     }
 
     /// Adds a turn (`role` is `user` or `assistant`); returns its tokens.
     #[napi]
-    pub fn push(&self, role: String, text: String) -> Result<u32, Code> {
-        let role = match role.as_str() {
-            "user" => Role::User,
-            "assistant" => Role::Assistant,
-            other => {
-                return Err(invalid(
-                    "role",
-                    format!("{other:?} is not \"user\" or \"assistant\""),
-                ))
-            }
-        };
-        let mut c = self
-            .inner
-            .lock()
-            .map_err(|_| invalid("conversation", "poisoned".into()))?;
-        c.push(role, text)
-            .map(|t| t.tokens as u32)
-            .map_err(js_error)
+    pub fn push(&self, env: Env, role: String, text: String) -> Result<u32> {
+        thrown(&env, || {
+            let role = match role.as_str() {
+                "user" => Role::User,
+                "assistant" => Role::Assistant,
+                other => {
+                    return Err(invalid(
+                        "role",
+                        format!("{other:?} is not \"user\" or \"assistant\""),
+                    ))
+                }
+            };
+            let mut c = self
+                .inner
+                .lock()
+                .map_err(|_| invalid("conversation", "poisoned".into()))?;
+            c.push(role, text)
+                .map(|t| t.tokens as u32)
+                .map_err(js_error)
+        })
     }
 
     #[napi(getter)]
-    pub fn tokens(&self) -> Result<u32, Code> {
-        Ok(self.get()?.tokens() as u32)
+    pub fn tokens(&self, env: Env) -> Result<u32> {
+        thrown(&env, || Ok(self.get()?.tokens() as u32))
     }
 
     #[napi(getter)]
-    pub fn over_budget(&self) -> Result<bool, Code> {
-        Ok(self.get()?.over_budget())
+    pub fn over_budget(&self, env: Env) -> Result<bool> {
+        thrown(&env, || Ok(self.get()?.over_budget()))
     }
 
     #[napi(
         getter,
         ts_return_type = "Array<{ role: string, text: string, tokens: number }>"
     )]
-    pub fn turns(&self) -> Result<Value, Code> {
-        Ok(json(&self.get()?.turns))
+    pub fn turns(&self, env: Env) -> Result<Value> {
+        thrown(&env, || Ok(json(&self.get()?.turns)))
     }
 
     #[napi(
         getter,
         ts_return_type = "{ text: string, tokens: number, turns: number } | null"
     )]
-    pub fn summary(&self) -> Result<Value, Code> {
-        Ok(json(&self.get()?.summary))
+    pub fn summary(&self, env: Env) -> Result<Value> {
+        thrown(&env, || Ok(json(&self.get()?.summary)))
     }
 
     /// How many of the oldest turns should be folded now (0: it fits).
     /// Summarise `turns.slice(0, n)` with the `summary` so far, however you
     /// like (awaiting a model is fine), then call `fold(n, text)`.
     #[napi]
-    pub fn foldable(&self) -> Result<u32, Code> {
-        Ok(self.get()?.foldable() as u32)
+    pub fn foldable(&self, env: Env) -> Result<u32> {
+        thrown(&env, || Ok(self.get()?.foldable() as u32))
     }
 
     /// Replaces the `n` oldest turns and the summary with `summary`.
     #[napi(ts_return_type = "{ folded: number, tokens_before: number, tokens_after: number }")]
-    pub fn fold(&self, n: f64, summary: String) -> Result<Value, Code> {
-        let n = whole("n", Some(n), 0)?;
-        let mut c = self
-            .inner
-            .lock()
-            .map_err(|_| invalid("conversation", "poisoned".into()))?;
-        c.fold(n, summary).map(|r| json(&r)).map_err(js_error)
+    pub fn fold(&self, env: Env, n: f64, summary: String) -> Result<Value> {
+        thrown(&env, || {
+            let n = whole("n", Some(n), 0)?;
+            let mut c = self
+                .inner
+                .lock()
+                .map_err(|_| invalid("conversation", "poisoned".into()))?;
+            c.fold(n, summary).map(|r| json(&r)).map_err(js_error)
+        })
     }
 
     /// Folds with `model` writing the summary, off the main thread;

@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::convert::small;
-use crate::error::{js_error, Code};
+use crate::error::{js_error, thrown};
 
 /// A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as
 /// Python tiktoken does; `approximate` only counts.
@@ -18,10 +18,12 @@ impl Tokenizer {
     /// `name`: `"cl100k_base"` (the default), `"o200k_base"` or
     /// `"approximate"`; throws INVALID_ARGUMENT for others.
     #[napi(constructor)]
-    pub fn new(name: Option<String>) -> Result<Self, Code> {
-        let name = name.as_deref().unwrap_or("cl100k_base");
-        let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
-        Ok(Tokenizer { inner })
+    pub fn new(env: Env, name: Option<String>) -> Result<Self> {
+        thrown(&env, || {
+            let name = name.as_deref().unwrap_or("cl100k_base");
+            let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
+            Ok(Tokenizer { inner })
+        })
     }
 
     #[napi(getter)]
@@ -44,7 +46,7 @@ impl Tokenizer {
     /// The text of `tokens`; throws INVALID_ARGUMENT when they split a
     /// character or are not in the vocabulary.
     #[napi]
-    pub fn decode(&self, tokens: Vec<u32>) -> Result<String, Code> {
-        self.inner.decode(&tokens).map_err(js_error)
+    pub fn decode(&self, env: Env, tokens: Vec<u32>) -> Result<String> {
+        thrown(&env, || self.inner.decode(&tokens).map_err(js_error))
     }
 }

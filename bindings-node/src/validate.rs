@@ -8,7 +8,7 @@ use infrarag::hcl::Span;
 use infrarag::validate::{render, Validator};
 
 use crate::convert::{small, Json};
-use crate::error::{js_error, Code};
+use crate::error::{js_error, thrown, Code};
 use crate::task::{job, Job};
 
 /// A place in a file: 1-based lines and columns, 0-based bytes.
@@ -220,9 +220,11 @@ pub fn validate(
 
 /// `validate`, blocking the calling thread.
 #[napi(namespace = "validate")]
-pub fn validate_sync(dir: String, options: Option<ValidateOptions>) -> Result<Report, Code> {
-    Ok(Report {
-        inner: run(Module::Dir(dir), options.unwrap_or_default())?,
+pub fn validate_sync(env: Env, dir: String, options: Option<ValidateOptions>) -> Result<Report> {
+    thrown(&env, || {
+        Ok(Report {
+            inner: run(Module::Dir(dir), options.unwrap_or_default())?,
+        })
     })
 }
 
@@ -245,12 +247,15 @@ pub fn validate_files(
 /// `validateFiles`, blocking the calling thread.
 #[napi(namespace = "validate")]
 pub fn validate_files_sync(
+    env: Env,
     files: std::collections::HashMap<String, String>,
     options: Option<ValidateOptions>,
-) -> Result<Report, Code> {
-    let module = Module::Files(files.into_iter().collect());
-    Ok(Report {
-        inner: run(module, options.unwrap_or_default())?,
+) -> Result<Report> {
+    thrown(&env, || {
+        let module = Module::Files(files.into_iter().collect());
+        Ok(Report {
+            inner: run(module, options.unwrap_or_default())?,
+        })
     })
 }
 

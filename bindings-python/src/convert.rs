@@ -1,14 +1,12 @@
 //! Values between Rust and Python: JSON-shaped values to dicts and lists,
 //! serde types through JSON, paths.
 
-use std::path::PathBuf;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use serde_json::Value;
 
-use crate::error::{error_of, invalid};
+use crate::error::invalid;
 
 pub(crate) fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
     Ok(match v {
@@ -55,14 +53,12 @@ pub(crate) fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>
 }
 
 pub(crate) fn serialize<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    // Only a bug in infrarag makes its own values fail to serialise: a
+    // RuntimeError, not one of the core's error codes.
     let json = serde_json::to_value(value).map_err(|e| {
-        error_of(
-            py,
-            "InfraragError",
-            e.to_string(),
-            vec![],
-            "SERIALIZE_ERROR",
-        )
+        pyo3::exceptions::PyRuntimeError::new_err(format!(
+            "infrarag internal error, please report: {e}"
+        ))
     })?;
     to_py(py, &json)
 }
@@ -74,18 +70,6 @@ pub(crate) fn deep_copy(py: Python<'_>, value: &Py<PyAny>) -> PyResult<Py<PyAny>
         .import("copy")?
         .call_method1("deepcopy", (value.clone_ref(py),))?
         .unbind())
-}
-
-pub(crate) fn path_obj(py: Python<'_>, path: Option<&PathBuf>) -> Py<PyAny> {
-    match path {
-        Some(p) => p
-            .display()
-            .to_string()
-            .into_pyobject(py)
-            .map(|s| s.into_any().unbind())
-            .unwrap_or_else(|_| py.None()),
-        None => py.None(),
-    }
 }
 
 /// A Python value as JSON, through `json.dumps`, so anything JSON-able

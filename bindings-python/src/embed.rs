@@ -1,14 +1,15 @@
 //! `infrarag.embed`: the offline and HTTP embedders.
 
 use std::sync::Arc;
-use std::time::Duration;
+
+use std::collections::BTreeMap;
 
 use pyo3::prelude::*;
 
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
-use infrarag::Error;
 
-use crate::error::{to_pyerr, whole_number, whole_u32, Failure, Result};
+use crate::error::{whole_number, Failure, Result};
+use crate::http::{maybe_whole, retries, Fields};
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
 #[pyclass(name = "Embedder", module = "infrarag._native", frozen)]
@@ -28,39 +29,41 @@ impl PyEmbedder {
     }
 
     #[staticmethod]
-    #[pyo3(signature = (url, model, *, api_key = None, headers = None, dimension = None, batch_size = 64, concurrency = 4, timeout = 60.0, max_retries = 5))]
+    #[pyo3(signature = (url, model, *, api_key = None, headers = None, dimension = None, batch_size = None, concurrency = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
     #[allow(clippy::too_many_arguments)]
     fn http(
         py: Python<'_>,
         url: String,
         model: String,
         api_key: Option<String>,
-        headers: Option<Vec<(String, String)>>,
+        headers: Option<BTreeMap<String, String>>,
         dimension: Option<usize>,
-        #[pyo3(from_py_with = whole_number)] batch_size: usize,
-        #[pyo3(from_py_with = whole_number)] concurrency: usize,
-        timeout: f64,
-        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
+        #[pyo3(from_py_with = maybe_whole)] batch_size: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] concurrency: Option<usize>,
+        timeout: Option<f64>,
+        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
+        backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
     ) -> Result<Self> {
-        let timeout = Duration::try_from_secs_f64(timeout).map_err(|_| {
-            to_pyerr(
-                py,
-                Error::InvalidArgument {
-                    name: "timeout".into(),
-                    message: format!("{timeout} is not a number of seconds"),
-                },
-            )
-        })?;
-        let mut builder = HttpEmbedder::builder(url, model)
-            .batch_size(batch_size)
-            .concurrency(concurrency)
-            .timeout(timeout)
-            .max_retries(max_retries);
+        let http = Fields {
+            headers,
+            timeout,
+            max_retries,
+            backoff,
+            max_backoff,
+            max_retry_after,
+        };
+        let mut builder = HttpEmbedder::builder(url, model);
         if let Some(key) = api_key {
             builder = builder.api_key(key);
         }
-        for (name, value) in headers.unwrap_or_default() {
-            builder = builder.header(name, value);
+        builder = builder.http(http.options()?);
+        if let Some(n) = batch_size {
+            builder = builder.batch_size(n);
+        }
+        if let Some(n) = concurrency {
+            builder = builder.concurrency(n);
         }
         if let Some(d) = dimension {
             builder = builder.dimension(d);

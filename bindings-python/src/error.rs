@@ -5,14 +5,14 @@ use pyo3::prelude::*;
 
 use infrarag::Error;
 
-use crate::convert::{path_obj, serialize, to_py};
+use crate::convert::to_py;
 
 /// Instantiates one of the exception classes of `infrarag.errors`.
 pub(crate) fn error_of(
     py: Python<'_>,
     class: &str,
     message: String,
-    attrs: Vec<(&str, Py<PyAny>)>,
+    attrs: Vec<(String, Py<PyAny>)>,
     code: &str,
 ) -> PyErr {
     // The module is imported once; errors are common on some paths
@@ -34,102 +34,15 @@ pub(crate) fn error_of(
     }
 }
 
-/// Maps a core error to its Python exception, with structured attributes.
+/// Maps a core error to its `infrarag.errors` class, with the structured
+/// attributes the core lists (`Error::fields`).
 pub(crate) fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
-    let message = err.to_string();
-    let code = err.code();
-    let (class, attrs): (&str, Vec<(&str, Py<PyAny>)>) = match &err {
-        Error::Parse { path, diagnostics } => {
-            let diags = serialize(py, diagnostics).unwrap_or_else(|_| py.None());
-            (
-                "ParseError",
-                vec![
-                    ("diagnostics", diags),
-                    ("path", path_obj(py, path.as_ref())),
-                ],
-            )
-        }
-        Error::InvalidUtf8 {
-            path,
-            byte,
-            line,
-            column,
-        } => {
-            let diag = serde_json::json!([{
-                "severity": "error",
-                "code": "invalid_utf8",
-                "message": "invalid UTF-8",
-                "span": {"start": {"byte": byte, "line": line, "column": column},
-                         "end": {"byte": byte, "line": line, "column": column}},
-            }]);
-            let diags = to_py(py, &diag).unwrap_or_else(|_| py.None());
-            (
-                "ParseError",
-                vec![
-                    ("diagnostics", diags),
-                    ("path", path_obj(py, path.as_ref())),
-                ],
-            )
-        }
-        Error::Io { path, .. } => ("StorageError", vec![("path", path_obj(py, Some(path)))]),
-        Error::Storage { path, .. } => {
-            ("StorageError", vec![("path", path_obj(py, path.as_ref()))])
-        }
-        Error::Provider {
-            provider,
-            model,
-            status,
-            request_id,
-            retry_after_ms,
-            ..
-        } => {
-            let text = |v: Option<&str>| match v {
-                Some(s) => s
-                    .into_pyobject(py)
-                    .map(|s| s.into_any().unbind())
-                    .unwrap_or_else(|_| py.None()),
-                None => py.None(),
-            };
-            let status = match status {
-                Some(s) => s
-                    .into_pyobject(py)
-                    .map(|s| s.into_any().unbind())
-                    .unwrap_or_else(|_| py.None()),
-                None => py.None(),
-            };
-            (
-                "ProviderError",
-                vec![
-                    ("provider", text(Some(provider))),
-                    ("model", text(Some(model))),
-                    ("status", status),
-                    ("request_id", text(request_id.as_deref())),
-                    (
-                        "retry_after",
-                        match retry_after_ms {
-                            Some(ms) => (f64::from(*ms) / 1000.0)
-                                .into_pyobject(py)
-                                .map(|s| s.into_any().unbind())
-                                .unwrap_or_else(|_| py.None()),
-                            None => py.None(),
-                        },
-                    ),
-                ],
-            )
-        }
-        Error::Cancelled => ("CancelledError", vec![]),
-        Error::Busy { .. } => ("BusyError", vec![]),
-        Error::InvalidArgument { name, .. } => {
-            let name = name
-                .clone()
-                .into_pyobject(py)
-                .map(|n| n.into_any().unbind())
-                .unwrap_or_else(|_| py.None());
-            ("InvalidArgumentError", vec![("argument", name)])
-        }
-        _ => ("InfraragError", vec![]),
-    };
-    error_of(py, class, message, attrs, code)
+    let attrs: Vec<(String, Py<PyAny>)> = err
+        .fields()
+        .into_iter()
+        .map(|(name, value)| (name, to_py(py, &value).unwrap_or_else(|_| py.None())))
+        .collect();
+    error_of(py, err.class_name(), err.to_string(), attrs, err.code())
 }
 
 /// A whole-number argument (`default` when not given): a bool, a float, a

@@ -64,12 +64,7 @@ pub(crate) fn hcl_parse(py: Python<'_>, text: &str, json: bool) -> PyResult<Py<P
             hcl::parse(&text)
         }
     });
-    let value = serde_json::json!({
-        "body": parsed.file.body,
-        "comments": parsed.file.comments,
-        "diagnostics": parsed.diagnostics,
-    });
-    to_py(py, &value)
+    serialize(py, &parsed)
 }
 
 /// Loads a Terraform module directory; see `infrarag/hcl.pyi`.

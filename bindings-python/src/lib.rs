@@ -13,6 +13,7 @@ mod detach;
 mod embed;
 mod error;
 mod hcl;
+mod http;
 mod index;
 mod llm;
 mod pipeline;

@@ -2,7 +2,8 @@
 //! offline fallback, called without the GIL.
 
 use std::sync::Arc;
-use std::time::Duration;
+
+use std::collections::BTreeMap;
 
 use pyo3::prelude::*;
 
@@ -10,7 +11,8 @@ use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, LanguageModel, 
 
 use crate::convert::{json_of, serialize};
 use crate::detach::detached;
-use crate::error::{invalid, whole_u32, Failure, Result};
+use crate::error::{Failure, Result};
+use crate::http::{retries, Fields};
 
 /// A model that answers requests; see `infrarag/llm.py`.
 #[pyclass(name = "LanguageModel", module = "infrarag._native", frozen)]
@@ -18,25 +20,13 @@ pub struct PyModel {
     pub(crate) inner: Arc<dyn LanguageModel>,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn configured(
-    py: Python<'_>,
     b: ChatModelBuilder,
     api_key: Option<String>,
     base_url: Option<String>,
-    timeout: f64,
-    max_retries: u32,
-    (backoff, max_backoff, max_retry_after): (f64, f64, f64),
+    http: Fields,
 ) -> Result<PyModel> {
-    let secs = |name: &str, v: f64| {
-        Duration::try_from_secs_f64(v)
-            .map_err(|_| invalid(py, name, format!("{v} is not a number of seconds")))
-    };
-    let mut b = b
-        .timeout(secs("timeout", timeout)?)
-        .max_retries(max_retries)
-        .backoff(secs("backoff", backoff)?, secs("max_backoff", max_backoff)?)
-        .max_retry_after(secs("max_retry_after", max_retry_after)?);
+    let mut b = b.http(http.options()?);
     if let Some(k) = api_key {
         b = b.api_key(k);
     }
@@ -56,53 +46,53 @@ fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> Result<Request> {
 #[pymethods]
 impl PyModel {
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0, max_retry_after = 60.0))]
+    #[pyo3(signature = (model, *, api_key = None, base_url = None, headers = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
     #[allow(clippy::too_many_arguments)]
     fn anthropic(
-        py: Python<'_>,
         model: String,
         api_key: Option<String>,
         base_url: Option<String>,
-        timeout: f64,
-        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
-        backoff: f64,
-        max_backoff: f64,
-        max_retry_after: f64,
+        headers: Option<BTreeMap<String, String>>,
+        timeout: Option<f64>,
+        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
+        backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
     ) -> Result<Self> {
-        configured(
-            py,
-            ChatModel::anthropic(model),
-            api_key,
-            base_url,
+        let http = Fields {
+            headers,
             timeout,
             max_retries,
-            (backoff, max_backoff, max_retry_after),
-        )
+            backoff,
+            max_backoff,
+            max_retry_after,
+        };
+        configured(ChatModel::anthropic(model), api_key, base_url, http)
     }
 
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, timeout = 120.0, max_retries = 4, backoff = 1.0, max_backoff = 60.0, max_retry_after = 60.0))]
+    #[pyo3(signature = (model, *, api_key = None, base_url = None, headers = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
     #[allow(clippy::too_many_arguments)]
     fn openai(
-        py: Python<'_>,
         model: String,
         api_key: Option<String>,
         base_url: Option<String>,
-        timeout: f64,
-        #[pyo3(from_py_with = whole_u32)] max_retries: u32,
-        backoff: f64,
-        max_backoff: f64,
-        max_retry_after: f64,
+        headers: Option<BTreeMap<String, String>>,
+        timeout: Option<f64>,
+        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
+        backoff: Option<f64>,
+        max_backoff: Option<f64>,
+        max_retry_after: Option<f64>,
     ) -> Result<Self> {
-        configured(
-            py,
-            ChatModel::openai(model),
-            api_key,
-            base_url,
+        let http = Fields {
+            headers,
             timeout,
             max_retries,
-            (backoff, max_backoff, max_retry_after),
-        )
+            backoff,
+            max_backoff,
+            max_retry_after,
+        };
+        configured(ChatModel::openai(model), api_key, base_url, http)
     }
 
     #[staticmethod]

@@ -157,3 +157,22 @@ def test_async_variants_run_and_cancel_cleanly(tmp_path: Path) -> None:
 
     asyncio.run(main())
     assert CancelledError.code == "CANCELLED"
+
+
+def test_http_transport_options_are_the_chat_clients_and_default_when_unset(serve: Any) -> None:
+    busy = (429, {"retry-after-ms": "20"}, "{}")
+    server = serve(lambda n: busy)
+    with pytest.raises(ProviderError) as err:
+        HttpEmbedder(server.url, "m", dimension=3, max_retries=0).embed(["x"])
+    assert err.value.status == 429 and len(server.requests) == 1
+
+    server = serve(lambda n: busy if n == 0 else (200, {}, None))
+    with pytest.raises(ProviderError) as err:
+        HttpEmbedder(server.url, "m", dimension=3, max_retry_after=0.01).embed(["x"])
+    assert err.value.retry_after == pytest.approx(0.02) and len(server.requests) == 1
+    assert HttpEmbedder(server.url, "m", dimension=3, max_retry_after=None).embed(["x"]) == [vector_of("x")]
+
+    with pytest.raises(InvalidArgumentError) as bad:
+        HttpEmbedder(server.url, "m", dimension=3, backoff=-1.0)
+    assert bad.value.argument == "backoff"
+

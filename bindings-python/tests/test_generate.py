@@ -443,3 +443,16 @@ def test_a_retry_after_past_the_cap_fails_at_once_with_the_wait(replay: Any) -> 
     server = replay([(429, {"retry-after": "0.05"}, limited[2]), "anthropic_text.sse"])
     model = LanguageModel.anthropic("m", api_key="k", base_url=server.base, max_retry_after=0.1)
     assert "acme-logs" in text_of(model.complete("hi"))
+
+
+def test_chat_clients_take_the_embedders_transport_options(replay: Any) -> None:
+    overloaded: Any = (529, {}, '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}')
+    server = replay([overloaded, "anthropic_text.sse"])
+    model = LanguageModel.anthropic("m", api_key="k", base_url=server.base, headers={"x-team": "infra"}, max_retries=0)
+    with pytest.raises(infrarag.ProviderError) as err:
+        model.complete("hi")
+    assert err.value.status == 529 and len(server.seen) == 1
+    assert server.seen[0]["headers"]["x-team"] == "infra"
+    with pytest.raises(infrarag.InvalidArgumentError) as bad:
+        LanguageModel.openai("m", base_url=server.base, timeout=float("nan"))
+    assert bad.value.argument == "timeout"

@@ -88,11 +88,13 @@ pub enum DiagnosticCode {
     /// A custom policy file that is not YAML, or not a policy checkov's
     /// custom-policy format describes.
     InvalidPolicy,
+    /// Bytes that are not UTF-8, where text was expected.
+    InvalidUtf8,
 }
 
 impl DiagnosticCode {
     /// Every code, in declaration order.
-    pub const ALL: [DiagnosticCode; 15] = [
+    pub const ALL: [DiagnosticCode; 16] = [
         DiagnosticCode::Unexpected,
         DiagnosticCode::Missing,
         DiagnosticCode::TooDeep,
@@ -108,6 +110,7 @@ impl DiagnosticCode {
         DiagnosticCode::MisplacedComma,
         DiagnosticCode::InvalidJson,
         DiagnosticCode::InvalidPolicy,
+        DiagnosticCode::InvalidUtf8,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +130,7 @@ impl DiagnosticCode {
             DiagnosticCode::MisplacedComma => "misplaced_comma",
             DiagnosticCode::InvalidJson => "invalid_json",
             DiagnosticCode::InvalidPolicy => "invalid_policy",
+            DiagnosticCode::InvalidUtf8 => "invalid_utf8",
         }
     }
 
@@ -142,6 +146,7 @@ impl DiagnosticCode {
                 | DiagnosticCode::InvalidJson
                 | DiagnosticCode::InvalidNumber
                 | DiagnosticCode::InvalidPolicy
+                | DiagnosticCode::InvalidUtf8
         )
     }
 }

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
+use serde_json::{json, Map, Value};
+
+use crate::diagnostic::{Diagnostic, DiagnosticCode, Pos, Span};
 
 /// Everything that can go wrong in infrarag.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,87 @@ impl Error {
         }
     }
 
+    /// The exception class the bindings raise for this error, one per
+    /// family of codes: `ParseError` (`PARSE_ERROR`, `INVALID_UTF8`),
+    /// `StorageError` (`IO_ERROR`, `STORAGE_ERROR`), `InvalidArgumentError`,
+    /// `EmbedError`, `ProviderError`, `CancelledError`, `ToolError`,
+    /// `BusyError`.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Error::Parse { .. } | Error::InvalidUtf8 { .. } => "ParseError",
+            Error::Io { .. } | Error::Storage { .. } => "StorageError",
+            Error::InvalidArgument { .. } => "InvalidArgumentError",
+            Error::Embed { .. } => "EmbedError",
+            Error::Provider { .. } => "ProviderError",
+            Error::Cancelled => "CancelledError",
+            Error::Tool { .. } => "ToolError",
+            Error::Busy { .. } => "BusyError",
+        }
+    }
+
+    /// The positioned problems behind a parse error: its diagnostics, or
+    /// one `invalid_utf8` diagnostic at the first bad byte.
+    pub fn diagnostics(&self) -> Option<Vec<Diagnostic>> {
+        match self {
+            Error::Parse { diagnostics, .. } => Some(diagnostics.clone()),
+            Error::InvalidUtf8 {
+                byte, line, column, ..
+            } => {
+                let at = Pos {
+                    byte: *byte,
+                    line: *line,
+                    column: *column,
+                };
+                let span = Span { start: at, end: at };
+                Some(vec![Diagnostic::error(
+                    DiagnosticCode::InvalidUtf8,
+                    span,
+                    "invalid UTF-8".into(),
+                )])
+            }
+            _ => None,
+        }
+    }
+
+    /// What the error carries besides its message and code, by snake_case
+    /// name, as the bindings copy it onto their exceptions: `path` and
+    /// `diagnostics` (parse errors), `path` (storage), `argument`,
+    /// `model` (embedder), `provider`, `model`, `status`, `request_id` and
+    /// `retry_after` in seconds (provider), `tool`. Absent values are null.
+    pub fn fields(&self) -> Map<String, Value> {
+        let path = |p: Option<&std::path::Path>| json!(p.map(|p| p.display().to_string()));
+        let value = match self {
+            Error::Parse { path: p, .. } | Error::InvalidUtf8 { path: p, .. } => json!({
+                "path": path(p.as_deref()),
+                "diagnostics": self.diagnostics(),
+            }),
+            Error::Io { path: p, .. } => json!({ "path": path(Some(p)) }),
+            Error::Storage { path: p, .. } => json!({ "path": path(p.as_deref()) }),
+            Error::InvalidArgument { name, .. } => json!({ "argument": name }),
+            Error::Embed { model, .. } => json!({ "model": model }),
+            Error::Provider {
+                provider,
+                model,
+                status,
+                request_id,
+                retry_after_ms,
+                ..
+            } => json!({
+                "provider": provider,
+                "model": model,
+                "status": status,
+                "request_id": request_id,
+                "retry_after": retry_after_ms.map(|ms| f64::from(ms) / 1000.0),
+            }),
+            Error::Tool { name, .. } => json!({ "tool": name }),
+            Error::Cancelled | Error::Busy { .. } => json!({}),
+        };
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),
@@ -119,5 +202,53 @@ fn parse_message(path: Option<&std::path::Path>, diagnostics: &[Diagnostic]) -> 
             )
         }
         None => format!("{name}: syntax error"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_is_a_parse_error_with_one_positioned_diagnostic() {
+        let e = Error::InvalidUtf8 {
+            path: Some("a.tf".into()),
+            byte: 7,
+            line: 2,
+            column: 3,
+        };
+        assert_eq!((e.class_name(), e.code()), ("ParseError", "INVALID_UTF8"));
+        let fields = e.fields();
+        assert_eq!(fields["path"], "a.tf");
+        assert_eq!(fields["diagnostics"][0]["code"], "invalid_utf8");
+        assert_eq!(fields["diagnostics"][0]["span"]["start"]["line"], 2);
+        assert_eq!(fields["diagnostics"][0]["span"]["end"]["byte"], 7);
+    }
+
+    #[test]
+    fn provider_fields_give_the_wait_in_seconds_and_nulls_for_what_is_unknown() {
+        let e = Error::Provider {
+            provider: "api.example".into(),
+            model: "m".into(),
+            status: None,
+            request_id: None,
+            message: "timed out".into(),
+            retry_after_ms: Some(1500),
+        };
+        let fields = e.fields();
+        assert_eq!(fields["retry_after"], 1.5);
+        assert!(fields["status"].is_null() && fields["request_id"].is_null());
+        assert_eq!(fields.len(), 5);
+    }
+
+    #[test]
+    fn every_code_has_one_class() {
+        let argument = Error::InvalidArgument {
+            name: "k".into(),
+            message: String::new(),
+        };
+        assert_eq!(argument.fields()["argument"], "k");
+        assert_eq!(argument.class_name(), "InvalidArgumentError");
+        assert!(Error::Cancelled.fields().is_empty());
     }
 }

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod embed;
 pub mod error;
 pub mod hcl;
+pub mod http;
 pub mod index;
 pub mod llm;
 pub mod pipeline;
@@ -21,8 +22,6 @@ pub mod terms;
 pub mod terraform;
 pub mod tokens;
 pub mod validate;
-
-mod retry;
 
 pub use cancel::CancelToken;
 pub use error::{Error, Result};

@@ -17,11 +17,13 @@ from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
     BusyError,
     CancelledError,
+    EmbedError,
     InfraragError,
     InvalidArgumentError,
     ParseError,
     ProviderError,
     StorageError,
+    ToolError,
 )
 
 __all__ = [
@@ -42,10 +44,12 @@ __all__ = [
     "BusyError",
     "CancelToken",
     "CancelledError",
+    "EmbedError",
     "InfraragError",
     "InvalidArgumentError",
     "ParseError",
     "ProviderError",
     "StorageError",
+    "ToolError",
     "__version__",
 ]

@@ -1,7 +1,7 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
-from typing import Any, Callable, Iterator, Optional, Union, final
+from typing import Any, Callable, Iterator, Mapping, Optional, Union, final
 
 from infrarag.types import (
     ChunkDict,
@@ -205,12 +205,15 @@ class Embedder:
         model: str,
         *,
         api_key: Optional[str] = None,
-        headers: Optional[list[tuple[str, str]]] = None,
+        headers: Optional[Mapping[str, str]] = None,
         dimension: Optional[int] = None,
-        batch_size: int = 64,
-        concurrency: int = 4,
-        timeout: float = 60.0,
-        max_retries: int = 5,
+        batch_size: Optional[int] = None,
+        concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
     ) -> Embedder: ...
     @property
     def model(self) -> str: ...
@@ -290,11 +293,12 @@ class LanguageModel:
         *,
         api_key: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 120.0,
-        max_retries: int = 4,
-        backoff: float = 1.0,
-        max_backoff: float = 60.0,
-        max_retry_after: float = 60.0,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
     ) -> LanguageModel: ...
     @staticmethod
     def openai(
@@ -302,11 +306,12 @@ class LanguageModel:
         *,
         api_key: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 120.0,
-        max_retries: int = 4,
-        backoff: float = 1.0,
-        max_backoff: float = 60.0,
-        max_retry_after: float = 60.0,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
     ) -> LanguageModel: ...
     @staticmethod
     def fallback() -> LanguageModel: ...

@@ -65,14 +65,17 @@ class HttpEmbedder(Embedder):
     ``url`` is where to POST (``https://api.openai.com/v1/embeddings``,
     ``http://localhost:11434/v1/embeddings`` for Ollama); ``api_key`` is
     sent as ``Authorization: Bearer``; ``headers`` adds others (Azure:
-    ``{"api-key": ...}``). Texts go ``batch_size`` to a request, up to
-    ``concurrency`` requests at once, each limited to ``timeout`` seconds.
-    408, 409, 429 and 5xx answers, timeouts and lost connections are
-    retried up to ``max_retries`` times with exponential backoff and
-    jitter, waiting as the server asks (``Retry-After``,
-    ``retry-after-ms``). Without ``dimension`` the endpoint is asked once,
-    here. Failures raise :class:`infrarag.ProviderError` with ``status``
-    and ``request_id``.
+    ``{"api-key": ...}``). Texts go ``batch_size`` to a request (64), up
+    to ``concurrency`` requests at once (4), each limited to ``timeout``
+    seconds (60). 408, 409, 429 and 5xx answers, timeouts and lost
+    connections are retried up to ``max_retries`` times (5) with
+    exponential backoff from ``backoff`` up to ``max_backoff`` seconds (0.5
+    and 30) and jitter, waiting as the server asks (``Retry-After``,
+    ``retry-after-ms``) up to ``max_retry_after`` seconds (60); a server
+    asking for longer fails the call at once. Arguments left ``None`` keep
+    these defaults. Without ``dimension`` the endpoint is asked once, here.
+    Failures raise :class:`infrarag.ProviderError` with ``status``,
+    ``request_id`` and ``retry_after``.
     """
 
     def __init__(
@@ -83,21 +86,27 @@ class HttpEmbedder(Embedder):
         api_key: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
         dimension: Optional[int] = None,
-        batch_size: int = 64,
-        concurrency: int = 4,
-        timeout: float = 60.0,
-        max_retries: int = 5,
+        batch_size: Optional[int] = None,
+        concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
     ) -> None:
         self._native = _NativeEmbedder.http(
             url,
             model,
             api_key=api_key,
-            headers=list(headers.items()) if headers else None,
+            headers=headers,
             dimension=dimension,
             batch_size=batch_size,
             concurrency=concurrency,
             timeout=timeout,
             max_retries=max_retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            max_retry_after=max_retry_after,
         )
 
 

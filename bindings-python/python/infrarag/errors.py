@@ -101,6 +101,38 @@ class ProviderError(InfraragError):
         self.retry_after = None
 
 
+class EmbedError(InfraragError):
+    """An embedder failed, or gave vectors that cannot be used (the wrong
+    length, not finite).
+
+    Attributes:
+        model: the embedder's model id.
+    """
+
+    code = "EMBED_ERROR"
+    model: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.model = None
+
+
+class ToolError(InfraragError):
+    """A tool given to the generation loop failed; the loop reports its
+    message to the model as the call's result.
+
+    Attributes:
+        tool: the tool's name.
+    """
+
+    code = "TOOL_ERROR"
+    tool: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.tool = None
+
+
 class CancelledError(InfraragError):
     """Long work was stopped before it finished; nothing was returned."""
 
@@ -120,6 +152,8 @@ __all__ = [
     "StorageError",
     "InvalidArgumentError",
     "ProviderError",
+    "EmbedError",
+    "ToolError",
     "CancelledError",
     "BusyError",
 ]

@@ -18,7 +18,14 @@ A request is a string (one user message) or a dict in Anthropic's shape:
 waits to be retried, ``{"type": "retrying", "attempt", "wait_ms",
 "reason"}`` about once a second (an exception raised there, or Ctrl-C,
 stops the wait). A failed call raises :class:`infrarag.ProviderError` with
-``status`` and ``request_id``.
+``status``, ``request_id`` and ``retry_after``.
+
+``LanguageModel.anthropic`` and ``LanguageModel.openai`` take the transport
+options every HTTP client here takes (``HttpEmbedder`` too): ``headers``,
+``timeout`` in seconds (default 120), ``max_retries`` (4), ``backoff`` and
+``max_backoff`` in seconds (1 and 60), and ``max_retry_after`` (60): the
+longest ``Retry-After`` honoured before failing at once. ``None`` keeps the
+default.
 """
 
 from __future__ import annotations

@@ -11,23 +11,27 @@ use serde::Deserialize;
 
 use super::Embedder;
 use crate::error::{Error, Result};
-use crate::retry::{self, describe, preview, server_message, Backoff};
+use crate::http::{self, describe, preview, server_message, Backoff, Defaults, HttpOptions};
 
 /// Configures an [`HttpEmbedder`]; finish with [`build`](Self::build).
 #[derive(Debug, Clone)]
 pub struct HttpEmbedderBuilder {
     url: String,
     model: String,
-    headers: Vec<(String, String)>,
     dimension: Option<usize>,
     batch_size: usize,
     concurrency: usize,
-    timeout: Duration,
-    max_retries: u32,
-    backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
+    http: HttpOptions,
 }
+
+/// An embedder's transport defaults: embeddings are short requests, so a
+/// shorter timeout and a quicker first retry than a chat model's.
+const DEFAULTS: Defaults = Defaults {
+    timeout: Duration::from_secs(60),
+    max_retries: 5,
+    backoff: Duration::from_millis(500),
+    max_backoff: Duration::from_secs(30),
+};
 
 impl HttpEmbedderBuilder {
     /// Sends `Authorization: Bearer <key>` (OpenAI, Voyage, vLLM, TEI).
@@ -37,7 +41,13 @@ impl HttpEmbedderBuilder {
 
     /// Sends this header on every request (Azure: `api-key`).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.http.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Every transport option `options` sets, over what is set already.
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = self.http.merged(options);
         self
     }
 
@@ -62,14 +72,14 @@ impl HttpEmbedderBuilder {
 
     /// Limit for one request, connecting included (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Retries of a request after a 408, 409, 429 or 5xx answer, a timeout
     /// or a lost connection (default 5).
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+        self.http.max_retries = Some(n);
         self
     }
 
@@ -78,8 +88,8 @@ impl HttpEmbedderBuilder {
     /// random below that (full jitter) unless the server said how long with
     /// `Retry-After` or `retry-after-ms`.
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.backoff = first;
-        self.max_backoff = max;
+        self.http.backoff = Some(first);
+        self.http.max_backoff = Some(max);
         self
     }
 
@@ -87,7 +97,7 @@ impl HttpEmbedderBuilder {
     /// for longer fails the call at once with [`Error::Provider`] whose
     /// `retry_after` holds the wait asked for.
     pub fn max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
+        self.http.max_retry_after = Some(max);
         self
     }
 
@@ -107,7 +117,8 @@ impl HttpEmbedderBuilder {
         if self.model.is_empty() {
             return Err(invalid("model", "the model name is empty".into()));
         }
-        let client = retry::client(&self.headers, self.timeout, "url")?;
+        let transport = self.http.resolve(&DEFAULTS);
+        let client = http::client(&self.http.headers, transport.timeout, "url")?;
         let mut embedder = HttpEmbedder {
             client,
             url,
@@ -115,8 +126,8 @@ impl HttpEmbedderBuilder {
             dimension: self.dimension.unwrap_or(0),
             batch_size: self.batch_size,
             concurrency: self.concurrency,
-            max_retries: self.max_retries,
-            backoff: Backoff::new(self.backoff, self.max_backoff, self.max_retry_after),
+            max_retries: transport.max_retries,
+            backoff: transport.backoff,
         };
         if self.dimension.is_none() {
             let probe = embedder.request(&["dimension probe"])?;
@@ -173,15 +184,10 @@ impl HttpEmbedder {
         HttpEmbedderBuilder {
             url: url.into(),
             model: model.into(),
-            headers: Vec::new(),
             dimension: None,
             batch_size: 64,
             concurrency: 4,
-            timeout: Duration::from_secs(60),
-            max_retries: 5,
-            backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            max_retry_after: retry::MAX_RETRY_AFTER,
+            http: HttpOptions::default(),
         }
     }
 
@@ -200,7 +206,7 @@ impl HttpEmbedder {
                     Err(f) => f,
                 },
                 Err(e) => Failure {
-                    retry: retry::transient(&e).then_some(None),
+                    retry: http::transient(&e).then_some(None),
                     error: Box::new(self.error(None, None, describe(&e))),
                 },
             };
@@ -217,8 +223,8 @@ impl HttpEmbedder {
 
     fn read(&self, response: Response, expected: usize) -> Result<Vec<Vec<f32>>, Failure> {
         let status = response.status();
-        let request_id = retry::request_id(response.headers());
-        let retry_after = retry::retry_after(response.headers());
+        let request_id = http::request_id(response.headers());
+        let retry_after = http::retry_after(response.headers());
         let text = response.text().map_err(|e| Failure {
             retry: Some(None),
             error: Box::new(self.error(Some(status.as_u16()), request_id.clone(), describe(&e))),
@@ -226,7 +232,7 @@ impl HttpEmbedder {
         if !status.is_success() {
             let code = status.as_u16();
             return Err(Failure {
-                retry: retry::retryable(code).then_some(retry_after),
+                retry: http::retryable(code).then_some(retry_after),
                 error: Box::new(self.error(Some(code), request_id, server_message(&text, status))),
             });
         }

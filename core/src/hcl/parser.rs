@@ -21,6 +21,18 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The syntax tree as the bindings give it: `{body, comments, diagnostics}`.
+impl serde::Serialize for Parsed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Parsed", 3)?;
+        out.serialize_field("body", &self.file.body)?;
+        out.serialize_field("comments", &self.file.comments)?;
+        out.serialize_field("diagnostics", &self.diagnostics)?;
+        out.end()
+    }
+}
+
 impl Parsed {
     /// True when any diagnostic is an error.
     pub fn has_errors(&self) -> bool {

@@ -12,7 +12,7 @@ use super::decode::{Decoder, Step};
 use super::{anthropic, check, openai, sse, Completion, Delta, LanguageModel, Request};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::retry::{self, describe, server_message, Backoff};
+use crate::http::{self, describe, server_message, Backoff, Defaults, HttpOptions};
 
 /// The wire format a [`ChatModel`] speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +31,17 @@ pub struct ChatModelBuilder {
     model: String,
     base_url: String,
     api_key: Option<String>,
-    headers: Vec<(String, String)>,
-    timeout: Duration,
-    max_retries: u32,
-    backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
+    http: HttpOptions,
 }
+
+/// A chat model's transport defaults: answers stream for minutes, and
+/// providers ask for patience when overloaded.
+const DEFAULTS: Defaults = Defaults {
+    timeout: Duration::from_secs(120),
+    max_retries: 4,
+    backoff: Duration::from_secs(1),
+    max_backoff: Duration::from_secs(60),
+};
 
 impl ChatModelBuilder {
     /// The key sent as `x-api-key` (Anthropic) or a bearer token (OpenAI).
@@ -57,21 +61,27 @@ impl ChatModelBuilder {
 
     /// Sends this header on every request.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.http.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Every transport option `options` sets, over what is set already.
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = self.http.merged(options);
         self
     }
 
     /// The longest wait for a connection, for the response to begin, or for
     /// the next piece of a streamed answer (default 120 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = Some(timeout);
         self
     }
 
     /// Retries after 408, 409, 429, 5xx (529 included), a lost connection,
     /// or an error event before any of the answer was reported (default 4).
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
+        self.http.max_retries = Some(n);
         self
     }
 
@@ -79,8 +89,8 @@ impl ChatModelBuilder {
     /// unless the server asks for a wait with `Retry-After` (defaults 1 s
     /// and 60 s).
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.backoff = first;
-        self.max_backoff = max;
+        self.http.backoff = Some(first);
+        self.http.max_backoff = Some(max);
         self
     }
 
@@ -88,7 +98,7 @@ impl ChatModelBuilder {
     /// for longer fails the call at once with [`Error::Provider`] whose
     /// `retry_after` holds the wait asked for.
     pub fn max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
+        self.http.max_retry_after = Some(max);
         self
     }
 
@@ -106,7 +116,7 @@ impl ChatModelBuilder {
             .api_key
             .as_deref()
             .is_some_and(|k| !k.trim().is_empty())
-            || self.headers.iter().any(|(n, _)| {
+            || self.http.headers.iter().any(|(n, _)| {
                 n.eq_ignore_ascii_case("x-api-key") || n.eq_ignore_ascii_case("authorization")
             });
         let needs_key = match self.provider {
@@ -128,7 +138,7 @@ impl ChatModelBuilder {
         let joined = format!("{}{path}", self.base_url.trim_end_matches('/'));
         let url = reqwest::Url::parse(&joined)
             .map_err(|e| invalid("base_url", format!("{:?} is not a URL: {e}", self.base_url)))?;
-        let mut all = self.headers.clone();
+        let mut all = self.http.headers.clone();
         match (self.provider, &self.api_key) {
             (Provider::Anthropic, key) => {
                 all.push(("anthropic-version".into(), "2023-06-01".into()));
@@ -141,7 +151,8 @@ impl ChatModelBuilder {
             }
             (Provider::OpenAi, None) => {}
         }
-        let http = retry::client(&all, self.timeout, "base_url")?;
+        let transport = self.http.resolve(&DEFAULTS);
+        let http = http::client(&all, transport.timeout, "base_url")?;
         Ok(ChatModel {
             wire: Wire {
                 provider: self.provider,
@@ -149,8 +160,8 @@ impl ChatModelBuilder {
                 http,
                 model: self.model,
             },
-            max_retries: self.max_retries,
-            backoff: Backoff::new(self.backoff, self.max_backoff, self.max_retry_after),
+            max_retries: transport.max_retries,
+            backoff: transport.backoff,
         })
     }
 }
@@ -205,12 +216,7 @@ impl ChatModel {
             model: model.into(),
             base_url: base.into(),
             api_key: None,
-            headers: Vec::new(),
-            timeout: Duration::from_secs(120),
-            max_retries: 4,
-            backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(60),
-            max_retry_after: retry::MAX_RETRY_AFTER,
+            http: HttpOptions::default(),
         }
     }
 
@@ -283,16 +289,16 @@ impl Wire {
             .json(body)
             .send()
             .map_err(|e| Failure {
-                retry: retry::transient(&e).then_some(None),
+                retry: http::transient(&e).then_some(None),
                 error: Box::new(self.error(None, None, describe(&e))),
             })?;
         let status = response.status();
-        let request_id = retry::request_id(response.headers());
+        let request_id = http::request_id(response.headers());
         if !status.is_success() {
-            let wait = retry::retry_after(response.headers());
+            let wait = http::retry_after(response.headers());
             let text = response.text().unwrap_or_default();
             return Err(Failure {
-                retry: retry::retryable(status.as_u16()).then_some(wait),
+                retry: http::retryable(status.as_u16()).then_some(wait),
                 error: Box::new(self.error(
                     Some(status.as_u16()),
                     request_id,

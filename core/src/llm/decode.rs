@@ -34,7 +34,7 @@ impl StreamError {
         serde_json::from_str(&event.data).map_err(|e| {
             StreamError::malformed(format!(
                 "{what} is not JSON: {e}: {}",
-                crate::retry::preview(&event.data)
+                crate::http::preview(&event.data)
             ))
         })
     }

@@ -1,5 +1,5 @@
-//! What the HTTP clients (embedders, chat models) share: how the client is
-//! made, and failing well: backoff with jitter, `Retry-After`, error texts.
+//! What the HTTP clients (embedders, chat models) share: one set of transport
+//! options, how the client is made, and failing well: backoff, `Retry-After`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,6 +12,81 @@ use crate::error::{Error, Result};
 /// Response headers that carry a request id, by provider: OpenAI and most
 /// servers, Azure's API management, Anthropic.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "apim-request-id", "request-id"];
+
+/// How an HTTP client (an [`HttpEmbedder`](crate::embed::HttpEmbedder) or a
+/// [`ChatModel`](crate::llm::ChatModel)) talks to its server. A field left
+/// `None` keeps that client's default, so a binding passes only what its
+/// caller set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Sent on every request, after the client's own.
+    pub headers: Vec<(String, String)>,
+    /// The longest wait for a connection, for a response to begin, or for
+    /// the next piece of a streamed one.
+    pub timeout: Option<Duration>,
+    /// Retries after 408, 409, 429, 5xx, a timeout or a lost connection.
+    pub max_retries: Option<u32>,
+    /// The first retry's longest wait; each next may wait twice as long.
+    pub backoff: Option<Duration>,
+    /// No retry waits longer than this, unless the server asked.
+    pub max_backoff: Option<Duration>,
+    /// The longest `Retry-After` honoured; a server asking for longer fails
+    /// the call at once with [`Error::Provider`] carrying the wait asked for.
+    pub max_retry_after: Option<Duration>,
+}
+
+impl HttpOptions {
+    /// These options with every field `other` sets taken from `other`, and
+    /// `other`'s headers sent after these.
+    pub fn merged(mut self, other: HttpOptions) -> HttpOptions {
+        self.headers.extend(other.headers);
+        self.timeout = other.timeout.or(self.timeout);
+        self.max_retries = other.max_retries.or(self.max_retries);
+        self.backoff = other.backoff.or(self.backoff);
+        self.max_backoff = other.max_backoff.or(self.max_backoff);
+        self.max_retry_after = other.max_retry_after.or(self.max_retry_after);
+        self
+    }
+
+    /// The settings a client runs with: these options over its `defaults`.
+    pub(crate) fn resolve(&self, defaults: &Defaults) -> Transport {
+        Transport {
+            timeout: self.timeout.unwrap_or(defaults.timeout),
+            max_retries: self.max_retries.unwrap_or(defaults.max_retries),
+            backoff: Backoff::new(
+                self.backoff.unwrap_or(defaults.backoff),
+                self.max_backoff.unwrap_or(defaults.max_backoff),
+                self.max_retry_after.unwrap_or(MAX_RETRY_AFTER),
+            ),
+        }
+    }
+}
+
+/// A duration given in seconds by a caller, as the bindings take them;
+/// `name` is the argument blamed when it is negative or not finite.
+pub fn seconds(name: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| Error::InvalidArgument {
+        name: name.into(),
+        message: format!("{value} is not a number of seconds"),
+    })
+}
+
+/// One kind of client's defaults for what [`HttpOptions`] leaves unset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Defaults {
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+/// What a client runs with, once its options are resolved.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub backoff: Backoff,
+}
 
 /// A blocking client sending `headers` on every request (credentials
 /// marked sensitive, so they never print), with `timeout` for each wait
@@ -199,4 +274,55 @@ fn permanent(e: &reqwest::Error) -> bool {
         source = s.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: Defaults = Defaults {
+        timeout: Duration::from_secs(7),
+        max_retries: 3,
+        backoff: Duration::from_millis(250),
+        max_backoff: Duration::from_secs(9),
+    };
+
+    #[test]
+    fn unset_options_keep_the_clients_defaults() {
+        let t = HttpOptions::default().resolve(&D);
+        assert_eq!((t.timeout, t.max_retries), (D.timeout, 3));
+        assert_eq!((t.backoff.first, t.backoff.max), (D.backoff, D.max_backoff));
+        assert_eq!(t.backoff.max_asked, MAX_RETRY_AFTER);
+    }
+
+    #[test]
+    fn a_later_set_option_wins_and_headers_accumulate() {
+        let first = HttpOptions {
+            headers: vec![("a".into(), "1".into())],
+            timeout: Some(Duration::from_secs(1)),
+            max_retries: Some(0),
+            ..HttpOptions::default()
+        };
+        let second = HttpOptions {
+            headers: vec![("b".into(), "2".into())],
+            timeout: Some(Duration::from_secs(2)),
+            max_retry_after: Some(Duration::from_secs(5)),
+            ..HttpOptions::default()
+        };
+        let merged = first.merged(second);
+        assert_eq!(merged.headers.len(), 2);
+        assert_eq!(merged.headers[1].0, "b");
+        let t = merged.resolve(&D);
+        assert_eq!((t.timeout, t.max_retries), (Duration::from_secs(2), 0));
+        assert_eq!(t.backoff.max_asked, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn seconds_rejects_what_is_not_a_duration() {
+        assert_eq!(seconds("t", 1.5).unwrap(), Duration::from_millis(1500));
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            let e = seconds("timeout", bad).unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument { ref name, .. } if name == "timeout"));
+        }
+    }
 }
