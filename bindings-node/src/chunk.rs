@@ -6,7 +6,7 @@ use napi_derive::napi;
 use std::sync::Arc;
 
 use crate::convert::small;
-use crate::error::{coded, js_error, whole, Code};
+use crate::error::{coded, counted, js_error, whole, Code};
 use crate::js_tokenizer::{JsCounter, JsTokenizer, TokenCount};
 use crate::task::{abortable, kept, reject_with_code};
 
@@ -183,17 +183,18 @@ impl Chunker {
             Some(o) => (o.max_tokens, o.overlap, o.tokenizer),
             None => (None, None, None),
         };
-        let numbers =
-            whole("maxTokens", max, 400).and_then(|m| Ok((m, whole("overlap", overlap, 60)?)));
+        let defaults = infrarag::chunk::ChunkConfig::default();
+        let numbers = counted("maxTokens", max).and_then(|m| Ok((m, counted("overlap", overlap)?)));
         let (max, overlap) = numbers.map_err(|e| coded(&env, e))?;
-        let mut config = infrarag::chunk::ChunkConfig::new(max).with_overlap(overlap);
+        let mut config = infrarag::chunk::ChunkConfig::new(max.unwrap_or(defaults.max_tokens()))
+            .with_overlap(overlap.unwrap_or(defaults.overlap()));
         let mut js = None;
         match tokenizer {
             Some(Either::B(func)) => js = Some(JsTokenizer::new(&env, func)?),
             name => {
                 let name = match &name {
                     Some(Either::A(name)) => name.as_str(),
-                    _ => "cl100k_base",
+                    _ => infrarag::tokens::DEFAULT,
                 };
                 let built =
                     infrarag::tokens::by_name(name).map_err(|e| coded(&env, js_error(e)))?;

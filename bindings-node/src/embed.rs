@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::convert::small;
-use crate::error::{coded, js_error, thrown, whole, Code};
+use crate::error::{coded, counted, js_error, thrown, whole, Code};
 use crate::http::Fields;
 use crate::task::{job, Job};
 
@@ -58,8 +58,10 @@ impl Embedder {
     #[napi(factory)]
     pub fn hashing(env: Env, dimension: Option<f64>) -> Result<Self> {
         thrown(&env, || {
-            let dimension = whole("dimension", dimension, 384)?;
-            let inner = infrarag::embed::Hashing::new(dimension).map_err(js_error)?;
+            let inner = match counted("dimension", dimension)? {
+                Some(d) => infrarag::embed::Hashing::new(d).map_err(js_error)?,
+                None => infrarag::embed::Hashing::default(),
+            };
             Ok(Embedder {
                 inner: std::sync::Arc::new(inner),
             })

@@ -79,8 +79,13 @@ fn camel(name: &str) -> String {
 /// fractional, non-finite or past-`u32` numbers are INVALID_ARGUMENT (napi
 /// would wrap -1 to 4294967295 and truncate 1.5).
 pub(crate) fn whole(name: &str, value: Option<f64>, default: usize) -> Result<usize, Code> {
+    counted(name, value).map(|n| n.unwrap_or(default))
+}
+
+/// [`whole`] for an option the core defaults: `None` when not given.
+pub(crate) fn counted(name: &str, value: Option<f64>) -> Result<Option<usize>, Code> {
     let Some(v) = value else {
-        return Ok(default);
+        return Ok(None);
     };
     if !(v.is_finite() && v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v)) {
         return Err(js_error(infrarag::Error::InvalidArgument {
@@ -88,7 +93,7 @@ pub(crate) fn whole(name: &str, value: Option<f64>, default: usize) -> Result<us
             message: format!("expected a whole number from 0 to {}, got {v}", u32::MAX),
         }));
     }
-    Ok(v as usize)
+    Ok(Some(v as usize))
 }
 
 /// A failure that is a bug in infrarag (a value the core made that does

@@ -7,7 +7,7 @@ use napi_derive::napi;
 use crate::chunk::{Chunk, Skipped};
 use crate::convert::small;
 use crate::embed::Embedder;
-use crate::error::{coded, js_error, thrown, whole, Code};
+use crate::error::{coded, counted, js_error, thrown, Code};
 use crate::js_store;
 use crate::task::{job, Job};
 
@@ -350,11 +350,11 @@ pub(crate) fn search_with(
     query: &str,
     o: SearchOptions,
 ) -> Result<Vec<Hit>, Code> {
-    let mode: infrarag::index::SearchMode = o
+    let mode = o
         .mode
         .as_deref()
-        .unwrap_or("hybrid")
-        .parse()
+        .map(str::parse::<infrarag::index::SearchMode>)
+        .transpose()
         .map_err(js_error)?;
     let language = o
         .language
@@ -362,22 +362,19 @@ pub(crate) fn search_with(
         .map(str::parse::<infrarag::chunk::Language>)
         .transpose()
         .map_err(js_error)?;
-    let filter = infrarag::index::Filter {
-        path_prefix: o.path_prefix,
-        language,
-        block_type: o.block_type,
-        address: o.address,
+    let options = infrarag::index::SearchOptions {
+        k: counted("k", o.k)?,
+        mode,
+        ef: counted("ef", o.ef)?,
+        filter: infrarag::index::Filter {
+            path_prefix: o.path_prefix,
+            language,
+            block_type: o.block_type,
+            address: o.address,
+        },
     };
-    let k = whole("k", o.k, 10)?;
-    let ef = whole("ef", o.ef, 64)?;
     let hits = read(index, |index| {
-        index
-            .search(query)
-            .k(k)
-            .mode(mode)
-            .filter(filter)
-            .ef(ef)
-            .execute()
+        index.search(query).options(options).execute()
     })?
     .map_err(js_error)?;
     Ok(hits

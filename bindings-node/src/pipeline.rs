@@ -14,7 +14,7 @@ use infrarag::validate::Validator;
 use infrarag::Error;
 
 use crate::convert::{json, Json};
-use crate::error::{invalid, js_error, thrown, whole};
+use crate::error::{counted, invalid, js_error, thrown};
 use crate::index::{read, Index};
 use crate::js_store::{Bound, Returned};
 use crate::listener::{callback_error, deliver, listener};
@@ -121,15 +121,22 @@ impl Generator {
                     validator = validator.skip_checks(s);
                 }
                 validator.verify_checks().map_err(js_error)?;
-                g = g
-                    .validator(validator)
-                    .max_rounds(whole("maxRounds", o.max_rounds, 3)?)
-                    .max_steps(whole("maxSteps", o.max_steps, 8)?)
-                    .k(whole("k", o.k, 6)?)
-                    .context_window(
-                        whole("contextWindow", o.context_window, 200_000)?,
-                        whole("reserveOutput", o.reserve_output, 8192)?,
-                    );
+                g = g.validator(validator);
+                if let Some(n) = counted("maxRounds", o.max_rounds)? {
+                    g = g.max_rounds(n);
+                }
+                if let Some(n) = counted("maxSteps", o.max_steps)? {
+                    g = g.max_steps(n);
+                }
+                if let Some(n) = counted("k", o.k)? {
+                    g = g.k(n);
+                }
+                if let Some(n) = counted("contextWindow", o.context_window)? {
+                    g = g.context_window(n);
+                }
+                if let Some(n) = counted("reserveOutput", o.reserve_output)? {
+                    g = g.reserve_output(n);
+                }
                 if let Some(s) = o.system {
                     g = g.system(s);
                 }

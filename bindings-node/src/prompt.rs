@@ -13,7 +13,7 @@ use infrarag::prompt::{
 };
 
 use crate::convert::{json, typed, Json};
-use crate::error::{invalid, js_error, thrown, whole, Code};
+use crate::error::{counted, invalid, js_error, thrown, whole, Code};
 use crate::llm::{request_of, LanguageModel};
 use crate::task::{job, Job};
 
@@ -54,14 +54,20 @@ pub struct PromptOptions {
 #[napi(namespace = "prompt", ts_return_type = "any")]
 pub fn build(env: Env, options: PromptOptions) -> Result<Value> {
     thrown(&env, || {
-        let tokenizer =
-            infrarag::tokens::by_name(options.tokenizer.as_deref().unwrap_or("cl100k_base"))
-                .map_err(js_error)?;
-        let mut b = PromptBuilder::new()
-            .tokenizer(Arc::from(tokenizer))
-            .context_window(whole("contextWindow", options.context_window, 200_000)?)
-            .reserve_output(whole("reserveOutput", options.reserve_output, 4096)?)
-            .redact(options.redact.unwrap_or(true));
+        let mut b = PromptBuilder::new();
+        if let Some(name) = options.tokenizer.as_deref() {
+            let tokenizer = infrarag::tokens::by_name(name).map_err(js_error)?;
+            b = b.tokenizer(Arc::from(tokenizer));
+        }
+        if let Some(n) = counted("contextWindow", options.context_window)? {
+            b = b.context_window(n);
+        }
+        if let Some(n) = counted("reserveOutput", options.reserve_output)? {
+            b = b.reserve_output(n);
+        }
+        if let Some(on) = options.redact {
+            b = b.redact(on);
+        }
         for part in options.system.unwrap_or_default() {
             b = match part {
                 Value::String(s) => b.system(s, false),
@@ -180,8 +186,8 @@ impl Conversation {
         thrown(&env, || {
             let mut c = CoreConversation::new(whole("budget", Some(budget), 0)?);
             if let Some(o) = options {
-                if o.keep_latest.is_some() {
-                    c = c.with_keep_latest(whole("keepLatest", o.keep_latest, 4)?);
+                if let Some(n) = counted("keepLatest", o.keep_latest)? {
+                    c = c.with_keep_latest(n);
                 }
                 if let Some(t) = o.tokenizer {
                     c = c.with_tokenizer(t).map_err(js_error)?;
@@ -212,16 +218,7 @@ impl Conversation {
     #[napi]
     pub fn push(&self, env: Env, role: String, text: String) -> Result<u32> {
         thrown(&env, || {
-            let role = match role.as_str() {
-                "user" => Role::User,
-                "assistant" => Role::Assistant,
-                other => {
-                    return Err(invalid(
-                        "role",
-                        format!("{other:?} is not \"user\" or \"assistant\""),
-                    ))
-                }
-            };
+            let role: Role = role.parse().map_err(js_error)?;
             let mut c = self
                 .inner
                 .lock()

@@ -20,7 +20,7 @@ impl Tokenizer {
     #[napi(constructor)]
     pub fn new(env: Env, name: Option<String>) -> Result<Self> {
         thrown(&env, || {
-            let name = name.as_deref().unwrap_or("cl100k_base");
+            let name = name.as_deref().unwrap_or(infrarag::tokens::DEFAULT);
             let inner = infrarag::tokens::by_name(name).map_err(js_error)?;
             Ok(Tokenizer { inner })
         })

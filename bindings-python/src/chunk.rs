@@ -11,7 +11,7 @@ use infrarag::tokens;
 
 use crate::convert::{serialize, to_py};
 use crate::detach::interruptible;
-use crate::error::{whole_number, Failure, Result};
+use crate::error::{maybe_whole, Failure, Result};
 use crate::tokens::{CallableTokenizer, PyTokenizer};
 
 /// One chunk; see `infrarag/chunk.py`.
@@ -121,14 +121,16 @@ impl PyChunker {
 #[pymethods]
 impl PyChunker {
     #[new]
-    #[pyo3(signature = (max_tokens = 400, overlap = 60, tokenizer = None))]
+    #[pyo3(signature = (max_tokens = None, overlap = None, tokenizer = None))]
     fn new(
         py: Python<'_>,
-        #[pyo3(from_py_with = whole_number)] max_tokens: usize,
-        #[pyo3(from_py_with = whole_number)] overlap: usize,
+        #[pyo3(from_py_with = maybe_whole)] max_tokens: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] overlap: Option<usize>,
         tokenizer: Option<&Bound<'_, PyAny>>,
     ) -> Result<Self> {
-        let mut config = ChunkConfig::new(max_tokens).with_overlap(overlap);
+        let defaults = ChunkConfig::default();
+        let mut config = ChunkConfig::new(max_tokens.unwrap_or(defaults.max_tokens()))
+            .with_overlap(overlap.unwrap_or(defaults.overlap()));
         let mut callable = None;
         match tokenizer {
             None => {}

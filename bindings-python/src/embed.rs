@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
-use crate::error::{whole_number, Failure, Result};
-use crate::http::{maybe_whole, retries, Fields};
+use crate::error::{maybe_whole, Failure, Result};
+use crate::http::{retries, Fields};
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
 #[pyclass(name = "Embedder", module = "infrarag._native", frozen)]
@@ -20,9 +20,12 @@ pub(crate) struct PyEmbedder {
 #[pymethods]
 impl PyEmbedder {
     #[staticmethod]
-    #[pyo3(signature = (dimension = 384))]
-    fn hashing(#[pyo3(from_py_with = whole_number)] dimension: usize) -> Result<Self> {
-        let inner = Hashing::new(dimension)?;
+    #[pyo3(signature = (dimension = None))]
+    fn hashing(#[pyo3(from_py_with = maybe_whole)] dimension: Option<usize>) -> Result<Self> {
+        let inner = match dimension {
+            Some(d) => Hashing::new(d)?,
+            None => Hashing::default(),
+        };
         Ok(PyEmbedder {
             inner: Arc::new(inner),
         })

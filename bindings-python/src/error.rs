@@ -45,18 +45,18 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     error_of(py, err.class_name(), err.to_string(), attrs, err.code())
 }
 
-/// A whole-number argument (`default` when not given): a bool, a float, a
+/// A whole-number argument (`None` when not given or `None`): a bool, a float, a
 /// negative number or one past `usize` is an `InvalidArgumentError` naming
 /// the argument, not an `OverflowError` or a wrapped value.
 pub(crate) fn whole(
     py: Python<'_>,
     name: &str,
     value: Option<&Bound<'_, PyAny>>,
-    default: usize,
-) -> PyResult<usize> {
+) -> PyResult<Option<usize>> {
     match value {
-        None => Ok(default),
-        Some(v) => whole_of(v).map_err(|message| {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => whole_of(v).map(Some).map_err(|message| {
             to_pyerr(
                 py,
                 Error::InvalidArgument {
@@ -87,6 +87,14 @@ pub(crate) fn whole_of(value: &Bound<'_, PyAny>) -> Result<usize, String> {
 /// `OverflowError` or a silently truncated value.
 pub(crate) fn whole_number(value: &Bound<'_, PyAny>) -> PyResult<usize> {
     whole_of(value).map_err(|message| unnamed(value.py(), message))
+}
+
+/// [`whole_number`] for an argument the core defaults: `None` stays `None`.
+pub(crate) fn maybe_whole(value: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    whole_number(value).map(Some)
 }
 
 /// [`whole_number`] that must also fit 32 bits (retry counts).

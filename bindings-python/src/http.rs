@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use infrarag::http::{seconds, HttpOptions};
 
-use crate::error::{whole_number, whole_u32, Result};
+use crate::error::{whole_u32, Result};
 
 /// The keyword arguments an HTTP client shares with every other one;
 /// `None` keeps the client's default.
@@ -40,12 +40,4 @@ pub(crate) fn retries(value: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
         return Ok(None);
     }
     whole_u32(value).map(Some)
-}
-
-/// A count such as a batch size, or `None` when the caller passed `None`.
-pub(crate) fn maybe_whole(value: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
-    if value.is_none() {
-        return Ok(None);
-    }
-    whole_number(value).map(Some)
 }

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use infrarag::chunk;
-use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
+use infrarag::index::{Filter, Index, SearchMode, SearchOptions, SharedIndex};
 use infrarag::Error;
 
 use crate::chunk::{PyChunk, PyChunker};
@@ -207,40 +207,37 @@ impl PyIndex {
     }
 
     /// The `k` best chunks for `query`; see `infrarag/index.py`.
-    #[pyo3(signature = (query, k = None, *, mode = "hybrid", path_prefix = None, language = None, block_type = None, address = None, ef = None))]
+    #[pyo3(signature = (query, k = None, *, mode = None, path_prefix = None, language = None, block_type = None, address = None, ef = None))]
     #[allow(clippy::too_many_arguments)]
     fn search(
         &self,
         py: Python<'_>,
         query: &str,
         k: Option<&Bound<'_, PyAny>>,
-        mode: &str,
+        mode: Option<&str>,
         path_prefix: Option<String>,
         language: Option<&str>,
         block_type: Option<String>,
         address: Option<String>,
         ef: Option<&Bound<'_, PyAny>>,
     ) -> Result<Vec<PyHit>> {
-        let k = whole(py, "k", k, 10)?;
-        let ef = whole(py, "ef", ef, 64)?;
-        let mode: SearchMode = mode.parse()?;
+        let k = whole(py, "k", k)?;
+        let ef = whole(py, "ef", ef)?;
+        let mode = mode.map(str::parse::<SearchMode>).transpose()?;
         let language = language.map(str::parse::<chunk::Language>).transpose()?;
-        let filter = Filter {
-            path_prefix,
-            language,
-            block_type,
-            address,
+        let options = SearchOptions {
+            k,
+            mode,
+            ef,
+            filter: Filter {
+                path_prefix,
+                language,
+                block_type,
+                address,
+            },
         };
         let hits = self
-            .read(py, |index| {
-                index
-                    .search(query)
-                    .k(k)
-                    .mode(mode)
-                    .filter(filter)
-                    .ef(ef)
-                    .execute()
-            })?
+            .read(py, |index| index.search(query).options(options).execute())?
             .map_err(|e| self.error(py, e))?;
         hits.into_iter()
             .map(|h| {

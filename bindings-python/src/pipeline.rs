@@ -14,7 +14,7 @@ use infrarag::Error;
 use crate::cancel::PyCancelToken;
 use crate::convert::{json_of, serialize, to_py};
 use crate::detach::detached_until;
-use crate::error::{whole_number, Result};
+use crate::error::{maybe_whole, Result};
 use crate::index::PyIndex;
 use crate::llm::PyModel;
 use crate::prompt::{context_of, PyConversation};
@@ -56,20 +56,20 @@ pub struct PyGenerator {
 #[pymethods]
 impl PyGenerator {
     #[new]
-    #[pyo3(signature = (model, *, tools, max_rounds, max_steps, k, checks, skip_checks, system, context_window, reserve_output))]
+    #[pyo3(signature = (model, *, tools, max_rounds = None, max_steps = None, k = None, checks = None, skip_checks = None, system = None, context_window = None, reserve_output = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         model: PyRef<'_, PyModel>,
         tools: Vec<(String, String, Py<PyAny>, Py<PyAny>)>,
-        #[pyo3(from_py_with = whole_number)] max_rounds: usize,
-        #[pyo3(from_py_with = whole_number)] max_steps: usize,
-        #[pyo3(from_py_with = whole_number)] k: usize,
+        #[pyo3(from_py_with = maybe_whole)] max_rounds: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] max_steps: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] k: Option<usize>,
         checks: Option<Vec<String>>,
         skip_checks: Option<Vec<String>>,
         system: Option<String>,
-        #[pyo3(from_py_with = whole_number)] context_window: usize,
-        #[pyo3(from_py_with = whole_number)] reserve_output: usize,
+        #[pyo3(from_py_with = maybe_whole)] context_window: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] reserve_output: Option<usize>,
     ) -> Result<Self> {
         let mut validator = Validator::new();
         if let Some(c) = checks {
@@ -79,12 +79,22 @@ impl PyGenerator {
             validator = validator.skip_checks(s);
         }
         validator.verify_checks()?;
-        let mut g = Generator::new(model.inner.clone())
-            .validator(validator)
-            .max_rounds(max_rounds)
-            .max_steps(max_steps)
-            .k(k)
-            .context_window(context_window, reserve_output);
+        let mut g = Generator::new(model.inner.clone()).validator(validator);
+        if let Some(n) = max_rounds {
+            g = g.max_rounds(n);
+        }
+        if let Some(n) = max_steps {
+            g = g.max_steps(n);
+        }
+        if let Some(n) = k {
+            g = g.k(n);
+        }
+        if let Some(n) = context_window {
+            g = g.context_window(n);
+        }
+        if let Some(n) = reserve_output {
+            g = g.reserve_output(n);
+        }
         if let Some(s) = system {
             g = g.system(s);
         }

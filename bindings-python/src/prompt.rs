@@ -15,7 +15,7 @@ use infrarag::Error;
 
 use crate::convert::{json_of, serialize, to_py, typed};
 use crate::detach::detached;
-use crate::error::{invalid, whole_number, Failure, Result};
+use crate::error::{invalid, maybe_whole, whole_number, Failure, Result};
 use crate::llm::PyModel;
 
 /// An assembled prompt; see `infrarag/prompt.py`.
@@ -92,22 +92,27 @@ pub fn build_prompt(
     context: &Bound<'_, PyAny>,
     conversation: Option<PyRef<'_, PyConversation>>,
     tools: &Bound<'_, PyAny>,
-    #[pyo3(from_py_with = whole_number)] context_window: usize,
-    #[pyo3(from_py_with = whole_number)] reserve_output: usize,
-    tokenizer: &str,
-    redact: bool,
+    #[pyo3(from_py_with = maybe_whole)] context_window: Option<usize>,
+    #[pyo3(from_py_with = maybe_whole)] reserve_output: Option<usize>,
+    tokenizer: Option<&str>,
+    redact: Option<bool>,
     temperature: Option<f32>,
 ) -> Result<PyPrompt> {
     let context = context_of(py, context)?;
     let tools: Vec<ToolSpec> = typed(py, "tools", json_of(py, tools)?)?;
-    let tok = infrarag::tokens::by_name(tokenizer)?;
-    let mut b = PromptBuilder::new()
-        .tokenizer(Arc::from(tok))
-        .context_window(context_window)
-        .reserve_output(reserve_output)
-        .context(context)
-        .tools(tools)
-        .redact(redact);
+    let mut b = PromptBuilder::new().context(context).tools(tools);
+    if let Some(name) = tokenizer {
+        b = b.tokenizer(Arc::from(infrarag::tokens::by_name(name)?));
+    }
+    if let Some(n) = context_window {
+        b = b.context_window(n);
+    }
+    if let Some(n) = reserve_output {
+        b = b.reserve_output(n);
+    }
+    if let Some(on) = redact {
+        b = b.redact(on);
+    }
     if let Some(u) = user {
         b = b.user(u);
     }
@@ -152,30 +157,22 @@ impl PyConversation {
     }
 }
 
-fn role(py: Python<'_>, name: &str) -> PyResult<Role> {
-    match name {
-        "user" => Ok(Role::User),
-        "assistant" => Ok(Role::Assistant),
-        other => Err(invalid(
-            py,
-            "role",
-            format!("{other:?} is not \"user\" or \"assistant\""),
-        )),
-    }
-}
-
 #[pymethods]
 impl PyConversation {
     #[new]
-    #[pyo3(signature = (budget, *, keep_latest = 4, tokenizer = "cl100k_base"))]
+    #[pyo3(signature = (budget, *, keep_latest = None, tokenizer = None))]
     fn new(
         #[pyo3(from_py_with = whole_number)] budget: usize,
-        #[pyo3(from_py_with = whole_number)] keep_latest: usize,
-        tokenizer: &str,
+        #[pyo3(from_py_with = maybe_whole)] keep_latest: Option<usize>,
+        tokenizer: Option<&str>,
     ) -> Result<Self> {
-        let c = Conversation::new(budget)
-            .with_keep_latest(keep_latest)
-            .with_tokenizer(tokenizer)?;
+        let mut c = Conversation::new(budget);
+        if let Some(n) = keep_latest {
+            c = c.with_keep_latest(n);
+        }
+        if let Some(name) = tokenizer {
+            c = c.with_tokenizer(name)?;
+        }
         Ok(PyConversation {
             inner: Mutex::new(c),
         })
@@ -196,7 +193,7 @@ impl PyConversation {
 
     /// Adds a turn; returns its tokens.
     fn push(&self, py: Python<'_>, role_name: &str, text: String) -> Result<usize> {
-        let r = role(py, role_name)?;
+        let r: Role = role_name.parse()?;
         let mut c = self
             .inner
             .lock()

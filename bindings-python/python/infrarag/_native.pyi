@@ -165,7 +165,9 @@ class Chunk:
 
 @final
 class Chunker:
-    def __new__(cls, max_tokens: int = 400, overlap: int = 60, tokenizer: Optional[object] = None) -> Chunker: ...
+    def __new__(
+        cls, max_tokens: Optional[int] = None, overlap: Optional[int] = None, tokenizer: Optional[object] = None
+    ) -> Chunker: ...
     @property
     def max_tokens(self) -> int: ...
     @property
@@ -198,7 +200,7 @@ class Hit:
 @final
 class Embedder:
     @staticmethod
-    def hashing(dimension: int = 384) -> Embedder: ...
+    def hashing(dimension: Optional[int] = None) -> Embedder: ...
     @staticmethod
     def http(
         url: str,
@@ -263,7 +265,7 @@ class Index:
         query: str,
         k: Optional[int] = None,
         *,
-        mode: str = "hybrid",
+        mode: Optional[str] = None,
         path_prefix: Optional[str] = None,
         language: Optional[str] = None,
         block_type: Optional[str] = None,
@@ -352,10 +354,10 @@ def build_prompt(
     context: list[dict[str, Any]],
     conversation: Optional[Conversation],
     tools: list[dict[str, Any]],
-    context_window: int,
-    reserve_output: int,
-    tokenizer: str,
-    redact: bool,
+    context_window: Optional[int],
+    reserve_output: Optional[int],
+    tokenizer: Optional[str],
+    redact: Optional[bool],
     temperature: Optional[float],
 ) -> Prompt: ...
 def redact(text: str) -> tuple[str, list[dict[str, Any]]]: ...
@@ -363,7 +365,7 @@ def redact(text: str) -> tuple[str, list[dict[str, Any]]]: ...
 @final
 class Conversation:
     """A chat's turns under a token budget; see :mod:`infrarag.prompt`."""
-    def __new__(cls, budget: int, *, keep_latest: int = 4, tokenizer: str = "cl100k_base") -> Conversation: ...
+    def __new__(cls, budget: int, *, keep_latest: Optional[int] = None, tokenizer: Optional[str] = None) -> Conversation: ...
     @staticmethod
     def from_json(text: str) -> Conversation: ...
     def to_json(self) -> str: ...
@@ -400,14 +402,14 @@ class Generator:
         model: LanguageModel,
         *,
         tools: list[tuple[str, str, dict[str, Any], Callable[[dict[str, Any]], Any]]],
-        max_rounds: int,
-        max_steps: int,
-        k: int,
-        checks: Optional[list[str]],
-        skip_checks: Optional[list[str]],
-        system: Optional[str],
-        context_window: int,
-        reserve_output: int,
+        max_rounds: Optional[int] = None,
+        max_steps: Optional[int] = None,
+        k: Optional[int] = None,
+        checks: Optional[list[str]] = None,
+        skip_checks: Optional[list[str]] = None,
+        system: Optional[str] = None,
+        context_window: Optional[int] = None,
+        reserve_output: Optional[int] = None,
     ) -> Generator: ...
     def generate(
         self,

@@ -78,12 +78,13 @@ class Chunker:
     """Splits files into :class:`Chunk` objects of at most ``max_tokens``
     tokens; pieces of split text repeat up to ``overlap`` tokens. Raises
     :class:`infrarag.InvalidArgumentError` when ``max_tokens`` is below 8 or
-    ``overlap`` above half of it."""
+    ``overlap`` above half of it. Defaults: 400 tokens, 60 of overlap,
+    ``cl100k_base``."""
 
     def __init__(
         self,
-        max_tokens: int = 400,
-        overlap: int = 60,
+        max_tokens: Optional[int] = None,
+        overlap: Optional[int] = None,
         tokenizer: Optional[TokenizerLike] = None,
     ) -> None:
         self._native = _NativeChunker(max_tokens, overlap, tokenizer)
@@ -135,7 +136,9 @@ class Chunker:
         return repr(self._native)
 
 
-def chunk_file(path: str, content: str, *, max_tokens: int = 400, overlap: int = 60) -> list[Chunk]:
+def chunk_file(
+    path: str, content: str, *, max_tokens: Optional[int] = None, overlap: Optional[int] = None
+) -> list[Chunk]:
     """:meth:`Chunker.chunk_file` with ``cl100k_base``."""
     return Chunker(max_tokens, overlap).chunk_file(path, content)
 
@@ -143,8 +146,8 @@ def chunk_file(path: str, content: str, *, max_tokens: int = 400, overlap: int =
 def chunk_dir(
     path: Union[str, "os.PathLike[str]"],
     *,
-    max_tokens: int = 400,
-    overlap: int = 60,
+    max_tokens: Optional[int] = None,
+    overlap: Optional[int] = None,
     progress: Optional[Progress] = None,
 ) -> DirChunks:
     """:meth:`Chunker.chunk_dir` with ``cl100k_base``."""

@@ -55,7 +55,7 @@ class Hashing(Embedder):
     trigrams, L2-normalised; deterministic, no model to download.
     ``dimension`` is 16 to 65536 (default 384)."""
 
-    def __init__(self, dimension: int = 384) -> None:
+    def __init__(self, dimension: Optional[int] = None) -> None:
         self._native = _NativeEmbedder.hashing(dimension)
 
 

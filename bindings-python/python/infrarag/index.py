@@ -220,14 +220,14 @@ class Index:
     async def search_async(
         self,
         query: str,
-        k: int = 10,
+        k: Optional[int] = None,
         *,
-        mode: Mode = "hybrid",
+        mode: Optional[Mode] = None,
         path_prefix: Optional[str] = None,
         language: Optional[Language] = None,
         block_type: Optional[str] = None,
         address: Optional[str] = None,
-        ef: int = 64,
+        ef: Optional[int] = None,
     ) -> list[Hit]:
         """:meth:`search` on a worker thread: worth it when the embedder is
         remote."""
@@ -246,17 +246,19 @@ class Index:
     def search(
         self,
         query: str,
-        k: int = 10,
+        k: Optional[int] = None,
         *,
-        mode: Mode = "hybrid",
+        mode: Optional[Mode] = None,
         path_prefix: Optional[str] = None,
         language: Optional[Language] = None,
         block_type: Optional[str] = None,
         address: Optional[str] = None,
-        ef: int = 64,
+        ef: Optional[int] = None,
     ) -> list[Hit]:
-        """The ``k`` best chunks for ``query``, best first, restricted to
-        those matching every filter given. Each :class:`Hit` has the chunk,
+        """The ``k`` best chunks for ``query`` (default 10), best first,
+        restricted to those matching every filter given. ``mode`` picks the
+        signals (default ``"hybrid"``); ``ef`` is the vector search's breadth
+        (default 64: higher finds more of the true nearest, slower). Each :class:`Hit` has the chunk,
         the fused ``score``, ``scores`` per signal (``lexical``, ``code``,
         ``summary``: ``{"score", "rank"}`` or ``None``) and a
         ``path:start-end`` ``citation``."""

@@ -63,10 +63,13 @@ class Tool:
 class Generator:
     """Runs generations with one model.
 
-    ``max_rounds`` corrections follow the first answer while errors remain;
-    ``max_steps`` model calls per answer may ask for tools; ``k`` hits are
-    retrieved from the index; ``checks`` / ``skip_checks`` choose the
-    validation rules as :func:`infrarag.validate` does.
+    ``max_rounds`` corrections (3) follow the first answer while errors
+    remain; ``max_steps`` model calls (8) per answer may ask for tools; ``k``
+    hits (6) are retrieved from the index; the prompt fits
+    ``context_window`` tokens (200,000) keeping ``reserve_output`` (8,192)
+    for the answer; ``checks`` / ``skip_checks`` choose the validation rules
+    as :func:`infrarag.validate` does. Arguments left ``None`` keep these
+    defaults.
     """
 
     def __init__(
@@ -74,14 +77,14 @@ class Generator:
         model: LanguageModel,
         *,
         tools: Iterable[Tool] = (),
-        max_rounds: int = 3,
-        max_steps: int = 8,
-        k: int = 6,
+        max_rounds: Optional[int] = None,
+        max_steps: Optional[int] = None,
+        k: Optional[int] = None,
         checks: Optional[Iterable[str]] = None,
         skip_checks: Optional[Iterable[str]] = None,
         system: Optional[str] = None,
-        context_window: int = 200_000,
-        reserve_output: int = 8192,
+        context_window: Optional[int] = None,
+        reserve_output: Optional[int] = None,
     ) -> None:
         self._native = _native.Generator(
             model,

@@ -47,15 +47,17 @@ def _context_item(item: Union[Hit, dict[str, Any]]) -> dict[str, Any]:
 
 class PromptBuilder:
     """Gathers a prompt's parts; :meth:`build` packs them into the budget
-    (``context_window - reserve_output``), counted with ``tokenizer``."""
+    (``context_window - reserve_output``: 200,000 and 4,096 unless given),
+    counted with ``tokenizer`` (``cl100k_base``), redacting secrets unless
+    ``redact`` is false."""
 
     def __init__(
         self,
         *,
-        context_window: int = 200_000,
-        reserve_output: int = 4096,
-        tokenizer: str = "cl100k_base",
-        redact: bool = True,
+        context_window: Optional[int] = None,
+        reserve_output: Optional[int] = None,
+        tokenizer: Optional[str] = None,
+        redact: Optional[bool] = None,
     ) -> None:
         self._window = context_window
         self._reserve = reserve_output

@@ -11,7 +11,7 @@ mod search;
 mod shared;
 
 pub use ingest::AddPath;
-pub use search::Search;
+pub use search::{Search, SearchOptions};
 pub use shared::{SharedAddPath, SharedIndex};
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -13,6 +13,16 @@ const RRF_K: f32 = 60.0;
 const CANDIDATES_PER_HIT: usize = 4;
 const MIN_CANDIDATES: usize = 40;
 
+/// A search's settings as a binding receives them: each `None` keeps
+/// [`Search`]'s default.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    pub k: Option<usize>,
+    pub mode: Option<SearchMode>,
+    pub ef: Option<usize>,
+    pub filter: Filter,
+}
+
 /// A query; see [`Index::search`].
 pub struct Search<'a> {
     index: &'a Index,
@@ -55,6 +65,15 @@ impl<'a> Search<'a> {
     /// nearest vectors, slower.
     pub fn ef(mut self, ef: usize) -> Self {
         self.ef = ef;
+        self
+    }
+
+    /// Every setting `options` gives; the others keep their values.
+    pub fn options(mut self, options: SearchOptions) -> Self {
+        self.k = options.k.unwrap_or(self.k);
+        self.mode = options.mode.unwrap_or(self.mode);
+        self.ef = options.ef.unwrap_or(self.ef);
+        self.filter = options.filter;
         self
     }
 

@@ -32,6 +32,32 @@ pub enum Role {
     Assistant,
 }
 
+impl Role {
+    /// `"user"` or `"assistant"`, as in the wire formats.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+
+    /// A role from its wire name; anything else is an invalid `role`.
+    fn from_str(name: &str) -> Result<Role> {
+        match name {
+            "user" => Ok(Role::User),
+            "assistant" => Ok(Role::Assistant),
+            other => Err(Error::InvalidArgument {
+                name: "role".into(),
+                message: format!("{other:?} is not \"user\" or \"assistant\""),
+            }),
+        }
+    }
+}
+
 /// One piece of a message, in Anthropic's shape (OpenAI's is derived).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -228,9 +228,16 @@ impl Generator {
         self
     }
 
-    pub fn context_window(mut self, tokens: usize, reserve_output: usize) -> Self {
+    /// The model's context window, in tokens (default 200,000).
+    pub fn context_window(mut self, tokens: usize) -> Self {
         self.context_window = tokens;
-        self.reserve_output = reserve_output;
+        self
+    }
+
+    /// Tokens kept free for each answer; also its `max_tokens` (default
+    /// 8,192).
+    pub fn reserve_output(mut self, tokens: usize) -> Self {
+        self.reserve_output = tokens;
         self
     }
 
