@@ -113,16 +113,6 @@ export interface GenerationResult {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-export interface ParseOptions {
-  /**
-   * The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
-   * `"v8"` (8.1.4 with its default options).
-   */
-  dialect?: string
-  /** Add `__start_line__` / `__end_line__` to block bodies (`"v7"` only). */
-  withMeta?: boolean
-}
-
 /**
  * The `infrarag` command line (`validate DIR`, `checks`, `--version`) on
  * the process's own streams; returns the exit status. The package's
@@ -310,14 +300,30 @@ export declare namespace hcl {
   /**
    * Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
    * throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
-   * span: { start, end } }`, as `parseSyntax` lists them).
+   * span: { start, end } }`, as `parse` lists them).
    */
-  export function parse(text: string, options?: ParseOptions | undefined | null): any
+  export function loads(text: string, options?: hcl.LoadsOptions | undefined | null): any
+  /** How `hcl.loads` reproduces python-hcl2. */
+  export interface LoadsOptions {
+    /**
+     * The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
+     * `"v8"` (8.1.4 with its default options).
+     */
+    dialect?: string
+    /** Add `__start_line__` / `__end_line__` to block bodies (`"v7"` only). */
+    withMeta?: boolean
+  }
   /**
-   * Parses native HCL (or Terraform JSON when `json` is true) into the syntax
-   * tree; never throws for syntax errors, which are listed in `diagnostics`.
+   * Parses native HCL (or Terraform JSON with `{ json: true }`) into the
+   * syntax tree `{ body, comments, diagnostics }`; never throws for syntax
+   * errors, which are listed in `diagnostics`.
    */
-  export function parseSyntax(text: string, json?: boolean | undefined | null): any
+  export function parse(text: string, options?: hcl.ParseOptions | undefined | null): any
+  /** What `hcl.parse` reads. */
+  export interface ParseOptions {
+    /** Terraform JSON (`.tf.json`) instead of native HCL. */
+    json?: boolean
+  }
 }
 
 export declare namespace index {
@@ -329,9 +335,11 @@ export declare namespace index {
   export class Index {
     /**
      * An empty index in memory, embedding with `embedder` (default
-     * `Embedder.hashing()`).
+     * `Embedder.hashing()`) and chunking with `chunker` (default
+     * `new Chunker()`; one with a tokenizer function is refused, since
+     * ingestion runs off the main thread).
      */
-    constructor(embedder?: embed.Embedder | undefined | null)
+    constructor(embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null)
     /** The number of chunks held. */
     get size(): number
     /** The embedder's model id. */
@@ -349,25 +357,28 @@ export declare namespace index {
      */
     addPathSync(dir: string, extensions?: Array<string> | undefined | null): index.IngestReport
     /**
-     * The best chunks for `query`, best first (about a millisecond). A
-     * running `addPath` does not hold it up: it sees the index as before
-     * or after that ingestion, never part of it.
+     * `search`, blocking the calling thread (about a millisecond with the
+     * offline embedder). A running `addPath` does not hold it up: it sees
+     * the index as before or after that ingestion, never part of it.
      */
-    search(query: string, options?: index.SearchOptions | undefined | null): Array<index.Hit>
+    searchSync(query: string, options?: index.SearchOptions | undefined | null): Array<index.Hit>
     /**
-     * `search` off the main thread: use it when the embedder is remote, so
-     * the event loop is not held while the query is embedded.
+     * The best chunks for `query`, best first, found off the main thread,
+     * so the event loop is not held while a remote embedder embeds it.
      */
-    searchAsync(query: string, options?: index.SearchOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Array<index.Hit>>
+    search(query: string, options?: index.SearchOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Array<index.Hit>>
     /** The files held, in path order. */
     sources(): Array<index.Source>
     /**
-     * Forgets every file under `dir`; returns how many. Throws BUSY instead
-     * of waiting while an ingestion or removal runs on this index.
+     * `removePath`, blocking the calling thread. Throws BUSY instead of
+     * waiting while an ingestion or removal runs on this index.
      */
-    removePath(dir: string): number
-    /** `removePath` off the main thread. */
-    removePathAsync(dir: string, signal?: AbortSignal | undefined | null): Promise<number>
+    removePathSync(dir: string): number
+    /**
+     * Forgets every file under `dir`, off the main thread; resolves to
+     * how many.
+     */
+    removePath(dir: string, signal?: AbortSignal | undefined | null): Promise<number>
     /**
      * An index on stores of your own, built off the main thread: what they
      * hold is loaded and reconciled, and every change is written through.
@@ -376,9 +387,9 @@ export declare namespace index {
      * `delete(ids)` and `search({ vector, k, filter })` returning
      * `[id, similarity]` pairs. Methods run on the main thread and must
      * return their results (not Promises); use the index's Promise methods
-     * (`addPath`, `searchAsync`, `removePathAsync`) only.
+     * (`addPath`, `search`, `removePath`) only.
      */
-    static withStores(documents: object, code: object, summary: object, embedder?: embed.Embedder | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
+    static withStores(documents: object, code: object, summary: object, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
     /**
      * Opens the index file at `path` off the main thread, creating it when
      * missing: chunks and vectors are read back, not recomputed, and every
@@ -386,7 +397,7 @@ export declare namespace index {
      * with STORAGE_ERROR when it is locked, not an index, or holds vectors
      * of another embedder.
      */
-    static open(path: string, embedder?: embed.Embedder | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
+    static open(path: string, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
     /**
      * Writes nothing more and unlocks the index file (waiting for a running
      * `addPath`); every later call fails with STORAGE_ERROR. Closing twice
@@ -394,7 +405,7 @@ export declare namespace index {
      */
     close(): void
     /** `open`, blocking the calling thread. */
-    static openSync(path: string, embedder?: embed.Embedder | undefined | null): Index
+    static openSync(path: string, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null): Index
   }
   /** One search result. */
   export interface Hit {
@@ -404,9 +415,8 @@ export declare namespace index {
      * only one was used.
      */
     score: number
-    lexical?: index.Signal
-    code?: index.Signal
-    summary?: index.Signal
+    /** Each signal's own score and rank, where it found the chunk. */
+    scores: Scores
     /** `path:start-end` (lines, 1-based). */
     citation: string
   }
@@ -418,6 +428,12 @@ export declare namespace index {
     removed: number
     chunks: number
     skipped: Array<chunk.Skipped>
+  }
+  /** A hit's standing in each signal search fuses. */
+  export interface Scores {
+    lexical?: index.Signal
+    code?: index.Signal
+    summary?: index.Signal
   }
   /** Options of `search`. */
   export interface SearchOptions {
@@ -513,6 +529,8 @@ export declare namespace pipeline {
    * validate → correct, with events.
    */
   export class Generator {
+    /** The model's name. */
+    get model(): string
     constructor(model: llm.LanguageModel, options?: pipeline.GeneratorOptions | undefined | null)
     /**
      * Runs the loop off the main thread; resolves to `{ outcome, files,
@@ -579,6 +597,8 @@ export declare namespace prompt {
     toJson(): string
     /** Adds a turn (`role` is `user` or `assistant`); returns its tokens. */
     push(role: string, text: string): number
+    /** The tokens the turns and summary may use. */
+    get budget(): number
     get tokens(): number
     get overBudget(): boolean
     get turns(): Array<{ role: string, text: string, tokens: number }>
@@ -670,6 +690,16 @@ export declare namespace tokens {
      */
     decode(tokens: Array<number>): string
   }
+  /**
+   * The number of tokens of `text`, counted by the built-in `tokenizer`
+   * (default `"cl100k_base"`).
+   */
+  export function count(text: string, tokenizer?: string | undefined | null): number
+  /**
+   * The built-in tokenizer `name` (default `"cl100k_base"`), as
+   * `new Tokenizer(name)`.
+   */
+  export function get(name?: string | undefined | null): tokens.Tokenizer
 }
 
 export declare namespace validate {
@@ -708,7 +738,10 @@ export declare namespace validate {
   }
   /** The ids of every built-in security check (`CKV_AWS_16`, ...), in id order. */
   export function checkIds(): Array<string>
-  /** One thing wrong with a module. */
+  /**
+   * One thing wrong with a module, where it starts and ends (1-based lines
+   * and columns, 0-based bytes), as Python's `Finding` has it.
+   */
   export interface Finding {
     /** `error` or `warning`. */
     severity: string
@@ -716,18 +749,7 @@ export declare namespace validate {
     code: string
     summary: string
     detail: string
-    at: validate.Place
-    related: Array<validate.Related>
-    fix?: validate.Fix
-  }
-  /** A suggested edit: replace the text `at` with `replacement`. */
-  export interface Fix {
-    message: string
-    at: validate.Place
-    replacement: string
-  }
-  /** A place in a file: 1-based lines and columns, 0-based bytes. */
-  export interface Place {
+    /** Relative to the module directory. */
     file: string
     line: number
     column: number
@@ -735,10 +757,31 @@ export declare namespace validate {
     endColumn: number
     startByte: number
     endByte: number
+    related: Array<validate.Related>
+    fix?: validate.Fix
+  }
+  /** A suggested edit: replace `span` of `file` with `replacement`. */
+  export interface Fix {
+    message: string
+    file: string
+    span: validate.Range
+    replacement: string
+  }
+  /** A position: 0-based byte offset, 1-based line and column. */
+  export interface Pos {
+    byte: number
+    line: number
+    column: number
+  }
+  /** A range of a file, `start` inclusive, `end` exclusive. */
+  export interface Range {
+    start: validate.Pos
+    end: validate.Pos
   }
   /** Another place that explains a finding (the first of two declarations). */
   export interface Related {
-    at: validate.Place
+    file: string
+    span: validate.Range
     message: string
   }
   /**

@@ -21,13 +21,13 @@ test('searches during ingestion see a committed state and sync writers refuse wh
   const state = () => ({
     size: ix.size,
     paths: ix.sources().map((s) => s.path).join('\n'),
-    ranking: ix.search(QUERY, { k: 20, mode: 'lexical' }).map((h) => h.citation).join('\n'),
+    ranking: ix.searchSync(QUERY, { k: 20, mode: 'lexical' }).map((h) => h.citation).join('\n'),
   })
   await ix.addPath(a, ['tf'])
   const onlyA = state()
   await ix.addPath(b, ['tf'])
   const both = state()
-  assert.ok(ix.removePath(b) > 0)
+  assert.ok(ix.removePathSync(b) > 0)
   assert.deepEqual(state(), onlyA)
   assert.notDeepEqual(onlyA, both)
 
@@ -41,12 +41,12 @@ test('searches during ingestion see a committed state and sync writers refuse wh
       ingesting = false
       assert.ok(report.added > 0)
       counts.ingest++
-      assert.ok((await ix.removePathAsync(b)) > 0)
+      assert.ok((await ix.removePath(b)) > 0)
     }
   })()
   const asyncReader = (async () => {
     while (Date.now() < deadline) {
-      const hits = await ix.searchAsync(QUERY, { k: 20, mode: 'lexical' })
+      const hits = await ix.search(QUERY, { k: 20, mode: 'lexical' })
       assert.ok([onlyA.ranking, both.ranking].includes(hits.map((h) => h.citation).join('\n')))
       counts.async++
     }
@@ -71,7 +71,7 @@ test('searches during ingestion see a committed state and sync writers refuse wh
     await tick()
   }
   await Promise.all([writer, asyncReader])
-  await ix.removePathAsync(b)
+  await ix.removePath(b)
   assert.deepEqual(state(), onlyA)
   assert.ok(counts.ingest > 0 && counts.sync > 0 && counts.async > 0, JSON.stringify(counts))
   assert.ok(counts.busy > 0, `no sync write met a running ingestion: ${JSON.stringify(counts)}`)
@@ -81,8 +81,8 @@ test('searches during ingestion see a committed state and sync writers refuse wh
 test('whole-number options are checked before conversion', () => {
   const ix = new index.Index()
   for (const k of [-1, 1.5, Number.NaN, 2 ** 32]) {
-    assert.throws(() => ix.search('x', { k }), (e) => e.code === 'INVALID_ARGUMENT' && /`k`/.test(e.message))
+    assert.throws(() => ix.searchSync('x', { k }), (e) => e.code === 'INVALID_ARGUMENT' && /`k`/.test(e.message))
   }
-  assert.throws(() => ix.search('x', { ef: -3 }), (e) => e.code === 'INVALID_ARGUMENT' && /`ef`/.test(e.message))
-  assert.deepEqual(ix.search('x', { k: 0 }), [])
+  assert.throws(() => ix.searchSync('x', { ef: -3 }), (e) => e.code === 'INVALID_ARGUMENT' && /`ef`/.test(e.message))
+  assert.deepEqual(ix.searchSync('x', { k: 0 }), [])
 })

@@ -80,7 +80,7 @@ test('an http embedder batches, retries, and embeds an index', async () => {
     const ix = await index.Index.open(join(dir, 'idx'), e)
     assert.equal(ix.model, 'test-embed')
     assert.equal((await ix.addPath(src)).chunks, 2)
-    const hits = await ix.searchAsync('aaaa', { mode: 'vector' })
+    const hits = await ix.search('aaaa', { mode: 'vector' })
     assert.equal(hits.length, 2)
     ix.close()
     await assert.rejects(index.Index.open(join(dir, 'idx')), (err) => err.code === 'STORAGE_ERROR' && /test-embed \(3 dimensions\)/.test(err.message))
@@ -150,7 +150,7 @@ test('sync calls that fail at the endpoint throw PROVIDER_ERROR with its fields'
     await refuse(false)
     assert.equal(ix.addPathSync(dir).chunks, 1)
     await refuse(true)
-    assert.throws(() => ix.search('variable'), fields)
+    assert.throws(() => ix.searchSync('variable'), fields)
     // Errors other than a provider's carry no provider fields.
     assert.throws(() => embed.Embedder.hashing(8), (err) => err.code === 'INVALID_ARGUMENT' && !('status' in err))
   } finally {

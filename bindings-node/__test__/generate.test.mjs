@@ -84,7 +84,7 @@ test('openai-compatible streams', async () => {
 test('prompts pack in order, redact, and render', async () => {
   const ix = new index.Index()
   await ix.addPath(WEB)
-  const hits = ix.search('bucket for logs', { k: 6 })
+  const hits = ix.searchSync('bucket for logs', { k: 6 })
   const conv = new prompt.Conversation(10000)
   for (let i = 0; i < 4; i++) conv.push(i % 2 ? 'assistant' : 'user', `turn ${i} ` + 'about buckets '.repeat(10))
   const opts = { system: [{ text: 'You write Terraform.', cache: true }], context: hits, conversation: conv, user: 'AKIAIOSFODNN7EXAMPLE?' }

@@ -27,7 +27,7 @@ test('v7 fixtures equal python-hcl2 7.3.1', (t) => {
   for (const name of inputs) {
     const stem = basename(name).replace(/\.[^.]+$/, '')
     const expected = JSON.parse(readFileSync(join(dir, 'terraform-config-json', `${stem}.json`), 'utf8'))
-    const ours = hcl.parse(readFileSync(join(dir, 'terraform-config', name), 'utf8'), { dialect: 'v7' })
+    const ours = hcl.loads(readFileSync(join(dir, 'terraform-config', name), 'utf8'), { dialect: 'v7' })
     assert.deepEqual(ours, expected, name)
   }
 })
@@ -40,7 +40,7 @@ test('v8 fixtures and probes equal python-hcl2 8.1.4', () => {
   for (const name of inputs) {
     const stem = basename(name).replace(/\.[^.]+$/, '')
     const expected = JSON.parse(readFileSync(join(dir, 'json_serialized', `${stem}.json`), 'utf8'))
-    const ours = hcl.parse(readFileSync(join(dir, 'hcl2_original', name), 'utf8'), { dialect: 'v8' })
+    const ours = hcl.loads(readFileSync(join(dir, 'hcl2_original', name), 'utf8'), { dialect: 'v8' })
     assert.deepEqual(ours, expected, name)
   }
   const probes = join(root, 'python-hcl2', 'generated', 'probes')
@@ -51,26 +51,26 @@ test('v8 fixtures and probes equal python-hcl2 8.1.4', () => {
     // exact BigInt is checked below.
     if (name === 'large_int') continue
     if (outputs[name].ok) {
-      assert.deepEqual(hcl.parse(text, { dialect: 'v8' }), outputs[name].result, name)
+      assert.deepEqual(hcl.loads(text, { dialect: 'v8' }), outputs[name].result, name)
     } else {
-      assert.throws(() => hcl.parse(text, { dialect: 'v8' }), { code: 'PARSE_ERROR' }, name)
+      assert.throws(() => hcl.loads(text, { dialect: 'v8' }), { code: 'PARSE_ERROR' }, name)
     }
   }
 })
 
 test('integers beyond 2^53 come back as exact BigInts', () => {
-  const ours = hcl.parse('x = 12345678901234567890\ny = 5\n', { dialect: 'v8' })
+  const ours = hcl.loads('x = 12345678901234567890\ny = 5\n', { dialect: 'v8' })
   assert.equal(ours.x, 12345678901234567890n)
   assert.equal(ours.y, 5)
 })
 
 test('with_meta adds block line ranges', () => {
-  const ours = hcl.parse('block "a" {\n  x = 1\n}\n', { withMeta: true })
+  const ours = hcl.loads('block "a" {\n  x = 1\n}\n', { withMeta: true })
   assert.deepEqual(ours, { block: [{ a: { x: 1, __start_line__: 1, __end_line__: 3 } }] })
 })
 
 test('syntax errors throw with a stable code and position', () => {
-  assert.throws(() => hcl.parse('a = 1\nb = \n'), (err) => {
+  assert.throws(() => hcl.loads('a = 1\nb = \n'), (err) => {
     assert.equal(err.code, 'PARSE_ERROR')
     assert.match(err.message, /^<input>:3:1: expected/)
     assert.equal(err.diagnostics.length, 1)
@@ -81,11 +81,11 @@ test('syntax errors throw with a stable code and position', () => {
 })
 
 test('an unknown dialect is INVALID_ARGUMENT', () => {
-  assert.throws(() => hcl.parse('a = 1', { dialect: 'v9' }), { code: 'INVALID_ARGUMENT' })
+  assert.throws(() => hcl.loads('a = 1', { dialect: 'v9' }), { code: 'INVALID_ARGUMENT' })
 })
 
-test('parseSyntax returns the partial tree and positioned diagnostics', () => {
-  const tree = hcl.parseSyntax('a = 1\nb = "multi\nline"\nc = 2\n')
+test('parse returns the partial tree and positioned diagnostics', () => {
+  const tree = hcl.parse('a = 1\nb = "multi\nline"\nc = 2\n')
   assert.deepEqual(tree.body.items.map((i) => i.name), ['a', 'b', 'c'])
   assert.deepEqual(tree.diagnostics.map((d) => d.code), ['multiline_string'])
   assert.deepEqual(tree.diagnostics[0].span.start, { byte: 16, line: 2, column: 11 })
@@ -121,7 +121,7 @@ test('sync and Promise calls throw the same error, with its class name and field
     assert.equal(e.path, join(dir, 'main.tf'))
     assert.deepEqual(e.diagnostics.map((d) => [d.code, d.span.start.line, d.span.start.column]), [['invalid_utf8', 1, 6]])
   }
-  assert.throws(() => hcl.parse('x = '), (e) =>
+  assert.throws(() => hcl.loads('x = '), (e) =>
     e.code === 'PARSE_ERROR' && e.name === 'ParseError' && e.path === null && e.diagnostics[0].span.start.column === 5)
   assert.throws(() => hcl.loadModuleSync('/nonexistent/dir'), (e) => e.name === 'StorageError' && e.path === '/nonexistent/dir')
 })

@@ -56,15 +56,15 @@ test('an index writes through JS stores and reopens on them', async () => {
   assert.equal(ids.size, report.chunks)
   assert.deepEqual(new Set(code.ids()), ids)
   assert.deepEqual(new Set(summary.ids()), ids)
-  const hits = await ix.searchAsync('encrypt bucket with KMS', { k: 5 })
+  const hits = await ix.search('encrypt bucket with KMS', { k: 5 })
   assert.ok(hits.some((h) => h.chunk.address === 'aws_kms_key.objects'))
   assert.equal(code.searches, 1)
-  const vars = await ix.searchAsync('bucket name', { k: 5, mode: 'vector', blockType: 'variable' })
+  const vars = await ix.search('bucket name', { k: 5, mode: 'vector', blockType: 'variable' })
   assert.ok(vars.length > 0 && vars.every((h) => h.chunk.blockType === 'variable'))
-  assert.throws(() => ix.search('kms'), (e) => e.code === 'INVALID_ARGUMENT' && /searchAsync/.test(e.message))
+  assert.throws(() => ix.searchSync('kms'), (e) => e.code === 'INVALID_ARGUMENT' && /use addPath, search and removePath/.test(e.message))
 
   docs.fail = 'database is read-only'
-  await assert.rejects(ix.removePathAsync(s3), (e) => e.code === 'STORAGE_ERROR' && /read-only/.test(e.message))
+  await assert.rejects(ix.removePath(s3), (e) => e.code === 'STORAGE_ERROR' && /read-only/.test(e.message))
   assert.equal(ix.sources().length, report.added)
   docs.fail = null
 
@@ -76,7 +76,7 @@ test('an index writes through JS stores and reopens on them', async () => {
   assert.ok(!code.held.has('orphan'))
   assert.ok(!again.sources().some((s) => s.path === victim.path))
   assert.equal((await again.addPath(s3, ['tf'])).added, 1)
-  assert.equal(await again.removePathAsync(s3), report.added)
+  assert.equal(await again.removePath(s3), report.added)
   assert.equal(docs.held.size, 0)
   assert.equal(code.held.size, 0)
 })

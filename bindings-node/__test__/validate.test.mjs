@@ -18,7 +18,7 @@ const terraformSays = (c) =>
     .sort()
 
 const ours = (report) =>
-  report.findings.map((f) => [f.at.file, f.summary, f.detail, f.at.line, f.at.column, f.at.endLine, f.at.endColumn]).sort()
+  report.findings.map((f) => [f.file, f.summary, f.detail, f.line, f.column, f.endLine, f.endColumn]).sort()
 
 for (const c of ['references', 'duplicates', 'count_and_for_each', 'shapes', 'module_outputs', 'valid']) {
   test(`${c}: findings match what terraform printed`, async () => {
@@ -38,8 +38,8 @@ test('fixes, related places, and check selection', () => {
   assert.deepEqual(fixes, [['undeclared_variable', 'var.name'], ['undeclared_local', 'local.tags'], ['undeclared_module', 'module.network.id']])
   const dups = validate.validateSync(join(fixtures, 'duplicates'))
   const resource = dups.findings.find((f) => f.code === 'duplicate_resource')
-  assert.equal(resource.at.file, 'other.tf')
-  assert.equal(resource.related[0].at.file, 'more.tf')
+  assert.equal(resource.file, 'other.tf')
+  assert.equal(resource.related[0].file, 'more.tf')
   assert.equal(validate.validateSync(join(fixtures, 'references'), { checks: ['undeclared_'] }).findings.length, 8)
   assert.equal(validate.validateSync(join(fixtures, 'references'), { skipChecks: ['undeclared_resource', 'self_', 'terraform_'] }).findings.length, 8)
   // The fixture's bucket also fails security checks, which have their own tests.

@@ -173,6 +173,21 @@ pub struct Chunker {
     js: Option<JsTokenizer>,
 }
 
+impl Chunker {
+    /// The core chunker, for an index: refused when it counts with a JS
+    /// function, which ingestion off the main thread could not call while
+    /// a sync call holds that thread.
+    pub(crate) fn for_index(&self) -> Result<infrarag::chunk::Chunker, Code> {
+        if self.js.is_some() {
+            return Err(crate::error::invalid(
+                "chunker",
+                "an index cannot count tokens with a JavaScript function; give the Chunker a built-in tokenizer name".into(),
+            ));
+        }
+        Ok(self.inner.clone())
+    }
+}
+
 #[napi(namespace = "chunk")]
 impl Chunker {
     /// Throws INVALID_ARGUMENT for a budget under 8, an overlap over half

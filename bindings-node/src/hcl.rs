@@ -3,15 +3,16 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use infrarag::hcl::{self, Dialect, LoadsOptions};
+use infrarag::hcl::{self, Dialect};
 use infrarag::terraform::Module;
 
 use crate::convert::Json;
 use crate::error::{coded, internal, js_error, thrown, Code};
 use crate::task::{job, Job};
 
-#[napi(object)]
-pub struct ParseOptions {
+/// How `hcl.loads` reproduces python-hcl2.
+#[napi(object, namespace = "hcl")]
+pub struct LoadsOptions {
     /// The python-hcl2 format to reproduce: `"v7"` (7.3.1, the default) or
     /// `"v8"` (8.1.4 with its default options).
     pub dialect: Option<String>,
@@ -19,7 +20,14 @@ pub struct ParseOptions {
     pub with_meta: Option<bool>,
 }
 
-pub(crate) fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOptions, Code> {
+/// What `hcl.parse` reads.
+#[napi(object, namespace = "hcl")]
+pub struct ParseOptions {
+    /// Terraform JSON (`.tf.json`) instead of native HCL.
+    pub json: Option<bool>,
+}
+
+pub(crate) fn loads_options(options: Option<LoadsOptions>) -> Result<hcl::LoadsOptions, Code> {
     let (dialect, meta) = match options {
         Some(o) => (o.dialect, o.with_meta.unwrap_or(false)),
         None => (None, false),
@@ -28,24 +36,25 @@ pub(crate) fn loads_options(options: Option<ParseOptions>) -> Result<LoadsOption
         Some(d) => d.parse().map_err(js_error)?,
         None => Dialect::default(),
     };
-    Ok(LoadsOptions::new(dialect).with_meta(meta))
+    Ok(hcl::LoadsOptions::new(dialect).with_meta(meta))
 }
 
 /// Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
 /// throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
-/// span: { start, end } }`, as `parseSyntax` lists them).
+/// span: { start, end } }`, as `parse` lists them).
 #[napi(namespace = "hcl")]
-pub fn parse(env: Env, text: String, options: Option<ParseOptions>) -> Result<serde_json::Value> {
+pub fn loads(env: Env, text: String, options: Option<LoadsOptions>) -> Result<serde_json::Value> {
     let opts = loads_options(options).map_err(|e| coded(&env, e))?;
     hcl::loads(&text, &opts).map_err(|e| coded(&env, js_error(e)))
 }
 
-/// Parses native HCL (or Terraform JSON when `json` is true) into the syntax
-/// tree; never throws for syntax errors, which are listed in `diagnostics`.
+/// Parses native HCL (or Terraform JSON with `{ json: true }`) into the
+/// syntax tree `{ body, comments, diagnostics }`; never throws for syntax
+/// errors, which are listed in `diagnostics`.
 #[napi(namespace = "hcl")]
-pub fn parse_syntax(env: Env, text: String, json: Option<bool>) -> Result<serde_json::Value> {
+pub fn parse(env: Env, text: String, options: Option<ParseOptions>) -> Result<serde_json::Value> {
     thrown(&env, || {
-        let parsed = if json.unwrap_or(false) {
+        let parsed = if options.and_then(|o| o.json).unwrap_or(false) {
             hcl::tfjson::parse_json(&text)
         } else {
             hcl::parse(&text)

@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::chunk::{Chunk, Skipped};
+use crate::chunk::{Chunk, Chunker, Skipped};
 use crate::convert::small;
 use crate::embed::Embedder;
 use crate::error::{coded, counted, js_error, thrown, Code};
@@ -25,11 +25,18 @@ pub struct Hit {
     /// Sum over signals of `1 / (60 + rank)`; one signal's raw score when
     /// only one was used.
     pub score: f64,
+    /// Each signal's own score and rank, where it found the chunk.
+    pub scores: Scores,
+    /// `path:start-end` (lines, 1-based).
+    pub citation: String,
+}
+
+/// A hit's standing in each signal search fuses.
+#[napi(object, namespace = "index")]
+pub struct Scores {
     pub lexical: Option<Signal>,
     pub code: Option<Signal>,
     pub summary: Option<Signal>,
-    /// `path:start-end` (lines, 1-based).
-    pub citation: String,
 }
 
 /// What `addPath` changed.
@@ -99,8 +106,8 @@ pub(crate) fn sync_allowed(index: &SharedIndex) -> Result<(), Code> {
     if index.js_stores {
         return Err(napi::Error::new(
             Code::plain("INVALID_ARGUMENT"),
-            "this index's stores are JavaScript objects: use addPath, searchAsync and \
-             removePathAsync, which leave the main thread free to answer them"
+            "this index's stores are JavaScript objects: use addPath, search and \
+             removePath, which leave the main thread free to answer them"
                 .to_string(),
         ));
     }
@@ -145,12 +152,18 @@ pub(crate) fn add_path_with(
     })
 }
 
-pub(crate) fn index_builder(embedder: Option<&Embedder>) -> infrarag::index::IndexBuilder {
-    let builder = infrarag::index::Index::builder();
-    match embedder {
-        Some(e) => builder.embedder(e.inner.clone()),
-        None => builder,
+pub(crate) fn index_builder(
+    embedder: Option<&Embedder>,
+    chunker: Option<&Chunker>,
+) -> Result<infrarag::index::IndexBuilder, Code> {
+    let mut builder = infrarag::index::Index::builder();
+    if let Some(e) = embedder {
+        builder = builder.embedder(e.inner.clone());
     }
+    if let Some(c) = chunker {
+        builder = builder.chunker(c.for_index()?);
+    }
+    Ok(builder)
 }
 
 /// Chunks with BM25 terms and code and summary vectors (offline embedder),
@@ -164,12 +177,16 @@ pub struct Index {
 #[napi(namespace = "index")]
 impl Index {
     /// An empty index in memory, embedding with `embedder` (default
-    /// `Embedder.hashing()`).
+    /// `Embedder.hashing()`) and chunking with `chunker` (default
+    /// `new Chunker()`; one with a tokenizer function is refused, since
+    /// ingestion runs off the main thread).
     #[napi(constructor)]
-    pub fn new(embedder: Option<&Embedder>) -> Self {
-        Index {
-            inner: shared(index_builder(embedder).in_memory(), false),
-        }
+    pub fn new(env: Env, embedder: Option<&Embedder>, chunker: Option<&Chunker>) -> Result<Self> {
+        thrown(&env, || {
+            Ok(Index {
+                inner: shared(index_builder(embedder, chunker)?.in_memory(), false),
+            })
+        })
     }
 
     /// The number of chunks held.
@@ -218,11 +235,11 @@ impl Index {
             .map_err(|e| coded(&env, e))
     }
 
-    /// The best chunks for `query`, best first (about a millisecond). A
-    /// running `addPath` does not hold it up: it sees the index as before
-    /// or after that ingestion, never part of it.
+    /// `search`, blocking the calling thread (about a millisecond with the
+    /// offline embedder). A running `addPath` does not hold it up: it sees
+    /// the index as before or after that ingestion, never part of it.
     #[napi]
-    pub fn search(
+    pub fn search_sync(
         &self,
         env: Env,
         query: String,
@@ -233,10 +250,10 @@ impl Index {
             .map_err(|e| coded(&env, e))
     }
 
-    /// `search` off the main thread: use it when the embedder is remote, so
-    /// the event loop is not held while the query is embedded.
+    /// The best chunks for `query`, best first, found off the main thread,
+    /// so the event loop is not held while a remote embedder embeds it.
     #[napi(ts_return_type = "Promise<Array<index.Hit>>")]
-    pub fn search_async(
+    pub fn search(
         &self,
         query: String,
         options: Option<SearchOptions>,
@@ -264,23 +281,20 @@ impl Index {
         })
     }
 
-    /// Forgets every file under `dir`; returns how many. Throws BUSY instead
-    /// of waiting while an ingestion or removal runs on this index.
+    /// `removePath`, blocking the calling thread. Throws BUSY instead of
+    /// waiting while an ingestion or removal runs on this index.
     #[napi]
-    pub fn remove_path(&self, env: Env, dir: String) -> Result<u32> {
+    pub fn remove_path_sync(&self, env: Env, dir: String) -> Result<u32> {
         thrown(&env, || {
             sync_allowed(&self.inner)?;
             remove_path_with(&self.inner, &dir, false)
         })
     }
 
-    /// `removePath` off the main thread.
+    /// Forgets every file under `dir`, off the main thread; resolves to
+    /// how many.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn remove_path_async(
-        &self,
-        dir: String,
-        signal: Option<AbortSignal>,
-    ) -> AsyncTask<Job<u32>> {
+    pub fn remove_path(&self, dir: String, signal: Option<AbortSignal>) -> AsyncTask<Job<u32>> {
         let index = self.inner.clone();
         job(signal, None, move || remove_path_with(&index, &dir, true))
     }
@@ -292,13 +306,15 @@ impl Index {
     /// `delete(ids)` and `search({ vector, k, filter })` returning
     /// `[id, similarity]` pairs. Methods run on the main thread and must
     /// return their results (not Promises); use the index's Promise methods
-    /// (`addPath`, `searchAsync`, `removePathAsync`) only.
+    /// (`addPath`, `search`, `removePath`) only.
     #[napi(ts_return_type = "Promise<index.Index>")]
     pub fn with_stores(
+        env: Env,
         documents: Object,
         code: Object,
         summary: Object,
         embedder: Option<&Embedder>,
+        chunker: Option<&Chunker>,
         signal: Option<AbortSignal>,
     ) -> Result<AsyncTask<Job<Index>>> {
         let stores = infrarag::store::Stores {
@@ -306,7 +322,7 @@ impl Index {
             code: Box::new(js_store::JsVectorStore::new(&code)?),
             summary: Box::new(js_store::JsVectorStore::new(&summary)?),
         };
-        let builder = index_builder(embedder);
+        let builder = index_builder(embedder, chunker).map_err(|e| coded(&env, e))?;
         Ok(job(signal, None, move || {
             let index = builder.stores(stores).map_err(js_error)?;
             Ok(Index {
@@ -322,12 +338,14 @@ impl Index {
     /// of another embedder.
     #[napi(ts_return_type = "Promise<index.Index>")]
     pub fn open(
+        env: Env,
         path: String,
         embedder: Option<&Embedder>,
+        chunker: Option<&Chunker>,
         signal: Option<AbortSignal>,
-    ) -> AsyncTask<Job<Index>> {
-        let builder = index_builder(embedder);
-        job(signal, None, move || open_index(builder, &path))
+    ) -> Result<AsyncTask<Job<Index>>> {
+        let builder = index_builder(embedder, chunker).map_err(|e| coded(&env, e))?;
+        Ok(job(signal, None, move || open_index(builder, &path)))
     }
 
     /// Writes nothing more and unlocks the index file (waiting for a running
@@ -340,8 +358,15 @@ impl Index {
 
     /// `open`, blocking the calling thread.
     #[napi(factory)]
-    pub fn open_sync(env: Env, path: String, embedder: Option<&Embedder>) -> Result<Index> {
-        thrown(&env, || open_index(index_builder(embedder), &path))
+    pub fn open_sync(
+        env: Env,
+        path: String,
+        embedder: Option<&Embedder>,
+        chunker: Option<&Chunker>,
+    ) -> Result<Index> {
+        thrown(&env, || {
+            open_index(index_builder(embedder, chunker)?, &path)
+        })
     }
 }
 
@@ -382,9 +407,11 @@ pub(crate) fn search_with(
         .map(|h| Hit {
             citation: h.citation(),
             score: f64::from(h.score),
-            lexical: signal(h.scores.lexical),
-            code: signal(h.scores.code),
-            summary: signal(h.scores.summary),
+            scores: Scores {
+                lexical: signal(h.scores.lexical),
+                code: signal(h.scores.code),
+                summary: signal(h.scores.summary),
+            },
             chunk: Chunk::from(h.chunk),
         })
         .collect())

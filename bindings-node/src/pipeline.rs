@@ -108,6 +108,12 @@ pub struct GenerateOptions {
 
 #[napi(namespace = "pipeline")]
 impl Generator {
+    /// The model's name.
+    #[napi(getter)]
+    pub fn model(&self) -> String {
+        self.inner.model().name().to_string()
+    }
+
     #[napi(constructor)]
     pub fn new(env: Env, model: &LanguageModel, options: Option<GeneratorOptions>) -> Result<Self> {
         thrown(&env, || {

@@ -12,7 +12,7 @@ use infrarag::prompt::{
     self, ContextItem, Conversation as CoreConversation, ModelSummariser, PromptBuilder, Template,
 };
 
-use crate::convert::{json, typed, Json};
+use crate::convert::{json, small, typed, Json};
 use crate::error::{counted, invalid, js_error, thrown, whole, Code};
 use crate::llm::{request_of, LanguageModel};
 use crate::task::{job, Job};
@@ -227,6 +227,12 @@ impl Conversation {
                 .map(|t| t.tokens as u32)
                 .map_err(js_error)
         })
+    }
+
+    /// The tokens the turns and summary may use.
+    #[napi(getter)]
+    pub fn budget(&self, env: Env) -> Result<u32> {
+        thrown(&env, || Ok(small(self.get()?.budget)))
     }
 
     #[napi(getter)]

@@ -50,3 +50,17 @@ impl Tokenizer {
         thrown(&env, || self.inner.decode(&tokens).map_err(js_error))
     }
 }
+
+/// The built-in tokenizer `name` (default `"cl100k_base"`), as
+/// `new Tokenizer(name)`.
+#[napi(namespace = "tokens")]
+pub fn get(env: Env, name: Option<String>) -> Result<Tokenizer> {
+    Tokenizer::new(env, name)
+}
+
+/// The number of tokens of `text`, counted by the built-in `tokenizer`
+/// (default `"cl100k_base"`).
+#[napi(namespace = "tokens")]
+pub fn count(env: Env, text: String, tokenizer: Option<String>) -> Result<u32> {
+    Ok(Tokenizer::new(env, tokenizer)?.count(text))
+}

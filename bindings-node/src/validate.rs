@@ -11,46 +11,54 @@ use crate::convert::{small, Json};
 use crate::error::{js_error, thrown, Code};
 use crate::task::{job, Job};
 
-/// A place in a file: 1-based lines and columns, 0-based bytes.
+/// A position: 0-based byte offset, 1-based line and column.
 #[napi(object, namespace = "validate")]
-pub struct Place {
-    pub file: String,
+pub struct Pos {
+    pub byte: u32,
     pub line: u32,
     pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-    pub start_byte: u32,
-    pub end_byte: u32,
 }
 
-fn place(file: &std::path::Path, s: Span) -> Place {
-    Place {
-        file: file.display().to_string(),
-        line: small(s.start.line),
-        column: small(s.start.column),
-        end_line: small(s.end.line),
-        end_column: small(s.end.column),
-        start_byte: small(s.start.byte),
-        end_byte: small(s.end.byte),
+/// A range of a file, `start` inclusive, `end` exclusive.
+#[napi(object, namespace = "validate")]
+pub struct Range {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl From<Span> for Range {
+    fn from(s: Span) -> Range {
+        let pos = |p: infrarag::diagnostic::Pos| Pos {
+            byte: small(p.byte),
+            line: small(p.line),
+            column: small(p.column),
+        };
+        Range {
+            start: pos(s.start),
+            end: pos(s.end),
+        }
     }
 }
 
 /// Another place that explains a finding (the first of two declarations).
 #[napi(object, namespace = "validate")]
 pub struct Related {
-    pub at: Place,
+    pub file: String,
+    pub span: Range,
     pub message: String,
 }
 
-/// A suggested edit: replace the text `at` with `replacement`.
+/// A suggested edit: replace `span` of `file` with `replacement`.
 #[napi(object, namespace = "validate")]
 pub struct Fix {
     pub message: String,
-    pub at: Place,
+    pub file: String,
+    pub span: Range,
     pub replacement: String,
 }
 
-/// One thing wrong with a module.
+/// One thing wrong with a module, where it starts and ends (1-based lines
+/// and columns, 0-based bytes), as Python's `Finding` has it.
 #[napi(object, namespace = "validate")]
 pub struct Finding {
     /// `error` or `warning`.
@@ -59,7 +67,14 @@ pub struct Finding {
     pub code: String,
     pub summary: String,
     pub detail: String,
-    pub at: Place,
+    /// Relative to the module directory.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
 }
@@ -110,18 +125,26 @@ impl Report {
                 code: f.code.clone(),
                 summary: f.summary.clone(),
                 detail: f.detail.clone(),
-                at: place(&f.file, f.span),
+                file: f.file.display().to_string(),
+                line: small(f.span.start.line),
+                column: small(f.span.start.column),
+                end_line: small(f.span.end.line),
+                end_column: small(f.span.end.column),
+                start_byte: small(f.span.start.byte),
+                end_byte: small(f.span.end.byte),
                 related: f
                     .related
                     .iter()
                     .map(|r| Related {
-                        at: place(&r.file, r.span),
+                        file: r.file.display().to_string(),
+                        span: r.span.into(),
                         message: r.message.clone(),
                     })
                     .collect(),
                 fix: f.fix.as_ref().map(|x| Fix {
                     message: x.message.clone(),
-                    at: place(&x.file, x.span),
+                    file: x.file.display().to_string(),
+                    span: x.span.into(),
                     replacement: x.replacement.clone(),
                 }),
             })

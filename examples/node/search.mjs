@@ -12,6 +12,6 @@ const ix = new index.Index()
 const report = await ix.addPath(root)
 console.log(`${report.added} files added, ${report.chunks} chunks indexed with ${ix.model}`)
 console.log(JSON.stringify(query) + ':')
-for (const hit of ix.search(query, { k: 5 })) {
+for (const hit of await ix.search(query, { k: 5 })) {
   console.log(`  ${hit.score.toFixed(4)} ${hit.citation} ${hit.chunk.address ?? hit.chunk.kind}`)
 }

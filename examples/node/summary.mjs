@@ -18,6 +18,6 @@ for (const d of module.declarations) {
   const deps = [...new Set(d.references.map((r) => r.subject))].filter((s) => declared.has(s)).sort()
   if (deps.length) console.log(`  ${d.address} -> ${deps.join(', ')}`)
 }
-const asDict = hcl.parse(readFileSync(`${dir}/main.tf`, 'utf8'))
+const asDict = hcl.loads(readFileSync(`${dir}/main.tf`, 'utf8'))
 assert.equal(asDict.resource[0].aws_s3_bucket.logs.bucket, '${var.name}-logs')
 console.log('python-hcl2 dict of main.tf has', asDict.resource.length, 'resources')
