@@ -260,6 +260,27 @@ impl PyConversation {
         Ok(serialize(py, &done)?)
     }
 
+    /// How many of the oldest turns `fold` may replace now.
+    fn foldable(&self) -> PyResult<usize> {
+        Ok(self.get()?.foldable())
+    }
+
+    /// Replaces the `n` oldest turns and the summary with `summary`;
+    /// returns `{"folded", "tokens_before", "tokens_after"}`.
+    fn fold(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = whole_number)] n: usize,
+        summary: String,
+    ) -> Result<Py<PyAny>> {
+        let mut c = self
+            .inner
+            .lock()
+            .map_err(|_| invalid(py, "conversation", "poisoned".into()))?;
+        let done = c.fold(n, summary)?;
+        Ok(serialize(py, &done)?)
+    }
+
     fn __len__(&self) -> PyResult<usize> {
         Ok(self.get()?.turns.len())
     }

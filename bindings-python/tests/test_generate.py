@@ -339,12 +339,12 @@ async def _until(condition: Any) -> None:
     raise AssertionError("the condition never held")
 
 
-def test_cancelling_agenerate_abandons_the_model_call_and_sends_no_other(replay: Any) -> None:
+def test_cancelling_generate_async_abandons_the_model_call_and_sends_no_other(replay: Any) -> None:
     server = replay([HANG, "anthropic_text.sse"])
     gen = Generator(anthropic(server.base))
 
     async def go() -> None:
-        task = asyncio.ensure_future(gen.agenerate("a bucket"))
+        task = asyncio.ensure_future(gen.generate_async("a bucket"))
         await _until(lambda: len(server.seen) == 1)
         task.cancel()
         # Without cancellation reaching the model call, this waits for the

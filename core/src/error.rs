@@ -252,3 +252,106 @@ mod tests {
         assert!(Error::Cancelled.fields().is_empty());
     }
 }
+
+/// The error table of `tests/api.json`, which both bindings' parity tests
+/// read, checked against every variant.
+#[cfg(test)]
+mod api_spec {
+    use super::*;
+
+    /// One of each variant; the match has no wildcard, so a new variant
+    /// does not compile until it is listed here (and so in the spec).
+    fn every_variant() -> Vec<Error> {
+        let all = vec![
+            Error::Parse {
+                path: None,
+                diagnostics: vec![],
+            },
+            Error::InvalidUtf8 {
+                path: None,
+                byte: 0,
+                line: 1,
+                column: 1,
+            },
+            Error::io("f", std::io::Error::other("x")),
+            Error::InvalidArgument {
+                name: "n".into(),
+                message: String::new(),
+            },
+            Error::Embed {
+                model: "m".into(),
+                message: String::new(),
+            },
+            Error::Provider {
+                provider: "p".into(),
+                model: "m".into(),
+                status: None,
+                request_id: None,
+                message: String::new(),
+                retry_after_ms: None,
+            },
+            Error::Storage {
+                path: None,
+                message: String::new(),
+            },
+            Error::Cancelled,
+            Error::Tool {
+                name: "t".into(),
+                message: String::new(),
+            },
+            Error::Busy {
+                message: String::new(),
+            },
+        ];
+        for e in &all {
+            match e {
+                Error::Parse { .. }
+                | Error::InvalidUtf8 { .. }
+                | Error::Io { .. }
+                | Error::InvalidArgument { .. }
+                | Error::Embed { .. }
+                | Error::Provider { .. }
+                | Error::Storage { .. }
+                | Error::Cancelled
+                | Error::Tool { .. }
+                | Error::Busy { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn the_specs_error_table_is_the_cores() {
+        let spec: Value = serde_json::from_str(include_str!("../../tests/api.json")).unwrap();
+        let table = spec["errors"].as_object().unwrap();
+        let mut listed: Vec<(String, String)> = table
+            .iter()
+            .flat_map(|(class, e)| {
+                e["codes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |c| (class.clone(), c.as_str().unwrap().to_string()))
+            })
+            .collect();
+        let mut made: Vec<(String, String)> = every_variant()
+            .iter()
+            .map(|e| (e.class_name().to_string(), e.code().to_string()))
+            .collect();
+        listed.sort();
+        made.sort();
+        assert_eq!(listed, made);
+        for e in every_variant() {
+            let mut fields: Vec<String> = e.fields().keys().cloned().collect();
+            let mut spec_fields: Vec<String> = table[e.class_name()]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect();
+            fields.sort();
+            spec_fields.sort();
+            assert_eq!(fields, spec_fields, "{}", e.code());
+        }
+    }
+}

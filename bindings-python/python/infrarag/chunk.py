@@ -23,6 +23,7 @@ propagate.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional, Sequence, TypedDict, Union
@@ -131,6 +132,25 @@ class Chunker:
             progress=progress,
         )
         return DirChunks(chunks=raw["chunks"], files=raw["files"], skipped=raw["skipped"])
+
+    async def chunk_dir_async(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        extensions: Optional[Sequence[str]] = None,
+        include_hidden: bool = False,
+        max_file_bytes: Optional[int] = None,
+        progress: Optional[Progress] = None,
+    ) -> DirChunks:
+        """:meth:`chunk_dir` on a worker thread."""
+        return await asyncio.to_thread(
+            self.chunk_dir,
+            path,
+            extensions=extensions,
+            include_hidden=include_hidden,
+            max_file_bytes=max_file_bytes,
+            progress=progress,
+        )
 
     def __repr__(self) -> str:
         return repr(self._native)

@@ -37,6 +37,43 @@ class Embedder:
         """The length of every vector."""
         return self._native.dimension
 
+    @staticmethod
+    def hashing(dimension: Optional[int] = None) -> "Hashing":
+        """The offline default, as ``Hashing(dimension)``."""
+        return Hashing(dimension)
+
+    @staticmethod
+    def http(
+        url: str,
+        model: str,
+        *,
+        api_key: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        dimension: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
+    ) -> "HttpEmbedder":
+        """An OpenAI-compatible endpoint, as ``HttpEmbedder(url, model, ...)``."""
+        return HttpEmbedder(
+            url,
+            model,
+            api_key=api_key,
+            headers=headers,
+            dimension=dimension,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            max_retry_after=max_retry_after,
+        )
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, in order."""
         return self._native.embed(list(texts))

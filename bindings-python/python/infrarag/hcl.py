@@ -6,6 +6,7 @@ Every call releases the GIL while the Rust core works.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import IO, Any, Literal, Union
 
@@ -64,4 +65,9 @@ def load_module(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
     return _native.hcl_load_module(os.fspath(path))
 
 
-__all__ = ["Dialect", "loads", "load", "parse", "load_module"]
+async def load_module_async(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
+    """:func:`load_module` on a worker thread."""
+    return await asyncio.to_thread(load_module, path)
+
+
+__all__ = ["Dialect", "loads", "load", "parse", "load_module", "load_module_async"]

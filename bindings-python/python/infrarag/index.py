@@ -281,5 +281,9 @@ class Index:
         """Forgets every file under ``path``; returns how many."""
         return self._native.remove_path(os.fspath(path))
 
+    async def remove_path_async(self, path: Union[str, "os.PathLike[str]"]) -> int:
+        """:meth:`remove_path` on a worker thread."""
+        return await asyncio.to_thread(self.remove_path, path)
+
 
 __all__ = ["Hit", "Index", "IngestReport", "Mode", "Source"]

@@ -22,7 +22,7 @@ yields them as an async iterator, for a backend to forward over a
 WebSocket. Calls release the GIL; Ctrl-C stops them.
 
 A generation stops when its client goes away: cancelling the task that
-awaits :meth:`Generator.agenerate`, or that iterates :meth:`Generator.stream`
+awaits :meth:`Generator.generate_async`, or that iterates :meth:`Generator.stream`
 (as Starlette and FastAPI do when a streaming client disconnects), or
 closing the stream (``await stream.aclose()``, ``async with``), stops it
 before its next model call and abandons the one in flight. From threads
@@ -135,7 +135,7 @@ class Generator:
             cancel=cancel,
         )
 
-    async def agenerate(
+    async def generate_async(
         self,
         task: str,
         *,

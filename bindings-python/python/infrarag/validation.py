@@ -30,6 +30,7 @@ The call releases the GIL while the Rust core works.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Iterable, Mapping, Optional, Union
 
@@ -37,7 +38,16 @@ from infrarag import _native
 from infrarag._native import Finding, Report
 from infrarag.errors import InvalidArgumentError
 
-__all__ = ["Finding", "Report", "check_ids", "validate", "validate_files", "validate_text"]
+__all__ = [
+    "Finding",
+    "Report",
+    "check_ids",
+    "validate",
+    "validate_async",
+    "validate_files",
+    "validate_files_async",
+    "validate_text",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -125,6 +135,30 @@ def validate_files(
         checks=_names("checks", checks),
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
+    )
+
+
+async def validate_async(
+    path: Union[str, "os.PathLike[str]"],
+    *,
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+    policies: Optional[Iterable[PathLike]] = None,
+) -> Report:
+    """:func:`validate` on a worker thread."""
+    return await asyncio.to_thread(validate, path, checks=checks, skip_checks=skip_checks, policies=policies)
+
+
+async def validate_files_async(
+    files: Mapping[str, str],
+    *,
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+    policies: Optional[Iterable[PathLike]] = None,
+) -> Report:
+    """:func:`validate_files` on a worker thread."""
+    return await asyncio.to_thread(
+        validate_files, files, checks=checks, skip_checks=skip_checks, policies=policies
     )
 
 
