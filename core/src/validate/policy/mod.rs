@@ -68,8 +68,7 @@ pub(crate) struct Check {
 
 /// The ids of every built-in check, in id order.
 pub fn check_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = checks::ALL
-        .iter()
+    let mut ids: Vec<&'static str> = checks::all()
         .map(|c| c.id)
         .chain(graph_checks().iter().map(|p| p.id.as_str()))
         .collect();
@@ -394,7 +393,7 @@ pub(crate) fn scan(
     for i in &called {
         graph.add(&i.prefix, &i.callee.files, &i.callee.module, &i.values);
     }
-    let checks: Vec<&Check> = checks::ALL.iter().filter(|c| select(c.id)).collect();
+    let checks: Vec<&Check> = checks::all().filter(|c| select(c.id)).collect();
     let mut out = Vec::new();
     let mut report = |id: &str, title: &str, address: &str, outcome, file: &Path, block| {
         out.push(Evaluation {

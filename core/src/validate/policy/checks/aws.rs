@@ -1,109 +1,9 @@
-//! The checks, each as checkov 3.3.13 decides it (see
-//! `../shared/corpus/checkov/CHECKS.md`), in the order they were ported.
+//! checkov's AWS checks, in the order they were ported, with the
+//! predicates only they use.
 
 use serde_json::Value;
 
-use super::{Check, Outcome, Read, Resource};
-
-use Outcome::{Failed, Passed, Unknown};
-
-/// checkov's BaseResourceValueCheck with `expected` the only passing
-/// value: missing → `missing`, a reference → UNKNOWN, anything else FAIL.
-fn expect(r: &Resource<'_>, path: &str, ok: fn(&Read) -> bool, missing: Outcome) -> Outcome {
-    match r.get(path) {
-        Read::Missing => missing,
-        Read::Reference => Unknown,
-        v if ok(&v) => Passed,
-        _ => Failed,
-    }
-}
-
-/// FAILED when `bad`, else PASSED.
-fn fails_if(bad: bool) -> Outcome {
-    if bad {
-        Failed
-    } else {
-        Passed
-    }
-}
-
-fn is_true(r: &Resource<'_>, path: &str) -> Outcome {
-    expect(r, path, Read::is_true, Failed)
-}
-
-fn is_false(r: &Resource<'_>, path: &str) -> Outcome {
-    expect(r, path, Read::is_false, Failed)
-}
-
-/// BaseResourceNegativeValueCheck: a forbidden value fails; anything
-/// else, or nothing, passes; a reference is UNKNOWN.
-fn forbid(r: &Resource<'_>, path: &str, bad: fn(&Read) -> bool) -> Outcome {
-    match r.get(path) {
-        Read::Reference => Unknown,
-        v if bad(&v) => Failed,
-        _ => Passed,
-    }
-}
-
-/// `ANY_VALUE`: set to anything (a reference counts) passes.
-fn any_value(r: &Resource<'_>, path: &str) -> Outcome {
-    fails_if(!r.get(path).is_given())
-}
-
-fn block(r: &Resource<'_>, path: &str) -> Outcome {
-    if r.has_block(path) {
-        Passed
-    } else {
-        Failed
-    }
-}
-
-/// Whether a port list (`["22", "80-90"]` or numbers) covers `port`.
-fn covers_port(ports: &Read, port: i64) -> bool {
-    let Read::Constant(Value::Array(items)) = ports else {
-        return false;
-    };
-    items.iter().any(|p| {
-        let text = match p {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => return false,
-        };
-        port_in(&text, port)
-    })
-}
-
-/// Whether a port spec, `22` or a range `20-25`, includes `port`.
-fn port_in(spec: &str, port: i64) -> bool {
-    match spec.split_once('-') {
-        Some((a, b)) => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
-            (Ok(a), Ok(b)) => a <= port && port <= b,
-            _ => false,
-        },
-        None => spec.trim().parse::<i64>() == Ok(port),
-    }
-}
-
-/// CKV_GCP_2 and CKV_GCP_3: an `allow` opening `port` to 0.0.0.0/0 fails.
-fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
-    // `allow = "var.x"`: checkov takes the string for a reference.
-    if matches!(r.get("allow"), Read::Constant(Value::String(_))) {
-        return Unknown;
-    }
-    let world = match r.get("source_ranges") {
-        Read::Reference => return Unknown,
-        v => strings(&v).is_some_and(|s| s.contains(&"0.0.0.0/0")),
-    };
-    let open = r
-        .blocks("allow")
-        .iter()
-        .any(|a| covers_port(&a.get("ports"), port));
-    if world && open {
-        Failed
-    } else {
-        Passed
-    }
-}
+use super::*;
 
 /// A policy document: a JSON string (heredoc or quoted) or a
 /// `jsonencode`d object, with its statements as a list.
@@ -322,37 +222,6 @@ fn cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> Outcome {
     }
 }
 
-fn strings(v: &Read) -> Option<Vec<&str>> {
-    match v {
-        Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
-        _ => None,
-    }
-}
-
-/// The strings (numbers written out) of a list, or of one value, that
-/// `path` holds; nothing for a reference or null.
-fn texts(r: &Resource<'_>, path: &str) -> Vec<String> {
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    match r.get(path) {
-        Read::Constant(Value::Array(items)) => items.iter().filter_map(text).collect(),
-        Read::Constant(v) => text(&v).into_iter().collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// An integer written as a number or a numeric string.
-fn integer(r: &Resource<'_>, path: &str) -> Option<i64> {
-    match r.get(path) {
-        Read::Constant(Value::Number(n)) => n.as_i64(),
-        Read::Constant(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// CKV_AWS_24/25/260 (`Some(port)`) and CKV_AWS_277 (`None`: all
 /// traffic): an ingress rule open to the world on that port fails.
 /// Inline rules are read in order, and a `self = true` rule before any
@@ -425,84 +294,7 @@ fn rule_open(r: &Resource<'_>, port: Option<i64>) -> bool {
     !sourced && !r.get("self").is_true()
 }
 
-/// CKV_AZURE_9 and CKV_AZURE_10: an inbound Allow rule for TCP (or any
-/// protocol) reaching `port` from the internet fails.
-fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
-    let rules = match r.kind {
-        "azurerm_network_security_rule" => vec![r.nested_self()],
-        _ => r.blocks("security_rule"),
-    };
-    let is = |rule: &Resource<'_>, key: &str, want: &[&str]| {
-        rule.get(key)
-            .as_str()
-            .is_some_and(|v| want.iter().any(|w| v.eq_ignore_ascii_case(w)))
-    };
-    let open = rules.iter().any(|rule| {
-        let ports = [
-            texts(rule, "destination_port_range"),
-            texts(rule, "destination_port_ranges"),
-        ]
-        .concat();
-        let reaches = ports.iter().any(|p| p == "*" || port_in(p, port));
-        let sources = [
-            texts(rule, "source_address_prefix"),
-            texts(rule, "source_address_prefixes"),
-        ]
-        .concat();
-        let anywhere = sources.iter().any(|s| {
-            let s = s.to_ascii_lowercase();
-            matches!(s.as_str(), "*" | "0.0.0.0" | "internet" | "any") || s.ends_with("/0")
-        });
-        is(rule, "access", &["allow"])
-            && is(rule, "direction", &["inbound"])
-            && is(rule, "protocol", &["tcp", "*"])
-            && reaches
-            && anywhere
-    });
-    fails_if(open)
-}
-
-pub(super) static ALL: &[Check] = &[
-    Check {
-        block: "resource",
-        id: "CKV_GCP_11",
-        title: "Ensure that Cloud SQL database Instances are not open to the world",
-        types: &["google_sql_database_instance"],
-        judge: |r| {
-            let open = r.blocks("settings").iter().any(|settings| {
-                settings.blocks("ip_configuration").iter().any(|ip| {
-                    ip.blocks("authorized_networks")
-                        .iter()
-                        .any(|n| n.get("value").as_str().is_some_and(|v| v.ends_with("/0")))
-                })
-            });
-            fails_if(open)
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_43",
-        title: "Ensure KMS encryption keys are rotated within a period of 90 days",
-        types: &["google_kms_crypto_key"],
-        judge: |r| {
-            if matches!(
-                r.get("purpose").as_str(),
-                Some("ASYMMETRIC_DECRYPT" | "ASYMMETRIC_SIGN")
-            ) {
-                return Unknown;
-            }
-            match r.get("rotation_period") {
-                Read::Reference => Unknown,
-                v => {
-                    let seconds = v
-                        .as_str()
-                        .and_then(|p| p.strip_suffix('s'))
-                        .and_then(|n| n.parse::<f64>().ok());
-                    fails_if(!seconds.is_some_and(|n| (86_400.0..=7_776_000.0).contains(&n)))
-                }
-            }
-        },
-    },
+pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
         id: "CKV_AWS_23",
@@ -721,199 +513,6 @@ pub(super) static ALL: &[Check] = &[
                 Passed
             } else {
                 Failed
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_2",
-        title: "Ensure Azure managed disk has encryption enabled",
-        types: &["azurerm_managed_disk"],
-        judge: |r| {
-            if !matches!(r.get("disk_encryption_set_id"), Read::Missing)
-                || !r.has_block("encryption_settings")
-            {
-                return Passed;
-            }
-            match r.get("encryption_settings.enabled") {
-                Read::Reference => Unknown,
-                v if v.is_true() => Passed,
-                _ => Failed,
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_6",
-        title: "Ensure AKS has an API Server Authorized IP Ranges enabled",
-        types: &["azurerm_kubernetes_cluster"],
-        judge: |r| {
-            if r.get("private_cluster_enabled").is_true() {
-                return Passed;
-            }
-            let legacy = r.get("api_server_authorized_ip_ranges");
-            if strings(&legacy).is_some_and(|s| !s.is_empty()) || legacy == Read::Reference {
-                return Passed;
-            }
-            match r.get("api_server_access_profile.authorized_ip_ranges") {
-                Read::Missing => Failed,
-                _ => Passed,
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_8",
-        title: "Ensure Kubernetes Dashboard is disabled",
-        types: &["azurerm_kubernetes_cluster"],
-        judge: |r| forbid(r, "addon_profile.kube_dashboard.enabled", Read::is_true),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_13",
-        title: "Ensure App Service Authentication is set on Azure App Service",
-        types: &[
-            "azurerm_app_service",
-            "azurerm_linux_web_app",
-            "azurerm_windows_web_app",
-        ],
-        judge: |r| {
-            if r.get("auth_settings.enabled").is_true()
-                || r.get("auth_settings_v2.auth_enabled").is_true()
-            {
-                Passed
-            } else {
-                Failed
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_35",
-        title: "Ensure default network access rule for Storage Accounts is set to deny",
-        types: &[
-            "azurerm_storage_account",
-            "azurerm_storage_account_network_rules",
-        ],
-        judge: |r| {
-            let path = if r.kind == "azurerm_storage_account" {
-                "network_rules.default_action"
-            } else {
-                "default_action"
-            };
-            match r.get(path) {
-                Read::Missing | Read::Reference => Unknown,
-                v if v.as_str() == Some("Deny") => Passed,
-                _ => Failed,
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_3",
-        title: "Ensure Google compute firewall ingress does not allow unrestricted rdp access",
-        types: &["google_compute_firewall"],
-        judge: |r| firewall_open(r, 3389),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_15",
-        title: "Ensure that BigQuery datasets are not anonymously or publicly accessible",
-        types: &["google_bigquery_dataset"],
-        judge: |r| {
-            const NAMED: [&str; 6] = [
-                "user_by_email",
-                "group_by_email",
-                "domain",
-                "view",
-                "routine",
-                "dataset",
-            ];
-            for access in r.blocks("access") {
-                match access.get("special_group") {
-                    v if matches!(v.as_str(), Some("allUsers" | "allAuthenticatedUsers")) => {
-                        return Failed
-                    }
-                    Read::Missing => {
-                        let named = NAMED.iter().any(|n| {
-                            !matches!(access.get(n), Read::Missing) || access.has_block(n)
-                        });
-                        if !named {
-                            return Failed;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Passed
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_30",
-        title: "Ensure that instances are not configured to use the default service account",
-        types: &[
-            "google_compute_instance",
-            "google_compute_instance_from_template",
-            "google_compute_instance_template",
-        ],
-        judge: |r| {
-            if r.get("name")
-                .as_str()
-                .is_some_and(|n| n.starts_with("gke-"))
-            {
-                return Passed;
-            }
-            if !r.has_block("service_account") {
-                return Unknown;
-            }
-            match r.get("service_account.email") {
-                Read::Missing => Failed,
-                Read::Reference => Passed,
-                v => {
-                    let email = v.as_str().unwrap_or_default();
-                    let default = email
-                        .strip_suffix("-compute@developer.gserviceaccount.com")
-                        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-                    if email.is_empty() || default {
-                        Failed
-                    } else {
-                        Passed
-                    }
-                }
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_38",
-        title: "Ensure VM disks for critical VMs are encrypted with Customer Supplied \
-                Encryption Keys (CSEK)",
-        types: &["google_compute_instance"],
-        judge: |r| {
-            let set = |p: &str| !matches!(r.get(p), Read::Missing | Read::Constant(Value::Null));
-            if set("boot_disk.disk_encryption_key_raw") || set("boot_disk.kms_key_self_link") {
-                Passed
-            } else {
-                Failed
-            }
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_40",
-        title: "Ensure that Compute instances do not have public IP addresses",
-        types: &[
-            "google_compute_instance",
-            "google_compute_instance_template",
-            "google_compute_instance_from_template",
-        ],
-        judge: |r| {
-            let interfaces = r.blocks("network_interface");
-            match interfaces.first() {
-                None if r.kind == "google_compute_instance_from_template" => Unknown,
-                Some(first) if first.has_block("access_config") => Failed,
-                _ => Passed,
             }
         },
     },
@@ -1175,103 +774,6 @@ pub(super) static ALL: &[Check] = &[
     },
     Check {
         block: "resource",
-        id: "CKV_AZURE_3",
-        title: "Ensure that 'enable_https_traffic_only' is enabled",
-        types: &["azurerm_storage_account"],
-        judge: |r| expect(r, "enable_https_traffic_only", Read::is_true, Passed),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_11",
-        title: "Ensure no SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
-        types: &[
-            "azurerm_mariadb_firewall_rule",
-            "azurerm_sql_firewall_rule",
-            "azurerm_postgresql_firewall_rule",
-            "azurerm_mysql_firewall_rule",
-            "azurerm_mysql_flexible_server_firewall_rule",
-            "azurerm_mssql_firewall_rule",
-        ],
-        judge: |r| {
-            let start = r.get("start_ip_address");
-            let end = r.get("end_ip_address");
-            if matches!(start, Read::Reference) || matches!(end, Read::Reference) {
-                return Unknown;
-            }
-            let open = matches!(start.as_str(), Some("0.0.0.0" | "0.0.0.0/0"))
-                && end.as_str() == Some("255.255.255.255");
-            fails_if(open)
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_14",
-        title: "Ensure web app redirects all HTTP traffic to HTTPS in Azure App Service",
-        types: &[
-            "azurerm_app_service",
-            "azurerm_linux_web_app",
-            "azurerm_windows_web_app",
-        ],
-        judge: |r| is_true(r, "https_only"),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_59",
-        title: "Ensure that Storage accounts disallow public access",
-        types: &["azurerm_storage_account"],
-        judge: |r| is_false(r, "public_network_access_enabled"),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_12",
-        title: "Ensure Network Policy is enabled on Kubernetes Engine Clusters",
-        types: &["google_container_cluster"],
-        judge: |r| match r.get("network_policy.enabled") {
-            Read::Reference => Unknown,
-            v if v.is_true() => Passed,
-            v if v.is_false()
-                && r.get("datapath_provider").as_str() == Some("ADVANCED_DATAPATH") =>
-            {
-                Passed
-            }
-            _ => Failed,
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_26",
-        title: "Ensure that VPC Flow Logs is enabled for every subnet in a VPC Network",
-        types: &["google_compute_subnetwork"],
-        judge: |r| {
-            if matches!(
-                r.get("purpose").as_str(),
-                Some(
-                    "INTERNAL_HTTPS_LOAD_BALANCER"
-                        | "REGIONAL_MANAGED_PROXY"
-                        | "GLOBAL_MANAGED_PROXY"
-                )
-            ) {
-                return Unknown;
-            }
-            block(r, "log_config")
-        },
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_29",
-        title: "Ensure that Cloud Storage buckets have uniform bucket-level access enabled",
-        types: &["google_storage_bucket"],
-        judge: |r| is_true(r, "uniform_bucket_level_access"),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_GCP_2",
-        title: "Ensure Google compute firewall ingress does not allow unrestricted ssh access",
-        types: &["google_compute_firewall"],
-        judge: |r| firewall_open(r, 22),
-    },
-    Check {
-        block: "resource",
         id: "CKV_AWS_88",
         title: "EC2 instance should not have public IP.",
         types: &["aws_instance", "aws_launch_template"],
@@ -1299,7 +801,11 @@ pub(super) static ALL: &[Check] = &[
         id: "CKV_AWS_286",
         title: "Ensure IAM policies does not allow privilege escalation",
         types: IAM_POLICY_TYPES,
-        judge: |r| cloudsplaining(r, |s| !super::iam::escalations(s).is_empty()),
+        judge: |r| {
+            cloudsplaining(r, |s| {
+                !crate::validate::policy::iam::escalations(s).is_empty()
+            })
+        },
     },
     Check {
         block: "resource",
@@ -1307,7 +813,11 @@ pub(super) static ALL: &[Check] = &[
         title: "Ensure no IAM policies documents allow \"*\" as a statement's resource for \
                 restrictable actions",
         types: IAM_POLICY_TYPES,
-        judge: |r| cloudsplaining(r, |s| !super::iam::unrestricted(s).is_empty()),
+        judge: |r| {
+            cloudsplaining(r, |s| {
+                !crate::validate::policy::iam::unrestricted(s).is_empty()
+            })
+        },
     },
     Check {
         block: "resource",
@@ -1397,26 +907,6 @@ pub(super) static ALL: &[Check] = &[
             "aws_vpc_security_group_ingress_rule",
         ],
         judge: |r| ingress_open(r, None),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_9",
-        title: "Ensure that RDP access is restricted from the internet",
-        types: &[
-            "azurerm_network_security_rule",
-            "azurerm_network_security_group",
-        ],
-        judge: |r| nsg_open(r, 3389),
-    },
-    Check {
-        block: "resource",
-        id: "CKV_AZURE_10",
-        title: "Ensure that SSH access is restricted from the internet",
-        types: &[
-            "azurerm_network_security_rule",
-            "azurerm_network_security_group",
-        ],
-        judge: |r| nsg_open(r, 22),
     },
 ];
 

@@ -1,0 +1,196 @@
+//! checkov's Azure checks, in the order they were ported, with the
+//! predicates only they use.
+
+use super::*;
+
+/// CKV_AZURE_9 and CKV_AZURE_10: an inbound Allow rule for TCP (or any
+/// protocol) reaching `port` from the internet fails.
+fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
+    let rules = match r.kind {
+        "azurerm_network_security_rule" => vec![r.nested_self()],
+        _ => r.blocks("security_rule"),
+    };
+    let is = |rule: &Resource<'_>, key: &str, want: &[&str]| {
+        rule.get(key)
+            .as_str()
+            .is_some_and(|v| want.iter().any(|w| v.eq_ignore_ascii_case(w)))
+    };
+    let open = rules.iter().any(|rule| {
+        let ports = [
+            texts(rule, "destination_port_range"),
+            texts(rule, "destination_port_ranges"),
+        ]
+        .concat();
+        let reaches = ports.iter().any(|p| p == "*" || port_in(p, port));
+        let sources = [
+            texts(rule, "source_address_prefix"),
+            texts(rule, "source_address_prefixes"),
+        ]
+        .concat();
+        let anywhere = sources.iter().any(|s| {
+            let s = s.to_ascii_lowercase();
+            matches!(s.as_str(), "*" | "0.0.0.0" | "internet" | "any") || s.ends_with("/0")
+        });
+        is(rule, "access", &["allow"])
+            && is(rule, "direction", &["inbound"])
+            && is(rule, "protocol", &["tcp", "*"])
+            && reaches
+            && anywhere
+    });
+    fails_if(open)
+}
+
+pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_2",
+        title: "Ensure Azure managed disk has encryption enabled",
+        types: &["azurerm_managed_disk"],
+        judge: |r| {
+            if !matches!(r.get("disk_encryption_set_id"), Read::Missing)
+                || !r.has_block("encryption_settings")
+            {
+                return Passed;
+            }
+            match r.get("encryption_settings.enabled") {
+                Read::Reference => Unknown,
+                v if v.is_true() => Passed,
+                _ => Failed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_6",
+        title: "Ensure AKS has an API Server Authorized IP Ranges enabled",
+        types: &["azurerm_kubernetes_cluster"],
+        judge: |r| {
+            if r.get("private_cluster_enabled").is_true() {
+                return Passed;
+            }
+            let legacy = r.get("api_server_authorized_ip_ranges");
+            if strings(&legacy).is_some_and(|s| !s.is_empty()) || legacy == Read::Reference {
+                return Passed;
+            }
+            match r.get("api_server_access_profile.authorized_ip_ranges") {
+                Read::Missing => Failed,
+                _ => Passed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_8",
+        title: "Ensure Kubernetes Dashboard is disabled",
+        types: &["azurerm_kubernetes_cluster"],
+        judge: |r| forbid(r, "addon_profile.kube_dashboard.enabled", Read::is_true),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_13",
+        title: "Ensure App Service Authentication is set on Azure App Service",
+        types: &[
+            "azurerm_app_service",
+            "azurerm_linux_web_app",
+            "azurerm_windows_web_app",
+        ],
+        judge: |r| {
+            if r.get("auth_settings.enabled").is_true()
+                || r.get("auth_settings_v2.auth_enabled").is_true()
+            {
+                Passed
+            } else {
+                Failed
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_35",
+        title: "Ensure default network access rule for Storage Accounts is set to deny",
+        types: &[
+            "azurerm_storage_account",
+            "azurerm_storage_account_network_rules",
+        ],
+        judge: |r| {
+            let path = if r.kind == "azurerm_storage_account" {
+                "network_rules.default_action"
+            } else {
+                "default_action"
+            };
+            match r.get(path) {
+                Read::Missing | Read::Reference => Unknown,
+                v if v.as_str() == Some("Deny") => Passed,
+                _ => Failed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_3",
+        title: "Ensure that 'enable_https_traffic_only' is enabled",
+        types: &["azurerm_storage_account"],
+        judge: |r| expect(r, "enable_https_traffic_only", Read::is_true, Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_11",
+        title: "Ensure no SQL Databases allow ingress from 0.0.0.0/0 (ANY IP)",
+        types: &[
+            "azurerm_mariadb_firewall_rule",
+            "azurerm_sql_firewall_rule",
+            "azurerm_postgresql_firewall_rule",
+            "azurerm_mysql_firewall_rule",
+            "azurerm_mysql_flexible_server_firewall_rule",
+            "azurerm_mssql_firewall_rule",
+        ],
+        judge: |r| {
+            let start = r.get("start_ip_address");
+            let end = r.get("end_ip_address");
+            if matches!(start, Read::Reference) || matches!(end, Read::Reference) {
+                return Unknown;
+            }
+            let open = matches!(start.as_str(), Some("0.0.0.0" | "0.0.0.0/0"))
+                && end.as_str() == Some("255.255.255.255");
+            fails_if(open)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_14",
+        title: "Ensure web app redirects all HTTP traffic to HTTPS in Azure App Service",
+        types: &[
+            "azurerm_app_service",
+            "azurerm_linux_web_app",
+            "azurerm_windows_web_app",
+        ],
+        judge: |r| is_true(r, "https_only"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_59",
+        title: "Ensure that Storage accounts disallow public access",
+        types: &["azurerm_storage_account"],
+        judge: |r| is_false(r, "public_network_access_enabled"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_9",
+        title: "Ensure that RDP access is restricted from the internet",
+        types: &[
+            "azurerm_network_security_rule",
+            "azurerm_network_security_group",
+        ],
+        judge: |r| nsg_open(r, 3389),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_10",
+        title: "Ensure that SSH access is restricted from the internet",
+        types: &[
+            "azurerm_network_security_rule",
+            "azurerm_network_security_group",
+        ],
+        judge: |r| nsg_open(r, 22),
+    },
+];

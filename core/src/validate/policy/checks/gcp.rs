@@ -1,0 +1,226 @@
+//! checkov's Google Cloud checks, in the order they were ported, with the
+//! predicates only they use.
+
+use super::*;
+
+/// CKV_GCP_2 and CKV_GCP_3: an `allow` opening `port` to 0.0.0.0/0 fails.
+fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
+    // `allow = "var.x"`: checkov takes the string for a reference.
+    if matches!(r.get("allow"), Read::Constant(Value::String(_))) {
+        return Unknown;
+    }
+    let world = match r.get("source_ranges") {
+        Read::Reference => return Unknown,
+        v => strings(&v).is_some_and(|s| s.contains(&"0.0.0.0/0")),
+    };
+    let open = r
+        .blocks("allow")
+        .iter()
+        .any(|a| covers_port(&a.get("ports"), port));
+    if world && open {
+        Failed
+    } else {
+        Passed
+    }
+}
+
+pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV_GCP_11",
+        title: "Ensure that Cloud SQL database Instances are not open to the world",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            let open = r.blocks("settings").iter().any(|settings| {
+                settings.blocks("ip_configuration").iter().any(|ip| {
+                    ip.blocks("authorized_networks")
+                        .iter()
+                        .any(|n| n.get("value").as_str().is_some_and(|v| v.ends_with("/0")))
+                })
+            });
+            fails_if(open)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_43",
+        title: "Ensure KMS encryption keys are rotated within a period of 90 days",
+        types: &["google_kms_crypto_key"],
+        judge: |r| {
+            if matches!(
+                r.get("purpose").as_str(),
+                Some("ASYMMETRIC_DECRYPT" | "ASYMMETRIC_SIGN")
+            ) {
+                return Unknown;
+            }
+            match r.get("rotation_period") {
+                Read::Reference => Unknown,
+                v => {
+                    let seconds = v
+                        .as_str()
+                        .and_then(|p| p.strip_suffix('s'))
+                        .and_then(|n| n.parse::<f64>().ok());
+                    fails_if(!seconds.is_some_and(|n| (86_400.0..=7_776_000.0).contains(&n)))
+                }
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_3",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted rdp access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 3389),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_15",
+        title: "Ensure that BigQuery datasets are not anonymously or publicly accessible",
+        types: &["google_bigquery_dataset"],
+        judge: |r| {
+            const NAMED: [&str; 6] = [
+                "user_by_email",
+                "group_by_email",
+                "domain",
+                "view",
+                "routine",
+                "dataset",
+            ];
+            for access in r.blocks("access") {
+                match access.get("special_group") {
+                    v if matches!(v.as_str(), Some("allUsers" | "allAuthenticatedUsers")) => {
+                        return Failed
+                    }
+                    Read::Missing => {
+                        let named = NAMED.iter().any(|n| {
+                            !matches!(access.get(n), Read::Missing) || access.has_block(n)
+                        });
+                        if !named {
+                            return Failed;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Passed
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_30",
+        title: "Ensure that instances are not configured to use the default service account",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_from_template",
+            "google_compute_instance_template",
+        ],
+        judge: |r| {
+            if r.get("name")
+                .as_str()
+                .is_some_and(|n| n.starts_with("gke-"))
+            {
+                return Passed;
+            }
+            if !r.has_block("service_account") {
+                return Unknown;
+            }
+            match r.get("service_account.email") {
+                Read::Missing => Failed,
+                Read::Reference => Passed,
+                v => {
+                    let email = v.as_str().unwrap_or_default();
+                    let default = email
+                        .strip_suffix("-compute@developer.gserviceaccount.com")
+                        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                    if email.is_empty() || default {
+                        Failed
+                    } else {
+                        Passed
+                    }
+                }
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_38",
+        title: "Ensure VM disks for critical VMs are encrypted with Customer Supplied \
+                Encryption Keys (CSEK)",
+        types: &["google_compute_instance"],
+        judge: |r| {
+            let set = |p: &str| !matches!(r.get(p), Read::Missing | Read::Constant(Value::Null));
+            if set("boot_disk.disk_encryption_key_raw") || set("boot_disk.kms_key_self_link") {
+                Passed
+            } else {
+                Failed
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_40",
+        title: "Ensure that Compute instances do not have public IP addresses",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_template",
+            "google_compute_instance_from_template",
+        ],
+        judge: |r| {
+            let interfaces = r.blocks("network_interface");
+            match interfaces.first() {
+                None if r.kind == "google_compute_instance_from_template" => Unknown,
+                Some(first) if first.has_block("access_config") => Failed,
+                _ => Passed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_12",
+        title: "Ensure Network Policy is enabled on Kubernetes Engine Clusters",
+        types: &["google_container_cluster"],
+        judge: |r| match r.get("network_policy.enabled") {
+            Read::Reference => Unknown,
+            v if v.is_true() => Passed,
+            v if v.is_false()
+                && r.get("datapath_provider").as_str() == Some("ADVANCED_DATAPATH") =>
+            {
+                Passed
+            }
+            _ => Failed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_26",
+        title: "Ensure that VPC Flow Logs is enabled for every subnet in a VPC Network",
+        types: &["google_compute_subnetwork"],
+        judge: |r| {
+            if matches!(
+                r.get("purpose").as_str(),
+                Some(
+                    "INTERNAL_HTTPS_LOAD_BALANCER"
+                        | "REGIONAL_MANAGED_PROXY"
+                        | "GLOBAL_MANAGED_PROXY"
+                )
+            ) {
+                return Unknown;
+            }
+            block(r, "log_config")
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_29",
+        title: "Ensure that Cloud Storage buckets have uniform bucket-level access enabled",
+        types: &["google_storage_bucket"],
+        judge: |r| is_true(r, "uniform_bucket_level_access"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_2",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted ssh access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 22),
+    },
+];

@@ -1,0 +1,133 @@
+//! The built-in checks, each as checkov 3.3.13 decides it (see
+//! `../shared/corpus/checkov/CHECKS.md`): one file per provider, and here
+//! the predicates they share, modelled on checkov's base check classes.
+
+use serde_json::Value;
+
+use super::{Check, Outcome, Read, Resource};
+
+use Outcome::{Failed, Passed, Unknown};
+
+mod aws;
+mod azure;
+mod gcp;
+
+/// Every built-in check: AWS, Azure, then GCP, each provider's in the order
+/// they were ported (a resource only meets its own provider's checks, so
+/// the order of a resource's verdicts is that order).
+pub(super) fn all() -> impl Iterator<Item = &'static Check> {
+    aws::CHECKS.iter().chain(azure::CHECKS).chain(gcp::CHECKS)
+}
+
+/// checkov's BaseResourceValueCheck with `expected` the only passing
+/// value: missing → `missing`, a reference → UNKNOWN, anything else FAIL.
+pub(super) fn expect(
+    r: &Resource<'_>,
+    path: &str,
+    ok: fn(&Read) -> bool,
+    missing: Outcome,
+) -> Outcome {
+    match r.get(path) {
+        Read::Missing => missing,
+        Read::Reference => Unknown,
+        v if ok(&v) => Passed,
+        _ => Failed,
+    }
+}
+
+/// FAILED when `bad`, else PASSED.
+pub(super) fn fails_if(bad: bool) -> Outcome {
+    if bad {
+        Failed
+    } else {
+        Passed
+    }
+}
+
+pub(super) fn is_true(r: &Resource<'_>, path: &str) -> Outcome {
+    expect(r, path, Read::is_true, Failed)
+}
+
+pub(super) fn is_false(r: &Resource<'_>, path: &str) -> Outcome {
+    expect(r, path, Read::is_false, Failed)
+}
+
+/// BaseResourceNegativeValueCheck: a forbidden value fails; anything
+/// else, or nothing, passes; a reference is UNKNOWN.
+pub(super) fn forbid(r: &Resource<'_>, path: &str, bad: fn(&Read) -> bool) -> Outcome {
+    match r.get(path) {
+        Read::Reference => Unknown,
+        v if bad(&v) => Failed,
+        _ => Passed,
+    }
+}
+
+/// `ANY_VALUE`: set to anything (a reference counts) passes.
+pub(super) fn any_value(r: &Resource<'_>, path: &str) -> Outcome {
+    fails_if(!r.get(path).is_given())
+}
+
+pub(super) fn block(r: &Resource<'_>, path: &str) -> Outcome {
+    if r.has_block(path) {
+        Passed
+    } else {
+        Failed
+    }
+}
+
+/// Whether a port list (`["22", "80-90"]` or numbers) covers `port`.
+pub(super) fn covers_port(ports: &Read, port: i64) -> bool {
+    let Read::Constant(Value::Array(items)) = ports else {
+        return false;
+    };
+    items.iter().any(|p| {
+        let text = match p {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return false,
+        };
+        port_in(&text, port)
+    })
+}
+
+/// Whether a port spec, `22` or a range `20-25`, includes `port`.
+pub(super) fn port_in(spec: &str, port: i64) -> bool {
+    match spec.split_once('-') {
+        Some((a, b)) => match (a.trim().parse::<i64>(), b.trim().parse::<i64>()) {
+            (Ok(a), Ok(b)) => a <= port && port <= b,
+            _ => false,
+        },
+        None => spec.trim().parse::<i64>() == Ok(port),
+    }
+}
+
+pub(super) fn strings(v: &Read) -> Option<Vec<&str>> {
+    match v {
+        Read::Constant(Value::Array(items)) => items.iter().map(Value::as_str).collect(),
+        _ => None,
+    }
+}
+
+/// The strings (numbers written out) of a list, or of one value, that
+/// `path` holds; nothing for a reference or null.
+pub(super) fn texts(r: &Resource<'_>, path: &str) -> Vec<String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match r.get(path) {
+        Read::Constant(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        Read::Constant(v) => text(&v).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// An integer written as a number or a numeric string.
+pub(super) fn integer(r: &Resource<'_>, path: &str) -> Option<i64> {
+    match r.get(path) {
+        Read::Constant(Value::Number(n)) => n.as_i64(),
+        Read::Constant(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
