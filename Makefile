@@ -25,7 +25,7 @@ demo:
 	cargo run -q -p infrarag --bin infrarag -- validate examples/terraform/web
 	cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs"
 
-test: rust-test python-test node-test examples-test
+test: lint rust-test python-test node-test examples-test
 
 # The optional candle embedder: about 10 minutes of clean build, so not in
 # `make test`; checks it against a numpy implementation of the same model.
@@ -83,9 +83,12 @@ examples-test: python node
 	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
 	$(PY) -m pytest -q tests/readme_test.py
 
+# Formatting, clippy, and the core's documentation: every public item has
+# docs (#![warn(missing_docs)]) and every intra-doc link resolves.
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc -q -p infrarag --no-deps
 
 bench:
 	cargo bench -p infrarag-benches

@@ -18,6 +18,7 @@ pub(crate) const POLL: Duration = Duration::from_millis(50);
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
+    /// A token not yet cancelled.
     pub fn new() -> Self {
         CancelToken::default()
     }
@@ -27,6 +28,7 @@ impl CancelToken {
         self.0.store(true, Ordering::SeqCst);
     }
 
+    /// Whether `cancel` was called on it or a clone of it.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }

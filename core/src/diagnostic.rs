@@ -7,15 +7,20 @@ use serde::Serialize;
 /// counts Unicode scalar values (characters), `byte` is a 0-based offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Pos {
+    /// 0-based byte offset.
     pub byte: usize,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
 /// A half-open range of source text, `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Span {
+    /// Where it starts.
     pub start: Pos,
+    /// Where it ends (exclusive).
     pub end: Pos,
 }
 
@@ -38,7 +43,9 @@ impl Span {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// The source is not accepted.
     Error,
+    /// Accepted, but worth a look.
     Warning,
 }
 
@@ -61,7 +68,7 @@ pub enum DiagnosticCode {
     Unexpected,
     /// A token the grammar requires is absent.
     Missing,
-    /// Nesting beyond [`super::MAX_DEPTH`].
+    /// Nesting beyond [`crate::hcl::MAX_DEPTH`].
     TooDeep,
     /// The parser could not run at all.
     Unparsable,
@@ -113,6 +120,7 @@ impl DiagnosticCode {
         DiagnosticCode::InvalidUtf8,
     ];
 
+    /// The code as bindings and reports write it (`unexpected`, `invalid_utf8`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             DiagnosticCode::Unexpected => "unexpected",
@@ -160,13 +168,18 @@ impl std::fmt::Display for DiagnosticCode {
 /// A positioned finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// What kind of problem it is.
     pub code: DiagnosticCode,
+    /// What is wrong, in one line.
     pub message: String,
+    /// Where it is.
     pub span: Span,
 }
 
 impl Diagnostic {
+    /// An error diagnostic.
     pub fn error(code: DiagnosticCode, span: Span, message: String) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -176,6 +189,7 @@ impl Diagnostic {
         }
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

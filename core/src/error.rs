@@ -14,30 +14,48 @@ pub enum Error {
     /// The source has syntax errors; `diagnostics` holds every one, in order.
     #[error("{}", parse_message(path.as_deref(), diagnostics))]
     Parse {
+        /// The file, when the text came from one.
         path: Option<PathBuf>,
+        /// Every syntax error, in source order.
         diagnostics: Vec<Diagnostic>,
     },
     /// The input bytes are not UTF-8.
     #[error("{}invalid UTF-8 at line {line}, column {column} (byte {byte})", prefix(path.as_deref()))]
     InvalidUtf8 {
+        /// The file, when the bytes came from one.
         path: Option<PathBuf>,
+        /// 0-based offset of the first byte that is not UTF-8.
         byte: usize,
+        /// Its 1-based line.
         line: usize,
+        /// Its 1-based column, in characters.
         column: usize,
     },
     /// A file or directory could not be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
     /// An argument was out of its allowed range or form.
     #[error("invalid argument `{name}`: {message}")]
-    InvalidArgument { name: String, message: String },
+    InvalidArgument {
+        /// The argument's name, as the caller's language spells it.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An embedder failed or returned vectors that cannot be used.
     #[error("embedder {model}: {message}")]
-    Embed { model: String, message: String },
+    Embed {
+        /// The embedder's model id.
+        model: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A remote model service (an embeddings or chat endpoint) failed after
     /// its retries; `status` is the last HTTP status, when one came back,
     /// and `request_id` the id the service gave the request.
@@ -46,17 +64,25 @@ pub enum Error {
     /// once.
     #[error("{provider} ({model}){}: {message}", request_id.as_deref().map(|r| format!(" request {r}")).unwrap_or_default())]
     Provider {
+        /// The service's host.
         provider: String,
+        /// The model asked for.
         model: String,
+        /// The last HTTP status, when one came back.
         status: Option<u16>,
+        /// The id the service gave the request, when it sent one.
         request_id: Option<String>,
+        /// What the service said, or what failed.
         message: String,
+        /// The wait asked for, in milliseconds, when past the client's cap.
         retry_after_ms: Option<u32>,
     },
     /// A store could not read or write; `path` is its file, when it has one.
     #[error("{}{message}", prefix(path.as_deref()))]
     Storage {
+        /// The store's file, when it has one.
         path: Option<PathBuf>,
+        /// What went wrong.
         message: String,
     },
     /// A progress callback asked to stop; nothing was returned.
@@ -65,11 +91,19 @@ pub enum Error {
     /// A tool the host gave the generation loop failed; the loop reports
     /// `message` to the model as the call's result.
     #[error("{message}")]
-    Tool { name: String, message: String },
+    Tool {
+        /// The tool's name.
+        name: String,
+        /// What it raised or threw.
+        message: String,
+    },
     /// The call would have had to wait for other work on the same object
     /// (an ingestion into a shared index) and was asked not to.
     #[error("busy: {message}")]
-    Busy { message: String },
+    Busy {
+        /// What the call would have waited for.
+        message: String,
+    },
 }
 
 /// `Result` with [`Error`].

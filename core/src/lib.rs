@@ -5,6 +5,8 @@
 //! directory, [`hcl::loads`] for python-hcl2-compatible dictionaries, or
 //! [`chunk::Chunker`] to split a repository for retrieval.
 
+#![warn(missing_docs)]
+
 pub mod cancel;
 pub mod chunk;
 pub mod cli;

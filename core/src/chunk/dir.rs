@@ -22,6 +22,7 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub struct WalkProgress {
     /// Files finished (chunked or skipped), this one included.
     pub done: usize,
+    /// Files to look at in all.
     pub total: usize,
     /// The file just finished, relative to the root.
     pub path: String,
@@ -32,7 +33,9 @@ pub struct WalkProgress {
 pub struct ChunkedFile {
     /// Relative to the root, `/`-separated.
     pub path: String,
+    /// The language it was read as.
     pub language: Language,
+    /// Its size in bytes.
     pub bytes: usize,
     /// SHA-256 of the file's bytes, 64 hex digits.
     pub content_hash: String,
@@ -43,7 +46,9 @@ pub struct ChunkedFile {
 /// A file that was not chunked, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// Relative to the root, `/`-separated.
     pub path: String,
+    /// Why: unreadable, binary, not UTF-8, too large.
     pub reason: String,
 }
 
@@ -107,7 +112,7 @@ impl<'a> ChunkDir<'a> {
         self
     }
 
-    /// Skip files larger than this (default [`DEFAULT_MAX_FILE_BYTES`]).
+    /// Skip files larger than this (default 4 MiB).
     pub fn max_file_bytes(mut self, bytes: u64) -> Self {
         self.max_file_bytes = bytes;
         self

@@ -56,6 +56,7 @@ impl Language {
         }
     }
 
+    /// The language's name: `hcl`, `markdown` or `text`.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Hcl => "hcl",
@@ -104,6 +105,7 @@ pub enum ChunkKind {
 }
 
 impl ChunkKind {
+    /// The kind's name, as chunks carry it.
     pub fn as_str(self) -> &'static str {
         match self {
             ChunkKind::Block => "block",
@@ -125,7 +127,9 @@ pub struct Chunk {
     pub id: String,
     /// The source path as given (`chunk_dir`: relative, `/`-separated).
     pub path: String,
+    /// The language it was read as.
     pub language: Language,
+    /// What the chunk is: a block, a section, a piece of text.
     pub kind: ChunkKind,
     /// What gets embedded. A slice of the source, except for block parts,
     /// which add the headers and braces they lack.
@@ -144,9 +148,11 @@ pub struct Chunk {
     pub parts: usize,
     /// 1-based first and last line of the source the chunk covers.
     pub start_line: usize,
+    /// 1-based last line.
     pub end_line: usize,
     /// Byte range of the source the chunk covers (end exclusive).
     pub start_byte: usize,
+    /// End of the byte range (exclusive).
     pub end_byte: usize,
     /// Tokens of `text` by the chunker's tokenizer.
     pub token_count: usize,
@@ -195,19 +201,23 @@ impl ChunkConfig {
         self
     }
 
+    /// Counts tokens with `tokenizer` (default `cl100k_base`).
     pub fn with_tokenizer(mut self, tokenizer: Arc<dyn Tokenizer>) -> Self {
         self.tokenizer = tokenizer;
         self
     }
 
+    /// The most tokens a chunk may have.
     pub fn max_tokens(&self) -> usize {
         self.max_tokens
     }
 
+    /// Tokens a split piece may repeat from the previous one.
     pub fn overlap(&self) -> usize {
         self.overlap
     }
 
+    /// The tokenizer counting.
     pub fn tokenizer(&self) -> &Arc<dyn Tokenizer> {
         &self.tokenizer
     }
@@ -270,6 +280,7 @@ impl Chunker {
         Ok(Chunker { config })
     }
 
+    /// How it chunks.
     pub fn config(&self) -> &ChunkConfig {
         &self.config
     }

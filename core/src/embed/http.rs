@@ -101,6 +101,7 @@ impl HttpEmbedderBuilder {
         self
     }
 
+    /// Checks the settings and makes the client; without a dimension, asks the endpoint once for one.
     pub fn build(self) -> Result<HttpEmbedder> {
         let invalid = |name: &str, message: String| Error::InvalidArgument {
             name: name.into(),

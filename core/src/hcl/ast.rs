@@ -8,6 +8,7 @@ pub use crate::diagnostic::{Pos, Span};
 /// One parsed file: its top-level body and every comment in it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct File {
+    /// The top-level attributes and blocks.
     pub body: Body,
     /// Every comment in source order, including those inside expressions.
     pub comments: Vec<Comment>,
@@ -16,7 +17,9 @@ pub struct File {
 /// A sequence of attributes and blocks.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Body {
+    /// The attributes and blocks, in source order.
     pub items: Vec<Structure>,
+    /// From the first item to the last (the braces are the block's).
     pub span: Span,
 }
 
@@ -52,11 +55,14 @@ impl Body {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Structure {
+    /// `name = expr`.
     Attribute(Attribute),
+    /// `type "label" { ... }`.
     Block(Block),
 }
 
 impl Structure {
+    /// The source the attribute or block spans.
     pub fn span(&self) -> Span {
         match self {
             Structure::Attribute(a) => a.span,
@@ -68,9 +74,13 @@ impl Structure {
 /// `name = expr`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attribute {
+    /// The attribute's name.
     pub name: String,
+    /// Where the name is written.
     pub name_span: Span,
+    /// The value.
     pub expr: Expression,
+    /// From the name to the end of the value.
     pub span: Span,
     /// Comments on the lines directly above, with no blank line between.
     pub leading_comments: Vec<Comment>,
@@ -83,13 +93,21 @@ pub struct Attribute {
 pub struct Block {
     /// The block type, e.g. `resource`.
     pub kind: String,
+    /// Where the block type is written.
     pub kind_span: Span,
+    /// The labels after the type, in order.
     pub labels: Vec<Label>,
+    /// What is between the braces.
     pub body: Body,
+    /// The `{`.
     pub open_brace: Span,
+    /// The `}`.
     pub close_brace: Span,
+    /// From the type to the closing brace.
     pub span: Span,
+    /// Comments on the lines directly above, with no blank line between.
     pub leading_comments: Vec<Comment>,
+    /// A comment after the closing brace on its line.
     pub trailing_comment: Option<Comment>,
 }
 
@@ -103,8 +121,11 @@ impl Block {
 /// A block label: a quoted string (escapes decoded) or a bare identifier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Label {
+    /// The label's text, escapes decoded.
     pub value: String,
+    /// Whether it was written in quotes.
     pub quoted: bool,
+    /// Where it is written, the quotes included.
     pub span: Span,
 }
 
@@ -123,8 +144,11 @@ pub enum CommentStyle {
 /// A comment, with its delimiters in `text`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comment {
+    /// The comment as written, delimiters included.
     pub text: String,
+    /// Which delimiters it has.
     pub style: CommentStyle,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -147,7 +171,9 @@ impl Comment {
 /// An expression and the source it spans.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expression {
+    /// The expression's form and parts.
     pub kind: ExprKind,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -155,50 +181,75 @@ pub struct Expression {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExprKind {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool {
+        /// The literal's value.
         value: bool,
     },
     /// A number literal as written (`10`, `1.5`, `1e5`).
     Number {
+        /// The digits as written.
         raw: String,
     },
     /// A quoted string or heredoc; a plain string is a template with one
     /// literal part.
     Template(Template),
+    /// `[a, b, c]`.
     Tuple {
+        /// The elements, in order.
         items: Vec<Expression>,
     },
+    /// `{ key = value, ... }`.
     Object {
+        /// The items, in order.
         items: Vec<ObjectItem>,
     },
     /// A bare name: `var`, `each`, `string`.
     Variable {
+        /// The name.
         name: String,
     },
     /// `name(args...)`; `expand_final` is set for `f(a, b...)`.
     FunctionCall {
+        /// The function's name, with its namespace (`provider::p::f`) if any.
         name: String,
+        /// The arguments, in order.
         args: Vec<Expression>,
+        /// Whether the last argument is followed by `...`.
         expand_final: bool,
     },
     /// A term followed by attribute access, indexes and splats.
     Traversal {
+        /// The term the steps start from.
         target: Box<Expression>,
+        /// The steps, in order.
         ops: Vec<TraversalOp>,
     },
+    /// `-x` or `!x`.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// What it applies to.
         operand: Box<Expression>,
     },
+    /// `a op b`.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Expression>,
+        /// The right operand.
         rhs: Box<Expression>,
     },
+    /// `condition ? then : otherwise`.
     Conditional {
+        /// What is tested.
         condition: Box<Expression>,
+        /// The value when it holds.
         then: Box<Expression>,
+        /// The value when it does not.
         otherwise: Box<Expression>,
     },
     /// `[for k, v in coll : value if cond]` or
@@ -206,6 +257,7 @@ pub enum ExprKind {
     For(Box<ForExpr>),
     /// `( expr )`
     Parens {
+        /// The expression between the parentheses.
         inner: Box<Expression>,
     },
     /// Source that did not parse; its diagnostics say why.
@@ -215,7 +267,9 @@ pub enum ExprKind {
 /// One `key = value` (or `key: value`) of an object constructor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectItem {
+    /// The key: a bare name, a string, or a parenthesised expression.
     pub key: Expression,
+    /// The value.
     pub value: Expression,
 }
 
@@ -224,18 +278,44 @@ pub struct ObjectItem {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum TraversalOp {
     /// `.name`
-    GetAttr { name: String, span: Span },
+    GetAttr {
+        /// The attribute's name.
+        name: String,
+        /// `.name`, the dot included.
+        span: Span,
+    },
     /// `[expr]`
-    Index { key: Expression, span: Span },
-    /// `.0`, the legacy index form; `raw` is the digits as written.
-    LegacyIndex { raw: String, span: Span },
+    Index {
+        /// The expression between the brackets.
+        key: Expression,
+        /// `[key]`, the brackets included.
+        span: Span,
+    },
+    /// `.0`, the legacy index form.
+    LegacyIndex {
+        /// The digits as written.
+        raw: String,
+        /// `.0`, the dot included.
+        span: Span,
+    },
     /// `.*` followed by its own steps.
-    AttrSplat { ops: Vec<TraversalOp>, span: Span },
+    AttrSplat {
+        /// The steps applied to each element.
+        ops: Vec<TraversalOp>,
+        /// The splat and its steps.
+        span: Span,
+    },
     /// `[*]` followed by its own steps.
-    FullSplat { ops: Vec<TraversalOp>, span: Span },
+    FullSplat {
+        /// The steps applied to each element.
+        ops: Vec<TraversalOp>,
+        /// The splat and its steps.
+        span: Span,
+    },
 }
 
 impl TraversalOp {
+    /// The source the step spans.
     pub fn span(&self) -> Span {
         match self {
             TraversalOp::GetAttr { span, .. }
@@ -247,15 +327,19 @@ impl TraversalOp {
     }
 }
 
+/// A unary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum UnaryOp {
+    /// `-`
     #[serde(rename = "-")]
     Negate,
+    /// `!`
     #[serde(rename = "!")]
     Not,
 }
 
 impl UnaryOp {
+    /// The operator as written.
     pub fn as_str(self) -> &'static str {
         match self {
             UnaryOp::Negate => "-",
@@ -264,37 +348,52 @@ impl UnaryOp {
     }
 }
 
+/// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum BinaryOp {
+    /// `*`
     #[serde(rename = "*")]
     Mul,
+    /// `/`
     #[serde(rename = "/")]
     Div,
+    /// `%`
     #[serde(rename = "%")]
     Mod,
+    /// `+`
     #[serde(rename = "+")]
     Add,
+    /// `-`
     #[serde(rename = "-")]
     Sub,
+    /// `>`
     #[serde(rename = ">")]
     Gt,
+    /// `>=`
     #[serde(rename = ">=")]
     Ge,
+    /// `<`
     #[serde(rename = "<")]
     Lt,
+    /// `<=`
     #[serde(rename = "<=")]
     Le,
+    /// `==`
     #[serde(rename = "==")]
     Eq,
+    /// `!=`
     #[serde(rename = "!=")]
     Ne,
+    /// `&&`
     #[serde(rename = "&&")]
     And,
+    /// `||`
     #[serde(rename = "||")]
     Or,
 }
 
 impl BinaryOp {
+    /// The operator as written.
     pub fn as_str(self) -> &'static str {
         match self {
             BinaryOp::Mul => "*",
@@ -313,6 +412,7 @@ impl BinaryOp {
         }
     }
 
+    /// The operator written as `s`, if it is one.
     pub fn from_token(s: &str) -> Option<BinaryOp> {
         Some(match s {
             "*" => BinaryOp::Mul,
@@ -336,21 +436,28 @@ impl BinaryOp {
 /// A for expression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ForExpr {
+    /// The key (or index) variable, when two are named.
     pub key_var: Option<String>,
+    /// The value variable.
     pub value_var: String,
+    /// What is iterated.
     pub collection: Expression,
     /// The key expression; `Some` makes this an object `for`.
     pub key: Option<Expression>,
+    /// The element (or, in an object `for`, the value) expression.
     pub value: Expression,
     /// `...` after the value of an object `for` (grouping mode).
     pub grouping: bool,
+    /// The `if` filter, if any.
     pub condition: Option<Expression>,
 }
 
 /// A quoted template or heredoc.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Template {
+    /// Quoted or heredoc.
     pub style: TemplateStyle,
+    /// The literal text, interpolations and directives, in order.
     pub parts: Vec<TemplatePart>,
 }
 
@@ -401,13 +508,19 @@ fn flush(text: &str) -> String {
     lines.join("\n")
 }
 
+/// How a template is written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "style", rename_all = "snake_case")]
 pub enum TemplateStyle {
     /// `"..."`
     Quoted,
     /// `<<MARKER` or, with `indented`, `<<-MARKER`.
-    Heredoc { marker: String, indented: bool },
+    Heredoc {
+        /// The word that opens and closes it, e.g. `EOT`.
+        marker: String,
+        /// `<<-`: the lines' shared indentation is not part of the value.
+        indented: bool,
+    },
 }
 
 /// A piece of a template.
@@ -417,38 +530,57 @@ pub enum TemplatePart {
     /// Literal text: `raw` as written, `value` with HCL escapes decoded
     /// (`\n`, `\"`, `\uNNNN`, `$${`, `%%{`).
     Literal {
+        /// The text as written.
         raw: String,
+        /// The text with its escapes decoded.
         value: String,
+        /// Where it is written.
         span: Span,
     },
     /// `${ expr }`, with `~` strip markers.
     Interpolation {
+        /// The interpolated expression.
         expr: Expression,
+        /// `${~`: whitespace before the interpolation is stripped.
         strip_left: bool,
+        /// `~}`: whitespace after the interpolation is stripped.
         strip_right: bool,
+        /// From `${` to `}`.
         span: Span,
     },
     /// `%{ if cond }...%{ else }...%{ endif }`
     If {
+        /// The condition.
         condition: Expression,
+        /// The parts used when it holds.
         then: Vec<TemplatePart>,
+        /// The parts of the `%{ else }` branch, if any.
         otherwise: Option<Vec<TemplatePart>>,
         /// The `%{ if cond }`, `%{ else }` and `%{ endif }` tags; `close`
         /// is absent only in broken input.
         open: DirectiveTag,
+        /// The `%{ else }` tag, if any.
         else_tag: Option<DirectiveTag>,
+        /// The `%{ endif }` tag; absent only in broken input.
         close: Option<DirectiveTag>,
+        /// From `%{ if` to the end of `%{ endif }`.
         span: Span,
     },
     /// `%{ for k, v in coll }...%{ endfor }`
     For {
+        /// The key variable, when two are named.
         key_var: Option<String>,
+        /// The value variable.
         value_var: String,
+        /// What is iterated.
         collection: Expression,
+        /// The parts repeated for each element.
         body: Vec<TemplatePart>,
         /// The `%{ for ... }` and `%{ endfor }` tags.
         open: DirectiveTag,
+        /// The `%{ endfor }` tag; absent only in broken input.
         close: Option<DirectiveTag>,
+        /// From `%{ for` to the end of `%{ endfor }`.
         span: Span,
     },
 }
@@ -456,12 +588,16 @@ pub enum TemplatePart {
 /// One `%{ ... }` tag of a template directive, with its `~` strip markers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DirectiveTag {
+    /// From `%{` to `}`.
     pub span: Span,
+    /// `%{~`: whitespace before the tag is stripped.
     pub strip_left: bool,
+    /// `~}`: whitespace after the tag is stripped.
     pub strip_right: bool,
 }
 
 impl TemplatePart {
+    /// The source the part spans.
     pub fn span(&self) -> Span {
         match self {
             TemplatePart::Literal { span, .. }

@@ -17,7 +17,9 @@ pub const MAX_DEPTH: usize = 200;
 /// every diagnostic, in source order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
+    /// The tree; partial when the source is broken.
     pub file: File,
+    /// Every error and warning, in source order.
     pub diagnostics: Vec<Diagnostic>,
 }
 

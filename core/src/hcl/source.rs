@@ -13,6 +13,7 @@ pub struct LineIndex<'a> {
 }
 
 impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `src`.
     pub fn new(src: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(src.as_bytes()));
@@ -44,6 +45,7 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The span of a byte range of the source.
     pub fn span(&self, bytes: std::ops::Range<usize>) -> Span {
         Span {
             start: self.pos(bytes.start),

@@ -46,6 +46,7 @@ pub enum SearchMode {
 }
 
 impl SearchMode {
+    /// The mode's name: `hybrid`, `vector` or `lexical`.
     pub fn as_str(self) -> &'static str {
         match self {
             SearchMode::Hybrid => "hybrid",
@@ -83,19 +84,24 @@ pub struct Scores {
     pub summary: Option<Signal>,
 }
 
+/// A chunk's standing in one signal's candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Signal {
+    /// The signal's own score (BM25, or cosine similarity).
     pub score: f32,
+    /// 1-based rank among the signal's candidates.
     pub rank: usize,
 }
 
 /// One search result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
+    /// The chunk found.
     pub chunk: Chunk,
     /// The fused score: the sum over signals of `1 / (60 + rank)`; for a
     /// single signal, its raw score.
     pub score: f32,
+    /// Its standing in each signal that found it.
     pub scores: Scores,
 }
 
@@ -112,9 +118,11 @@ impl Hit {
 /// A file the index holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
+    /// The file's path, as the index names it.
     pub path: String,
     /// SHA-256 of its bytes when it was ingested.
     pub content_hash: String,
+    /// How many chunks it has.
     pub chunks: usize,
 }
 
@@ -158,8 +166,11 @@ impl Stage {
 /// How far an ingestion has got.
 #[derive(Debug, Clone, Serialize)]
 pub struct Progress {
+    /// What is being done.
     pub stage: Stage,
+    /// Units of it done.
     pub done: usize,
+    /// Units in all.
     pub total: usize,
 }
 
@@ -320,6 +331,7 @@ struct SourceEntry {
 }
 
 impl Index {
+    /// A builder for an index: its embedder, chunker and stores.
     pub fn builder() -> IndexBuilder {
         IndexBuilder {
             embedder: Arc::new(Hashing::default()),
@@ -348,6 +360,7 @@ impl Index {
         self.sources.values().map(|s| s.slots.len()).sum()
     }
 
+    /// Whether the index holds no chunk.
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
     }

@@ -17,9 +17,13 @@ const MIN_CANDIDATES: usize = 40;
 /// [`Search`]'s default.
 #[derive(Debug, Clone, Default)]
 pub struct SearchOptions {
+    /// How many hits (default 10).
     pub k: Option<usize>,
+    /// Which signals (default hybrid).
     pub mode: Option<SearchMode>,
+    /// HNSW search breadth (default 64).
     pub ef: Option<usize>,
+    /// Which chunks may be returned.
     pub filter: Filter,
 }
 
@@ -51,11 +55,13 @@ impl<'a> Search<'a> {
         self
     }
 
+    /// Which signals to search and fuse (default hybrid).
     pub fn mode(mut self, mode: SearchMode) -> Self {
         self.mode = mode;
         self
     }
 
+    /// Keeps only chunks `filter` accepts.
     pub fn filter(mut self, filter: Filter) -> Self {
         self.filter = filter;
         self

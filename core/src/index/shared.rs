@@ -29,6 +29,7 @@ pub struct SharedIndex {
 }
 
 impl SharedIndex {
+    /// Shares `index` between threads.
     pub fn new(index: Index) -> Self {
         SharedIndex {
             index: RwLock::new(index),
@@ -82,6 +83,7 @@ impl SharedIndex {
         Ok(())
     }
 
+    /// Whether `close` was called.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }

@@ -102,6 +102,7 @@ impl ChatModelBuilder {
         self
     }
 
+    /// Checks the settings and makes the client; fails on an empty model, a bad URL or header, or a missing key where the service needs one.
     pub fn build(self) -> Result<ChatModel> {
         let invalid = |name: &str, message: String| Error::InvalidArgument {
             name: name.into(),
@@ -220,6 +221,7 @@ impl ChatModel {
         }
     }
 
+    /// The wire format it speaks.
     pub fn provider(&self) -> Provider {
         self.wire.provider
     }

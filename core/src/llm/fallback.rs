@@ -32,6 +32,7 @@ pub const LABEL: &str =
 pub struct Fallback;
 
 impl Fallback {
+    /// The offline model.
     pub fn new() -> Fallback {
         Fallback
     }

@@ -28,7 +28,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// The person (or the program) asking; tool results go in user messages.
     User,
+    /// The model.
     Assistant,
 }
 
@@ -62,19 +64,27 @@ impl std::str::FromStr for Role {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
+    /// Text the model wrote, or the user's.
     Text {
+        /// The text.
         text: String,
     },
     /// The model asks for a tool call; `input` follows the tool's schema.
     ToolUse {
+        /// The model's id for the call, which the result quotes.
         id: String,
+        /// The tool's name.
         name: String,
+        /// The arguments.
         input: serde_json::Value,
     },
     /// A tool's answer, sent back in a user message.
     ToolResult {
+        /// The id of the call this answers.
         tool_use_id: String,
+        /// What the tool returned, or its error's message.
         content: String,
+        /// Whether the tool failed.
         #[serde(default)]
         is_error: bool,
     },
@@ -83,11 +93,14 @@ pub enum Content {
 /// A turn of the conversation sent to the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
+    /// Who says it.
     pub role: Role,
+    /// What is said, in order.
     pub content: Vec<Content>,
 }
 
 impl Message {
+    /// A user message of one text part.
     pub fn user(text: impl Into<String>) -> Message {
         Message {
             role: Role::User,
@@ -95,6 +108,7 @@ impl Message {
         }
     }
 
+    /// An assistant message of one text part.
     pub fn assistant(text: impl Into<String>) -> Message {
         Message {
             role: Role::Assistant,
@@ -112,7 +126,9 @@ impl Message {
 /// its input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolSpec {
+    /// The name the model calls it by.
     pub name: String,
+    /// What it does, for the model to decide when to call it.
     pub description: String,
     /// JSON schema of the input object.
     #[serde(alias = "input_schema")]
@@ -124,7 +140,9 @@ pub struct ToolSpec {
 /// which caches on its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemPart {
+    /// The text.
     pub text: String,
+    /// Ends a prefix Anthropic may cache (ignored elsewhere).
     #[serde(default)]
     pub cache: bool,
 }
@@ -132,14 +150,19 @@ pub struct SystemPart {
 /// Everything a model call needs but the model's name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
+    /// The system prompt's parts, in order.
     pub system: Vec<SystemPart>,
+    /// The conversation, oldest first, ending with the user's turn.
     pub messages: Vec<Message>,
+    /// Tools the model may call.
     #[serde(default)]
     pub tools: Vec<ToolSpec>,
     /// Most tokens the answer may have.
     pub max_tokens: u32,
+    /// Sampling temperature; the provider's default when `None`.
     #[serde(default)]
     pub temperature: Option<f32>,
+    /// Texts that end the answer when the model writes them.
     #[serde(default)]
     pub stop: Vec<String>,
 }
@@ -208,8 +231,11 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
+    /// The model finished its answer.
     EndTurn,
+    /// The answer reached `max_tokens`.
     MaxTokens,
+    /// The model wrote one of the request's `stop` texts.
     StopSequence,
     /// It wants tool results before it goes on.
     ToolUse,
@@ -220,7 +246,9 @@ pub enum StopReason {
 /// Tokens a call used, as the provider counted them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
+    /// Tokens read, cached ones included.
     pub input_tokens: u64,
+    /// Tokens written.
     pub output_tokens: u64,
     /// Input tokens written to the provider's prompt cache.
     pub cache_write_tokens: u64,
@@ -242,8 +270,11 @@ impl std::ops::AddAssign for Usage {
 pub struct Completion {
     /// The model that answered, as the provider named it.
     pub model: String,
+    /// The answer's text and tool calls, in order.
     pub content: Vec<Content>,
+    /// Why the model stopped.
     pub stop_reason: StopReason,
+    /// Tokens the call used.
     pub usage: Usage,
 }
 
@@ -268,18 +299,27 @@ impl Completion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Delta {
+    /// Text appended to content block `index`.
     Text {
+        /// The content block it belongs to.
         index: usize,
+        /// The new text.
         text: String,
     },
     /// A tool call begins; its input follows as JSON text in pieces.
     ToolUse {
+        /// The content block it belongs to.
         index: usize,
+        /// The model's id for the call.
         id: String,
+        /// The tool's name.
         name: String,
     },
+    /// A piece of a tool call's input, as JSON text.
     ToolInput {
+        /// The content block it belongs to.
         index: usize,
+        /// The next piece of the input's JSON.
         partial_json: String,
     },
     /// Not part of the answer: attempt `attempt` failed with `reason` and
@@ -287,8 +327,11 @@ pub enum Delta {
     /// begins and then about once a second with the time left, so a caller
     /// can stop waiting (return `ControlFlow::Break`) or show it.
     Retrying {
+        /// The attempt that failed, from 1.
         attempt: u32,
+        /// Milliseconds left before the next attempt.
         wait_ms: u64,
+        /// Why the attempt failed.
         reason: String,
     },
 }
@@ -300,12 +343,14 @@ pub trait LanguageModel: Send + Sync {
     /// The model's name, e.g. `claude-sonnet-4-5` or `infrarag-fallback`.
     fn name(&self) -> &str;
 
+    /// Answers `request`, reporting each piece to `on_delta` as it arrives.
     fn stream(
         &self,
         request: &Request,
         on_delta: &mut dyn FnMut(&Delta) -> ControlFlow<()>,
     ) -> Result<Completion>;
 
+    /// Answers `request` without looking at the pieces.
     fn complete(&self, request: &Request) -> Result<Completion> {
         self.stream(request, &mut |_| ControlFlow::Continue(()))
     }

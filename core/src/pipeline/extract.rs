@@ -11,6 +11,7 @@ use serde::Serialize;
 pub struct GeneratedFile {
     /// Relative, `/`-separated, ending in `.tf` or `.tf.json`.
     pub path: String,
+    /// The file's content.
     pub text: String,
 }
 

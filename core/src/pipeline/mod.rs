@@ -30,11 +30,17 @@ you use. When you use the context, cite it as [n].";
 /// A finding as events and results carry it: where and what.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {
+    /// `error` or `warning`.
     pub severity: Severity,
+    /// The finding's stable code (`undeclared_variable`, `CKV_AWS_20`, ...).
     pub code: String,
+    /// The file, as the answer named it.
     pub file: String,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub column: usize,
+    /// What is wrong, in one line.
     pub message: String,
     /// The suggested replacement, when validation has one.
     pub fix: Option<String>,
@@ -70,57 +76,103 @@ impl From<&Finding> for Problem {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// Context found for the task: citations, best first.
-    Retrieved { citations: Vec<String> },
+    /// Context found for the task.
+    Retrieved {
+        /// The context's citations, best first.
+        citations: Vec<String>,
+    },
     /// The prompt is assembled.
     PromptBuilt {
+        /// Tokens the prompt uses.
         tokens: usize,
+        /// Tokens it could use: the window less the answer's reserve.
         budget: usize,
+        /// Context items it holds.
         context: usize,
+        /// Context items left out for lack of room.
         omitted: usize,
+        /// Secrets replaced before sending.
         redactions: usize,
     },
-    /// A piece of the model's answer in round `round` (0: the first answer).
-    Generating { round: usize, text: String },
+    /// A piece of the model's answer.
+    Generating {
+        /// 0: the first answer; then each correction.
+        round: usize,
+        /// The new text.
+        text: String,
+    },
     /// The model's call failed and is tried again in `wait_ms`; repeated
     /// about once a second while waiting (see [`Delta::Retrying`]).
     Retrying {
+        /// The round the call belongs to.
         round: usize,
+        /// The attempt that failed, from 1.
         attempt: u32,
+        /// Milliseconds left before the next attempt.
         wait_ms: u64,
+        /// Why the attempt failed.
         reason: String,
     },
     /// The model asked for a tool.
     ToolCall {
+        /// The round the call belongs to.
         round: usize,
+        /// The model's id for the call.
         id: String,
+        /// The tool's name.
         name: String,
+        /// The arguments, as the tool's schema describes them.
         input: serde_json::Value,
     },
+    /// A tool answered; the answer goes back to the model.
     ToolResult {
+        /// The round the call belongs to.
         round: usize,
+        /// The model's id for the call.
         id: String,
+        /// The tool's name.
         name: String,
+        /// What the tool returned, or its error's message.
         output: String,
+        /// Whether the tool failed.
         is_error: bool,
     },
     /// The round's files were validated.
     Validated {
+        /// The round validated.
         round: usize,
+        /// The files' names.
         files: Vec<String>,
+        /// Findings of severity error.
         errors: usize,
+        /// Findings of severity warning.
         warnings: usize,
+        /// Every finding, where and what.
         problems: Vec<Problem>,
     },
     /// Errors remain: the model is asked to correct them.
-    Correcting { round: usize, errors: usize },
+    Correcting {
+        /// The round being corrected.
+        round: usize,
+        /// How many errors it has.
+        errors: usize,
+    },
+    /// The loop ended.
     Done {
+        /// How it ended.
         outcome: Outcome,
+        /// Answers given: the first and each correction.
         rounds: usize,
+        /// Tokens over every model call.
         usage: Usage,
     },
     /// The loop stopped on an error, which `execute` also returns.
-    Failed { code: String, message: String },
+    Failed {
+        /// The error's stable code (`PROVIDER_ERROR`, `CANCELLED`, ...).
+        code: String,
+        /// The error's message.
+        message: String,
+    },
 }
 
 /// How a generation ended.
@@ -140,21 +192,28 @@ pub enum Outcome {
 /// One answer and what validation made of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Round {
+    /// The model's full answer.
     pub answer: String,
+    /// The files its code blocks held.
     pub files: Vec<GeneratedFile>,
+    /// What validation found in them.
     pub problems: Vec<Problem>,
+    /// Tokens this answer's calls used.
     pub usage: Usage,
 }
 
 /// What a generation produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct Generation {
+    /// How it ended.
     pub outcome: Outcome,
     /// The last round's files.
     pub files: Vec<GeneratedFile>,
+    /// Every answer, the first and each correction.
     pub rounds: Vec<Round>,
     /// Over every model call, tool steps and corrections included.
     pub usage: Usage,
+    /// The model's name.
     pub model: String,
     /// The context the prompt held.
     pub context: Vec<ContextItem>,
@@ -194,11 +253,13 @@ impl Generator {
         }
     }
 
+    /// Checks each answer's files (default: every check).
     pub fn validator(mut self, validator: Validator) -> Self {
         self.validator = validator;
         self
     }
 
+    /// Offers the model a host tool it may call while answering.
     pub fn tool(mut self, tool: Arc<dyn Tool>) -> Self {
         self.tools.add(tool);
         self
@@ -241,6 +302,7 @@ impl Generator {
         self
     }
 
+    /// The model answering.
     pub fn model(&self) -> &Arc<dyn LanguageModel> {
         &self.model
     }
@@ -317,6 +379,7 @@ impl<'a> Generate<'a> {
         self
     }
 
+    /// Runs the loop: retrieve, prompt, answer, validate, correct until the files validate or the rounds run out.
     pub fn execute(mut self) -> Result<Generation> {
         let mut on_event = self.on_event.take();
         let cancel = self.cancel.clone();

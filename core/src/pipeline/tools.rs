@@ -11,6 +11,7 @@ use crate::llm::ToolSpec;
 /// Something the model may ask to run. The host implements it (the
 /// bindings wrap Python and Node callables).
 pub trait Tool: Send + Sync {
+    /// The tool's name, description and JSON-schema parameters, as the model sees them.
     fn spec(&self) -> ToolSpec;
 
     /// The result, as text for the model. An `Err` is reported to the
@@ -28,6 +29,7 @@ impl<F> FnTool<F>
 where
     F: Fn(&Value) -> Result<String> + Send + Sync,
 {
+    /// A tool described by `spec` that runs `f`.
     pub fn new(spec: ToolSpec, f: F) -> FnTool<F> {
         FnTool { spec, f }
     }
@@ -53,6 +55,7 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// No tools.
     pub fn new() -> Tools {
         Tools::default()
     }
@@ -64,10 +67,12 @@ impl Tools {
         self.tools.push((spec, tool));
     }
 
+    /// Every tool's description, in the order added.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.tools.iter().map(|(s, _)| s.clone()).collect()
     }
 
+    /// Whether there is no tool.
     pub fn is_empty(&self) -> bool {
         self.tools.is_empty()
     }

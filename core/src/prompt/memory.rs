@@ -12,7 +12,9 @@ use crate::tokens;
 /// One message of the conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
+    /// Who said it.
     pub role: Role,
+    /// What was said.
     pub text: String,
     /// Tokens of `text` by the conversation's tokenizer.
     pub tokens: usize,
@@ -21,7 +23,9 @@ pub struct Turn {
 /// What the folded turns said.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The summary's text.
     pub text: String,
+    /// Its tokens by the conversation's tokenizer.
     pub tokens: usize,
     /// How many turns it stands for, over all foldings.
     pub turns: usize,
@@ -155,7 +159,9 @@ pub fn extractive_summary(previous: Option<&str>, turns: &[Turn]) -> String {
 pub struct Compaction {
     /// Turns folded into the summary.
     pub folded: usize,
+    /// The history's tokens before folding.
     pub tokens_before: usize,
+    /// The history's tokens after.
     pub tokens_after: usize,
     /// Whether the history now fits its budget.
     pub within_budget: bool,
@@ -172,9 +178,13 @@ pub struct Compaction {
 pub struct Conversation {
     /// The tokenizer counting turns, by name (see [`tokens::by_name`]).
     pub tokenizer: String,
+    /// The most tokens the summary and turns may use.
     pub budget: usize,
+    /// Newest turns never folded.
     pub keep_latest: usize,
+    /// What the folded turns said, if any were folded.
     pub summary: Option<Summary>,
+    /// The turns kept verbatim, oldest first.
     pub turns: Vec<Turn>,
 }
 
@@ -192,6 +202,7 @@ impl Conversation {
         }
     }
 
+    /// Counts with the built-in tokenizer `name` (recounting the turns held).
     pub fn with_tokenizer(mut self, name: impl Into<String>) -> Result<Conversation> {
         let name = name.into();
         tokens::by_name(&name)?;
@@ -199,6 +210,7 @@ impl Conversation {
         Ok(self)
     }
 
+    /// Never folds the `n` newest turns (default 4).
     pub fn with_keep_latest(mut self, n: usize) -> Conversation {
         self.keep_latest = n;
         self
@@ -322,6 +334,7 @@ impl Conversation {
         serde_json::to_string(self).expect("a conversation is plain data")
     }
 
+    /// A conversation saved with `to_json`.
     pub fn from_json(text: &str) -> Result<Conversation> {
         let c: Conversation = serde_json::from_str(text).map_err(|e| Error::InvalidArgument {
             name: "conversation".into(),

@@ -53,6 +53,7 @@ pub struct ContextItem {
     pub address: Option<String>,
     /// The code fence's language (`hcl`, `markdown`, ...).
     pub language: String,
+    /// The item's text.
     pub text: String,
 }
 
@@ -108,6 +109,8 @@ pub struct Omission {
 /// An assembled prompt: the request to send, and how it was packed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prompt {
+    /// The request to send, provider-neutral (`llm::anthropic::body` and
+    /// `llm::openai::body` give each wire format).
     pub request: Request,
     /// Tokens the prompt may use: the context window less the output
     /// reserved.
@@ -117,7 +120,9 @@ pub struct Prompt {
     /// The context items included, in the order given; the prompt numbers
     /// them `[1]`, `[2]`, ... for citation.
     pub context: Vec<ContextItem>,
+    /// Context items left out for lack of room, and why.
     pub omitted: Vec<Omission>,
+    /// Secrets replaced by placeholders before sending.
     pub redactions: Vec<Redaction>,
 }
 
@@ -180,6 +185,7 @@ impl PromptBuilder {
         }
     }
 
+    /// Counts tokens with `tokenizer` (default `cl100k_base`).
     pub fn tokenizer(mut self, tokenizer: Arc<dyn Tokenizer>) -> Self {
         self.tokenizer = tokenizer;
         self
@@ -238,6 +244,7 @@ impl PromptBuilder {
         self
     }
 
+    /// Offers the model these tools.
     pub fn tools(mut self, tools: impl IntoIterator<Item = ToolSpec>) -> Self {
         self.tools.extend(tools);
         self
@@ -249,6 +256,7 @@ impl PromptBuilder {
         self
     }
 
+    /// Sampling temperature (the provider's default otherwise).
     pub fn temperature(mut self, t: f32) -> Self {
         self.temperature = Some(t);
         self
@@ -258,6 +266,7 @@ impl PromptBuilder {
         self.tokenizer.count(text)
     }
 
+    /// Packs the parts into the budget; fails when there is no user message or the system parts and user message alone do not fit.
     pub fn build(self) -> Result<Prompt> {
         let user = self.user.clone().ok_or_else(|| Error::InvalidArgument {
             name: "user".into(),

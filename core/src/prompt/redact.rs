@@ -16,7 +16,9 @@ pub struct Redaction {
     pub source: String,
     /// 1-based line and column of the secret in that text.
     pub line: usize,
+    /// Its 1-based column.
     pub column: usize,
+    /// What replaced it in the text, e.g. `[REDACTED password 1]`.
     pub placeholder: String,
 }
 
@@ -80,6 +82,7 @@ pub struct Redactor {
 }
 
 impl Redactor {
+    /// A redactor with the built-in patterns.
     pub fn new() -> Redactor {
         Redactor::default()
     }

@@ -125,6 +125,7 @@ impl FileStore {
         })
     }
 
+    /// The file it writes.
     pub fn path(&self) -> &Path {
         &self.shared.path
     }

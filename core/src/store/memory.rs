@@ -24,6 +24,7 @@ pub struct MemoryDocumentStore {
 }
 
 impl MemoryDocumentStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
@@ -119,6 +120,7 @@ pub struct MemoryVectorStore {
 }
 
 impl MemoryVectorStore {
+    /// An empty store of `dimension`-long vectors.
     pub fn new(dimension: usize) -> Self {
         MemoryVectorStore {
             dimension,
@@ -149,10 +151,12 @@ impl MemoryVectorStore {
         Ok(store)
     }
 
+    /// How many vectors it holds.
     pub fn len(&self) -> usize {
         self.live
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }

@@ -24,9 +24,11 @@ use crate::error::Result;
 /// A file the index holds: its content hash and its chunks, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
+    /// The file's path, as the index names it.
     pub path: String,
     /// SHA-256 of the file's bytes, 64 hex digits.
     pub content_hash: String,
+    /// Its chunks, in file order.
     pub chunks: Vec<Chunk>,
 }
 
@@ -34,11 +36,14 @@ pub struct Document {
 /// the documents in `put` are stored (replacing any with the same path).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DocumentChanges {
+    /// Paths whose documents go.
     pub remove: Vec<String>,
+    /// Documents stored, replacing any with the same path.
     pub put: Vec<Document>,
 }
 
 impl DocumentChanges {
+    /// Whether the change changes nothing.
     pub fn is_empty(&self) -> bool {
         self.remove.is_empty() && self.put.is_empty()
     }
@@ -58,9 +63,13 @@ pub trait DocumentStore: Send + Sync {
 /// [`Filter`] reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
+    /// The chunk's file.
     pub path: String,
+    /// The chunk's language.
     pub language: Language,
+    /// The block type of an HCL chunk (`resource`, `variable`, ...).
     pub block_type: Option<String>,
+    /// The chunk's Terraform address, when it has one.
     pub address: Option<String>,
 }
 
@@ -78,9 +87,11 @@ impl From<&Chunk> for Metadata {
 /// A vector under a chunk id, with what filters need to know of the chunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VectorRecord {
+    /// The chunk's id.
     pub id: String,
     /// Unit length, [`VectorStore::dimension`] long.
     pub vector: Vec<f32>,
+    /// What filters read of the chunk.
     pub metadata: Metadata,
 }
 
@@ -89,14 +100,17 @@ pub struct VectorRecord {
 pub struct VectorQuery<'a> {
     /// Unit length.
     pub vector: &'a [f32],
+    /// How many ids to return at most.
     pub k: usize,
     /// Search breadth for approximate stores (HNSW's `ef`); others ignore it.
     pub ef: usize,
+    /// Which chunks may be returned.
     pub filter: &'a Filter,
 }
 
 /// Holds unit vectors by id and finds the nearest to a query.
 pub trait VectorStore: Send + Sync {
+    /// The length of every vector held.
     fn dimension(&self) -> usize;
 
     /// The id of every vector held, in any order.
@@ -116,8 +130,11 @@ pub trait VectorStore: Send + Sync {
 /// The stores behind one index: its documents, and two vector stores, for
 /// the chunks' code and for their summaries.
 pub struct Stores {
+    /// The files and their chunks.
     pub documents: Box<dyn DocumentStore>,
+    /// Vectors of the chunks' code.
     pub code: Box<dyn VectorStore>,
+    /// Vectors of the chunks' summaries.
     pub summary: Box<dyn VectorStore>,
 }
 
@@ -126,6 +143,7 @@ pub struct Stores {
 pub struct Filter {
     /// The chunk's path starts with this (`"s3/"`).
     pub path_prefix: Option<String>,
+    /// The chunk's language is this.
     pub language: Option<Language>,
     /// `resource`, `variable`, `module`, …
     pub block_type: Option<String>,
@@ -134,21 +152,25 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Keeps chunks whose path starts with `prefix`.
     pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.path_prefix = Some(prefix.into());
         self
     }
 
+    /// Keeps chunks of `language`.
     pub fn language(mut self, language: Language) -> Self {
         self.language = Some(language);
         self
     }
 
+    /// Keeps HCL chunks of this block type.
     pub fn block_type(mut self, block_type: impl Into<String>) -> Self {
         self.block_type = Some(block_type.into());
         self
     }
 
+    /// Keeps the chunk with this Terraform address.
     pub fn address(mut self, address: impl Into<String>) -> Self {
         self.address = Some(address.into());
         self
@@ -173,6 +195,7 @@ impl Filter {
             && self.address.as_deref().is_none_or(|a| address == Some(a))
     }
 
+    /// [`accepts`](Self::accepts) for a chunk.
     pub fn accepts_chunk(&self, c: &Chunk) -> bool {
         self.accepts(
             &c.path,
@@ -182,6 +205,7 @@ impl Filter {
         )
     }
 
+    /// [`accepts`](Self::accepts) for a vector's metadata.
     pub fn accepts_metadata(&self, m: &Metadata) -> bool {
         self.accepts(
             &m.path,

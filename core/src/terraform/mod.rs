@@ -23,24 +23,38 @@ pub use values::{constant_value, literal_key};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeclarationKind {
+    /// `resource "type" "name"`.
     Resource,
+    /// `data "type" "name"`.
     Data,
+    /// `ephemeral "type" "name"`.
     Ephemeral,
+    /// `variable "name"`.
     Variable,
+    /// One entry of a `locals` block.
     Local,
+    /// `output "name"`.
     Output,
+    /// `module "name"`.
     Module,
+    /// `provider "name"`, with its alias if any.
     Provider,
+    /// The `terraform` block.
     Terraform,
+    /// A `moved` block.
     Moved,
+    /// An `import` block.
     Import,
+    /// A `removed` block.
     Removed,
+    /// `check "name"`.
     Check,
 }
 
 /// One addressable declaration of a module.
 #[derive(Debug, Clone, Serialize)]
 pub struct Declaration {
+    /// What is declared.
     pub kind: DeclarationKind,
     /// `aws_s3_bucket.logs`, `data.aws_iam_policy_document.x`, `module.vpc`,
     /// `var.region`, `local.tags`, `output.arn`, `provider.aws.west`,
@@ -52,6 +66,7 @@ pub struct Declaration {
     pub name: String,
     /// The file the declaration is in, relative to the module directory.
     pub file: PathBuf,
+    /// The whole block (or, for a local, its attribute).
     pub span: Span,
     /// Every reference its expressions make, in source order.
     pub references: Vec<Reference>,
@@ -67,13 +82,17 @@ pub struct Details {
     pub type_constraint: Option<String>,
     /// `variable`: the default, when it is a constant.
     pub default: Option<serde_json::Value>,
+    /// `variable` and `output`: the description.
     pub description: Option<String>,
+    /// `variable` and `output`: `sensitive`, when constant.
     pub sensitive: Option<bool>,
+    /// `variable`: `nullable`, when constant.
     pub nullable: Option<bool>,
     /// `variable`: `validation` blocks as (condition source, error message).
     pub validations: Vec<Validation>,
     /// `module`: the `source` and `version` arguments.
     pub source: Option<String>,
+    /// `module`: the `version` argument.
     pub version: Option<String>,
     /// `provider`: the alias.
     pub alias: Option<String>,
@@ -87,20 +106,25 @@ pub struct Details {
     pub backend: Option<String>,
     /// `count` and `for_each` present (resources, data, modules).
     pub count: bool,
+    /// `for_each` present (resources, data, modules).
     pub for_each: bool,
 }
 
 /// A `validation` block of a variable.
 #[derive(Debug, Clone, Serialize)]
 pub struct Validation {
+    /// The condition's source text.
     pub condition: String,
+    /// The error message, when it is a constant string.
     pub error_message: Option<String>,
 }
 
 /// One entry of `required_providers`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RequiredProvider {
+    /// The provider's source address, e.g. `hashicorp/aws`.
     pub source: Option<String>,
+    /// The version constraint.
     pub version: Option<String>,
 }
 
@@ -109,15 +133,20 @@ pub struct RequiredProvider {
 pub struct ModuleFile {
     /// Relative to the module directory.
     pub path: PathBuf,
+    /// The file's size in bytes.
     pub bytes: usize,
+    /// Its syntax errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// A loaded module directory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
+    /// The directory the module was loaded from (empty when built from sources).
     pub dir: PathBuf,
+    /// Every file, in name order.
     pub files: Vec<ModuleFile>,
+    /// Every declaration, file by file in source order.
     pub declarations: Vec<Declaration>,
 }
 
@@ -148,6 +177,7 @@ impl Module {
         module
     }
 
+    /// A module of in-memory files, `(name, text)` pairs, as [`Module::load`] reads a directory.
     pub fn from_sources<'a>(sources: impl IntoIterator<Item = (&'a str, &'a str)>) -> Module {
         let files: Vec<SourceFile> = sources
             .into_iter()
@@ -260,7 +290,9 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
 pub struct SourceFile {
     /// Relative to the module directory.
     pub path: PathBuf,
+    /// The file's text.
     pub text: String,
+    /// Its syntax tree and diagnostics.
     pub parsed: hcl::Parsed,
 }
 

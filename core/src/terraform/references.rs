@@ -12,12 +12,19 @@ use crate::hcl::{Body, ExprKind, Expression, Span, TemplatePart, TraversalOp};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ReferenceKind {
+    /// `var.name`.
     Variable,
+    /// `local.name`.
     Local,
+    /// `type.name` of a managed resource.
     Resource,
+    /// `data.type.name`.
     Data,
+    /// `ephemeral.type.name`.
     Ephemeral,
+    /// `module.name`.
     Module,
+    /// `provider::name::function`.
     Provider,
     /// `count.*`, `each.*`, `self.*`, `path.*`, `terraform.*`.
     Meta,
@@ -26,6 +33,7 @@ pub enum ReferenceKind {
 /// One reference made by an expression.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reference {
+    /// What kind of object it refers to.
     pub kind: ReferenceKind,
     /// The address referred to: `var.region`, `aws_s3_bucket.logs`,
     /// `module.vpc`, `data.aws_ami.ubuntu`, `count.index`.

@@ -39,19 +39,23 @@ pub use suppress::Suppressed;
 /// is clear.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// `error` or `warning`.
     pub severity: Severity,
     /// Stable identifier: `undeclared_variable`, `duplicate_resource`,
     /// `syntax.unexpected`, ...
     pub code: String,
     /// One line; Terraform's own words where Terraform reports the same.
     pub summary: String,
+    /// More about it, in Terraform's words where Terraform reports the same.
     pub detail: String,
     /// Relative to the module directory.
     pub file: PathBuf,
+    /// Where it is, in `file`.
     pub span: Span,
     /// Other places that explain this one (the first declaration of a
     /// duplicate).
     pub related: Vec<Related>,
+    /// A replacement that resolves it, when one is clear.
     pub fix: Option<Fix>,
 }
 
@@ -81,23 +85,31 @@ impl Finding {
 /// A place a [`Finding`] points to besides its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Related {
+    /// The file, relative to the module directory.
     pub file: PathBuf,
+    /// Where in it.
     pub span: Span,
+    /// Why this place matters (`first declared here`).
     pub message: String,
 }
 
 /// A suggested edit: replace the text at `span` with `replacement`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fix {
+    /// What the fix does.
     pub message: String,
+    /// The file, relative to the module directory.
     pub file: PathBuf,
+    /// The text to replace.
     pub span: Span,
+    /// What to write instead.
     pub replacement: String,
 }
 
 /// What validating a module found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The module directory.
     pub dir: PathBuf,
     /// The files checked, relative to `dir`.
     pub files: Vec<PathBuf>,
@@ -120,10 +132,12 @@ impl Report {
         self.error_count() == 0
     }
 
+    /// Findings of severity error.
     pub fn error_count(&self) -> usize {
         self.count(Severity::Error)
     }
 
+    /// Findings of severity warning.
     pub fn warning_count(&self) -> usize {
         self.count(Severity::Warning)
     }
@@ -157,15 +171,18 @@ pub struct Validator {
 }
 
 impl Validator {
+    /// A validator running every check.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Keeps only the checks `codes` name: a name ending in `_` or `.` names every code it begins, any other exactly one.
     pub fn with_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
         self.only.extend(codes.into_iter().map(Into::into));
         self
     }
 
+    /// Drops the checks `codes` name, named as in [`with_checks`](Self::with_checks).
     pub fn skip_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
         self.skip.extend(codes.into_iter().map(Into::into));
         self

@@ -16,11 +16,13 @@ use crate::terraform::SourceFile;
 /// A finding a suppression silenced, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suppressed {
+    /// The finding silenced.
     pub finding: Finding,
     /// The reason written after the code, if any.
     pub reason: Option<String>,
     /// Where the suppressing comment is.
     pub file: PathBuf,
+    /// The comment.
     pub span: Span,
 }
 

@@ -31,6 +31,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// `v7` or `v8`.
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::V7 => "v7",
@@ -57,6 +58,7 @@ impl std::str::FromStr for Dialect {
 /// Options of [`loads`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadsOptions {
+    /// Which python-hcl2 version to reproduce (default v7).
     pub dialect: Dialect,
     /// Add `__start_line__` / `__end_line__` to every block body (v7 only:
     /// python-hcl2 8.1.4 accepts the option but emits nothing).
@@ -64,6 +66,7 @@ pub struct LoadsOptions {
 }
 
 impl LoadsOptions {
+    /// Options reproducing `dialect`, without line metadata.
     pub fn new(dialect: Dialect) -> Self {
         LoadsOptions {
             dialect,
@@ -71,6 +74,7 @@ impl LoadsOptions {
         }
     }
 
+    /// Adds `__start_line__` / `__end_line__` to block bodies (v7 only).
     pub fn with_meta(mut self, on: bool) -> Self {
         self.with_meta = on;
         self

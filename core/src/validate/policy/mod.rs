@@ -30,7 +30,9 @@ use values::{Scope, Values};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
+    /// The resource meets the check.
     Passed,
+    /// The resource fails the check.
     Failed,
     /// The check cannot tell (a value is a reference); checkov does not
     /// report these.
@@ -45,11 +47,14 @@ pub enum Outcome {
 pub struct Evaluation {
     /// `CKV_AWS_16`, or a custom policy's id.
     pub check: String,
+    /// The check's title.
     pub title: String,
     /// `aws_db_instance.main`, as checkov names it (data sources too carry
     /// no `data.` prefix).
     pub address: String,
+    /// What the check concluded.
     pub outcome: Outcome,
+    /// The resource's file, relative to the module directory.
     pub file: PathBuf,
     /// The resource's header.
     pub span: Span,
