@@ -5,7 +5,7 @@ use napi_derive::napi;
 
 use crate::convert::small;
 use crate::error::{coded, counted, js_error, thrown, whole, Code};
-use crate::http::Fields;
+use crate::http::http_options;
 use crate::task::{job, Job};
 
 /// What `embed.Embedder.http` needs: where to POST and the model, and how
@@ -72,16 +72,7 @@ impl Embedder {
     #[napi(factory)]
     pub fn http(env: Env, options: HttpEmbedderOptions) -> Result<Self> {
         let o = options;
-        let http = Fields {
-            headers: o.headers,
-            timeout: o.timeout,
-            max_retries: o.max_retries,
-            backoff: o.backoff,
-            max_backoff: o.max_backoff,
-            max_retry_after: o.max_retry_after,
-        }
-        .options()
-        .map_err(|e| coded(&env, e))?;
+        let http = http_options!(o).map_err(|e| coded(&env, e))?;
         let mut b = infrarag::embed::HttpEmbedder::builder(o.url, o.model);
         if let Some(key) = o.api_key {
             b = b.api_key(key);

@@ -1,42 +1,46 @@
 //! The transport options every HTTP client takes (`infrarag::http`), read
-//! once from a JavaScript options object's fields, in seconds.
+//! once from the fields JavaScript options objects share, in seconds.
 
 use std::collections::HashMap;
 
 use infrarag::http::{seconds, HttpOptions};
 
-use crate::error::{js_error, whole, Code};
+use crate::error::{counted, js_error, Code};
 
-/// The fields an options object shares with every other HTTP client's;
-/// `None` keeps the client's default.
-pub(crate) struct Fields {
-    pub headers: Option<HashMap<String, String>>,
-    pub timeout: Option<f64>,
-    pub max_retries: Option<f64>,
-    pub backoff: Option<f64>,
-    pub max_backoff: Option<f64>,
-    pub max_retry_after: Option<f64>,
+/// [`options`] of an options object with the shared fields (`headers`,
+/// `timeout`, `maxRetries`, `backoff`, `maxBackoff`, `maxRetryAfter`),
+/// moved out of it.
+macro_rules! http_options {
+    ($o:expr) => {
+        $crate::http::options(
+            $o.headers,
+            $o.timeout,
+            $o.max_retries,
+            [$o.backoff, $o.max_backoff, $o.max_retry_after],
+        )
+    };
 }
+pub(crate) use http_options;
 
-impl Fields {
-    pub(crate) fn options(self) -> napi::Result<HttpOptions, Code> {
-        let secs = |name: &str, v: Option<f64>| v.map(|v| seconds(name, v)).transpose();
-        let max_retries = self
-            .max_retries
-            .map(|_| whole("maxRetries", self.max_retries, 0))
-            .transpose()?;
-        let mut headers: Vec<(String, String)> =
-            self.headers.unwrap_or_default().into_iter().collect();
-        // An object's keys reach Rust unordered; sorting keeps requests the
-        // same from one run to the next.
-        headers.sort();
-        Ok(HttpOptions {
-            headers,
-            timeout: secs("timeout", self.timeout).map_err(js_error)?,
-            max_retries: max_retries.map(|n| n as u32),
-            backoff: secs("backoff", self.backoff).map_err(js_error)?,
-            max_backoff: secs("maxBackoff", self.max_backoff).map_err(js_error)?,
-            max_retry_after: secs("maxRetryAfter", self.max_retry_after).map_err(js_error)?,
-        })
-    }
+/// The options set; `None` keeps the client's default.
+pub(crate) fn options(
+    headers: Option<HashMap<String, String>>,
+    timeout: Option<f64>,
+    max_retries: Option<f64>,
+    [backoff, max_backoff, max_retry_after]: [Option<f64>; 3],
+) -> napi::Result<HttpOptions, Code> {
+    let secs =
+        |name: &str, v: Option<f64>| v.map(|v| seconds(name, v)).transpose().map_err(js_error);
+    let mut headers: Vec<(String, String)> = headers.unwrap_or_default().into_iter().collect();
+    // An object's keys reach Rust unordered; sorting keeps requests the
+    // same from one run to the next.
+    headers.sort();
+    Ok(HttpOptions {
+        headers,
+        timeout: secs("timeout", timeout)?,
+        max_retries: counted("maxRetries", max_retries)?.map(|n| n as u32),
+        backoff: secs("backoff", backoff)?,
+        max_backoff: secs("maxBackoff", max_backoff)?,
+        max_retry_after: secs("maxRetryAfter", max_retry_after)?,
+    })
 }

@@ -12,7 +12,7 @@ use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, Request};
 
 use crate::convert::{json, Json};
 use crate::error::{js_error, thrown, Code};
-use crate::http::Fields;
+use crate::http::http_options;
 use crate::js_store::Returned;
 use crate::listener::{callback_error, deliver, listener};
 use crate::task::{job, Job};
@@ -49,17 +49,7 @@ pub(crate) fn configured(
             inner: Arc::new(b.build().map_err(js_error)?),
         });
     };
-    let mut b = b.http(
-        Fields {
-            headers: o.headers,
-            timeout: o.timeout,
-            max_retries: o.max_retries,
-            backoff: o.backoff,
-            max_backoff: o.max_backoff,
-            max_retry_after: o.max_retry_after,
-        }
-        .options()?,
-    );
+    let mut b = b.http(http_options!(o)?);
     if let Some(k) = o.api_key {
         b = b.api_key(k);
     }

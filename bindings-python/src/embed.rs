@@ -2,14 +2,13 @@
 
 use std::sync::Arc;
 
-use std::collections::BTreeMap;
-
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
 use crate::error::{maybe_whole, Failure, Result};
-use crate::http::{retries, Fields};
+use crate::http::Options;
 
 /// Turns texts into vectors; see `infrarag/embed.py`.
 #[pyclass(name = "Embedder", module = "infrarag._native", frozen)]
@@ -31,43 +30,30 @@ impl PyEmbedder {
         })
     }
 
+    /// See `infrarag/embed.py`: `api_key`, `dimension`, `batch_size`,
+    /// `concurrency`, and the transport options every HTTP client takes.
     #[staticmethod]
-    #[pyo3(signature = (url, model, *, api_key = None, headers = None, dimension = None, batch_size = None, concurrency = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (url, model, **options))]
     fn http(
         py: Python<'_>,
         url: String,
         model: String,
-        api_key: Option<String>,
-        headers: Option<BTreeMap<String, String>>,
-        dimension: Option<usize>,
-        #[pyo3(from_py_with = maybe_whole)] batch_size: Option<usize>,
-        #[pyo3(from_py_with = maybe_whole)] concurrency: Option<usize>,
-        timeout: Option<f64>,
-        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
-        backoff: Option<f64>,
-        max_backoff: Option<f64>,
-        max_retry_after: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> Result<Self> {
-        let http = Fields {
-            headers,
-            timeout,
-            max_retries,
-            backoff,
-            max_backoff,
-            max_retry_after,
-        };
+        let options = Options::new(py, options)?;
         let mut builder = HttpEmbedder::builder(url, model);
-        if let Some(key) = api_key {
+        if let Some(key) = options.take::<String>("api_key")? {
             builder = builder.api_key(key);
         }
-        builder = builder.http(http.options()?);
-        if let Some(n) = batch_size {
+        builder = builder.http(options.http()?);
+        if let Some(n) = options.whole("batch_size")? {
             builder = builder.batch_size(n);
         }
-        if let Some(n) = concurrency {
+        if let Some(n) = options.whole("concurrency")? {
             builder = builder.concurrency(n);
         }
+        let dimension = options.whole("dimension")?;
+        options.finish("http")?;
         if let Some(d) = dimension {
             builder = builder.dimension(d);
         }

@@ -97,12 +97,6 @@ pub(crate) fn maybe_whole(value: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
     whole_number(value).map(Some)
 }
 
-/// [`whole_number`] that must also fit 32 bits (retry counts).
-pub(crate) fn whole_u32(value: &Bound<'_, PyAny>) -> PyResult<u32> {
-    let n = whole_number(value)?;
-    u32::try_from(n).map_err(|_| unnamed(value.py(), format!("{n} is too large")))
-}
-
 /// An `InvalidArgumentError` for an argument whose name pyo3 adds as a note.
 pub(crate) fn unnamed(py: Python<'_>, message: String) -> PyErr {
     error_of(

@@ -3,16 +3,15 @@
 
 use std::sync::Arc;
 
-use std::collections::BTreeMap;
-
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use infrarag::llm::{self, ChatModel, ChatModelBuilder, Fallback, LanguageModel, Request};
 
 use crate::convert::{json_of, serialize};
 use crate::detach::detached;
 use crate::error::{Failure, Result};
-use crate::http::{retries, Fields};
+use crate::http::Options;
 
 /// A model that answers requests; see `infrarag/llm.py`.
 #[pyclass(name = "LanguageModel", module = "infrarag._native", frozen)]
@@ -20,22 +19,28 @@ pub struct PyModel {
     pub(crate) inner: Arc<dyn LanguageModel>,
 }
 
-fn configured(
+/// A chat model of `b`'s provider, configured by the caller's options.
+fn chat(
     b: ChatModelBuilder,
-    api_key: Option<String>,
-    base_url: Option<String>,
-    http: Fields,
+    options: Option<&Bound<'_, PyDict>>,
+    function: &str,
 ) -> Result<PyModel> {
-    let mut b = b.http(http.options()?);
-    if let Some(k) = api_key {
+    let Some(given) = options else {
+        return Ok(PyModel {
+            inner: Arc::new(b.build()?),
+        });
+    };
+    let options = Options::new(given.py(), Some(given))?;
+    let mut b = b.http(options.http()?);
+    if let Some(k) = options.take::<String>("api_key")? {
         b = b.api_key(k);
     }
-    if let Some(u) = base_url {
+    if let Some(u) = options.take::<String>("base_url")? {
         b = b.base_url(u);
     }
-    let model = b.build()?;
+    options.finish(function)?;
     Ok(PyModel {
-        inner: Arc::new(model),
+        inner: Arc::new(b.build()?),
     })
 }
 
@@ -45,54 +50,20 @@ fn request_of(py: Python<'_>, request: &Bound<'_, PyAny>) -> Result<Request> {
 
 #[pymethods]
 impl PyModel {
+    /// See `infrarag/llm.py`: `api_key`, `base_url` and the transport
+    /// options every HTTP client takes.
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, headers = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn anthropic(
-        model: String,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        headers: Option<BTreeMap<String, String>>,
-        timeout: Option<f64>,
-        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
-        backoff: Option<f64>,
-        max_backoff: Option<f64>,
-        max_retry_after: Option<f64>,
-    ) -> Result<Self> {
-        let http = Fields {
-            headers,
-            timeout,
-            max_retries,
-            backoff,
-            max_backoff,
-            max_retry_after,
-        };
-        configured(ChatModel::anthropic(model), api_key, base_url, http)
+    #[pyo3(signature = (model, **options))]
+    fn anthropic(model: String, options: Option<&Bound<'_, PyDict>>) -> Result<Self> {
+        chat(ChatModel::anthropic(model), options, "anthropic")
     }
 
+    /// See `infrarag/llm.py`: `api_key`, `base_url` and the transport
+    /// options every HTTP client takes.
     #[staticmethod]
-    #[pyo3(signature = (model, *, api_key = None, base_url = None, headers = None, timeout = None, max_retries = None, backoff = None, max_backoff = None, max_retry_after = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn openai(
-        model: String,
-        api_key: Option<String>,
-        base_url: Option<String>,
-        headers: Option<BTreeMap<String, String>>,
-        timeout: Option<f64>,
-        #[pyo3(from_py_with = retries)] max_retries: Option<u32>,
-        backoff: Option<f64>,
-        max_backoff: Option<f64>,
-        max_retry_after: Option<f64>,
-    ) -> Result<Self> {
-        let http = Fields {
-            headers,
-            timeout,
-            max_retries,
-            backoff,
-            max_backoff,
-            max_retry_after,
-        };
-        configured(ChatModel::openai(model), api_key, base_url, http)
+    #[pyo3(signature = (model, **options))]
+    fn openai(model: String, options: Option<&Bound<'_, PyDict>>) -> Result<Self> {
+        chat(ChatModel::openai(model), options, "openai")
     }
 
     #[staticmethod]

@@ -229,31 +229,22 @@ fn run(
     })
 }
 
-/// Validates the module in `path`; see `infrarag/validation.py`.
+/// Validates a module: a directory's path, or `(name, text)` pairs held
+/// in memory; see `infrarag/validation.py`.
 #[pyfunction]
-#[pyo3(signature = (path, *, checks=None, skip_checks=None, policies=None))]
+#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None))]
 pub fn validate(
     py: Python<'_>,
-    path: PathBuf,
+    module: &Bound<'_, PyAny>,
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
 ) -> Result<PyReport> {
-    run(py, Module::Dir(path), checks, skip_checks, policies)
-}
-
-/// Validates files held in memory, name to text; see
-/// `infrarag/validation.py`.
-#[pyfunction]
-#[pyo3(signature = (files, *, checks=None, skip_checks=None, policies=None))]
-pub fn validate_files(
-    py: Python<'_>,
-    files: Vec<(String, String)>,
-    checks: Option<Vec<String>>,
-    skip_checks: Option<Vec<String>>,
-    policies: Option<Vec<PathBuf>>,
-) -> Result<PyReport> {
-    run(py, Module::Files(files), checks, skip_checks, policies)
+    let module = match module.cast::<pyo3::types::PyList>() {
+        Ok(files) => Module::Files(files.extract()?),
+        Err(_) => Module::Dir(module.extract()?),
+    };
+    run(py, module, checks, skip_checks, policies)
 }
 
 /// The ids of every built-in security check, in id order.

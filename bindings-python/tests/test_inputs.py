@@ -79,4 +79,15 @@ def test_counts_everywhere_are_whole_numbers(bad: Any) -> None:
         with pytest.raises(InvalidArgumentError) as e:
             call()
         assert e.value.code == "INVALID_ARGUMENT"
-        assert any(name in note for note in getattr(e.value, "__notes__", [])), (name, e.value)
+        named = e.value.argument == name or any(name in note for note in getattr(e.value, "__notes__", []))
+        assert named, (name, e.value)
+
+
+def test_http_clients_refuse_keywords_they_do_not_take() -> None:
+    from infrarag.embed import HttpEmbedder
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
+        LanguageModel.openai("m", base_url="http://127.0.0.1:9/v1", timout=3)  # type: ignore[call-arg]
+    with pytest.raises(InvalidArgumentError) as e:
+        HttpEmbedder("http://127.0.0.1:9/v1/embeddings", "m", dimension=3, headers=["x"])  # type: ignore[arg-type]
+    assert e.value.argument == "headers"

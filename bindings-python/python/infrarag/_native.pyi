@@ -16,7 +16,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate", "validate_files"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -25,14 +25,7 @@ def hcl_parse(text: str, *, json: bool = False) -> dict[str, Any]: ...
 def hcl_load_module(path: str) -> dict[str, Any]: ...
 def check_ids() -> list[str]: ...
 def validate(
-    path: str,
-    *,
-    checks: Optional[list[str]] = None,
-    skip_checks: Optional[list[str]] = None,
-    policies: Optional[list[str]] = None,
-) -> Report: ...
-def validate_files(
-    files: list[tuple[str, str]],
+    module: Union[str, list[tuple[str, str]]],
     *,
     checks: Optional[list[str]] = None,
     skip_checks: Optional[list[str]] = None,

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, TypeVar
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, TypeVar
+
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+
+    P = ParamSpec("P")
 
 T = TypeVar("T")
+
+
+def on_thread(f: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """``f`` as a coroutine function that runs it on a worker thread, for the
+    ``_async`` twin of a blocking call: the native work releases the GIL, so
+    the event loop goes on meanwhile."""
+
+    @functools.wraps(f)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.to_thread(f, *args, **kwargs)
+
+    run.__name__ = run.__qualname__ = f"{f.__name__}_async"
+    run.__doc__ = f":{'meth' if '.' in f.__qualname__ else 'func'}:`{f.__name__}` on a worker thread."
+    return run
 
 
 async def stoppable(call: Callable[[], T], stop: Callable[[], object]) -> T:

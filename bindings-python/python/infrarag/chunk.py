@@ -23,13 +23,13 @@ propagate.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass
 from typing import Callable, Literal, Optional, Sequence, TypedDict, Union
 
 from infrarag._native import Chunk, Tokenizer
 from infrarag._native import Chunker as _NativeChunker
+from infrarag._tasks import on_thread
 
 #: How a file is read.
 Language = Literal["hcl", "markdown", "text"]
@@ -133,24 +133,7 @@ class Chunker:
         )
         return DirChunks(chunks=raw["chunks"], files=raw["files"], skipped=raw["skipped"])
 
-    async def chunk_dir_async(
-        self,
-        path: Union[str, "os.PathLike[str]"],
-        *,
-        extensions: Optional[Sequence[str]] = None,
-        include_hidden: bool = False,
-        max_file_bytes: Optional[int] = None,
-        progress: Optional[Progress] = None,
-    ) -> DirChunks:
-        """:meth:`chunk_dir` on a worker thread."""
-        return await asyncio.to_thread(
-            self.chunk_dir,
-            path,
-            extensions=extensions,
-            include_hidden=include_hidden,
-            max_file_bytes=max_file_bytes,
-            progress=progress,
-        )
+    chunk_dir_async = on_thread(chunk_dir)
 
     def __repr__(self) -> str:
         return repr(self._native)

@@ -16,10 +16,10 @@ GIL; ``embed_async`` runs it on a worker thread.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from infrarag._native import Embedder as _NativeEmbedder
+from infrarag._tasks import on_thread
 
 
 class Embedder:
@@ -43,44 +43,16 @@ class Embedder:
         return Hashing(dimension)
 
     @staticmethod
-    def http(
-        url: str,
-        model: str,
-        *,
-        api_key: Optional[str] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        dimension: Optional[int] = None,
-        batch_size: Optional[int] = None,
-        concurrency: Optional[int] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
-        backoff: Optional[float] = None,
-        max_backoff: Optional[float] = None,
-        max_retry_after: Optional[float] = None,
-    ) -> "HttpEmbedder":
-        """An OpenAI-compatible endpoint, as ``HttpEmbedder(url, model, ...)``."""
-        return HttpEmbedder(
-            url,
-            model,
-            api_key=api_key,
-            headers=headers,
-            dimension=dimension,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            max_backoff=max_backoff,
-            max_retry_after=max_retry_after,
-        )
+    def http(url: str, model: str, **options: Any) -> "HttpEmbedder":
+        """An OpenAI-compatible endpoint: ``HttpEmbedder(url, model, **options)``,
+        whose keyword arguments it takes."""
+        return HttpEmbedder(url, model, **options)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, in order."""
         return self._native.embed(list(texts))
 
-    async def embed_async(self, texts: Sequence[str]) -> list[list[float]]:
-        """:meth:`embed` on a worker thread."""
-        return await asyncio.to_thread(self.embed, texts)
+    embed_async = on_thread(embed)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, dimension={self.dimension})"

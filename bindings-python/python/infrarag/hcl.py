@@ -6,11 +6,11 @@ Every call releases the GIL while the Rust core works.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import IO, Any, Literal, Union
 
 from infrarag import _native
+from infrarag._tasks import on_thread
 
 #: The python-hcl2 output format ``loads`` reproduces: ``"v7"`` for 7.3.1,
 #: ``"v8"`` for 8.1.4 with its default options.
@@ -65,9 +65,7 @@ def load_module(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
     return _native.hcl_load_module(os.fspath(path))
 
 
-async def load_module_async(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
-    """:func:`load_module` on a worker thread."""
-    return await asyncio.to_thread(load_module, path)
+load_module_async = on_thread(load_module)
 
 
 __all__ = ["Dialect", "loads", "load", "parse", "load_module", "load_module_async"]

@@ -42,7 +42,7 @@ from typing import Callable, Literal, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag._native import Hit
 from infrarag._native import Index as _NativeIndex
-from infrarag._tasks import stoppable
+from infrarag._tasks import on_thread, stoppable
 from infrarag.chunk import Chunker, Language, Skipped
 from infrarag.embed import Embedder
 from infrarag.errors import CancelledError
@@ -217,32 +217,6 @@ class Index:
             lambda: self.add_path(path, extensions=extensions, progress=tick), stop.set
         )
 
-    async def search_async(
-        self,
-        query: str,
-        k: Optional[int] = None,
-        *,
-        mode: Optional[Mode] = None,
-        path_prefix: Optional[str] = None,
-        language: Optional[Language] = None,
-        block_type: Optional[str] = None,
-        address: Optional[str] = None,
-        ef: Optional[int] = None,
-    ) -> list[Hit]:
-        """:meth:`search` on a worker thread: worth it when the embedder is
-        remote."""
-        return await asyncio.to_thread(
-            self.search,
-            query,
-            k,
-            mode=mode,
-            path_prefix=path_prefix,
-            language=language,
-            block_type=block_type,
-            address=address,
-            ef=ef,
-        )
-
     def search(
         self,
         query: str,
@@ -273,6 +247,8 @@ class Index:
             ef=ef,
         )
 
+    search_async = on_thread(search)
+
     def sources(self) -> list[Source]:
         """The files the index holds, in path order."""
         return cast("list[Source]", self._native.sources())
@@ -281,9 +257,7 @@ class Index:
         """Forgets every file under ``path``; returns how many."""
         return self._native.remove_path(os.fspath(path))
 
-    async def remove_path_async(self, path: Union[str, "os.PathLike[str]"]) -> int:
-        """:meth:`remove_path` on a worker thread."""
-        return await asyncio.to_thread(self.remove_path, path)
+    remove_path_async = on_thread(remove_path)
 
 
 __all__ = ["Hit", "Index", "IngestReport", "Mode", "Source"]

@@ -30,12 +30,12 @@ The call releases the GIL while the Rust core works.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Iterable, Mapping, Optional, Union
 
 from infrarag import _native
 from infrarag._native import Finding, Report
+from infrarag._tasks import on_thread
 from infrarag.errors import InvalidArgumentError
 
 __all__ = [
@@ -130,7 +130,7 @@ def validate_files(
         err = InvalidArgumentError("invalid argument `files`: expected a mapping of name to text")
         err.argument = "files"
         raise err
-    return _native.validate_files(
+    return _native.validate(
         list(files.items()),
         checks=_names("checks", checks),
         skip_checks=_names("skip_checks", skip_checks),
@@ -138,28 +138,10 @@ def validate_files(
     )
 
 
-async def validate_async(
-    path: Union[str, "os.PathLike[str]"],
-    *,
-    checks: Optional[Iterable[str]] = None,
-    skip_checks: Optional[Iterable[str]] = None,
-    policies: Optional[Iterable[PathLike]] = None,
-) -> Report:
-    """:func:`validate` on a worker thread."""
-    return await asyncio.to_thread(validate, path, checks=checks, skip_checks=skip_checks, policies=policies)
+validate_async = on_thread(validate)
 
 
-async def validate_files_async(
-    files: Mapping[str, str],
-    *,
-    checks: Optional[Iterable[str]] = None,
-    skip_checks: Optional[Iterable[str]] = None,
-    policies: Optional[Iterable[PathLike]] = None,
-) -> Report:
-    """:func:`validate_files` on a worker thread."""
-    return await asyncio.to_thread(
-        validate_files, files, checks=checks, skip_checks=skip_checks, policies=policies
-    )
+validate_files_async = on_thread(validate_files)
 
 
 def validate_text(
