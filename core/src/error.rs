@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
+use crate::collect::Problem;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, Pos, Span};
 
 /// Everything that can go wrong in infrarag.
@@ -97,6 +98,12 @@ pub enum Error {
         /// What it raised or threw.
         message: String,
     },
+    /// A collection from a host failed: it could not be reached
+    /// (`TRANSPORT_ERROR`), a command failed (`COMMAND_ERROR`) or ran past
+    /// its timeout (`COMMAND_TIMEOUT`), or its output did not parse
+    /// (`OUTPUT_ERROR`).
+    #[error("{0}")]
+    Collect(Box<crate::collect::CollectError>),
     /// The call would have had to wait for other work on the same object
     /// (an ingestion into a shared index) and was asked not to.
     #[error("busy: {message}")]
@@ -123,6 +130,12 @@ impl Error {
             Error::Cancelled => "CANCELLED",
             Error::Busy { .. } => "BUSY",
             Error::Tool { .. } => "TOOL_ERROR",
+            Error::Collect(c) => match c.problem {
+                Problem::Transport(_) => "TRANSPORT_ERROR",
+                Problem::TimedOut { .. } => "COMMAND_TIMEOUT",
+                Problem::Command { .. } => "COMMAND_ERROR",
+                Problem::Output { .. } => "OUTPUT_ERROR",
+            },
         }
     }
 
@@ -141,6 +154,12 @@ impl Error {
             Error::Cancelled => "CancelledError",
             Error::Tool { .. } => "ToolError",
             Error::Busy { .. } => "BusyError",
+            Error::Collect(c) => match c.problem {
+                Problem::Transport(_) => "TransportError",
+                Problem::TimedOut { .. } => "CommandTimeoutError",
+                Problem::Command { .. } => "CommandError",
+                Problem::Output { .. } => "OutputError",
+            },
         }
     }
 
@@ -200,6 +219,27 @@ impl Error {
             }),
             Error::Tool { name, .. } => json!({ "tool": name }),
             Error::Cancelled | Error::Busy { .. } => json!({}),
+            Error::Collect(c) => {
+                let (host, method) = (&c.host, &c.method);
+                match &c.problem {
+                    Problem::Transport(_) => json!({ "host": host, "method": method }),
+                    Problem::TimedOut { command, after } => json!({
+                        "host": host, "method": method, "command": command,
+                        "after": after.as_secs_f64(),
+                    }),
+                    Problem::Command {
+                        command,
+                        status,
+                        stderr,
+                    } => json!({
+                        "host": host, "method": method, "command": command,
+                        "status": status, "stderr": stderr,
+                    }),
+                    Problem::Output { command, line, .. } => json!({
+                        "host": host, "method": method, "command": command, "line": line,
+                    }),
+                }
+            }
         };
         match value {
             Value::Object(map) => map,
@@ -337,6 +377,34 @@ mod api_spec {
                 message: String::new(),
             },
         ];
+        let collect = |problem: Problem| {
+            Error::Collect(Box::new(crate::collect::CollectError {
+                host: "h".into(),
+                method: "m".into(),
+                problem,
+            }))
+        };
+        let command = "c".to_string();
+        let all: Vec<Error> = all
+            .into_iter()
+            .chain([
+                collect(Problem::Transport(String::new())),
+                collect(Problem::TimedOut {
+                    command: command.clone(),
+                    after: std::time::Duration::ZERO,
+                }),
+                collect(Problem::Command {
+                    command: command.clone(),
+                    status: Some(1),
+                    stderr: String::new(),
+                }),
+                collect(Problem::Output {
+                    command,
+                    line: 1,
+                    message: String::new(),
+                }),
+            ])
+            .collect();
         for e in &all {
             match e {
                 Error::Parse { .. }
@@ -348,7 +416,8 @@ mod api_spec {
                 | Error::Storage { .. }
                 | Error::Cancelled
                 | Error::Tool { .. }
-                | Error::Busy { .. } => {}
+                | Error::Busy { .. }
+                | Error::Collect(_) => {}
             }
         }
         all

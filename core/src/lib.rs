@@ -10,6 +10,7 @@
 pub mod cancel;
 pub mod chunk;
 pub mod cli;
+pub mod collect;
 pub mod diagnostic;
 pub mod embed;
 pub mod error;

@@ -1,0 +1,216 @@
+//! Live state from machines: [`Collector`]s (what a method runs and how its
+//! output becomes typed records) over a [`Transport`], served with a cache,
+//! limits, retries and an audit trail by a [`CollectionService`].
+
+mod ports;
+mod service;
+mod store;
+mod system;
+mod transport;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use ports::{parse_ss, Ports, Socket, SocketProcess};
+pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
+pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};
+pub use system::{
+    cpu_usage, parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev,
+    parse_proc_stat, parse_uptime, CpuTimes, CpuUsage, DiskIo, Filesystem, Load, Memory, NetIo,
+    System, Uptime,
+};
+pub use transport::{quote, Command, Failure, Local, Output, Transport};
+
+/// One fact a collection found: its kind (`cpu`, `memory`, `filesystem`,
+/// `socket`, ...) and its fields, units in their names.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Record {
+    /// What the record describes.
+    pub kind: String,
+    /// Its fields.
+    pub data: Value,
+}
+
+/// A record of `kind` from a typed value.
+pub(crate) fn record<T: Serialize>(kind: &str, value: &T) -> Record {
+    Record {
+        kind: kind.to_string(),
+        data: serde_json::to_value(value).unwrap_or(Value::Null),
+    }
+}
+
+/// A parse failure: the 1-based line of the output, and what is wrong.
+pub type Parsed<T> = std::result::Result<T, (usize, String)>;
+
+/// Why a collection failed, before the service names the host and method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The transport failed: the host is unreachable or the connection broke.
+    Transport(String),
+    /// A command ran past its timeout.
+    TimedOut {
+        /// The command line.
+        command: String,
+        /// How long it was given.
+        after: std::time::Duration,
+    },
+    /// A command could not start, or exited with a status the method does
+    /// not accept.
+    Command {
+        /// The command line.
+        command: String,
+        /// Its exit status (127: not found); `None` when it never ran.
+        status: Option<i32>,
+        /// What it wrote to stderr, or why it could not start.
+        stderr: String,
+    },
+    /// A command's output did not parse.
+    Output {
+        /// The command line.
+        command: String,
+        /// The 1-based line of the output.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// A collection that failed on a host: the host, the method and the
+/// [`Problem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectError {
+    /// The host collected from.
+    pub host: String,
+    /// The method.
+    pub method: String,
+    /// What went wrong.
+    pub problem: Problem,
+}
+
+impl std::fmt::Display for CollectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (host, method) = (&self.host, &self.method);
+        match &self.problem {
+            Problem::Transport(message) => write!(f, "{host}: {method}: cannot reach the host: {message}"),
+            Problem::TimedOut { command, after } => write!(
+                f,
+                "{host}: {method}: `{command}` ran past its {:.1} s timeout and was stopped",
+                after.as_secs_f64()
+            ),
+            Problem::Command { command, status, stderr } => {
+                let why = match status {
+                    Some(127) => "is not installed (exit status 127)".to_string(),
+                    Some(126) => "cannot be run: permission denied (exit status 126)".to_string(),
+                    Some(s) => format!("exited with status {s}"),
+                    None => "could not be started".to_string(),
+                };
+                write!(f, "{host}: {method}: `{command}` {why}")?;
+                if !stderr.is_empty() {
+                    write!(f, ": {stderr}")?;
+                }
+                Ok(())
+            }
+            Problem::Output { command, line, message } => write!(
+                f,
+                "{host}: {method}: the output of `{command}` does not parse at line {line}: {message}"
+            ),
+        }
+    }
+}
+
+impl Problem {
+    /// The output of `command` did not parse at `line`.
+    pub fn output(command: &Command, line: usize, message: impl Into<String>) -> Problem {
+        Problem::Output {
+            command: command.line(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// `r`, a parser's result, with a failure placed in `command`'s output.
+pub fn parsed<T>(command: &Command, r: Parsed<T>) -> std::result::Result<T, Problem> {
+    r.map_err(|(line, message)| Problem::output(command, line, message))
+}
+
+/// `Ok` when `output` exited 0; otherwise the command's failure.
+pub fn require_success(command: &Command, output: &Output) -> std::result::Result<(), Problem> {
+    match output.status {
+        Some(0) => Ok(()),
+        status => Err(Problem::Command {
+            command: command.line(),
+            status,
+            stderr: output.error_text(),
+        }),
+    }
+}
+
+/// What a collector calls to run a command on the host it collects from.
+pub type Runner<'a> = dyn FnMut(&Command) -> std::result::Result<Output, Problem> + 'a;
+
+/// A collection method: the commands it runs and how their output becomes
+/// records. Implement it for a method of your own (the bindings wrap
+/// Python and Node functions in one).
+pub trait Collector: Send + Sync {
+    /// The method's name, as callers ask for it (`system`, `ports`).
+    fn name(&self) -> &str;
+
+    /// Runs the method's commands through `run` and parses what they give.
+    fn collect(&self, run: &mut Runner<'_>) -> std::result::Result<Vec<Record>, Problem>;
+}
+
+/// The text of `line` from its `n`th whitespace-separated field (0-based)
+/// to the end, for last columns that may hold spaces.
+pub(crate) fn rest_from(line: &str, n: usize) -> Option<&str> {
+    let mut rest = line.trim_start();
+    for _ in 0..n {
+        let end = rest.find(char::is_whitespace)?;
+        rest = rest[end..].trim_start();
+    }
+    Some(rest.trim_end())
+}
+
+/// `t` as an RFC 3339 UTC timestamp with milliseconds.
+pub fn utc(t: std::time::SystemTime) -> String {
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's days-to-civil, for the proleptic Gregorian calendar.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn utc_timestamps_are_rfc3339() {
+        assert_eq!(utc(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2026-12-02T19:45:44.250Z, and a leap day.
+        assert_eq!(
+            utc(UNIX_EPOCH + Duration::from_millis(1_796_240_744_250)),
+            "2026-12-02T19:45:44.250Z"
+        );
+        assert_eq!(
+            utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+    }
+}

@@ -1,0 +1,383 @@
+//! The collectors' parsers against jc's parses of the same outputs
+//! (`../shared/corpus/collectors/`, see its SOURCES.md), field by field.
+//! jc's names and units differ from ours; each comparison maps one onto the
+//! other and counts the values that agree. Every value must.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use infrarag::collect::{
+    parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev, parse_proc_stat,
+    parse_ss, parse_uptime,
+};
+use serde_json::Value;
+
+fn dir(name: &str) -> PathBuf {
+    infrarag_tests::corpus().join("collectors").join(name)
+}
+
+/// Every `.out` in `folder` that has a `.json` beside it (and whose name
+/// starts with one of `prefixes`, when given), with both read.
+fn pairs(folder: &str, only: &[&str]) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir(folder))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "out"))
+        .collect();
+    names.sort();
+    for out_path in names {
+        let name = out_path.file_stem().unwrap().to_string_lossy().to_string();
+        let json_path = out_path.with_extension("json");
+        if !json_path.is_file() || !(only.is_empty() || only.iter().any(|p| name.contains(p))) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&out_path).unwrap();
+        let json = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+        out.push((name, text, json));
+    }
+    assert!(!out.is_empty(), "no fixtures in {folder}");
+    out
+}
+
+/// Counts agreements between jc's `expected` and our `actual`; a
+/// disagreement is listed with where it is.
+#[derive(Default)]
+struct Tally {
+    agree: usize,
+    differ: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, at: &str, expected: &Value, actual: &Value) {
+        let same = match (expected.as_f64(), actual.as_f64()) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            _ => expected == actual,
+        };
+        if same {
+            self.agree += 1;
+        } else {
+            self.differ
+                .push(format!("{at}: jc {expected}, ours {actual}"));
+        }
+    }
+
+    fn finish(self, what: &str, min: usize) {
+        println!(
+            "{what}: {} values agree with jc, {} differ",
+            self.agree,
+            self.differ.len()
+        );
+        assert!(
+            self.differ.is_empty(),
+            "{what}:\n{}",
+            self.differ.join("\n")
+        );
+        assert!(
+            self.agree >= min,
+            "{what}: only {} values compared",
+            self.agree
+        );
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap()
+}
+
+#[test]
+fn proc_stat_cpu_lines_agree_with_jc() {
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("proc-stat", &[]) {
+        // jc keeps the last value of a cpu named twice (stat2 holds two
+        // samples); so does this map.
+        let ours: BTreeMap<String, Value> = parse_proc_stat(&text)
+            .unwrap()
+            .iter()
+            .map(|c| (c.cpu.clone(), to_value(c)))
+            .collect();
+        let jc = jc.as_object().unwrap();
+        for (cpu, fields) in jc.iter().filter(|(k, _)| k.starts_with("cpu")) {
+            for (field, value) in fields.as_object().unwrap() {
+                t.check(&format!("{name} {cpu}.{field}"), value, &ours[cpu][field]);
+            }
+        }
+        assert_eq!(
+            ours.len(),
+            jc.keys().filter(|k| k.starts_with("cpu")).count(),
+            "{name}"
+        );
+    }
+    t.finish("/proc/stat", 100);
+}
+
+#[test]
+fn meminfo_agrees_with_jc_in_bytes() {
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("proc-meminfo", &[]) {
+        let ours = parse_meminfo(&text).unwrap();
+        let in_kb: BTreeMap<&str, bool> = text
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k, v.trim_end().ends_with("kB")))
+            .collect();
+        let jc = jc.as_object().unwrap();
+        assert_eq!(ours.fields.len(), jc.len(), "{name}");
+        for (key, value) in jc {
+            let scale = if in_kb[key.as_str()] { 1024 } else { 1 };
+            let expected = Value::from(value.as_u64().unwrap() * scale);
+            t.check(
+                &format!("{name} {key}"),
+                &expected,
+                &Value::from(ours.fields[key]),
+            );
+        }
+        assert_eq!(ours.total_bytes, jc["MemTotal"].as_u64().unwrap() * 1024);
+    }
+    t.finish("/proc/meminfo", 100);
+}
+
+#[test]
+fn loadavg_and_uptime_agree_with_jc() {
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("proc-loadavg", &[]) {
+        let ours = to_value(&parse_loadavg(&text).unwrap());
+        for (theirs, mine) in [
+            ("load_1m", "load_1m"),
+            ("load_5m", "load_5m"),
+            ("load_15m", "load_15m"),
+            ("running", "running"),
+            ("available", "tasks"),
+            ("last_pid", "last_pid"),
+        ] {
+            t.check(&format!("{name} {theirs}"), &jc[theirs], &ours[mine]);
+        }
+    }
+    for (name, text, jc) in pairs("proc-uptime", &[]) {
+        let ours = to_value(&parse_uptime(&text).unwrap());
+        t.check(
+            &format!("{name} up_time"),
+            &jc["up_time"],
+            &ours["uptime_seconds"],
+        );
+        t.check(
+            &format!("{name} idle_time"),
+            &jc["idle_time"],
+            &ours["idle_seconds"],
+        );
+    }
+    t.finish("/proc/loadavg and /proc/uptime", 16);
+}
+
+#[test]
+fn net_dev_agrees_with_jc() {
+    let names = [
+        ("r_bytes", "rx_bytes"),
+        ("r_packets", "rx_packets"),
+        ("r_errs", "rx_errors"),
+        ("r_drop", "rx_dropped"),
+        ("r_fifo", "rx_fifo"),
+        ("r_frame", "rx_frame"),
+        ("r_compressed", "rx_compressed"),
+        ("r_multicast", "rx_multicast"),
+        ("t_bytes", "tx_bytes"),
+        ("t_packets", "tx_packets"),
+        ("t_errs", "tx_errors"),
+        ("t_drop", "tx_dropped"),
+        ("t_fifo", "tx_fifo"),
+        ("t_colls", "tx_collisions"),
+        ("t_carrier", "tx_carrier"),
+        ("t_compressed", "tx_compressed"),
+        ("interface", "interface"),
+    ];
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("proc-net-dev", &[]) {
+        let ours = parse_net_dev(&text).unwrap();
+        let jc = jc.as_array().unwrap();
+        assert_eq!(ours.len(), jc.len(), "{name}");
+        for (theirs, mine) in jc.iter().zip(&ours) {
+            let mine = to_value(mine);
+            for (a, b) in names {
+                t.check(
+                    &format!("{name} {} {a}", mine["interface"]),
+                    &theirs[a],
+                    &mine[b],
+                );
+            }
+        }
+    }
+    t.finish("/proc/net/dev", 100);
+}
+
+#[test]
+fn diskstats_agree_with_jc() {
+    let names = [
+        ("maj", "major"),
+        ("min", "minor"),
+        ("device", "device"),
+        ("reads_completed", "reads_completed"),
+        ("reads_merged", "reads_merged"),
+        ("sectors_read", "sectors_read"),
+        ("read_time_ms", "read_time_ms"),
+        ("writes_completed", "writes_completed"),
+        ("writes_merged", "writes_merged"),
+        ("sectors_written", "sectors_written"),
+        ("write_time_ms", "write_time_ms"),
+        ("io_in_progress", "io_in_progress"),
+        ("io_time_ms", "io_time_ms"),
+        ("weighted_io_time_ms", "weighted_io_time_ms"),
+        ("discards_completed_successfully", "discards_completed"),
+        ("discards_merged", "discards_merged"),
+        ("sectors_discarded", "sectors_discarded"),
+        ("discarding_time_ms", "discard_time_ms"),
+        ("flush_requests_completed_successfully", "flushes_completed"),
+        ("flushing_time_ms", "flush_time_ms"),
+    ];
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("proc-diskstats", &[]) {
+        let ours = parse_diskstats(&text).unwrap();
+        let jc = jc.as_array().unwrap();
+        assert_eq!(ours.len(), jc.len(), "{name}");
+        for (theirs, mine) in jc.iter().zip(&ours) {
+            let mine = to_value(mine);
+            for (a, b) in names {
+                if let Some(expected) = theirs.get(a) {
+                    t.check(
+                        &format!("{name} {} {a}", mine["device"]),
+                        expected,
+                        &mine[b],
+                    );
+                }
+            }
+        }
+    }
+    t.finish("/proc/diskstats", 500);
+}
+
+#[test]
+fn df_in_bytes_agrees_with_jc() {
+    let mut t = Tally::default();
+    // Only `df -PT -B1`, the format the system method runs, is in bytes; the
+    // other fixtures (`df -h`, macOS) are other formats.
+    for (name, text, jc) in pairs("df", &["-PT-B1"]) {
+        let ours = parse_df(&text).unwrap();
+        let jc = jc.as_array().unwrap();
+        assert_eq!(ours.len(), jc.len(), "{name}");
+        for (theirs, mine) in jc.iter().zip(&ours) {
+            let mine = to_value(mine);
+            for (a, b) in [
+                ("filesystem", "filesystem"),
+                ("type", "type"),
+                ("1_blocks", "size_bytes"),
+                ("used", "used_bytes"),
+                ("available", "available_bytes"),
+                ("capacity_percent", "capacity_percent"),
+                ("mounted_on", "mount_point"),
+            ] {
+                t.check(
+                    &format!("{name} {} {a}", mine["mount_point"]),
+                    &theirs[a],
+                    &mine[b],
+                );
+            }
+        }
+    }
+    t.finish("df -PT -B1", 20);
+}
+
+#[test]
+fn ss_listeners_agree_with_jc() {
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("ss", &["tulpn"]) {
+        let ours = parse_ss(&text).unwrap();
+        let jc = jc.as_array().unwrap();
+        assert_eq!(ours.len(), jc.len(), "{name}");
+        for (theirs, mine) in jc.iter().zip(&ours) {
+            let at = format!("{name} {}:{:?}", mine.local_address, mine.local_port);
+            let v = to_value(mine);
+            for (a, b) in [
+                ("netid", "protocol"),
+                ("state", "state"),
+                ("recv_q", "recv_q"),
+                ("send_q", "send_q"),
+            ] {
+                t.check(&format!("{at} {a}"), &theirs[a], &v[b]);
+            }
+            // jc keeps an IPv6 address's brackets (`[::1]`); ours are bare.
+            let bare = |a: &Value| {
+                Value::from(
+                    a.as_str()
+                        .unwrap()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']'),
+                )
+            };
+            for a in ["local_address", "peer_address"] {
+                t.check(&format!("{at} {a}"), &bare(&theirs[a]), &v[a]);
+            }
+            let port = |p: &Value| match p.as_str() {
+                Some("*") => Value::Null,
+                Some(n) => Value::from(n.parse::<u64>().unwrap()),
+                None => Value::Null,
+            };
+            t.check(
+                &format!("{at} local_port"),
+                &port(&theirs["local_port"]),
+                &v["local_port"],
+            );
+            t.check(
+                &format!("{at} peer_port"),
+                &port(&theirs["peer_port"]),
+                &v["peer_port"],
+            );
+            // jc keeps a process's name under `user`, keyed by pid.
+            let theirs_procs: Vec<(u64, String, String)> = theirs["opts"]["process_id"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(pid, p)| {
+                            let field = |k: &str| p[k].as_str().unwrap_or("").to_string();
+                            (
+                                pid.parse().unwrap(),
+                                field("user"),
+                                field("file_descriptor"),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mine_procs: Vec<(u64, String, String)> = mine
+                .processes
+                .iter()
+                .map(|p| (u64::from(p.pid), p.name.clone(), p.fd.to_string()))
+                .collect();
+            t.check(
+                &format!("{at} processes"),
+                &to_value(&theirs_procs),
+                &to_value(&mine_procs),
+            );
+        }
+    }
+    // The header-less capture the method runs (`ss -tulpnH`) has no jc
+    // parse (jc rejects it); it must give what the same sockets with the
+    // header give.
+    let with = std::fs::read_to_string(dir("ss").join("local-ss-tulpn.out")).unwrap();
+    let without = std::fs::read_to_string(dir("ss").join("local-ss-tulpnH.out")).unwrap();
+    assert_eq!(parse_ss(&with).unwrap(), parse_ss(&without).unwrap());
+    t.finish("ss -tulpn", 80);
+}
+
+#[test]
+fn parse_errors_name_the_line() {
+    assert_eq!(parse_loadavg("1.0 2.0 x 1/2 3").unwrap_err().0, 1);
+    let (line, message) = parse_meminfo("MemTotal: 10 kB\nMemFree: lots kB\n").unwrap_err();
+    assert_eq!(line, 2);
+    assert!(message.contains("lots"), "{message}");
+    let (line, _) = parse_net_dev("h1\nh2\n  lo: 1 2 3\n").unwrap_err();
+    assert_eq!(line, 3);
+    let (line, _) =
+        parse_df("Filesystem Type 1-blocks Used Available Capacity Mounted\n/dev/x ext4 1 2\n")
+            .unwrap_err();
+    assert_eq!(line, 2);
+    assert!(parse_proc_stat("intr 1 2\n").is_err());
+}

@@ -1,0 +1,357 @@
+//! The collection service: cache, shared runs, limits, retries, typed
+//! failures and the audit trail, over a transport that answers from the
+//! corpus's captured outputs (and counts what it is asked), and the real
+//! local transport.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use infrarag::collect::{
+    Caller, CollectionService, Command, Failure, Local, Outcome, Output, RecordQuery, Transport,
+};
+use infrarag::Error;
+
+/// Answers each command line from a table, after `delay`, counting calls
+/// and the most run at once; `fail_first` transport failures come first.
+struct Scripted {
+    answers: HashMap<String, (i32, String)>,
+    delay: Duration,
+    calls: AtomicUsize,
+    running: AtomicUsize,
+    most: AtomicUsize,
+    fail_first: AtomicUsize,
+    log: Mutex<Vec<String>>,
+}
+
+fn corpus(path: &str) -> String {
+    std::fs::read_to_string(infrarag_tests::corpus().join("collectors").join(path)).unwrap()
+}
+
+impl Scripted {
+    fn new(delay: Duration) -> Scripted {
+        let mut answers = HashMap::new();
+        let mut add = |line: &str, file: &str| {
+            answers.insert(line.to_string(), (0, corpus(file)));
+        };
+        add("cat /proc/stat", "proc-stat/local-proc-stat.out");
+        add("cat /proc/meminfo", "proc-meminfo/local-proc-meminfo.out");
+        add("cat /proc/loadavg", "proc-loadavg/local-proc-loadavg.out");
+        add("cat /proc/uptime", "proc-uptime/local-proc-uptime.out");
+        add("df -PT -B1", "df/local-df-PT-B1.out");
+        add(
+            "cat /proc/diskstats",
+            "proc-diskstats/local-proc-diskstats.out",
+        );
+        add("cat /proc/net/dev", "proc-net-dev/local-proc-net-dev.out");
+        add("ss -tulpnH", "ss/local-ss-tulpnH.out");
+        Scripted {
+            answers,
+            delay,
+            calls: AtomicUsize::new(0),
+            running: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            fail_first: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn answer(mut self, line: &str, status: i32, stdout: &str) -> Scripted {
+        self.answers.insert(line.into(), (status, stdout.into()));
+        self
+    }
+}
+
+impl Transport for Scripted {
+    fn host(&self) -> &str {
+        "scripted"
+    }
+
+    fn run(&self, command: &Command) -> Result<Output, Failure> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(self.delay);
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        self.log.lock().unwrap().push(command.line());
+        if self
+            .fail_first
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(Failure::Transport("connection reset by peer".into()));
+        }
+        let (status, stdout) = self
+            .answers
+            .get(&command.line())
+            .cloned()
+            .unwrap_or((127, String::new()));
+        Ok(Output {
+            status: Some(status),
+            stdout: stdout.into_bytes(),
+            stderr: if status == 127 {
+                b"sh: not found".to_vec()
+            } else {
+                Vec::new()
+            },
+            truncated: false,
+        })
+    }
+}
+
+fn caller() -> Caller {
+    Caller::new("test", "checking the service")
+}
+
+fn service(host: Arc<Scripted>) -> CollectionService {
+    CollectionService::builder()
+        .host("web1", host)
+        .method(
+            Arc::new(infrarag::collect::System {
+                interval: Duration::ZERO,
+            }),
+            None,
+        )
+        .retries(2, Duration::from_millis(1))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_collection_is_typed_cached_and_audited() {
+    let host = Arc::new(Scripted::new(Duration::ZERO));
+    let svc = service(host.clone());
+    let first = svc.collect("web1", "system", &caller()).unwrap();
+    assert!(!first.cached);
+    let kinds: Vec<&str> = first.records.iter().map(|r| r.kind.as_str()).collect();
+    for kind in [
+        "cpu",
+        "memory",
+        "load",
+        "uptime",
+        "filesystem",
+        "disk_io",
+        "net_io",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} record in {kinds:?}");
+    }
+    let memory = first.records.iter().find(|r| r.kind == "memory").unwrap();
+    assert_eq!(memory.data["total_bytes"], 24_683_568u64 * 1024);
+    let calls = host.calls.load(Ordering::SeqCst);
+    assert_eq!(calls, 8, "two /proc/stat samples and six other reads");
+
+    let again = svc.collect("web1", "system", &caller()).unwrap();
+    assert!(again.cached && again.records == first.records && again.taken_at == first.taken_at);
+    assert_eq!(
+        host.calls.load(Ordering::SeqCst),
+        calls,
+        "a cache hit runs nothing"
+    );
+
+    let audit = svc.store().audit(&RecordQuery::default()).unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(
+        (audit[0].outcome, audit[1].outcome),
+        (Outcome::Collected, Outcome::Cached)
+    );
+    assert_eq!(audit[0].commands.len(), 8);
+    assert_eq!(audit[0].records_written, first.records.len());
+    assert!(audit[0].bytes_read > 1000 && audit[0].time.ends_with('Z'));
+    assert_eq!(
+        (audit[1].actor.as_str(), audit[1].reason.as_str()),
+        ("test", "checking the service")
+    );
+    let stored = svc.store().latest("web1", "system").unwrap();
+    assert_eq!(stored.len(), first.records.len());
+    assert!(stored.iter().all(|r| r.entry == first.audit_id));
+}
+
+#[test]
+fn identical_concurrent_calls_share_one_run() {
+    let host = Arc::new(Scripted::new(Duration::from_millis(20)));
+    let svc = CollectionService::builder()
+        .host("web1", host.clone())
+        .build()
+        .unwrap();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| s.spawn(|| svc.collect("web1", "ports", &caller()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        host.calls.load(Ordering::SeqCst),
+        1,
+        "one ss for ten callers"
+    );
+    assert!(results
+        .iter()
+        .all(|r| r.records == results[0].records && r.records.len() == 9));
+    let audit = svc.store().audit(&RecordQuery::default()).unwrap();
+    assert_eq!(audit.len(), 10);
+    let collected = audit
+        .iter()
+        .filter(|e| e.outcome == Outcome::Collected)
+        .count();
+    assert_eq!(collected, 1);
+    assert!(audit.iter().all(|e| matches!(
+        e.outcome,
+        Outcome::Collected | Outcome::Shared | Outcome::Cached
+    )));
+    // Records are stored once, with the entry that collected them.
+    let records = svc.store().records(&RecordQuery::default()).unwrap();
+    assert_eq!(records.len(), 9);
+}
+
+#[test]
+fn the_per_host_limit_holds_under_load() {
+    let hosts: Vec<Arc<Scripted>> = (0..5)
+        .map(|_| Arc::new(Scripted::new(Duration::from_millis(5))))
+        .collect();
+    let mut builder = CollectionService::builder()
+        .max_per_host(2)
+        .ttl("ports", Duration::ZERO);
+    for (i, h) in hosts.iter().enumerate() {
+        builder = builder.host(format!("h{i}"), h.clone());
+    }
+    let svc = builder.build().unwrap();
+    std::thread::scope(|s| {
+        for i in 0..40 {
+            let svc = &svc;
+            s.spawn(move || {
+                svc.collect(&format!("h{}", i % 5), "ports", &caller())
+                    .unwrap()
+            });
+        }
+    });
+    for h in &hosts {
+        assert!(
+            h.most.load(Ordering::SeqCst) <= 2,
+            "{} at once",
+            h.most.load(Ordering::SeqCst)
+        );
+    }
+    assert_eq!(
+        svc.store().audit(&RecordQuery::default()).unwrap().len(),
+        40
+    );
+}
+
+#[test]
+fn transport_failures_are_retried_and_command_failures_are_not() {
+    let host = Arc::new(Scripted::new(Duration::ZERO));
+    host.fail_first.store(2, Ordering::SeqCst);
+    let svc = service(host.clone());
+    let got = svc.collect("web1", "ports", &caller()).unwrap();
+    assert_eq!(got.records.len(), 9);
+    assert_eq!(
+        host.calls.load(Ordering::SeqCst),
+        3,
+        "two resets, then the answer"
+    );
+
+    host.fail_first.store(5, Ordering::SeqCst);
+    let svc = service(host.clone());
+    let e = svc.collect("web1", "ports", &caller()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.class_name()),
+        ("TRANSPORT_ERROR", "TransportError")
+    );
+    assert_eq!(e.fields()["host"], "web1");
+
+    let host = Arc::new(Scripted::new(Duration::ZERO).answer("ss -tulpnH", 127, ""));
+    let svc = service(host.clone());
+    let e = svc.collect("web1", "ports", &caller()).unwrap_err();
+    assert_eq!(
+        host.calls.load(Ordering::SeqCst),
+        1,
+        "a missing command is not retried"
+    );
+    assert_eq!(e.code(), "COMMAND_ERROR");
+    assert_eq!(
+        (
+            e.fields()["status"].as_i64(),
+            e.fields()["command"].as_str()
+        ),
+        (Some(127), Some("ss -tulpnH"))
+    );
+    assert!(e.to_string().contains("is not installed"), "{e}");
+    let audit = svc.store().audit(&RecordQuery::default()).unwrap();
+    assert_eq!(audit[0].outcome, Outcome::Failed);
+    assert!(audit[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .starts_with("COMMAND_ERROR"));
+}
+
+#[test]
+fn output_that_does_not_parse_names_the_line_and_stores_nothing() {
+    let garbage = "udp UNCONN 0 0 0.0.0.0:53 0.0.0.0:*\ntcp LISTEN zero 0 0.0.0.0:22 0.0.0.0:*\n";
+    let host = Arc::new(Scripted::new(Duration::ZERO).answer("ss -tulpnH", 0, garbage));
+    let svc = service(host.clone());
+    let e = svc.collect("web1", "ports", &caller()).unwrap_err();
+    assert_eq!((e.code(), e.class_name()), ("OUTPUT_ERROR", "OutputError"));
+    assert_eq!(e.fields()["line"], 2);
+    assert!(
+        e.to_string()
+            .contains("web1: ports: the output of `ss -tulpnH`"),
+        "{e}"
+    );
+    assert_eq!(
+        host.calls.load(Ordering::SeqCst),
+        1,
+        "a parse error is not retried"
+    );
+    assert!(svc
+        .store()
+        .records(&RecordQuery::default())
+        .unwrap()
+        .is_empty());
+    assert_eq!(svc.store().audit(&RecordQuery::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn unknown_hosts_and_methods_are_refused_with_the_known_ones() {
+    let svc = CollectionService::builder().build().unwrap();
+    let e = svc.collect("nowhere", "system", &caller()).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidArgument { name, message } if name == "host" && message.contains("localhost"))
+    );
+    let e = svc.collect("localhost", "teleport", &caller()).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidArgument { name, message } if name == "method" && message.contains("ports, system"))
+    );
+}
+
+#[test]
+fn localhost_answers_for_real() {
+    let svc = CollectionService::builder()
+        .method(
+            Arc::new(infrarag::collect::System {
+                interval: Duration::from_millis(50),
+            }),
+            None,
+        )
+        .build()
+        .unwrap();
+    let system = svc.collect("localhost", "system", &caller()).unwrap();
+    let memory = system.records.iter().find(|r| r.kind == "memory").unwrap();
+    assert!(memory.data["total_bytes"].as_u64().unwrap() > 1 << 20);
+    let cpu = system
+        .records
+        .iter()
+        .find(|r| r.kind == "cpu" && r.data["cpu"] == "cpu")
+        .unwrap();
+    let busy = cpu.data["busy_percent"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&busy), "{busy}");
+    assert!(system
+        .records
+        .iter()
+        .any(|r| r.kind == "filesystem" && r.data["mount_point"] == "/"));
+    // ss runs as this user; whatever listens, every record parsed.
+    let ports = svc.collect("localhost", "ports", &caller()).unwrap();
+    assert!(ports.records.iter().all(|r| r.kind == "socket"));
+    let _ = Local;
+}
