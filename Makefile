@@ -24,6 +24,7 @@ demo:
 	cargo run -q -p infrarag-examples --bin search -- examples/terraform/web "bucket for logs"
 	cargo run -q -p infrarag --bin infrarag -- validate examples/terraform/web
 	cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs"
+	cargo run -q -p infrarag-examples --bin monitor
 
 test: lint rust-test python-test node-test examples-test
 
@@ -50,7 +51,7 @@ python: $(PY)
 
 python-test: python
 	cd bindings-python && ../$(PY) -m pytest -q tests
-	cd bindings-python && ../$(PY) -m doctest python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py python/infrarag/llm.py python/infrarag/prompt.py python/infrarag/pipeline.py
+	cd bindings-python && ../$(PY) -m doctest python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py python/infrarag/llm.py python/infrarag/prompt.py python/infrarag/pipeline.py python/infrarag/collect.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest infrarag._native infrarag.errors
 	cd bindings-python/python && ../../$(PY) -m mypy --strict infrarag ../tests
 
@@ -78,6 +79,9 @@ examples-test: python node
 	$(PY) examples/python/search.py examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
 	node examples/node/summary.mjs examples/terraform/web
 	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
+	cargo run -q -p infrarag-examples --bin monitor | grep "^again: cached = true" >/dev/null
+	$(PY) examples/python/monitor.py | grep -E "^audit #3 .* system (shared|cached)" >/dev/null
+	node examples/node/monitor.mjs | grep "^again, cached: true" >/dev/null
 	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep "^done: Valid after 2 rounds" >/dev/null
 	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
 	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null

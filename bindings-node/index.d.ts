@@ -105,6 +105,52 @@ export interface GenerationResult {
   context: ContextItem[]
 }
 
+/** One fact a collection found; units are in the field names of `data`. */
+export interface CollectedRecord {
+  /** `cpu`, `memory`, `load`, `uptime`, `filesystem`, `disk_io`, `net_io`, `socket`, ... */
+  kind: string
+  data: any
+}
+
+/** What `collect.CollectionService.collect` resolves to. */
+export interface Collection {
+  host: string
+  method: string
+  records: CollectedRecord[]
+  /** When the records were taken: RFC 3339 UTC, and milliseconds since the epoch. */
+  taken_at: string
+  taken_at_ms: number
+  duration_ms: number
+  cached: boolean
+  audit_id: number
+}
+
+/** One call to `collect`, whatever its outcome. */
+export interface AuditEntry {
+  id: number
+  time: string
+  time_ms: number
+  actor: string
+  reason: string
+  host: string
+  method: string
+  commands: string[]
+  duration_ms: number
+  outcome: 'collected' | 'cached' | 'shared' | 'failed'
+  error: string | null
+  bytes_read: number
+  records_written: number
+}
+
+/** A stored record with the collection it came from. */
+export interface StoredRecord {
+  entry: number
+  host: string
+  method: string
+  time_ms: number
+  record: CollectedRecord
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -223,6 +269,90 @@ export declare namespace chunk {
     bytes: number
     contentHash: string
     chunks: number
+  }
+}
+
+export declare namespace collect {
+  /**
+   * Serves collections from `localhost` (SSH hosts are coming): a cache per
+   * method, one run shared by identical concurrent calls, limits per host
+   * and in total, retries of transport failures, and every call audited.
+   * Failures reject with TRANSPORT_ERROR, COMMAND_ERROR (`status`,
+   * `stderr`), COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each
+   * naming `host`, `method` and `command`.
+   */
+  export class CollectionService {
+    constructor(options?: collect.CollectionServiceOptions | undefined | null)
+    /** The hosts served. */
+    get hosts(): Array<string>
+    /** The methods served. */
+    get methods(): Array<string>
+    /**
+     * The records of `method` on `host`, off the main thread: from the
+     * cache while fresh, else collected, or shared with the identical
+     * collection already running.
+     */
+    collect(host: string, method: string, callerOptions?: collect.CallerOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Collection>
+    /**
+     * `collect`, blocking the calling thread; refused for a method whose
+     * parse is a JS function, which needs this thread.
+     */
+    collectSync(host: string, method: string, callerOptions?: collect.CallerOptions | undefined | null): Collection
+    /** Every call to `collect` matching the filters, oldest first. */
+    audit(filter?: collect.QueryOptions | undefined | null): Array<AuditEntry>
+    /** Stored records matching the filters, oldest first. */
+    records(filter?: collect.QueryOptions | undefined | null): Array<StoredRecord>
+    /** The records of the latest collection of `method` on `host`. */
+    latest(host: string, method: string): Array<StoredRecord>
+    /**
+     * Forgets audit entries and records older than `beforeMs`; returns
+     * how many entries went.
+     */
+    prune(beforeMs: number): number
+  }
+  /** Who asks and why, for the audit trail. */
+  export interface CallerOptions {
+    actor?: string
+    reason?: string
+  }
+  /** How the service runs; unset fields keep the core's defaults. */
+  export interface CollectionServiceOptions {
+    collectors?: Array<collect.CollectorOptions>
+    /**
+     * Seconds each method's records are served from the cache (defaults:
+     * `system` 15, `ports` 60, others 30; 0: never cached).
+     */
+    ttl?: Record<string, number>
+    /** Collections running at once on one host (default 4). */
+    maxPerHost?: number
+    /** Collections running at once in all (default 64). */
+    maxTotal?: number
+    /** Retries of a transport failure (default 2). */
+    retries?: number
+    /** Seconds before the first retry, doubling after (default 0.5). */
+    backoff?: number
+    /** Seconds between the two CPU samples of `system` (default 1). */
+    systemInterval?: number
+  }
+  /**
+   * A method of your own: `commands` (each an argv array, never a shell
+   * line) run in order and must exit 0; `parse` gets their outputs
+   * (`{ status, stdout, stderr }`) and returns the records
+   * (`{ kind, data }`). What it throws becomes OUTPUT_ERROR.
+   */
+  export interface CollectorOptions {
+    name: string
+    commands: Array<Array<string>>
+    parse: (outputs: Array<{ status: number | null, stdout: string, stderr: string }>) => Array<{ kind: string, data: any }>
+  }
+  /** Filters of `audit` and `records`. */
+  export interface QueryOptions {
+    host?: string
+    method?: string
+    /** Milliseconds since the epoch, inclusive. */
+    sinceMs?: number
+    /** Milliseconds since the epoch, exclusive. */
+    untilMs?: number
   }
 }
 

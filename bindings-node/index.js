@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.runCli = nativeBinding.runCli
 module.exports.chunk = nativeBinding.chunk
+module.exports.collect = nativeBinding.collect
 module.exports.embed = nativeBinding.embed
 module.exports.hcl = nativeBinding.hcl
 module.exports.index = nativeBinding.index

@@ -104,3 +104,49 @@ export interface GenerationResult {
   model: string
   context: ContextItem[]
 }
+
+/** One fact a collection found; units are in the field names of `data`. */
+export interface CollectedRecord {
+  /** `cpu`, `memory`, `load`, `uptime`, `filesystem`, `disk_io`, `net_io`, `socket`, ... */
+  kind: string
+  data: any
+}
+
+/** What `collect.CollectionService.collect` resolves to. */
+export interface Collection {
+  host: string
+  method: string
+  records: CollectedRecord[]
+  /** When the records were taken: RFC 3339 UTC, and milliseconds since the epoch. */
+  taken_at: string
+  taken_at_ms: number
+  duration_ms: number
+  cached: boolean
+  audit_id: number
+}
+
+/** One call to `collect`, whatever its outcome. */
+export interface AuditEntry {
+  id: number
+  time: string
+  time_ms: number
+  actor: string
+  reason: string
+  host: string
+  method: string
+  commands: string[]
+  duration_ms: number
+  outcome: 'collected' | 'cached' | 'shared' | 'failed'
+  error: string | null
+  bytes_read: number
+  records_written: number
+}
+
+/** A stored record with the collection it came from. */
+export interface StoredRecord {
+  entry: number
+  host: string
+  method: string
+  time_ms: number
+  record: CollectedRecord
+}

@@ -6,6 +6,7 @@
 
 pub mod chunk;
 pub mod cli;
+pub mod collect;
 mod convert;
 pub mod embed;
 mod error;

@@ -1,6 +1,6 @@
 //! Python bindings: `lib.rs` only registers; each file converts one core
 //! module (`hcl`, `tokens`, `chunk`, `embed`, `index`, `validate`, `llm`,
-//! `prompt`, `pipeline`, `store`), with errors mapped in `error` and work
+//! `prompt`, `pipeline`, `store`, `collect`), with errors mapped in `error` and work
 //! run without the GIL in `detach`. Logic lives in the core.
 
 use pyo3::prelude::*;
@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod cancel;
 mod chunk;
 mod cli;
+mod collect;
 mod convert;
 mod detach;
 mod embed;
@@ -48,6 +49,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prompt::build_prompt, m)?)?;
     m.add_function(wrap_pyfunction!(prompt::redact, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli, m)?)?;
+    m.add_class::<collect::PyCollectionService>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -7,27 +7,33 @@ turns text into vectors; :mod:`infrarag.index` searches them, in memory,
 in one file, or on :mod:`infrarag.store` stores of your own;
 :func:`validate` checks a Terraform module (see :mod:`infrarag.validation`);
 :mod:`infrarag.prompt` assembles prompts under a token budget,
-:mod:`infrarag.llm` calls models, and :mod:`infrarag.pipeline` runs the
-generate → validate → correct loop.
+:mod:`infrarag.llm` calls models, :mod:`infrarag.pipeline` runs the
+generate → validate → correct loop, and :mod:`infrarag.collect` gathers live
+state from machines.
 """
 
-from infrarag import chunk, embed, hcl, index, llm, pipeline, prompt, store, tokens, types, validation
+from infrarag import chunk, collect, embed, hcl, index, llm, pipeline, prompt, store, tokens, types, validation
 from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
     BusyError,
     CancelledError,
+    CommandError,
+    CommandTimeoutError,
     EmbedError,
     InfraragError,
     InvalidArgumentError,
+    OutputError,
     ParseError,
     ProviderError,
     StorageError,
     ToolError,
+    TransportError,
 )
 
 __all__ = [
     "chunk",
+    "collect",
     "embed",
     "hcl",
     "index",
@@ -44,12 +50,16 @@ __all__ = [
     "BusyError",
     "CancelToken",
     "CancelledError",
+    "CommandError",
+    "CommandTimeoutError",
     "EmbedError",
     "InfraragError",
     "InvalidArgumentError",
+    "OutputError",
     "ParseError",
     "ProviderError",
     "StorageError",
     "ToolError",
+    "TransportError",
     "__version__",
 ]

@@ -1,7 +1,7 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
-from typing import Any, Callable, Iterator, Mapping, Optional, Union, final
+from typing import Any, Callable, Iterator, Literal, Mapping, Optional, Union, final
 
 from infrarag.types import (
     ChunkDict,
@@ -16,7 +16,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -418,3 +418,34 @@ class Generator:
     ) -> GenerationResult: ...
     @property
     def model(self) -> str: ...
+
+@final
+class CollectionService:
+    """The collection service; see :mod:`infrarag.collect`."""
+    def __new__(
+        cls,
+        *,
+        collectors: Optional[list[tuple[str, list[list[str]], Callable[[list[Any]], Any]]]] = None,
+        ttl: Optional[dict[str, float]] = None,
+        max_per_host: Optional[int] = None,
+        max_total: Optional[int] = None,
+        retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        system_interval: Optional[float] = None,
+    ) -> CollectionService: ...
+    @property
+    def hosts(self) -> list[str]: ...
+    @property
+    def methods(self) -> list[str]: ...
+    def collect(self, host: str, method: str, *, actor: str = "", reason: str = "") -> dict[str, Any]: ...
+    def query(
+        self,
+        what: Literal["audit", "records"],
+        *,
+        host: Optional[str] = None,
+        method: Optional[str] = None,
+        since_ms: Optional[int] = None,
+        until_ms: Optional[int] = None,
+    ) -> list[dict[str, Any]]: ...
+    def latest(self, host: str, method: str) -> list[dict[str, Any]]: ...
+    def prune(self, before_ms: int) -> int: ...

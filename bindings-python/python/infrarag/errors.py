@@ -133,6 +133,98 @@ class ToolError(InfraragError):
         self.tool = None
 
 
+class TransportError(InfraragError, ConnectionError):
+    """A host could not be reached, or its connection broke, after the
+    service's retries.
+
+    Attributes:
+        host: the host.
+        method: the collection method.
+    """
+
+    code = "TRANSPORT_ERROR"
+    host: Optional[str]
+    method: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+
+
+class CommandError(InfraragError):
+    """A collection's command failed: it is not installed (``status`` 127),
+    may not be run (126), could not start (``None``), or exited with a
+    status its method does not accept.
+
+    Attributes:
+        host, method: where and what was collected.
+        command: the command line.
+        status: its exit status.
+        stderr: what it wrote to stderr.
+    """
+
+    code = "COMMAND_ERROR"
+    host: Optional[str]
+    method: Optional[str]
+    command: Optional[str]
+    status: Optional[int]
+    stderr: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+        self.command = None
+        self.status = None
+        self.stderr = None
+
+
+class CommandTimeoutError(InfraragError, TimeoutError):
+    """A collection's command ran past its timeout and was stopped.
+
+    Attributes:
+        host, method, command: as for :class:`CommandError`.
+        after: the timeout, in seconds.
+    """
+
+    code = "COMMAND_TIMEOUT"
+    host: Optional[str]
+    method: Optional[str]
+    command: Optional[str]
+    after: Optional[float]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+        self.command = None
+        self.after = None
+
+
+class OutputError(InfraragError, ValueError):
+    """A collection's command gave output its method could not parse.
+
+    Attributes:
+        host, method, command: as for :class:`CommandError`.
+        line: the 1-based line of the output (0 when a custom parse
+            function raised without saying).
+    """
+
+    code = "OUTPUT_ERROR"
+    host: Optional[str]
+    method: Optional[str]
+    command: Optional[str]
+    line: Optional[int]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+        self.command = None
+        self.line = None
+
+
 class CancelledError(InfraragError):
     """Long work was stopped before it finished; nothing was returned."""
 
@@ -154,6 +246,10 @@ __all__ = [
     "ProviderError",
     "EmbedError",
     "ToolError",
+    "TransportError",
+    "CommandError",
+    "CommandTimeoutError",
+    "OutputError",
     "CancelledError",
     "BusyError",
 ]

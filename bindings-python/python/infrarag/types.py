@@ -359,8 +359,70 @@ class ReportJson(TypedDict):
     suppressed: list[SuppressedFinding]
 
 
+
+class Record(TypedDict):
+    """One fact a collection found: ``kind`` (``cpu``, ``memory``,
+    ``filesystem``, ``socket``, ...) and its fields, units in their names
+    (``total_bytes``, ``busy_percent``, ``uptime_seconds``)."""
+
+    kind: str
+    data: Any
+
+
+class Collection(TypedDict):
+    """What :meth:`infrarag.collect.CollectionService.collect` returns."""
+
+    host: str
+    method: str
+    records: list[Record]
+    #: When the records were taken, RFC 3339 UTC, and in ms since the epoch.
+    taken_at: str
+    taken_at_ms: int
+    duration_ms: int
+    cached: bool
+    audit_id: int
+
+
+class AuditEntry(TypedDict):
+    """One call to ``collect``, whatever its outcome."""
+
+    id: int
+    time: str
+    time_ms: int
+    actor: str
+    reason: str
+    host: str
+    method: str
+    commands: list[str]
+    duration_ms: int
+    outcome: Literal["collected", "cached", "shared", "failed"]
+    error: Optional[str]
+    bytes_read: int
+    records_written: int
+
+
+class StoredRecord(TypedDict):
+    """A stored record with the collection it came from."""
+
+    entry: int
+    host: str
+    method: str
+    time_ms: int
+    record: Record
+
+
+class CommandOutput(TypedDict):
+    """What a custom method's parse function gets for each command."""
+
+    status: Optional[int]
+    stdout: str
+    stderr: str
+
 __all__ = [
+    "AuditEntry",
     "ChunkDict",
+    "Collection",
+    "CommandOutput",
     "Completion",
     "ContentBlock",
     "ContextItem",
@@ -377,11 +439,13 @@ __all__ = [
     "Problem",
     "Related",
     "ReportFinding",
+    "Record",
     "ReportJson",
     "Round",
     "Scores",
     "Signal",
     "Span",
+    "StoredRecord",
     "SuppressedFinding",
     "Usage",
 ]

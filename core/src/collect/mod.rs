@@ -160,6 +160,59 @@ pub trait Collector: Send + Sync {
     fn collect(&self, run: &mut Runner<'_>) -> std::result::Result<Vec<Record>, Problem>;
 }
 
+/// A collector made of commands and a function that turns their outputs
+/// into records: how a user's own method (from Rust, Python or Node) is
+/// written. Each command must exit 0; the function gets their outputs in
+/// order, and an `Err` it returns is the method's [`Problem::Output`]
+/// (line 0: not said).
+pub struct CommandCollector<F> {
+    name: String,
+    commands: Vec<Command>,
+    parse: F,
+}
+
+impl<F> CommandCollector<F>
+where
+    F: Fn(&[Output]) -> std::result::Result<Vec<Record>, String> + Send + Sync,
+{
+    /// The method `name`, running `commands` and parsing with `parse`.
+    pub fn new(name: impl Into<String>, commands: Vec<Command>, parse: F) -> Self {
+        CommandCollector {
+            name: name.into(),
+            commands,
+            parse,
+        }
+    }
+}
+
+impl<F> Collector for CommandCollector<F>
+where
+    F: Fn(&[Output]) -> std::result::Result<Vec<Record>, String> + Send + Sync,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn collect(&self, run: &mut Runner<'_>) -> std::result::Result<Vec<Record>, Problem> {
+        let mut outputs = Vec::with_capacity(self.commands.len());
+        for command in &self.commands {
+            let output = run(command)?;
+            require_success(command, &output)?;
+            outputs.push(output);
+        }
+        (self.parse)(&outputs).map_err(|message| Problem::Output {
+            command: self
+                .commands
+                .iter()
+                .map(Command::line)
+                .collect::<Vec<_>>()
+                .join("; "),
+            line: 0,
+            message,
+        })
+    }
+}
+
 /// The text of `line` from its `n`th whitespace-separated field (0-based)
 /// to the end, for last columns that may hold spaces.
 pub(crate) fn rest_from(line: &str, n: usize) -> Option<&str> {

@@ -97,7 +97,7 @@ pub trait RecordStore: Send + Sync {
     /// Appends `entry` and `records` in one step.
     fn append(&self, entry: &AuditEntry, records: &[Record]) -> Result<()>;
 
-    /// The audit entries matching `query`, oldest first.
+    /// The audit entries matching `query`, in the order the calls began.
     fn audit(&self, query: &RecordQuery) -> Result<Vec<AuditEntry>>;
 
     /// The records matching `query`, oldest first.
@@ -159,12 +159,15 @@ impl RecordStore for MemoryRecordStore {
 
     fn audit(&self, query: &RecordQuery) -> Result<Vec<AuditEntry>> {
         let inner = self.lock()?;
-        Ok(inner
+        // Appended when each call ends; listed by when each began.
+        let mut entries: Vec<AuditEntry> = inner
             .0
             .iter()
             .filter(|e| query.accepts(&e.host, &e.method, e.time_ms))
             .cloned()
-            .collect())
+            .collect();
+        entries.sort_by_key(|e| e.id);
+        Ok(entries)
     }
 
     fn records(&self, query: &RecordQuery) -> Result<Vec<StoredRecord>> {

@@ -1,0 +1,56 @@
+// The collect namespace from Node: real collections from this machine,
+// the cache and the audit trail, a custom method parsed in JS, typed
+// failures, and concurrent callers sharing one run.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { collect } = require('../index.js')
+
+test('system and ports from localhost are typed, cached and audited', async () => {
+  const service = new collect.CollectionService({ systemInterval: 0.05 })
+  const system = await service.collect('localhost', 'system', { actor: 'test', reason: 'why' })
+  const kinds = new Set(system.records.map((r) => r.kind))
+  for (const k of ['cpu', 'memory', 'load', 'uptime', 'filesystem', 'disk_io', 'net_io']) assert.ok(kinds.has(k), k)
+  const memory = system.records.find((r) => r.kind === 'memory').data
+  assert.ok(memory.total_bytes >= memory.available_bytes && memory.available_bytes > 0)
+  assert.equal(system.cached, false)
+  const ports = service.collectSync('localhost', 'ports')
+  assert.ok(ports.records.every((r) => r.kind === 'socket'))
+  const again = await service.collect('localhost', 'system')
+  assert.equal(again.cached, true)
+  assert.deepEqual(again.records, system.records)
+  const audit = service.audit()
+  assert.deepEqual(audit.map((e) => e.outcome), ['collected', 'collected', 'cached'])
+  assert.equal(audit[0].actor, 'test')
+  assert.equal(service.latest('localhost', 'system').length, system.records.length)
+  assert.equal(service.audit({ method: 'ports' }).length, 1)
+})
+
+test('a custom method runs argv and parses in JS; failures are typed', async () => {
+  const hostile = "it's $(echo no); rm -rf ~"
+  const service = new collect.CollectionService({
+    collectors: [
+      { name: 'echo', commands: [['printf', '%s', hostile]], parse: (outs) => [{ kind: 'echo', data: { text: outs[0].stdout } }] },
+      { name: 'broken', commands: [['true']], parse: () => { throw new Error('no version line') } },
+      { name: 'missing', commands: [['infrarag-no-such-command']], parse: () => [] },
+    ],
+  })
+  assert.deepEqual((await service.collect('localhost', 'echo')).records, [{ kind: 'echo', data: { text: hostile } }])
+  await assert.rejects(service.collect('localhost', 'broken'), (e) =>
+    e.code === 'OUTPUT_ERROR' && e.name === 'OutputError' && e.host === 'localhost' && e.method === 'broken' && /no version line/.test(e.message))
+  await assert.rejects(service.collect('localhost', 'missing'), (e) =>
+    e.code === 'COMMAND_ERROR' && e.status === null && /infrarag-no-such-command/.test(e.stderr))
+  assert.throws(() => service.collectSync('localhost', 'echo'), (e) => e.code === 'INVALID_ARGUMENT' && e.argument === 'method')
+  assert.throws(() => service.collectSync('localhost', 'teleport'), (e) => e.code === 'INVALID_ARGUMENT' && /ports, system/.test(e.message))
+})
+
+test('concurrent callers share one run', async () => {
+  const service = new collect.CollectionService({ systemInterval: 0.2 })
+  const results = await Promise.all(Array.from({ length: 5 }, (_, i) => service.collect('localhost', 'system', { actor: `c${i}` })))
+  assert.ok(results.every((r) => r.records.length === results[0].records.length))
+  const outcomes = service.audit().map((e) => e.outcome)
+  assert.equal(outcomes.filter((o) => o === 'collected').length, 1)
+  assert.equal(outcomes.length, 5)
+})

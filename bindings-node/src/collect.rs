@@ -1,0 +1,283 @@
+//! `collect`: one collection service for a process, with JS functions as
+//! custom methods; collections run on the libuv pool.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use infrarag::collect::{
+    Caller, CollectionService as CoreService, Command, CommandCollector, Output, Record,
+    RecordQuery, System,
+};
+use infrarag::http::seconds;
+
+use crate::convert::{json, Json};
+use crate::error::{counted, invalid, js_error, thrown, Code};
+use crate::js_store::{Bound, Returned};
+use crate::task::{job, Job};
+
+/// A method of your own: `commands` (each an argv array, never a shell
+/// line) run in order and must exit 0; `parse` gets their outputs
+/// (`{ status, stdout, stderr }`) and returns the records
+/// (`{ kind, data }`). What it throws becomes OUTPUT_ERROR.
+#[napi(object, namespace = "collect")]
+pub struct CollectorOptions {
+    pub name: String,
+    pub commands: Vec<Vec<String>>,
+    #[napi(
+        ts_type = "(outputs: Array<{ status: number | null, stdout: string, stderr: string }>) => Array<{ kind: string, data: any }>"
+    )]
+    pub parse: Function<'static, Value, Returned>,
+}
+
+/// How the service runs; unset fields keep the core's defaults.
+#[napi(object, namespace = "collect")]
+pub struct CollectionServiceOptions {
+    pub collectors: Option<Vec<CollectorOptions>>,
+    /// Seconds each method's records are served from the cache (defaults:
+    /// `system` 15, `ports` 60, others 30; 0: never cached).
+    pub ttl: Option<HashMap<String, f64>>,
+    /// Collections running at once on one host (default 4).
+    pub max_per_host: Option<f64>,
+    /// Collections running at once in all (default 64).
+    pub max_total: Option<f64>,
+    /// Retries of a transport failure (default 2).
+    pub retries: Option<f64>,
+    /// Seconds before the first retry, doubling after (default 0.5).
+    pub backoff: Option<f64>,
+    /// Seconds between the two CPU samples of `system` (default 1).
+    pub system_interval: Option<f64>,
+}
+
+/// Who asks and why, for the audit trail.
+#[napi(object, namespace = "collect")]
+pub struct CallerOptions {
+    pub actor: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Filters of `audit` and `records`.
+#[napi(object, namespace = "collect")]
+pub struct QueryOptions {
+    pub host: Option<String>,
+    pub method: Option<String>,
+    /// Milliseconds since the epoch, inclusive.
+    pub since_ms: Option<f64>,
+    /// Milliseconds since the epoch, exclusive.
+    pub until_ms: Option<f64>,
+}
+
+fn js_parse(
+    function: Bound,
+) -> impl Fn(&[Output]) -> std::result::Result<Vec<Record>, String> + Send + Sync {
+    move |outputs: &[Output]| {
+        let given: Vec<Value> = outputs
+            .iter()
+            .map(|o| serde_json::json!({"status": o.status, "stdout": o.text(), "stderr": o.error_text()}))
+            .collect();
+        let returned = function
+            .call_value(Value::Array(given))
+            .map_err(|e| e.reason.clone())?;
+        serde_json::from_value(returned)
+            .map_err(|e| format!("parse returns an array of {{ kind, data }}: {e}"))
+    }
+}
+
+/// Serves collections from `localhost` (SSH hosts are coming): a cache per
+/// method, one run shared by identical concurrent calls, limits per host
+/// and in total, retries of transport failures, and every call audited.
+/// Failures reject with TRANSPORT_ERROR, COMMAND_ERROR (`status`,
+/// `stderr`), COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each
+/// naming `host`, `method` and `command`.
+#[napi(namespace = "collect")]
+pub struct CollectionService {
+    inner: CoreService,
+    /// Methods whose parse is a JS function: a sync call could not run it.
+    js_methods: Arc<HashSet<String>>,
+}
+
+fn query(q: Option<QueryOptions>) -> RecordQuery {
+    let q = q.unwrap_or(QueryOptions {
+        host: None,
+        method: None,
+        since_ms: None,
+        until_ms: None,
+    });
+    RecordQuery {
+        host: q.host,
+        method: q.method,
+        since_ms: q.since_ms.map(|v| v.max(0.0) as u64),
+        until_ms: q.until_ms.map(|v| v.max(0.0) as u64),
+    }
+}
+
+fn caller(c: Option<CallerOptions>) -> Caller {
+    match c {
+        Some(c) => Caller::new(c.actor.unwrap_or_default(), c.reason.unwrap_or_default()),
+        None => Caller::default(),
+    }
+}
+
+#[napi(namespace = "collect")]
+impl CollectionService {
+    #[napi(constructor)]
+    pub fn new(env: Env, options: Option<CollectionServiceOptions>) -> Result<Self> {
+        let mut js_methods = HashSet::new();
+        let mut b = CoreService::builder();
+        if let Some(o) = options {
+            let settings = (|| -> std::result::Result<_, napi::Error<Code>> {
+                let secs = |name: &str, v: f64| seconds(name, v).map_err(js_error);
+                if let Some(n) = counted("maxPerHost", o.max_per_host)? {
+                    b = b.max_per_host(n);
+                }
+                if let Some(n) = counted("maxTotal", o.max_total)? {
+                    b = b.max_total(n);
+                }
+                if o.retries.is_some() || o.backoff.is_some() {
+                    let n = counted("retries", o.retries)?.unwrap_or(2);
+                    b = b.retries(
+                        n.min(u32::MAX as usize) as u32,
+                        secs("backoff", o.backoff.unwrap_or(0.5))?,
+                    );
+                }
+                if let Some(s) = o.system_interval {
+                    b = b.method(
+                        Arc::new(System {
+                            interval: secs("systemInterval", s)?,
+                        }),
+                        None,
+                    );
+                }
+                for (method, t) in o.ttl.unwrap_or_default() {
+                    b = b.ttl(method, secs("ttl", t)?);
+                }
+                Ok(b)
+            })();
+            b = settings.map_err(|e| crate::error::coded(&env, e))?;
+            for c in o.collectors.unwrap_or_default() {
+                let parse = Bound::function(c.name.clone(), &c.parse)?;
+                js_methods.insert(c.name.clone());
+                let commands = c.commands.into_iter().map(Command::new).collect();
+                b = b.method(
+                    Arc::new(CommandCollector::new(c.name, commands, js_parse(parse))),
+                    None,
+                );
+            }
+        }
+        thrown(&env, || {
+            Ok(CollectionService {
+                inner: b.build().map_err(js_error)?,
+                js_methods: Arc::new(js_methods),
+            })
+        })
+    }
+
+    /// The hosts served.
+    #[napi(getter)]
+    pub fn hosts(&self) -> Vec<String> {
+        self.inner.hosts()
+    }
+
+    /// The methods served.
+    #[napi(getter)]
+    pub fn methods(&self) -> Vec<String> {
+        self.inner.methods()
+    }
+
+    /// The records of `method` on `host`, off the main thread: from the
+    /// cache while fresh, else collected, or shared with the identical
+    /// collection already running.
+    #[napi(ts_return_type = "Promise<Collection>")]
+    pub fn collect(
+        &self,
+        host: String,
+        method: String,
+        caller_options: Option<CallerOptions>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<Json>> {
+        let (service, who) = (self.inner.clone(), caller(caller_options));
+        job(signal, None, move || {
+            service
+                .collect(&host, &method, &who)
+                .map(|c| Json(json(&c)))
+                .map_err(js_error)
+        })
+    }
+
+    /// `collect`, blocking the calling thread; refused for a method whose
+    /// parse is a JS function, which needs this thread.
+    #[napi(ts_return_type = "Collection")]
+    pub fn collect_sync(
+        &self,
+        env: Env,
+        host: String,
+        method: String,
+        caller_options: Option<CallerOptions>,
+    ) -> Result<Value> {
+        thrown(&env, || {
+            if self.js_methods.contains(&method) {
+                return Err(invalid(
+                    "method",
+                    format!("{method:?} parses with a JS function: use collect, which leaves this thread free to run it"),
+                ));
+            }
+            self.inner
+                .collect(&host, &method, &caller(caller_options))
+                .map(|c| json(&c))
+                .map_err(js_error)
+        })
+    }
+
+    /// Every call to `collect` matching the filters, oldest first.
+    #[napi(ts_return_type = "Array<AuditEntry>")]
+    pub fn audit(&self, env: Env, filter: Option<QueryOptions>) -> Result<Value> {
+        thrown(&env, || {
+            self.inner
+                .store()
+                .audit(&query(filter))
+                .map(|v| json(&v))
+                .map_err(js_error)
+        })
+    }
+
+    /// Stored records matching the filters, oldest first.
+    #[napi(ts_return_type = "Array<StoredRecord>")]
+    pub fn records(&self, env: Env, filter: Option<QueryOptions>) -> Result<Value> {
+        thrown(&env, || {
+            self.inner
+                .store()
+                .records(&query(filter))
+                .map(|v| json(&v))
+                .map_err(js_error)
+        })
+    }
+
+    /// The records of the latest collection of `method` on `host`.
+    #[napi(ts_return_type = "Array<StoredRecord>")]
+    pub fn latest(&self, env: Env, host: String, method: String) -> Result<Value> {
+        thrown(&env, || {
+            self.inner
+                .store()
+                .latest(&host, &method)
+                .map(|v| json(&v))
+                .map_err(js_error)
+        })
+    }
+
+    /// Forgets audit entries and records older than `beforeMs`; returns
+    /// how many entries went.
+    #[napi]
+    pub fn prune(&self, env: Env, before_ms: f64) -> Result<u32> {
+        thrown(&env, || {
+            let n = self
+                .inner
+                .store()
+                .prune(before_ms.max(0.0) as u64)
+                .map_err(js_error)?;
+            Ok(n as u32)
+        })
+    }
+}

@@ -1,0 +1,143 @@
+"""Live state from machines: one :class:`CollectionService` per process,
+shared by a REST route, an MCP tool and a scheduled job alike.
+
+A method runs commands on a host and parses their output into typed
+records, units in the field names: ``system`` (CPU utilisation from two
+``/proc/stat`` samples, memory, load, uptime, filesystems, disk and network
+counters) and ``ports`` (listening sockets with their processes), plus
+methods of your own (:class:`Collector`). The service caches each method's
+records for a while (``ttl``), runs identical concurrent calls once, limits
+how many collections run per host and in all, retries transport failures,
+and audits every call, failures included.
+
+>>> from infrarag.collect import CollectionService
+>>> service = CollectionService(system_interval=0.05)
+>>> done = service.collect("localhost", "system", actor="doctest", reason="example")
+>>> memory = next(r for r in done["records"] if r["kind"] == "memory")
+>>> memory["data"]["total_bytes"] > 0, done["cached"]
+(True, False)
+>>> service.collect("localhost", "system")["cached"]
+True
+>>> [e["outcome"] for e in service.audit()]
+['collected', 'cached']
+
+Failures raise :class:`infrarag.TransportError`, :class:`infrarag.CommandError`
+(``status``, ``stderr``), :class:`infrarag.CommandTimeoutError` or
+:class:`infrarag.OutputError` (``line``), each naming ``host``, ``method``
+and ``command``. Collections run without the GIL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional, Sequence, cast
+
+from infrarag._native import CollectionService as _NativeService
+from infrarag._tasks import on_thread
+from infrarag.types import AuditEntry, Collection, CommandOutput, Record, StoredRecord
+
+__all__ = ["CollectionService", "Collector"]
+
+
+@dataclass(frozen=True)
+class Collector:
+    """A method of your own: ``commands`` (each an argv list, never a
+    shell line) run in order and must exit 0; ``parse`` gets their outputs
+    and returns the records. What it raises becomes an
+    :class:`infrarag.OutputError`."""
+
+    name: str
+    commands: Sequence[Sequence[str]]
+    parse: Callable[[list[CommandOutput]], list[Record]]
+
+
+class CollectionService:
+    """Serves collections from ``localhost`` (more transports, SSH among
+    them, are coming; see the project's issues).
+
+    ``ttl`` maps a method to seconds its records are served from the cache
+    (defaults: ``system`` 15, ``ports`` 60, others 30; 0: never cached).
+    ``max_per_host`` (4) and ``max_total`` (64) bound the collections
+    running at once; transport failures are retried ``retries`` times (2),
+    the first after ``backoff`` seconds (0.5), each next after twice as
+    long. ``system_interval`` is the time between the two CPU samples (1 s).
+    """
+
+    def __init__(
+        self,
+        *,
+        collectors: Sequence[Collector] = (),
+        ttl: Optional[Mapping[str, float]] = None,
+        max_per_host: Optional[int] = None,
+        max_total: Optional[int] = None,
+        retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        system_interval: Optional[float] = None,
+    ) -> None:
+        self._native = _NativeService(
+            collectors=[(c.name, [list(a) for a in c.commands], c.parse) for c in collectors],
+            ttl=dict(ttl) if ttl is not None else None,
+            max_per_host=max_per_host,
+            max_total=max_total,
+            retries=retries,
+            backoff=backoff,
+            system_interval=system_interval,
+        )
+
+    @property
+    def hosts(self) -> list[str]:
+        """The hosts served, sorted."""
+        return self._native.hosts
+
+    @property
+    def methods(self) -> list[str]:
+        """The methods served, sorted."""
+        return self._native.methods
+
+    def collect(self, host: str, method: str, *, actor: str = "", reason: str = "") -> Collection:
+        """The records of ``method`` on ``host``: from the cache while fresh,
+        else collected, or shared with the identical collection already
+        running. ``actor`` and ``reason`` go in the audit trail."""
+        return cast(Collection, self._native.collect(host, method, actor=actor, reason=reason))
+
+    collect_async = on_thread(collect)
+
+    def audit(
+        self,
+        *,
+        host: Optional[str] = None,
+        method: Optional[str] = None,
+        since_ms: Optional[int] = None,
+        until_ms: Optional[int] = None,
+    ) -> list[AuditEntry]:
+        """Every call to :meth:`collect` matching the filters, oldest first."""
+        return cast(
+            "list[AuditEntry]",
+            self._native.query("audit", host=host, method=method, since_ms=since_ms, until_ms=until_ms),
+        )
+
+    def records(
+        self,
+        *,
+        host: Optional[str] = None,
+        method: Optional[str] = None,
+        since_ms: Optional[int] = None,
+        until_ms: Optional[int] = None,
+    ) -> list[StoredRecord]:
+        """Stored records matching the filters, oldest first."""
+        return cast(
+            "list[StoredRecord]",
+            self._native.query("records", host=host, method=method, since_ms=since_ms, until_ms=until_ms),
+        )
+
+    def latest(self, host: str, method: str) -> list[StoredRecord]:
+        """The records of the latest collection of ``method`` on ``host``."""
+        return cast("list[StoredRecord]", self._native.latest(host, method))
+
+    def prune(self, before_ms: int) -> int:
+        """Forgets audit entries and records older than ``before_ms``
+        (milliseconds since the epoch); returns how many entries went."""
+        return self._native.prune(before_ms)
+
+    def __repr__(self) -> str:
+        return repr(self._native)

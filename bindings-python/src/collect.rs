@@ -1,0 +1,174 @@
+//! `infrarag.collect`: one collection service for a process, with Python
+//! functions as custom methods; collections run without the GIL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use infrarag::collect::{
+    Caller, CollectionService, Command, CommandCollector, Output, Record, RecordQuery, System,
+};
+use infrarag::http::seconds;
+
+use crate::convert::{json_of, serialize};
+use crate::detach::detached;
+use crate::error::{maybe_whole, Result};
+
+/// A Python parse function over the outputs of a custom method's commands.
+fn python_parse(
+    function: Py<PyAny>,
+) -> impl Fn(&[Output]) -> std::result::Result<Vec<Record>, String> + Send + Sync {
+    move |outputs: &[Output]| {
+        Python::attach(|py| {
+            let given: Vec<Py<PyAny>> = outputs
+                .iter()
+                .map(|o| {
+                    let d = PyDict::new(py);
+                    d.set_item("status", o.status)?;
+                    d.set_item("stdout", o.text())?;
+                    d.set_item("stderr", o.error_text())?;
+                    Ok(d.into_any().unbind())
+                })
+                .collect::<PyResult<_>>()?;
+            let returned = function.call1(py, (given,))?;
+            let records = json_of(py, returned.bind(py))?;
+            serde_json::from_value::<Vec<Record>>(records).map_err(|e| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "a parse function returns a list of {{\"kind\": str, \"data\": ...}}: {e}"
+                ))
+            })
+        })
+        .map_err(|e: PyErr| e.to_string())
+    }
+}
+
+/// A custom method as `infrarag/collect.py` passes it: its name, its
+/// commands' argv, and its parse function.
+type PyCollectorSpec = (String, Vec<Vec<String>>, Py<PyAny>);
+
+/// The collection service; see `infrarag/collect.py`.
+#[pyclass(name = "CollectionService", module = "infrarag._native", frozen)]
+pub struct PyCollectionService {
+    inner: CollectionService,
+}
+
+#[pymethods]
+impl PyCollectionService {
+    #[new]
+    #[pyo3(signature = (*, collectors = None, ttl = None, max_per_host = None, max_total = None, retries = None, backoff = None, system_interval = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        collectors: Option<Vec<PyCollectorSpec>>,
+        ttl: Option<HashMap<String, f64>>,
+        #[pyo3(from_py_with = maybe_whole)] max_per_host: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] max_total: Option<usize>,
+        #[pyo3(from_py_with = maybe_whole)] retries: Option<usize>,
+        backoff: Option<f64>,
+        system_interval: Option<f64>,
+    ) -> Result<Self> {
+        let mut b = CollectionService::builder();
+        if let Some(n) = max_per_host {
+            b = b.max_per_host(n);
+        }
+        if let Some(n) = max_total {
+            b = b.max_total(n);
+        }
+        if retries.is_some() || backoff.is_some() {
+            let backoff = seconds("backoff", backoff.unwrap_or(0.5))?;
+            b = b.retries(retries.unwrap_or(2).min(u32::MAX as usize) as u32, backoff);
+        }
+        if let Some(s) = system_interval {
+            b = b.method(
+                Arc::new(System {
+                    interval: seconds("system_interval", s)?,
+                }),
+                None,
+            );
+        }
+        for (method, t) in ttl.unwrap_or_default() {
+            b = b.ttl(method, seconds("ttl", t)?);
+        }
+        for (name, commands, parse) in collectors.unwrap_or_default() {
+            let commands = commands.into_iter().map(Command::new).collect();
+            b = b.method(
+                Arc::new(CommandCollector::new(name, commands, python_parse(parse))),
+                None,
+            );
+        }
+        Ok(PyCollectionService { inner: b.build()? })
+    }
+
+    /// The hosts served.
+    #[getter]
+    fn hosts(&self) -> Vec<String> {
+        self.inner.hosts()
+    }
+
+    /// The methods served.
+    #[getter]
+    fn methods(&self) -> Vec<String> {
+        self.inner.methods()
+    }
+
+    /// Collects `method` on `host`; see `infrarag/collect.py`.
+    #[pyo3(signature = (host, method, *, actor = "", reason = ""))]
+    fn collect(
+        &self,
+        py: Python<'_>,
+        host: &str,
+        method: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Py<PyAny>> {
+        let caller = Caller::new(actor, reason);
+        let service = self.inner.clone();
+        let done = detached(py, |_| service.collect(host, method, &caller))??;
+        Ok(serialize(py, &done)?)
+    }
+
+    /// `what` = `audit`: the audit trail; `records`: stored records; both
+    /// filtered, oldest first.
+    #[pyo3(signature = (what, *, host = None, method = None, since_ms = None, until_ms = None))]
+    fn query(
+        &self,
+        py: Python<'_>,
+        what: &str,
+        host: Option<String>,
+        method: Option<String>,
+        since_ms: Option<u64>,
+        until_ms: Option<u64>,
+    ) -> Result<Py<PyAny>> {
+        let q = RecordQuery {
+            host,
+            method,
+            since_ms,
+            until_ms,
+        };
+        let store = self.inner.store();
+        Ok(match what {
+            "audit" => serialize(py, &py.detach(|| store.audit(&q))?)?,
+            _ => serialize(py, &py.detach(|| store.records(&q))?)?,
+        })
+    }
+
+    /// The records of the latest collection of `method` on `host`.
+    fn latest(&self, py: Python<'_>, host: &str, method: &str) -> Result<Py<PyAny>> {
+        let records = py.detach(|| self.inner.store().latest(host, method))?;
+        Ok(serialize(py, &records)?)
+    }
+
+    /// Forgets audit entries and records older than `before_ms`.
+    fn prune(&self, py: Python<'_>, before_ms: u64) -> Result<usize> {
+        Ok(py.detach(|| self.inner.store().prune(before_ms))?)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CollectionService(hosts={:?}, methods={:?})",
+            self.inner.hosts(),
+            self.inner.methods()
+        )
+    }
+}

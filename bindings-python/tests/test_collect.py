@@ -1,0 +1,108 @@
+"""infrarag.collect from Python: real collections from this machine, the
+cache and the audit trail, a custom method, typed failures, one service
+shared by concurrent asyncio tasks, and the GIL released meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import infrarag
+from infrarag.collect import CollectionService, Collector
+
+
+def test_system_and_ports_from_localhost_are_typed_cached_and_audited() -> None:
+    service = CollectionService(system_interval=0.05)
+    system = service.collect("localhost", "system", actor="test", reason="why")
+    kinds = {r["kind"] for r in system["records"]}
+    assert {"cpu", "memory", "load", "uptime", "filesystem", "disk_io", "net_io"} <= kinds
+    memory = next(r["data"] for r in system["records"] if r["kind"] == "memory")
+    assert memory["total_bytes"] >= memory["available_bytes"] > 0
+    assert system["taken_at"].endswith("Z") and not system["cached"]
+    ports = service.collect("localhost", "ports")
+    assert all(r["kind"] == "socket" for r in ports["records"])
+    again = service.collect("localhost", "system")
+    assert again["cached"] and again["records"] == system["records"]
+
+    audit = service.audit()
+    assert [e["outcome"] for e in audit] == ["collected", "collected", "cached"]
+    assert audit[0]["actor"] == "test" and audit[0]["reason"] == "why"
+    assert audit[0]["commands"][:2] == ["cat /proc/stat", "cat /proc/stat"]
+    assert audit[0]["records_written"] == len(system["records"])
+    assert len(service.latest("localhost", "system")) == len(system["records"])
+    assert service.audit(method="ports")[0]["method"] == "ports"
+    assert service.prune(audit[-1]["time_ms"] + 1) == 3 and service.audit() == []
+
+
+def test_a_custom_method_runs_argv_and_parses_in_python() -> None:
+    hostile = "it's $(echo no); rm -rf ~"
+
+    def parse(outputs: list[Any]) -> list[Any]:
+        return [{"kind": "echo", "data": {"text": outputs[0]["stdout"], "status": outputs[0]["status"]}}]
+
+    def broken(outputs: list[Any]) -> list[Any]:
+        raise ValueError("no version line")
+
+    service = CollectionService(
+        collectors=[
+            Collector("echo", [["printf", "%s", hostile]], parse),
+            Collector("broken", [["true"]], broken),
+            Collector("missing", [["infrarag-no-such-command"]], parse),
+        ]
+    )
+    assert service.methods == ["broken", "echo", "missing", "ports", "system"]
+    done = service.collect("localhost", "echo")
+    assert done["records"] == [{"kind": "echo", "data": {"text": hostile, "status": 0}}]
+
+    with pytest.raises(infrarag.OutputError) as bad:
+        service.collect("localhost", "broken")
+    assert bad.value.host == "localhost" and bad.value.method == "broken" and bad.value.command == "true"
+    assert "no version line" in str(bad.value) and isinstance(bad.value, ValueError)
+
+    with pytest.raises(infrarag.CommandError) as missing:
+        service.collect("localhost", "missing")
+    assert missing.value.status is None and "infrarag-no-such-command" in (missing.value.stderr or "")
+    assert [e["outcome"] for e in service.audit()][-2:] == ["failed", "failed"]
+    assert service.records(method="broken") == []
+
+
+def test_unknown_names_are_refused() -> None:
+    service = CollectionService()
+    with pytest.raises(infrarag.InvalidArgumentError) as e:
+        service.collect("localhost", "teleport")
+    assert e.value.argument == "method" and "ports, system" in str(e.value)
+    with pytest.raises(infrarag.InvalidArgumentError):
+        CollectionService(ttl={"system": -1.0})
+
+
+def test_one_service_serves_concurrent_tasks_and_releases_the_gil() -> None:
+    service = CollectionService(system_interval=0.3)
+    ticks = 0
+    stop = threading.Event()
+
+    def count() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+
+    async def many() -> list[Any]:
+        tasks = (service.collect_async("localhost", "system", actor=f"task{i}") for i in range(5))
+        return list(await asyncio.gather(*tasks))
+
+    try:
+        results = asyncio.run(many())
+    finally:
+        stop.set()
+        counter.join()
+    assert len({id(r) for r in results}) == 5
+    outcomes = sorted(e["outcome"] for e in service.audit())
+    assert outcomes.count("collected") == 1 and len(outcomes) == 5
+    assert ticks > 50, "the GIL was held during the collection"
