@@ -333,6 +333,11 @@ export declare namespace collect {
     backoff?: number
     /** Seconds between the two CPU samples of `system` (default 1). */
     systemInterval?: number
+    /**
+     * A file for the audit trail and records, each entry with its records
+     * in one transaction, locked while open; in memory without it.
+     */
+    store?: string
   }
   /**
    * A method of your own: `commands` (each an argv array, never a shell

@@ -54,3 +54,15 @@ test('concurrent callers share one run', async () => {
   assert.equal(outcomes.filter((o) => o === 'collected').length, 1)
   assert.equal(outcomes.length, 5)
 })
+
+test('a store file keeps the audit trail and is locked while open', async () => {
+  const { mkdtempSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const path = join(mkdtempSync(join(tmpdir(), 'infrarag-collect-')), 'records.db')
+  const service = new collect.CollectionService({ store: path })
+  await service.collect('localhost', 'ports', { actor: 'writer' })
+  assert.throws(() => new collect.CollectionService({ store: path }), (e) => e.code === 'STORAGE_ERROR' && /another process/.test(e.message))
+  assert.deepEqual(service.audit().map((e) => e.actor), ['writer'])
+  assert.equal(service.records().length, service.audit()[0].records_written)
+})

@@ -9,8 +9,8 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use infrarag::collect::{
-    Caller, CollectionService as CoreService, Command, CommandCollector, Output, Record,
-    RecordQuery, System,
+    Caller, CollectionService as CoreService, Command, CommandCollector, FileRecordStore, Output,
+    Record, RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -50,6 +50,9 @@ pub struct CollectionServiceOptions {
     pub backoff: Option<f64>,
     /// Seconds between the two CPU samples of `system` (default 1).
     pub system_interval: Option<f64>,
+    /// A file for the audit trail and records, each entry with its records
+    /// in one transaction, locked while open; in memory without it.
+    pub store: Option<String>,
 }
 
 /// Who asks and why, for the audit trail.
@@ -142,6 +145,9 @@ impl CollectionService {
                         n.min(u32::MAX as usize) as u32,
                         secs("backoff", o.backoff.unwrap_or(0.5))?,
                     );
+                }
+                if let Some(path) = &o.store {
+                    b = b.store(Arc::new(FileRecordStore::open(path).map_err(js_error)?));
                 }
                 if let Some(s) = o.system_interval {
                     b = b.method(

@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use infrarag::collect::{
-    Caller, CollectionService, Command, CommandCollector, Output, Record, RecordQuery, System,
+    Caller, CollectionService, Command, CommandCollector, FileRecordStore, Output, Record,
+    RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -57,7 +58,7 @@ pub struct PyCollectionService {
 #[pymethods]
 impl PyCollectionService {
     #[new]
-    #[pyo3(signature = (*, collectors = None, ttl = None, max_per_host = None, max_total = None, retries = None, backoff = None, system_interval = None))]
+    #[pyo3(signature = (*, collectors = None, ttl = None, max_per_host = None, max_total = None, retries = None, backoff = None, system_interval = None, store = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         collectors: Option<Vec<PyCollectorSpec>>,
@@ -67,8 +68,12 @@ impl PyCollectionService {
         #[pyo3(from_py_with = maybe_whole)] retries: Option<usize>,
         backoff: Option<f64>,
         system_interval: Option<f64>,
+        store: Option<std::path::PathBuf>,
     ) -> Result<Self> {
         let mut b = CollectionService::builder();
+        if let Some(path) = store {
+            b = b.store(Arc::new(FileRecordStore::open(path)?));
+        }
         if let Some(n) = max_per_host {
             b = b.max_per_host(n);
         }

@@ -106,3 +106,20 @@ def test_one_service_serves_concurrent_tasks_and_releases_the_gil() -> None:
     outcomes = sorted(e["outcome"] for e in service.audit())
     assert outcomes.count("collected") == 1 and len(outcomes) == 5
     assert ticks > 50, "the GIL was held during the collection"
+
+
+def test_a_store_file_keeps_the_audit_trail_across_services(tmp_path: Any) -> None:
+    path = tmp_path / "records.db"
+    first = CollectionService(store=path)
+    first.collect("localhost", "ports", actor="before")
+    with pytest.raises(infrarag.StorageError):
+        CollectionService(store=path)  # locked while the first is open
+    del first
+    import gc
+
+    gc.collect()
+    second = CollectionService(store=path)
+    second.collect("localhost", "ports", actor="after")
+    audit = second.audit()
+    assert [e["actor"] for e in audit] == ["before", "after"] and audit[1]["id"] == audit[0]["id"] + 1
+    assert len(second.records()) == sum(e["records_written"] for e in audit)

@@ -355,3 +355,95 @@ fn localhost_answers_for_real() {
     assert!(ports.records.iter().all(|r| r.kind == "socket"));
     let _ = Local;
 }
+
+/// With `INFRARAG_CRASH_WRITER` set, this test is the writer another test
+/// kills: it appends entries with records to the store at that path until
+/// it is stopped.
+#[test]
+fn crash_writer() {
+    let Ok(path) = std::env::var("INFRARAG_CRASH_WRITER") else {
+        return;
+    };
+    let store = infrarag::collect::FileRecordStore::open(&path).unwrap();
+    let host = Arc::new(Scripted::new(Duration::ZERO));
+    let svc = CollectionService::builder()
+        .host("web1", host)
+        .ttl("ports", Duration::ZERO)
+        .store(Arc::new(store))
+        .build()
+        .unwrap();
+    loop {
+        svc.collect("web1", "ports", &caller()).unwrap();
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_write_leaves_the_file_store_consistent() {
+    use infrarag::collect::{FileRecordStore, RecordStore};
+    let dir = std::env::temp_dir().join(format!("infrarag-records-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.db");
+    let _ = std::fs::remove_file(&path);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_writer", "--nocapture"])
+        .env("INFRARAG_CRASH_WRITER", &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it write for a while, then kill it without warning.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let size = std::fs::metadata(dir.join("records.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if size > 200_000 || std::time::Instant::now() > deadline {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = FileRecordStore::open(&path).unwrap();
+    let audit = store.audit(&RecordQuery::default()).unwrap();
+    let records = store.records(&RecordQuery::default()).unwrap();
+    assert!(audit.len() > 10, "the writer wrote {} entries", audit.len());
+    let mut per_entry: HashMap<u64, usize> = HashMap::new();
+    for r in &records {
+        *per_entry.entry(r.entry).or_default() += 1;
+    }
+    for e in &audit {
+        assert_eq!(
+            per_entry.remove(&e.id).unwrap_or(0),
+            e.records_written,
+            "entry {}",
+            e.id
+        );
+    }
+    assert!(
+        per_entry.is_empty(),
+        "records without their entry: {per_entry:?}"
+    );
+
+    // A service on the reopened file goes on after the last id.
+    let last = store.last_id().unwrap();
+    let svc = CollectionService::builder()
+        .host("web1", Arc::new(Scripted::new(Duration::ZERO)))
+        .store(Arc::new(store))
+        .build()
+        .unwrap();
+    assert_eq!(
+        svc.collect("web1", "ports", &caller()).unwrap().audit_id,
+        last + 1
+    );
+    assert_eq!(svc.store().latest("web1", "ports").unwrap().len(), 9);
+    assert!(svc.store().prune(u64::MAX).unwrap() > 10);
+    assert!(svc
+        .store()
+        .records(&RecordQuery::default())
+        .unwrap()
+        .is_empty());
+    drop(svc);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -432,6 +432,7 @@ class CollectionService:
         retries: Optional[int] = None,
         backoff: Optional[float] = None,
         system_interval: Optional[float] = None,
+        store: Optional[str] = None,
     ) -> CollectionService: ...
     @property
     def hosts(self) -> list[str]: ...

@@ -29,8 +29,9 @@ and ``command``. Collections run without the GIL.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence, cast
+from typing import Callable, Mapping, Optional, Sequence, Union, cast
 
 from infrarag._native import CollectionService as _NativeService
 from infrarag._tasks import on_thread
@@ -61,6 +62,10 @@ class CollectionService:
     running at once; transport failures are retried ``retries`` times (2),
     the first after ``backoff`` seconds (0.5), each next after twice as
     long. ``system_interval`` is the time between the two CPU samples (1 s).
+    ``store`` is a file for the audit trail and records, written as the
+    index's file is (each entry with its records in one transaction, safe
+    across crashes) and locked while open; without it they are kept in
+    memory.
     """
 
     def __init__(
@@ -73,6 +78,7 @@ class CollectionService:
         retries: Optional[int] = None,
         backoff: Optional[float] = None,
         system_interval: Optional[float] = None,
+        store: Union[str, "os.PathLike[str]", None] = None,
     ) -> None:
         self._native = _NativeService(
             collectors=[(c.name, [list(a) for a in c.commands], c.parse) for c in collectors],
@@ -82,6 +88,7 @@ class CollectionService:
             retries=retries,
             backoff=backoff,
             system_interval=system_interval,
+            store=os.fspath(store) if store is not None else None,
         )
 
     @property

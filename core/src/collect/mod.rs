@@ -2,6 +2,7 @@
 //! output becomes typed records) over a [`Transport`], served with a cache,
 //! limits, retries and an audit trail by a [`CollectionService`].
 
+mod file;
 mod ports;
 mod service;
 mod store;
@@ -11,6 +12,7 @@ mod transport;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use file::FileRecordStore;
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
 pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};

@@ -227,6 +227,10 @@ impl CollectionServiceBuilder {
                 (name, Method { collector, ttl })
             })
             .collect();
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryRecordStore::new()));
+        let last_id = store.last_id()?;
         Ok(CollectionService {
             inner: Arc::new(Inner {
                 hosts,
@@ -234,12 +238,10 @@ impl CollectionServiceBuilder {
                 total: Permits::new(self.total),
                 retries: self.retries,
                 backoff: self.backoff,
-                store: self
-                    .store
-                    .unwrap_or_else(|| Arc::new(MemoryRecordStore::new())),
+                store,
                 cache: Mutex::new(HashMap::new()),
                 flights: Mutex::new(HashMap::new()),
-                next_id: AtomicU64::new(0),
+                next_id: AtomicU64::new(last_id),
             }),
         })
     }

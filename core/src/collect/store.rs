@@ -118,6 +118,17 @@ pub trait RecordStore: Send + Sync {
             .collect())
     }
 
+    /// The highest entry id held (0 when empty): a service continues after
+    /// it, so a reopened store never sees an id twice.
+    fn last_id(&self) -> Result<u64> {
+        Ok(self
+            .audit(&RecordQuery::default())?
+            .iter()
+            .map(|e| e.id)
+            .max()
+            .unwrap_or(0))
+    }
+
     /// Forgets entries and records from before `before_ms`; returns how
     /// many entries went.
     fn prune(&self, before_ms: u64) -> Result<usize>;

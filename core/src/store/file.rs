@@ -62,6 +62,57 @@ impl Shared {
     }
 }
 
+/// Opens the SQLite file at `path` as infrarag's stores use one: locked
+/// against other connections, written through a write-ahead log with full
+/// syncs, holding `schema`, and marked with `format` (a file with another
+/// is refused). `what` names such a file in errors.
+pub(crate) fn open_sqlite(
+    path: &Path,
+    schema: &str,
+    format: &str,
+    what: &str,
+) -> Result<Connection> {
+    let fail = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            storage_error(path, "is open in another process")
+        }
+        Some(rusqlite::ErrorCode::NotADatabase) => storage_error(path, format!("is not {what}")),
+        _ => storage_error(path, e),
+    };
+    let conn = Connection::open(path).map_err(fail)?;
+    // Exclusive locking keeps the WAL index in memory (no -shm file) and
+    // holds the lock from the first write until the file closes.
+    conn.execute_batch(
+        "PRAGMA locking_mode = EXCLUSIVE;
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;",
+    )
+    .map_err(fail)?;
+    conn.execute_batch(&format!("BEGIN IMMEDIATE; {schema}"))
+        .map_err(fail)?;
+    let found: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(fail)?;
+    match found.as_deref() {
+        None => {
+            conn.execute("INSERT INTO meta VALUES ('format', ?1)", [format])
+                .map_err(fail)?;
+        }
+        Some(f) if f == format => {}
+        Some(other) => {
+            return Err(storage_error(
+                path,
+                format!("has format {other}; this version reads format {format}"),
+            ))
+        }
+    }
+    conn.execute_batch("COMMIT").map_err(fail)?;
+    Ok(conn)
+}
+
 fn storage_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Storage {
         path: Some(path.to_path_buf()),
@@ -77,46 +128,7 @@ impl FileStore {
         if path.is_dir() {
             return Err(storage_error(&path, "is a directory; an index is one file"));
         }
-        let fail = |e: rusqlite::Error| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                storage_error(&path, "is open in another process")
-            }
-            Some(rusqlite::ErrorCode::NotADatabase) => {
-                storage_error(&path, "is not an infrarag index")
-            }
-            _ => storage_error(&path, e),
-        };
-        let conn = Connection::open(&path).map_err(fail)?;
-        // Exclusive locking keeps the WAL index in memory (no -shm file)
-        // and holds the lock from the first write until the file closes.
-        conn.execute_batch(
-            "PRAGMA locking_mode = EXCLUSIVE;
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;",
-        )
-        .map_err(fail)?;
-        conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA}"))
-            .map_err(fail)?;
-        let format: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(fail)?;
-        match format.as_deref() {
-            None => {
-                conn.execute("INSERT INTO meta VALUES ('format', ?1)", [FORMAT])
-                    .map_err(fail)?;
-            }
-            Some(FORMAT) => {}
-            Some(other) => {
-                return Err(storage_error(
-                    &path,
-                    format!("has format {other}; this version reads format {FORMAT}"),
-                ))
-            }
-        }
-        conn.execute_batch("COMMIT").map_err(fail)?;
+        let conn = open_sqlite(&path, SCHEMA, FORMAT, "an infrarag index")?;
         Ok(FileStore {
             shared: Arc::new(Shared {
                 path,

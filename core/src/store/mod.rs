@@ -8,7 +8,7 @@
 //! leaves vectors without documents, which [`crate::index::Index`] deletes
 //! when it next opens the stores.
 
-mod file;
+pub(crate) mod file;
 mod flat;
 mod hnsw;
 mod memory;
