@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use crate::collect::Problem;
 use crate::diagnostic::{Diagnostic, DiagnosticCode, Pos, Span};
 
 /// Everything that can go wrong in infrarag.
@@ -103,7 +102,7 @@ pub enum Error {
     /// its timeout (`COMMAND_TIMEOUT`), or its output did not parse
     /// (`OUTPUT_ERROR`).
     #[error("{0}")]
-    Collect(Box<crate::collect::CollectError>),
+    Collect(Box<CollectError>),
     /// The call would have had to wait for other work on the same object
     /// (an ingestion into a shared index) and was asked not to.
     #[error("busy: {message}")]
@@ -111,6 +110,82 @@ pub enum Error {
         /// What the call would have waited for.
         message: String,
     },
+}
+
+/// Why a collection failed, before the service names the host and method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The transport failed: the host is unreachable or the connection broke.
+    Transport(String),
+    /// A command ran past its timeout.
+    TimedOut {
+        /// The command line.
+        command: String,
+        /// How long it was given.
+        after: std::time::Duration,
+    },
+    /// A command could not start, or exited with a status the method does
+    /// not accept.
+    Command {
+        /// The command line.
+        command: String,
+        /// Its exit status (127: not found); `None` when it never ran.
+        status: Option<i32>,
+        /// What it wrote to stderr, or why it could not start.
+        stderr: String,
+    },
+    /// A command's output did not parse.
+    Output {
+        /// The command line.
+        command: String,
+        /// The 1-based line of the output.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// A collection that failed on a host: the host, the method and the
+/// [`Problem`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectError {
+    /// The host collected from.
+    pub host: String,
+    /// The method.
+    pub method: String,
+    /// What went wrong.
+    pub problem: Problem,
+}
+
+impl std::fmt::Display for CollectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (host, method) = (&self.host, &self.method);
+        match &self.problem {
+            Problem::Transport(message) => write!(f, "{host}: {method}: cannot reach the host: {message}"),
+            Problem::TimedOut { command, after } => write!(
+                f,
+                "{host}: {method}: `{command}` ran past its {:.1} s timeout and was stopped",
+                after.as_secs_f64()
+            ),
+            Problem::Command { command, status, stderr } => {
+                let why = match status {
+                    Some(127) => "is not installed (exit status 127)".to_string(),
+                    Some(126) => "cannot be run: permission denied (exit status 126)".to_string(),
+                    Some(s) => format!("exited with status {s}"),
+                    None => "could not be started".to_string(),
+                };
+                write!(f, "{host}: {method}: `{command}` {why}")?;
+                if !stderr.is_empty() {
+                    write!(f, ": {stderr}")?;
+                }
+                Ok(())
+            }
+            Problem::Output { command, line, message } => write!(
+                f,
+                "{host}: {method}: the output of `{command}` does not parse at line {line}: {message}"
+            ),
+        }
+    }
 }
 
 /// `Result` with [`Error`].
@@ -378,7 +453,7 @@ mod api_spec {
             },
         ];
         let collect = |problem: Problem| {
-            Error::Collect(Box::new(crate::collect::CollectError {
+            Error::Collect(Box::new(CollectError {
                 host: "h".into(),
                 method: "m".into(),
                 problem,

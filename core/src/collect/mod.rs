@@ -12,6 +12,7 @@ mod transport;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::error::{CollectError, Problem};
 pub use file::FileRecordStore;
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
@@ -44,96 +45,13 @@ pub(crate) fn record<T: Serialize>(kind: &str, value: &T) -> Record {
 /// A parse failure: the 1-based line of the output, and what is wrong.
 pub type Parsed<T> = std::result::Result<T, (usize, String)>;
 
-/// Why a collection failed, before the service names the host and method.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// The transport failed: the host is unreachable or the connection broke.
-    Transport(String),
-    /// A command ran past its timeout.
-    TimedOut {
-        /// The command line.
-        command: String,
-        /// How long it was given.
-        after: std::time::Duration,
-    },
-    /// A command could not start, or exited with a status the method does
-    /// not accept.
-    Command {
-        /// The command line.
-        command: String,
-        /// Its exit status (127: not found); `None` when it never ran.
-        status: Option<i32>,
-        /// What it wrote to stderr, or why it could not start.
-        stderr: String,
-    },
-    /// A command's output did not parse.
-    Output {
-        /// The command line.
-        command: String,
-        /// The 1-based line of the output.
-        line: usize,
-        /// What is wrong with it.
-        message: String,
-    },
-}
-
-/// A collection that failed on a host: the host, the method and the
-/// [`Problem`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CollectError {
-    /// The host collected from.
-    pub host: String,
-    /// The method.
-    pub method: String,
-    /// What went wrong.
-    pub problem: Problem,
-}
-
-impl std::fmt::Display for CollectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (host, method) = (&self.host, &self.method);
-        match &self.problem {
-            Problem::Transport(message) => write!(f, "{host}: {method}: cannot reach the host: {message}"),
-            Problem::TimedOut { command, after } => write!(
-                f,
-                "{host}: {method}: `{command}` ran past its {:.1} s timeout and was stopped",
-                after.as_secs_f64()
-            ),
-            Problem::Command { command, status, stderr } => {
-                let why = match status {
-                    Some(127) => "is not installed (exit status 127)".to_string(),
-                    Some(126) => "cannot be run: permission denied (exit status 126)".to_string(),
-                    Some(s) => format!("exited with status {s}"),
-                    None => "could not be started".to_string(),
-                };
-                write!(f, "{host}: {method}: `{command}` {why}")?;
-                if !stderr.is_empty() {
-                    write!(f, ": {stderr}")?;
-                }
-                Ok(())
-            }
-            Problem::Output { command, line, message } => write!(
-                f,
-                "{host}: {method}: the output of `{command}` does not parse at line {line}: {message}"
-            ),
-        }
-    }
-}
-
-impl Problem {
-    /// The output of `command` did not parse at `line`.
-    pub fn output(command: &Command, line: usize, message: impl Into<String>) -> Problem {
-        Problem::Output {
-            command: command.line(),
-            line,
-            message: message.into(),
-        }
-    }
-}
-
 /// `r`, a parser's result, with a failure placed in `command`'s output.
 pub fn parsed<T>(command: &Command, r: Parsed<T>) -> std::result::Result<T, Problem> {
-    r.map_err(|(line, message)| Problem::output(command, line, message))
+    r.map_err(|(line, message)| Problem::Output {
+        command: command.line(),
+        line,
+        message,
+    })
 }
 
 /// `Ok` when `output` exited 0; otherwise the command's failure.
