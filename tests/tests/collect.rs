@@ -381,3 +381,74 @@ fn parse_errors_name_the_line() {
     assert_eq!(line, 2);
     assert!(parse_proc_stat("intr 1 2\n").is_err());
 }
+
+#[test]
+fn smartctl_output_and_its_exit_status_bits() {
+    use infrarag::collect::{parse_smartctl, parse_smartctl_scan, SmartStatus};
+    let read = |name: &str| std::fs::read_to_string(dir("smartctl").join(name)).unwrap();
+    let mut parsed = 0;
+    for entry in std::fs::read_dir(dir("smartctl")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if !name.contains("scan") {
+            parse_smartctl(&read(&name), "/dev/x", 0).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            parsed += 1;
+        }
+    }
+    assert_eq!(parsed, 23);
+
+    let ata = parse_smartctl(&read("scrutiny-smart-ata.json"), "/dev/sdb", 0).unwrap();
+    assert_eq!(ata.model.as_deref(), Some("WDC WD140EDFZ-11A0VA0"));
+    assert_eq!(
+        (ata.capacity_bytes, ata.temperature_celsius),
+        (Some(14_000_519_643_136), Some(32))
+    );
+    assert_eq!(
+        (ata.power_on_hours, ata.power_cycles, ata.smart_passed),
+        (Some(1730), Some(9), Some(true))
+    );
+    assert_eq!(
+        (ata.protocol.as_deref(), ata.device_type.as_deref()),
+        (Some("ATA"), Some("sat"))
+    );
+    assert_eq!(ata.attributes[0].name, "Raw_Read_Error_Rate");
+    assert!(ata.attributes[0].prefailure && ata.status == SmartStatus::decode(0));
+
+    let nvme = parse_smartctl(&read("scrutiny-smart-nvme.json"), "/dev/nvme0", 0).unwrap();
+    assert_eq!(
+        (nvme.percentage_used, nvme.media_errors, nvme.power_on_hours),
+        (Some(0), Some(0), Some(2401))
+    );
+    assert!(nvme.attributes.is_empty());
+
+    // 216 = bits 3, 4, 6 and 7 (SOURCES.md): failing, prefail at threshold,
+    // errors logged, self-test errors; SMART says it did not pass.
+    let failing = parse_smartctl(&read("scrutiny-smart-fail2.json"), "/dev/sdc", 0).unwrap();
+    let s = failing.status;
+    assert_eq!(s.code, 216);
+    assert!(
+        s.disk_failing
+            && s.prefail_below_threshold
+            && s.error_log_has_records
+            && s.self_test_errors
+    );
+    assert!(!s.command_line && !s.open_failed && !s.command_failed && !s.past_below_threshold);
+    assert_eq!(failing.smart_passed, Some(false));
+    // 2: the device could not be opened; there is no device section.
+    let closed = parse_smartctl(&read("scrutiny-smart-fail.json"), "/dev/sda", 0).unwrap();
+    assert!(closed.status.open_failed && closed.model.is_none() && closed.device == "/dev/sda");
+    assert!(
+        closed.messages.iter().any(|m| m.contains("Open failed")),
+        "{:?}",
+        closed.messages
+    );
+    // 4 behind MegaRAID: a command failed; the drive still reads.
+    let raid = parse_smartctl(&read("scrutiny-smart-megaraid0.json"), "/dev/sda", 0).unwrap();
+    assert!(raid.status.command_failed && raid.model.is_some());
+
+    let scan = parse_smartctl_scan(&read("scrutiny-smartctl_scan_simple.json")).unwrap();
+    assert_eq!(scan[0], ("/dev/sda".to_string(), Some("scsi".to_string())));
+    assert!(parse_smartctl_scan(&read("local-smartctl-j-scan.json"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(parse_smartctl("{ not json", "/dev/x", 0).unwrap_err().0, 1);
+}

@@ -447,3 +447,37 @@ fn a_writer_killed_mid_write_leaves_the_file_store_consistent() {
     drop(svc);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn drives_collect_each_scanned_device_and_keep_a_closed_one() {
+    let scan = r#"{"devices": [{"name": "/dev/sda", "type": "sat", "protocol": "ATA"}, {"name": "/dev/sdb", "type": "sat", "protocol": "ATA"}]}"#;
+    let host = Arc::new(
+        Scripted::new(Duration::ZERO)
+            .answer("smartctl -j --scan", 0, scan)
+            .answer(
+                "smartctl -j -a -d sat /dev/sda",
+                0,
+                &corpus("smartctl/scrutiny-smart-ata.json"),
+            )
+            .answer(
+                "smartctl -j -a -d sat /dev/sdb",
+                2,
+                &corpus("smartctl/scrutiny-smart-fail.json"),
+            ),
+    );
+    let svc = service(host.clone());
+    let done = svc.collect("web1", "drives", &caller()).unwrap();
+    assert_eq!(done.records.len(), 2);
+    assert_eq!(done.records[0].data["model"], "WDC WD140EDFZ-11A0VA0");
+    assert_eq!(done.records[1].data["status"]["open_failed"], true);
+    assert_eq!(done.records[1].data["device"], "/dev/sdb");
+
+    let host = Arc::new(Scripted::new(Duration::ZERO));
+    let e = service(host)
+        .collect("web1", "drives", &caller())
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.fields()["status"].as_i64()),
+        ("COMMAND_ERROR", Some(127))
+    );
+}

@@ -2,6 +2,7 @@
 //! output becomes typed records) over a [`Transport`], served with a cache,
 //! limits, retries and an audit trail by a [`CollectionService`].
 
+mod drives;
 mod file;
 mod ports;
 mod service;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::error::{CollectError, Problem};
+pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttribute, SmartStatus};
 pub use file::FileRecordStore;
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
