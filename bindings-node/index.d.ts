@@ -350,6 +350,14 @@ export declare namespace collect {
     commands: Array<Array<string>>
     parse: (outputs: Array<{ status: number | null, stdout: string, stderr: string }>) => Array<{ kind: string, data: any }>
   }
+  /**
+   * Records from the output of one command run elsewhere: `kind` is
+   * `proc_stat`, `meminfo`, `loadavg`, `uptime`, `df` (`df -PT -B1`),
+   * `diskstats`, `net_dev`, `ss` (`ss -tulpn`) or `smartctl`
+   * (`smartctl -j -a`). Throws OUTPUT_ERROR with the `line` that does not
+   * parse.
+   */
+  export function parse(kind: string, text: string): Array<CollectedRecord>
   /** Filters of `audit` and `records`. */
   export interface QueryOptions {
     host?: string

@@ -66,3 +66,10 @@ test('a store file keeps the audit trail and is locked while open', async () => 
   assert.deepEqual(service.audit().map((e) => e.actor), ['writer'])
   assert.equal(service.records().length, service.audit()[0].records_written)
 })
+
+test('parse reads output collected elsewhere and names the bad line', () => {
+  const [memory] = collect.parse('meminfo', 'MemTotal:       24683568 kB\nMemFree:        18746388 kB\n')
+  assert.equal(memory.data.total_bytes, 24683568 * 1024)
+  assert.throws(() => collect.parse('net_dev', 'h1\nh2\n  lo: 1 2 3\n'), (e) => e.code === 'OUTPUT_ERROR' && e.line === 3)
+  assert.throws(() => collect.parse('teleport', ''), (e) => e.code === 'INVALID_ARGUMENT')
+})

@@ -287,3 +287,17 @@ impl CollectionService {
         })
     }
 }
+
+/// Records from the output of one command run elsewhere: `kind` is
+/// `proc_stat`, `meminfo`, `loadavg`, `uptime`, `df` (`df -PT -B1`),
+/// `diskstats`, `net_dev`, `ss` (`ss -tulpn`) or `smartctl`
+/// (`smartctl -j -a`). Throws OUTPUT_ERROR with the `line` that does not
+/// parse.
+#[napi(namespace = "collect", ts_return_type = "Array<CollectedRecord>")]
+pub fn parse(env: Env, kind: String, text: String) -> Result<Value> {
+    thrown(&env, || {
+        infrarag::collect::parse(&kind, &text)
+            .map(|r| json(&r))
+            .map_err(js_error)
+    })
+}

@@ -128,6 +128,11 @@ impl PyCollectionService {
         reason: &str,
     ) -> Result<Py<PyAny>> {
         let caller = Caller::new(actor, reason);
+        // A cache hit is answered here; only a collection goes to a worker
+        // thread, where Ctrl-C can interrupt the wait for it.
+        if let Some(hit) = py.detach(|| self.inner.cached(host, method, &caller)) {
+            return Ok(serialize(py, &hit?)?);
+        }
         let service = self.inner.clone();
         let done = detached(py, |_| service.collect(host, method, &caller))??;
         Ok(serialize(py, &done)?)
@@ -176,4 +181,11 @@ impl PyCollectionService {
             self.inner.methods()
         )
     }
+}
+
+/// Records from one command's output; see `infrarag/collect.py`.
+#[pyfunction]
+pub fn collect_parse(py: Python<'_>, kind: &str, text: &str) -> Result<Py<PyAny>> {
+    let records = py.detach(|| infrarag::collect::parse(kind, text))?;
+    Ok(serialize(py, &records)?)
 }

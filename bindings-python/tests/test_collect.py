@@ -123,3 +123,16 @@ def test_a_store_file_keeps_the_audit_trail_across_services(tmp_path: Any) -> No
     audit = second.audit()
     assert [e["actor"] for e in audit] == ["before", "after"] and audit[1]["id"] == audit[0]["id"] + 1
     assert len(second.records()) == sum(e["records_written"] for e in audit)
+
+
+def test_parse_reads_output_collected_elsewhere_and_names_the_bad_line() -> None:
+    from infrarag.collect import parse
+
+    text = "MemTotal:       24683568 kB\nMemFree:        18746388 kB\n"
+    [memory] = parse("meminfo", text)
+    assert memory["kind"] == "memory" and memory["data"]["total_bytes"] == 24683568 * 1024
+    with pytest.raises(infrarag.OutputError) as bad:
+        parse("net_dev", "h1\nh2\n  lo: 1 2 3\n")
+    assert bad.value.line == 3 and bad.value.method == "net_dev"
+    with pytest.raises(infrarag.InvalidArgumentError):
+        parse("teleport", "")  # type: ignore[arg-type]

@@ -481,3 +481,28 @@ fn drives_collect_each_scanned_device_and_keep_a_closed_one() {
         ("COMMAND_ERROR", Some(127))
     );
 }
+
+#[test]
+fn cached_answers_only_from_the_cache_and_audits_only_what_it_answers() {
+    let host = Arc::new(Scripted::new(Duration::ZERO));
+    let svc = service(host.clone());
+    assert!(svc.cached("web1", "ports", &caller()).is_none());
+    assert!(svc
+        .store()
+        .audit(&RecordQuery::default())
+        .unwrap()
+        .is_empty());
+    svc.collect("web1", "ports", &caller()).unwrap();
+    let hit = svc.cached("web1", "ports", &caller()).unwrap().unwrap();
+    assert!(hit.cached && hit.records.len() == 9);
+    assert_eq!(host.calls.load(Ordering::SeqCst), 1);
+    let audit = svc.store().audit(&RecordQuery::default()).unwrap();
+    assert_eq!(
+        audit.iter().map(|e| e.outcome).collect::<Vec<_>>(),
+        [Outcome::Collected, Outcome::Cached]
+    );
+    assert!(matches!(
+        svc.cached("web1", "nope", &caller()),
+        Some(Err(Error::InvalidArgument { .. }))
+    ));
+}

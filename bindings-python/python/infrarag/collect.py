@@ -33,13 +33,30 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence, Union, cast
+from typing import Callable, Literal, Mapping, Optional, Sequence, Union, cast
 
+from infrarag import _native
 from infrarag._native import CollectionService as _NativeService
 from infrarag._tasks import on_thread
 from infrarag.types import AuditEntry, Collection, CommandOutput, Record, StoredRecord
 
-__all__ = ["CollectionService", "Collector"]
+__all__ = ["CollectionService", "Collector", "parse"]
+
+#: The output kinds :func:`parse` reads.
+ParserKind = Literal["proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl"]
+
+
+def parse(kind: ParserKind, text: str) -> list[Record]:
+    """Records from the output of one command run elsewhere: ``cat
+    /proc/stat`` (``proc_stat``, CPU times since boot), ``/proc/meminfo``,
+    ``/proc/loadavg``, ``/proc/uptime``, ``df -PT -B1``, ``/proc/diskstats``,
+    ``/proc/net/dev``, ``ss -tulpn`` or ``smartctl -j -a``. Raises
+    :class:`infrarag.OutputError` with the ``line`` that does not parse.
+
+    >>> parse("loadavg", "0.52 0.58 0.59 2/980 23456")[0]["data"]["tasks"]
+    980
+    """
+    return cast("list[Record]", _native.collect_parse(kind, text))
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,61 @@ where
     }
 }
 
+/// The output kinds [`parse`] reads, each the text of one command.
+pub const PARSERS: [&str; 9] = [
+    "proc_stat",
+    "meminfo",
+    "loadavg",
+    "uptime",
+    "df",
+    "diskstats",
+    "net_dev",
+    "ss",
+    "smartctl",
+];
+
+/// Records from the output of one command that was run elsewhere:
+/// `kind` is one of [`PARSERS`] (`proc_stat` gives the CPU times since
+/// boot, one record per CPU; `smartctl` reads `smartctl -j -a`). Output that
+/// does not parse is an [`Error::Collect`](crate::Error::Collect) with the
+/// line, whose host and command are empty.
+pub fn parse(kind: &str, text: &str) -> crate::Result<Vec<Record>> {
+    fn all<T: Serialize>(kind: &str, r: Parsed<Vec<T>>) -> Parsed<Vec<Record>> {
+        r.map(|v| v.iter().map(|x| record(kind, x)).collect())
+    }
+    fn one<T: Serialize>(kind: &str, r: Parsed<T>) -> Parsed<Vec<Record>> {
+        r.map(|x| vec![record(kind, &x)])
+    }
+    let parsed = match kind {
+        "proc_stat" => all("cpu_times", parse_proc_stat(text)),
+        "meminfo" => one("memory", parse_meminfo(text)),
+        "loadavg" => one("load", parse_loadavg(text)),
+        "uptime" => one("uptime", parse_uptime(text)),
+        "df" => all("filesystem", parse_df(text)),
+        "diskstats" => all("disk_io", parse_diskstats(text)),
+        "net_dev" => all("net_io", parse_net_dev(text)),
+        "ss" => all("socket", parse_ss(text)),
+        "smartctl" => one("drive", parse_smartctl(text, "", 0)),
+        other => {
+            return Err(crate::Error::InvalidArgument {
+                name: "kind".into(),
+                message: format!("{other:?} is not one of {}", PARSERS.join(", ")),
+            })
+        }
+    };
+    parsed.map_err(|(line, message)| {
+        crate::Error::Collect(Box::new(CollectError {
+            host: String::new(),
+            method: kind.to_string(),
+            problem: Problem::Output {
+                command: String::new(),
+                line,
+                message,
+            },
+        }))
+    })
+}
+
 /// The text of `line` from its `n`th whitespace-separated field (0-based)
 /// to the end, for last columns that may hold spaces.
 pub(crate) fn rest_from(line: &str, n: usize) -> Option<&str> {

@@ -323,30 +323,29 @@ impl CollectionService {
         &self.inner.store
     }
 
-    /// The records of `method` on `host`: from the cache while fresh, else
-    /// collected (or shared with an identical collection already running).
-    /// Every call is audited, failures included.
-    pub fn collect(&self, host: &str, method: &str, caller: &Caller) -> Result<Collection> {
+    /// The host and method named, or which ones there are.
+    fn lookup(&self, host: &str, method: &str) -> Result<(&Host, &Method)> {
         let inner = &self.inner;
+        match (inner.hosts.get(host), inner.methods.get(method)) {
+            (Some(h), Some(m)) => Ok((h, m)),
+            (h, _) => {
+                let (name, given, known) = match h {
+                    None => ("host", host, self.hosts()),
+                    Some(_) => ("method", method, self.methods()),
+                };
+                Err(Error::InvalidArgument {
+                    name: name.into(),
+                    message: format!("{given:?} is not one of {}", known.join(", ")),
+                })
+            }
+        }
+    }
+
+    /// A new audit entry for a call beginning now.
+    fn entry(&self, host: &str, method: &str, caller: &Caller) -> AuditEntry {
         let started = SystemTime::now();
-        let clock = Instant::now();
-        let (Some(h), Some(m)) = (inner.hosts.get(host), inner.methods.get(method)) else {
-            let (name, known) = match inner.hosts.get(host) {
-                None => ("host", self.hosts()),
-                Some(_) => ("method", self.methods()),
-            };
-            return Err(Error::InvalidArgument {
-                name: name.into(),
-                message: format!(
-                    "{:?} is not one of {}",
-                    if name == "host" { host } else { method },
-                    known.join(", ")
-                ),
-            });
-        };
-        let key: Key = (host.to_string(), method.to_string());
-        let mut entry = AuditEntry {
-            id: inner.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+        AuditEntry {
+            id: self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1,
             time: utc(started),
             time_ms: millis(started),
             actor: caller.actor.clone(),
@@ -359,7 +358,37 @@ impl CollectionService {
             error: None,
             bytes_read: 0,
             records_written: 0,
+        }
+    }
+
+    /// [`collect`](Self::collect) when the cache can answer: `Some` (and
+    /// audited) when it did, `None` (nothing audited) when a collection
+    /// must run. For callers that run collections elsewhere (a worker
+    /// thread) and want a cache hit answered where they are.
+    pub fn cached(&self, host: &str, method: &str, caller: &Caller) -> Option<Result<Collection>> {
+        let (_, m) = match self.lookup(host, method) {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
         };
+        let hit = self.fresh(&(host.to_string(), method.to_string()), m.ttl)?;
+        let entry = self.entry(host, method, caller);
+        Some(self.inner.store.append(&entry, &[]).map(|()| Collection {
+            cached: true,
+            duration_ms: 0,
+            audit_id: entry.id,
+            ..hit
+        }))
+    }
+
+    /// The records of `method` on `host`: from the cache while fresh, else
+    /// collected (or shared with an identical collection already running).
+    /// Every call is audited, failures included.
+    pub fn collect(&self, host: &str, method: &str, caller: &Caller) -> Result<Collection> {
+        let inner = &self.inner;
+        let clock = Instant::now();
+        let (h, m) = self.lookup(host, method)?;
+        let key: Key = (host.to_string(), method.to_string());
+        let mut entry = self.entry(host, method, caller);
         if let Some(hit) = self.fresh(&key, m.ttl) {
             inner.store.append(&entry, &[])?;
             return Ok(Collection {
