@@ -108,7 +108,7 @@ fn proc_stat_cpu_lines_agree_with_jc() {
             "{name}"
         );
     }
-    t.finish("/proc/stat", 100);
+    t.finish("/proc/stat vs jc", 100);
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn meminfo_agrees_with_jc_in_bytes() {
         }
         assert_eq!(ours.total_bytes, jc["MemTotal"].as_u64().unwrap() * 1024);
     }
-    t.finish("/proc/meminfo", 100);
+    t.finish("/proc/meminfo vs jc", 100);
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn loadavg_and_uptime_agree_with_jc() {
             &ours["idle_seconds"],
         );
     }
-    t.finish("/proc/loadavg and /proc/uptime", 16);
+    t.finish("/proc/loadavg and /proc/uptime vs jc", 16);
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn net_dev_agrees_with_jc() {
             }
         }
     }
-    t.finish("/proc/net/dev", 100);
+    t.finish("/proc/net/dev vs jc", 100);
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn diskstats_agree_with_jc() {
             }
         }
     }
-    t.finish("/proc/diskstats", 500);
+    t.finish("/proc/diskstats vs jc", 500);
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn df_in_bytes_agrees_with_jc() {
             }
         }
     }
-    t.finish("df -PT -B1", 20);
+    t.finish("df -PT -B1 vs jc", 20);
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn ss_listeners_agree_with_jc() {
     let with = std::fs::read_to_string(dir("ss").join("local-ss-tulpn.out")).unwrap();
     let without = std::fs::read_to_string(dir("ss").join("local-ss-tulpnH.out")).unwrap();
     assert_eq!(parse_ss(&with).unwrap(), parse_ss(&without).unwrap());
-    t.finish("ss -tulpn", 80);
+    t.finish("ss -tulpn vs jc", 80);
 }
 
 #[test]
@@ -451,4 +451,98 @@ fn smartctl_output_and_its_exit_status_bits() {
         .unwrap()
         .is_empty());
     assert_eq!(parse_smartctl("{ not json", "/dev/x", 0).unwrap_err().0, 1);
+}
+
+#[test]
+fn docker_cli_output_agrees_with_the_engine_it_came_from() {
+    use infrarag::collect::{add_docker_stats, parse_docker_inspect, parse_size};
+    let read = |name: &str| std::fs::read_to_string(dir("docker").join(name)).unwrap();
+    let engine = |name: &str| -> Value {
+        serde_json::from_str(&read(&format!("engine/containers-{name}-json.json"))).unwrap()
+    };
+    let mut containers = parse_docker_inspect(&read("docker-inspect-all.json")).unwrap();
+    add_docker_stats(
+        &mut containers,
+        &read("docker-stats-no-stream-a-format-json.jsonl"),
+    )
+    .unwrap();
+    assert_eq!(containers.len(), 5);
+    let mut t = Tally::default();
+    for c in &containers {
+        let e = engine(&c.name);
+        t.check(
+            &format!("{} id", c.name),
+            &e["Id"],
+            &Value::from(c.id.clone()),
+        );
+        t.check(
+            &format!("{} state", c.name),
+            &e["State"]["Status"],
+            &Value::from(c.state.clone()),
+        );
+        t.check(
+            &format!("{} restarts", c.name),
+            &e["RestartCount"],
+            &Value::from(c.restart_count),
+        );
+        t.check(
+            &format!("{} exit", c.name),
+            &e["State"]["ExitCode"],
+            &Value::from(c.exit_code),
+        );
+        let health = e["State"]["Health"]["Status"].clone();
+        t.check(&format!("{} health", c.name), &health, &to_value(&c.health));
+        let labels = e["Config"]["Labels"].as_object().map_or(0, |m| m.len());
+        t.check(
+            &format!("{} labels", c.name),
+            &Value::from(labels),
+            &Value::from(c.labels.len()),
+        );
+        let published: usize = e["NetworkSettings"]["Ports"].as_object().map_or(0, |m| {
+            m.values()
+                .map(|b| b.as_array().map_or(1, |a| a.len().max(1)))
+                .sum()
+        });
+        t.check(
+            &format!("{} ports", c.name),
+            &Value::from(published),
+            &Value::from(c.ports.len()),
+        );
+    }
+    t.finish("docker inspect against the engine", 35);
+
+    // Stats are rounded by the CLI to four significant digits; the engine's
+    // raw figures must be within that rounding.
+    let app = containers.iter().find(|c| c.name == "cloud-app-1").unwrap();
+    let stats: Value =
+        serde_json::from_str(&read("engine/containers-cloud-app-1-stats.json")).unwrap();
+    let memory = stats["memory_stats"]["usage"].as_u64().unwrap()
+        - stats["memory_stats"]["stats"]["inactive_file"]
+            .as_u64()
+            .unwrap();
+    let shown = app.memory_usage_bytes.unwrap();
+    assert!(shown.abs_diff(memory) < 60_000, "{shown} vs {memory}");
+    assert_eq!(
+        app.memory_limit_bytes,
+        stats["memory_stats"]["limit"].as_u64()
+    );
+    let rx = stats["networks"]["eth0"]["rx_bytes"].as_u64().unwrap();
+    assert!(app.net_rx_bytes.unwrap().abs_diff(rx) < 100_000);
+    assert_eq!(app.pids, Some(58));
+    assert_eq!(
+        (
+            app.compose_project.as_deref(),
+            app.compose_service.as_deref()
+        ),
+        (Some("cloud"), Some("app"))
+    );
+    let db = containers.iter().find(|c| c.name == "cloud-db-1").unwrap();
+    assert_eq!(db.ports[0].host_ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        (db.ports[0].container_port, db.ports[0].host_port),
+        (5432, Some(5432))
+    );
+    assert_eq!(parse_size("1.2GB"), Some(1_200_000_000));
+    assert_eq!(parse_size("2GiB"), Some(2 << 30));
+    assert_eq!(parse_size("12 parsecs"), None);
 }

@@ -506,3 +506,52 @@ fn cached_answers_only_from_the_cache_and_audits_only_what_it_answers() {
         Some(Err(Error::InvalidArgument { .. }))
     ));
 }
+
+#[test]
+fn containers_join_ps_inspect_and_stats() {
+    let ids = "5c1e8d0b6a2c\nb1e20e58e5c9\n";
+    let host = Arc::new(
+        Scripted::new(Duration::ZERO)
+            .answer("docker ps -a --no-trunc --format '{{.ID}}'", 0, ids)
+            .answer(
+                "docker inspect 5c1e8d0b6a2c b1e20e58e5c9",
+                0,
+                &corpus("docker/docker-inspect-all.json"),
+            )
+            .answer(
+                "docker stats --no-stream -a --format json",
+                0,
+                &corpus("docker/docker-stats-no-stream-a-format-json.jsonl"),
+            ),
+    );
+    let done = service(host)
+        .collect("web1", "containers", &caller())
+        .unwrap();
+    assert_eq!(done.records.len(), 5);
+    let exporter = done
+        .records
+        .iter()
+        .find(|r| r.data["name"] == "node-exporter")
+        .unwrap();
+    assert_eq!(
+        (
+            exporter.data["state"].as_str(),
+            exporter.data["restart_count"].as_u64()
+        ),
+        (Some("restarting"), Some(37))
+    );
+
+    // No docker daemon: the CLI's own failure, with its stderr.
+    let host = Arc::new(Scripted::new(Duration::ZERO).answer(
+        "docker ps -a --no-trunc --format '{{.ID}}'",
+        1,
+        "",
+    ));
+    let e = service(host)
+        .collect("web1", "containers", &caller())
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.fields()["status"].as_i64()),
+        ("COMMAND_ERROR", Some(1))
+    );
+}

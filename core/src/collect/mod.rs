@@ -2,6 +2,7 @@
 //! output becomes typed records) over a [`Transport`], served with a cache,
 //! limits, retries and an audit trail by a [`CollectionService`].
 
+mod containers;
 mod drives;
 mod file;
 mod ports;
@@ -14,6 +15,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use crate::error::{CollectError, Problem};
+pub use containers::{
+    add_docker_stats, parse_docker_inspect, parse_size, Container, ContainerPort, Containers,
+};
 pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttribute, SmartStatus};
 pub use file::FileRecordStore;
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::store::{AuditEntry, MemoryRecordStore, Outcome, RecordStore};
 use super::transport::{Failure, Local, Transport};
-use super::{utc, CollectError, Collector, Command, Drives, Ports, Problem, Record, System};
+use super::{
+    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Record, System,
+};
 use crate::error::{Error, Result};
 
 /// Who is asking, and why: both go in the audit trail.
@@ -148,7 +150,8 @@ impl CollectionServiceBuilder {
     }
 
     /// How long a method's records are served from the cache (defaults:
-    /// `system` 15 s, `ports` 60 s, `drives` 300 s, others 30 s; zero:
+    /// `system` and `containers` 15 s, `ports` 60 s, `drives` 300 s,
+    /// others 30 s; zero:
     /// never cached).
     pub fn ttl(mut self, method: impl Into<String>, ttl: Duration) -> Self {
         self.ttls.insert(method.into(), ttl);
@@ -204,10 +207,11 @@ impl CollectionServiceBuilder {
             }
         }
         let mut methods = HashMap::new();
-        let builtin: [Arc<dyn Collector>; 3] = [
+        let builtin: [Arc<dyn Collector>; 4] = [
             Arc::new(System::default()),
             Arc::new(Ports),
             Arc::new(Drives),
+            Arc::new(Containers),
         ];
         for collector in builtin {
             methods.insert(collector.name().to_string(), (collector, None));
@@ -219,6 +223,7 @@ impl CollectionServiceBuilder {
             "system" => Duration::from_secs(15),
             "ports" => Duration::from_secs(60),
             "drives" => Duration::from_secs(300),
+            "containers" => Duration::from_secs(15),
             _ => Duration::from_secs(30),
         };
         let methods = methods
