@@ -320,8 +320,8 @@ export declare namespace collect {
     collectors?: Array<collect.CollectorOptions>
     /**
      * Seconds each method's records are served from the cache (defaults:
-     * `system` and `containers` 15, `ports` 60, `drives` 300, others 30;
-     * 0: never cached).
+     * `system` and `containers` 15, `ports` 60, `drives` and `zfs` 300,
+     * others 30; 0: never cached).
      */
     ttl?: Record<string, number>
     /** Collections running at once on one host (default 4). */

@@ -38,8 +38,8 @@ pub struct CollectorOptions {
 pub struct CollectionServiceOptions {
     pub collectors: Option<Vec<CollectorOptions>>,
     /// Seconds each method's records are served from the cache (defaults:
-    /// `system` and `containers` 15, `ports` 60, `drives` 300, others 30;
-    /// 0: never cached).
+    /// `system` and `containers` 15, `ports` 60, `drives` and `zfs` 300,
+    /// others 30; 0: never cached).
     pub ttl: Option<HashMap<String, f64>>,
     /// Collections running at once on one host (default 4).
     pub max_per_host: Option<f64>,

@@ -54,7 +54,7 @@ def test_a_custom_method_runs_argv_and_parses_in_python() -> None:
             Collector("missing", [["infrarag-no-such-command"]], parse),
         ]
     )
-    assert service.methods == ["broken", "containers", "drives", "echo", "missing", "ports", "system"]
+    assert service.methods == ["broken", "containers", "drives", "echo", "missing", "ports", "system", "zfs"]
     done = service.collect("localhost", "echo")
     assert done["records"] == [{"kind": "echo", "data": {"text": hostile, "status": 0}}]
 

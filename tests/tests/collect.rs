@@ -64,7 +64,7 @@ impl Tally {
 
     fn finish(self, what: &str, min: usize) {
         println!(
-            "{what}: {} values agree with jc, {} differ",
+            "{what}: {} values agree, {} differ",
             self.agree,
             self.differ.len()
         );
@@ -545,4 +545,119 @@ fn docker_cli_output_agrees_with_the_engine_it_came_from() {
     assert_eq!(parse_size("1.2GB"), Some(1_200_000_000));
     assert_eq!(parse_size("2GiB"), Some(2 << 30));
     assert_eq!(parse_size("12 parsecs"), None);
+}
+
+#[test]
+fn zpool_status_text_agrees_with_jc_and_keeps_the_tree() {
+    use infrarag::collect::parse_zpool_status_text;
+    let mut t = Tally::default();
+    for (name, text, jc) in pairs("zpool-status", &[]) {
+        let ours = parse_zpool_status_text(&text).unwrap();
+        let jc = jc.as_array().unwrap();
+        assert_eq!(ours.len(), jc.len(), "{name}");
+        for (theirs, mine) in jc.iter().zip(&ours) {
+            let at = format!("{name} {}", mine.name);
+            t.check(
+                &format!("{at} pool"),
+                &theirs["pool"],
+                &Value::from(mine.name.clone()),
+            );
+            t.check(
+                &format!("{at} state"),
+                &theirs["state"],
+                &Value::from(mine.state.clone()),
+            );
+            // Old releases head the scan `scrub:`; jc keeps that name.
+            for (a, b) in [
+                ("status", "status"),
+                ("action", "action"),
+                ("scan", "scan"),
+                ("scrub", "scan"),
+                ("see", "see"),
+                ("errors", "errors"),
+            ] {
+                if let Some(expected) = theirs.get(a) {
+                    t.check(&format!("{at} {a}"), expected, &to_value(mine)[b]);
+                }
+            }
+            let config = theirs["config"].as_array().unwrap();
+            assert_eq!(config.len(), mine.vdevs.len(), "{at} config rows");
+            for (row, vdev) in config.iter().zip(&mine.vdevs) {
+                let v = to_value(vdev);
+                t.check(&format!("{at} {}", vdev.name), &row["name"], &v["name"]);
+                for (a, b) in [
+                    ("state", "state"),
+                    ("read", "read_errors"),
+                    ("write", "write_errors"),
+                    ("checksum", "checksum_errors"),
+                ] {
+                    if let Some(expected) = row.get(a) {
+                        t.check(&format!("{at} {} {a}", vdev.name), expected, &v[b]);
+                    }
+                }
+            }
+        }
+    }
+    t.finish("zpool status vs jc", 200);
+
+    // jc flattens the tree; ours keeps its depth.
+    let text =
+        std::fs::read_to_string(dir("zpool-status").join("generic-zpool-status-v4.out")).unwrap();
+    let pool = &parse_zpool_status_text(&text).unwrap()[0];
+    let depths: Vec<(String, usize)> = pool
+        .vdevs
+        .iter()
+        .map(|v| (v.name.clone(), v.depth))
+        .take(3)
+        .collect();
+    assert_eq!(
+        depths,
+        [
+            ("pool1".into(), 0),
+            ("mirror-0".into(), 1),
+            ("wwn-0x5000c500c65ac66f".into(), 2)
+        ]
+    );
+}
+
+#[test]
+fn zpool_and_zfs_json_from_the_openzfs_manual() {
+    use infrarag::collect::{parse_zfs_list_json, parse_zpool_status_json};
+    let read = |name: &str| std::fs::read_to_string(dir("zfs").join(name)).unwrap();
+    let pools = parse_zpool_status_json(&read("zpool-status-j-c.json")).unwrap();
+    let tank = &pools[0];
+    assert_eq!(
+        (
+            tank.name.as_str(),
+            tank.state.as_str(),
+            tank.errors.as_deref()
+        ),
+        ("tank", "ONLINE", Some("0"))
+    );
+    assert_eq!(
+        (tank.vdevs[0].name.as_str(), tank.vdevs[0].depth),
+        ("tank", 0)
+    );
+    assert_eq!(
+        (tank.vdevs[1].name.as_str(), tank.vdevs[1].depth),
+        ("raidz1-0", 1)
+    );
+    assert!(tank
+        .vdevs
+        .iter()
+        .any(|v| v.depth == 2 && v.state.as_deref() == Some("HEALTHY")));
+    let datasets = parse_zfs_list_json(&read("zfs-list-j-t-filesystem-snapshot.json")).unwrap();
+    let root = datasets.iter().find(|d| d.name == "pool").unwrap();
+    // 290K and 30.5G, binary units, as `zfs list` prints them.
+    assert_eq!(
+        (root.used_bytes, root.available_bytes),
+        (
+            Some(290 * 1024),
+            Some((30.5 * f64::from(1u32 << 30)) as u64)
+        )
+    );
+    assert_eq!(root.mountpoint.as_deref(), Some("/pool"));
+    assert!(datasets
+        .iter()
+        .any(|d| d.kind == "SNAPSHOT" && d.name.contains('@')));
 }

@@ -555,3 +555,33 @@ fn containers_join_ps_inspect_and_stats() {
         ("COMMAND_ERROR", Some(1))
     );
 }
+
+#[test]
+fn zfs_falls_back_to_text_on_hosts_without_json() {
+    let host = Arc::new(
+        Scripted::new(Duration::ZERO)
+            .answer("zpool status -j --json-int", 2, "")
+            .answer(
+                "zpool status -v",
+                0,
+                &corpus("zpool-status/generic-zpool-status-v4.out"),
+            )
+            .answer(
+                "zfs list -j --json-int -t filesystem,volume,snapshot",
+                0,
+                &corpus("zfs/zfs-list-j-t-filesystem-snapshot.json"),
+            ),
+    );
+    let done = service(host.clone())
+        .collect("web1", "zfs", &caller())
+        .unwrap();
+    let pools: Vec<_> = done.records.iter().filter(|r| r.kind == "pool").collect();
+    assert_eq!(pools[0].data["name"], "pool1");
+    assert_eq!(pools[0].data["vdevs"][2]["depth"], 2);
+    assert!(done
+        .records
+        .iter()
+        .any(|r| r.kind == "dataset" && r.data["name"] == "pool/home"));
+    let log = host.log.lock().unwrap().clone();
+    assert_eq!(log[..2], ["zpool status -j --json-int", "zpool status -v"]);
+}

@@ -8,8 +8,10 @@ counters), ``ports`` (listening sockets with their processes) and
 ``drives`` (``smartctl -j``: health, temperature, wear, attributes, and its
 exit status decoded bit by bit) and ``containers`` (``docker ps``,
 ``inspect`` and ``stats`` joined: state, health, restarts, compose project
-and service, ports, networks, CPU, memory and I/O in bytes), plus methods of
-your own (:class:`Collector`). The service caches each method's
+and service, ports, networks, CPU, memory and I/O in bytes) and ``zfs``
+(pools with their vdev trees, errors and scrub state from ``zpool status
+-j``, or its text on older hosts; datasets and snapshots from ``zfs list``),
+plus methods of your own (:class:`Collector`). The service caches each method's
 records for a while (``ttl``), runs identical concurrent calls once, limits
 how many collections run per host and in all, retries transport failures,
 and audits every call, failures included.
@@ -79,7 +81,7 @@ class CollectionService:
 
     ``ttl`` maps a method to seconds its records are served from the cache
     (defaults: ``system`` and ``containers`` 15, ``ports`` 60, ``drives``
-    300, others 30; 0: never cached).
+    and ``zfs`` 300, others 30; 0: never cached).
     ``max_per_host`` (4) and ``max_total`` (64) bound the collections
     running at once; transport failures are retried ``retries`` times (2),
     the first after ``backoff`` seconds (0.5), each next after twice as

@@ -10,6 +10,7 @@ mod service;
 mod store;
 mod system;
 mod transport;
+mod zfs;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -29,6 +30,9 @@ pub use system::{
     System, Uptime,
 };
 pub use transport::{quote, Command, Failure, Local, Output, Transport};
+pub use zfs::{
+    parse_zfs_list_json, parse_zpool_status_json, parse_zpool_status_text, Dataset, Pool, Vdev, Zfs,
+};
 
 /// One fact a collection found: its kind (`cpu`, `memory`, `filesystem`,
 /// `socket`, ...) and its fields, units in their names.

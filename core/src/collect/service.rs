@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::store::{AuditEntry, MemoryRecordStore, Outcome, RecordStore};
 use super::transport::{Failure, Local, Transport};
 use super::{
-    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Record, System,
+    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Record, System, Zfs,
 };
 use crate::error::{Error, Result};
 
@@ -150,7 +150,7 @@ impl CollectionServiceBuilder {
     }
 
     /// How long a method's records are served from the cache (defaults:
-    /// `system` and `containers` 15 s, `ports` 60 s, `drives` 300 s,
+    /// `system` and `containers` 15 s, `ports` 60 s, `drives` and `zfs` 300 s,
     /// others 30 s; zero:
     /// never cached).
     pub fn ttl(mut self, method: impl Into<String>, ttl: Duration) -> Self {
@@ -207,11 +207,12 @@ impl CollectionServiceBuilder {
             }
         }
         let mut methods = HashMap::new();
-        let builtin: [Arc<dyn Collector>; 4] = [
+        let builtin: [Arc<dyn Collector>; 5] = [
             Arc::new(System::default()),
             Arc::new(Ports),
             Arc::new(Drives),
             Arc::new(Containers),
+            Arc::new(Zfs),
         ];
         for collector in builtin {
             methods.insert(collector.name().to_string(), (collector, None));
@@ -222,7 +223,7 @@ impl CollectionServiceBuilder {
         let default_ttl = |name: &str| match name {
             "system" => Duration::from_secs(15),
             "ports" => Duration::from_secs(60),
-            "drives" => Duration::from_secs(300),
+            "drives" | "zfs" => Duration::from_secs(300),
             "containers" => Duration::from_secs(15),
             _ => Duration::from_secs(30),
         };
