@@ -43,7 +43,7 @@ test('a custom method runs argv and parses in JS; failures are typed', async () 
   await assert.rejects(service.collect('localhost', 'missing'), (e) =>
     e.code === 'COMMAND_ERROR' && e.status === null && /infrarag-no-such-command/.test(e.stderr))
   assert.throws(() => service.collectSync('localhost', 'echo'), (e) => e.code === 'INVALID_ARGUMENT' && e.argument === 'method')
-  assert.throws(() => service.collectSync('localhost', 'teleport'), (e) => e.code === 'INVALID_ARGUMENT' && /ports, system/.test(e.message))
+  assert.throws(() => service.collectSync('localhost', 'teleport'), (e) => e.code === 'INVALID_ARGUMENT' && /ports, proxy, system/.test(e.message))
 })
 
 test('concurrent callers share one run', async () => {

@@ -54,7 +54,7 @@ def test_a_custom_method_runs_argv_and_parses_in_python() -> None:
             Collector("missing", [["infrarag-no-such-command"]], parse),
         ]
     )
-    assert service.methods == ["broken", "containers", "drives", "echo", "missing", "ports", "system", "zfs"]
+    assert service.methods == ["broken", "containers", "drives", "echo", "missing", "ports", "proxy", "system", "zfs"]
     done = service.collect("localhost", "echo")
     assert done["records"] == [{"kind": "echo", "data": {"text": hostile, "status": 0}}]
 
@@ -74,7 +74,7 @@ def test_unknown_names_are_refused() -> None:
     service = CollectionService()
     with pytest.raises(infrarag.InvalidArgumentError) as e:
         service.collect("localhost", "teleport")
-    assert e.value.argument == "method" and "ports, system" in str(e.value)
+    assert e.value.argument == "method" and "ports, proxy, system" in str(e.value)
     with pytest.raises(infrarag.InvalidArgumentError):
         CollectionService(ttl={"system": -1.0})
 

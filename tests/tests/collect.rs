@@ -661,3 +661,81 @@ fn zpool_and_zfs_json_from_the_openzfs_manual() {
         .iter()
         .any(|d| d.kind == "SNAPSHOT" && d.name.contains('@')));
 }
+
+#[test]
+fn nginx_site_files_parse_as_crossplane_parses_them() {
+    use infrarag::collect::{parse_nginx, proxy_site};
+    let mut files = 0;
+    let mut t = Tally::default();
+    let mut names: Vec<_> = std::fs::read_dir(dir("swag"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sample"))
+        .collect();
+    names.sort();
+    for path in names {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let crossplane: Value = serde_json::from_str(
+            &std::fs::read_to_string(path.with_extension("sample.json")).unwrap(),
+        )
+        .unwrap();
+        let expected = &crossplane["config"][0]["parsed"];
+        let ours = to_value(&parse_nginx(&text).unwrap());
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        // Every directive (and comment) compared where it stands.
+        fn walk(at: &str, a: &Value, b: &Value, t: &mut Tally) {
+            let (a, b) = (a.as_array().unwrap(), b.as_array().unwrap());
+            t.check(
+                &format!("{at} count"),
+                &Value::from(a.len()),
+                &Value::from(b.len()),
+            );
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                let here = format!("{at}[{i}] line {}", x["line"]);
+                for key in ["directive", "line", "args", "comment"] {
+                    t.check(&format!("{here} {key}"), &x[key], &y[key]);
+                }
+                if x.get("block").is_some() || y.get("block").is_some() {
+                    walk(&here, &x["block"], &y["block"], t);
+                }
+            }
+        }
+        walk(&name, expected, &ours, &mut t);
+        files += 1;
+        let site = proxy_site(&name, &text).unwrap();
+        assert!(!site.upstreams.is_empty(), "{name}: no upstream");
+    }
+    assert_eq!(files, 30);
+    t.finish("nginx site files vs crossplane", 3000);
+
+    let read = |n: &str| std::fs::read_to_string(dir("swag").join(n)).unwrap();
+    let grafana = proxy_site(
+        "grafana.subdomain.conf",
+        &read("grafana.subdomain.conf.sample"),
+    )
+    .unwrap();
+    assert_eq!(grafana.server_names, ["grafana.*"]);
+    assert_eq!(grafana.listen_ports, [443]);
+    assert_eq!(grafana.kind, "subdomain");
+    let api = &grafana.upstreams[1];
+    assert_eq!(
+        (api.location.as_str(), api.app.as_deref(), api.port),
+        ("~ (/grafana)?/api", Some("grafana"), Some(3000))
+    );
+    assert_eq!(
+        api.proxy_pass.as_deref(),
+        Some("$upstream_proto://$upstream_app:$upstream_port")
+    );
+    assert!(
+        grafana.auth.is_empty(),
+        "the auth includes are commented out"
+    );
+    let enabled = read("grafana.subdomain.conf.sample").replace(
+        "#include /config/nginx/authelia-server.conf;",
+        "include /config/nginx/authelia-server.conf;",
+    );
+    let with_auth = proxy_site("grafana.subdomain.conf", &enabled).unwrap();
+    assert_eq!(with_auth.auth, ["authelia"]);
+    assert_ne!(with_auth.content_hash, grafana.content_hash);
+    assert_eq!(parse_nginx("server {\n  listen 80;\n").unwrap_err().0, 2);
+}

@@ -321,7 +321,7 @@ fn unknown_hosts_and_methods_are_refused_with_the_known_ones() {
     );
     let e = svc.collect("localhost", "teleport", &caller()).unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidArgument { name, message } if name == "method" && message.contains("ports, system"))
+        matches!(&e, Error::InvalidArgument { name, message } if name == "method" && message.contains("ports, proxy, system"))
     );
 }
 
@@ -584,4 +584,27 @@ fn zfs_falls_back_to_text_on_hosts_without_json() {
         .any(|r| r.kind == "dataset" && r.data["name"] == "pool/home"));
     let log = host.log.lock().unwrap().clone();
     assert_eq!(log[..2], ["zpool status -j --json-int", "zpool status -v"]);
+}
+
+#[test]
+fn proxy_reads_each_site_file_under_the_directory() {
+    let find = "find /config/nginx/proxy-confs -maxdepth 1 -type f '(' -name '*.subdomain.conf' -o -name '*.subfolder.conf' ')'";
+    let host = Arc::new(
+        Scripted::new(Duration::ZERO)
+            .answer(find, 0, "/config/nginx/proxy-confs/grafana.subdomain.conf\n/config/nginx/proxy-confs/dozzle.subfolder.conf\n")
+            .answer("cat -- /config/nginx/proxy-confs/grafana.subdomain.conf", 0, &corpus("swag/grafana.subdomain.conf.sample"))
+            .answer("cat -- /config/nginx/proxy-confs/dozzle.subfolder.conf", 0, &corpus("swag/dozzle.subfolder.conf.sample")),
+    );
+    let done = service(host).collect("web1", "proxy", &caller()).unwrap();
+    let kinds: Vec<&str> = done
+        .records
+        .iter()
+        .map(|r| r.data["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["subfolder", "subdomain"], "sorted by path");
+    assert_eq!(done.records[1].data["upstreams"][0]["app"], "grafana");
+    assert_eq!(
+        done.records[1].data["content_hash"].as_str().unwrap().len(),
+        64
+    );
 }

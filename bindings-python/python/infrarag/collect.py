@@ -10,8 +10,10 @@ exit status decoded bit by bit) and ``containers`` (``docker ps``,
 ``inspect`` and ``stats`` joined: state, health, restarts, compose project
 and service, ports, networks, CPU, memory and I/O in bytes) and ``zfs``
 (pools with their vdev trees, errors and scrub state from ``zpool status
--j``, or its text on older hosts; datasets and snapshots from ``zfs list``),
-plus methods of your own (:class:`Collector`). The service caches each method's
+-j``, or its text on older hosts; datasets and snapshots from ``zfs list``)
+and ``proxy`` (SWAG/nginx site files: server names, ports, upstreams, the
+authentication in force, and a content hash), plus methods of your own
+(:class:`Collector`). The service caches each method's
 records for a while (``ttl``), runs identical concurrent calls once, limits
 how many collections run per host and in all, retries transport failures,
 and audits every call, failures included.

@@ -6,6 +6,7 @@ mod containers;
 mod drives;
 mod file;
 mod ports;
+mod proxy;
 mod service;
 mod store;
 mod system;
@@ -22,6 +23,7 @@ pub use containers::{
 pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttribute, SmartStatus};
 pub use file::FileRecordStore;
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
+pub use proxy::{parse_nginx, proxy_site, Directive, Proxy, ProxySite, Upstream};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
 pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};
 pub use system::{

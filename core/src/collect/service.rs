@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::store::{AuditEntry, MemoryRecordStore, Outcome, RecordStore};
 use super::transport::{Failure, Local, Transport};
 use super::{
-    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Record, System, Zfs,
+    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Proxy, Record,
+    System, Zfs,
 };
 use crate::error::{Error, Result};
 
@@ -207,12 +208,13 @@ impl CollectionServiceBuilder {
             }
         }
         let mut methods = HashMap::new();
-        let builtin: [Arc<dyn Collector>; 5] = [
+        let builtin: [Arc<dyn Collector>; 6] = [
             Arc::new(System::default()),
             Arc::new(Ports),
             Arc::new(Drives),
             Arc::new(Containers),
             Arc::new(Zfs),
+            Arc::new(Proxy::default()),
         ];
         for collector in builtin {
             methods.insert(collector.name().to_string(), (collector, None));
