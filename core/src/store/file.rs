@@ -80,6 +80,9 @@ pub(crate) fn open_sqlite(
         _ => storage_error(path, e),
     };
     let conn = Connection::open(path).map_err(fail)?;
+    // A file another connection holds stays locked until it is closed:
+    // waiting (SQLite's default is 5 s) only delays the same answer.
+    conn.busy_timeout(std::time::Duration::ZERO).map_err(fail)?;
     // Exclusive locking keeps the WAL index in memory (no -shm file) and
     // holds the lock from the first write until the file closes.
     conn.execute_batch(
