@@ -49,8 +49,8 @@ impl HttpOptions {
     }
 
     /// The settings a client runs with: these options over its `defaults`.
-    pub(crate) fn resolve(&self, defaults: &Defaults) -> Transport {
-        Transport {
+    pub(crate) fn resolve(&self, defaults: &Defaults) -> Settings {
+        Settings {
             timeout: self.timeout.unwrap_or(defaults.timeout),
             max_retries: self.max_retries.unwrap_or(defaults.max_retries),
             backoff: Backoff::new(
@@ -82,7 +82,7 @@ pub(crate) struct Defaults {
 
 /// What a client runs with, once its options are resolved.
 #[derive(Debug)]
-pub(crate) struct Transport {
+pub(crate) struct Settings {
     pub timeout: Duration,
     pub max_retries: u32,
     pub backoff: Backoff,

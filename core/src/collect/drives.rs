@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{parsed, record, Collector, Command, Parsed, Problem, Record, Runner};
+use super::{parsed, record, Collector, Command, Output, Parsed, Problem, Record, Runner};
 
 /// smartctl's exit status, bit by bit (smartctl(8), "RETURN VALUES").
 /// Only `command_line` makes the call itself a failure; the others are
@@ -190,6 +190,24 @@ pub fn parse_smartctl(output: &str, device: &str, exit: i32) -> Parsed<Drive> {
     })
 }
 
+/// `Ok` when smartctl ran and read its command line, whatever it found:
+/// only a signal, a missing or unrunnable smartctl (126, 127) or bit 0
+/// (the command line did not parse) make the call itself a failure.
+fn smartctl_ran(command: &Command, output: &Output) -> std::result::Result<(), Problem> {
+    let failed = match output.status {
+        None | Some(126 | 127) => true,
+        Some(code) => SmartStatus::decode(code).command_line,
+    };
+    if failed {
+        return Err(Problem::Command {
+            command: command.line(),
+            status: output.status,
+            stderr: output.error_text(),
+        });
+    }
+    Ok(())
+}
+
 /// The `drives` method.
 #[derive(Debug, Clone, Default)]
 pub struct Drives;
@@ -202,17 +220,7 @@ impl Collector for Drives {
     fn collect(&self, run: &mut Runner<'_>) -> std::result::Result<Vec<Record>, Problem> {
         let scan = Command::new(["smartctl", "-j", "--scan"]);
         let output = run(&scan)?;
-        let status = SmartStatus::decode(output.status.unwrap_or(1));
-        if output.status.is_none()
-            || matches!(output.status, Some(126 | 127))
-            || status.command_line
-        {
-            return Err(Problem::Command {
-                command: scan.line(),
-                status: output.status,
-                stderr: output.error_text(),
-            });
-        }
+        smartctl_ran(&scan, &output)?;
         let devices = parsed(&scan, parse_smartctl_scan(&output.text()))?;
         let mut out = Vec::with_capacity(devices.len());
         for (device, kind) in devices {
@@ -223,14 +231,8 @@ impl Collector for Drives {
             argv.push(device.clone());
             let command = Command::new(argv);
             let output = run(&command)?;
+            smartctl_ran(&command, &output)?;
             let exit = output.status.unwrap_or(-1);
-            if matches!(exit, 126 | 127) || SmartStatus::decode(exit).command_line {
-                return Err(Problem::Command {
-                    command: command.line(),
-                    status: output.status,
-                    stderr: output.error_text(),
-                });
-            }
             // A device that cannot be opened is a fact about that device,
             // reported in its record; the others are still collected.
             let drive = parsed(&command, parse_smartctl(&output.text(), &device, exit))?;

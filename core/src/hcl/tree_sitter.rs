@@ -693,21 +693,29 @@ impl<'s> Converter<'s> {
         Expression { kind, span }
     }
 
+    /// The variables a `for` introduces (`for k, v in` or `for v in`): the
+    /// key's, if named, and the value's; `None` when it names none.
+    fn for_vars(&self, intro: &[Node]) -> Option<(Option<String>, String)> {
+        let idents: Vec<String> = intro
+            .iter()
+            .filter(|c| c.kind() == "identifier")
+            .map(|c| self.text(*c).to_string())
+            .collect();
+        match idents.as_slice() {
+            [v] => Some((None, v.clone())),
+            [k, v, ..] => Some((Some(k.clone()), v.clone())),
+            [] => None,
+        }
+    }
+
     fn for_expr(&mut self, node: Node, depth: usize) -> ExprKind {
         let ch = children(node);
         let Some(intro) = ch.iter().find(|c| c.kind() == "for_intro") else {
             return ExprKind::Invalid;
         };
         let intro_ch = children(*intro);
-        let idents: Vec<String> = intro_ch
-            .iter()
-            .filter(|c| c.kind() == "identifier")
-            .map(|c| self.text(*c).to_string())
-            .collect();
-        let (key_var, value_var) = match idents.as_slice() {
-            [v] => (None, v.clone()),
-            [k, v, ..] => (Some(k.clone()), v.clone()),
-            [] => return ExprKind::Invalid,
+        let Some((key_var, value_var)) = self.for_vars(&intro_ch) else {
+            return ExprKind::Invalid;
         };
         let collection = match intro_ch.iter().find(|c| c.kind() == "expression") {
             Some(c) => self.expression(*c, depth + 1),
@@ -920,16 +928,7 @@ impl<'s> Converter<'s> {
             "template_for" => {
                 let start = ch.iter().find(|c| c.kind() == "template_for_start")?;
                 let sch = children(*start);
-                let idents: Vec<String> = sch
-                    .iter()
-                    .filter(|c| c.kind() == "identifier")
-                    .map(|c| self.text(*c).to_string())
-                    .collect();
-                let (key_var, value_var) = match idents.as_slice() {
-                    [v] => (None, v.clone()),
-                    [k, v, ..] => (Some(k.clone()), v.clone()),
-                    [] => return None,
-                };
+                let (key_var, value_var) = self.for_vars(&sch)?;
                 let coll = sch.iter().find(|c| c.kind() == "expression")?;
                 let collection = self.expression(*coll, depth + 1);
                 let end_at = ch
