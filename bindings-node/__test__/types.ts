@@ -1,7 +1,7 @@
 // Type-checked by `make node-test` (tsc --noEmit --strict), not run: the
 // listener payloads are typed unions, not `any`. Each @ts-expect-error
 // line fails the check if its error disappears, as it would with `any`.
-import { llm, pipeline, type Delta, type PipelineEvent, type GenerationResult, type Completion } from '../index.js'
+import { collect, llm, pipeline, type Delta, type PipelineEvent, type GenerationResult, type Completion } from '../index.js'
 
 function describe(e: PipelineEvent): string {
   switch (e.type) {
@@ -56,3 +56,11 @@ export async function run(): Promise<void> {
   // @ts-expect-error: a delta's `wait_ms` is a number
   await model.complete('hi', (d) => d.type === 'retrying' && d.wait_ms.toUpperCase())
 }
+
+// SSH hosts: options checked field by field; a jump is options or a name.
+const bastion: collect.SshHost = { hostname: '10.0.0.1', user: 'ops', port: 2222 }
+new collect.CollectionService({ hosts: { web: { hostname: 'web', jump: bastion, agent: false }, db: 'db-alias' } })
+// @ts-expect-error a port is a number
+new collect.CollectionService({ hosts: { web: { hostname: 'web', port: '22' } } })
+// @ts-expect-error hostname is required
+new collect.CollectionService({ hosts: { web: { user: 'ops' } } })

@@ -9,8 +9,8 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use infrarag::collect::{
-    Caller, CollectionService as CoreService, Command, CommandCollector, FileRecordStore, Output,
-    Record, RecordQuery, System,
+    ssh_config, Caller, CollectionService as CoreService, Command, CommandCollector,
+    FileRecordStore, HostSpec, Output, Record, RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -33,9 +33,51 @@ pub struct CollectorOptions {
     pub parse: Function<'static, Value, Returned>,
 }
 
+/// How to reach a host over SSH; only `hostname` is required. Host keys
+/// are checked against `knownHosts` (default `~/.ssh/known_hosts`) or the
+/// one pinned `hostKey` (`"ssh-ed25519 AAAA..."`); `trustOnFirstUse`
+/// records an unknown host's key instead of refusing it (a changed key is
+/// always refused). Keys: `identityFiles` in order (default
+/// `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa` where they exist), then the
+/// agent's (`agent`: true for `SSH_AUTH_SOCK`, the default when set; false;
+/// or a socket path).
+#[napi(object, namespace = "collect")]
+pub struct SshHost {
+    pub hostname: String,
+    /// Default 22.
+    pub port: Option<u32>,
+    /// Default: the local user.
+    pub user: Option<String>,
+    pub identity_files: Option<Vec<String>>,
+    /// Decrypts encrypted key files.
+    pub passphrase: Option<String>,
+    #[napi(ts_type = "boolean | string")]
+    pub agent: Option<Value>,
+    pub known_hosts: Option<String>,
+    pub host_key: Option<String>,
+    pub trust_on_first_use: Option<bool>,
+    /// The host to connect through: options, or a name in the SSH config.
+    #[napi(ts_type = "string | SshHost")]
+    pub jump: Option<Value>,
+    /// Seconds a connection may take (default 10).
+    pub connect_timeout: Option<f64>,
+    /// Seconds between keepalive probes (default 15; 0: none).
+    pub keepalive: Option<f64>,
+    /// Commands run at once on the connection (default 8).
+    pub max_channels: Option<u32>,
+}
+
 /// How the service runs; unset fields keep the core's defaults.
 #[napi(object, namespace = "collect")]
 pub struct CollectionServiceOptions {
+    /// Hosts besides `localhost`: each name maps to SSH options, to a name
+    /// the OpenSSH config resolves (HostName, User, Port, IdentityFile,
+    /// ProxyJump, UserKnownHostsFile, StrictHostKeyChecking), or to
+    /// `"local"`. Nothing connects until a host's first collection.
+    #[napi(ts_type = "Record<string, string | SshHost>")]
+    pub hosts: Option<HashMap<String, Value>>,
+    /// The OpenSSH config names resolve in (default `~/.ssh/config`).
+    pub ssh_config: Option<String>,
     pub collectors: Option<Vec<CollectorOptions>>,
     /// Seconds each method's records are served from the cache (defaults:
     /// `system` and `containers` 15, `ports` 60, `drives` and `zfs` 300,
@@ -90,12 +132,14 @@ fn js_parse(
     }
 }
 
-/// Serves collections from `localhost` (SSH hosts are coming): a cache per
+/// Serves collections from `localhost` and the SSH `hosts` given (one
+/// connection per host, reused by concurrent commands): a cache per
 /// method, one run shared by identical concurrent calls, limits per host
 /// and in total, retries of transport failures, and every call audited.
-/// Failures reject with TRANSPORT_ERROR, COMMAND_ERROR (`status`,
-/// `stderr`), COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each
-/// naming `host`, `method` and `command`.
+/// Failures reject with TRANSPORT_ERROR, HOST_KEY_ERROR (`fingerprint`),
+/// AUTH_ERROR, COMMAND_ERROR (`command`, `status`, `stderr`),
+/// COMMAND_TIMEOUT (`after`) or OUTPUT_ERROR (`line`), each naming `host`
+/// and `method`.
 #[napi(namespace = "collect")]
 pub struct CollectionService {
     inner: CoreService,
@@ -131,9 +175,23 @@ impl CollectionService {
     pub fn new(env: Env, options: Option<CollectionServiceOptions>) -> Result<Self> {
         let mut js_methods = HashSet::new();
         let mut b = CoreService::builder();
-        if let Some(o) = options {
+        if let Some(mut o) = options {
             let settings = (|| -> std::result::Result<_, napi::Error<Code>> {
                 let secs = |name: &str, v: f64| seconds(name, v).map_err(js_error);
+                let hosts = o.hosts.take().unwrap_or_default();
+                if !hosts.is_empty() {
+                    let config =
+                        ssh_config(o.ssh_config.take().map(Into::into)).map_err(js_error)?;
+                    let mut hosts: Vec<_> = hosts.into_iter().collect();
+                    hosts.sort_by(|a, b| a.0.cmp(&b.0));
+                    for (name, spec) in hosts {
+                        let spec = HostSpec::from_value(&name, spec).map_err(js_error)?;
+                        b = b.host(
+                            name.clone(),
+                            spec.transport(&name, &config).map_err(js_error)?,
+                        );
+                    }
+                }
                 if let Some(n) = counted("maxPerHost", o.max_per_host)? {
                     b = b.max_per_host(n);
                 }

@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use infrarag::collect::{
-    Caller, CollectionService, Command, CommandCollector, FileRecordStore, Output, Record,
-    RecordQuery, System,
+    Caller, CollectionService, Command, CommandCollector, FileRecordStore, HostSpec, Output,
+    Record, RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -58,9 +58,12 @@ pub struct PyCollectionService {
 #[pymethods]
 impl PyCollectionService {
     #[new]
-    #[pyo3(signature = (*, collectors = None, ttl = None, max_per_host = None, max_total = None, retries = None, backoff = None, system_interval = None, store = None))]
+    #[pyo3(signature = (*, hosts = None, ssh_config = None, collectors = None, ttl = None, max_per_host = None, max_total = None, retries = None, backoff = None, system_interval = None, store = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
+        hosts: Option<Vec<(String, Py<PyAny>)>>,
+        ssh_config: Option<std::path::PathBuf>,
         collectors: Option<Vec<PyCollectorSpec>>,
         ttl: Option<HashMap<String, f64>>,
         #[pyo3(from_py_with = maybe_whole)] max_per_host: Option<usize>,
@@ -71,6 +74,15 @@ impl PyCollectionService {
         store: Option<std::path::PathBuf>,
     ) -> Result<Self> {
         let mut b = CollectionService::builder();
+        let hosts = hosts.unwrap_or_default();
+        if !hosts.is_empty() {
+            let config = infrarag::collect::ssh_config(ssh_config)?;
+            for (name, spec) in hosts {
+                let spec = HostSpec::from_value(&name, json_of(py, spec.bind(py))?)?;
+                let transport = spec.transport(&name, &config)?;
+                b = b.host(name, transport);
+            }
+        }
         if let Some(path) = store {
             b = b.store(Arc::new(FileRecordStore::open(path)?));
         }

@@ -117,6 +117,15 @@ pub enum Error {
 pub enum Problem {
     /// The transport failed: the host is unreachable or the connection broke.
     Transport(String),
+    /// The host offered a key that is not trusted: unknown, or changed.
+    HostKey {
+        /// The SHA-256 fingerprint of the key offered.
+        fingerprint: String,
+        /// Why it was refused.
+        message: String,
+    },
+    /// The host accepted none of the keys offered.
+    Auth(String),
     /// A command ran past its timeout.
     TimedOut {
         /// The command line.
@@ -162,6 +171,8 @@ impl std::fmt::Display for CollectError {
         let (host, method) = (&self.host, &self.method);
         match &self.problem {
             Problem::Transport(message) => write!(f, "{host}: {method}: cannot reach the host: {message}"),
+            Problem::HostKey { message, .. } => write!(f, "{host}: {method}: host key refused: {message}"),
+            Problem::Auth(message) => write!(f, "{host}: {method}: authentication failed: {message}"),
             Problem::TimedOut { command, after } => write!(
                 f,
                 "{host}: {method}: `{command}` ran past its {:.1} s timeout and was stopped",
@@ -207,6 +218,8 @@ impl Error {
             Error::Tool { .. } => "TOOL_ERROR",
             Error::Collect(c) => match c.problem {
                 Problem::Transport(_) => "TRANSPORT_ERROR",
+                Problem::HostKey { .. } => "HOST_KEY_ERROR",
+                Problem::Auth(_) => "AUTH_ERROR",
                 Problem::TimedOut { .. } => "COMMAND_TIMEOUT",
                 Problem::Command { .. } => "COMMAND_ERROR",
                 Problem::Output { .. } => "OUTPUT_ERROR",
@@ -231,6 +244,8 @@ impl Error {
             Error::Busy { .. } => "BusyError",
             Error::Collect(c) => match c.problem {
                 Problem::Transport(_) => "TransportError",
+                Problem::HostKey { .. } => "HostKeyError",
+                Problem::Auth(_) => "AuthError",
                 Problem::TimedOut { .. } => "CommandTimeoutError",
                 Problem::Command { .. } => "CommandError",
                 Problem::Output { .. } => "OutputError",
@@ -297,7 +312,12 @@ impl Error {
             Error::Collect(c) => {
                 let (host, method) = (&c.host, &c.method);
                 match &c.problem {
-                    Problem::Transport(_) => json!({ "host": host, "method": method }),
+                    Problem::Transport(_) | Problem::Auth(_) => {
+                        json!({ "host": host, "method": method })
+                    }
+                    Problem::HostKey { fingerprint, .. } => json!({
+                        "host": host, "method": method, "fingerprint": fingerprint,
+                    }),
                     Problem::TimedOut { command, after } => json!({
                         "host": host, "method": method, "command": command,
                         "after": after.as_secs_f64(),
@@ -464,6 +484,11 @@ mod api_spec {
             .into_iter()
             .chain([
                 collect(Problem::Transport(String::new())),
+                collect(Problem::HostKey {
+                    fingerprint: String::new(),
+                    message: String::new(),
+                }),
+                collect(Problem::Auth(String::new())),
                 collect(Problem::TimedOut {
                     command: command.clone(),
                     after: std::time::Duration::ZERO,

@@ -2,6 +2,7 @@
 //! values the way python-hcl2's own tests do (`assertDictEqual`).
 
 pub mod replay;
+pub mod ssh_server;
 
 use std::path::{Path, PathBuf};
 

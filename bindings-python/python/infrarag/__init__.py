@@ -16,11 +16,13 @@ from infrarag import chunk, collect, embed, hcl, index, llm, pipeline, prompt, s
 from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
+    AuthError,
     BusyError,
     CancelledError,
     CommandError,
     CommandTimeoutError,
     EmbedError,
+    HostKeyError,
     InfraragError,
     InvalidArgumentError,
     OutputError,
@@ -61,5 +63,7 @@ __all__ = [
     "StorageError",
     "ToolError",
     "TransportError",
+    "HostKeyError",
+    "AuthError",
     "__version__",
 ]

@@ -426,6 +426,8 @@ class CollectionService:
     def __new__(
         cls,
         *,
+        hosts: Optional[list[tuple[str, Any]]] = None,
+        ssh_config: Optional[str] = None,
         collectors: Optional[list[tuple[str, list[list[str]], Callable[[list[Any]], Any]]]] = None,
         ttl: Optional[dict[str, float]] = None,
         max_per_host: Optional[int] = None,

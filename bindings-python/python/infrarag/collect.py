@@ -29,24 +29,66 @@ True
 >>> [e["outcome"] for e in service.audit()]
 ['collected', 'cached']
 
-Failures raise :class:`infrarag.TransportError`, :class:`infrarag.CommandError`
+Hosts other than ``localhost`` are reached over SSH (:class:`SshHost`, or a
+name in an OpenSSH config): one connection per host, reused by concurrent
+commands, with host keys checked against ``known_hosts`` or a pinned key.
+
+Failures raise :class:`infrarag.TransportError`, :class:`infrarag.HostKeyError`
+(``fingerprint``), :class:`infrarag.AuthError`, :class:`infrarag.CommandError`
 (``status``, ``stderr``), :class:`infrarag.CommandTimeoutError` or
-:class:`infrarag.OutputError` (``line``), each naming ``host``, ``method``
-and ``command``. Collections run without the GIL.
+:class:`infrarag.OutputError` (``line``), each naming ``host`` and ``method``.
+Collections run without the GIL.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Optional, Sequence, Union, cast
+from typing import Callable, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
 from infrarag._native import CollectionService as _NativeService
 from infrarag._tasks import on_thread
 from infrarag.types import AuditEntry, Collection, CommandOutput, Record, StoredRecord
 
-__all__ = ["CollectionService", "Collector", "parse"]
+__all__ = ["CollectionService", "Collector", "SshHost", "parse"]
+
+
+class _SshHostRequired(TypedDict):
+    hostname: str
+
+
+class SshHost(_SshHostRequired, total=False):
+    """How to reach a host over SSH; only ``hostname`` is required.
+
+    - ``port`` (22), ``user`` (the local user);
+    - ``identity_files``: key files offered in order (Ed25519, ECDSA or RSA;
+      default ``~/.ssh/id_ed25519``, ``id_ecdsa``, ``id_rsa`` where they
+      exist), ``passphrase`` for encrypted ones; ``agent``: ``True`` (the
+      agent at ``SSH_AUTH_SOCK``, the default when it is set), ``False``,
+      or the agent's socket path;
+    - host keys: ``known_hosts`` (default ``~/.ssh/known_hosts``) or one
+      pinned ``host_key`` (``"ssh-ed25519 AAAA..."``);
+      ``trust_on_first_use`` records an unknown host's key instead of
+      refusing it (a changed key is always refused);
+    - ``jump``: the host to connect through (an :class:`SshHost` or a name
+      in the SSH config);
+    - ``connect_timeout`` (10 s), ``keepalive`` (15 s; 0: none),
+      ``max_channels`` (8 commands at once on the connection).
+    """
+
+    port: int
+    user: str
+    identity_files: list[str]
+    passphrase: str
+    agent: Union[bool, str]
+    known_hosts: str
+    host_key: str
+    trust_on_first_use: bool
+    jump: Union[str, "SshHost"]
+    connect_timeout: float
+    keepalive: float
+    max_channels: int
 
 #: The output kinds :func:`parse` reads.
 ParserKind = Literal["proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl"]
@@ -78,8 +120,11 @@ class Collector:
 
 
 class CollectionService:
-    """Serves collections from ``localhost`` (more transports, SSH among
-    them, are coming; see the project's issues).
+    """Serves collections from ``localhost`` and the ``hosts`` given: each
+    maps a name to an :class:`SshHost`, to a name that the OpenSSH config
+    resolves (``ssh_config``, else ``~/.ssh/config``: HostName, User, Port,
+    IdentityFile, ProxyJump, UserKnownHostsFile, StrictHostKeyChecking), or
+    to ``"local"``. Nothing connects until a host's first collection.
 
     ``ttl`` maps a method to seconds its records are served from the cache
     (defaults: ``system`` and ``containers`` 15, ``ports`` 60, ``drives``
@@ -97,6 +142,8 @@ class CollectionService:
     def __init__(
         self,
         *,
+        hosts: Optional[Mapping[str, Union[str, SshHost]]] = None,
+        ssh_config: Union[str, "os.PathLike[str]", None] = None,
         collectors: Sequence[Collector] = (),
         ttl: Optional[Mapping[str, float]] = None,
         max_per_host: Optional[int] = None,
@@ -107,6 +154,8 @@ class CollectionService:
         store: Union[str, "os.PathLike[str]", None] = None,
     ) -> None:
         self._native = _NativeService(
+            hosts=[(name, spec) for name, spec in (hosts or {}).items()],
+            ssh_config=os.fspath(ssh_config) if ssh_config is not None else None,
             collectors=[(c.name, [list(a) for a in c.commands], c.parse) for c in collectors],
             ttl=dict(ttl) if ttl is not None else None,
             max_per_host=max_per_host,

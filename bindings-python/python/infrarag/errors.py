@@ -152,6 +152,47 @@ class TransportError(InfraragError, ConnectionError):
         self.method = None
 
 
+class HostKeyError(InfraragError):
+    """A host offered an SSH host key that is not trusted: not in the
+    known_hosts file, not the pinned key, or CHANGED from the one recorded.
+    Never retried: check the fingerprint out of band before trusting it.
+
+    Attributes:
+        host, method: where and what was collected.
+        fingerprint: the SHA-256 fingerprint of the key offered
+            (``SHA256:...``, as ``ssh-keygen -l`` prints it).
+    """
+
+    code = "HOST_KEY_ERROR"
+    host: Optional[str]
+    method: Optional[str]
+    fingerprint: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+        self.fingerprint = None
+
+
+class AuthError(InfraragError, PermissionError):
+    """A host accepted none of the SSH keys offered (the message lists each
+    key file and why it failed: refused, encrypted without a passphrase).
+
+    Attributes:
+        host, method: where and what was collected.
+    """
+
+    code = "AUTH_ERROR"
+    host: Optional[str]
+    method: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.host = None
+        self.method = None
+
+
 class CommandError(InfraragError):
     """A collection's command failed: it is not installed (``status`` 127),
     may not be run (126), could not start (``None``), or exited with a
@@ -247,6 +288,8 @@ __all__ = [
     "EmbedError",
     "ToolError",
     "TransportError",
+    "HostKeyError",
+    "AuthError",
     "CommandError",
     "CommandTimeoutError",
     "OutputError",

@@ -5,9 +5,15 @@
 mod containers;
 mod drives;
 mod file;
+#[cfg(feature = "ssh")]
+mod hosts;
 mod ports;
 mod proxy;
 mod service;
+#[cfg(feature = "ssh")]
+mod ssh;
+#[cfg(feature = "ssh")]
+mod ssh_config;
 mod store;
 mod system;
 mod transport;
@@ -22,9 +28,15 @@ pub use containers::{
 };
 pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttribute, SmartStatus};
 pub use file::FileRecordStore;
+#[cfg(feature = "ssh")]
+pub use hosts::{ssh_config, HostSpec, SshOptions};
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use proxy::{parse_nginx, proxy_site, Directive, Proxy, ProxySite, Upstream};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
+#[cfg(feature = "ssh")]
+pub use ssh::{fingerprint, parse_public_key, HostKeys, Ssh, SshHost};
+#[cfg(feature = "ssh")]
+pub use ssh_config::SshConfig;
 pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};
 pub use system::{
     cpu_usage, parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev,

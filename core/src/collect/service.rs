@@ -126,9 +126,12 @@ pub struct CollectionServiceBuilder {
 }
 
 impl CollectionServiceBuilder {
-    /// Serves `name` through `transport`.
+    /// Serves `name` through `transport`, in place of a host already
+    /// named so (`localhost` included).
     pub fn host(mut self, name: impl Into<String>, transport: Arc<dyn Transport>) -> Self {
-        self.hosts.push((name.into(), transport, None));
+        let name = name.into();
+        self.hosts.retain(|(n, _, _)| *n != name);
+        self.hosts.push((name, transport, None));
         self
     }
 
@@ -140,7 +143,9 @@ impl CollectionServiceBuilder {
         transport: Arc<dyn Transport>,
         limit: usize,
     ) -> Self {
-        self.hosts.push((name.into(), transport, Some(limit)));
+        let name = name.into();
+        self.hosts.retain(|(n, _, _)| *n != name);
+        self.hosts.push((name, transport, Some(limit)));
         self
     }
 
@@ -187,8 +192,7 @@ impl CollectionServiceBuilder {
         self
     }
 
-    /// The service; fails when a host or method is named twice or named
-    /// nothing.
+    /// The service; fails when a host is named nothing.
     pub fn build(self) -> Result<CollectionService> {
         let invalid = |name: &str, message: String| Error::InvalidArgument {
             name: name.into(),
@@ -200,12 +204,7 @@ impl CollectionServiceBuilder {
                 return Err(invalid("host", "a host has an empty name".into()));
             }
             let permits = Permits::new(limit.unwrap_or(self.per_host));
-            if hosts
-                .insert(name.clone(), Host { transport, permits })
-                .is_some()
-            {
-                return Err(invalid("host", format!("{name:?} is given twice")));
-            }
+            hosts.insert(name, Host { transport, permits });
         }
         let mut methods = HashMap::new();
         let builtin: [Arc<dyn Collector>; 6] = [
@@ -495,6 +494,14 @@ impl CollectionService {
                         Ok(output)
                     }
                     Err(Failure::Transport(message)) => Err(Problem::Transport(message)),
+                    Err(Failure::HostKey {
+                        fingerprint,
+                        message,
+                    }) => Err(Problem::HostKey {
+                        fingerprint,
+                        message,
+                    }),
+                    Err(Failure::Auth(message)) => Err(Problem::Auth(message)),
                     Err(Failure::TimedOut(after)) => Err(Problem::TimedOut {
                         command: command.line(),
                         after,

@@ -109,6 +109,16 @@ pub enum Failure {
     TimedOut(Duration),
     /// The command could not be started (no such program, no permission).
     NotStarted(String),
+    /// The host's key is not one the transport trusts (unknown or changed):
+    /// not retried.
+    HostKey {
+        /// The SHA-256 fingerprint of the key the host offered.
+        fingerprint: String,
+        /// Why it was refused.
+        message: String,
+    },
+    /// The host accepted none of the keys offered: not retried.
+    Auth(String),
 }
 
 /// Runs commands on one host.

@@ -244,9 +244,9 @@ fn list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// IAM's action patterns: `*` matches any run, `?` one character (the
-/// table's names are ASCII, so one byte).
-fn glob(p: &[u8], t: &[u8]) -> bool {
+/// IAM's action patterns (and OpenSSH's host patterns): `*` matches any
+/// run, `?` one byte (the names matched are ASCII).
+pub(crate) fn glob(p: &[u8], t: &[u8]) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {

@@ -10,7 +10,7 @@
 mod checks;
 mod custom;
 mod graph;
-mod iam;
+pub(crate) mod iam;
 pub(crate) mod modules;
 mod values;
 
