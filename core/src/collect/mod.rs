@@ -3,12 +3,14 @@
 //! limits, retries and an audit trail by a [`CollectionService`].
 
 mod containers;
+mod cron;
 mod drives;
 mod file;
 #[cfg(feature = "ssh")]
 mod hosts;
 mod ports;
 mod proxy;
+mod schedule;
 mod service;
 #[cfg(feature = "ssh")]
 mod ssh;
@@ -26,12 +28,16 @@ pub use crate::error::{CollectError, Problem};
 pub use containers::{
     add_docker_stats, parse_docker_inspect, parse_size, Container, ContainerPort, Containers,
 };
+pub use cron::CronSchedule;
 pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttribute, SmartStatus};
 pub use file::FileRecordStore;
 #[cfg(feature = "ssh")]
 pub use hosts::{ssh_config, HostSpec, SshOptions};
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use proxy::{parse_nginx, proxy_site, Directive, Proxy, ProxySite, Upstream};
+pub use schedule::{
+    Action, Clock, ManualClock, Run, RunOutcome, Scheduler, Shutdown, SystemClock, Trigger, HISTORY,
+};
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
 #[cfg(feature = "ssh")]
 pub use ssh::{fingerprint, parse_public_key, HostKeys, Ssh, SshHost};
