@@ -142,6 +142,25 @@ export interface AuditEntry {
   records_written: number
 }
 
+/** One fire of a scheduled job (`skipped`: the previous run was still going; `cancelled`: by shutdown after its timeout). */
+export interface ScheduledRun {
+  job: string
+  /** When it was due: RFC 3339 UTC, and milliseconds since the epoch. */
+  due: string
+  due_ms: number
+  duration_ms: number
+  outcome: 'succeeded' | 'failed' | 'skipped' | 'cancelled'
+  error: string | null
+}
+
+/** What `Scheduler.shutdown` found. */
+export interface ShutdownReport {
+  /** Runs that ended within the timeout. */
+  finished: number
+  /** Jobs whose runs were still going at the timeout. */
+  cancelled: string[]
+}
+
 /** A stored record with the collection it came from. */
 export interface StoredRecord {
   entry: number
@@ -312,6 +331,52 @@ export declare namespace collect {
      */
     prune(beforeMs: number): number
   }
+  /**
+   * Runs jobs on intervals or cron expressions, each run on a thread of its
+   * own; a run still going when its job is due again is skipped and
+   * reported. JS job functions run on the main thread (an async one is
+   * waited for until its Promise settles).
+   */
+  export class Scheduler {
+    constructor(options?: collect.SchedulerOptions | undefined | null)
+    /**
+     * Adds job `name` calling `job`; what it throws (or its Promise
+     * rejects with) is the run's error. Throws INVALID_ARGUMENT for a
+     * taken name, a bad trigger, or an expression that never fires.
+     */
+    add(name: string, job: () => unknown, when: collect.TriggerOptions): void
+    /**
+     * Adds job `name` collecting each method on each host through
+     * `service` (its cache, limits and audit trail), up to eight at once;
+     * a run fails when any collection does, naming each.
+     */
+    addCollection(name: string, service: collect.CollectionService, targets: collect.CollectionTargets, when: collect.TriggerOptions): void
+    /** Removes job `name`; whether it was there. */
+    remove(name: string): boolean
+    /** The jobs' names, sorted. */
+    get jobs(): Array<string>
+    /** The next `n` (default 1) fire times of each job, soonest first. */
+    upcoming(n?: number | undefined | null): Array<collect.Upcoming>
+    /** The runs so far, oldest first (the last 10,000). */
+    history(): Array<ScheduledRun>
+    /**
+     * Runs the jobs in real time on a thread of the scheduler's own, until
+     * `shutdown`.
+     */
+    start(): void
+    /**
+     * Stops firing jobs, waits up to `timeout` seconds (default 30) for
+     * runs going on, off the main thread (which JS jobs need), and reports
+     * those still going as cancelled (collection jobs stop between
+     * collections).
+     */
+    shutdown(timeout?: number | undefined | null): Promise<ShutdownReport>
+    /**
+     * `shutdown`, blocking this thread: a JS job still going cannot end
+     * meanwhile, so it is waited for until the timeout and cancelled.
+     */
+    shutdownSync(timeout?: number | undefined | null): ShutdownReport
+  }
   /** Who asks and why, for the audit trail. */
   export interface CallerOptions {
     actor?: string
@@ -352,6 +417,16 @@ export declare namespace collect {
     store?: string
   }
   /**
+   * What a collection job collects: each method on each host, through the
+   * service, as `actor` (default `scheduler`) and `reason`.
+   */
+  export interface CollectionTargets {
+    hosts: Array<string>
+    methods: Array<string>
+    actor?: string
+    reason?: string
+  }
+  /**
    * A method of your own: `commands` (each an argv array, never a shell
    * line) run in order and must exit 0; `parse` gets their outputs
    * (`{ status, stdout, stderr }`) and returns the records
@@ -378,6 +453,11 @@ export declare namespace collect {
     sinceMs?: number
     /** Milliseconds since the epoch, exclusive. */
     untilMs?: number
+  }
+  /** The scheduler's listener. */
+  export interface SchedulerOptions {
+    /** Called with each run as it ends or is skipped. */
+    onRun?: (run: ScheduledRun) => void
   }
   /**
    * How to reach a host over SSH; only `hostname` is required. Host keys
@@ -410,6 +490,24 @@ export declare namespace collect {
     keepalive?: number
     /** Commands run at once on the connection (default 8). */
     maxChannels?: number
+  }
+  /**
+   * When a job fires: `every` seconds (each fire moved later by up to
+   * `jitter` seconds, the same for the same job and fire), or a `cron`
+   * expression in time zone `tz` (IANA, default UTC): five fields, six with
+   * seconds first, seven with a year; `L`, `W`, `#`, `@daily`-style macros.
+   */
+  export interface TriggerOptions {
+    every?: number
+    jitter?: number
+    cron?: string
+    tz?: string
+  }
+  /** A job's next fire time. */
+  export interface Upcoming {
+    job: string
+    /** Milliseconds since the epoch. */
+    atMs: number
   }
 }
 

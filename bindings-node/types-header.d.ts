@@ -142,6 +142,25 @@ export interface AuditEntry {
   records_written: number
 }
 
+/** One fire of a scheduled job (`skipped`: the previous run was still going; `cancelled`: by shutdown after its timeout). */
+export interface ScheduledRun {
+  job: string
+  /** When it was due: RFC 3339 UTC, and milliseconds since the epoch. */
+  due: string
+  due_ms: number
+  duration_ms: number
+  outcome: 'succeeded' | 'failed' | 'skipped' | 'cancelled'
+  error: string | null
+}
+
+/** What `Scheduler.shutdown` found. */
+export interface ShutdownReport {
+  /** Runs that ended within the timeout. */
+  finished: number
+  /** Jobs whose runs were still going at the timeout. */
+  cancelled: string[]
+}
+
 /** A stored record with the collection it came from. */
 export interface StoredRecord {
   entry: number

@@ -64,3 +64,10 @@ new collect.CollectionService({ hosts: { web: { hostname: 'web', jump: bastion, 
 new collect.CollectionService({ hosts: { web: { hostname: 'web', port: '22' } } })
 // @ts-expect-error hostname is required
 new collect.CollectionService({ hosts: { web: { user: 'ops' } } })
+
+// The scheduler: run records and shutdown reports are typed.
+const scheduler = new collect.Scheduler({ onRun: (run) => console.log(run.outcome === 'skipped', run.due_ms) })
+scheduler.add('nightly', async () => {}, { cron: '0 3 * * *', tz: 'Europe/Berlin' })
+scheduler.shutdown(1).then((report) => report.cancelled.join(','))
+// @ts-expect-error an outcome is one of four words
+const outcome: 'done' = scheduler.history()[0].outcome

@@ -169,6 +169,13 @@ fn caller(c: Option<CallerOptions>) -> Caller {
     }
 }
 
+impl CollectionService {
+    /// The core service, for the scheduler's collection jobs.
+    pub(crate) fn service(&self) -> &CoreService {
+        &self.inner
+    }
+}
+
 #[napi(namespace = "collect")]
 impl CollectionService {
     #[napi(constructor)]

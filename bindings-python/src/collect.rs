@@ -55,6 +55,13 @@ pub struct PyCollectionService {
     inner: CollectionService,
 }
 
+impl PyCollectionService {
+    /// The core service, for the scheduler's collection jobs.
+    pub(crate) fn service(&self) -> &CollectionService {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl PyCollectionService {
     #[new]

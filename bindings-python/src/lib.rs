@@ -19,6 +19,7 @@ mod index;
 mod llm;
 mod pipeline;
 mod prompt;
+mod schedule;
 mod store;
 mod tokens;
 mod validate;
@@ -50,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prompt::redact, m)?)?;
     m.add_function(wrap_pyfunction!(cli::cli, m)?)?;
     m.add_class::<collect::PyCollectionService>()?;
+    m.add_class::<schedule::PyScheduler>()?;
     m.add_function(wrap_pyfunction!(collect::collect_parse, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

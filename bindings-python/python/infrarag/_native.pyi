@@ -16,7 +16,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -453,3 +453,38 @@ class CollectionService:
     ) -> list[dict[str, Any]]: ...
     def latest(self, host: str, method: str) -> list[dict[str, Any]]: ...
     def prune(self, before_ms: int) -> int: ...
+
+@final
+class Scheduler:
+    """The scheduler; see :mod:`infrarag.collect`."""
+    def __new__(cls, *, on_run: Optional[Callable[[Any], object]] = None) -> Scheduler: ...
+    def add(
+        self,
+        name: str,
+        function: Callable[[], object],
+        *,
+        every: Optional[float] = None,
+        jitter: Optional[float] = None,
+        cron: Optional[str] = None,
+        tz: Optional[str] = None,
+    ) -> None: ...
+    def add_collection(
+        self,
+        name: str,
+        service: CollectionService,
+        targets: list[tuple[str, str]],
+        *,
+        every: Optional[float] = None,
+        jitter: Optional[float] = None,
+        cron: Optional[str] = None,
+        tz: Optional[str] = None,
+        actor: str = "scheduler",
+        reason: str = "",
+    ) -> None: ...
+    def remove(self, name: str) -> bool: ...
+    @property
+    def jobs(self) -> list[str]: ...
+    def upcoming(self, n: int = 1) -> list[tuple[str, int]]: ...
+    def history(self) -> list[dict[str, Any]]: ...
+    def start(self) -> None: ...
+    def shutdown(self, timeout: float) -> dict[str, Any]: ...

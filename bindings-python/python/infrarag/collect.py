@@ -44,14 +44,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
 from infrarag._native import CollectionService as _NativeService
+from infrarag._native import Scheduler as _NativeScheduler
 from infrarag._tasks import on_thread
-from infrarag.types import AuditEntry, Collection, CommandOutput, Record, StoredRecord
+from infrarag.types import AuditEntry, Collection, CommandOutput, Record, Run, ShutdownReport, StoredRecord
 
-__all__ = ["CollectionService", "Collector", "SshHost", "parse"]
+__all__ = ["CollectionService", "Collector", "Scheduler", "SshHost", "parse"]
 
 
 class _SshHostRequired(TypedDict):
@@ -223,3 +225,108 @@ class CollectionService:
 
     def __repr__(self) -> str:
         return repr(self._native)
+
+
+class Scheduler:
+    """Runs jobs on intervals or cron expressions, each run on a thread of
+    its own: collections (:meth:`add_collection`) or any callable, such as
+    a platform's own cron jobs (:meth:`add`; an ``async`` function is run
+    to its end with :func:`asyncio.run`).
+
+    A trigger is either ``every`` seconds, each fire moved later by up to
+    ``jitter`` seconds (the same job and fire always by the same amount, so
+    many jobs on one interval spread out), or a ``cron`` expression in time
+    zone ``tz`` (IANA, default UTC): five fields, six with seconds *first*,
+    seven with a year; ``L``, ``W``, ``#``, ``@daily``-style macros. A time
+    that a spring-forward gap skips fires just after the gap; a time that a
+    fall-back hour repeats fires once.
+
+    A run still going when its job is due again is skipped and reported
+    (``outcome`` ``"skipped"``). ``on_run`` is called with each
+    :class:`~infrarag.types.Run` as it ends or is skipped (on the run's
+    thread); :meth:`history` keeps the last 10,000.
+
+    >>> from infrarag.collect import Scheduler
+    >>> scheduler = Scheduler()
+    >>> scheduler.add("report", lambda: None, cron="0 6 * * MON-FRI", tz="Europe/Berlin")
+    >>> [(job, at.isoformat()) for job, at in scheduler.upcoming(1)][0][0]
+    'report'
+    >>> scheduler.add("bad", lambda: None, cron="61 * * * *")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    infrarag.errors.InvalidArgumentError: invalid argument `cron`: `61 * * * *`: ...
+    """
+
+    def __init__(self, *, on_run: Optional[Callable[[Run], object]] = None) -> None:
+        self._native = _NativeScheduler(on_run=on_run)
+
+    def add(
+        self,
+        name: str,
+        function: Callable[[], object],
+        *,
+        every: Optional[float] = None,
+        jitter: Optional[float] = None,
+        cron: Optional[str] = None,
+        tz: Optional[str] = None,
+    ) -> None:
+        """Adds job ``name`` calling ``function``; what it raises is the
+        run's ``error``. Raises :class:`infrarag.InvalidArgumentError` for a
+        taken name, a bad trigger, or an expression that never fires."""
+        self._native.add(name, function, every=every, jitter=jitter, cron=cron, tz=tz)
+
+    def add_collection(
+        self,
+        name: str,
+        service: CollectionService,
+        *,
+        hosts: Sequence[str],
+        methods: Sequence[str],
+        every: Optional[float] = None,
+        jitter: Optional[float] = None,
+        cron: Optional[str] = None,
+        tz: Optional[str] = None,
+        actor: str = "scheduler",
+        reason: str = "",
+    ) -> None:
+        """Adds job ``name`` collecting each method on each host through
+        ``service`` (its cache, limits and audit trail, as ``actor`` and
+        ``reason``), up to eight at once; a run fails when any collection
+        does, naming each."""
+        targets = [(h, m) for h in hosts for m in methods]
+        self._native.add_collection(
+            name, service._native, targets, every=every, jitter=jitter, cron=cron, tz=tz, actor=actor, reason=reason
+        )
+
+    def remove(self, name: str) -> bool:
+        """Removes job ``name``; whether it was there."""
+        return self._native.remove(name)
+
+    @property
+    def jobs(self) -> list[str]:
+        """The jobs' names, sorted."""
+        return self._native.jobs
+
+    def upcoming(self, n: int = 1) -> list[tuple[str, datetime]]:
+        """The next ``n`` fire times of each job (UTC), soonest first."""
+        return [(job, datetime.fromtimestamp(ms / 1000, tz=timezone.utc)) for job, ms in self._native.upcoming(n)]
+
+    def history(self) -> list[Run]:
+        """The runs so far, oldest first."""
+        return cast("list[Run]", self._native.history())
+
+    def start(self) -> None:
+        """Runs the jobs in real time on a thread of the scheduler's own,
+        until :meth:`shutdown`."""
+        self._native.start()
+
+    def shutdown(self, timeout: float = 30.0) -> ShutdownReport:
+        """Stops firing jobs, waits up to ``timeout`` seconds for runs going
+        on (without the GIL), and reports those still going as cancelled
+        (collection jobs stop between collections; a Python callable runs
+        to its end)."""
+        return cast(ShutdownReport, self._native.shutdown(timeout))
+
+    async def shutdown_async(self, timeout: float = 30.0) -> ShutdownReport:
+        """:meth:`shutdown` without blocking the event loop."""
+        return await on_thread(self.shutdown)(timeout)

@@ -411,6 +411,29 @@ class StoredRecord(TypedDict):
     record: Record
 
 
+class Run(TypedDict):
+    """One fire of a scheduled job."""
+
+    job: str
+    #: When it was due (UTC, RFC 3339).
+    due: str
+    due_ms: int
+    duration_ms: int
+    #: ``skipped``: the previous run was still going; ``cancelled``: by
+    #: shutdown after its timeout.
+    outcome: Literal["succeeded", "failed", "skipped", "cancelled"]
+    error: Optional[str]
+
+
+class ShutdownReport(TypedDict):
+    """What :meth:`infrarag.collect.Scheduler.shutdown` found."""
+
+    #: Runs that ended within the timeout.
+    finished: int
+    #: Jobs whose runs were still going at the timeout.
+    cancelled: list[str]
+
+
 class CommandOutput(TypedDict):
     """What a custom method's parse function gets for each command."""
 
@@ -420,6 +443,8 @@ class CommandOutput(TypedDict):
 
 __all__ = [
     "AuditEntry",
+    "Run",
+    "ShutdownReport",
     "ChunkDict",
     "Collection",
     "CommandOutput",

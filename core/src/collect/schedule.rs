@@ -104,6 +104,41 @@ impl Trigger {
         )?)))
     }
 
+    /// The trigger the bindings' options describe: `every` seconds (with
+    /// up to `jitter` more), or a `cron` expression in `tz` (UTC by
+    /// default); exactly one of `every` and `cron`.
+    pub fn from_options(
+        every: Option<f64>,
+        jitter: Option<f64>,
+        cron: Option<&str>,
+        tz: Option<&str>,
+    ) -> Result<Trigger> {
+        let invalid = |message: &str| Error::InvalidArgument {
+            name: "trigger".into(),
+            message: message.into(),
+        };
+        match (every, cron) {
+            (Some(every), None) => {
+                if tz.is_some() {
+                    return Err(invalid(
+                        "a time zone is for a cron expression, not an interval",
+                    ));
+                }
+                let jitter = crate::http::seconds("jitter", jitter.unwrap_or(0.0))?;
+                Ok(Trigger::every(crate::http::seconds("every", every)?).with_jitter(jitter))
+            }
+            (None, Some(cron)) => {
+                if jitter.is_some() {
+                    return Err(invalid("jitter is for an interval, not a cron expression"));
+                }
+                Trigger::cron(cron, tz.unwrap_or("UTC"))
+            }
+            _ => Err(invalid(
+                "give either `every` (seconds) or `cron`, not both or neither",
+            )),
+        }
+    }
+
     fn next(&self, after: SystemTime, job: &str, fire: u64) -> Result<SystemTime> {
         match self {
             Trigger::Every { every, jitter } => {
