@@ -313,12 +313,12 @@ export declare namespace collect {
      * cache while fresh, else collected, or shared with the identical
      * collection already running.
      */
-    collect(host: string, method: string, callerOptions?: collect.CallerOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Collection>
+    collect(host: string, method: string, options?: collect.CollectOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Collection>
     /**
      * `collect`, blocking the calling thread; refused for a method whose
      * parse is a JS function, which needs this thread.
      */
-    collectSync(host: string, method: string, callerOptions?: collect.CallerOptions | undefined | null): Collection
+    collectSync(host: string, method: string, options?: collect.CollectOptions | undefined | null): Collection
     /** Every call to `collect` matching the filters, oldest first. */
     audit(filter?: collect.QueryOptions | undefined | null): Array<AuditEntry>
     /** Stored records matching the filters, oldest first. */
@@ -368,19 +368,14 @@ export declare namespace collect {
      * Stops firing jobs, waits up to `timeout` seconds (default 30) for
      * runs going on, off the main thread (which JS jobs need), and reports
      * those still going as cancelled (collection jobs stop between
-     * collections).
+     * collections). `signal` abandons the wait, not the shutdown.
      */
-    shutdown(timeout?: number | undefined | null): Promise<ShutdownReport>
+    shutdown(timeout?: number | undefined | null, signal?: AbortSignal | undefined | null): Promise<ShutdownReport>
     /**
      * `shutdown`, blocking this thread: a JS job still going cannot end
      * meanwhile, so it is waited for until the timeout and cancelled.
      */
     shutdownSync(timeout?: number | undefined | null): ShutdownReport
-  }
-  /** Who asks and why, for the audit trail. */
-  export interface CallerOptions {
-    actor?: string
-    reason?: string
   }
   /** How the service runs; unset fields keep the core's defaults. */
   export interface CollectionServiceOptions {
@@ -427,6 +422,16 @@ export declare namespace collect {
     reason?: string
   }
   /**
+   * Who asks and why, for the audit trail; and the method's arguments
+   * (`logs`: `source`, `unit`, `identifier`, `priority`, `cursor`,
+   * `lines`, `since`, `container`).
+   */
+  export interface CollectOptions {
+    actor?: string
+    reason?: string
+    args?: Record<string, string>
+  }
+  /**
    * A method of your own: `commands` (each an argv array, never a shell
    * line) run in order and must exit 0; `parse` gets their outputs
    * (`{ status, stdout, stderr }`) and returns the records
@@ -440,8 +445,9 @@ export declare namespace collect {
   /**
    * Records from the output of one command run elsewhere: `kind` is
    * `proc_stat`, `meminfo`, `loadavg`, `uptime`, `df` (`df -PT -B1`),
-   * `diskstats`, `net_dev`, `ss` (`ss -tulpn`) or `smartctl`
-   * (`smartctl -j -a`). Throws OUTPUT_ERROR with the `line` that does not
+   * `diskstats`, `net_dev`, `ss` (`ss -tulpn`), `smartctl`
+   * (`smartctl -j -a`) or `journal` (`journalctl -o json`). Throws
+   * OUTPUT_ERROR with the `line` that does not
    * parse.
    */
   export function parse(kind: string, text: string): Array<CollectedRecord>

@@ -73,3 +73,13 @@ test('parse reads output collected elsewhere and names the bad line', () => {
   assert.throws(() => collect.parse('net_dev', 'h1\nh2\n  lo: 1 2 3\n'), (e) => e.code === 'OUTPUT_ERROR' && e.line === 3)
   assert.throws(() => collect.parse('teleport', ''), (e) => e.code === 'INVALID_ARGUMENT')
 })
+
+test('logs take arguments and unknown ones are refused', async () => {
+  const service = new collect.CollectionService()
+  await assert.rejects(service.collect('localhost', 'logs', { args: { colour: 'red' } }), (e) => e.code === 'INVALID_ARGUMENT' && /colour/.test(e.message))
+  assert.throws(() => service.collectSync('localhost', 'system', { args: { unit: 'x' } }), (e) => e.code === 'INVALID_ARGUMENT' && /takes no arguments/.test(e.message))
+  assert.deepEqual(service.audit(), [])
+  const [entry] = collect.parse('journal', '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":[104,105,255],"__CURSOR":"s=1"}')
+  assert.equal(entry.data.message, 'hi\ufffd')
+  assert.equal(entry.data.time, '2026-12-02T16:17:19.065019Z')
+})

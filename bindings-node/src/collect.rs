@@ -9,7 +9,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use infrarag::collect::{
-    ssh_config, Caller, CollectionService as CoreService, Command, CommandCollector,
+    ssh_config, Args, Caller, CollectionService as CoreService, Command, CommandCollector,
     FileRecordStore, HostSpec, Output, Record, RecordQuery, System,
 };
 use infrarag::http::seconds;
@@ -98,11 +98,14 @@ pub struct CollectionServiceOptions {
     pub store: Option<String>,
 }
 
-/// Who asks and why, for the audit trail.
+/// Who asks and why, for the audit trail; and the method's arguments
+/// (`logs`: `source`, `unit`, `identifier`, `priority`, `cursor`,
+/// `lines`, `since`, `container`).
 #[napi(object, namespace = "collect")]
-pub struct CallerOptions {
+pub struct CollectOptions {
     pub actor: Option<String>,
     pub reason: Option<String>,
+    pub args: Option<HashMap<String, String>>,
 }
 
 /// Filters of `audit` and `records`.
@@ -162,10 +165,13 @@ fn query(q: Option<QueryOptions>) -> RecordQuery {
     }
 }
 
-fn caller(c: Option<CallerOptions>) -> Caller {
+fn caller(c: Option<CollectOptions>) -> (Caller, Args) {
     match c {
-        Some(c) => Caller::new(c.actor.unwrap_or_default(), c.reason.unwrap_or_default()),
-        None => Caller::default(),
+        Some(c) => (
+            Caller::new(c.actor.unwrap_or_default(), c.reason.unwrap_or_default()),
+            c.args.unwrap_or_default().into_iter().collect(),
+        ),
+        None => (Caller::default(), Args::new()),
     }
 }
 
@@ -267,13 +273,14 @@ impl CollectionService {
         &self,
         host: String,
         method: String,
-        caller_options: Option<CallerOptions>,
+        options: Option<CollectOptions>,
         signal: Option<AbortSignal>,
     ) -> AsyncTask<Job<Json>> {
-        let (service, who) = (self.inner.clone(), caller(caller_options));
+        let service = self.inner.clone();
+        let (who, args) = caller(options);
         job(signal, None, move || {
             service
-                .collect(&host, &method, &who)
+                .collect_with(&host, &method, &args, &who)
                 .map(|c| Json(json(&c)))
                 .map_err(js_error)
         })
@@ -287,7 +294,7 @@ impl CollectionService {
         env: Env,
         host: String,
         method: String,
-        caller_options: Option<CallerOptions>,
+        options: Option<CollectOptions>,
     ) -> Result<Value> {
         thrown(&env, || {
             if self.js_methods.contains(&method) {
@@ -296,8 +303,9 @@ impl CollectionService {
                     format!("{method:?} parses with a JS function: use collect, which leaves this thread free to run it"),
                 ));
             }
+            let (who, args) = caller(options);
             self.inner
-                .collect(&host, &method, &caller(caller_options))
+                .collect_with(&host, &method, &args, &who)
                 .map(|c| json(&c))
                 .map_err(js_error)
         })
@@ -356,8 +364,9 @@ impl CollectionService {
 
 /// Records from the output of one command run elsewhere: `kind` is
 /// `proc_stat`, `meminfo`, `loadavg`, `uptime`, `df` (`df -PT -B1`),
-/// `diskstats`, `net_dev`, `ss` (`ss -tulpn`) or `smartctl`
-/// (`smartctl -j -a`). Throws OUTPUT_ERROR with the `line` that does not
+/// `diskstats`, `net_dev`, `ss` (`ss -tulpn`), `smartctl`
+/// (`smartctl -j -a`) or `journal` (`journalctl -o json`). Throws
+/// OUTPUT_ERROR with the `line` that does not
 /// parse.
 #[napi(namespace = "collect", ts_return_type = "Array<CollectedRecord>")]
 pub fn parse(env: Env, kind: String, text: String) -> Result<Value> {

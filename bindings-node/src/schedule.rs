@@ -254,11 +254,15 @@ impl Scheduler {
     /// Stops firing jobs, waits up to `timeout` seconds (default 30) for
     /// runs going on, off the main thread (which JS jobs need), and reports
     /// those still going as cancelled (collection jobs stop between
-    /// collections).
+    /// collections). `signal` abandons the wait, not the shutdown.
     #[napi(ts_return_type = "Promise<ShutdownReport>")]
-    pub fn shutdown(&self, timeout: Option<f64>) -> AsyncTask<Job<Json>> {
+    pub fn shutdown(
+        &self,
+        timeout: Option<f64>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<Job<Json>> {
         let inner = self.inner.clone();
-        job(None, None, move || {
+        job(signal, None, move || {
             let timeout =
                 infrarag::http::seconds("timeout", timeout.unwrap_or(30.0)).map_err(js_error)?;
             Ok(Json(json(

@@ -137,7 +137,7 @@ impl PyCollectionService {
     }
 
     /// Collects `method` on `host`; see `infrarag/collect.py`.
-    #[pyo3(signature = (host, method, *, actor = "", reason = ""))]
+    #[pyo3(signature = (host, method, *, actor = "", reason = "", args = None))]
     fn collect(
         &self,
         py: Python<'_>,
@@ -145,15 +145,17 @@ impl PyCollectionService {
         method: &str,
         actor: &str,
         reason: &str,
+        args: Option<std::collections::BTreeMap<String, String>>,
     ) -> Result<Py<PyAny>> {
         let caller = Caller::new(actor, reason);
+        let args = args.unwrap_or_default();
         // A cache hit is answered here; only a collection goes to a worker
         // thread, where Ctrl-C can interrupt the wait for it.
-        if let Some(hit) = py.detach(|| self.inner.cached(host, method, &caller)) {
+        if let Some(hit) = py.detach(|| self.inner.cached_with(host, method, &args, &caller)) {
             return Ok(serialize(py, &hit?)?);
         }
         let service = self.inner.clone();
-        let done = detached(py, |_| service.collect(host, method, &caller))??;
+        let done = detached(py, |_| service.collect_with(host, method, &args, &caller))??;
         Ok(serialize(py, &done)?)
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import infrarag
-from infrarag.collect import CollectionService, Collector
+from infrarag.collect import CollectionService, Collector, parse
 
 
 def test_system_and_ports_from_localhost_are_typed_cached_and_audited() -> None:
@@ -54,7 +54,7 @@ def test_a_custom_method_runs_argv_and_parses_in_python() -> None:
             Collector("missing", [["infrarag-no-such-command"]], parse),
         ]
     )
-    assert service.methods == ["broken", "containers", "drives", "echo", "missing", "ports", "proxy", "system", "zfs"]
+    assert service.methods == ["broken", "containers", "drives", "echo", "logs", "missing", "ports", "proxy", "system", "zfs"]
     done = service.collect("localhost", "echo")
     assert done["records"] == [{"kind": "echo", "data": {"text": hostile, "status": 0}}]
 
@@ -136,3 +136,17 @@ def test_parse_reads_output_collected_elsewhere_and_names_the_bad_line() -> None
     assert bad.value.line == 3 and bad.value.method == "net_dev"
     with pytest.raises(infrarag.InvalidArgumentError):
         parse("teleport", "")  # type: ignore[arg-type]
+
+
+def test_logs_take_arguments_and_refuse_unknown_ones() -> None:
+    service = CollectionService()
+    with pytest.raises(infrarag.InvalidArgumentError, match="colour"):
+        service.collect("localhost", "logs", args={"colour": "red"})
+    with pytest.raises(infrarag.InvalidArgumentError, match="priority"):
+        service.collect("localhost", "logs", args={"priority": "loud"})
+    with pytest.raises(infrarag.InvalidArgumentError, match="takes no arguments"):
+        service.collect("localhost", "system", args={"unit": "x"})
+    assert service.audit() == []
+    line = '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":[104,105,255],"__CURSOR":"s=1"}'
+    [entry] = parse("journal", line)
+    assert entry["data"]["message"] == "hi\ufffd" and entry["data"]["priority"] == 3

@@ -739,3 +739,81 @@ fn nginx_site_files_parse_as_crossplane_parses_them() {
     assert_ne!(with_auth.content_hash, grafana.content_hash);
     assert_eq!(parse_nginx("server {\n  listen 80;\n").unwrap_err().0, 2);
 }
+
+/// The journal captures, against what SOURCES.md says of each (entries and
+/// priorities) and values read off the files by hand.
+#[test]
+fn journal_entries_from_journalctl_json() {
+    let read = |name: &str| {
+        let text = std::fs::read_to_string(
+            dir("journalctl").join(format!("journalctl-t-{name}-o-json.jsonl")),
+        )
+        .unwrap();
+        infrarag::collect::parse_journal(&text, false).unwrap()
+    };
+    let priorities = |entries: &[infrarag::collect::LogEntry]| {
+        entries
+            .iter()
+            .map(|e| e.priority.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let disk = read("disk-monitor");
+    assert_eq!(priorities(&disk), [2, 1, 3, 7, 6, 6]);
+    assert_eq!(disk[0].time, "2026-12-02T16:17:19.065019Z");
+    assert_eq!(disk[0].time_us, 1_796_228_239_065_019);
+    assert_eq!(disk[0].identifier.as_deref(), Some("disk-monitor"));
+    assert_eq!(disk[0].stream.as_deref(), Some("stdout"));
+    assert_eq!(disk[0].pid, Some(16954));
+    assert_eq!(
+        disk[0].message,
+        "/dev/sda: SMART overall-health self-assessment test result: FAILED!"
+    );
+    assert!(disk[0]
+        .cursor
+        .as_deref()
+        .unwrap()
+        .starts_with("s=ffc84376684348cd80bb9118d571b643;i=163;"));
+    // MESSAGE as an array of bytes (not UTF-8): decoded with replacement.
+    assert!(disk
+        .iter()
+        .any(|e| e.message == "raw bytes: \u{fffd}\u{fffd} invalid utf-8 \u{fffd} end"));
+    assert!(disk
+        .iter()
+        .any(|e| e.message == "température du disque: 47 °C — seuil 55 °C ✓"));
+    assert_eq!(priorities(&read("disk-monitor-p0to3")), [2, 1, 3]);
+    assert_eq!(priorities(&read("swag-healthcheck")), [6, 4, 5]);
+    assert_eq!(priorities(&read("backup")), [6, 3, 3, 4]);
+    let prefixed = read("level-prefix");
+    assert_eq!(priorities(&prefixed), [3, 6, 5, 6, 6]);
+    assert_eq!(
+        prefixed[3].message,
+        "tab\tseparated\tfields and \"quotes\" and back\\slash"
+    );
+    assert_eq!(prefixed[4].message.len(), 3000);
+    // The journal gives no unit here: journald was not run by systemd.
+    assert!(disk.iter().all(|e| e.unit.is_none()));
+
+    // A last line cut by the output limit waits for the next poll; a cut
+    // line elsewhere is an error naming it.
+    let text = std::fs::read_to_string(dir("journalctl").join("journalctl-t-backup-o-json.jsonl"))
+        .unwrap();
+    let cut = &text[..text.len() - 40];
+    let kept = infrarag::collect::parse_journal(cut, true).unwrap();
+    assert_eq!(kept.len(), 3);
+    let e = infrarag::collect::parse_journal(cut, false).unwrap_err();
+    assert_eq!(e.0, 4);
+}
+
+/// `docker logs --timestamps` lines, hand-written in docker's format.
+#[test]
+fn docker_log_lines() {
+    let out =
+        "2026-12-02T16:17:19.065019123Z listening on :8080\n2026-12-02T16:17:20.000000001Z ready\n";
+    let entries = infrarag::collect::parse_docker_logs(out, "app", "stdout").unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].time_us, 1_796_228_239_065_019);
+    assert_eq!(entries[0].message, "listening on :8080");
+    assert_eq!(entries[1].stream.as_deref(), Some("stdout"));
+    let e = infrarag::collect::parse_docker_logs("yesterday oops\n", "app", "stderr").unwrap_err();
+    assert_eq!(e.0, 1);
+}

@@ -608,3 +608,161 @@ fn proxy_reads_each_site_file_under_the_directory() {
         64
     );
 }
+
+fn args(pairs: &[(&str, &str)]) -> infrarag::collect::Args {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn logs_follow_the_journal_from_cursor_to_cursor() {
+    let first = corpus("journalctl/journalctl-t-backup-o-json.jsonl");
+    let last_cursor = serde_json::from_str::<serde_json::Value>(first.lines().last().unwrap())
+        .unwrap()["__CURSOR"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let more = corpus("journalctl/journalctl-t-swag-healthcheck-o-json.jsonl");
+    let scripted = Scripted::new(Duration::ZERO)
+        .answer(
+            "journalctl -o json --no-pager -t backup -p 0..4 -n 50",
+            0,
+            &first,
+        )
+        .answer(
+            &format!(
+                "journalctl -o json --no-pager -t backup -p 0..4 '--after-cursor={last_cursor}'"
+            ),
+            0,
+            &more,
+        );
+    let scripted = Arc::new(scripted);
+    let service = CollectionService::builder()
+        .host("nas", scripted.clone())
+        .build()
+        .unwrap();
+    let caller = Caller::new("test", "logs");
+    let poll =
+        |a: &infrarag::collect::Args| service.collect_with("nas", "logs", a, &caller).unwrap();
+    let got = poll(&args(&[
+        ("identifier", "backup"),
+        ("priority", "warning"),
+        ("lines", "50"),
+    ]));
+    let entries: Vec<_> = got
+        .records
+        .iter()
+        .filter(|r| r.kind == "log_entry")
+        .collect();
+    assert_eq!(entries.len(), 4);
+    let cursor = got.records.last().unwrap();
+    assert_eq!(cursor.kind, "log_cursor");
+    assert_eq!(cursor.data["cursor"], last_cursor.as_str());
+    // The next poll passes the cursor back and gets what came after it.
+    let next = poll(&args(&[
+        ("identifier", "backup"),
+        ("priority", "4"),
+        ("cursor", &last_cursor),
+    ]));
+    assert_eq!(
+        next.records
+            .iter()
+            .filter(|r| r.kind == "log_entry")
+            .count(),
+        3
+    );
+    assert!(!next.cached, "logs are never served from the cache");
+    // Bad arguments: refused before anything runs or is audited.
+    let before = scripted.calls.load(Ordering::SeqCst);
+    for bad in [
+        args(&[("priority", "loud")]),
+        args(&[("lines", "0")]),
+        args(&[("source", "syslog")]),
+        args(&[("source", "docker")]),
+        args(&[("colour", "red")]),
+    ] {
+        let e = service
+            .collect_with("nas", "logs", &bad, &caller)
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_ARGUMENT", "{bad:?}: {e}");
+    }
+    let e = service
+        .collect_with("nas", "system", &args(&[("unit", "x")]), &caller)
+        .unwrap_err();
+    assert!(e.to_string().contains("takes no arguments"), "{e}");
+    assert_eq!(scripted.calls.load(Ordering::SeqCst), before);
+    assert_eq!(service.store().audit(&Default::default()).unwrap().len(), 2);
+}
+
+#[test]
+fn container_logs_merge_both_streams_and_resume_after_the_cursor() {
+    struct Docker;
+    impl Transport for Docker {
+        fn host(&self) -> &str {
+            "docker"
+        }
+        fn run(&self, command: &Command) -> Result<Output, Failure> {
+            let (stdout, stderr) = match command.line().as_str() {
+                "docker logs --timestamps --tail 100 app" => (
+                    "2026-12-02T16:00:00.000000001Z one\n2026-12-02T16:00:02.000000000Z three\n",
+                    "2026-12-02T16:00:01.500000000Z two (stderr)\n",
+                ),
+                "docker logs --timestamps --tail 100 --since 2026-12-02T16:00:02.000000000Z app" => (
+                    "2026-12-02T16:00:02.000000000Z three\n2026-12-02T16:00:03.000000000Z four\n",
+                    "",
+                ),
+                other => panic!("unexpected command {other}"),
+            };
+            Ok(Output {
+                status: Some(0),
+                stdout: stdout.into(),
+                stderr: stderr.into(),
+                truncated: false,
+            })
+        }
+    }
+    let service = CollectionService::builder()
+        .host("box", Arc::new(Docker))
+        .build()
+        .unwrap();
+    let caller = Caller::default();
+    let got = service
+        .collect_with(
+            "box",
+            "logs",
+            &args(&[("source", "docker"), ("container", "app")]),
+            &caller,
+        )
+        .unwrap();
+    let messages: Vec<&str> = got
+        .records
+        .iter()
+        .filter_map(|r| r.data["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["one", "two (stderr)", "three"]);
+    let cursor = got.records.last().unwrap().data["cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(cursor, "2026-12-02T16:00:02.000000000Z");
+    let next = service
+        .collect_with(
+            "box",
+            "logs",
+            &args(&[
+                ("source", "docker"),
+                ("container", "app"),
+                ("cursor", &cursor),
+            ]),
+            &caller,
+        )
+        .unwrap();
+    let messages: Vec<&str> = next
+        .records
+        .iter()
+        .filter_map(|r| r.data["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["four"], "the entry at the cursor came back");
+}

@@ -93,14 +93,15 @@ class SshHost(_SshHostRequired, total=False):
     max_channels: int
 
 #: The output kinds :func:`parse` reads.
-ParserKind = Literal["proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl"]
+ParserKind = Literal["proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl", "journal"]
 
 
 def parse(kind: ParserKind, text: str) -> list[Record]:
     """Records from the output of one command run elsewhere: ``cat
     /proc/stat`` (``proc_stat``, CPU times since boot), ``/proc/meminfo``,
     ``/proc/loadavg``, ``/proc/uptime``, ``df -PT -B1``, ``/proc/diskstats``,
-    ``/proc/net/dev``, ``ss -tulpn`` or ``smartctl -j -a``. Raises
+    ``/proc/net/dev``, ``ss -tulpn``, ``smartctl -j -a`` or ``journalctl -o
+    json``. Raises
     :class:`infrarag.OutputError` with the ``line`` that does not parse.
 
     >>> parse("loadavg", "0.52 0.58 0.59 2/980 23456")[0]["data"]["tasks"]
@@ -178,11 +179,25 @@ class CollectionService:
         """The methods served, sorted."""
         return self._native.methods
 
-    def collect(self, host: str, method: str, *, actor: str = "", reason: str = "") -> Collection:
+    def collect(
+        self,
+        host: str,
+        method: str,
+        *,
+        actor: str = "",
+        reason: str = "",
+        args: Optional[Mapping[str, Union[str, int]]] = None,
+    ) -> Collection:
         """The records of ``method`` on ``host``: from the cache while fresh,
         else collected, or shared with the identical collection already
-        running. ``actor`` and ``reason`` go in the audit trail."""
-        return cast(Collection, self._native.collect(host, method, actor=actor, reason=reason))
+        running. ``actor`` and ``reason`` go in the audit trail. ``args``
+        are the method's arguments; ``logs`` takes ``source`` (``journal``
+        or ``docker``), ``unit``, ``identifier``, ``priority`` (0-7 or a
+        name), ``cursor`` (the one its last ``log_cursor`` record gave),
+        ``lines``, ``since`` and ``container``. An argument the method does
+        not take raises :class:`infrarag.InvalidArgumentError`."""
+        given = {k: str(v) for k, v in args.items()} if args is not None else None
+        return cast(Collection, self._native.collect(host, method, actor=actor, reason=reason, args=given))
 
     collect_async = on_thread(collect)
 

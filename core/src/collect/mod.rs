@@ -8,6 +8,7 @@ mod drives;
 mod file;
 #[cfg(feature = "ssh")]
 mod hosts;
+mod logs;
 mod ports;
 mod proxy;
 mod schedule;
@@ -33,6 +34,7 @@ pub use drives::{parse_smartctl, parse_smartctl_scan, Drive, Drives, SmartAttrib
 pub use file::FileRecordStore;
 #[cfg(feature = "ssh")]
 pub use hosts::{ssh_config, HostSpec, SshOptions};
+pub use logs::{parse_docker_logs, parse_journal, Args, LogCursor, LogEntry, Logs, LOG_ARGS};
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use proxy::{parse_nginx, proxy_site, Directive, Proxy, ProxySite, Upstream};
 pub use schedule::{
@@ -108,6 +110,41 @@ pub trait Collector: Send + Sync {
 
     /// Runs the method's commands through `run` and parses what they give.
     fn collect(&self, run: &mut Runner<'_>) -> std::result::Result<Vec<Record>, Problem>;
+
+    /// The arguments the method takes (`logs`: `unit`, `cursor`, ...);
+    /// none by default.
+    fn parameters(&self) -> &[&str] {
+        &[]
+    }
+
+    /// Whether `args` suit the method, checked before anything runs: by
+    /// default, each must be one of [`parameters`](Self::parameters).
+    fn check(&self, args: &Args) -> std::result::Result<(), String> {
+        match args
+            .keys()
+            .find(|k| !self.parameters().contains(&k.as_str()))
+        {
+            None => Ok(()),
+            Some(k) if self.parameters().is_empty() => {
+                Err(format!("{} takes no arguments, not `{k}`", self.name()))
+            }
+            Some(k) => Err(format!(
+                "`{k}` is not one of {}",
+                self.parameters().join(", ")
+            )),
+        }
+    }
+
+    /// [`collect`](Self::collect) with arguments that passed
+    /// [`check`](Self::check).
+    fn collect_with(
+        &self,
+        args: &Args,
+        run: &mut Runner<'_>,
+    ) -> std::result::Result<Vec<Record>, Problem> {
+        let _ = args;
+        self.collect(run)
+    }
 }
 
 /// A collector made of commands and a function that turns their outputs
@@ -164,7 +201,7 @@ where
 }
 
 /// The output kinds [`parse`] reads, each the text of one command.
-pub const PARSERS: [&str; 9] = [
+pub const PARSERS: [&str; 10] = [
     "proc_stat",
     "meminfo",
     "loadavg",
@@ -174,11 +211,13 @@ pub const PARSERS: [&str; 9] = [
     "net_dev",
     "ss",
     "smartctl",
+    "journal",
 ];
 
 /// Records from the output of one command that was run elsewhere:
 /// `kind` is one of [`PARSERS`] (`proc_stat` gives the CPU times since
-/// boot, one record per CPU; `smartctl` reads `smartctl -j -a`). Output that
+/// boot, one record per CPU; `smartctl` reads `smartctl -j -a`; `journal`
+/// reads `journalctl -o json`). Output that
 /// does not parse is an [`Error::Collect`](crate::Error::Collect) with the
 /// line, whose host and command are empty.
 pub fn parse(kind: &str, text: &str) -> crate::Result<Vec<Record>> {
@@ -198,6 +237,7 @@ pub fn parse(kind: &str, text: &str) -> crate::Result<Vec<Record>> {
         "net_dev" => all("net_io", parse_net_dev(text)),
         "ss" => all("socket", parse_ss(text)),
         "smartctl" => one("drive", parse_smartctl(text, "", 0)),
+        "journal" => all("log_entry", parse_journal(text, false)),
         other => {
             return Err(crate::Error::InvalidArgument {
                 name: "kind".into(),

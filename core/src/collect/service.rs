@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::store::{AuditEntry, MemoryRecordStore, Outcome, RecordStore};
 use super::transport::{Failure, Local, Transport};
 use super::{
-    utc, CollectError, Collector, Command, Containers, Drives, Ports, Problem, Proxy, Record,
-    System, Zfs,
+    utc, Args, CollectError, Collector, Command, Containers, Drives, Logs, Ports, Problem, Proxy,
+    Record, System, Zfs,
 };
 use crate::error::{Error, Result};
 
@@ -104,7 +104,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-type Key = (String, String);
+/// A host, a method and its arguments: what one cache entry and one
+/// shared run are for.
+type Key = (String, String, Args);
 
 /// A collection in progress that identical calls wait for.
 #[derive(Default)]
@@ -157,8 +159,7 @@ impl CollectionServiceBuilder {
 
     /// How long a method's records are served from the cache (defaults:
     /// `system` and `containers` 15 s, `ports` 60 s, `drives` and `zfs` 300 s,
-    /// others 30 s; zero:
-    /// never cached).
+    /// `logs` 0, others 30 s; zero: never cached).
     pub fn ttl(mut self, method: impl Into<String>, ttl: Duration) -> Self {
         self.ttls.insert(method.into(), ttl);
         self
@@ -207,13 +208,14 @@ impl CollectionServiceBuilder {
             hosts.insert(name, Host { transport, permits });
         }
         let mut methods = HashMap::new();
-        let builtin: [Arc<dyn Collector>; 6] = [
+        let builtin: [Arc<dyn Collector>; 7] = [
             Arc::new(System::default()),
             Arc::new(Ports),
             Arc::new(Drives),
             Arc::new(Containers),
             Arc::new(Zfs),
             Arc::new(Proxy::default()),
+            Arc::new(Logs),
         ];
         for collector in builtin {
             methods.insert(collector.name().to_string(), (collector, None));
@@ -226,6 +228,8 @@ impl CollectionServiceBuilder {
             "ports" => Duration::from_secs(60),
             "drives" | "zfs" => Duration::from_secs(300),
             "containers" => Duration::from_secs(15),
+            // Each poll asks for what is new since its cursor.
+            "logs" => Duration::ZERO,
             _ => Duration::from_secs(30),
         };
         let methods = methods
@@ -330,11 +334,18 @@ impl CollectionService {
         &self.inner.store
     }
 
-    /// The host and method named, or which ones there are.
-    fn lookup(&self, host: &str, method: &str) -> Result<(&Host, &Method)> {
+    /// The host and method named, or which ones there are; and whether
+    /// the method takes `args`.
+    fn lookup(&self, host: &str, method: &str, args: &Args) -> Result<(&Host, &Method)> {
         let inner = &self.inner;
         match (inner.hosts.get(host), inner.methods.get(method)) {
-            (Some(h), Some(m)) => Ok((h, m)),
+            (Some(h), Some(m)) => match m.collector.check(args) {
+                Ok(()) => Ok((h, m)),
+                Err(message) => Err(Error::InvalidArgument {
+                    name: "args".into(),
+                    message: format!("{method}: {message}"),
+                }),
+            },
             (h, _) => {
                 let (name, given, known) = match h {
                     None => ("host", host, self.hosts()),
@@ -373,11 +384,22 @@ impl CollectionService {
     /// must run. For callers that run collections elsewhere (a worker
     /// thread) and want a cache hit answered where they are.
     pub fn cached(&self, host: &str, method: &str, caller: &Caller) -> Option<Result<Collection>> {
-        let (_, m) = match self.lookup(host, method) {
+        self.cached_with(host, method, &Args::new(), caller)
+    }
+
+    /// [`cached`](Self::cached) with the method's arguments.
+    pub fn cached_with(
+        &self,
+        host: &str,
+        method: &str,
+        args: &Args,
+        caller: &Caller,
+    ) -> Option<Result<Collection>> {
+        let (_, m) = match self.lookup(host, method, args) {
             Ok(found) => found,
             Err(e) => return Some(Err(e)),
         };
-        let hit = self.fresh(&(host.to_string(), method.to_string()), m.ttl)?;
+        let hit = self.fresh(&(host.to_string(), method.to_string(), args.clone()), m.ttl)?;
         let entry = self.entry(host, method, caller);
         Some(self.inner.store.append(&entry, &[]).map(|()| Collection {
             cached: true,
@@ -391,10 +413,24 @@ impl CollectionService {
     /// collected (or shared with an identical collection already running).
     /// Every call is audited, failures included.
     pub fn collect(&self, host: &str, method: &str, caller: &Caller) -> Result<Collection> {
+        self.collect_with(host, method, &Args::new(), caller)
+    }
+
+    /// [`collect`](Self::collect) with the method's arguments (`logs`:
+    /// `unit`, `cursor`, ...); the cache and shared runs are per
+    /// arguments. Arguments the method does not take are an
+    /// `InvalidArgument`, before anything runs or is audited.
+    pub fn collect_with(
+        &self,
+        host: &str,
+        method: &str,
+        args: &Args,
+        caller: &Caller,
+    ) -> Result<Collection> {
         let inner = &self.inner;
         let clock = Instant::now();
-        let (h, m) = self.lookup(host, method)?;
-        let key: Key = (host.to_string(), method.to_string());
+        let (h, m) = self.lookup(host, method, args)?;
+        let key: Key = (host.to_string(), method.to_string(), args.clone());
         let mut entry = self.entry(host, method, caller);
         if let Some(hit) = self.fresh(&key, m.ttl) {
             inner.store.append(&entry, &[])?;
@@ -417,7 +453,7 @@ impl CollectionService {
             }
         };
         let result = if leader {
-            let result = self.run(h, m, host, method, &mut entry);
+            let result = self.run(h, m, host, method, args, &mut entry);
             lock(&inner.flights).remove(&key);
             if let Ok(c) = &result {
                 if !m.ttl.is_zero() {
@@ -475,6 +511,7 @@ impl CollectionService {
         m: &Method,
         host: &str,
         method: &str,
+        args: &Args,
         entry: &mut AuditEntry,
     ) -> std::result::Result<Collection, CollectError> {
         let inner = &self.inner;
@@ -486,7 +523,7 @@ impl CollectionService {
             let clock = Instant::now();
             let mut commands = Vec::new();
             let mut bytes = 0u64;
-            let outcome = m.collector.collect(&mut |command: &Command| {
+            let outcome = m.collector.collect_with(args, &mut |command: &Command| {
                 commands.push(command.line());
                 match h.transport.run(command) {
                     Ok(output) => {
