@@ -99,7 +99,9 @@ pub fn parse_size(text: &str) -> Option<u64> {
 pub fn parse_docker_inspect(text: &str) -> Parsed<Vec<Container>> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| (e.line(), format!("not docker inspect JSON: {e}")))?;
-    let items = v.as_array().ok_or((1, "not a JSON array".to_string()))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| (1, "not a JSON array".to_string()))?;
     let s = |c: &Value, p: &str| c.pointer(p).and_then(Value::as_str).map(str::to_string);
     items
         .iter()
@@ -147,7 +149,7 @@ pub fn parse_docker_inspect(text: &str) -> Parsed<Vec<Container>> {
             networks.sort();
             let name = s(c, "/Name").unwrap_or_default();
             Ok(Container {
-                id: s(c, "/Id").ok_or((1, "a container without an Id".to_string()))?,
+                id: s(c, "/Id").ok_or_else(|| (1, "a container without an Id".to_string()))?,
                 name: name.trim_start_matches('/').to_string(),
                 image: s(c, "/Config/Image").unwrap_or_default(),
                 state: s(c, "/State/Status").unwrap_or_default(),

@@ -126,11 +126,12 @@ pub fn parse_smartctl_scan(output: &str) -> Parsed<Vec<(String, Option<String>)>
     };
     let devices = devices
         .as_array()
-        .ok_or((1, "`devices` is not a list".to_string()))?;
+        .ok_or_else(|| (1, "`devices` is not a list".to_string()))?;
     devices
         .iter()
         .map(|d| {
-            let name = text(d, "/name").ok_or((1, "a device without a name".to_string()))?;
+            let name =
+                text(d, "/name").ok_or_else(|| (1, "a device without a name".to_string()))?;
             Ok((name, text(d, "/type")))
         })
         .collect()

@@ -64,7 +64,7 @@ pub fn parse_journal(text: &str, truncated: bool) -> Parsed<Vec<LogEntry>> {
         };
         let text_of = |name: &str| fields.get(name).map(field_text);
         let micros = text_of("__REALTIME_TIMESTAMP")
-            .ok_or((i + 1, "no __REALTIME_TIMESTAMP".to_string()))?
+            .ok_or_else(|| (i + 1, "no __REALTIME_TIMESTAMP".to_string()))?
             .parse::<i64>()
             .map_err(|_| (i + 1, "__REALTIME_TIMESTAMP is not a number".to_string()))?;
         out.push(LogEntry {

@@ -45,7 +45,7 @@ pub struct Socket {
 fn endpoint(n: usize, text: &str) -> Parsed<(String, Option<u16>)> {
     let (address, port) = text
         .rsplit_once(':')
-        .ok_or((n, format!("{text:?} is not address:port")))?;
+        .ok_or_else(|| (n, format!("{text:?} is not address:port")))?;
     let address = address.trim_start_matches('[').replace("]", "");
     let port = match port {
         "*" => None,
@@ -70,12 +70,12 @@ fn processes(n: usize, text: &str) -> Parsed<Vec<SocketProcess>> {
         let name_end = rest[1..]
             .find('"')
             .map(|i| i + 1)
-            .ok_or((n, "unterminated process name".to_string()))?;
+            .ok_or_else(|| (n, "unterminated process name".to_string()))?;
         let name = rest[1..name_end].to_string();
         rest = &rest[name_end + 1..];
         let end = rest
             .find(')')
-            .ok_or((n, "unterminated process entry".to_string()))?;
+            .ok_or_else(|| (n, "unterminated process entry".to_string()))?;
         let (mut pid, mut fd) = (None, None);
         for kv in rest[..end].split(',').filter(|s| !s.is_empty()) {
             match kv.split_once('=') {

@@ -163,7 +163,7 @@ pub fn parse_meminfo(text: &str) -> Parsed<Memory> {
         }
         let (name, rest) = line
             .split_once(':')
-            .ok_or((i + 1, format!("{line:?} is not `Name: value`")))?;
+            .ok_or_else(|| (i + 1, format!("{line:?} is not `Name: value`")))?;
         let mut parts = rest.split_whitespace();
         let value: u64 = number(i + 1, parts.next().unwrap_or(""), name)?;
         let value = match parts.next() {
@@ -174,7 +174,7 @@ pub fn parse_meminfo(text: &str) -> Parsed<Memory> {
         fields.insert(name.to_string(), value);
     }
     let get = |k: &str| fields.get(k).copied();
-    let total_bytes = get("MemTotal").ok_or((1, "no MemTotal line".to_string()))?;
+    let total_bytes = get("MemTotal").ok_or_else(|| (1, "no MemTotal line".to_string()))?;
     Ok(Memory {
         total_bytes,
         free_bytes: get("MemFree").unwrap_or(0),
@@ -210,7 +210,7 @@ pub fn parse_loadavg(text: &str) -> Parsed<Load> {
     }
     let (running, tasks) = f[3]
         .split_once('/')
-        .ok_or((1, format!("{:?} is not running/total", f[3])))?;
+        .ok_or_else(|| (1, format!("{:?} is not running/total", f[3])))?;
     Ok(Load {
         load_1m: number(1, f[0], "load")?,
         load_5m: number(1, f[1], "load")?,
@@ -424,7 +424,7 @@ pub fn parse_net_dev(text: &str) -> Parsed<Vec<NetIo>> {
         let n = i + 1;
         let (name, rest) = line
             .split_once(':')
-            .ok_or((n, format!("{line:?} is not `interface: counters`")))?;
+            .ok_or_else(|| (n, format!("{line:?} is not `interface: counters`")))?;
         let v: Vec<u64> = rest
             .split_whitespace()
             .map(|x| number(n, x, name.trim()))

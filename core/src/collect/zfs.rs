@@ -64,7 +64,7 @@ pub fn parse_zpool_status_json(text: &str) -> Parsed<Vec<Pool>> {
     let pools = v
         .get("pools")
         .and_then(Value::as_object)
-        .ok_or((1, "no `pools` object".to_string()))?;
+        .ok_or_else(|| (1, "no `pools` object".to_string()))?;
     let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).map(str::to_string);
     let mut out = Vec::new();
     for (name, pool) in pools {
@@ -146,7 +146,7 @@ pub fn parse_zpool_status_text(text: &str) -> Parsed<Vec<Pool>> {
             }
             let pool = out
                 .last_mut()
-                .ok_or((n, format!("`{key}:` before any `pool:`")))?;
+                .ok_or_else(|| (n, format!("`{key}:` before any `pool:`")))?;
             field = None;
             match key {
                 "state" => pool.state = value,
@@ -264,7 +264,7 @@ pub fn parse_zfs_list_json(text: &str) -> Parsed<Vec<Dataset>> {
     let datasets = v
         .get("datasets")
         .and_then(Value::as_object)
-        .ok_or((1, "no `datasets` object".to_string()))?;
+        .ok_or_else(|| (1, "no `datasets` object".to_string()))?;
     Ok(datasets
         .iter()
         .map(|(name, d)| {
