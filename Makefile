@@ -88,8 +88,10 @@ examples-test: python node
 	node examples/node/summary.mjs examples/terraform/web
 	node examples/node/search.mjs examples/terraform/web "bucket for logs" | sed -n 3,5p | grep -F " aws_s3_bucket.logs" >/dev/null
 	cargo run -q -p infrarag-examples --bin monitor | grep "^again: cached = true" >/dev/null
-	$(PY) examples/python/monitor.py | grep -E "^audit #[0-9]+ .* system (shared|cached)" >/dev/null
-	node examples/node/monitor.mjs | grep "^again, cached: true" >/dev/null
+	out=$$($(PY) examples/python/monitor.py) && grep -E "^audit #[0-9]+ .* system (shared|cached)" <<< "$$out" >/dev/null \
+		&& grep -E "^scheduled runs: [1-9][0-9]*, outcomes \['succeeded'\]" <<< "$$out" >/dev/null
+	out=$$(node examples/node/monitor.mjs) && grep "^again, cached: true" <<< "$$out" >/dev/null \
+		&& grep -E "^scheduled runs: [1-9][0-9]*, outcomes succeeded," <<< "$$out" >/dev/null
 	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep "^done: Valid after 2 rounds" >/dev/null
 	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
 	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null

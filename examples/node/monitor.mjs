@@ -1,5 +1,7 @@
-// One collection service shared by a REST-style handler and an MCP-style
-// tool in the same process, then the audit trail both left.
+// One collection service shared by a REST-style handler, an MCP-style tool
+// and a scheduled poll in the same process, then the audit trail they left.
+// SSH hosts: new collect.CollectionService({ hosts: { nas: { hostname: '10.0.0.5', user: 'ops' } } })
+// or by their names in ~/.ssh/config.
 //
 // node examples/node/monitor.mjs
 import { createRequire } from 'node:module'
@@ -24,10 +26,19 @@ async function listPortsTool (host) {
   return done.records.map((r) => `${r.data.protocol} ${r.data.local_address}:${r.data.local_port}`).join('\n') || 'nothing listens'
 }
 
+// A platform's beat job: poll `system` every half second, with jitter.
+const scheduler = new collect.Scheduler()
+scheduler.addCollection('poll', service, { hosts: ['localhost'], methods: ['system'] }, { every: 0.5, jitter: 0.1 })
+scheduler.start()
+
 const [metrics, ports] = await Promise.all([getHostMetrics('localhost'), listPortsTool('localhost')])
 console.log('metrics:', metrics)
 console.log('ports:', ports.replaceAll('\n', ', '))
 console.log('again, cached:', (await getHostMetrics('localhost')).cached)
+await new Promise((resolve) => setTimeout(resolve, 1300))
+const report = await scheduler.shutdown(5)
 for (const e of service.audit()) {
   console.log(`audit #${e.id} ${e.time} ${e.actor} ${e.method} ${e.outcome} ${e.duration_ms} ms`)
 }
+const runs = scheduler.history()
+console.log(`scheduled runs: ${runs.length}, outcomes ${[...new Set(runs.map((r) => r.outcome))]}, cancelled ${report.cancelled}`)

@@ -1,5 +1,8 @@
-"""One collection service shared by a REST-style handler and an MCP-style
-tool in the same process, then the audit trail both left.
+"""One collection service shared by a REST-style handler, an MCP-style
+tool and a scheduled poll in the same process, then the audit trail they
+left. Hosts other than localhost would be added as SSH hosts:
+``CollectionService(hosts={"nas": {"hostname": "10.0.0.5", "user": "ops"}})``
+or by their names in ``~/.ssh/config``.
 
     python examples/python/monitor.py
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from infrarag.collect import CollectionService
+from infrarag.collect import CollectionService, Scheduler
 
 #: One per process: every route, tool and job calls this one.
 SERVICE = CollectionService(system_interval=0.2)
@@ -32,14 +35,23 @@ async def list_ports_tool(host: str) -> str:
 
 
 async def main() -> None:
+    # A platform's beat job: poll `system` every half second, spread by
+    # up to 0.1 s of jitter; its runs go through the same cache and audit.
+    scheduler = Scheduler()
+    scheduler.add_collection("poll", SERVICE, hosts=["localhost"], methods=["system"], every=0.5, jitter=0.1)
+    scheduler.start()
     metrics, ports, again = await asyncio.gather(
         get_host_metrics("localhost"), list_ports_tool("localhost"), get_host_metrics("localhost")
     )
+    await asyncio.sleep(1.3)
+    report = await scheduler.shutdown_async(timeout=5)
     print("metrics:", metrics)
     print("ports:", ports.replace("\n", ", "))
     print("second request served from", "the cache" if again["cached"] else "a shared run")
     for e in SERVICE.audit():
         print(f"audit #{e['id']} {e['time']} {e['actor']} {e['method']} {e['outcome']} {e['duration_ms']} ms")
+    runs = scheduler.history()
+    print(f"scheduled runs: {len(runs)}, outcomes {sorted({r['outcome'] for r in runs})}, cancelled {report['cancelled']}")
 
 
 if __name__ == "__main__":
