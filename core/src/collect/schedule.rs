@@ -65,9 +65,10 @@ impl Clock for ManualClock {
 /// When a job fires.
 #[derive(Debug, Clone)]
 pub enum Trigger {
-    /// Every `every`, each fire moved later by up to `jitter` (the same
-    /// job and fire always by the same amount), so that many jobs on one
-    /// interval do not fire at once.
+    /// Every `every` from when the job was added, each fire moved later
+    /// by up to `jitter` (the same job and fire always by the same amount;
+    /// at most the interval), so that many jobs on one interval do not
+    /// fire at once while each still fires once an interval.
     Every {
         /// The interval.
         every: Duration,
@@ -139,18 +140,30 @@ impl Trigger {
         }
     }
 
-    fn next(&self, after: SystemTime, job: &str, fire: u64) -> Result<SystemTime> {
+    /// The first fire strictly after `after` of job `job`, added at
+    /// `anchor`: fire `k` of an interval is at `anchor + k × every` plus
+    /// its jitter.
+    fn next(&self, after: SystemTime, anchor: SystemTime, job: &str) -> Result<SystemTime> {
         match self {
             Trigger::Every { every, jitter } => {
-                let shift = if jitter.is_zero() {
-                    Duration::ZERO
-                } else {
-                    let mut h = foldhash::fast::FixedState::with_seed(0x6a6f62).build_hasher();
-                    h.write(job.as_bytes());
-                    h.write_u64(fire);
-                    Duration::from_nanos(h.finish() % jitter.as_nanos().max(1) as u64)
+                let jitter = (*jitter).min(*every);
+                let at = |k: u64| {
+                    let shift = if jitter.is_zero() {
+                        Duration::ZERO
+                    } else {
+                        let mut h = foldhash::fast::FixedState::with_seed(0x6a6f62).build_hasher();
+                        h.write(job.as_bytes());
+                        h.write_u64(k);
+                        Duration::from_nanos(h.finish() % jitter.as_nanos().max(1) as u64)
+                    };
+                    anchor + every.saturating_mul(k.min(u32::MAX as u64) as u32) + shift
                 };
-                Ok(after + *every + shift)
+                let since = after.duration_since(anchor).unwrap_or_default();
+                let mut k = ((since.as_nanos() / every.as_nanos().max(1)) as u64).max(1);
+                while at(k) <= after {
+                    k += 1;
+                }
+                Ok(at(k))
             }
             Trigger::Cron(c) => c.next_after(after),
         }
@@ -204,9 +217,9 @@ pub struct Shutdown {
 
 struct Job {
     trigger: Trigger,
+    anchor: SystemTime,
     action: Arc<Action>,
     next: SystemTime,
-    fires: u64,
     running: Arc<AtomicBool>,
 }
 
@@ -299,7 +312,8 @@ impl Scheduler {
                 return Err(invalid(format!("{name:?}: an interval of zero")));
             }
         }
-        let next = trigger.next(self.shared.clock.now(), &name, 0)?;
+        let now = self.shared.clock.now();
+        let next = trigger.next(now, now, &name)?;
         let mut jobs = lock(&self.shared.jobs);
         if jobs.contains_key(&name) {
             return Err(invalid(format!("{name:?} is already scheduled")));
@@ -308,9 +322,9 @@ impl Scheduler {
             name,
             Job {
                 trigger,
+                anchor: now,
                 action: Arc::new(action),
                 next,
-                fires: 0,
                 running: Arc::new(AtomicBool::new(false)),
             },
         );
@@ -367,7 +381,7 @@ impl Scheduler {
             for k in 0..n {
                 out.push((name.clone(), at));
                 if k + 1 < n {
-                    at = job.trigger.next(at, name, job.fires + k as u64 + 1)?;
+                    at = job.trigger.next(at, job.anchor, name)?;
                 }
             }
         }
@@ -378,6 +392,11 @@ impl Scheduler {
     /// Calls `listener` with each run as it ends or is skipped.
     pub fn on_run(&self, listener: impl Fn(&Run) + Send + Sync + 'static) {
         *lock(&self.shared.listener) = Some(Arc::new(listener));
+    }
+
+    /// How many runs are going on now.
+    pub fn running(&self) -> usize {
+        lock(&self.shared.in_flight).len()
     }
 
     /// The runs so far, oldest first (the last [`HISTORY`]).
@@ -470,8 +489,7 @@ fn tick(shared: &Arc<Shared>) -> usize {
             continue;
         }
         let due = job.next;
-        job.fires += 1;
-        job.next = match job.trigger.next(now, name, job.fires) {
+        job.next = match job.trigger.next(now, job.anchor, name) {
             Ok(next) => next,
             // A cron expression with no time left: never due again.
             Err(_) => SystemTime::UNIX_EPOCH + Duration::from_secs(u64::MAX / 4),
