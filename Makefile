@@ -122,7 +122,7 @@ bench-validate: $(PY) .bench/peers/checkov-3.3.13
 	INFRARAG_BIN=$$(cargo metadata -q --format-version 1 --no-deps | $(PY) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/infrarag \
 		$(PY) benches/peers/validate.py
 
-bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
+bench-peers: $(VENV)/.servers .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16" semantic-text-splitter==0.33.1 \
 		langchain-text-splitters==1.1.3 tiktoken==0.14.0 tree-sitter-hcl==1.2.0 \
 		numpy==2.4.6 hnswlib==0.8.0 faiss-cpu==1.15.1 bm25s==0.3.16 jc==1.26.1
@@ -132,6 +132,7 @@ bench-peers: $(PY) .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) benches/peers/search.py
 	$(PY) benches/peers/ann.py
 	$(PY) benches/peers/collect.py
+	$(PY) benches/peers/collect_ssh.py
 
 # What of the release workflows (.ci/release-*.yml) can be checked here: a
 # release wheel and the sdist built, each installed into a fresh venv and

@@ -150,3 +150,34 @@ def test_logs_take_arguments_and_refuse_unknown_ones() -> None:
     line = '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":[104,105,255],"__CURSOR":"s=1"}'
     [entry] = parse("journal", line)
     assert entry["data"]["message"] == "hi\ufffd" and entry["data"]["priority"] == 3
+
+
+def test_typed_record_data_has_exactly_the_fields_collected() -> None:
+    """Each typed kind's TypedDict names the keys real records carry, no
+    more and no fewer (mypy relies on it; this keeps it true)."""
+    from typing import cast
+
+    from infrarag.types import RECORD_DATA, MemoryData
+
+    import socket
+
+    service = CollectionService(system_interval=0.05)
+    seen: dict[str, dict[str, Any]] = {}
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        for method in ["system", "ports", "logs"]:
+            for r in service.collect("localhost", method)["records"]:
+                seen.setdefault(r["kind"], r["data"])
+    line = '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":"x","__CURSOR":"s=1"}'
+    seen["log_entry"] = parse("journal", line)[0]["data"]
+    with open("/proc/stat") as f:
+        seen["cpu_times"] = parse("proc_stat", f.read())[0]["data"]
+    for kind, typed in RECORD_DATA.items():
+        assert set(seen[kind]) == set(typed.__annotations__), kind
+    done = service.collect("localhost", "system")
+    from infrarag.types import Collection
+
+    assert set(done) == set(Collection.__annotations__)
+    memory = next(r for r in done["records"] if r["kind"] == "memory")
+    assert cast(MemoryData, memory["data"])["total_bytes"] > 0

@@ -360,13 +360,197 @@ class ReportJson(TypedDict):
 
 
 
+class CpuData(TypedDict):
+    """``cpu``: utilisation between two ``/proc/stat`` samples; ``cpu`` is
+    ``cpu`` for all CPUs, ``cpu0``... for each."""
+
+    cpu: str
+    busy_percent: float
+    user_percent: float
+    system_percent: float
+    iowait_percent: float
+    steal_percent: float
+
+
+class CpuTimesData(TypedDict):
+    """``cpu_times`` (from :func:`infrarag.collect.parse`): clock ticks
+    since boot in each state."""
+
+    cpu: str
+    user: int
+    nice: int
+    system: int
+    idle: int
+    iowait: int
+    irq: int
+    softirq: int
+    steal: int
+    guest: int
+    guest_nice: int
+
+
+class MemoryData(TypedDict):
+    """``memory``: ``/proc/meminfo`` in bytes; ``fields`` has every line."""
+
+    total_bytes: int
+    free_bytes: int
+    available_bytes: int
+    swap_total_bytes: int
+    swap_free_bytes: int
+    fields: dict[str, int]
+
+
+class LoadData(TypedDict):
+    """``load``: ``/proc/loadavg``."""
+
+    load_1m: float
+    load_5m: float
+    load_15m: float
+    running: int
+    tasks: int
+    last_pid: int
+
+
+class UptimeData(TypedDict):
+    """``uptime``: ``/proc/uptime``."""
+
+    uptime_seconds: float
+    idle_seconds: float
+
+
+class FilesystemData(TypedDict):
+    """``filesystem``: one line of ``df -PT -B1``."""
+
+    filesystem: str
+    type: str
+    size_bytes: int
+    used_bytes: int
+    available_bytes: int
+    capacity_percent: int
+    mount_point: str
+
+
+class DiskIoData(TypedDict):
+    """``disk_io``: one line of ``/proc/diskstats`` (counters since boot;
+    the discard and flush ones are ``None`` on kernels without them)."""
+
+    major: int
+    minor: int
+    device: str
+    reads_completed: int
+    reads_merged: int
+    sectors_read: int
+    read_time_ms: int
+    writes_completed: int
+    writes_merged: int
+    sectors_written: int
+    write_time_ms: int
+    io_in_progress: int
+    io_time_ms: int
+    weighted_io_time_ms: int
+    discards_completed: Optional[int]
+    discards_merged: Optional[int]
+    sectors_discarded: Optional[int]
+    discard_time_ms: Optional[int]
+    flushes_completed: Optional[int]
+    flush_time_ms: Optional[int]
+
+
+class NetIoData(TypedDict):
+    """``net_io``: one interface of ``/proc/net/dev`` (counters since boot)."""
+
+    interface: str
+    rx_bytes: int
+    rx_packets: int
+    rx_errors: int
+    rx_dropped: int
+    rx_fifo: int
+    rx_frame: int
+    rx_compressed: int
+    rx_multicast: int
+    tx_bytes: int
+    tx_packets: int
+    tx_errors: int
+    tx_dropped: int
+    tx_fifo: int
+    tx_collisions: int
+    tx_carrier: int
+    tx_compressed: int
+
+
+class SocketProcess(TypedDict):
+    """A process holding a socket."""
+
+    name: str
+    pid: int
+    fd: int
+
+
+class SocketData(TypedDict):
+    """``socket``: one line of ``ss -tulpn`` (a port is ``None`` for ``*``)."""
+
+    protocol: str
+    state: str
+    recv_q: int
+    send_q: int
+    local_address: str
+    local_port: Optional[int]
+    peer_address: str
+    peer_port: Optional[int]
+    processes: list[SocketProcess]
+
+
+class LogEntryData(TypedDict):
+    """``log_entry``: one journal entry or container log line."""
+
+    source: Literal["journal", "docker"]
+    time: str
+    time_us: int
+    #: syslog priority, 0 (emerg) to 7 (debug); the journal only.
+    priority: Optional[int]
+    unit: Optional[str]
+    identifier: Optional[str]
+    pid: Optional[int]
+    stream: Optional[str]
+    message: str
+    cursor: Optional[str]
+
+
+class LogCursorData(TypedDict):
+    """``log_cursor``: pass ``cursor`` back as the ``cursor`` argument of
+    the next ``logs`` poll."""
+
+    source: Literal["journal", "docker"]
+    cursor: Optional[str]
+
+
 class Record(TypedDict):
     """One fact a collection found: ``kind`` (``cpu``, ``memory``,
     ``filesystem``, ``socket``, ...) and its fields, units in their names
-    (``total_bytes``, ``busy_percent``, ``uptime_seconds``)."""
+    (``total_bytes``, ``busy_percent``, ``uptime_seconds``). The fields of
+    each kind the library makes are typed in :data:`RECORD_DATA`
+    (``cast(MemoryData, record["data"])``); ``drive``, ``container``,
+    ``pool``, ``dataset`` and ``proxy_site`` are not yet, nor are a custom
+    method's own kinds."""
 
     kind: str
     data: Any
+
+
+#: The typed fields of each record kind, by kind.
+RECORD_DATA: dict[str, type] = {
+    "cpu": CpuData,
+    "cpu_times": CpuTimesData,
+    "memory": MemoryData,
+    "load": LoadData,
+    "uptime": UptimeData,
+    "filesystem": FilesystemData,
+    "disk_io": DiskIoData,
+    "net_io": NetIoData,
+    "socket": SocketData,
+    "log_entry": LogEntryData,
+    "log_cursor": LogCursorData,
+}
 
 
 class Collection(TypedDict):
@@ -465,6 +649,19 @@ __all__ = [
     "Related",
     "ReportFinding",
     "Record",
+    "RECORD_DATA",
+    "CpuData",
+    "CpuTimesData",
+    "MemoryData",
+    "LoadData",
+    "UptimeData",
+    "FilesystemData",
+    "DiskIoData",
+    "NetIoData",
+    "SocketData",
+    "SocketProcess",
+    "LogEntryData",
+    "LogCursorData",
     "ReportJson",
     "Round",
     "Scores",

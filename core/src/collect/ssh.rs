@@ -421,6 +421,9 @@ fn open(
             keepalive_interval: host.keepalive,
             keepalive_max: 3,
             inactivity_timeout: None,
+            // Without it each command waited ~40 ms on Nagle's algorithm
+            // against delayed ACKs (benches/peers/collect_ssh.py).
+            nodelay: true,
             ..Default::default()
         });
         let refusal = Arc::new(Mutex::new(None));
