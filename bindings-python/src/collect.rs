@@ -81,12 +81,23 @@ type PyCollectorSpec = (String, Vec<Vec<String>>, Py<PyAny>);
 #[pyclass(name = "CollectionService", module = "infrarag._native", frozen)]
 pub struct PyCollectionService {
     inner: CollectionService,
+    /// What a record store of the caller's raised, raised again after the
+    /// call.
+    raised: crate::store::Raised,
 }
 
 impl PyCollectionService {
     /// The core service, for the scheduler's collection jobs.
     pub(crate) fn service(&self) -> &CollectionService {
         &self.inner
+    }
+
+    /// The core's error, unless the caller's record store raised first:
+    /// then that exception, as it was.
+    fn error(&self, py: Python<'_>, e: infrarag::Error) -> PyErr {
+        self.raised
+            .take()
+            .unwrap_or_else(|| crate::error::to_pyerr(py, e))
     }
 }
 
@@ -106,9 +117,10 @@ impl PyCollectionService {
         #[pyo3(from_py_with = maybe_whole)] retries: Option<usize>,
         backoff: Option<f64>,
         system_interval: Option<f64>,
-        store: Option<std::path::PathBuf>,
+        store: Option<Bound<'_, PyAny>>,
     ) -> Result<Self> {
         let mut b = CollectionService::builder();
+        let raised = crate::store::Raised::default();
         let hosts = hosts.unwrap_or_default();
         if !hosts.is_empty() {
             let config = infrarag::collect::ssh_config(ssh_config)?;
@@ -118,8 +130,18 @@ impl PyCollectionService {
                 b = b.host(name, transport);
             }
         }
-        if let Some(path) = store {
-            b = b.store(Arc::new(FileRecordStore::open(path)?));
+        match store {
+            Some(path) if path.is_instance_of::<pyo3::types::PyString>() => {
+                let path: std::path::PathBuf = path.extract()?;
+                b = b.store(Arc::new(FileRecordStore::open(path)?));
+            }
+            Some(obj) => {
+                b = b.store(Arc::new(crate::store::PyRecordStore {
+                    obj: obj.unbind(),
+                    raised: raised.clone(),
+                }));
+            }
+            None => {}
         }
         if let Some(n) = max_per_host {
             b = b.max_per_host(n);
@@ -149,7 +171,12 @@ impl PyCollectionService {
                 None,
             );
         }
-        Ok(PyCollectionService { inner: b.build()? })
+        let inner = b.build().map_err(|e| {
+            raised
+                .take()
+                .unwrap_or_else(|| crate::error::to_pyerr(py, e))
+        })?;
+        Ok(PyCollectionService { inner, raised })
     }
 
     /// The hosts served.
@@ -180,10 +207,12 @@ impl PyCollectionService {
         // A cache hit is answered here; only a collection goes to a worker
         // thread, where Ctrl-C can interrupt the wait for it.
         if let Some(hit) = py.detach(|| self.inner.cached_with(host, method, &args, &caller)) {
-            return Ok(collection_py(py, &hit?)?);
+            let hit = hit.map_err(|e| self.error(py, e))?;
+            return Ok(collection_py(py, &hit)?);
         }
         let service = self.inner.clone();
-        let done = detached(py, |_| service.collect_with(host, method, &args, &caller))??;
+        let done = detached(py, |_| service.collect_with(host, method, &args, &caller))?
+            .map_err(|e| self.error(py, e))?;
         Ok(collection_py(py, &done)?)
     }
 
@@ -207,20 +236,34 @@ impl PyCollectionService {
         };
         let store = self.inner.store();
         Ok(match what {
-            "audit" => serialize(py, &py.detach(|| store.audit(&q))?)?,
-            _ => serialize(py, &py.detach(|| store.records(&q))?)?,
+            "audit" => {
+                let entries = py
+                    .detach(|| store.audit(&q))
+                    .map_err(|e| self.error(py, e))?;
+                serialize(py, &entries)?
+            }
+            _ => {
+                let records = py
+                    .detach(|| store.records(&q))
+                    .map_err(|e| self.error(py, e))?;
+                serialize(py, &records)?
+            }
         })
     }
 
     /// The records of the latest collection of `method` on `host`.
     fn latest(&self, py: Python<'_>, host: &str, method: &str) -> Result<Py<PyAny>> {
-        let records = py.detach(|| self.inner.store().latest(host, method))?;
+        let records = py
+            .detach(|| self.inner.store().latest(host, method))
+            .map_err(|e| self.error(py, e))?;
         Ok(serialize(py, &records)?)
     }
 
     /// Forgets audit entries and records older than `before_ms`.
     fn prune(&self, py: Python<'_>, before_ms: u64) -> Result<usize> {
-        Ok(py.detach(|| self.inner.store().prune(before_ms))?)
+        Ok(py
+            .detach(|| self.inner.store().prune(before_ms))
+            .map_err(|e| self.error(py, e))?)
     }
 
     fn __repr__(&self) -> String {

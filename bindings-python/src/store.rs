@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
+use infrarag::collect::{AuditEntry, Record, RecordQuery, RecordStore, StoredRecord};
 use infrarag::store::{
     Document, DocumentChanges, DocumentStore, VectorQuery, VectorRecord, VectorStore,
 };
@@ -266,5 +267,56 @@ impl PyMemoryVectorStore {
             }))
         })?;
         out.map_err(|e| crate::error::to_pyerr(py, e))
+    }
+}
+
+/// A Python record store: `append(entry, records)`, `audit(query)`,
+/// `records(query)`, `prune(before_ms)` (the protocol is in
+/// `infrarag/store.py`).
+pub(crate) struct PyRecordStore {
+    pub obj: Py<PyAny>,
+    pub raised: Raised,
+}
+
+fn query_py(py: Python<'_>, q: &RecordQuery) -> PyResult<Py<PyAny>> {
+    let d = pyo3::types::PyDict::new(py);
+    d.set_item("host", &q.host)?;
+    d.set_item("method", &q.method)?;
+    d.set_item("since_ms", q.since_ms)?;
+    d.set_item("until_ms", q.until_ms)?;
+    Ok(d.into_any().unbind())
+}
+
+impl RecordStore for PyRecordStore {
+    fn append(&self, entry: &AuditEntry, records: &[Record]) -> infrarag::Result<()> {
+        Python::attach(|py| {
+            let keep = |e| self.raised.keep("append", e);
+            let entry = to_py(py, entry).map_err(keep)?;
+            let records = to_py(py, &records).map_err(keep)?;
+            call(py, &self.obj, &self.raised, "append", (entry, records)).map(drop)
+        })
+    }
+
+    fn audit(&self, query: &RecordQuery) -> infrarag::Result<Vec<AuditEntry>> {
+        Python::attach(|py| {
+            let q = query_py(py, query).map_err(|e| self.raised.keep("audit", e))?;
+            let out = call(py, &self.obj, &self.raised, "audit", (q,))?;
+            from_py(py, "audit", &out)
+        })
+    }
+
+    fn records(&self, query: &RecordQuery) -> infrarag::Result<Vec<StoredRecord>> {
+        Python::attach(|py| {
+            let q = query_py(py, query).map_err(|e| self.raised.keep("records", e))?;
+            let out = call(py, &self.obj, &self.raised, "records", (q,))?;
+            from_py(py, "records", &out)
+        })
+    }
+
+    fn prune(&self, before_ms: u64) -> infrarag::Result<usize> {
+        Python::attach(|py| {
+            let out = call(py, &self.obj, &self.raised, "prune", (before_ms,))?;
+            from_py(py, "prune", &out)
+        })
     }
 }

@@ -181,3 +181,68 @@ def test_typed_record_data_has_exactly_the_fields_collected() -> None:
     assert set(done) == set(Collection.__annotations__)
     memory = next(r for r in done["records"] if r["kind"] == "memory")
     assert cast(MemoryData, memory["data"])["total_bytes"] > 0
+
+
+class ListRecordStore:
+    """A record store of the caller's: two lists, filtered with
+    ``infrarag.store.matches``."""
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+        self.stored: list[Any] = []
+        self.fail_next = False
+
+    def append(self, entry: Any, records: list[Any]) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("the disk is full")
+        self.entries.append(entry)
+        self.stored.extend(
+            {"entry": entry["id"], "host": entry["host"], "method": entry["method"], "time_ms": entry["time_ms"], "record": r}
+            for r in records
+        )
+
+    def audit(self, query: Any) -> list[Any]:
+        from infrarag.store import matches
+
+        return [e for e in self.entries if matches(query, e["host"], e["method"], e["time_ms"])]
+
+    def records(self, query: Any) -> list[Any]:
+        from infrarag.store import matches
+
+        return [r for r in self.stored if matches(query, r["host"], r["method"], r["time_ms"])]
+
+    def prune(self, before_ms: int) -> int:
+        gone = {e["id"] for e in self.entries if e["time_ms"] < before_ms}
+        self.entries = [e for e in self.entries if e["id"] not in gone]
+        self.stored = [r for r in self.stored if r["entry"] not in gone]
+        return len(gone)
+
+
+def test_a_record_store_of_the_callers_keeps_the_trail_and_its_errors_reach_the_caller() -> None:
+    mine = ListRecordStore()
+    hello = Collector("hello", [["echo", "hi"]], lambda out: [{"kind": "hello", "data": out[0]["stdout"].strip()}])
+    service = CollectionService(collectors=[hello], store=mine)
+    service.collect("localhost", "hello", actor="me")
+    service.collect("localhost", "hello", actor="me")
+    assert [e["outcome"] for e in mine.entries] == ["collected", "cached"]
+    assert [r["record"]["data"] for r in mine.stored] == ["hi"]
+    assert service.audit(method="hello") == mine.entries
+    assert [r["record"] for r in service.latest("localhost", "hello")] == [{"kind": "hello", "data": "hi"}]
+    mine.fail_next = True
+    with pytest.raises(OSError, match="disk is full"):
+        service.collect("localhost", "hello")
+    assert len(mine.entries) == 2
+    assert service.prune(2**62) == 2 and mine.entries == [] and mine.stored == []
+    # A service on a store that already holds entries continues their ids.
+    mine.append({**service_entry(), "id": 41}, [])
+    again = CollectionService(collectors=[hello], store=mine)
+    assert again.collect("localhost", "hello")["audit_id"] == 42
+
+
+def service_entry() -> dict[str, Any]:
+    return {
+        "id": 0, "time": "2026-01-01T00:00:00.000Z", "time_ms": 1767225600000, "actor": "", "reason": "",
+        "host": "localhost", "method": "hello", "commands": [], "duration_ms": 0, "outcome": "collected",
+        "error": None, "bytes_read": 0, "records_written": 0,
+    }

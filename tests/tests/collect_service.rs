@@ -766,3 +766,88 @@ fn container_logs_merge_both_streams_and_resume_after_the_cursor() {
         .collect();
     assert_eq!(messages, ["four"], "the entry at the cursor came back");
 }
+
+/// SWAG's layout, hand-written after linuxserver/docker-swag's
+/// nginx.conf and site-confs/default.conf: the main configuration's
+/// `http` block includes the site-confs, whose default server includes
+/// the subfolder confs (snippets, not followed) and whose top level
+/// includes the subdomain confs (already read from proxy-confs).
+#[test]
+fn proxy_follows_what_nginx_conf_includes() {
+    let nginx_conf = "user abc;\nworker_processes 4;\ninclude /etc/nginx/modules/*.conf;\n\
+        http {\n    include /etc/nginx/mime.types;\n    include /config/nginx/site-confs/*.conf;\n}\n";
+    let default_conf = "server {\n    listen 443 ssl;\n    server_name _;\n    include /config/nginx/ssl.conf;\n\
+        location / { proxy_pass http://landing:8080; }\n    include /config/nginx/proxy-confs/*.subfolder.conf;\n}\n\
+        include /config/nginx/proxy-confs/*.subdomain.conf;\n";
+    let find_sites = "find /config/nginx/proxy-confs -maxdepth 1 -type f '(' -name '*.subdomain.conf' -o -name '*.subfolder.conf' ')'";
+    let host = Arc::new(
+        Scripted::new(Duration::ZERO)
+            .answer(
+                find_sites,
+                0,
+                "/config/nginx/proxy-confs/grafana.subdomain.conf\n",
+            )
+            .answer(
+                "cat -- /config/nginx/proxy-confs/grafana.subdomain.conf",
+                0,
+                &corpus("swag/grafana.subdomain.conf.sample"),
+            )
+            .answer("cat -- /config/nginx/nginx.conf", 0, nginx_conf)
+            .answer(
+                "find /etc/nginx/modules -maxdepth 1 -type f -name '*.conf'",
+                0,
+                "",
+            )
+            .answer(
+                "cat -- /etc/nginx/mime.types",
+                0,
+                "types {\n    text/html html;\n}\n",
+            )
+            .answer(
+                "find /config/nginx/site-confs -maxdepth 1 -type f -name '*.conf'",
+                0,
+                "/config/nginx/site-confs/default.conf\n",
+            )
+            .answer(
+                "cat -- /config/nginx/site-confs/default.conf",
+                0,
+                default_conf,
+            )
+            .answer(
+                "find /config/nginx/proxy-confs -maxdepth 1 -type f -name '*.subdomain.conf'",
+                0,
+                "/config/nginx/proxy-confs/grafana.subdomain.conf\n",
+            ),
+    );
+    let done = service(host.clone())
+        .collect("web1", "proxy", &caller())
+        .unwrap();
+    let files: Vec<&str> = done
+        .records
+        .iter()
+        .map(|r| r.data["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "/config/nginx/proxy-confs/grafana.subdomain.conf",
+            "/config/nginx/site-confs/default.conf"
+        ]
+    );
+    let default = &done.records[1].data;
+    assert_eq!(default["listen_ports"], serde_json::json!([443]));
+    assert_eq!(default["upstreams"][0]["proxy_pass"], "http://landing:8080");
+    let log = host.log.lock().unwrap().clone();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.contains("grafana.subdomain.conf") && l.starts_with("cat"))
+            .count(),
+        1,
+        "{log:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("ssl.conf") || l.ends_with("-name '*.subfolder.conf'")),
+        "snippets were read: {log:?}"
+    );
+}

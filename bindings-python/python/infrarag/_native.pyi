@@ -435,7 +435,7 @@ class CollectionService:
         retries: Optional[int] = None,
         backoff: Optional[float] = None,
         system_interval: Optional[float] = None,
-        store: Optional[str] = None,
+        store: Optional[Any] = None,
     ) -> CollectionService: ...
     @property
     def hosts(self) -> list[str]: ...

@@ -51,6 +51,7 @@ from infrarag import _native
 from infrarag._native import CollectionService as _NativeService
 from infrarag._native import Scheduler as _NativeScheduler
 from infrarag._tasks import on_thread
+from infrarag.store import RecordStore
 from infrarag.types import AuditEntry, Collection, CommandOutput, Record, Run, ShutdownReport, StoredRecord
 
 __all__ = ["CollectionService", "Collector", "Scheduler", "SshHost", "parse"]
@@ -138,7 +139,9 @@ class CollectionService:
     long. ``system_interval`` is the time between the two CPU samples (1 s).
     ``store`` is a file for the audit trail and records, written as the
     index's file is (each entry with its records in one transaction, safe
-    across crashes) and locked while open; without it they are kept in
+    across crashes) and locked while open, or an object of your own with
+    the methods of :class:`infrarag.store.RecordStore` (what it raises
+    reaches the caller as it was raised); without it they are kept in
     memory.
     """
 
@@ -154,7 +157,7 @@ class CollectionService:
         retries: Optional[int] = None,
         backoff: Optional[float] = None,
         system_interval: Optional[float] = None,
-        store: Union[str, "os.PathLike[str]", None] = None,
+        store: Union[str, "os.PathLike[str]", RecordStore, None] = None,
     ) -> None:
         self._native = _NativeService(
             hosts=[(name, spec) for name, spec in (hosts or {}).items()],
@@ -166,7 +169,7 @@ class CollectionService:
             retries=retries,
             backoff=backoff,
             system_interval=system_interval,
-            store=os.fspath(store) if store is not None else None,
+            store=os.fspath(store) if isinstance(store, (str, os.PathLike)) else store,
         )
 
     @property

@@ -1,7 +1,9 @@
 """Stores of your own behind an :class:`infrarag.index.Index`: any object
 with the methods of :class:`DocumentStore` (documents by path) and
 :class:`VectorStore` (unit vectors by chunk id, searched with a metadata
-filter), passed to :meth:`infrarag.index.Index.with_stores`.
+filter), passed to :meth:`infrarag.index.Index.with_stores`; and behind a
+:class:`infrarag.collect.CollectionService`, a :class:`RecordStore` (the
+audit trail and the records), passed as its ``store``.
 
 The index writes through them in a crash-safe order: new vectors are
 upserted, then the document changes are applied in one ``apply`` call (make
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional, Protocol, TypedDict
 
 from infrarag._native import MemoryVectorStore as MemoryVectorStore
+from infrarag.types import AuditEntry, Record, StoredRecord
 
 
 
@@ -91,6 +94,50 @@ class VectorStore(Protocol):
         ...
 
 
+class RecordQuery(TypedDict):
+    """Which entries or records: each field that is not ``None`` must hold
+    (``since_ms`` inclusive, ``until_ms`` exclusive, on the entry's time)."""
+
+    host: Optional[str]
+    method: Optional[str]
+    since_ms: Optional[int]
+    until_ms: Optional[int]
+
+
+class RecordStore(Protocol):
+    """The audit trail and the records of a collection service. Ids are
+    the service's; keep entries in the order they were appended."""
+
+    def append(self, entry: AuditEntry, records: list[Record]) -> None:
+        """Stores ``entry`` and its ``records`` (possibly none) together:
+        all or nothing. A record is never stored without its entry."""
+        ...
+
+    def audit(self, query: RecordQuery) -> list[AuditEntry]:
+        """The entries ``query`` keeps, oldest first."""
+        ...
+
+    def records(self, query: RecordQuery) -> list[StoredRecord]:
+        """The records whose entries ``query`` keeps, oldest first."""
+        ...
+
+    def prune(self, before_ms: int) -> int:
+        """Forgets entries (and their records) from before ``before_ms``;
+        returns how many entries went."""
+        ...
+
+
+def matches(query: RecordQuery, host: str, method: str, time_ms: int) -> bool:
+    """Whether ``query`` keeps an entry of ``method`` on ``host`` at
+    ``time_ms``, as the built-in record stores decide."""
+    return (
+        query["host"] in (None, host)
+        and query["method"] in (None, method)
+        and (query["since_ms"] is None or time_ms >= query["since_ms"])
+        and (query["until_ms"] is None or time_ms < query["until_ms"])
+    )
+
+
 def accepts(filter: Filter, metadata: Metadata) -> bool:
     """Whether ``filter`` keeps a vector with ``metadata``, as the built-in
     stores decide."""
@@ -109,7 +156,10 @@ __all__ = [
     "Filter",
     "MemoryVectorStore",
     "Metadata",
+    "RecordQuery",
+    "RecordStore",
     "VectorRecord",
     "VectorStore",
     "accepts",
+    "matches",
 ]

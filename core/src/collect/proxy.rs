@@ -380,18 +380,122 @@ fn visit(tree: &[Directive], location: Option<&mut Upstream>, site: &mut ProxySi
 }
 
 /// The `proxy` method: the `*.subdomain.conf` and `*.subfolder.conf` files
-/// of `dir` (default SWAG's `/config/nginx/proxy-confs`).
+/// of `dir` (default SWAG's `/config/nginx/proxy-confs`), and the files
+/// `nginx_conf` includes (default SWAG's `/config/nginx/nginx.conf`, when
+/// the host has it) that define a `server`.
 #[derive(Debug, Clone)]
 pub struct Proxy {
     /// The directory of site files.
     pub dir: String,
+    /// The main configuration whose includes are followed: at its top and
+    /// `http` levels, and so on in what they include, four deep. Includes
+    /// inside `server` and `location` blocks are snippets (TLS, auth),
+    /// not sites, and are not read.
+    pub nginx_conf: Option<String>,
 }
 
 impl Default for Proxy {
     fn default() -> Self {
         Proxy {
             dir: "/config/nginx/proxy-confs".into(),
+            nginx_conf: Some("/config/nginx/nginx.conf".into()),
         }
+    }
+}
+
+/// The targets of `include` at the top and `http` levels of `tree`.
+fn site_includes(tree: &[Directive], out: &mut Vec<String>) {
+    for d in tree {
+        match d.directive.as_str() {
+            "include" => out.extend(d.args.first().cloned()),
+            "http" => site_includes(d.block.as_deref().unwrap_or(&[]), out),
+            _ => {}
+        }
+    }
+}
+
+fn defines_server(tree: &[Directive]) -> bool {
+    tree.iter().any(|d| match d.directive.as_str() {
+        "server" => true,
+        "http" => defines_server(d.block.as_deref().unwrap_or(&[])),
+        _ => false,
+    })
+}
+
+impl Proxy {
+    /// The files an `include` names: itself, or for a wildcard in the
+    /// file name, what `find` lists in its directory. A relative path is
+    /// nginx's: relative to the main configuration's directory.
+    fn expand(
+        &self,
+        target: &str,
+        base: &str,
+        run: &mut Runner<'_>,
+    ) -> std::result::Result<Vec<String>, Problem> {
+        let path = if target.starts_with('/') {
+            target.to_string()
+        } else {
+            format!("{base}/{target}")
+        };
+        let (dir, name) = path.rsplit_once('/').unwrap_or((".", path.as_str()));
+        if !name.contains(['*', '?', '[']) {
+            return Ok(vec![path]);
+        }
+        let find = Command::new(["find", dir, "-maxdepth", "1", "-type", "f", "-name", name]);
+        let output = run(&find)?;
+        require_success(&find, &output)?;
+        let mut files: Vec<String> = output.text().lines().map(str::to_string).collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// Sites defined by what `nginx_conf` includes, besides `seen`.
+    fn included(
+        &self,
+        seen: &mut std::collections::BTreeSet<String>,
+        run: &mut Runner<'_>,
+    ) -> std::result::Result<Vec<Record>, Problem> {
+        let Some(conf) = &self.nginx_conf else {
+            return Ok(Vec::new());
+        };
+        let base = conf
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .unwrap_or(".")
+            .to_string();
+        let mut out = Vec::new();
+        let mut queue = vec![(conf.clone(), 0)];
+        while let Some((file, depth)) = queue.pop() {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            let cat = Command::new(["cat", "--", &file]);
+            let output = run(&cat)?;
+            if file == *conf && output.status != Some(0) {
+                // A host without the main configuration has its site
+                // files only.
+                return Ok(out);
+            }
+            require_success(&cat, &output)?;
+            let text = output.text();
+            let tree = parsed(&cat, parse_nginx(&text))?;
+            if file != *conf && defines_server(&tree) {
+                out.push(record(
+                    "proxy_site",
+                    &parsed(&cat, proxy_site(&file, &text))?,
+                ));
+            }
+            if depth < 4 {
+                let mut targets = Vec::new();
+                site_includes(&tree, &mut targets);
+                for target in targets {
+                    for path in self.expand(&target, &base, run)?.into_iter().rev() {
+                        queue.push((path, depth + 1));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -421,13 +525,15 @@ impl Collector for Proxy {
         let mut files: Vec<String> = output.text().lines().map(str::to_string).collect();
         files.sort();
         let mut out = Vec::with_capacity(files.len());
-        for file in files {
-            let cat = Command::new(["cat", "--", &file]);
+        for file in &files {
+            let cat = Command::new(["cat", "--", file]);
             let output = run(&cat)?;
             require_success(&cat, &output)?;
-            let site = parsed(&cat, proxy_site(&file, &output.text()))?;
+            let site = parsed(&cat, proxy_site(file, &output.text()))?;
             out.push(record("proxy_site", &site));
         }
+        let mut seen = files.into_iter().collect();
+        out.extend(self.included(&mut seen, run)?);
         Ok(out)
     }
 }
