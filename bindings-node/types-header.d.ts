@@ -161,6 +161,26 @@ export interface ShutdownReport {
   cancelled: string[]
 }
 
+/** Which audit entries or records: each field that is not null must hold (`since_ms` inclusive, `until_ms` exclusive). */
+export interface RecordQuery {
+  host: string | null
+  method: string | null
+  since_ms: number | null
+  until_ms: number | null
+}
+
+/** A record store of your own for `collect.CollectionService` (`store`); each method returns its result, not a Promise. */
+export interface RecordStore {
+  /** Stores the entry and its records together: both or neither. */
+  append(batch: { entry: AuditEntry; records: CollectedRecord[] }): void
+  /** The entries the query keeps, oldest first. */
+  audit(query: RecordQuery): AuditEntry[]
+  /** The records whose entries the query keeps, oldest first. */
+  records(query: RecordQuery): StoredRecord[]
+  /** Forgets entries (and their records) from before `beforeMs`; returns how many entries went. */
+  prune(beforeMs: number): number
+}
+
 /** A stored record with the collection it came from. */
 export interface StoredRecord {
   entry: number

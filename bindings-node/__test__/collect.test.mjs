@@ -83,3 +83,39 @@ test('logs take arguments and unknown ones are refused', async () => {
   assert.equal(entry.data.message, 'hi\ufffd')
   assert.equal(entry.data.time, '2026-12-02T16:17:19.065019Z')
 })
+
+test('a record store of the caller\'s keeps the trail, from Promise and sync calls', async () => {
+  const matches = (q, e) => (q.host == null || q.host === e.host) && (q.method == null || q.method === e.method) &&
+    (q.since_ms == null || e.time_ms >= q.since_ms) && (q.until_ms == null || e.time_ms < q.until_ms)
+  const mine = {
+    entries: [],
+    stored: [],
+    failNext: false,
+    append ({ entry, records }) {
+      if (this.failNext) { this.failNext = false; throw new Error('the disk is full') }
+      this.entries.push(entry)
+      for (const record of records) this.stored.push({ entry: entry.id, host: entry.host, method: entry.method, time_ms: entry.time_ms, record })
+    },
+    audit (q) { return this.entries.filter((e) => matches(q, e)) },
+    records (q) { return this.stored.filter((r) => matches(q, r)) },
+    prune (beforeMs) {
+      const gone = new Set(this.entries.filter((e) => e.time_ms < beforeMs).map((e) => e.id))
+      this.entries = this.entries.filter((e) => !gone.has(e.id))
+      this.stored = this.stored.filter((r) => !gone.has(r.entry))
+      return gone.size
+    },
+  }
+  const hello = { name: 'hello', commands: [['echo', 'hi']], parse: (out) => [{ kind: 'hello', data: out[0].stdout.trim() }] }
+  const service = new collect.CollectionService({ collectors: [hello], store: mine })
+  await service.collect('localhost', 'hello', { actor: 'me' })
+  await service.collect('localhost', 'hello', { actor: 'me' })
+  assert.deepEqual(mine.entries.map((e) => e.outcome), ['collected', 'cached'])
+  assert.deepEqual(service.audit({ method: 'hello' }), mine.entries)
+  assert.deepEqual(service.latest('localhost', 'hello').map((r) => r.record), [{ kind: 'hello', data: 'hi' }])
+  mine.failNext = true
+  await assert.rejects(service.collect('localhost', 'hello'), /disk is full/)
+  assert.equal(mine.entries.length, 2)
+  assert.equal(service.prune(2 ** 52), 2)
+  assert.deepEqual(mine.stored, [])
+  assert.throws(() => new collect.CollectionService({ store: { append () {} } }), (e) => e.code === 'INVALID_ARGUMENT' && /audit/.test(e.message))
+})

@@ -16,7 +16,7 @@ use infrarag::http::seconds;
 
 use crate::convert::{json, Json};
 use crate::error::{counted, invalid, js_error, thrown, Code};
-use crate::js_store::{Bound, Returned};
+use crate::js_store::{Bound, JsRecordStore, Returned};
 use crate::task::{job, Job};
 
 /// A method of your own: `commands` (each an argv array, never a shell
@@ -94,8 +94,13 @@ pub struct CollectionServiceOptions {
     /// Seconds between the two CPU samples of `system` (default 1).
     pub system_interval: Option<f64>,
     /// A file for the audit trail and records, each entry with its records
-    /// in one transaction, locked while open; in memory without it.
-    pub store: Option<String>,
+    /// in one transaction, locked while open; or an object of your own with
+    /// `append({ entry, records })` (both or neither stored), `audit(query)`,
+    /// `records(query)` and `prune(beforeMs)` (a query is `{ host, method,
+    /// since_ms, until_ms }`, each null or a bound), each returning its
+    /// result, not a Promise; in memory without it.
+    #[napi(ts_type = "string | RecordStore")]
+    pub store: Option<Either<String, Object<'static>>>,
 }
 
 /// Who asks and why, for the audit trail; and the method's arguments
@@ -218,8 +223,16 @@ impl CollectionService {
                         secs("backoff", o.backoff.unwrap_or(0.5))?,
                     );
                 }
-                if let Some(path) = &o.store {
-                    b = b.store(Arc::new(FileRecordStore::open(path).map_err(js_error)?));
+                match &o.store {
+                    Some(Either::A(path)) => {
+                        b = b.store(Arc::new(FileRecordStore::open(path).map_err(js_error)?));
+                    }
+                    Some(Either::B(object)) => {
+                        let store = JsRecordStore::new(&env, object)
+                            .map_err(|e| invalid("store", e.reason.clone()))?;
+                        b = b.store(Arc::new(store));
+                    }
+                    None => {}
                 }
                 if let Some(s) = o.system_interval {
                     b = b.method(

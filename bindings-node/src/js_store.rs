@@ -12,6 +12,7 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use serde_json::Value;
 
+use infrarag::collect::{AuditEntry, Record, RecordQuery, RecordStore, StoredRecord};
 use infrarag::store::{
     Document, DocumentChanges, DocumentStore, VectorQuery, VectorRecord, VectorStore,
 };
@@ -34,7 +35,28 @@ impl FromNapiValue for Returned {
             return Ok(Returned(Value::Null));
         }
         // SAFETY: as above.
-        Ok(Returned(unsafe { Value::from_napi_value(env, value)? }))
+        Ok(Returned(integral(unsafe {
+            Value::from_napi_value(env, value)?
+        })))
+    }
+}
+
+/// `value` with whole numbers as integers: JS has only doubles, and a
+/// large one (a time in ms) arrives as a float, which an integer field
+/// refuses.
+fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect())
+        }
+        other => other,
     }
 }
 
@@ -197,5 +219,106 @@ impl VectorStore for JsVectorStore {
             "k": query.k,
             "filter": query.filter,
         }))
+    }
+}
+
+/// The store object itself, for calls made on the JS thread (a sync
+/// method of the service), which cannot wait on a threadsafe call to the
+/// thread they are blocking.
+struct Direct {
+    thread: std::thread::ThreadId,
+    env: sys::napi_env,
+    object: ObjectRef<false>,
+}
+
+// SAFETY: `env` and `object` are only used on `thread`, the JS thread that
+// made them (checked before each use).
+unsafe impl Send for Direct {}
+// SAFETY: as above.
+unsafe impl Sync for Direct {}
+
+/// A JS record store: `append({ entry, records })`, `audit(query)`,
+/// `records(query)`, `prune(beforeMs)`, each returning its result (not a
+/// Promise).
+pub struct JsRecordStore {
+    append: Bound,
+    audit: Bound,
+    records: Bound,
+    prune: Bound,
+    direct: Direct,
+}
+
+impl JsRecordStore {
+    pub fn new(env: &Env, object: &Object) -> Result<Self> {
+        Ok(JsRecordStore {
+            append: Bound::new(object, "append")?,
+            audit: Bound::new(object, "audit")?,
+            records: Bound::new(object, "records")?,
+            prune: Bound::new(object, "prune")?,
+            direct: Direct {
+                thread: std::thread::current().id(),
+                env: env.raw(),
+                object: object.create_ref()?,
+            },
+        })
+    }
+
+    /// Calls `method` with `args`: directly on the JS thread, else through
+    /// its threadsafe function.
+    fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        bound: &Bound,
+        args: Value,
+    ) -> infrarag::Result<T> {
+        if std::thread::current().id() != self.direct.thread {
+            return bound.call(args);
+        }
+        let failed = |message: String| infrarag::Error::Storage {
+            path: None,
+            message: format!("{name}: {message}"),
+        };
+        let env = Env::from_raw(self.direct.env);
+        let object = self
+            .direct
+            .object
+            .get_value(&env)
+            .map_err(|e| failed(e.reason.clone()))?;
+        let function: Function<Value, Returned> = object
+            .get_named_property(name)
+            .map_err(|e| failed(e.reason.clone()))?;
+        let returned = function
+            .apply(object, args)
+            .map_err(|e| failed(e.reason.clone()))?;
+        serde_json::from_value(returned.0)
+            .map_err(|e| failed(format!("returned an unexpected shape: {e}")))
+    }
+}
+
+fn query_json(q: &RecordQuery) -> Value {
+    serde_json::json!({
+        "host": q.host,
+        "method": q.method,
+        "since_ms": q.since_ms,
+        "until_ms": q.until_ms,
+    })
+}
+
+impl RecordStore for JsRecordStore {
+    fn append(&self, entry: &AuditEntry, records: &[Record]) -> infrarag::Result<()> {
+        let args = serde_json::json!({ "entry": json(entry), "records": json(&records) });
+        self.call::<Value>("append", &self.append, args).map(drop)
+    }
+
+    fn audit(&self, query: &RecordQuery) -> infrarag::Result<Vec<AuditEntry>> {
+        self.call("audit", &self.audit, query_json(query))
+    }
+
+    fn records(&self, query: &RecordQuery) -> infrarag::Result<Vec<StoredRecord>> {
+        self.call("records", &self.records, query_json(query))
+    }
+
+    fn prune(&self, before_ms: u64) -> infrarag::Result<usize> {
+        self.call("prune", &self.prune, serde_json::json!(before_ms))
     }
 }
