@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use infrarag::collect::{
-    parse, parse_diskstats, parse_meminfo, parse_ss, Caller, CollectionService, Command, Failure,
-    Output, Transport,
+    parse, parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev, parse_proc_stat,
+    parse_ss, parse_uptime, Caller, CollectionService, Command, Failure, Output, Transport,
 };
 
 /// (kind, corpus folder, which files)
@@ -76,43 +76,39 @@ fn bench(c: &mut Criterion) {
 
     // The typed parsers alone, before their records become JSON values: the
     // difference is what the conversion costs.
+    type Count = fn(&str) -> usize;
+    let typed: [(&str, &str, &str, Count); 8] = [
+        ("proc_stat", "proc-stat", "", |t| {
+            parse_proc_stat(t).expect("parses").len()
+        }),
+        ("meminfo", "proc-meminfo", "", |t| {
+            parse_meminfo(t).expect("parses").fields.len()
+        }),
+        ("loadavg", "proc-loadavg", "", |t| {
+            parse_loadavg(t).expect("parses").tasks as usize
+        }),
+        ("uptime", "proc-uptime", "", |t| {
+            parse_uptime(t).expect("parses").uptime_seconds as usize
+        }),
+        ("diskstats", "proc-diskstats", "", |t| {
+            parse_diskstats(t).expect("parses").len()
+        }),
+        ("net_dev", "proc-net-dev", "", |t| {
+            parse_net_dev(t).expect("parses").len()
+        }),
+        ("df", "df", "-PT-B1", |t| parse_df(t).expect("parses").len()),
+        ("ss", "ss", "tulpn.", |t| parse_ss(t).expect("parses").len()),
+    ];
     let mut g = c.benchmark_group("collect_parse_typed");
-    let texts = outputs("proc-meminfo", "");
-    g.throughput(Throughput::Bytes(
-        texts.iter().map(String::len).sum::<usize>() as u64,
-    ));
-    g.bench_function("meminfo", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| parse_meminfo(t).expect("parses").fields.len())
-                .sum::<usize>()
-        })
-    });
-    let texts = outputs("proc-diskstats", "");
-    g.throughput(Throughput::Bytes(
-        texts.iter().map(String::len).sum::<usize>() as u64,
-    ));
-    g.bench_function("diskstats", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| parse_diskstats(t).expect("parses").len())
-                .sum::<usize>()
-        })
-    });
-    let texts = outputs("ss", "tulpn.");
-    g.throughput(Throughput::Bytes(
-        texts.iter().map(String::len).sum::<usize>() as u64,
-    ));
-    g.bench_function("ss", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| parse_ss(t).expect("parses").len())
-                .sum::<usize>()
-        })
-    });
+    for (kind, folder, only, count) in typed {
+        let texts = outputs(folder, only);
+        g.throughput(Throughput::Bytes(
+            texts.iter().map(String::len).sum::<usize>() as u64,
+        ));
+        g.bench_function(kind, |b| {
+            b.iter(|| texts.iter().map(|t| count(t)).sum::<usize>())
+        });
+    }
     g.finish();
 
     let ss = outputs("ss", "tulpnH").remove(0);
