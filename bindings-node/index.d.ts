@@ -109,7 +109,57 @@ export interface GenerationResult {
 export interface CollectedRecord {
   /** `cpu`, `memory`, `load`, `uptime`, `filesystem`, `disk_io`, `net_io`, `socket`, ... */
   kind: string
+  /** The kind's fields: typed in `RecordData` for the kinds the library makes (cast: `r.data as RecordData['memory']`). */
   data: any
+}
+
+/** `cpu`: utilisation between two /proc/stat samples (`cpu` for all CPUs, `cpu0`... for each). */
+export interface CpuData { cpu: string; busy_percent: number; user_percent: number; system_percent: number; iowait_percent: number; steal_percent: number }
+/** `cpu_times` (from `collect.parse`): clock ticks since boot in each state. */
+export interface CpuTimesData { cpu: string; user: number; nice: number; system: number; idle: number; iowait: number; irq: number; softirq: number; steal: number; guest: number; guest_nice: number }
+/** `memory`: /proc/meminfo in bytes; `fields` has every line. */
+export interface MemoryData { total_bytes: number; free_bytes: number; available_bytes: number; swap_total_bytes: number; swap_free_bytes: number; fields: Record<string, number> }
+/** `load`: /proc/loadavg. */
+export interface LoadData { load_1m: number; load_5m: number; load_15m: number; running: number; tasks: number; last_pid: number }
+/** `uptime`: /proc/uptime. */
+export interface UptimeData { uptime_seconds: number; idle_seconds: number }
+/** `filesystem`: one line of `df -PT -B1`. */
+export interface FilesystemData { filesystem: string; type: string; size_bytes: number; used_bytes: number; available_bytes: number; capacity_percent: number; mount_point: string }
+/** `disk_io`: one line of /proc/diskstats (discard and flush counters are null on kernels without them). */
+export interface DiskIoData {
+  major: number; minor: number; device: string
+  reads_completed: number; reads_merged: number; sectors_read: number; read_time_ms: number
+  writes_completed: number; writes_merged: number; sectors_written: number; write_time_ms: number
+  io_in_progress: number; io_time_ms: number; weighted_io_time_ms: number
+  discards_completed: number | null; discards_merged: number | null; sectors_discarded: number | null; discard_time_ms: number | null
+  flushes_completed: number | null; flush_time_ms: number | null
+}
+/** `net_io`: one interface of /proc/net/dev. */
+export interface NetIoData {
+  interface: string
+  rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; rx_fifo: number; rx_frame: number; rx_compressed: number; rx_multicast: number
+  tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number; tx_fifo: number; tx_collisions: number; tx_carrier: number; tx_compressed: number
+}
+/** `socket`: one line of `ss -tulpn` (a port is null for `*`). */
+export interface SocketData {
+  protocol: string; state: string; recv_q: number; send_q: number
+  local_address: string; local_port: number | null; peer_address: string; peer_port: number | null
+  processes: Array<{ name: string; pid: number; fd: number }>
+}
+/** `log_entry`: one journal entry or container log line. */
+export interface LogEntryData {
+  source: 'journal' | 'docker'; time: string; time_us: number
+  /** syslog priority, 0 (emerg) to 7 (debug); the journal only. */
+  priority: number | null
+  unit: string | null; identifier: string | null; pid: number | null; stream: string | null; message: string; cursor: string | null
+}
+/** `log_cursor`: pass `cursor` back as the `cursor` argument of the next `logs` poll. */
+export interface LogCursorData { source: 'journal' | 'docker'; cursor: string | null }
+/** The typed fields of each record kind the library makes (`drive`, `container`, `pool`, `dataset` and `proxy_site` are not typed yet). */
+export interface RecordData {
+  cpu: CpuData; cpu_times: CpuTimesData; memory: MemoryData; load: LoadData; uptime: UptimeData
+  filesystem: FilesystemData; disk_io: DiskIoData; net_io: NetIoData; socket: SocketData
+  log_entry: LogEntryData; log_cursor: LogCursorData
 }
 
 /** What `collect.CollectionService.collect` resolves to. */

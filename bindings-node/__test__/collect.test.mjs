@@ -119,3 +119,38 @@ test('a record store of the caller\'s keeps the trail, from Promise and sync cal
   assert.deepEqual(mine.stored, [])
   assert.throws(() => new collect.CollectionService({ store: { append () {} } }), (e) => e.code === 'INVALID_ARGUMENT' && /audit/.test(e.message))
 })
+
+test('the typed record data in index.d.ts names exactly the fields records carry', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { createServer } = await import('node:net')
+  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  const block = (name) => {
+    const start = dts.indexOf(`export interface ${name} {`)
+    assert.ok(start >= 0, name)
+    const open = dts.indexOf('{', start)
+    let depth = 0
+    let end = open
+    for (; end < dts.length; end++) {
+      if (dts[end] === '{') depth++
+      if (dts[end] === '}' && --depth === 0) break
+    }
+    const body = dts.slice(open + 1, end)
+    return body.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/<[^<>]*>/g, '').replace(/\{[^{}]*\}/g, '')
+  }
+  const fields = (name) => new Set([...block(name).matchAll(/(\w+)\??:/g)].map((m) => m[1]))
+  const kinds = Object.fromEntries([...block('RecordData').matchAll(/(\w+): (\w+)/g)].map((m) => [m[1], m[2]]))
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((r) => server.once('listening', r))
+  const service = new collect.CollectionService({ systemInterval: 0.05 })
+  const seen = {}
+  for (const method of ['system', 'ports', 'logs']) {
+    for (const r of (await service.collect('localhost', method)).records) seen[r.kind] ??= r.data
+  }
+  server.close()
+  seen.log_entry = collect.parse('journal', '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":"x","__CURSOR":"s=1"}')[0].data
+  seen.cpu_times = collect.parse('proc_stat', readFileSync('/proc/stat', 'utf8'))[0].data
+  assert.equal(Object.keys(kinds).length, 11)
+  for (const [kind, name] of Object.entries(kinds)) {
+    assert.deepEqual(new Set(Object.keys(seen[kind])), fields(name), kind)
+  }
+})
