@@ -534,10 +534,12 @@ export declare namespace collect {
     /** Milliseconds since the epoch, exclusive. */
     untilMs?: number
   }
-  /** The scheduler's listener. */
+  /** The scheduler's listener and pool size. */
   export interface SchedulerOptions {
     /** Called with each run as it ends or is skipped. */
     onRun?: (run: ScheduledRun) => void
+    /** Runs going on at once (default 16); more due wait their turn. */
+    workers?: number
   }
   /**
    * How to reach a host over SSH; only `hostname` is required. Host keys

@@ -46,12 +46,14 @@ pub struct Upcoming {
     pub at_ms: f64,
 }
 
-/// The scheduler's listener.
+/// The scheduler's listener and pool size.
 #[napi(object, namespace = "collect")]
 pub struct SchedulerOptions {
     /// Called with each run as it ends or is skipped.
     #[napi(ts_type = "(run: ScheduledRun) => void")]
     pub on_run: Option<Function<'static, Value, ()>>,
+    /// Runs going on at once (default 16); more due wait their turn.
+    pub workers: Option<u32>,
 }
 
 /// What a job function returned, kept raw so that a Promise can be waited
@@ -136,8 +138,15 @@ fn trigger(o: &TriggerOptions) -> infrarag::Result<Trigger> {
 impl Scheduler {
     #[napi(constructor)]
     pub fn new(options: Option<SchedulerOptions>) -> Result<Self> {
-        let inner = CoreScheduler::new();
-        if let Some(listener) = options.and_then(|o| o.on_run) {
+        let mut inner = CoreScheduler::new();
+        let (on_run, workers) = match options {
+            Some(o) => (o.on_run, o.workers),
+            None => (None, None),
+        };
+        if let Some(n) = workers {
+            inner = inner.workers(n as usize);
+        }
+        if let Some(listener) = on_run {
             let tsfn: ThreadsafeFunction<Value, (), Value, Status, false, true> = listener
                 .build_threadsafe_function::<Value>()
                 .callee_handled::<false>()

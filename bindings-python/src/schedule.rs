@@ -36,9 +36,15 @@ pub struct PyScheduler {
 #[pymethods]
 impl PyScheduler {
     #[new]
-    #[pyo3(signature = (*, on_run = None))]
-    fn new(on_run: Option<Py<PyAny>>) -> Self {
-        let inner = Scheduler::new();
+    #[pyo3(signature = (*, on_run = None, workers = None))]
+    fn new(
+        on_run: Option<Py<PyAny>>,
+        #[pyo3(from_py_with = crate::error::maybe_whole)] workers: Option<usize>,
+    ) -> Self {
+        let mut inner = Scheduler::new();
+        if let Some(n) = workers {
+            inner = inner.workers(n);
+        }
         if let Some(listener) = on_run {
             inner.on_run(move |run: &Run| {
                 Python::attach(|py| {

@@ -340,31 +340,58 @@ fn collection_jobs_go_through_the_service_and_are_audited() {
 #[test]
 fn shutdown_lets_short_runs_end_and_cancels_the_rest() {
     let clock = Arc::new(ManualClock::new(at("2026-01-01T00:00:00Z")));
-    let scheduler = Scheduler::with_clock(clock.clone());
+    // Two workers: the third job due waits in the queue.
+    let scheduler = Scheduler::with_clock(clock.clone()).workers(2);
+    let started = Arc::new(AtomicUsize::new(0));
+    let (a, b) = (started.clone(), started.clone());
     scheduler
-        .add("quick", Trigger::every(Duration::from_secs(1)), |_| {
+        .add("quick", Trigger::every(Duration::from_secs(1)), move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(50));
             Ok(())
         })
         .unwrap();
     scheduler
-        .add("stuck", Trigger::every(Duration::from_secs(1)), |cancel| {
-            while !cancel.is_cancelled() {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err("stopped".into())
-        })
+        .add(
+            "stuck",
+            Trigger::every(Duration::from_secs(1)),
+            move |cancel| {
+                b.fetch_add(1, Ordering::SeqCst);
+                while !cancel.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err("stopped".into())
+            },
+        )
+        .unwrap();
+    scheduler
+        .add(
+            "waiting",
+            Trigger::every(Duration::from_secs(1)),
+            |_| Ok(()),
+        )
         .unwrap();
     clock.advance(Duration::from_secs(1));
-    assert_eq!(scheduler.tick(), 2);
+    assert_eq!(scheduler.tick(), 3);
+    eventually("two runs to start", || started.load(Ordering::SeqCst) == 2);
     let report = scheduler.shutdown(Duration::from_millis(500));
     assert_eq!(
         (report.finished, report.cancelled),
         (1, vec!["stuck".to_string()])
     );
     eventually("the cancelled run to end", || {
-        scheduler.history().len() == 2
+        scheduler.history().len() == 3
     });
+    let waiting = scheduler
+        .history()
+        .into_iter()
+        .find(|r| r.job == "waiting")
+        .unwrap();
+    assert_eq!(
+        waiting.outcome,
+        RunOutcome::Cancelled,
+        "a queued run never starts after shutdown"
+    );
     let stuck = scheduler
         .history()
         .into_iter()
@@ -412,4 +439,37 @@ fn started_it_runs_in_real_time() {
         .unwrap()
         .iter()
         .all(|o| *o == RunOutcome::Succeeded));
+}
+
+#[test]
+fn a_burst_of_due_jobs_runs_on_the_pool_not_a_thread_each() {
+    let clock = Arc::new(ManualClock::new(at("2026-01-01T00:00:00Z")));
+    let scheduler = Scheduler::with_clock(clock.clone()).workers(4);
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    for i in 0..200 {
+        let (running, most) = (running.clone(), most.clone());
+        scheduler
+            .add(
+                format!("job{i}"),
+                Trigger::every(Duration::from_secs(30)),
+                move |_| {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(2));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(scheduler.tick(), 200);
+    eventually("every run", || scheduler.history().len() == 200);
+    assert!(scheduler
+        .history()
+        .iter()
+        .all(|r| r.outcome == RunOutcome::Succeeded));
+    let most = most.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&most), "{most} runs at once on 4 workers");
 }

@@ -459,7 +459,7 @@ class CollectionService:
 @final
 class Scheduler:
     """The scheduler; see :mod:`infrarag.collect`."""
-    def __new__(cls, *, on_run: Optional[Callable[[Any], object]] = None) -> Scheduler: ...
+    def __new__(cls, *, on_run: Optional[Callable[[Any], object]] = None, workers: Optional[int] = None) -> Scheduler: ...
     def add(
         self,
         name: str,

@@ -259,8 +259,9 @@ class Scheduler:
     that a spring-forward gap skips fires just after the gap; a time that a
     fall-back hour repeats fires once.
 
-    A run still going when its job is due again is skipped and reported
-    (``outcome`` ``"skipped"``). ``on_run`` is called with each
+    At most ``workers`` runs (16) go on at once; more due wait their turn.
+    A run still going (or waiting) when its job is due again is skipped and
+    reported (``outcome`` ``"skipped"``). ``on_run`` is called with each
     :class:`~infrarag.types.Run` as it ends or is skipped (on the run's
     thread); :meth:`history` keeps the last 10,000.
 
@@ -275,8 +276,8 @@ class Scheduler:
     infrarag.errors.InvalidArgumentError: invalid argument `cron`: `61 * * * *`: ...
     """
 
-    def __init__(self, *, on_run: Optional[Callable[[Run], object]] = None) -> None:
-        self._native = _NativeScheduler(on_run=on_run)
+    def __init__(self, *, on_run: Optional[Callable[[Run], object]] = None, workers: Optional[int] = None) -> None:
+        self._native = _NativeScheduler(on_run=on_run, workers=workers)
 
     def add(
         self,

@@ -38,7 +38,8 @@ pub use logs::{parse_docker_logs, parse_journal, Args, LogCursor, LogEntry, Logs
 pub use ports::{parse_ss, Ports, Socket, SocketProcess};
 pub use proxy::{parse_nginx, proxy_site, Directive, Proxy, ProxySite, Upstream};
 pub use schedule::{
-    Action, Clock, ManualClock, Run, RunOutcome, Scheduler, Shutdown, SystemClock, Trigger, HISTORY,
+    Action, Clock, ManualClock, Run, RunOutcome, Scheduler, Shutdown, SystemClock, Trigger,
+    HISTORY, WORKERS,
 };
 pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilder};
 #[cfg(feature = "ssh")]

@@ -237,12 +237,20 @@ struct Shared {
     stopping: AtomicBool,
     driving: AtomicBool,
     run_ids: AtomicU64,
+    queue: Mutex<VecDeque<Task>>,
+    queued: Condvar,
+    workers: usize,
+    workers_started: Mutex<usize>,
 }
 
 /// The most runs [`Scheduler::history`] keeps; older ones are dropped.
 pub const HISTORY: usize = 10_000;
 
-/// Runs jobs when they are due, each run on a thread of its own. Drive it
+/// The jobs a scheduler runs at once by default, on threads it starts on
+/// its first tick and keeps.
+pub const WORKERS: usize = 16;
+
+/// Runs jobs when they are due, on a pool of worker threads. Drive it
 /// in real time with [`start`](Self::start), or step by step on a
 /// [`ManualClock`] with [`tick`](Self::tick).
 pub struct Scheduler {
@@ -286,8 +294,21 @@ impl Scheduler {
                 stopping: AtomicBool::new(false),
                 driving: AtomicBool::new(false),
                 run_ids: AtomicU64::new(0),
+                queue: Mutex::new(VecDeque::new()),
+                queued: Condvar::new(),
+                workers: WORKERS,
+                workers_started: Mutex::new(0),
             }),
         }
+    }
+
+    /// Runs at most `n` jobs at once (default [`WORKERS`]); more due
+    /// wait their turn, counted as going on. Set before the first tick.
+    pub fn workers(mut self, n: usize) -> Scheduler {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.workers = n.max(1);
+        }
+        self
     }
 
     /// Adds job `name`, first due at the trigger's first time after now.
@@ -404,7 +425,7 @@ impl Scheduler {
         lock(&self.shared.history).iter().cloned().collect()
     }
 
-    /// Starts every job due now (each on a thread of its own) and records
+    /// Queues every job due now for the workers and records
     /// a skip for each whose previous run is still going; returns how many
     /// started. A job fires once per tick however many of its times have
     /// passed, then is due at its first time after now.
@@ -435,6 +456,7 @@ impl Scheduler {
         let shared = &self.shared;
         shared.stopping.store(true, Ordering::SeqCst);
         self.wake();
+        fail_queued(shared, "the scheduler shut down before it started");
         let before = lock(&shared.in_flight).len();
         let deadline = std::time::Instant::now() + timeout;
         let mut in_flight = lock(&shared.in_flight);
@@ -466,6 +488,8 @@ impl Scheduler {
     fn wake(&self) {
         *lock(&self.shared.woken) = true;
         self.shared.wake.notify_all();
+        let _queue = lock(&self.shared.queue);
+        self.shared.queued.notify_all();
     }
 }
 
@@ -508,60 +532,129 @@ fn tick(shared: &Arc<Shared>) -> usize {
         let id = shared.run_ids.fetch_add(1, Ordering::Relaxed);
         let token = CancelToken::new();
         lock(&shared.in_flight).insert(id, (name.clone(), token.clone()));
-        let (shared2, name2, action, running) = (
-            shared.clone(),
-            name.clone(),
-            job.action.clone(),
-            job.running.clone(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name(format!("infrarag-job-{name}"))
-            .spawn(move || {
-                let clock = std::time::Instant::now();
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| action(&token)))
-                        .unwrap_or_else(|_| Err("the job panicked".into()));
-                let (outcome, error) = match result {
-                    Ok(()) => (RunOutcome::Succeeded, None),
-                    Err(e) if token.is_cancelled() => (RunOutcome::Cancelled, Some(e)),
-                    Err(e) => (RunOutcome::Failed, Some(e)),
-                };
-                running.store(false, Ordering::SeqCst);
-                record(
-                    &shared2,
-                    Run {
-                        job: name2,
-                        due: utc(due),
-                        due_ms: millis(due),
-                        duration_ms: clock.elapsed().as_millis() as u64,
-                        outcome,
-                        error,
-                    },
-                );
-                lock(&shared2.in_flight).remove(&id);
-                shared2.idle.notify_all();
-            });
-        match spawned {
-            Ok(_) => started += 1,
-            Err(e) => {
-                job.running.store(false, Ordering::SeqCst);
-                lock(&shared.in_flight).remove(&id);
-                skipped.push(Run {
-                    job: name.clone(),
-                    due: utc(due),
-                    due_ms: millis(due),
-                    duration_ms: 0,
-                    outcome: RunOutcome::Failed,
-                    error: Some(format!("cannot start a thread: {e}")),
-                });
-            }
-        }
+        lock(&shared.queue).push_back(Task {
+            id,
+            job: name.clone(),
+            due,
+            action: job.action.clone(),
+            running: job.running.clone(),
+            token,
+        });
+        shared.queued.notify_one();
+        started += 1;
     }
     drop(jobs);
     for run in skipped {
         record(shared, run);
     }
+    if started > 0 {
+        if let Err(e) = ensure_workers(shared) {
+            fail_queued(shared, &e);
+            return 0;
+        }
+    }
     started
+}
+
+/// A run waiting for a worker.
+struct Task {
+    id: u64,
+    job: String,
+    due: SystemTime,
+    action: Arc<Action>,
+    running: Arc<AtomicBool>,
+    token: CancelToken,
+}
+
+/// Starts the worker threads, once.
+fn ensure_workers(shared: &Arc<Shared>) -> std::result::Result<(), String> {
+    let mut started = lock(&shared.workers_started);
+    while *started < shared.workers {
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("infrarag-job".into())
+            .spawn(move || work(&shared))
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        *started += 1;
+    }
+    Ok(())
+}
+
+/// Runs queued tasks until the scheduler stops; tasks still queued then
+/// are dropped as cancelled.
+fn work(shared: &Arc<Shared>) {
+    loop {
+        let task = {
+            let mut queue = lock(&shared.queue);
+            loop {
+                if shared.stopping.load(Ordering::SeqCst) {
+                    drop(queue);
+                    fail_queued(shared, "the scheduler shut down before it started");
+                    return;
+                }
+                if let Some(task) = queue.pop_front() {
+                    break task;
+                }
+                queue = shared.queued.wait(queue).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        run_task(shared, task);
+    }
+}
+
+fn run_task(shared: &Shared, task: Task) {
+    let clock = std::time::Instant::now();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (task.action)(&task.token)))
+            .unwrap_or_else(|_| Err("the job panicked".into()));
+    let (outcome, error) = match result {
+        Ok(()) => (RunOutcome::Succeeded, None),
+        Err(e) if task.token.is_cancelled() => (RunOutcome::Cancelled, Some(e)),
+        Err(e) => (RunOutcome::Failed, Some(e)),
+    };
+    finish(shared, &task, clock.elapsed(), outcome, error);
+}
+
+fn finish(
+    shared: &Shared,
+    task: &Task,
+    took: Duration,
+    outcome: RunOutcome,
+    error: Option<String>,
+) {
+    task.running.store(false, Ordering::SeqCst);
+    record(
+        shared,
+        Run {
+            job: task.job.clone(),
+            due: utc(task.due),
+            due_ms: millis(task.due),
+            duration_ms: took.as_millis() as u64,
+            outcome,
+            error,
+        },
+    );
+    lock(&shared.in_flight).remove(&task.id);
+    shared.idle.notify_all();
+}
+
+/// Ends every queued task unrun, with `why`.
+fn fail_queued(shared: &Shared, why: &str) {
+    let drained: Vec<Task> = lock(&shared.queue).drain(..).collect();
+    for task in drained {
+        let outcome = if shared.stopping.load(Ordering::SeqCst) {
+            RunOutcome::Cancelled
+        } else {
+            RunOutcome::Failed
+        };
+        finish(
+            shared,
+            &task,
+            Duration::ZERO,
+            outcome,
+            Some(why.to_string()),
+        );
+    }
 }
 
 fn record(shared: &Shared, run: Run) {
@@ -613,22 +706,26 @@ fn collect_all(
 ) -> std::result::Result<(), String> {
     let next = AtomicU64::new(0);
     let failures = Mutex::new(Vec::new());
-    let workers = targets.len().clamp(1, 8);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                if cancel.is_cancelled() {
-                    return;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some((host, method)) = targets.get(i) else {
-                    return;
-                };
-                if let Err(e) = service.collect(host, method, caller) {
-                    lock(&failures).push(e.to_string());
-                }
-            });
+    let each = || loop {
+        if cancel.is_cancelled() {
+            return;
         }
+        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+        let Some((host, method)) = targets.get(i) else {
+            return;
+        };
+        if let Err(e) = service.collect(host, method, caller) {
+            lock(&failures).push(e.to_string());
+        }
+    };
+    // A host's few methods run one after another on the worker; a long
+    // list of targets gets up to seven more threads, one per eight.
+    let threads = targets.len().div_ceil(8).clamp(1, 8);
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(each);
+        }
+        each();
     });
     let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     if cancel.is_cancelled() {
