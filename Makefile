@@ -19,7 +19,7 @@ NODE_DIR := bindings-node
 # The generation examples run on the offline fallback model in tests.
 OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
 
-.PHONY: package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
+.PHONY: sshd package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
@@ -43,7 +43,15 @@ $(VENV)/.servers: $(PY)
 	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1"
 	touch $@
 
-rust-test: $(VENV)/.servers
+# OpenSSH's server, the SSH tests' second real server: installed where
+# apt can (a root CI machine); elsewhere its test says it was skipped.
+sshd:
+	@test -x /usr/sbin/sshd || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& { apt-get install -y -q openssh-server >/dev/null 2>&1 \
+			|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q openssh-server >/dev/null 2>&1; }; }; } \
+		|| echo "openssh-server could not be installed: its SSH test is skipped (and fails under CI)"
+
+rust-test: $(VENV)/.servers sshd
 	$(if $(CI),rm -rf $(CARGO_TARGET_DIR)/debug/incremental)
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
 	# The core must build and pass without its default features (tiktoken).

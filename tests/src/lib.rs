@@ -3,6 +3,7 @@
 
 pub mod replay;
 pub mod ssh_server;
+pub mod sshd;
 
 use std::path::{Path, PathBuf};
 

@@ -418,3 +418,90 @@ fn the_system_method_runs_over_ssh() {
         audit[0].commands
     );
 }
+
+/// The same transport against OpenSSH's own server, where the machine has
+/// it (`make test` installs openssh-server where apt can).
+#[test]
+fn openssh_sshd_serves_the_transport_too() {
+    use infrarag_tests::sshd::{Sshd, SSHD};
+    if !Path::new(SSHD).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{SSHD} is missing; make test installs openssh-server"
+        );
+        eprintln!("SKIPPED: {SSHD} is not installed");
+        return;
+    }
+    let dir = scratch("openssh");
+    let sshd = Sshd::start(&dir.join("sshd"));
+    let host = || {
+        SshHost::new("127.0.0.1")
+            .port(sshd.port)
+            .identity_file(&sshd.client_key)
+            .agent(None)
+            .host_keys(HostKeys::Pinned(sshd.host_key.clone()))
+    };
+    let ssh = Arc::new(Ssh::new("openssh", host()));
+    let hostile = ["two words", "it's", "$(id)", "a; b", "line\nbreak", ""];
+    let mut argv = vec!["printf", "[%s]\\n"];
+    argv.extend(hostile);
+    let expected: String = hostile.iter().map(|w| format!("[{w}]\n")).collect();
+    assert_eq!(text(&ssh, &argv), expected);
+    let out = ssh
+        .run(&Command::new(["sh", "-c", "cat; echo oops >&2; exit 3"]).stdin("in\n"))
+        .unwrap();
+    assert_eq!(
+        (out.status, out.text().as_str(), out.error_text().as_str()),
+        (Some(3), "in\n", "oops")
+    );
+
+    // Twenty commands at once share the one connection, eight channels at
+    // a time (sshd's MaxSessions is 32).
+    std::thread::scope(|s| {
+        for i in 0..20 {
+            let ssh = ssh.clone();
+            s.spawn(move || assert_eq!(text(&ssh, &["echo", &i.to_string()]), format!("{i}\n")));
+        }
+    });
+    assert_eq!(ssh.connections(), 1);
+
+    // A hung command times out and the host stays usable. (OpenSSH's
+    // sshd neither kills a command without a terminal on a signal request
+    // nor when its channel closes: it may run on there.)
+    let started = Instant::now();
+    let hung = ssh.run(&Command::new(["sleep", "3"]).timeout(Duration::from_millis(500)));
+    assert_eq!(hung, Err(Failure::TimedOut(Duration::from_millis(500))));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(text(&ssh, &["echo", "usable"]), "usable\n");
+    assert_eq!(ssh.connections(), 1);
+
+    // A wrong host key, and a key sshd does not know.
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let stranger = Sshd::start(&other);
+    let wrong = Ssh::new(
+        "x",
+        host().host_keys(HostKeys::Pinned(stranger.host_key.clone())),
+    );
+    assert!(matches!(
+        wrong.run(&Command::new(["true"])),
+        Err(Failure::HostKey { .. })
+    ));
+    let mut settings = host();
+    settings.identity_files = vec![stranger.client_key.clone()];
+    let refused = Ssh::new("x", settings);
+    assert!(matches!(
+        refused.run(&Command::new(["true"])),
+        Err(Failure::Auth(_))
+    ));
+
+    // The system method through the service.
+    let service = CollectionService::builder()
+        .host("openssh", ssh.clone())
+        .build()
+        .unwrap();
+    let got = service
+        .collect("openssh", "system", &Caller::new("test", "sshd"))
+        .unwrap();
+    assert!(got.records.iter().any(|r| r.kind == "memory"));
+}

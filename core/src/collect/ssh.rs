@@ -369,9 +369,10 @@ async fn run(
     match tokio::time::timeout_at(deadline, exchange).await {
         Ok(result) => result,
         Err(_) => {
-            // Asks the server to kill the command (OpenSSH honours signal
-            // requests since 7.9), then closes its channel; the connection
-            // stays for other commands.
+            // Asks the server to kill the command, then closes its channel;
+            // the connection stays for other commands. OpenSSH's sshd does
+            // neither for a command without a terminal: it may run on
+            // there (tests/tests/collect_ssh.rs, the sshd test).
             let _ = channel.signal(russh::Sig::KILL).await;
             let _ = channel.close().await;
             Err(Failure::TimedOut(command.timeout))

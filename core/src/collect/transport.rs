@@ -39,7 +39,9 @@ impl Command {
         self
     }
 
-    /// Kills the command after `timeout`.
+    /// Gives up on the command after `timeout`: a local one is killed;
+    /// over SSH the server is asked to kill it and its channel is closed
+    /// (OpenSSH's sshd may let it run on).
     pub fn timeout(mut self, timeout: Duration) -> Command {
         self.timeout = timeout;
         self
