@@ -455,6 +455,18 @@ fn openssh_sshd_serves_the_transport_too() {
         (Some(3), "in\n", "oops")
     );
 
+    // A file name that is not UTF-8 arrives byte for byte.
+    use std::os::unix::ffi::OsStringExt;
+    let name = std::ffi::OsString::from_vec(b"caf\xe9 $(id)".to_vec());
+    let out = ssh
+        .run(&Command::new([
+            std::ffi::OsString::from("printf"),
+            "%s".into(),
+            name,
+        ]))
+        .unwrap();
+    assert_eq!(out.stdout, b"caf\xe9 $(id)");
+
     // Twenty commands at once share the one connection, eight channels at
     // a time (sshd's MaxSessions is 32).
     std::thread::scope(|s| {

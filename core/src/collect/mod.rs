@@ -52,7 +52,7 @@ pub use system::{
     parse_proc_stat, parse_uptime, CpuTimes, CpuUsage, DiskIo, Filesystem, Load, Memory, NetIo,
     System, Uptime,
 };
-pub use transport::{quote, Command, Failure, Local, Output, Transport};
+pub use transport::{quote, quote_bytes, Command, Failure, Local, Output, Transport};
 pub use zfs::{
     parse_zfs_list_json, parse_zpool_status_json, parse_zpool_status_text, Dataset, Pool, Vdev, Zfs,
 };

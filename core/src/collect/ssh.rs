@@ -319,7 +319,7 @@ async fn run(
     };
     let exchange = async {
         channel
-            .exec(true, line.as_bytes())
+            .exec(true, command.line_bytes())
             .await
             .map_err(|e| Failure::Transport(format!("{}: exec: {e}", host.address())))?;
         if let Some(bytes) = &command.stdin {

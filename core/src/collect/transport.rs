@@ -1,7 +1,9 @@
 //! How a command reaches a host: the [`Transport`] trait, commands given as
 //! argv (quoted in one place, [`quote`]), and the [`Local`] transport.
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -11,8 +13,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
     /// The program and its arguments; each is passed as one argument,
-    /// whatever it holds.
-    pub argv: Vec<String>,
+    /// whatever bytes it holds (a file name need not be UTF-8).
+    pub argv: Vec<OsString>,
     /// Written to the command's stdin, which is then closed.
     pub stdin: Option<Vec<u8>>,
     /// The longest the command may run before it is killed.
@@ -23,8 +25,9 @@ pub struct Command {
 }
 
 impl Command {
-    /// `argv` with no stdin, a 30 s timeout and 16 MiB of output.
-    pub fn new<S: Into<String>>(argv: impl IntoIterator<Item = S>) -> Command {
+    /// `argv` (strings, or `OsString`s for bytes that are not UTF-8) with
+    /// no stdin, a 30 s timeout and 16 MiB of output.
+    pub fn new<S: Into<OsString>>(argv: impl IntoIterator<Item = S>) -> Command {
         Command {
             argv: argv.into_iter().map(Into::into).collect(),
             stdin: None,
@@ -53,15 +56,43 @@ impl Command {
         self
     }
 
-    /// The command as one POSIX shell line, each argument quoted: what a
-    /// transport that can only send a line (SSH's exec) sends.
+    /// The command as one POSIX shell line, each argument quoted, for
+    /// messages and the audit trail (bytes that are not UTF-8 replaced).
     pub fn line(&self) -> String {
-        self.argv
-            .iter()
-            .map(|a| quote(a))
-            .collect::<Vec<_>>()
-            .join(" ")
+        String::from_utf8_lossy(&self.line_bytes()).into_owned()
     }
+
+    /// The command as one POSIX shell line, byte for byte: what a
+    /// transport that can only send a line (SSH's exec) sends.
+    pub fn line_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, arg) in self.argv.iter().enumerate() {
+            if i > 0 {
+                out.push(b' ');
+            }
+            out.extend(quote_bytes(arg.as_bytes()));
+        }
+        out
+    }
+}
+
+/// [`quote`] for an argument of any bytes.
+pub fn quote_bytes(arg: &[u8]) -> Vec<u8> {
+    let safe = |b: &u8| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(b);
+    if !arg.is_empty() && arg.iter().all(safe) {
+        return arg.to_vec();
+    }
+    let mut out = Vec::with_capacity(arg.len() + 2);
+    out.push(b'\'');
+    for &b in arg {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
+    out
 }
 
 /// `arg` as one word of a POSIX shell line, whatever it holds: spaces,
@@ -69,11 +100,7 @@ impl Command {
 /// as they are; any other is put in single quotes, a `'` in it written as
 /// `'\''`.
 pub fn quote(arg: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
-    if !arg.is_empty() && arg.chars().all(safe) {
-        return arg.to_string();
-    }
-    format!("'{}'", arg.replace('\'', r"'\''"))
+    String::from_utf8_lossy(&quote_bytes(arg.as_bytes())).into_owned()
 }
 
 /// What a command gave.
@@ -160,7 +187,7 @@ impl Transport for Local {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| Failure::NotStarted(format!("{program}: {e}")))?;
+            .map_err(|e| Failure::NotStarted(format!("{}: {e}", program.to_string_lossy())))?;
         if let (Some(bytes), Some(mut pipe)) = (command.stdin.clone(), child.stdin.take()) {
             // A command that exits without reading its stdin closes the
             // pipe; that is its business, not a failure.
@@ -255,6 +282,26 @@ mod tests {
         let odd = "semi;colon $(whoami) 'quoted'\nnewline";
         let out = Local.run(&Command::new(["printf", "%s", odd])).unwrap();
         assert_eq!((out.status, out.text().as_str()), (Some(0), odd));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_pass_as_they_are() {
+        use std::os::unix::ffi::OsStringExt;
+        let name = OsString::from_vec(b"caf\xe9 'x'".to_vec());
+        let command = Command::new([OsString::from("printf"), "%s".into(), name]);
+        assert_eq!(
+            command.line_bytes(),
+            b"printf %s 'caf\xe9 '\\''x'\\'''".to_vec()
+        );
+        assert_eq!(command.line(), "printf %s 'caf\u{fffd} '\\''x'\\'''");
+        let out = Local.run(&command).unwrap();
+        assert_eq!(out.stdout, b"caf\xe9 'x'");
+        // The quoted line, run by a real shell, gives the bytes back too.
+        let line = OsString::from_vec(command.line_bytes());
+        let out = Local
+            .run(&Command::new([OsString::from("sh"), "-c".into(), line]))
+            .unwrap();
+        assert_eq!(out.stdout, b"caf\xe9 'x'");
     }
 
     #[test]
