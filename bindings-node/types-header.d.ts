@@ -155,11 +155,47 @@ export interface LogEntryData {
 }
 /** `log_cursor`: pass `cursor` back as the `cursor` argument of the next `logs` poll. */
 export interface LogCursorData { source: 'journal' | 'docker'; cursor: string | null }
-/** The typed fields of each record kind the library makes (`drive`, `container`, `pool`, `dataset` and `proxy_site` are not typed yet). */
+/** smartctl's exit status, bit by bit (`code` is the whole). */
+export interface SmartStatus {
+  code: number; command_line: boolean; open_failed: boolean; command_failed: boolean; disk_failing: boolean
+  prefail_below_threshold: boolean; past_below_threshold: boolean; error_log_has_records: boolean; self_test_errors: boolean
+}
+/** `drive`: one device of `smartctl -j -a` (fields a device type lacks are null). */
+export interface DriveData {
+  device: string; device_type: string | null; protocol: string | null; model: string | null; serial: string | null; firmware: string | null
+  capacity_bytes: number | null; smart_passed: boolean | null; temperature_celsius: number | null; power_on_hours: number | null
+  power_cycles: number | null; percentage_used: number | null; media_errors: number | null
+  attributes: Array<{ id: number; name: string; value: number; worst: number; threshold: number; raw: number; prefailure: boolean }>
+  status: SmartStatus; messages: string[]
+}
+/** `container`: `docker ps`, `inspect` and `stats` joined (the stats are null for a stopped container). */
+export interface ContainerData {
+  id: string; name: string; image: string; state: string; health: string | null; restart_count: number; exit_code: number
+  oom_killed: boolean; started_at: string | null; compose_project: string | null; compose_service: string | null
+  ports: Array<{ container_port: number; protocol: string; host_ip: string | null; host_port: number | null }>
+  networks: string[]; labels: Record<string, string>; cpu_percent: number | null; memory_usage_bytes: number | null
+  memory_limit_bytes: number | null; net_rx_bytes: number | null; net_tx_bytes: number | null
+  block_read_bytes: number | null; block_write_bytes: number | null; pids: number | null
+}
+/** `pool`: one pool of `zpool status`; `vdevs` is its tree, `depth` 0 the pool itself. */
+export interface PoolData {
+  name: string; state: string; status: string | null; action: string | null; scan: string | null; see: string | null; errors: string | null
+  vdevs: Array<{ name: string; depth: number; state: string | null; read_errors: number | null; write_errors: number | null; checksum_errors: number | null }>
+}
+/** `dataset`: a filesystem, volume or snapshot of `zfs list`. */
+export interface DatasetData { name: string; type: string; used_bytes: number | null; available_bytes: number | null; referenced_bytes: number | null; mountpoint: string | null }
+/** `proxy_site`: what one nginx/SWAG site file sets up. */
+export interface ProxySiteData {
+  file: string; kind: string; content_hash: string; server_names: string[]; listen_ports: number[]
+  upstreams: Array<{ location: string; app: string | null; port: number | null; proto: string | null; proxy_pass: string | null }>
+  auth: string[]
+}
+/** The typed fields of each record kind the library makes. */
 export interface RecordData {
   cpu: CpuData; cpu_times: CpuTimesData; memory: MemoryData; load: LoadData; uptime: UptimeData
   filesystem: FilesystemData; disk_io: DiskIoData; net_io: NetIoData; socket: SocketData
   log_entry: LogEntryData; log_cursor: LogCursorData
+  drive: DriveData; container: ContainerData; pool: PoolData; dataset: DatasetData; proxy_site: ProxySiteData
 }
 
 /** What `collect.CollectionService.collect` resolves to. */

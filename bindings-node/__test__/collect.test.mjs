@@ -149,7 +149,17 @@ test('the typed record data in index.d.ts names exactly the fields records carry
   server.close()
   seen.log_entry = collect.parse('journal', '{"__REALTIME_TIMESTAMP":"1796228239065019","PRIORITY":"3","MESSAGE":"x","__CURSOR":"s=1"}')[0].data
   seen.cpu_times = collect.parse('proc_stat', readFileSync('/proc/stat', 'utf8'))[0].data
-  assert.equal(Object.keys(kinds).length, 11)
+  const corpus = process.env.INFRARAG_CORPUS ?? new URL('../../../shared/corpus', import.meta.url).pathname
+  for (const [kind, file] of [
+    ['smartctl', 'smartctl/scrutiny-smart-ata.json'],
+    ['zpool_status', 'zpool-status/generic-zpool-status-v4.out'],
+    ['zfs_list_json', 'zfs/zfs-list-j-t-filesystem-snapshot.json'],
+    ['docker_inspect', 'docker/docker-inspect-all.json'],
+    ['nginx_site', 'swag/grafana.subdomain.conf.sample'],
+  ]) {
+    for (const r of collect.parse(kind, readFileSync(`${corpus}/collectors/${file}`, 'utf8'))) seen[r.kind] ??= r.data
+  }
+  assert.equal(Object.keys(kinds).length, 16)
   for (const [kind, name] of Object.entries(kinds)) {
     assert.deepEqual(new Set(Object.keys(seen[kind])), fields(name), kind)
   }

@@ -378,7 +378,9 @@ impl CollectionService {
 /// Records from the output of one command run elsewhere: `kind` is
 /// `proc_stat`, `meminfo`, `loadavg`, `uptime`, `df` (`df -PT -B1`),
 /// `diskstats`, `net_dev`, `ss` (`ss -tulpn`), `smartctl`
-/// (`smartctl -j -a`) or `journal` (`journalctl -o json`). Throws
+/// (`smartctl -j -a`), `journal` (`journalctl -o json`), `zpool_status`
+/// (`zpool status -v`), `zpool_status_json`, `zfs_list_json`,
+/// `docker_inspect` or `nginx_site` (one site file). Throws
 /// OUTPUT_ERROR with the `line` that does not
 /// parse.
 #[napi(namespace = "collect", ts_return_type = "Array<CollectedRecord>")]

@@ -5,6 +5,8 @@ shared by concurrent asyncio tasks, and the GIL released meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 import threading
 import time
 from typing import Any
@@ -173,8 +175,28 @@ def test_typed_record_data_has_exactly_the_fields_collected() -> None:
     seen["log_entry"] = parse("journal", line)[0]["data"]
     with open("/proc/stat") as f:
         seen["cpu_times"] = parse("proc_stat", f.read())[0]["data"]
+    corpus = Path(os.environ.get("INFRARAG_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")) / "collectors"
+    for kind, file in [
+        ("smartctl", "smartctl/scrutiny-smart-ata.json"),
+        ("zpool_status", "zpool-status/generic-zpool-status-v4.out"),
+        ("zfs_list_json", "zfs/zfs-list-j-t-filesystem-snapshot.json"),
+        ("docker_inspect", "docker/docker-inspect-all.json"),
+        ("nginx_site", "swag/grafana.subdomain.conf.sample"),
+    ]:
+        for r in parse(kind, (corpus / file).read_text()):  # type: ignore[arg-type]
+            seen.setdefault(r["kind"], r["data"])
     for kind, typed in RECORD_DATA.items():
         assert set(seen[kind]) == set(typed.__annotations__), kind
+    # One level down too: a drive's status and attributes, a pool's vdevs,
+    # a container's ports, a site's upstreams.
+    from infrarag.types import ContainerPort, SmartAttribute, SmartStatus, Upstream, Vdev
+
+    assert set(seen["drive"]["status"]) == set(SmartStatus.__annotations__)
+    assert set(seen["drive"]["attributes"][0]) == set(SmartAttribute.__annotations__)
+    assert set(seen["pool"]["vdevs"][0]) == set(Vdev.__annotations__)
+    ported = next(r["data"] for r in parse("docker_inspect", (corpus / "docker/docker-inspect-all.json").read_text()) if r["data"]["ports"])
+    assert set(ported["ports"][0]) == set(ContainerPort.__annotations__)
+    assert set(seen["proxy_site"]["upstreams"][0]) == set(Upstream.__annotations__)
     done = service.collect("localhost", "system")
     from infrarag.types import Collection
 

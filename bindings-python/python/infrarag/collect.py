@@ -94,15 +94,20 @@ class SshHost(_SshHostRequired, total=False):
     max_channels: int
 
 #: The output kinds :func:`parse` reads.
-ParserKind = Literal["proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl", "journal"]
+ParserKind = Literal[
+    "proc_stat", "meminfo", "loadavg", "uptime", "df", "diskstats", "net_dev", "ss", "smartctl", "journal",
+    "zpool_status", "zpool_status_json", "zfs_list_json", "docker_inspect", "nginx_site",
+]
 
 
 def parse(kind: ParserKind, text: str) -> list[Record]:
     """Records from the output of one command run elsewhere: ``cat
     /proc/stat`` (``proc_stat``, CPU times since boot), ``/proc/meminfo``,
     ``/proc/loadavg``, ``/proc/uptime``, ``df -PT -B1``, ``/proc/diskstats``,
-    ``/proc/net/dev``, ``ss -tulpn``, ``smartctl -j -a`` or ``journalctl -o
-    json``. Raises
+    ``/proc/net/dev``, ``ss -tulpn``, ``smartctl -j -a``, ``journalctl -o
+    json``, ``zpool status -v`` (``zpool_status``) or ``-j``
+    (``zpool_status_json``), ``zfs list -j``, ``docker inspect`` or one
+    nginx site file (``nginx_site``). Raises
     :class:`infrarag.OutputError` with the ``line`` that does not parse.
 
     >>> parse("loadavg", "0.52 0.58 0.59 2/980 23456")[0]["data"]["tasks"]

@@ -524,14 +524,157 @@ class LogCursorData(TypedDict):
     cursor: Optional[str]
 
 
+class SmartStatus(TypedDict):
+    """smartctl's exit status, bit by bit (``code`` is the whole)."""
+
+    code: int
+    command_line: bool
+    open_failed: bool
+    command_failed: bool
+    disk_failing: bool
+    prefail_below_threshold: bool
+    past_below_threshold: bool
+    error_log_has_records: bool
+    self_test_errors: bool
+
+
+class SmartAttribute(TypedDict):
+    """One ATA SMART attribute."""
+
+    id: int
+    name: str
+    value: int
+    worst: int
+    threshold: int
+    raw: int
+    prefailure: bool
+
+
+class DriveData(TypedDict):
+    """``drive``: one device of ``smartctl -j -a`` (fields a device type
+    lacks are ``None``)."""
+
+    device: str
+    device_type: Optional[str]
+    protocol: Optional[str]
+    model: Optional[str]
+    serial: Optional[str]
+    firmware: Optional[str]
+    capacity_bytes: Optional[int]
+    smart_passed: Optional[bool]
+    temperature_celsius: Optional[int]
+    power_on_hours: Optional[int]
+    power_cycles: Optional[int]
+    percentage_used: Optional[int]
+    media_errors: Optional[int]
+    attributes: list[SmartAttribute]
+    status: SmartStatus
+    messages: list[str]
+
+
+class ContainerPort(TypedDict):
+    container_port: int
+    protocol: str
+    host_ip: Optional[str]
+    host_port: Optional[int]
+
+
+class ContainerData(TypedDict):
+    """``container``: ``docker ps``, ``inspect`` and ``stats`` joined (the
+    stats are ``None`` for a stopped container)."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    health: Optional[str]
+    restart_count: int
+    exit_code: int
+    oom_killed: bool
+    started_at: Optional[str]
+    compose_project: Optional[str]
+    compose_service: Optional[str]
+    ports: list[ContainerPort]
+    networks: list[str]
+    labels: dict[str, str]
+    cpu_percent: Optional[float]
+    memory_usage_bytes: Optional[int]
+    memory_limit_bytes: Optional[int]
+    net_rx_bytes: Optional[int]
+    net_tx_bytes: Optional[int]
+    block_read_bytes: Optional[int]
+    block_write_bytes: Optional[int]
+    pids: Optional[int]
+
+
+class Vdev(TypedDict):
+    """A node of a pool's vdev tree; ``depth`` 0 is the pool itself."""
+
+    name: str
+    depth: int
+    state: Optional[str]
+    read_errors: Optional[int]
+    write_errors: Optional[int]
+    checksum_errors: Optional[int]
+
+
+class PoolData(TypedDict):
+    """``pool``: one pool of ``zpool status``."""
+
+    name: str
+    state: str
+    status: Optional[str]
+    action: Optional[str]
+    scan: Optional[str]
+    see: Optional[str]
+    errors: Optional[str]
+    vdevs: list[Vdev]
+
+
+#: ``dataset``: a filesystem, volume or snapshot of ``zfs list`` (``type``
+#: is one of those three words).
+DatasetData = TypedDict(
+    "DatasetData",
+    {
+        "name": str,
+        "type": str,
+        "used_bytes": Optional[int],
+        "available_bytes": Optional[int],
+        "referenced_bytes": Optional[int],
+        "mountpoint": Optional[str],
+    },
+)
+
+
+class Upstream(TypedDict):
+    """A proxied location of a site."""
+
+    location: str
+    app: Optional[str]
+    port: Optional[int]
+    proto: Optional[str]
+    proxy_pass: Optional[str]
+
+
+class ProxySiteData(TypedDict):
+    """``proxy_site``: what one nginx/SWAG site file sets up."""
+
+    file: str
+    kind: str
+    content_hash: str
+    server_names: list[str]
+    listen_ports: list[int]
+    upstreams: list[Upstream]
+    auth: list[str]
+
+
 class Record(TypedDict):
     """One fact a collection found: ``kind`` (``cpu``, ``memory``,
     ``filesystem``, ``socket``, ...) and its fields, units in their names
     (``total_bytes``, ``busy_percent``, ``uptime_seconds``). The fields of
     each kind the library makes are typed in :data:`RECORD_DATA`
-    (``cast(MemoryData, record["data"])``); ``drive``, ``container``,
-    ``pool``, ``dataset`` and ``proxy_site`` are not yet, nor are a custom
-    method's own kinds."""
+    (``cast(MemoryData, record["data"])``); a custom method's kinds are
+    its own."""
 
     kind: str
     data: Any
@@ -550,6 +693,11 @@ RECORD_DATA: dict[str, type] = {
     "socket": SocketData,
     "log_entry": LogEntryData,
     "log_cursor": LogCursorData,
+    "drive": DriveData,
+    "container": ContainerData,
+    "pool": PoolData,
+    "dataset": DatasetData,
+    "proxy_site": ProxySiteData,
 }
 
 
@@ -662,6 +810,16 @@ __all__ = [
     "SocketProcess",
     "LogEntryData",
     "LogCursorData",
+    "DriveData",
+    "SmartStatus",
+    "SmartAttribute",
+    "ContainerData",
+    "ContainerPort",
+    "PoolData",
+    "Vdev",
+    "DatasetData",
+    "ProxySiteData",
+    "Upstream",
     "ReportJson",
     "Round",
     "Scores",

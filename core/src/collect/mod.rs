@@ -202,7 +202,7 @@ where
 }
 
 /// The output kinds [`parse`] reads, each the text of one command.
-pub const PARSERS: [&str; 10] = [
+pub const PARSERS: [&str; 15] = [
     "proc_stat",
     "meminfo",
     "loadavg",
@@ -213,12 +213,20 @@ pub const PARSERS: [&str; 10] = [
     "ss",
     "smartctl",
     "journal",
+    "zpool_status",
+    "zpool_status_json",
+    "zfs_list_json",
+    "docker_inspect",
+    "nginx_site",
 ];
 
 /// Records from the output of one command that was run elsewhere:
 /// `kind` is one of [`PARSERS`] (`proc_stat` gives the CPU times since
 /// boot, one record per CPU; `smartctl` reads `smartctl -j -a`; `journal`
-/// reads `journalctl -o json`). Output that
+/// reads `journalctl -o json`; `zpool_status` reads `zpool status -v`,
+/// `zpool_status_json` `zpool status -j`, `zfs_list_json` `zfs list -j`,
+/// `docker_inspect` `docker inspect` (without its stats), `nginx_site` one
+/// site file, whose `file` is then empty). Output that
 /// does not parse is an [`Error::Collect`](crate::Error::Collect) with the
 /// line, whose host and command are empty.
 pub fn parse(kind: &str, text: &str) -> crate::Result<Vec<Record>> {
@@ -239,6 +247,11 @@ pub fn parse(kind: &str, text: &str) -> crate::Result<Vec<Record>> {
         "ss" => all("socket", parse_ss(text)),
         "smartctl" => one("drive", parse_smartctl(text, "", 0)),
         "journal" => all("log_entry", parse_journal(text, false)),
+        "zpool_status" => all("pool", parse_zpool_status_text(text)),
+        "zpool_status_json" => all("pool", parse_zpool_status_json(text)),
+        "zfs_list_json" => all("dataset", parse_zfs_list_json(text)),
+        "docker_inspect" => all("container", parse_docker_inspect(text)),
+        "nginx_site" => one("proxy_site", proxy_site("", text)),
         other => {
             return Err(crate::Error::InvalidArgument {
                 name: "kind".into(),
