@@ -13,7 +13,7 @@ fn main() {
     let system = service
         .collect("localhost", "system", &caller)
         .unwrap_or_else(|e| fail(&e));
-    for r in &system.records {
+    for r in system.records.iter() {
         match r.kind.as_str() {
             "cpu" if r.data["cpu"] == "cpu" => {
                 println!(

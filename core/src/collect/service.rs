@@ -43,8 +43,9 @@ pub struct Collection {
     pub host: String,
     /// The method.
     pub method: String,
-    /// The records, as the method's collector made them.
-    pub records: Vec<Record>,
+    /// The records, as the method's collector made them; shared with the
+    /// cache and with concurrent callers, never copied.
+    pub records: Arc<[Record]>,
     /// When the records were taken, RFC 3339 UTC.
     pub taken_at: String,
     /// The same instant, milliseconds since the Unix epoch.
@@ -558,7 +559,7 @@ impl CollectionService {
                     return Ok(Collection {
                         host: host.to_string(),
                         method: method.to_string(),
-                        records,
+                        records: records.into(),
                         taken_at: utc(taken),
                         taken_at_ms: millis(taken),
                         duration_ms: clock.elapsed().as_millis() as u64,
