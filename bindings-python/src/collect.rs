@@ -92,11 +92,12 @@ impl PyCollectionService {
         &self.inner
     }
 
-    /// The core's error, unless the caller's record store raised first:
-    /// then that exception, as it was.
-    fn error(&self, py: Python<'_>, e: infrarag::Error) -> PyErr {
+    /// The core's error, unless the caller's record store raised first on
+    /// `thread`, the one that made the core call: then that exception, as
+    /// it was.
+    fn error(&self, py: Python<'_>, e: infrarag::Error, thread: std::thread::ThreadId) -> PyErr {
         self.raised
-            .take()
+            .take_for(thread)
             .unwrap_or_else(|| crate::error::to_pyerr(py, e))
     }
 }
@@ -206,13 +207,17 @@ impl PyCollectionService {
         let args = args.unwrap_or_default();
         // A cache hit is answered here; only a collection goes to a worker
         // thread, where Ctrl-C can interrupt the wait for it.
+        let here = std::thread::current().id();
         if let Some(hit) = py.detach(|| self.inner.cached_with(host, method, &args, &caller)) {
-            let hit = hit.map_err(|e| self.error(py, e))?;
+            let hit = hit.map_err(|e| self.error(py, e, here))?;
             return Ok(collection_py(py, &hit)?);
         }
         let service = self.inner.clone();
-        let done = detached(py, |_| service.collect_with(host, method, &args, &caller))?
-            .map_err(|e| self.error(py, e))?;
+        let (worker, done) = detached(py, |_| {
+            let worker = std::thread::current().id();
+            Ok((worker, service.collect_with(host, method, &args, &caller)))
+        })??;
+        let done = done.map_err(|e| self.error(py, e, worker))?;
         Ok(collection_py(py, &done)?)
     }
 
@@ -235,17 +240,18 @@ impl PyCollectionService {
             until_ms,
         };
         let store = self.inner.store();
+        let here = std::thread::current().id();
         Ok(match what {
             "audit" => {
                 let entries = py
                     .detach(|| store.audit(&q))
-                    .map_err(|e| self.error(py, e))?;
+                    .map_err(|e| self.error(py, e, here))?;
                 serialize(py, &entries)?
             }
             _ => {
                 let records = py
                     .detach(|| store.records(&q))
-                    .map_err(|e| self.error(py, e))?;
+                    .map_err(|e| self.error(py, e, here))?;
                 serialize(py, &records)?
             }
         })
@@ -253,17 +259,19 @@ impl PyCollectionService {
 
     /// The records of the latest collection of `method` on `host`.
     fn latest(&self, py: Python<'_>, host: &str, method: &str) -> Result<Py<PyAny>> {
+        let here = std::thread::current().id();
         let records = py
             .detach(|| self.inner.store().latest(host, method))
-            .map_err(|e| self.error(py, e))?;
+            .map_err(|e| self.error(py, e, here))?;
         Ok(serialize(py, &records)?)
     }
 
     /// Forgets audit entries and records older than `before_ms`.
     fn prune(&self, py: Python<'_>, before_ms: u64) -> Result<usize> {
+        let here = std::thread::current().id();
         Ok(py
             .detach(|| self.inner.store().prune(before_ms))
-            .map_err(|e| self.error(py, e))?)
+            .map_err(|e| self.error(py, e, here))?)
     }
 
     fn __repr__(&self) -> String {

@@ -12,20 +12,33 @@ use infrarag::store::{
 };
 use infrarag::Error;
 
-/// The first exception a store of the caller's raised, to raise again as
-/// it is once the core call it broke has returned.
+/// The first exception a store of the caller's raised, per thread that
+/// called it, to raise again as it is once the core call it broke has
+/// returned: concurrent calls on one object each get their own.
 #[derive(Clone, Default)]
-pub(crate) struct Raised(Arc<Mutex<Option<PyErr>>>);
+pub(crate) struct Raised(Arc<Mutex<Vec<(std::thread::ThreadId, PyErr)>>>);
 
 impl Raised {
+    /// The exception kept first, from whichever thread.
     pub fn take(&self) -> Option<PyErr> {
-        self.0.lock().ok().and_then(|mut e| e.take())
+        let mut slot = self.0.lock().ok()?;
+        (!slot.is_empty()).then(|| slot.remove(0).1)
+    }
+
+    /// The exception kept on `thread`.
+    pub fn take_for(&self, thread: std::thread::ThreadId) -> Option<PyErr> {
+        let mut slot = self.0.lock().ok()?;
+        let i = slot.iter().position(|(t, _)| *t == thread)?;
+        Some(slot.remove(i).1)
     }
 
     fn keep(&self, method: &str, e: PyErr) -> Error {
         let message = format!("{method} raised {e}");
+        let thread = std::thread::current().id();
         if let Ok(mut slot) = self.0.lock() {
-            slot.get_or_insert(e);
+            if slot.iter().all(|(t, _)| *t != thread) {
+                slot.push((thread, e));
+            }
         }
         Error::Storage {
             path: None,

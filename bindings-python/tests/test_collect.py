@@ -268,3 +268,27 @@ def service_entry() -> dict[str, Any]:
         "host": "localhost", "method": "hello", "commands": [], "duration_ms": 0, "outcome": "collected",
         "error": None, "bytes_read": 0, "records_written": 0,
     }
+
+
+def test_concurrent_callers_each_get_their_own_store_exception() -> None:
+    class Refusing(ListRecordStore):
+        def append(self, entry: Any, records: list[Any]) -> None:
+            time.sleep(0.02)
+            raise PermissionError(f"refused {entry['actor']}")
+
+    hello = Collector("hello", [["echo", "hi"]], lambda out: [{"kind": "hello", "data": out[0]["stdout"]}])
+    service = CollectionService(collectors=[hello], ttl={"hello": 0}, store=Refusing())
+    seen: dict[str, str] = {}
+
+    def call(actor: str) -> None:
+        try:
+            service.collect("localhost", "hello", actor=actor)
+        except PermissionError as e:
+            seen[actor] = str(e)
+
+    threads = [threading.Thread(target=call, args=(f"caller{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {f"caller{i}": f"refused caller{i}" for i in range(8)}
