@@ -2,7 +2,7 @@
 //! scheduled job fires next, across daylight-saving changes.
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -79,10 +79,12 @@ impl CronSchedule {
     /// The first fire time strictly after `after`; an error when the
     /// expression never fires again (`0 0 30 2 *`).
     pub fn next_after(&self, after: SystemTime) -> Result<SystemTime> {
-        let local = self.tz.from_utc_datetime(&utc(after).naive_utc());
+        let local = self
+            .tz
+            .from_utc_datetime(&DateTime::<Utc>::from(after).naive_utc());
         self.cron
             .find_next_occurrence(&local, false)
-            .map(|t| system(t.with_timezone(&Utc)))
+            .map(SystemTime::from)
             .map_err(|e| Error::InvalidArgument {
                 name: "cron".into(),
                 message: format!(
@@ -106,14 +108,16 @@ impl CronSchedule {
 
     /// `t` in this schedule's time zone, as ISO 8601 with its UTC offset.
     pub fn local(&self, t: SystemTime) -> String {
-        utc(t).with_timezone(&self.tz).to_rfc3339()
+        DateTime::<Utc>::from(t)
+            .with_timezone(&self.tz)
+            .to_rfc3339()
     }
 
     /// An ISO 8601 time with an offset (`2026-03-08T00:00:00-05:00`) as an
     /// instant.
     pub fn instant(text: &str) -> Result<SystemTime> {
         DateTime::parse_from_rfc3339(text)
-            .map(|t| system(t.with_timezone(&Utc)))
+            .map(SystemTime::from)
             .map_err(|e| Error::InvalidArgument {
                 name: "time".into(),
                 message: format!("`{text}` is not an ISO 8601 time with an offset: {e}"),
@@ -156,17 +160,6 @@ fn normalise(expression: &str) -> std::result::Result<String, String> {
         .collect::<Vec<_>>()
         .join(",");
     Ok(fields.join(" "))
-}
-
-fn utc(t: SystemTime) -> DateTime<Utc> {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    DateTime::<Utc>::from_timestamp(since.as_secs() as i64, since.subsec_nanos())
-        .unwrap_or_default()
-}
-
-fn system(t: DateTime<Utc>) -> SystemTime {
-    let secs = t.timestamp().max(0) as u64;
-    UNIX_EPOCH + Duration::new(secs, t.timestamp_subsec_nanos())
 }
 
 #[cfg(test)]

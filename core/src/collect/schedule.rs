@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::cron::CronSchedule;
 use super::service::{Caller, CollectionService};
-use super::utc;
+use super::{lock, millis, utc};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 
@@ -261,16 +261,6 @@ impl Default for Scheduler {
     fn default() -> Self {
         Scheduler::new()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn millis(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64
 }
 
 impl Scheduler {

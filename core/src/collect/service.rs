@@ -4,16 +4,16 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
 use super::store::{AuditEntry, MemoryRecordStore, Outcome, RecordStore};
 use super::transport::{Failure, Local, Transport};
 use super::{
-    utc, Args, CollectError, Collector, Command, Containers, Drives, Logs, Ports, Problem, Proxy,
-    Record, System, Zfs,
+    lock, millis, utc, Args, CollectError, Collector, Command, Containers, Drives, Logs, Ports,
+    Problem, Proxy, Record, System, Zfs,
 };
 use crate::error::{Error, Result};
 
@@ -99,10 +99,6 @@ impl Drop for Permit {
         *lock(&self.0.free) += 1;
         self.0.freed.notify_one();
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A host, a method and its arguments: what one cache entry and one
@@ -294,10 +290,6 @@ impl std::fmt::Debug for CollectionService {
             .field("methods", &self.methods())
             .finish()
     }
-}
-
-fn millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64
 }
 
 impl CollectionService {
