@@ -177,10 +177,7 @@ impl SshOptions {
 
 fn expand_home(path: &str) -> PathBuf {
     match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default()
-            .join(rest),
+        Some(rest) => super::ssh::home().join(rest),
         None => PathBuf::from(path),
     }
 }
@@ -191,12 +188,11 @@ pub fn ssh_config(path: Option<PathBuf>) -> Result<SshConfig> {
     match path {
         Some(path) => SshConfig::read(path),
         None => {
-            let default = std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".ssh/config"))
-                .filter(|p| p.is_file());
-            match default {
-                Some(path) => SshConfig::read(path),
-                None => Ok(SshConfig::default()),
+            let default = super::ssh::home().join(".ssh/config");
+            if default.is_file() {
+                SshConfig::read(default)
+            } else {
+                Ok(SshConfig::default())
             }
         }
     }

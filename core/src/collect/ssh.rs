@@ -158,13 +158,16 @@ impl SshHost {
     }
 }
 
-fn home() -> PathBuf {
+/// The user's home directory (`/` when `HOME` is unset), where `~` and the
+/// default key, known_hosts and config files are.
+pub(super) fn home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-fn local_user() -> String {
+/// The local user's name, the default remote user.
+pub(super) fn local_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "root".into())

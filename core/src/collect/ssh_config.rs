@@ -341,7 +341,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 
 /// `~` and the tokens `%h`, `%p`, `%r`, `%u`, `%%` in a path.
 fn expand(value: &str, hostname: &str, user: &str, port: u16) -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/".into());
+    let home = super::ssh::home().to_string_lossy().into_owned();
     let value = match value.strip_prefix('~') {
         Some(rest) => format!("{home}{rest}"),
         None => value.to_string(),
@@ -357,7 +357,7 @@ fn expand(value: &str, hostname: &str, user: &str, port: u16) -> PathBuf {
             Some('h') => out.push_str(hostname),
             Some('p') => out.push_str(&port.to_string()),
             Some('r') => out.push_str(user),
-            Some('u') => out.push_str(&std::env::var("USER").unwrap_or_default()),
+            Some('u') => out.push_str(&super::ssh::local_user()),
             Some('d') => out.push_str(&home),
             Some('%') => out.push('%'),
             Some(other) => {
