@@ -129,7 +129,7 @@ fn meminfo_agrees_with_jc_in_bytes() {
             t.check(
                 &format!("{name} {key}"),
                 &expected,
-                &Value::from(ours.fields[key]),
+                &Value::from(ours.fields.get(key).unwrap()),
             );
         }
         assert_eq!(ours.total_bytes, jc["MemTotal"].as_u64().unwrap() * 1024);

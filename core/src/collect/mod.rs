@@ -11,6 +11,7 @@ mod hosts;
 mod logs;
 mod ports;
 mod proxy;
+mod scan;
 mod schedule;
 mod service;
 #[cfg(feature = "ssh")]
@@ -49,8 +50,8 @@ pub use ssh_config::SshConfig;
 pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};
 pub use system::{
     cpu_usage, parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev,
-    parse_proc_stat, parse_uptime, CpuTimes, CpuUsage, DiskIo, Filesystem, Load, Memory, NetIo,
-    System, Uptime,
+    parse_proc_stat, parse_uptime, CpuTimes, CpuUsage, DiskIo, Filesystem, Load, Memory,
+    MemoryFields, NetIo, System, Uptime,
 };
 pub use transport::{quote, quote_bytes, Command, Failure, Local, Output, Transport};
 pub use zfs::{

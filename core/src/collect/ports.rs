@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{
-    parsed, record, require_success, rest_from, Collector, Command, Parsed, Problem, Record, Runner,
+    parsed, record, require_success, scan, Collector, Command, Parsed, Problem, Record, Runner,
 };
 
 /// A process holding a socket, from ss's `users:((...))` column.
@@ -46,7 +46,12 @@ fn endpoint(n: usize, text: &str) -> Parsed<(String, Option<u16>)> {
     let (address, port) = text
         .rsplit_once(':')
         .ok_or_else(|| (n, format!("{text:?} is not address:port")))?;
-    let address = address.trim_start_matches('[').replace("]", "");
+    let address = address.trim_start_matches('[');
+    let address = if address.contains(']') {
+        address.replace(']', "")
+    } else {
+        address.to_string()
+    };
     let port = match port {
         "*" => None,
         p => Some(p.parse().map_err(|_| (n, format!("{p:?} is not a port")))?),
@@ -98,17 +103,19 @@ pub fn parse_ss(text: &str) -> Parsed<Vec<Socket>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.is_empty() || f[0] == "Netid" {
+        let mut fields = scan::Fields::new(line);
+        let f: [&str; 6] = std::array::from_fn(|_| fields.word().unwrap_or_default());
+        if f[0].is_empty() || f[0] == "Netid" {
             continue;
         }
-        if f.len() < 6 {
-            return Err((n, format!("{} columns, at least 6 expected", f.len())));
+        if f[5].is_empty() {
+            let count = scan::fields::<0>(line).1;
+            return Err((n, format!("{count} columns, at least 6 expected")));
         }
         let (local_address, local_port) = endpoint(n, f[4])?;
         let (peer_address, peer_port) = endpoint(n, f[5])?;
         // After the peer come the processes and, with -e, more details.
-        let rest = rest_from(line, 6).unwrap_or("");
+        let rest = fields.rest();
         let procs = match rest.find("users:(") {
             Some(start) => {
                 let column = &rest[start..];
@@ -120,12 +127,10 @@ pub fn parse_ss(text: &str) -> Parsed<Vec<Socket>> {
         out.push(Socket {
             protocol: f[0].to_string(),
             state: f[1].to_string(),
-            recv_q: f[2]
-                .parse()
-                .map_err(|_| (n, format!("{:?} is not a queue size", f[2])))?,
-            send_q: f[3]
-                .parse()
-                .map_err(|_| (n, format!("{:?} is not a queue size", f[3])))?,
+            recv_q: scan::uint(f[2])
+                .ok_or_else(|| (n, format!("{:?} is not a queue size", f[2])))?,
+            send_q: scan::uint(f[3])
+                .ok_or_else(|| (n, format!("{:?} is not a queue size", f[3])))?,
             local_address,
             local_port,
             peer_address,

@@ -2,13 +2,13 @@
 //! and network counters, from `/proc` and `df -PT -B1`, with their units
 //! in the field names.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::{
-    parsed, record, require_success, rest_from, Collector, Command, Parsed, Problem, Record, Runner,
+    parsed, record, require_success, rest_from, scan, Collector, Command, Parsed, Problem, Record,
+    Runner,
 };
 
 fn number<T: std::str::FromStr>(line: usize, field: &str, what: &str) -> Parsed<T> {
@@ -63,31 +63,31 @@ impl CpuTimes {
 pub fn parse_proc_stat(text: &str) -> Parsed<Vec<CpuTimes>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let mut fields = line.split_whitespace();
-        let Some(cpu) = fields.next().filter(|f| f.starts_with("cpu")) else {
+        if !line.trim_start().starts_with("cpu") {
             continue;
-        };
-        let values: Vec<u64> = fields.map(|f| number(n, f, cpu)).collect::<Parsed<_>>()?;
-        if values.len() < 4 {
-            return Err((
-                n,
-                format!("{cpu}: {} columns, at least 4 expected", values.len()),
-            ));
         }
-        let at = |k: usize| values.get(k).copied().unwrap_or(0);
+        let n = i + 1;
+        let mut fields = scan::Fields::new(line);
+        let cpu = fields.word().unwrap_or_default();
+        let (values, count) = fields
+            .uints::<10>()
+            .map_err(|x| (n, format!("{cpu}: {x:?} is not a number")))?;
+        if count < 4 {
+            return Err((n, format!("{cpu}: {count} columns, at least 4 expected")));
+        }
+        let [user, nice, system, idle, iowait, irq, softirq, steal, guest, guest_nice] = values;
         out.push(CpuTimes {
             cpu: cpu.to_string(),
-            user: at(0),
-            nice: at(1),
-            system: at(2),
-            idle: at(3),
-            iowait: at(4),
-            irq: at(5),
-            softirq: at(6),
-            steal: at(7),
-            guest: at(8),
-            guest_nice: at(9),
+            user,
+            nice,
+            system,
+            idle,
+            iowait,
+            irq,
+            softirq,
+            steal,
+            guest,
+            guest_nice,
         });
     }
     if out.is_empty() {
@@ -151,38 +151,172 @@ pub struct Memory {
     pub swap_free_bytes: u64,
     /// Every line, by its name; sizes in bytes, counts (`HugePages_Total`)
     /// as they are.
-    pub fields: BTreeMap<String, u64>,
+    pub fields: MemoryFields,
+}
+
+/// `/proc/meminfo`'s lines by name, in the file's order. The names share
+/// one buffer: a string per line would cost more than parsing the line.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct MemoryFields {
+    names: String,
+    /// Where each name ends in `names`, and its value.
+    entries: Vec<(usize, u64)>,
+}
+
+impl MemoryFields {
+    /// The value of the line called `name` (the last, were there two).
+    pub fn get(&self, name: &str) -> Option<u64> {
+        self.iter()
+            .filter(|(n, _)| *n == name)
+            .last()
+            .map(|(_, v)| v)
+    }
+
+    /// The lines as (name, value), in the file's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        let starts = std::iter::once(0).chain(self.entries.iter().map(|(end, _)| *end));
+        starts
+            .zip(&self.entries)
+            .map(|(start, (end, value))| (&self.names[start..*end], *value))
+    }
+
+    /// How many lines there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn push(&mut self, name: &str, value: u64) {
+        self.names.push_str(name);
+        self.entries.push((self.names.len(), value));
+    }
+}
+
+impl std::fmt::Debug for MemoryFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for MemoryFields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
 }
 
 /// `/proc/meminfo`.
 pub fn parse_meminfo(text: &str) -> Parsed<Memory> {
-    let mut fields = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (name, rest) = line
-            .split_once(':')
-            .ok_or_else(|| (i + 1, format!("{line:?} is not `Name: value`")))?;
-        let mut parts = rest.split_whitespace();
-        let value: u64 = number(i + 1, parts.next().unwrap_or(""), name)?;
-        let value = match parts.next() {
-            Some("kB") => value * 1024,
-            Some(unit) => return Err((i + 1, format!("{name}: unknown unit {unit:?}"))),
-            None => value,
+    let mut fields = MemoryFields {
+        names: String::with_capacity(text.len() / 2),
+        entries: Vec::with_capacity(64),
+    };
+    // MemTotal, MemFree, MemAvailable, SwapTotal, SwapFree
+    let mut head = [None; 5];
+    let (mut at, mut n) = (0, 0);
+    while at < text.len() {
+        n += 1;
+        let start = at;
+        let (name, value) = match meminfo_line(text.as_bytes(), start) {
+            Some((colon, value, next)) => {
+                at = next;
+                (&text[start..colon], value)
+            }
+            None => {
+                let end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+                at = end + 1;
+                let line = text[start..end].trim_end_matches('\r');
+                match line.split_once(':') {
+                    Some((name, rest)) => (name, meminfo_value(n, name, rest)?),
+                    None if line.trim().is_empty() => continue,
+                    None => return Err((n, format!("{line:?} is not `Name: value`"))),
+                }
+            }
         };
-        fields.insert(name.to_string(), value);
+        let slot = match name {
+            "MemTotal" => 0,
+            "MemFree" => 1,
+            "MemAvailable" => 2,
+            "SwapTotal" => 3,
+            "SwapFree" => 4,
+            _ => usize::MAX,
+        };
+        if let Some(slot) = head.get_mut(slot) {
+            *slot = Some(value);
+        }
+        fields.push(name, value);
     }
-    let get = |k: &str| fields.get(k).copied();
-    let total_bytes = get("MemTotal").ok_or_else(|| (1, "no MemTotal line".to_string()))?;
+    let [total, free, available, swap_total, swap_free] = head;
     Ok(Memory {
-        total_bytes,
-        free_bytes: get("MemFree").unwrap_or(0),
-        available_bytes: get("MemAvailable").unwrap_or(0),
-        swap_total_bytes: get("SwapTotal").unwrap_or(0),
-        swap_free_bytes: get("SwapFree").unwrap_or(0),
+        total_bytes: total.ok_or_else(|| (1, "no MemTotal line".to_string()))?,
+        free_bytes: free.unwrap_or(0),
+        available_bytes: available.unwrap_or(0),
+        swap_total_bytes: swap_total.unwrap_or(0),
+        swap_free_bytes: swap_free.unwrap_or(0),
         fields,
     })
+}
+
+/// The line at `start` when it has the kernel's own shape, `Name:`, spaces,
+/// digits and ` kB` or nothing: where its colon is, its value in bytes, and
+/// where the next line starts. Any other shape is left to
+/// [`meminfo_value`], which also words the errors.
+fn meminfo_line(bytes: &[u8], start: usize) -> Option<(usize, u64, usize)> {
+    let mut at = start;
+    while *bytes.get(at)? != b':' {
+        if bytes[at] == b'\n' {
+            return None;
+        }
+        at += 1;
+    }
+    let colon = at;
+    at += 1;
+    while bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let digits = at;
+    let mut value: u64 = 0;
+    while let Some(digit) = bytes
+        .get(at)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d <= 9)
+    {
+        // 19 digits cannot overflow; a 20th goes the checked way.
+        if at - digits == 19 {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+        at += 1;
+    }
+    if at == digits {
+        return None;
+    }
+    if bytes[at..].starts_with(b" kB") {
+        value = value.checked_mul(1024)?;
+        at += 3;
+    }
+    match bytes.get(at) {
+        None => Some((colon, value, at)),
+        Some(b'\n') => Some((colon, value, at + 1)),
+        Some(_) => None,
+    }
+}
+
+/// The value after `Name:`, in bytes when its unit is `kB`.
+fn meminfo_value(n: usize, name: &str, rest: &str) -> Parsed<u64> {
+    let (f, count) = scan::fields::<2>(rest);
+    let value =
+        scan::uint(f[0]).ok_or_else(|| (n, format!("{name}: {:?} is not a number", f[0])))?;
+    match (count, f[1]) {
+        (0 | 1, _) => Ok(value),
+        (_, "kB") => value
+            .checked_mul(1024)
+            .ok_or_else(|| (n, format!("{name}: {value} kB is too large"))),
+        (_, unit) => Err((n, format!("{name}: unknown unit {unit:?}"))),
+    }
 }
 
 /// `/proc/loadavg`: run-queue averages and task counts.
@@ -204,20 +338,25 @@ pub struct Load {
 
 /// `/proc/loadavg`.
 pub fn parse_loadavg(text: &str) -> Parsed<Load> {
-    let f: Vec<&str> = text.split_whitespace().collect();
-    if f.len() != 5 {
-        return Err((1, format!("{} fields, 5 expected", f.len())));
+    let (f, count) = scan::fields::<5>(text);
+    if count != 5 {
+        return Err((1, format!("{count} fields, 5 expected")));
     }
     let (running, tasks) = f[3]
         .split_once('/')
         .ok_or_else(|| (1, format!("{:?} is not running/total", f[3])))?;
+    let load =
+        |x: &str| scan::decimal(x).ok_or_else(|| (1, format!("load: {x:?} is not a number")));
+    let count = |what: &str, x: &str| {
+        scan::uint(x).ok_or_else(|| (1, format!("{what}: {x:?} is not a number")))
+    };
     Ok(Load {
-        load_1m: number(1, f[0], "load")?,
-        load_5m: number(1, f[1], "load")?,
-        load_15m: number(1, f[2], "load")?,
-        running: number(1, running, "running")?,
-        tasks: number(1, tasks, "tasks")?,
-        last_pid: number(1, f[4], "last pid")?,
+        load_1m: load(f[0])?,
+        load_5m: load(f[1])?,
+        load_15m: load(f[2])?,
+        running: count("running", running)?,
+        tasks: count("tasks", tasks)?,
+        last_pid: count("last pid", f[4])?,
     })
 }
 
@@ -232,13 +371,16 @@ pub struct Uptime {
 
 /// `/proc/uptime`.
 pub fn parse_uptime(text: &str) -> Parsed<Uptime> {
-    let f: Vec<&str> = text.split_whitespace().collect();
-    if f.len() != 2 {
-        return Err((1, format!("{} fields, 2 expected", f.len())));
+    let (f, count) = scan::fields::<2>(text);
+    if count != 2 {
+        return Err((1, format!("{count} fields, 2 expected")));
     }
+    let seconds = |what: &str, x: &str| {
+        scan::decimal(x).ok_or_else(|| (1, format!("{what}: {x:?} is not a number")))
+    };
     Ok(Uptime {
-        uptime_seconds: number(1, f[0], "uptime")?,
-        idle_seconds: number(1, f[1], "idle time")?,
+        uptime_seconds: seconds("uptime", f[0])?,
+        idle_seconds: seconds("idle time", f[1])?,
     })
 }
 
@@ -339,37 +481,49 @@ pub struct DiskIo {
 pub fn parse_diskstats(text: &str) -> Parsed<Vec<DiskIo>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.is_empty() {
-            continue;
-        }
         let n = i + 1;
-        if f.len() < 14 {
-            return Err((n, format!("{} fields, at least 14 expected", f.len())));
+        let mut f = scan::Fields::new(line);
+        let (Some(major), Some(minor), Some(device)) = (f.word(), f.word(), f.word()) else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let count = scan::fields::<0>(line).1;
+            return Err((n, format!("{count} fields, at least 14 expected")));
+        };
+        // The 11 counters every kernel has, then 4 for discards, 2 for flushes.
+        let (v, count) = f
+            .uints::<17>()
+            .map_err(|x| (n, format!("{device}: {x:?} is not a number")))?;
+        if count < 11 {
+            return Err((n, format!("{} fields, at least 14 expected", count + 3)));
         }
-        let v = |k: usize| number::<u64>(n, f[k], f[2]);
-        let opt = |k: usize| f.get(k).map(|x| number::<u64>(n, x, f[2])).transpose();
+        let device_number = |what: &str, x: &str| {
+            scan::uint(x)
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| (n, format!("{what}: {x:?} is not a device number")))
+        };
+        let opt = |k: usize| (k < count).then_some(v[k]);
         out.push(DiskIo {
-            major: number(n, f[0], "major")?,
-            minor: number(n, f[1], "minor")?,
-            device: f[2].to_string(),
-            reads_completed: v(3)?,
-            reads_merged: v(4)?,
-            sectors_read: v(5)?,
-            read_time_ms: v(6)?,
-            writes_completed: v(7)?,
-            writes_merged: v(8)?,
-            sectors_written: v(9)?,
-            write_time_ms: v(10)?,
-            io_in_progress: v(11)?,
-            io_time_ms: v(12)?,
-            weighted_io_time_ms: v(13)?,
-            discards_completed: opt(14)?,
-            discards_merged: opt(15)?,
-            sectors_discarded: opt(16)?,
-            discard_time_ms: opt(17)?,
-            flushes_completed: opt(18)?,
-            flush_time_ms: opt(19)?,
+            major: device_number("major", major)?,
+            minor: device_number("minor", minor)?,
+            device: device.to_string(),
+            reads_completed: v[0],
+            reads_merged: v[1],
+            sectors_read: v[2],
+            read_time_ms: v[3],
+            writes_completed: v[4],
+            writes_merged: v[5],
+            sectors_written: v[6],
+            write_time_ms: v[7],
+            io_in_progress: v[8],
+            io_time_ms: v[9],
+            weighted_io_time_ms: v[10],
+            discards_completed: opt(11),
+            discards_merged: opt(12),
+            sectors_discarded: opt(13),
+            discard_time_ms: opt(14),
+            flushes_completed: opt(15),
+            flush_time_ms: opt(16),
         });
     }
     Ok(out)
@@ -418,38 +572,41 @@ pub struct NetIo {
 pub fn parse_net_dev(text: &str) -> Parsed<Vec<NetIo>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(2) {
-        if line.trim().is_empty() {
-            continue;
-        }
         let n = i + 1;
-        let (name, rest) = line
-            .split_once(':')
-            .ok_or_else(|| (n, format!("{line:?} is not `interface: counters`")))?;
-        let v: Vec<u64> = rest
-            .split_whitespace()
-            .map(|x| number(n, x, name.trim()))
-            .collect::<Parsed<_>>()?;
-        if v.len() != 16 {
-            return Err((n, format!("{} counters, 16 expected", v.len())));
+        let Some((name, rest)) = line.split_once(':') else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Err((n, format!("{line:?} is not `interface: counters`")));
+        };
+        let name = name.trim();
+        let mut f = scan::Fields::new(rest);
+        let (v, count) = f
+            .uints::<16>()
+            .map_err(|x| (n, format!("{name}: {x:?} is not a number")))?;
+        if count != 16 {
+            return Err((n, format!("{count} counters, 16 expected")));
         }
+        let [rx_bytes, rx_packets, rx_errors, rx_dropped, rx_fifo, rx_frame, rx_compressed, rx_multicast, tx_bytes, tx_packets, tx_errors, tx_dropped, tx_fifo, tx_collisions, tx_carrier, tx_compressed] =
+            v;
         out.push(NetIo {
-            interface: name.trim().to_string(),
-            rx_bytes: v[0],
-            rx_packets: v[1],
-            rx_errors: v[2],
-            rx_dropped: v[3],
-            rx_fifo: v[4],
-            rx_frame: v[5],
-            rx_compressed: v[6],
-            rx_multicast: v[7],
-            tx_bytes: v[8],
-            tx_packets: v[9],
-            tx_errors: v[10],
-            tx_dropped: v[11],
-            tx_fifo: v[12],
-            tx_collisions: v[13],
-            tx_carrier: v[14],
-            tx_compressed: v[15],
+            interface: name.to_string(),
+            rx_bytes,
+            rx_packets,
+            rx_errors,
+            rx_dropped,
+            rx_fifo,
+            rx_frame,
+            rx_compressed,
+            rx_multicast,
+            tx_bytes,
+            tx_packets,
+            tx_errors,
+            tx_dropped,
+            tx_fifo,
+            tx_collisions,
+            tx_carrier,
+            tx_compressed,
         });
     }
     Ok(out)
@@ -517,5 +674,63 @@ impl Collector for System {
                 .map(|d| record("net_io", d)),
         );
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines in the kernel's shape take a quicker path than others; both
+    /// must read the same values and refuse the same lines.
+    #[test]
+    fn meminfo_lines_of_every_shape() {
+        let cases: [(&str, Result<u64, &str>); 12] = [
+            ("X:        5 kB", Ok(5120)),
+            ("X:\t5 kB", Ok(5120)),
+            ("X: 5", Ok(5)),
+            ("X: 5 kB\r", Ok(5120)),
+            ("X: 5  kB extra", Ok(5120)),
+            ("X: 9999999999999999999", Ok(9_999_999_999_999_999_999)),
+            ("X: 18446744073709551615", Ok(u64::MAX)),
+            (
+                "X: 18446744073709551616",
+                Err("X: \"18446744073709551616\" is not a number"),
+            ),
+            (
+                "X: 18014398509481984 kB",
+                Err("X: 18014398509481984 kB is too large"),
+            ),
+            ("X: 5 MB", Err("X: unknown unit \"MB\"")),
+            ("X: five", Err("X: \"five\" is not a number")),
+            ("no colon", Err("\"no colon\" is not `Name: value`")),
+        ];
+        for (line, expected) in cases {
+            for end in ["", "\n"] {
+                let text = format!("MemTotal: 1 kB\n \t\n{line}{end}");
+                let got = parse_meminfo(&text);
+                match expected {
+                    Ok(value) => {
+                        let memory = got.unwrap();
+                        assert_eq!(memory.fields.get("X"), Some(value), "{line:?}");
+                        assert_eq!(memory.fields.len(), 2, "{line:?}");
+                    }
+                    Err(message) => assert_eq!(got, Err((3, message.to_string())), "{line:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn memory_fields_keep_the_file_order_and_the_last_duplicate() {
+        let memory = parse_meminfo("MemTotal: 2 kB\nB: 1\nA: 2\nB: 3\n").unwrap();
+        let order: Vec<_> = memory.fields.iter().collect();
+        assert_eq!(order, [("MemTotal", 2048), ("B", 1), ("A", 2), ("B", 3)]);
+        assert_eq!(memory.fields.get("B"), Some(3));
+        assert_eq!(memory.fields.get("C"), None);
+        assert_eq!(
+            serde_json::to_string(&memory.fields).unwrap(),
+            r#"{"MemTotal":2048,"B":1,"A":2,"B":3}"#
+        );
     }
 }
