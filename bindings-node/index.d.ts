@@ -705,7 +705,8 @@ export declare namespace hcl {
   /**
    * Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
    * throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
-   * span: { start, end } }`, as `parse` lists them).
+   * summary, span: { start, end } }`, as `parse` lists them; `summary` is
+   * Terraform's title for the error).
    */
   export function loads(text: string, options?: hcl.LoadsOptions | undefined | null): any
   /** How `hcl.loads` reproduces python-hcl2. */

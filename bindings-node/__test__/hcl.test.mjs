@@ -72,10 +72,12 @@ test('with_meta adds block line ranges', () => {
 test('syntax errors throw with a stable code and position', () => {
   assert.throws(() => hcl.loads('a = 1\nb = \n'), (err) => {
     assert.equal(err.code, 'PARSE_ERROR')
-    assert.match(err.message, /^<input>:3:1: expected/)
+    // Where Terraform points: the end of line 2, where the value is missing.
+    assert.match(err.message, /^<input>:2:5: Expected the start of an expression/)
     assert.equal(err.diagnostics.length, 1)
-    assert.deepEqual(err.diagnostics[0].span.start, { byte: 11, line: 3, column: 1 })
+    assert.deepEqual(err.diagnostics[0].span.start, { byte: 10, line: 2, column: 5 })
     assert.equal(err.diagnostics[0].severity, 'error')
+    assert.equal(err.diagnostics[0].summary, 'Invalid expression')
     return true
   })
 })

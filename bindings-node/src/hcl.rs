@@ -41,7 +41,8 @@ pub(crate) fn loads_options(options: Option<LoadsOptions>) -> Result<hcl::LoadsO
 
 /// Parses HCL into the JSON python-hcl2 returns for it. Syntax errors
 /// throw PARSE_ERROR with `diagnostics` (each `{ severity, code, message,
-/// span: { start, end } }`, as `parse` lists them).
+/// summary, span: { start, end } }`, as `parse` lists them; `summary` is
+/// Terraform's title for the error).
 #[napi(namespace = "hcl")]
 pub fn loads(env: Env, text: String, options: Option<LoadsOptions>) -> Result<serde_json::Value> {
     let opts = loads_options(options).map_err(|e| coded(&env, e))?;

@@ -100,8 +100,9 @@ def test_parse_error_has_positions() -> None:
 
 
 def test_duplicate_attribute_raises_like_python_hcl2() -> None:
-    with pytest.raises(infrarag.ParseError, match="attribute `a` redefined"):
+    with pytest.raises(infrarag.ParseError, match='The argument "a" was already set at line 1') as raised:
         hcl.loads("a = 1\na = 2\n")
+    assert raised.value.diagnostics[0]["summary"] == "Attribute redefined"
 
 
 def test_invalid_utf8_file_names_path_and_position(tmp_path: Path) -> None:

@@ -142,6 +142,29 @@ impl DiagnosticCode {
         }
     }
 
+    /// A title for diagnostics of this code: Terraform's summary where
+    /// Terraform reports the same problem.
+    pub fn summary(self) -> &'static str {
+        match self {
+            DiagnosticCode::Unexpected => "Invalid syntax",
+            DiagnosticCode::Missing => "Missing syntax",
+            DiagnosticCode::TooDeep => "Nesting too deep",
+            DiagnosticCode::Unparsable => "Unparsable input",
+            DiagnosticCode::MultilineString => "Invalid multi-line string",
+            DiagnosticCode::InvalidEscape => "Invalid escape sequence",
+            DiagnosticCode::MissingNewline => "Missing newline after argument",
+            DiagnosticCode::BlockBraceOnNewLine => "Invalid block definition",
+            DiagnosticCode::InvalidSingleLineBlock => "Invalid single-argument block definition",
+            DiagnosticCode::DuplicateAttribute => "Attribute redefined",
+            DiagnosticCode::InvalidLabel => "Invalid string literal",
+            DiagnosticCode::InvalidNumber => "Missing newline after argument",
+            DiagnosticCode::MisplacedComma => "Invalid expression",
+            DiagnosticCode::InvalidJson => "Invalid JSON",
+            DiagnosticCode::InvalidPolicy => "Invalid policy",
+            DiagnosticCode::InvalidUtf8 => "Invalid character encoding",
+        }
+    }
+
     /// Whether the text is outside every HCL grammar (as opposed to a
     /// stricter rule of HCL that lenient readers such as python-hcl2 skip).
     pub fn is_grammar_error(self) -> bool {
@@ -174,6 +197,10 @@ pub struct Diagnostic {
     pub code: DiagnosticCode,
     /// What is wrong, in one line.
     pub message: String,
+    /// Terraform's title for this kind of error (`Invalid block
+    /// definition`, `Unclosed configuration block`), for syntax errors
+    /// worded as Terraform words them; otherwise a title for the code.
+    pub summary: String,
     /// Where it is.
     pub span: Span,
 }
@@ -184,9 +211,16 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
+            summary: code.summary().to_string(),
             message,
             span,
         }
+    }
+
+    /// The same diagnostic under another summary.
+    pub fn with_summary(mut self, summary: &str) -> Self {
+        self.summary = summary.to_string();
+        self
     }
 
     /// Whether it is an error.

@@ -1,47 +1,136 @@
 //! Hand-checked syntax verdicts: each snippet's expected outcome was taken
-//! from `terraform fmt -` (Terraform 1.11), and the diagnostic must point at
-//! the offending line and column.
+//! from `terraform fmt -` (Terraform 1.11): its first error's summary and
+//! line are Terraform's, the column that of the token Terraform's parser
+//! names (its subject).
 
 use infrarag::hcl::{self, DiagnosticCode};
 
-/// (source, expected first error code and its 1-based line and column).
-const REJECTED: &[(&str, DiagnosticCode, usize, usize)] = &[
+/// (source, expected first error: code, 1-based line and column, and
+/// Terraform's summary).
+const REJECTED: &[(&str, DiagnosticCode, usize, usize, &str)] = &[
     // tree-sitter-hcl's scanner itself stops at an unknown escape.
-    ("a = \"\\q\"\n", DiagnosticCode::Unexpected, 1, 6),
-    ("a = \"\\uD800\"\n", DiagnosticCode::InvalidEscape, 1, 6),
-    ("a = \"\\U00110000\"\n", DiagnosticCode::InvalidEscape, 1, 6),
-    ("a = \"x\ny\"\n", DiagnosticCode::MultilineString, 1, 7),
+    (
+        "a = \"\\q\"\n",
+        DiagnosticCode::Unexpected,
+        1,
+        6,
+        "Invalid escape sequence",
+    ),
+    (
+        "a = \"\\uD800\"\n",
+        DiagnosticCode::InvalidEscape,
+        1,
+        6,
+        "Invalid escape sequence",
+    ),
+    (
+        "a = \"\\U00110000\"\n",
+        DiagnosticCode::InvalidEscape,
+        1,
+        6,
+        "Invalid escape sequence",
+    ),
+    (
+        "a = \"x\ny\"\n",
+        DiagnosticCode::MultilineString,
+        1,
+        7,
+        "Invalid multi-line string",
+    ),
     (
         "a = \"${f(\"\n  ${b}\n\")}\"\n",
         DiagnosticCode::MultilineString,
         1,
         11,
+        "Invalid multi-line string",
     ),
     (
         "a = \"x%{ if true }\ny%{ endif }\"\n",
         DiagnosticCode::MultilineString,
         1,
         19,
+        "Invalid multi-line string",
     ),
-    ("a = 0x10\n", DiagnosticCode::InvalidNumber, 1, 5),
-    ("a = \"${}\"\n", DiagnosticCode::Missing, 1, 8),
-    ("a = \"x${ ~}\"\n", DiagnosticCode::Missing, 1, 10),
-    ("b \"x${y}\" {\n}\n", DiagnosticCode::InvalidLabel, 1, 3),
+    // `0x10` is the number 0, then a name where a newline must be.
+    (
+        "a = 0x10\n",
+        DiagnosticCode::InvalidNumber,
+        1,
+        6,
+        "Missing newline after argument",
+    ),
+    (
+        "a = \"${}\"\n",
+        DiagnosticCode::Missing,
+        1,
+        8,
+        "Invalid expression",
+    ),
+    (
+        "a = \"x${ ~}\"\n",
+        DiagnosticCode::Missing,
+        1,
+        10,
+        "Invalid expression",
+    ),
+    (
+        "b \"x${y}\" {\n}\n",
+        DiagnosticCode::InvalidLabel,
+        1,
+        5,
+        "Invalid string literal",
+    ),
     (
         "a = {k = 1\n, j = 2}\n",
         DiagnosticCode::MisplacedComma,
         2,
         1,
+        "Invalid expression",
     ),
-    ("a = 1 b = 2\n", DiagnosticCode::MissingNewline, 1, 7),
-    ("b \"x\"\n{\n}\n", DiagnosticCode::BlockBraceOnNewLine, 2, 1),
+    (
+        "a = 1 b = 2\n",
+        DiagnosticCode::MissingNewline,
+        1,
+        7,
+        "Missing newline after argument",
+    ),
+    (
+        "b \"x\"\n{\n}\n",
+        DiagnosticCode::BlockBraceOnNewLine,
+        1,
+        6,
+        "Invalid block definition",
+    ),
+    // A header's labels do not go on past its line.
+    (
+        "a \"b\"\n\nc {\n}\n",
+        DiagnosticCode::BlockBraceOnNewLine,
+        1,
+        6,
+        "Invalid block definition",
+    ),
     (
         "b { x = 1\n}\n",
         DiagnosticCode::InvalidSingleLineBlock,
         1,
-        5,
+        10,
+        "Invalid single-argument block definition",
     ),
-    ("a = 1\na = 2\n", DiagnosticCode::DuplicateAttribute, 2, 1),
+    (
+        "a = 1\na = 2\n",
+        DiagnosticCode::DuplicateAttribute,
+        2,
+        1,
+        "Attribute redefined",
+    ),
+    // The block's `{`, not the end of the file.
+    (
+        "r \"a\" {\n  x = 1\n",
+        DiagnosticCode::Missing,
+        1,
+        7,
+        "Unclosed configuration block",
+    ),
 ];
 
 const ACCEPTED: &[&str] = &[
@@ -58,7 +147,7 @@ const ACCEPTED: &[&str] = &[
 
 #[test]
 fn rejected_snippets_point_at_the_error() {
-    for (src, code, line, column) in REJECTED {
+    for (src, code, line, column, summary) in REJECTED {
         let parsed = hcl::parse(src);
         let first = parsed
             .diagnostics
@@ -71,6 +160,7 @@ fn rejected_snippets_point_at_the_error() {
             (*line, *column),
             "{src:?}: {first}"
         );
+        assert_eq!(first.summary, *summary, "{src:?}: {first}");
         assert!(!first.message.is_empty());
     }
 }

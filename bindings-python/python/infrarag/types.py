@@ -28,6 +28,8 @@ class Diagnostic(TypedDict):
     severity: Literal["error", "warning"]
     code: str
     message: str
+    #: Terraform's title for the problem ("Invalid block definition", ...).
+    summary: str
     span: Span
 
 

@@ -3,6 +3,7 @@
 
 pub mod ast;
 mod descent;
+mod hclsyntax;
 mod literal;
 pub(crate) mod numbers;
 pub(crate) mod operators;

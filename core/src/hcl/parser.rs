@@ -6,7 +6,7 @@ use super::ast::*;
 use super::source::LineIndex;
 use super::strict;
 use super::tree_sitter::tree_sitter_path;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, DiagnosticCode};
 
 /// Deepest nesting of expressions and blocks we convert. Real configurations
 /// stay far below it; beyond it the subtree becomes [`ExprKind::Invalid`]
@@ -55,12 +55,53 @@ pub fn parse(src: &str) -> Parsed {
 /// Well-formed input is read by the hand-written [`super::descent`] parser;
 /// whatever it gives up on goes to tree-sitter-hcl, which recovers from
 /// errors and says where they are.
+///
+/// Where the file is broken, its first error is the one Terraform would
+/// print first, at Terraform's position and in its words
+/// ([`super::hclsyntax`]); errors of ours up to the end of the token it names
+/// are dropped, as tree-sitter recovers differently and points elsewhere.
 pub(crate) fn parse_with(src: &str, strict_rules: bool) -> Parsed {
     let lines = LineIndex::new(src);
-    match super::descent::parse(src, &lines) {
-        Some(file) => finish(src, &lines, file, Vec::new(), strict_rules),
-        None => tree_sitter_path(src, &lines, strict_rules),
+    let (mut parsed, well_formed) = match super::descent::parse(src, &lines) {
+        Some(file) => (finish(src, &lines, file, Vec::new(), strict_rules), true),
+        None => (tree_sitter_path(src, &lines, strict_rules), false),
+    };
+    if strict_rules && (!well_formed || parsed.has_errors()) {
+        if let Some(first) = super::hclsyntax::first_error(src) {
+            let mut first = first.diagnostic(&lines);
+            // The nearest error of ours on its line, up to it, lends its
+            // code (a grammar error's, of two at one place): readers such
+            // as the python-hcl2 dialects tell the grammar's errors from
+            // Terraform's stricter rules by it.
+            if let Some(ours) = parsed
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.is_error()
+                        && d.span.start.line == first.span.start.line
+                        && d.span.start.byte <= first.span.start.byte
+                })
+                .max_by_key(|d| (d.span.start.byte, d.code.is_grammar_error()))
+            {
+                first.code = ours.code;
+            }
+            parsed
+                .diagnostics
+                .retain(|d| !d.is_error() || d.span.start.byte > first.span.end.byte);
+            // Something left open is one error, not another at the end.
+            if first.code == DiagnosticCode::Missing {
+                let end = src.trim_end().len();
+                parsed
+                    .diagnostics
+                    .retain(|d| d.code != DiagnosticCode::Missing || d.span.start.byte < end);
+            }
+            parsed.diagnostics.push(first);
+            parsed
+                .diagnostics
+                .sort_by_key(|d| (d.span.start.byte, d.span.end.byte));
+        }
     }
+    parsed
 }
 
 /// [`parse`] with tree-sitter-hcl alone, bypassing the hand-written parser:

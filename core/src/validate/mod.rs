@@ -464,11 +464,14 @@ pub(crate) fn leading(span: Span, len: usize) -> Span {
     }
 }
 
-/// The parser's diagnostics, as findings coded `syntax.<code>`.
+/// The parser's diagnostics, as findings coded `syntax.<code>`: Terraform's
+/// summary, and the parser's message as the detail.
 fn syntax(module: &Module, out: &mut Vec<Finding>) {
     for (file, d) in module.diagnostics() {
         let code = format!("syntax.{}", d.code);
-        out.push(Finding::new(d.severity, code, file, d.span, &d.message, ""));
+        out.push(Finding::new(
+            d.severity, code, file, d.span, &d.summary, &d.message,
+        ));
     }
 }
 
