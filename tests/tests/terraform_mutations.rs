@@ -3,7 +3,8 @@
 //! mutation (a brace, quote or `=` deleted, a token inserted, lines joined,
 //! split, dropped or doubled, the file cut short), then read by
 //! `terraform fmt` and by us. For every case the verdict (error or not) must
-//! agree; the first error's line and summary are counted against the goals.
+//! agree; the first error's line and summary are counted against the goals,
+//! and its column against `terraform validate -json`, which gives one.
 //!
 //! `INFRARAG_MUTATIONS` sets how many cases (default 400, run in CI);
 //! `INFRARAG_MUTATION_SEED` the seed; `INFRARAG_MUTATIONS_SHOW=N` prints N
@@ -179,6 +180,37 @@ fn terraform_errors(dir: &Path) -> BTreeMap<String, (String, usize)> {
     first
 }
 
+/// Every error `terraform validate -json` reports in each file of `dir`:
+/// (summary, line, column). It loads them all as one module, so it also
+/// reports what the files do to each other; only the errors that
+/// `terraform fmt` names are looked up here.
+fn terraform_positions(dir: &Path) -> BTreeMap<String, Vec<(String, usize, usize)>> {
+    let output = Command::new("terraform")
+        .args(["validate", "-json", "-no-color"])
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run terraform validate: {e}"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("terraform validate -json: {e}"));
+    let mut out: BTreeMap<String, Vec<(String, usize, usize)>> = BTreeMap::new();
+    for d in report["diagnostics"].as_array().into_iter().flatten() {
+        let (Some(file), Some(line), Some(column)) = (
+            d["range"]["filename"].as_str(),
+            d["range"]["start"]["line"].as_u64(),
+            d["range"]["start"]["column"].as_u64(),
+        ) else {
+            continue;
+        };
+        out.entry(file.to_string()).or_default().push((
+            d["summary"].as_str().unwrap_or_default().to_string(),
+            line as usize,
+            column as usize,
+        ));
+    }
+    out
+}
+
 struct Case {
     name: String,
     kind: &'static str,
@@ -228,8 +260,10 @@ fn syntax_errors_are_where_and_what_terraform_says() {
         });
     }
     let theirs = terraform_errors(&dir);
+    let positions = terraform_positions(&dir);
 
     let (mut verdict, mut errors, mut line, mut summary) = (0, 0, 0, 0);
+    let (mut columns, mut column) = (0, 0);
     let mut misses: BTreeMap<String, usize> = BTreeMap::new();
     let mut shown = Vec::new();
     for case in &cases {
@@ -257,17 +291,35 @@ fn syntax_errors_are_where_and_what_terraform_says() {
         let same_summary = ours.summary == *their_summary;
         line += usize::from(same_line);
         summary += usize::from(same_summary);
-        if !(same_line && same_summary) {
+        let their_column = positions
+            .get(&case.name)
+            .into_iter()
+            .flatten()
+            .find(|(s, l, _)| s == their_summary && l == their_line)
+            .map(|(_, _, c)| *c);
+        let same_column = their_column.is_none_or(|c| c == ours.span.start.column);
+        if let Some(c) = their_column {
+            columns += 1;
+            column += usize::from(c == ours.span.start.column);
+        }
+        if !(same_line && same_summary && same_column) {
             *misses.entry(their_summary.clone()).or_default() += 1;
             shown.push(format!(
-                "{} ({}): terraform line {their_line} {their_summary:?}; ours line {} {:?} ({})",
-                case.name, case.kind, ours.span.start.line, ours.summary, ours.message
+                "{} ({}): terraform {their_line}:{} {their_summary:?}; ours {}:{} {:?} ({})",
+                case.name,
+                case.kind,
+                their_column.map_or("?".into(), |c| c.to_string()),
+                ours.span.start.line,
+                ours.span.start.column,
+                ours.summary,
+                ours.message
             ));
         }
     }
     println!(
         "{} mutated files (seed {seed}): verdict agrees on {verdict}; of the {errors} both reject, \
-         first error line agrees on {line} ({:.1}%), summary on {summary} ({:.1}%)",
+         first error line agrees on {line} ({:.1}%), summary on {summary} ({:.1}%); \
+         of the {columns} columns terraform validate gives, {column} agree",
         cases.len(),
         100.0 * line as f64 / errors.max(1) as f64,
         100.0 * summary as f64 / errors.max(1) as f64,
@@ -292,6 +344,10 @@ fn syntax_errors_are_where_and_what_terraform_says() {
     assert!(
         line * 100 >= errors * 95,
         "first error line agrees on {line} of {errors}"
+    );
+    assert!(
+        column * 100 >= columns * 95,
+        "first error column agrees on {column} of {columns}"
     );
     assert!(
         summary * 100 >= errors * 90,

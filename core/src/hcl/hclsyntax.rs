@@ -1260,6 +1260,8 @@ impl<'t> Parser<'t> {
             T::CHeredoc
         };
         let mut directives = Vec::new();
+        // hclsyntax's `startRange`: an unclosed interpolation points here.
+        let first = self.tokens[self.pos];
         loop {
             let tok = self.tokens[self.pos];
             self.pos += 1;
@@ -1282,12 +1284,12 @@ impl<'t> Parser<'t> {
                             T::Eof => error(
                                 "Unclosed template interpolation sequence",
                                 "There is no closing brace for this interpolation sequence before the end of the file. This might be caused by incorrect nesting inside the given expression.",
-                                tok.start..tok.end,
+                                first.start..first.end,
                             ),
                             T::OQuote | T::CQuote if quoted => error(
                                 "Unclosed template interpolation sequence",
                                 "There is no closing brace for this interpolation sequence before the end of the quoted template. This might be caused by incorrect nesting inside the given expression.",
-                                tok.start..tok.end,
+                                first.start..first.end,
                             ),
                             T::Colon => error(
                                 "Extra characters after interpolation expression",
