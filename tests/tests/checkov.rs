@@ -450,3 +450,42 @@ resource "aws_security_group" "none" {}
         ]
     );
 }
+
+/// The four causes of disagreement issue 17 names, on a fixture of our
+/// own: (A) a `dynamic` block's iterator, (B) a `count` decided by `&&`,
+/// `||` and a comparison, (C) a bucket named through a local, (D) a
+/// module's `for_each` over the call's argument. The verdicts are checkov
+/// 3.3.13's on `fixtures/evaluation` (`checkov -d . -o json`), except two
+/// where Terraform decides otherwise and we follow Terraform: `disabled`'s
+/// count is `true && false ? 1 : 0`, which `terraform console` gives as 0
+/// (checkov judges `disabled[0]`), and `dynamic_optional`'s empty
+/// `for_each` makes no `metadata_options` block (checkov reads the content
+/// as written and passes CKV_AWS_79).
+#[test]
+fn values_are_evaluated_as_terraform_evaluates_them() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/evaluation");
+    let report = Validator::new()
+        .with_checks(["CKV_AWS_79", "CKV_AWS_3", "CKV_AWS_21"])
+        .execute(&dir)
+        .expect("validates");
+    use Outcome::{Failed, Passed};
+    assert_eq!(
+        verdicts(&report),
+        [
+            ("CKV_AWS_79", "aws_instance.dynamic", Passed),
+            ("CKV_AWS_79", "aws_instance.dynamic_optional", Failed),
+            ("CKV_AWS_3", "aws_ebs_volume.compared[0]", Failed),
+            (
+                "CKV_AWS_3",
+                "module.volumes.aws_ebs_volume.this[\"plain\"]",
+                Failed
+            ),
+            (
+                "CKV_AWS_3",
+                "module.volumes.aws_ebs_volume.this[\"sealed\"]",
+                Passed
+            ),
+            ("CKV_AWS_21", "aws_s3_bucket.this", Passed),
+        ]
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::hcl::{Block, Body, ExprKind, Expression, TemplatePart, TraversalOp};
-use crate::terraform::{Module, ReferenceKind, SourceFile};
+use crate::terraform::{Declaration, DeclarationKind, Module, ReferenceKind, SourceFile};
 
 use super::values::{Instance, Scope, Values};
 use super::{Read, Resource, Source};
@@ -120,15 +120,17 @@ impl<'a> Graph<'a> {
                 neighbours[a].extend(same.iter().copied().filter(|&b| b != a));
             }
         }
+        let locals: HashMap<&str, &Declaration> = module
+            .of_kind(DeclarationKind::Local)
+            .map(|d| (d.address.as_str(), d))
+            .collect();
         for d in &module.declarations {
             let Some(from) = by_address.get(&d.address) else {
                 continue;
             };
-            let targets = d
-                .references
-                .iter()
-                .filter(|r| matches!(r.kind, ReferenceKind::Resource | ReferenceKind::Data))
-                .filter_map(|r| by_address.get(&r.subject))
+            let targets = resources_named(d, &locals)
+                .into_iter()
+                .filter_map(|subject| by_address.get(subject))
                 .flatten();
             for &to in targets {
                 for &from in from {
@@ -160,6 +162,7 @@ impl<'a> Graph<'a> {
                 values: n.values,
                 instance: n.instance.as_ref(),
             },
+            iterators: Vec::new(),
         }
     }
 }
@@ -200,6 +203,35 @@ pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> 
         }
         _ => None,
     }
+}
+
+/// The resources and data sources `d` refers to, directly or through
+/// locals (`bucket = local.id` where `id = aws_s3_bucket.this.id`), as
+/// Terraform's graph connects them.
+fn resources_named<'d>(
+    d: &'d Declaration,
+    locals: &HashMap<&str, &'d Declaration>,
+) -> Vec<&'d str> {
+    let mut out = Vec::new();
+    let mut seen = vec![d.address.as_str()];
+    let mut pending = vec![d];
+    while let Some(d) = pending.pop() {
+        for r in &d.references {
+            match r.kind {
+                ReferenceKind::Resource | ReferenceKind::Data => out.push(r.subject.as_str()),
+                ReferenceKind::Local => {
+                    if let Some(local) = locals.get(r.subject.as_str()) {
+                        if !seen.contains(&local.address.as_str()) {
+                            seen.push(&local.address);
+                            pending.push(local);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// `var.x` or `local.x` when that is the whole value (`"${var.x}"` too).

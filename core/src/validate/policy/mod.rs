@@ -160,6 +160,9 @@ pub(crate) struct Resource<'a> {
     pub kind: &'a str,
     source: Source<'a>,
     scope: Scope<'a>,
+    /// The iterators of the `dynamic` blocks this one was made by, each
+    /// bound to `{key, value}`.
+    iterators: Vec<(String, Value)>,
 }
 
 /// Where a resource's, or a nested block's, contents come from: checkov
@@ -264,14 +267,14 @@ impl<'a> Resource<'a> {
                     .blocks()
                     .filter_map(|b| {
                         if b.kind == name {
-                            Some(self.nested(Source::Body(&b.body)))
+                            Some(vec![self.nested(Source::Body(&b.body))])
                         } else if b.kind == "dynamic" && b.label_values() == [name] {
-                            let content = b.body.blocks_of("content").next()?;
-                            Some(self.nested(Source::Body(&content.body)))
+                            Some(self.dynamic(b, name))
                         } else {
                             None
                         }
                     })
+                    .flatten()
                     .collect();
                 if let Some(a) = body.attribute(name) {
                     out.extend(self.assigned(&a.expr));
@@ -304,7 +307,47 @@ impl<'a> Resource<'a> {
             kind: self.kind,
             source,
             scope: self.scope,
+            iterators: self.iterators.clone(),
         }
+    }
+
+    /// The blocks a `dynamic "name"` block makes, as Terraform makes them:
+    /// one per element of a known `for_each`, its iterator bound to the
+    /// element's `key` and `value`; none for an empty one. An unknown
+    /// `for_each` leaves the content as written, its iterator unknown.
+    fn dynamic(&self, block: &'a crate::hcl::Block, name: &str) -> Vec<Resource<'a>> {
+        let Some(content) = block.body.blocks_of("content").next() else {
+            return Vec::new();
+        };
+        let written = || vec![self.nested(Source::Body(&content.body))];
+        let Some(for_each) = block.body.attribute("for_each") else {
+            return written();
+        };
+        let iterator = match block.body.attribute("iterator").map(|a| &a.expr.kind) {
+            Some(ExprKind::Variable { name }) => name.clone(),
+            _ => name.to_string(),
+        };
+        let elements: Vec<(Value, Value)> =
+            match self.scope.read_with(&for_each.expr, &self.iterators) {
+                Read::Constant(Value::Array(items)) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i), v))
+                    .collect(),
+                Read::Constant(Value::Object(m)) => {
+                    m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+                }
+                _ => return written(),
+            };
+        elements
+            .into_iter()
+            .map(|(key, value)| {
+                let mut each = self.nested(Source::Body(&content.body));
+                let element = serde_json::json!({ "key": key, "value": value });
+                each.iterators.push((iterator.clone(), element));
+                each
+            })
+            .collect()
     }
 
     /// A constant object, or the objects of a constant list, as blocks.
@@ -369,7 +412,7 @@ impl<'a> Resource<'a> {
     }
 
     fn render(&self, e: &Expression) -> Read {
-        self.scope.read(e)
+        self.scope.read_with(e, &self.iterators)
     }
 }
 
@@ -446,6 +489,7 @@ pub(crate) fn scan(
                     values: &values,
                     instance: None,
                 },
+                iterators: Vec::new(),
             };
             let applies = |c: &&&Check| c.block == "provider" && c.types.contains(&kind);
             for check in checks.iter().filter(applies) {

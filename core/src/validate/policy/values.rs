@@ -108,7 +108,12 @@ const MAX_DEPTH: usize = 32;
 impl Scope<'_> {
     /// The value of `e`, or [`Read::Reference`] when it is not known.
     pub fn read(&self, e: &Expression) -> Read {
-        match self.eval(e, &mut Vec::new(), 0) {
+        self.read_with(e, &[])
+    }
+
+    /// [`read`](Self::read) with names bound (`dynamic` blocks' iterators).
+    pub fn read_with(&self, e: &Expression, bound: &[(String, Value)]) -> Read {
+        match self.eval(e, &mut bound.to_vec(), 0) {
             Some(v) => Read::Constant(v),
             None => Read::Reference,
         }
@@ -224,6 +229,31 @@ impl Scope<'_> {
                     }
                     Some(Value::Array(out))
                 }
+                ("min" | "max", numbers) if !numbers.is_empty() => {
+                    let values = numbers
+                        .iter()
+                        .map(|n| number(&eval(n)?))
+                        .collect::<Option<Vec<f64>>>()?;
+                    let pick = if name == "min" { f64::min } else { f64::max };
+                    number_value(values.into_iter().reduce(pick)?)
+                }
+                ("abs", [n]) => number_value(number(&eval(n)?)?.abs()),
+                ("contains", [list, item]) => match eval(list)? {
+                    Value::Array(items) => Some(Value::Bool(items.contains(&eval(item)?))),
+                    _ => None,
+                },
+                ("keys", [map]) => match eval(map)? {
+                    Value::Object(m) => {
+                        Some(Value::Array(m.keys().cloned().map(Value::String).collect()))
+                    }
+                    _ => None,
+                },
+                ("coalesce", values) => values
+                    .iter()
+                    .map(&mut eval)
+                    .collect::<Option<Vec<Value>>>()?
+                    .into_iter()
+                    .find(|v| !v.is_null() && v.as_str() != Some("")),
                 ("length", [arg]) => match eval(arg)? {
                     Value::Array(a) => Some(Value::from(a.len())),
                     Value::Object(o) => Some(Value::from(o.len())),
@@ -260,14 +290,11 @@ impl Scope<'_> {
                 Value::Bool(b) => Some(Value::Bool(!b)),
                 _ => None,
             },
-            ExprKind::Binary { op, lhs, rhs } => {
-                let (a, b) = (eval(lhs)?, eval(rhs)?);
-                match op {
-                    BinaryOp::Eq => Some(Value::Bool(a == b)),
-                    BinaryOp::Ne => Some(Value::Bool(a != b)),
-                    _ => None,
-                }
-            }
+            ExprKind::Unary {
+                op: UnaryOp::Negate,
+                operand,
+            } => number_value(-number(&eval(operand)?)?),
+            ExprKind::Binary { op, lhs, rhs } => binary(*op, eval(lhs)?, eval(rhs)?),
             ExprKind::For(f) => {
                 let collection = eval(&f.collection)?;
                 let pairs: Vec<(Value, Value)> = match collection {
@@ -370,6 +397,55 @@ impl Scope<'_> {
         }
         Some(value)
     }
+}
+
+/// A number as Terraform reads one: a number, or a string of one.
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `x` as a JSON number: whole numbers as integers, as Terraform prints them.
+fn number_value(x: f64) -> Option<Value> {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Some(Value::from(x as i64))
+    } else {
+        serde_json::Number::from_f64(x).map(Value::Number)
+    }
+}
+
+/// A binary operator on two known values, as Terraform applies it; `None`
+/// where Terraform would fail (a type it cannot convert, division by zero).
+fn binary(op: BinaryOp, a: Value, b: Value) -> Option<Value> {
+    let bool_of = |v: &Value| match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        _ => None,
+    };
+    let numbers = || Some((number(&a)?, number(&b)?));
+    Some(match op {
+        BinaryOp::Eq => Value::Bool(a == b),
+        BinaryOp::Ne => Value::Bool(a != b),
+        BinaryOp::And => Value::Bool(bool_of(&a)? && bool_of(&b)?),
+        BinaryOp::Or => Value::Bool(bool_of(&a)? || bool_of(&b)?),
+        BinaryOp::Lt => numbers().map(|(x, y)| Value::Bool(x < y))?,
+        BinaryOp::Le => numbers().map(|(x, y)| Value::Bool(x <= y))?,
+        BinaryOp::Gt => numbers().map(|(x, y)| Value::Bool(x > y))?,
+        BinaryOp::Ge => numbers().map(|(x, y)| Value::Bool(x >= y))?,
+        BinaryOp::Add => numbers().and_then(|(x, y)| number_value(x + y))?,
+        BinaryOp::Sub => numbers().and_then(|(x, y)| number_value(x - y))?,
+        BinaryOp::Mul => numbers().and_then(|(x, y)| number_value(x * y))?,
+        BinaryOp::Div => numbers()
+            .filter(|(_, y)| *y != 0.0)
+            .and_then(|(x, y)| number_value(x / y))?,
+        BinaryOp::Mod => numbers()
+            .filter(|(_, y)| *y != 0.0)
+            .and_then(|(x, y)| number_value(x % y))?,
+    })
 }
 
 fn lookup(bound: &[(String, Value)], name: &str) -> Option<Value> {
