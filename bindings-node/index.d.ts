@@ -1216,6 +1216,13 @@ export declare namespace validate {
      * whose `.yaml`/`.yml` files are read.
      */
     policies?: Array<string>
+    /**
+     * `validate` only: every directory under `dir` holding Terraform
+     * files is validated as a module (`.terraform` and hidden directories
+     * skipped) into one report, paths relative to `dir`, as `checkov -d`
+     * and `tflint --recursive` scan a repository.
+     */
+    recursive?: boolean
   }
   /** `validate`, blocking the calling thread. */
   export function validateSync(dir: string, options?: validate.ValidateOptions | undefined | null): validate.Report

@@ -120,3 +120,18 @@ test('custom policies and graph checks', async () => {
   })
   rmSync(dir, { recursive: true })
 })
+
+test('recursive validates each module directory into one report', async () => {
+  const skipChecks = ['terraform_']
+  const together = await validate.validate(fixtures, { recursive: true, skipChecks })
+  const apart = []
+  const modules = ['count_and_for_each', 'duplicates', 'duplicates/x', 'module_outputs', 'module_outputs/net',
+    'references', 'references/network', 'shapes', 'valid']
+  for (const c of modules) {
+    const report = validate.validateSync(join(fixtures, c), { skipChecks })
+    apart.push(...report.findings.map((f) => [`${c}/${f.file}`, f.code, f.line]))
+  }
+  assert.deepEqual(together.findings.map((f) => [f.file, f.code, f.line]), apart)
+  assert.equal(together.toSarif().runs.length, 1)
+  await assert.rejects(validate.validateFiles({ 'main.tf': '' }, { recursive: true }), { code: 'INVALID_ARGUMENT' })
+})

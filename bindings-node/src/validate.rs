@@ -205,6 +205,11 @@ pub struct ValidateOptions {
     /// Custom policies in checkov's YAML format: files, or directories
     /// whose `.yaml`/`.yml` files are read.
     pub policies: Option<Vec<String>>,
+    /// `validate` only: every directory under `dir` holding Terraform
+    /// files is validated as a module (`.terraform` and hidden directories
+    /// skipped) into one report, paths relative to `dir`, as `checkov -d`
+    /// and `tflint --recursive` scan a repository.
+    pub recursive: Option<bool>,
 }
 
 /// Where a module's files come from.
@@ -215,12 +220,19 @@ enum Module {
 
 fn run(module: Module, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
     let validator = Validator::new()
+        .recursive(options.recursive.unwrap_or(false))
         .with_checks(options.checks.unwrap_or_default())
         .skip_checks(options.skip_checks.unwrap_or_default())
         .with_policy_paths(options.policies.unwrap_or_default())
         .map_err(js_error)?;
     match module {
         Module::Dir(dir) => validator.execute(dir),
+        Module::Files(_) if options.recursive == Some(true) => {
+            Err(infrarag::Error::InvalidArgument {
+                name: "recursive".into(),
+                message: "validateFiles validates one module; recursive is for a directory".into(),
+            })
+        }
         Module::Files(files) => validator.execute_files(files),
     }
     .map_err(js_error)

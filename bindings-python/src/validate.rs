@@ -207,9 +207,11 @@ fn run(
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
+    recursive: bool,
 ) -> Result<PyReport> {
     let report = py.detach(move || {
         let validator = Validator::new()
+            .recursive(recursive)
             .with_checks(checks.unwrap_or_default())
             .skip_checks(skip_checks.unwrap_or_default())
             .with_policy_paths(policies.unwrap_or_default())?;
@@ -232,19 +234,20 @@ fn run(
 /// Validates a module: a directory's path, or `(name, text)` pairs held
 /// in memory; see `infrarag/validation.py`.
 #[pyfunction]
-#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None))]
+#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None, recursive=false))]
 pub fn validate(
     py: Python<'_>,
     module: &Bound<'_, PyAny>,
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
+    recursive: bool,
 ) -> Result<PyReport> {
     let module = match module.cast::<pyo3::types::PyList>() {
         Ok(files) => Module::Files(files.extract()?),
         Err(_) => Module::Dir(module.extract()?),
     };
-    run(py, module, checks, skip_checks, policies)
+    run(py, module, checks, skip_checks, policies, recursive)
 }
 
 /// The ids of every built-in security check, in id order.

@@ -154,3 +154,22 @@ def test_custom_policies_and_graph_checks(tmp_path: Path) -> None:
     assert e.value.path == str(bad)
     assert e.value.diagnostics[0]["code"] == "invalid_policy"
     assert e.value.diagnostics[0]["span"]["start"]["line"] == 5
+
+
+def test_recursive_validates_each_module_directory_into_one_report(tmp_path: Path) -> None:
+    together = infrarag.validate(FIXTURES, recursive=True, skip_checks=["terraform_"])
+    apart: list[tuple[str, str, int]] = []
+    for case in sorted({p.parent for p in FIXTURES.rglob("*.tf")}):
+        report = infrarag.validate(case, skip_checks=["terraform_"])
+        apart += [((case / f.file).relative_to(FIXTURES).as_posix(), f.code, f.line) for f in report]
+    assert [(f.file, f.code, f.line) for f in together] == apart
+    assert {f.split("/")[0] for f in together.files} >= {"references", "duplicates", "valid"}
+    assert len(together.to_sarif()["runs"]) == 1
+
+    # `.terraform` and hidden directories are not modules of the repository.
+    broken = 'output "x" {\n  value = var.missing\n}\n'
+    for sub in ("", "net", ".terraform/modules/x", ".hidden"):
+        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+        (tmp_path / sub / "main.tf").write_text(broken)
+    report = infrarag.validate(tmp_path, recursive=True, checks=["undeclared_"])
+    assert [f.file for f in report] == ["main.tf", "net/main.tf"]

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use crate::validate::{render, Report, Severity, Validator};
 
 const USAGE: &str = "\
-usage: infrarag validate DIR|- [--format text|json|sarif|junit|terraform]
+usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|terraform]
                                [--checks CODE,...] [--skip-checks CODE,...]
                                [--policies PATH]... [--fail-on error|warning|never]
                                [--soft-fail] [--stdin-name NAME] [--sarif-base DIR]
@@ -21,6 +21,10 @@ security checks (codes `CKV_*`, `CKV2_*`). A code ending in `_` or `.` selects
 every check whose code starts with it (`undeclared_` selects all
 undeclared-reference checks; `--skip-checks terraform_` leaves lint out); a
 name that selects no check is an error. `infrarag checks` lists every code.
+
+--recursive (-r) validates every module directory under DIR (skipping
+.terraform and hidden directories) into one report, as checkov -d and
+tflint --recursive do; paths are relative to DIR.
 
 DIR `-` reads one file from standard input, named by --stdin-name (default
 main.tf; a name ending in .tf.json is read as Terraform JSON).
@@ -55,6 +59,7 @@ struct Args {
     fail_on: FailOn,
     stdin_name: String,
     sarif_base: String,
+    recursive: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +114,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         fail_on: FailOn::Error,
         stdin_name: "main.tf".into(),
         sarif_base: ".".into(),
+        recursive: false,
     };
     let mut dir = None;
     while let Some(arg) = it.next() {
@@ -150,6 +156,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 }
             }
             "--soft-fail" => args.fail_on = FailOn::Never,
+            "--recursive" | "-r" => args.recursive = true,
             "--stdin-name" => args.stdin_name = value()?,
             "--sarif-base" => args.sarif_base = value()?,
             "-" if dir.is_none() => dir = Some(arg.clone()),
@@ -203,6 +210,7 @@ fn validate(
     let report = Validator::new()
         .with_checks(args.checks.iter().cloned())
         .skip_checks(args.skip.iter().cloned())
+        .recursive(args.recursive)
         .with_policy_paths(&args.policies)
         .and_then(|validator| match args.dir.as_str() {
             "-" => {

@@ -593,3 +593,94 @@ fn a_check_name_that_names_nothing_is_refused_with_close_matches() {
         assert!(Validator::new().with_checks(fine).verify_checks().is_ok());
     }
 }
+
+/// `recursive` validates each module directory of a repository apart and
+/// reports them as one, paths relative to the root: the same findings and
+/// verdicts as validating each directory alone. `.terraform` and hidden
+/// directories are not walked.
+#[test]
+fn a_repository_is_validated_module_by_module() {
+    let root = infrarag_tests::corpus().join("modules/s3");
+    let all = Validator::new()
+        .recursive(true)
+        .execute(&root)
+        .expect("validates");
+    let dirs = infrarag_tests::module_dirs(&root);
+    assert!(dirs.len() > 5, "{} module directories", dirs.len());
+    let (mut files, mut findings, mut verdicts) = (Vec::new(), Vec::new(), Vec::new());
+    for dir in &dirs {
+        let alone = Validator::new().execute(dir).expect("validates");
+        let at = dir.strip_prefix(&root).expect("under the root");
+        files.extend(alone.files.iter().map(|f| at.join(f)));
+        findings.extend(
+            alone
+                .findings
+                .iter()
+                .map(|f| (at.join(&f.file), f.span.start.line, f.code.clone())),
+        );
+        verdicts.extend(alone.policies.iter().map(|e| {
+            (
+                at.join(&e.file),
+                e.address.clone(),
+                e.check.clone(),
+                e.outcome,
+            )
+        }));
+    }
+    assert_eq!(all.files, files);
+    let ours: Vec<_> = all
+        .findings
+        .iter()
+        .map(|f| (f.file.clone(), f.span.start.line, f.code.clone()))
+        .collect();
+    assert_eq!(ours, findings);
+    let ours: Vec<_> = all
+        .policies
+        .iter()
+        .map(|e| {
+            (
+                e.file.clone(),
+                e.address.clone(),
+                e.check.clone(),
+                e.outcome,
+            )
+        })
+        .collect();
+    assert_eq!(ours, verdicts);
+    assert!(all.findings.iter().any(|f| f.file.starts_with("examples")));
+    // One SARIF run holds every finding, each with its source line.
+    let sarif = render::sarif(&all);
+    assert_eq!(sarif["runs"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(all.findings.len())
+    );
+    let text = render::text(&all);
+    assert!(
+        text.contains("--> examples/"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+
+    let dir = std::env::temp_dir().join(format!("infrarag-recursive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let broken = "output \"x\" {\n  value = var.missing\n}\n";
+    for sub in ["", "modules/net", ".terraform/modules/x", ".hidden"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("directory");
+        std::fs::write(dir.join(sub).join("main.tf"), broken).expect("file");
+    }
+    let report = Validator::new()
+        .recursive(true)
+        .with_checks(["undeclared_"])
+        .execute(&dir)
+        .expect("validates");
+    let found: Vec<_> = report.findings.iter().map(|f| f.file.clone()).collect();
+    assert_eq!(
+        found,
+        [
+            PathBuf::from("main.tf"),
+            PathBuf::from("modules/net/main.tf")
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

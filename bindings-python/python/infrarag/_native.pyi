@@ -31,6 +31,7 @@ def validate(
     checks: Optional[list[str]] = None,
     skip_checks: Optional[list[str]] = None,
     policies: Optional[list[str]] = None,
+    recursive: bool = False,
 ) -> Report: ...
 
 @final

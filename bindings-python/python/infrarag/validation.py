@@ -87,9 +87,17 @@ def validate(
     checks: Optional[Iterable[str]] = None,
     skip_checks: Optional[Iterable[str]] = None,
     policies: Optional[Iterable[PathLike]] = None,
+    recursive: bool = False,
 ) -> Report:
     """Validate the Terraform module in directory ``path`` (its ``.tf`` and
     ``.tf.json`` files, not subdirectories).
+
+    With ``recursive=True``, every directory under ``path`` holding
+    Terraform files is validated as a module (``.terraform`` and hidden
+    directories skipped) into one report whose paths are relative to
+    ``path``, as ``checkov -d`` and ``tflint --recursive`` scan a
+    repository; a module another calls is judged on its own and, within
+    its caller, with the caller's arguments.
 
     ``checks`` keeps only the checks it names, ``skip_checks`` drops them: a
     name ending in ``_`` or ``.`` names every code it begins
@@ -111,6 +119,7 @@ def validate(
         checks=_names("checks", checks),
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
+        recursive=recursive,
     )
 
 

@@ -107,7 +107,7 @@ pub struct Fix {
 }
 
 /// What validating a module found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     /// The module directory.
     pub dir: PathBuf,
@@ -127,6 +127,35 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds the report of the module in `dir` (relative to this report's
+    /// directory), its paths made relative to this one's.
+    fn absorb(&mut self, dir: &Path, other: Report) {
+        let at = |p: &Path| dir.join(p);
+        self.files.extend(other.files.iter().map(|p| at(p)));
+        for mut f in other.findings {
+            f.file = at(&f.file);
+            for r in &mut f.related {
+                r.file = at(&r.file);
+            }
+            self.findings.push(f);
+        }
+        for mut e in other.policies {
+            e.file = at(&e.file);
+            self.policies.push(e);
+        }
+        for mut s in other.suppressed {
+            s.file = at(&s.file);
+            s.finding.file = at(&s.finding.file);
+            self.suppressed.push(s);
+        }
+        for (path, text) in other.sources {
+            let path = at(&path);
+            if !self.sources.iter().any(|(p, _)| *p == path) {
+                self.sources.push((path, text));
+            }
+        }
+    }
+
     /// No errors (warnings allowed).
     pub fn ok(&self) -> bool {
         self.error_count() == 0
@@ -168,6 +197,7 @@ pub struct Validator {
     only: Vec<String>,
     skip: Vec<String>,
     custom: Vec<policy::CustomPolicy>,
+    recursive: bool,
 }
 
 impl Validator {
@@ -250,10 +280,46 @@ impl Validator {
     pub fn execute(&self, dir: impl AsRef<Path>) -> Result<Report> {
         self.verify_checks()?;
         let dir = dir.as_ref();
+        if self.recursive {
+            return self.execute_recursive(dir);
+        }
         let files = read_files_cached(dir)?;
         let mut report = self.run(Some(dir), &files);
         report.dir = dir.to_path_buf();
         Ok(report)
+    }
+
+    /// Makes [`execute`](Self::execute) walk the directory as `checkov -d`
+    /// and `tflint --recursive` do: every directory under it holding `.tf`
+    /// or `.tf.json` files is a module, validated apart (`.terraform` and
+    /// hidden directories skipped), and one report holds them all, with
+    /// paths relative to the directory given. A module another one calls
+    /// is judged on its own and, within its caller, with the caller's
+    /// arguments.
+    pub fn recursive(mut self, yes: bool) -> Self {
+        self.recursive = yes;
+        self
+    }
+
+    fn execute_recursive(&self, root: &Path) -> Result<Report> {
+        use rayon::prelude::*;
+        let dirs = module_dirs(root)?;
+        let reports: Vec<(PathBuf, Report)> = dirs
+            .par_iter()
+            .map(|dir| {
+                let files = read_files_cached(dir)?;
+                let relative = dir.strip_prefix(root).unwrap_or(dir).to_path_buf();
+                Ok((relative, self.run(Some(dir), &files)))
+            })
+            .collect::<Result<_>>()?;
+        let mut all = Report {
+            dir: root.to_path_buf(),
+            ..Report::default()
+        };
+        for (relative, report) in reports {
+            all.absorb(&relative, report);
+        }
+        Ok(all)
     }
 
     /// Validates files already read and parsed, as one module. Without a
@@ -462,6 +528,37 @@ pub(crate) fn leading(span: Span, len: usize) -> Span {
         start: span.start,
         end,
     }
+}
+
+/// Every directory under `root` (itself included) holding `.tf` or
+/// `.tf.json` files, in path order; `.terraform` and hidden directories
+/// are not walked.
+fn module_dirs(root: &Path) -> Result<Vec<PathBuf>> {
+    let io = |path: &Path, e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let mut has_module = false;
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+            let entry = entry.map_err(|e| io(&dir, e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let kind = entry.file_type().map_err(|e| io(&entry.path(), e))?;
+            if kind.is_dir() && !name.starts_with('.') {
+                pending.push(entry.path());
+            } else if kind.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
+                has_module = true;
+            }
+        }
+        if has_module {
+            out.push(dir);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The parser's diagnostics, as findings coded `syntax.<code>`: Terraform's
