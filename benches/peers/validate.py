@@ -6,6 +6,10 @@ Both run only the checks infrarag ports (checkov has a thousand more), so
 the times compare the same work. For every directory it prints nothing;
 at the end, per corpus:
 
+  - wall time of each tool, on a first pass and the best later one, and
+    of infrarag's recursive scan (`validate(root, recursive=True)`, one
+    call per fixture directory or repository, every module directory under
+    it validated, called ones on their own too);
   - wall time of each tool, on a first pass and the best later one
     (`--passes`, default 2) (checkov: `Runner().run` per fixture directory
     or per repository, as its own tests and CLI call it; infrarag: one
@@ -141,6 +145,7 @@ def compare(name: str, runs: list[tuple[Path, list[str]]], runner: type, runner_
     ours: set[tuple[str, Verdict]] = set()
     checkov_s = [0.0] * passes
     infrarag_s = [0.0] * passes
+    recursive_s = [0.0] * passes
     dirs = {root: roots(root) for root, _ in runs}  # what checkov's tree scan decides, outside the timing
     for n in range(passes):
         with timed() as clock:
@@ -152,6 +157,10 @@ def compare(name: str, runs: list[tuple[Path, list[str]]], runner: type, runner_
             results = [infrarag_run(dirs[root], checks) for root, checks in runs]
         infrarag_s[n] = clock[0]
         ours |= {(root.name, v) for (root, _), r in zip(runs, results) for v in infrarag_verdicts(root, r)}
+        with timed() as clock:
+            scans = [infrarag.validate(root, checks=checks, recursive=True) for root, checks in runs]
+        recursive_s[n] = clock[0]
+        del scans
     same = theirs & ours
     print(f"\n{name}: {len(runs)} runs, {passes} passes")
     for tool, times, verdicts in (("checkov", checkov_s, theirs), ("infrarag", infrarag_s, ours)):
@@ -162,6 +171,12 @@ def compare(name: str, runs: list[tuple[Path, list[str]]], runner: type, runner_
         print(f", {min(checkov_s[1:]) / min(infrarag_s[1:]):.0f}x on later passes (both warm)")
     else:
         print()
+    again = f", then {min(recursive_s[1:]):8.4f} s" if passes > 1 else ""
+    print(
+        f"  infrarag recursive, one call per root: first pass {recursive_s[0]:8.4f} s{again}; "
+        f"{checkov_s[0] / recursive_s[0]:.0f}x faster than checkov on the first pass"
+        + (f", {min(checkov_s[1:]) / min(recursive_s[1:]):.0f}x later" if passes > 1 else "")
+    )
     print(f"  agreement: {len(same)} verdicts in both; {len(theirs - ours)} only checkov's, {len(ours - theirs)} only ours")
     theirs_folded = {(r, folded(v)) for r, v in theirs}
     ours_folded = {(r, folded(v)) for r, v in ours}

@@ -582,7 +582,8 @@ impl<'t> Parser<'t> {
         tok
     }
 
-    /// The token just read, for ranges that point back.
+    /// Runs `f` with newlines counting as tokens (`include`) or not, as
+    /// hclsyntax pushes and pops that setting around brackets.
     fn with_newlines<X>(&mut self, include: bool, f: impl FnOnce(&mut Self) -> R<X>) -> R<X> {
         self.newlines.push(include);
         let out = f(self);
