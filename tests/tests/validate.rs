@@ -684,3 +684,33 @@ fn a_repository_is_validated_module_by_module() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Recursive validations of several repositories at once, from threads of
+/// their own: each walks its modules on rayon's pool while the others do,
+/// which once deadlocked on the parsed-file cache (it parsed under its
+/// lock). A watchdog turns a hang into a failure.
+#[test]
+fn concurrent_recursive_validations_do_not_deadlock() {
+    let root = infrarag_tests::corpus().join("modules");
+    let repos: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("modules")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert!(repos.len() >= 6);
+    let (done, finished) = std::sync::mpsc::channel();
+    for repo in repos.clone() {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let report = Validator::new().recursive(true).execute(&repo);
+            let _ = done.send(report.map(|r| r.files.len()));
+        });
+    }
+    for _ in &repos {
+        let files = finished
+            .recv_timeout(std::time::Duration::from_secs(600))
+            .expect("a recursive validation hung")
+            .expect("validates");
+        assert!(files > 0);
+    }
+}

@@ -265,14 +265,20 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
         })
         .collect();
     stamps.sort();
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    let (kept, bytes) = cache.get_or_insert_with(|| (HashMap::new(), 0));
-    if let Some((stamped, files)) = kept.get(&key) {
-        if *stamped == stamps {
-            return Ok(Arc::clone(files));
-        }
+    let lock = || CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, files)) = lock()
+        .as_ref()
+        .and_then(|(kept, _)| kept.get(&key))
+        .filter(|(stamped, _)| *stamped == stamps)
+    {
+        return Ok(Arc::clone(files));
     }
+    // Parsing runs on rayon's pool: holding the lock through it would
+    // deadlock a caller already on that pool (a recursive validation)
+    // whose worker, while it waits, takes up another call that locks.
     let files: Arc<[SourceFile]> = read_files(dir)?.into();
+    let mut cache = lock();
+    let (kept, bytes) = cache.get_or_insert_with(|| (HashMap::new(), 0));
     let size: usize = files.iter().map(|f| f.text.len()).sum();
     if *bytes + size > KEPT_BYTES {
         kept.clear();
