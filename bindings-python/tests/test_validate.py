@@ -173,3 +173,13 @@ def test_recursive_validates_each_module_directory_into_one_report(tmp_path: Pat
         (tmp_path / sub / "main.tf").write_text(broken)
     report = infrarag.validate(tmp_path, recursive=True, checks=["undeclared_"])
     assert [f.file for f in report] == ["main.tf", "net/main.tf"]
+
+
+def test_a_modules_tfvars_set_its_variables() -> None:
+    report = infrarag.validate(FIXTURES.parent / "tfvars", checks=["CKV_AWS_3"])
+    outcomes = {p["address"]: p["outcome"] for p in report.policies}
+    assert outcomes == {
+        "aws_ebs_volume.from_tfvars": "PASSED",
+        "aws_ebs_volume.from_auto": "PASSED",
+        "aws_ebs_volume.last_file_wins": "FAILED",
+    }

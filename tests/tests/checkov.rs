@@ -463,11 +463,7 @@ resource "aws_security_group" "none" {}
 /// as written and passes CKV_AWS_79).
 #[test]
 fn values_are_evaluated_as_terraform_evaluates_them() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/evaluation");
-    let report = Validator::new()
-        .with_checks(["CKV_AWS_79", "CKV_AWS_3", "CKV_AWS_21"])
-        .execute(&dir)
-        .expect("validates");
+    let report = fixture_report("evaluation", &["CKV_AWS_79", "CKV_AWS_3", "CKV_AWS_21"]);
     use Outcome::{Failed, Passed};
     assert_eq!(
         verdicts(&report),
@@ -488,4 +484,39 @@ fn values_are_evaluated_as_terraform_evaluates_them() {
             ("CKV_AWS_21", "aws_s3_bucket.this", Passed),
         ]
     );
+}
+
+/// A module directory's `terraform.tfvars` and `*.auto.tfvars(.json)` set
+/// its variables, a later file (in name order) winning, as Terraform loads
+/// them unasked; the verdicts are checkov 3.3.13's on `fixtures/tfvars`.
+#[test]
+fn auto_loaded_tfvars_set_variables() {
+    let report = fixture_report("tfvars", &["CKV_AWS_3"]);
+    use Outcome::{Failed, Passed};
+    assert_eq!(
+        verdicts(&report),
+        [
+            ("CKV_AWS_3", "aws_ebs_volume.from_tfvars", Passed),
+            ("CKV_AWS_3", "aws_ebs_volume.from_auto", Passed),
+            ("CKV_AWS_3", "aws_ebs_volume.last_file_wins", Failed),
+        ]
+    );
+    // Files held in memory have no directory, so no tfvars: the defaults.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tfvars");
+    let files = infrarag::terraform::read_files(&dir).expect("reads");
+    let alone = Validator::new().with_checks(["CKV_AWS_3"]).check(&files);
+    assert!(verdicts(&alone)
+        .iter()
+        .all(|v| (v.1 == "aws_ebs_volume.last_file_wins") == (v.2 == Passed)));
+}
+
+/// `tests/fixtures/<name>` validated with only `checks`.
+fn fixture_report(name: &str, checks: &[&str]) -> infrarag::validate::Report {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    Validator::new()
+        .with_checks(checks.iter().copied())
+        .execute(&dir)
+        .expect("validates")
 }

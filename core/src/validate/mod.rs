@@ -341,7 +341,9 @@ impl Validator {
         let callees = dir
             .map(|d| policy::modules::load(d, files))
             .unwrap_or_default();
-        let mut policies = policy::scan(files, &module, &callees, &self.custom, |id| {
+        // Terraform and checkov read these beside the module's files.
+        let inputs = dir.map(policy::values::auto_inputs).unwrap_or_default();
+        let mut policies = policy::scan(files, &module, &callees, &inputs, &self.custom, |id| {
             self.selects(id)
         });
         findings.extend(

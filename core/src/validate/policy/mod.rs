@@ -12,8 +12,9 @@ mod custom;
 mod graph;
 pub(crate) mod iam;
 pub(crate) mod modules;
-mod values;
+pub(crate) mod values;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -431,10 +432,11 @@ pub(crate) fn scan(
     files: &[SourceFile],
     module: &Module,
     callees: &[modules::Callee],
+    inputs: &HashMap<String, Value>,
     custom: &[CustomPolicy],
     select: impl Fn(&str) -> bool,
 ) -> Vec<Evaluation> {
-    let values = Values::new(files, module);
+    let values = Values::new(files, module).with_inputs(inputs);
     let called = modules::instances(files, &values, callees);
     let mut graph = Graph::default();
     graph.add("", files, module, &values);

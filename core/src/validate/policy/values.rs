@@ -46,6 +46,15 @@ impl<'a> Values<'a> {
 }
 
 impl<'a> Values<'a> {
+    /// These values with the variables `inputs` sets (from `.tfvars`
+    /// files) replacing their defaults.
+    pub fn with_inputs(mut self, inputs: &HashMap<String, Value>) -> Values<'a> {
+        for (name, value) in inputs.iter().filter(|(_, v)| !v.is_null()) {
+            self.variables.insert(name.clone(), value.clone());
+        }
+        self
+    }
+
     /// The values of a called module: its variables' defaults, replaced by
     /// what the call passes. An input that is not known leaves the
     /// variable unknown, whatever its default.
@@ -67,6 +76,46 @@ impl<'a> Values<'a> {
         }
         values
     }
+}
+
+/// The variables a root module's directory sets as Terraform reads them
+/// without being asked: `terraform.tfvars`, `terraform.tfvars.json`, then
+/// each `*.auto.tfvars` and `*.auto.tfvars.json` in name order, a later
+/// file winning. Only constants count (Terraform accepts nothing else
+/// there); a file that cannot be read or parsed sets nothing, since
+/// judging it is `terraform plan`'s job, not validation's.
+pub(crate) fn auto_inputs(dir: &std::path::Path) -> HashMap<String, Value> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    let mut auto: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        .collect();
+    auto.sort();
+    let mut inputs = HashMap::new();
+    let named = ["terraform.tfvars", "terraform.tfvars.json"].map(String::from);
+    for name in named.into_iter().chain(auto) {
+        let Ok(text) = std::fs::read_to_string(dir.join(&name)) else {
+            continue;
+        };
+        if name.ends_with(".json") {
+            if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text) {
+                inputs.extend(m);
+            }
+            continue;
+        }
+        let parsed = crate::hcl::parse(&text);
+        if parsed.has_errors() {
+            continue;
+        }
+        for a in parsed.file.body.attributes() {
+            if let Some(v) = constant_value(&a.expr) {
+                inputs.insert(a.name.clone(), v);
+            }
+        }
+    }
+    inputs
 }
 
 fn locals_of(body: &Body) -> impl Iterator<Item = (&str, &Expression)> {
