@@ -453,7 +453,8 @@ resource "aws_security_group" "none" {}
 
 /// The four causes of disagreement issue 17 names, on a fixture of our
 /// own: (A) a `dynamic` block's iterator, (B) a `count` decided by `&&`,
-/// `||` and a comparison, (C) a bucket named through a local, (D) a
+/// `||` and a comparison, (C) a bucket named through a local or a called
+/// module's output, (D) a
 /// module's `for_each` over the call's argument. The verdicts are checkov
 /// 3.3.13's on `fixtures/evaluation` (`checkov -d . -o json`), except two
 /// where Terraform decides otherwise and we follow Terraform: `disabled`'s
@@ -482,6 +483,7 @@ fn values_are_evaluated_as_terraform_evaluates_them() {
                 Passed
             ),
             ("CKV_AWS_21", "aws_s3_bucket.this", Passed),
+            ("CKV_AWS_21", "module.logs.aws_s3_bucket.this", Passed),
         ]
     );
 }

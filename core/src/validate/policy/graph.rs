@@ -147,6 +147,71 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// Connects the resources of the module instance at `prefix` that read
+    /// a called module's output (`bucket = module.b.id`) to the resources
+    /// that output refers to in each instance of the call, as checkov's
+    /// graph connects them. `instances` are every module instance's prefix
+    /// and module, this one's included.
+    pub fn link_outputs(&mut self, prefix: &str, module: &Module, instances: &[(&str, &Module)]) {
+        let mut linked = Vec::new();
+        for d in &module.declarations {
+            if !matches!(d.kind, DeclarationKind::Resource | DeclarationKind::Data) {
+                continue;
+            }
+            let from = self.nodes_at(prefix, &d.address);
+            let outputs = d
+                .references
+                .iter()
+                .filter(|r| r.kind == ReferenceKind::Module)
+                .filter_map(|r| {
+                    Some((r.subject.strip_prefix("module.")?, r.attribute.as_deref()?))
+                });
+            for (call, output) in outputs {
+                let children = instances
+                    .iter()
+                    .filter(|(child, _)| is_instance_of(child, prefix, call));
+                for &(child, callee) in children {
+                    let Some(out) = callee
+                        .of_kind(DeclarationKind::Output)
+                        .find(|o| o.name == output)
+                    else {
+                        continue;
+                    };
+                    let locals: HashMap<&str, &Declaration> = callee
+                        .of_kind(DeclarationKind::Local)
+                        .map(|l| (l.address.as_str(), l))
+                        .collect();
+                    for subject in resources_named(out, &locals) {
+                        for to in self.nodes_at(child, subject) {
+                            linked.extend(from.iter().map(|&f| (f, to)));
+                        }
+                    }
+                }
+            }
+        }
+        for (a, b) in linked {
+            self.neighbours[a].push(b);
+            self.neighbours[b].push(a);
+        }
+        for n in &mut self.neighbours {
+            n.sort_unstable();
+            n.dedup();
+        }
+    }
+
+    /// The nodes of the declaration at `address` (`data.` or not) in the
+    /// module instance at `prefix`, each of its instances.
+    fn nodes_at(&self, prefix: &str, address: &str) -> Vec<usize> {
+        let full = format!(
+            "{prefix}{}",
+            address.strip_prefix("data.").unwrap_or(address)
+        );
+        let keyed = format!("{full}[");
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].address == full || self.nodes[i].address.starts_with(&keyed))
+            .collect()
+    }
+
     /// The nodes connected to `node`.
     pub fn neighbours(&self, node: usize) -> &[usize] {
         &self.neighbours[node]
@@ -203,6 +268,19 @@ pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> 
         }
         _ => None,
     }
+}
+
+/// Whether the module instance at `child` is one of call `call` made by
+/// the instance at `parent`: `module.b.`, or `module.b["k"].` / `module.b[0].`.
+fn is_instance_of(child: &str, parent: &str, call: &str) -> bool {
+    let Some(rest) = child
+        .strip_prefix(parent)
+        .and_then(|c| c.strip_prefix("module."))
+        .and_then(|c| c.strip_prefix(call))
+    else {
+        return false;
+    };
+    rest == "." || rest.starts_with('[') && rest.ends_with("].") && !rest.contains("].module.")
 }
 
 /// The resources and data sources `d` refers to, directly or through

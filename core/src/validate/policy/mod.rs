@@ -443,6 +443,12 @@ pub(crate) fn scan(
     for i in &called {
         graph.add(&i.prefix, &i.callee.files, &i.callee.module, &i.values);
     }
+    let instances: Vec<(&str, &Module)> = std::iter::once(("", module))
+        .chain(called.iter().map(|i| (i.prefix.as_str(), &i.callee.module)))
+        .collect();
+    for &(prefix, m) in &instances {
+        graph.link_outputs(prefix, m, &instances);
+    }
     let checks: Vec<&Check> = checks::all().filter(|c| select(c.id)).collect();
     let mut out = Vec::new();
     let mut report = |id: &str, title: &str, address: &str, outcome, file: &Path, block| {
