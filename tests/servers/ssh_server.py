@@ -126,12 +126,30 @@ def handler(port: int) -> Any:
     async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
         open_sessions[port] = open_sessions.get(port, 0) + 1
         max_sessions[port] = max(max_sessions.get(port, 0), open_sessions[port])
+        counted = True
+
+        def release() -> None:
+            nonlocal counted
+            if counted:
+                counted = False
+                open_sessions[port] -= 1
+
+        # A session ends for the client when its exit status arrives, and
+        # the client may open the next one at once: stop counting it then,
+        # not when this handler gets round to returning.
+        exit_ = process.exit
+
+        def exit_and_release(status: int) -> None:
+            release()
+            exit_(status)
+
+        process.exit = exit_and_release  # type: ignore[method-assign]
         try:
             await run(process, port)
         except (asyncssh.Error, BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            open_sessions[port] -= 1
+            release()
 
     return handle
 
