@@ -135,3 +135,13 @@ test('recursive validates each module directory into one report', async () => {
   assert.equal(together.toSarif().runs.length, 1)
   await assert.rejects(validate.validateFiles({ 'main.tf': '' }, { recursive: true }), { code: 'INVALID_ARGUMENT' })
 })
+
+test("a module's tfvars set its variables", async () => {
+  const report = await validate.validate(join(fixtures, '..', 'tfvars'), { checks: ['CKV_AWS_3'] })
+  const outcomes = Object.fromEntries(report.policies.map((p) => [p.address, p.outcome]))
+  assert.deepEqual(outcomes, {
+    'aws_ebs_volume.from_tfvars': 'PASSED',
+    'aws_ebs_volume.from_auto': 'PASSED',
+    'aws_ebs_volume.last_file_wins': 'FAILED',
+  })
+})
