@@ -1269,7 +1269,6 @@ impl<'t> Parser<'t> {
             self.last = tok.end;
             match tok.t {
                 t if t == closer => return nesting(&directives, tok),
-                T::Literal | T::InvalidEscape if closer == T::CHeredoc => {}
                 T::Literal => {}
                 T::InvalidEscape => return self.invalid_escape(tok),
                 T::Interp => {

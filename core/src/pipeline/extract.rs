@@ -32,7 +32,7 @@ fn name_in(info: &str) -> Option<String> {
             let w = w.rsplit('=').next().unwrap_or(w);
             w.trim_matches(|c| c == '"' || c == '\'' || c == ':')
         })
-        .find(|w| w.ends_with(".tf") || w.ends_with(".tf.json"))?;
+        .find(|w| crate::terraform::is_config_file(w))?;
     let safe = !word.starts_with('/')
         && !word.contains('\\')
         && word.split('/').all(|p| !p.is_empty() && p != "..");

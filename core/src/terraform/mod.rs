@@ -260,8 +260,7 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
             let e = e.ok()?;
             let name = e.file_name().to_string_lossy().into_owned();
             let meta = e.metadata().ok().filter(|m| m.is_file())?;
-            (name.ends_with(".tf") || name.ends_with(".tf.json"))
-                .then(|| (e.path(), meta.len(), meta.modified().ok()))
+            is_config_file(&name).then(|| (e.path(), meta.len(), meta.modified().ok()))
         })
         .collect();
     stamps.sort();
@@ -315,6 +314,11 @@ impl SourceFile {
     }
 }
 
+/// Whether a file name is Terraform configuration: `.tf` or `.tf.json`.
+pub(crate) fn is_config_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
 /// Reads and parses every `.tf` and `.tf.json` file directly in `dir` (not
 /// subdirectories: those are other modules), in parallel, in path order.
 pub fn read_files(dir: &Path) -> Result<Vec<SourceFile>> {
@@ -324,7 +328,7 @@ pub fn read_files(dir: &Path) -> Result<Vec<SourceFile>> {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
+        if path.is_file() && is_config_file(&name) {
             paths.push(path);
         }
     }

@@ -257,7 +257,7 @@ impl Validator {
         for (path, text) in files {
             let path: PathBuf = path.into();
             let name = path.to_string_lossy();
-            if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
+            if !crate::terraform::is_config_file(&name) {
                 return Err(Error::InvalidArgument {
                     name: "files".into(),
                     message: format!("{name:?} is not a .tf or .tf.json file"),
@@ -283,6 +283,11 @@ impl Validator {
         if self.recursive {
             return self.execute_recursive(dir);
         }
+        self.execute_module(dir)
+    }
+
+    /// The module in `dir` alone, as [`execute`](Self::execute) checks it.
+    fn execute_module(&self, dir: &Path) -> Result<Report> {
         let files = read_files_cached(dir)?;
         let mut report = self.run(Some(dir), &files);
         report.dir = dir.to_path_buf();
@@ -307,9 +312,8 @@ impl Validator {
         let reports: Vec<(PathBuf, Report)> = dirs
             .par_iter()
             .map(|dir| {
-                let files = read_files_cached(dir)?;
                 let relative = dir.strip_prefix(root).unwrap_or(dir).to_path_buf();
-                Ok((relative, self.run(Some(dir), &files)))
+                Ok((relative, self.execute_module(dir)?))
             })
             .collect::<Result<_>>()?;
         let mut all = Report {
@@ -536,22 +540,18 @@ pub(crate) fn leading(span: Span, len: usize) -> Span {
 /// `.tf.json` files, in path order; `.terraform` and hidden directories
 /// are not walked.
 fn module_dirs(root: &Path) -> Result<Vec<PathBuf>> {
-    let io = |path: &Path, e: std::io::Error| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
     let mut out = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let mut has_module = false;
-        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
-            let entry = entry.map_err(|e| io(&dir, e))?;
+        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let kind = entry.file_type().map_err(|e| io(&entry.path(), e))?;
+            let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
             if kind.is_dir() && !name.starts_with('.') {
                 pending.push(entry.path());
-            } else if kind.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json")) {
+            } else if kind.is_file() && crate::terraform::is_config_file(&name) {
                 has_module = true;
             }
         }

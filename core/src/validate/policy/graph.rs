@@ -120,10 +120,7 @@ impl<'a> Graph<'a> {
                 neighbours[a].extend(same.iter().copied().filter(|&b| b != a));
             }
         }
-        let locals: HashMap<&str, &Declaration> = module
-            .of_kind(DeclarationKind::Local)
-            .map(|d| (d.address.as_str(), d))
-            .collect();
+        let locals = locals_of(module);
         for d in &module.declarations {
             let Some(from) = by_address.get(&d.address) else {
                 continue;
@@ -147,43 +144,44 @@ impl<'a> Graph<'a> {
         }
     }
 
-    /// Connects the resources of the module instance at `prefix` that read
-    /// a called module's output (`bucket = module.b.id`) to the resources
-    /// that output refers to in each instance of the call, as checkov's
-    /// graph connects them. `instances` are every module instance's prefix
-    /// and module, this one's included.
-    pub fn link_outputs(&mut self, prefix: &str, module: &Module, instances: &[(&str, &Module)]) {
+    /// Connects each resource that reads a called module's output
+    /// (`bucket = module.b.id`) to the resources that output refers to in
+    /// each instance of the call, as checkov's graph connects them.
+    /// `instances` are every module instance added, as (prefix, module),
+    /// the validated module's (`""`) included.
+    pub fn link_outputs(&mut self, instances: &[(&str, &Module)]) {
+        let locals: Vec<HashMap<&str, &Declaration>> =
+            instances.iter().map(|(_, m)| locals_of(m)).collect();
         let mut linked = Vec::new();
-        for d in &module.declarations {
-            if !matches!(d.kind, DeclarationKind::Resource | DeclarationKind::Data) {
-                continue;
-            }
-            let from = self.nodes_at(prefix, &d.address);
-            let outputs = d
-                .references
-                .iter()
-                .filter(|r| r.kind == ReferenceKind::Module)
-                .filter_map(|r| {
-                    Some((r.subject.strip_prefix("module.")?, r.attribute.as_deref()?))
-                });
-            for (call, output) in outputs {
-                let children = instances
+        for &(prefix, module) in instances {
+            for d in &module.declarations {
+                if !matches!(d.kind, DeclarationKind::Resource | DeclarationKind::Data) {
+                    continue;
+                }
+                let from = self.nodes_at(prefix, &d.address);
+                let outputs = d
+                    .references
                     .iter()
-                    .filter(|(child, _)| is_instance_of(child, prefix, call));
-                for &(child, callee) in children {
-                    let Some(out) = callee
-                        .of_kind(DeclarationKind::Output)
-                        .find(|o| o.name == output)
-                    else {
-                        continue;
-                    };
-                    let locals: HashMap<&str, &Declaration> = callee
-                        .of_kind(DeclarationKind::Local)
-                        .map(|l| (l.address.as_str(), l))
-                        .collect();
-                    for subject in resources_named(out, &locals) {
-                        for to in self.nodes_at(child, subject) {
-                            linked.extend(from.iter().map(|&f| (f, to)));
+                    .filter(|r| r.kind == ReferenceKind::Module)
+                    .filter_map(|r| {
+                        Some((r.subject.strip_prefix("module.")?, r.attribute.as_deref()?))
+                    });
+                for (call, output) in outputs {
+                    let children = instances
+                        .iter()
+                        .zip(&locals)
+                        .filter(|((child, _), _)| is_instance_of(child, prefix, call));
+                    for (&(child, callee), locals) in children {
+                        let Some(out) = callee
+                            .of_kind(DeclarationKind::Output)
+                            .find(|o| o.name == output)
+                        else {
+                            continue;
+                        };
+                        for subject in resources_named(out, locals) {
+                            for to in self.nodes_at(child, subject) {
+                                linked.extend(from.iter().map(|&f| (f, to)));
+                            }
                         }
                     }
                 }
@@ -281,6 +279,14 @@ fn is_instance_of(child: &str, parent: &str, call: &str) -> bool {
         return false;
     };
     rest == "." || rest.starts_with('[') && rest.ends_with("].") && !rest.contains("].module.")
+}
+
+/// A module's locals by address (`local.id`).
+fn locals_of(module: &Module) -> HashMap<&str, &Declaration> {
+    module
+        .of_kind(DeclarationKind::Local)
+        .map(|d| (d.address.as_str(), d))
+        .collect()
 }
 
 /// The resources and data sources `d` refers to, directly or through

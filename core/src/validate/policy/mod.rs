@@ -446,9 +446,7 @@ pub(crate) fn scan(
     let instances: Vec<(&str, &Module)> = std::iter::once(("", module))
         .chain(called.iter().map(|i| (i.prefix.as_str(), &i.callee.module)))
         .collect();
-    for &(prefix, m) in &instances {
-        graph.link_outputs(prefix, m, &instances);
-    }
+    graph.link_outputs(&instances);
     let checks: Vec<&Check> = checks::all().filter(|c| select(c.id)).collect();
     let mut out = Vec::new();
     let mut report = |id: &str, title: &str, address: &str, outcome, file: &Path, block| {
