@@ -698,6 +698,25 @@ export declare namespace embed {
 }
 
 export declare namespace hcl {
+  /**
+   * Evaluates a Terraform expression as `terraform console` does; returns
+   * `{ value, type, known, sensitive, console }`: `value` is JSON (unknown
+   * parts null), `console` the value as console prints it. Throws
+   * EVALUATION_ERROR (with `diagnostics`) when the expression has no value,
+   * PARSE_ERROR when it does not parse.
+   */
+  export function evaluate(expr: string, options?: hcl.EvaluateOptions | undefined | null): any
+  /** Where `hcl.evaluate` takes `var.*`, `local.*` and `path.*` from. */
+  export interface EvaluateOptions {
+    /** A module directory: its variables, locals and `path.*` are in scope. */
+    module?: string
+    /** `-var NAME=VALUE` values: text, read by the variable's type. */
+    vars?: Record<string, string>
+    /** `-var-file` paths, later ones winning. */
+    varFiles?: Array<string>
+    /** Read `TF_VAR_NAME` environment variables (default true). */
+    environment?: boolean
+  }
   /** Loads a Terraform module directory off the main thread. */
   export function loadModule(dir: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** Loads a Terraform module directory, blocking the calling thread. */

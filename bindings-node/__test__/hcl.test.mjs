@@ -127,3 +127,38 @@ test('sync and Promise calls throw the same error, with its class name and field
     e.code === 'PARSE_ERROR' && e.name === 'ParseError' && e.path === null && e.diagnostics[0].span.start.column === 5)
   assert.throws(() => hcl.loadModuleSync('/nonexistent/dir'), (e) => e.name === 'StorageError' && e.path === '/nonexistent/dir')
 })
+
+const moduleValues = join(here, '..', '..', 'tests', 'fixtures', 'module_values')
+
+test('evaluate gives Terraform\'s value and console text', () => {
+  // Expected values are what `terraform console` printed (1.11).
+  const r = hcl.evaluate('cidrsubnets("10.0.0.0/16", 4, 4, 8)')
+  assert.deepEqual(r.value, ['10.0.0.0/20', '10.0.16.0/20', '10.0.32.0/24'])
+  assert.equal(r.type, 'list(string)')
+  assert.equal(r.known, true)
+  assert.ok(r.console.startsWith('tolist(['))
+})
+
+test('evaluate reads a module\'s variables and locals', () => {
+  // Hand-checked with `terraform console -var 'tags={env="prod"}'` there.
+  const r = hcl.evaluate('local.prefixed', {
+    module: moduleValues,
+    vars: { tags: '{env="prod"}' },
+    environment: false,
+  })
+  assert.deepEqual(r.value, ['PROD-web', 'PROD-db'])
+  assert.equal(hcl.evaluate('local.total', { module: moduleValues, environment: false }).value, 6)
+})
+
+test('evaluate marks unknowns and throws typed errors', () => {
+  const r = hcl.evaluate('"${timestamp()}-x"')
+  assert.equal(r.known, false)
+  assert.equal(r.value, null)
+  assert.throws(() => hcl.evaluate('upper("a", "b")'), (e) => {
+    assert.equal(e.code, 'EVALUATION_ERROR')
+    assert.equal(e.name, 'EvaluationError')
+    assert.equal(e.diagnostics[0].summary, 'Too many function arguments')
+    return true
+  })
+  assert.throws(() => hcl.evaluate('1 +'), (e) => e.code === 'PARSE_ERROR')
+})

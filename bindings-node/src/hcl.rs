@@ -80,3 +80,53 @@ pub fn load_module_sync(env: Env, dir: String) -> Result<serde_json::Value> {
 pub fn load_module(dir: String, signal: Option<AbortSignal>) -> AsyncTask<Job<Json>> {
     job(signal, None, move || module_json(&dir).map(Json))
 }
+
+/// Where `hcl.evaluate` takes `var.*`, `local.*` and `path.*` from.
+#[napi(object, namespace = "hcl")]
+pub struct EvaluateOptions {
+    /// A module directory: its variables, locals and `path.*` are in scope.
+    pub module: Option<String>,
+    /// `-var NAME=VALUE` values: text, read by the variable's type.
+    pub vars: Option<std::collections::HashMap<String, String>>,
+    /// `-var-file` paths, later ones winning.
+    pub var_files: Option<Vec<String>>,
+    /// Read `TF_VAR_NAME` environment variables (default true).
+    pub environment: Option<bool>,
+}
+
+/// Evaluates a Terraform expression as `terraform console` does; returns
+/// `{ value, type, known, sensitive, console }`: `value` is JSON (unknown
+/// parts null), `console` the value as console prints it. Throws
+/// EVALUATION_ERROR (with `diagnostics`) when the expression has no value,
+/// PARSE_ERROR when it does not parse.
+#[napi(namespace = "hcl")]
+pub fn evaluate(
+    env: Env,
+    expr: String,
+    options: Option<EvaluateOptions>,
+) -> Result<serde_json::Value> {
+    thrown(&env, || {
+        let (module, vars, files, environment) = match options {
+            Some(o) => (o.module, o.vars, o.var_files, o.environment),
+            None => (None, None, None, None),
+        };
+        let mut inputs = infrarag::terraform::eval::Inputs::new()
+            .with_auto_files(true)
+            .with_environment(environment.unwrap_or(true));
+        for f in files.unwrap_or_default() {
+            inputs = inputs.var_file(f);
+        }
+        let mut vars: Vec<(String, String)> = vars.unwrap_or_default().into_iter().collect();
+        vars.sort();
+        for (k, v) in vars {
+            inputs = inputs.var(k, v);
+        }
+        infrarag::terraform::eval::evaluate_text_in(
+            &expr,
+            module.as_deref().map(std::path::Path::new),
+            &inputs,
+        )
+        .map(|v| v.to_json_report())
+        .map_err(js_error)
+    })
+}

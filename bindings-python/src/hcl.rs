@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 
 use infrarag::hcl::{self, Dialect, LoadsOptions};
-use infrarag::terraform::Module;
+use infrarag::terraform::{eval, Module};
 
 use crate::convert::{serialize, to_py};
 use crate::error::{to_pyerr, Result};
@@ -73,6 +73,35 @@ pub(crate) fn hcl_load_module(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAn
     let result = py.detach(move || Module::load(&path));
     match result {
         Ok(m) => serialize(py, &m),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Evaluates a Terraform expression; see `infrarag/hcl.pyi`.
+#[pyfunction]
+#[pyo3(signature = (expr, *, module = None, vars = None, var_files = Vec::new(), environment = true))]
+pub(crate) fn hcl_evaluate(
+    py: Python<'_>,
+    expr: String,
+    module: Option<PathBuf>,
+    vars: Option<Vec<(String, String)>>,
+    var_files: Vec<PathBuf>,
+    environment: bool,
+) -> PyResult<Py<PyAny>> {
+    let result = py.detach(move || {
+        let mut inputs = eval::Inputs::new()
+            .with_auto_files(true)
+            .with_environment(environment);
+        for f in var_files {
+            inputs = inputs.var_file(f);
+        }
+        for (k, v) in vars.unwrap_or_default() {
+            inputs = inputs.var(k, v);
+        }
+        eval::evaluate_text_in(&expr, module.as_deref(), &inputs).map(|v| v.to_json_report())
+    });
+    match result {
+        Ok(v) => to_py(py, &v),
         Err(e) => Err(to_pyerr(py, e)),
     }
 }

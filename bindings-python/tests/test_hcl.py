@@ -167,3 +167,49 @@ def test_parsing_runs_in_parallel_threads() -> None:
     for t in threads:
         t.join()
     assert results == [expected] * 4
+
+
+MODULE_VALUES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "module_values"
+
+
+def test_evaluate_gives_terraforms_value_and_console_text() -> None:
+    # Each expected value is what `terraform console` printed (1.11).
+    result = hcl.evaluate('cidrsubnets("10.0.0.0/16", 4, 4, 8)')
+    assert result["value"] == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/24"]
+    assert result["type"] == "list(string)"
+    assert result["known"] and not result["sensitive"]
+    assert result["console"].startswith("tolist([")
+    assert hcl.evaluate("1/3")["console"].endswith("3335")
+
+
+def test_evaluate_reads_a_modules_variables_and_locals() -> None:
+    # Hand-checked with `terraform console -var 'tags={env="prod"}'` in
+    # the fixture: size comes from its terraform.tfvars, names from the
+    # default, tags from the -var text read as the variable's map type.
+    got = hcl.evaluate(
+        "local.prefixed", module=MODULE_VALUES, vars={"tags": '{env="prod"}'}, environment=False
+    )
+    assert got["value"] == ["PROD-web", "PROD-db"]
+    assert hcl.evaluate("local.total", module=MODULE_VALUES, environment=False)["value"] == 6
+
+
+def test_evaluate_marks_what_only_apply_knows() -> None:
+    got = hcl.evaluate('"${timestamp()}-x"')
+    assert got == {
+        "value": None,
+        "type": "string",
+        "known": False,
+        "sensitive": False,
+        "console": "(known after apply)",
+    }
+    assert hcl.evaluate('sensitive("s")')["sensitive"]
+
+
+def test_evaluate_errors_are_typed_with_terraforms_summary() -> None:
+    with pytest.raises(infrarag.EvaluationError) as e:
+        hcl.evaluate('upper("a", "b")')
+    assert e.value.code == "EVALUATION_ERROR"
+    assert e.value.diagnostics[0]["summary"] == "Too many function arguments"
+    assert e.value.diagnostics[0]["span"]["start"]["column"] == 12
+    with pytest.raises(infrarag.ParseError):
+        hcl.evaluate("1 +")

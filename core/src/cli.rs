@@ -11,6 +11,8 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
                                [--checks CODE,...] [--skip-checks CODE,...]
                                [--policies PATH]... [--fail-on error|warning|never]
                                [--soft-fail] [--stdin-name NAME] [--sarif-base DIR]
+       infrarag eval EXPR [--dir DIR] [--var NAME=VALUE]... [--var-file FILE]...
+                          [--format console|json]
        infrarag checks
        infrarag --version
 
@@ -32,6 +34,14 @@ main.tf; a name ending in .tf.json is read as Terraform JSON).
 --policies adds custom policies in checkov's YAML format: a file, or every
 .yaml/.yml file of a directory (checkov's --external-checks-dir, also accepted).
 
+`infrarag eval` evaluates a Terraform expression as `terraform console`
+does and prints its value the way console prints it (or, with --format
+json, as {value, type, known, sensitive, console}). With --dir, `var.*`,
+`local.*` and `path.*` are the module's: variables take --var and
+--var-file values (later wins), then terraform.tfvars and *.auto.tfvars,
+then TF_VAR_ names, then defaults. What only `terraform apply` knows
+(resource attributes, the clock, files) is `(known after apply)`.
+
 SARIF file URIs are relative to --sarif-base (default: the working
 directory, where CI checks the repository out), stated as SRCROOT.
 
@@ -43,6 +53,7 @@ error: warnings alone exit 0; --soft-fail is --fail-on never), else 0;
 #[derive(Debug, PartialEq)]
 enum Command {
     Validate(Args),
+    Eval(EvalArgs),
     Checks,
     Version,
     Help,
@@ -60,6 +71,15 @@ struct Args {
     stdin_name: String,
     sarif_base: String,
     recursive: bool,
+}
+
+#[derive(Debug, PartialEq, Default)]
+struct EvalArgs {
+    expr: String,
+    dir: Option<String>,
+    vars: Vec<(String, String)>,
+    var_files: Vec<String>,
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +114,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("validate") => {}
+        Some("eval") => return parse_eval(it.cloned().collect()),
         Some("checks") => {
             return match it.next() {
                 None => Ok(Command::Checks),
@@ -169,6 +190,47 @@ fn parse(args: &[String]) -> Result<Command, String> {
     Ok(Command::Validate(args))
 }
 
+fn parse_eval(args: Vec<String>) -> Result<Command, String> {
+    let mut out = EvalArgs::default();
+    let mut expr = None;
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--dir" | "-d" => out.dir = Some(value()?),
+            "--var" => {
+                let v = value()?;
+                let (k, x) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--var takes NAME=VALUE, not {v:?}"))?;
+                out.vars.push((k.to_string(), x.to_string()));
+            }
+            "--var-file" => out.var_files.push(value()?),
+            "--format" | "-f" => {
+                out.json = match value()?.as_str() {
+                    "console" => false,
+                    "json" => true,
+                    other => return Err(format!("unknown format {other:?}")),
+                }
+            }
+            _ if expr.is_none() => expr = Some(arg),
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    out.expr = expr.ok_or("eval needs an expression")?;
+    Ok(Command::Eval(out))
+}
+
 fn list(value: &str) -> impl Iterator<Item = String> + '_ {
     value
         .split(',')
@@ -191,6 +253,7 @@ pub fn run(
         Ok(Command::Version) => format!("infrarag {}\n", env!("CARGO_PKG_VERSION")),
         Ok(Command::Checks) => Validator::new().codes().join("\n") + "\n",
         Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
+        Ok(Command::Eval(args)) => return eval(&args, stdout, stderr),
         Err(message) => {
             let _ = writeln!(stderr, "infrarag: {message}\n\n{USAGE}");
             return 2;
@@ -245,6 +308,37 @@ fn validate(
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     u8::from(args.fail_on.fails(&report))
+}
+
+fn eval(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    use crate::terraform::eval;
+    let mut inputs = eval::Inputs::new()
+        .with_auto_files(true)
+        .with_environment(true);
+    for f in &args.var_files {
+        inputs = inputs.var_file(f);
+    }
+    for (k, v) in &args.vars {
+        inputs = inputs.var(k, v);
+    }
+    let dir = args.dir.as_deref().map(std::path::Path::new);
+    let result = eval::evaluate_text_in(&args.expr, dir, &inputs);
+    match result {
+        Ok(v) => {
+            let out = if args.json {
+                pretty(&v.to_json_report())
+            } else {
+                eval::console(&v) + "\n"
+            };
+            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.flush();
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "infrarag: {e}");
+            1
+        }
+    }
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -97,11 +97,14 @@ pub enum DiagnosticCode {
     InvalidPolicy,
     /// Bytes that are not UTF-8, where text was expected.
     InvalidUtf8,
+    /// An expression that parses but has no value (Terraform's summary
+    /// says why: `Invalid function argument`, `Unsupported attribute`).
+    Evaluation,
 }
 
 impl DiagnosticCode {
     /// Every code, in declaration order.
-    pub const ALL: [DiagnosticCode; 16] = [
+    pub const ALL: [DiagnosticCode; 17] = [
         DiagnosticCode::Unexpected,
         DiagnosticCode::Missing,
         DiagnosticCode::TooDeep,
@@ -118,6 +121,7 @@ impl DiagnosticCode {
         DiagnosticCode::InvalidJson,
         DiagnosticCode::InvalidPolicy,
         DiagnosticCode::InvalidUtf8,
+        DiagnosticCode::Evaluation,
     ];
 
     /// The code as bindings and reports write it (`unexpected`, `invalid_utf8`, ...).
@@ -139,6 +143,7 @@ impl DiagnosticCode {
             DiagnosticCode::InvalidJson => "invalid_json",
             DiagnosticCode::InvalidPolicy => "invalid_policy",
             DiagnosticCode::InvalidUtf8 => "invalid_utf8",
+            DiagnosticCode::Evaluation => "evaluation",
         }
     }
 
@@ -162,6 +167,7 @@ impl DiagnosticCode {
             DiagnosticCode::InvalidJson => "Invalid JSON",
             DiagnosticCode::InvalidPolicy => "Invalid policy",
             DiagnosticCode::InvalidUtf8 => "Invalid character encoding",
+            DiagnosticCode::Evaluation => "Invalid expression value",
         }
     }
 

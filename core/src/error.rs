@@ -19,6 +19,16 @@ pub enum Error {
         /// Every syntax error, in source order.
         diagnostics: Vec<Diagnostic>,
     },
+    /// An expression has no value: a function refused its arguments, an
+    /// attribute or index does not exist, types do not convert.
+    /// `diagnostics` say where, with Terraform's summary for each.
+    #[error("{}", parse_message(path.as_deref(), diagnostics))]
+    Evaluation {
+        /// The file, when the expression came from one.
+        path: Option<PathBuf>,
+        /// Each error, in the order found.
+        diagnostics: Vec<Diagnostic>,
+    },
     /// The input bytes are not UTF-8.
     #[error("{}invalid UTF-8 at line {line}, column {column} (byte {byte})", prefix(path.as_deref()))]
     InvalidUtf8 {
@@ -207,6 +217,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Parse { .. } => "PARSE_ERROR",
+            Error::Evaluation { .. } => "EVALUATION_ERROR",
             Error::InvalidUtf8 { .. } => "INVALID_UTF8",
             Error::Io { .. } => "IO_ERROR",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
@@ -235,6 +246,7 @@ impl Error {
     pub fn class_name(&self) -> &'static str {
         match self {
             Error::Parse { .. } | Error::InvalidUtf8 { .. } => "ParseError",
+            Error::Evaluation { .. } => "EvaluationError",
             Error::Io { .. } | Error::Storage { .. } => "StorageError",
             Error::InvalidArgument { .. } => "InvalidArgumentError",
             Error::Embed { .. } => "EmbedError",
@@ -257,7 +269,9 @@ impl Error {
     /// one `invalid_utf8` diagnostic at the first bad byte.
     pub fn diagnostics(&self) -> Option<Vec<Diagnostic>> {
         match self {
-            Error::Parse { diagnostics, .. } => Some(diagnostics.clone()),
+            Error::Parse { diagnostics, .. } | Error::Evaluation { diagnostics, .. } => {
+                Some(diagnostics.clone())
+            }
             Error::InvalidUtf8 {
                 byte, line, column, ..
             } => {
@@ -285,7 +299,9 @@ impl Error {
     pub fn fields(&self) -> Map<String, Value> {
         let path = |p: Option<&std::path::Path>| json!(p.map(|p| p.display().to_string()));
         let value = match self {
-            Error::Parse { path: p, .. } | Error::InvalidUtf8 { path: p, .. } => json!({
+            Error::Parse { path: p, .. }
+            | Error::InvalidUtf8 { path: p, .. }
+            | Error::Evaluation { path: p, .. } => json!({
                 "path": path(p.as_deref()),
                 "diagnostics": self.diagnostics(),
             }),
@@ -471,6 +487,10 @@ mod api_spec {
             Error::Busy {
                 message: String::new(),
             },
+            Error::Evaluation {
+                path: None,
+                diagnostics: Vec::new(),
+            },
         ];
         let collect = |problem: Problem| {
             Error::Collect(Box::new(CollectError {
@@ -508,6 +528,7 @@ mod api_spec {
         for e in &all {
             match e {
                 Error::Parse { .. }
+                | Error::Evaluation { .. }
                 | Error::InvalidUtf8 { .. }
                 | Error::Io { .. }
                 | Error::InvalidArgument { .. }

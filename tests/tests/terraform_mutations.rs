@@ -15,28 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use infrarag::hcl;
-use infrarag_tests::{corpus, files_with_ext};
-
-/// splitmix64: the same cases for the same seed, on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len())])
-    }
-}
+use infrarag_tests::{corpus, files_with_ext, Rng};
 
 const KINDS: [&str; 14] = [
     "delete `}`",

@@ -36,6 +36,27 @@ class ParseError(InfraragError, ValueError):
         self.path = None
 
 
+class EvaluationError(InfraragError, ValueError):
+    """A Terraform expression has no value: a function refused its
+    arguments, an attribute or index does not exist, types do not convert.
+
+    Attributes:
+        diagnostics: one dict per error, as :class:`ParseError` has them;
+            ``summary`` is Terraform's title (``"Invalid function
+            argument"``).
+        path: the file, when the expression came from one.
+    """
+
+    code = "EVALUATION_ERROR"
+    diagnostics: list[dict[str, Any]]
+    path: Optional[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.diagnostics = []
+        self.path = None
+
+
 class StorageError(InfraragError, OSError):
     """A file, directory or store could not be read or written: ``code`` is
     ``"IO_ERROR"`` for files being read, ``"STORAGE_ERROR"`` for an index
@@ -282,6 +303,7 @@ class BusyError(InfraragError):
 __all__ = [
     "InfraragError",
     "ParseError",
+    "EvaluationError",
     "StorageError",
     "InvalidArgumentError",
     "ProviderError",

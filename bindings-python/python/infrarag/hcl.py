@@ -1,5 +1,6 @@
 """HCL and Terraform: python-hcl2-compatible ``loads``/``load``, the syntax
-tree with diagnostics (``parse``), and whole-module loading (``load_module``).
+tree with diagnostics (``parse``), whole-module loading (``load_module``),
+and Terraform's expression evaluation (``evaluate``).
 
 Every call releases the GIL while the Rust core works.
 """
@@ -7,7 +8,7 @@ Every call releases the GIL while the Rust core works.
 from __future__ import annotations
 
 import os
-from typing import IO, Any, Literal, Union
+from typing import IO, Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
 from infrarag._tasks import on_thread
@@ -68,4 +69,66 @@ def load_module(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
 load_module_async = on_thread(load_module)
 
 
-__all__ = ["Dialect", "loads", "load", "parse", "load_module", "load_module_async"]
+class Evaluation(TypedDict):
+    """What :func:`evaluate` returns."""
+
+    #: The value as JSON-like Python data: sets and tuples as lists, maps
+    #: and objects as dicts; unknown parts (and infinities) as ``None``.
+    value: Any
+    #: Terraform's type, as ``type()`` prints it: ``list(string)``.
+    type: str
+    #: False when any part is known only after ``terraform apply``.
+    known: bool
+    #: True when any part is marked sensitive.
+    sensitive: bool
+    #: The value as ``terraform console`` prints it.
+    console: str
+
+
+def evaluate(
+    expr: str,
+    *,
+    module: Union[str, "os.PathLike[str]", None] = None,
+    vars: Optional[Mapping[str, str]] = None,
+    var_files: Sequence[Union[str, "os.PathLike[str]"]] = (),
+    environment: bool = True,
+) -> Evaluation:
+    """Evaluate a Terraform expression as ``terraform console`` does.
+
+    With ``module`` (a directory), ``var.*``, ``local.*`` and ``path.*``
+    are the module's: each variable takes its value from ``vars``
+    (``-var`` text, read by the variable's type), then ``var_files``
+    (later wins), then ``terraform.tfvars`` and ``*.auto.tfvars``, then
+    ``TF_VAR_`` names when ``environment`` holds, then its default. What
+    only ``terraform apply`` knows (resource attributes, the clock, files)
+    is unknown: ``known`` is False and those parts are ``None``.
+
+    Raises :class:`infrarag.EvaluationError` (with ``.diagnostics``, each
+    with Terraform's ``summary``) when the expression has no value, and
+    :class:`infrarag.ParseError` when it does not parse.
+
+    >>> evaluate('cidrsubnet("10.0.0.0/16", 8, 2)')["value"]
+    '10.0.2.0/24'
+    """
+    return cast(
+        Evaluation,
+        _native.hcl_evaluate(
+            expr,
+            module=None if module is None else os.fspath(module),
+            vars=sorted((vars or {}).items()),
+            var_files=[os.fspath(f) for f in var_files],
+            environment=environment,
+        ),
+    )
+
+
+__all__ = [
+    "Dialect",
+    "Evaluation",
+    "loads",
+    "load",
+    "parse",
+    "load_module",
+    "load_module_async",
+    "evaluate",
+]

@@ -1,0 +1,149 @@
+//! Values for a root module's variables, gathered as `terraform plan`
+//! gathers them: `TF_VAR_` names, `terraform.tfvars`, `*.auto.tfvars`,
+//! then `-var-file` and `-var` in the order given, a later one winning.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::hcl;
+
+use super::{convert, evaluate, parse_expression, Scope, Type, Value};
+
+/// Where a root module's variables get values, beyond their defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    given: Vec<Source>,
+    environment: bool,
+    auto_files: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    Var(String, String),
+    File(PathBuf),
+}
+
+/// One variable's value as given: text from `-var` or the environment,
+/// read by the variable's type; or a value from a `.tfvars` file.
+#[derive(Debug, Clone)]
+pub enum Given {
+    /// `-var name=text` or `TF_VAR_name=text`.
+    Raw(String),
+    /// A value from a variables file.
+    Value(Value),
+}
+
+impl Given {
+    /// The value for a variable of type `ty`. Text is taken literally for
+    /// primitive and unset types, and read as an expression otherwise, as
+    /// Terraform reads `-var` values.
+    pub fn value(&self, ty: &Type) -> std::result::Result<Value, String> {
+        let v = match self {
+            Given::Value(v) => v.clone(),
+            Given::Raw(text) => match ty {
+                Type::String | Type::Number | Type::Bool | Type::Dynamic => {
+                    Value::string(text.clone())
+                }
+                _ => {
+                    let e = parse_expression(text).map_err(|e| e.to_string())?;
+                    evaluate(&e, &Scope::default()).map_err(|e| e.detail)?
+                }
+            },
+        };
+        convert(&v, ty)
+    }
+}
+
+impl Inputs {
+    /// No inputs: only defaults.
+    pub fn new() -> Inputs {
+        Inputs::default()
+    }
+
+    /// Also read `terraform.tfvars`, `terraform.tfvars.json` and
+    /// `*.auto.tfvars(.json)` from the module directory, as Terraform does
+    /// without being asked.
+    pub fn with_auto_files(mut self, yes: bool) -> Inputs {
+        self.auto_files = yes;
+        self
+    }
+
+    /// Also read `TF_VAR_name` environment variables.
+    pub fn with_environment(mut self, yes: bool) -> Inputs {
+        self.environment = yes;
+        self
+    }
+
+    /// `-var name=value`.
+    pub fn var(mut self, name: impl Into<String>, value: impl Into<String>) -> Inputs {
+        self.given.push(Source::Var(name.into(), value.into()));
+        self
+    }
+
+    /// `-var-file=path`, relative to the current directory.
+    pub fn var_file(mut self, path: impl Into<PathBuf>) -> Inputs {
+        self.given.push(Source::File(path.into()));
+        self
+    }
+
+    /// Every variable's value, the later source winning.
+    pub fn resolve(&self, dir: &Path) -> Result<BTreeMap<String, Given>> {
+        let mut out = BTreeMap::new();
+        if self.environment {
+            for (k, v) in std::env::vars() {
+                if let Some(name) = k.strip_prefix("TF_VAR_") {
+                    out.insert(name.to_string(), Given::Raw(v));
+                }
+            }
+        }
+        if self.auto_files {
+            let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(dir, e))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                })
+                .collect();
+            auto.sort();
+            let named = ["terraform.tfvars", "terraform.tfvars.json"].map(|n| dir.join(n));
+            for p in named.into_iter().filter(|p| p.is_file()).chain(auto) {
+                out.extend(read_file(&p)?);
+            }
+        }
+        for s in &self.given {
+            match s {
+                Source::Var(k, v) => {
+                    out.insert(k.clone(), Given::Raw(v.clone()));
+                }
+                Source::File(p) => out.extend(read_file(p)?),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A `.tfvars` or `.tfvars.json` file's values. Its expressions may not
+/// refer to anything; a syntax error or a reference is an error naming
+/// the file.
+fn read_file(path: &Path) -> Result<BTreeMap<String, Given>> {
+    let parsed = hcl::parse_file(path)?;
+    if parsed.has_errors() {
+        return Err(Error::Parse {
+            path: Some(path.to_path_buf()),
+            diagnostics: parsed.diagnostics,
+        });
+    }
+    let mut out = BTreeMap::new();
+    for a in parsed.file.body.attributes() {
+        let v = evaluate(&a.expr, &Scope::default()).map_err(|e| Error::Evaluation {
+            path: Some(path.to_path_buf()),
+            diagnostics: vec![e.diagnostic()],
+        })?;
+        out.insert(a.name.clone(), Given::Value(v));
+    }
+    Ok(out)
+}

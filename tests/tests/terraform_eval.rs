@@ -1,0 +1,540 @@
+//! The evaluator against Terraform itself: seeded, generated expressions
+//! (operators, conversions, conditionals, `for`, splats, templates and
+//! the function library) are evaluated by `terraform console` and by us;
+//! the printed values must be the same text, and where Terraform fails we
+//! must fail with the same summary.
+//!
+//! `INFRARAG_EVAL_CASES` sets how many cases (default 300, run in CI);
+//! `INFRARAG_EVAL_SEED` the seed; `INFRARAG_EVAL_SHOW=N` prints N
+//! disagreements.
+
+use std::process::{Command, Stdio};
+
+use infrarag::terraform::eval::{console, evaluate_str, Scope};
+use infrarag::Error;
+use infrarag_tests::Rng;
+
+const STRINGS: &[&str] = &[
+    r#""""#,
+    r#""a""#,
+    r#""Hello World""#,
+    r#""a,b,c""#,
+    r#""  pad  ""#,
+    r#""x-y_z""#,
+    r#""ünïcödé""#,
+    r#""10.0.0.0/16""#,
+    r#""42""#,
+    r#""-3.5""#,
+    r#""true""#,
+    r#""False""#,
+    r#""line1\nline2""#,
+    r#""tab\there""#,
+    r#""<&>""#,
+    r#""CamelCase""#,
+    r#""1e3""#,
+];
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3",
+    "7",
+    "-1",
+    "-7",
+    "10",
+    "100",
+    "1.5",
+    "0.1",
+    "0.2",
+    "-2.25",
+    "1e3",
+    "12345678901234567890",
+    "3.14159",
+    "255",
+    "1024",
+    "0.5",
+    "-0",
+];
+const BOOLS: &[&str] = &["true", "false"];
+
+fn string(r: &mut Rng) -> String {
+    r.pick(STRINGS).unwrap().to_string()
+}
+fn number(r: &mut Rng) -> String {
+    r.pick(NUMBERS).unwrap().to_string()
+}
+fn small(r: &mut Rng) -> String {
+    r.below(6).to_string()
+}
+
+fn scalar(r: &mut Rng) -> String {
+    match r.below(4) {
+        0 | 1 => string(r),
+        2 => number(r),
+        _ => r.pick(BOOLS).unwrap().to_string(),
+    }
+}
+
+fn items(r: &mut Rng, f: fn(&mut Rng) -> String) -> String {
+    let n = r.below(4);
+    (0..n).map(|_| f(r)).collect::<Vec<_>>().join(", ")
+}
+
+fn strings(r: &mut Rng) -> String {
+    let inner = items(r, string);
+    match r.below(3) {
+        0 => format!("[{inner}]"),
+        1 => format!("tolist([{inner}])"),
+        _ => format!("toset([{inner}])"),
+    }
+}
+
+fn numbers(r: &mut Rng) -> String {
+    let inner = items(r, number);
+    match r.below(2) {
+        0 => format!("[{inner}]"),
+        _ => format!("tolist([{inner}])"),
+    }
+}
+
+fn mixed(r: &mut Rng) -> String {
+    format!("[{}]", items(r, scalar))
+}
+
+fn object(r: &mut Rng) -> String {
+    let keys = ["a", "b", "c", "name", "x"];
+    let n = r.below(4);
+    let body: Vec<String> = (0..n)
+        .map(|i| format!("{} = {}", keys[(i + r.below(2)) % keys.len()], scalar(r)))
+        .collect();
+    let o = format!("{{{}}}", body.join(", "));
+    if r.below(3) == 0 {
+        format!("tomap({o})")
+    } else {
+        o
+    }
+}
+
+fn collection(r: &mut Rng) -> String {
+    match r.below(4) {
+        0 => strings(r),
+        1 => numbers(r),
+        2 => mixed(r),
+        _ => object(r),
+    }
+}
+
+fn any(r: &mut Rng) -> String {
+    match r.below(3) {
+        0 => collection(r),
+        _ => scalar(r),
+    }
+}
+
+fn cidr(r: &mut Rng) -> String {
+    r.pick(&[
+        r#""10.0.0.0/16""#,
+        r#""192.168.1.0/24""#,
+        r#""172.16.0.0/12""#,
+        r#""10.1.2.3/8""#,
+        r#""fd00::/8""#,
+        r#""2001:db8::/32""#,
+        r#""10.0.0.0/30""#,
+    ])
+    .unwrap()
+    .to_string()
+}
+
+fn call(r: &mut Rng) -> String {
+    let s = string;
+    let n = number;
+    match r.below(62) {
+        0 => format!("upper({})", s(r)),
+        1 => format!("lower({})", s(r)),
+        2 => format!("title({})", s(r)),
+        3 => format!("trimspace({})", s(r)),
+        4 => format!(
+            "trim({}, {})",
+            s(r),
+            r.pick(&[r#"" ""#, r#""a-""#, r#""xz""#]).unwrap()
+        ),
+        5 => format!("trimprefix({}, {})", s(r), s(r)),
+        6 => format!("trimsuffix({}, {})", s(r), s(r)),
+        7 => format!("chomp({})", s(r)),
+        8 => format!("startswith({}, {})", s(r), s(r)),
+        9 => format!("endswith({}, {})", s(r), s(r)),
+        10 => format!("strrev({})", s(r)),
+        11 => format!(
+            "split({}, {})",
+            r.pick(&[r#"",""#, r#""-""#, r#""""#]).unwrap(),
+            s(r)
+        ),
+        12 => format!(
+            "join({}, {})",
+            r.pick(&[r#"",""#, r#""-""#]).unwrap(),
+            strings(r)
+        ),
+        13 => format!(
+            "replace({}, {}, {})",
+            s(r),
+            r.pick(&[r#""a""#, r#""/[a-c]/""#, r#""/(\\w+) (\\w+)/""#])
+                .unwrap(),
+            r.pick(&[r#""X""#, r#""$2-$1""#]).unwrap()
+        ),
+        14 => format!(
+            "substr({}, {}, {})",
+            s(r),
+            r.pick(&["0", "1", "-3", "2"]).unwrap(),
+            r.pick(&["-1", "2", "0", "5"]).unwrap()
+        ),
+        15 => format!(
+            "format({}, {})",
+            r.pick(&[
+                r#""%s""#,
+                r#""%d""#,
+                r#""%5.2f""#,
+                r#""%v-%v""#,
+                r#""%q""#,
+                r#""%03d|%-4s""#,
+                r#""%x""#,
+                r#""%t""#,
+                r#""%%%s""#
+            ])
+            .unwrap(),
+            items(r, scalar)
+        ),
+        16 => format!(
+            "formatlist({}, {})",
+            r.pick(&[r#""%s!""#, r#""%s=%s""#]).unwrap(),
+            strings(r)
+        ),
+        17 => format!("indent({}, {})", small(r), s(r)),
+        18 => format!("length({})", any(r)),
+        19 => format!("element({}, {})", mixed(r), n(r)),
+        20 => format!("index({}, {})", strings(r), s(r)),
+        21 => format!("contains({}, {})", collection(r), scalar(r)),
+        22 => format!(
+            "lookup({}, {}{})",
+            object(r),
+            r.pick(&[r#""a""#, r#""b""#, r#""zz""#]).unwrap(),
+            if r.below(2) == 0 { ", \"dflt\"" } else { "" }
+        ),
+        23 => format!("keys({})", object(r)),
+        24 => format!("values({})", object(r)),
+        25 => format!("merge({}, {})", object(r), object(r)),
+        26 => format!("concat({}, {})", collection(r), collection(r)),
+        27 => format!("flatten([{}, {}])", collection(r), mixed(r)),
+        28 => format!("distinct({})", mixed(r)),
+        29 => format!("compact({})", strings(r)),
+        30 => format!("reverse({})", collection(r)),
+        31 => format!("slice({}, {}, {})", mixed(r), small(r), small(r)),
+        32 => format!("sort({})", strings(r)),
+        33 => format!(
+            "range({})",
+            [
+                small(r),
+                format!("{}, {}", small(r), n(r)),
+                format!(
+                    "{}, {}, {}",
+                    small(r),
+                    small(r),
+                    r.pick(&["1", "2", "-1", "0.5"]).unwrap()
+                )
+            ][r.below(3)]
+        ),
+        34 => format!("zipmap({}, {})", strings(r), mixed(r)),
+        35 => format!("coalesce({}, {})", scalar(r), scalar(r)),
+        36 => format!("coalescelist({}, {})", mixed(r), mixed(r)),
+        37 => format!("chunklist({}, {})", mixed(r), small(r)),
+        38 => format!("setunion({}, {})", strings(r), strings(r)),
+        39 => format!("setintersection({}, {})", strings(r), strings(r)),
+        40 => format!("setsubtract({}, {})", strings(r), strings(r)),
+        41 => format!(
+            "one({})",
+            [String::from("[]"), format!("[{}]", scalar(r)), mixed(r)][r.below(3)]
+        ),
+        42 => format!("sum({})", numbers(r)),
+        43 => format!(
+            "alltrue([{}])",
+            items(r, |r| r.pick(BOOLS).unwrap().to_string())
+        ),
+        44 => format!(
+            "anytrue([{}])",
+            items(r, |r| r.pick(BOOLS).unwrap().to_string())
+        ),
+        45 => format!(
+            "{}({})",
+            r.pick(&["tolist", "toset", "tomap", "tostring", "tonumber", "tobool"])
+                .unwrap(),
+            any(r)
+        ),
+        46 => format!(
+            "{}({})",
+            r.pick(&["abs", "ceil", "floor", "signum"]).unwrap(),
+            n(r)
+        ),
+        47 => format!("{}({}, {})", r.pick(&["max", "min"]).unwrap(), n(r), n(r)),
+        48 => format!("pow({}, {})", small(r), small(r)),
+        49 => format!(
+            "log({}, {})",
+            r.pick(&["8", "100", "1"]).unwrap(),
+            r.pick(&["2", "10"]).unwrap()
+        ),
+        50 => format!(
+            "parseint({}, {})",
+            r.pick(&[r#""ff""#, r#""-101""#, r#""zz""#, r#""12""#])
+                .unwrap(),
+            r.pick(&["2", "10", "16", "36"]).unwrap()
+        ),
+        51 => format!("jsonencode({})", any(r)),
+        52 => format!(
+            "jsondecode({})",
+            r.pick(&[
+                r#""{\"a\":[1,2.5,null],\"b\":true}""#,
+                r#""[1, \"x\"]""#,
+                r#""12345678901234567890.5""#,
+                r#""nope""#
+            ])
+            .unwrap()
+        ),
+        53 => format!("base64encode({})", s(r)),
+        54 => format!(
+            "base64decode({})",
+            r.pick(&[r#""aGVsbG8=""#, r#""!!""#, r#""w7w=""#]).unwrap()
+        ),
+        55 => format!(
+            "{}({})",
+            r.pick(&[
+                "md5",
+                "sha1",
+                "sha256",
+                "sha512",
+                "base64sha256",
+                "urlencode"
+            ])
+            .unwrap(),
+            s(r)
+        ),
+        56 => format!(
+            "cidrhost({}, {})",
+            cidr(r),
+            r.pick(&["1", "5", "-1", "300"]).unwrap()
+        ),
+        57 => format!(
+            "cidrsubnet({}, {}, {})",
+            cidr(r),
+            r.pick(&["4", "8", "2", "30"]).unwrap(),
+            r.pick(&["0", "1", "3", "20"]).unwrap()
+        ),
+        58 => format!(
+            "cidrsubnets({}, {})",
+            cidr(r),
+            items(r, |r| r.pick(&["4", "8", "2"]).unwrap().to_string())
+        ),
+        59 => format!("cidrnetmask({})", cidr(r)),
+        60 => format!(
+            "{}({})",
+            r.pick(&["basename", "dirname"]).unwrap(),
+            r.pick(&[r#""a/b/c.tf""#, r#""/x/""#, r#""file""#, r#""""#])
+                .unwrap()
+        ),
+        _ => format!(
+            "regexall({}, {})",
+            r.pick(&[r#""[a-z]+""#, r#""(\\w)(\\w)""#]).unwrap(),
+            s(r)
+        ),
+    }
+}
+
+fn expression(r: &mut Rng) -> String {
+    match r.below(10) {
+        0 => {
+            let op = r.pick(&["+", "-", "*", "/", "%", "<", ">=", "==", "!="]).unwrap();
+            format!("{} {op} {}", number(r), if r.below(5) == 0 { scalar(r) } else { number(r) })
+        }
+        1 => {
+            let op = r.pick(&["&&", "||", "==", "!="]).unwrap();
+            format!("{} {op} {}", scalar(r), scalar(r))
+        }
+        2 => format!("{} ? {} : {}", r.pick(&["true", "false", "1 > 2", "\"true\""]).unwrap(), any(r), any(r)),
+        3 => format!("[for i, v in {} : {}]", collection(r), r.pick(&["v", "i", "\"${i}=${v}\"", "length(tostring(v))"]).unwrap()),
+        4 => format!(
+            "{{for k, v in {} : {} => v{}}}",
+            collection(r),
+            r.pick(&["k", "tostring(v)", "upper(tostring(k))"]).unwrap(),
+            if r.below(3) == 0 { "..." } else { "" }
+        ),
+        5 => format!(
+            "\"<${{{}}}>%{{ if {} }}yes%{{ else }}no%{{ endif }}%{{ for x in {} ~}} [${{x}}] %{{~ endfor }}\"",
+            scalar(r),
+            r.pick(&["true", "false"]).unwrap(),
+            strings(r)
+        ),
+        6 => format!("{}[{}]", mixed(r), r.pick(&["0", "1", "-1", "\"1\"", "1.5"]).unwrap()),
+        7 => format!("[{{a = 1, b = \"x\"}}, {{a = 2, b = \"y\"}}]{}", r.pick(&["[*].a", ".*.b", "[*]", "[1].b"]).unwrap()),
+        _ => call(r),
+    }
+}
+
+/// Terraform's answer: the printed value, or `Err(summary)`.
+fn terraform(expr: &str, worker: usize) -> Result<String, String> {
+    // Each worker has its own directory: console locks the (empty) state.
+    let dir = std::env::temp_dir().join(format!("infrarag-eval-oracle-{worker}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    terraform_console(&dir, &[], expr)
+}
+
+/// `terraform console ARGS` in `dir`, given `expr` on standard input.
+fn terraform_console(dir: &std::path::Path, args: &[&str], expr: &str) -> Result<String, String> {
+    let mut child = Command::new("terraform")
+        .args(["console", "-no-color"])
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run terraform (the evaluation oracle): {e}"));
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{expr}\n").as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if let Some(line) = stderr.lines().find_map(|l| l.strip_prefix("Error: ")) {
+        return Err(line.to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .trim_end_matches('\n')
+        .to_string())
+}
+
+fn ours(expr: &str) -> Result<String, String> {
+    match evaluate_str(expr, &Scope::default()) {
+        Ok(v) => Ok(console(&v)),
+        Err(Error::Evaluation { diagnostics, .. } | Error::Parse { diagnostics, .. }) => {
+            Err(diagnostics[0].summary.clone())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[test]
+fn generated_expressions_evaluate_as_terraform_evaluates_them() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let cases = env("INFRARAG_EVAL_CASES", 300) as usize;
+    let seed = env("INFRARAG_EVAL_SEED", 17);
+    let show = env("INFRARAG_EVAL_SHOW", 0) as usize;
+    let mut rng = Rng(seed);
+    let exprs: Vec<String> = (0..cases).map(|_| expression(&mut rng)).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let chunk = exprs.len().div_ceil(threads).max(1);
+    let answers: Vec<Result<String, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = exprs
+            .chunks(chunk)
+            .enumerate()
+            .map(|(w, c)| s.spawn(move || c.iter().map(|e| terraform(e, w)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let (mut values, mut errors, mut wrong) = (0, 0, Vec::new());
+    for (expr, want) in exprs.iter().zip(&answers) {
+        let got = ours(expr);
+        match want {
+            Ok(_) => values += 1,
+            Err(_) => errors += 1,
+        }
+        if &got != want {
+            wrong.push((expr, want, got));
+        }
+    }
+    for (expr, want, got) in wrong.iter().take(show) {
+        eprintln!("--- {expr}\nterraform: {want:?}\nours:      {got:?}");
+    }
+    eprintln!(
+        "{cases} cases (seed {seed}): {values} values, {errors} errors; {} differ",
+        wrong.len()
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {cases} generated expressions differ from terraform console; first: {:?}",
+        wrong.len(),
+        wrong.first()
+    );
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// A module's variables and locals, with values from `terraform.tfvars`,
+/// `TF_VAR_` and `-var`, read in a copy of the fixture (console writes
+/// nothing there, but Terraform may create `.terraform`).
+#[test]
+fn module_values_match_terraform_console() {
+    use infrarag::terraform::eval::{evaluate_module, Inputs};
+    let dir = tempfile_dir("module_values");
+    let exprs = [
+        "local.prefixed",
+        "local.total",
+        "local.by_name",
+        "var.size",
+        "var.tags",
+        "var.names",
+        "[for k, v in local.by_name : \"${k}:${v}\"]",
+    ];
+    // TF_VAR_ is read from this process's environment by both.
+    std::env::set_var("TF_VAR_names", r#"["a","b","c"]"#);
+    let inputs = Inputs::new()
+        .with_auto_files(true)
+        .with_environment(true)
+        .var("tags", r#"{env="prod"}"#);
+    let values = evaluate_module(&dir, &inputs).unwrap();
+    assert!(values.diagnostics.is_empty(), "{:?}", values.diagnostics);
+    let scope = values.scope(Some(&dir));
+    for e in exprs {
+        let want = terraform_console(&dir, &["-var", r#"tags={env="prod"}"#], e)
+            .unwrap_or_else(|err| panic!("{e}: terraform says {err}"));
+        let got = console(&evaluate_str(e, &scope).unwrap());
+        assert_eq!(got, want, "{e}");
+    }
+}
+
+/// Locals that refer to each other in a circle are reported in
+/// Terraform's words; the others still evaluate.
+#[test]
+fn a_cycle_of_locals_is_reported_as_terraform_reports_it() {
+    use infrarag::terraform::eval::{evaluate_module, Inputs};
+    let dir = fixture("module_cycle");
+    let values = evaluate_module(&dir, &Inputs::new()).unwrap();
+    let messages: Vec<&str> = values
+        .diagnostics
+        .iter()
+        .map(|(_, d)| d.message.as_str())
+        .collect();
+    assert_eq!(messages, ["Cycle: local.a (expand), local.b (expand)"]);
+    assert_eq!(console(&values.locals["c"]), "1");
+    assert_eq!(console(&values.locals["a"]), "(known after apply)");
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("infrarag-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in std::fs::read_dir(fixture(name)).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    dir
+}
