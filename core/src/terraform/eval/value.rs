@@ -123,7 +123,8 @@ pub enum Kind {
     Bool(bool),
     /// A number.
     Number(Number),
-    /// A string (Unicode, normalised as Terraform normalises it: NFC).
+    /// A string. Terraform also normalises strings to NFC; this
+    /// evaluator keeps them as written.
     String(String),
     /// `list(T)`: the element type and the elements.
     List(Type, Vec<Value>),
