@@ -114,7 +114,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("validate") => {}
-        Some("eval") => return parse_eval(it.cloned().collect()),
+        Some("eval") => return parse_eval(it),
         Some("checks") => {
             return match it.next() {
                 None => Ok(Command::Checks),
@@ -139,16 +139,8 @@ fn parse(args: &[String]) -> Result<Command, String> {
     };
     let mut dir = None;
     while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let (flag, inline) = split_flag(arg);
+        let mut value = || flag_value(flag, inline, &mut it);
         match flag {
             "-h" | "--help" => return Ok(Command::Help),
             "--format" | "-f" => {
@@ -190,22 +182,34 @@ fn parse(args: &[String]) -> Result<Command, String> {
     Ok(Command::Validate(args))
 }
 
-fn parse_eval(args: Vec<String>) -> Result<Command, String> {
+/// `--flag=value` as the flag and its inline value; anything else as
+/// itself.
+fn split_flag(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+        _ => (arg, None),
+    }
+}
+
+/// A flag's value: written inline, or the next argument.
+fn flag_value(
+    flag: &str,
+    inline: Option<&str>,
+    it: &mut std::slice::Iter<String>,
+) -> Result<String, String> {
+    inline
+        .map(String::from)
+        .or_else(|| it.next().cloned())
+        .ok_or_else(|| format!("{flag} needs a value"))
+}
+
+fn parse_eval(mut it: std::slice::Iter<String>) -> Result<Command, String> {
     let mut out = EvalArgs::default();
     let mut expr = None;
-    let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
+        let (flag, inline) = split_flag(arg);
+        let mut value = || flag_value(flag, inline, &mut it);
+        match flag {
             "-h" | "--help" => return Ok(Command::Help),
             "--dir" | "-d" => out.dir = Some(value()?),
             "--var" => {
@@ -223,7 +227,7 @@ fn parse_eval(args: Vec<String>) -> Result<Command, String> {
                     other => return Err(format!("unknown format {other:?}")),
                 }
             }
-            _ if expr.is_none() => expr = Some(arg),
+            _ if expr.is_none() => expr = Some(arg.clone()),
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }

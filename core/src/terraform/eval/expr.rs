@@ -114,6 +114,18 @@ impl Evaluator<'_> {
                 functions::call(name, values, *expand_final, e.span, args)
             }
             ExprKind::Traversal { target, ops } => {
+                // `var.x` and `local.x` read the one value, rather than
+                // building the whole `var` object for every reference.
+                if let (
+                    ExprKind::Variable { name },
+                    Some(TraversalOp::GetAttr { name: attr, .. }),
+                ) = (&target.kind, ops.first())
+                {
+                    let shadowed = self.bound.iter().any(|(n, _)| n == name);
+                    if let Some(v) = self.scope.member(name, attr).filter(|_| !shadowed) {
+                        return self.steps(v.clone(), &ops[1..]);
+                    }
+                }
                 let v = self.eval(target)?;
                 self.steps(v, ops)
             }
@@ -173,6 +185,26 @@ impl Evaluator<'_> {
                 span,
             ),
         ))
+    }
+
+    /// Runs `f` with a loop's key and value variables bound (the key
+    /// only when the loop names one), as `for` and `%{ for }` bind them.
+    fn binding<T>(
+        &mut self,
+        key_var: Option<&str>,
+        value_var: &str,
+        key: Value,
+        value: Value,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let depth = self.bound.len();
+        if let Some(kv) = key_var {
+            self.bound.push((kv.to_string(), key));
+        }
+        self.bound.push((value_var.to_string(), value));
+        let out = f(self);
+        self.bound.truncate(depth);
+        out
     }
 
     fn variable(&self, name: &str, span: Span) -> R {
@@ -428,21 +460,16 @@ impl Evaluator<'_> {
         let mut entries: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
         for (k, v) in pairs {
-            let depth = self.bound.len();
-            if let Some(kv) = &f.key_var {
-                self.bound.push((kv.clone(), k));
-            }
-            self.bound.push((f.value_var.clone(), v));
-            let step = self.for_step(
-                f,
-                &mut items,
-                &mut entries,
-                &mut sensitive,
-                &mut unknown,
-                span,
-            );
-            self.bound.truncate(depth);
-            step?;
+            self.binding(f.key_var.as_deref(), &f.value_var, k, v, |me| {
+                me.for_step(
+                    f,
+                    &mut items,
+                    &mut entries,
+                    &mut sensitive,
+                    &mut unknown,
+                    span,
+                )
+            })?;
         }
         if unknown {
             return Ok(Value::unknown(Type::Dynamic).mark(sensitive));
@@ -641,14 +668,9 @@ impl Evaluator<'_> {
                         )
                     })?;
                     for (k, v) in pairs {
-                        let depth = self.bound.len();
-                        if let Some(kv) = key_var {
-                            self.bound.push((kv.clone(), k));
-                        }
-                        self.bound.push((value_var.clone(), v));
-                        let r = self.template_into(body, out, sensitive, unknown);
-                        self.bound.truncate(depth);
-                        r?;
+                        self.binding(key_var.as_deref(), value_var, k, v, |me| {
+                            me.template_into(body, out, sensitive, unknown)
+                        })?;
                     }
                 }
             }

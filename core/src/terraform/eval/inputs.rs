@@ -98,19 +98,7 @@ impl Inputs {
             }
         }
         if self.auto_files {
-            let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(|e| Error::io(dir, e))?
-                .filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
-                    })
-                })
-                .collect();
-            auto.sort();
-            let named = ["terraform.tfvars", "terraform.tfvars.json"].map(|n| dir.join(n));
-            for p in named.into_iter().filter(|p| p.is_file()).chain(auto) {
+            for p in auto_files(dir).map_err(|e| Error::io(dir, e))? {
                 out.extend(read_file(&p)?);
             }
         }
@@ -124,6 +112,29 @@ impl Inputs {
         }
         Ok(out)
     }
+}
+
+/// The variables files Terraform reads from a root module's directory
+/// without being asked, in the order it reads them (a later one wins):
+/// `terraform.tfvars`, `terraform.tfvars.json`, then each `*.auto.tfvars`
+/// and `*.auto.tfvars.json` in name order.
+pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        })
+        .collect();
+    auto.sort();
+    let named = ["terraform.tfvars", "terraform.tfvars.json"].map(|n| dir.join(n));
+    Ok(named
+        .into_iter()
+        .filter(|p| p.is_file())
+        .chain(auto)
+        .collect())
 }
 
 /// A `.tfvars` or `.tfvars.json` file's values. Its expressions may not

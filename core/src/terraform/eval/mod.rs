@@ -28,7 +28,8 @@ use super::SourceFile;
 pub use convert::{convert, unify};
 pub use format::console;
 pub use functions::names as function_names;
-pub use inputs::Inputs;
+pub(crate) use inputs::auto_files;
+pub use inputs::{Given, Inputs};
 pub use number::Number;
 pub use types::{parse_type, type_of_expression};
 pub use value::{Kind, Type, Value};
@@ -83,6 +84,15 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// `var.NAME` or `local.NAME`, when the scope holds it.
+    fn member(&self, root: &str, name: &str) -> Option<&Value> {
+        match root {
+            "var" => self.variables.get(name),
+            "local" => self.locals.get(name),
+            _ => None,
+        }
+    }
+
     fn root(&self, name: &str) -> Option<Value> {
         let object = |m: &BTreeMap<String, Value>| Value::object(m.clone());
         Some(match name {
@@ -203,21 +213,23 @@ pub struct ModuleValues {
 impl ModuleValues {
     /// The scope expressions of this module are evaluated in.
     pub fn scope(&self, dir: Option<&Path>) -> Scope {
-        let mut path = BTreeMap::new();
-        if let Some(d) = dir {
-            let d = Value::string(d.to_string_lossy().into_owned());
-            for k in ["module", "root", "cwd"] {
-                path.insert(k.to_string(), d.clone());
-            }
-        }
         Scope {
             variables: self.variables.clone(),
             locals: self.locals.clone(),
-            path,
+            path: dir.map(path_values).unwrap_or_default(),
             module: true,
             ..Scope::default()
         }
     }
+}
+
+/// `path.module`, `path.root` and `path.cwd` of a root module in `dir`.
+fn path_values(dir: &Path) -> BTreeMap<String, Value> {
+    let d = Value::string(dir.to_string_lossy().into_owned());
+    ["module", "root", "cwd"]
+        .into_iter()
+        .map(|k| (k.to_string(), d.clone()))
+        .collect()
 }
 
 /// Reads a module directory and evaluates its values with these inputs.
@@ -249,10 +261,6 @@ pub fn evaluate_files(
     dir: Option<&Path>,
 ) -> ModuleValues {
     let mut out = ModuleValues::default();
-    let base = Scope {
-        module: true,
-        ..Scope::default()
-    };
     for f in files {
         for b in f.parsed.file.body.blocks_of("variable") {
             let Some(name) = b.labels.first().map(|l| l.value.clone()) else {
@@ -310,11 +318,10 @@ pub fn evaluate_files(
     let order = local_order(&locals, &mut out.diagnostics);
     let mut scope = Scope {
         variables: out.variables.clone(),
-        ..base
+        path: dir.map(path_values).unwrap_or_default(),
+        module: true,
+        ..Scope::default()
     };
-    if let Some(d) = dir {
-        scope.path = out.scope(Some(d)).path;
-    }
     for name in order {
         let (e, file) = locals[&name];
         let v = match evaluate(e, &scope) {

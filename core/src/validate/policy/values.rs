@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::hcl::{BinaryOp, Body, ExprKind, Expression, TemplatePart, TraversalOp, UnaryOp};
+use crate::terraform::eval::auto_files;
 use crate::terraform::{constant_value, literal_key, DeclarationKind, Module, SourceFile};
 
 use super::Read;
@@ -79,27 +80,17 @@ impl<'a> Values<'a> {
 }
 
 /// The variables a root module's directory sets as Terraform reads them
-/// without being asked: `terraform.tfvars`, `terraform.tfvars.json`, then
-/// each `*.auto.tfvars` and `*.auto.tfvars.json` in name order, a later
-/// file winning. Only constants count (Terraform accepts nothing else
-/// there); a file that cannot be read or parsed sets nothing, since
+/// without being asked (the files `eval::inputs::auto_files` lists, a
+/// later file winning). Only constants count (Terraform accepts nothing
+/// else there); a file that cannot be read or parsed sets nothing, since
 /// judging it is `terraform plan`'s job, not validation's.
 pub(crate) fn auto_inputs(dir: &std::path::Path) -> HashMap<String, Value> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return HashMap::new();
-    };
-    let mut auto: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-        .collect();
-    auto.sort();
     let mut inputs = HashMap::new();
-    let named = ["terraform.tfvars", "terraform.tfvars.json"].map(String::from);
-    for name in named.into_iter().chain(auto) {
-        let Ok(text) = std::fs::read_to_string(dir.join(&name)) else {
+    for path in auto_files(dir).unwrap_or_default() {
+        let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        if name.ends_with(".json") {
+        if path.extension().is_some_and(|e| e == "json") {
             if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text) {
                 inputs.extend(m);
             }
