@@ -274,3 +274,39 @@ fn custom_policies_run_and_bad_ones_exit_2() {
     assert!(err.contains("unsupported cond_type `nope`"), "{err}");
     assert!(err.contains(":4:"), "names the line: {err}");
 }
+
+#[test]
+fn eval_prints_what_terraform_console_prints() {
+    let module = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/module_values");
+    let module = module.to_str().unwrap();
+    // `terraform console -var 'tags={env="prod"}'` in the fixture printed
+    // this (size comes from its terraform.tfvars, names from the default).
+    let (code, out, _) = run(&[
+        "eval",
+        "local.prefixed",
+        "--dir",
+        module,
+        "--var",
+        r#"tags={env="prod"}"#,
+    ]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "[\n  \"PROD-web\",\n  \"PROD-db\",\n]\n")
+    );
+    let (code, out, _) = run(&["eval", "local.total", "--dir", module, "--format=json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["value"].as_i64(), v["type"].as_str()),
+        (Some(6), Some("number"))
+    );
+    let (code, _, err) = run(&["eval", r#"upper("a", "b")"#]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("<input>:1:12: Too many function arguments"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["eval", "1", "--var", "novalue"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--var takes NAME=VALUE"), "{err}");
+}
