@@ -717,6 +717,25 @@ export declare namespace hcl {
     /** Read `TF_VAR_NAME` environment variables (default true). */
     environment?: boolean
   }
+  /**
+   * Expands the configuration in `dir` as `terraform plan` would, off the
+   * main thread: `{ resources, modules, outputs, diagnostics, ... }`, each
+   * resource instance with its `address` (`module.m["a"].aws_s3_bucket.b[0]`)
+   * and its arguments as evaluated (`values`; unknown ones null and named in
+   * `unknown`, sensitive ones null and named in `sensitive`).
+   */
+  export function expand(dir: string, options?: hcl.ExpandOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Record<string, any>>
+  /** Where `hcl.expand` takes variables from (as `hcl.evaluate` does). */
+  export interface ExpandOptions {
+    /** `-var NAME=VALUE` values: text, read by the variable's type. */
+    vars?: Record<string, string>
+    /** `-var-file` paths, later ones winning. */
+    varFiles?: Array<string>
+    /** Read `TF_VAR_NAME` environment variables (default true). */
+    environment?: boolean
+  }
+  /** `expand`, blocking the calling thread. */
+  export function expandSync(dir: string, options?: hcl.ExpandOptions | undefined | null): Record<string, any>
   /** Loads a Terraform module directory off the main thread. */
   export function loadModule(dir: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** Loads a Terraform module directory, blocking the calling thread. */
@@ -1242,6 +1261,17 @@ export declare namespace validate {
      * and `tflint --recursive` scan a repository.
      */
     recursive?: boolean
+    /**
+     * Variables set as `-var NAME=VALUE` sets them (read by the
+     * variable's type), over `terraform.tfvars`, `*.auto.tfvars` and
+     * defaults.
+     */
+    vars?: Record<string, string>
+    /**
+     * `.tfvars` or `.tfvars.json` files, as `-var-file` (later wins, and
+     * `vars` over them all).
+     */
+    varFiles?: Array<string>
   }
   /** `validate`, blocking the calling thread. */
   export function validateSync(dir: string, options?: validate.ValidateOptions | undefined | null): validate.Report

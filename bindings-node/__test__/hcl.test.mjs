@@ -162,3 +162,30 @@ test('evaluate marks unknowns and throws typed errors', () => {
   })
   assert.throws(() => hcl.evaluate('1 +'), (e) => e.code === 'PARSE_ERROR')
 })
+
+// Terraform 1.11's `terraform plan` of tests/fixtures/expand gave these
+// addresses and inputs (terraform_expand.rs replans it in CI).
+const expandFixture = join(dirname(moduleValues), 'expand')
+const planned = {
+  'terraform_data.subnet["a"]': { cidr: '10.0.0.0/24', zone: 'a' },
+  'terraform_data.subnet["b"]': { cidr: '10.0.1.0/24', zone: 'b' },
+  'terraform_data.password': null,
+  'module.net[0].terraform_data.vpc': 'NET-0',
+  'module.net[1].terraform_data.vpc': 'NET-1',
+}
+
+test('expand gives the instances terraform plan makes, sensitive values withheld', async () => {
+  const x = await hcl.expand(expandFixture, { environment: false })
+  assert.deepEqual(Object.fromEntries(x.resources.map((r) => [r.address, r.values.input])), planned)
+  const password = x.resources.find((r) => r.address === 'terraform_data.password')
+  assert.deepEqual(password.sensitive, ['input'])
+  assert.deepEqual(x.modules, ['module.net[0]', 'module.net[1]'])
+  assert.deepEqual(x.outputs.names, ['net-0', 'net-1'])
+  assert.equal(JSON.stringify(x).includes('hunter2'), false)
+  const one = hcl.expandSync(expandFixture, { vars: { zones: '["c"]' }, environment: false })
+  assert.deepEqual(
+    one.resources.filter((r) => r.type === 'terraform_data' && r.name === 'subnet').map((r) => [r.key, r.values.input]),
+    [['c', { cidr: '10.0.0.0/24', zone: 'c' }]],
+  )
+  await assert.rejects(hcl.expand(join(expandFixture, 'absent')), (e) => e.code === 'IO_ERROR')
+})

@@ -145,3 +145,21 @@ test("a module's tfvars set its variables", async () => {
     'aws_ebs_volume.last_file_wins': 'FAILED',
   })
 })
+
+test('varFiles and vars win over the auto-loaded files', async () => {
+  const fixture = join(fixtures, '..', 'tfvars')
+  const report = await validate.validate(fixture, {
+    checks: ['CKV_AWS_3'],
+    varFiles: [join(fixture, 'override.tfvars')],
+    vars: { encrypted: 'false' },
+  })
+  const outcomes = Object.fromEntries(report.policies.map((p) => [p.address, p.outcome]))
+  assert.deepEqual(outcomes, {
+    'aws_ebs_volume.from_tfvars': 'FAILED',
+    'aws_ebs_volume.from_auto': 'FAILED',
+    'aws_ebs_volume.last_file_wins': 'FAILED',
+  })
+  await assert.rejects(validate.validate(fixture, { varFiles: [join(fixture, 'absent.tfvars')] }), (e) =>
+    e.message.includes('absent.tfvars'),
+  )
+})

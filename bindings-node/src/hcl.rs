@@ -110,17 +110,7 @@ pub fn evaluate(
             Some(o) => (o.module, o.vars, o.var_files, o.environment),
             None => (None, None, None, None),
         };
-        let mut inputs = infrarag::terraform::eval::Inputs::new()
-            .with_auto_files(true)
-            .with_environment(environment.unwrap_or(true));
-        for f in files.unwrap_or_default() {
-            inputs = inputs.var_file(f);
-        }
-        let mut vars: Vec<(String, String)> = vars.unwrap_or_default().into_iter().collect();
-        vars.sort();
-        for (k, v) in vars {
-            inputs = inputs.var(k, v);
-        }
+        let inputs = inputs(vars, files, environment);
         infrarag::terraform::eval::evaluate_text_in(
             &expr,
             module.as_deref().map(std::path::Path::new),
@@ -129,4 +119,79 @@ pub fn evaluate(
         .map(|v| v.to_json_report())
         .map_err(js_error)
     })
+}
+
+/// Where `hcl.expand` takes variables from (as `hcl.evaluate` does).
+#[napi(object, namespace = "hcl")]
+pub struct ExpandOptions {
+    /// `-var NAME=VALUE` values: text, read by the variable's type.
+    pub vars: Option<std::collections::HashMap<String, String>>,
+    /// `-var-file` paths, later ones winning.
+    pub var_files: Option<Vec<String>>,
+    /// Read `TF_VAR_NAME` environment variables (default true).
+    pub environment: Option<bool>,
+}
+
+/// Expands the configuration in `dir` as `terraform plan` would, off the
+/// main thread: `{ resources, modules, outputs, diagnostics, ... }`, each
+/// resource instance with its `address` (`module.m["a"].aws_s3_bucket.b[0]`)
+/// and its arguments as evaluated (`values`; unknown ones null and named in
+/// `unknown`, sensitive ones null and named in `sensitive`).
+#[napi(namespace = "hcl", ts_return_type = "Promise<Record<string, any>>")]
+pub fn expand(
+    dir: String,
+    options: Option<ExpandOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<Json>> {
+    let (vars, files, environment) = match options {
+        Some(o) => (o.vars, o.var_files, o.environment),
+        None => (None, None, None),
+    };
+    job(signal, None, move || {
+        let inputs = inputs(vars, files, environment);
+        infrarag::terraform::eval::expand_module(&dir, &inputs)
+            .map(|x| Json(x.to_json()))
+            .map_err(js_error)
+    })
+}
+
+/// `expand`, blocking the calling thread.
+#[napi(namespace = "hcl", ts_return_type = "Record<string, any>")]
+pub fn expand_sync(
+    env: Env,
+    dir: String,
+    options: Option<ExpandOptions>,
+) -> Result<serde_json::Value> {
+    let (vars, files, environment) = match options {
+        Some(o) => (o.vars, o.var_files, o.environment),
+        None => (None, None, None),
+    };
+    thrown(&env, || {
+        let inputs = inputs(vars, files, environment);
+        infrarag::terraform::eval::expand_module(&dir, &inputs)
+            .map(|x| x.to_json())
+            .map_err(js_error)
+    })
+}
+
+/// Variables as `terraform plan` gathers them: `TF_VAR_` names (unless
+/// `environment` is false), the files it loads unasked, `files`, then
+/// `vars`, a later one winning.
+fn inputs(
+    vars: Option<std::collections::HashMap<String, String>>,
+    files: Option<Vec<String>>,
+    environment: Option<bool>,
+) -> infrarag::terraform::eval::Inputs {
+    let mut inputs = infrarag::terraform::eval::Inputs::new()
+        .with_auto_files(true)
+        .with_environment(environment.unwrap_or(true));
+    for f in files.unwrap_or_default() {
+        inputs = inputs.var_file(f);
+    }
+    let mut vars: Vec<(String, String)> = vars.unwrap_or_default().into_iter().collect();
+    vars.sort();
+    for (k, v) in vars {
+        inputs = inputs.var(k, v);
+    }
+    inputs
 }

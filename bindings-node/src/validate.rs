@@ -210,6 +210,13 @@ pub struct ValidateOptions {
     /// skipped) into one report, paths relative to `dir`, as `checkov -d`
     /// and `tflint --recursive` scan a repository.
     pub recursive: Option<bool>,
+    /// Variables set as `-var NAME=VALUE` sets them (read by the
+    /// variable's type), over `terraform.tfvars`, `*.auto.tfvars` and
+    /// defaults.
+    pub vars: Option<std::collections::HashMap<String, String>>,
+    /// `.tfvars` or `.tfvars.json` files, as `-var-file` (later wins, and
+    /// `vars` over them all).
+    pub var_files: Option<Vec<String>>,
 }
 
 /// Where a module's files come from.
@@ -219,7 +226,16 @@ enum Module {
 }
 
 fn run(module: Module, options: ValidateOptions) -> Result<infrarag::validate::Report, Code> {
-    let validator = Validator::new()
+    let mut validator = Validator::new();
+    for file in options.var_files.unwrap_or_default() {
+        validator = validator.var_file(file);
+    }
+    let mut vars: Vec<(String, String)> = options.vars.unwrap_or_default().into_iter().collect();
+    vars.sort();
+    for (name, value) in vars {
+        validator = validator.var(name, value);
+    }
+    let validator = validator
         .recursive(options.recursive.unwrap_or(false))
         .with_checks(options.checks.unwrap_or_default())
         .skip_checks(options.skip_checks.unwrap_or_default())

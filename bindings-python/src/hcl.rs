@@ -89,19 +89,51 @@ pub(crate) fn hcl_evaluate(
     environment: bool,
 ) -> PyResult<Py<PyAny>> {
     let result = py.detach(move || {
-        let mut inputs = eval::Inputs::new()
-            .with_auto_files(true)
-            .with_environment(environment);
-        for f in var_files {
-            inputs = inputs.var_file(f);
-        }
-        for (k, v) in vars.unwrap_or_default() {
-            inputs = inputs.var(k, v);
-        }
+        let inputs = inputs(vars, var_files, environment);
         eval::evaluate_text_in(&expr, module.as_deref(), &inputs).map(|v| v.to_json_report())
     });
     match result {
         Ok(v) => to_py(py, &v),
         Err(e) => Err(to_pyerr(py, e)),
     }
+}
+
+/// Expands a configuration into its instances; see `infrarag/hcl.py`.
+#[pyfunction]
+#[pyo3(signature = (module, *, vars = None, var_files = Vec::new(), environment = true))]
+pub(crate) fn hcl_expand(
+    py: Python<'_>,
+    module: PathBuf,
+    vars: Option<Vec<(String, String)>>,
+    var_files: Vec<PathBuf>,
+    environment: bool,
+) -> PyResult<Py<PyAny>> {
+    let result = py.detach(move || {
+        let inputs = inputs(vars, var_files, environment);
+        eval::expand_module(&module, &inputs).map(|x| x.to_json())
+    });
+    match result {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Variables as `terraform plan` gathers them: `TF_VAR_` names (when
+/// `environment` holds), the files it loads unasked, `var_files`, then
+/// `vars`, a later one winning.
+fn inputs(
+    vars: Option<Vec<(String, String)>>,
+    var_files: Vec<PathBuf>,
+    environment: bool,
+) -> eval::Inputs {
+    let mut inputs = eval::Inputs::new()
+        .with_auto_files(true)
+        .with_environment(environment);
+    for f in var_files {
+        inputs = inputs.var_file(f);
+    }
+    for (k, v) in vars.unwrap_or_default() {
+        inputs = inputs.var(k, v);
+    }
+    inputs
 }

@@ -208,9 +208,18 @@ fn run(
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
     recursive: bool,
+    inputs: Inputs,
 ) -> Result<PyReport> {
     let report = py.detach(move || {
-        let validator = Validator::new()
+        let mut validator = Validator::new();
+        // `vars` win over every file, as the docstring says.
+        for file in inputs.var_files {
+            validator = validator.var_file(file);
+        }
+        for (name, value) in inputs.vars {
+            validator = validator.var(name, value);
+        }
+        let validator = validator
             .recursive(recursive)
             .with_checks(checks.unwrap_or_default())
             .skip_checks(skip_checks.unwrap_or_default())
@@ -234,7 +243,8 @@ fn run(
 /// Validates a module: a directory's path, or `(name, text)` pairs held
 /// in memory; see `infrarag/validation.py`.
 #[pyfunction]
-#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None, recursive=false))]
+#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None, recursive=false, vars=Vec::new(), var_files=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
 pub fn validate(
     py: Python<'_>,
     module: &Bound<'_, PyAny>,
@@ -242,12 +252,21 @@ pub fn validate(
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
     recursive: bool,
+    vars: Vec<(String, String)>,
+    var_files: Vec<PathBuf>,
 ) -> Result<PyReport> {
     let module = match module.cast::<pyo3::types::PyList>() {
         Ok(files) => Module::Files(files.extract()?),
         Err(_) => Module::Dir(module.extract()?),
     };
-    run(py, module, checks, skip_checks, policies, recursive)
+    let inputs = Inputs { vars, var_files };
+    run(py, module, checks, skip_checks, policies, recursive, inputs)
+}
+
+/// `-var` pairs and `-var-file` paths, in the order given.
+struct Inputs {
+    vars: Vec<(String, String)>,
+    var_files: Vec<PathBuf>,
 }
 
 /// The ids of every built-in security check, in id order.

@@ -213,3 +213,40 @@ def test_evaluate_errors_are_typed_with_terraforms_summary() -> None:
     assert e.value.diagnostics[0]["span"]["start"]["column"] == 12
     with pytest.raises(infrarag.ParseError):
         hcl.evaluate("1 +")
+
+
+# Terraform 1.11's `terraform plan` of tests/fixtures/expand gave these
+# addresses and inputs (terraform_expand.rs replans it in CI).
+PLANNED = {
+    'terraform_data.subnet["a"]': {"cidr": "10.0.0.0/24", "zone": "a"},
+    'terraform_data.subnet["b"]': {"cidr": "10.0.1.0/24", "zone": "b"},
+    "terraform_data.password": None,
+    "module.net[0].terraform_data.vpc": "NET-0",
+    "module.net[1].terraform_data.vpc": "NET-1",
+}
+
+
+def test_expand_gives_the_instances_terraform_plan_makes() -> None:
+    fixture = MODULE_VALUES.parent / "expand"
+    x = hcl.expand(fixture, environment=False)
+    assert {r["address"]: r["values"]["input"] for r in x["resources"]} == PLANNED
+    password = next(r for r in x["resources"] if r["address"] == "terraform_data.password")
+    assert password["sensitive"] == ["input"]
+    assert "hunter2" not in json.dumps(x)
+    assert x["modules"] == ["module.net[0]", "module.net[1]"]
+    assert x["outputs"]["names"] == ["net-0", "net-1"]
+    one = hcl.expand(fixture, vars={"zones": '["c"]'}, environment=False)
+    subnets = [(r["key"], r["values"]["input"]) for r in one["resources"] if r["name"] == "subnet"]
+    assert subnets == [("c", {"cidr": "10.0.0.0/24", "zone": "c"})]
+    with pytest.raises(infrarag.StorageError):
+        hcl.expand(fixture / "absent")
+
+
+def test_expand_names_what_terraform_would_refuse(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "x" {\n  for_each = ["a"]\n}\n')
+    x = hcl.expand(tmp_path)
+    assert x["resources"] == []
+    # `terraform plan` says exactly this, at main.tf line 2.
+    [d] = x["diagnostics"]
+    assert (d["file"], d["line"], d["summary"]) == ("main.tf", 2, "Invalid for_each argument")
+    assert "you have provided a value of type tuple" in d["message"]

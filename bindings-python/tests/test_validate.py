@@ -183,3 +183,28 @@ def test_a_modules_tfvars_set_its_variables() -> None:
         "aws_ebs_volume.from_auto": "PASSED",
         "aws_ebs_volume.last_file_wins": "FAILED",
     }
+
+
+def test_var_files_and_vars_win_over_the_auto_loaded_files() -> None:
+    fixture = FIXTURES.parent / "tfvars"
+    report = infrarag.validate(
+        fixture,
+        checks=["CKV_AWS_3"],
+        var_files=[fixture / "override.tfvars"],
+        vars={"encrypted": "false"},
+    )
+    outcomes = {p["address"]: p["outcome"] for p in report.policies}
+    assert outcomes == {
+        "aws_ebs_volume.from_tfvars": "FAILED",
+        "aws_ebs_volume.from_auto": "FAILED",
+        "aws_ebs_volume.last_file_wins": "FAILED",
+    }
+    files = {"main.tf": (fixture / "main.tf").read_text()}
+    alone = infrarag.validate_files(files, checks=["CKV_AWS_3"], vars={"order": "false", "encrypted": "true"})
+    assert {p["address"]: p["outcome"] for p in alone.policies} == {
+        "aws_ebs_volume.from_tfvars": "PASSED",
+        "aws_ebs_volume.from_auto": "FAILED",
+        "aws_ebs_volume.last_file_wins": "FAILED",
+    }
+    with pytest.raises(infrarag.StorageError, match="absent.tfvars"):
+        infrarag.validate(fixture, var_files=[fixture / "absent.tfvars"])

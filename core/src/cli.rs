@@ -11,8 +11,10 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
                                [--checks CODE,...] [--skip-checks CODE,...]
                                [--policies PATH]... [--fail-on error|warning|never]
                                [--soft-fail] [--stdin-name NAME] [--sarif-base DIR]
+                               [--var NAME=VALUE]... [--var-file FILE]...
        infrarag eval EXPR [--dir DIR] [--var NAME=VALUE]... [--var-file FILE]...
                           [--format console|json]
+       infrarag expand DIR [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
        infrarag checks
        infrarag --version
 
@@ -28,6 +30,10 @@ name that selects no check is an error. `infrarag checks` lists every code.
 .terraform and hidden directories) into one report, as checkov -d and
 tflint --recursive do; paths are relative to DIR.
 
+--var and --var-file set variables as they do for terraform plan, over
+terraform.tfvars, *.auto.tfvars and defaults (a later one wins); with
+--recursive, every module declaring the variable gets it.
+
 DIR `-` reads one file from standard input, named by --stdin-name (default
 main.tf; a name ending in .tf.json is read as Terraform JSON).
 
@@ -42,6 +48,13 @@ json, as {value, type, known, sensitive, console}). With --dir, `var.*`,
 then TF_VAR_ names, then defaults. What only `terraform apply` knows
 (resource attributes, the clock, files) is `(known after apply)`.
 
+`infrarag expand` lists every resource instance the configuration in DIR
+makes, as terraform plan addresses them (count and for_each expanded, module
+calls followed with their arguments: local sources, and registry ones that
+terraform init installed), with each instance's arguments as evaluated, then
+the root module's outputs; variables are read as for eval. Exit status 1
+when a count, for_each or argument cannot be evaluated (each is named).
+
 SARIF file URIs are relative to --sarif-base (default: the working
 directory, where CI checks the repository out), stated as SRCROOT.
 
@@ -54,6 +67,7 @@ error: warnings alone exit 0; --soft-fail is --fail-on never), else 0;
 enum Command {
     Validate(Args),
     Eval(EvalArgs),
+    Expand(EvalArgs),
     Checks,
     Version,
     Help,
@@ -71,11 +85,14 @@ struct Args {
     stdin_name: String,
     sarif_base: String,
     recursive: bool,
+    vars: Vec<(String, String)>,
+    var_files: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Default)]
 struct EvalArgs {
-    expr: String,
+    /// The expression (`eval`) or the directory (`expand`).
+    target: String,
     dir: Option<String>,
     vars: Vec<(String, String)>,
     var_files: Vec<String>,
@@ -114,7 +131,14 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("validate") => {}
-        Some("eval") => return parse_eval(it),
+        Some("eval") => return parse_eval(it, Command::Eval),
+        Some("expand") => {
+            return parse_eval(it, |mut a| {
+                // `expand` takes the directory where `eval` takes `--dir`.
+                a.dir = Some(std::mem::take(&mut a.target));
+                Command::Expand(a)
+            });
+        }
         Some("checks") => {
             return match it.next() {
                 None => Ok(Command::Checks),
@@ -136,6 +160,8 @@ fn parse(args: &[String]) -> Result<Command, String> {
         stdin_name: "main.tf".into(),
         sarif_base: ".".into(),
         recursive: false,
+        vars: Vec::new(),
+        var_files: Vec::new(),
     };
     let mut dir = None;
     while let Some(arg) = it.next() {
@@ -172,6 +198,8 @@ fn parse(args: &[String]) -> Result<Command, String> {
             "--recursive" | "-r" => args.recursive = true,
             "--stdin-name" => args.stdin_name = value()?,
             "--sarif-base" => args.sarif_base = value()?,
+            "--var" => args.vars.push(var_pair(&value()?)?),
+            "--var-file" => args.var_files.push(value()?),
             "-" if dir.is_none() => dir = Some(arg.clone()),
             f if f.starts_with('-') => return Err(format!("unknown option {f:?}")),
             _ if dir.is_none() => dir = Some(arg.clone()),
@@ -203,7 +231,19 @@ fn flag_value(
         .ok_or_else(|| format!("{flag} needs a value"))
 }
 
-fn parse_eval(mut it: std::slice::Iter<String>) -> Result<Command, String> {
+/// `--var NAME=VALUE` as the pair.
+fn var_pair(v: &str) -> Result<(String, String), String> {
+    let (k, x) = v
+        .split_once('=')
+        .ok_or_else(|| format!("--var takes NAME=VALUE, not {v:?}"))?;
+    Ok((k.to_string(), x.to_string()))
+}
+
+/// `eval`'s and `expand`'s arguments: one positional, then options.
+fn parse_eval(
+    mut it: std::slice::Iter<String>,
+    command: fn(EvalArgs) -> Command,
+) -> Result<Command, String> {
     let mut out = EvalArgs::default();
     let mut expr = None;
     while let Some(arg) = it.next() {
@@ -212,17 +252,11 @@ fn parse_eval(mut it: std::slice::Iter<String>) -> Result<Command, String> {
         match flag {
             "-h" | "--help" => return Ok(Command::Help),
             "--dir" | "-d" => out.dir = Some(value()?),
-            "--var" => {
-                let v = value()?;
-                let (k, x) = v
-                    .split_once('=')
-                    .ok_or_else(|| format!("--var takes NAME=VALUE, not {v:?}"))?;
-                out.vars.push((k.to_string(), x.to_string()));
-            }
+            "--var" => out.vars.push(var_pair(&value()?)?),
             "--var-file" => out.var_files.push(value()?),
             "--format" | "-f" => {
                 out.json = match value()?.as_str() {
-                    "console" => false,
+                    "console" | "text" => false,
                     "json" => true,
                     other => return Err(format!("unknown format {other:?}")),
                 }
@@ -231,8 +265,8 @@ fn parse_eval(mut it: std::slice::Iter<String>) -> Result<Command, String> {
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
-    out.expr = expr.ok_or("eval needs an expression")?;
-    Ok(Command::Eval(out))
+    out.target = expr.ok_or("eval needs an expression, and expand a directory")?;
+    Ok(command(out))
 }
 
 fn list(value: &str) -> impl Iterator<Item = String> + '_ {
@@ -258,6 +292,7 @@ pub fn run(
         Ok(Command::Checks) => Validator::new().codes().join("\n") + "\n",
         Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
         Ok(Command::Eval(args)) => return eval(&args, stdout, stderr),
+        Ok(Command::Expand(args)) => return expand(&args, stdout, stderr),
         Err(message) => {
             let _ = writeln!(stderr, "infrarag: {message}\n\n{USAGE}");
             return 2;
@@ -274,7 +309,14 @@ fn validate(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let report = Validator::new()
+    let mut validator = Validator::new();
+    for (name, value) in &args.vars {
+        validator = validator.var(name, value);
+    }
+    for file in &args.var_files {
+        validator = validator.var_file(file);
+    }
+    let report = validator
         .with_checks(args.checks.iter().cloned())
         .skip_checks(args.skip.iter().cloned())
         .recursive(args.recursive)
@@ -314,9 +356,10 @@ fn validate(
     u8::from(args.fail_on.fails(&report))
 }
 
-fn eval(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    use crate::terraform::eval;
-    let mut inputs = eval::Inputs::new()
+/// The variables `eval` and `expand` read, as `terraform plan` gathers
+/// them.
+fn inputs_of(args: &EvalArgs) -> crate::terraform::eval::Inputs {
+    let mut inputs = crate::terraform::eval::Inputs::new()
         .with_auto_files(true)
         .with_environment(true);
     for f in &args.var_files {
@@ -325,8 +368,13 @@ fn eval(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
     for (k, v) in &args.vars {
         inputs = inputs.var(k, v);
     }
+    inputs
+}
+
+fn eval(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    use crate::terraform::eval;
     let dir = args.dir.as_deref().map(std::path::Path::new);
-    let result = eval::evaluate_text_in(&args.expr, dir, &inputs);
+    let result = eval::evaluate_text_in(&args.target, dir, &inputs_of(args));
     match result {
         Ok(v) => {
             let out = if args.json {
@@ -343,6 +391,53 @@ fn eval(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
             1
         }
     }
+}
+
+fn expand(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    use crate::terraform::eval;
+    let dir = args.dir.clone().unwrap_or_default();
+    let expansion = match eval::expand_module(&dir, &inputs_of(args)) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = writeln!(stderr, "infrarag: {e}");
+            return 2;
+        }
+    };
+    let out = if args.json {
+        pretty(&expansion.to_json())
+    } else {
+        let mut out = String::new();
+        let line = |name: &str, v: &eval::Value| {
+            let text = if v.has_sensitive() {
+                "(sensitive value)".to_string()
+            } else {
+                eval::console(v)
+            };
+            format!("  {name} = {}\n", text.replace('\n', "\n  "))
+        };
+        for r in &expansion.resources {
+            out.push_str(&r.address);
+            out.push('\n');
+            for (name, v) in &r.values {
+                out.push_str(&line(name, v));
+            }
+        }
+        if !expansion.outputs.is_empty() {
+            out.push_str("outputs\n");
+            for (name, v) in &expansion.outputs {
+                out.push_str(&line(name, v));
+            }
+        }
+        out
+    };
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    for (file, d) in &expansion.diagnostics {
+        let at = std::path::Path::new(&dir).join(file);
+        let (l, c) = (d.span.start.line, d.span.start.column);
+        let _ = writeln!(stderr, "infrarag: {}:{l}:{c}: {}", at.display(), d.message);
+    }
+    u8::from(!expansion.diagnostics.is_empty())
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -310,3 +310,90 @@ fn eval_prints_what_terraform_console_prints() {
     assert_eq!(code, 2);
     assert!(err.contains("--var takes NAME=VALUE"), "{err}");
 }
+
+#[test]
+fn validate_takes_var_files_and_vars_as_terraform_plan_does() {
+    let module = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tfvars");
+    let dir = module.to_str().unwrap();
+    let file = module.join("override.tfvars");
+    let verdicts = |extra: &[&str]| {
+        let mut args = vec!["validate", dir, "--checks", "CKV_AWS_3", "--format", "json"];
+        args.extend(extra);
+        let (_, out, err) = run(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["address"].as_str().unwrap(),
+                    p["outcome"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // checkov 3.3.13 -d tfvars --var-file override.tfvars gives the same.
+    assert_eq!(
+        verdicts(&["--var-file", file.to_str().unwrap()]),
+        [
+            "aws_ebs_volume.from_tfvars PASSED",
+            "aws_ebs_volume.from_auto FAILED",
+            "aws_ebs_volume.last_file_wins FAILED"
+        ]
+    );
+    assert_eq!(
+        verdicts(&["--var", "encrypted=false", "--var=order=true"]),
+        [
+            "aws_ebs_volume.from_tfvars FAILED",
+            "aws_ebs_volume.from_auto PASSED",
+            "aws_ebs_volume.last_file_wins PASSED"
+        ]
+    );
+    let (code, _, err) = run(&["validate", dir, "--var-file", "absent.tfvars"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("absent.tfvars"), "{err}");
+}
+
+#[test]
+fn expand_lists_the_instances_terraform_plan_makes() {
+    let module = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/expand");
+    let dir = module.to_str().unwrap();
+    // Terraform 1.11's plan of the fixture names these instances, in this
+    // order within each module (terraform_expand.rs replans it).
+    let (code, out, err) = run(&["expand", dir]);
+    assert_eq!(code, 0, "{err}");
+    let addresses: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        addresses,
+        [
+            "terraform_data.subnet[\"a\"]",
+            "terraform_data.subnet[\"b\"]",
+            "terraform_data.password",
+            "module.net[0].terraform_data.vpc",
+            "module.net[1].terraform_data.vpc",
+            "outputs"
+        ]
+    );
+    assert!(out.contains("  input = (sensitive value)\n"), "{out}");
+    assert!(!out.contains("hunter2"));
+    let (code, out, _) = run(&["expand", dir, "--var", "zones=[]", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["resources"].as_array().map(Vec::len), Some(3));
+    let broken = std::env::temp_dir().join(format!("infrarag-cli-expand-{}", std::process::id()));
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("main.tf"),
+        "resource \"terraform_data\" \"x\" {\n  count = -1\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["expand", broken.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("main.tf:2:11: Invalid count argument"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&broken);
+}

@@ -196,9 +196,10 @@ fn the_security_group_template_lacks_only_its_generated_variables() {
         assert_eq!(f.code, "undeclared_variable");
         assert!(f.detail.contains("name \"auto_"), "{}", f.detail);
     }
-    // Each generated submodule declares them in its auto_values.tf.
+    // Each generated submodule declares them in its auto_values.tf. (Its
+    // security verdicts are the called module's, judged elsewhere.)
     let generated = Validator::new()
-        .skip_checks(["terraform_"])
+        .skip_checks(["terraform_", "CKV_", "CKV2_"])
         .execute(dir.with_file_name("ssh"))
         .expect("validates");
     assert!(generated.findings.is_empty());

@@ -16,7 +16,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "hcl_evaluate", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
+__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "hcl_evaluate", "hcl_expand", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -31,6 +31,13 @@ def hcl_evaluate(
     var_files: list[str] = ...,
     environment: bool = True,
 ) -> dict[str, Any]: ...
+def hcl_expand(
+    module: str,
+    *,
+    vars: Optional[list[tuple[str, str]]] = None,
+    var_files: list[str] = ...,
+    environment: bool = True,
+) -> dict[str, Any]: ...
 def check_ids() -> list[str]: ...
 def collect_parse(kind: str, text: str) -> list[dict[str, Any]]: ...
 def validate(
@@ -40,6 +47,8 @@ def validate(
     skip_checks: Optional[list[str]] = None,
     policies: Optional[list[str]] = None,
     recursive: bool = False,
+    vars: list[tuple[str, str]] = ...,
+    var_files: list[str] = ...,
 ) -> Report: ...
 
 @final

@@ -1,6 +1,7 @@
 """HCL and Terraform: python-hcl2-compatible ``loads``/``load``, the syntax
 tree with diagnostics (``parse``), whole-module loading (``load_module``),
-and Terraform's expression evaluation (``evaluate``).
+Terraform's expression evaluation (``evaluate``), and a configuration's
+instances as ``terraform plan`` expands them (``expand``).
 
 Every call releases the GIL while the Rust core works.
 """
@@ -122,9 +123,100 @@ def evaluate(
     )
 
 
+class ResourceInstance(TypedDict):
+    """One resource or data source instance, in :class:`Expansion`."""
+
+    #: ``module.net["a"].aws_subnet.this[0]``, as ``terraform plan`` names it.
+    address: str
+    #: The module instance it is in (``module.net["a"]``), or ``""``.
+    module: str
+    #: ``"managed"`` (a resource) or ``"data"``.
+    mode: str
+    #: The resource type: ``aws_subnet``.
+    type: str
+    #: The block's name: ``this``.
+    name: str
+    #: The ``count`` index or ``for_each`` key; ``None`` when the block
+    #: does not repeat.
+    key: Union[int, str, None]
+    #: Its arguments as evaluated, meta-arguments left out; a nested block
+    #: type is a list of dicts. Unknown and sensitive values are ``None``.
+    values: dict[str, Any]
+    #: The arguments whose values are not (wholly) known before apply.
+    unknown: list[str]
+    #: The arguments whose values are sensitive (their values withheld).
+    sensitive: list[str]
+    #: The block's file, relative to the root module's directory.
+    file: str
+    #: The block's first line.
+    line: int
+
+
+class Expansion(TypedDict):
+    """What :func:`expand` returns."""
+
+    #: Every resource and data source instance, root module first.
+    resources: list[ResourceInstance]
+    #: Every module instance: ``module.net``, ``module.net["a"]``.
+    modules: list[str]
+    #: The root module's outputs (unknown and sensitive ones ``None``).
+    outputs: dict[str, Any]
+    #: The outputs not (wholly) known before apply.
+    unknown_outputs: list[str]
+    #: The sensitive outputs (their values withheld).
+    sensitive_outputs: list[str]
+    #: What could not be evaluated: ``file``, ``line``, ``column``,
+    #: ``summary`` (Terraform's) and ``message``.
+    diagnostics: list[dict[str, Any]]
+
+
+def expand(
+    module: Union[str, "os.PathLike[str]"],
+    *,
+    vars: Optional[Mapping[str, str]] = None,
+    var_files: Sequence[Union[str, "os.PathLike[str]"]] = (),
+    environment: bool = True,
+) -> Expansion:
+    """Expand the configuration rooted in directory ``module`` as
+    ``terraform plan`` would: ``count`` and ``for_each`` into instance
+    addresses, module calls followed with their arguments (local sources,
+    and registry ones ``terraform init`` installed), each instance's
+    arguments evaluated. Variables are read as :func:`evaluate` reads them.
+
+    A ``count`` or ``for_each`` that is not known, or not of a kind
+    Terraform accepts, makes no instance and is listed in ``diagnostics``
+    with Terraform's words. Raises :class:`infrarag.ParseError` when a file
+    of the root module does not parse, and :class:`infrarag.StorageError`
+    when the directory cannot be read.
+
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "main.tf").write_text(
+    ...     'resource "terraform_data" "x" {\\n  for_each = toset(["a", "b"])\\n  input = upper(each.key)\\n}\\n')
+    >>> [(r["address"], r["values"]["input"]) for r in expand(d)["resources"]]
+    [('terraform_data.x["a"]', 'A'), ('terraform_data.x["b"]', 'B')]
+    """
+    return cast(
+        Expansion,
+        _native.hcl_expand(
+            os.fspath(module),
+            vars=sorted((vars or {}).items()),
+            var_files=[os.fspath(f) for f in var_files],
+            environment=environment,
+        ),
+    )
+
+
+expand_async = on_thread(expand)
+
+
 __all__ = [
     "Dialect",
     "Evaluation",
+    "Expansion",
+    "ResourceInstance",
+    "expand",
+    "expand_async",
     "loads",
     "load",
     "parse",

@@ -88,6 +88,8 @@ def validate(
     skip_checks: Optional[Iterable[str]] = None,
     policies: Optional[Iterable[PathLike]] = None,
     recursive: bool = False,
+    vars: Optional[Mapping[str, str]] = None,
+    var_files: Iterable[PathLike] = (),
 ) -> Report:
     """Validate the Terraform module in directory ``path`` (its ``.tf`` and
     ``.tf.json`` files, not subdirectories).
@@ -104,6 +106,13 @@ def validate(
     (``"undeclared_"``, ``"CKV_AWS_"``), any other exactly one code.
     ``policies`` adds custom policies in checkov's YAML format: files, or
     directories whose ``.yaml``/``.yml`` files are read.
+
+    Values are evaluated as Terraform evaluates them. Variables take
+    ``vars`` (``-var`` text, read by the variable's type) and ``var_files``
+    (``-var-file``; later wins) over ``terraform.tfvars``,
+    ``*.auto.tfvars`` and their defaults; with ``recursive``, every module
+    declaring a variable gets it.
+
     Returns a :class:`Report`: iterate it for :class:`Finding` objects; its
     ``ok`` is true when there is no error; ``to_text()``, ``to_json()``,
     ``to_sarif()``, ``to_junit()`` and ``to_terraform()`` render it.
@@ -112,7 +121,8 @@ def validate(
     or a policy cannot be read, :class:`infrarag.ParseError` when a policy
     is not valid (its ``diagnostics`` name the line), and
     :class:`infrarag.InvalidArgumentError` when a check name names no check
-    or ``checks`` is a bare string.
+    or ``checks`` is a bare string; a variables file that cannot be read or
+    parsed raises as :func:`infrarag.hcl.evaluate` does.
     """
     return _native.validate(
         os.fspath(path),
@@ -120,6 +130,8 @@ def validate(
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
         recursive=recursive,
+        vars=sorted((vars or {}).items()),
+        var_files=_paths(var_files) or [],
     )
 
 
@@ -129,6 +141,8 @@ def validate_files(
     checks: Optional[Iterable[str]] = None,
     skip_checks: Optional[Iterable[str]] = None,
     policies: Optional[Iterable[PathLike]] = None,
+    vars: Optional[Mapping[str, str]] = None,
+    var_files: Iterable[PathLike] = (),
 ) -> Report:
     """:func:`validate` for a module held in memory: ``files`` maps relative
     names (``main.tf``, ``vpc.tf.json``) to their text. The report is the
@@ -144,6 +158,8 @@ def validate_files(
         checks=_names("checks", checks),
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
+        vars=sorted((vars or {}).items()),
+        var_files=_paths(var_files) or [],
     )
 
 

@@ -112,6 +112,18 @@ pub struct Block {
 }
 
 impl Block {
+    /// The header, from the block type to its last label: where
+    /// Terraform points at a block.
+    pub fn header_span(&self) -> Span {
+        Span {
+            start: self.span.start,
+            end: self
+                .labels
+                .last()
+                .map_or(self.kind_span.end, |l| l.span.end),
+        }
+    }
+
     /// The label values, unquoted.
     pub fn label_values(&self) -> Vec<&str> {
         self.labels.iter().map(|l| l.value.as_str()).collect()

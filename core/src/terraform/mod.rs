@@ -1,6 +1,7 @@
 //! A Terraform module: every `.tf` / `.tf.json` file of one directory, its
 //! declarations by address, and the reference graph between them.
 
+pub(crate) mod calls;
 pub mod eval;
 pub(crate) mod references;
 mod values;

@@ -24,12 +24,14 @@ pub mod render;
 mod structure;
 mod suppress;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hcl::Span;
+use crate::terraform::eval::{Given, Inputs};
 use crate::terraform::{read_files_cached, Module, SourceFile};
 
 pub use crate::hcl::Severity;
@@ -198,6 +200,7 @@ pub struct Validator {
     skip: Vec<String>,
     custom: Vec<policy::CustomPolicy>,
     recursive: bool,
+    inputs: Inputs,
 }
 
 impl Validator {
@@ -242,6 +245,26 @@ impl Validator {
         Ok(self.with_policies(custom))
     }
 
+    /// Sets variable `name` as `-var name=value` sets it for `terraform
+    /// plan`: over its default and over `terraform.tfvars`. The value is
+    /// read by the variable's type (text for strings, numbers and bools;
+    /// an expression for collections). With
+    /// [`recursive`](Self::recursive), every module declaring the
+    /// variable gets it; a module that does not declare it ignores it.
+    pub fn var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.inputs = self.inputs.var(name, value);
+        self
+    }
+
+    /// Reads variables from a `.tfvars` or `.tfvars.json` file, as
+    /// `-var-file` does (a path relative to the current directory); a
+    /// later file or [`var`](Self::var) wins. A file that cannot be read
+    /// fails [`execute`](Self::execute) with an error naming it.
+    pub fn var_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.inputs = self.inputs.var_file(path);
+        self
+    }
+
     /// Validates a module held in memory (a request's body, a model's
     /// answer): `files` pairs each relative name (`main.tf`,
     /// `vpc.tf.json`) with its text. The report is what
@@ -272,7 +295,8 @@ impl Validator {
             });
         }
         sources.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(self.check(&sources))
+        let given = self.inputs.resolve(Path::new("."))?;
+        Ok(self.run(None, &sources, &given))
     }
 
     /// Validates the module in `dir` (its `.tf` and `.tf.json` files, not
@@ -289,7 +313,9 @@ impl Validator {
     /// The module in `dir` alone, as [`execute`](Self::execute) checks it.
     fn execute_module(&self, dir: &Path) -> Result<Report> {
         let files = read_files_cached(dir)?;
-        let mut report = self.run(Some(dir), &files);
+        // Terraform and checkov read `terraform.tfvars` beside the module.
+        let given = policy::values::root_inputs(dir, &self.inputs)?;
+        let mut report = self.run(Some(dir), &files, &given);
         report.dir = dir.to_path_buf();
         Ok(report)
     }
@@ -327,12 +353,20 @@ impl Validator {
     }
 
     /// Validates files already read and parsed, as one module. Without a
-    /// directory, outputs of local module calls are not checked.
+    /// directory, outputs of local module calls are not checked, and
+    /// variables keep their defaults ([`var`](Self::var) and
+    /// [`var_file`](Self::var_file) apply to `execute` and
+    /// `execute_files`).
     pub fn check(&self, files: &[SourceFile]) -> Report {
-        self.run(None, files)
+        self.run(None, files, &Default::default())
     }
 
-    fn run(&self, dir: Option<&Path>, files: &[SourceFile]) -> Report {
+    fn run(
+        &self,
+        dir: Option<&Path>,
+        files: &[SourceFile],
+        given: &BTreeMap<String, Given>,
+    ) -> Report {
         let module = Module::from_parsed(files);
         let mut findings = Vec::new();
         syntax(&module, &mut findings);
@@ -345,9 +379,7 @@ impl Validator {
         let callees = dir
             .map(|d| policy::modules::load(d, files))
             .unwrap_or_default();
-        // Terraform and checkov read these beside the module's files.
-        let inputs = dir.map(policy::values::auto_inputs).unwrap_or_default();
-        let mut policies = policy::scan(files, &module, &callees, &inputs, &self.custom, |id| {
+        let mut policies = policy::scan(files, &module, &callees, given, &self.custom, |id| {
             self.selects(id)
         });
         findings.extend(

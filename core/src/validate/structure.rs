@@ -287,13 +287,7 @@ fn count_and_for_each(file: &Path, block: &Block, out: &mut Vec<Finding>) {
 
 /// A block's header: its type and labels, without the brace.
 pub(super) fn header(block: &Block) -> Span {
-    Span {
-        start: block.span.start,
-        end: block
-            .labels
-            .last()
-            .map_or(block.kind_span.end, |l| l.span.end),
-    }
+    block.header_span()
 }
 
 /// A range as Terraform writes it in messages: `main.tf:9,1-30`, or

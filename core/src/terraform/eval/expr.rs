@@ -685,7 +685,7 @@ fn unreachable_op() -> Value {
 
 /// The (key, value) pairs a `for` walks: indexes of sequences, the
 /// element itself for sets, keys of maps and objects.
-pub(super) fn iterate(v: &Value) -> Option<Vec<(Value, Value)>> {
+pub(crate) fn iterate(v: &Value) -> Option<Vec<(Value, Value)>> {
     Some(match &v.kind {
         Kind::List(_, items) | Kind::Tuple(items) => items
             .iter()

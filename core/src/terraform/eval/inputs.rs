@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::{Diagnostic, DiagnosticCode, Pos, Severity, Span};
 use crate::error::{Error, Result};
 use crate::hcl;
 
+use super::functions::encoding::from_json;
 use super::{convert, evaluate, parse_expression, Scope, Type, Value};
 
 /// Where a root module's variables get values, beyond their defaults.
@@ -141,6 +143,9 @@ pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// refer to anything; a syntax error or a reference is an error naming
 /// the file.
 fn read_file(path: &Path) -> Result<BTreeMap<String, Given>> {
+    if path.extension().is_some_and(|e| e == "json") {
+        return read_json_file(path);
+    }
     let parsed = hcl::parse_file(path)?;
     if parsed.has_errors() {
         return Err(Error::Parse {
@@ -157,4 +162,35 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, Given>> {
         out.insert(a.name.clone(), Given::Value(v));
     }
     Ok(out)
+}
+
+/// A `.tfvars.json` file: one object, its strings values rather than
+/// templates (unlike `.tf.json`).
+fn read_json_file(path: &Path) -> Result<BTreeMap<String, Given>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let fail = |line: usize, column: usize, message: String| {
+        let at = Pos {
+            byte: 0,
+            line: line.max(1),
+            column: column.max(1),
+        };
+        Err(Error::Parse {
+            path: Some(path.to_path_buf()),
+            diagnostics: vec![Diagnostic {
+                severity: Severity::Error,
+                code: DiagnosticCode::InvalidJson,
+                summary: message.clone(),
+                message,
+                span: Span { start: at, end: at },
+            }],
+        })
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(m)) => Ok(m
+            .iter()
+            .map(|(k, v)| (k.clone(), Given::Value(from_json(v))))
+            .collect()),
+        Ok(_) => fail(1, 1, "A variables file must hold one JSON object".into()),
+        Err(e) => fail(e.line(), e.column(), format!("Invalid JSON: {e}")),
+    }
 }

@@ -6,6 +6,7 @@
 //! random ids) evaluates to unknown, never to a guess.
 
 mod convert;
+mod expand;
 mod expr;
 mod format;
 mod functions;
@@ -26,6 +27,8 @@ use crate::hcl::{self, ExprKind, Expression, Span, TraversalOp};
 use super::SourceFile;
 
 pub use convert::{convert, unify};
+pub use expand::{expand_module, Expansion, InstanceKey, Mode, ResourceInstance};
+pub(crate) use expr::iterate;
 pub use format::console;
 pub use functions::names as function_names;
 pub(crate) use inputs::auto_files;
@@ -78,6 +81,10 @@ pub struct Scope {
     pub count: Option<i64>,
     /// `path.module`, `path.root`, `path.cwd`.
     pub path: BTreeMap<String, Value>,
+    /// `module.NAME`: a module call's outputs (an object; a tuple or
+    /// object of them for `count` or `for_each`). A call not here is
+    /// unknown when [`Scope::module`] is set.
+    pub calls: BTreeMap<String, Value>,
     /// Whether references to resources, data sources and module calls are
     /// allowed (as unknown values).
     pub module: bool,
@@ -89,6 +96,7 @@ impl Scope {
         match root {
             "var" => self.variables.get(name),
             "local" => self.locals.get(name),
+            "module" => self.calls.get(name),
             _ => None,
         }
     }
@@ -121,6 +129,16 @@ pub fn evaluate(e: &Expression, scope: &Scope) -> std::result::Result<Value, Eva
         bound: Vec::new(),
     }
     .eval(e)
+}
+
+/// [`evaluate`] with names bound ahead of the scope's own (innermost
+/// last): `dynamic` blocks' iterators, an instance's `each` and `count`.
+pub(crate) fn evaluate_bound(
+    e: &Expression,
+    scope: &Scope,
+    bound: Vec<(String, Value)>,
+) -> std::result::Result<Value, EvalError> {
+    expr::Evaluator { scope, bound }.eval(e)
 }
 
 /// Parses and evaluates expression text, as `terraform console` does.
@@ -235,6 +253,14 @@ fn path_values(dir: &Path) -> BTreeMap<String, Value> {
 /// Reads a module directory and evaluates its values with these inputs.
 pub fn evaluate_module(dir: impl AsRef<Path>, inputs: &Inputs) -> Result<ModuleValues> {
     let dir = dir.as_ref();
+    let files = read_module(dir)?;
+    let given = inputs.resolve(dir)?;
+    Ok(evaluate_files(&files, &given, Some(dir)))
+}
+
+/// A module directory's files; the first with syntax errors is
+/// [`Error::Parse`], since Terraform evaluates nothing then.
+fn read_module(dir: &Path) -> Result<Vec<SourceFile>> {
     let files = super::read_files(dir)?;
     if let Some((path, diags)) = files
         .iter()
@@ -249,8 +275,7 @@ pub fn evaluate_module(dir: impl AsRef<Path>, inputs: &Inputs) -> Result<ModuleV
                 .collect(),
         });
     }
-    let given = inputs.resolve(dir)?;
-    Ok(evaluate_files(&files, &given, Some(dir)))
+    Ok(files)
 }
 
 /// Evaluates the values of parsed module files, with variables set from
@@ -259,6 +284,17 @@ pub fn evaluate_files(
     files: &[SourceFile],
     given: &BTreeMap<String, inputs::Given>,
     dir: Option<&Path>,
+) -> ModuleValues {
+    evaluate_files_with(files, given, dir, &BTreeMap::new())
+}
+
+/// [`evaluate_files`] with the outputs of the module's calls known
+/// (`module.NAME`, see [`Scope::calls`]).
+pub(crate) fn evaluate_files_with(
+    files: &[SourceFile],
+    given: &BTreeMap<String, inputs::Given>,
+    dir: Option<&Path>,
+    calls: &BTreeMap<String, Value>,
 ) -> ModuleValues {
     let mut out = ModuleValues::default();
     for f in files {
@@ -319,6 +355,7 @@ pub fn evaluate_files(
     let mut scope = Scope {
         variables: out.variables.clone(),
         path: dir.map(path_values).unwrap_or_default(),
+        calls: calls.clone(),
         module: true,
         ..Scope::default()
     };

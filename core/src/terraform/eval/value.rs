@@ -368,11 +368,15 @@ impl Value {
         match &self.kind {
             Kind::Null(_) | Kind::Unknown(_) => J::Null,
             Kind::Bool(b) => J::Bool(*b),
-            Kind::Number(n) => n
-                .text()
-                .parse::<serde_json::Number>()
-                .map(J::Number)
-                .unwrap_or(J::Null),
+            // Whole numbers, the common case, skip the decimal text.
+            Kind::Number(n) => match n.to_i64() {
+                Some(i) => J::from(i),
+                None => n
+                    .text()
+                    .parse::<serde_json::Number>()
+                    .map(J::Number)
+                    .unwrap_or(J::Null),
+            },
             Kind::String(s) => J::String(s.clone()),
             Kind::List(_, v) | Kind::Set(_, v) | Kind::Tuple(v) => {
                 J::Array(v.iter().map(Value::to_json).collect())

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::hcl::{Block, Body, ExprKind, Expression, TemplatePart, TraversalOp};
 use crate::terraform::{Declaration, DeclarationKind, Module, ReferenceKind, SourceFile};
 
 use super::values::{Instance, Scope, Values};
-use super::{Read, Resource, Source};
+use super::{Resource, Source};
+use crate::terraform::eval::{convert, iterate, Kind, Type, Value};
 
 /// One `resource` or `data` block.
 pub(super) struct Node<'a> {
@@ -25,7 +24,7 @@ pub(super) struct Node<'a> {
     /// The `for_each` or `count` instance this node is.
     pub instance: Option<Instance>,
     /// The values of the module instance the node belongs to.
-    values: &'a Values<'a>,
+    values: &'a Values,
 }
 
 /// Every resource and data source of a module and its local module
@@ -46,7 +45,7 @@ impl<'a> Graph<'a> {
         prefix: &str,
         files: &'a [SourceFile],
         module: &Module,
-        values: &'a Values<'a>,
+        values: &'a Values,
     ) {
         let first = self.nodes.len();
         let nodes = &mut self.nodes;
@@ -230,42 +229,40 @@ impl<'a> Graph<'a> {
     }
 }
 
-/// The instances a known `for_each` or `count` makes: a map's entries, a
-/// set's (or list's) members each its own key, or `0..count`. `None`
-/// when neither is there or known, or `for_each` is empty (checkov then
-/// judges the block once, as written).
+/// The instances `for_each` or `count` makes, as Terraform makes them: a
+/// map's entries, a set's (or, as checkov reads it, a list's) members
+/// each its own key, or `0..count`; none for an empty one or zero.
+/// `None` when neither is there; [`Instance::Unknown`] alone when the
+/// value is not known (the block is then judged once, as written).
 pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> {
     if let Some(a) = body.attribute("for_each") {
-        return match scope.read(&a.expr) {
-            Read::Constant(Value::Object(m)) if m.is_empty() => None,
-            Read::Constant(Value::Array(a)) if a.is_empty() => None,
-            Read::Constant(Value::Object(m)) => Some(
-                m.into_iter()
-                    .map(|(k, value)| Instance::Each {
-                        key: Value::String(k),
-                        value,
-                    })
-                    .collect(),
-            ),
-            Read::Constant(Value::Array(items)) => Some(
-                items
-                    .into_iter()
-                    .map(|v| Instance::Each {
-                        key: v.clone(),
-                        value: v,
-                    })
-                    .collect(),
-            ),
-            _ => None,
-        };
+        return Some(each(scope.value(&a.expr)).unwrap_or(vec![Instance::Unknown]));
     }
-    match scope.read(&body.attribute("count")?.expr) {
-        Read::Constant(Value::Number(n)) => {
-            let n = usize::try_from(n.as_u64()?).ok()?;
-            Some((0..n).map(Instance::Count).collect())
-        }
-        _ => None,
+    let count = body.attribute("count")?;
+    let n = scope
+        .value(&count.expr)
+        .and_then(|v| convert(&v, &Type::Number).ok())
+        .and_then(|v| v.as_number()?.to_i64())
+        .and_then(|n| usize::try_from(n).ok());
+    Some(n.map_or(vec![Instance::Unknown], |n| {
+        (0..n).map(Instance::Count).collect()
+    }))
+}
+
+/// A known `for_each` value's instances; `None` when it is not known.
+fn each(value: Option<Value>) -> Option<Vec<Instance>> {
+    let value = value?;
+    let keyed = matches!(value.kind, Kind::Map(..) | Kind::Object(_));
+    let mut out = Vec::new();
+    for (key, element) in iterate(&value)? {
+        let key = if keyed { key } else { element.clone() };
+        let key = convert(&key, &Type::String).ok()?;
+        out.push(Instance::Each {
+            key: key.as_str()?.to_string(),
+            value: element,
+        });
     }
+    Some(out)
 }
 
 /// Whether the module instance at `child` is one of call `call` made by

@@ -1,11 +1,10 @@
 //! Security policies with checkov's ids and semantics: each check judges
 //! the resources of its types PASSED, FAILED or UNKNOWN, as checkov does.
 //!
-//! Values are read the way checkov's graph "renders" them: constants as
-//! written, `var.x` as the variable's constant default, `local.x` as the
-//! local's constant value; anything else is a reference, and a check that
-//! needs it answers UNKNOWN. A resource whose `count` or `for_each` is known
-//! is judged per instance (`name[0]`, `name["key"]`); `count = 0` makes none.
+//! Values are evaluated as Terraform evaluates them (through
+//! [`terraform::eval`](crate::terraform::eval)); one that is not known is a
+//! reference, and a check that needs it answers UNKNOWN. A resource whose `count` or `for_each` is known is judged per
+//! instance (`name[0]`, `name["key"]`); `count = 0` makes none.
 
 mod checks;
 mod custom;
@@ -14,13 +13,14 @@ pub(crate) mod iam;
 pub(crate) mod modules;
 pub(crate) mod values;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::hcl::{Body, ExprKind, Expression, ObjectItem, Span};
+use crate::terraform::eval::{Given, Value as Evaluated};
 use crate::terraform::{constant_value, literal_key, Module, SourceFile};
 
 pub use custom::CustomPolicy;
@@ -163,7 +163,7 @@ pub(crate) struct Resource<'a> {
     scope: Scope<'a>,
     /// The iterators of the `dynamic` blocks this one was made by, each
     /// bound to `{key, value}`.
-    iterators: Vec<(String, Value)>,
+    iterators: Vec<(String, Evaluated)>,
 }
 
 /// Where a resource's, or a nested block's, contents come from: checkov
@@ -328,23 +328,22 @@ impl<'a> Resource<'a> {
             Some(ExprKind::Variable { name }) => name.clone(),
             _ => name.to_string(),
         };
-        let elements: Vec<(Value, Value)> =
-            match self.scope.read_with(&for_each.expr, &self.iterators) {
-                Read::Constant(Value::Array(items)) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| (Value::from(i), v))
-                    .collect(),
-                Read::Constant(Value::Object(m)) => {
-                    m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
-                }
-                _ => return written(),
-            };
+        let Some(elements) = self
+            .scope
+            .value_with(&for_each.expr, &self.iterators)
+            .as_ref()
+            .and_then(crate::terraform::eval::iterate)
+        else {
+            return written();
+        };
         elements
             .into_iter()
             .map(|(key, value)| {
                 let mut each = self.nested(Source::Body(&content.body));
-                let element = serde_json::json!({ "key": key, "value": value });
+                let element = Evaluated::object(BTreeMap::from([
+                    ("key".to_string(), key),
+                    ("value".to_string(), value),
+                ]));
                 each.iterators.push((iterator.clone(), element));
                 each
             })
@@ -432,11 +431,11 @@ pub(crate) fn scan(
     files: &[SourceFile],
     module: &Module,
     callees: &[modules::Callee],
-    inputs: &HashMap<String, Value>,
+    given: &BTreeMap<String, Given>,
     custom: &[CustomPolicy],
     select: impl Fn(&str) -> bool,
 ) -> Vec<Evaluation> {
-    let values = Values::new(files, module).with_inputs(inputs);
+    let values = Values::new(files, given);
     let called = modules::instances(files, &values, callees);
     let mut graph = Graph::default();
     graph.add("", files, module, &values);

@@ -2,7 +2,7 @@
 //! implementations, and how a call checks and converts its arguments.
 
 mod collections;
-mod encoding;
+pub(super) mod encoding;
 mod network;
 mod numeric;
 mod strings;
