@@ -58,6 +58,27 @@ fn check_type(from: &Type, to: &Type) -> Result<(), String> {
     }
 }
 
+/// Whether any value of `from` could convert to `to`, looking inside
+/// tuples and objects where `check_type` looks only at their shape.
+fn convertible(from: &Type, to: &Type) -> bool {
+    match (from, to) {
+        (Type::Tuple(a), Type::Tuple(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| convertible(x, y))
+        }
+        (Type::Object(a), Type::Object(b)) => b
+            .iter()
+            .all(|(k, y)| a.get(k).is_some_and(|x| convertible(x, y))),
+        (Type::Map(e), Type::Object(b)) => b.values().all(|y| convertible(e, y)),
+        (Type::List(e), Type::Tuple(b)) => b.iter().all(|y| convertible(e, y)),
+        (Type::List(a) | Type::Set(a), Type::List(b) | Type::Set(b)) | (Type::Map(a), Type::Map(b)) => {
+            convertible(a, b)
+        }
+        (Type::Tuple(items), Type::List(b) | Type::Set(b)) => items.iter().all(|t| convertible(t, b)),
+        (Type::Object(attrs), Type::Map(b)) => attrs.values().all(|t| convertible(t, b)),
+        _ => check_type(from, to).is_ok(),
+    }
+}
+
 /// `a number is required`, `list of string required`.
 pub fn type_required(to: &Type) -> String {
     match to {
@@ -190,7 +211,7 @@ pub fn unify(types: &[Type]) -> Option<Type> {
         candidates.sort_by_key(|t| generality(t));
         candidates
             .into_iter()
-            .find(|c| types.iter().all(|t| check_type(t, c).is_ok()))
+            .find(|c| types.iter().all(|t| convertible(t, c)))
             .cloned()
     })
 }

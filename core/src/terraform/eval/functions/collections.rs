@@ -26,8 +26,13 @@ pub(super) static DEFS: &[Def] = &[
         if items.is_empty() {
             return Err(Fail::Call("cannot use element function with an empty list".into()));
         }
-        // A negative index counts from the end, wrapping as a positive one does.
-        let i = a.int(1)?.rem_euclid(items.len() as i64);
+        let i = a.int(1)?;
+        // A tuple's element type is chosen by Go's `index % length` before
+        // the call, which fails below zero; a list wraps the index.
+        if i % (items.len() as i64) < 0 && matches!(a.values[0].kind, Kind::Tuple(_)) {
+            return Err(Fail::Call(format!("index out of range [{i}] for a tuple")));
+        }
+        let i = i.rem_euclid(items.len() as i64);
         Ok(items[i as usize].clone())
     }),
     def!("index", ["list": Any, "value": Any], |a| {
@@ -50,10 +55,18 @@ pub(super) static DEFS: &[Def] = &[
             return Err(Fail::Call("lookup() takes no more than three arguments".into()));
         }
         let m = a.values[0].entries().ok_or_else(|| Fail::Arg(0, "the given value is not a map or object".into()))?;
+        // A map's result has its element type, so the default must convert
+        // to it, whether or not it is used.
+        let default = match (&a.values[0].kind, a.values.get(2)) {
+            (Kind::Map(elem, _), Some(d)) => Some(convert(d, elem).map_err(|_| {
+                Fail::Arg(2, "the default value must have the same type as the map elements".into())
+            })?),
+            (_, d) => d.cloned(),
+        };
         match m.get(a.str(1)) {
             Some(v) => Ok(v.clone()),
-            None => match a.values.get(2) {
-                Some(d) => Ok(d.clone()),
+            None => match default {
+                Some(d) => Ok(d),
                 None if matches!(a.values[0].kind, Kind::Object(_)) => {
                     Err(Fail::Arg(1, format!("lookup failed to find key {:?}", a.str(1))))
                 }
@@ -273,7 +286,9 @@ pub(super) static DEFS: &[Def] = &[
         }
         let items = a.items(0);
         let elem = a.values[0].ty().element().cloned().unwrap_or(Type::Dynamic);
-        let chunks: Vec<Value> = if size == 0 {
+        let chunks: Vec<Value> = if items.is_empty() {
+            Vec::new()
+        } else if size == 0 {
             vec![Value::list(elem.clone(), items.to_vec())]
         } else {
             items.chunks(size as usize).map(|c| Value::list(elem.clone(), c.to_vec())).collect()
