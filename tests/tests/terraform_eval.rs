@@ -148,7 +148,7 @@ fn cidr(r: &mut Rng) -> String {
 fn call(r: &mut Rng) -> String {
     let s = string;
     let n = number;
-    match r.below(62) {
+    match r.below(66) {
         0 => format!("upper({})", s(r)),
         1 => format!("lower({})", s(r)),
         2 => format!("title({})", s(r)),
@@ -338,12 +338,92 @@ fn call(r: &mut Rng) -> String {
             r.pick(&[r#""a/b/c.tf""#, r#""/x/""#, r#""file""#, r#""""#])
                 .unwrap()
         ),
+        62 => format!("formatdate({}, {})", date_format(r), timestamp(r)),
+        63 => format!(
+            "timeadd({}, {})",
+            timestamp(r),
+            r.pick(&[
+                r#""1h2m3s""#,
+                r#""-1.5h""#,
+                r#""90m""#,
+                r#""0""#,
+                r#""""#,
+                r#""1d""#,
+                r#""0.000000001s""#,
+                r#""+3us""#,
+                r#""1""#,
+                r#""2562047h""#,
+                r#""-8760h""#,
+            ])
+            .unwrap()
+        ),
+        64 => format!("timecmp({}, {})", timestamp(r), timestamp(r)),
+        65 => {
+            let values = [any(r), string(r), yaml_text(r)];
+            format!("yamlencode({})", r.pick(&values).unwrap())
+        }
         _ => format!(
             "regexall({}, {})",
             r.pick(&[r#""[a-z]+""#, r#""(\\w)(\\w)""#]).unwrap(),
             s(r)
         ),
     }
+}
+
+/// Timestamps: valid in several offsets and precisions, leap days, and
+/// the malformed shapes each of Terraform's parse errors names.
+fn timestamp(r: &mut Rng) -> String {
+    r.pick(&[
+        r#""2018-01-02T23:12:01Z""#,
+        r#""2000-02-29T00:00:00Z""#,
+        r#""1969-12-31T23:59:59.999999999-08:00""#,
+        r#""2017-11-22T12:30:45.5+05:30""#,
+        r#""0001-01-01T00:00:00Z""#,
+        r#""9999-12-31T23:59:59+14:00""#,
+        r#""2019-02-29T00:00:00Z""#,
+        r#""2018-01-02""#,
+        r#""2018-01-02t10:00:00z""#,
+        r#""2018-13-02T10:00:00Z""#,
+        r#""2018-01-02T24:00:00Z""#,
+        r#""2018-01-02T1:00:00Z""#,
+        r#""2018-01-02T10:00:00,5Z""#,
+        r#""2018-01-02T10:00:00+24:00""#,
+        r#""nope""#,
+    ])
+    .unwrap()
+    .to_string()
+}
+
+fn date_format(r: &mut Rng) -> String {
+    r.pick(&[
+        r#""DD MMM YYYY hh:mm ZZZ""#,
+        r#""EEEE, D MMMM YY 'at' H:m:s AA""#,
+        r#""EEE MM/DD HH aa Z ZZZZ ZZZZZ""#,
+        r#""YYYY-MM-DD'T'hh:mm:ssZ""#,
+        r#""'it''s' '' h'h'""#,
+        r#""Y""#,
+        r#""x""#,
+        r#""'open""#,
+        r#""é MMMMM""#,
+    ])
+    .unwrap()
+    .to_string()
+}
+
+/// Strings that exercise YAML's quoting, escapes, literal blocks and
+/// folding.
+fn yaml_text(r: &mut Rng) -> String {
+    let long = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
+    r.pick(&[
+        "\"a\\nb\\n\"".to_string(),
+        "\" lead\\ntrail\\n\\n\"".to_string(),
+        "\"tab\\there \\u00e9 \\U0001F600 \\u0085\"".to_string(),
+        "\"space \\nbreak\"".to_string(),
+        format!("\"{long} {long}  {long}\""),
+        format!("{{\"k\\ney\" = [{{x = \"{long} {long}\"}}], long = \"a\\nb\"}}"),
+    ])
+    .unwrap()
+    .clone()
 }
 
 fn expression(r: &mut Rng) -> String {
@@ -537,4 +617,186 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
         std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
     }
     dir
+}
+
+/// `yamlencode` output pinned byte for byte: each expected document was
+/// printed by Terraform 1.11 (`jsonencode(yamlencode(...))` in `terraform
+/// console`), so these hold even where the generated differential does not
+/// reach.
+#[test]
+fn yamlencode_writes_the_bytes_terraform_writes() {
+    let long = "aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff ggggggggg hhhhhhhhh  iiiiiiiii jjjjjjjjj kkkkkkkkk lllllllll mmmmmmmmm nnnnnnnnn ooooooooo ppppppppp qqqqqqqqq";
+    let cases: Vec<(String, &str)> = vec![
+        (r#""a""#.into(), "\"a\"\n"),
+        (r#""a\n\n""#.into(), "|+\n  a\n\n"),
+        (r#"{a="x\n\n", b=1}"#.into(), "\"a\": |+\n  x\n\n\"b\": 1\n"),
+        (r#"{k=" a\nb"}"#.into(), "\"k\": |2-\n   a\n  b\n"),
+        (r#""\na\nb""#.into(), "|2-\n\n  a\n  b\n"),
+        (
+            r#"{a={b=[1,{c=[[1,2],[]]}],d={}}, e=null, f=true, g=0.1, h=1e30}"#.into(),
+            "\"a\":\n  \"b\":\n  - 1\n  - \"c\":\n    - - 1\n      - 2\n    - []\n  \"d\": {}\n\"e\": null\n\"f\": true\n\"g\": 0.1\n\"h\": 1000000000000000000000000000000\n",
+        ),
+        (
+            r#"[{a=1,b=[1]},[1,[2,3]],"x\ny"]"#.into(),
+            "- \"a\": 1\n  \"b\":\n  - 1\n- - 1\n  - - 2\n    - 3\n- |-\n  x\n  y\n",
+        ),
+        (
+            r#""tab\there é 😀 \u0085 \u00a0 \u2028 \r bell\u0007""#.into(),
+            "\"tab\\there é \\U0001F600 \\N \u{a0} \\L \\r bell\\a\"\n",
+        ),
+        (r#"[{"a\nb"="c"}]"#.into(), "- ? |-\n    a\n    b\n  : \"c\"\n"),
+        (r#"{"a\nb"={c=1}}"#.into(), "? |-\n  a\n  b\n: \"c\": 1\n"),
+        (r#"["", "\n", "a \nb", "x\n "]"#.into(), "- \"\"\n- |2+\n\n- \"a \\nb\"\n- \"x\\n \"\n"),
+        (r#""del\u007f bom\ufeff e\u001b""#.into(), "\"del\\x7F bom\\uFEFF e\\e\"\n"),
+        ("-0.5".into(), "-0.5\n...\n"),
+        ("null".into(), "null\n...\n"),
+        ("1/0".into(), "+Inf\n...\n"),
+        (
+            format!(r#"{{key={{inner="{long}"}}}}"#),
+            "\"key\":\n  \"inner\": \"aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff ggggggggg\n    hhhhhhhhh  iiiiiiiii jjjjjjjjj kkkkkkkkk lllllllll mmmmmmmmm nnnnnnnnn ooooooooo\n    ppppppppp qqqqqqqqq\"\n",
+        ),
+        (
+            r#"join("  ", [for i in range(12): "wwwwwwwwww"])"#.into(),
+            "\"wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww\n  \\ wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww  wwwwwwwwww\"\n",
+        ),
+    ];
+    for (expr, want) in cases {
+        let got = evaluate_str(&format!("yamlencode({expr})"), &Scope::default())
+            .unwrap_or_else(|e| panic!("yamlencode({expr}): {e}"));
+        assert_eq!(got.as_str(), Some(want), "yamlencode({expr})");
+    }
+}
+
+/// Dates pinned to Terraform 1.11's answers, including its 12-hour clock
+/// at midnight and noon and the offset kept through `timeadd`.
+#[test]
+fn formatdate_and_timeadd_answer_as_terraform_does() {
+    let cases = [
+        (
+            r#"formatdate("DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z")"#,
+            "02 Jan 2018 23:12 UTC",
+        ),
+        (
+            r#"formatdate("H HH AA", "2018-01-02T00:00:00Z")"#,
+            "12 12 AM",
+        ),
+        (
+            r#"formatdate("H HH aa ZZZ Z ZZZZ ZZZZZ", "2018-01-02T12:00:00Z")"#,
+            "12 12 pm UTC Z +0000 +00:00",
+        ),
+        (
+            r#"formatdate("EEEE DD MMM YYYY", "1969-12-31T23:59:59Z")"#,
+            "Wednesday 31 Dec 1969",
+        ),
+        (r#"formatdate("EEEE", "2000-02-29T00:00:00Z")"#, "Tuesday"),
+        (
+            r#"formatdate("DD hh:mm:ss", "2018-01-02T12:00:00.123456789+05:30")"#,
+            "02 12:00:00",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00.5Z", "1h2m3s4ms5us6ns")"#,
+            "2017-11-22T01:02:03Z",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00+01:00", "-1.5h")"#,
+            "2017-11-21T22:30:00+01:00",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00.999999999Z", "1ns")"#,
+            "2017-11-22T00:00:01Z",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "1000000h")"#,
+            "2131-12-21T16:00:00Z",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "+2562047h47m16.854775807s")"#,
+            "2310-03-03T23:47:16Z",
+        ),
+        // timecmp parses with Go's layout parser, which the others tighten.
+        (
+            r#"tostring(timecmp("2018-01-02T1:00:00Z", "2018-01-02T10:00:00,5Z"))"#,
+            "-1",
+        ),
+        (
+            r#"tostring(timecmp("2018-01-02T10:00:00+24:00", "2018-01-02T10:00:00+24:60"))"#,
+            "1",
+        ),
+    ];
+    for (expr, want) in cases {
+        let got = evaluate_str(expr, &Scope::default()).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        assert_eq!(got.as_str(), Some(want), "{expr}");
+    }
+    let errors = [
+        (
+            r#"formatdate("DD", "2018-02-30T12:00:00Z")"#,
+            "not a valid RFC3339 timestamp: day out of range",
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02T25:00:00Z")"#,
+            "hour must be between 0 and 23 inclusive",
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02T12:60:00Z")"#,
+            "minute must have exactly two digits",
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02T12:00:60Z")"#,
+            r#"cannot use "Z" as second"#,
+        ),
+        (
+            r#"formatdate("DD", "2018-13-02T12:00:00Z")"#,
+            r#"cannot use "-02T12:00:00Z" as month"#,
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02T12:00:00+24:00")"#,
+            r#"cannot use "+24:00" as UTC offset"#,
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02T12:00:00")"#,
+            "end of string before UTC offset",
+        ),
+        (
+            r#"formatdate("DD", "2018-01-02t12:00:00z")"#,
+            "missing required time introducer 'T'",
+        ),
+        (
+            r#"formatdate("EEEEE", "2018-01-02T12:00:00Z")"#,
+            r#"day of week must either be "EEE" or "EEEE""#,
+        ),
+        (
+            r#"formatdate("'open", "2018-01-02T12:00:00Z")"#,
+            "unterminated literal '",
+        ),
+        (
+            r#"timeadd("2018-01-02T1:00:00Z", "1h")"#,
+            "hour must have exactly two digits",
+        ),
+        (
+            r#"timeadd("2018-01-02T10:00:00,5Z", "1h")"#,
+            r#"cannot use "," as timestamp segment"#,
+        ),
+        (
+            r#"timecmp("2018-01-02T10:00:00+25:00", "2018-01-02T10:00:00Z")"#,
+            "end of string before UTC offset",
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "1d")"#,
+            r#"time: unknown unit "d" in duration "1d""#,
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "1")"#,
+            r#"time: missing unit in duration "1""#,
+        ),
+        (
+            r#"timeadd("2017-11-22T00:00:00Z", "10000000h")"#,
+            r#"time: invalid duration "10000000h""#,
+        ),
+    ];
+    for (expr, want) in errors {
+        let err = evaluate_str(expr, &Scope::default())
+            .expect_err(expr)
+            .to_string();
+        assert!(err.contains(want), "{expr}: {err}");
+    }
 }

@@ -26,6 +26,9 @@ pub(super) static DEFS: &[Def] = &[
             .map_err(|e| Fail::Call(format!("on line {e}")))?;
         Ok(from_json(&v))
     }),
+    def!("yamlencode", ["value": AnyNull], |a| {
+        super::yaml::encode(&a.values[0]).map(Value::string).map_err(Fail::Call)
+    }),
     def!("base64encode", ["str": Str], |a| Ok(Value::string(B64.encode(a.str(0))))),
     def!("base64decode", ["str": Str], |a| {
         let bytes = B64
@@ -63,6 +66,9 @@ pub(super) static DEFS: &[Def] = &[
     def!("filebase64sha256", ["path": Str], |_| Ok(Value::unknown(Type::String))),
     def!("filebase64sha512", ["path": Str], |_| Ok(Value::unknown(Type::String))),
     def!("templatefile", ["path": Str, "vars": AnyNull], |_| Ok(Value::unknown(Type::Dynamic))),
+    // Deterministic in Terraform, but the bytes are Go's own DEFLATE
+    // encoder's, which no Rust compressor reproduces.
+    def!("base64gzip", ["str": Str], |_| Ok(Value::unknown(Type::String))),
     def!("abspath", ["path": Str], |_| Ok(Value::unknown(Type::String))),
     def!("pathexpand", ["path": Str], |_| Ok(Value::unknown(Type::String))),
 ];

@@ -2,10 +2,12 @@
 //! implementations, and how a call checks and converts its arguments.
 
 mod collections;
+mod datetime;
 pub(super) mod encoding;
 mod network;
 mod numeric;
 mod strings;
+mod yaml;
 
 use crate::hcl::{Expression, Span};
 
@@ -121,6 +123,7 @@ fn table() -> impl Iterator<Item = &'static Def> {
         .chain(numeric::DEFS)
         .chain(encoding::DEFS)
         .chain(network::DEFS)
+        .chain(datetime::DEFS)
 }
 
 fn find(name: &str) -> Option<&'static Def> {
