@@ -139,6 +139,14 @@ test('evaluate gives Terraform\'s value and console text', () => {
   assert.ok(r.console.startsWith('tolist(['))
 })
 
+test('evaluate formats dates and YAML as Terraform does', () => {
+  // Printed by `terraform console` (1.11).
+  const date = hcl.evaluate('formatdate("EEE, DD MMM YYYY hh:mm ZZZ", timeadd("2018-01-02T23:12:01Z", "1h"))')
+  assert.equal(date.value, 'Wed, 03 Jan 2018 00:12 UTC')
+  assert.equal(hcl.evaluate('yamlencode({a = ["x\\ny"], b = null})').value, '"a":\n- |-\n  x\n  y\n"b": null\n')
+  assert.equal(hcl.evaluate('base64gzip("x")').known, false)
+})
+
 test('evaluate reads a module\'s variables and locals', () => {
   // Hand-checked with `terraform console -var 'tags={env="prod"}'` there.
   const r = hcl.evaluate('local.prefixed', {

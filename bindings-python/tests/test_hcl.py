@@ -182,6 +182,14 @@ def test_evaluate_gives_terraforms_value_and_console_text() -> None:
     assert hcl.evaluate("1/3")["console"].endswith("3335")
 
 
+def test_evaluate_formats_dates_and_yaml_as_terraform() -> None:
+    # Printed by `terraform console` (1.11).
+    date = hcl.evaluate('formatdate("EEE, DD MMM YYYY hh:mm ZZZ", timeadd("2018-01-02T23:12:01Z", "1h"))')
+    assert date["value"] == "Wed, 03 Jan 2018 00:12 UTC"
+    assert hcl.evaluate(r'yamlencode({a = ["x\ny"], b = null})')["value"] == '"a":\n- |-\n  x\n  y\n"b": null\n'
+    assert hcl.evaluate('base64gzip("x")')["known"] is False
+
+
 def test_evaluate_reads_a_modules_variables_and_locals() -> None:
     # Hand-checked with `terraform console -var 'tags={env="prod"}'` in
     # the fixture: size comes from its terraform.tfvars, names from the
