@@ -70,10 +70,11 @@ fn convertible(from: &Type, to: &Type) -> bool {
             .all(|(k, y)| a.get(k).is_some_and(|x| convertible(x, y))),
         (Type::Map(e), Type::Object(b)) => b.values().all(|y| convertible(e, y)),
         (Type::List(e), Type::Tuple(b)) => b.iter().all(|y| convertible(e, y)),
-        (Type::List(a) | Type::Set(a), Type::List(b) | Type::Set(b)) | (Type::Map(a), Type::Map(b)) => {
-            convertible(a, b)
+        (Type::List(a) | Type::Set(a), Type::List(b) | Type::Set(b))
+        | (Type::Map(a), Type::Map(b)) => convertible(a, b),
+        (Type::Tuple(items), Type::List(b) | Type::Set(b)) => {
+            items.iter().all(|t| convertible(t, b))
         }
-        (Type::Tuple(items), Type::List(b) | Type::Set(b)) => items.iter().all(|t| convertible(t, b)),
         (Type::Object(attrs), Type::Map(b)) => attrs.values().all(|t| convertible(t, b)),
         _ => check_type(from, to).is_ok(),
     }
@@ -204,16 +205,22 @@ fn element_type(want: &Type, types: impl Iterator<Item = Type>) -> Result<Type, 
 /// The one type every one of `types` converts to, as Terraform picks it
 /// for conditionals and collections; `None` when there is none.
 pub fn unify(types: &[Type]) -> Option<Type> {
-    unify_kinds(types).or_else(|| {
-        // No type built from their shared kind: the most general of the
-        // types themselves that all the others convert to.
-        let mut candidates: Vec<&Type> = types.iter().collect();
-        candidates.sort_by_key(|t| generality(t));
-        candidates
-            .into_iter()
-            .find(|c| types.iter().all(|t| convertible(t, c)))
-            .cloned()
-    })
+    if let Some(t) = unify_kinds(types) {
+        return Some(t);
+    }
+    // Objects that share no type cannot fall back to one of themselves:
+    // cty gives up there rather than drop attributes.
+    if types.iter().all(|t| matches!(t, Type::Object(_))) {
+        return None;
+    }
+    // No type built from their shared kind: the most general of the
+    // types themselves that all the others convert to.
+    let mut candidates: Vec<&Type> = types.iter().collect();
+    candidates.sort_by_key(|t| generality(t));
+    candidates
+        .into_iter()
+        .find(|c| types.iter().all(|t| convertible(t, c)))
+        .cloned()
 }
 
 /// Terraform's preference among unification targets: strings over other
