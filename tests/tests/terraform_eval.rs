@@ -458,8 +458,12 @@ fn expression(r: &mut Rng) -> String {
 
 /// Terraform's answer: the printed value, or `Err(summary)`.
 fn terraform(expr: &str, worker: usize) -> Result<String, String> {
-    // Each worker has its own directory: console locks the (empty) state.
-    let dir = std::env::temp_dir().join(format!("infrarag-eval-oracle-{worker}"));
+    // Each worker of each run has its own directory: console locks the
+    // (empty) state, and two runs at once would otherwise contend for it.
+    let dir = std::env::temp_dir().join(format!(
+        "infrarag-eval-oracle-{}-{worker}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     terraform_console(&dir, &[], expr)
 }
@@ -527,6 +531,11 @@ fn generated_expressions_evaluate_as_terraform_evaluates_them() {
             .flat_map(|h| h.join().unwrap())
             .collect()
     });
+    for w in 0..threads {
+        let dir =
+            std::env::temp_dir().join(format!("infrarag-eval-oracle-{}-{w}", std::process::id()));
+        let _ = std::fs::remove_dir_all(dir);
+    }
     let (mut values, mut errors, mut wrong) = (0, 0, Vec::new());
     for (expr, want) in exprs.iter().zip(&answers) {
         let got = ours(expr);

@@ -97,18 +97,21 @@ impl Timestamp {
     }
 
     fn civil(&self) -> Civil {
+        use chrono::{Datelike as _, Timelike as _};
         let local = self.nanos.div_euclid(NANOS) as i64 + self.offset;
-        let days = local.div_euclid(86_400);
-        let secs = local.rem_euclid(86_400) as u32;
-        let (year, month, day) = civil_from_days(days);
+        // Within chrono's range: a four-digit year moved by at most Go's
+        // longest duration (292 years).
+        let t = chrono::DateTime::from_timestamp(local, 0)
+            .unwrap_or_default()
+            .naive_utc();
         Civil {
-            year,
-            month,
-            day,
-            hour: secs / 3600,
-            minute: secs / 60 % 60,
-            second: secs % 60,
-            weekday: (days + 4).rem_euclid(7) as usize,
+            year: i64::from(t.year()),
+            month: t.month(),
+            day: t.day(),
+            hour: t.hour(),
+            minute: t.minute(),
+            second: t.second(),
+            weekday: t.weekday().num_days_from_sunday() as usize,
         }
     }
 
@@ -149,42 +152,14 @@ fn go_year(y: i64) -> String {
     }
 }
 
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-fn days_in(month: u32, year: i64) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// Days since 1970-01-01 of a valid date, or `None` when the day is not
+/// in that month.
+fn epoch_days(year: i64, month: u32, day: u32) -> Option<i64> {
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    Some(
+        date.signed_duration_since(chrono::NaiveDate::default())
+            .num_days(),
+    )
 }
 
 /// Go's `time.Parse` with the RFC 3339 layout, which `timecmp` uses as it
@@ -323,12 +298,11 @@ fn go_parse(s: &str) -> Result<Timestamp, String> {
     if !v.is_empty() {
         return Err(cannot(v, "timestamp segment"));
     }
-    if date[1] < 1 || date[1] > days_in(date[0], year) {
+    let Some(days) = epoch_days(year, date[0], date[1]) else {
         return Err("day out of range".into());
-    }
+    };
     let [hour, minute, second] = clock.map(i64::from);
-    let local =
-        days_from_civil(year, date[0], date[1]) * 86_400 + hour * 3600 + minute * 60 + second;
+    let local = days * 86_400 + hour * 3600 + minute * 60 + second;
     Ok(Timestamp {
         nanos: i128::from(local - offset) * NANOS + frac,
         offset,
@@ -591,13 +565,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_round_trip_across_eras() {
-        for days in [-719_468 * 2, -1, 0, 59, 11_016, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
-        }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    fn dates_count_from_the_epoch() {
+        assert_eq!(epoch_days(1970, 1, 1), Some(0));
+        assert_eq!(epoch_days(2000, 3, 1), Some(11_017));
+        assert_eq!(epoch_days(2000, 2, 29), Some(11_016));
+        assert_eq!(epoch_days(1900, 2, 29), None);
+        assert_eq!(epoch_days(0, 1, 1), Some(-719_528));
     }
 
     #[test]
