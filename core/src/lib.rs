@@ -20,6 +20,8 @@ pub mod index;
 pub mod llm;
 pub mod pipeline;
 pub mod prompt;
+#[cfg(feature = "providers")]
+pub mod providers;
 pub mod store;
 pub mod terms;
 pub mod terraform;

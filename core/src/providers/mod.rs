@@ -1,0 +1,256 @@
+//! What infrarag knows of the aws, azurerm and google providers without
+//! running them: every resource and data-source type, its schema, and the
+//! description and category its documentation gives.
+//!
+//! The data is compiled in (`data/*.json.gz`, written by
+//! `tests/oracles/provider_schemas.py` from the corpus's provider schemas
+//! and docs) and decoded the first time a provider is asked for.
+//!
+//! ```
+//! use infrarag::providers;
+//!
+//! let aws = providers::provider("aws").unwrap();
+//! assert_eq!(aws.version, "6.25.0");
+//! let bucket = aws.resource("aws_s3_bucket").unwrap();
+//! assert!(bucket.schema.attributes["bucket"].settable());
+//! assert_eq!(providers::for_type("aws_kms_key").unwrap().name, "aws");
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::sync::OnceLock;
+
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+
+/// The providers described, by local name.
+pub const NAMES: [&str; 3] = ["aws", "azurerm", "google"];
+
+const DATA: [&[u8]; 3] = [
+    include_bytes!("data/aws.json.gz"),
+    include_bytes!("data/azurerm.json.gz"),
+    include_bytes!("data/google.json.gz"),
+];
+
+/// One provider: its types and the versions the data describes.
+#[derive(Debug, Deserialize)]
+pub struct Provider {
+    /// Local name: `aws`.
+    #[serde(rename = "provider")]
+    pub name: String,
+    /// `registry.terraform.io/hashicorp/aws`.
+    pub source: String,
+    /// The provider version the schemas are of.
+    pub version: String,
+    /// The provider version the descriptions were taken from (aws's are
+    /// older: types added since have a schema but no description).
+    #[serde(rename = "docs")]
+    pub docs_version: String,
+    /// Resource types by name.
+    pub resources: BTreeMap<String, TypeInfo>,
+    /// Data source types by name (without `data.`).
+    pub data_sources: BTreeMap<String, TypeInfo>,
+}
+
+/// A resource or data-source type.
+#[derive(Debug, Deserialize)]
+pub struct TypeInfo {
+    /// What the documentation says it is.
+    #[serde(rename = "d", default)]
+    pub description: Option<String>,
+    /// The documentation's category (`S3 (Simple Storage)`).
+    #[serde(rename = "c", default)]
+    pub category: Option<String>,
+    /// Its arguments and blocks.
+    #[serde(rename = "s")]
+    pub schema: Block,
+}
+
+/// The body of a resource, a data source or a nested block.
+#[derive(Debug, Default, Deserialize)]
+pub struct Block {
+    /// Attributes by name.
+    #[serde(rename = "a", default)]
+    pub attributes: BTreeMap<String, Attribute>,
+    /// Nested block types by name.
+    #[serde(rename = "b", default)]
+    pub blocks: BTreeMap<String, NestedBlock>,
+}
+
+/// An attribute: whether configuration may or must set it, and its type in
+/// Terraform's JSON type notation (`"string"`, `["list","string"]`).
+#[derive(Debug)]
+pub struct Attribute {
+    /// Configuration must set it.
+    pub required: bool,
+    /// Configuration may set it.
+    pub optional: bool,
+    /// The provider may decide it.
+    pub computed: bool,
+    /// Terraform's type notation.
+    pub ty: serde_json::Value,
+}
+
+impl Attribute {
+    /// Whether configuration may set it (required or optional).
+    pub fn settable(&self) -> bool {
+        self.required || self.optional
+    }
+}
+
+impl<'de> Deserialize<'de> for Attribute {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (flags, ty): (String, serde_json::Value) = Deserialize::deserialize(d)?;
+        let (required, optional, computed) = match flags.as_str() {
+            "r" => (true, false, false),
+            "o" => (false, true, false),
+            "oc" => (false, true, true),
+            "c" => (false, false, true),
+            other => return Err(de::Error::custom(format!("attribute flags {other:?}"))),
+        };
+        Ok(Attribute {
+            required,
+            optional,
+            computed,
+            ty,
+        })
+    }
+}
+
+/// How a nested block repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    /// At most one, no labels.
+    Single,
+    /// A sequence of blocks.
+    List,
+    /// An unordered set of blocks.
+    Set,
+    /// Blocks with one label each, keyed by it.
+    Map,
+    /// A block whose body the schema does not describe: anything goes.
+    Opaque,
+}
+
+/// A nested block type.
+#[derive(Debug)]
+pub struct NestedBlock {
+    /// How it repeats.
+    pub nesting: Nesting,
+    /// The fewest blocks allowed.
+    pub min_items: u32,
+    /// The most blocks allowed, when limited.
+    pub max_items: Option<u32>,
+    /// Its body.
+    pub block: Block,
+}
+
+impl<'de> Deserialize<'de> for NestedBlock {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (nesting, min_items, max_items, block): (String, u32, u32, Block) =
+            Deserialize::deserialize(d)?;
+        let nesting = match nesting.as_str() {
+            "single" => Nesting::Single,
+            "list" => Nesting::List,
+            "set" => Nesting::Set,
+            "map" => Nesting::Map,
+            "opaque" => Nesting::Opaque,
+            other => return Err(de::Error::custom(format!("nesting mode {other:?}"))),
+        };
+        let max_items = match (nesting, max_items) {
+            (Nesting::Single, _) => Some(1),
+            (_, 0) => None,
+            (_, n) => Some(n),
+        };
+        Ok(NestedBlock {
+            nesting,
+            min_items,
+            max_items,
+            block,
+        })
+    }
+}
+
+impl Provider {
+    /// A resource type.
+    pub fn resource(&self, name: &str) -> Option<&TypeInfo> {
+        self.resources.get(name)
+    }
+
+    /// A data-source type (the name without `data.`).
+    pub fn data_source(&self, name: &str) -> Option<&TypeInfo> {
+        self.data_sources.get(name)
+    }
+
+    /// `hashicorp/aws`, as Terraform names the provider in messages.
+    pub fn short_source(&self) -> &str {
+        self.source
+            .strip_prefix("registry.terraform.io/")
+            .unwrap_or(&self.source)
+    }
+}
+
+/// A provider by local name (`aws`, `azurerm`, `google`), decoded on first
+/// use.
+pub fn provider(name: &str) -> Option<&'static Provider> {
+    static DECODED: [OnceLock<Provider>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let i = NAMES.iter().position(|n| *n == name)?;
+    Some(DECODED[i].get_or_init(|| decode(DATA[i])))
+}
+
+/// The provider a resource or data-source type name belongs to, by its
+/// prefix, as Terraform infers it when no `provider` argument says
+/// otherwise.
+pub fn for_type(type_name: &str) -> Option<&'static Provider> {
+    provider(type_name.split('_').next()?)
+}
+
+/// The embedded data is written by our own script and checked by tests;
+/// a failure here is a build defect, not bad input.
+fn decode(bytes: &[u8]) -> Provider {
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut text)
+        .expect("embedded provider data is gzip");
+    serde_json::from_slice(&text).expect("embedded provider data matches Provider")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_decodes_with_its_counts() {
+        // Counts from the corpus's provider-schemas/SOURCES.md.
+        for (name, resources, data) in [
+            ("aws", 1581, 630),
+            ("azurerm", 1127, 399),
+            ("google", 1096, 373),
+        ] {
+            let p = provider(name).unwrap();
+            assert_eq!(
+                (p.resources.len(), p.data_sources.len()),
+                (resources, data),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn schemas_keep_flags_nesting_and_limits() {
+        let aws = provider("aws").unwrap();
+        let bucket = &aws.resource("aws_s3_bucket").unwrap().schema;
+        assert!(bucket.attributes["arn"].computed && !bucket.attributes["arn"].settable());
+        let listener = &aws.resource("aws_lb_listener").unwrap().schema;
+        assert!(listener.attributes["load_balancer_arn"].required);
+        assert_eq!(listener.blocks["default_action"].min_items, 1);
+        let timeouts = &aws.resource("aws_db_instance").unwrap().schema.blocks["timeouts"];
+        assert_eq!(
+            (timeouts.nesting, timeouts.max_items),
+            (Nesting::Single, Some(1))
+        );
+        let waf = &aws.resource("aws_wafv2_web_acl").unwrap().schema.blocks["rule"].block;
+        assert_eq!(waf.blocks["statement"].nesting, Nesting::Opaque);
+        assert!(for_type("kubernetes_namespace").is_none());
+    }
+}
