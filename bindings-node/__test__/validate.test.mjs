@@ -163,3 +163,15 @@ test('varFiles and vars win over the auto-loaded files', async () => {
     e.message.includes('absent.tfvars'),
   )
 })
+
+test('provider schemas catch invented arguments and typos', async () => {
+  // tests/fixtures/schema holds one mistake of each kind; the lines and
+  // fixes are hand-checked against the embedded aws 6.25.0 schema.
+  const report = await validate.validate(join(fixtures, '..', 'schema'), { checks: ['schema.'] })
+  const invented = report.findings.find((f) => f.line === 6)
+  assert.deepEqual([invented.code, invented.summary], ['schema.unsupported_argument', 'Unsupported argument'])
+  assert.ok(invented.detail.includes('hashicorp/aws 6.25.0'))
+  const typo = report.findings.find((f) => f.code === 'schema.invalid_resource_type')
+  assert.equal(typo.fix.replacement, '"aws_s3_bucket"')
+  assert.equal(report.findings.filter((f) => f.severity === 'error').length, 9)
+})

@@ -208,3 +208,15 @@ def test_var_files_and_vars_win_over_the_auto_loaded_files() -> None:
     }
     with pytest.raises(infrarag.StorageError, match="absent.tfvars"):
         infrarag.validate(fixture, var_files=[fixture / "absent.tfvars"])
+
+
+def test_provider_schemas_catch_invented_arguments_and_typos() -> None:
+    # tests/fixtures/schema holds one mistake of each kind; the lines and
+    # fixes are hand-checked against the embedded aws 6.25.0 schema.
+    report = infrarag.validate(FIXTURES.parent / "schema", checks=["schema."])
+    invented = next(f for f in report if f.line == 6)
+    assert (invented.code, invented.summary) == ("schema.unsupported_argument", "Unsupported argument")
+    assert "bucket_name" in invented.detail and "hashicorp/aws 6.25.0" in invented.detail
+    typo = next(f for f in report if f.code == "schema.invalid_resource_type")
+    assert typo.fix is not None and typo.fix["replacement"] == '"aws_s3_bucket"'
+    assert report.error_count == 9 and len(report) == 11

@@ -21,6 +21,8 @@ mod lint;
 pub mod policy;
 mod references;
 pub mod render;
+#[cfg(feature = "providers")]
+mod schema;
 mod structure;
 mod suppress;
 
@@ -373,6 +375,15 @@ impl Validator {
         structure::check(files, &mut findings);
         references::check(files, &module, dir, &mut findings);
         lint::check(files, &module, &mut findings);
+        // Decoding a provider's schemas is the costly part; skip it when
+        // no schema check is selected.
+        #[cfg(feature = "providers")]
+        if RULE_CODES
+            .iter()
+            .any(|c| c.starts_with("schema.") && self.selects(c))
+        {
+            schema::check(files, &mut findings);
+        }
         findings.retain(|f| self.selects(&f.code));
         // Local modules are judged per call too, with the caller's inputs,
         // as checkov judges them.
@@ -527,6 +538,15 @@ pub const RULE_CODES: &[&str] = &[
     "extra_label",
     "missing_argument",
     "missing_label",
+    "schema.computed_argument",
+    "schema.invalid_data_source",
+    "schema.invalid_resource_type",
+    "schema.missing_argument",
+    "schema.missing_block",
+    "schema.provider_version",
+    "schema.too_many_blocks",
+    "schema.unsupported_argument",
+    "schema.unsupported_block",
     "self_out_of_context",
     "terraform_comment_syntax",
     "terraform_deprecated_index",
