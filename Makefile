@@ -67,7 +67,7 @@ python: $(VENV)/.servers
 
 python-test: python
 	cd bindings-python && ../$(PY) -m pytest -q tests
-	cd bindings-python && ../$(PY) -m doctest python/infrarag/hcl.py python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py python/infrarag/llm.py python/infrarag/prompt.py python/infrarag/pipeline.py python/infrarag/collect.py
+	cd bindings-python && ../$(PY) -m doctest python/infrarag/hcl.py python/infrarag/tokens.py python/infrarag/chunk.py python/infrarag/index.py python/infrarag/embed.py python/infrarag/validation.py python/infrarag/llm.py python/infrarag/prompt.py python/infrarag/pipeline.py python/infrarag/collect.py python/infrarag/providers.py
 	cd bindings-python && ../$(PY) -m mypy.stubtest infrarag._native infrarag.errors
 	cd bindings-python/python && ../../$(PY) -m mypy --strict infrarag ../tests
 

@@ -1112,6 +1112,17 @@ export declare namespace prompt {
   export function renderTemplate(template: string, values: Record<string, string>): string
 }
 
+export declare namespace providers {
+  /**
+   * Describes a resource type (`aws_s3_bucket`) or data source
+   * (`data.aws_ami`): `{ type, kind, provider, source, version,
+   * docs_version, description, category, attributes, blocks }`, from the
+   * schemas compiled into infrarag. Throws INVALID_ARGUMENT, naming the
+   * nearest known type, for a type no embedded provider has.
+   */
+  export function describe(typeName: string): any
+}
+
 export declare namespace tokens {
   /**
    * A built-in tokenizer: `cl100k_base` and `o200k_base` count exactly as

@@ -844,5 +844,6 @@ module.exports.index = nativeBinding.index
 module.exports.llm = nativeBinding.llm
 module.exports.pipeline = nativeBinding.pipeline
 module.exports.prompt = nativeBinding.prompt
+module.exports.providers = nativeBinding.providers
 module.exports.tokens = nativeBinding.tokens
 module.exports.validate = nativeBinding.validate

@@ -175,3 +175,12 @@ test('provider schemas catch invented arguments and typos', async () => {
   assert.equal(typo.fix.replacement, '"aws_s3_bucket"')
   assert.equal(report.findings.filter((f) => f.severity === 'error').length, 9)
 })
+
+test('providers.describe gives a type\'s schema and names near misses', () => {
+  const { providers } = require('../index.js')
+  const bucket = providers.describe('aws_s3_bucket')
+  assert.deepEqual([bucket.provider, bucket.version, bucket.kind], ['aws', '6.25.0', 'resource'])
+  assert.deepEqual(bucket.attributes.arn, { required: false, optional: false, computed: true, type: 'string' })
+  assert.equal(providers.describe('data.aws_ami').blocks.filter.nesting, 'set')
+  assert.throws(() => providers.describe('aws_s3_buckt'), (e) => e.code === 'INVALID_ARGUMENT' && e.message.includes('did you mean "aws_s3_bucket"'))
+})

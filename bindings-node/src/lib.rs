@@ -19,6 +19,7 @@ mod listener;
 pub mod llm;
 pub mod pipeline;
 pub mod prompt;
+pub mod providers;
 pub mod schedule;
 mod task;
 pub mod tokens;

@@ -19,6 +19,7 @@ mod index;
 mod llm;
 mod pipeline;
 mod prompt;
+mod providers;
 mod schedule;
 mod store;
 mod tokens;
@@ -32,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hcl::hcl_load_module, m)?)?;
     m.add_function(wrap_pyfunction!(hcl::hcl_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(hcl::hcl_expand, m)?)?;
+    m.add_function(wrap_pyfunction!(providers::providers_describe, m)?)?;
     m.add_class::<tokens::PyTokenizer>()?;
     m.add_class::<chunk::PyChunk>()?;
     m.add_class::<chunk::PyChunker>()?;

@@ -220,3 +220,13 @@ def test_provider_schemas_catch_invented_arguments_and_typos() -> None:
     typo = next(f for f in report if f.code == "schema.invalid_resource_type")
     assert typo.fix is not None and typo.fix["replacement"] == '"aws_s3_bucket"'
     assert report.error_count == 9 and len(report) == 11
+
+
+def test_providers_describe_types_and_name_near_misses() -> None:
+    bucket = infrarag.providers.describe("aws_s3_bucket")
+    assert (bucket["provider"], bucket["version"], bucket["kind"]) == ("aws", "6.25.0", "resource")
+    assert bucket["attributes"]["arn"] == {"required": False, "optional": False, "computed": True, "type": "string"}
+    ami = infrarag.providers.describe("data.aws_ami")
+    assert ami["blocks"]["filter"]["nesting"] == "set" and ami["blocks"]["filter"]["max_items"] is None
+    with pytest.raises(infrarag.InvalidArgumentError, match='did you mean "aws_s3_bucket"'):
+        infrarag.providers.describe("aws_s3_buckt")

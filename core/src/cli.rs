@@ -16,6 +16,7 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
                           [--format console|json]
        infrarag expand DIR [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
        infrarag checks
+       infrarag describe TYPE
        infrarag --version
 
 Checks the Terraform module in DIR (its .tf and .tf.json files) for syntax,
@@ -25,6 +26,9 @@ security checks (codes `CKV_*`, `CKV2_*`). A code ending in `_` or `.` selects
 every check whose code starts with it (`undeclared_` selects all
 undeclared-reference checks; `--skip-checks terraform_` leaves lint out); a
 name that selects no check is an error. `infrarag checks` lists every code.
+Resources of the aws, azurerm and google providers are checked against their
+schemas (codes `schema.*`); `infrarag describe aws_s3_bucket` (or
+`data.aws_ami`) prints a type's schema, description and category as JSON.
 
 --recursive (-r) validates every module directory under DIR (skipping
 .terraform and hidden directories) into one report, as checkov -d and
@@ -69,6 +73,7 @@ enum Command {
     Eval(EvalArgs),
     Expand(EvalArgs),
     Checks,
+    Describe(String),
     Version,
     Help,
 }
@@ -143,6 +148,13 @@ fn parse(args: &[String]) -> Result<Command, String> {
             return match it.next() {
                 None => Ok(Command::Checks),
                 Some(extra) => Err(format!("unexpected argument {extra:?}")),
+            }
+        }
+        Some("describe") => {
+            return match (it.next(), it.next()) {
+                (Some(t), None) => Ok(Command::Describe(t.clone())),
+                (None, _) => Err("describe needs a resource or data source type".into()),
+                (_, Some(extra)) => Err(format!("unexpected argument {extra:?}")),
             }
         }
         Some("-V" | "--version") => return Ok(Command::Version),
@@ -293,6 +305,13 @@ pub fn run(
         Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
         Ok(Command::Eval(args)) => return eval(&args, stdout, stderr),
         Ok(Command::Expand(args)) => return expand(&args, stdout, stderr),
+        Ok(Command::Describe(type_name)) => match describe(&type_name) {
+            Ok(text) => text,
+            Err(e) => {
+                let _ = writeln!(stderr, "infrarag: {e}");
+                return 2;
+            }
+        },
         Err(message) => {
             let _ = writeln!(stderr, "infrarag: {message}\n\n{USAGE}");
             return 2;
@@ -301,6 +320,18 @@ pub fn run(
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     0
+}
+
+/// A type's schema as indented JSON.
+fn describe(type_name: &str) -> crate::Result<String> {
+    #[cfg(feature = "providers")]
+    let described = crate::providers::describe(type_name);
+    #[cfg(not(feature = "providers"))]
+    let described: crate::Result<serde_json::Value> = Err(crate::Error::InvalidArgument {
+        name: "type".into(),
+        message: format!("{type_name:?}: built without the `providers` feature"),
+    });
+    Ok(serde_json::to_string_pretty(&described?).unwrap_or_default() + "\n")
 }
 
 fn validate(
@@ -511,5 +542,10 @@ mod tests {
         assert_eq!(parsed("validate d -h"), Ok(Command::Help));
         assert_eq!(parsed("--version"), Ok(Command::Version));
         assert_eq!(parsed("checks"), Ok(Command::Checks));
+        assert_eq!(
+            parsed("describe aws_kms_key"),
+            Ok(Command::Describe("aws_kms_key".into()))
+        );
+        assert!(parsed("describe").is_err());
     }
 }

@@ -397,3 +397,22 @@ fn expand_lists_the_instances_terraform_plan_makes() {
     );
     let _ = std::fs::remove_dir_all(&broken);
 }
+
+#[test]
+fn describe_prints_a_types_schema_and_refuses_unknown_types() {
+    let (code, out, _) = run(&["describe", "data.aws_ami"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        (v["type"].as_str(), v["kind"].as_str()),
+        (Some("aws_ami"), Some("data"))
+    );
+    assert_eq!(v["source"], "registry.terraform.io/hashicorp/aws");
+    assert_eq!(
+        v["blocks"]["filter"]["attributes"]["name"]["required"],
+        true
+    );
+    let (code, _, err) = run(&["describe", "aws_s3_buckt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean \"aws_s3_bucket\""), "{err}");
+}

@@ -5,14 +5,15 @@ Start with :mod:`infrarag.hcl`; :mod:`infrarag.tokens` counts tokens;
 :mod:`infrarag.chunk` splits files for retrieval; :mod:`infrarag.embed`
 turns text into vectors; :mod:`infrarag.index` searches them, in memory,
 in one file, or on :mod:`infrarag.store` stores of your own;
-:func:`validate` checks a Terraform module (see :mod:`infrarag.validation`);
+:func:`validate` checks a Terraform module (see :mod:`infrarag.validation`),
+with the provider schemas :mod:`infrarag.providers` describes;
 :mod:`infrarag.prompt` assembles prompts under a token budget,
 :mod:`infrarag.llm` calls models, :mod:`infrarag.pipeline` runs the
 generate → validate → correct loop, and :mod:`infrarag.collect` gathers live
 state from machines.
 """
 
-from infrarag import chunk, collect, embed, hcl, index, llm, pipeline, prompt, store, tokens, types, validation
+from infrarag import chunk, collect, embed, hcl, index, llm, pipeline, prompt, providers, store, tokens, types, validation
 from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
@@ -43,6 +44,7 @@ __all__ = [
     "llm",
     "pipeline",
     "prompt",
+    "providers",
     "store",
     "tokens",
     "types",

@@ -22,6 +22,9 @@ use std::sync::OnceLock;
 
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::Error;
 
 /// The providers described, by local name.
 pub const NAMES: [&str; 3] = ["aws", "azurerm", "google"];
@@ -205,6 +208,94 @@ pub fn for_type(type_name: &str) -> Option<&'static Provider> {
     provider(type_name.split('_').next()?)
 }
 
+/// A resource type (`aws_s3_bucket`) or data source (`data.aws_ami`) as
+/// JSON: its provider and versions, description, category, and schema
+/// (`attributes`: name → `required`, `optional`, `computed`, `type`;
+/// `blocks`: name → `nesting`, `min_items`, `max_items` and the same
+/// again). An unknown name is an [`Error::InvalidArgument`] naming the
+/// nearest known ones.
+///
+/// ```
+/// let kms = infrarag::providers::describe("aws_kms_key").unwrap();
+/// assert_eq!(kms["category"], "KMS (Key Management)");
+/// assert_eq!(kms["attributes"]["enable_key_rotation"]["optional"], true);
+/// ```
+pub fn describe(name: &str) -> crate::Result<serde_json::Value> {
+    let (data, type_name) = match name.strip_prefix("data.") {
+        Some(t) => (true, t),
+        None => (false, name),
+    };
+    let unknown = |message: String| Error::InvalidArgument {
+        name: "type".into(),
+        message,
+    };
+    let provider = for_type(type_name).ok_or_else(|| {
+        unknown(format!(
+            "{name:?} belongs to no embedded provider (they are {})",
+            NAMES.join(", ")
+        ))
+    })?;
+    let types = if data {
+        &provider.data_sources
+    } else {
+        &provider.resources
+    };
+    let info = types.get(type_name).ok_or_else(|| {
+        let near = crate::validate::suggestion(type_name, types.keys().map(String::as_str));
+        let what = if data { "data source" } else { "resource type" };
+        unknown(match near {
+            Some(n) => format!(
+                "{} {} has no {what} {type_name:?}; did you mean {n:?}?",
+                provider.short_source(),
+                provider.version
+            ),
+            None => format!(
+                "{} {} has no {what} {type_name:?}",
+                provider.short_source(),
+                provider.version
+            ),
+        })
+    })?;
+    let mut out = block_json(&info.schema);
+    let fields = [
+        ("type", json!(type_name)),
+        ("kind", json!(if data { "data" } else { "resource" })),
+        ("provider", json!(provider.name)),
+        ("source", json!(provider.source)),
+        ("version", json!(provider.version)),
+        ("docs_version", json!(provider.docs_version)),
+        ("description", json!(info.description)),
+        ("category", json!(info.category)),
+    ];
+    for (k, v) in fields {
+        out[k] = v;
+    }
+    Ok(out)
+}
+
+fn block_json(b: &Block) -> serde_json::Value {
+    let attributes: serde_json::Map<String, serde_json::Value> = b
+        .attributes
+        .iter()
+        .map(|(n, a)| {
+            let v = json!({"required": a.required, "optional": a.optional, "computed": a.computed, "type": a.ty});
+            (n.clone(), v)
+        })
+        .collect();
+    let blocks: serde_json::Map<String, serde_json::Value> = b
+        .blocks
+        .iter()
+        .map(|(n, nb)| {
+            let mut v = block_json(&nb.block);
+            v["nesting"] = json!(format!("{:?}", nb.nesting).to_lowercase());
+            v["min_items"] = json!(nb.min_items);
+            v["max_items"] = json!(nb.max_items);
+            (n.clone(), v)
+        })
+        .collect();
+    json!({"attributes": attributes, "blocks": blocks})
+}
+
 /// The embedded data is written by our own script and checked by tests;
 /// a failure here is a build defect, not bad input.
 fn decode(bytes: &[u8]) -> Provider {
@@ -252,5 +343,18 @@ mod tests {
         let waf = &aws.resource("aws_wafv2_web_acl").unwrap().schema.blocks["rule"].block;
         assert_eq!(waf.blocks["statement"].nesting, Nesting::Opaque);
         assert!(for_type("kubernetes_namespace").is_none());
+    }
+
+    #[test]
+    fn describe_names_versions_and_near_misses() {
+        let ami = describe("data.aws_ami").unwrap();
+        assert_eq!(
+            (ami["kind"].as_str(), ami["version"].as_str()),
+            (Some("data"), Some("6.25.0"))
+        );
+        assert_eq!(ami["blocks"]["filter"]["nesting"], "set");
+        let err = describe("aws_s3_buckt").unwrap_err().to_string();
+        assert!(err.contains("did you mean \"aws_s3_bucket\""), "{err}");
+        assert!(describe("kubernetes_pod").is_err());
     }
 }
