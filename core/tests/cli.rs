@@ -398,6 +398,7 @@ fn expand_lists_the_instances_terraform_plan_makes() {
     let _ = std::fs::remove_dir_all(&broken);
 }
 
+#[cfg(feature = "providers")]
 #[test]
 fn describe_prints_a_types_schema_and_refuses_unknown_types() {
     let (code, out, _) = run(&["describe", "data.aws_ami"]);
@@ -415,4 +416,12 @@ fn describe_prints_a_types_schema_and_refuses_unknown_types() {
     let (code, _, err) = run(&["describe", "aws_s3_buckt"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean \"aws_s3_bucket\""), "{err}");
+}
+
+#[cfg(not(feature = "providers"))]
+#[test]
+fn describe_without_the_providers_feature_says_so() {
+    let (code, _, err) = run(&["describe", "aws_kms_key"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("without the `providers` feature"), "{err}");
 }
