@@ -1,5 +1,7 @@
-"""Validation of Terraform modules without providers: syntax, references
-and structure, worded and placed as ``terraform validate`` reports them;
+"""Validation of Terraform modules without running providers: syntax,
+references and structure, worded and placed as ``terraform validate``
+reports them; resources of the aws, azurerm and google providers against
+their embedded schemas (codes ``schema.*``; see :mod:`infrarag.providers`);
 the provider-free rules of tflint's terraform ruleset as warnings; and
 checkov's security checks, with custom policies in checkov's YAML format.
 

@@ -1,6 +1,7 @@
-//! Checks a Terraform module without providers, as `terraform validate`
-//! does (syntax, references, structure: errors), and lints it with the
-//! provider-free rules of tflint's terraform ruleset (warnings).
+//! Checks a Terraform module without running providers, as `terraform
+//! validate` does (syntax, references, structure, and the aws, azurerm and
+//! google schemas: errors), and lints it with the provider-free rules of
+//! tflint's terraform ruleset (warnings).
 //!
 //! ```
 //! use infrarag::terraform::SourceFile;
