@@ -264,6 +264,14 @@ impl Checker<'_> {
 
     /// Checks `body` against `schema`; `top` admits the meta-arguments.
     fn body(&mut self, body: &Body, schema: &Schema, open_brace: Span, top: bool) {
+        self.arguments(body, schema, top);
+        self.required(body, schema, open_brace);
+        let seen = self.nested(body, schema, top);
+        self.counts(&seen, schema, open_brace);
+    }
+
+    /// Each argument written: known, settable, not a block.
+    fn arguments(&mut self, body: &Body, schema: &Schema, top: bool) {
         for attr in body.attributes() {
             if top && META_ARGUMENTS.contains(&attr.name.as_str()) {
                 continue;
@@ -296,6 +304,10 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// Each required argument, present.
+    fn required(&mut self, body: &Body, schema: &Schema, open_brace: Span) {
         for (name, a) in &schema.attributes {
             if a.required && body.attribute(name).is_none() {
                 self.push(
@@ -306,9 +318,12 @@ impl Checker<'_> {
                 );
             }
         }
-        // Blocks by type, with whether a `dynamic` block makes their count
-        // unknown.
-        let mut seen: BTreeMap<&str, (Vec<&Block>, bool)> = BTreeMap::new();
+    }
+
+    /// Each nested block written (its content checked in turn), grouped
+    /// by type, with whether a `dynamic` block makes their count unknown.
+    fn nested<'b>(&mut self, body: &'b Body, schema: &Schema, top: bool) -> Seen<'b> {
+        let mut seen = Seen::new();
         for block in body.blocks() {
             if top && META_BLOCKS.contains(&block.kind.as_str()) {
                 continue;
@@ -357,6 +372,11 @@ impl Checker<'_> {
                 }
             }
         }
+        seen
+    }
+
+    /// Each block type's count within its limits, when it is known.
+    fn counts(&mut self, seen: &Seen<'_>, schema: &Schema, open_brace: Span) {
         for (name, nested) in &schema.blocks {
             let (blocks, dynamic) = seen
                 .get(name.as_str())
@@ -400,6 +420,9 @@ impl Checker<'_> {
         }
     }
 }
+
+/// Blocks written, by type, and whether a `dynamic` one is among them.
+type Seen<'b> = BTreeMap<&'b str, (Vec<&'b Block>, bool)>;
 
 /// Whether an expression sets a value: anything but `null`, or a
 /// reference whose value is not known here (Terraform accepts `null` for a
