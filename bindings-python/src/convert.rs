@@ -8,6 +8,18 @@ use serde_json::Value;
 
 use crate::error::invalid;
 
+/// The core's JSON result as Python data, or its error as the matching
+/// exception.
+pub(crate) fn json_result(
+    py: Python<'_>,
+    result: infrarag::Result<serde_json::Value>,
+) -> PyResult<Py<PyAny>> {
+    match result {
+        Ok(v) => to_py(py, &v),
+        Err(e) => Err(crate::error::to_pyerr(py, e)),
+    }
+}
+
 pub(crate) fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
     Ok(match v {
         serde_json::Value::Null => py.None(),

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::{eval, Module};
 
-use crate::convert::{serialize, to_py};
+use crate::convert::{json_result, serialize};
 use crate::error::{to_pyerr, Result};
 
 pub(crate) fn options(dialect: &str, with_meta: bool) -> Result<LoadsOptions> {
@@ -28,10 +28,7 @@ pub(crate) fn hcl_loads(
     let opts = options(dialect, with_meta)?;
     let text = text.to_owned();
     let result = py.detach(move || hcl::loads(&text, &opts));
-    match result {
-        Ok(v) => to_py(py, &v),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    json_result(py, result)
 }
 
 /// `loads` of a file read by the core, so errors carry its path.
@@ -45,10 +42,7 @@ pub(crate) fn hcl_load_file(
 ) -> PyResult<Py<PyAny>> {
     let opts = options(dialect, with_meta)?;
     let result = py.detach(move || hcl::load_file(&path, &opts));
-    match result {
-        Ok(v) => to_py(py, &v),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    json_result(py, result)
 }
 
 /// Parses native HCL into the syntax tree and diagnostics; never raises for
@@ -92,10 +86,7 @@ pub(crate) fn hcl_evaluate(
         let inputs = inputs(vars, var_files, environment);
         eval::evaluate_text_in(&expr, module.as_deref(), &inputs).map(|v| v.to_json_report())
     });
-    match result {
-        Ok(v) => to_py(py, &v),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    json_result(py, result)
 }
 
 /// Expands a configuration into its instances; see `infrarag/hcl.py`.
@@ -112,10 +103,7 @@ pub(crate) fn hcl_expand(
         let inputs = inputs(vars, var_files, environment);
         eval::expand_module(&module, &inputs).map(|x| x.to_json())
     });
-    match result {
-        Ok(v) => to_py(py, &v),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    json_result(py, result)
 }
 
 /// Variables as `terraform plan` gathers them: `TF_VAR_` names (when

@@ -2,14 +2,13 @@
 
 use pyo3::prelude::*;
 
-use crate::convert::to_py;
-use crate::error::to_pyerr;
+use crate::convert::json_result;
 
 /// Describes a resource type or `data.` source; see `infrarag/providers.py`.
 #[pyfunction]
 pub(crate) fn providers_describe(py: Python<'_>, type_name: String) -> PyResult<Py<PyAny>> {
-    match py.detach(move || infrarag::providers::describe(&type_name)) {
-        Ok(v) => to_py(py, &v),
-        Err(e) => Err(to_pyerr(py, e)),
-    }
+    json_result(
+        py,
+        py.detach(move || infrarag::providers::describe(&type_name)),
+    )
 }
