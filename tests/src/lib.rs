@@ -100,6 +100,15 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// A whole number from the environment (a differential's case count,
+/// seed or how many misses to show), or `default` when unset or not one.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Every file under `dir` with the extension, sorted.
 pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     files_where(dir, |p| p.to_string_lossy().ends_with(ext))

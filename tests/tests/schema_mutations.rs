@@ -12,7 +12,7 @@ use infrarag::hcl::{self, Block, Span};
 use infrarag::providers;
 use infrarag::terraform::SourceFile;
 use infrarag::validate::Validator;
-use infrarag_tests::{corpus, files_with_ext, Rng};
+use infrarag_tests::{corpus, env_number as env, files_with_ext, Rng};
 
 const KINDS: [&str; 3] = [
     "misspelt argument",
@@ -38,13 +38,6 @@ const INVENTED: [&str; 12] = [
 ];
 
 const META: [&str; 4] = ["count", "for_each", "provider", "depends_on"];
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn schema_findings_in(text: &str, span: Span) -> usize {
     let report = Validator::new()

@@ -507,12 +507,7 @@ fn ours(expr: &str) -> Result<String, String> {
 
 #[test]
 fn generated_expressions_evaluate_as_terraform_evaluates_them() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = infrarag_tests::env_number;
     let cases = env("INFRARAG_EVAL_CASES", 300) as usize;
     let seed = env("INFRARAG_EVAL_SEED", 17);
     let show = env("INFRARAG_EVAL_SHOW", 0) as usize;

@@ -342,12 +342,7 @@ fn normalized(v: &Json) -> Json {
 
 #[test]
 fn generated_configurations_expand_as_terraform_plans_them() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = infrarag_tests::env_number;
     let cases = env("INFRARAG_EXPAND_CASES", 24) as usize;
     let seed = env("INFRARAG_EXPAND_SEED", 7);
     let show = env("INFRARAG_EXPAND_SHOW", 0) as usize;

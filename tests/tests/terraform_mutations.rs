@@ -198,18 +198,9 @@ struct Case {
 
 #[test]
 fn syntax_errors_are_where_and_what_terraform_says() {
-    let count: usize = std::env::var("INFRARAG_MUTATIONS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(400);
-    let seed: u64 = std::env::var("INFRARAG_MUTATION_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(17);
-    let show: usize = std::env::var("INFRARAG_MUTATIONS_SHOW")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let count = infrarag_tests::env_number("INFRARAG_MUTATIONS", 400) as usize;
+    let seed = infrarag_tests::env_number("INFRARAG_MUTATION_SEED", 17);
+    let show = infrarag_tests::env_number("INFRARAG_MUTATIONS_SHOW", 0) as usize;
     let root = corpus();
     let seeds: Vec<(PathBuf, String)> = ["modules", "checkov"]
         .iter()
