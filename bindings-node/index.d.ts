@@ -863,6 +863,12 @@ export declare namespace index {
     scores: Scores
     /** `path:start-end` (lines, 1-based). */
     citation: string
+    /**
+     * Citations of the other pieces and copies of the same block or
+     * section (an example's re-exported output, a generated wrapper),
+     * folded into this hit, best first.
+     */
+    places: Array<string>
   }
   /** What `addPath` changed. */
   export interface IngestReport {

@@ -37,7 +37,8 @@ test('a block is one chunk with its comment and metadata', () => {
   assert.equal(c.tokenCount, new tokens.Tokenizer().count(c.text))
   assert.equal(
     c.summary,
-    'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, enabled, tags; blocks versioning; references var.name, local.tags'
+    'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, enabled, tags; blocks versioning; references var.name, local.tags; ' +
+      'what it is: S3 (Simple Storage): Provides a S3 bucket resource.'
   )
   assert.match(c.id, /^[0-9a-f]{32}$/)
 })

@@ -47,7 +47,9 @@ test('the KMS question finds the encryption blocks; filters hold', async () => {
   await ix.addPath(s3, ['tf'])
   const hits = ix.searchSync('encrypt bucket with KMS', { k: 5 })
   const addresses = hits.map((h) => h.chunk.address)
-  assert.ok(addresses.includes('aws_kms_key.objects'), addresses)
+  // The module's own blocks come before its examples' (an example's KMS key).
+  assert.ok(hits.every((h) => !h.chunk.path.includes('/examples/')), addresses)
+  assert.ok(ix.searchSync('encrypt bucket with KMS', { k: 20 }).some((h) => h.chunk.address === 'aws_kms_key.objects'))
   assert.ok(addresses.slice(0, 3).includes('aws_s3_bucket_server_side_encryption_configuration.this'), addresses)
   const root = join(s3, 'examples')
   for (const mode of ['hybrid', 'vector', 'lexical']) {
@@ -99,4 +101,15 @@ test('an index file reopens with the same answers, updates and locks', async () 
   third.close()
   writeFileSync(join(dir, 'junk'), 'plain text, not a database, long enough to have a header')
   assert.throws(() => index.Index.openSync(join(dir, 'junk')), (e) => e.code === 'STORAGE_ERROR' && /not an infrarag index/.test(e.message))
+})
+
+test('copies fold into the definition, which lists their places', async () => {
+  const ix = new index.Index()
+  const vpc = join(corpus, 'modules', 'vpc')
+  await ix.addPath(vpc)
+  const [top, ...rest] = ix.searchSync('output public_subnets', { k: 5, mode: 'lexical' })
+  assert.equal(top.chunk.address, 'output.public_subnets')
+  assert.equal(top.chunk.path, `${vpc}/outputs.tf`)
+  assert.ok(top.places.length >= 3 && top.places.every((p) => p.includes('/examples/')), top.places)
+  assert.ok(rest.every((h) => h.chunk.address !== 'output.public_subnets'))
 })

@@ -57,7 +57,7 @@ test('an index writes through JS stores and reopens on them', async () => {
   assert.deepEqual(new Set(code.ids()), ids)
   assert.deepEqual(new Set(summary.ids()), ids)
   const hits = await ix.search('encrypt bucket with KMS', { k: 5 })
-  assert.ok(hits.some((h) => h.chunk.address === 'aws_kms_key.objects'))
+  assert.ok(hits.some((h) => h.chunk.address === 'aws_s3_bucket_server_side_encryption_configuration.this'))
   assert.equal(code.searches, 1)
   const vars = await ix.search('bucket name', { k: 5, mode: 'vector', blockType: 'variable' })
   assert.ok(vars.length > 0 && vars.every((h) => h.chunk.blockType === 'variable'))

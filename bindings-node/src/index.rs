@@ -29,6 +29,10 @@ pub struct Hit {
     pub scores: Scores,
     /// `path:start-end` (lines, 1-based).
     pub citation: String,
+    /// Citations of the other pieces and copies of the same block or
+    /// section (an example's re-exported output, a generated wrapper),
+    /// folded into this hit, best first.
+    pub places: Vec<String>,
 }
 
 /// A hit's standing in each signal search fuses.
@@ -413,6 +417,7 @@ pub(crate) fn search_with(
                 summary: signal(h.scores.summary),
             },
             chunk: Chunk::from(h.chunk),
+            places: h.places,
         })
         .collect())
 }

@@ -30,6 +30,8 @@ pub(crate) struct PyHit {
     scores: Py<PyAny>,
     /// `path:start-end`, the lines to cite.
     citation: String,
+    /// Citations of the other pieces and copies of the same block or section, folded into this hit.
+    places: Vec<String>,
 }
 
 #[pymethods]
@@ -41,6 +43,7 @@ impl PyHit {
         dict.set_item("score", self.score)?;
         dict.set_item("scores", deep_copy(py, &self.scores)?)?;
         dict.set_item("citation", &self.citation)?;
+        dict.set_item("places", &self.places)?;
         Ok(dict.into_any().unbind())
     }
 
@@ -246,6 +249,7 @@ impl PyIndex {
                     scores: serialize(py, &h.scores)?,
                     score: h.score,
                     citation,
+                    places: h.places,
                     chunk: Py::new(py, PyChunk::from(h.chunk))?,
                 })
             })

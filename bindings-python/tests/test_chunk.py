@@ -46,7 +46,8 @@ def test_a_block_is_one_chunk_with_its_comment_and_metadata() -> None:
     assert c.summary == (
         'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, enabled, sse_algorithm, kms_master_key_id; '
         "blocks versioning, server_side_encryption_configuration, rule, apply_server_side_encryption_by_default; "
-        "references var.name, aws_kms_key.this"
+        "references var.name, aws_kms_key.this; "
+        "what it is: S3 (Simple Storage): Provides a S3 bucket resource."
     )
     assert len(c.id) == 32 and len(c.content_hash) == 64
     assert "block" in repr(c)

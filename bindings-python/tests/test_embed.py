@@ -152,7 +152,7 @@ def test_async_variants_run_and_cancel_cleanly(tmp_path: Path) -> None:
         hits, other = await asyncio.gather(
             index.search_async("encrypt bucket with KMS", k=5), index.search_async("vpc", k=1)
         )
-        assert "aws_kms_key.objects" in [h.chunk.address for h in hits] and len(other) == 1
+        assert "aws_s3_bucket_server_side_encryption_configuration.this" in [h.chunk.address for h in hits] and len(other) == 1
         index.close()
 
     asyncio.run(main())

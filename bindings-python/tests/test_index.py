@@ -52,8 +52,10 @@ def test_search_finds_the_kms_blocks_and_filters_hold() -> None:
     index.add_path(CORPUS / "modules" / "s3", extensions=["tf"])
     hits = index.search("encrypt bucket with KMS", k=5)
     addresses = [h.chunk.address for h in hits]
-    assert "aws_kms_key.objects" in addresses
     assert "aws_s3_bucket_server_side_encryption_configuration.this" in addresses[:3]
+    # The module's own blocks come before its examples' (an example's KMS key).
+    assert all("/examples/" not in h.chunk.path for h in hits), addresses
+    assert "aws_kms_key.objects" in [h.chunk.address for h in index.search("encrypt bucket with KMS", k=20)]
     assert hits == sorted(hits, key=lambda h: -h.score)
     root = str(CORPUS / "modules" / "s3" / "examples")
     for mode in ("hybrid", "vector", "lexical"):
@@ -128,3 +130,14 @@ def test_an_index_file_refuses_what_is_not_an_index(tmp_path: Path) -> None:
         Index.open(tmp_path)
     with pytest.raises(StorageError):
         Index.open(tmp_path / "missing" / "idx")
+
+
+def test_copies_fold_into_the_definition_with_their_places() -> None:
+    root = CORPUS / "modules" / "vpc"
+    index = Index()
+    index.add_path(root)
+    top, *rest = index.search("output public_subnets", k=5, mode="lexical")
+    assert (top.chunk.address, top.chunk.path) == ("output.public_subnets", f"{root}/outputs.tf")
+    assert len(top.places) >= 3 and all("/examples/" in p and ".tf:" in p for p in top.places)
+    assert top.to_dict()["places"] == top.places
+    assert all(h.chunk.address != "output.public_subnets" for h in rest)

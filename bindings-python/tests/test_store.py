@@ -71,7 +71,7 @@ def test_an_index_writes_through_python_stores_and_reopens_on_them() -> None:
     assert set(code.held) == set(summary.held) == chunk_ids
     hits = index.search("encrypt bucket with KMS", k=5)
     assert code.searches == 1 and summary.searches == 1
-    assert "aws_kms_key.objects" in [h.chunk.address for h in hits]
+    assert "aws_s3_bucket_server_side_encryption_configuration.this" in [h.chunk.address for h in hits]
     variables = index.search("bucket name", k=5, mode="vector", block_type="variable")
     assert variables and all(h.chunk.block_type == "variable" for h in variables)
 

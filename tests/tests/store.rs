@@ -66,6 +66,9 @@ impl Embedder for Counting {
         self.texts.fetch_add(texts.len(), Ordering::SeqCst);
         self.inner.embed(texts)
     }
+    fn fusion_weight(&self) -> f32 {
+        self.inner.fusion_weight()
+    }
 }
 
 fn answers(index: &Index, query: &str) -> Vec<(String, String, u32)> {

@@ -7,7 +7,7 @@ other text by separators, each chunk within an exact token budget.
 >>> c.kind, c.address, c.token_count
 ('block', 'aws_s3_bucket.logs', 18)
 >>> c.summary
-'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket; references var.name'
+'resource aws_s3_bucket "logs" in s3/main.tf: sets bucket; references var.name; what it is: S3 (Simple Storage): Provides a S3 bucket resource.'
 
 ``tokenizer`` is a built-in name (``"cl100k_base"``, the default;
 ``"o200k_base"``; ``"approximate"``), a :class:`infrarag.tokens.Tokenizer`,

@@ -234,8 +234,15 @@ class Index:
         signals (default ``"hybrid"``); ``ef`` is the vector search's breadth
         (default 64: higher finds more of the true nearest, slower). Each :class:`Hit` has the chunk,
         the fused ``score``, ``scores`` per signal (``lexical``, ``code``,
-        ``summary``: ``{"score", "rank"}`` or ``None``) and a
-        ``path:start-end`` ``citation``."""
+        ``summary``: ``{"score", "rank"}`` or ``None``), a
+        ``path:start-end`` ``citation``, and ``places``: the citations of
+        the other pieces of the same block and of its copies elsewhere
+        (an example's re-exported output, a generated wrapper), folded
+        into the hit.
+
+        The ranking trusts a module's own code over its examples, tests
+        and wrappers, and the blocks that do the work over variables and
+        outputs unless the query asks for an input, output or setting."""
         return self._native.search(
             query,
             k,

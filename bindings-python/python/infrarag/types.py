@@ -278,6 +278,7 @@ class HitDict(TypedDict):
     score: float
     scores: Scores
     citation: str
+    places: list[str]
 
 
 class FindingDict(TypedDict):

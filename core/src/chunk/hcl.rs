@@ -335,6 +335,10 @@ fn block_summary(path: &str, b: &Block, d: &Draft, references: &[Reference]) -> 
     if !refs.is_empty() {
         segments.push(format!("references {refs}"));
     }
+    if let Some(about) = super::about_block(Some(&b.kind), labels.first().copied()) {
+        let short: String = about.chars().take(300).collect();
+        segments.push(format!("what it is: {short}"));
+    }
     let mut summary = format!("{head} in {path}{}", part_note(d));
     if !segments.is_empty() {
         summary.push_str(": ");

@@ -8,7 +8,11 @@
 //! let chunks = chunker.chunk_file("s3/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = var.name\n}\n");
 //! assert_eq!(chunks[0].kind, ChunkKind::Block);
 //! assert_eq!(chunks[0].address.as_deref(), Some("aws_s3_bucket.logs"));
-//! assert_eq!(chunks[0].summary, "resource aws_s3_bucket \"logs\" in s3/main.tf: sets bucket; references var.name");
+//! let summary = &chunks[0].summary;
+//! assert!(summary.starts_with("resource aws_s3_bucket \"logs\" in s3/main.tf: sets bucket; references var.name"));
+//! // With the `providers` feature, what the provider's documentation says the block is:
+//! #[cfg(feature = "providers")]
+//! assert!(summary.ends_with("; what it is: S3 (Simple Storage): Provides a S3 bucket resource."));
 //! # Ok::<(), infrarag::Error>(())
 //! ```
 
@@ -159,7 +163,10 @@ pub struct Chunk {
     /// SHA-256 of `text`, 64 hex digits.
     pub content_hash: String,
     /// A one-line description for a second, "summary" embedding:
-    /// `resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, acl; ...`.
+    /// `resource aws_s3_bucket "logs" in s3/main.tf: sets bucket, acl; ...;
+    /// what it is: S3 (Simple Storage): Provides a S3 bucket resource.` (the
+    /// last part, from the provider documentation, with the `providers`
+    /// feature).
     pub summary: String,
 }
 
@@ -416,6 +423,25 @@ impl Draft {
 
 /// ` (part 2 of 3)` for a piece of a split block or section; empty for a
 /// whole one.
+/// What the provider documentation says the resource, data source or
+/// ephemeral resource a block of `type_name` (its first label) declares is (`KMS (Key Management): Manages
+/// a single-Region or multi-Region primary KMS key…`); `None` for other
+/// blocks and for types no embedded provider knows.
+#[cfg(feature = "providers")]
+pub(crate) fn about_block(block_type: Option<&str>, type_name: Option<&str>) -> Option<String> {
+    let type_name = type_name?;
+    match block_type? {
+        "resource" | "ephemeral" => crate::providers::about(type_name),
+        "data" => crate::providers::about(&format!("data.{type_name}")),
+        _ => None,
+    }
+}
+
+#[cfg(not(feature = "providers"))]
+pub(crate) fn about_block(_block_type: Option<&str>, _type_name: Option<&str>) -> Option<String> {
+    None
+}
+
 fn part_note(d: &Draft) -> String {
     if d.parts > 1 {
         format!(" (part {} of {})", d.part, d.parts)

@@ -34,6 +34,14 @@ pub trait Embedder: Send + Sync {
     fn batch_size(&self) -> usize {
         64
     }
+
+    /// How much a hybrid search counts this embedder's two rankings (code
+    /// and summary vectors) against BM25's, which counts 1: a model that
+    /// knows meaning counts fully (the default); [`Hashing`], which
+    /// matches spelling, only breaks BM25's near-ties.
+    fn fusion_weight(&self) -> f32 {
+        1.0
+    }
 }
 
 /// Scales `v` to unit length; a zero vector stays zero.

@@ -1,5 +1,6 @@
-//! BM25 over code-aware terms ([`crate::terms`]), words and identifier
-//! parts stemmed: an inverted index of documents in numbered slots.
+//! BM25F over code-aware terms ([`crate::terms`]), words and identifier
+//! parts stemmed: an inverted index of documents in numbered slots, each
+//! document a few fields that count with their own weights.
 
 use std::collections::HashMap;
 
@@ -17,14 +18,16 @@ const B: f32 = 0.75;
 /// Calls `emit` with the index terms of `text`: English (Snowball) stems of
 /// words and identifier parts, so a question about `encrypting` finds
 /// `encryption`; whole identifiers as they are, so an exact name scores
-/// higher still.
-fn for_each_index_term(stemmer: &Stemmer, text: &str, mut emit: impl FnMut(&str)) {
+/// higher still. With `questions`, words that carry no subject of their
+/// own (`which`, `the`, `should`) are left out.
+fn for_each_index_term(stemmer: &Stemmer, text: &str, questions: bool, mut emit: impl FnMut(&str)) {
     STEMS.with_borrow_mut(|stems| {
         if stems.len() > STEMS_HELD {
             stems.clear();
         }
         for_each_term(text, |term, kind| match kind {
             TermKind::Compound => emit(term),
+            TermKind::Word if questions && is_stopword(term) => {}
             TermKind::Word | TermKind::Part => match stems.get(term) {
                 Some(stem) => emit(stem),
                 None => {
@@ -37,6 +40,25 @@ fn for_each_index_term(stemmer: &Stemmer, text: &str, mut emit: impl FnMut(&str)
     });
 }
 
+/// English function words, as questions to a search use them. Indexed
+/// text keeps them (its lengths stay BM25's); a query drops them, since
+/// in one-line variable descriptions "the" or "which" outweighs the subject.
+fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Sorted, for [`is_stopword`].
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "an", "and", "any", "are", "as", "at", "be", "before", "being",
+    "but", "by", "can", "could", "did", "do", "does", "doing", "each", "every", "for", "from",
+    "get", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+    "just", "let", "like", "make", "may", "me", "might", "must", "my", "need", "needs", "no",
+    "not", "of", "on", "only", "or", "other", "our", "out", "own", "same", "set", "should", "so",
+    "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
+    "this", "those", "to", "up", "use", "want", "was", "we", "were", "what", "when", "where",
+    "which", "while", "who", "why", "will", "with", "would", "you", "your",
+];
+
 /// How many words' stems a thread remembers before starting afresh.
 const STEMS_HELD: usize = 100_000;
 
@@ -48,35 +70,39 @@ thread_local! {
         std::cell::RefCell::new(HashMap::default());
 }
 
-/// A text's length in index terms, and each term with its frequency.
-type Terms = (u32, Vec<(String, u32)>);
+/// A document's weighted length in index terms, and each term with its
+/// weighted frequency.
+type Terms = (f32, Vec<(String, f32)>);
 
-/// The index terms of `text`, counted.
-fn count(stemmer: &Stemmer, text: &str) -> Terms {
-    let mut counts: HashMap<String, u32, RandomState> = HashMap::default();
-    let mut len = 0u32;
-    for_each_index_term(stemmer, text, |term| {
-        len += 1;
-        match counts.get_mut(term) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert(term.to_string(), 1);
+/// The index terms of a document's fields, each occurrence counting its
+/// field's weight.
+fn count(stemmer: &Stemmer, fields: &[(String, f32)]) -> Terms {
+    let mut counts: HashMap<String, f32, RandomState> = HashMap::default();
+    let mut len = 0f32;
+    for (text, weight) in fields {
+        for_each_index_term(stemmer, text, false, |term| {
+            len += weight;
+            match counts.get_mut(term) {
+                Some(n) => *n += weight,
+                None => {
+                    counts.insert(term.to_string(), *weight);
+                }
             }
-        }
-    });
+        });
+    }
     (len, counts.into_iter().collect())
 }
 
-/// An inverted index from term to `(slot, frequency)`.
+/// An inverted index from term to `(slot, weighted frequency)`.
 pub(crate) struct Lexical {
     stemmer: Stemmer,
     /// foldhash: std's SipHash was a sixth of the time spent reopening.
     term_ids: HashMap<String, u32, RandomState>,
-    postings: Vec<Vec<(u32, u32)>>,
-    /// Per slot: its length in terms and its distinct term ids; `None` once
-    /// removed or never used.
-    docs: Vec<Option<(u32, Vec<u32>)>>,
-    total_len: u64,
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Per slot: its weighted length in terms and its distinct term ids;
+    /// `None` once removed or never used.
+    docs: Vec<Option<(f32, Vec<u32>)>>,
+    total_len: f64,
     live: usize,
 }
 
@@ -87,28 +113,29 @@ impl Default for Lexical {
             term_ids: HashMap::default(),
             postings: Vec::new(),
             docs: Vec::new(),
-            total_len: 0,
+            total_len: 0.0,
             live: 0,
         }
     }
 }
 
 impl Lexical {
-    /// Indexes many texts under free slots, finding their terms in parallel.
-    pub fn insert_many(&mut self, docs: &[(u32, String)]) {
+    /// Indexes many documents, each `(text, weight)` fields, under free
+    /// slots, finding their terms in parallel.
+    pub fn insert_many(&mut self, docs: &[(u32, Vec<(String, f32)>)]) {
         use rayon::prelude::*;
         let stemmer = &self.stemmer;
         let counted: Vec<(u32, Terms)> = docs
             .par_iter()
-            .map(|(slot, text)| (*slot, count(stemmer, text)))
+            .map(|(slot, fields)| (*slot, count(stemmer, fields)))
             .collect();
         for (slot, (len, terms)) in counted {
             self.add(slot, len, terms);
         }
     }
 
-    fn add(&mut self, slot: u32, len: u32, terms: Vec<(String, u32)>) {
-        let mut ids: Vec<(u32, u32)> = terms
+    fn add(&mut self, slot: u32, len: f32, terms: Vec<(String, f32)>) {
+        let mut ids: Vec<(u32, f32)> = terms
             .into_iter()
             .map(|(term, n)| {
                 let id = match self.term_ids.get(&term) {
@@ -123,7 +150,7 @@ impl Lexical {
                 (id, n)
             })
             .collect();
-        ids.sort_unstable();
+        ids.sort_unstable_by_key(|&(id, _)| id);
         for &(id, n) in &ids {
             self.postings[id as usize].push((slot, n));
         }
@@ -132,7 +159,7 @@ impl Lexical {
             self.docs.resize(slot + 1, None);
         }
         self.docs[slot] = Some((len, ids.into_iter().map(|(id, _)| id).collect()));
-        self.total_len += u64::from(len);
+        self.total_len += f64::from(len);
         self.live += 1;
     }
 
@@ -144,28 +171,29 @@ impl Lexical {
         for id in ids {
             self.postings[id as usize].retain(|&(s, _)| s != slot);
         }
-        self.total_len -= u64::from(len);
+        self.total_len -= f64::from(len);
         self.live -= 1;
     }
 
-    /// The `k` best slots for `query` that `keep` accepts, best first (equal
-    /// scores in `tie`'s order), with their BM25 scores; only slots sharing
-    /// a term with the query score.
+    /// The `k` best slots for `query`, best first (equal scores in `tie`'s
+    /// order), with their BM25 scores times `weight` of the slot; a slot
+    /// weighing nothing is left out, and only slots sharing a term with the
+    /// query score.
     pub fn search(
         &self,
         query: &str,
         k: usize,
-        keep: &dyn Fn(u32) -> bool,
+        weight: &dyn Fn(u32) -> f32,
         tie: &dyn Fn(u32, u32) -> std::cmp::Ordering,
     ) -> Vec<(u32, f32)> {
         if self.live == 0 || k == 0 {
             return Vec::new();
         }
         let n = self.live as f32;
-        let avg = self.total_len as f32 / n;
+        let avg = (self.total_len / self.live as f64) as f32;
         let mut scores: HashMap<u32, f32> = HashMap::new();
         let mut seen: Vec<u32> = Vec::new();
-        for_each_index_term(&self.stemmer, query, |term| {
+        for_each_index_term(&self.stemmer, query, true, |term| {
             let Some(&id) = self.term_ids.get(term) else {
                 return;
             };
@@ -180,12 +208,14 @@ impl Lexical {
                 let Some((len, _)) = &self.docs[slot as usize] else {
                     continue;
                 };
-                let tf = tf as f32;
-                let norm = K1 * (1.0 - B + B * *len as f32 / avg);
+                let norm = K1 * (1.0 - B + B * *len / avg);
                 *scores.entry(slot).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
             }
         });
-        let mut hits: Vec<(u32, f32)> = scores.into_iter().filter(|&(s, _)| keep(s)).collect();
+        let mut hits: Vec<(u32, f32)> = scores
+            .into_iter()
+            .filter_map(|(s, x)| Some((s, x * Some(weight(s)).filter(|&w| w > 0.0)?)))
+            .collect();
         crate::store::top_k_by(&mut hits, k, |&a, &b| tie(a, b));
         hits
     }
@@ -198,12 +228,13 @@ mod tests {
     #[test]
     fn scores_match_the_formula() {
         let mut ix = Lexical::default();
+        let one = |text: &str| vec![(text.to_string(), 1.0)];
         ix.insert_many(&[
-            (0, "kms key".into()),
-            (1, "bucket bucket logs".into()),
-            (2, "dns record".into()),
+            (0, one("kms key")),
+            (1, one("bucket bucket logs")),
+            (2, one("dns record")),
         ]);
-        let hits = ix.search("bucket", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b));
+        let hits = ix.search("bucket", 10, &|_| 1.0, &|a: u32, b: u32| a.cmp(&b));
         assert_eq!(hits.len(), 1);
         // n = 3, df = 1, tf = 2, |d| = 3, avgdl = 7/3.
         let idf = (1.0f32 + (3.0 - 1.0 + 0.5) / 1.5).ln();
@@ -211,17 +242,62 @@ mod tests {
         let want = idf * 2.0 * (K1 + 1.0) / (2.0 + norm);
         assert_eq!(hits[0].0, 1);
         assert!((hits[0].1 - want).abs() < 1e-6);
+        assert_eq!(
+            ix.search(
+                "which bucket is the one",
+                10,
+                &|_| 1.0,
+                &|a: u32, b: u32| a.cmp(&b)
+            ),
+            hits,
+            "function words of a question add nothing"
+        );
         ix.remove(1);
         assert!(ix
-            .search("bucket", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b))
+            .search("bucket", 10, &|_| 1.0, &|a: u32, b: u32| a.cmp(&b))
             .is_empty());
         assert_eq!(
-            ix.search("KMS", 10, &|s| s != 0, &|a: u32, b: u32| a.cmp(&b)),
+            ix.search(
+                "KMS",
+                10,
+                &|s| if s == 0 { 0.0 } else { 1.0 },
+                &|a: u32, b: u32| a.cmp(&b)
+            ),
             vec![]
         );
         assert_eq!(
-            ix.search("KMS", 10, &|_| true, &|a: u32, b: u32| a.cmp(&b))[0].0,
+            ix.search("KMS", 10, &|_| 1.0, &|a: u32, b: u32| a.cmp(&b))[0].0,
             0
         );
+    }
+}
+
+#[cfg(test)]
+mod fields {
+    use super::*;
+
+    #[test]
+    fn a_field_counts_with_its_weight() {
+        let mut ix = Lexical::default();
+        // The same words, in a field of weight 2 or twice in one of weight 1:
+        // BM25F makes them the same document.
+        ix.insert_many(&[
+            (0, vec![("queue".into(), 2.0), ("dead letter".into(), 1.0)]),
+            (1, vec![("queue queue dead letter".into(), 1.0)]),
+            (2, vec![("topic".into(), 1.0)]),
+        ]);
+        let hits = ix.search("queue", 10, &|_| 1.0, &|a: u32, b: u32| a.cmp(&b));
+        assert_eq!(hits.len(), 2);
+        assert!((hits[0].1 - hits[1].1).abs() < 1e-6, "{hits:?}");
+        // "topic": n = 3, df = 1, tf = 1, |d| = 1, avgdl = (4 + 4 + 1) / 3.
+        let hits = ix.search("topic", 10, &|_| 1.0, &|a: u32, b: u32| a.cmp(&b));
+        let idf = (1.0f32 + (3.0 - 1.0 + 0.5) / 1.5).ln();
+        let norm = K1 * (1.0 - B + B * 1.0 / 3.0);
+        assert!((hits[0].1 - idf * (K1 + 1.0) / (1.0 + norm)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn stopwords_are_sorted() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
     }
 }

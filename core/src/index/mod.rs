@@ -5,12 +5,33 @@
 //! [`Index::builder`] (any [`crate::store`]); ingest with
 //! [`Index::add_path`]; query with [`Index::search`].
 
+mod fields;
+mod fold;
 mod ingest;
 mod lexical;
+mod prior;
 mod search;
 mod shared;
 
 pub use ingest::AddPath;
+
+/// What BM25F reads of a chunk: its fields as `(text, weight)` (names,
+/// what the provider documentation says the block is, text and summary).
+/// A search's lexical score of a chunk is BM25 (k1 1.2, b 0.75) over these,
+/// each occurrence of a term counting its field's weight, times
+/// [`prior`].
+pub fn lexical_fields(chunk: &Chunk) -> Vec<(String, f32)> {
+    fields::of(chunk)
+}
+
+/// The factor every signal's score of `chunk` is multiplied by for
+/// `query`: below 1 for examples, tests, wrappers, changelogs and
+/// terraform-docs tables, and for variables, outputs and locals unless the
+/// query asks for an input, output or setting; above 1 for documentation
+/// when the query asks how, why or what.
+pub fn prior(query: &str, chunk: &Chunk) -> f32 {
+    prior::Intent::of(query).prior(chunk)
+}
 pub use search::{Search, SearchOptions};
 pub use shared::{SharedAddPath, SharedIndex};
 
@@ -98,21 +119,30 @@ pub struct Signal {
 pub struct Hit {
     /// The chunk found.
     pub chunk: Chunk,
-    /// The fused score: the sum over signals of `1 / (60 + rank)`; for a
-    /// single signal, its raw score.
+    /// The fused score: the sum over signals of `weight / (60 + rank)`
+    /// (BM25's weight is 1, the vectors' the embedder's
+    /// [`fusion_weight`](crate::embed::Embedder::fusion_weight)); for a
+    /// single signal, its raw score times the chunk's prior.
     pub score: f32,
     /// Its standing in each signal that found it.
     pub scores: Scores,
+    /// The other places of the same block or section, folded into this
+    /// hit, best first, as citations: the remaining pieces of a block split
+    /// in parts, and copies of it in other files (an example's re-exported
+    /// output, a generated wrapper).
+    pub places: Vec<String>,
 }
 
 impl Hit {
     /// Where to cite the hit from: `path:start-end` (lines, 1-based).
     pub fn citation(&self) -> String {
-        format!(
-            "{}:{}-{}",
-            self.chunk.path, self.chunk.start_line, self.chunk.end_line
-        )
+        citation(&self.chunk)
     }
+}
+
+/// `path:start-end` of a chunk (lines, 1-based).
+fn citation(chunk: &Chunk) -> String {
+    format!("{}:{}-{}", chunk.path, chunk.start_line, chunk.end_line)
 }
 
 /// A file the index holds.
@@ -514,7 +544,7 @@ impl Index {
                     self.chunks.push(None);
                     (self.chunks.len() - 1) as u32
                 });
-                texts.push((slot, format!("{}\n{}", chunk.text, chunk.summary)));
+                texts.push((slot, fields::of(&chunk)));
                 self.slot_of.insert(chunk.id.clone(), slot);
                 self.chunks[slot as usize] = Some(chunk);
                 slots.push(slot);

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::{Hit, Index, Scores, SearchMode, Signal};
+use super::fold::fold;
+use super::prior::Intent;
+use super::{citation, Hit, Index, Scores, SearchMode, Signal};
+use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::store::{top_k_by, Filter, VectorQuery};
 
@@ -95,16 +98,19 @@ impl<'a> Search<'a> {
             .max(MIN_CANDIDATES)
             .min(index.len());
         let filter = &self.filter;
-        let keep = |slot: usize| {
+        let intent = Intent::of(self.query);
+        // The prior of a chunk the filter accepts; 0 for any other.
+        let weight = |slot: usize| {
             index.chunks[slot]
                 .as_ref()
-                .is_some_and(|c| filter.accepts_chunk(c))
+                .filter(|c| filter.accepts_chunk(c))
+                .map_or(0.0, |c| intent.prior(c))
         };
         let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
         if self.mode != SearchMode::Vector {
             let hits = index
                 .lexical
-                .search(self.query, n, &|s| keep(s as usize), &|a, b| {
+                .search(self.query, n, &|s| weight(s as usize), &|a, b| {
                     index.id_order(a as usize, b as usize)
                 });
             signals.push((
@@ -123,12 +129,18 @@ impl<'a> Search<'a> {
             for (kind, store) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
                 // A store's answer is checked against the index: a caller's
                 // store may hold ids the index dropped, or filter loosely.
-                let hits = store
+                let mut hits: Vec<(usize, f32)> = store
                     .search(&query)?
                     .into_iter()
-                    .filter_map(|(id, score)| Some((*index.slot_of.get(&id)? as usize, score)))
-                    .filter(|&(slot, _)| keep(slot))
+                    .filter_map(|(id, score)| {
+                        let slot = *index.slot_of.get(&id)? as usize;
+                        let w = weight(slot);
+                        // A lower prior moves any cosine down, negative ones too.
+                        let scaled = if score >= 0.0 { score * w } else { score / w };
+                        (w > 0.0).then_some((slot, scaled))
+                    })
                     .collect();
+                top_k_by(&mut hits, n, |&a, &b| index.id_order(a, b));
                 signals.push((kind, hits));
             }
         }
@@ -143,17 +155,27 @@ enum Kind {
     Summary,
 }
 
-/// Reciprocal rank fusion of the signals' rankings; one signal keeps its
-/// own scores. Ties go to the lower chunk id, so results are the same
-/// however the index was filled.
+/// Reciprocal rank fusion of the signals' rankings, the vector signals
+/// counting the embedder's [`fusion_weight`](crate::embed::Embedder::fusion_weight);
+/// one signal keeps its own scores. Ties go to the lower
+/// chunk id, so results are the same however the index was filled. The
+/// ranking is then folded ([`super::fold`]): pieces and copies of one
+/// block become one hit.
 fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<Hit> {
+    let vectors = index.embedder.fusion_weight();
     let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
     for (kind, hits) in signals {
         for (rank0, &(slot, score)) in hits.iter().enumerate() {
             let entry = merged.entry(slot).or_default();
             entry.0 += match signals.len() {
                 1 => score,
-                _ => 1.0 / (RRF_K + rank0 as f32 + 1.0),
+                _ => {
+                    let weight = match kind {
+                        Kind::Lexical => 1.0,
+                        Kind::Code | Kind::Summary => vectors,
+                    };
+                    weight / (RRF_K + rank0 as f32 + 1.0)
+                }
             };
             let signal = Some(Signal {
                 score,
@@ -166,17 +188,35 @@ fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<H
             }
         }
     }
-    let mut ranked: Vec<(usize, f32)> = merged.iter().map(|(&s, (x, _))| (s, *x)).collect();
-    top_k_by(&mut ranked, k, |&a, &b| index.id_order(a, b));
-    ranked
+    let mut ranked: Vec<(usize, f32)> = merged
+        .iter()
+        .filter(|(&s, _)| index.chunks[s].is_some())
+        .map(|(&s, (x, _))| (s, *x))
+        .collect();
+    let all = ranked.len();
+    top_k_by(&mut ranked, all, |&a, &b| index.id_order(a, b));
+    let chunks: Vec<&Chunk> = ranked
+        .iter()
+        .filter_map(|&(s, _)| index.chunks[s].as_ref())
+        .collect();
+    fold(&chunks, k)
         .into_iter()
-        .filter_map(|(slot, score)| {
-            let chunk = index.chunks[slot].clone()?;
-            let scores = merged.remove(&slot)?.1;
+        .filter_map(|group| {
+            let head = group.head(&chunks);
+            // The group ranks where its best member does.
+            let score = ranked[group.members[0]].1;
+            let slot = ranked[head].0;
+            let places = group
+                .members
+                .iter()
+                .filter(|&&i| i != head)
+                .map(|&i| citation(chunks[i]))
+                .collect();
             Some(Hit {
-                chunk,
+                chunk: chunks[head].clone(),
                 score,
-                scores,
+                scores: merged.remove(&slot)?.1,
+                places,
             })
         })
         .collect()

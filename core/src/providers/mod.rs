@@ -208,6 +208,26 @@ pub fn for_type(type_name: &str) -> Option<&'static Provider> {
     provider(type_name.split('_').next()?)
 }
 
+/// What the documentation says a resource type (`aws_kms_key`) or data
+/// source (`data.aws_ami`) is, in one line: its category and description.
+/// `None` for a type no embedded provider has, or one without either.
+///
+/// ```
+/// let about = infrarag::providers::about("aws_db_instance").unwrap();
+/// assert!(about.starts_with("RDS (Relational Database): Provides an RDS instance resource."));
+/// ```
+pub fn about(name: &str) -> Option<String> {
+    let info = match name.strip_prefix("data.") {
+        Some(t) => for_type(t)?.data_source(t)?,
+        None => for_type(name)?.resource(name)?,
+    };
+    match (&info.category, &info.description) {
+        (Some(c), Some(d)) => Some(format!("{c}: {d}")),
+        (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+        (None, None) => None,
+    }
+}
+
 /// A resource type (`aws_s3_bucket`) or data source (`data.aws_ami`) as
 /// JSON: its provider and versions, description, category, and schema
 /// (`attributes`: name → `required`, `optional`, `computed`, `type`;

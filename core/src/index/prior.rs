@@ -1,0 +1,134 @@
+//! How much a search trusts a chunk before reading it: a module's own code
+//! over its examples, tests and wrappers; the blocks that do the work over
+//! their inputs and outputs, unless the question asks for those.
+
+use crate::chunk::{Chunk, Language};
+use crate::terms::for_each_term;
+
+/// Examples, tests, generated wrappers, changelogs and upgrade guides
+/// repeat a module's names without being where it does anything; a query
+/// still finds them, a step behind the definitions they copy.
+const COPY: f32 = 0.55;
+/// A variable, output or local value that shares a question's words is
+/// usually a knob of the block asked about, not that block.
+const KNOB: f32 = 0.7;
+/// A question that asks how or why is answered by documentation more
+/// often than by a block.
+const PROSE: f32 = 1.25;
+
+/// What a query asks for, as far as its words say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Intent {
+    /// Names an input, output, variable or setting.
+    knobs: bool,
+    /// Asks how, why or what, or for an example.
+    prose: bool,
+}
+
+impl Intent {
+    pub(super) fn of(query: &str) -> Intent {
+        let mut words: Vec<String> = Vec::new();
+        for_each_term(query, |term, _| words.push(term.to_string()));
+        let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
+        let knobs = has(&[
+            "input",
+            "inputs",
+            "output",
+            "outputs",
+            "variable",
+            "variables",
+            "setting",
+            "settings",
+            "argument",
+            "arguments",
+        ]);
+        let first = words.first().map(String::as_str);
+        let prose = !knobs
+            && (matches!(
+                first,
+                Some("how" | "why" | "what" | "can" | "example" | "is" | "does" | "should")
+            ) || query.trim_end().ends_with('?')
+                || has(&["error", "errors", "difference", "example"]));
+        Intent { knobs, prose }
+    }
+
+    /// The factor a chunk's scores are multiplied by for this query.
+    pub(super) fn prior(self, chunk: &Chunk) -> f32 {
+        let mut p = 1.0;
+        if is_copy(&chunk.path) || is_reference_table(chunk) {
+            p *= COPY;
+        }
+        let knob = matches!(
+            chunk.block_type.as_deref(),
+            Some("variable" | "output" | "locals")
+        );
+        if knob && !self.knobs {
+            p *= KNOB;
+        }
+        if self.prose && chunk.language == Language::Markdown {
+            p *= PROSE;
+        }
+        p
+    }
+}
+
+/// Whether `path` is a copy or a use of code rather than its definition:
+/// under `examples/`, `tests/` or `wrappers/`, or a changelog or an
+/// upgrade guide. Only the part after the last `..` counts, so a root
+/// given as `tests/../modules` is not a test.
+pub(super) fn is_copy(path: &str) -> bool {
+    let mut parts = path
+        .split(['/', '\\'])
+        .rev()
+        .take_while(|part| *part != "..");
+    let file = parts.next().unwrap_or_default().to_ascii_lowercase();
+    if file.starts_with("changelog") || file.starts_with("upgrade") {
+        return true;
+    }
+    parts.any(|dir| {
+        matches!(
+            dir,
+            "examples" | "example" | "tests" | "test" | "wrappers" | "fixtures"
+        )
+    })
+}
+
+/// Whether `chunk` is a section that terraform-docs writes from the code
+/// (`## Inputs`, `## Resources`, ...): each row repeats a variable's or a
+/// resource's name and description, which the code's own chunks hold.
+fn is_reference_table(chunk: &Chunk) -> bool {
+    chunk.language == Language::Markdown
+        && chunk.heading_path.last().is_some_and(|h| {
+            matches!(
+                h.trim(),
+                "Inputs" | "Outputs" | "Resources" | "Modules" | "Providers" | "Requirements"
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_are_known_by_place() {
+        assert!(is_copy("s3/examples/complete/main.tf"));
+        assert!(is_copy("vpc/wrappers/main.tf"));
+        assert!(is_copy("eks/docs/UPGRADE-20.0.md"));
+        assert!(is_copy("eks/CHANGELOG.md"));
+        assert!(!is_copy("s3/modules/object/main.tf"));
+        assert!(!is_copy("examples.tf"));
+        assert!(!is_copy("/repo/tests/../../modules/s3/main.tf"));
+        assert!(is_copy("/repo/tests/../../modules/s3/examples/main.tf"));
+    }
+
+    #[test]
+    fn intent_reads_the_question() {
+        let i = Intent::of("Which output lists the IDs of the public subnets?");
+        assert!(i.knobs && !i.prose);
+        let i = Intent::of("How do I enable EFA for GPU nodes?");
+        assert!(!i.knobs && i.prose);
+        let i = Intent::of("Encrypt the bucket with a KMS key");
+        assert!(!i.knobs && !i.prose);
+    }
+}
