@@ -3,7 +3,8 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { readFileSync } from 'node:fs'
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -137,6 +138,21 @@ test('the fallback runs the loop offline, with events', async () => {
   assert.deepEqual(kinds.slice(0, 2), ['retrieved', 'prompt_built'])
   assert.ok(kinds.includes('correcting'))
   assert.equal(kinds.at(-1), 'done')
+})
+
+test('schema findings correct an invented argument in the next round', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-invented-'))
+  writeFileSync(join(dir, 'main.tf'), 'resource "aws_s3_bucket" "logs" {\n  bucket_name   = "acme-logs"\n  shiny_feature = true\n}\n')
+  const ix = new index.Index()
+  await ix.addPath(dir)
+  const gen = new pipeline.Generator(llm.LanguageModel.fallback(), { checks: ['schema.'] })
+  const out = await gen.generate('a bucket for logs', { index: ix })
+  const first = out.rounds[0].problems
+  assert.deepEqual(first.map((p) => [p.code, p.line]), [['schema.unsupported_argument', 2], ['schema.unsupported_argument', 3]])
+  assert.equal(first[0].fix, 'replace with bucket (replace with "bucket")')
+  assert.equal(out.outcome, 'valid')
+  assert.equal(out.rounds.length, 2)
+  assert.ok(out.files[0].text.includes('  bucket   = "acme-logs"\n') && !out.files[0].text.includes('shiny_feature'))
 })
 
 test('JS tools are called and their failures reported', async () => {

@@ -265,6 +265,21 @@ def test_fallback_generation_offline_sync_and_async() -> None:
     assert result is not None and result["files"] == out["files"]
 
 
+def test_schema_findings_correct_an_invented_argument(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "logs" {\n  bucket_name   = "acme-logs"\n  shiny_feature = true\n}\n'
+    )
+    index = Index()
+    index.add_path(tmp_path)
+    out = Generator(LanguageModel.fallback(), checks=["schema."]).generate("a bucket for logs", index=index)
+    first = out["rounds"][0]["problems"]
+    assert [(p["code"], p["line"]) for p in first] == [("schema.unsupported_argument", 2), ("schema.unsupported_argument", 3)]
+    assert first[0]["fix"] == 'replace with bucket (replace with "bucket")' and first[1]["fix"] is None
+    assert out["outcome"] == "valid" and len(out["rounds"]) == 2
+    [main] = out["files"]
+    assert '  bucket   = "acme-logs"\n' in main["text"] and "shiny_feature" not in main["text"]
+
+
 def test_tools_are_called_and_failures_reported(replay: Any) -> None:
     server = replay(["anthropic_tool_use.sse", "anthropic_text.sse"])
     got: list[dict[str, Any]] = []

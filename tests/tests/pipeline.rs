@@ -500,3 +500,51 @@ fn a_generation_cancelled_after_validation_sends_no_correction() {
     assert_eq!(server.requests().len(), 1);
     assert!(!seen.iter().any(|e| matches!(e, Event::Correcting { .. })));
 }
+
+/// A bucket whose retrieved example invents two arguments: the offline
+/// model copies it, the provider schema flags both, and the next round
+/// renames the near miss as the schema suggests and drops the other.
+#[test]
+fn schema_findings_correct_an_invented_argument_in_the_next_round() {
+    let dir = std::env::temp_dir().join(format!("infrarag-invented-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_s3_bucket\" \"logs\" {\n  bucket_name   = \"acme-logs\"\n  shiny_feature = true\n  force_destroy = true\n}\n",
+    )
+    .unwrap();
+    let mut index = Index::in_memory();
+    index.add_path(&dir).execute().unwrap();
+    let out = Generator::new(Arc::new(Fallback::new()))
+        .validator(Validator::new().with_checks(["schema."]))
+        .generate("a bucket for logs")
+        .index(&index)
+        .execute()
+        .unwrap();
+    let first = &out.rounds[0].problems;
+    let codes: Vec<(&str, usize)> = first.iter().map(|p| (p.code.as_str(), p.line)).collect();
+    assert_eq!(
+        codes,
+        [
+            ("schema.unsupported_argument", 2),
+            ("schema.unsupported_argument", 3)
+        ],
+        "{first:?}"
+    );
+    // Terraform suggests nothing this far from `bucket`; the fix offers it.
+    assert_eq!(
+        first[0].fix.as_deref(),
+        Some("replace with bucket (replace with \"bucket\")")
+    );
+    assert_eq!(first[1].fix, None);
+    assert_eq!(out.outcome, Outcome::Valid, "{:?}", out.rounds);
+    assert_eq!(out.rounds.len(), 2);
+    let main = &out.files[0];
+    assert_eq!(main.path, "main.tf");
+    assert!(
+        main.text.contains("  bucket   = \"acme-logs\"\n") && !main.text.contains("shiny_feature"),
+        "{}",
+        main.text
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -22,7 +22,9 @@ pub const LABEL: &str =
 ///   `resource` and `data` blocks, else the first blocks, never two that
 ///   declare the same address.
 /// - With an earlier answer holding code (a correction round), it repeats
-///   that code, adding for each name it uses but does not declare the
+///   that code with the arguments the provider schema does not know fixed
+///   (renamed to the name the finding's fix offers, or removed), adding
+///   for each name it uses but does not declare the
 ///   block of the prompt's context that declares it (or else a `variable`
 ///   block for a `var.NAME`), and the context's blocks that refer to what
 ///   it declares (a bucket's public access block, say).
@@ -166,6 +168,63 @@ fn references(code: &str) -> Vec<String> {
     out
 }
 
+/// `code` with the argument names a correction's findings flag fixed: an
+/// unsupported argument whose finding offers a fix (a "Did you mean", or the
+/// argument it spells out) is renamed to the name offered, and one without
+/// is removed when it stands on a line of its own.
+/// Findings are read from the correction's items `- FILE:LINE:COL:
+/// error[CODE]: ... (replace with "NAME")`, whose lines are `code`'s lines
+/// (the answer is one file).
+fn apply_fixes(code: &str, correction: &str) -> String {
+    static HEAD: OnceLock<Regex> = OnceLock::new();
+    static FIX: OnceLock<Regex> = OnceLock::new();
+    let head = HEAD.get_or_init(|| {
+        Regex::new(r"^[^\n]*?:(\d+):(\d+): error\[schema\.unsupported_argument\]:")
+            .expect("finding")
+    });
+    let fix =
+        FIX.get_or_init(|| Regex::new(r#"\(replace with "([A-Za-z0-9_-]+)"\)"#).expect("fix"));
+    let mut lines: Vec<Option<String>> = code.lines().map(|l| Some(l.to_string())).collect();
+    // A finding's message may run over several lines, up to the next "- ".
+    for finding in correction.split("\n- ") {
+        let Some(c) = head.captures(finding) else {
+            continue;
+        };
+        let (Ok(line), Ok(column)) = (c[1].parse::<usize>(), c[2].parse::<usize>()) else {
+            continue;
+        };
+        let better = fix.captures(finding).and_then(|f| f.get(1));
+        let Some(Some(text)) = lines.get_mut(line.wrapping_sub(1)) else {
+            continue;
+        };
+        let start: usize = text
+            .chars()
+            .take(column.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
+        let name_len = text[start..]
+            .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+            .unwrap_or(text.len() - start);
+        match better {
+            Some(better) => text.replace_range(start..start + name_len, better.as_str()),
+            None => {
+                let balanced = ['{', '[', '(']
+                    .iter()
+                    .zip(['}', ']', ')'])
+                    .all(|(&o, cl)| text.matches(o).count() == text.matches(cl).count());
+                if balanced && text[start + name_len..].trim_start().starts_with('=') {
+                    lines[line - 1] = None;
+                }
+            }
+        }
+    }
+    let mut out: Vec<String> = lines.into_iter().flatten().collect();
+    if code.ends_with('\n') {
+        out.push(String::new());
+    }
+    out.join("\n")
+}
+
 /// `code` completed from `context`: each undeclared name it uses gets its
 /// declaring block (for a variable, a `variable` block when the context
 /// has none), and the blocks referring to what it declares are added.
@@ -234,17 +293,20 @@ impl LanguageModel for Fallback {
             .map(|m| m.text())
             .unwrap_or_default();
         let context = code_blocks(&first_user).join("\n\n");
+        let last_user = request
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(|m| m.text())
+            .unwrap_or_default();
         let code = match earlier {
-            Some(blocks) => Some(complete(&blocks.join("\n\n"), &context)),
+            Some(blocks) => Some(complete(
+                &apply_fixes(&blocks.join("\n\n"), &last_user),
+                &context,
+            )),
             None => {
-                let last = request
-                    .messages
-                    .iter()
-                    .rev()
-                    .find(|m| m.role == Role::User)
-                    .map(|m| m.text())
-                    .unwrap_or_default();
-                let chosen = first_answer(&code_blocks(&last));
+                let chosen = first_answer(&code_blocks(&last_user));
                 (!chosen.is_empty()).then(|| chosen.join("\n\n"))
             }
         };
@@ -315,5 +377,19 @@ mod tests {
         );
         assert!(second.contains(&want), "{second}");
         assert_eq!(second, Fallback.complete(&req).unwrap().text());
+    }
+
+    #[test]
+    fn schema_findings_rename_or_drop_the_arguments_they_name() {
+        let code = "resource \"aws_s3_bucket\" \"b\" {\n  bucket_name = var.name\n  shiny       = true\n  tags = {\n    a = 1\n  }\n}";
+        let correction = "Validation found these problems in your files:\n\
+            - main.tf:2:3: error[schema.unsupported_argument]: Unsupported argument: An argument named \"bucket_name\" is not expected here.\n\nChecked against hashicorp/aws 6.25.0. Suggested: replace with bucket (replace with \"bucket\").\n\
+            - main.tf:3:3: error[schema.unsupported_argument]: Unsupported argument: An argument named \"shiny\" is not expected here. Checked against hashicorp/aws 6.25.0.\n\
+            - main.tf:4:3: error[other.check]: something else\n";
+        assert_eq!(
+            apply_fixes(code, correction),
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = var.name\n  tags = {\n    a = 1\n  }\n}"
+        );
+        assert_eq!(apply_fixes(code, "no findings"), code);
     }
 }

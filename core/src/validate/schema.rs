@@ -297,9 +297,21 @@ impl Checker<'_> {
                     let detail = format!("An argument named {:?} is not expected here.", attr.name);
                     let names = schema.attributes.iter().filter(|(_, a)| a.settable()).map(|(n, _)| n.as_str());
                     let code = "schema.unsupported_argument";
-                    match suggestion(&attr.name, names) {
+                    match suggestion(&attr.name, names.clone()) {
                         Some(s) => self.push_near(code, attr.name_span, "Unsupported argument", detail, s, false),
-                        None => self.push(code, attr.name_span, "Unsupported argument".into(), detail),
+                        None => {
+                            // Terraform suggests nothing this far from a name;
+                            // the fix still offers the argument the invented one
+                            // spells out (`bucket_name`: `bucket`), unset here.
+                            let fix = widened(&attr.name, names.filter(|n| body.attribute(n).is_none()))
+                                .map(|better| Fix {
+                                    message: format!("replace with {better}"),
+                                    file: self.file.to_path_buf(),
+                                    span: attr.name_span,
+                                    replacement: better.to_string(),
+                                });
+                            self.push_fix(code, attr.name_span, "Unsupported argument".into(), detail, fix)
+                        }
                     }
                 }
             }
@@ -483,9 +495,33 @@ fn parse_version(v: &str) -> Option<[u64; 3]> {
     Some(out)
 }
 
+/// The one name of `names` that `invented` extends by whole words before or
+/// after it (`bucket_name` or `s3_bucket` for `bucket`); `None` when no
+/// name, or more than one, fits.
+fn widened<'a>(invented: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut fits = names.filter(|n| {
+        invented.len() > n.len()
+            && ((invented.starts_with(n) && invented[n.len()..].starts_with('_'))
+                || (invented.ends_with(n) && invented[..invented.len() - n.len()].ends_with('_')))
+    });
+    let first = fits.next()?;
+    fits.next().is_none().then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::allows;
+    use super::{allows, widened};
+
+    #[test]
+    fn an_invented_argument_widens_one_real_one() {
+        let names = ["bucket", "bucket_prefix", "tags", "force_destroy"];
+        assert_eq!(widened("bucket_name", names.into_iter()), Some("bucket"));
+        assert_eq!(widened("s3_bucket", names.into_iter()), Some("bucket"));
+        // `tags_bucket` widens both `tags` and `bucket`: no single answer.
+        assert_eq!(widened("tags_bucket", names.into_iter()), None);
+        assert_eq!(widened("shiny_feature", names.into_iter()), None);
+        assert_eq!(widened("bucketx", names.into_iter()), None);
+    }
 
     #[test]
     fn constraints_read_as_terraform_reads_them() {
