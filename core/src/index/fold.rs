@@ -17,7 +17,9 @@ const SAME: f32 = 0.5;
 pub(super) struct Group {
     /// Indexes into the ranking, in ranking order.
     pub members: Vec<usize>,
-    terms: HashSet<String>,
+    /// The first member's distinct terms, found once a chunk of another
+    /// file with its address or heading asks: most groups never need them.
+    terms: Option<HashSet<String>>,
 }
 
 impl Group {
@@ -42,7 +44,7 @@ pub(super) fn fold(ranked: &[&Chunk], k: usize) -> Vec<Group> {
     for (i, chunk) in ranked.iter().enumerate() {
         let mut terms: Option<HashSet<String>> = None;
         let open = groups.len() < k;
-        let home = groups.iter_mut().find(|g| {
+        let home = groups.iter_mut().position(|g| {
             let first = ranked[g.members[0]];
             if !related(first, chunk) {
                 return false;
@@ -50,14 +52,15 @@ pub(super) fn fold(ranked: &[&Chunk], k: usize) -> Vec<Group> {
             if first.path == chunk.path {
                 return true;
             }
-            let t = terms.get_or_insert_with(|| term_set(&chunk.text));
-            jaccard(&g.terms, t) >= SAME
+            let mine = terms.get_or_insert_with(|| term_set(&chunk.text));
+            let theirs = g.terms.get_or_insert_with(|| term_set(&first.text));
+            jaccard(theirs, mine) >= SAME
         });
         match home {
-            Some(g) => g.members.push(i),
+            Some(g) => groups[g].members.push(i),
             None if open => groups.push(Group {
                 members: vec![i],
-                terms: terms.unwrap_or_else(|| term_set(&chunk.text)),
+                terms,
             }),
             None => {}
         }

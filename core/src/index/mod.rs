@@ -320,6 +320,7 @@ impl IndexBuilder {
             embedder: self.embedder,
             chunker,
             chunks: Vec::new(),
+            copied: Vec::new(),
             free: Vec::new(),
             slot_of: HashMap::new(),
             sources: BTreeMap::new(),
@@ -342,6 +343,8 @@ pub struct Index {
     embedder: Arc<dyn Embedder>,
     /// By slot, which is also the chunk's id in `lexical`.
     chunks: Vec<Option<Chunk>>,
+    /// By slot: whether the chunk is a copy ([`prior::is_copied`]).
+    copied: Vec<bool>,
     free: Vec<u32>,
     /// Chunk id to slot, for the vector stores' answers.
     slot_of: HashMap<String, u32>,
@@ -542,8 +545,10 @@ impl Index {
             for chunk in d.chunks {
                 let slot = self.free.pop().unwrap_or_else(|| {
                     self.chunks.push(None);
+                    self.copied.push(false);
                     (self.chunks.len() - 1) as u32
                 });
+                self.copied[slot as usize] = prior::is_copied(&chunk);
                 texts.push((slot, fields::of(&chunk)));
                 self.slot_of.insert(chunk.id.clone(), slot);
                 self.chunks[slot as usize] = Some(chunk);

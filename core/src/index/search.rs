@@ -104,7 +104,7 @@ impl<'a> Search<'a> {
             index.chunks[slot]
                 .as_ref()
                 .filter(|c| filter.accepts_chunk(c))
-                .map_or(0.0, |c| intent.prior(c))
+                .map_or(0.0, |c| intent.prior_of(c, index.copied[slot]))
         };
         let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
         if self.mode != SearchMode::Vector {
