@@ -421,12 +421,11 @@ impl Draft {
     }
 }
 
-/// ` (part 2 of 3)` for a piece of a split block or section; empty for a
-/// whole one.
 /// What the provider documentation says the resource, data source or
-/// ephemeral resource a block of `type_name` (its first label) declares is (`KMS (Key Management): Manages
-/// a single-Region or multi-Region primary KMS key…`); `None` for other
-/// blocks and for types no embedded provider knows.
+/// ephemeral resource a block of `type_name` (its first label) declares
+/// is (`KMS (Key Management): Manages a single-Region or multi-Region
+/// primary KMS key…`); `None` for other blocks and for types no embedded
+/// provider knows.
 #[cfg(feature = "providers")]
 pub(crate) fn about_block(block_type: Option<&str>, type_name: Option<&str>) -> Option<String> {
     let type_name = type_name?;
@@ -442,6 +441,8 @@ pub(crate) fn about_block(_block_type: Option<&str>, _type_name: Option<&str>) -
     None
 }
 
+/// ` (part 2 of 3)` for a piece of a split block or section; empty for a
+/// whole one.
 fn part_note(d: &Draft) -> String {
     if d.parts > 1 {
         format!(" (part {} of {})", d.part, d.parts)

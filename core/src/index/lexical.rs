@@ -214,7 +214,10 @@ impl Lexical {
         });
         let mut hits: Vec<(u32, f32)> = scores
             .into_iter()
-            .filter_map(|(s, x)| Some((s, x * Some(weight(s)).filter(|&w| w > 0.0)?)))
+            .filter_map(|(s, x)| {
+                let w = weight(s);
+                (w > 0.0).then_some((s, x * w))
+            })
             .collect();
         crate::store::top_k_by(&mut hits, k, |&a, &b| tie(a, b));
         hits

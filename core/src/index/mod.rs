@@ -14,6 +14,8 @@ mod search;
 mod shared;
 
 pub use ingest::AddPath;
+pub use search::{Search, SearchOptions};
+pub use shared::{SharedAddPath, SharedIndex};
 
 /// What BM25F reads of a chunk: its fields as `(text, weight)` (names,
 /// what the provider documentation says the block is, text and summary).
@@ -32,8 +34,6 @@ pub fn lexical_fields(chunk: &Chunk) -> Vec<(String, f32)> {
 pub fn prior(query: &str, chunk: &Chunk) -> f32 {
     prior::Intent::of(query).prior(chunk)
 }
-pub use search::{Search, SearchOptions};
-pub use shared::{SharedAddPath, SharedIndex};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -122,7 +122,8 @@ pub struct Hit {
     /// The fused score: the sum over signals of `weight / (60 + rank)`
     /// (BM25's weight is 1, the vectors' the embedder's
     /// [`fusion_weight`](crate::embed::Embedder::fusion_weight)); for a
-    /// single signal, its raw score times the chunk's prior.
+    /// single signal, its raw score times the chunk's prior. A hit with
+    /// [`places`](Hit::places) scores as the best of them.
     pub score: f32,
     /// Its standing in each signal that found it.
     pub scores: Scores,

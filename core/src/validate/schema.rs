@@ -188,7 +188,14 @@ impl Checker<'_> {
         better: &str,
         quoted: bool,
     ) {
-        let fix = Fix {
+        let fix = self.replace_with(span, better, quoted);
+        let detail = format!("{detail} Did you mean {better:?}?");
+        self.push_fix(code, span, summary.into(), detail, Some(fix));
+    }
+
+    /// The fix that writes `better` at `span` (`quoted` for a block label).
+    fn replace_with(&self, span: Span, better: &str, quoted: bool) -> Fix {
+        Fix {
             message: format!("replace with {better}"),
             file: self.file.to_path_buf(),
             span,
@@ -197,9 +204,7 @@ impl Checker<'_> {
             } else {
                 better.to_string()
             },
-        };
-        let detail = format!("{detail} Did you mean {better:?}?");
-        self.push_fix(code, span, summary.into(), detail, Some(fix));
+        }
     }
 
     fn push_fix(
@@ -304,12 +309,7 @@ impl Checker<'_> {
                             // the fix still offers the argument the invented one
                             // spells out (`bucket_name`: `bucket`), unset here.
                             let fix = widened(&attr.name, names.filter(|n| body.attribute(n).is_none()))
-                                .map(|better| Fix {
-                                    message: format!("replace with {better}"),
-                                    file: self.file.to_path_buf(),
-                                    span: attr.name_span,
-                                    replacement: better.to_string(),
-                                });
+                                .map(|better| self.replace_with(attr.name_span, better, false));
                             self.push_fix(code, attr.name_span, "Unsupported argument".into(), detail, fix)
                         }
                     }
