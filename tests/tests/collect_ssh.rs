@@ -2,7 +2,8 @@
 //! 127.0.0.1 with generated keys): key types, host-key checking, faults,
 //! jump hosts, OpenSSH config, and the service's limits seen at the server.
 
-use std::path::{Path, PathBuf};
+use infrarag_tests::scratch;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,6 @@ use infrarag::collect::{
 use infrarag::Error;
 use infrarag_tests::ssh_server::{SshServer, PASSPHRASE};
 use serde_json::Value;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("infrarag-ssh-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A host on the server's `port`, pinned to its key, offering `key` only.
 fn host(server: &SshServer, port: u16, key: &str) -> SshHost {
@@ -44,7 +38,7 @@ fn stats(ssh: &Ssh) -> Value {
 
 #[test]
 fn each_key_type_logs_in_and_argv_arrives_word_for_word() {
-    let dir = scratch("keys");
+    let dir = scratch("ssh", "keys");
     let server = SshServer::start(&dir, 1);
     let port = server.ports[0];
     for key in ["id_ed25519", "id_ecdsa", "id_rsa"] {
@@ -99,7 +93,7 @@ fn each_key_type_logs_in_and_argv_arrives_word_for_word() {
 
 #[test]
 fn host_keys_are_checked_and_a_wrong_user_key_is_an_auth_error() {
-    let dir = scratch("hostkeys");
+    let dir = scratch("ssh", "hostkeys");
     let server = SshServer::start(&dir, 1);
     let port = server.ports[0];
     let base = || host(&server, port, "id_ed25519");
@@ -228,7 +222,7 @@ fn stats_connections(server: &SshServer, port: u16) -> u64 {
 
 #[test]
 fn a_hung_command_times_out_and_a_dropped_connection_reconnects() {
-    let dir = scratch("faults");
+    let dir = scratch("ssh", "faults");
     let server = SshServer::start(&dir, 1);
     let ssh = Ssh::new("h", host(&server, server.ports[0], "id_ed25519"));
     assert_eq!(text(&ssh, &["echo", "up"]), "up\n");
@@ -274,7 +268,7 @@ fn a_hung_command_times_out_and_a_dropped_connection_reconnects() {
 
 #[test]
 fn two_hundred_collections_on_twenty_hosts_hold_the_per_host_limit() {
-    let dir = scratch("load");
+    let dir = scratch("ssh", "load");
     let server = SshServer::start(&dir, 20);
     let mut builder = CollectionService::builder().max_per_host(3).max_total(64);
     for (i, &port) in server.ports.iter().enumerate() {
@@ -333,7 +327,7 @@ fn two_hundred_collections_on_twenty_hosts_hold_the_per_host_limit() {
 
 #[test]
 fn a_jump_host_and_openssh_config_reach_the_target() {
-    let dir = scratch("jump");
+    let dir = scratch("ssh", "jump");
     let server = SshServer::start(&dir, 2);
     let (jump_port, target_port) = (server.ports[0], server.ports[1]);
     let known = server.known_hosts(&dir.join("known_hosts"));
@@ -361,7 +355,7 @@ fn the_agents_keys_log_in() {
         eprintln!("SKIPPED: /usr/bin/ssh-agent is not installed");
         return;
     }
-    let dir = scratch("agent");
+    let dir = scratch("ssh", "agent");
     let server = SshServer::start(&dir, 1);
     let socket = dir.join("agent.sock");
     let mut agent = std::process::Command::new("ssh-agent")
@@ -395,7 +389,7 @@ fn the_agents_keys_log_in() {
 
 #[test]
 fn the_system_method_runs_over_ssh() {
-    let dir = scratch("system");
+    let dir = scratch("ssh", "system");
     let server = SshServer::start(&dir, 1);
     let ssh = Arc::new(Ssh::new(
         "box",
@@ -432,7 +426,7 @@ fn openssh_sshd_serves_the_transport_too() {
         eprintln!("SKIPPED: {SSHD} is not installed");
         return;
     }
-    let dir = scratch("openssh");
+    let dir = scratch("ssh", "openssh");
     let sshd = Sshd::start(&dir.join("sshd"));
     let host = || {
         SshHost::new("127.0.0.1")

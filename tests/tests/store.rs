@@ -4,9 +4,10 @@
 //! a state it committed; stores of the caller's are reconciled when an
 //! index opens on them.
 
+use infrarag_tests::{copy_dir, scratch};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,26 +22,6 @@ use infrarag::store::{
 };
 use infrarag::Error;
 use sha2::{Digest, Sha256};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("infrarag-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
 
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -84,7 +65,7 @@ fn answers(index: &Index, query: &str) -> Vec<(String, String, u32)> {
 
 #[test]
 fn an_index_file_reopens_with_the_same_answers_and_no_embedding() {
-    let dir = scratch("reopen");
+    let dir = scratch("store", "reopen");
     let file = dir.join("idx");
     let s3 = infrarag_tests::corpus().join("modules/s3");
     let queries = [
@@ -131,7 +112,7 @@ fn an_index_file_reopens_with_the_same_answers_and_no_embedding() {
 
 #[test]
 fn an_index_file_keeps_its_model_and_its_lock() {
-    let dir = scratch("model");
+    let dir = scratch("store", "model");
     let file = dir.join("idx");
     let index = Index::open(&file).unwrap();
     match Index::open(&file) {
@@ -184,7 +165,7 @@ fn kill_writer_at(file: &Path, work: &Path, first: u32, line: &str, delay: Durat
 
 #[test]
 fn a_writer_killed_mid_ingestion_leaves_a_committed_state() {
-    let dir = scratch("crash");
+    let dir = scratch("store", "crash");
     let file = dir.join("idx");
     let work = dir.join("s3");
     copy_dir(&infrarag_tests::corpus().join("modules/s3"), &work);

@@ -84,6 +84,7 @@ impl<'a> AddPath<'a> {
     /// the index held under `dir` that is gone is removed. Nothing changes
     /// unless the whole ingestion succeeds.
     pub fn execute(self) -> Result<IngestReport> {
+        self.index.refresh()?;
         let prepared = Plan::new(self.index, self.options).run()?;
         self.index.apply(prepared)
     }

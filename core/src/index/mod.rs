@@ -246,10 +246,33 @@ impl IndexBuilder {
         self.stores(stores)
     }
 
+    /// The index in the PostgreSQL database at `url` (migrated on open, see
+    /// [`PostgresStore`](crate::store::postgres::PostgresStore)), shared with
+    /// every process that opens it: a commit by one is seen by the others'
+    /// next search, ingestion or [`Index::refresh`]. The database must hold
+    /// vectors of this builder's embedder, or none.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(self, url: &str) -> Result<Index> {
+        self.postgres_store(crate::store::postgres::PostgresStore::connect(url)?)
+    }
+
+    /// [`postgres`](Self::postgres) on a store connected with options of the
+    /// caller's (pool size, timeouts, CA file).
+    #[cfg(feature = "postgres")]
+    pub fn postgres_store(self, store: crate::store::postgres::PostgresStore) -> Result<Index> {
+        let dimension = self.embedder.dimension();
+        store.bind_model(self.embedder.model(), dimension)?;
+        let stores = store.into_stores(dimension)?;
+        self.stores(stores)
+    }
+
     /// An index over stores of the caller's. What they hold is loaded; vectors
     /// no document refers to (left by a crash mid-ingestion) are deleted, and
     /// a document whose vectors are missing is dropped, so the next
-    /// [`Index::add_path`] ingests it again.
+    /// [`Index::add_path`] ingests it again. Stores that other processes
+    /// write too (a [`DocumentStore::version`]) are loaded as they are:
+    /// what looks half-written may be another process's ingestion in
+    /// flight, so cleaning up is theirs.
     pub fn stores(self, stores: Stores) -> Result<Index> {
         let Stores {
             mut documents,
@@ -267,6 +290,13 @@ impl IndexBuilder {
                     ),
                 });
             }
+        }
+        if let Some(version) = documents.version()? {
+            let docs = documents.load()?;
+            let mut index = self.assemble(Some(documents), code, summary);
+            index.remember(docs);
+            index.seen = Some(version);
+            return Ok(index);
         }
         let mut docs = documents.load()?;
         let known: HashSet<&str> = docs
@@ -327,6 +357,7 @@ impl IndexBuilder {
             sources: BTreeMap::new(),
             lexical: Lexical::default(),
             documents,
+            seen: None,
             code,
             summary,
         }
@@ -353,6 +384,8 @@ pub struct Index {
     lexical: Lexical,
     /// `None` for an in-memory index, whose chunks are only in `chunks`.
     documents: Option<Box<dyn DocumentStore>>,
+    /// The [`DocumentStore::version`] memory was last brought up to.
+    seen: Option<u64>,
     /// Vectors of the chunks' text and of their summaries: two stores, so
     /// neither search wades through the other's vectors.
     code: Box<dyn VectorStore>,
@@ -376,6 +409,60 @@ impl Index {
     /// An empty in-memory index with the default embedder and chunker.
     pub fn in_memory() -> Index {
         Index::builder().in_memory()
+    }
+
+    /// The index in the PostgreSQL database at `url`, with the default
+    /// embedder and chunker; see [`IndexBuilder::postgres`].
+    #[cfg(feature = "postgres")]
+    pub fn postgres(url: &str) -> Result<Index> {
+        Index::builder().postgres(url)
+    }
+
+    /// Whether memory holds what the document store holds: always, unless
+    /// other processes write the store too and one has committed since the
+    /// last [`refresh`](Self::refresh).
+    pub fn is_current(&self) -> Result<bool> {
+        match &self.documents {
+            Some(documents) => Ok(documents.version()?.is_none_or(|v| Some(v) == self.seen)),
+            None => Ok(true),
+        }
+    }
+
+    /// Takes in what other processes sharing the store have committed:
+    /// files they added or changed are loaded, files they removed
+    /// forgotten. Returns whether anything changed. Ingestion and removal
+    /// refresh first on their own; [`SharedIndex`] refreshes before each
+    /// read.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let Some(documents) = &self.documents else {
+            return Ok(false);
+        };
+        let Some(version) = documents.version()? else {
+            return Ok(false);
+        };
+        if self.seen == Some(version) {
+            return Ok(false);
+        }
+        let held: HashMap<String, String> = documents.hashes()?.into_iter().collect();
+        let gone: Vec<String> = self
+            .sources
+            .keys()
+            .filter(|p| !held.contains_key(*p))
+            .cloned()
+            .collect();
+        let changed: Vec<String> = held
+            .iter()
+            .filter(|(p, h)| self.sources.get(*p).is_none_or(|s| &s.content_hash != *h))
+            .map(|(p, _)| p.clone())
+            .collect();
+        let fresh = documents.get(&changed)?;
+        let any = !gone.is_empty() || !fresh.is_empty();
+        for path in &gone {
+            self.forget(path);
+        }
+        self.remember(fresh);
+        self.seen = Some(version);
+        Ok(any)
     }
 
     /// The index in the file at `path` (created when missing), with the
@@ -419,6 +506,7 @@ impl Index {
 
     /// Forgets the file at `path`; returns whether the index held it.
     pub fn remove_source(&mut self, path: &str) -> Result<bool> {
+        self.refresh()?;
         if !self.sources.contains_key(path) {
             return Ok(false);
         }
@@ -429,6 +517,7 @@ impl Index {
     /// Forgets every file under `dir` (named as [`AddPath::execute`] names
     /// them); returns how many there were.
     pub fn remove_path(&mut self, dir: impl AsRef<Path>) -> Result<usize> {
+        self.refresh()?;
         let prefix = root_prefix(dir.as_ref());
         let gone: Vec<String> = self.paths_under(&prefix).cloned().collect();
         let n = gone.len();

@@ -38,9 +38,18 @@ impl SharedIndex {
         }
     }
 
-    /// Calls `f` with the index as last committed; waits only for a commit
-    /// in progress.
+    /// Calls `f` with the index as last committed (by any process sharing
+    /// its store: see [`Index::refresh`]); waits only for a commit in
+    /// progress.
     pub fn read<T>(&self, f: impl FnOnce(&Index) -> T) -> Result<T> {
+        {
+            let index = self.index.read().map_err(|_| poisoned())?;
+            self.check_open()?;
+            if index.is_current()? {
+                return Ok(f(&index));
+            }
+        }
+        self.write()?.refresh()?;
         let index = self.index.read().map_err(|_| poisoned())?;
         self.check_open()?;
         Ok(f(&index))
@@ -172,7 +181,10 @@ impl<'a> SharedAddPath<'a> {
             wait,
         } = self;
         let _writer = shared.writer(wait)?;
+        shared.write()?.refresh()?;
         let prepared = shared.read(|index| Plan::new(index, options))?.run()?;
-        shared.write()?.apply(prepared)
+        let mut index = shared.write()?;
+        index.refresh()?;
+        index.apply(prepared)
     }
 }

@@ -1,6 +1,8 @@
 //! Where an index keeps its chunks and vectors: the [`DocumentStore`] and
 //! [`VectorStore`] traits, in memory ([`MemoryDocumentStore`],
-//! [`MemoryVectorStore`]) or in one crash-safe local file ([`FileStore`]).
+//! [`MemoryVectorStore`]), in one crash-safe local file ([`FileStore`]) or,
+//! with the `postgres` feature, in PostgreSQL shared by many processes
+//! (`postgres::PostgresStore`).
 //!
 //! The document store is the index's source of truth. An ingestion writes new
 //! vectors first, then commits its document changes in one call, then
@@ -12,6 +14,8 @@ pub(crate) mod file;
 mod flat;
 mod hnsw;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 pub use file::FileStore;
 pub use memory::{MemoryDocumentStore, MemoryVectorStore};
@@ -57,6 +61,33 @@ pub trait DocumentStore: Send + Sync {
     /// Applies `changes` all or nothing: after an error or a crash the store
     /// holds what it held before.
     fn apply(&mut self, changes: &DocumentChanges) -> Result<()>;
+
+    /// For a store other processes write too: a number that changes with
+    /// every commit, whoever makes it, so an index knows when to look for
+    /// their changes. `None` (the default) for a store only this index
+    /// writes.
+    fn version(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    /// Every document's path and content hash, in any order.
+    fn hashes(&self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .load()?
+            .into_iter()
+            .map(|d| (d.path, d.content_hash))
+            .collect())
+    }
+
+    /// The documents held at `paths`, in any order.
+    fn get(&self, paths: &[String]) -> Result<Vec<Document>> {
+        let wanted: std::collections::HashSet<&str> = paths.iter().map(String::as_str).collect();
+        Ok(self
+            .load()?
+            .into_iter()
+            .filter(|d| wanted.contains(d.path.as_str()))
+            .collect())
+    }
 }
 
 /// What a vector search can filter on: the fields of its chunk that

@@ -1,6 +1,7 @@
-//! A process for the crash test in `tests/store.rs` to kill: for rounds
-//! FIRST to LAST it rewrites the `.tf` files under DIR (ending them with
-//! `# round N`) and ingests DIR into the index file INDEX, saying on stdout
+//! A process for the crash tests in `tests/store.rs` and
+//! `tests/store_postgres.rs` to kill: for rounds FIRST to LAST it rewrites
+//! the `.tf` files under DIR (ending them with `# round N`) and ingests DIR
+//! into INDEX (an index file, or a `postgres://` URL), saying on stdout
 //! when a round's files are written, embedded and committed, and in
 //! between when its stores are written to, pausing after the code vectors
 //! so a kill there leaves vectors without documents.
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use infrarag::embed::Hashing;
 use infrarag::index::{Index, Stage};
+use infrarag::store::postgres::PostgresStore;
 use infrarag::store::{
     Document, DocumentChanges, DocumentStore, FileStore, Stores, VectorQuery, VectorRecord,
     VectorStore,
@@ -37,6 +39,15 @@ impl DocumentStore for Announce<dyn DocumentStore> {
         self.inner.apply(changes)?;
         say(format!("round {round} {} applied", self.name));
         Ok(())
+    }
+    fn version(&self) -> Result<Option<u64>> {
+        self.inner.version()
+    }
+    fn hashes(&self) -> Result<Vec<(String, String)>> {
+        self.inner.hashes()
+    }
+    fn get(&self, paths: &[String]) -> Result<Vec<Document>> {
+        self.inner.get(paths)
     }
 }
 
@@ -99,17 +110,24 @@ fn main() {
     };
     let first: u32 = first.parse().expect("FIRST is a number");
     let last: u32 = last.parse().expect("LAST is a number");
-    let file = FileStore::open(index_path).unwrap_or_else(|e| panic!("open: {e}"));
-    let embedder = Hashing::default();
-    file.bind_model(infrarag::embed::Embedder::model(&embedder), 384)
-        .unwrap_or_else(|e| panic!("open: {e}"));
+    let model = infrarag::embed::Embedder::model(&Hashing::default()).to_string();
+    let stores = if index_path.starts_with("postgres://") {
+        let db =
+            PostgresStore::connect(index_path.as_str()).unwrap_or_else(|e| panic!("open: {e}"));
+        db.bind_model(&model, 384)
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        db.into_stores(384)
+    } else {
+        let file = FileStore::open(index_path).unwrap_or_else(|e| panic!("open: {e}"));
+        file.bind_model(&model, 384)
+            .unwrap_or_else(|e| panic!("open: {e}"));
+        file.into_stores(384)
+    };
     let Stores {
         documents,
         code,
         summary,
-    } = file
-        .into_stores(384)
-        .unwrap_or_else(|e| panic!("open: {e}"));
+    } = stores.unwrap_or_else(|e| panic!("open: {e}"));
     let mut index = Index::builder()
         .stores(Stores {
             documents: Box::new(Announce {

@@ -1,0 +1,131 @@
+//! The schema's versions, applied in order on open under an advisory lock
+//! (so concurrent openers migrate once), each recorded in
+//! `infrarag_migrations`.
+
+use postgres::Client;
+
+use super::{db_error, refused};
+use crate::error::{Error, Result};
+
+/// The newest schema version this library knows; a database at a newer one
+/// is refused.
+pub const LATEST_SCHEMA: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// Version, what it adds, its SQL (run in one transaction).
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "documents, their chunk ids, the change counter and the model",
+    "
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE infrarag_meta (key text PRIMARY KEY, value text NOT NULL);
+    -- One row; every document commit bumps it, so a reader knows whether
+    -- to look for other processes' changes.
+    CREATE TABLE infrarag_state (
+        id integer PRIMARY KEY CHECK (id = 1),
+        version bigint NOT NULL
+    );
+    INSERT INTO infrarag_state VALUES (1, 0);
+    CREATE TABLE infrarag_documents (
+        path text PRIMARY KEY,
+        content_hash text NOT NULL,
+        chunks text NOT NULL
+    );
+    -- Which chunk ids the documents hold: a vector is deleted only when
+    -- no document refers to it, whoever asks.
+    CREATE TABLE infrarag_chunk_ids (
+        id text NOT NULL,
+        path text NOT NULL REFERENCES infrarag_documents (path) ON DELETE CASCADE
+    );
+    CREATE INDEX infrarag_chunk_ids_id ON infrarag_chunk_ids (id);
+    CREATE INDEX infrarag_chunk_ids_path ON infrarag_chunk_ids (path);
+    ",
+)];
+
+/// Any number from a fixed 64-bit space, so no other application's
+/// advisory lock collides by chance.
+const LOCK: i64 = 0x1f7a_5a9e_2d3c_4b01;
+
+/// Applies the migrations the database lacks.
+pub(super) fn migrate(conn: &mut Client) -> Result<()> {
+    conn.execute("SELECT pg_advisory_lock($1)", &[&LOCK])
+        .map_err(|e| db_error("waiting for the migration lock", &e))?;
+    let result = apply(conn);
+    let unlocked = conn
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK])
+        .map_err(|e| db_error("releasing the migration lock", &e));
+    result.and(unlocked.map(drop))
+}
+
+fn apply(conn: &mut Client) -> Result<()> {
+    conn.batch_execute(
+        "CREATE TABLE IF NOT EXISTS infrarag_migrations (
+            version integer PRIMARY KEY,
+            description text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .map_err(|e| db_error("creating infrarag_migrations", &e))?;
+    let at = version(conn)?;
+    if at > LATEST_SCHEMA {
+        return Err(refused(format!(
+            "the database's infrarag schema is at version {at}, newer than the {LATEST_SCHEMA} \
+             this library knows; upgrade infrarag to use it"
+        )));
+    }
+    for &(v, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > at) {
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| db_error("starting a migration", &e))?;
+        tx.batch_execute(sql)
+            .map_err(|e| migration_error(v, description, &e))?;
+        tx.execute(
+            "INSERT INTO infrarag_migrations (version, description) VALUES ($1, $2)",
+            &[&v, &description],
+        )
+        .map_err(|e| migration_error(v, description, &e))?;
+        tx.commit()
+            .map_err(|e| migration_error(v, description, &e))?;
+    }
+    Ok(())
+}
+
+/// The highest version applied; 0 for a database without infrarag's
+/// tables.
+pub(super) fn version(conn: &mut Client) -> Result<i32> {
+    let exists: bool = conn
+        .query_one("SELECT to_regclass('infrarag_migrations') IS NOT NULL", &[])
+        .map_err(|e| db_error("reading the schema version", &e))?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i32> = conn
+        .query_one("SELECT max(version) FROM infrarag_migrations", &[])
+        .map_err(|e| db_error("reading the schema version", &e))?
+        .get(0);
+    Ok(v.unwrap_or(0))
+}
+
+/// pgvector missing or not creatable gets a message that says so and what
+/// to do; other failures name the migration.
+fn migration_error(version: i32, description: &str, e: &postgres::Error) -> Error {
+    let vector = e
+        .as_db_error()
+        .is_some_and(|db| db.message().contains("\"vector\""));
+    if vector {
+        return match db_error("the pgvector extension is needed", e) {
+            Error::Database { sqlstate, message } => Error::Database {
+                sqlstate,
+                message: format!(
+                    "{message}; install pgvector on the server and run \
+                     `CREATE EXTENSION vector` as a superuser in this database"
+                ),
+            },
+            other => other,
+        };
+    }
+    db_error(
+        &format!("applying schema version {version} ({description})"),
+        e,
+    )
+}

@@ -1,0 +1,174 @@
+//! PostgreSQL with pgvector as the store many processes share: documents,
+//! code and summary vectors (HNSW, cosine) and, for collectors, records.
+//!
+//! Open with [`PostgresStore::connect`] (or [`PostgresStore::options`]);
+//! the schema is migrated on open. [`crate::index::Index::postgres`] runs an
+//! index on it: every process's commits are visible to every other's next
+//! search.
+
+mod documents;
+mod migrations;
+mod pool;
+mod vectors;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Stores;
+use crate::error::{Error, Result};
+use pool::Pool;
+
+pub use migrations::LATEST_SCHEMA;
+
+/// Connection settings for [`PostgresStore`]; end with
+/// [`connect`](PostgresOptions::connect).
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    url: String,
+    max_connections: usize,
+    statement_timeout: Duration,
+    connect_timeout: Duration,
+    ca_file: Option<PathBuf>,
+}
+
+impl PostgresOptions {
+    /// At most this many connections open at once (default 8); callers
+    /// beyond it wait for one to be returned.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// A statement running longer fails with SQLSTATE `57014` (default 30 s;
+    /// zero turns the limit off).
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for the server, and for a free connection (default
+    /// 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// A PEM file of certificate authorities trusted besides webpki's roots,
+    /// for a server with a private CA (`sslmode=require` in the URL).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Connects, checks pgvector, and migrates the schema to
+    /// [`LATEST_SCHEMA`] (refusing a database migrated by a newer infrarag).
+    pub fn connect(self) -> Result<PostgresStore> {
+        let pool = Pool::new(&self)?;
+        {
+            let mut conn = pool.get()?;
+            migrations::migrate(&mut conn)?;
+        }
+        Ok(PostgresStore {
+            pool: Arc::new(pool),
+        })
+    }
+}
+
+/// A PostgreSQL database holding infrarag's tables (`infrarag_*`), reached
+/// through a pool of connections; cheap to clone.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Arc<Pool>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("server", &self.pool.server())
+            .finish()
+    }
+}
+
+impl PostgresStore {
+    /// Settings for a connection to `url` (`postgres://user:pass@host:5432/db`
+    /// or `host=… user=…`; `sslmode=disable|prefer|require`).
+    pub fn options(url: impl Into<String>) -> PostgresOptions {
+        PostgresOptions {
+            url: url.into(),
+            max_connections: 8,
+            statement_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            ca_file: None,
+        }
+    }
+
+    /// Connects to `url` with the default options; see
+    /// [`PostgresOptions::connect`].
+    pub fn connect(url: impl Into<String>) -> Result<PostgresStore> {
+        PostgresStore::options(url).connect()
+    }
+
+    /// The schema version the database is at (the highest migration
+    /// applied).
+    pub fn schema_version(&self) -> Result<i32> {
+        migrations::version(&mut *self.pool.get()?)
+    }
+
+    /// Records that the vectors here are `model`'s, `dimension` long, and
+    /// makes their tables; a database already holding another model's or
+    /// another length's vectors is refused, naming both.
+    pub fn bind_model(&self, model: &str, dimension: usize) -> Result<()> {
+        vectors::bind_model(&mut *self.pool.get()?, model, dimension)
+    }
+
+    /// The document store and the code and summary vector stores of an
+    /// index; call [`bind_model`](Self::bind_model) first.
+    pub fn into_stores(self, dimension: usize) -> Result<Stores> {
+        Ok(Stores {
+            documents: Box::new(documents::PostgresDocuments::new(self.pool.clone())),
+            code: Box::new(vectors::PostgresVectors::new(
+                self.pool.clone(),
+                vectors::Space::Code,
+                dimension,
+            )),
+            summary: Box::new(vectors::PostgresVectors::new(
+                self.pool,
+                vectors::Space::Summary,
+                dimension,
+            )),
+        })
+    }
+}
+
+/// A failed request as [`Error::Database`], with the server's SQLSTATE,
+/// message, detail and hint; `doing` says what was being done.
+pub(crate) fn db_error(doing: &str, e: &postgres::Error) -> Error {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = format!("PostgreSQL: {doing}: {}", db.message());
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                message.push_str(&format!("; {hint}"));
+            }
+            Error::Database {
+                sqlstate: Some(db.code().code().to_string()),
+                message,
+            }
+        }
+        None => Error::Database {
+            sqlstate: e.code().map(|c| c.code().to_string()),
+            message: format!("PostgreSQL: {doing}: {e}"),
+        },
+    }
+}
+
+/// An [`Error::Database`] of the library's own, with no SQLSTATE.
+pub(crate) fn refused(message: String) -> Error {
+    Error::Database {
+        sqlstate: None,
+        message: format!("PostgreSQL: {message}"),
+    }
+}

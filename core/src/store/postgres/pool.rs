@@ -1,0 +1,200 @@
+//! A small pool of blocking PostgreSQL connections, each with the
+//! statement timeout set, over rustls (ring) when the server offers TLS.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use postgres::config::Host;
+use postgres::{Client, Config};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{db_error, refused, PostgresOptions};
+use crate::error::{Error, Result};
+
+pub(super) struct Pool {
+    config: Config,
+    tls: MakeRustlsConnect,
+    statement_timeout: Duration,
+    wait: Duration,
+    max: usize,
+    state: Mutex<State>,
+    returned: Condvar,
+}
+
+struct State {
+    idle: Vec<Client>,
+    open: usize,
+}
+
+impl Pool {
+    pub(super) fn new(options: &PostgresOptions) -> Result<Pool> {
+        let mut config: Config = options.url.parse().map_err(|e| Error::InvalidArgument {
+            name: "url".into(),
+            message: format!("not a PostgreSQL connection string: {e}"),
+        })?;
+        config.connect_timeout(options.connect_timeout);
+        Ok(Pool {
+            config,
+            tls: tls(options)?,
+            statement_timeout: options.statement_timeout,
+            wait: options.connect_timeout,
+            max: options.max_connections,
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// `user@host:port/dbname`, never the password, for messages.
+    pub(super) fn server(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        format!(
+            "{}@{host}:{port}/{}",
+            self.config.get_user().unwrap_or("?"),
+            self.config
+                .get_dbname()
+                .or(self.config.get_user())
+                .unwrap_or("?")
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection: an idle one, a new one while fewer than the maximum
+    /// are open, or the next one returned.
+    pub(super) fn get(self: &Pool) -> Result<Conn<'_>> {
+        let deadline = Instant::now() + self.wait;
+        let mut state = self.lock();
+        loop {
+            while let Some(client) = state.idle.pop() {
+                if !client.is_closed() {
+                    return Ok(Conn {
+                        pool: self,
+                        client: Some(client),
+                    });
+                }
+                state.open -= 1;
+            }
+            if state.open < self.max {
+                state.open += 1;
+                drop(state);
+                return match self.open() {
+                    Ok(client) => Ok(Conn {
+                        pool: self,
+                        client: Some(client),
+                    }),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(refused(format!(
+                    "all {} connections to {} stayed busy for {:?}",
+                    self.max,
+                    self.server(),
+                    self.wait
+                )));
+            }
+            state = self
+                .returned
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    fn open(&self) -> Result<Client> {
+        let mut client = self
+            .config
+            .connect(self.tls.clone())
+            .map_err(|e| db_error(&format!("cannot connect to {}", self.server()), &e))?;
+        client
+            .batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement_timeout.as_millis()
+            ))
+            .map_err(|e| db_error("setting the statement timeout", &e))?;
+        Ok(client)
+    }
+}
+
+/// A pooled connection, returned when dropped.
+pub(super) struct Conn<'a> {
+    pool: &'a Pool,
+    client: Option<Client>,
+}
+
+impl Deref for Conn<'_> {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.client.as_ref().expect("held until dropped")
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let mut state = self.pool.lock();
+        if client.is_closed() {
+            state.open -= 1;
+        } else {
+            state.idle.push(client);
+        }
+        drop(state);
+        self.pool.returned.notify_one();
+    }
+}
+
+/// rustls on ring, trusting webpki's roots and the caller's CA file.
+fn tls(options: &PostgresOptions) -> Result<MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &options.ca_file {
+        let bad = |message: String| Error::InvalidArgument {
+            name: "ca_file".into(),
+            message: format!("{}: {message}", path.display()),
+        };
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(e.to_string()))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("holds no PEM certificate".into()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| bad(e.to_string()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| refused(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}

@@ -1,0 +1,258 @@
+//! [`VectorStore`] on pgvector: one table per space (code, summary), each
+//! with an HNSW index on cosine distance; `ef` is set per query.
+
+use std::sync::Arc;
+
+use pgvector::Vector;
+use postgres::Client;
+
+use super::pool::Pool;
+use super::{db_error, refused};
+use crate::error::Result;
+use crate::store::{top_k_by, VectorQuery, VectorRecord, VectorStore};
+
+/// Rows written per statement.
+const BATCH: usize = 500;
+
+/// pgvector's largest `hnsw.ef_search`.
+const MAX_EF: usize = 1000;
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Space {
+    Code,
+    Summary,
+}
+
+impl Space {
+    fn table(self) -> &'static str {
+        match self {
+            Space::Code => "infrarag_code_vectors",
+            Space::Summary => "infrarag_summary_vectors",
+        }
+    }
+}
+
+/// Binds the database to `model`'s vectors of `dimension` (refusing
+/// another's), makes the vector tables, and deletes vectors that no
+/// document has referred to for an hour: what a writer killed between its
+/// vectors and its documents leaves. The hour spares ingestions still
+/// running in other processes.
+pub(super) fn bind_model(conn: &mut Client, model: &str, dimension: usize) -> Result<()> {
+    let mut tx = conn
+        .transaction()
+        .map_err(|e| db_error("binding the model", &e))?;
+    tx.execute("LOCK TABLE infrarag_meta IN EXCLUSIVE MODE", &[])
+        .map_err(|e| db_error("binding the model", &e))?;
+    let held: Vec<(String, String)> = tx
+        .query(
+            "SELECT key, value FROM infrarag_meta WHERE key IN ('model', 'dimension')",
+            &[],
+        )
+        .map_err(|e| db_error("reading the model", &e))?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let get = |k: &str| {
+        held.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    match (get("model"), get("dimension")) {
+        (Some(m), Some(d)) if m == model && d == dimension.to_string() => {}
+        (Some(m), Some(d)) => {
+            return Err(refused(format!(
+                "the database holds vectors of {m} ({d} dimensions), not of {model} \
+                 ({dimension} dimensions); open it with that embedder or use another database"
+            )))
+        }
+        _ => {
+            tx.execute(
+                "INSERT INTO infrarag_meta VALUES ('model', $1), ('dimension', $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&model, &dimension.to_string()],
+            )
+            .map_err(|e| db_error("recording the model", &e))?;
+        }
+    }
+    for space in [Space::Code, Space::Summary] {
+        let t = space.table();
+        tx.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {t} (
+                id text PRIMARY KEY,
+                path text NOT NULL,
+                language text NOT NULL,
+                block_type text,
+                address text,
+                embedding vector({dimension}) NOT NULL,
+                written_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops);
+            DELETE FROM {t} v WHERE written_at < now() - interval '1 hour'
+                AND NOT EXISTS (SELECT 1 FROM infrarag_chunk_ids c WHERE c.id = v.id);"
+        ))
+        .map_err(|e| db_error(&format!("making {t}"), &e))?;
+    }
+    tx.commit().map_err(|e| db_error("binding the model", &e))
+}
+
+pub(super) struct PostgresVectors {
+    pool: Arc<Pool>,
+    space: Space,
+    dimension: usize,
+}
+
+impl PostgresVectors {
+    pub(super) fn new(pool: Arc<Pool>, space: Space, dimension: usize) -> Self {
+        PostgresVectors {
+            pool,
+            space,
+            dimension,
+        }
+    }
+}
+
+impl VectorStore for PostgresVectors {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn ids(&self) -> Result<Vec<String>> {
+        let rows = self
+            .pool
+            .get()?
+            .query(&format!("SELECT id FROM {}", self.space.table()), &[])
+            .map_err(|e| db_error("listing vectors", &e))?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<()> {
+        if let Some(r) = records.iter().find(|r| r.vector.len() != self.dimension) {
+            return Err(refused(format!(
+                "the vector of {} has {} dimensions; the database's {} has {}",
+                r.id,
+                r.vector.len(),
+                self.space.table(),
+                self.dimension
+            )));
+        }
+        let sql = format!(
+            "INSERT INTO {} (id, path, language, block_type, address, embedding)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::vector[])
+             ON CONFLICT (id) DO UPDATE SET path = excluded.path, language = excluded.language,
+                 block_type = excluded.block_type, address = excluded.address,
+                 embedding = excluded.embedding, written_at = now()",
+            self.space.table()
+        );
+        let mut conn = self.pool.get()?;
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| db_error("storing vectors", &e))?;
+        for batch in records.chunks(BATCH) {
+            let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
+            let paths: Vec<&str> = batch.iter().map(|r| r.metadata.path.as_str()).collect();
+            let languages: Vec<&str> = batch.iter().map(|r| r.metadata.language.as_str()).collect();
+            let block_types: Vec<Option<&str>> = batch
+                .iter()
+                .map(|r| r.metadata.block_type.as_deref())
+                .collect();
+            let addresses: Vec<Option<&str>> = batch
+                .iter()
+                .map(|r| r.metadata.address.as_deref())
+                .collect();
+            let vectors: Vec<Vector> = batch
+                .iter()
+                .map(|r| Vector::from(r.vector.clone()))
+                .collect();
+            tx.execute(
+                &sql,
+                &[&ids, &paths, &languages, &block_types, &addresses, &vectors],
+            )
+            .map_err(|e| db_error("storing vectors", &e))?;
+        }
+        tx.commit().map_err(|e| db_error("storing vectors", &e))
+    }
+
+    /// Deletes those of `ids` that no document in the database refers to:
+    /// another process may have committed a document holding one since
+    /// this index last looked.
+    fn delete(&mut self, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let t = self.space.table();
+        self.pool
+            .get()?
+            .execute(
+                &format!(
+                    "DELETE FROM {t} v WHERE v.id = ANY($1)
+                     AND NOT EXISTS (SELECT 1 FROM infrarag_chunk_ids c WHERE c.id = v.id)"
+                ),
+                &[&ids],
+            )
+            .map_err(|e| db_error("deleting vectors", &e))?;
+        Ok(())
+    }
+
+    fn search(&self, query: &VectorQuery<'_>) -> Result<Vec<(String, f32)>> {
+        if query.vector.len() != self.dimension {
+            return Err(refused(format!(
+                "the query vector has {} dimensions; the database's {} has {}",
+                query.vector.len(),
+                self.space.table(),
+                self.dimension
+            )));
+        }
+        if query.k == 0 {
+            return Ok(Vec::new());
+        }
+        let f = query.filter;
+        let filtered = f.path_prefix.is_some()
+            || f.language.is_some()
+            || f.block_type.is_some()
+            || f.address.is_some();
+        let mut conn = self.pool.get()?;
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| db_error("searching vectors", &e))?;
+        let ef = query.ef.max(query.k).clamp(1, MAX_EF);
+        // A filter is applied after the graph walk; the iterative scan goes
+        // on walking until `k` rows pass, in roughly distance order (the
+        // rows are sorted again below).
+        tx.batch_execute(&format!(
+            "SET LOCAL hnsw.ef_search = {ef};{}",
+            if filtered {
+                " SET LOCAL hnsw.iterative_scan = relaxed_order;"
+            } else {
+                ""
+            }
+        ))
+        .map_err(|e| db_error("searching vectors", &e))?;
+        let language = f.language.map(|l| l.as_str());
+        let k = i64::try_from(query.k).unwrap_or(i64::MAX);
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT id, (1 - (embedding <=> $1))::real FROM {}
+                     WHERE ($2::text IS NULL OR starts_with(path, $2))
+                       AND ($3::text IS NULL OR language = $3)
+                       AND ($4::text IS NULL OR block_type = $4)
+                       AND ($5::text IS NULL OR address = $5)
+                     ORDER BY embedding <=> $1 LIMIT $6",
+                    self.space.table()
+                ),
+                &[
+                    &Vector::from(query.vector.to_vec()),
+                    &f.path_prefix,
+                    &language,
+                    &f.block_type,
+                    &f.address,
+                    &k,
+                ],
+            )
+            .map_err(|e| db_error("searching vectors", &e))?;
+        tx.commit().map_err(|e| db_error("searching vectors", &e))?;
+        let mut hits: Vec<(String, f32)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        top_k_by(&mut hits, query.k, |a, b| a.cmp(b));
+        Ok(hits)
+    }
+}

@@ -1,0 +1,496 @@
+//! The index on every store, and PostgreSQL shared by many processes.
+//!
+//! One behavioural suite runs on the in-memory index, the index file and
+//! PostgreSQL (the Python and Node suites add a store written in their
+//! language). Then PostgreSQL alone: four processes ingesting at once end
+//! where one serial run ends; a writer killed mid-ingestion leaves a
+//! committed state; another process's commits reach a reader; and each
+//! kind of failure gets its own error.
+
+use infrarag_tests::{copy_dir, scratch};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use infrarag::embed::Hashing;
+use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
+use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA};
+use infrarag::store::{FileStore, VectorStore};
+use infrarag::Error;
+use infrarag_tests::pg_server::PgServer;
+
+fn module(name: &str) -> PathBuf {
+    infrarag_tests::corpus().join("modules").join(name)
+}
+
+/// (citation, chunk id) of the top 8 for `query`.
+fn top(index: &Index, query: &str, mode: SearchMode) -> Vec<(String, String)> {
+    index
+        .search(query)
+        .k(8)
+        .mode(mode)
+        .execute()
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.citation(), h.chunk.id))
+        .collect()
+}
+
+const QUERIES: [&str; 4] = [
+    "encrypt bucket with KMS",
+    "lifecycle rule expiration",
+    "var.tags",
+    "block public access",
+];
+
+/// What every store must do under an index: ingest, answer as the
+/// in-memory reference answers (lexical exactly; vectors, which may be
+/// approximate, overlapping at least 6 of 8), filter, skip what is
+/// unchanged, take in a changed and a deleted file, and forget a root.
+/// `reopen`, for stores that persist, opens the same store again.
+fn behaves(name: &str, open: &dyn Fn() -> Index, reopen: bool) {
+    let work = scratch("pg", &format!("suite-{name}"));
+    let s3 = work.join("s3");
+    copy_dir(&module("s3"), &s3);
+    let mut reference = Index::in_memory();
+    reference.add_path(&s3).execute().unwrap();
+
+    let mut index = open();
+    let report = index.add_path(&s3).execute().unwrap();
+    assert_eq!(report.added, reference.sources().len(), "{name}");
+    assert_eq!(index.sources(), reference.sources(), "{name}");
+    assert_eq!(index.len(), reference.len(), "{name}");
+    for q in QUERIES {
+        assert_eq!(
+            top(&index, q, SearchMode::Lexical),
+            top(&reference, q, SearchMode::Lexical),
+            "{name}: {q}"
+        );
+        let want: BTreeSet<_> = top(&reference, q, SearchMode::Vector).into_iter().collect();
+        let got: BTreeSet<_> = top(&index, q, SearchMode::Vector).into_iter().collect();
+        assert!(
+            want.intersection(&got).count() >= 6,
+            "{name}: {q}: vector hits {got:?}, reference {want:?}"
+        );
+    }
+    for filter in [
+        Filter::default().block_type("variable"),
+        Filter::default().path_prefix(format!("{}/modules/", s3.display())),
+    ] {
+        for mode in [SearchMode::Vector, SearchMode::Hybrid] {
+            let hits = index
+                .search("bucket")
+                .k(6)
+                .mode(mode)
+                .filter(filter.clone())
+                .execute()
+                .unwrap();
+            assert_eq!(hits.len(), 6, "{name}: {filter:?} {mode:?}");
+            assert!(
+                hits.iter().all(|h| filter.accepts_chunk(&h.chunk)),
+                "{name}: {filter:?} {mode:?}"
+            );
+        }
+    }
+
+    let again = index.add_path(&s3).execute().unwrap();
+    assert_eq!(
+        (again.unchanged, again.added, again.updated, again.chunks),
+        (reference.sources().len(), 0, 0, 0),
+        "{name}"
+    );
+
+    let main = s3.join("main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        format!("{text}\nresource \"aws_sqs_queue\" \"zebra_marker\" {{}}\n"),
+    )
+    .unwrap();
+    let gone = s3.join("outputs.tf");
+    std::fs::remove_file(&gone).unwrap();
+    let changed = index.add_path(&s3).execute().unwrap();
+    assert_eq!((changed.updated, changed.removed), (1, 1), "{name}");
+    let hits = index.search("zebra_marker queue").k(3).execute().unwrap();
+    assert_eq!(
+        hits[0].chunk.address.as_deref(),
+        Some("aws_sqs_queue.zebra_marker"),
+        "{name}"
+    );
+    let gone = gone.to_string_lossy().into_owned();
+    for mode in [SearchMode::Lexical, SearchMode::Vector, SearchMode::Hybrid] {
+        let hits = index
+            .search("output value id arn")
+            .k(50)
+            .mode(mode)
+            .execute()
+            .unwrap();
+        assert!(
+            hits.iter().all(|h| h.chunk.path != gone),
+            "{name}: {mode:?} still finds the removed file"
+        );
+    }
+    let held = index.sources();
+    drop(index);
+    if reopen {
+        let mut index = open();
+        assert_eq!(index.sources(), held, "{name}: reopened");
+        assert_eq!(index.remove_path(&s3).unwrap(), held.len(), "{name}");
+        assert!(index.is_empty(), "{name}");
+        assert!(index.search("bucket").execute().unwrap().is_empty());
+        drop(index);
+        assert!(open().is_empty(), "{name}: reopened after removal");
+    }
+}
+
+#[test]
+fn every_store_behaves_alike() {
+    behaves("memory", &Index::in_memory, false);
+    let file = scratch("pg", "file").join("idx");
+    behaves("file", &|| Index::open(&file).unwrap(), true);
+    let pg = PgServer::start();
+    let url = pg.database("suite");
+    behaves("postgres", &|| Index::postgres(&url).unwrap(), true);
+}
+
+/// Every document (path, hash, chunk ids) and every vector id, by space.
+type Snapshot = (
+    BTreeMap<String, (String, Vec<String>)>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+);
+
+fn snapshot(url: &str) -> Snapshot {
+    let db = PostgresStore::connect(url).unwrap();
+    let stores = db.into_stores(384).unwrap();
+    let docs = stores
+        .documents
+        .load()
+        .unwrap()
+        .into_iter()
+        .map(|d| {
+            let ids = d.chunks.into_iter().map(|c| c.id).collect();
+            (d.path, (d.content_hash, ids))
+        })
+        .collect();
+    let ids = |s: &dyn VectorStore| s.ids().unwrap().into_iter().collect::<BTreeSet<_>>();
+    (docs, ids(&*stores.code), ids(&*stores.summary))
+}
+
+/// Ingests `dirs` into the index at `url` in a process of its own.
+fn ingest(url: &str, dirs: &[String]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_index_ingest"))
+        .arg(url)
+        .args(dirs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn four_processes_ingesting_at_once_end_as_one_serial_run() {
+    let pg = PgServer::start();
+    let dirs: Vec<String> = ["s3", "vpc", "iam", "sg"]
+        .iter()
+        .map(|m| module(m).to_string_lossy().into_owned())
+        .collect();
+    let serial = pg.database("serial");
+    ingest(&serial, &dirs);
+
+    let shared = pg.database("concurrent");
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let mut order = dirs.clone();
+            order.rotate_left(i);
+            Command::new(env!("CARGO_BIN_EXE_index_ingest"))
+                .arg(&shared)
+                .args(&order)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("ingested 4 directories"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let (want, got) = (snapshot(&serial), snapshot(&shared));
+    assert!(!want.0.is_empty() && want.1.len() > 1000);
+    assert_eq!(got.0, want.0, "documents");
+    assert_eq!(got.1, want.1, "code vectors");
+    assert_eq!(got.2, want.2, "summary vectors");
+}
+
+#[test]
+fn another_process_commits_reach_a_reader() {
+    let pg = PgServer::start();
+    let url = pg.database("visible");
+    let reader = SharedIndex::new(Index::postgres(&url).unwrap());
+    assert_eq!(reader.read(Index::len).unwrap(), 0);
+    let s3 = module("s3");
+    ingest(&url, &[s3.to_string_lossy().into_owned()]);
+    let mut reference = Index::in_memory();
+    reference.add_path(&s3).execute().unwrap();
+    assert_eq!(reader.read(Index::sources).unwrap(), reference.sources());
+    let hits = reader
+        .read(|i| top(i, "encrypt bucket with KMS", SearchMode::Lexical))
+        .unwrap();
+    assert_eq!(
+        hits,
+        top(&reference, "encrypt bucket with KMS", SearchMode::Lexical)
+    );
+
+    // A removal by a second index in this process reaches the first too,
+    // through refresh.
+    let mut other = Index::postgres(&url).unwrap();
+    let removed = other.remove_path(&s3).unwrap();
+    assert_eq!(removed, reference.sources().len());
+    assert!(reader.read(Index::is_empty).unwrap());
+    assert!(reader
+        .read(|i| i.search("bucket").execute().unwrap())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_writer_killed_mid_ingestion_leaves_a_committed_state() {
+    let pg = PgServer::start();
+    let url = pg.database("killed");
+    let dir = scratch("pg", "killed");
+    let work = dir.join("s3");
+    copy_dir(&module("s3"), &work);
+    let kills = [
+        (2, "code stored", 0),
+        (1, "documents applying", 0),
+        (2, "written", 30),
+        (1, "documents applied", 0),
+    ];
+    for (i, (round, stage, ms)) in kills.into_iter().enumerate() {
+        let first = 100 * (i as u32 + 1);
+        let at = format!("round {} {stage}", first + round - 1);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_index_writer"))
+            .arg(&url)
+            .arg(&work)
+            .arg(first.to_string())
+            .arg((first + 19).to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let seen = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .any(|l| l.unwrap() == at);
+        std::thread::sleep(Duration::from_millis(ms));
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(seen && !status.success(), "{at}: {status}");
+
+        // Each document is the whole of a version of its file, and every
+        // chunk a document holds has both its vectors.
+        let (docs, code, summary) = snapshot(&url);
+        for (path, (hash, ids)) in &docs {
+            let text = std::fs::read_to_string(path).unwrap();
+            let base = match text.rfind("# round ") {
+                Some(at) => &text[..at],
+                None => &text,
+            };
+            let versions: Vec<String> = std::iter::once(base.to_string())
+                .chain((100..first + 20).map(|r| format!("{base}# round {r}\n")))
+                .collect();
+            let chunker = infrarag::chunk::Chunker::new(Default::default()).unwrap();
+            let whole = versions.iter().any(|v| {
+                sha256(v.as_bytes()) == *hash
+                    && chunker
+                        .chunk_file(path, v)
+                        .into_iter()
+                        .map(|c| c.id)
+                        .collect::<Vec<_>>()
+                        == *ids
+            });
+            assert!(whole, "killed at {at}: {path} is not a whole version");
+            for id in ids {
+                assert!(
+                    code.contains(id) && summary.contains(id),
+                    "killed at {at}: {path}: chunk {id} lacks a vector"
+                );
+            }
+        }
+        let index = Index::postgres(&url).unwrap();
+        let chunks: usize = docs.values().map(|(_, ids)| ids.len()).sum();
+        assert_eq!(index.len(), chunks, "killed at {at}");
+    }
+    let mut index = Index::postgres(&url).unwrap();
+    index.add_path(&work).execute().unwrap();
+    for s in index.sources() {
+        assert_eq!(s.content_hash, sha256(&std::fs::read(&s.path).unwrap()));
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The error of a call that must fail.
+fn failure<T>(r: infrarag::Result<T>) -> Error {
+    match r {
+        Ok(_) => panic!("succeeded"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn each_failure_has_its_own_error() {
+    let pg = PgServer::start();
+    let url = pg.database("errors");
+    drop(Index::postgres(&url).unwrap());
+
+    // Opening again migrates nothing: one row per version.
+    let db = PostgresStore::connect(&url).unwrap();
+    assert_eq!(db.schema_version().unwrap(), LATEST_SCHEMA);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let rows: i64 = admin
+        .query_one("SELECT count(*) FROM infrarag_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, i64::from(LATEST_SCHEMA));
+
+    let err = failure(
+        Index::builder()
+            .embedder(Arc::new(Hashing::new(64).unwrap()))
+            .postgres(&url),
+    );
+    assert_eq!(err.code(), "DATABASE_ERROR");
+    let text = err.to_string();
+    assert!(
+        text.contains("384 dimensions") && text.contains("64 dimensions"),
+        "{text}"
+    );
+
+    let wrong = url.replace(":infrarag-test@", ":wrong-password@");
+    assert_ne!(wrong, url);
+    match failure(Index::postgres(&wrong)) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate.as_deref(), Some("28P01"), "{message}");
+            assert!(!message.contains("wrong-password"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let unreachable = format!("postgres://postgres:x@127.0.0.1:{closed}/db?connect_timeout=5");
+    match failure(Index::postgres(&unreachable)) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate, None, "{message}");
+            assert!(
+                message.contains(&format!("cannot connect to postgres@127.0.0.1:{closed}/db")),
+                "{message}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+
+    let err = failure(Index::postgres("mysql://nope"));
+    assert_eq!(err.code(), "INVALID_ARGUMENT", "{err}");
+
+    // A role that may create tables but not extensions, on a database
+    // without pgvector: the error says pgvector is missing.
+    let mut root = pg.admin();
+    for sql in [
+        "DROP DATABASE IF EXISTS noext WITH (FORCE)",
+        "DROP ROLE IF EXISTS app",
+        "CREATE ROLE app LOGIN PASSWORD 'app'",
+        "CREATE DATABASE noext OWNER app",
+    ] {
+        root.batch_execute(sql).unwrap();
+    }
+    let app = pg
+        .url_for("noext")
+        .replace("postgres:infrarag-test@", "app:app@");
+    match failure(Index::postgres(&app)) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate.as_deref(), Some("42501"), "{message}");
+            assert!(message.contains("pgvector"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    let mut noext = postgres::Client::connect(&app, postgres::NoTls).unwrap();
+    let tables: i64 = noext
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'infrarag_%' AND tablename <> 'infrarag_migrations'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "a failed migration leaves nothing behind");
+
+    admin
+        .execute(
+            "INSERT INTO infrarag_migrations (version, description) VALUES ($1, 'from the future')",
+            &[&(LATEST_SCHEMA + 7)],
+        )
+        .unwrap();
+    let err = failure(Index::postgres(&url));
+    assert_eq!(err.code(), "DATABASE_ERROR");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("version {}", LATEST_SCHEMA + 7))
+            && text.contains(&format!("the {LATEST_SCHEMA} this library knows")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_store_and_postgres_hold_the_same_documents() {
+    let pg = PgServer::start();
+    let url = pg.database("same");
+    let file = scratch("pg", "same").join("idx");
+    let vpc = module("vpc");
+    Index::open(&file)
+        .unwrap()
+        .add_path(&vpc)
+        .execute()
+        .unwrap();
+    Index::postgres(&url)
+        .unwrap()
+        .add_path(&vpc)
+        .execute()
+        .unwrap();
+    let from_file = {
+        let f = FileStore::open(&file).unwrap();
+        let mut docs = f.into_stores(384).unwrap().documents.load().unwrap();
+        docs.sort_by(|a, b| a.path.cmp(&b.path));
+        docs
+    };
+    let mut from_pg = PostgresStore::connect(&url)
+        .unwrap()
+        .into_stores(384)
+        .unwrap()
+        .documents
+        .load()
+        .unwrap();
+    from_pg.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(from_pg, from_file);
+}
