@@ -848,6 +848,21 @@ export declare namespace index {
      * is harmless.
      */
     close(): void
+    /**
+     * Opens the index in the PostgreSQL database at `url` off the main
+     * thread (`postgres://user:password@host:5432/db`; `sslmode=require`
+     * for TLS); the server needs pgvector, and the schema is created or
+     * migrated on open. Every process that opens the database shares one
+     * index: a commit by one is seen by the others' next search or
+     * `addPath`, and a killed writer leaves the previous state. Rejects
+     * with DATABASE_ERROR (a StorageError with `sqlstate` where the server
+     * sent one) when the server is unreachable, refuses the credentials,
+     * lacks pgvector, holds another embedder's vectors or was migrated by
+     * a newer infrarag.
+     */
+    static postgres(url: string, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null, options?: index.PostgresOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<index.Index>
+    /** `postgres`, blocking the calling thread. */
+    static postgresSync(url: string, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null, options?: index.PostgresOptions | undefined | null): Index
     /** `open`, blocking the calling thread. */
     static openSync(path: string, embedder?: embed.Embedder | undefined | null, chunker?: chunk.Chunker | undefined | null): Index
   }
@@ -878,6 +893,21 @@ export declare namespace index {
     removed: number
     chunks: number
     skipped: Array<chunk.Skipped>
+  }
+  /** How `Index.postgres` connects. */
+  export interface PostgresOptions {
+    /** At most this many connections at once (default 8). */
+    maxConnections?: number
+    /**
+     * Seconds a statement may run before the server stops it (default
+     * 30; 0 for no limit).
+     */
+    statementTimeout?: number
+    /**
+     * A PEM file of certificate authorities trusted besides the public
+     * ones, for `sslmode=require` against a private CA.
+     */
+    caFile?: string
   }
   /** A hit's standing in each signal search fuses. */
   export interface Scores {

@@ -7,17 +7,24 @@ on the same chunks:
 - query latency p50 / p99 per mode (hybrid, vector, lexical), k = 10;
 - BM25: bm25s (its default English tokenizer, no stemmer) against
   infrarag's lexical mode on the chunks infrarag makes (text + summary):
-  index time, query p50 / p99, and how much of bm25s's top 10 ours shares.
+  index time, query p50 / p99, and how much of bm25s's top 10 ours shares;
+- PostgreSQL + pgvector (a server from tests/servers/pg_server.py, or
+  INFRARAG_TEST_PG's): ingestion against the index file's, reopening, and
+  hybrid p50 / p99 with 1 and with 8 concurrent clients.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infrarag.chunk import Chunker
@@ -93,6 +100,8 @@ def main() -> None:
         print(f"reopen: {open_s * 1e3:.0f} ms, first hybrid query {first_s * 1e3:.1f} ms (graphs still building)")
         reopened.close()
 
+    postgres(root, files, file_s)
+
     print(f"\nquery latency, k=10, {len(QUERIES)} queries x {REPEAT}:")
     for mode in ("hybrid", "vector", "lexical"):
         p50, p99 = percentiles(timed_queries(lambda q: index.search(q, 10, mode=mode), QUERIES))
@@ -127,6 +136,44 @@ def main() -> None:
     print(f"  infrarag (indexed during ingestion)   query p50 {o50:.2f} ms  p99 {o99:.2f} ms"
           f"   p50 ratio bm25s/infrarag {b50 / o50:.1f}x")
     print(f"  top-10 shared with bm25s: {shared:.0%} (tokenizers differ: ours splits identifiers and stems)")
+
+
+def postgres(root: Path, files: int, file_s: float) -> None:
+    """Ingestion and hybrid latency on PostgreSQL + pgvector."""
+    server = None
+    url = os.environ.get("INFRARAG_TEST_PG")
+    if not url:
+        script = Path(__file__).resolve().parents[2] / "tests" / "servers" / "pg_server.py"
+        server = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None
+        url = json.loads(server.stdout.readline())["url"]
+    try:
+        t = time.perf_counter()
+        with Index.postgres(url) as stored:
+            stored.add_path(root)
+        pg_s = time.perf_counter() - t
+        print(f"\ningest to PostgreSQL: {pg_s:.2f} s ({files / pg_s:.0f} files/s), "
+              f"{pg_s / file_s:.2f}x the index file's time (goal: at most 2x)")
+        t = time.perf_counter()
+        shared = Index.postgres(url)
+        print(f"open PostgreSQL: {(time.perf_counter() - t) * 1e3:.0f} ms")
+        p50, p99 = percentiles(timed_queries(lambda q: shared.search(q, 10), QUERIES))
+        print(f"  hybrid, 1 client:  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+
+        def client(_: int) -> list[float]:
+            return timed_queries(lambda q: shared.search(q, 10), QUERIES)
+
+        with ThreadPoolExecutor(8) as pool:
+            samples = [x for xs in pool.map(client, range(8)) for x in xs]
+        p50, p99 = percentiles(samples)
+        print(f"  hybrid, 8 clients: p50 {p50:.2f} ms  p99 {p99:.2f} ms (goal: p50 under 10 ms); "
+              f"{os.cpu_count()} cores")
+        shared.close()
+    finally:
+        if server is not None:
+            assert server.stdin is not None
+            server.stdin.close()
+            server.wait()
 
 
 if __name__ == "__main__":

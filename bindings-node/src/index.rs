@@ -170,6 +170,57 @@ pub(crate) fn index_builder(
     Ok(builder)
 }
 
+/// How `Index.postgres` connects.
+#[napi(object, namespace = "index")]
+pub struct PostgresOptions {
+    /// At most this many connections at once (default 8).
+    pub max_connections: Option<f64>,
+    /// Seconds a statement may run before the server stops it (default
+    /// 30; 0 for no limit).
+    pub statement_timeout: Option<f64>,
+    /// A PEM file of certificate authorities trusted besides the public
+    /// ones, for `sslmode=require` against a private CA.
+    pub ca_file: Option<String>,
+}
+
+/// The store `Index.postgres` connects to, configured, not yet connected.
+fn postgres_options(
+    url: String,
+    o: Option<PostgresOptions>,
+) -> Result<infrarag::store::postgres::PostgresOptions, Code> {
+    let mut options = infrarag::store::postgres::PostgresStore::options(url);
+    let Some(o) = o else {
+        return Ok(options);
+    };
+    if let Some(n) = counted("maxConnections", o.max_connections)? {
+        options = options.max_connections(n);
+    }
+    if let Some(s) = o.statement_timeout {
+        let t = std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+            js_error(infrarag::Error::InvalidArgument {
+                name: "statementTimeout".into(),
+                message: format!("must be a number of seconds, 0 or more, not {s}"),
+            })
+        })?;
+        options = options.statement_timeout(t);
+    }
+    if let Some(ca) = o.ca_file {
+        options = options.ca_file(ca);
+    }
+    Ok(options)
+}
+
+fn postgres_index(
+    builder: infrarag::index::IndexBuilder,
+    options: infrarag::store::postgres::PostgresOptions,
+) -> Result<Index, Code> {
+    let store = options.connect().map_err(js_error)?;
+    let index = builder.postgres_store(store).map_err(js_error)?;
+    Ok(Index {
+        inner: shared(index, false),
+    })
+}
+
 /// Chunks with BM25 terms and code and summary vectors (offline embedder),
 /// in memory (`new Index()`) or in one crash-safe file (`Index.open(path)`);
 /// hybrid search fuses them by rank.
@@ -358,6 +409,47 @@ impl Index {
     #[napi]
     pub fn close(&self, env: Env) -> Result<()> {
         thrown(&env, || self.inner.index.close().map_err(js_error))
+    }
+
+    /// Opens the index in the PostgreSQL database at `url` off the main
+    /// thread (`postgres://user:password@host:5432/db`; `sslmode=require`
+    /// for TLS); the server needs pgvector, and the schema is created or
+    /// migrated on open. Every process that opens the database shares one
+    /// index: a commit by one is seen by the others' next search or
+    /// `addPath`, and a killed writer leaves the previous state. Rejects
+    /// with DATABASE_ERROR (a StorageError with `sqlstate` where the server
+    /// sent one) when the server is unreachable, refuses the credentials,
+    /// lacks pgvector, holds another embedder's vectors or was migrated by
+    /// a newer infrarag.
+    #[napi(ts_return_type = "Promise<index.Index>")]
+    pub fn postgres(
+        env: Env,
+        url: String,
+        embedder: Option<&Embedder>,
+        chunker: Option<&Chunker>,
+        options: Option<PostgresOptions>,
+        signal: Option<AbortSignal>,
+    ) -> Result<AsyncTask<Job<Index>>> {
+        let builder = index_builder(embedder, chunker).map_err(|e| coded(&env, e))?;
+        let options = postgres_options(url, options).map_err(|e| coded(&env, e))?;
+        Ok(job(signal, None, move || postgres_index(builder, options)))
+    }
+
+    /// `postgres`, blocking the calling thread.
+    #[napi(factory)]
+    pub fn postgres_sync(
+        env: Env,
+        url: String,
+        embedder: Option<&Embedder>,
+        chunker: Option<&Chunker>,
+        options: Option<PostgresOptions>,
+    ) -> Result<Index> {
+        thrown(&env, || {
+            postgres_index(
+                index_builder(embedder, chunker)?,
+                postgres_options(url, options)?,
+            )
+        })
     }
 
     /// `open`, blocking the calling thread.

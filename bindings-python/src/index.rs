@@ -9,13 +9,14 @@ use pyo3::types::PyDict;
 
 use infrarag::chunk;
 use infrarag::index::{Filter, Index, SearchMode, SearchOptions, SharedIndex};
+use infrarag::store::postgres::PostgresStore;
 use infrarag::Error;
 
 use crate::chunk::{PyChunk, PyChunker};
 use crate::convert::{deep_copy, serialize, to_py};
 use crate::detach::interruptible;
 use crate::embed::PyEmbedder;
-use crate::error::{to_pyerr, whole, Failure, Result};
+use crate::error::{invalid, to_pyerr, whole, Failure, Result};
 use crate::store;
 use crate::tokens::CallableTokenizer;
 
@@ -174,6 +175,50 @@ impl PyIndex {
     ) -> Result<Self> {
         let (builder, callable) = PyIndex::builder(chunker, embedder);
         let index = py.detach(|| builder.open(&path))?;
+        Ok(PyIndex::with(index, callable))
+    }
+
+    /// The index in a PostgreSQL database, shared by every process that
+    /// opens it; see `index.py`.
+    #[staticmethod]
+    #[pyo3(signature = (url, *, chunker = None, embedder = None, max_connections = None, statement_timeout = None, ca_file = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn postgres(
+        py: Python<'_>,
+        url: String,
+        chunker: Option<&Bound<'_, PyChunker>>,
+        embedder: Option<&Bound<'_, PyEmbedder>>,
+        max_connections: Option<&Bound<'_, PyAny>>,
+        statement_timeout: Option<f64>,
+        ca_file: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let max_connections = whole(py, "max_connections", max_connections)?;
+        let statement_timeout = statement_timeout
+            .map(|s| {
+                std::time::Duration::try_from_secs_f64(s).map_err(|_| {
+                    invalid(
+                        py,
+                        "statement_timeout",
+                        format!("must be a number of seconds, 0 or more, not {s}"),
+                    )
+                })
+            })
+            .transpose()?;
+        let (builder, callable) = PyIndex::builder(chunker, embedder);
+        let index = py.detach(|| {
+            let mut options = PostgresStore::options(url);
+            if let Some(n) = max_connections {
+                options = options.max_connections(n);
+            }
+            if let Some(t) = statement_timeout {
+                options = options.statement_timeout(t);
+            }
+            if let Some(ca) = ca_file {
+                options = options.ca_file(ca);
+            }
+            builder.postgres_store(options.connect()?)
+        });
+        let index = index.map_err(|e| to_pyerr(py, e))?;
         Ok(PyIndex::with(index, callable))
     }
 

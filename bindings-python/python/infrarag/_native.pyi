@@ -256,6 +256,16 @@ class Index:
         path: str, *, chunker: Optional[Chunker] = None, embedder: Optional[Embedder] = None
     ) -> Index: ...
     @staticmethod
+    def postgres(
+        url: str,
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+        max_connections: Optional[int] = None,
+        statement_timeout: Optional[float] = None,
+        ca_file: Optional[str] = None,
+    ) -> Index: ...
+    @staticmethod
     def with_stores(
         documents: object,
         code: object,

@@ -61,18 +61,24 @@ class StorageError(InfraragError, OSError):
     """A file, directory or store could not be read or written: ``code`` is
     ``"IO_ERROR"`` for files being read, ``"STORAGE_ERROR"`` for an index
     file (locked by another process, not an index, holding another
-    embedder's vectors, closed) or a store failing.
+    embedder's vectors, closed) or a store failing, ``"DATABASE_ERROR"``
+    for PostgreSQL (unreachable, bad credentials, no pgvector, a newer
+    schema, a statement timeout).
 
     Attributes:
         path: the file or directory concerned, when there is one.
+        sqlstate: PostgreSQL's five-character SQLSTATE (``"28P01"`` for a
+            bad password), when the server answered with one.
     """
 
     code = "IO_ERROR"
     path: Optional[str]
+    sqlstate: Optional[str]
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.path = None
+        self.sqlstate = None
 
 
 class InvalidArgumentError(InfraragError, ValueError):

@@ -143,6 +143,66 @@ class Index:
         return index
 
     @classmethod
+    def postgres(
+        cls,
+        url: str,
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+        max_connections: Optional[int] = None,
+        statement_timeout: Optional[float] = None,
+        ca_file: Union[str, "os.PathLike[str]", None] = None,
+    ) -> "Index":
+        """The index in the PostgreSQL database at ``url``
+        (``postgres://user:password@host:5432/db``, or ``host=… dbname=…``;
+        ``sslmode=require`` for TLS), which needs the pgvector extension.
+        Every process that opens the same database shares one index: a
+        commit by one is seen by the others' next search or ``add_path``;
+        ``add_path`` commits in one transaction, so a killed writer leaves
+        the previous state. The schema is created or migrated on open.
+
+        ``max_connections`` bounds the connection pool (default 8);
+        ``statement_timeout`` is in seconds (default 30, ``0`` for none);
+        ``ca_file`` is a PEM file of certificate authorities trusted besides
+        the public ones. Raises :class:`StorageError` with ``code``
+        ``"DATABASE_ERROR"`` and the server's ``sqlstate`` when the server
+        is unreachable, refuses the credentials, lacks pgvector, holds
+        another embedder's vectors (the message names both dimensions) or
+        was migrated by a newer infrarag."""
+        index = cls.__new__(cls)
+        index._native = _NativeIndex.postgres(
+            url,
+            chunker=chunker._native if chunker else None,
+            embedder=embedder._native if embedder else None,
+            max_connections=max_connections,
+            statement_timeout=statement_timeout,
+            ca_file=os.fspath(ca_file) if ca_file is not None else None,
+        )
+        return index
+
+    @classmethod
+    async def postgres_async(
+        cls,
+        url: str,
+        *,
+        chunker: Optional[Chunker] = None,
+        embedder: Optional[Embedder] = None,
+        max_connections: Optional[int] = None,
+        statement_timeout: Optional[float] = None,
+        ca_file: Union[str, "os.PathLike[str]", None] = None,
+    ) -> "Index":
+        """:meth:`postgres` on a worker thread."""
+        return await asyncio.to_thread(
+            cls.postgres,
+            url,
+            chunker=chunker,
+            embedder=embedder,
+            max_connections=max_connections,
+            statement_timeout=statement_timeout,
+            ca_file=ca_file,
+        )
+
+    @classmethod
     async def open_async(
         cls,
         path: Union[str, "os.PathLike[str]"],
@@ -154,8 +214,9 @@ class Index:
         return await asyncio.to_thread(cls.open, path, chunker=chunker, embedder=embedder)
 
     def close(self) -> None:
-        """Unlocks the index file (after a running ``add_path``); every later
-        call raises :class:`StorageError`. Closing twice is harmless; ``with
+        """Unlocks the index file or closes the PostgreSQL connections
+        (after a running ``add_path``); every later call raises
+        :class:`StorageError`. Closing twice is harmless; ``with
         Index.open(path) as index:`` closes on leaving the block."""
         self._native.close()
 
