@@ -143,7 +143,8 @@ bench-retrieval: $(PY)
 bench-peers: $(VENV)/.servers .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) -m pip install -q lark==1.3.1 "regex>=2024.4.16" semantic-text-splitter==0.33.1 \
 		langchain-text-splitters==1.1.3 tiktoken==0.14.0 tree-sitter-hcl==1.2.0 \
-		numpy==2.4.6 hnswlib==0.8.0 faiss-cpu==1.15.1 bm25s==0.3.16 jc==1.26.1
+		numpy==2.4.6 hnswlib==0.8.0 faiss-cpu==1.15.1 bm25s==0.3.16 jc==1.26.1 \
+		"psycopg[binary]==3.2.12"
 	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release
 	$(PY) benches/peers/parse.py --compare
 	$(PY) benches/peers/chunk.py

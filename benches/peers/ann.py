@@ -1,8 +1,10 @@
 """Approximate nearest neighbours, in one process run on the same data:
 infrarag's HNSW store (infrarag.store.MemoryVectorStore: a graph hnsw_rs
-builds, walked from a thinned flat copy) against hnswlib and faiss
-(IndexHNSWFlat), all with M = 16, ef_construction = 100, inner product over
-unit vectors.
+builds, walked from a thinned flat copy that holds the only copy of the
+vectors) against hnswlib, faiss (IndexHNSWFlat) and pgvector's HNSW in
+PostgreSQL (a server from tests/servers/pg_server.py, or INFRARAG_TEST_PG's;
+queried through psycopg), all with M = 16, ef_construction = 100, inner
+product (pgvector: cosine) over unit vectors.
 
 Data: 100,000 vectors of 384 dimensions drawn around 1,000 random centres
 (clustered, like embeddings of code), and 1,000 queries drawn the same way;
@@ -10,7 +12,9 @@ the truth is an exact numpy search. For each library it prints build time
 (2 threads), the memory the built index added to the process, and for
 several ef: recall@10 and queries per second, one query at a time on one
 thread. The last table compares QPS at the smallest ef reaching recall@10
->= 0.95.
+>= 0.95. For infrarag it also times upserting 10 new vectors into the
+built store. pgvector's memory is the server's, not this process's, so its
+row shows the size of the table and index on disk instead.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
     python benches/peers/ann.py --n 20000   # smaller
@@ -19,8 +23,12 @@ thread. The last table compares QPS at the smallest ef reaching recall@10
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 # OpenBLAS threads spin after the exact search and would take the cores
@@ -74,6 +82,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--dim", type=int, default=384)
     ap.add_argument("--queries", type=int, default=1_000)
+    ap.add_argument("--no-postgres", action="store_true", help="leave pgvector out")
     args = ap.parse_args()
     rng = np.random.default_rng(7)
     centres = rng.normal(0, 1, (1_000, args.dim)).astype(np.float32)
@@ -88,6 +97,12 @@ def main() -> None:
 
         store = MemoryVectorStore(args.dim)
         store.upsert([str(i) for i in range(args.n)], data.tobytes())
+        extra = clustered(10, args.dim, centres, rng)
+        t = time.perf_counter()
+        store.upsert([f"new{i}" for i in range(10)], extra.tobytes())
+        print(f"\ninfrarag: upsert of 10 vectors into the {args.n:,} store: "
+              f"{(time.perf_counter() - t) * 1e3:.2f} ms (goal: under 10 ms)")
+        store.delete([f"new{i}" for i in range(10)])
         return lambda q, ef: [int(i) for i, _ in store.search(q.tobytes(), K, ef)]
 
     def hnswlib_() -> Callable[[np.ndarray, int], list[int]]:
@@ -125,6 +140,16 @@ def main() -> None:
         "hnswlib": run("hnswlib", hnswlib_, queries, truth),
         "faiss": run("faiss IndexHNSWFlat", faiss_, queries, truth),
     }
+    if not args.no_postgres:
+        server, url = postgres_server()
+        try:
+            results["pgvector"] = run("pgvector HNSW (PostgreSQL 18, psycopg)",
+                                      lambda: pgvector_(url, data), queries, truth)
+        finally:
+            if server is not None:
+                assert server.stdin is not None
+                server.stdin.close()
+                server.wait()
     print("\nQPS at the smallest ef with recall@10 >= 0.95:")
     best = {}
     for name, by_ef in results.items():
@@ -135,6 +160,45 @@ def main() -> None:
         print(f"  infrarag / hnswlib QPS: {best['infrarag'][2] / best['hnswlib'][2]:.2f}x")
     if best["infrarag"] and best["faiss"]:
         print(f"  infrarag / faiss QPS:   {best['infrarag'][2] / best['faiss'][2]:.2f}x")
+    if best.get("infrarag") and best.get("pgvector"):
+        print(f"  infrarag / pgvector QPS: {best['infrarag'][2] / best['pgvector'][2]:.2f}x")
+
+
+def postgres_server() -> tuple[subprocess.Popen[str] | None, str]:
+    """INFRARAG_TEST_PG's server, or a fresh one from tests/servers/pg_server.py."""
+    url = os.environ.get("INFRARAG_TEST_PG")
+    if url:
+        return None, url
+    script = Path(__file__).resolve().parents[2] / "tests" / "servers" / "pg_server.py"
+    server = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    return server, json.loads(server.stdout.readline())["url"]
+
+
+def pgvector_(url: str, data: np.ndarray) -> Callable[[np.ndarray, int], list[int]]:
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True)
+    dim = data.shape[1]
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.execute("DROP TABLE IF EXISTS ann")
+    conn.execute(f"CREATE TABLE ann (id integer PRIMARY KEY, v vector({dim}))")
+    with conn.cursor().copy("COPY ann (id, v) FROM STDIN") as copy:
+        for i, row in enumerate(data):
+            copy.write_row((i, "[" + ",".join(f"{x:.7g}" for x in row) + "]"))
+    conn.execute("SET maintenance_work_mem = '1GB'")
+    conn.execute("SET max_parallel_maintenance_workers = 1")
+    conn.execute(f"CREATE INDEX ON ann USING hnsw (v vector_cosine_ops) WITH (m = {M}, ef_construction = {EF_CONSTRUCTION})")
+    size = conn.execute("SELECT pg_total_relation_size('ann')").fetchone()[0] / 2**20
+    print(f"\npgvector: table and HNSW index {size:.0f} MiB on disk")
+
+    def search(q: np.ndarray, ef: int) -> list[int]:
+        conn.execute(f"SET hnsw.ef_search = {max(ef, K)}")
+        text = "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+        rows = conn.execute("SELECT id FROM ann ORDER BY v <=> %s::vector LIMIT %s", (text, K)).fetchall()
+        return [r[0] for r in rows]
+
+    return search
 
 
 if __name__ == "__main__":

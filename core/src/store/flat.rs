@@ -3,7 +3,6 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::sync::Arc;
 
 use hnsw_rs::anndists::dist::Distance;
 use rayon::prelude::*;
@@ -25,6 +24,7 @@ pub(crate) struct Flat {
     upper: HashMap<u32, Vec<Vec<u32>>>,
     /// Node `w`'s vector is row `w` (zeros when it had none, which
     /// `present` records): one block, read in order, not pointers chased.
+    /// The store keeps no other copy of these vectors.
     matrix: Vec<f32>,
     present: Vec<bool>,
     /// Whether node `w` may be returned: false for removed entries, which
@@ -73,11 +73,15 @@ const SPREAD: f32 = 1.25;
 const AHEAD: usize = 64;
 
 impl Flat {
-    /// Copies `graph`, whose node ids are the entry numbers indexing
-    /// `vectors`; `live` says which entries searches may return.
-    pub fn new(graph: &Graph, vectors: Vec<Option<Arc<[f32]>>>, live: Vec<bool>) -> Option<Flat> {
-        let n = vectors.len();
-        let dimension = vectors.iter().flatten().map(|v| v.len()).next()?;
+    /// Copies `graph`, whose node ids are entry numbers below `n`, with
+    /// each node's vector from `vector`; `live` says which entries
+    /// searches may return. Entries not in the graph get no row.
+    pub fn new<'v>(
+        graph: &Graph,
+        n: usize,
+        vector: &(dyn Fn(usize) -> Option<&'v [f32]> + Sync),
+        live: &dyn Fn(usize) -> bool,
+    ) -> Option<Flat> {
         let mut lists: Vec<Vec<u32>> = vec![Vec::new(); n];
         let mut uppers: Vec<(u32, Vec<Vec<u32>>)> = Vec::new();
         let mut in_graph = vec![false; n];
@@ -107,9 +111,16 @@ impl Flat {
             }
         }
         let entry = entry?;
+        let dimension = vector(entry as usize)?.len();
+        let vector = |e: usize| {
+            in_graph[e]
+                .then(|| vector(e))
+                .flatten()
+                .filter(|v| v.len() == dimension)
+        };
         lists.par_iter_mut().enumerate().for_each(|(u, list)| {
-            if let Some(node) = vectors[u].as_ref() {
-                *list = diverse(node, std::mem::take(list), &vectors);
+            if let Some(node) = vector(u) {
+                *list = diverse(node, std::mem::take(list), &vector);
             }
         });
         let outer = walk_order(entry, &lists, &in_graph);
@@ -124,10 +135,7 @@ impl Flat {
         let mut targets = Vec::with_capacity(lists.iter().map(Vec::len).sum());
         offsets.push(0);
         for (w, &e) in outer.iter().enumerate() {
-            if let Some(v) = vectors[e as usize]
-                .as_ref()
-                .filter(|v| v.len() == dimension)
-            {
+            if let Some(v) = vector(e as usize) {
                 matrix[w * dimension..(w + 1) * dimension].copy_from_slice(v);
                 present[w] = true;
             }
@@ -146,15 +154,15 @@ impl Flat {
         let live: Vec<bool> = outer
             .iter()
             .zip(&present)
-            .map(|(&e, &p)| p && live.get(e as usize).copied().unwrap_or(false))
+            .map(|(&e, &p)| p && live(e as usize))
             .collect();
         Some(Flat {
             offsets,
             targets,
             upper,
             matrix,
+            dead: present.iter().zip(&live).filter(|(&p, &l)| p && !l).count(),
             present,
-            dead: live.iter().filter(|&&l| !l).count(),
             live,
             outer,
             entry: inner[entry as usize],
@@ -164,10 +172,10 @@ impl Flat {
         })
     }
 
-    /// The vector entry `n` was copied with.
-    pub fn vector(&self, n: usize) -> Option<Arc<[f32]>> {
+    /// The vector of entry `n`, when it is a node.
+    pub fn vector(&self, n: usize) -> Option<&[f32]> {
         let w = self.walk(n)?;
-        self.present[w as usize].then(|| self.row(w).into())
+        self.present[w as usize].then(|| self.row(w))
     }
 
     /// Stops returning entry `n` (it was removed).
@@ -177,6 +185,11 @@ impl Flat {
                 self.dead += 1;
             }
         }
+    }
+
+    /// Nodes whose entries were removed.
+    pub fn dead(&self) -> usize {
+        self.dead
     }
 
     fn walk(&self, n: usize) -> Option<u32> {
@@ -334,11 +347,15 @@ impl Flat {
 /// A bottom-layer neighbour list thinned by HNSW's heuristic, relaxed as in
 /// DiskANN: nearest first, a neighbour is kept unless one already kept is
 /// more than [`SPREAD`] times nearer to it than the node is.
-fn diverse(node: &[f32], list: Vec<u32>, vectors: &[Option<Arc<[f32]>>]) -> Vec<u32> {
+fn diverse<'v>(
+    node: &[f32],
+    list: Vec<u32>,
+    vector: &impl Fn(usize) -> Option<&'v [f32]>,
+) -> Vec<u32> {
     let mut near: Vec<(f32, u32, &[f32])> = list
         .into_iter()
         .filter_map(|e| {
-            let v = vectors[e as usize].as_deref()?;
+            let v = vector(e as usize)?;
             Some((1.0 - dot(node, v), e, v))
         })
         .collect();
@@ -387,9 +404,9 @@ fn walk_order(entry: u32, lists: &[Vec<u32>], in_graph: &[bool]) -> Vec<u32> {
 mod tests {
     use super::*;
 
-    fn unit(x: f32, y: f32) -> Option<Arc<[f32]>> {
+    fn unit(x: f32, y: f32) -> Vec<f32> {
         let n = (x * x + y * y).sqrt();
-        Some(vec![x / n, y / n].into())
+        vec![x / n, y / n]
     }
 
     #[test]
@@ -397,13 +414,15 @@ mod tests {
         // Node 0 looks along x. Node 1 is its nearest; node 2 lies just
         // past node 1 (far nearer to 1 than to 0), so it goes; node 3 is as
         // far as node 2 but on the other side, so it stays.
-        let vectors = vec![
+        let vectors = [
             unit(1.0, 0.0),
             unit(1.0, 0.3),
             unit(1.0, 0.6),
             unit(1.0, -0.6),
         ];
-        let kept = diverse(vectors[0].as_deref().unwrap(), vec![3, 2, 1], &vectors);
+        let kept = diverse(&vectors[0], vec![3, 2, 1], &|e: usize| {
+            vectors.get(e).map(Vec::as_slice)
+        });
         assert_eq!(kept, vec![1, 3]);
     }
 

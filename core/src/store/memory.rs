@@ -50,56 +50,73 @@ impl DocumentStore for MemoryDocumentStore {
 /// millisecond at 384 dimensions) and has perfect recall.
 const EXACT_UP_TO: usize = 2_000;
 
+/// Vectors added since the graph was built are scanned exactly beside it;
+/// past this many, a new graph is built in the background. So a small
+/// upsert into a large store costs about its own size.
+const FRESH_UP_TO: usize = 2_000;
+
 struct Entry {
     id: String,
     metadata: Metadata,
-    vector: Arc<[f32]>,
 }
 
-/// A graph, the numbers below which every entry live when it was built
-/// was inserted into it, and its flat copy that queries walk.
-struct Built {
-    graph: Graph,
+/// The one copy of each vector: entries below `covers` in the flat copy of
+/// their graph, later ones in `rows`, in entry order. A removed entry's
+/// vector stays until the next rebuild, so graph walks still pass through
+/// it.
+struct Held {
     covers: usize,
     flat: Option<Flat>,
+    rows: Vec<f32>,
 }
 
-impl Built {
-    /// Copies the graph again after it changed. Removed entries keep the
-    /// vectors the old copy had, so walks still pass through them.
-    fn reflatten(&mut self, entries: &[Option<Entry>]) {
-        let old = self.flat.take();
-        let vectors = entries
-            .iter()
-            .enumerate()
-            .map(|(n, e)| match e {
-                Some(e) => Some(e.vector.clone()),
-                None => old.as_ref().and_then(|f| f.vector(n)),
-            })
-            .collect();
-        let live = entries.iter().map(Option::is_some).collect();
-        self.flat = Flat::new(&self.graph, vectors, live);
+impl Held {
+    fn vector(&self, n: usize, dimension: usize) -> Option<&[f32]> {
+        if n < self.covers {
+            self.flat.as_ref()?.vector(n)
+        } else {
+            let start = (n - self.covers) * dimension;
+            self.rows.get(start..start + dimension)
+        }
+    }
+
+    /// Graph nodes whose entry has since been removed.
+    fn tombstones(&self) -> usize {
+        self.flat.as_ref().map_or(0, Flat::dead)
     }
 }
 
-/// A graph of the entries below `covers`, to be built on another thread
+/// A graph of the live entries below `upto`, to be built on another thread
 /// once the store is first searched (so loading an index is not slowed by
 /// it), then being built.
 struct Pending {
-    covers: usize,
+    upto: usize,
     work: Work,
     /// Set when the store is dropped: the builder gives up.
     stop: Arc<AtomicBool>,
 }
 
-enum Work {
-    Waiting(Vec<(Arc<[f32]>, usize)>),
-    Building(JoinHandle<Graph>),
+/// The vectors a builder thread owns while it builds: a copy, dropped with
+/// the graph once the flat copy is made.
+struct Snapshot {
+    vectors: Vec<f32>,
+    entries: Vec<usize>,
+    dimension: usize,
 }
 
-/// A snapshot's vectors as the graph builders take them.
-fn items(snapshot: &[(Arc<[f32]>, usize)]) -> Vec<(&[f32], usize)> {
-    snapshot.iter().map(|(v, n)| (&v[..], *n)).collect()
+impl Snapshot {
+    fn items(&self) -> Vec<(&[f32], usize)> {
+        self.vectors
+            .chunks_exact(self.dimension)
+            .zip(&self.entries)
+            .map(|(v, &n)| (v, n))
+            .collect()
+    }
+}
+
+enum Work {
+    Waiting(Snapshot),
+    Building(JoinHandle<Graph>),
 }
 
 /// Unit vectors by id, searched through an HNSW graph once there are more
@@ -107,70 +124,97 @@ fn items(snapshot: &[(Arc<[f32]>, usize)]) -> Vec<(&[f32], usize)> {
 ///
 /// Entries are numbered in insertion order and numbers are never reused
 /// until a rebuild, so a graph node always means the vector it was built
-/// with; a removed entry is a tombstone the search skips.
+/// with; a removed entry is a tombstone the search skips. hnsw_rs builds
+/// each graph; its flat copy then holds the vectors and the graph is
+/// dropped, so each vector is held once.
 pub struct MemoryVectorStore {
     dimension: usize,
     entries: Vec<Option<Entry>>,
     by_id: HashMap<String, usize>,
     live: usize,
-    /// Graph nodes whose entry has since been removed.
-    tombstones: usize,
-    graph: RwLock<Option<Built>>,
+    held: RwLock<Held>,
     pending: Mutex<Option<Pending>>,
 }
 
+impl std::fmt::Debug for MemoryVectorStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryVectorStore")
+            .field("dimension", &self.dimension)
+            .field("live", &self.live)
+            .finish()
+    }
+}
+
 impl MemoryVectorStore {
-    /// An empty store of `dimension`-long vectors.
+    /// An empty store of vectors `dimension` long.
     pub fn new(dimension: usize) -> Self {
         MemoryVectorStore {
             dimension,
             entries: Vec::new(),
             by_id: HashMap::new(),
             live: 0,
-            tombstones: 0,
-            graph: RwLock::new(None),
+            held: RwLock::new(Held {
+                covers: 0,
+                flat: None,
+                rows: Vec::new(),
+            }),
             pending: Mutex::new(None),
         }
     }
 
-    /// A store of `records` that answers at once by exact scan while its
-    /// graph is built on a background thread (one core, outside the rayon
-    /// pool, so an index loading beside it is not starved), then through
-    /// the graph.
+    /// A store holding `records`; past a few thousand, their graph is built
+    /// on another thread once the store is first searched, and exact scans
+    /// answer until it is ready.
     pub fn with_records(dimension: usize, records: Vec<VectorRecord>) -> Result<Self> {
         let mut store = MemoryVectorStore::new(dimension);
         store.append(records)?;
         if store.live > EXACT_UP_TO {
-            let snapshot: Vec<(Arc<[f32]>, usize)> = store.live_vectors().collect();
-            *store.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(Pending {
-                covers: store.entries.len(),
-                work: Work::Waiting(snapshot),
-                stop: Arc::new(AtomicBool::new(false)),
-            });
+            let pending = store.snapshot();
+            *store.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(pending);
         }
         Ok(store)
     }
 
-    /// How many vectors it holds.
+    /// How many vectors the store holds.
     pub fn len(&self) -> usize {
         self.live
     }
 
-    /// Whether it holds none.
+    /// Whether the store holds no vector.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }
 
-    fn live_vectors(&self) -> impl Iterator<Item = (Arc<[f32]>, usize)> + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(n, e)| Some((e.as_ref()?.vector.clone(), n)))
+    fn held(&self) -> std::sync::RwLockReadGuard<'_, Held> {
+        self.held.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds entries after the last, replacing records with the same id;
-    /// returns the first new number.
-    fn append(&mut self, records: Vec<VectorRecord>) -> Result<usize> {
+    fn held_mut(&mut self) -> &mut Held {
+        self.held.get_mut().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A graph to build of every live entry, with a copy of their vectors.
+    fn snapshot(&self) -> Pending {
+        let held = self.held();
+        let mut snapshot = Snapshot {
+            vectors: Vec::with_capacity(self.live * self.dimension),
+            entries: Vec::with_capacity(self.live),
+            dimension: self.dimension,
+        };
+        for n in (0..self.entries.len()).filter(|&n| self.entries[n].is_some()) {
+            if let Some(v) = held.vector(n, self.dimension) {
+                snapshot.vectors.extend_from_slice(v);
+                snapshot.entries.push(n);
+            }
+        }
+        Pending {
+            upto: self.entries.len(),
+            work: Work::Waiting(snapshot),
+            stop: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn append(&mut self, records: Vec<VectorRecord>) -> Result<()> {
         if let Some(r) = records.iter().find(|r| r.vector.len() != self.dimension) {
             return Err(Error::InvalidArgument {
                 name: "vector".into(),
@@ -182,7 +226,6 @@ impl MemoryVectorStore {
                 ),
             });
         }
-        let first = self.entries.len();
         for r in records {
             if let Some(old) = self.by_id.insert(r.id.clone(), self.entries.len()) {
                 self.forget(old);
@@ -190,40 +233,24 @@ impl MemoryVectorStore {
             self.entries.push(Some(Entry {
                 id: r.id,
                 metadata: r.metadata,
-                vector: r.vector.into(),
             }));
+            self.held_mut().rows.extend_from_slice(&r.vector);
             self.live += 1;
         }
-        Ok(first)
+        Ok(())
     }
 
     fn forget(&mut self, n: usize) {
         if self.entries[n].take().is_some() {
             self.live -= 1;
-            let built = self.graph.get_mut().unwrap_or_else(|e| e.into_inner());
-            if let Some(flat) = built.as_mut().and_then(|b| b.flat.as_mut()) {
+            if let Some(flat) = self.held_mut().flat.as_mut() {
                 flat.kill(n);
-            }
-            if n < self.graph_covers() {
-                self.tombstones += 1;
             }
         }
     }
 
-    /// The numbers below which entries are in a graph, built or pending.
-    fn graph_covers(&mut self) -> usize {
-        let built = self.graph.get_mut().unwrap_or_else(|e| e.into_inner());
-        let pending = self.pending.get_mut().unwrap_or_else(|e| e.into_inner());
-        built
-            .as_ref()
-            .map(|b| b.covers)
-            .or(pending.as_ref().map(|p| p.covers))
-            .unwrap_or(0)
-    }
-
-    /// Starts the background graph if it waits, and installs it once
-    /// built, adding the entries that came after its snapshot. With `wait`,
-    /// builds or waits for it here.
+    /// Installs a graph a builder finished, without waiting for one still
+    /// building unless `wait`; starts the builder of a waiting one.
     fn settle(&self, wait: bool) {
         let Ok(mut pending) = self.pending.try_lock() else {
             return;
@@ -231,108 +258,134 @@ impl MemoryVectorStore {
         let Some(p) = pending.as_mut() else {
             return;
         };
-        let covers = p.covers;
+        let upto = p.upto;
         let graph = match &mut p.work {
             Work::Waiting(snapshot) => {
-                let snapshot = std::mem::take(snapshot);
+                let snapshot = std::mem::replace(
+                    snapshot,
+                    Snapshot {
+                        vectors: Vec::new(),
+                        entries: Vec::new(),
+                        dimension: self.dimension,
+                    },
+                );
                 if wait {
-                    Some(hnsw::build(items(&snapshot)))
+                    Some(hnsw::build(snapshot.items()))
                 } else {
                     let stop = p.stop.clone();
                     let spawned = std::thread::Builder::new()
                         .name("infrarag-hnsw".into())
-                        .spawn(move || hnsw::build_here(items(&snapshot), &stop));
+                        .spawn(move || hnsw::build_here(snapshot.items(), &stop));
                     match spawned {
                         Ok(handle) => {
                             p.work = Work::Building(handle);
                             return;
                         }
-                        // No thread to be had: the exact scan goes on
-                        // answering until a rebuild.
                         Err(_) => None,
                     }
                 }
             }
             Work::Building(handle) if !(wait || handle.is_finished()) => return,
             Work::Building(_) => match pending.take().map(|p| p.work) {
-                // A builder that panicked leaves no graph; the exact scan
-                // still answers, and the next rebuild tries again.
                 Some(Work::Building(handle)) => handle.join().ok(),
                 _ => None,
             },
         };
         pending.take();
         if let Some(graph) = graph {
-            self.install(graph, covers);
+            self.install(&graph, upto);
         }
     }
 
-    /// Makes `graph`, built of the live entries below `covers`, the one
-    /// searches walk, after adding the entries that came later.
-    fn install(&self, graph: Graph, covers: usize) {
-        let later: Vec<(&[f32], usize)> = self.entries[covers..]
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| Some((&e.as_ref()?.vector[..], covers + i)))
-            .collect();
-        graph.parallel_insert_slice(&later);
-        let mut built = Built {
-            graph,
-            covers: self.entries.len(),
-            flat: None,
+    /// Makes `graph` (of the live entries below `upto`) the one searched:
+    /// its flat copy takes over their vectors from the old copy and from
+    /// `rows`, which keeps only later entries'.
+    fn install(&self, graph: &Graph, upto: usize) {
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        if upto < held.covers {
+            return;
+        }
+        let flat = {
+            let held = &*held;
+            Flat::new(
+                graph,
+                upto,
+                &|n: usize| held.vector(n, self.dimension),
+                &|n: usize| self.entries[n].is_some(),
+            )
         };
-        built.reflatten(&self.entries);
-        *self.graph.write().unwrap_or_else(|e| e.into_inner()) = Some(built);
+        let Some(flat) = flat else {
+            return;
+        };
+        let taken = ((upto - held.covers) * self.dimension).min(held.rows.len());
+        held.rows.drain(..taken);
+        held.rows.shrink_to_fit();
+        held.covers = upto;
+        held.flat = Some(flat);
     }
 
-    /// Renumbers the live entries and builds a fresh graph of them, or none
-    /// when an exact scan will do.
+    /// Drops removed entries and renumbers the rest, then builds their
+    /// graph (while there are more than a few thousand), here and now.
     fn rebuild(&mut self) {
         self.settle(true);
-        self.entries.retain(Option::is_some);
+        let dimension = self.dimension;
+        let held = self.held.get_mut().unwrap_or_else(|e| e.into_inner());
+        let mut rows = Vec::with_capacity(self.live * dimension);
+        let mut entries = Vec::with_capacity(self.live);
+        for (n, e) in self.entries.drain(..).enumerate() {
+            if let (Some(e), Some(v)) = (e, held.vector(n, dimension)) {
+                rows.extend_from_slice(v);
+                entries.push(Some(e));
+            }
+        }
+        *held = Held {
+            covers: 0,
+            flat: None,
+            rows,
+        };
+        self.entries = entries;
+        self.live = self.entries.len();
         self.by_id = self
             .entries
             .iter()
             .enumerate()
             .filter_map(|(n, e)| Some((e.as_ref()?.id.clone(), n)))
             .collect();
-        self.tombstones = 0;
         if self.live > EXACT_UP_TO {
             let graph = hnsw::build(
-                self.entries
-                    .iter()
+                held.rows
+                    .chunks_exact(dimension)
                     .enumerate()
-                    .filter_map(|(n, e)| Some((&e.as_ref()?.vector[..], n)))
+                    .map(|(n, v)| (v, n))
                     .collect(),
             );
-            self.install(graph, self.entries.len());
-        } else {
-            *self.graph.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+            self.install(&graph, self.entries.len());
         }
     }
 
-    fn exact(&self, query: &[f32], k: usize, keep: &dyn Fn(usize) -> bool) -> Vec<(usize, f32)> {
-        let mut hits: Vec<(usize, f32)> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|&(n, _)| keep(n))
-            .filter_map(|(n, e)| Some((n, &e.as_ref()?.vector)))
+    /// The `k` nearest of the entries in `range` that `keep` accepts.
+    fn exact(
+        &self,
+        held: &Held,
+        range: std::ops::Range<usize>,
+        query: &[f32],
+        k: usize,
+        keep: &dyn Fn(usize) -> bool,
+    ) -> Vec<(usize, f32)> {
+        let mut hits: Vec<(usize, f32)> = range
+            .filter(|&n| self.entries[n].is_some() && keep(n))
+            .filter_map(|n| Some((n, held.vector(n, self.dimension)?)))
             .map(|(n, v)| (n, 1.0 - CosineDistance.eval(query, v)))
             .collect();
         top_k_by(&mut hits, k, |&a, &b| self.id_order(a, b));
         hits
     }
 
-    /// Live entries by id, so equal scores rank the same however the
-    /// entries were numbered.
     fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
         let id = |n: usize| self.entries[n].as_ref().map(|e| e.id.as_str());
         id(a).cmp(&id(b))
     }
 
-    /// Numbers and similarities of the nearest live entries `keep` accepts
-    /// (all live entries when `keep` is `None`).
     fn nearest(
         &self,
         query: &[f32],
@@ -344,8 +397,9 @@ impl MemoryVectorStore {
             return Vec::new();
         }
         self.settle(false);
-        let built = self.graph.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(flat) = built.as_ref().and_then(|b| b.flat.as_ref()) {
+        let held = self.held();
+        let accepts = |n: usize| keep.is_none_or(|f| f(n));
+        if let Some(flat) = held.flat.as_ref() {
             let mut hits: Vec<(usize, f32)> = flat
                 .search(
                     query,
@@ -356,15 +410,13 @@ impl MemoryVectorStore {
                 .into_iter()
                 .map(|(n, d)| (n, 1.0 - d))
                 .collect();
+            hits.extend(self.exact(&held, held.covers..self.entries.len(), query, k, &accepts));
             top_k_by(&mut hits, k, |&a, &b| self.id_order(a, b));
-            // A selective filter can leave the graph walk short of k; the
-            // exact scan then finds every match.
             if hits.len() == k || hits.len() == self.live {
                 return hits;
             }
         }
-        let accepts = |n: usize| self.entries[n].is_some() && keep.is_none_or(|f| f(n));
-        self.exact(query, k, &accepts)
+        self.exact(&held, 0..self.entries.len(), query, k, &accepts)
     }
 }
 
@@ -386,27 +438,22 @@ impl VectorStore for MemoryVectorStore {
     }
 
     fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<()> {
-        let first = self.append(records)?;
-        let built = self.graph.get_mut().unwrap_or_else(|e| e.into_inner());
-        if let Some(b) = built.as_mut() {
-            let batch: Vec<(&[f32], usize)> = self.entries[first..]
-                .iter()
-                .enumerate()
-                .filter_map(|(i, e)| Some((&e.as_ref()?.vector[..], first + i)))
-                .collect();
-            b.graph.parallel_insert_slice(&batch);
-            b.covers = self.entries.len();
-            b.reflatten(&self.entries);
-        } else if self.live > EXACT_UP_TO
-            && self
-                .pending
-                .get_mut()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_none()
-        {
-            self.rebuild();
+        self.append(records)?;
+        let covers = self.held_mut().covers;
+        let pending = self
+            .pending
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        if covers == 0 && !pending {
+            if self.live > EXACT_UP_TO {
+                self.rebuild();
+            }
+        } else if !pending && self.entries.len() - covers > FRESH_UP_TO {
+            let next = self.snapshot();
+            *self.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(next);
         }
-        if self.tombstones > self.live / 4 {
+        if self.held_mut().tombstones() > self.live / 4 {
             self.rebuild();
         }
         Ok(())
@@ -418,8 +465,7 @@ impl VectorStore for MemoryVectorStore {
                 self.forget(n);
             }
         }
-        let has_graph = self.graph_covers() > 0;
-        if has_graph && self.tombstones > self.live / 4 {
+        if self.held_mut().tombstones() > self.live / 4 {
             self.rebuild();
         }
         Ok(())
@@ -499,7 +545,11 @@ mod tests {
     }
 
     fn has_graph(vs: &MemoryVectorStore) -> bool {
-        vs.graph.read().unwrap().is_some()
+        vs.held().flat.is_some()
+    }
+
+    fn exact(vs: &MemoryVectorStore, q: &[f32], k: usize) -> Vec<(usize, f32)> {
+        vs.exact(&vs.held(), 0..vs.entries.len(), q, k, &|_| true)
     }
 
     #[test]
@@ -514,7 +564,7 @@ mod tests {
         let hits = search(&vs, &q, 5, &all);
         assert_eq!(hits[0].0, "v7");
         assert!((hits[0].1 - 1.0).abs() < 1e-5);
-        assert_eq!(vs.exact(&q, 1, &|_| true)[0].0, 7);
+        assert_eq!(exact(&vs, &q, 1)[0].0, 7);
         assert_eq!(vs.entries[7].as_ref().unwrap().id, "v7");
         vs.delete(&["v7".into()]).unwrap();
         assert!(search(&vs, &q, 5, &all).iter().all(|h| h.0 != "v7"));
@@ -549,7 +599,7 @@ mod tests {
         let (mut found, mut wanted) = (0, 0);
         for q in 0..100 {
             let q = unit(10_000 + q, dim);
-            let truth = vs.exact(&q, 10, &|_| true);
+            let truth = exact(&vs, &q, 10);
             let got = vs.nearest(&q, 10, 100, None);
             wanted += truth.len();
             found += truth
@@ -579,6 +629,45 @@ mod tests {
         assert_eq!(search(&vs, &unit(4000, dim), 1, &all)[0].0, "v4000");
         assert!(search(&vs, &q, 10, &all).iter().all(|h| h.0 != "v42"));
         assert_eq!(vs.len(), 2500);
+    }
+
+    #[test]
+    fn vectors_are_held_once_and_a_small_upsert_leaves_the_graph_alone() {
+        let dim = 16;
+        let all = Filter::default();
+        let mut vs = MemoryVectorStore::new(dim);
+        vs.upsert((0..3000).map(|i| record(i, dim)).collect())
+            .unwrap();
+        {
+            let held = vs.held();
+            assert_eq!((held.covers, held.rows.len()), (3000, 0));
+        }
+        vs.upsert((5000..5010).map(|i| record(i, dim)).collect())
+            .unwrap();
+        {
+            let held = vs.held();
+            assert_eq!((held.covers, held.rows.len()), (3000, 10 * dim));
+        }
+        assert_eq!(search(&vs, &unit(5003, dim), 1, &all)[0].0, "v5003");
+        assert_eq!(search(&vs, &unit(7, dim), 1, &all)[0].0, "v7");
+
+        // Past FRESH_UP_TO new vectors a graph of them all is built in the
+        // background, and takes their vectors over.
+        vs.upsert(
+            (10_000..10_000 + FRESH_UP_TO)
+                .map(|i| record(i, dim))
+                .collect(),
+        )
+        .unwrap();
+        assert!(vs.pending.lock().unwrap().is_some());
+        assert_eq!(search(&vs, &unit(10_005, dim), 1, &all)[0].0, "v10005");
+        vs.settle(true);
+        {
+            let held = vs.held();
+            assert_eq!((held.covers, held.rows.len()), (vs.entries.len(), 0));
+        }
+        assert_eq!(search(&vs, &unit(10_005, dim), 1, &all)[0].0, "v10005");
+        assert_eq!(vs.len(), 3010 + FRESH_UP_TO);
     }
 
     #[test]
