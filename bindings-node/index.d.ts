@@ -513,7 +513,9 @@ export declare namespace collect {
     systemInterval?: number
     /**
      * A file for the audit trail and records, each entry with its records
-     * in one transaction, locked while open; or an object of your own with
+     * in one transaction, locked while open; a `postgres://` URL for
+     * PostgreSQL, shared by every service that opens it (audit ids from a
+     * sequence, so they never collide); or an object of your own with
      * `append({ entry, records })` (both or neither stored), `audit(query)`,
      * `records(query)` and `prune(beforeMs)` (a query is `{ host, method,
      * since_ms, until_ms }`, each null or a bound), each returning its

@@ -145,3 +145,17 @@ test('each failure rejects with its own code and sqlstate', async () => {
   sql("INSERT INTO infrarag_migrations (version, description) VALUES (1000, 'later')", 'node_errors')
   await assert.rejects(index.Index.postgres(db), /version 1000/)
 })
+
+test('collection services share an audit trail in PostgreSQL', async () => {
+  const { collect } = require('../index.js')
+  const db = database('node_records')
+  const first = new collect.CollectionService({ store: db, ttl: { ports: 0 } })
+  const second = new collect.CollectionService({ store: db, ttl: { ports: 0 } })
+  await first.collect('localhost', 'ports', { actor: 'a' })
+  const last = await second.collect('localhost', 'ports', { actor: 'b' })
+  const audit = first.audit()
+  assert.deepEqual(audit.map((e) => e.actor), ['a', 'b'])
+  assert.equal(new Set(audit.map((e) => e.id)).size, 2)
+  assert.deepEqual(second.audit(), audit)
+  assert.equal(second.latest('localhost', 'ports').length, last.records.length)
+})

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use infrarag::collect::{
     ssh_config, Args, Caller, CollectionService as CoreService, Command, CommandCollector,
-    FileRecordStore, HostSpec, Output, Record, RecordQuery, System,
+    HostSpec, Output, Record, RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -94,7 +94,9 @@ pub struct CollectionServiceOptions {
     /// Seconds between the two CPU samples of `system` (default 1).
     pub system_interval: Option<f64>,
     /// A file for the audit trail and records, each entry with its records
-    /// in one transaction, locked while open; or an object of your own with
+    /// in one transaction, locked while open; a `postgres://` URL for
+    /// PostgreSQL, shared by every service that opens it (audit ids from a
+    /// sequence, so they never collide); or an object of your own with
     /// `append({ entry, records })` (both or neither stored), `audit(query)`,
     /// `records(query)` and `prune(beforeMs)` (a query is `{ host, method,
     /// since_ms, until_ms }`, each null or a bound), each returning its
@@ -224,8 +226,9 @@ impl CollectionService {
                     );
                 }
                 match &o.store {
-                    Some(Either::A(path)) => {
-                        b = b.store(Arc::new(FileRecordStore::open(path).map_err(js_error)?));
+                    Some(Either::A(location)) => {
+                        b = b
+                            .store(infrarag::collect::record_store_at(location).map_err(js_error)?);
                     }
                     Some(Either::B(object)) => {
                         let store = JsRecordStore::new(&env, object)

@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use infrarag::collect::{
-    Caller, Collection, CollectionService, Command, CommandCollector, FileRecordStore, HostSpec,
-    Output, Record, RecordQuery, System,
+    Caller, Collection, CollectionService, Command, CommandCollector, HostSpec, Output, Record,
+    RecordQuery, System,
 };
 use infrarag::http::seconds;
 
@@ -132,9 +132,9 @@ impl PyCollectionService {
             }
         }
         match store {
-            Some(path) if path.is_instance_of::<pyo3::types::PyString>() => {
-                let path: std::path::PathBuf = path.extract()?;
-                b = b.store(Arc::new(FileRecordStore::open(path)?));
+            Some(location) if location.is_instance_of::<pyo3::types::PyString>() => {
+                let location: String = location.extract()?;
+                b = b.store(py.detach(|| infrarag::collect::record_store_at(&location))?);
             }
             Some(obj) => {
                 b = b.store(Arc::new(crate::store::PyRecordStore {

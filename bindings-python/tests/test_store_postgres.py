@@ -153,8 +153,9 @@ def test_another_process_commits_reach_this_one(pg: Server) -> None:
     assert lexical(reader, "encrypt bucket with KMS") == lexical(reference, "encrypt bucket with KMS")
     tables = pg.sql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'infrarag%'", "py_shared")
     assert tables.split(",") == [
-        "infrarag_chunk_ids", "infrarag_code_vectors", "infrarag_documents", "infrarag_meta",
-        "infrarag_migrations", "infrarag_state", "infrarag_summary_vectors",
+        "infrarag_audit", "infrarag_chunk_ids", "infrarag_code_vectors", "infrarag_documents",
+        "infrarag_meta", "infrarag_migrations", "infrarag_records", "infrarag_state",
+        "infrarag_summary_vectors",
     ]
 
     async def opened() -> int:
@@ -192,3 +193,19 @@ def test_each_failure_raises_a_storage_error_with_its_sqlstate(pg: Server) -> No
     pg.sql("INSERT INTO infrarag_migrations (version, description) VALUES (1000, 'later')", "py_errors")
     with pytest.raises(StorageError, match="version 1000"):
         Index.postgres(url)
+
+
+def test_collection_services_share_an_audit_trail_in_postgres(pg: Server) -> None:
+    from infrarag.collect import CollectionService
+
+    url = pg.database("py_records")
+    first = CollectionService(store=url, ttl={"ports": 0})
+    second = CollectionService(store=url, ttl={"ports": 0})
+    done = [first.collect("localhost", "ports", actor="a", reason="r"),
+            second.collect("localhost", "ports", actor="b", reason="r")]
+    audit = first.audit()
+    assert [e["actor"] for e in audit] == ["a", "b"]
+    assert len({e["id"] for e in audit}) == 2
+    assert second.audit() == audit
+    assert len(second.latest("localhost", "ports")) == len(done[1]["records"])
+    assert first.prune(2**62) == 2 and second.audit() == []

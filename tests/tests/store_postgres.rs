@@ -4,8 +4,9 @@
 //! PostgreSQL (the Python and Node suites add a store written in their
 //! language). Then PostgreSQL alone: four processes ingesting at once end
 //! where one serial run ends; a writer killed mid-ingestion leaves a
-//! committed state; another process's commits reach a reader; and each
-//! kind of failure gets its own error.
+//! committed state; another process's commits reach a reader; each kind
+//! of failure gets its own error; and the collectors' record stores answer
+//! alike, PostgreSQL's shared by services appending at once.
 
 use infrarag_tests::{copy_dir, scratch};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +16,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use infrarag::collect::{
+    record_store_at, AuditEntry, Caller, CollectionService, FileRecordStore, MemoryRecordStore,
+    Outcome, Record, RecordQuery, RecordStore,
+};
 use infrarag::embed::Hashing;
 use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
 use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA};
@@ -493,4 +498,113 @@ fn a_file_store_and_postgres_hold_the_same_documents() {
         .unwrap();
     from_pg.sort_by(|a, b| a.path.cmp(&b.path));
     assert_eq!(from_pg, from_file);
+}
+
+fn audit_entry(id: u64, host: &str, method: &str, time_ms: u64, records: usize) -> AuditEntry {
+    AuditEntry {
+        id,
+        time: format!("t{time_ms}"),
+        time_ms,
+        actor: "test".into(),
+        reason: "record stores".into(),
+        host: host.into(),
+        method: method.into(),
+        commands: vec![format!("{method} --now")],
+        duration_ms: 3,
+        outcome: Outcome::Collected,
+        error: None,
+        bytes_read: 10,
+        records_written: records,
+    }
+}
+
+fn records(n: usize, tag: u64) -> Vec<Record> {
+    (0..n)
+        .map(|i| Record {
+            kind: "socket".into(),
+            data: serde_json::json!({ "i": i, "tag": tag, "port": 1000 + i, "big": 12345678901234567890u64 }),
+        })
+        .collect()
+}
+
+/// Everything a record store answers after the same appends and a prune,
+/// as JSON, for comparing stores.
+fn record_answers(store: &dyn RecordStore) -> serde_json::Value {
+    let appends = [
+        (1, "web1", "ports", 1_000, 3),
+        (2, "web2", "ports", 2_000, 1),
+        (3, "web1", "system", 3_000, 0),
+        (4, "web1", "ports", 4_000, 2),
+        (5, "web2", "system", 5_000, 4),
+    ];
+    for (id, host, method, t, n) in appends {
+        store
+            .append(&audit_entry(id, host, method, t, n), &records(n, id))
+            .unwrap();
+    }
+    let q = |host: Option<&str>, method: Option<&str>, since: Option<u64>, until: Option<u64>| {
+        RecordQuery {
+            host: host.map(Into::into),
+            method: method.map(Into::into),
+            since_ms: since,
+            until_ms: until,
+        }
+    };
+    let mut out = serde_json::json!({
+        "audit": store.audit(&q(None, None, None, None)).unwrap(),
+        "audit_web1": store.audit(&q(Some("web1"), None, None, None)).unwrap(),
+        "records_ports": store.records(&q(None, Some("ports"), None, None)).unwrap(),
+        "records_range": store.records(&q(None, None, Some(2_000), Some(5_000))).unwrap(),
+        "latest": store.latest("web1", "ports").unwrap(),
+        "last_id": store.last_id().unwrap(),
+    });
+    out["pruned"] = serde_json::json!(store.prune(3_000).unwrap());
+    out["after_prune"] = serde_json::json!(store.records(&q(None, None, None, None)).unwrap());
+    out["audit_after_prune"] = serde_json::json!(store.audit(&q(None, None, None, None)).unwrap());
+    out
+}
+
+#[test]
+fn record_stores_answer_alike_and_services_share_postgres() {
+    let want = record_answers(&MemoryRecordStore::new());
+    assert_eq!(want["pruned"], 2);
+    assert_eq!(want["latest"].as_array().unwrap().len(), 2);
+    let file = scratch("pg", "records").join("records.db");
+    assert_eq!(record_answers(&FileRecordStore::open(&file).unwrap()), want);
+    let pg = PgServer::start();
+    let url = pg.database("records");
+    let store = record_store_at(&url).unwrap();
+    assert_eq!(record_answers(&*store), want);
+
+    // Two services, each with its own connections, collecting at once:
+    // every entry has its own id, and its records.
+    let service = || {
+        CollectionService::builder()
+            .ttl("ports", Duration::ZERO)
+            .store(record_store_at(&url).unwrap())
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (service(), service());
+    std::thread::scope(|s| {
+        for svc in [&a, &b] {
+            s.spawn(move || {
+                for _ in 0..8 {
+                    svc.collect("localhost", "ports", &Caller::new("test", "shared"))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let audit = store.audit(&RecordQuery::default()).unwrap();
+    let fresh: Vec<&AuditEntry> = audit.iter().filter(|e| e.reason == "shared").collect();
+    assert_eq!(fresh.len(), 16);
+    let ids: BTreeSet<u64> = fresh.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 16, "ids collided: {ids:?}");
+    assert!(ids.iter().all(|&id| id > 5), "{ids:?}");
+    let held = store.records(&RecordQuery::default()).unwrap();
+    for e in fresh {
+        let n = held.iter().filter(|r| r.entry == e.id).count();
+        assert_eq!(n, e.records_written, "entry {}", e.id);
+    }
 }

@@ -144,7 +144,9 @@ class CollectionService:
     long. ``system_interval`` is the time between the two CPU samples (1 s).
     ``store`` is a file for the audit trail and records, written as the
     index's file is (each entry with its records in one transaction, safe
-    across crashes) and locked while open, or an object of your own with
+    across crashes) and locked while open; a ``postgres://`` URL for
+    PostgreSQL, which services in many processes share (audit ids come from
+    a sequence, so they never collide); or an object of your own with
     the methods of :class:`infrarag.store.RecordStore` (what it raises
     reaches the caller as it was raised); without it they are kept in
     memory.

@@ -47,7 +47,9 @@ pub use service::{Caller, Collection, CollectionService, CollectionServiceBuilde
 pub use ssh::{fingerprint, parse_public_key, HostKeys, Ssh, SshHost};
 #[cfg(feature = "ssh")]
 pub use ssh_config::SshConfig;
-pub use store::{AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord};
+pub use store::{
+    record_store_at, AuditEntry, MemoryRecordStore, Outcome, RecordQuery, RecordStore, StoredRecord,
+};
 pub use system::{
     cpu_usage, parse_df, parse_diskstats, parse_loadavg, parse_meminfo, parse_net_dev,
     parse_proc_stat, parse_uptime, CpuTimes, CpuUsage, DiskIo, Filesystem, Load, Memory,

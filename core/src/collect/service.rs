@@ -352,11 +352,16 @@ impl CollectionService {
         }
     }
 
-    /// A new audit entry for a call beginning now.
-    fn entry(&self, host: &str, method: &str, caller: &Caller) -> AuditEntry {
+    /// A new audit entry for a call beginning now, its id from the store
+    /// when the store hands them out.
+    fn entry(&self, host: &str, method: &str, caller: &Caller) -> Result<AuditEntry> {
+        let id = match self.inner.store.next_id()? {
+            Some(id) => id,
+            None => self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+        };
         let started = SystemTime::now();
-        AuditEntry {
-            id: self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+        Ok(AuditEntry {
+            id,
             time: utc(started),
             time_ms: millis(started),
             actor: caller.actor.clone(),
@@ -369,7 +374,7 @@ impl CollectionService {
             error: None,
             bytes_read: 0,
             records_written: 0,
-        }
+        })
     }
 
     /// [`collect`](Self::collect) when the cache can answer: `Some` (and
@@ -393,7 +398,10 @@ impl CollectionService {
             Err(e) => return Some(Err(e)),
         };
         let hit = self.fresh(&(host.to_string(), method.to_string(), args.clone()), m.ttl)?;
-        let entry = self.entry(host, method, caller);
+        let entry = match self.entry(host, method, caller) {
+            Ok(entry) => entry,
+            Err(e) => return Some(Err(e)),
+        };
         Some(self.inner.store.append(&entry, &[]).map(|()| Collection {
             cached: true,
             duration_ms: 0,
@@ -424,7 +432,7 @@ impl CollectionService {
         let clock = Instant::now();
         let (h, m) = self.lookup(host, method, args)?;
         let key: Key = (host.to_string(), method.to_string(), args.clone());
-        let mut entry = self.entry(host, method, caller);
+        let mut entry = self.entry(host, method, caller)?;
         if let Some(hit) = self.fresh(&key, m.ttl) {
             inner.store.append(&entry, &[])?;
             return Ok(Collection {

@@ -132,6 +132,33 @@ pub trait RecordStore: Send + Sync {
     /// Forgets entries and records from before `before_ms`; returns how
     /// many entries went.
     fn prune(&self, before_ms: u64) -> Result<usize>;
+
+    /// The id of the next audit entry, for a store that services in other
+    /// processes append to as well; `None` (the default) lets the service
+    /// count on from [`last_id`](Self::last_id).
+    fn next_id(&self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
+/// The record store at `location`: PostgreSQL, shared by every service
+/// that opens it, for a `postgres://` or `postgresql://` URL (with the
+/// `postgres` feature); else the SQLite file at that path
+/// ([`super::FileRecordStore`]).
+pub fn record_store_at(location: &str) -> Result<std::sync::Arc<dyn RecordStore>> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(std::sync::Arc::new(
+            crate::store::postgres::PostgresStore::connect(location)?.records(),
+        ));
+        #[cfg(not(feature = "postgres"))]
+        return Err(Error::InvalidArgument {
+            name: "store".into(),
+            message: "this build of infrarag has no PostgreSQL support (cargo feature `postgres`)"
+                .into(),
+        });
+    }
+    Ok(std::sync::Arc::new(super::FileRecordStore::open(location)?))
 }
 
 /// A [`RecordStore`] in memory.

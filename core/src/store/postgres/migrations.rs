@@ -12,10 +12,11 @@ use crate::error::{Error, Result};
 pub const LATEST_SCHEMA: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Version, what it adds, its SQL (run in one transaction).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "documents, their chunk ids, the change counter and the model",
-    "
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "documents, their chunk ids, the change counter and the model",
+        "
     CREATE EXTENSION IF NOT EXISTS vector;
     CREATE TABLE infrarag_meta (key text PRIMARY KEY, value text NOT NULL);
     -- One row; every document commit bumps it, so a reader knows whether
@@ -39,7 +40,37 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[(
     CREATE INDEX infrarag_chunk_ids_id ON infrarag_chunk_ids (id);
     CREATE INDEX infrarag_chunk_ids_path ON infrarag_chunk_ids (path);
     ",
-)];
+    ),
+    (
+        2,
+        "collection audit entries and records",
+        "
+    -- Ids come from the sequence, so services in many processes never
+    -- hand out the same one.
+    CREATE SEQUENCE infrarag_audit_ids;
+    CREATE TABLE infrarag_audit (
+        id bigint PRIMARY KEY,
+        time_ms bigint NOT NULL,
+        host text NOT NULL,
+        method text NOT NULL,
+        entry text NOT NULL
+    );
+    CREATE INDEX infrarag_audit_by_host ON infrarag_audit (host, method, time_ms);
+    CREATE INDEX infrarag_audit_by_time ON infrarag_audit (time_ms);
+    CREATE TABLE infrarag_records (
+        seq bigserial PRIMARY KEY,
+        entry bigint NOT NULL REFERENCES infrarag_audit (id) ON DELETE CASCADE,
+        host text NOT NULL,
+        method text NOT NULL,
+        time_ms bigint NOT NULL,
+        record text NOT NULL
+    );
+    CREATE INDEX infrarag_records_by_host ON infrarag_records (host, method, time_ms);
+    CREATE INDEX infrarag_records_by_entry ON infrarag_records (entry);
+    CREATE INDEX infrarag_records_by_time ON infrarag_records (time_ms);
+    ",
+    ),
+];
 
 /// Any number from a fixed 64-bit space, so no other application's
 /// advisory lock collides by chance.

@@ -1,5 +1,5 @@
 //! PostgreSQL with pgvector as the store many processes share: documents,
-//! code and summary vectors (HNSW, cosine) and, for collectors, records.
+//! code and summary vectors (HNSW, cosine) and the collectors' records.
 //!
 //! Open with [`PostgresStore::connect`] (or [`PostgresStore::options`]);
 //! the schema is migrated on open. [`crate::index::Index::postgres`] runs an
@@ -9,6 +9,7 @@
 mod documents;
 mod migrations;
 mod pool;
+mod records;
 mod vectors;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use pool::Pool;
 
 pub use migrations::LATEST_SCHEMA;
+pub use records::PostgresRecordStore;
 
 /// Connection settings for [`PostgresStore`]; end with
 /// [`connect`](PostgresOptions::connect).
@@ -120,6 +122,12 @@ impl PostgresStore {
     /// another length's vectors is refused, naming both.
     pub fn bind_model(&self, model: &str, dimension: usize) -> Result<()> {
         vectors::bind_model(&mut *self.pool.get()?, model, dimension)
+    }
+
+    /// The collectors' audit trail and records in this database, shared by
+    /// every service that opens it (`CollectionService`'s store).
+    pub fn records(&self) -> PostgresRecordStore {
+        PostgresRecordStore::new(self.pool.clone())
     }
 
     /// The document store and the code and summary vector stores of an
