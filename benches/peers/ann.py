@@ -92,17 +92,14 @@ def main() -> None:
     truth = np.argsort(-(queries @ data.T), axis=1)[:, :K]
     print(f"{args.n} x {args.dim} clustered unit vectors, {args.queries} queries, M={M}, ef_construction={EF_CONSTRUCTION}")
 
+    built: list[object] = []
+
     def ours() -> Callable[[np.ndarray, int], list[int]]:
         from infrarag.store import MemoryVectorStore
 
         store = MemoryVectorStore(args.dim)
         store.upsert([str(i) for i in range(args.n)], data.tobytes())
-        extra = clustered(10, args.dim, centres, rng)
-        t = time.perf_counter()
-        store.upsert([f"new{i}" for i in range(10)], extra.tobytes())
-        print(f"\ninfrarag: upsert of 10 vectors into the {args.n:,} store: "
-              f"{(time.perf_counter() - t) * 1e3:.2f} ms (goal: under 10 ms)")
-        store.delete([f"new{i}" for i in range(10)])
+        built.append(store)
         return lambda q, ef: [int(i) for i, _ in store.search(q.tobytes(), K, ef)]
 
     def hnswlib_() -> Callable[[np.ndarray, int], list[int]]:
@@ -137,6 +134,14 @@ def main() -> None:
 
     results = {
         "infrarag": run("infrarag (hnsw_rs)", ours, queries, truth),
+    }
+    # After its queries, so the new vectors cannot change their recall.
+    extra = clustered(10, args.dim, centres, rng)
+    t = time.perf_counter()
+    built[0].upsert([f"new{i}" for i in range(10)], extra.tobytes())  # type: ignore[attr-defined]
+    print(f"  upsert of 10 vectors into the built store: {(time.perf_counter() - t) * 1e3:.2f} ms "
+          "(goal: under 10 ms)")
+    results |= {
         "hnswlib": run("hnswlib", hnswlib_, queries, truth),
         "faiss": run("faiss IndexHNSWFlat", faiss_, queries, truth),
     }

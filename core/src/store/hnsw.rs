@@ -97,6 +97,17 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
 
 pub(crate) type Graph = Hnsw<'static, f32, CosineDistance>;
 
+/// Gives freed heap pages back to the OS, once a graph is dropped: hnsw_rs
+/// holds each point in small allocations spread over its builder threads'
+/// arenas, which glibc otherwise keeps resident after they are freed.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointers and only returns free pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// A graph of `items` (vector, number), sized to grow to twice as many,
 /// built on the rayon pool.
 pub(crate) fn build(items: Vec<(&[f32], usize)>) -> Graph {

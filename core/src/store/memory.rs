@@ -294,6 +294,8 @@ impl MemoryVectorStore {
         pending.take();
         if let Some(graph) = graph {
             self.install(&graph, upto);
+            drop(graph);
+            hnsw::release_freed_memory();
         }
     }
 
@@ -360,6 +362,8 @@ impl MemoryVectorStore {
                     .collect(),
             );
             self.install(&graph, self.entries.len());
+            drop(graph);
+            hnsw::release_freed_memory();
         }
     }
 
