@@ -85,10 +85,10 @@ impl DocumentStore for PostgresDocuments {
     }
 
     fn version(&self) -> Result<Option<u64>> {
-        let row = self
-            .pool
-            .get()?
-            .query_one("SELECT version FROM infrarag_state WHERE id = 1", &[])
+        let mut conn = self.pool.get()?;
+        let row = conn
+            .statement("SELECT version FROM infrarag_state WHERE id = 1")
+            .and_then(|st| conn.query_one(&st, &[]))
             .map_err(|e| db_error("reading the change counter", &e))?;
         Ok(Some(row.get::<_, i64>(0) as u64))
     }

@@ -1,12 +1,13 @@
 //! A small pool of blocking PostgreSQL connections, each with the
 //! statement timeout set, over rustls (ring) when the server offers TLS.
 
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use postgres::config::Host;
-use postgres::{Client, Config};
+use postgres::{Client, Config, Statement};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -25,8 +26,17 @@ pub(super) struct Pool {
 }
 
 struct State {
-    idle: Vec<Client>,
+    idle: Vec<Session>,
     open: usize,
+}
+
+/// A connection with what it remembers: its prepared statements, so a hot
+/// query costs one round trip, not two, and the `hnsw.ef_search` it last
+/// set.
+struct Session {
+    client: Client,
+    statements: HashMap<String, Statement>,
+    ef_search: Option<usize>,
 }
 
 impl Pool {
@@ -78,11 +88,11 @@ impl Pool {
         let deadline = Instant::now() + self.wait;
         let mut state = self.lock();
         loop {
-            while let Some(client) = state.idle.pop() {
-                if !client.is_closed() {
+            while let Some(session) = state.idle.pop() {
+                if !session.client.is_closed() {
                     return Ok(Conn {
                         pool: self,
-                        client: Some(client),
+                        session: Some(session),
                     });
                 }
                 state.open -= 1;
@@ -93,7 +103,11 @@ impl Pool {
                 return match self.open() {
                     Ok(client) => Ok(Conn {
                         pool: self,
-                        client: Some(client),
+                        session: Some(Session {
+                            client,
+                            statements: HashMap::new(),
+                            ef_search: None,
+                        }),
                     }),
                     Err(e) => {
                         self.lock().open -= 1;
@@ -124,12 +138,15 @@ impl Pool {
             .config
             .connect(self.tls.clone())
             .map_err(|e| db_error(&format!("cannot connect to {}", self.server()), &e))?;
+        // A filtered vector search walks on until enough rows pass, rather
+        // than returning fewer (pgvector 0.8; an unfiltered one is as
+        // before).
         client
             .batch_execute(&format!(
-                "SET statement_timeout = {}",
+                "SET statement_timeout = {}; SET hnsw.iterative_scan = relaxed_order",
                 self.statement_timeout.as_millis()
             ))
-            .map_err(|e| db_error("setting the statement timeout", &e))?;
+            .map_err(|e| db_error("setting up the connection", &e))?;
         Ok(client)
     }
 }
@@ -137,33 +154,68 @@ impl Pool {
 /// A pooled connection, returned when dropped.
 pub(super) struct Conn<'a> {
     pool: &'a Pool,
-    client: Option<Client>,
+    session: Option<Session>,
+}
+
+impl Conn<'_> {
+    fn session(&mut self) -> &mut Session {
+        self.session.as_mut().expect("held until dropped")
+    }
+
+    /// `sql` prepared on this connection, once.
+    pub(super) fn statement(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<Statement, postgres::Error> {
+        let session = self.session();
+        if let Some(statement) = session.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = session.client.prepare(sql)?;
+        session
+            .statements
+            .insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Sets `hnsw.ef_search` for this connection's next searches, unless
+    /// it is set so already.
+    pub(super) fn ef_search(&mut self, ef: usize) -> std::result::Result<(), postgres::Error> {
+        let session = self.session();
+        if session.ef_search != Some(ef) {
+            session
+                .client
+                .batch_execute(&format!("SET hnsw.ef_search = {ef}"))?;
+            session.ef_search = Some(ef);
+        }
+        Ok(())
+    }
 }
 
 impl Deref for Conn<'_> {
     type Target = Client;
 
     fn deref(&self) -> &Client {
-        self.client.as_ref().expect("held until dropped")
+        &self.session.as_ref().expect("held until dropped").client
     }
 }
 
 impl DerefMut for Conn<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("held until dropped")
+        &mut self.session().client
     }
 }
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
+        let Some(session) = self.session.take() else {
             return;
         };
         let mut state = self.pool.lock();
-        if client.is_closed() {
+        if session.client.is_closed() {
             state.open -= 1;
         } else {
-            state.idle.push(client);
+            state.idle.push(session);
         }
         drop(state);
         self.pool.returned.notify_one();

@@ -14,6 +14,10 @@ use crate::store::{top_k_by, VectorQuery, VectorRecord, VectorStore};
 /// Rows written per statement.
 const BATCH: usize = 500;
 
+/// Upserts of at least this many rows, and of at least as many as the
+/// table holds, rebuild the HNSW index after loading instead of growing it.
+const BULK: usize = 2_000;
+
 /// pgvector's largest `hnsw.ef_search`.
 const MAX_EF: usize = 1000;
 
@@ -143,10 +147,22 @@ impl VectorStore for PostgresVectors {
                  embedding = excluded.embedding, written_at = now()",
             self.space.table()
         );
+        let t = self.space.table();
         let mut conn = self.pool.get()?;
         let mut tx = conn
             .transaction()
             .map_err(|e| db_error("storing vectors", &e))?;
+        let held: i64 = tx
+            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+            .map_err(|e| db_error("storing vectors", &e))?
+            .get(0);
+        // Building the graph once after a bulk load is several times
+        // faster than growing it row by row; searches wait for the commit.
+        let bulk = records.len() >= BULK && records.len() as i64 >= held;
+        if bulk {
+            tx.batch_execute(&format!("DROP INDEX IF EXISTS {t}_hnsw"))
+                .map_err(|e| db_error("storing vectors", &e))?;
+        }
         for batch in records.chunks(BATCH) {
             let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
             let paths: Vec<&str> = batch.iter().map(|r| r.metadata.path.as_str()).collect();
@@ -168,6 +184,12 @@ impl VectorStore for PostgresVectors {
                 &[&ids, &paths, &languages, &block_types, &addresses, &vectors],
             )
             .map_err(|e| db_error("storing vectors", &e))?;
+        }
+        if bulk {
+            tx.batch_execute(&format!(
+                "CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops)"
+            ))
+                .map_err(|e| db_error("indexing vectors", &e))?;
         }
         tx.commit().map_err(|e| db_error("storing vectors", &e))
     }
@@ -206,40 +228,25 @@ impl VectorStore for PostgresVectors {
             return Ok(Vec::new());
         }
         let f = query.filter;
-        let filtered = f.path_prefix.is_some()
-            || f.language.is_some()
-            || f.block_type.is_some()
-            || f.address.is_some();
         let mut conn = self.pool.get()?;
-        let mut tx = conn
-            .transaction()
+        conn.ef_search(query.ef.max(query.k).clamp(1, MAX_EF))
             .map_err(|e| db_error("searching vectors", &e))?;
-        let ef = query.ef.max(query.k).clamp(1, MAX_EF);
-        // A filter is applied after the graph walk; the iterative scan goes
-        // on walking until `k` rows pass, in roughly distance order (the
-        // rows are sorted again below).
-        tx.batch_execute(&format!(
-            "SET LOCAL hnsw.ef_search = {ef};{}",
-            if filtered {
-                " SET LOCAL hnsw.iterative_scan = relaxed_order;"
-            } else {
-                ""
-            }
-        ))
-        .map_err(|e| db_error("searching vectors", &e))?;
         let language = f.language.map(|l| l.as_str());
         let k = i64::try_from(query.k).unwrap_or(i64::MAX);
-        let rows = tx
+        let search = conn
+            .statement(&format!(
+                "SELECT id, (1 - (embedding <=> $1))::real FROM {}
+                 WHERE ($2::text IS NULL OR starts_with(path, $2))
+                   AND ($3::text IS NULL OR language = $3)
+                   AND ($4::text IS NULL OR block_type = $4)
+                   AND ($5::text IS NULL OR address = $5)
+                 ORDER BY embedding <=> $1 LIMIT $6",
+                self.space.table()
+            ))
+            .map_err(|e| db_error("searching vectors", &e))?;
+        let rows = conn
             .query(
-                &format!(
-                    "SELECT id, (1 - (embedding <=> $1))::real FROM {}
-                     WHERE ($2::text IS NULL OR starts_with(path, $2))
-                       AND ($3::text IS NULL OR language = $3)
-                       AND ($4::text IS NULL OR block_type = $4)
-                       AND ($5::text IS NULL OR address = $5)
-                     ORDER BY embedding <=> $1 LIMIT $6",
-                    self.space.table()
-                ),
+                &search,
                 &[
                     &Vector::from(query.vector.to_vec()),
                     &f.path_prefix,
@@ -250,7 +257,8 @@ impl VectorStore for PostgresVectors {
                 ],
             )
             .map_err(|e| db_error("searching vectors", &e))?;
-        tx.commit().map_err(|e| db_error("searching vectors", &e))?;
+        // Under a filter the iterative scan returns rows in roughly
+        // distance order; sorted again here.
         let mut hits: Vec<(String, f32)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
         top_k_by(&mut hits, query.k, |a, b| a.cmp(b));
         Ok(hits)
