@@ -417,6 +417,19 @@ fn each_failure_has_its_own_error() {
         other => panic!("{other}"),
     }
 
+    // A statement past the timeout is stopped by the server: creating
+    // pgvector and the tables takes longer than a millisecond.
+    let slow = pg.database("slow");
+    let timed_out = PostgresStore::options(&slow)
+        .statement_timeout(Duration::from_millis(1))
+        .connect();
+    match failure(timed_out) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate.as_deref(), Some("57014"), "{message}")
+        }
+        other => panic!("{other}"),
+    }
+
     let err = failure(Index::postgres("mysql://nope"));
     assert_eq!(err.code(), "INVALID_ARGUMENT", "{err}");
 
