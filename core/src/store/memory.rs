@@ -302,13 +302,16 @@ impl MemoryVectorStore {
     /// Makes `graph` (of the live entries below `upto`) the one searched:
     /// its flat copy takes over their vectors from the old copy and from
     /// `rows`, which keeps only later entries'.
+    ///
+    /// The copy is made under the read lock, so searches go on meanwhile:
+    /// nothing else changes the vectors, since changes need `&mut self` and
+    /// only the caller holding `pending` installs.
     fn install(&self, graph: &Graph, upto: usize) {
-        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
-        if upto < held.covers {
-            return;
-        }
         let flat = {
-            let held = &*held;
+            let held = self.held();
+            if upto < held.covers {
+                return;
+            }
             Flat::new(
                 graph,
                 upto,
@@ -319,6 +322,7 @@ impl MemoryVectorStore {
         let Some(flat) = flat else {
             return;
         };
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
         let taken = ((upto - held.covers) * self.dimension).min(held.rows.len());
         held.rows.drain(..taken);
         held.rows.shrink_to_fit();
