@@ -291,14 +291,14 @@ impl IndexBuilder {
                 });
             }
         }
-        if let Some(version) = documents.version()? {
-            let docs = documents.load()?;
+        let version = documents.version()?;
+        let mut docs = documents.load()?;
+        if version.is_some() {
             let mut index = self.assemble(Some(documents), code, summary);
             index.remember(docs);
-            index.seen = Some(version);
+            index.seen = version;
             return Ok(index);
         }
-        let mut docs = documents.load()?;
         let known: HashSet<&str> = docs
             .iter()
             .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))

@@ -181,7 +181,7 @@ impl<'a> SharedAddPath<'a> {
             wait,
         } = self;
         let _writer = shared.writer(wait)?;
-        shared.write()?.refresh()?;
+        // `read` takes in other processes' commits first.
         let prepared = shared.read(|index| Plan::new(index, options))?.run()?;
         let mut index = shared.write()?;
         index.refresh()?;

@@ -84,7 +84,7 @@ impl Pool {
 
     /// A connection: an idle one, a new one while fewer than the maximum
     /// are open, or the next one returned.
-    pub(super) fn get(self: &Pool) -> Result<Conn<'_>> {
+    pub(super) fn get(&self) -> Result<Conn<'_>> {
         let deadline = Instant::now() + self.wait;
         let mut state = self.lock();
         loop {

@@ -63,13 +63,18 @@ impl PostgresRecordStore {
                 ],
             )
             .map_err(|e| db_error(&format!("reading {table}"), &e))?;
-        rows.iter()
-            .map(|r| {
-                serde_json::from_str(r.get::<_, &str>(0))
-                    .map_err(|e| refused(format!("a row of {table} does not read back: {e}")))
-            })
-            .collect()
+        decode(table, &rows)
     }
+}
+
+/// Each row's first column, the JSON text of a `T`.
+fn decode<T: serde::de::DeserializeOwned>(table: &str, rows: &[postgres::Row]) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str(r.get::<_, &str>(0))
+                .map_err(|e| refused(format!("a row of {table} does not read back: {e}")))
+        })
+        .collect()
 }
 
 impl RecordStore for PostgresRecordStore {
@@ -135,13 +140,7 @@ impl RecordStore for PostgresRecordStore {
                 &[&host, &method],
             )
             .map_err(|e| db_error("reading infrarag_records", &e))?;
-        rows.iter()
-            .map(|r| {
-                serde_json::from_str(r.get::<_, &str>(0)).map_err(|e| {
-                    refused(format!("a row of infrarag_records does not read back: {e}"))
-                })
-            })
-            .collect()
+        decode("infrarag_records", &rows)
     }
 
     fn last_id(&self) -> Result<u64> {

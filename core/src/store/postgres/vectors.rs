@@ -152,13 +152,16 @@ impl VectorStore for PostgresVectors {
         let mut tx = conn
             .transaction()
             .map_err(|e| db_error("storing vectors", &e))?;
-        let held: i64 = tx
-            .query_one(&format!("SELECT count(*) FROM {t}"), &[])
-            .map_err(|e| db_error("storing vectors", &e))?
-            .get(0);
         // Building the graph once after a bulk load is several times
         // faster than growing it row by row; searches wait for the commit.
-        let bulk = records.len() >= BULK && records.len() as i64 >= held;
+        // The table is counted only for an upsert that could be one.
+        let bulk = records.len() >= BULK && {
+            let held: i64 = tx
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .map_err(|e| db_error("storing vectors", &e))?
+                .get(0);
+            records.len() as i64 >= held
+        };
         if bulk {
             tx.batch_execute(&format!("DROP INDEX IF EXISTS {t}_hnsw"))
                 .map_err(|e| db_error("storing vectors", &e))?;
