@@ -910,6 +910,13 @@ export declare namespace index {
      * ones, for `sslmode=require` against a private CA.
      */
     caFile?: string
+    /**
+     * Keep a copy of every chunk and its BM25 terms in this process
+     * (default false: BM25 runs in the database and the process holds only
+     * the list of files). Faster lexical search, memory in proportion to
+     * the corpus.
+     */
+    cacheChunks?: boolean
   }
   /** A hit's standing in each signal search fuses. */
   export interface Scores {

@@ -105,6 +105,10 @@ test('every store behaves alike', async (t) => {
     const db = database('node_suite')
     await behaves(() => index.Index.postgres(db), true)
   })
+  await t.test('postgres, chunks cached', async () => {
+    const db = database('node_suite_cached')
+    await behaves(() => index.Index.postgres(db, null, null, { cacheChunks: true }), true)
+  })
   await t.test('javascript', () => {
     const docs = new Documents()
     const code = new Vectors()

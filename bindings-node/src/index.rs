@@ -181,6 +181,11 @@ pub struct PostgresOptions {
     /// A PEM file of certificate authorities trusted besides the public
     /// ones, for `sslmode=require` against a private CA.
     pub ca_file: Option<String>,
+    /// Keep a copy of every chunk and its BM25 terms in this process
+    /// (default false: BM25 runs in the database and the process holds only
+    /// the list of files). Faster lexical search, memory in proportion to
+    /// the corpus.
+    pub cache_chunks: Option<bool>,
 }
 
 /// The store `Index.postgres` connects to, configured, not yet connected.
@@ -206,6 +211,9 @@ fn postgres_options(
     }
     if let Some(ca) = o.ca_file {
         options = options.ca_file(ca);
+    }
+    if let Some(cache) = o.cache_chunks {
+        options = options.cache_chunks(cache);
     }
     Ok(options)
 }

@@ -181,7 +181,7 @@ impl PyIndex {
     /// The index in a PostgreSQL database, shared by every process that
     /// opens it; see `index.py`.
     #[staticmethod]
-    #[pyo3(signature = (url, *, chunker = None, embedder = None, max_connections = None, statement_timeout = None, ca_file = None))]
+    #[pyo3(signature = (url, *, chunker = None, embedder = None, max_connections = None, statement_timeout = None, ca_file = None, cache_chunks = false))]
     #[allow(clippy::too_many_arguments)]
     fn postgres(
         py: Python<'_>,
@@ -191,6 +191,7 @@ impl PyIndex {
         max_connections: Option<&Bound<'_, PyAny>>,
         statement_timeout: Option<f64>,
         ca_file: Option<PathBuf>,
+        cache_chunks: bool,
     ) -> PyResult<Self> {
         let max_connections = whole(py, "max_connections", max_connections)?;
         let statement_timeout = statement_timeout
@@ -206,7 +207,7 @@ impl PyIndex {
             .transpose()?;
         let (builder, callable) = PyIndex::builder(chunker, embedder);
         let index = py.detach(|| {
-            let mut options = PostgresStore::options(url);
+            let mut options = PostgresStore::options(url).cache_chunks(cache_chunks);
             if let Some(n) = max_connections {
                 options = options.max_connections(n);
             }

@@ -121,7 +121,7 @@ def behaves(open_index: Callable[[], Index], work: Path, reopens: bool) -> None:
         again.close()
 
 
-@pytest.mark.parametrize("store", ["memory", "file", "postgres", "python"])
+@pytest.mark.parametrize("store", ["memory", "file", "postgres", "postgres_cached", "python"])
 def test_every_store_behaves_alike(store: str, pg: Server, tmp_path: Path) -> None:
     if store == "memory":
         behaves(Index, tmp_path, reopens=False)
@@ -130,6 +130,9 @@ def test_every_store_behaves_alike(store: str, pg: Server, tmp_path: Path) -> No
     elif store == "postgres":
         url = pg.database("py_suite")
         behaves(lambda: Index.postgres(url), tmp_path, reopens=True)
+    elif store == "postgres_cached":
+        url = pg.database("py_suite_cached")
+        behaves(lambda: Index.postgres(url, cache_chunks=True), tmp_path, reopens=True)
     else:
         docs, code, summary = Documents(), Vectors(), Vectors()
         behaves(lambda: Index.with_stores(docs, code, summary), tmp_path, reopens=True)
@@ -153,9 +156,9 @@ def test_another_process_commits_reach_this_one(pg: Server) -> None:
     assert lexical(reader, "encrypt bucket with KMS") == lexical(reference, "encrypt bucket with KMS")
     tables = pg.sql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'infrarag%'", "py_shared")
     assert tables.split(",") == [
-        "infrarag_audit", "infrarag_chunk_ids", "infrarag_code_vectors", "infrarag_documents",
-        "infrarag_meta", "infrarag_migrations", "infrarag_records", "infrarag_state",
-        "infrarag_summary_vectors",
+        "infrarag_audit", "infrarag_chunks", "infrarag_code_vectors", "infrarag_documents",
+        "infrarag_meta", "infrarag_migrations", "infrarag_postings", "infrarag_records",
+        "infrarag_state", "infrarag_summary_vectors",
     ]
 
     async def opened() -> int:

@@ -4,8 +4,9 @@
 //! PostgreSQL (the Python and Node suites add a store written in their
 //! language). Then PostgreSQL alone: four processes ingesting at once end
 //! where one serial run ends; a writer killed mid-ingestion leaves a
-//! committed state; another process's commits reach a reader; each kind
-//! of failure gets its own error; and the collectors' record stores answer
+//! committed state; another process's commits reach a reader; BM25 in the
+//! database ranks as in memory, on a database moved from schema 2 too;
+//! each kind of failure gets its own error; and the collectors' record stores answer
 //! alike, PostgreSQL's shared by services appending at once.
 
 use infrarag_tests::{copy_dir, scratch};
@@ -22,8 +23,8 @@ use infrarag::collect::{
 };
 use infrarag::embed::Hashing;
 use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
-use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA};
-use infrarag::store::{FileStore, VectorStore};
+use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA, MIGRATIONS};
+use infrarag::store::{Document, FileStore, VectorStore};
 use infrarag::Error;
 use infrarag_tests::pg_server::PgServer;
 
@@ -159,6 +160,15 @@ fn every_store_behaves_alike() {
     let pg = PgServer::start();
     let url = pg.database("suite");
     behaves("postgres", &|| Index::postgres(&url).unwrap(), true);
+    let cached = pg.database("suite_cached");
+    let open = || {
+        let store = PostgresStore::options(&cached)
+            .cache_chunks(true)
+            .connect()
+            .unwrap();
+        Index::builder().postgres_store(store).unwrap()
+    };
+    behaves("postgres, chunks cached", &open, true);
 }
 
 /// Every document (path, hash, chunk ids) and every vector id, by space.
@@ -496,21 +506,163 @@ fn a_file_store_and_postgres_hold_the_same_documents() {
         .add_path(&vpc)
         .execute()
         .unwrap();
-    let from_file = {
-        let f = FileStore::open(&file).unwrap();
-        let mut docs = f.into_stores(384).unwrap().documents.load().unwrap();
-        docs.sort_by(|a, b| a.path.cmp(&b.path));
-        docs
-    };
-    let mut from_pg = PostgresStore::connect(&url)
+    assert_eq!(documents_in(&url), documents_in_file(&file));
+}
+
+/// The documents an index file holds, in path order.
+fn documents_in_file(file: &std::path::Path) -> Vec<Document> {
+    let stores = FileStore::open(file).unwrap().into_stores(384).unwrap();
+    let mut docs = stores.documents.load().unwrap();
+    docs.sort_by(|a, b| a.path.cmp(&b.path));
+    docs
+}
+
+/// The documents the database at `url` holds, in path order.
+fn documents_in(url: &str) -> Vec<Document> {
+    let stores = PostgresStore::connect(url)
         .unwrap()
         .into_stores(384)
-        .unwrap()
-        .documents
-        .load()
         .unwrap();
-    from_pg.sort_by(|a, b| a.path.cmp(&b.path));
-    assert_eq!(from_pg, from_file);
+    let mut docs = stores.documents.load().unwrap();
+    docs.sort_by(|a, b| a.path.cmp(&b.path));
+    docs
+}
+
+/// The development questions of `../shared/corpus/retrieval`.
+fn dev_questions() -> Vec<String> {
+    let path = infrarag_tests::corpus().join("retrieval/dev_queries.json");
+    let queries: serde_json::Value = infrarag_tests::read_json(&path);
+    queries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["q"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Asserts that BM25 in PostgreSQL ranks as the in-memory index does:
+/// the same scores, and the same chunks in the same places unless two
+/// scores tie to within float rounding (PostgreSQL sums in double
+/// precision, memory in single).
+fn ranks_alike(stored: &Index, memory: &Index, query: &str, filter: &Filter) {
+    let hits = |index: &Index| -> Vec<(String, f32)> {
+        index
+            .search(query)
+            .k(10)
+            .mode(SearchMode::Lexical)
+            .filter(filter.clone())
+            .execute()
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.chunk.id, h.score))
+            .collect()
+    };
+    let (want, got) = (hits(memory), hits(stored));
+    assert_eq!(got.len(), want.len(), "{query} {filter:?}");
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * a.abs().max(1.0);
+    for (i, (id, score)) in want.iter().enumerate() {
+        assert!(
+            close(got[i].1, *score),
+            "{query}: place {i}: {got:?} {want:?}"
+        );
+        if &got[i].0 != id {
+            assert!(
+                got.iter().any(|(g, x)| g == id && close(*x, *score)),
+                "{query}: place {i}: {got:?} {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bm25_in_postgres_ranks_as_memory_does() {
+    let pg = PgServer::start();
+    let url = pg.database("bm25");
+    let mut stored = Index::postgres(&url).unwrap();
+    let mut memory = Index::in_memory();
+    for name in ["s3", "vpc", "rds"] {
+        stored.add_path(module(name)).execute().unwrap();
+        memory.add_path(module(name)).execute().unwrap();
+    }
+    assert_eq!(stored.len(), memory.len());
+    let questions = dev_questions();
+    assert_eq!(questions.len(), 60);
+    for q in &questions {
+        ranks_alike(&stored, &memory, q, &Filter::default());
+    }
+    let vpc = module("vpc").display().to_string();
+    for filter in [
+        Filter::default().block_type("resource"),
+        Filter::default().path_prefix(format!("{vpc}/")),
+        Filter::default().language(infrarag::chunk::Language::Markdown),
+        Filter::default().address("aws_db_instance.this"),
+    ] {
+        for q in questions.iter().take(12) {
+            ranks_alike(&stored, &memory, q, &filter);
+        }
+    }
+    // A removal changes the statistics BM25 reads (chunk count, lengths).
+    stored.remove_path(module("rds")).unwrap();
+    memory.remove_path(module("rds")).unwrap();
+    for q in questions.iter().take(20) {
+        ranks_alike(&stored, &memory, q, &Filter::default());
+    }
+}
+
+#[test]
+fn a_schema_2_database_is_moved_to_chunk_rows() {
+    let pg = PgServer::start();
+    let url = pg.database("from2");
+    let file = scratch("pg", "from2").join("idx");
+    let s3 = module("s3");
+    Index::open(&file).unwrap().add_path(&s3).execute().unwrap();
+    let mut reference = Index::in_memory();
+    reference.add_path(&s3).execute().unwrap();
+    let docs = documents_in_file(&file);
+
+    // The database as infrarag with schema version 2 left it.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "CREATE TABLE infrarag_migrations (version integer PRIMARY KEY,
+             description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .unwrap();
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 2) {
+        admin.batch_execute(sql).unwrap();
+        admin
+            .execute(
+                "INSERT INTO infrarag_migrations (version, description) VALUES ($1, $2)",
+                &[version, description],
+            )
+            .unwrap();
+    }
+    for d in &docs {
+        admin
+            .execute(
+                "INSERT INTO infrarag_documents (path, content_hash, chunks) VALUES ($1, $2, $3)",
+                &[
+                    &d.path,
+                    &d.content_hash,
+                    &serde_json::to_string(&d.chunks).unwrap(),
+                ],
+            )
+            .unwrap();
+    }
+
+    let moved = Index::postgres(&url).unwrap();
+    assert_eq!(
+        PostgresStore::connect(&url)
+            .unwrap()
+            .schema_version()
+            .unwrap(),
+        LATEST_SCHEMA
+    );
+    assert_eq!(moved.sources(), reference.sources());
+    assert_eq!(documents_in(&url), docs);
+    for q in dev_questions().iter().take(20) {
+        ranks_alike(&moved, &reference, q, &Filter::default());
+    }
 }
 
 fn audit_entry(id: u64, host: &str, method: &str, time_ms: u64, records: usize) -> AuditEntry {

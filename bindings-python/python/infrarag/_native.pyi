@@ -264,6 +264,7 @@ class Index:
         max_connections: Optional[int] = None,
         statement_timeout: Optional[float] = None,
         ca_file: Optional[str] = None,
+        cache_chunks: bool = False,
     ) -> Index: ...
     @staticmethod
     def with_stores(

@@ -152,6 +152,7 @@ class Index:
         max_connections: Optional[int] = None,
         statement_timeout: Optional[float] = None,
         ca_file: Union[str, "os.PathLike[str]", None] = None,
+        cache_chunks: bool = False,
     ) -> "Index":
         """The index in the PostgreSQL database at ``url``
         (``postgres://user:password@host:5432/db``, or ``host=… dbname=…``;
@@ -160,6 +161,12 @@ class Index:
         commit by one is seen by the others' next search or ``add_path``;
         ``add_path`` commits in one transaction, so a killed writer leaves
         the previous state. The schema is created or migrated on open.
+
+        BM25 runs in the database, like the vector search, so a process
+        holds only the list of files, not the chunks. ``cache_chunks=True``
+        keeps a copy of every chunk and its BM25 terms in this process
+        instead: lexical search several times faster, memory in proportion
+        to the corpus, brought up to date when another process commits.
 
         ``max_connections`` bounds the connection pool (default 8);
         ``statement_timeout`` is in seconds (default 30, ``0`` for none);
@@ -177,6 +184,7 @@ class Index:
             max_connections=max_connections,
             statement_timeout=statement_timeout,
             ca_file=os.fspath(ca_file) if ca_file is not None else None,
+            cache_chunks=cache_chunks,
         )
         return index
 
@@ -190,6 +198,7 @@ class Index:
         max_connections: Optional[int] = None,
         statement_timeout: Optional[float] = None,
         ca_file: Union[str, "os.PathLike[str]", None] = None,
+        cache_chunks: bool = False,
     ) -> "Index":
         """:meth:`postgres` on a worker thread."""
         return await asyncio.to_thread(
@@ -200,6 +209,7 @@ class Index:
             max_connections=max_connections,
             statement_timeout=statement_timeout,
             ca_file=ca_file,
+            cache_chunks=cache_chunks,
         )
 
     @classmethod

@@ -93,6 +93,35 @@ fn count(stemmer: &Stemmer, fields: &[(String, f32)]) -> Terms {
     (len, counts.into_iter().collect())
 }
 
+thread_local! {
+    /// A stemmer per thread, for the terms of a store that searches its own
+    /// chunks.
+    static STEMMER: Stemmer = Stemmer::create(Algorithm::English);
+}
+
+/// A chunk's weighted length and its terms with their weighted
+/// frequencies, as [`Lexical`] counts them.
+pub(super) fn chunk_terms(chunk: &crate::chunk::Chunk) -> (f32, Vec<(String, f32)>) {
+    STEMMER.with(|stemmer| count(stemmer, &super::fields::of(chunk)))
+}
+
+/// The distinct index terms of a question, in order, as [`Lexical::search`]
+/// scores them.
+pub(super) fn query_terms(query: &str) -> Vec<String> {
+    STEMMER.with(|stemmer| {
+        let mut out: Vec<String> = Vec::new();
+        for_each_index_term(stemmer, query, true, |term| {
+            if !out.iter().any(|t| t == term) {
+                out.push(term.to_string());
+            }
+        });
+        out
+    })
+}
+
+/// BM25's `k1` and `b`.
+pub(super) const BM25: (f32, f32) = (K1, B);
+
 /// An inverted index from term to `(slot, weighted frequency)`.
 pub(crate) struct Lexical {
     stemmer: Stemmer,

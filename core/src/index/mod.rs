@@ -35,6 +35,34 @@ pub fn prior(query: &str, chunk: &Chunk) -> f32 {
     prior::Intent::of(query).prior(chunk)
 }
 
+/// The classes of `chunk` that [`prior`] weighs, as bits: 1 a copy
+/// (example, test, wrapper, changelog, terraform-docs table), 2 a knob
+/// (variable, output, locals), 4 prose (Markdown). A store that searches
+/// its own chunks ([`ChunkSearch`]) keeps them per chunk and multiplies a
+/// chunk's BM25 score by [`LexicalQuery::class_weights`](crate::store::LexicalQuery::class_weights)
+/// of each.
+pub fn chunk_classes(chunk: &Chunk) -> u8 {
+    prior::classes_of(chunk, prior::is_copied(chunk))
+}
+
+/// A chunk's weighted length and its index terms with their weighted
+/// frequencies, as the in-memory BM25 counts them over
+/// [`lexical_fields`]: what a [`ChunkSearch`] store keeps per chunk.
+pub fn lexical_terms(chunk: &Chunk) -> (f32, Vec<(String, f32)>) {
+    lexical::chunk_terms(chunk)
+}
+
+/// The distinct index terms of a query (stemmed, function words left out),
+/// as [`LexicalQuery::terms`](crate::store::LexicalQuery::terms) takes
+/// them.
+pub fn query_terms(query: &str) -> Vec<String> {
+    lexical::query_terms(query)
+}
+
+/// BM25's `k1` and `b`, for a [`ChunkSearch`] store that scores in its
+/// own engine.
+pub const BM25_PARAMETERS: (f32, f32) = lexical::BM25;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -46,8 +74,8 @@ use crate::chunk::{Chunk, ChunkConfig, Chunker, Skipped};
 use crate::embed::{Embedder, Hashing};
 use crate::error::{Error, Result};
 use crate::store::{
-    Document, DocumentChanges, DocumentStore, FileStore, MemoryVectorStore, Metadata, Stores,
-    VectorRecord, VectorStore,
+    ChunkSearch, Document, DocumentChanges, DocumentStore, FileStore, MemoryVectorStore, Metadata,
+    Stores, VectorRecord, VectorStore,
 };
 use lexical::Lexical;
 
@@ -249,8 +277,11 @@ impl IndexBuilder {
     /// The index in the PostgreSQL database at `url` (migrated on open, see
     /// [`PostgresStore`](crate::store::postgres::PostgresStore)), shared with
     /// every process that opens it: a commit by one is seen by the others'
-    /// next search, ingestion or [`Index::refresh`]. The database must hold
-    /// vectors of this builder's embedder, or none.
+    /// next search, ingestion or [`Index::refresh`]. BM25 runs in the
+    /// database as well as the vector search, so a process holds only the
+    /// list of files, not the chunks (unless
+    /// [`cache_chunks`](crate::store::postgres::PostgresOptions::cache_chunks)).
+    /// The database must hold vectors of this builder's embedder, or none.
     #[cfg(feature = "postgres")]
     pub fn postgres(self, url: &str) -> Result<Index> {
         self.postgres_store(crate::store::postgres::PostgresStore::connect(url)?)
@@ -266,7 +297,9 @@ impl IndexBuilder {
         self.stores(stores)
     }
 
-    /// An index over stores of the caller's. What they hold is loaded; vectors
+    /// An index over stores of the caller's. What they hold is loaded (only
+    /// the list of files, when the document store searches its own chunks:
+    /// [`DocumentStore::searchable`]); vectors
     /// no document refers to (left by a crash mid-ingestion) are deleted, and
     /// a document whose vectors are missing is dropped, so the next
     /// [`Index::add_path`] ingests it again. Stores that other processes
@@ -292,13 +325,13 @@ impl IndexBuilder {
             }
         }
         let version = documents.version()?;
-        let mut docs = documents.load()?;
         if version.is_some() {
             let mut index = self.assemble(Some(documents), code, summary);
-            index.remember(docs);
+            index.reload()?;
             index.seen = version;
             return Ok(index);
         }
+        let mut docs = documents.load()?;
         let known: HashSet<&str> = docs
             .iter()
             .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
@@ -367,9 +400,11 @@ impl IndexBuilder {
 /// Chunks with their BM25 terms and code and summary vectors, searchable
 /// together.
 ///
-/// Chunks and their BM25 terms live in memory; documents and vectors are
-/// written through to the stores, the document store last, so it decides
-/// what a crash leaves.
+/// Chunks and their BM25 terms live in memory, unless the document store
+/// searches them itself ([`DocumentStore::searchable`], as PostgreSQL
+/// does): then memory holds only the list of files. Documents and vectors
+/// are written through to the stores, the document store last, so it
+/// decides what a crash leaves.
 pub struct Index {
     chunker: Chunker,
     embedder: Arc<dyn Embedder>,
@@ -394,7 +429,9 @@ pub struct Index {
 
 struct SourceEntry {
     content_hash: String,
+    /// Where its chunks are in memory; none when the store holds them.
     slots: Vec<u32>,
+    chunks: usize,
 }
 
 impl Index {
@@ -443,6 +480,11 @@ impl Index {
         if self.seen == Some(version) {
             return Ok(false);
         }
+        if self.remote().is_some() {
+            self.reload()?;
+            self.seen = Some(version);
+            return Ok(true);
+        }
         let held: HashMap<String, String> = documents.hashes()?.into_iter().collect();
         let gone: Vec<String> = self
             .sources
@@ -478,7 +520,7 @@ impl Index {
 
     /// How many chunks the index holds.
     pub fn len(&self) -> usize {
-        self.sources.values().map(|s| s.slots.len()).sum()
+        self.sources.values().map(|s| s.chunks).sum()
     }
 
     /// Whether the index holds no chunk.
@@ -493,7 +535,7 @@ impl Index {
             .map(|(path, s)| Source {
                 path: path.clone(),
                 content_hash: s.content_hash.clone(),
-                chunks: s.slots.len(),
+                chunks: s.chunks,
             })
             .collect()
     }
@@ -578,13 +620,19 @@ impl Index {
             .iter()
             .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
             .collect();
-        let stale: Vec<String> = remove
-            .iter()
-            .filter_map(|p| self.sources.get(p))
-            .flat_map(|s| &s.slots)
-            .filter_map(|&slot| self.chunks[slot as usize].as_ref())
-            .filter(|c| !fresh.contains(c.id.as_str()))
-            .map(|c| c.id.clone())
+        let held: Vec<String> = match self.remote() {
+            Some(remote) => remote.chunk_ids(&remove)?,
+            None => remove
+                .iter()
+                .filter_map(|p| self.sources.get(p))
+                .flat_map(|s| &s.slots)
+                .filter_map(|&slot| self.chunks[slot as usize].as_ref())
+                .map(|c| c.id.clone())
+                .collect(),
+        };
+        let stale: Vec<String> = held
+            .into_iter()
+            .filter(|id| !fresh.contains(id.as_str()))
             .collect();
         if !code.is_empty() {
             self.code.upsert(code)?;
@@ -601,6 +649,40 @@ impl Index {
         if !stale.is_empty() {
             self.code.delete(&stale)?;
             self.summary.delete(&stale)?;
+        }
+        Ok(())
+    }
+
+    /// The store's search over its own chunks, when it keeps them.
+    fn remote(&self) -> Option<&dyn ChunkSearch> {
+        self.documents.as_deref().and_then(|d| d.searchable())
+    }
+
+    /// Reads the list of files a store with versions holds: all of it when
+    /// the store searches its own chunks, the documents otherwise.
+    fn reload(&mut self) -> Result<()> {
+        let Some(documents) = &self.documents else {
+            return Ok(());
+        };
+        match documents.searchable() {
+            Some(remote) => {
+                self.sources = remote
+                    .sources()?
+                    .into_iter()
+                    .map(|(path, content_hash, chunks)| {
+                        let entry = SourceEntry {
+                            content_hash,
+                            slots: Vec::new(),
+                            chunks,
+                        };
+                        (path, entry)
+                    })
+                    .collect();
+            }
+            None => {
+                let docs = documents.load()?;
+                self.remember(docs);
+            }
         }
         Ok(())
     }
@@ -628,6 +710,17 @@ impl Index {
     /// Puts files' chunks in memory, replacing any they had; their BM25
     /// terms are found in parallel.
     fn remember(&mut self, docs: Vec<Document>) {
+        if self.remote().is_some() {
+            for d in docs {
+                let entry = SourceEntry {
+                    content_hash: d.content_hash,
+                    slots: Vec::new(),
+                    chunks: d.chunks.len(),
+                };
+                self.sources.insert(d.path, entry);
+            }
+            return;
+        }
         let mut texts = Vec::new();
         for d in docs {
             self.forget(&d.path);
@@ -648,6 +741,7 @@ impl Index {
                 d.path,
                 SourceEntry {
                     content_hash: d.content_hash,
+                    chunks: slots.len(),
                     slots,
                 },
             );

@@ -16,6 +16,13 @@ const KNOB: f32 = 0.7;
 /// often than by a block.
 const PROSE: f32 = 1.25;
 
+/// The classes of chunk the prior weighs, as bits of
+/// [`crate::index::chunk_classes`]: a copy, a knob (variable, output,
+/// locals), prose (Markdown).
+pub(super) const COPY_CLASS: u8 = 1;
+pub(super) const KNOB_CLASS: u8 = 2;
+pub(super) const PROSE_CLASS: u8 = 4;
+
 /// What a query asks for, as far as its words say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Intent {
@@ -60,22 +67,49 @@ impl Intent {
     /// [`Intent::prior`], with [`is_copied`] of the chunk known: a search
     /// weighs thousands of chunks, and the index keeps that per chunk.
     pub(super) fn prior_of(self, chunk: &Chunk, copied: bool) -> f32 {
-        let mut p = 1.0;
-        if copied {
-            p *= COPY;
-        }
-        let knob = matches!(
-            chunk.block_type.as_deref(),
-            Some("variable" | "output" | "locals")
-        );
-        if knob && !self.knobs {
-            p *= KNOB;
-        }
-        if self.prose && chunk.language == Language::Markdown {
-            p *= PROSE;
-        }
-        p
+        weigh(classes_of(chunk, copied), self.weights())
     }
+
+    /// The factor of each class for this query: copy, knob, prose.
+    pub(super) fn weights(self) -> [f32; 3] {
+        [
+            COPY,
+            if self.knobs { 1.0 } else { KNOB },
+            if self.prose { PROSE } else { 1.0 },
+        ]
+    }
+}
+
+/// The prior of a chunk in `classes`: the product of their `weights`.
+pub(super) fn weigh(classes: u8, weights: [f32; 3]) -> f32 {
+    let mut p = 1.0;
+    for (bit, w) in [COPY_CLASS, KNOB_CLASS, PROSE_CLASS]
+        .into_iter()
+        .zip(weights)
+    {
+        if classes & bit != 0 {
+            p *= w;
+        }
+    }
+    p
+}
+
+/// The classes `chunk` is in, [`is_copied`] known.
+pub(super) fn classes_of(chunk: &Chunk, copied: bool) -> u8 {
+    let mut classes = 0;
+    if copied {
+        classes |= COPY_CLASS;
+    }
+    if matches!(
+        chunk.block_type.as_deref(),
+        Some("variable" | "output" | "locals")
+    ) {
+        classes |= KNOB_CLASS;
+    }
+    if chunk.language == Language::Markdown {
+        classes |= PROSE_CLASS;
+    }
+    classes
 }
 
 /// Whether a chunk repeats what is defined elsewhere: it lies in a copy

@@ -8,7 +8,7 @@ use super::prior::Intent;
 use super::{citation, Hit, Index, Scores, SearchMode, Signal};
 use crate::chunk::Chunk;
 use crate::error::Result;
-use crate::store::{top_k_by, Filter, VectorQuery};
+use crate::store::{top_k_by, ChunkSearch, Filter, LexicalQuery, VectorQuery};
 
 /// Reciprocal rank fusion's damping constant, the value of Cormack et al.
 const RRF_K: f32 = 60.0;
@@ -97,6 +97,9 @@ impl<'a> Search<'a> {
             .saturating_mul(CANDIDATES_PER_HIT)
             .max(MIN_CANDIDATES)
             .min(index.len());
+        if let Some(remote) = index.remote() {
+            return self.execute_remote(remote, n);
+        }
         let filter = &self.filter;
         let intent = Intent::of(self.query);
         // The prior of a chunk the filter accepts; 0 for any other.
@@ -119,18 +122,10 @@ impl<'a> Search<'a> {
             ));
         }
         if self.mode != SearchMode::Lexical {
-            let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
-            let query = VectorQuery {
-                vector: &q,
-                k: n,
-                ef: self.ef.max(n),
-                filter,
-            };
-            for (kind, store) in [(Kind::Code, &index.code), (Kind::Summary, &index.summary)] {
+            for (kind, found) in self.vector_search(n)? {
                 // A store's answer is checked against the index: a caller's
                 // store may hold ids the index dropped, or filter loosely.
-                let mut hits: Vec<(usize, f32)> = store
-                    .search(&query)?
+                let mut hits: Vec<(usize, f32)> = found
                     .into_iter()
                     .filter_map(|(id, score)| {
                         let slot = *index.slot_of.get(&id)? as usize;
@@ -144,8 +139,122 @@ impl<'a> Search<'a> {
                 signals.push((kind, hits));
             }
         }
-        Ok(fuse(index, &signals, self.k))
+        let chunk = |s: usize| index.chunks.get(s).and_then(Option::as_ref);
+        Ok(fuse(index, &chunk, &signals, self.k))
     }
+
+    /// The `n` nearest chunk ids to the query in the code and in the
+    /// summary vectors, with their cosines.
+    fn vector_search(&self, n: usize) -> Result<[(Kind, Nearest); 2]> {
+        let index = self.index;
+        let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
+        let query = VectorQuery {
+            vector: &q,
+            k: n,
+            ef: self.ef.max(n),
+            filter: &self.filter,
+        };
+        Ok([
+            (Kind::Code, index.code.search(&query)?),
+            (Kind::Summary, index.summary.search(&query)?),
+        ])
+    }
+
+    /// [`execute`](Self::execute) on a store that searches its own chunks:
+    /// only the candidates each signal names are read from it.
+    fn execute_remote(self, remote: &dyn ChunkSearch, n: usize) -> Result<Vec<Hit>> {
+        let index = self.index;
+        let intent = Intent::of(self.query);
+        let mut pool = Pool::default();
+        let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
+        if self.mode != SearchMode::Vector {
+            let hits = remote_lexical(remote, self.query, n, &self.filter, intent, &mut pool)?;
+            signals.push((Kind::Lexical, hits));
+        }
+        if self.mode != SearchMode::Lexical {
+            let found = self.vector_search(n)?;
+            let missing: Vec<String> = found
+                .iter()
+                .flat_map(|(_, hits)| hits)
+                .filter(|(id, _)| !pool.keys.contains_key(id))
+                .map(|(id, _)| id.clone())
+                .collect();
+            for chunk in remote.chunks(&missing)? {
+                pool.add(chunk);
+            }
+            for (kind, found) in found {
+                let mut hits: Vec<(usize, f32)> = found
+                    .into_iter()
+                    .filter_map(|(id, score)| {
+                        let key = *pool.keys.get(&id)?;
+                        let chunk = &pool.chunks[key];
+                        if !self.filter.accepts_chunk(chunk) {
+                            return None;
+                        }
+                        let w = intent.prior(chunk);
+                        let scaled = if score >= 0.0 { score * w } else { score / w };
+                        Some((key, scaled))
+                    })
+                    .collect();
+                top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
+                signals.push((kind, hits));
+            }
+        }
+        let chunk = |key: usize| pool.chunks.get(key);
+        Ok(fuse(index, &chunk, &signals, self.k))
+    }
+}
+
+/// Chunk ids with their cosines, nearest first.
+type Nearest = Vec<(String, f32)>;
+
+/// The chunks a search over a store has read, by key.
+#[derive(Default)]
+struct Pool {
+    chunks: Vec<Chunk>,
+    keys: HashMap<String, usize>,
+}
+
+impl Pool {
+    fn add(&mut self, chunk: Chunk) -> usize {
+        if let Some(&key) = self.keys.get(&chunk.id) {
+            return key;
+        }
+        self.keys.insert(chunk.id.clone(), self.chunks.len());
+        self.chunks.push(chunk);
+        self.chunks.len() - 1
+    }
+
+    fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        self.chunks[a].id.cmp(&self.chunks[b].id)
+    }
+}
+
+/// BM25 with the prior, both in the store, read into `pool`.
+fn remote_lexical(
+    remote: &dyn ChunkSearch,
+    query: &str,
+    n: usize,
+    filter: &crate::store::Filter,
+    intent: Intent,
+    pool: &mut Pool,
+) -> Result<Vec<(usize, f32)>> {
+    let terms = super::lexical::query_terms(query);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = remote.lexical(&LexicalQuery {
+        terms: &terms,
+        k: n,
+        filter,
+        class_weights: intent.weights(),
+    })?;
+    let mut hits: Vec<(usize, f32)> = found
+        .into_iter()
+        .map(|(chunk, score)| (pool.add(chunk), score))
+        .collect();
+    top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
+    Ok(hits)
 }
 
 #[derive(Clone, Copy)]
@@ -161,7 +270,12 @@ enum Kind {
 /// chunk id, so results are the same however the index was filled. The
 /// ranking is then folded ([`super::fold`]): pieces and copies of one
 /// block become one hit.
-fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<Hit> {
+fn fuse<'c>(
+    index: &Index,
+    chunk: &dyn Fn(usize) -> Option<&'c Chunk>,
+    signals: &[(Kind, Vec<(usize, f32)>)],
+    k: usize,
+) -> Vec<Hit> {
     let vectors = index.embedder.fusion_weight();
     let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
     for (kind, hits) in signals {
@@ -190,15 +304,13 @@ fn fuse(index: &Index, signals: &[(Kind, Vec<(usize, f32)>)], k: usize) -> Vec<H
     }
     let mut ranked: Vec<(usize, f32)> = merged
         .iter()
-        .filter(|(&s, _)| index.chunks[s].is_some())
+        .filter(|(&s, _)| chunk(s).is_some())
         .map(|(&s, (x, _))| (s, *x))
         .collect();
     let all = ranked.len();
-    top_k_by(&mut ranked, all, |&a, &b| index.id_order(a, b));
-    let chunks: Vec<&Chunk> = ranked
-        .iter()
-        .filter_map(|&(s, _)| index.chunks[s].as_ref())
-        .collect();
+    let id = |s: usize| chunk(s).map(|c| c.id.as_str());
+    top_k_by(&mut ranked, all, |&a, &b| id(a).cmp(&id(b)));
+    let chunks: Vec<&Chunk> = ranked.iter().filter_map(|&(s, _)| chunk(s)).collect();
     fold(&chunks, k)
         .into_iter()
         .filter_map(|group| {

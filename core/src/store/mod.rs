@@ -2,7 +2,8 @@
 //! [`VectorStore`] traits, in memory ([`MemoryDocumentStore`],
 //! [`MemoryVectorStore`]), in one crash-safe local file ([`FileStore`]) or,
 //! with the `postgres` feature, in PostgreSQL shared by many processes
-//! (`postgres::PostgresStore`).
+//! (`postgres::PostgresStore`), which also runs BM25 over its chunks
+//! ([`ChunkSearch`]), so no process holds them.
 //!
 //! The document store is the index's source of truth. An ingestion writes new
 //! vectors first, then commits its document changes in one call, then
@@ -88,6 +89,48 @@ pub trait DocumentStore: Send + Sync {
             .filter(|d| wanted.contains(d.path.as_str()))
             .collect())
     }
+
+    /// The store's own search over its chunks, when it has one; an index
+    /// over such a store keeps no chunk in memory. `None` by default.
+    fn searchable(&self) -> Option<&dyn ChunkSearch> {
+        None
+    }
+}
+
+/// A BM25 search a [`ChunkSearch`] store runs.
+#[derive(Debug, Clone, Copy)]
+pub struct LexicalQuery<'a> {
+    /// The query's index terms ([`crate::index::query_terms`]).
+    pub terms: &'a [String],
+    /// How many chunks to return.
+    pub k: usize,
+    /// Which chunks may be returned.
+    pub filter: &'a Filter,
+    /// A chunk's score is multiplied by the weight of each class it is in
+    /// ([`crate::index::chunk_classes`]): copy, knob, prose.
+    pub class_weights: [f32; 3],
+}
+
+/// A document store that keeps each chunk on its own and searches them
+/// itself, scoring BM25 as [`crate::index::Index`] does in memory: the
+/// index then holds only the list of files, so no process needs the whole
+/// corpus.
+pub trait ChunkSearch: Send + Sync {
+    /// Every file held: its path, content hash and number of chunks, in any
+    /// order.
+    fn sources(&self) -> Result<Vec<(String, String, usize)>>;
+
+    /// The best `query.k` chunks `query.filter` accepts, best first (equal
+    /// scores by chunk id), with their scores: BM25 over
+    /// [`crate::index::lexical_terms`] times the class weights.
+    fn lexical(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>>;
+
+    /// The chunks with these ids, in any order; ids held by no document are
+    /// left out.
+    fn chunks(&self, ids: &[String]) -> Result<Vec<Chunk>>;
+
+    /// The ids of the chunks of the files at `paths`.
+    fn chunk_ids(&self, paths: &[String]) -> Result<Vec<String>>;
 }
 
 /// What a vector search can filter on: the fields of its chunk that

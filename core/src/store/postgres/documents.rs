@@ -1,60 +1,94 @@
-//! [`DocumentStore`] on `infrarag_documents`: each commit is one
-//! transaction that first bumps the change counter, which also serialises
-//! writers.
+//! [`DocumentStore`] and [`ChunkSearch`] on `infrarag_documents`, one row
+//! per chunk in `infrarag_chunks` and its BM25 terms in `infrarag_postings`:
+//! each commit is one transaction that first bumps the change counter,
+//! which also serialises writers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use postgres::Transaction;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use postgres::{Client, GenericClient, Transaction};
 
 use super::pool::Pool;
 use super::{db_error, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
-use crate::store::{Document, DocumentChanges, DocumentStore};
+use crate::index::{chunk_classes, lexical_terms, BM25_PARAMETERS};
+use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, LexicalQuery};
 
-/// Documents written per statement: bounded so a large ingestion does not
-/// build one huge message.
-const BATCH: usize = 256;
+/// A commit adding at least this many chunks, and a fifth of those held,
+/// refreshes the planner's statistics of the chunk tables.
+const ANALYZE_AT: usize = 1_000;
+
+/// Chunks whose terms are found and written per round, when a migration
+/// left them without: bounded so one round stays a modest transaction.
+const PENDING_BATCH: i64 = 2_000;
 
 pub(super) struct PostgresDocuments {
     pool: Arc<Pool>,
+    /// Whether an index may leave BM25 to the database
+    /// ([`DocumentStore::searchable`]) rather than keep the chunks.
+    searchable: bool,
 }
 
 impl PostgresDocuments {
-    pub(super) fn new(pool: Arc<Pool>) -> Self {
-        PostgresDocuments { pool }
+    pub(super) fn new(pool: Arc<Pool>, searchable: bool) -> Self {
+        PostgresDocuments { pool, searchable }
     }
 
-    fn read(&self, sql: &str, paths: Option<&[String]>) -> Result<Vec<Document>> {
+    /// Documents with their chunks in order; `paths` `None` for all.
+    fn read(&self, paths: Option<&[String]>) -> Result<Vec<Document>> {
         let mut conn = self.pool.get()?;
-        let rows = match paths {
-            Some(p) => conn.query(sql, &[&p]),
-            None => conn.query(sql, &[]),
+        let (docs, chunks) = match paths {
+            Some(p) => (
+                conn.query(
+                    "SELECT path, content_hash FROM infrarag_documents WHERE path = ANY($1)",
+                    &[&p],
+                ),
+                conn.query(
+                    "SELECT path, body FROM infrarag_chunks WHERE path = ANY($1) ORDER BY path, ord",
+                    &[&p],
+                ),
+            ),
+            None => (
+                conn.query("SELECT path, content_hash FROM infrarag_documents", &[]),
+                conn.query(
+                    "SELECT path, body FROM infrarag_chunks ORDER BY path, ord",
+                    &[],
+                ),
+            ),
+        };
+        let docs = docs.map_err(|e| db_error("reading documents", &e))?;
+        let chunks = chunks.map_err(|e| db_error("reading chunks", &e))?;
+        let mut by_path: HashMap<String, Vec<Chunk>> = HashMap::new();
+        for row in chunks {
+            let path: String = row.get(0);
+            let chunk = decode(&path, row.get(1))?;
+            by_path.entry(path).or_default().push(chunk);
         }
-        .map_err(|e| db_error("reading documents", &e))?;
-        rows.into_iter()
+        Ok(docs
+            .into_iter()
             .map(|row| {
                 let path: String = row.get(0);
-                let chunks: &str = row.get(2);
-                let chunks: Vec<Chunk> = serde_json::from_str(chunks).map_err(|e| {
-                    refused(format!("the stored chunks of {path} cannot be read: {e}"))
-                })?;
-                Ok(Document {
+                Document {
+                    chunks: by_path.remove(&path).unwrap_or_default(),
                     content_hash: row.get(1),
                     path,
-                    chunks,
-                })
+                }
             })
-            .collect()
+            .collect())
     }
+}
+
+fn decode(path: &str, body: &str) -> Result<Chunk> {
+    serde_json::from_str(body)
+        .map_err(|e| refused(format!("a stored chunk of {path} cannot be read: {e}")))
 }
 
 impl DocumentStore for PostgresDocuments {
     fn load(&self) -> Result<Vec<Document>> {
-        self.read(
-            "SELECT path, content_hash, chunks FROM infrarag_documents",
-            None,
-        )
+        self.read(None)
     }
 
     fn apply(&mut self, changes: &DocumentChanges) -> Result<()> {
@@ -70,15 +104,15 @@ impl DocumentStore for PostgresDocuments {
             &[],
         )
         .map_err(|e| db_error("committing documents", &e))?;
-        if !changes.remove.is_empty() {
-            tx.execute(
-                "DELETE FROM infrarag_documents WHERE path = ANY($1)",
-                &[&changes.remove],
-            )
-            .map_err(|e| db_error("removing documents", &e))?;
-        }
-        for batch in changes.put.chunks(BATCH) {
-            put(&mut tx, batch)?;
+        delete(&mut tx, &changes.remove)?;
+        put(&mut tx, &changes.put)?;
+        let held = update_statistics(&mut tx)?;
+        let added: usize = changes.put.iter().map(|d| d.chunks.len()).sum();
+        if added >= ANALYZE_AT && added * 5 >= held {
+            // The planner's row counts from before a bulk load (an empty
+            // table) made the first searches after it ten times slower.
+            tx.batch_execute("ANALYZE infrarag_chunks, infrarag_postings")
+                .map_err(|e| db_error("analyzing the chunk tables", &e))?;
         }
         tx.commit()
             .map_err(|e| db_error("committing documents", &e))
@@ -106,43 +140,374 @@ impl DocumentStore for PostgresDocuments {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(
-            "SELECT path, content_hash, chunks FROM infrarag_documents WHERE path = ANY($1)",
-            Some(paths),
-        )
+        self.read(Some(paths))
+    }
+
+    fn searchable(&self) -> Option<&dyn ChunkSearch> {
+        self.searchable.then_some(self as &dyn ChunkSearch)
     }
 }
 
-fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<()> {
-    let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
-    let hashes: Vec<&str> = docs.iter().map(|d| d.content_hash.as_str()).collect();
-    let chunks = docs
-        .iter()
-        .map(|d| serde_json::to_string(&d.chunks))
-        .collect::<std::result::Result<Vec<String>, _>>()
-        .map_err(|e| refused(format!("cannot encode chunks: {e}")))?;
-    tx.execute(
-        "INSERT INTO infrarag_documents (path, content_hash, chunks)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-         ON CONFLICT (path) DO UPDATE
-         SET content_hash = excluded.content_hash, chunks = excluded.chunks",
-        &[&paths, &hashes, &chunks],
+impl ChunkSearch for PostgresDocuments {
+    fn sources(&self) -> Result<Vec<(String, String, usize)>> {
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                "SELECT d.path, d.content_hash,
+                        (SELECT count(*) FROM infrarag_chunks c WHERE c.path = d.path)
+                 FROM infrarag_documents d",
+                &[],
+            )
+            .map_err(|e| db_error("reading documents", &e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1), r.get::<_, i64>(2) as usize))
+            .collect())
+    }
+
+    /// BM25 as [`crate::index::Index`] scores it in memory, summed in the
+    /// database over the postings of the query's terms; every chunk that
+    /// ties the last one's score is ranked, so ties go by chunk id as in
+    /// memory.
+    fn lexical(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>> {
+        if query.terms.is_empty() || query.k == 0 {
+            return Ok(Vec::new());
+        }
+        let f = query.filter;
+        let filtered = f.path_prefix.is_some()
+            || f.language.is_some()
+            || f.block_type.is_some()
+            || f.address.is_some();
+        let mut conn = self.pool.get()?;
+        let search = conn
+            .statement(&lexical_sql(filtered))
+            .map_err(|e| db_error("searching chunks", &e))?;
+        let (k1, b) = (f64::from(BM25_PARAMETERS.0), f64::from(BM25_PARAMETERS.1));
+        let [copy, knob, prose] = query.class_weights.map(f64::from);
+        let limit = i64::try_from(query.k).unwrap_or(i64::MAX);
+        let language = f.language.map(|l| l.as_str());
+        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            vec![&query.terms, &limit, &k1, &b, &copy, &knob, &prose];
+        if filtered {
+            params.extend([
+                &f.path_prefix as &(dyn postgres::types::ToSql + Sync),
+                &language,
+                &f.block_type,
+                &f.address,
+            ]);
+        }
+        let rows = conn
+            .query(&search, &params)
+            .map_err(|e| db_error("searching chunks", &e))?;
+        rows.into_iter()
+            .map(|r| Ok((decode(r.get(0), r.get(1))?, r.get::<_, f64>(2) as f32)))
+            .collect()
+    }
+
+    fn chunks(&self, ids: &[String]) -> Result<Vec<Chunk>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.get()?;
+        let read = conn
+            .statement(
+                "SELECT DISTINCT ON (id) path, body FROM infrarag_chunks
+                 WHERE id = ANY($1) ORDER BY id, key",
+            )
+            .map_err(|e| db_error("reading chunks", &e))?;
+        conn.query(&read, &[&ids])
+            .map_err(|e| db_error("reading chunks", &e))?
+            .into_iter()
+            .map(|r| decode(r.get(0), r.get(1)))
+            .collect()
+    }
+
+    fn chunk_ids(&self, paths: &[String]) -> Result<Vec<String>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                "SELECT id FROM infrarag_chunks WHERE path = ANY($1)",
+                &[&paths],
+            )
+            .map_err(|e| db_error("reading chunk ids", &e))?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+}
+
+/// BM25 with the prior, summed per chunk over the postings of the terms
+/// (`$1`): `$2` chunks, `$3`/`$4` k1 and b, `$5`..`$7` the class weights
+/// and, when `filtered`, `$8`..`$11` the filter, which needs each chunk's
+/// row. Every chunk tying the `$2`-th score is ranked, so ties go by id.
+fn lexical_sql(filtered: bool) -> String {
+    let (join, filter) = if filtered {
+        (
+            "JOIN infrarag_chunks c ON c.key = p.chunk",
+            "WHERE ($8::text IS NULL OR starts_with(c.path, $8))
+               AND ($9::text IS NULL OR c.language = $9)
+               AND ($10::text IS NULL OR c.block_type = $10)
+               AND ($11::text IS NULL OR c.address = $11)",
+        )
+    } else {
+        ("", "")
+    };
+    // Each term's postings are read twice through its index (once to
+    // count them, once to sum), and the chunks ranked are read by key: a
+    // hash join the planner picked on misestimates cost five times more.
+    format!(
+        "WITH st AS (
+             SELECT greatest(chunks, 1)::float8 AS n,
+                    greatest(total_len, 1e-9) / greatest(chunks, 1) AS avg
+             FROM infrarag_state WHERE id = 1),
+         q AS (
+             SELECT t.term, ln(1 + (st.n - d.df + 0.5) / (d.df + 0.5)) AS idf
+             FROM unnest($1::text[]) AS t (term) CROSS JOIN st
+             CROSS JOIN LATERAL (
+                 SELECT count(*) AS df FROM infrarag_postings x WHERE x.term = t.term) d
+             WHERE d.df > 0),
+         s AS (
+             SELECT p.chunk,
+                    sum(q.idf * p.tf * ($3::float8 + 1)
+                        / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.len / st.avg)))
+                    * CASE WHEN max(p.classes) & 1 <> 0 THEN $5::float8 ELSE 1 END
+                    * CASE WHEN max(p.classes) & 2 <> 0 THEN $6::float8 ELSE 1 END
+                    * CASE WHEN max(p.classes) & 4 <> 0 THEN $7::float8 ELSE 1 END AS score
+             FROM q CROSS JOIN LATERAL (
+                 SELECT chunk, tf, len, classes FROM infrarag_postings y
+                 WHERE y.term = q.term) p
+             {join} CROSS JOIN st
+             {filter}
+             GROUP BY p.chunk),
+         cut AS (SELECT score FROM s ORDER BY score DESC OFFSET $2::bigint - 1 LIMIT 1)
+         SELECT c.path, c.body, s.score FROM s CROSS JOIN LATERAL (
+             SELECT path, body, id FROM infrarag_chunks c WHERE c.key = s.chunk) c
+         WHERE s.score >= coalesce((SELECT score FROM cut), '-infinity')
+         ORDER BY s.score DESC, c.id LIMIT $2::bigint"
     )
-    .map_err(|e| db_error("storing documents", &e))?;
+}
+
+/// Deletes the documents at `paths`, their chunks and their postings.
+fn delete<S: AsRef<str> + postgres::types::ToSql + Sync>(
+    tx: &mut Transaction<'_>,
+    paths: &[S],
+) -> Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
     tx.execute(
-        "DELETE FROM infrarag_chunk_ids WHERE path = ANY($1)",
+        "DELETE FROM infrarag_postings WHERE chunk IN
+             (SELECT key FROM infrarag_chunks WHERE path = ANY($1))",
         &[&paths],
     )
-    .map_err(|e| db_error("storing chunk ids", &e))?;
-    let (ids, owners): (Vec<&str>, Vec<&str>) = docs
-        .iter()
-        .flat_map(|d| d.chunks.iter().map(|c| (c.id.as_str(), d.path.as_str())))
-        .unzip();
+    .map_err(|e| db_error("removing chunk terms", &e))?;
     tx.execute(
-        "INSERT INTO infrarag_chunk_ids (id, path)
-         SELECT * FROM unnest($1::text[], $2::text[])",
-        &[&ids, &owners],
+        "DELETE FROM infrarag_documents WHERE path = ANY($1)",
+        &[&paths],
     )
-    .map_err(|e| db_error("storing chunk ids", &e))?;
+    .map_err(|e| db_error("removing documents", &e))?;
     Ok(())
+}
+
+/// Stores `docs`, replacing any at their paths, each chunk with its terms.
+/// Rows go in by `COPY`: an ingestion writes hundreds of thousands of
+/// postings.
+fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
+    let hashes: Vec<&str> = docs.iter().map(|d| d.content_hash.as_str()).collect();
+    delete(tx, &paths)?;
+    tx.execute(
+        "INSERT INTO infrarag_documents (path, content_hash)
+         SELECT * FROM unnest($1::text[], $2::text[])",
+        &[&paths, &hashes],
+    )
+    .map_err(|e| db_error("storing documents", &e))?;
+    let chunks: Vec<(&str, usize, &Chunk)> = docs
+        .iter()
+        .flat_map(|d| {
+            d.chunks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (d.path.as_str(), i, c))
+        })
+        .collect();
+    let keys = allocate_keys(tx, chunks.len())?;
+    let rows = encode(&chunks)?;
+    copy_chunks(tx, &keys, &chunks, &rows)?;
+    copy_postings(tx, &keys, &rows)
+}
+
+/// A chunk as stored: its JSON, weighted length, prior classes and terms.
+struct Row {
+    body: String,
+    len: f32,
+    classes: i16,
+    terms: Vec<(String, f32)>,
+}
+
+/// Each chunk's JSON and terms, found in parallel: stemming is most of an
+/// ingestion's time here.
+fn encode(chunks: &[(&str, usize, &Chunk)]) -> Result<Vec<Row>> {
+    use rayon::prelude::*;
+    chunks
+        .par_iter()
+        .map(|(_, _, c)| {
+            let body = serde_json::to_string(c)
+                .map_err(|e| refused(format!("cannot encode a chunk of {}: {e}", c.path)))?;
+            let (len, terms) = lexical_terms(c);
+            let classes = i16::from(chunk_classes(c));
+            Ok(Row {
+                body,
+                len,
+                classes,
+                terms,
+            })
+        })
+        .collect()
+}
+
+fn allocate_keys(tx: &mut Transaction<'_>, n: usize) -> Result<Vec<i64>> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let rows = tx
+        .query(
+            "SELECT nextval('infrarag_chunks_key_seq') FROM generate_series(1, $1::bigint)",
+            &[&n],
+        )
+        .map_err(|e| db_error("numbering chunks", &e))?;
+    Ok(rows.into_iter().map(|r| r.get(0)).collect())
+}
+
+fn copy_chunks(
+    tx: &mut Transaction<'_>,
+    keys: &[i64],
+    chunks: &[(&str, usize, &Chunk)],
+    rows: &[Row],
+) -> Result<()> {
+    let fail = |e: postgres::Error| db_error("storing chunks", &e);
+    let sink = tx
+        .copy_in(
+            "COPY infrarag_chunks
+                 (key, path, ord, id, language, block_type, address, len, classes, body)
+             FROM STDIN BINARY",
+        )
+        .map_err(fail)?;
+    let types = [
+        Type::INT8,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::FLOAT4,
+        Type::INT2,
+        Type::TEXT,
+    ];
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    for ((key, (path, ord, c)), row) in keys.iter().zip(chunks).zip(rows) {
+        let ord = i32::try_from(*ord).unwrap_or(i32::MAX);
+        writer
+            .write(&[
+                key,
+                path,
+                &ord,
+                &c.id,
+                &c.language.as_str(),
+                &c.block_type,
+                &c.address,
+                &row.len,
+                &row.classes,
+                &row.body,
+            ])
+            .map_err(fail)?;
+    }
+    writer.finish().map_err(fail)?;
+    Ok(())
+}
+
+fn copy_postings(tx: &mut Transaction<'_>, keys: &[i64], rows: &[Row]) -> Result<()> {
+    let fail = |e: postgres::Error| db_error("storing chunk terms", &e);
+    let sink = tx
+        .copy_in("COPY infrarag_postings (term, chunk, tf, len, classes) FROM STDIN BINARY")
+        .map_err(fail)?;
+    let types = [
+        Type::TEXT,
+        Type::INT8,
+        Type::FLOAT4,
+        Type::FLOAT4,
+        Type::INT2,
+    ];
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    for (key, row) in keys.iter().zip(rows) {
+        for (term, tf) in &row.terms {
+            writer
+                .write(&[term, key, tf, &row.len, &row.classes])
+                .map_err(fail)?;
+        }
+    }
+    writer.finish().map_err(fail)?;
+    Ok(())
+}
+
+/// Updates BM25's chunk count and total length to this transaction's;
+/// returns the count.
+fn update_statistics(client: &mut impl GenericClient) -> Result<usize> {
+    let row = client
+        .query_one(
+            "UPDATE infrarag_state SET (chunks, total_len) = (
+                 SELECT count(*), coalesce(sum(len), 0) FROM infrarag_chunks
+                 WHERE len IS NOT NULL)
+             WHERE id = 1 RETURNING chunks",
+            &[],
+        )
+        .map_err(|e| db_error("counting chunks", &e))?;
+    Ok(row.get::<_, i64>(0) as usize)
+}
+
+/// Finds and stores the terms of chunks that have none (moved by the
+/// version 3 migration), a batch per transaction; called under the
+/// migration lock, so once.
+pub(super) fn index_pending(conn: &mut Client) -> Result<()> {
+    loop {
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| db_error("indexing moved chunks", &e))?;
+        let pending = tx
+            .query(
+                "SELECT key, path, body FROM infrarag_chunks WHERE len IS NULL
+                 ORDER BY key LIMIT $1",
+                &[&PENDING_BATCH],
+            )
+            .map_err(|e| db_error("indexing moved chunks", &e))?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<i64> = pending.iter().map(|r| r.get(0)).collect();
+        let chunks = pending
+            .iter()
+            .map(|r| decode(r.get(1), r.get(2)))
+            .collect::<Result<Vec<Chunk>>>()?;
+        let listed: Vec<(&str, usize, &Chunk)> =
+            chunks.iter().map(|c| (c.path.as_str(), 0, c)).collect();
+        let rows = encode(&listed)?;
+        let lens: Vec<f32> = rows.iter().map(|r| r.len).collect();
+        let classes: Vec<i16> = rows.iter().map(|r| r.classes).collect();
+        tx.execute(
+            "UPDATE infrarag_chunks c SET len = u.len, classes = u.classes
+             FROM unnest($1::bigint[], $2::real[], $3::smallint[]) AS u(key, len, classes)
+             WHERE c.key = u.key",
+            &[&keys, &lens, &classes],
+        )
+        .map_err(|e| db_error("indexing moved chunks", &e))?;
+        copy_postings(&mut tx, &keys, &rows)?;
+        update_statistics(&mut tx)?;
+        tx.commit()
+            .map_err(|e| db_error("indexing moved chunks", &e))?;
+    }
 }

@@ -11,8 +11,12 @@ use crate::error::{Error, Result};
 /// is refused.
 pub const LATEST_SCHEMA: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
-/// Version, what it adds, its SQL (run in one transaction).
-const MIGRATIONS: &[(i32, &str, &str)] = &[
+/// Every schema version: its number, what it adds, and its SQL (run in one
+/// transaction). [`PostgresOptions::connect`](super::PostgresOptions::connect)
+/// applies them; they are public for operators whose own migration tool
+/// applies schema changes (record each in `infrarag_migrations`). Chunks
+/// moved by version 3 get their search terms on the library's next open.
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         1,
         "documents, their chunk ids, the change counter and the model",
@@ -70,17 +74,66 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     CREATE INDEX infrarag_records_by_time ON infrarag_records (time_ms);
     ",
     ),
+    (
+        3,
+        "each chunk on its own row, with its BM25 terms",
+        "
+    -- A search reads only the chunks it returns, so no process holds the
+    -- corpus. A chunk's terms are written with it; chunks moved here from
+    -- version 2 get theirs on open (len NULL until then).
+    CREATE TABLE infrarag_chunks (
+        key bigserial PRIMARY KEY,
+        path text NOT NULL REFERENCES infrarag_documents (path) ON DELETE CASCADE,
+        ord integer NOT NULL,
+        id text NOT NULL,
+        language text NOT NULL,
+        block_type text,
+        address text,
+        len real,
+        classes smallint,
+        body text NOT NULL
+    );
+    CREATE INDEX infrarag_chunks_path ON infrarag_chunks (path, ord);
+    CREATE INDEX infrarag_chunks_id ON infrarag_chunks (id);
+    -- Each chunk's length and prior classes are repeated on its postings,
+    -- so an unfiltered search sums postings alone. No foreign key: its
+    -- check per posting doubled the time an ingestion took; postings are
+    -- deleted with their chunks, in the same transaction, instead.
+    CREATE TABLE infrarag_postings (
+        term text NOT NULL,
+        chunk bigint NOT NULL,
+        tf real NOT NULL,
+        len real NOT NULL,
+        classes smallint NOT NULL
+    );
+    CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
+        INCLUDE (chunk, tf, len, classes);
+    CREATE INDEX infrarag_postings_chunk ON infrarag_postings (chunk);
+    ALTER TABLE infrarag_state
+        ADD COLUMN chunks bigint NOT NULL DEFAULT 0,
+        ADD COLUMN total_len double precision NOT NULL DEFAULT 0;
+    INSERT INTO infrarag_chunks (path, ord, id, language, block_type, address, body)
+    SELECT d.path, e.ord::integer, e.c->>'id', e.c->>'language', e.c->>'block_type',
+           e.c->>'address', e.c::text
+    FROM infrarag_documents d,
+         jsonb_array_elements(d.chunks::jsonb) WITH ORDINALITY AS e(c, ord);
+    ALTER TABLE infrarag_documents DROP COLUMN chunks;
+    -- infrarag_chunks says which ids the documents hold now.
+    DROP TABLE infrarag_chunk_ids;
+    ",
+    ),
 ];
 
 /// Any number from a fixed 64-bit space, so no other application's
 /// advisory lock collides by chance.
 const LOCK: i64 = 0x1f7a_5a9e_2d3c_4b01;
 
-/// Applies the migrations the database lacks.
+/// Applies the migrations the database lacks, then finds the terms of
+/// chunks a migration moved.
 pub(super) fn migrate(conn: &mut Client) -> Result<()> {
     conn.execute("SELECT pg_advisory_lock($1)", &[&LOCK])
         .map_err(|e| db_error("waiting for the migration lock", &e))?;
-    let result = apply(conn);
+    let result = apply(conn).and_then(|()| super::documents::index_pending(conn));
     let unlocked = conn
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK])
         .map_err(|e| db_error("releasing the migration lock", &e));

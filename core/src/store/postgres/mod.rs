@@ -1,5 +1,6 @@
-//! PostgreSQL with pgvector as the store many processes share: documents,
-//! code and summary vectors (HNSW, cosine) and the collectors' records.
+//! PostgreSQL with pgvector as the store many processes share: documents
+//! and their chunks with BM25 terms, code and summary vectors (HNSW,
+//! cosine) and the collectors' records.
 //!
 //! Open with [`PostgresStore::connect`] (or [`PostgresStore::options`]);
 //! the schema is migrated on open. [`crate::index::Index::postgres`] runs an
@@ -20,7 +21,7 @@ use super::Stores;
 use crate::error::{Error, Result};
 use pool::Pool;
 
-pub use migrations::LATEST_SCHEMA;
+pub use migrations::{LATEST_SCHEMA, MIGRATIONS};
 pub use records::PostgresRecordStore;
 
 /// Connection settings for [`PostgresStore`]; end with
@@ -32,6 +33,7 @@ pub struct PostgresOptions {
     statement_timeout: Duration,
     connect_timeout: Duration,
     ca_file: Option<PathBuf>,
+    cache_chunks: bool,
 }
 
 impl PostgresOptions {
@@ -63,6 +65,17 @@ impl PostgresOptions {
         self
     }
 
+    /// Whether an index on this store keeps a copy of every chunk and its
+    /// BM25 terms in this process (default `false`: BM25 runs in the
+    /// database, and the process holds only the list of files). The copy
+    /// makes lexical search several times faster, costs memory in
+    /// proportion to the corpus in every process, and is brought up to
+    /// date when another process commits.
+    pub fn cache_chunks(mut self, cache: bool) -> Self {
+        self.cache_chunks = cache;
+        self
+    }
+
     /// Connects, checks pgvector, and migrates the schema to
     /// [`LATEST_SCHEMA`] (refusing a database migrated by a newer infrarag).
     pub fn connect(self) -> Result<PostgresStore> {
@@ -73,6 +86,7 @@ impl PostgresOptions {
         }
         Ok(PostgresStore {
             pool: Arc::new(pool),
+            cache_chunks: self.cache_chunks,
         })
     }
 }
@@ -82,6 +96,7 @@ impl PostgresOptions {
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Arc<Pool>,
+    cache_chunks: bool,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -102,6 +117,7 @@ impl PostgresStore {
             statement_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             ca_file: None,
+            cache_chunks: false,
         }
     }
 
@@ -134,7 +150,10 @@ impl PostgresStore {
     /// index; call [`bind_model`](Self::bind_model) first.
     pub fn into_stores(self, dimension: usize) -> Result<Stores> {
         Ok(Stores {
-            documents: Box::new(documents::PostgresDocuments::new(self.pool.clone())),
+            documents: Box::new(documents::PostgresDocuments::new(
+                self.pool.clone(),
+                !self.cache_chunks,
+            )),
             code: Box::new(vectors::PostgresVectors::new(
                 self.pool.clone(),
                 vectors::Space::Code,

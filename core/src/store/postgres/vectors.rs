@@ -92,7 +92,7 @@ pub(super) fn bind_model(conn: &mut Client, model: &str, dimension: usize) -> Re
             );
             CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops);
             DELETE FROM {t} v WHERE written_at < now() - interval '1 hour'
-                AND NOT EXISTS (SELECT 1 FROM infrarag_chunk_ids c WHERE c.id = v.id);"
+                AND NOT EXISTS (SELECT 1 FROM infrarag_chunks c WHERE c.id = v.id);"
         ))
         .map_err(|e| db_error(&format!("making {t}"), &e))?;
     }
@@ -210,7 +210,7 @@ impl VectorStore for PostgresVectors {
             .execute(
                 &format!(
                     "DELETE FROM {t} v WHERE v.id = ANY($1)
-                     AND NOT EXISTS (SELECT 1 FROM infrarag_chunk_ids c WHERE c.id = v.id)"
+                     AND NOT EXISTS (SELECT 1 FROM infrarag_chunks c WHERE c.id = v.id)"
                 ),
                 &[&ids],
             )
