@@ -4,6 +4,7 @@
 pub(crate) mod calls;
 pub mod eval;
 pub(crate) mod references;
+pub mod state;
 mod values;
 
 use std::collections::{BTreeMap, HashMap};
