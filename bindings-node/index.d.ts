@@ -633,6 +633,36 @@ export declare namespace collect {
   }
 }
 
+export declare namespace drift {
+  /** `readPlanSync` off the main thread. */
+  export function readPlan(path: string, signal?: AbortSignal | undefined | null): Promise<unknown>
+  /** `readPlanStreamSync` off the main thread. */
+  export function readPlanStream(path: string, signal?: AbortSignal | undefined | null): Promise<unknown>
+  /**
+   * Reads a `terraform plan -json` stream: the messages that say what
+   * changes (`version`, `planned_change`, `resource_drift`,
+   * `change_summary`, `outputs`, `diagnostic`), each with its `type`.
+   */
+  export function readPlanStreamSync(path: string): any
+  /**
+   * Reads `terraform show -json PLAN` output (format 0.1 to 1.x):
+   * `{ format_version, terraform_version, resource_changes, resource_drift,
+   * output_changes, prior_state, relevant_attributes, configuration }`.
+   */
+  export function readPlanSync(path: string): any
+  /** `readStateSync` off the main thread. */
+  export function readState(path: string, signal?: AbortSignal | undefined | null): Promise<unknown>
+  /**
+   * Reads a state file (format 4) or `terraform show -json` state:
+   * `{ format, terraform_version, serial, lineage, outputs, instances }`,
+   * each instance `{ address, module, mode, resource_type, name, index,
+   * provider, schema_version, attributes, sensitive_paths, dependencies,
+   * tainted, deposed }`; sensitive values read `"(sensitive value)"`.
+   * Throws PARSE_ERROR naming the file, line, column and JSON path.
+   */
+  export function readStateSync(path: string): any
+}
+
 export declare namespace embed {
   /**
    * Turns texts into vectors: `Embedder.hashing()` (offline, the default) or

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.runCli = nativeBinding.runCli
 module.exports.chunk = nativeBinding.chunk
 module.exports.collect = nativeBinding.collect
+module.exports.drift = nativeBinding.drift
 module.exports.embed = nativeBinding.embed
 module.exports.hcl = nativeBinding.hcl
 module.exports.index = nativeBinding.index

@@ -8,6 +8,7 @@ pub mod chunk;
 pub mod cli;
 pub mod collect;
 mod convert;
+pub mod drift;
 pub mod embed;
 mod error;
 pub mod hcl;

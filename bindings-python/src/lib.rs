@@ -11,6 +11,7 @@ mod cli;
 mod collect;
 mod convert;
 mod detach;
+mod drift;
 mod embed;
 mod error;
 mod hcl;
@@ -34,6 +35,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hcl::hcl_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(hcl::hcl_expand, m)?)?;
     m.add_function(wrap_pyfunction!(providers::providers_describe, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_read_state, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_read_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_read_plan_stream, m)?)?;
     m.add_class::<tokens::PyTokenizer>()?;
     m.add_class::<chunk::PyChunk>()?;
     m.add_class::<chunk::PyChunker>()?;

@@ -9,11 +9,12 @@ in one file, or on :mod:`infrarag.store` stores of your own;
 with the provider schemas :mod:`infrarag.providers` describes;
 :mod:`infrarag.prompt` assembles prompts under a token budget,
 :mod:`infrarag.llm` calls models, :mod:`infrarag.pipeline` runs the
-generate → validate → correct loop, and :mod:`infrarag.collect` gathers live
-state from machines.
+generate → validate → correct loop, :mod:`infrarag.collect` gathers live
+state from machines, and :mod:`infrarag.drift` reads Terraform's state and
+plans.
 """
 
-from infrarag import chunk, collect, embed, hcl, index, llm, pipeline, prompt, providers, store, tokens, types, validation
+from infrarag import chunk, collect, drift, embed, hcl, index, llm, pipeline, prompt, providers, store, tokens, types, validation
 from infrarag._native import CancelToken, __version__
 from infrarag.validation import validate, validate_files, validate_text
 from infrarag.errors import (
@@ -38,6 +39,7 @@ from infrarag.errors import (
 __all__ = [
     "chunk",
     "collect",
+    "drift",
     "embed",
     "hcl",
     "index",

@@ -1,0 +1,39 @@
+//! `infrarag.drift`: Terraform state, plans and plan message streams, read
+//! with every sensitive value masked.
+
+use std::path::PathBuf;
+
+use infrarag::terraform::state::{Plan, PlanMessage, State};
+use pyo3::prelude::*;
+
+use crate::convert::serialize;
+use crate::error::to_pyerr;
+
+/// Runs `read` without the GIL and returns its value as Python data.
+fn read<T: serde::Serialize + Send>(
+    py: Python<'_>,
+    read: impl FnOnce() -> infrarag::Result<T> + Send,
+) -> PyResult<Py<PyAny>> {
+    match py.detach(read) {
+        Ok(value) => serialize(py, &value),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// Reads a state file or `terraform show -json` state; see `infrarag/drift.py`.
+#[pyfunction]
+pub(crate) fn drift_read_state(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
+    read(py, move || State::read(&path))
+}
+
+/// Reads `terraform show -json PLAN` output; see `infrarag/drift.py`.
+#[pyfunction]
+pub(crate) fn drift_read_plan(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
+    read(py, move || Plan::read(&path))
+}
+
+/// Reads a `terraform plan -json` message stream; see `infrarag/drift.py`.
+#[pyfunction]
+pub(crate) fn drift_read_plan_stream(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
+    read(py, move || PlanMessage::read_stream(&path))
+}
