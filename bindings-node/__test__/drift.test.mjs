@@ -48,3 +48,14 @@ test('bad files reject with their place', async () => {
     e.code === 'PARSE_ERROR' && e.name === 'ParseError' && e.message.startsWith(`${wrong}:`) && /at `serial`/.test(e.message))
   assert.throws(() => drift.readPlanSync(join(dir, 'missing.json')), (e) => e.code === 'IO_ERROR')
 })
+
+test('compareConfig finds what terraform plans', async () => {
+  const plan = drift.readPlanSync(join(generated, 'step2', 'show-json-tfplan.json'))
+  const found = await drift.compareConfig(join(generated, 'step2', 'config'), join(generated, 'step1', 'terraform.tfstate'))
+  const withActions = (a) => new Set(plan.resource_changes.filter((c) => c.change.actions.join() === a).map((c) => c.address))
+  assert.deepEqual(new Set(found.missing), withActions('create'))
+  assert.deepEqual(new Set(found.undeclared), withActions('delete'))
+  assert.deepEqual(found.moved, [['terraform_data.release', 'terraform_data.app_release']])
+  const same = drift.compareConfigSync(join(generated, 'step2', 'config'), join(generated, 'step2', 'terraform.tfstate'))
+  assert.deepEqual([same.missing, same.undeclared, same.changed], [[], [], []])
+})

@@ -4,10 +4,12 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use infrarag::drift::compare_config;
 use infrarag::terraform::state::{Plan, PlanMessage, State};
 
 use crate::convert::Json;
 use crate::error::{internal, js_error, thrown, Code};
+use crate::hcl::{inputs, ExpandOptions};
 use crate::task::{job, Job};
 
 fn json<T: serde::Serialize>(read: infrarag::Result<T>) -> Result<serde_json::Value, Code> {
@@ -58,5 +60,50 @@ pub fn read_plan_stream_sync(env: Env, path: String) -> Result<serde_json::Value
 pub fn read_plan_stream(path: String, signal: Option<AbortSignal>) -> AsyncTask<Job<Json>> {
     job(signal, None, move || {
         json(PlanMessage::read_stream(&path)).map(Json)
+    })
+}
+
+fn compared(
+    dir: &str,
+    state: &str,
+    options: Option<ExpandOptions>,
+) -> Result<serde_json::Value, Code> {
+    let (vars, files, environment) = match options {
+        Some(o) => (o.vars, o.var_files, o.environment),
+        None => (None, None, None),
+    };
+    let inputs = inputs(vars, files, environment);
+    json(State::read(state).and_then(|s| compare_config(dir, &inputs, &s)))
+}
+
+/// Compares the configuration in `dir` (expanded as `hcl.expand` does,
+/// with the same options) with the state at `state`: `{ managed, missing,
+/// undeclared, undetermined, moved, changed, diagnostics }`, managed
+/// resources only; `changed` lists `{ address, attribute, config, state }`
+/// for arguments whose configured value is wholly known and differs.
+#[napi(namespace = "drift")]
+pub fn compare_config_sync(
+    env: Env,
+    dir: String,
+    state: String,
+    options: Option<ExpandOptions>,
+) -> Result<serde_json::Value> {
+    thrown(&env, || compared(&dir, &state, options))
+}
+
+/// `compareConfigSync` off the main thread.
+#[napi(
+    namespace = "drift",
+    js_name = "compareConfig",
+    ts_return_type = "Promise<unknown>"
+)]
+pub fn compare_config_job(
+    dir: String,
+    state: String,
+    options: Option<ExpandOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<Json>> {
+    job(signal, None, move || {
+        compared(&dir, &state, options).map(Json)
     })
 }

@@ -177,7 +177,7 @@ pub fn expand_sync(
 /// Variables as `terraform plan` gathers them: `TF_VAR_` names (unless
 /// `environment` is false), the files it loads unasked, `files`, then
 /// `vars`, a later one winning.
-fn inputs(
+pub(crate) fn inputs(
     vars: Option<std::collections::HashMap<String, String>>,
     files: Option<Vec<String>>,
     environment: Option<bool>,

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use infrarag::drift::compare_config;
 use infrarag::terraform::state::{Plan, PlanMessage, State};
 use pyo3::prelude::*;
 
@@ -36,4 +37,21 @@ pub(crate) fn drift_read_plan(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAn
 #[pyfunction]
 pub(crate) fn drift_read_plan_stream(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
     read(py, move || PlanMessage::read_stream(&path))
+}
+
+/// Compares a configuration with a state; see `infrarag/drift.py`.
+#[pyfunction]
+#[pyo3(signature = (module, state, *, vars = None, var_files = Vec::new(), environment = true))]
+pub(crate) fn drift_compare_config(
+    py: Python<'_>,
+    module: PathBuf,
+    state: PathBuf,
+    vars: Option<Vec<(String, String)>>,
+    var_files: Vec<PathBuf>,
+    environment: bool,
+) -> PyResult<Py<PyAny>> {
+    read(py, move || {
+        let inputs = crate::hcl::inputs(vars, var_files, environment);
+        compare_config(&module, &inputs, &State::read(&state)?)
+    })
 }

@@ -109,7 +109,7 @@ pub(crate) fn hcl_expand(
 /// Variables as `terraform plan` gathers them: `TF_VAR_` names (when
 /// `environment` holds), the files it loads unasked, `var_files`, then
 /// `vars`, a later one winning.
-fn inputs(
+pub(crate) fn inputs(
     vars: Option<Vec<(String, String)>>,
     var_files: Vec<PathBuf>,
     environment: bool,

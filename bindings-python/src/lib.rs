@@ -38,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(drift::drift_read_state, m)?)?;
     m.add_function(wrap_pyfunction!(drift::drift_read_plan, m)?)?;
     m.add_function(wrap_pyfunction!(drift::drift_read_plan_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_compare_config, m)?)?;
     m.add_class::<tokens::PyTokenizer>()?;
     m.add_class::<chunk::PyChunk>()?;
     m.add_class::<chunk::PyChunker>()?;

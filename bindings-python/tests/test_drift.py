@@ -68,3 +68,16 @@ def test_bad_files_raise_with_their_place(tmp_path: Path) -> None:
         drift.read_state(v3)
     with pytest.raises(StorageError):
         drift.read_plan(tmp_path / "missing.json")
+
+
+def test_compare_config_finds_what_terraform_plans() -> None:
+    plan = drift.read_plan(GENERATED / "step2" / "show-json-tfplan.json")
+    found = asyncio.run(drift.compare_config_async(GENERATED / "step2" / "config", GENERATED / "step1" / "terraform.tfstate"))
+    creates = {c["address"] for c in plan["resource_changes"] if c["change"]["actions"] == ["create"]}
+    deletes = {c["address"] for c in plan["resource_changes"] if c["change"]["actions"] == ["delete"]}
+    assert set(found["missing"]) == creates and set(found["undeclared"]) == deletes
+    assert found["moved"] == [["terraform_data.release", "terraform_data.app_release"]]
+    web = next(d for d in found["changed"] if d["address"] == 'terraform_data.service["web"]')
+    assert (web["state"]["replicas"], web["config"]["replicas"]) == (2, 4)
+    same = drift.compare_config(GENERATED / "step2" / "config", GENERATED / "step2" / "terraform.tfstate")
+    assert same["missing"] == same["undeclared"] == [] and same["changed"] == []

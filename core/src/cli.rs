@@ -15,6 +15,8 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
        infrarag eval EXPR [--dir DIR] [--var NAME=VALUE]... [--var-file FILE]...
                           [--format console|json]
        infrarag expand DIR [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
+       infrarag drift --state PATH [--config DIR] [--plan PLAN.json]
+                      [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
        infrarag checks
        infrarag describe TYPE
        infrarag --version
@@ -59,6 +61,14 @@ terraform init installed), with each instance's arguments as evaluated, then
 the root module's outputs; variables are read as for eval. Exit status 1
 when a count, for_each or argument cannot be evaluated (each is named).
 
+`infrarag drift` compares a state (a state file, or terraform show -json
+of one) with the configuration in --config DIR (variables read as for
+eval): instances declared and not in state, in state and declared no more,
+and arguments whose configured value is known and differs; and/or
+summarises a plan (terraform show -json PLANFILE): the drift its refresh
+found and the changes it would make. Sensitive values are never printed.
+Exit status 1 when anything drifted, else 0.
+
 SARIF file URIs are relative to --sarif-base (default: the working
 directory, where CI checks the repository out), stated as SRCROOT.
 
@@ -72,6 +82,7 @@ enum Command {
     Validate(Args),
     Eval(EvalArgs),
     Expand(EvalArgs),
+    Drift(DriftArgs),
     Checks,
     Describe(String),
     Version,
@@ -99,6 +110,16 @@ struct EvalArgs {
     /// The expression (`eval`) or the directory (`expand`).
     target: String,
     dir: Option<String>,
+    vars: Vec<(String, String)>,
+    var_files: Vec<String>,
+    json: bool,
+}
+
+#[derive(Debug, PartialEq, Default)]
+struct DriftArgs {
+    state: Option<String>,
+    config: Option<String>,
+    plan: Option<String>,
     vars: Vec<(String, String)>,
     var_files: Vec<String>,
     json: bool,
@@ -144,6 +165,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 Command::Expand(a)
             });
         }
+        Some("drift") => return parse_drift(it),
         Some("checks") => {
             return match it.next() {
                 None => Ok(Command::Checks),
@@ -281,6 +303,37 @@ fn parse_eval(
     Ok(command(out))
 }
 
+fn parse_drift(mut it: std::slice::Iter<String>) -> Result<Command, String> {
+    let mut out = DriftArgs::default();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = split_flag(arg);
+        let mut value = || flag_value(flag, inline, &mut it);
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--state" => out.state = Some(value()?),
+            "--config" => out.config = Some(value()?),
+            "--plan" => out.plan = Some(value()?),
+            "--var" => out.vars.push(var_pair(&value()?)?),
+            "--var-file" => out.var_files.push(value()?),
+            "--format" | "-f" => {
+                out.json = match value()?.as_str() {
+                    "text" => false,
+                    "json" => true,
+                    other => return Err(format!("unknown format {other:?}")),
+                }
+            }
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    if out.config.is_some() && out.state.is_none() {
+        return Err("drift --config needs --state".into());
+    }
+    if out.config.is_none() && out.plan.is_none() {
+        return Err("drift needs --config (with --state) or --plan".into());
+    }
+    Ok(Command::Drift(out))
+}
+
 fn list(value: &str) -> impl Iterator<Item = String> + '_ {
     value
         .split(',')
@@ -305,6 +358,7 @@ pub fn run(
         Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
         Ok(Command::Eval(args)) => return eval(&args, stdout, stderr),
         Ok(Command::Expand(args)) => return expand(&args, stdout, stderr),
+        Ok(Command::Drift(args)) => return drift(&args, stdout, stderr),
         Ok(Command::Describe(type_name)) => match describe(&type_name) {
             Ok(text) => text,
             Err(e) => {
@@ -469,6 +523,59 @@ fn expand(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
         let _ = writeln!(stderr, "infrarag: {}:{l}:{c}: {}", at.display(), d.message);
     }
     u8::from(!expansion.diagnostics.is_empty())
+}
+
+fn drift(args: &DriftArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    let (text, json, drifted) = match drift_report(args) {
+        Ok(report) => report,
+        Err(e) => {
+            let _ = writeln!(stderr, "infrarag: {e}");
+            return 2;
+        }
+    };
+    let out = if args.json {
+        pretty(&serde_json::Value::Object(json))
+    } else {
+        text
+    };
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    u8::from(drifted)
+}
+
+/// The drift report as text and as JSON, and whether anything drifted.
+fn drift_report(
+    args: &DriftArgs,
+) -> crate::Result<(String, serde_json::Map<String, serde_json::Value>, bool)> {
+    use crate::drift::{compare_config, PlanSummary};
+    use crate::terraform::state::{Plan, State};
+    let mut json = serde_json::Map::new();
+    let mut text = String::new();
+    let mut drifted = false;
+    if let (Some(dir), Some(state)) = (&args.config, &args.state) {
+        let inputs = inputs_of(&EvalArgs {
+            vars: args.vars.clone(),
+            var_files: args.var_files.clone(),
+            ..EvalArgs::default()
+        });
+        let d = compare_config(dir, &inputs, &State::read(state)?)?;
+        drifted |= !d.is_empty();
+        text.push_str(&d.to_text());
+        json.insert(
+            "config".into(),
+            serde_json::to_value(&d).unwrap_or_default(),
+        );
+    }
+    if let Some(plan) = &args.plan {
+        let summary = PlanSummary::of(&Plan::read(plan)?);
+        drifted |= !summary.is_empty();
+        text.push_str(&summary.to_text());
+        json.insert(
+            "plan".into(),
+            serde_json::to_value(&summary).unwrap_or_default(),
+        );
+    }
+    Ok((text, json, drifted))
 }
 
 fn pretty(v: &serde_json::Value) -> String {

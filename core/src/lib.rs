@@ -12,6 +12,7 @@ pub mod chunk;
 pub mod cli;
 pub mod collect;
 pub mod diagnostic;
+pub mod drift;
 pub mod embed;
 pub mod error;
 pub mod hcl;

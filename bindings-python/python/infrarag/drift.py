@@ -16,7 +16,7 @@ an unreadable file raises :class:`infrarag.StorageError`.
 from __future__ import annotations
 
 import os
-from typing import Any, Literal, Optional, TypedDict, Union, cast
+from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
 from infrarag._tasks import on_thread
@@ -135,13 +135,71 @@ def read_plan_stream(path: Union[str, "os.PathLike[str]"]) -> list[dict[str, Any
     return _native.drift_read_plan_stream(os.fspath(path))
 
 
+class AttributeDrift(TypedDict):
+    """An argument whose configured value differs from state."""
+
+    address: str
+    attribute: str
+    config: Any
+    #: :data:`SENSITIVE` when sensitive.
+    state: Any
+
+
+class ConfigDrift(TypedDict):
+    """What :func:`compare_config` returns; managed resources only."""
+
+    #: Instances both the configuration and state hold.
+    managed: list[str]
+    #: Declared, not in state: ``apply`` would create them.
+    missing: list[str]
+    #: In state, declared no more: ``apply`` would destroy them.
+    undeclared: list[str]
+    #: In state, of a resource block whose ``count`` or ``for_each`` needs
+    #: values only state or apply know: not compared.
+    undetermined: list[str]
+    #: ``[from, to]`` of each state address a ``moved`` block renames.
+    moved: list[list[str]]
+    changed: list[AttributeDrift]
+    #: What the configuration could not evaluate, ``file:line: message``.
+    diagnostics: list[str]
+
+
+def compare_config(
+    module: Union[str, "os.PathLike[str]"],
+    state: Union[str, "os.PathLike[str]"],
+    *,
+    vars: Optional[Mapping[str, str]] = None,
+    var_files: Sequence[Union[str, "os.PathLike[str]"]] = (),
+    environment: bool = True,
+) -> ConfigDrift:
+    """Compare the configuration in ``module`` (expanded as
+    :func:`infrarag.hcl.expand` does, with the same variables) with the
+    state file or ``show -json`` state at ``state``. An argument counts as
+    changed when its configured value is wholly known, not sensitive, and
+    differs from state's; ``moved`` blocks of the root module rename state
+    addresses first."""
+    return cast(
+        ConfigDrift,
+        _native.drift_compare_config(
+            os.fspath(module),
+            os.fspath(state),
+            vars=list(vars.items()) if vars is not None else None,
+            var_files=[os.fspath(f) for f in var_files],
+            environment=environment,
+        ),
+    )
+
+
+compare_config_async = on_thread(compare_config)
 read_state_async = on_thread(read_state)
 read_plan_async = on_thread(read_plan)
 read_plan_stream_async = on_thread(read_plan_stream)
 
 __all__ = [
     "SENSITIVE",
+    "AttributeDrift",
     "Change",
+    "ConfigDrift",
     "Instance",
     "Output",
     "Plan",
@@ -149,6 +207,8 @@ __all__ = [
     "Resource",
     "ResourceChange",
     "State",
+    "compare_config",
+    "compare_config_async",
     "read_plan",
     "read_plan_async",
     "read_plan_stream",

@@ -1,0 +1,174 @@
+//! Configuration against state, with Terraform's own plan as the oracle:
+//! the generated project's step-2 configuration against its step-1 state
+//! must differ exactly where `terraform plan` said it would, and each
+//! configuration against the state its apply left must not differ at all.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use infrarag::drift::compare_config;
+use infrarag::terraform::eval::Inputs;
+use infrarag::terraform::state::{Action, Plan, State};
+
+fn generated() -> PathBuf {
+    infrarag_tests::corpus().join("drift/generated/terraform_data")
+}
+
+#[test]
+fn a_configuration_differs_from_state_where_terraform_plans_changes() {
+    let g = generated();
+    let state = State::read(g.join("step1/terraform.tfstate")).unwrap();
+    let plan = Plan::read(g.join("step2/show-json-tfplan.json")).unwrap();
+    let drift = compare_config(g.join("step2/config"), &Inputs::default(), &state).unwrap();
+
+    let with = |want: &[Action]| -> BTreeSet<String> {
+        plan.resource_changes
+            .iter()
+            .filter(|c| c.change.actions == want)
+            .map(|c| c.address.clone())
+            .collect()
+    };
+    let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+    assert_eq!(set(&drift.missing), with(&[Action::Create]));
+    assert_eq!(set(&drift.undeclared), with(&[Action::Delete]));
+    // The alert's count reads the services' outputs, which only state
+    // knows; the expansion cannot count it, so it is not compared.
+    let alert = "module.monitoring.terraform_data.alert[0]";
+    assert_eq!(drift.undetermined, [alert]);
+    assert!(
+        drift
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("\"count\" value depends on resource attributes")),
+        "{:?}",
+        drift.diagnostics
+    );
+    let moved: Vec<(String, String)> = plan
+        .resource_changes
+        .iter()
+        .filter_map(|c| Some((c.previous_address.clone()?, c.address.clone())))
+        .collect();
+    assert_eq!(drift.moved, moved);
+
+    // Every argument the plan changes to a wholly known value is
+    // reported, with the plan's before and after; nothing else is.
+    let mut want = BTreeSet::new();
+    for c in &plan.resource_changes {
+        if !(c.change.actions == [Action::Update] || c.change.is_replace()) || c.address == alert {
+            continue;
+        }
+        for attr in ["input", "triggers_replace"] {
+            // Compared only where the configuration's value is wholly
+            // known, as compare_config documents.
+            if c.change.after_unknown[attr].to_string().contains("true") {
+                continue;
+            }
+            let (before, after) = (&c.change.before[attr], &c.change.after[attr]);
+            if before != after {
+                want.insert((
+                    c.address.clone(),
+                    attr.to_string(),
+                    before.to_string(),
+                    after.to_string(),
+                ));
+            }
+        }
+    }
+    let got: BTreeSet<_> = drift
+        .changed
+        .iter()
+        .map(|d| {
+            (
+                d.address.clone(),
+                d.attribute.clone(),
+                d.state.to_string(),
+                d.config.to_string(),
+            )
+        })
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_configuration_matches_the_state_its_apply_left() {
+    let g = generated();
+    for step in ["step1", "step2"] {
+        let state = State::read(g.join(step).join("terraform.tfstate")).unwrap();
+        let drift =
+            compare_config(g.join(step).join("config"), &Inputs::default(), &state).unwrap();
+        assert!(drift.is_empty(), "{step}: {drift:?}");
+        assert_eq!(
+            drift.managed.len() + drift.undetermined.len(),
+            state
+                .instances
+                .iter()
+                .filter(|i| i.mode == infrarag::terraform::state::Mode::Managed)
+                .count(),
+            "{step}"
+        );
+    }
+}
+
+/// `infrarag drift`'s exit status, standard output and standard error.
+fn cli(args: &[&str]) -> (u8, String, String) {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = infrarag::cli::run(&args, &mut std::io::empty(), &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn the_drift_command_reports_and_exits_by_what_drifted() {
+    let g = generated();
+    let path = |p: &str| g.join(p).display().to_string();
+    let (s1, s2) = (
+        path("step1/terraform.tfstate"),
+        path("step2/terraform.tfstate"),
+    );
+    let config = path("step2/config");
+
+    let (code, out, _) = cli(&["drift", "--state", &s1, "--config", &config]);
+    assert_eq!(code, 1, "{out}");
+    for line in [
+        "missing     terraform_data.dns (declared, not in state)",
+        "undeclared  terraform_data.node[2] (in state, declared no more)",
+        "moved       terraform_data.release -> terraform_data.app_release",
+        "changed     terraform_data.service[\"web\"].input: state {",
+        "configuration against state: ",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+
+    let (code, out, _) = cli(&[
+        "drift", "--state", &s2, "--config", &config, "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["config"]["missing"], serde_json::json!([]));
+
+    let (code, out, _) = cli(&["drift", "--plan", &path("step2/show-json-tfplan.json")]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("planned     terraform_data.dns (create)"),
+        "{out}"
+    );
+    assert!(!out.contains("s3cr3t"), "{out}");
+
+    let (code, _, err) = cli(&["drift", "--config", &config]);
+    assert_eq!(code, 2);
+    assert!(err.contains("drift --config needs --state"), "{err}");
+    let (code, _, err) = cli(&[
+        "drift",
+        "--state",
+        &path("step1/nope.tfstate"),
+        "--config",
+        &config,
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.tfstate"), "{err}");
+}
