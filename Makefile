@@ -161,6 +161,7 @@ bench-peers: $(VENV)/.servers .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) benches/peers/ann.py
 	$(PY) benches/peers/collect.py
 	$(PY) benches/peers/collect_ssh.py
+	$(PY) benches/peers/state.py
 
 # What of the release workflows (.ci/release-*.yml) can be checked here: a
 # release wheel and the sdist built, each installed into a fresh venv and
