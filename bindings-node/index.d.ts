@@ -635,7 +635,7 @@ export declare namespace collect {
 
 export declare namespace drift {
   /** `compareConfigSync` off the main thread. */
-  export function compareConfig(dir: string, state: string, options?: ExpandOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<unknown>
+  export function compareConfig(dir: string, state: string, options?: hcl.ExpandOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<unknown>
   /**
    * Compares the configuration in `dir` (expanded as `hcl.expand` does,
    * with the same options) with the state at `state`: `{ managed, missing,
@@ -643,7 +643,7 @@ export declare namespace drift {
    * resources only; `changed` lists `{ address, attribute, config, state }`
    * for arguments whose configured value is wholly known and differs.
    */
-  export function compareConfigSync(dir: string, state: string, options?: ExpandOptions | undefined | null): any
+  export function compareConfigSync(dir: string, state: string, options?: hcl.ExpandOptions | undefined | null): any
   /** `readPlanSync` off the main thread. */
   export function readPlan(path: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** `readPlanStreamSync` off the main thread. */

@@ -81,7 +81,10 @@ fn compared(
 /// undeclared, undetermined, moved, changed, diagnostics }`, managed
 /// resources only; `changed` lists `{ address, attribute, config, state }`
 /// for arguments whose configured value is wholly known and differs.
-#[napi(namespace = "drift")]
+#[napi(
+    namespace = "drift",
+    ts_args_type = "dir: string, state: string, options?: hcl.ExpandOptions | undefined | null"
+)]
 pub fn compare_config_sync(
     env: Env,
     dir: String,
@@ -95,6 +98,7 @@ pub fn compare_config_sync(
 #[napi(
     namespace = "drift",
     js_name = "compareConfig",
+    ts_args_type = "dir: string, state: string, options?: hcl.ExpandOptions | undefined | null, signal?: AbortSignal | undefined | null",
     ts_return_type = "Promise<unknown>"
 )]
 pub fn compare_config_job(
