@@ -7,7 +7,7 @@ use infrarag::drift::compare_config;
 use infrarag::terraform::state::{Plan, PlanMessage, State};
 use pyo3::prelude::*;
 
-use crate::convert::serialize;
+use crate::convert::serialize_large;
 use crate::error::to_pyerr;
 
 /// Runs `read` without the GIL and returns its value as Python data.
@@ -16,7 +16,7 @@ fn read<T: serde::Serialize + Send>(
     read: impl FnOnce() -> infrarag::Result<T> + Send,
 ) -> PyResult<Py<PyAny>> {
     match py.detach(read) {
-        Ok(value) => serialize(py, &value),
+        Ok(value) => serialize_large(py, &value),
         Err(e) => Err(to_pyerr(py, e)),
     }
 }
