@@ -12,7 +12,8 @@ on the same chunks:
   INFRARAG_TEST_PG's): ingestion against the index file's; opening, p50 /
   p99 per mode with 1 client and hybrid with 8 concurrent clients, with
   BM25 in the database (just ingested, and vacuumed) and with the chunks
-  cached in the process.
+  cached in the process; and the peak memory of a process that opens the
+  index and searches once, in each mode.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -152,6 +155,9 @@ def postgres(root: Path, files: int, file_s: float) -> None:
         pg_s = time.perf_counter() - t
         print(f"\ningest to PostgreSQL: {pg_s:.2f} s ({files / pg_s:.0f} files/s), "
               f"{pg_s / file_s:.2f}x the index file's time (goal: at most 2x)")
+        for cache in (False, True):
+            print(f"  memory of a process that opens it and searches once, cache_chunks={cache}: "
+                  f"{process_rss(url, cache):.0f} MiB peak RSS")
         runs: list[tuple[str, bool]] = [("BM25 in the database, just ingested", False),
                                         ("BM25 in the database, vacuumed", False),
                                         ("chunks cached in the process", True)]
@@ -177,6 +183,19 @@ def postgres(root: Path, files: int, file_s: float) -> None:
             print(f"    hybrid, 8 clients: p50 {p50:.2f} ms  p99 {p99:.2f} ms (goal: p50 under 10 ms); "
                   f"{os.cpu_count()} cores")
             shared.close()
+
+
+def process_rss(url: str, cache: bool) -> float:
+    """Peak RSS, in MiB, of a fresh Python process that opens the index on
+    PostgreSQL and runs one hybrid search."""
+    # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak
+    # across exec.
+    script = ("import sys\nfrom infrarag.index import Index\n"
+              "i = Index.postgres(sys.argv[1], cache_chunks=sys.argv[2] == '1')\ni.search('encrypt bucket with KMS')\n"
+              "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    out = subprocess.run([sys.executable, "-c", script, url, "1" if cache else "0"],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out.split()[-1]) / 1024
 
 
 if __name__ == "__main__":
