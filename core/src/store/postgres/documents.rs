@@ -99,15 +99,29 @@ impl DocumentStore for PostgresDocuments {
         let mut tx = conn
             .transaction()
             .map_err(|e| db_error("starting a commit", &e))?;
-        tx.execute(
-            "UPDATE infrarag_state SET version = version + 1 WHERE id = 1",
-            &[],
-        )
-        .map_err(|e| db_error("committing documents", &e))?;
+        let before: i64 = tx
+            .query_one(
+                "UPDATE infrarag_state SET version = version + 1 WHERE id = 1 RETURNING chunks",
+                &[],
+            )
+            .map_err(|e| db_error("committing documents", &e))?
+            .get(0);
         delete(&mut tx, &changes.remove)?;
-        put(&mut tx, &changes.put)?;
-        let held = update_statistics(&mut tx)?;
         let added: usize = changes.put.iter().map(|d| d.chunks.len()).sum();
+        // Building the postings' indexes once after a load at least as
+        // large as the table took less time than keeping them up to date
+        // row by row; meanwhile searches wait for the commit.
+        let rebuild = added >= ANALYZE_AT && added as i64 >= before;
+        if rebuild {
+            tx.batch_execute("DROP INDEX infrarag_postings_term, infrarag_postings_chunk")
+                .map_err(|e| db_error("loading chunk terms", &e))?;
+        }
+        put(&mut tx, &changes.put)?;
+        if rebuild {
+            tx.batch_execute(postings_indexes!())
+                .map_err(|e| db_error("indexing chunk terms", &e))?;
+        }
+        let held = update_statistics(&mut tx)?;
         if added >= ANALYZE_AT && added * 5 >= held {
             // The planner's row counts from before a bulk load (an empty
             // table) made the first searches after it ten times slower.

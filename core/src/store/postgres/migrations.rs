@@ -77,7 +77,8 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         3,
         "each chunk on its own row, with its BM25 terms",
-        "
+        concat!(
+            "
     -- A search reads only the chunks it returns, so no process holds the
     -- corpus. A chunk's terms are written with it; chunks moved here from
     -- version 2 get theirs on open (len NULL until then).
@@ -106,9 +107,9 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         len real NOT NULL,
         classes smallint NOT NULL
     );
-    CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
-        INCLUDE (chunk, tf, len, classes);
-    CREATE INDEX infrarag_postings_chunk ON infrarag_postings (chunk);
+    ",
+            postings_indexes!(),
+            "
     ALTER TABLE infrarag_state
         ADD COLUMN chunks bigint NOT NULL DEFAULT 0,
         ADD COLUMN total_len double precision NOT NULL DEFAULT 0;
@@ -120,7 +121,8 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     ALTER TABLE infrarag_documents DROP COLUMN chunks;
     -- infrarag_chunks says which ids the documents hold now.
     DROP TABLE infrarag_chunk_ids;
-    ",
+    "
+        ),
     ),
 ];
 

@@ -7,6 +7,18 @@
 //! index on it: every process's commits are visible to every other's next
 //! search.
 
+/// The indexes of `infrarag_postings`, as SQL: made by schema version 3,
+/// and made again after a bulk load drops them.
+macro_rules! postings_indexes {
+    () => {
+        "
+    CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
+        INCLUDE (chunk, tf, len, classes);
+    CREATE INDEX infrarag_postings_chunk ON infrarag_postings (chunk);
+    "
+    };
+}
+
 mod documents;
 mod migrations;
 mod pool;
