@@ -134,7 +134,7 @@ pub fn compare_config(
     for r in expansion
         .resources
         .iter()
-        .filter(|r| r.mode == crate::terraform::eval::Mode::Managed)
+        .filter(|r| r.mode == Mode::Managed)
     {
         declared.insert(r.address.clone());
         let Some(instance) = held.get(&r.address) else {

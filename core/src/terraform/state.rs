@@ -21,34 +21,7 @@ use crate::error::{Error, Result};
 /// What a sensitive value reads as, wherever it would appear.
 pub const SENSITIVE: &str = "(sensitive value)";
 
-/// Whether a resource is managed or read (`data`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// `resource` blocks.
-    Managed,
-    /// `data` blocks.
-    Data,
-}
-
-/// An instance's key: `count`'s number or `for_each`'s string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum IndexKey {
-    /// `count.index`.
-    Int(i64),
-    /// `each.key`.
-    Str(String),
-}
-
-impl std::fmt::Display for IndexKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IndexKey::Int(i) => write!(f, "[{i}]"),
-            IndexKey::Str(s) => write!(f, "[{}]", Value::String(s.clone())),
-        }
-    }
-}
+pub use crate::terraform::eval::{InstanceKey, Mode};
 
 /// Which file a [`State`] was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,7 +73,7 @@ pub struct Instance {
     /// The resource name (`private`).
     pub name: String,
     /// Its `count` or `for_each` key.
-    pub index: Option<IndexKey>,
+    pub index: Option<InstanceKey>,
     /// The provider configuration (`provider["registry.terraform.io/hashicorp/aws"]`
     /// in a state file, `registry.terraform.io/hashicorp/aws` in `show`).
     pub provider: String,
@@ -201,7 +174,7 @@ pub struct ResourceChange {
     /// The resource name.
     pub name: String,
     /// Its `count` or `for_each` key.
-    pub index: Option<IndexKey>,
+    pub index: Option<InstanceKey>,
     /// The provider (`registry.terraform.io/hashicorp/aws`).
     pub provider: String,
     /// The deposed key, for a change to a deposed object.
@@ -523,7 +496,7 @@ struct FileResource {
 
 #[derive(Deserialize)]
 struct FileInstance {
-    index_key: Option<IndexKey>,
+    index_key: Option<InstanceKey>,
     status: Option<String>,
     deposed: Option<String>,
     #[serde(default)]
@@ -621,7 +594,7 @@ fn address(
     mode: Mode,
     resource_type: &str,
     name: &str,
-    index: Option<&IndexKey>,
+    index: Option<&InstanceKey>,
 ) -> String {
     let mut out = String::new();
     if let Some(m) = module.filter(|m| !m.is_empty()) {
@@ -828,7 +801,7 @@ struct ShowResource {
     #[serde(rename = "type")]
     resource_type: String,
     name: String,
-    index: Option<IndexKey>,
+    index: Option<InstanceKey>,
     provider_name: String,
     #[serde(default)]
     schema_version: u64,
@@ -923,7 +896,7 @@ struct ShowChange {
     #[serde(rename = "type")]
     resource_type: String,
     name: String,
-    index: Option<IndexKey>,
+    index: Option<InstanceKey>,
     provider_name: String,
     deposed: Option<String>,
     change: RawChange,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Result;
@@ -28,8 +28,9 @@ const MAX_DEPTH: usize = 8;
 /// calls' outputs (`module.net.id` in a local that another call reads).
 const MAX_ROUNDS: usize = 4;
 
-/// What follows an instance's name in its address: `[0]` or `["a"]`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// What follows an instance's name in its address: `[0]` or `["a"]`; as
+/// a plan expands it and as state records it (`index_key`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum InstanceKey {
     /// A `count` index.
@@ -48,7 +49,7 @@ impl fmt::Display for InstanceKey {
 }
 
 /// A `resource` or a `data` block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// `resource`.
