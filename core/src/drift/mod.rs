@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::terraform::eval::{expand_module, Inputs};
-use crate::terraform::state::{Action, Mode, Plan, State, SENSITIVE};
+use crate::terraform::state::{is_dynamic, Action, Mode, Plan, State, SENSITIVE};
 
 /// How a configuration and a state differ; see [`compare_config`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -311,12 +311,12 @@ impl PlanSummary {
     }
 }
 
-/// An attribute's value in state: a dynamically typed one is stored as
-/// `{value, type}` in a state file, and its `value` is what was set.
+/// An attribute's value in state, looking through a state file's
+/// wrapper of a dynamically typed one ([`is_dynamic`]).
 fn stored_value<'a>(attributes: &'a Value, name: &str) -> Option<&'a Value> {
     let v = attributes.get(name)?;
     match v {
-        Value::Object(o) if o.len() == 2 && o.contains_key("type") => o.get("value"),
+        Value::Object(o) if is_dynamic(o) => o.get("value"),
         _ => Some(v),
     }
 }

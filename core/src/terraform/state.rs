@@ -646,6 +646,13 @@ fn mask_path(attributes: &mut Value, steps: &[PathStep], secrets: &mut Secrets) 
     text
 }
 
+/// Whether `o` is how a state file stores a dynamically typed value
+/// (`terraform_data`'s `input`): `{value, type}`, the set value in
+/// `value`.
+pub(crate) fn is_dynamic(o: &serde_json::Map<String, Value>) -> bool {
+    o.len() == 2 && o.contains_key("value") && o.contains_key("type")
+}
+
 fn step_into<'v>(v: &'v mut Value, key: &Value) -> Option<&'v mut Value> {
     if let Value::Array(a) = v {
         return a.get_mut(usize::try_from(key.as_u64()?).ok()?);
@@ -657,7 +664,7 @@ fn step_into<'v>(v: &'v mut Value, key: &Value) -> Option<&'v mut Value> {
     if direct {
         return o.get_mut(key.as_str()?);
     }
-    if o.len() == 2 && o.contains_key("type") {
+    if is_dynamic(o) {
         return step_into(o.get_mut("value")?, key);
     }
     None
