@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::terraform::eval::{expand_module, Inputs};
 use crate::terraform::state::{is_dynamic, Action, Mode, Plan, State, SENSITIVE};
+use crate::terraform::{read_files, DeclarationKind, Module};
 
 /// How a configuration and a state differ; see [`compare_config`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -212,42 +213,21 @@ pub fn compare_config(
     Ok(drift)
 }
 
-/// The `.tf` files of the module in `dir`, parsed, in name order.
-fn module_files(
-    dir: &Path,
-) -> Result<Vec<(std::path::PathBuf, String, crate::hcl::parser::Parsed)>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| crate::error::Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| crate::error::Error::io(&path, e))?;
-            let parsed = crate::hcl::parser::parse(&text);
-            Ok((path, text, parsed))
-        })
-        .collect()
-}
-
 /// Each `resource` block of a module by (type, name): its file and lines.
 type Blocks = BTreeMap<(String, String), (std::path::PathBuf, std::ops::RangeInclusive<usize>)>;
 
-/// The `resource` blocks of the module in `dir`.
+/// The `resource` blocks of the module in `dir`, as its declarations list
+/// them.
 fn resource_blocks(dir: &Path) -> Result<Blocks> {
-    let mut out = Blocks::new();
-    for (path, _, parsed) in module_files(dir)? {
-        for block in parsed.file.body.blocks_of("resource") {
-            if let [kind, name] = block.label_values()[..] {
-                let lines = block.span.start.line..=block.span.end.line;
-                out.insert((kind.to_string(), name.to_string()), (path.clone(), lines));
-            }
-        }
-    }
-    Ok(out)
+    Ok(Module::load(dir)?
+        .declarations
+        .into_iter()
+        .filter(|d| d.kind == DeclarationKind::Resource)
+        .filter_map(|d| {
+            let lines = d.span.start.line..=d.span.end.line;
+            Some(((d.resource_type?, d.name), (dir.join(&d.file), lines)))
+        })
+        .collect())
 }
 
 /// A plan's drift and changes, summarised as [`ConfigDrift`] is.
@@ -338,16 +318,16 @@ fn same(config: &Value, state: &Value) -> bool {
 }
 
 /// The `moved { from = ..., to = ... }` blocks of the module in `dir`, as
-/// (from, to) address texts.
+/// (from, to) address texts (a `.tf.json` file's without their quotes).
 fn moved_blocks(dir: &Path) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for (_, text, parsed) in module_files(dir)? {
-        for block in parsed.file.body.blocks_of("moved") {
+    for file in read_files(dir)? {
+        for block in file.parsed.file.body.blocks_of("moved") {
             let source = |name: &str| {
-                block
-                    .body
-                    .attribute(name)
-                    .map(|a| text[a.expr.span.bytes()].trim().to_string())
+                block.body.attribute(name).map(|a| {
+                    let text = file.text[a.expr.span.bytes()].trim();
+                    text.trim_matches('"').to_string()
+                })
             };
             if let (Some(from), Some(to)) = (source("from"), source("to")) {
                 out.push((from, to));
