@@ -130,9 +130,7 @@ impl<'a> Search<'a> {
                     .filter_map(|(id, score)| {
                         let slot = *index.slot_of.get(&id)? as usize;
                         let w = weight(slot);
-                        // A lower prior moves any cosine down, negative ones too.
-                        let scaled = if score >= 0.0 { score * w } else { score / w };
-                        (w > 0.0).then_some((slot, scaled))
+                        (w > 0.0).then_some((slot, weigh_cosine(score, w)))
                     })
                     .collect();
                 top_k_by(&mut hits, n, |&a, &b| index.id_order(a, b));
@@ -191,9 +189,7 @@ impl<'a> Search<'a> {
                         if !self.filter.accepts_chunk(chunk) {
                             return None;
                         }
-                        let w = intent.prior(chunk);
-                        let scaled = if score >= 0.0 { score * w } else { score / w };
-                        Some((key, scaled))
+                        Some((key, weigh_cosine(score, intent.prior(chunk))))
                     })
                     .collect();
                 top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
@@ -202,6 +198,16 @@ impl<'a> Search<'a> {
         }
         let chunk = |key: usize| pool.chunks.get(key);
         Ok(fuse(index, &chunk, &signals, self.k))
+    }
+}
+
+/// A cosine weighed by a prior `w` (> 0): a lower prior moves any cosine
+/// down, negative ones too.
+fn weigh_cosine(score: f32, w: f32) -> f32 {
+    if score >= 0.0 {
+        score * w
+    } else {
+        score / w
     }
 }
 
