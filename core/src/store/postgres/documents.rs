@@ -17,9 +17,10 @@ use crate::error::Result;
 use crate::index::{chunk_classes, lexical_terms, BM25_PARAMETERS};
 use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, LexicalQuery};
 
-/// A commit adding at least this many chunks, and a fifth of those held,
-/// refreshes the planner's statistics of the chunk tables.
-const ANALYZE_AT: usize = 1_000;
+/// A commit adding at least this many chunks is a bulk load: it refreshes
+/// the planner's statistics when it adds a fifth of the chunks held, and
+/// rebuilds the postings' indexes when it adds as many as were held.
+const BULK_CHUNKS: usize = 1_000;
 
 /// Chunks whose terms are found and written per round, when a migration
 /// left them without: bounded so one round stays a modest transaction.
@@ -111,7 +112,7 @@ impl DocumentStore for PostgresDocuments {
         // Building the postings' indexes once after a load at least as
         // large as the table took less time than keeping them up to date
         // row by row; meanwhile searches wait for the commit.
-        let rebuild = added >= ANALYZE_AT && added as i64 >= before;
+        let rebuild = added >= BULK_CHUNKS && added as i64 >= before;
         if rebuild {
             tx.batch_execute("DROP INDEX infrarag_postings_term, infrarag_postings_chunk")
                 .map_err(|e| db_error("loading chunk terms", &e))?;
@@ -122,9 +123,9 @@ impl DocumentStore for PostgresDocuments {
                 .map_err(|e| db_error("indexing chunk terms", &e))?;
         }
         let held = update_statistics(&mut tx)?;
-        if added >= ANALYZE_AT && added * 5 >= held {
+        if added >= BULK_CHUNKS && added * 5 >= held {
             // The planner's row counts from before a bulk load (an empty
-            // table) made the first searches after it ten times slower.
+            // table) made the first searches after it five times slower.
             tx.batch_execute("ANALYZE infrarag_chunks, infrarag_postings")
                 .map_err(|e| db_error("analyzing the chunk tables", &e))?;
         }
