@@ -434,6 +434,17 @@ struct SourceEntry {
     chunks: usize,
 }
 
+impl SourceEntry {
+    /// A file whose `chunks` chunks the store holds, not memory.
+    fn in_store(content_hash: String, chunks: usize) -> Self {
+        SourceEntry {
+            content_hash,
+            slots: Vec::new(),
+            chunks,
+        }
+    }
+}
+
 impl Index {
     /// A builder for an index: its embedder, chunker and stores.
     pub fn builder() -> IndexBuilder {
@@ -670,12 +681,7 @@ impl Index {
                     .sources()?
                     .into_iter()
                     .map(|(path, content_hash, chunks)| {
-                        let entry = SourceEntry {
-                            content_hash,
-                            slots: Vec::new(),
-                            chunks,
-                        };
-                        (path, entry)
+                        (path, SourceEntry::in_store(content_hash, chunks))
                     })
                     .collect();
             }
@@ -712,11 +718,7 @@ impl Index {
     fn remember(&mut self, docs: Vec<Document>) {
         if self.remote().is_some() {
             for d in docs {
-                let entry = SourceEntry {
-                    content_hash: d.content_hash,
-                    slots: Vec::new(),
-                    chunks: d.chunks.len(),
-                };
+                let entry = SourceEntry::in_store(d.content_hash, d.chunks.len());
                 self.sources.insert(d.path, entry);
             }
             return;
