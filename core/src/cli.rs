@@ -16,7 +16,9 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
                           [--format console|json]
        infrarag expand DIR [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
        infrarag drift --state PATH [--config DIR] [--plan PLAN.json]
-                      [--var NAME=VALUE]... [--var-file FILE]... [--format text|json]
+                      [--var NAME=VALUE]... [--var-file FILE]...
+                      [--aws-region R]... [--aws-endpoint URL] [--aws-profile NAME]
+                      [--driftignore FILE] [--strict] [--format text|json|sarif]
        infrarag checks
        infrarag describe TYPE
        infrarag --version
@@ -66,8 +68,18 @@ of one) with the configuration in --config DIR (variables read as for
 eval): instances declared and not in state, in state and declared no more,
 and arguments whose configured value is known and differs; and/or
 summarises a plan (terraform show -json PLANFILE): the drift its refresh
-found and the changes it would make. Sensitive values are never printed.
-Exit status 1 when anything drifted, else 0.
+found and the changes it would make; and/or, with any --aws-* flag, compares
+the state with what is live in AWS (S3 buckets and their versioning,
+encryption and public access settings, EC2 instances, VPCs, subnets,
+security groups and rules, IAM roles, users and policies, RDS instances),
+as driftctl did: missing (in state, gone live), unmanaged (live, in no
+state), changed attributes, and coverage. Credentials and the region come
+from the environment and ~/.aws as the AWS CLI finds them; --aws-endpoint
+sends every request to one URL (an emulator). --driftignore (default
+./.driftignore when present) leaves out resources (TYPE.ID) and attributes
+(TYPE.ID.PATH); --strict reports the cloud's own default VPC, subnets and
+security group as unmanaged too. Sensitive values are never printed.
+Exit status 1 when anything drifted, else 0; 2 on an error.
 
 SARIF file URIs are relative to --sarif-base (default: the working
 directory, where CI checks the repository out), stated as SRCROOT.
@@ -122,7 +134,27 @@ struct DriftArgs {
     plan: Option<String>,
     vars: Vec<(String, String)>,
     var_files: Vec<String>,
-    json: bool,
+    format: DriftFormat,
+    aws_regions: Vec<String>,
+    aws_endpoint: Option<String>,
+    aws_profile: Option<String>,
+    driftignore: Option<String>,
+    strict: bool,
+}
+
+impl DriftArgs {
+    /// Whether state is compared with what is live in AWS.
+    fn live(&self) -> bool {
+        !self.aws_regions.is_empty() || self.aws_endpoint.is_some() || self.aws_profile.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+enum DriftFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -315,21 +347,27 @@ fn parse_drift(mut it: std::slice::Iter<String>) -> Result<Command, String> {
             "--plan" => out.plan = Some(value()?),
             "--var" => out.vars.push(var_pair(&value()?)?),
             "--var-file" => out.var_files.push(value()?),
+            "--aws-region" => out.aws_regions.push(value()?),
+            "--aws-endpoint" => out.aws_endpoint = Some(value()?),
+            "--aws-profile" => out.aws_profile = Some(value()?),
+            "--driftignore" => out.driftignore = Some(value()?),
+            "--strict" => out.strict = true,
             "--format" | "-f" => {
-                out.json = match value()?.as_str() {
-                    "text" => false,
-                    "json" => true,
+                out.format = match value()?.as_str() {
+                    "text" => DriftFormat::Text,
+                    "json" => DriftFormat::Json,
+                    "sarif" => DriftFormat::Sarif,
                     other => return Err(format!("unknown format {other:?}")),
                 }
             }
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
-    if out.config.is_some() && out.state.is_none() {
-        return Err("drift --config needs --state".into());
+    if (out.config.is_some() || out.live()) && out.state.is_none() {
+        return Err("drift --config and --aws-* need --state".into());
     }
-    if out.config.is_none() && out.plan.is_none() {
-        return Err("drift needs --config (with --state) or --plan".into());
+    if out.config.is_none() && out.plan.is_none() && !out.live() {
+        return Err("drift needs --config or --aws-* (with --state), or --plan".into());
     }
     Ok(Command::Drift(out))
 }
@@ -526,29 +564,39 @@ fn expand(args: &EvalArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8
 }
 
 fn drift(args: &DriftArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    let (text, json, drifted) = match drift_report(args) {
+    let (text, json, sarif, drifted) = match drift_report(args) {
         Ok(report) => report,
         Err(e) => {
             let _ = writeln!(stderr, "infrarag: {e}");
             return 2;
         }
     };
-    let out = if args.json {
-        pretty(&serde_json::Value::Object(json))
-    } else {
-        text
+    let out = match args.format {
+        DriftFormat::Text => text,
+        DriftFormat::Json => pretty(&serde_json::Value::Object(json)),
+        DriftFormat::Sarif => pretty(&sarif),
     };
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     u8::from(drifted)
 }
 
-/// The drift report as text and as JSON, and whether anything drifted.
+/// The drift report as text, as JSON and as SARIF, and whether anything
+/// drifted.
 fn drift_report(
     args: &DriftArgs,
-) -> crate::Result<(String, serde_json::Map<String, serde_json::Value>, bool)> {
+) -> crate::Result<(
+    String,
+    serde_json::Map<String, serde_json::Value>,
+    serde_json::Value,
+    bool,
+)> {
+    use crate::drift::aws::{AwsInventory, AwsOptions};
+    use crate::drift::ignore::DriftIgnore;
+    use crate::drift::live::{compare_live, LiveOptions};
     use crate::drift::{compare_config, PlanSummary};
     use crate::terraform::state::{Plan, State};
+    let (mut config, mut live, mut planned) = (None, None, None);
     let mut json = serde_json::Map::new();
     let mut text = String::new();
     let mut drifted = false;
@@ -565,6 +613,32 @@ fn drift_report(
             "config".into(),
             serde_json::to_value(&d).unwrap_or_default(),
         );
+        config = Some(d);
+    }
+    if let (true, Some(state)) = (args.live(), &args.state) {
+        let ignore = match &args.driftignore {
+            Some(path) => DriftIgnore::read(path)?,
+            None if std::path::Path::new(".driftignore").is_file() => {
+                DriftIgnore::read(".driftignore")?
+            }
+            None => DriftIgnore::default(),
+        };
+        let inventory = AwsInventory::new(AwsOptions {
+            regions: args.aws_regions.clone(),
+            endpoint: args.aws_endpoint.clone(),
+            profile: args.aws_profile.clone(),
+            ..AwsOptions::default()
+        })?;
+        let options = LiveOptions {
+            ignore,
+            strict: args.strict,
+            ..LiveOptions::default()
+        };
+        let d = compare_live(&State::read(state)?, &inventory, &options)?;
+        drifted |= !d.is_empty();
+        text.push_str(&d.to_text());
+        json.insert("live".into(), serde_json::to_value(&d).unwrap_or_default());
+        live = Some(d);
     }
     if let Some(plan) = &args.plan {
         let summary = PlanSummary::of(&Plan::read(plan)?);
@@ -574,8 +648,16 @@ fn drift_report(
             "plan".into(),
             serde_json::to_value(&summary).unwrap_or_default(),
         );
+        planned = Some(summary);
     }
-    Ok((text, json, drifted))
+    let artifact = args
+        .state
+        .as_deref()
+        .or(args.plan.as_deref())
+        .unwrap_or_default();
+    let sarif =
+        crate::drift::sarif::to_sarif(artifact, config.as_ref(), live.as_ref(), planned.as_ref());
+    Ok((text, json, sarif, drifted))
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -66,9 +66,12 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// A remote model service (an embeddings or chat endpoint) failed after
-    /// its retries; `status` is the last HTTP status, when one came back,
-    /// and `request_id` the id the service gave the request.
+    /// A remote service (an embeddings or chat endpoint, or a cloud API an
+    /// inventory lists) failed after its retries; `status` is the last HTTP
+    /// status, when one came back, and `request_id` the id the service gave
+    /// the request. For a cloud API, `model` names the operation
+    /// (`ec2:DescribeInstances`) and the message starts with the service's
+    /// error code (`AccessDenied`).
     /// `retry_after_ms` is the wait the service asked for when it was longer
     /// than the client honours (`max_retry_after`), so the call failed at
     /// once.
@@ -76,7 +79,7 @@ pub enum Error {
     Provider {
         /// The service's host.
         provider: String,
-        /// The model asked for.
+        /// The model asked for, or a cloud API's operation.
         model: String,
         /// The last HTTP status, when one came back.
         status: Option<u16>,

@@ -1,6 +1,7 @@
 //! Finds the shared test corpus for the conformance tests and compares JSON
 //! values the way python-hcl2's own tests do (`assertDictEqual`).
 
+pub mod aws_server;
 pub mod pg_server;
 pub mod replay;
 pub mod ssh_server;

@@ -1,7 +1,12 @@
-//! Drift between what a Terraform configuration declares and what its
-//! state records: instances declared and not deployed, deployed and no
-//! longer declared, and attribute values the configuration knows that
-//! state holds differently.
+//! Drift: what a Terraform configuration declares against what its state
+//! records ([`compare_config`]), and state against what is live
+//! ([`live::compare_live`] over an [`inventory::Inventory`]).
+
+pub mod aws;
+pub mod ignore;
+pub mod inventory;
+pub mod live;
+pub mod sarif;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
