@@ -276,6 +276,46 @@ export interface StoredRecord {
   record: CollectedRecord
 }
 
+/** One live resource, named and shaped as the Terraform provider's state would hold it (`drift`). */
+export interface LiveResource {
+  /** `aws_s3_bucket`; an inventory's `list` may leave it out (it is asked for one type). */
+  resource_type?: string
+  id: string
+  /** By Terraform's names; only these are compared with state. */
+  attributes?: Record<string, unknown>
+  /** Made by the cloud itself (a default VPC): not reported unmanaged unless `strict`. */
+  default?: boolean
+  /** `type.id` of the resource this one is part of: not reported unmanaged when that one is managed. */
+  parent?: string | null
+}
+
+/** An inventory of your own for `drift.compareLive`; `list` returns its array, not a Promise. */
+export interface Inventory {
+  resourceTypes: string[] | (() => string[])
+  list(resourceType: string): LiveResource[]
+}
+
+/** A resource in a live drift report; `address` is null for an unmanaged one. */
+export interface ResourceRef { address: string | null; resource_type: string; id: string }
+
+/** An attribute changed outside Terraform; `path` joins segments with dots (`tags.Env`). */
+export interface LiveChange { address: string; resource_type: string; id: string; path: string; state: unknown; live: unknown }
+
+/** What `drift.compareLive` returns. */
+export interface LiveDrift {
+  managed: ResourceRef[]
+  /** In state, not live: deleted outside Terraform. */
+  missing: ResourceRef[]
+  /** Live, in no state: made outside Terraform. */
+  unmanaged: ResourceRef[]
+  changed: LiveChange[]
+  /** State addresses of types the inventory does not list. */
+  unsupported: string[]
+  ignored: number
+  /** managed / (managed + unmanaged), 0 to 1. */
+  coverage: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -634,6 +674,55 @@ export declare namespace collect {
 }
 
 export declare namespace drift {
+  /**
+   * Lists AWS resources (S3 buckets and their settings, EC2 instances,
+   * VPCs, subnets, security groups and rules, IAM roles, users and
+   * policies, RDS instances) as the Terraform AWS provider's state names
+   * them, over HTTPS with Signature V4.
+   */
+  export class AwsInventory {
+    /**
+     * Throws INVALID_ARGUMENT when no credentials are found or the
+     * endpoint is not a URL.
+     */
+    constructor(options?: drift.AwsInventoryOptions | undefined | null)
+    /** The resource types it lists. */
+    resourceTypes(): Array<string>
+    /** Every live resource of `resourceType`, listed off the main thread. */
+    list(resourceType: string, signal?: AbortSignal | undefined | null): Promise<LiveResource[]>
+    /** The regions listed. */
+    get regions(): Array<string>
+    /** HTTP requests sent so far, retries included. */
+    get requests(): number
+  }
+  /**
+   * How an `AwsInventory` reaches AWS; unset fields are found as the AWS
+   * CLI finds them (the environment, then `~/.aws`'s profile).
+   */
+  export interface AwsInventoryOptions {
+    /**
+     * Regions to list; else `AWS_REGION`, `AWS_DEFAULT_REGION`, the
+     * profile's, or `us-east-1`. IAM is global and listed once.
+     */
+    regions?: Array<string>
+    /** One URL for every service (an emulator, a proxy). */
+    endpoint?: string
+    profile?: string
+    accessKeyId?: string
+    secretAccessKey?: string
+    sessionToken?: string
+    /** Requests in flight at once (default 8). */
+    concurrency?: number
+    /** Items a page, within each API's bounds (default: each API's most). */
+    pageSize?: number
+    headers?: Record<string, string>
+    /** Seconds. */
+    timeout?: number
+    maxRetries?: number
+    backoff?: number
+    maxBackoff?: number
+    maxRetryAfter?: number
+  }
   /** `compareConfigSync` off the main thread. */
   export function compareConfig(dir: string, state: string, options?: hcl.ExpandOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<unknown>
   /**
@@ -644,6 +733,37 @@ export declare namespace drift {
    * for arguments whose configured value is wholly known and differs.
    */
   export function compareConfigSync(dir: string, state: string, options?: hcl.ExpandOptions | undefined | null): any
+  /**
+   * Compares the managed resources of the state at `state` with what the
+   * inventory lists: `{ managed, missing, unmanaged, changed, unsupported,
+   * ignored, coverage }`. Matching is by type and `id`; each attribute the
+   * inventory lists and state holds is compared (maps key by key, lists as
+   * sets, JSON documents by value); sensitive values are never compared or
+   * reported. A JS inventory's `list` is called once a type and returns its
+   * array, not a Promise (list beforehand and pass the arrays by type when
+   * listing needs I/O).
+   */
+  export function compareLive(state: string, inventory: AwsInventory | Inventory | Record<string, LiveResource[]>, options?: LiveOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<LiveDrift>
+  /** `compareLive`, blocking; an inventory written in JS needs `compareLive`. */
+  export function compareLiveSync(state: string, inventory: AwsInventory | Record<string, LiveResource[]>, options?: LiveOptions | undefined | null): LiveDrift
+  /** What `compareLive` leaves out and lists. */
+  export interface LiveOptions {
+    /**
+     * A `.driftignore` file: `TYPE.ID` leaves out a resource,
+     * `TYPE.ID.PATH` an attribute, `*` any run of characters, `!` takes
+     * back what earlier lines left out.
+     */
+    ignore?: string
+    /** More lines of the same syntax. */
+    ignorePatterns?: Array<string>
+    /**
+     * Reports the cloud's own defaults (default VPC, subnets, security
+     * group) as unmanaged too.
+     */
+    strict?: boolean
+    /** The types to list; all the inventory lists when unset. */
+    resourceTypes?: Array<string>
+  }
   /** `readPlanSync` off the main thread. */
   export function readPlan(path: string, signal?: AbortSignal | undefined | null): Promise<unknown>
   /** `readPlanStreamSync` off the main thread. */
@@ -671,6 +791,19 @@ export declare namespace drift {
    * Throws PARSE_ERROR naming the file, line, column and JSON path.
    */
   export function readStateSync(path: string): any
+  /**
+   * The findings of `compareConfig` and `compareLive` reports as one SARIF
+   * 2.1.0 run (rules `config/*` and `drift/*`), each pointing at the state
+   * file `state` and naming its resource as a logical location.
+   */
+  export function sarif(state: string, reports: drift.SarifReports): Record<string, any>
+  /** The reports `sarif` turns into findings. */
+  export interface SarifReports {
+    /** What `compareConfig` returned. */
+    config?: unknown
+    /** What `compareLive` returned. */
+    live?: LiveDrift
+  }
 }
 
 export declare namespace embed {

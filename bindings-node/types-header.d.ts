@@ -275,3 +275,43 @@ export interface StoredRecord {
   time_ms: number
   record: CollectedRecord
 }
+
+/** One live resource, named and shaped as the Terraform provider's state would hold it (`drift`). */
+export interface LiveResource {
+  /** `aws_s3_bucket`; an inventory's `list` may leave it out (it is asked for one type). */
+  resource_type?: string
+  id: string
+  /** By Terraform's names; only these are compared with state. */
+  attributes?: Record<string, unknown>
+  /** Made by the cloud itself (a default VPC): not reported unmanaged unless `strict`. */
+  default?: boolean
+  /** `type.id` of the resource this one is part of: not reported unmanaged when that one is managed. */
+  parent?: string | null
+}
+
+/** An inventory of your own for `drift.compareLive`; `list` returns its array, not a Promise. */
+export interface Inventory {
+  resourceTypes: string[] | (() => string[])
+  list(resourceType: string): LiveResource[]
+}
+
+/** A resource in a live drift report; `address` is null for an unmanaged one. */
+export interface ResourceRef { address: string | null; resource_type: string; id: string }
+
+/** An attribute changed outside Terraform; `path` joins segments with dots (`tags.Env`). */
+export interface LiveChange { address: string; resource_type: string; id: string; path: string; state: unknown; live: unknown }
+
+/** What `drift.compareLive` returns. */
+export interface LiveDrift {
+  managed: ResourceRef[]
+  /** In state, not live: deleted outside Terraform. */
+  missing: ResourceRef[]
+  /** Live, in no state: made outside Terraform. */
+  unmanaged: ResourceRef[]
+  changed: LiveChange[]
+  /** State addresses of types the inventory does not list. */
+  unsupported: string[]
+  ignored: number
+  /** managed / (managed + unmanaged), 0 to 1. */
+  coverage: number
+}

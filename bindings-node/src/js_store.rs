@@ -44,7 +44,7 @@ impl FromNapiValue for Returned {
 /// `value` with whole numbers as integers: JS has only doubles, and a
 /// large one (a time in ms) arrives as a float, which an integer field
 /// refuses.
-fn integral(value: Value) -> Value {
+pub(crate) fn integral(value: Value) -> Value {
     match value {
         Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {

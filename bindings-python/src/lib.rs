@@ -39,6 +39,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(drift::drift_read_plan, m)?)?;
     m.add_function(wrap_pyfunction!(drift::drift_read_plan_stream, m)?)?;
     m.add_function(wrap_pyfunction!(drift::drift_compare_config, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_compare_live, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::drift_sarif, m)?)?;
+    m.add_class::<drift::PyAwsInventory>()?;
     m.add_class::<tokens::PyTokenizer>()?;
     m.add_class::<chunk::PyChunk>()?;
     m.add_class::<chunk::PyChunker>()?;

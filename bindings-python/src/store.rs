@@ -32,7 +32,7 @@ impl Raised {
         Some(slot.remove(i).1)
     }
 
-    fn keep(&self, method: &str, e: PyErr) -> Error {
+    pub(crate) fn keep(&self, method: &str, e: PyErr) -> Error {
         let message = format!("{method} raised {e}");
         let thread = std::thread::current().id();
         if let Ok(mut slot) = self.0.lock() {
@@ -48,7 +48,7 @@ impl Raised {
 }
 
 /// `json.dumps(value)` read back as `T`.
-fn from_py<T: serde::de::DeserializeOwned>(
+pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
     py: Python<'_>,
     method: &str,
     value: &Bound<'_, PyAny>,
@@ -70,7 +70,7 @@ fn to_py<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> 
 }
 
 /// Calls `obj.method(*args)`, keeping what it raises.
-fn call<'py>(
+pub(crate) fn call<'py>(
     py: Python<'py>,
     obj: &Py<PyAny>,
     raised: &Raised,

@@ -1,6 +1,7 @@
 """Typed surface of the compiled extension; the public API is in
 ``infrarag.hcl``, ``infrarag.tokens``, ``infrarag.chunk`` and ``infrarag.errors``."""
 
+import builtins
 from typing import Any, Callable, Iterator, Literal, Mapping, Optional, Union, final
 
 from infrarag.types import (
@@ -16,7 +17,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "drift_compare_config", "drift_read_plan", "drift_read_plan_stream", "drift_read_state", "hcl_evaluate", "hcl_expand", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "providers_describe", "redact", "validate"]
+__all__ = ["AwsInventory", "CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "drift_compare_config", "drift_compare_live", "drift_read_plan", "drift_read_plan_stream", "drift_read_state", "drift_sarif", "hcl_evaluate", "hcl_expand", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "providers_describe", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -50,6 +51,50 @@ def drift_compare_config(
     var_files: list[str] = ...,
     environment: bool = True,
 ) -> dict[str, Any]: ...
+def drift_compare_live(
+    state: str,
+    inventory: Any,
+    *,
+    ignore: str = ...,
+    strict: bool = False,
+    resource_types: Optional[list[str]] = None,
+) -> dict[str, Any]: ...
+def drift_sarif(
+    state: str,
+    *,
+    config: Optional[Mapping[str, Any]] = None,
+    live: Optional[Mapping[str, Any]] = None,
+    plan: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]: ...
+@final
+class AwsInventory:
+    """Lists AWS resources as the Terraform AWS provider's state names them;
+    see :mod:`infrarag.drift`."""
+    def __new__(
+        cls,
+        *,
+        regions: Optional[list[str]] = None,
+        endpoint: Optional[str] = None,
+        profile: Optional[str] = None,
+        access_key_id: Optional[str] = None,
+        secret_access_key: Optional[str] = None,
+        session_token: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        page_size: Optional[int] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[float] = None,
+        max_backoff: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
+    ) -> AwsInventory: ...
+    def resource_types(self) -> list[str]: ...
+    def list(self, resource_type: str) -> list[dict[str, Any]]: ...
+    @property
+    def regions(self) -> builtins.list[str]: ...
+    @property
+    def requests(self) -> int: ...
+
 def check_ids() -> list[str]: ...
 def collect_parse(kind: str, text: str) -> list[dict[str, Any]]: ...
 def validate(

@@ -1,7 +1,10 @@
 """What Terraform recorded as deployed and planned: state files (format 4),
 ``terraform show -json`` state and plan output (formats 0.1 to 1.x), and
 the ``terraform plan -json`` message stream, read with every sensitive
-value masked.
+value masked; and drift: a configuration against its state
+(:func:`compare_config`), and a state against what is live
+(:func:`compare_live`, over :class:`AwsInventory` or an inventory of your
+own), reported as dicts or as SARIF (:func:`sarif`).
 
 A sensitive value reads ``"(sensitive value)"`` wherever it appears: where
 Terraform marks it, and wherever the same value is copied (Terraform marks
@@ -16,9 +19,10 @@ an unreadable file raises :class:`infrarag.StorageError`.
 from __future__ import annotations
 
 import os
-from typing import Any, Literal, Mapping, Optional, Sequence, TypedDict, Union, cast
+from typing import Any, Literal, Mapping, Optional, Protocol, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
+from infrarag._native import AwsInventory
 from infrarag._tasks import on_thread
 
 #: What a sensitive value reads as.
@@ -190,7 +194,139 @@ def compare_config(
     )
 
 
+class _LiveResourceRequired(TypedDict):
+    id: str
+
+
+class LiveResource(_LiveResourceRequired, total=False):
+    """One live resource, named and shaped as the Terraform provider's state
+    would hold it; what an inventory's ``list`` returns."""
+
+    #: ``aws_s3_bucket``; may be left out by an inventory's ``list``, which
+    #: is asked for one type.
+    resource_type: str
+    #: By Terraform's names; only these are compared with state.
+    attributes: dict[str, Any]
+    #: Made by the cloud itself (a default VPC): not reported unmanaged
+    #: unless ``strict``.
+    default: bool
+    #: ``"type.id"`` of the resource this one is part of (a security group
+    #: rule's group): not reported unmanaged when that one is managed.
+    parent: Optional[str]
+
+
+class Inventory(Protocol):
+    """An inventory of your own (Azure, GCP, a CMDB): what
+    :func:`compare_live` calls, from worker threads, one type at a time."""
+
+    def resource_types(self) -> list[str]:
+        """The Terraform resource types it lists."""
+        ...
+
+    def list(self, resource_type: str) -> list[LiveResource]:
+        """Every live resource of ``resource_type``."""
+        ...
+
+
+class ResourceRef(TypedDict):
+    """A resource in a live report."""
+
+    #: Its state address; ``None`` for an unmanaged resource.
+    address: Optional[str]
+    resource_type: str
+    id: str
+
+
+class LiveChange(TypedDict):
+    """An attribute changed outside Terraform."""
+
+    address: str
+    resource_type: str
+    id: str
+    #: ``tags.Env``: segments joined by dots.
+    path: str
+    #: :data:`SENSITIVE` when sensitive (then never compared).
+    state: Any
+    live: Any
+
+
+class LiveDrift(TypedDict):
+    """What :func:`compare_live` returns."""
+
+    #: In state and live.
+    managed: list[ResourceRef]
+    #: In state, not live: deleted outside Terraform.
+    missing: list[ResourceRef]
+    #: Live, in no state: made outside Terraform.
+    unmanaged: list[ResourceRef]
+    changed: list[LiveChange]
+    #: State addresses of types the inventory does not list.
+    unsupported: list[str]
+    #: Resources the ignore patterns left out.
+    ignored: int
+    #: managed / (managed + unmanaged), 0 to 1.
+    coverage: float
+
+
+def compare_live(
+    state: Union[str, "os.PathLike[str]"],
+    inventory: Union[AwsInventory, Inventory, Mapping[str, Sequence[LiveResource]]],
+    *,
+    ignore: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ignore_patterns: Sequence[str] = (),
+    strict: bool = False,
+    resource_types: Optional[Sequence[str]] = None,
+) -> LiveDrift:
+    """Compare the managed resources of the state at ``state`` with what
+    ``inventory`` lists: an :class:`AwsInventory`, an object with
+    ``resource_types()`` and ``list(resource_type)`` (:class:`Inventory`),
+    or a dict of resources already listed, by type.
+
+    Matching is by type and ``id``. Each attribute the inventory lists and
+    state holds is compared: maps key by key, lists as sets, JSON documents
+    (IAM policies) by value, and ``None``, ``""``, ``[]`` and ``{}`` alike.
+    Sensitive state values are never compared or reported.
+
+    ``ignore`` is a ``.driftignore`` file and ``ignore_patterns`` more of
+    its lines: ``TYPE.ID`` leaves out a resource, ``TYPE.ID.PATH`` an
+    attribute, ``*`` matches any run of characters, ``!`` takes back what
+    earlier lines left out. ``strict`` reports the cloud's own defaults
+    (default VPC, subnets, security group) as unmanaged too.
+    ``resource_types`` limits what is listed. What an inventory of yours
+    raises is raised again as it is; AWS failures raise
+    :class:`infrarag.ProviderError` naming the operation."""
+    text = ""
+    if ignore is not None:
+        with open(os.fspath(ignore), encoding="utf-8") as f:
+            text = f.read()
+    text = "\n".join([text, *ignore_patterns])
+    return cast(
+        LiveDrift,
+        _native.drift_compare_live(
+            os.fspath(state),
+            dict(inventory) if isinstance(inventory, Mapping) else inventory,
+            ignore=text,
+            strict=strict,
+            resource_types=list(resource_types) if resource_types is not None else None,
+        ),
+    )
+
+
+def sarif(
+    state: Union[str, "os.PathLike[str]"],
+    *,
+    config: Optional[ConfigDrift] = None,
+    live: Optional[LiveDrift] = None,
+) -> dict[str, Any]:
+    """The findings of :func:`compare_config` and :func:`compare_live`
+    reports as one SARIF 2.1.0 run (rules ``config/*`` and ``drift/*``),
+    each pointing at the state file ``state`` and naming its resource as a
+    logical location."""
+    return _native.drift_sarif(os.fspath(state), config=config, live=live)
+
+
 compare_config_async = on_thread(compare_config)
+compare_live_async = on_thread(compare_live)
 read_state_async = on_thread(read_state)
 read_plan_async = on_thread(read_plan)
 read_plan_stream_async = on_thread(read_plan_stream)
@@ -198,6 +334,12 @@ read_plan_stream_async = on_thread(read_plan_stream)
 __all__ = [
     "SENSITIVE",
     "AttributeDrift",
+    "AwsInventory",
+    "Inventory",
+    "LiveChange",
+    "LiveDrift",
+    "LiveResource",
+    "ResourceRef",
     "Change",
     "ConfigDrift",
     "Instance",
@@ -209,10 +351,13 @@ __all__ = [
     "State",
     "compare_config",
     "compare_config_async",
+    "compare_live",
+    "compare_live_async",
     "read_plan",
     "read_plan_async",
     "read_plan_stream",
     "read_plan_stream_async",
     "read_state",
     "read_state_async",
+    "sarif",
 ]

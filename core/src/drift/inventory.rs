@@ -31,6 +31,27 @@ pub struct LiveResource {
     pub parent: Option<String>,
 }
 
+impl LiveResource {
+    /// `values`, JSON objects a host language's inventory listed, as
+    /// resources of `resource_type`, which each may leave out (it is the
+    /// type the inventory was asked for); `Err` says what did not fit.
+    pub fn from_json(
+        resource_type: &str,
+        values: Vec<Value>,
+    ) -> std::result::Result<Vec<LiveResource>, String> {
+        values
+            .into_iter()
+            .map(|mut value| {
+                if let Some(o) = value.as_object_mut() {
+                    o.entry("resource_type")
+                        .or_insert_with(|| resource_type.into());
+                }
+                serde_json::from_value(value).map_err(|e| format!("an unexpected shape: {e}"))
+            })
+            .collect()
+    }
+}
+
 /// A source of live resources: a cloud's API, a CMDB, a host language's
 /// callable.
 pub trait Inventory: Send + Sync {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ignore::DriftIgnore;
@@ -27,7 +27,7 @@ pub struct LiveOptions {
 }
 
 /// A resource in a report: its state address when state has it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ResourceRef {
     /// The state address; `None` for an unmanaged resource.
     pub address: Option<String>,
@@ -38,7 +38,7 @@ pub struct ResourceRef {
 }
 
 /// An attribute whose live value differs from state's.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveChange {
     /// The state address.
     pub address: String,
@@ -55,7 +55,7 @@ pub struct LiveChange {
 }
 
 /// How a state and what is live differ; see [`compare_live`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveDrift {
     /// In state and live.
     pub managed: Vec<ResourceRef>,

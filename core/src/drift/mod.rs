@@ -11,7 +11,7 @@ pub mod sarif;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Result;
@@ -20,7 +20,7 @@ use crate::terraform::state::{is_dynamic, Action, Mode, Plan, State, SENSITIVE};
 use crate::terraform::{read_files, DeclarationKind, Module};
 
 /// How a configuration and a state differ; see [`compare_config`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConfigDrift {
     /// Managed instances both declare, by address.
     pub managed: Vec<String>,
@@ -43,7 +43,7 @@ pub struct ConfigDrift {
 }
 
 /// One argument whose configured value differs from state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributeDrift {
     /// The instance's address (as the configuration names it).
     pub address: String,
@@ -236,7 +236,7 @@ fn resource_blocks(dir: &Path) -> Result<Blocks> {
 }
 
 /// A plan's drift and changes, summarised as [`ConfigDrift`] is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanSummary {
     /// Objects changed outside Terraform, found by refreshing: address
     /// and actions.
