@@ -112,6 +112,10 @@ examples-test: python node
 		&& grep -E "^scheduled runs: [1-9][0-9]*, outcomes \['succeeded'\]" <<< "$$out" >/dev/null
 	out=$$(node examples/node/monitor.mjs) && grep "^again, cached: true" <<< "$$out" >/dev/null \
 		&& grep -E "^scheduled runs: [1-9][0-9]*, outcomes succeeded," <<< "$$out" >/dev/null
+	out=$$($(PY) examples/python/drift.py); test $$? -eq 1 \
+		&& grep -F "changed aws_s3_bucket.logs tags.Env: 'dev' -> 'prod'" <<< "$$out" >/dev/null \
+		&& grep -F "missing aws_s3_bucket.artifacts (id app-artifacts)" <<< "$$out" >/dev/null \
+		&& grep -F "unmanaged aws_s3_bucket scratch-bucket" <<< "$$out" >/dev/null
 	$(OFFLINE) cargo run -q -p infrarag-examples --bin generate -- examples/terraform/web "a bucket for logs" | grep "^done: Valid after 2 rounds" >/dev/null
 	$(OFFLINE) $(PY) examples/python/generate_terraform.py $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
 	$(OFFLINE) node examples/node/generate_terraform.mjs $(INFRARAG_CORPUS)/modules/s3 "an S3 bucket with versioning" | grep "^done: " >/dev/null
@@ -164,6 +168,7 @@ bench-peers: $(VENV)/.servers .bench/peers/hcl2-7.3.1 .bench/peers/hcl2-8.1.4
 	$(PY) benches/peers/collect.py
 	$(PY) benches/peers/collect_ssh.py
 	$(PY) benches/peers/state.py
+	$(PY) benches/peers/drift.py
 
 # What of the release workflows (.ci/release-*.yml) can be checked here: a
 # release wheel and the sdist built, each installed into a fresh venv and

@@ -11,7 +11,7 @@ use serde_json::Value;
 use infrarag::drift::aws::{AwsOptions, Credentials};
 use infrarag::drift::ignore::DriftIgnore;
 use infrarag::drift::inventory::{Inventory, Listed, LiveResource};
-use infrarag::drift::live::{compare_live as compare_live_with, LiveDrift};
+use infrarag::drift::live::{compare_live_file, LiveDrift};
 use infrarag::drift::sarif::to_sarif;
 use infrarag::drift::{compare_config, ConfigDrift};
 use infrarag::terraform::state::{Plan, PlanMessage, State};
@@ -433,7 +433,7 @@ fn compared_live(
     inventory: &dyn Inventory,
     options: &infrarag::drift::live::LiveOptions,
 ) -> Result<serde_json::Value, Code> {
-    json(State::read(state).and_then(|s| compare_live_with(&s, inventory, options)))
+    json(compare_live_file(state, inventory, options))
 }
 
 /// The reports `sarif` turns into findings.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use infrarag::drift::aws::{AwsInventory, AwsOptions, Credentials};
 use infrarag::drift::ignore::DriftIgnore;
 use infrarag::drift::inventory::{Inventory, Listed, LiveResource};
-use infrarag::drift::live::{compare_live, LiveDrift, LiveOptions};
+use infrarag::drift::live::{compare_live_file, LiveDrift, LiveOptions};
 use infrarag::drift::sarif::to_sarif;
 use infrarag::drift::{compare_config, ConfigDrift, PlanSummary};
 use infrarag::terraform::state::{Plan, PlanMessage, State};
@@ -215,10 +215,7 @@ pub(crate) fn drift_compare_live(
         resource_types,
         concurrency: None,
     };
-    let outcome = py.detach(|| {
-        let state = State::read(&state)?;
-        compare_live(&state, inventory.as_ref(), &options)
-    });
+    let outcome = py.detach(|| compare_live_file(&state, inventory.as_ref(), &options));
     match outcome {
         Ok(report) => serialize_large(py, &report),
         Err(e) => Err(raised.take().unwrap_or_else(|| to_pyerr(py, e))),

@@ -593,7 +593,7 @@ fn drift_report(
 )> {
     use crate::drift::aws::{AwsInventory, AwsOptions};
     use crate::drift::ignore::DriftIgnore;
-    use crate::drift::live::{compare_live, LiveOptions};
+    use crate::drift::live::{compare_live_file, LiveOptions};
     use crate::drift::{compare_config, PlanSummary};
     use crate::terraform::state::{Plan, State};
     let (mut config, mut live, mut planned) = (None, None, None);
@@ -634,7 +634,7 @@ fn drift_report(
             strict: args.strict,
             ..LiveOptions::default()
         };
-        let d = compare_live(&State::read(state)?, &inventory, &options)?;
+        let d = compare_live_file(state, &inventory, &options)?;
         drifted |= !d.is_empty();
         text.push_str(&d.to_text());
         json.insert("live".into(), serde_json::to_value(&d).unwrap_or_default());

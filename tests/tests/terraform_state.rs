@@ -362,6 +362,42 @@ resource "terraform_data" "inner" {
     }
 }
 
+/// Every `.tfstate` of the corpus (and a `show -json` state) streamed
+/// gives what reading it whole gives: the same instances in the same
+/// order, masked alike, and the same outputs and header.
+#[test]
+fn a_streamed_state_is_the_state_read_whole() {
+    let mut files = infrarag_tests::files_with_ext(&drift(), "tfstate");
+    files.push(drift().join("generated/terraform_data/step1/show-json-state.json"));
+    let mut compared = 0;
+    for file in files {
+        let Ok(whole) = State::read(&file) else {
+            assert!(
+                State::stream(&file, |_| Ok(())).is_err(),
+                "{}",
+                file.display()
+            );
+            continue;
+        };
+        let mut streamed = Vec::new();
+        let rest = State::stream(&file, |i| {
+            streamed.push(i);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(streamed, whole.instances, "{}", file.display());
+        assert_eq!(
+            (&rest.outputs, &rest.serial, &rest.lineage, &rest.format),
+            (&whole.outputs, &whole.serial, &whole.lineage, &whole.format),
+            "{}",
+            file.display()
+        );
+        assert!(rest.instances.is_empty());
+        compared += 1;
+    }
+    assert!(compared >= 30, "{compared} states compared");
+}
+
 #[test]
 fn bad_input_is_refused_naming_file_place_and_version() {
     let dir = scratch("tfstate", "bad");
@@ -418,6 +454,34 @@ fn bad_input_is_refused_naming_file_place_and_version() {
         text.starts_with(&format!("{}:{line}:", bad.display())),
         "{text}"
     );
+    // Streamed, the same errors say the same.
+    let streamed = State::stream(&bad, |_| Ok(())).unwrap_err().to_string();
+    assert!(
+        streamed.contains("at `resources[0].instances[0].schema_version`"),
+        "{streamed}"
+    );
+    assert!(
+        streamed.starts_with(&format!("{}:{line}:", bad.display())),
+        "{streamed}"
+    );
+    let streamed = State::stream(&truncated, |_| Ok(())).unwrap_err();
+    assert_eq!(streamed.code(), "PARSE_ERROR");
+    assert!(streamed.to_string().contains("invalid JSON"), "{streamed}");
+    let streamed = State::stream(&v3, |_| Ok(())).unwrap_err().to_string();
+    assert!(
+        streamed.contains("state format version 3 is not read"),
+        "{streamed}"
+    );
+    // What the caller's function fails with stops the reading and comes back.
+    let step1 = drift().join("generated/terraform_data/step1/terraform.tfstate");
+    let mut seen = 0;
+    let stopped = State::stream(&step1, |_| {
+        seen += 1;
+        Err(infrarag::Error::Cancelled)
+    })
+    .unwrap_err();
+    assert!(matches!(stopped, infrarag::Error::Cancelled));
+    assert_eq!(seen, 1);
 
     // A stream's bad line is named by its line in the file.
     let stream = write(

@@ -3,6 +3,7 @@
 //! Terraform, as driftctl reported them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -132,57 +133,85 @@ pub fn compare_live(
     inventory: &dyn Inventory,
     options: &LiveOptions,
 ) -> Result<LiveDrift> {
+    compare_with(
+        |each| state.instances.iter().try_for_each(each),
+        inventory,
+        options,
+    )
+}
+
+/// [`compare_live`] of the state file at `path`, read one resource at a
+/// time ([`State::stream`]): memory holds what the inventory lists and one
+/// resource of state, not the whole state.
+pub fn compare_live_file(
+    path: impl AsRef<Path>,
+    inventory: &dyn Inventory,
+    options: &LiveOptions,
+) -> Result<LiveDrift> {
+    compare_with(
+        |each| State::stream(path, |i| each(&i)).map(drop),
+        inventory,
+        options,
+    )
+}
+
+/// Lists what is live, then compares each instance `instances` hands over
+/// as it comes.
+fn compare_with(
+    instances: impl FnOnce(&mut dyn FnMut(&Instance) -> Result<()>) -> Result<()>,
+    inventory: &dyn Inventory,
+    options: &LiveOptions,
+) -> Result<LiveDrift> {
     let types: Vec<String> = match &options.resource_types {
         Some(t) => t.clone(),
         None => inventory.resource_types(),
     };
     let listed = list_all(inventory, &types, options.concurrency.unwrap_or(4))?;
+    let mut live: BTreeMap<String, BTreeMap<String, LiveResource>> = types
+        .iter()
+        .cloned()
+        .zip(listed.into_iter().map(|all| {
+            all.into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect::<BTreeMap<_, _>>()
+        }))
+        .collect();
     let mut drift = LiveDrift::default();
-    let mut held: BTreeMap<&str, Vec<(&Instance, String)>> = BTreeMap::new();
-    for i in &state.instances {
-        if i.mode != Mode::Managed || i.deposed.is_some() {
-            continue;
-        }
-        if !types.contains(&i.resource_type) {
-            drift.unsupported.push(i.address.clone());
-            continue;
-        }
-        let id = match attribute(&i.attributes, "id") {
-            Some(Value::String(id)) => id.clone(),
-            _ => continue,
-        };
-        held.entry(i.resource_type.as_str())
-            .or_default()
-            .push((i, id));
-    }
     let mut managed_ids: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut unmatched: Vec<LiveResource> = Vec::new();
-    for (resource_type, resources) in types.iter().zip(listed) {
-        let mut live: BTreeMap<String, LiveResource> =
-            resources.into_iter().map(|r| (r.id.clone(), r)).collect();
-        for (instance, id) in held.remove(resource_type.as_str()).unwrap_or_default() {
-            if options.ignore.ignores_resource(resource_type, &id) {
-                drift.ignored += 1;
-                live.remove(&id);
-                continue;
-            }
-            let reference = ResourceRef {
-                address: Some(instance.address.clone()),
-                resource_type: resource_type.clone(),
-                id: id.clone(),
-            };
-            match live.remove(&id) {
-                Some(found) => {
-                    compare(instance, &found, &options.ignore, &mut drift.changed);
-                    managed_ids.insert((resource_type.clone(), id));
-                    drift.managed.push(reference);
-                }
-                None => drift.missing.push(reference),
-            }
+    instances(&mut |instance: &Instance| {
+        if instance.mode != Mode::Managed || instance.deposed.is_some() {
+            return Ok(());
         }
-        unmatched.extend(live.into_values());
-    }
-    for r in unmatched {
+        let Some(by_id) = live.get_mut(&instance.resource_type) else {
+            drift.unsupported.push(instance.address.clone());
+            return Ok(());
+        };
+        let id = match attribute(&instance.attributes, "id") {
+            Some(Value::String(id)) => id.clone(),
+            _ => return Ok(()),
+        };
+        let resource_type = &instance.resource_type;
+        if options.ignore.ignores_resource(resource_type, &id) {
+            drift.ignored += 1;
+            by_id.remove(&id);
+            return Ok(());
+        }
+        let reference = ResourceRef {
+            address: Some(instance.address.clone()),
+            resource_type: resource_type.clone(),
+            id: id.clone(),
+        };
+        match by_id.remove(&id) {
+            Some(found) => {
+                compare(instance, &found, &options.ignore, &mut drift.changed);
+                managed_ids.insert((resource_type.clone(), id));
+                drift.managed.push(reference);
+            }
+            None => drift.missing.push(reference),
+        }
+        Ok(())
+    })?;
+    for r in live.into_values().flat_map(BTreeMap::into_values) {
         if options.ignore.ignores_resource(&r.resource_type, &r.id) {
             drift.ignored += 1;
             continue;
@@ -207,6 +236,9 @@ pub fn compare_live(
     drift.managed.sort();
     drift.missing.sort();
     drift.unmanaged.sort();
+    drift
+        .changed
+        .sort_by(|a, b| (&a.address, &a.path).cmp(&(&b.address, &b.path)));
     let live = drift.managed.len() + drift.unmanaged.len();
     drift.coverage = if live == 0 {
         1.0

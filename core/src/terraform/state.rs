@@ -23,6 +23,8 @@ pub const SENSITIVE: &str = "(sensitive value)";
 
 pub use crate::terraform::eval::{InstanceKey, Mode};
 
+mod stream;
+
 /// Which file a [`State`] was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,21 +106,7 @@ impl State {
         let header: Header = doc.decode()?;
         match (&header.version, &header.format_version) {
             (Some(v), _) => {
-                match v.as_u64() {
-                    Some(4) => {}
-                    Some(v @ 0..=3) => {
-                        return Err(doc.unsupported(format!(
-                            "state format version {v} is not read: it was written by Terraform \
-                             before 0.12; upgrade it with `terraform state pull` from Terraform \
-                             0.12 or later"
-                        )))
-                    }
-                    _ => {
-                        return Err(doc.unsupported(format!(
-                            "state format version {v} is newer than the 4 this library reads"
-                        )))
-                    }
-                }
+                doc.check_version(v)?;
                 Ok(doc.decode::<FileState>()?.into_state())
             }
             (None, Some(f)) => {
@@ -404,19 +392,23 @@ impl Doc<'_> {
         let value = serde_path_to_error::deserialize(&mut de)
             .map_err(|e| (e.path().to_string(), e.into_inner()))
             .and_then(|v| de.end().map(|()| v).map_err(|e| (".".to_string(), e)));
-        value.map_err(|(path, inner)| {
-            let at = Pos {
-                byte: 0,
-                line: inner.line().max(1),
-                column: inner.column().max(1),
-            };
-            let message = if inner.is_syntax() || inner.is_eof() || path == "." {
-                format!("invalid JSON: {inner}")
-            } else {
-                format!("at `{path}`: {inner}")
-            };
-            self.error(at, message, "Invalid JSON")
-        })
+        value.map_err(|(path, inner)| self.json_error(&path, &inner))
+    }
+
+    /// `inner`, a JSON error found at the JSON path `path` (`.` for the
+    /// document as a whole), at its line and column.
+    fn json_error(&self, path: &str, inner: &serde_json::Error) -> Error {
+        let at = Pos {
+            byte: 0,
+            line: inner.line().max(1),
+            column: inner.column().max(1),
+        };
+        let message = if inner.is_syntax() || inner.is_eof() || path == "." {
+            format!("invalid JSON: {inner}")
+        } else {
+            format!("at `{path}`: {inner}")
+        };
+        self.error(at, message, "Invalid JSON")
     }
 
     fn error(&self, at: Pos, message: String, summary: &str) -> Error {
@@ -439,6 +431,21 @@ impl Doc<'_> {
             column: 1,
         };
         self.error(at, message, "Unsupported format")
+    }
+
+    /// Accepts a state file's format version 4.
+    fn check_version(&self, v: &Value) -> Result<()> {
+        match v.as_u64() {
+            Some(4) => Ok(()),
+            Some(v @ 0..=3) => Err(self.unsupported(format!(
+                "state format version {v} is not read: it was written by Terraform \
+                 before 0.12; upgrade it with `terraform state pull` from Terraform \
+                 0.12 or later"
+            ))),
+            _ => Err(self.unsupported(format!(
+                "state format version {v} is newer than the 4 this library reads"
+            ))),
+        }
     }
 
     /// Accepts `show -json` format versions 0.x and 1.x (a newer 1.x only
@@ -517,44 +524,55 @@ struct PathStep {
     value: Value,
 }
 
+impl FileResource {
+    /// Its instances, each sensitive value masked and remembered in
+    /// `secrets`.
+    fn into_instances(self, secrets: &mut Secrets) -> Vec<Instance> {
+        let r = self;
+        let mut instances = Vec::with_capacity(r.instances.len());
+        for i in r.instances {
+            let mut attributes = match (i.attributes, i.attributes_flat) {
+                (Some(a), _) => a,
+                (None, Some(flat)) => serde_json::to_value(flat).unwrap_or(Value::Null),
+                (None, None) => Value::Null,
+            };
+            let sensitive_paths = i
+                .sensitive_attributes
+                .iter()
+                .map(|steps| mask_path(&mut attributes, steps, secrets))
+                .collect();
+            instances.push(Instance {
+                address: address(
+                    r.module.as_deref(),
+                    r.mode,
+                    &r.resource_type,
+                    &r.name,
+                    i.index_key.as_ref(),
+                ),
+                module: r.module.clone().filter(|m| !m.is_empty()),
+                mode: r.mode,
+                resource_type: r.resource_type.clone(),
+                name: r.name.clone(),
+                index: i.index_key,
+                provider: r.provider.clone(),
+                schema_version: i.schema_version,
+                attributes,
+                sensitive_paths,
+                dependencies: i.dependencies,
+                tainted: i.status.as_deref() == Some("tainted"),
+                deposed: i.deposed,
+            });
+        }
+        instances
+    }
+}
+
 impl FileState {
     fn into_state(self) -> State {
         let mut secrets = Secrets::default();
         let mut instances = Vec::new();
         for r in self.resources {
-            for i in r.instances {
-                let mut attributes = match (i.attributes, i.attributes_flat) {
-                    (Some(a), _) => a,
-                    (None, Some(flat)) => serde_json::to_value(flat).unwrap_or(Value::Null),
-                    (None, None) => Value::Null,
-                };
-                let sensitive_paths = i
-                    .sensitive_attributes
-                    .iter()
-                    .map(|steps| mask_path(&mut attributes, steps, &mut secrets))
-                    .collect();
-                instances.push(Instance {
-                    address: address(
-                        r.module.as_deref(),
-                        r.mode,
-                        &r.resource_type,
-                        &r.name,
-                        i.index_key.as_ref(),
-                    ),
-                    module: r.module.clone().filter(|m| !m.is_empty()),
-                    mode: r.mode,
-                    resource_type: r.resource_type.clone(),
-                    name: r.name.clone(),
-                    index: i.index_key,
-                    provider: r.provider.clone(),
-                    schema_version: i.schema_version,
-                    attributes,
-                    sensitive_paths,
-                    dependencies: i.dependencies,
-                    tainted: i.status.as_deref() == Some("tainted"),
-                    deposed: i.deposed,
-                });
-            }
+            instances.extend(r.into_instances(&mut secrets));
         }
         let outputs = outputs(
             self.outputs
