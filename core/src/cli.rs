@@ -363,8 +363,11 @@ fn parse_drift(mut it: std::slice::Iter<String>) -> Result<Command, String> {
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
-    if (out.config.is_some() || out.live()) && out.state.is_none() {
-        return Err("drift --config and --aws-* need --state".into());
+    if out.config.is_some() && out.state.is_none() {
+        return Err("drift --config needs --state".into());
+    }
+    if out.live() && out.state.is_none() {
+        return Err("drift --aws-region, --aws-endpoint and --aws-profile need --state".into());
     }
     if out.config.is_none() && out.plan.is_none() && !out.live() {
         return Err("drift needs --config or --aws-* (with --state), or --plan".into());

@@ -220,3 +220,23 @@ impl Rng {
         (!items.is_empty()).then(|| &items[self.below(items.len())])
     }
 }
+
+/// Runs Terraform (the oracle) in `dir` with `args`, offline and without
+/// the machine's CLI configuration, and returns its standard output;
+/// panics (failing the test) when it cannot run or fails.
+pub fn terraform(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run terraform (the oracle): {e}"));
+    assert!(
+        out.status.success(),
+        "terraform {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

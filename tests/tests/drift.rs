@@ -162,6 +162,9 @@ fn the_drift_command_reports_and_exits_by_what_drifted() {
     let (code, _, err) = cli(&["drift", "--config", &config]);
     assert_eq!(code, 2);
     assert!(err.contains("drift --config needs --state"), "{err}");
+    let (code, _, err) = cli(&["drift", "--aws-region", "eu-west-1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("need --state"), "{err}");
     let (code, _, err) = cli(&[
         "drift",
         "--state",
@@ -171,4 +174,57 @@ fn the_drift_command_reports_and_exits_by_what_drifted() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("nope.tfstate"), "{err}");
+}
+
+/// `moved` blocks inside modules, and a module moved by the root with a
+/// resource moved within it: the renames are the plan's previous
+/// addresses, and nothing else differs.
+#[test]
+fn moves_within_modules_rename_as_terraform_plans_them() {
+    let dir = infrarag_tests::scratch("drift", "module_moves");
+    std::fs::create_dir_all(dir.join("m")).unwrap();
+    let write = |p: &str, text: &str| std::fs::write(dir.join(p), text).unwrap();
+    write(
+        "main.tf",
+        "module \"old\" {\n  source = \"./m\"\n}\nmodule \"each\" {\n  source   = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
+    );
+    write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"before\" {\n  input = \"x\"\n}\n",
+    );
+    infrarag_tests::terraform(&dir, &["init", "-backend=false", "-input=false"]);
+    infrarag_tests::terraform(&dir, &["apply", "-auto-approve", "-input=false"]);
+    let state = State::read(dir.join("terraform.tfstate")).unwrap();
+
+    write(
+        "main.tf",
+        "module \"new\" {\n  source = \"./m\"\n}\nmodule \"each\" {\n  source   = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n}\nmoved {\n  from = module.old\n  to   = module.new\n}\n",
+    );
+    write(
+        "m/main.tf",
+        "resource \"terraform_data\" \"after\" {\n  input = \"x\"\n}\nmoved {\n  from = terraform_data.before\n  to   = terraform_data.after\n}\n",
+    );
+    infrarag_tests::terraform(&dir, &["init", "-backend=false", "-input=false"]);
+    infrarag_tests::terraform(&dir, &["plan", "-out=tfplan", "-input=false"]);
+    let shown = infrarag_tests::terraform(&dir, &["show", "-json", "tfplan"]);
+    let plan = Plan::parse(&String::from_utf8(shown).unwrap(), None).unwrap();
+    let mut want: Vec<(String, String)> = plan
+        .resource_changes
+        .iter()
+        .filter_map(|c| Some((c.previous_address.clone()?, c.address.clone())))
+        .collect();
+    assert_eq!(want.len(), 3, "{want:?}");
+    assert!(plan
+        .resource_changes
+        .iter()
+        .all(|c| c.change.actions == [Action::NoOp]));
+
+    let drift = compare_config(&dir, &Inputs::default(), &state).unwrap();
+    let mut got = drift.moved.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(drift.is_empty(), "{drift:?}");
+    assert_eq!(drift.managed.len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

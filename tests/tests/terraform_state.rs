@@ -4,8 +4,7 @@
 //! sensitive value survives reading.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use infrarag::terraform::state::{Action, Plan, PlanMessage, State, StateFormat, SENSITIVE};
 use infrarag::Error;
@@ -249,23 +248,6 @@ fn sensitive_values_never_come_out() {
     }
 }
 
-fn terraform(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("terraform")
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run terraform (the state oracle): {e}"));
-    assert!(
-        out.status.success(),
-        "terraform {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// A project applied by Terraform here: nested sensitive attributes,
 /// `count`, `for_each` and a child module. The state file's instances,
 /// attributes and sensitive paths are what `terraform show -json` says.
@@ -321,12 +303,12 @@ resource "terraform_data" "inner" {
 "#,
     )
     .unwrap();
-    terraform(&dir, &["init", "-input=false", "-no-color"]);
-    terraform(
+    infrarag_tests::terraform(&dir, &["init", "-input=false", "-no-color"]);
+    infrarag_tests::terraform(
         &dir,
         &["apply", "-auto-approve", "-input=false", "-no-color"],
     );
-    let shown = terraform(&dir, &["show", "-json"]);
+    let shown = infrarag_tests::terraform(&dir, &["show", "-json"]);
     std::fs::write(dir.join("show.json"), &shown).unwrap();
 
     let file = State::read(dir.join("terraform.tfstate")).unwrap();

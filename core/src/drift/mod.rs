@@ -111,8 +111,8 @@ impl ConfigDrift {
 /// argument counts as changed when the configuration's value is wholly
 /// known and not sensitive and differs from state's; values known only
 /// after apply, and arguments the configuration leaves unset, are not
-/// compared. `moved` blocks of the root module rename state addresses
-/// before comparing.
+/// compared. `moved` blocks (the root module's, and each module
+/// instance's within it) rename state addresses before comparing.
 pub fn compare_config(
     dir: impl AsRef<Path>,
     inputs: &Inputs,
@@ -120,20 +120,46 @@ pub fn compare_config(
 ) -> Result<ConfigDrift> {
     let dir = dir.as_ref();
     let expansion = expand_module(dir, inputs)?;
-    let moves = moved_blocks(dir)?;
+    // Which directory each module instance's blocks are in, from the
+    // instances that did expand.
+    let mut dirs: BTreeMap<&str, std::path::PathBuf> = BTreeMap::new();
+    dirs.insert("", dir.to_path_buf());
+    for r in &expansion.resources {
+        if let Some(parent) = r.file.parent() {
+            dirs.entry(r.module.as_str())
+                .or_insert_with(|| dir.join(parent));
+        }
+    }
+    // A module's `moved` blocks rename addresses within its instances.
+    let mut moves = Vec::new();
+    for (module, at) in &dirs {
+        let prefix = if module.is_empty() {
+            String::new()
+        } else {
+            format!("{module}.")
+        };
+        for (from, to) in moved_blocks(at)? {
+            moves.push((format!("{prefix}{from}"), format!("{prefix}{to}")));
+        }
+    }
     let mut held: BTreeMap<String, &crate::terraform::state::Instance> = BTreeMap::new();
     let mut drift = ConfigDrift::default();
     for i in &state.instances {
         if i.mode != Mode::Managed || i.deposed.is_some() {
             continue;
         }
-        let address = match rename(&i.address, &moves) {
-            Some(to) => {
-                drift.moved.push((i.address.clone(), to.clone()));
-                to
+        // Moves chain (a module moved, then a resource within it); as
+        // many renames as there are blocks at most, so a cycle ends.
+        let mut address = i.address.clone();
+        for _ in 0..moves.len() {
+            match rename(&address, &moves) {
+                Some(to) if to != address => address = to,
+                _ => break,
             }
-            None => i.address.clone(),
-        };
+        }
+        if address != i.address {
+            drift.moved.push((i.address.clone(), address.clone()));
+        }
         held.insert(address, i);
     }
     let mut declared = BTreeSet::new();
@@ -171,16 +197,6 @@ pub fn compare_config(
         .iter()
         .map(|(file, d)| format!("{}:{}: {}", file.display(), d.span.start.line, d.message))
         .collect();
-    // Which directory each module instance's blocks are in, from the
-    // instances that did expand.
-    let mut dirs: BTreeMap<&str, std::path::PathBuf> = BTreeMap::new();
-    dirs.insert("", dir.to_path_buf());
-    for r in &expansion.resources {
-        if let Some(parent) = r.file.parent() {
-            dirs.entry(r.module.as_str())
-                .or_insert_with(|| dir.join(parent));
-        }
-    }
     // Where the expansion failed: a file and line under the root.
     let failed: Vec<(std::path::PathBuf, usize)> = expansion
         .diagnostics
