@@ -730,7 +730,8 @@ export declare namespace drift {
    * with the same options) with the state at `state`: `{ managed, missing,
    * undeclared, undetermined, moved, changed, diagnostics }`, managed
    * resources only; `changed` lists `{ address, attribute, config, state }`
-   * for arguments whose configured value is wholly known and differs.
+   * for arguments whose configured value is known and differs (of an
+   * object known in part, each known key: `attribute` `input.interval`).
    */
   export function compareConfigSync(dir: string, state: string, options?: hcl.ExpandOptions | undefined | null): any
   /**

@@ -91,7 +91,8 @@ fn compared(
 /// with the same options) with the state at `state`: `{ managed, missing,
 /// undeclared, undetermined, moved, changed, diagnostics }`, managed
 /// resources only; `changed` lists `{ address, attribute, config, state }`
-/// for arguments whose configured value is wholly known and differs.
+/// for arguments whose configured value is known and differs (of an
+/// object known in part, each known key: `attribute` `input.interval`).
 #[napi(
     namespace = "drift",
     ts_args_type = "dir: string, state: string, options?: hcl.ExpandOptions | undefined | null"

@@ -58,20 +58,17 @@ fn a_configuration_differs_from_state_where_terraform_plans_changes() {
             continue;
         }
         for attr in ["input", "triggers_replace"] {
-            // Compared only where the configuration's value is wholly
-            // known, as compare_config documents.
-            if c.change.after_unknown[attr].to_string().contains("true") {
-                continue;
-            }
-            let (before, after) = (&c.change.before[attr], &c.change.after[attr]);
-            if before != after {
-                want.insert((
-                    c.address.clone(),
-                    attr.to_string(),
-                    before.to_string(),
-                    after.to_string(),
-                ));
-            }
+            // Compared where the configuration's value is known: wholly,
+            // or key by key in an object known in part, as compare_config
+            // documents.
+            known_plan_changes(
+                &c.address,
+                attr.to_string(),
+                &c.change.before[attr],
+                &c.change.after[attr],
+                &c.change.after_unknown[attr],
+                &mut want,
+            );
         }
     }
     let got: BTreeSet<_> = drift
@@ -88,6 +85,37 @@ fn a_configuration_differs_from_state_where_terraform_plans_changes() {
         .collect();
     assert!(!want.is_empty());
     assert_eq!(got, want);
+}
+
+/// The plan's changes of a value at `path` whose after value is known:
+/// whole when nothing in it is unknown, else each key of an object.
+fn known_plan_changes(
+    address: &str,
+    path: String,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    unknown: &serde_json::Value,
+    out: &mut BTreeSet<(String, String, String, String)>,
+) {
+    if !unknown.to_string().contains("true") {
+        if before != after {
+            out.insert((
+                address.to_string(),
+                path,
+                before.to_string(),
+                after.to_string(),
+            ));
+        }
+        return;
+    }
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, value) in a {
+            if let Some(old) = b.get(key) {
+                let u = unknown.get(key).unwrap_or(&serde_json::Value::Null);
+                known_plan_changes(address, format!("{path}.{key}"), old, value, u, out);
+            }
+        }
+    }
 }
 
 #[test]

@@ -143,6 +143,8 @@ class AttributeDrift(TypedDict):
     """An argument whose configured value differs from state."""
 
     address: str
+    #: The argument's name; ``input.interval`` for a key of an object
+    #: known only in part.
     attribute: str
     config: Any
     #: :data:`SENSITIVE` when sensitive.
@@ -179,9 +181,10 @@ def compare_config(
     """Compare the configuration in ``module`` (expanded as
     :func:`infrarag.hcl.expand` does, with the same variables) with the
     state file or ``show -json`` state at ``state``. An argument counts as
-    changed when its configured value is wholly known, not sensitive, and
-    differs from state's; ``moved`` blocks of the root module rename state
-    addresses first."""
+    changed when its configured value is known, not sensitive, and differs
+    from state's (of an object known in part, each known key); ``moved``
+    blocks, the root module's and each module's, rename state addresses
+    first."""
     return cast(
         ConfigDrift,
         _native.drift_compare_config(

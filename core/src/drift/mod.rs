@@ -47,7 +47,8 @@ pub struct ConfigDrift {
 pub struct AttributeDrift {
     /// The instance's address (as the configuration names it).
     pub address: String,
-    /// The argument's name.
+    /// The argument's name; `input.interval` for a key of an object the
+    /// configuration knows only in part.
     pub attribute: String,
     /// Its value in the configuration.
     pub config: Value,
@@ -108,10 +109,11 @@ impl ConfigDrift {
 
 /// Compares the configuration rooted in `dir` (expanded with `inputs` as
 /// `terraform plan` would) with `state`, managed resources only. An
-/// argument counts as changed when the configuration's value is wholly
-/// known and not sensitive and differs from state's; values known only
-/// after apply, and arguments the configuration leaves unset, are not
-/// compared. `moved` blocks (the root module's, and each module
+/// argument counts as changed when the configuration's value is known and
+/// not sensitive and differs from state's; of an object or map known in
+/// part, each known attribute or key is compared (`tags.Name`). Values
+/// known only after apply, and arguments the configuration leaves unset,
+/// are not compared. `moved` blocks (the root module's, and each module
 /// instance's within it) rename state addresses before comparing.
 pub fn compare_config(
     dir: impl AsRef<Path>,
@@ -175,20 +177,8 @@ pub fn compare_config(
         };
         drift.managed.push(r.address.clone());
         for (name, value) in &r.values {
-            if !value.is_wholly_known() || value.has_sensitive() {
-                continue;
-            }
-            let config = value.to_json();
-            let Some(stored) = stored_value(&instance.attributes, name) else {
-                continue;
-            };
-            if !same(&config, stored) {
-                drift.changed.push(AttributeDrift {
-                    address: r.address.clone(),
-                    attribute: name.clone(),
-                    config,
-                    state: stored.clone(),
-                });
+            if let Some(stored) = stored_value(&instance.attributes, name) {
+                known_changes(&r.address, name.clone(), value, stored, &mut drift.changed);
             }
         }
     }
@@ -232,6 +222,44 @@ pub fn compare_config(
         }
     }
     Ok(drift)
+}
+
+/// The parts of the configured `value` of the argument at `path` that are
+/// known, not sensitive, and differ from `stored`: the whole value when
+/// wholly known, else each known attribute or key of an object or map
+/// (named `path.key`), deeper as far as values are known.
+fn known_changes(
+    address: &str,
+    path: String,
+    value: &crate::terraform::eval::Value,
+    stored: &Value,
+    out: &mut Vec<AttributeDrift>,
+) {
+    use crate::terraform::eval::Kind;
+    if value.has_sensitive() {
+        return;
+    }
+    if value.is_wholly_known() {
+        let config = value.to_json();
+        if !same(&config, stored) {
+            out.push(AttributeDrift {
+                address: address.to_string(),
+                attribute: path,
+                config,
+                state: stored.clone(),
+            });
+        }
+        return;
+    }
+    if let (Kind::Object(fields) | Kind::Map(_, fields), Value::Object(held)) =
+        (&value.kind, stored)
+    {
+        for (key, v) in fields {
+            if let Some(s) = held.get(key) {
+                known_changes(address, format!("{path}.{key}"), v, s, out);
+            }
+        }
+    }
 }
 
 /// Each `resource` block of a module by (type, name): its file and lines.
