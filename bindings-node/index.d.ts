@@ -289,10 +289,10 @@ export interface LiveResource {
   parent?: string | null
 }
 
-/** An inventory of your own for `drift.compareLive`; `list` returns its array, not a Promise. */
+/** An inventory of your own for `drift.compareLive`: `list` returns an array or a Promise of one (an SDK's listing). */
 export interface Inventory {
   resourceTypes: string[] | (() => string[])
-  list(resourceType: string): LiveResource[]
+  list(resourceType: string): LiveResource[] | Promise<LiveResource[]>
 }
 
 /** A resource in a live drift report; `address` is null for an unmanaged one. */
@@ -740,9 +740,8 @@ export declare namespace drift {
    * ignored, coverage }`. Matching is by type and `id`; each attribute the
    * inventory lists and state holds is compared (maps key by key, lists as
    * sets, JSON documents by value); sensitive values are never compared or
-   * reported. A JS inventory's `list` is called once a type and returns its
-   * array, not a Promise (list beforehand and pass the arrays by type when
-   * listing needs I/O).
+   * reported. A JS inventory's `list` is called once a type, from a worker
+   * waiting for its array or for the Promise of it to settle.
    */
   export function compareLive(state: string, inventory: AwsInventory | Inventory | Record<string, LiveResource[]>, options?: LiveOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<LiveDrift>
   /** `compareLive`, blocking; an inventory written in JS needs `compareLive`. */

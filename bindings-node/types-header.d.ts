@@ -289,10 +289,10 @@ export interface LiveResource {
   parent?: string | null
 }
 
-/** An inventory of your own for `drift.compareLive`; `list` returns its array, not a Promise. */
+/** An inventory of your own for `drift.compareLive`: `list` returns an array or a Promise of one (an SDK's listing). */
 export interface Inventory {
   resourceTypes: string[] | (() => string[])
-  list(resourceType: string): LiveResource[]
+  list(resourceType: string): LiveResource[] | Promise<LiveResource[]>
 }
 
 /** A resource in a live drift report; `address` is null for an unmanaged one. */

@@ -94,6 +94,19 @@ test('an inventory written in JS, and resources listed beforehand', async () => 
   assert.throws(() => drift.compareLiveSync(state, groups), (e) => e.code === 'INVALID_ARGUMENT' && /compareLive/.test(e.message))
   const broken = { resourceTypes: ['azurerm_resource_group'], list () { throw new Error('the CMDB did not answer') } }
   await assert.rejects(drift.compareLive(state, broken), /CMDB/)
+
+  // An SDK's listing is asynchronous: list returns a Promise, settled while
+  // the comparison waits off the main thread.
+  const later = {
+    resourceTypes: ['azurerm_resource_group'],
+    list: async (type) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      return groups.list(type)
+    },
+  }
+  assert.deepEqual(await drift.compareLive(state, later), report)
+  const refused = { resourceTypes: ['azurerm_resource_group'], list: async () => { throw new Error('token expired') } }
+  await assert.rejects(drift.compareLive(state, refused), /token expired/)
 })
 
 test('bad options and an unreachable endpoint throw typed errors', async () => {

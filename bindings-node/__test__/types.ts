@@ -72,12 +72,13 @@ scheduler.shutdown(1).then((report) => report.cancelled.join(','))
 // @ts-expect-error an outcome is one of four words
 const outcome: 'done' = scheduler.history()[0].outcome
 
-// Live drift: inventories of three kinds; a JS inventory's list returns an array.
+// Live drift: inventories of three kinds; a JS inventory's list returns an array or a Promise of one.
 const cmdb = { resourceTypes: ['azurerm_resource_group'], list: (t: string) => [{ id: `${t}-1`, attributes: { location: 'westeurope' } }] }
 drift.compareLive('s.tfstate', cmdb).then((r) => r.changed.map((c) => `${c.address}.${c.path}`))
 drift.compareLive('s.tfstate', new drift.AwsInventory({ regions: ['eu-west-1'] }), { strict: true }).then((r) => r.coverage.toFixed(2))
 drift.compareLiveSync('s.tfstate', { aws_vpc: [{ id: 'vpc-1' }] }).unmanaged.map((u) => u.address ?? u.id)
-// @ts-expect-error a JS inventory's list returns its array, not a Promise
 drift.compareLive('s.tfstate', { resourceTypes: ['x'], list: async (t: string) => [{ id: t }] })
+// @ts-expect-error a listed resource has an id
+drift.compareLive('s.tfstate', { resourceTypes: ['x'], list: async (t: string) => [{ name: t }] })
 // @ts-expect-error coverage is a number
 const covered: string = drift.compareLiveSync('s.tfstate', {}).coverage

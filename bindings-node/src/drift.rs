@@ -20,7 +20,7 @@ use crate::convert::Json;
 use crate::error::{counted, internal, invalid, js_error, thrown, Code};
 use crate::hcl::{inputs, ExpandOptions};
 use crate::http::http_options;
-use crate::js_store::{Bound, Returned};
+use crate::js_store::{Awaited, Settling};
 use crate::task::{job, Job};
 
 fn json<T: serde::Serialize>(read: infrarag::Result<T>) -> Result<serde_json::Value, Code> {
@@ -258,10 +258,11 @@ pub struct LiveOptions {
 }
 
 /// A JS inventory: its types, read once, and its `list` method, called
-/// from worker threads through a threadsafe function.
+/// from worker threads through a threadsafe function; what it returns may
+/// be a Promise.
 struct JsInventory {
     types: Vec<String>,
-    list: Bound,
+    list: Awaited,
 }
 
 impl Inventory for JsInventory {
@@ -276,8 +277,8 @@ impl Inventory for JsInventory {
         };
         let listed = self
             .list
-            .call_value(Value::String(resource_type.into()))
-            .map_err(|e| failed(e.reason.clone()))?;
+            .call(Value::String(resource_type.into()))
+            .map_err(failed)?;
         typed_resources(resource_type, listed).map_err(failed)
     }
 }
@@ -308,7 +309,7 @@ fn inventory_of(
         Either::A(aws) => return Ok(aws.inner.clone()),
         Either::B(object) => object,
     };
-    let list: Option<Function<Value, Returned>> = object
+    let list: Option<Function<Value, Settling>> = object
         .get_named_property::<Unknown>("list")
         .ok()
         .filter(|v| v.get_type().ok() == Some(ValueType::Function))
@@ -349,13 +350,10 @@ fn inventory_of(
             ))
         }
     };
-    let bound = Bound::function(
-        "list".into(),
-        &list
-            .bind(object)
-            .map_err(|e| invalid("inventory", e.reason.clone()))?,
-    )
-    .map_err(|e| invalid("inventory", e.reason.clone()))?;
+    let bound = list
+        .bind(object)
+        .and_then(|f| Awaited::new("list".into(), &f))
+        .map_err(|e| invalid("inventory", e.reason.clone()))?;
     Ok(Arc::new(JsInventory { types, list: bound }))
 }
 
@@ -389,9 +387,8 @@ fn live_options(options: Option<LiveOptions>) -> Result<infrarag::drift::live::L
 /// ignored, coverage }`. Matching is by type and `id`; each attribute the
 /// inventory lists and state holds is compared (maps key by key, lists as
 /// sets, JSON documents by value); sensitive values are never compared or
-/// reported. A JS inventory's `list` is called once a type and returns its
-/// array, not a Promise (list beforehand and pass the arrays by type when
-/// listing needs I/O).
+/// reported. A JS inventory's `list` is called once a type, from a worker
+/// waiting for its array or for the Promise of it to settle.
 #[napi(
     namespace = "drift",
     ts_args_type = "state: string, inventory: AwsInventory | Inventory | Record<string, LiveResource[]>, options?: LiveOptions | undefined | null, signal?: AbortSignal | undefined | null",

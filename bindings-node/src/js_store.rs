@@ -41,6 +41,89 @@ impl FromNapiValue for Returned {
     }
 }
 
+/// What a JS function returned, settled or to settle: a Promise's value
+/// or rejection arrives on the receiver when the event loop settles it.
+pub struct Settling(mpsc::Receiver<std::result::Result<Value, String>>);
+
+impl FromNapiValue for Settling {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        // SAFETY: `env` and `value` come from napi for this call.
+        let unknown = unsafe { Unknown::from_raw_unchecked(env, value) };
+        if unknown.is_promise()? {
+            let promise: PromiseRaw<'_, Value> = PromiseRaw::new(env, value);
+            let resolved = tx.clone();
+            let then = promise.then(move |ctx: CallbackContext<Value>| {
+                let _ = resolved.send(Ok(integral(ctx.value)));
+                Ok(())
+            })?;
+            then.catch(move |ctx: CallbackContext<Unknown<'static>>| {
+                let reason = ctx
+                    .value
+                    .coerce_to_string()
+                    .and_then(|s| s.into_utf8())
+                    .and_then(|s| s.as_str().map(String::from))
+                    .unwrap_or_else(|_| "the Promise was rejected".into());
+                let _ = tx.send(Err(reason));
+                Ok(())
+            })?;
+        } else {
+            let v = if unknown.get_type()? == ValueType::Undefined {
+                Value::Null
+            } else {
+                // SAFETY: as above.
+                integral(unsafe { Value::from_napi_value(env, value)? })
+            };
+            let _ = tx.send(Ok(v));
+        }
+        Ok(Settling(rx))
+    }
+}
+
+/// A JS function that may return a Promise, callable from any thread but
+/// the JS thread: the caller waits for what it returns to settle, which
+/// the event loop does meanwhile.
+pub(crate) struct Awaited {
+    name: String,
+    tsfn: ThreadsafeFunction<Value, Settling, Value, Status, false, true>,
+}
+
+impl Awaited {
+    /// `function` (a method already bound to its object), named `name` in
+    /// error messages.
+    pub(crate) fn new(name: String, function: &Function<Value, Settling>) -> Result<Self> {
+        let tsfn = function
+            .build_threadsafe_function::<Value>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build()?;
+        Ok(Awaited { name, tsfn })
+    }
+
+    /// Calls the function with `arg` and waits for its result, or for what
+    /// it threw or rejected with, as text.
+    pub(crate) fn call(&self, arg: Value) -> std::result::Result<Value, String> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let status = self.tsfn.call_with_return_value(
+            arg,
+            ThreadsafeFunctionCallMode::Blocking,
+            move |result: Result<Settling>, _env| {
+                let _ = reply.send(result);
+                Ok(())
+            },
+        );
+        if status != Status::Ok {
+            return Err(format!("{} cannot be called", self.name));
+        }
+        let stopped = || format!("{}: the JS thread has stopped", self.name);
+        let settling = answer
+            .recv()
+            .map_err(|_| stopped())?
+            .map_err(|e| e.reason.clone())?;
+        settling.0.recv().map_err(|_| stopped())?
+    }
+}
+
 /// `value` with whole numbers as integers: JS has only doubles, and a
 /// large one (a time in ms) arrives as a float, which an integer field
 /// refuses.
