@@ -158,6 +158,29 @@ def test_an_inventory_written_in_python(tmp_path: Path) -> None:
     with pytest.raises(TimeoutError, match="CMDB"):
         drift.compare_live(state, Broken())
 
+    class Later:
+        """An SDK's listing: a coroutine, awaited on the caller's loop."""
+
+        def __init__(self) -> None:
+            self.loops: list[asyncio.AbstractEventLoop] = []
+
+        def resource_types(self) -> list[str]:
+            return ["azurerm_resource_group"]
+
+        async def list(self, resource_type: str) -> list[drift.LiveResource]:
+            self.loops.append(asyncio.get_running_loop())
+            await asyncio.sleep(0.01)
+            return ResourceGroups().list(resource_type)
+
+    async def on_a_loop() -> tuple[drift.LiveDrift, bool]:
+        later = Later()
+        report = await drift.compare_live_async(state, later)
+        return report, later.loops == [asyncio.get_running_loop()]
+
+    report_later, same_loop = asyncio.run(on_a_loop())
+    assert report_later == report and same_loop
+    assert drift.compare_live(state, Later()) == report
+
 
 def test_bad_options_and_an_unreachable_endpoint_raise_typed_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgumentError):

@@ -18,8 +18,10 @@ an unreadable file raises :class:`infrarag.StorageError`.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
-from typing import Any, Literal, Mapping, Optional, Protocol, Sequence, TypedDict, Union, cast
+from typing import Any, Awaitable, Literal, Mapping, Optional, Protocol, Sequence, TypedDict, Union, cast
 
 from infrarag import _native
 from infrarag._native import AwsInventory
@@ -226,9 +228,36 @@ class Inventory(Protocol):
         """The Terraform resource types it lists."""
         ...
 
-    def list(self, resource_type: str) -> list[LiveResource]:
-        """Every live resource of ``resource_type``."""
+    def list(self, resource_type: str) -> Union[list[LiveResource], Awaitable[list[LiveResource]]]:
+        """Every live resource of ``resource_type``; a coroutine (``async
+        def``) is awaited, on the caller's event loop under
+        :func:`compare_live_async`."""
         ...
+
+
+class _Awaiting:
+    """An inventory whose ``list`` may be a coroutine function: awaited on
+    ``loop`` (the caller's, from the worker threads the comparison lists
+    on), or on a loop of its own without one."""
+
+    def __init__(self, inner: Inventory, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        self.inner = inner
+        self.loop = loop
+
+    def resource_types(self) -> list[str]:
+        return self.inner.resource_types()
+
+    def list(self, resource_type: str) -> list[LiveResource]:
+        out = self.inner.list(resource_type)
+        if not inspect.isawaitable(out):
+            return out
+
+        async def settled() -> list[LiveResource]:
+            return await out
+
+        if self.loop is not None:
+            return asyncio.run_coroutine_threadsafe(settled(), self.loop).result()
+        return asyncio.run(settled())
 
 
 class ResourceRef(TypedDict):
@@ -298,16 +327,35 @@ def compare_live(
     ``resource_types`` limits what is listed. What an inventory of yours
     raises is raised again as it is; AWS failures raise
     :class:`infrarag.ProviderError` naming the operation."""
+    return _compare_live(state, inventory, None, ignore, ignore_patterns, strict, resource_types)
+
+
+def _compare_live(
+    state: Union[str, "os.PathLike[str]"],
+    inventory: Union[AwsInventory, Inventory, Mapping[str, Sequence[LiveResource]]],
+    loop: Optional[asyncio.AbstractEventLoop],
+    ignore: Optional[Union[str, "os.PathLike[str]"]],
+    ignore_patterns: Sequence[str],
+    strict: bool,
+    resource_types: Optional[Sequence[str]],
+) -> LiveDrift:
     text = ""
     if ignore is not None:
         with open(os.fspath(ignore), encoding="utf-8") as f:
             text = f.read()
     text = "\n".join([text, *ignore_patterns])
+    given: Any
+    if isinstance(inventory, Mapping):
+        given = dict(inventory)
+    elif isinstance(inventory, AwsInventory):
+        given = inventory
+    else:
+        given = _Awaiting(inventory, loop)
     return cast(
         LiveDrift,
         _native.drift_compare_live(
             os.fspath(state),
-            dict(inventory) if isinstance(inventory, Mapping) else inventory,
+            given,
             ignore=text,
             strict=strict,
             resource_types=list(resource_types) if resource_types is not None else None,
@@ -329,7 +377,21 @@ def sarif(
 
 
 compare_config_async = on_thread(compare_config)
-compare_live_async = on_thread(compare_live)
+async def compare_live_async(
+    state: Union[str, "os.PathLike[str]"],
+    inventory: Union[AwsInventory, Inventory, Mapping[str, Sequence[LiveResource]]],
+    *,
+    ignore: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ignore_patterns: Sequence[str] = (),
+    strict: bool = False,
+    resource_types: Optional[Sequence[str]] = None,
+) -> LiveDrift:
+    """:func:`compare_live` on a worker thread; an inventory's ``async def
+    list`` runs on this event loop meanwhile."""
+    loop = asyncio.get_running_loop()
+    return await asyncio.to_thread(
+        _compare_live, state, inventory, loop, ignore, ignore_patterns, strict, resource_types
+    )
 read_state_async = on_thread(read_state)
 read_plan_async = on_thread(read_plan)
 read_plan_stream_async = on_thread(read_plan_stream)
