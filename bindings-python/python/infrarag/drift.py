@@ -376,7 +376,6 @@ def sarif(
     return _native.drift_sarif(os.fspath(state), config=config, live=live)
 
 
-compare_config_async = on_thread(compare_config)
 async def compare_live_async(
     state: Union[str, "os.PathLike[str]"],
     inventory: Union[AwsInventory, Inventory, Mapping[str, Sequence[LiveResource]]],
@@ -392,6 +391,9 @@ async def compare_live_async(
     return await asyncio.to_thread(
         _compare_live, state, inventory, loop, ignore, ignore_patterns, strict, resource_types
     )
+
+
+compare_config_async = on_thread(compare_config)
 read_state_async = on_thread(read_state)
 read_plan_async = on_thread(read_plan)
 read_plan_stream_async = on_thread(read_plan_stream)
