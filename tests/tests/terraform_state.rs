@@ -344,6 +344,97 @@ resource "terraform_data" "inner" {
     }
 }
 
+/// driftctl's state reader's cases: the managed resources it keeps (those
+/// of the types it supports, so the types its golden results name) are
+/// ours, by type and id, and their string attributes hold what driftctl
+/// read (JSON documents compared by value, as driftctl re-encodes them).
+/// driftctl recomputes `aws_security_group_rule` ids, so those are counted.
+#[test]
+fn driftctl_reads_the_resources_we_read() {
+    let root = drift().join("driftctl/state-reader");
+    let mut cases = 0;
+    let mut strings = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let case = entry.unwrap().path();
+        let golden = case.join("results.golden.json");
+        if !golden.exists() {
+            continue;
+        }
+        let golden = read_json(&golden);
+        let golden = golden.as_array().unwrap();
+        let state = State::read(case.join("terraform.tfstate")).unwrap();
+        let types: BTreeSet<&str> = golden.iter().map(|r| r["Type"].as_str().unwrap()).collect();
+        let ours: Vec<&infrarag::terraform::state::Instance> = state
+            .instances
+            .iter()
+            .filter(|i| {
+                i.mode == infrarag::terraform::state::Mode::Managed
+                    && types.contains(i.resource_type.as_str())
+            })
+            .collect();
+        let key = |t: &str, id: &str| {
+            if t == "aws_security_group_rule" {
+                (t.to_string(), String::new())
+            } else {
+                (t.to_string(), id.to_string())
+            }
+        };
+        let mut mine: Vec<(String, String)> = ours
+            .iter()
+            .map(|i| {
+                key(
+                    &i.resource_type,
+                    i.attributes["id"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let mut theirs: Vec<(String, String)> = golden
+            .iter()
+            .map(|r| key(r["Type"].as_str().unwrap(), r["Id"].as_str().unwrap()))
+            .collect();
+        mine.sort();
+        theirs.sort();
+        assert_eq!(mine, theirs, "{}", case.display());
+        for r in golden {
+            let Some(i) = ours
+                .iter()
+                .find(|i| i.attributes["id"] == r["Id"] && i.resource_type == r["Type"])
+            else {
+                continue;
+            };
+            for (name, want) in r["Attrs"].as_object().unwrap() {
+                let (Some(want), Some(have)) = (want.as_str(), i.attributes[name].as_str()) else {
+                    continue;
+                };
+                if want.is_empty() {
+                    continue;
+                }
+                let document = |t: &str| serde_json::from_str::<Value>(t).ok();
+                let same = want == have
+                    || matches!((document(want), document(have)), (Some(a), Some(b)) if a == b && a.is_object());
+                assert!(
+                    same,
+                    "{} {}.{name}: {have:?} vs {want:?}",
+                    case.display(),
+                    i.address
+                );
+                strings += 1;
+            }
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 23);
+    assert!(strings > 400, "{strings}");
+    // driftctl's v4 fixtures: the valid one reads, the truncated one is a
+    // parse error naming its file.
+    let v4 = drift().join("driftctl/v4");
+    let valid = State::read(v4.join("valid.tfstate")).unwrap();
+    assert_eq!(valid.format, StateFormat::File);
+    let invalid = State::read(v4.join("invalid.tfstate")).unwrap_err();
+    assert_eq!(invalid.code(), "PARSE_ERROR");
+    assert!(invalid.to_string().contains("invalid.tfstate"), "{invalid}");
+}
+
 /// Every `.tfstate` of the corpus (and a `show -json` state) streamed
 /// gives what reading it whole gives: the same instances in the same
 /// order, masked alike, and the same outputs and header.
