@@ -8,15 +8,21 @@ use super::{Check, Outcome, Read, Resource};
 
 use Outcome::{Failed, Passed, Unknown};
 
+mod attributes;
 mod aws;
 mod azure;
 mod gcp;
 
 /// Every built-in check: AWS, Azure, then GCP, each provider's in the order
-/// they were ported (a resource only meets its own provider's checks, so
-/// the order of a resource's verdicts is that order).
+/// they were ported, then the one-attribute rows (a resource only meets its
+/// own provider's checks, so the order of a resource's verdicts is that
+/// order).
 pub(super) fn all() -> impl Iterator<Item = &'static Check> {
-    aws::CHECKS.iter().chain(azure::CHECKS).chain(gcp::CHECKS)
+    aws::CHECKS
+        .iter()
+        .chain(azure::CHECKS)
+        .chain(gcp::CHECKS)
+        .chain(attributes::CHECKS)
 }
 
 /// checkov's BaseResourceValueCheck with `expected` the only passing
