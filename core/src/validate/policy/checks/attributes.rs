@@ -11,6 +11,9 @@
 //!   empty string fails.
 //! - `one_of(...)`: one of these strings; missing fails.
 //! - `none_of(...)`: none of these strings; missing passes.
+//! - `at_least(n)`: a number (or numeric string) of at least `n`; missing
+//!   fails. `not_below(n)` / `not_above(n)`: anything but a number below /
+//!   above `n`; missing passes.
 //!
 //! Each row's semantics come from the check's title and its fixture's
 //! verdicts in `../shared/corpus/checkov-all`, which `tests/tests/checkov.rs`
@@ -31,6 +34,15 @@ macro_rules! attribute {
     };
     (@judge $r:ident, $path:literal, none_of($($v:literal),+)) => {
         forbid($r, $path, |v| matches!(v.as_str(), Some($($v)|+)))
+    };
+    (@judge $r:ident, $path:literal, at_least($n:literal)) => {
+        expect($r, $path, |v| number(v).is_some_and(|x| x >= $n as f64), Failed)
+    };
+    (@judge $r:ident, $path:literal, not_below($n:literal)) => {
+        forbid($r, $path, |v| number(v).is_some_and(|x| x < $n as f64))
+    };
+    (@judge $r:ident, $path:literal, not_above($n:literal)) => {
+        forbid($r, $path, |v| number(v).is_some_and(|x| x > $n as f64))
     };
     ($id:literal, $title:literal, [$($t:literal),+], $path:literal, $($want:tt)+) => {
         Check {
@@ -93,8 +105,10 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_201", "Ensure MemoryDB is encrypted at rest using KMS CMKs", ["aws_memorydb_cluster"], "kms_key_arn", given),
     attribute!("CKV_AWS_202", "Ensure MemoryDB data is encrypted in transit", ["aws_memorydb_cluster"], "tls_enabled", not_false),
     attribute!("CKV_AWS_203", "Ensure resource is encrypted by KMS using a customer managed Key (CMK)", ["aws_fsx_openzfs_file_system"], "kms_key_id", given),
+    attribute!("CKV_AWS_206", "Ensure API Gateway Domain uses a modern security Policy", ["aws_api_gateway_domain_name"], "security_policy", none_of("TLS_1_0")),
     attribute!("CKV_AWS_207", "Ensure MQ Broker minor version updates are enabled", ["aws_mq_broker"], "auto_minor_version_upgrade", true),
     attribute!("CKV_AWS_209", "Ensure MQ broker encrypted by KMS using a customer managed Key (CMK)", ["aws_mq_broker"], "encryption_options.kms_key_id", given),
+    attribute!("CKV_AWS_211", "Ensure RDS uses a modern CaCert", ["aws_db_instance"], "ca_cert_identifier", none_of("rds-ca-2015")),
     attribute!("CKV_AWS_212", "Ensure DMS replication instance is encrypted by KMS using a customer managed Key (CMK)", ["aws_dms_replication_instance"], "kms_key_arn", given),
     attribute!("CKV_AWS_214", "Ensure AppSync API Cache is encrypted at rest", ["aws_appsync_api_cache"], "at_rest_encryption_enabled", true),
     attribute!("CKV_AWS_215", "Ensure AppSync API Cache is encrypted in transit", ["aws_appsync_api_cache"], "transit_encryption_enabled", true),
@@ -149,6 +163,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_294", "Ensure CloudTrail Event Data Store uses CMK", ["aws_cloudtrail_event_data_store"], "kms_key_id", given),
     attribute!("CKV_AWS_297", "Ensure EventBridge Scheduler Schedule uses Customer Managed Key (CMK)", ["aws_scheduler_schedule"], "kms_key_arn", given),
     attribute!("CKV_AWS_298", "Ensure DMS S3 uses Customer Managed Key (CMK)", ["aws_dms_s3_endpoint"], "kms_key_arn", given),
+    attribute!("CKV_AWS_301", "Ensure that AWS Lambda function is not publicly accessible", ["aws_lambda_permission"], "principal", none_of("*")),
     attribute!("CKV_AWS_305", "Ensure CloudFront distribution has a default root object configured", ["aws_cloudfront_distribution"], "default_root_object", given),
     attribute!("CKV_AWS_306", "Ensure SageMaker notebook instances should be launched into a custom VPC", ["aws_sagemaker_notebook_instance"], "subnet_id", given),
     attribute!("CKV_AWS_307", "Ensure SageMaker Users should not have root access to SageMaker notebook instances", ["aws_sagemaker_notebook_instance"], "root_access", one_of("Disabled")),
@@ -162,12 +177,19 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_321", "Ensure Redshift clusters use enhanced VPC routing", ["aws_redshift_cluster"], "enhanced_vpc_routing", true),
     attribute!("CKV_AWS_323", "Ensure ElastiCache clusters do not use the default subnet group", ["aws_elasticache_cluster"], "subnet_group_name", given),
     attribute!("CKV_AWS_327", "Ensure RDS Clusters are encrypted using KMS CMKs", ["aws_rds_cluster"], "kms_key_id", given),
+    attribute!("CKV_AWS_328", "Ensure that ALB is configured with defensive or strictest desync mitigation mode", ["aws_lb", "aws_alb", "aws_elb"], "desync_mitigation_mode", none_of("monitor")),
+    attribute!("CKV_AWS_331", "Ensure Transit Gateways do not automatically accept VPC attachment requests", ["aws_ec2_transit_gateway"], "auto_accept_shared_attachments", none_of("enable")),
     attribute!("CKV_AWS_333", "Ensure ECS services do not have public IP addresses assigned to them automatically", ["aws_ecs_service"], "network_configuration.assign_public_ip", not_true),
+    attribute!("CKV_AWS_341", "Ensure Launch template should not have a metadata response hop limit greater than 1", ["aws_launch_configuration", "aws_launch_template"], "metadata_options.http_put_response_hop_limit", not_above(1)),
+    attribute!("CKV_AWS_343", "Ensure Amazon Redshift clusters should have automatic snapshots enabled", ["aws_redshift_cluster"], "automated_snapshot_retention_period", not_below(1)),
     attribute!("CKV_AWS_344", "Ensure that Network firewalls have deletion protection enabled", ["aws_networkfirewall_firewall"], "delete_protection", true),
     attribute!("CKV_AWS_345", "Ensure that Network firewall encryption is via a CMK", ["aws_networkfirewall_firewall", "aws_networkfirewall_rule_group"], "encryption_configuration.key_id", given),
     attribute!("CKV_AWS_346", "Ensure Network Firewall Policy defines an encryption configuration that uses a customer managed Key (CMK)", ["aws_networkfirewall_firewall_policy"], "encryption_configuration.key_id", given),
     attribute!("CKV_AWS_347", "Ensure Neptune is encrypted by KMS using a customer managed Key (CMK)", ["aws_neptune_cluster"], "kms_key_arn", given),
+    attribute!("CKV_AWS_348", "Ensure IAM root user does not have Access keys", ["aws_iam_access_key"], "user", none_of("root")),
     attribute!("CKV_AWS_359", "Neptune DB clusters should have IAM database authentication enabled", ["aws_neptune_cluster"], "iam_database_authentication_enabled", true),
+    attribute!("CKV_AWS_360", "Ensure DocumentDB has an adequate backup retention period", ["aws_docdb_cluster"], "backup_retention_period", at_least(7)),
+    attribute!("CKV_AWS_361", "Ensure that Neptune DB cluster has automated backups enabled with adequate retention", ["aws_neptune_cluster"], "backup_retention_period", at_least(7)),
     attribute!("CKV_AWS_362", "Neptune DB clusters should be configured to copy tags to snapshots", ["aws_neptune_cluster"], "copy_tags_to_snapshot", true),
     attribute!("CKV_AWS_365", "Ensure SES Configuration Set enforces TLS usage", ["aws_ses_configuration_set"], "delivery_options.tls_policy", one_of("Require")),
     attribute!("CKV_AWS_366", "Ensure AWS Cognito identity pool does not allow unauthenticated guest access", ["aws_cognito_identity_pool"], "allow_unauthenticated_identities", not_true),
@@ -212,11 +234,13 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_159", "Ensure function app builtin logging is enabled", ["azurerm_function_app", "azurerm_function_app_slot"], "enable_builtin_logging", not_false),
     attribute!("CKV_AZURE_161", "Ensures Spring Cloud API Portal is enabled on for HTTPS", ["azurerm_spring_cloud_api_portal"], "https_only_enabled", true),
     attribute!("CKV_AZURE_162", "Ensures Spring Cloud API Portal Public Access Is Disabled", ["azurerm_spring_cloud_api_portal"], "public_network_access_enabled", not_true),
+    attribute!("CKV_AZURE_163", "Enable vulnerability scanning for container images.", ["azurerm_container_registry"], "sku", one_of("Standard", "Premium")),
     attribute!("CKV_AZURE_166", "Ensure container image quarantine, scan, and mark images verified", ["azurerm_container_registry"], "quarantine_policy_enabled", true),
     attribute!("CKV_AZURE_169", "Ensure Azure Kubernetes Cluster (AKS) nodes use scale sets", ["azurerm_kubernetes_cluster"], "default_node_pool.type", none_of("AvailabilitySet")),
     attribute!("CKV_AZURE_170", "Ensure that AKS use the Paid Sku for its SLA", ["azurerm_kubernetes_cluster"], "sku_tier", one_of("Standard", "Premium")),
     attribute!("CKV_AZURE_172", "Ensure autorotation of Secrets Store CSI Driver secrets for AKS clusters", ["azurerm_kubernetes_cluster"], "key_vault_secrets_provider.secret_rotation_enabled", true),
     attribute!("CKV_AZURE_174", "Ensure API management public access is disabled", ["azurerm_api_management"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_175", "Ensure Web PubSub uses a SKU with an SLA", ["azurerm_web_pubsub"], "sku", none_of("Free_F1")),
     attribute!("CKV_AZURE_176", "Ensure Web PubSub uses managed identities to access Azure resources", ["azurerm_web_pubsub"], "identity.type", one_of("SystemAssigned", "UserAssigned")),
     attribute!("CKV_AZURE_177", "Ensure Windows VM enables automatic updates", ["azurerm_windows_virtual_machine", "azurerm_windows_virtual_machine_scale_set"], "enable_automatic_updates", not_false),
     attribute!("CKV_AZURE_179", "Ensure VM agent is installed", ["azurerm_windows_virtual_machine", "azurerm_windows_virtual_machine_scale_set", "azurerm_linux_virtual_machine_scale_set", "azurerm_linux_virtual_machine"], "provision_vm_agent", not_false),
@@ -240,7 +264,11 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_203", "Ensure Azure Service Bus Local Authentication is disabled", ["azurerm_servicebus_namespace"], "local_auth_enabled", false),
     attribute!("CKV_AZURE_204", "Ensure 'public network access enabled' is set to 'False' for Azure Service Bus", ["azurerm_servicebus_namespace"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_205", "Ensure Azure Service Bus is using the latest version of TLS encryption", ["azurerm_servicebus_namespace"], "minimum_tls_version", one_of("1.2")),
+    attribute!("CKV_AZURE_206", "Ensure that Storage Accounts use replication", ["azurerm_storage_account"], "account_replication_type", none_of("LRS")),
     attribute!("CKV_AZURE_207", "Ensure Azure Cognitive Search service uses managed identities to access Azure resources", ["azurerm_search_service"], "identity.type", given),
+    attribute!("CKV_AZURE_208", "Ensure that Azure Cognitive Search maintains SLA for index updates", ["azurerm_search_service"], "replica_count", at_least(3)),
+    attribute!("CKV_AZURE_209", "Ensure that Azure Cognitive Search maintains SLA for search index queries", ["azurerm_search_service"], "replica_count", at_least(2)),
+    attribute!("CKV_AZURE_212", "Ensure App Service has a minimum number of instances for failover", ["azurerm_service_plan"], "worker_count", at_least(2)),
     attribute!("CKV_AZURE_213", "Ensure that App Service configures health check", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.health_check_path", given),
     attribute!("CKV_AZURE_214", "Ensure App Service is set to be always on", ["azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.always_on", not_false),
     attribute!("CKV_AZURE_216", "Ensure DenyIntelMode is set to Deny for Azure Firewalls", ["azurerm_firewall"], "threat_intel_mode", one_of("Deny")),
@@ -248,10 +276,12 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_220", "Ensure Firewall policy has IDPS mode as deny", ["azurerm_firewall_policy"], "intrusion_detection.mode", one_of("Deny")),
     attribute!("CKV_AZURE_221", "Ensure that Azure Function App public network access is disabled", ["azurerm_linux_function_app", "azurerm_linux_function_app_slot", "azurerm_windows_function_app", "azurerm_windows_function_app_slot"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_222", "Ensure that Azure Web App public network access is disabled", ["azurerm_linux_web_app", "azurerm_windows_web_app"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_223", "Ensure Event Hub Namespace uses at least TLS 1.2", ["azurerm_eventhub_namespace"], "minimum_tls_version", none_of("1.0", "1.1")),
     attribute!("CKV_AZURE_224", "Ensure that the Ledger feature is enabled on database that requires cryptographic proof and nonrepudiation of data integrity", ["azurerm_mssql_database"], "ledger_enabled", true),
     attribute!("CKV_AZURE_225", "Ensure the App Service Plan is zone redundant", ["azurerm_service_plan"], "zone_balancing_enabled", true),
     attribute!("CKV_AZURE_226", "Ensure ephemeral disks are used for OS disks", ["azurerm_kubernetes_cluster"], "default_node_pool.os_disk_type", one_of("Ephemeral")),
     attribute!("CKV_AZURE_229", "Ensure the Azure SQL Database Namespace is zone redundant", ["azurerm_mssql_database"], "zone_redundant", true),
+    attribute!("CKV_AZURE_230", "Standard Replication should be enabled", ["azurerm_redis_cache"], "sku_name", one_of("Standard", "Premium")),
     attribute!("CKV_AZURE_231", "Ensure App Service Environment is zone redundant", ["azurerm_app_service_environment_v3"], "zone_redundant", true),
     attribute!("CKV_AZURE_232", "Ensure that only critical system pods run on system nodes", ["azurerm_kubernetes_cluster"], "default_node_pool.only_critical_addons_enabled", true),
     attribute!("CKV_AZURE_236", "Ensure that Cognitive Services accounts disable local authentication", ["azurerm_cognitive_account"], "local_auth_enabled", false),
@@ -288,6 +318,9 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_GCP_104", "Ensure Datafusion has stack driver logging enabled", ["google_data_fusion_instance"], "enable_stackdriver_logging", true),
     attribute!("CKV_GCP_105", "Ensure Datafusion has stack driver monitoring enabled", ["google_data_fusion_instance"], "enable_stackdriver_monitoring", true),
     attribute!("CKV_GCP_114", "Ensure public access prevention is enforced on Cloud Storage bucket", ["google_storage_bucket"], "public_access_prevention", one_of("enforced")),
+    attribute!("CKV_GCP_115", "Ensure basic roles are not used at organization level.", ["google_organization_iam_member", "google_organization_iam_binding"], "role", none_of("roles/editor", "roles/owner", "roles/viewer")),
+    attribute!("CKV_GCP_116", "Ensure basic roles are not used at folder level.", ["google_folder_iam_member", "google_folder_iam_binding"], "role", none_of("roles/editor", "roles/owner", "roles/viewer")),
+    attribute!("CKV_GCP_117", "Ensure basic roles are not used at project level.", ["google_project_iam_member", "google_project_iam_binding"], "role", none_of("roles/editor", "roles/owner", "roles/viewer")),
     attribute!("CKV_GCP_118", "Ensure IAM workload identity pool provider is restricted", ["google_iam_workload_identity_pool_provider"], "attribute_condition", given),
     attribute!("CKV_GCP_119", "Ensure Spanner Database has deletion protection enabled", ["google_spanner_database"], "deletion_protection", not_false),
     attribute!("CKV_GCP_120", "Ensure Spanner Database has drop protection enabled", ["google_spanner_database"], "enable_drop_protection", true),

@@ -41,6 +41,15 @@ pub(super) fn expect(
     }
 }
 
+/// A constant number, or a string that is one (checkov reads both).
+pub(super) fn number(v: &Read) -> Option<f64> {
+    match v {
+        Read::Constant(Value::Number(n)) => n.as_f64(),
+        Read::Constant(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 /// FAILED when `bad`, else PASSED.
 pub(super) fn fails_if(bad: bool) -> Outcome {
     if bad {
