@@ -24,6 +24,19 @@ fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
     }
 }
 
+/// An IAM member or binding of a resource granting `allUsers` or
+/// `allAuthenticatedUsers` (in `member`, or among `members`) fails; a
+/// reference is UNKNOWN.
+fn public_iam_member(r: &Resource<'_>) -> Outcome {
+    let public = |v: &Value| matches!(v.as_str(), Some("allUsers" | "allAuthenticatedUsers"));
+    match (r.get("member"), r.get("members")) {
+        (Read::Reference, _) | (_, Read::Reference) => Unknown,
+        (Read::Constant(v), _) if public(&v) => Failed,
+        (_, Read::Constant(Value::Array(all))) if all.iter().any(public) => Failed,
+        _ => Passed,
+    }
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -222,5 +235,56 @@ pub(super) static CHECKS: &[Check] = &[
         title: "Ensure Google compute firewall ingress does not allow unrestricted ssh access",
         types: &["google_compute_firewall"],
         judge: |r| firewall_open(r, 22),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_98",
+        title: "Ensure that Dataproc clusters are not anonymously or publicly accessible",
+        types: &[
+            "google_dataproc_cluster_iam_member",
+            "google_dataproc_cluster_iam_binding",
+        ],
+        judge: public_iam_member,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_99",
+        title: "Ensure that Pub/Sub Topics are not anonymously or publicly accessible",
+        types: &[
+            "google_pubsub_topic_iam_member",
+            "google_pubsub_topic_iam_binding",
+        ],
+        judge: public_iam_member,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_100",
+        title: "Ensure that BigQuery Tables are not anonymously or publicly accessible",
+        types: &[
+            "google_bigquery_table_iam_member",
+            "google_bigquery_table_iam_binding",
+        ],
+        judge: public_iam_member,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_101",
+        title:
+            "Ensure that Artifact Registry repositories are not anonymously or publicly accessible",
+        types: &[
+            "google_artifact_registry_repository_iam_member",
+            "google_artifact_registry_repository_iam_binding",
+        ],
+        judge: public_iam_member,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_102",
+        title: "Ensure that GCP Cloud Run services are not anonymously or publicly accessible",
+        types: &[
+            "google_cloud_run_service_iam_member",
+            "google_cloud_run_service_iam_binding",
+        ],
+        judge: public_iam_member,
     },
 ];
