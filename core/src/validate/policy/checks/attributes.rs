@@ -1,7 +1,8 @@
 //! checkov's checks that judge one attribute of a resource, as rows of
 //! data: id, title, resource types, the attribute's path (dotted through
-//! nested blocks: `logging_configuration.worker_logs.enabled`), and what
-//! passes.
+//! nested blocks: `logging_configuration.worker_logs.enabled`; names a
+//! provider renamed as alternatives, `a|b`, the first one set read), and
+//! what passes.
 //!
 //! What passes, each as checkov's base value checks decide it (a reference
 //! whose value is unknown is UNKNOWN in all of them):
@@ -11,6 +12,7 @@
 //!   empty string fails.
 //! - `one_of(...)`: one of these strings; missing fails.
 //! - `none_of(...)`: none of these strings; missing passes.
+//! - `never`: every resource of the types fails (types checkov forbids).
 //! - `at_least(n)`: a number (or numeric string) of at least `n`; missing
 //!   fails. `not_below(n)` / `not_above(n)`: anything but a number below /
 //!   above `n`; missing passes.
@@ -21,28 +23,44 @@
 
 use super::*;
 
+/// The first of the `|`-separated paths the resource sets, else the last.
+fn first(r: &Resource<'_>, paths: &'static str) -> &'static str {
+    let mut last = paths;
+    for p in paths.split('|') {
+        last = p;
+        if r.get(p) != Read::Missing {
+            return p;
+        }
+    }
+    last
+}
+
 /// One row: a [`Check`] whose judge reads `path` and compares it with what
 /// passes (see the module's documentation).
 macro_rules! attribute {
-    (@judge $r:ident, $path:literal, true) => { is_true($r, $path) };
-    (@judge $r:ident, $path:literal, false) => { is_false($r, $path) };
-    (@judge $r:ident, $path:literal, not_true) => { forbid($r, $path, Read::is_true) };
-    (@judge $r:ident, $path:literal, not_false) => { forbid($r, $path, Read::is_false) };
-    (@judge $r:ident, $path:literal, given) => { any_value($r, $path) };
+    (@judge $r:ident, $path:literal, never) => {{
+        let _ = $r;
+        Failed
+    }};
+    (@judge $r:ident, $path:literal, true) => { is_true($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, false) => { is_false($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, not_true) => { forbid($r, first($r, $path), Read::is_true) };
+    (@judge $r:ident, $path:literal, not_false) => { forbid($r, first($r, $path), Read::is_false) };
+    (@judge $r:ident, $path:literal, given) => { any_value($r, first($r, $path)) };
     (@judge $r:ident, $path:literal, one_of($($v:literal),+)) => {
-        expect($r, $path, |v| matches!(v.as_str(), Some($($v)|+)), Failed)
+        expect($r, first($r, $path), |v| matches!(v.as_str(), Some($($v)|+)), Failed)
     };
     (@judge $r:ident, $path:literal, none_of($($v:literal),+)) => {
-        forbid($r, $path, |v| matches!(v.as_str(), Some($($v)|+)))
+        forbid($r, first($r, $path), |v| matches!(v.as_str(), Some($($v)|+)))
     };
     (@judge $r:ident, $path:literal, at_least($n:literal)) => {
-        expect($r, $path, |v| number(v).is_some_and(|x| x >= $n as f64), Failed)
+        expect($r, first($r, $path), |v| number(v).is_some_and(|x| x >= $n as f64), Failed)
     };
     (@judge $r:ident, $path:literal, not_below($n:literal)) => {
-        forbid($r, $path, |v| number(v).is_some_and(|x| x < $n as f64))
+        forbid($r, first($r, $path), |v| number(v).is_some_and(|x| x < $n as f64))
     };
     (@judge $r:ident, $path:literal, not_above($n:literal)) => {
-        forbid($r, $path, |v| number(v).is_some_and(|x| x > $n as f64))
+        forbid($r, first($r, $path), |v| number(v).is_some_and(|x| x > $n as f64))
     };
     ($id:literal, $title:literal, [$($t:literal),+], $path:literal, $($want:tt)+) => {
         Check {
@@ -101,6 +119,8 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_193", "Ensure AppSync has Logging enabled", ["aws_appsync_graphql_api"], "log_config.cloudwatch_logs_role_arn", given),
     attribute!("CKV_AWS_194", "Ensure AppSync has Field-Level logs enabled", ["aws_appsync_graphql_api"], "log_config.field_log_level", one_of("ALL", "ERROR")),
     attribute!("CKV_AWS_195", "Ensure Glue component has a security configuration associated", ["aws_glue_crawler", "aws_glue_dev_endpoint", "aws_glue_job"], "security_configuration", given),
+    attribute!("CKV_AWS_196", "Ensure no aws_elasticache_security_group resources exist", ["aws_elasticache_security_group"], "", never),
+    attribute!("CKV_AWS_198", "Ensure no aws_db_security_group resources exist", ["aws_db_security_group"], "", never),
     attribute!("CKV_AWS_199", "Ensure Image Builder Distribution Configuration encrypts AMI's using KMS - a customer managed Key (CMK)", ["aws_imagebuilder_distribution_configuration"], "distribution.ami_distribution_configuration.kms_key_id", given),
     attribute!("CKV_AWS_201", "Ensure MemoryDB is encrypted at rest using KMS CMKs", ["aws_memorydb_cluster"], "kms_key_arn", given),
     attribute!("CKV_AWS_202", "Ensure MemoryDB data is encrypted in transit", ["aws_memorydb_cluster"], "tls_enabled", not_false),
@@ -205,6 +225,8 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_389", "Ensure AWS Auto Scaling group launch configuration doesn't have public IP address assignment enabled", ["aws_launch_configuration"], "associate_public_ip_address", not_true),
     attribute!("CKV_AWS_390", "Ensure AWS EMR block public access setting is enabled", ["aws_emr_block_public_access_configuration"], "block_public_security_group_rules", true),
     // Azure
+    attribute!("CKV_AZURE_15", "Ensure web app is using the latest version of TLS encryption", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
+    attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
     attribute!("CKV_AZURE_18", "Ensure that 'HTTP Version' is the latest if used to run the web app", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.http2_enabled", true),
     attribute!("CKV_AZURE_50", "Ensure Virtual Machine Extensions are not Installed", ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"], "allow_extension_operations", false),
     attribute!("CKV_AZURE_67", "Ensure that 'HTTP Version' is the latest, if used to run the Function app", ["azurerm_function_app", "azurerm_function_app_slot"], "site_config.http2_enabled", true),
@@ -222,11 +244,14 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_139", "Ensure ACR set to disable public networking", ["azurerm_container_registry"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_141", "Ensure AKS local admin account is disabled", ["azurerm_kubernetes_cluster"], "local_account_disabled", true),
     attribute!("CKV_AZURE_142", "Ensure Machine Learning Compute Cluster Local Authentication is disabled", ["azurerm_machine_learning_compute_cluster"], "local_auth_enabled", false),
+    attribute!("CKV_AZURE_143", "Ensure AKS cluster nodes do not have public IP addresses", ["azurerm_kubernetes_cluster"], "default_node_pool.enable_node_public_ip|default_node_pool.node_public_ip_enabled", not_true),
     attribute!("CKV_AZURE_144", "Ensure that Public Access is disabled for Machine Learning Workspace", ["azurerm_machine_learning_workspace"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_145", "Ensure Function app is using the latest version of TLS encryption", ["azurerm_function_app", "azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_function_app_slot", "azurerm_linux_function_app_slot", "azurerm_windows_function_app_slot"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
     attribute!("CKV_AZURE_147", "Ensure PostgreSQL is using the latest version of TLS encryption", ["azurerm_postgresql_server"], "ssl_minimal_tls_version_enforced", one_of("TLS1_2")),
     attribute!("CKV_AZURE_148", "Ensure Redis Cache is using the latest version of TLS encryption", ["azurerm_redis_cache"], "minimum_tls_version", one_of("1.2")),
     attribute!("CKV_AZURE_149", "Ensure that Virtual machine does not enable password authentication", ["azurerm_linux_virtual_machine_scale_set", "azurerm_linux_virtual_machine"], "disable_password_authentication", not_false),
     attribute!("CKV_AZURE_151", "Ensure Windows VM enables encryption", ["azurerm_windows_virtual_machine"], "encryption_at_host_enabled", true),
+    attribute!("CKV_AZURE_153", "Ensure web app redirects all HTTP traffic to HTTPS in Azure App Service Slot", ["azurerm_app_service_slot", "azurerm_linux_web_app_slot", "azurerm_windows_web_app_slot"], "https_only", true),
     attribute!("CKV_AZURE_155", "Ensure debugging is disabled for the App service slot", ["azurerm_app_service_slot"], "site_config.remote_debugging_enabled", not_true),
     attribute!("CKV_AZURE_156", "Ensure default Auditing policy for a SQL Server is configured to capture and retain the activity logs", ["azurerm_mssql_database_extended_auditing_policy"], "log_monitoring_enabled", true),
     attribute!("CKV_AZURE_157", "Ensure that Synapse workspace has data_exfiltration_protection_enabled", ["azurerm_synapse_workspace"], "data_exfiltration_protection_enabled", true),
@@ -235,9 +260,11 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_161", "Ensures Spring Cloud API Portal is enabled on for HTTPS", ["azurerm_spring_cloud_api_portal"], "https_only_enabled", true),
     attribute!("CKV_AZURE_162", "Ensures Spring Cloud API Portal Public Access Is Disabled", ["azurerm_spring_cloud_api_portal"], "public_network_access_enabled", not_true),
     attribute!("CKV_AZURE_163", "Enable vulnerability scanning for container images.", ["azurerm_container_registry"], "sku", one_of("Standard", "Premium")),
+    attribute!("CKV_AZURE_164", "Ensures that ACR uses signed/trusted images", ["azurerm_container_registry"], "trust_policy.enabled|trust_policy_enabled", true),
     attribute!("CKV_AZURE_166", "Ensure container image quarantine, scan, and mark images verified", ["azurerm_container_registry"], "quarantine_policy_enabled", true),
     attribute!("CKV_AZURE_169", "Ensure Azure Kubernetes Cluster (AKS) nodes use scale sets", ["azurerm_kubernetes_cluster"], "default_node_pool.type", none_of("AvailabilitySet")),
     attribute!("CKV_AZURE_170", "Ensure that AKS use the Paid Sku for its SLA", ["azurerm_kubernetes_cluster"], "sku_tier", one_of("Standard", "Premium")),
+    attribute!("CKV_AZURE_171", "Ensure AKS cluster upgrade channel is chosen", ["azurerm_kubernetes_cluster"], "automatic_channel_upgrade|automatic_upgrade_channel", one_of("patch", "rapid", "stable", "node-image")),
     attribute!("CKV_AZURE_172", "Ensure autorotation of Secrets Store CSI Driver secrets for AKS clusters", ["azurerm_kubernetes_cluster"], "key_vault_secrets_provider.secret_rotation_enabled", true),
     attribute!("CKV_AZURE_174", "Ensure API management public access is disabled", ["azurerm_api_management"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_175", "Ensure Web PubSub uses a SKU with an SLA", ["azurerm_web_pubsub"], "sku", none_of("Free_F1")),
@@ -280,6 +307,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_224", "Ensure that the Ledger feature is enabled on database that requires cryptographic proof and nonrepudiation of data integrity", ["azurerm_mssql_database"], "ledger_enabled", true),
     attribute!("CKV_AZURE_225", "Ensure the App Service Plan is zone redundant", ["azurerm_service_plan"], "zone_balancing_enabled", true),
     attribute!("CKV_AZURE_226", "Ensure ephemeral disks are used for OS disks", ["azurerm_kubernetes_cluster"], "default_node_pool.os_disk_type", one_of("Ephemeral")),
+    attribute!("CKV_AZURE_227", "Ensure that the AKS cluster encrypt temp disks, caches, and data flows between Compute and Storage resources", ["azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool"], "default_node_pool.enable_host_encryption|default_node_pool.host_encryption_enabled|enable_host_encryption|host_encryption_enabled", true),
     attribute!("CKV_AZURE_229", "Ensure the Azure SQL Database Namespace is zone redundant", ["azurerm_mssql_database"], "zone_redundant", true),
     attribute!("CKV_AZURE_230", "Standard Replication should be enabled", ["azurerm_redis_cache"], "sku_name", one_of("Standard", "Premium")),
     attribute!("CKV_AZURE_231", "Ensure App Service Environment is zone redundant", ["azurerm_app_service_environment_v3"], "zone_redundant", true),
