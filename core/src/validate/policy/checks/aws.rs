@@ -908,6 +908,42 @@ pub(super) static CHECKS: &[Check] = &[
         ],
         judge: |r| ingress_open(r, None),
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_27",
+        title: "Ensure all data stored in the SQS queue is encrypted",
+        types: &["aws_sqs_queue"],
+        judge: |r| {
+            either(
+                any_value(r, "kms_master_key_id"),
+                is_true(r, "sqs_managed_sse_enabled"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_119",
+        title: "Ensure DynamoDB Tables are encrypted using a KMS Customer Managed CMK",
+        types: &["aws_dynamodb_table"],
+        judge: |r| {
+            both(
+                is_true(r, "server_side_encryption.enabled"),
+                any_value(r, "server_side_encryption.kms_key_arn"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_296",
+        title: "Ensure DMS endpoint uses Customer Managed Key (CMK)",
+        types: &["aws_dms_endpoint"],
+        judge: |r| {
+            either(
+                any_value(r, "kms_key_arn"),
+                any_value(r, "s3_settings.server_side_encryption_kms_key_id"),
+            )
+        },
+    },
 ];
 
 #[cfg(test)]

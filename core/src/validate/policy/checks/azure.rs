@@ -193,4 +193,34 @@ pub(super) static CHECKS: &[Check] = &[
         ],
         judge: |r| nsg_open(r, 22),
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_173",
+        title: "Ensure API management uses at least TLS 1.2",
+        types: &["azurerm_api_management"],
+        judge: |r| {
+            const OLD: [&str; 6] = [
+                "security.enable_back_end_ssl30",
+                "security.enable_backend_tls10",
+                "security.enable_backend_tls11",
+                "security.enable_frontend_ssl30",
+                "security.enable_frontend_tls10",
+                "security.enable_frontend_tls11",
+            ];
+            OLD.iter()
+                .map(|p| forbid(r, p, Read::is_true))
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_138",
+        title: "Ensures that ACR disables anonymous pulling of images",
+        types: &["azurerm_container_registry"],
+        // Only Standard and Premium registries can allow anonymous pulls.
+        judge: |r| match r.get("sku").as_str() {
+            Some("Standard" | "Premium") => forbid(r, "anonymous_pull_enabled", Read::is_true),
+            _ => Passed,
+        },
+    },
 ];

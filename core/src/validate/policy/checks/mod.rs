@@ -50,6 +50,26 @@ pub(super) fn number(v: &Read) -> Option<f64> {
     }
 }
 
+/// PASSED when either verdict passes; else UNKNOWN when either is, else
+/// FAILED (checkov's "one of two settings will do").
+pub(super) fn either(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Passed, _) | (_, Passed) => Passed,
+        (Unknown, _) | (_, Unknown) => Unknown,
+        _ => Failed,
+    }
+}
+
+/// FAILED when either verdict fails; else UNKNOWN when either is, else
+/// PASSED (two settings both needed).
+pub(super) fn both(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Failed, _) | (_, Failed) => Failed,
+        (Unknown, _) | (_, Unknown) => Unknown,
+        _ => Passed,
+    }
+}
+
 /// FAILED when `bad`, else PASSED.
 pub(super) fn fails_if(bad: bool) -> Outcome {
     if bad {
