@@ -10,6 +10,7 @@
 //! - `not_true` / `not_false`: anything but that value; missing passes.
 //! - `given`: set to anything, a reference included; missing, null or an
 //!   empty string fails.
+//! - `nonempty`: a list with at least one item; missing fails.
 //! - `one_of(...)`: one of these strings; missing fails.
 //! - `none_of(...)`: none of these strings; missing passes.
 //! - `never`: every resource of the types fails (types checkov forbids).
@@ -47,6 +48,9 @@ macro_rules! attribute {
     (@judge $r:ident, $path:literal, not_true) => { forbid($r, first($r, $path), Read::is_true) };
     (@judge $r:ident, $path:literal, not_false) => { forbid($r, first($r, $path), Read::is_false) };
     (@judge $r:ident, $path:literal, given) => { any_value($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, nonempty) => {
+        expect($r, first($r, $path), |v| matches!(v, Read::Constant(Value::Array(a)) if !a.is_empty()), Failed)
+    };
     (@judge $r:ident, $path:literal, one_of($($v:literal),+)) => {
         expect($r, first($r, $path), |v| matches!(v.as_str(), Some($($v)|+)), Failed)
     };
@@ -86,8 +90,10 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_66", "Ensure that CloudWatch Log Group specifies retention days", ["aws_cloudwatch_log_group"], "retention_in_days", given),
     attribute!("CKV_AWS_68", "CloudFront Distribution should have WAF enabled", ["aws_cloudfront_distribution"], "web_acl_id", given),
     attribute!("CKV_AWS_83", "Ensure Elasticsearch Domain enforces HTTPS", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "domain_endpoint_options.enforce_https", not_false),
+    attribute!("CKV_AWS_85", "Ensure DocumentDB Logging is enabled", ["aws_docdb_cluster"], "enabled_cloudwatch_logs_exports", nonempty),
     attribute!("CKV_AWS_106", "Ensure EBS default encryption is enabled", ["aws_ebs_encryption_by_default"], "enabled", not_false),
     attribute!("CKV_AWS_120", "Ensure API Gateway caching is enabled", ["aws_api_gateway_stage"], "cache_cluster_enabled", true),
+    attribute!("CKV_AWS_129", "Ensure that respective logs of Amazon Relational Database Service (Amazon RDS) are enabled", ["aws_db_instance"], "enabled_cloudwatch_logs_exports", nonempty),
     attribute!("CKV_AWS_150", "Ensure that Load Balancer has deletion protection enabled", ["aws_lb", "aws_alb"], "enable_deletion_protection", true),
     attribute!("CKV_AWS_154", "Ensure Redshift is not deployed outside of a VPC", ["aws_redshift_cluster"], "cluster_subnet_group_name", given),
     attribute!("CKV_AWS_155", "Ensure that Workspace user volumes are encrypted", ["aws_workspaces_workspace"], "user_volume_encryption_enabled", true),
@@ -197,6 +203,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_320", "Ensure Redshift clusters do not use the default database name", ["aws_redshift_cluster"], "database_name", given),
     attribute!("CKV_AWS_321", "Ensure Redshift clusters use enhanced VPC routing", ["aws_redshift_cluster"], "enhanced_vpc_routing", true),
     attribute!("CKV_AWS_323", "Ensure ElastiCache clusters do not use the default subnet group", ["aws_elasticache_cluster"], "subnet_group_name", given),
+    attribute!("CKV_AWS_324", "Ensure that RDS Cluster log capture is enabled", ["aws_rds_cluster"], "enabled_cloudwatch_logs_exports", nonempty),
     attribute!("CKV_AWS_327", "Ensure RDS Clusters are encrypted using KMS CMKs", ["aws_rds_cluster"], "kms_key_id", given),
     attribute!("CKV_AWS_328", "Ensure that ALB is configured with defensive or strictest desync mitigation mode", ["aws_lb", "aws_alb", "aws_elb"], "desync_mitigation_mode", none_of("monitor")),
     attribute!("CKV_AWS_330", "EFS access points should enforce a user identity", ["aws_efs_access_point"], "posix_user.gid", given),

@@ -944,6 +944,44 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_6",
+        title: "Ensure all Elasticsearch has node-to-node encryption enabled",
+        types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+        // A one-node domain has no traffic between nodes to encrypt.
+        judge: |r| match r.get("cluster_config.instance_count") {
+            Read::Missing => Passed,
+            count => match number(&count) {
+                Some(n) if n > 1.0 => is_true(r, "node_to_node_encryption.enabled"),
+                Some(_) => Passed,
+                None => Unknown,
+            },
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_78",
+        title: "Ensure that CodeBuild Project encryption is not disabled",
+        types: &["aws_codebuild_project"],
+        // A project without artifacts has nothing to encrypt.
+        judge: |r| match r.get("artifacts.type").as_str() {
+            Some("NO_ARTIFACTS") => Unknown,
+            _ => forbid(r, "artifacts.encryption_disabled", Read::is_true),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_317",
+        title: "Ensure Elasticsearch Domain Audit Logging is enabled",
+        types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+        judge: |r| {
+            let audit = r.blocks("log_publishing_options").iter().any(|o| {
+                o.get("log_type").as_str() == Some("AUDIT_LOGS") && !o.get("enabled").is_false()
+            });
+            fails_if(!audit)
+        },
+    },
 ];
 
 #[cfg(test)]
