@@ -10,6 +10,7 @@
 //! - `not_true` / `not_false`: anything but that value; missing passes.
 //! - `given`: set to anything, a reference included; missing, null or an
 //!   empty string fails.
+//! - `block`: the nested block is written (`identity { ... }`).
 //! - `nonempty`: a list with at least one item; missing fails.
 //! - `one_of(...)`: one of these strings; missing fails.
 //! - `none_of(...)`: none of these strings; missing passes.
@@ -48,6 +49,7 @@ macro_rules! attribute {
     (@judge $r:ident, $path:literal, not_true) => { forbid($r, first($r, $path), Read::is_true) };
     (@judge $r:ident, $path:literal, not_false) => { forbid($r, first($r, $path), Read::is_false) };
     (@judge $r:ident, $path:literal, given) => { any_value($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, block) => { block($r, $path) };
     (@judge $r:ident, $path:literal, nonempty) => {
         expect($r, first($r, $path), |v| matches!(v, Read::Constant(Value::Array(a)) if !a.is_empty()), Failed)
     };
@@ -236,6 +238,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_390", "Ensure AWS EMR block public access setting is enabled", ["aws_emr_block_public_access_configuration"], "block_public_security_group_rules", true),
     // Azure
     attribute!("CKV_AZURE_15", "Ensure web app is using the latest version of TLS encryption", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
+    attribute!("CKV_AZURE_16", "Ensure that Register with Azure Active Directory is enabled on App Service", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity", block),
     attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
     attribute!("CKV_AZURE_18", "Ensure that 'HTTP Version' is the latest if used to run the web app", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.http2_enabled", true),
     attribute!("CKV_AZURE_50", "Ensure Virtual Machine Extensions are not Installed", ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"], "allow_extension_operations", false),

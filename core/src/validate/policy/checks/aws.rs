@@ -972,6 +972,35 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         block: "resource",
+        id: "CKV_AWS_310",
+        title: "Ensure CloudFront distributions should have origin failover configured",
+        types: &["aws_cloudfront_distribution"],
+        judge: |r| {
+            let failover = r
+                .blocks("origin_group")
+                .iter()
+                .any(|g| g.has_block("failover_criteria") && g.has_block("member"));
+            fails_if(!failover)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_204",
+        title: "Ensure AMIs are encrypted using KMS CMKs",
+        types: &["aws_ami"],
+        // A device made from a snapshot inherits its encryption.
+        judge: |r| {
+            r.blocks("ebs_block_device")
+                .iter()
+                .map(|d| match d.get("encrypted") {
+                    Read::Missing if d.get("snapshot_id").is_given() => Passed,
+                    _ => is_true(d, "encrypted"),
+                })
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_317",
         title: "Ensure Elasticsearch Domain Audit Logging is enabled",
         types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
