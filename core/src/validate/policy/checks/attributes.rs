@@ -168,6 +168,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_248", "Ensure that Elasticsearch is not using the default Security Group", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "vpc_options.security_group_ids", given),
     attribute!("CKV_AWS_251", "Ensure CloudTrail logging is enabled", ["aws_cloudtrail"], "enable_logging", not_false),
     attribute!("CKV_AWS_252", "Ensure CloudTrail defines an SNS Topic", ["aws_cloudtrail"], "sns_topic_name", given),
+    attribute!("CKV_AWS_259", "Ensure CloudFront response header policy enforces Strict Transport Security", ["aws_cloudfront_response_headers_policy"], "security_headers_config.strict_transport_security.access_control_max_age_sec", at_least(31536000)),
     attribute!("CKV_AWS_262", "Ensure Kendra index Server side encryption uses CMK", ["aws_kendra_index"], "server_side_encryption_configuration.kms_key_id", given),
     attribute!("CKV_AWS_263", "Ensure AppFlow flow uses CMK", ["aws_appflow_flow"], "kms_arn", given),
     attribute!("CKV_AWS_264", "Ensure AppFlow connector profile uses CMK", ["aws_appflow_connector_profile"], "kms_arn", given),

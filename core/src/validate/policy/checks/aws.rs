@@ -1001,6 +1001,47 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         block: "resource",
+        id: "CKV_AWS_241",
+        title: "Ensure that Kinesis Firehose Delivery Streams are encrypted with CMK",
+        types: &["aws_kinesis_firehose_delivery_stream"],
+        judge: |r| {
+            if r.has_block("kinesis_source_configuration") {
+                // Server-side encryption applies to direct puts only.
+                return Unknown;
+            }
+            both(
+                is_true(r, "server_side_encryption.enabled"),
+                any_value(r, "server_side_encryption.key_arn"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_240",
+        title: "Ensure Kinesis Firehose delivery stream is encrypted",
+        types: &["aws_kinesis_firehose_delivery_stream"],
+        judge: |r| {
+            if r.has_block("kinesis_source_configuration") {
+                return Unknown;
+            }
+            is_true(r, "server_side_encryption.enabled")
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_200",
+        title: "Ensure that Image Recipe EBS Disk are encrypted with CMK",
+        types: &["aws_imagebuilder_image_recipe"],
+        judge: |r| {
+            r.blocks("block_device_mapping")
+                .iter()
+                .filter(|m| m.has_block("ebs"))
+                .map(|m| both(is_true(m, "ebs.encrypted"), any_value(m, "ebs.kms_key_id")))
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_317",
         title: "Ensure Elasticsearch Domain Audit Logging is enabled",
         types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
