@@ -37,6 +37,35 @@ fn public_iam_member(r: &Resource<'_>) -> Outcome {
     }
 }
 
+/// A Cloud SQL database flag check: for instances of `engine`
+/// (`database_version` starting with it; others are not judged), the flag
+/// `name` set to one of `ok` (in any case) passes, set to anything else
+/// fails, and unset gives `missing`.
+fn sql_flag(r: &Resource<'_>, engine: &str, name: &str, ok: &[&str], missing: Outcome) -> Outcome {
+    match r.get("database_version") {
+        Read::Constant(Value::String(v)) if v.starts_with(engine) => {}
+        _ => return Unknown,
+    }
+    for settings in r.blocks("settings") {
+        for flag in settings.blocks("database_flags") {
+            if flag.get("name").as_str() != Some(name) {
+                continue;
+            }
+            return match flag.get("value") {
+                Read::Reference => Unknown,
+                v => {
+                    let text = match &v {
+                        Read::Constant(Value::Number(n)) => n.to_string(),
+                        other => other.as_str().unwrap_or_default().to_string(),
+                    };
+                    fails_if(!ok.iter().any(|o| o.eq_ignore_ascii_case(&text)))
+                }
+            };
+        }
+    }
+    missing
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -286,5 +315,149 @@ pub(super) static CHECKS: &[Check] = &[
             "google_cloud_run_service_iam_binding",
         ],
         judge: public_iam_member,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_50",
+        title: "Ensure MySQL database 'local_infile' flag is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "MYSQL", "local_infile", &["off"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_51",
+        title: "Ensure PostgreSQL database 'log_checkpoints' flag is set to 'on'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_checkpoints", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_52",
+        title: "Ensure PostgreSQL database 'log_connections' flag is set to 'on'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_connections", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_53",
+        title: "Ensure PostgreSQL database 'log_disconnections' flag is set to 'on'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_disconnections", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_54",
+        title: "Ensure PostgreSQL database 'log_lock_waits' flag is set to 'on'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_lock_waits", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_55",
+        title: "Ensure PostgreSQL database 'log_min_messages' flag is set to a valid value",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            sql_flag(
+                r,
+                "POSTGRES",
+                "log_min_messages",
+                &[
+                    "debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning",
+                    "error", "log", "fatal", "panic",
+                ],
+                Passed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_56",
+        title: "Ensure PostgreSQL database 'log_temp_files flag is set to '0'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_temp_files", &["0"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_57",
+        title: "Ensure PostgreSQL database 'log_min_duration_statement' flag is set to '-1'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_min_duration_statement", &["-1"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_58",
+        title: "Ensure SQL database 'cross db ownership chaining' flag is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            sql_flag(
+                r,
+                "SQLSERVER",
+                "cross db ownership chaining",
+                &["off"],
+                Passed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_59",
+        title: "Ensure SQL database 'contained database authentication' flag is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            sql_flag(
+                r,
+                "SQLSERVER",
+                "contained database authentication",
+                &["off"],
+                Passed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_108",
+        title: "Ensure hostnames are logged for GCP PostgreSQL databases",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_hostname", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_109",
+        title: "Ensure the GCP PostgreSQL database log levels are set to ERROR or lower",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            sql_flag(
+                r,
+                "POSTGRES",
+                "log_min_error_statement",
+                &[
+                    "debug5", "debug4", "debug3", "debug2", "debug1", "info", "notice", "warning",
+                    "error",
+                ],
+                Failed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_110",
+        title: "Ensure pgAudit is enabled for your GCP PostgreSQL database",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "cloudsql.enable_pgaudit", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_111",
+        title: "Ensure GCP PostgreSQL logs SQL statements",
+        types: &["google_sql_database_instance"],
+        judge: |r| {
+            sql_flag(
+                r,
+                "POSTGRES",
+                "log_statement",
+                &["ddl", "mod", "all"],
+                Failed,
+            )
+        },
     },
 ];
