@@ -460,4 +460,33 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_75",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted FTP access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 21),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_77",
+        title: "Ensure Google compute firewall ingress does not allow on ftp port",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 20),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_88",
+        title: "Ensure Google compute firewall ingress does not allow unrestricted mysql access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 3306),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_106",
+        title:
+            "Ensure Google compute firewall ingress does not allow unrestricted http port 80 access",
+        types: &["google_compute_firewall"],
+        judge: |r| firewall_open(r, 80),
+    },
 ];
