@@ -294,6 +294,65 @@ fn rule_open(r: &Resource<'_>, port: Option<i64>) -> bool {
     !sourced && !r.get("self").is_true()
 }
 
+/// Whether an ingress rule's fields let `port` in from anywhere: 0.0.0.0/0,
+/// the port within the range (any port for protocol -1 / "all"); `None`
+/// when a field is a reference.
+fn nacl_admits(rule: &Resource<'_>, cidr: &str, port: i64) -> Option<bool> {
+    let read = |name: &str| match rule.get(name) {
+        Read::Reference => None,
+        v => Some(v),
+    };
+    let v4 = read(cidr)?.as_str() == Some("0.0.0.0/0");
+    let v6 = read(&format!("ipv6_{cidr}"))?.as_str() == Some("::/0");
+    if !v4 && !v6 {
+        return Some(false);
+    }
+    let protocol = match read("protocol")? {
+        Read::Constant(Value::Number(n)) => n.to_string(),
+        v => v.as_str().unwrap_or_default().to_string(),
+    };
+    if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
+        return Some(true);
+    }
+    let (from, to) = (number(&read("from_port")?), number(&read("to_port")?));
+    Some(matches!((from, to), (Some(f), Some(t)) if f <= port as f64 && port as f64 <= t))
+}
+
+/// checkov's NACL port checks: an `aws_network_acl`'s ingress rules are
+/// read in rule-number order and the first that admits `port` from
+/// anywhere decides (allow fails, deny passes); an `aws_network_acl_rule`
+/// that allows it fails.
+fn nacl_open(r: &Resource<'_>, port: i64) -> Outcome {
+    if r.kind == "aws_network_acl_rule" {
+        if r.get("egress").is_true() {
+            return Passed;
+        }
+        return match nacl_admits(r, "cidr_block", port) {
+            None => Unknown,
+            Some(true) => fails_if(r.get("rule_action").as_str() == Some("allow")),
+            Some(false) => Passed,
+        };
+    }
+    let ingress = r.blocks("ingress");
+    if ingress.is_empty() {
+        // No ingress rule: nothing to judge.
+        return Unknown;
+    }
+    let mut rules: Vec<(f64, Resource<'_>)> = ingress
+        .into_iter()
+        .map(|b| (number(&b.get("rule_no")).unwrap_or(f64::MAX), b))
+        .collect();
+    rules.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (_, rule) in &rules {
+        match nacl_admits(rule, "cidr_block", port) {
+            None => return Unknown,
+            Some(true) => return fails_if(rule.get("action").as_str() == Some("allow")),
+            Some(false) => {}
+        }
+    }
+    Passed
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -1051,6 +1110,13 @@ pub(super) static CHECKS: &[Check] = &[
             });
             fails_if(!audit)
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_229",
+        title: "Ensure no NACL allow ingress from 0.0.0.0:0 to port 21",
+        types: &["aws_network_acl", "aws_network_acl_rule"],
+        judge: |r| nacl_open(r, 21),
     },
 ];
 
