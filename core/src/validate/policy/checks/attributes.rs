@@ -15,6 +15,7 @@
 //! - `one_of(...)`: one of these strings; missing fails.
 //! - `none_of(...)`: none of these strings; missing passes.
 //! - `never`: every resource of the types fails (types checkov forbids).
+//! - `excludes(...)`: a list holding none of these strings; missing passes.
 //! - `at_least(n)`: a number (or numeric string) of at least `n`; missing
 //!   fails. `not_below(n)` / `not_above(n)`: anything but a number below /
 //!   above `n`; missing passes.
@@ -58,6 +59,11 @@ macro_rules! attribute {
     };
     (@judge $r:ident, $path:literal, none_of($($v:literal),+)) => {
         forbid($r, first($r, $path), |v| matches!(v.as_str(), Some($($v)|+)))
+    };
+    (@judge $r:ident, $path:literal, excludes($($v:literal),+)) => {
+        forbid($r, first($r, $path), |v| {
+            strings(v).is_some_and(|items| items.iter().any(|i| matches!(*i, $($v)|+)))
+        })
     };
     (@judge $r:ident, $path:literal, at_least($n:literal)) => {
         expect($r, first($r, $path), |v| number(v).is_some_and(|x| x >= $n as f64), Failed)
@@ -193,6 +199,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_297", "Ensure EventBridge Scheduler Schedule uses Customer Managed Key (CMK)", ["aws_scheduler_schedule"], "kms_key_arn", given),
     attribute!("CKV_AWS_298", "Ensure DMS S3 uses Customer Managed Key (CMK)", ["aws_dms_s3_endpoint"], "kms_key_arn", given),
     attribute!("CKV_AWS_301", "Ensure that AWS Lambda function is not publicly accessible", ["aws_lambda_permission"], "principal", none_of("*")),
+    attribute!("CKV_AWS_302", "Ensure DB Snapshots are not Public", ["aws_db_snapshot"], "shared_accounts", excludes("all")),
     attribute!("CKV_AWS_303", "Ensure SSM documents are not Public", ["aws_ssm_document"], "permissions.account_ids", none_of("All")),
     attribute!("CKV_AWS_305", "Ensure CloudFront distribution has a default root object configured", ["aws_cloudfront_distribution"], "default_root_object", given),
     attribute!("CKV_AWS_306", "Ensure SageMaker notebook instances should be launched into a custom VPC", ["aws_sagemaker_notebook_instance"], "subnet_id", given),
@@ -219,6 +226,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_346", "Ensure Network Firewall Policy defines an encryption configuration that uses a customer managed Key (CMK)", ["aws_networkfirewall_firewall_policy"], "encryption_configuration.key_id", given),
     attribute!("CKV_AWS_347", "Ensure Neptune is encrypted by KMS using a customer managed Key (CMK)", ["aws_neptune_cluster"], "kms_key_arn", given),
     attribute!("CKV_AWS_348", "Ensure IAM root user does not have Access keys", ["aws_iam_access_key"], "user", none_of("root")),
+    attribute!("CKV_AWS_357", "Ensure Transfer Server allows only secure protocols", ["aws_transfer_server"], "protocols", excludes("FTP")),
     attribute!("CKV_AWS_359", "Neptune DB clusters should have IAM database authentication enabled", ["aws_neptune_cluster"], "iam_database_authentication_enabled", true),
     attribute!("CKV_AWS_360", "Ensure DocumentDB has an adequate backup retention period", ["aws_docdb_cluster"], "backup_retention_period", at_least(7)),
     attribute!("CKV_AWS_361", "Ensure that Neptune DB cluster has automated backups enabled with adequate retention", ["aws_neptune_cluster"], "backup_retention_period", at_least(7)),
@@ -243,6 +251,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
     attribute!("CKV_AZURE_18", "Ensure that 'HTTP Version' is the latest if used to run the web app", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.http2_enabled", true),
     attribute!("CKV_AZURE_50", "Ensure Virtual Machine Extensions are not Installed", ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"], "allow_extension_operations", false),
+    attribute!("CKV_AZURE_57", "Ensure that CORS disallows every resource to access app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.cors.allowed_origins", excludes("*")),
     attribute!("CKV_AZURE_67", "Ensure that 'HTTP Version' is the latest, if used to run the Function app", ["azurerm_function_app", "azurerm_function_app_slot"], "site_config.http2_enabled", true),
     attribute!("CKV_AZURE_71", "Ensure that Managed identity provider is enabled for app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity.type", given),
     attribute!("CKV_AZURE_74", "Ensure that Azure Data Explorer (Kusto) uses disk encryption", ["azurerm_kusto_cluster"], "disk_encryption_enabled", true),
@@ -313,6 +322,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_207", "Ensure Azure Cognitive Search service uses managed identities to access Azure resources", ["azurerm_search_service"], "identity.type", given),
     attribute!("CKV_AZURE_208", "Ensure that Azure Cognitive Search maintains SLA for index updates", ["azurerm_search_service"], "replica_count", at_least(3)),
     attribute!("CKV_AZURE_209", "Ensure that Azure Cognitive Search maintains SLA for search index queries", ["azurerm_search_service"], "replica_count", at_least(2)),
+    attribute!("CKV_AZURE_210", "Ensure Azure Cognitive Search service allowed IPS does not give public Access", ["azurerm_search_service"], "allowed_ips", excludes("0.0.0.0/0")),
     attribute!("CKV_AZURE_212", "Ensure App Service has a minimum number of instances for failover", ["azurerm_service_plan"], "worker_count", at_least(2)),
     attribute!("CKV_AZURE_213", "Ensure that App Service configures health check", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.health_check_path", given),
     attribute!("CKV_AZURE_214", "Ensure App Service is set to be always on", ["azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.always_on", not_false),
