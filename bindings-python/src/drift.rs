@@ -183,8 +183,8 @@ pub(crate) fn drift_compare_live(
     resource_types: Option<Vec<String>>,
 ) -> PyResult<Py<PyAny>> {
     let raised = Raised::default();
-    let inventory: Box<dyn Inventory> = if let Ok(aws) = inventory.cast::<PyAwsInventory>() {
-        Box::new(Shared(aws.get().inner.clone()))
+    let inventory: Arc<dyn Inventory> = if let Ok(aws) = inventory.cast::<PyAwsInventory>() {
+        aws.get().inner.clone()
     } else if let Ok(map) = inventory.cast::<PyDict>() {
         let given: BTreeMap<String, Vec<serde_json::Value>> =
             from_py(py, "inventory", map.as_any()).map_err(|e| to_pyerr(py, e))?;
@@ -202,9 +202,9 @@ pub(crate) fn drift_compare_live(
             })?;
             listed.insert(resource_type, typed);
         }
-        Box::new(Listed(listed))
+        Arc::new(Listed(listed))
     } else {
-        Box::new(PyInventory {
+        Arc::new(PyInventory {
             obj: inventory.clone().unbind(),
             raised: raised.clone(),
         })
@@ -219,19 +219,6 @@ pub(crate) fn drift_compare_live(
     match outcome {
         Ok(report) => serialize_large(py, &report),
         Err(e) => Err(raised.take().unwrap_or_else(|| to_pyerr(py, e))),
-    }
-}
-
-/// The AWS inventory an `AwsInventory` holds, shared with the call.
-struct Shared(Arc<AwsInventory>);
-
-impl Inventory for Shared {
-    fn resource_types(&self) -> Vec<String> {
-        self.0.resource_types()
-    }
-
-    fn list(&self, resource_type: &str) -> infrarag::Result<Vec<LiveResource>> {
-        self.0.list(resource_type)
     }
 }
 

@@ -281,7 +281,7 @@ fn list_all(
 }
 
 /// An attribute's value in state, looking through a state file's wrapper
-/// of a dynamically typed one.
+/// of a dynamically typed one ([`is_dynamic`]).
 pub(super) fn attribute<'a>(attributes: &'a Value, name: &str) -> Option<&'a Value> {
     let v = attributes.get(name)?;
     match v {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::terraform::eval::{expand_module, Inputs};
-use crate::terraform::state::{is_dynamic, Action, Mode, Plan, State, SENSITIVE};
+use crate::terraform::state::{Action, Mode, Plan, State, SENSITIVE};
 use crate::terraform::{read_files, DeclarationKind, Module};
 
 /// How a configuration and a state differ; see [`compare_config`].
@@ -177,7 +177,7 @@ pub fn compare_config(
         };
         drift.managed.push(r.address.clone());
         for (name, value) in &r.values {
-            if let Some(stored) = stored_value(&instance.attributes, name) {
+            if let Some(stored) = live::attribute(&instance.attributes, name) {
                 known_changes(&r.address, name.clone(), value, stored, &mut drift.changed);
             }
         }
@@ -337,16 +337,6 @@ impl PlanSummary {
             self.changes.len()
         ));
         out
-    }
-}
-
-/// An attribute's value in state, looking through a state file's
-/// wrapper of a dynamically typed one ([`is_dynamic`]).
-fn stored_value<'a>(attributes: &'a Value, name: &str) -> Option<&'a Value> {
-    let v = attributes.get(name)?;
-    match v {
-        Value::Object(o) if is_dynamic(o) => o.get("value"),
-        _ => Some(v),
     }
 }
 
