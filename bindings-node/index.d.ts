@@ -1411,6 +1411,43 @@ export declare namespace validate {
   }
   /** The ids of every built-in security check (`CKV_AWS_16`, ...), in id order. */
   export function checkIds(): Array<string>
+  /** A built-in security check, as `validate.checks` lists it. */
+  export interface CheckInfo {
+    /** `CKV_AWS_16`. */
+    id: string
+    /** checkov's title. */
+    title: string
+    provider: 'aws' | 'azure' | 'gcp'
+    /**
+     * What it reads, as checkov files it: a resource, a data source, a
+     * provider block, or resources and their connections.
+     */
+    kind: 'resource' | 'data' | 'provider' | 'graph'
+    /** The types it judges (a graph check: those it names). */
+    resourceTypes: Array<string>
+    /** checkov's categories: `ENCRYPTION`, `NETWORKING`, `IAM`, ... */
+    categories: Array<string>
+    /** checkov's severity where it gives one offline (one check of 919). */
+    severity?: string
+  }
+  /**
+   * The built-in security checks `selection` keeps (all without it), in id
+   * order; a name that names no check throws INVALID_ARGUMENT.
+   */
+  export function checks(selection?: validate.CheckSelection | undefined | null): Array<validate.CheckInfo>
+  /**
+   * Which checks `validate.checks` lists, named as `validate`'s options
+   * name them.
+   */
+  export interface CheckSelection {
+    /**
+     * Ids, prefixes ending in `_`, providers (`gcp`), checkov categories
+     * (`ENCRYPTION`) or severities (`MEDIUM`: that or worse) to keep.
+     */
+    checks?: Array<string>
+    /** The same names, to leave out. */
+    skipChecks?: Array<string>
+  }
   /**
    * One thing wrong with a module, where it starts and ends (1-based lines
    * and columns, 0-based bytes), as Python's `Finding` has it.

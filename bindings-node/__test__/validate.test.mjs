@@ -2,7 +2,7 @@
 // fixtures (recorded beside them), fixes, check selection, renderings.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
@@ -190,4 +190,32 @@ test('providers.describe gives a type\'s schema and names near misses', () => {
   assert.deepEqual(bucket.attributes.arn, { required: false, optional: false, computed: true, type: 'string' })
   assert.equal(providers.describe('data.aws_ami').blocks.filter.nesting, 'set')
   assert.throws(() => providers.describe('aws_s3_buckt'), (e) => e.code === 'INVALID_ARGUMENT' && e.message.includes('did you mean "aws_s3_bucket"'))
+})
+
+test('checks lists the security checks as checkov files them, selected by group', async () => {
+  const listed = validate.checks()
+  assert.deepEqual(listed.map((c) => c.id), validate.checkIds())
+  // Title, kind and types are checkov's, as its expected.json records them.
+  const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus')
+  for (const c of listed.filter((_, i) => i % 25 === 0)) {
+    const [want] = ['checkov', 'checkov-all']
+      .map((name) => join(corpus, name, c.provider, c.id, 'expected.json'))
+      .filter((p) => existsSync(p))
+      .map((p) => JSON.parse(readFileSync(p, 'utf8')))
+    assert.deepEqual([c.title, c.kind, c.provider], [want.title, want.kind, want.provider])
+    assert.deepEqual([...c.resourceTypes].sort(), [...want.resource_types].sort())
+  }
+  const gcp = validate.checks({ checks: ['gcp'] })
+  assert.ok(gcp.length > 0 && gcp.every((c) => c.id.includes('_GCP_')))
+  const logging = validate.checks({ checks: ['LOGGING'], skipChecks: ['azure'] }).map((c) => c.id)
+  assert.ok(logging.includes('CKV_AWS_18') && !logging.includes('CKV_AWS_3'))
+  assert.ok(!logging.some((id) => id.includes('_AZURE_')))
+  assert.throws(() => validate.checks({ checks: ['gpc'] }), (e) => {
+    assert.equal(e.code, 'INVALID_ARGUMENT')
+    assert.match(e.message, /"gpc" names no check/)
+    return true
+  })
+  // The same names select what validate runs.
+  const report = await validate.validateFiles({ 'main.tf': 'resource "aws_ebs_volume" "v" {}\n' }, { checks: ['ENCRYPTION'] })
+  assert.deepEqual([...new Set(report.policies.map((p) => p.check))].sort(), ['CKV_AWS_189', 'CKV_AWS_3'])
 })

@@ -310,6 +310,66 @@ pub fn validate_files_sync(
     })
 }
 
+/// A built-in security check, as `validate.checks` lists it.
+#[napi(object, namespace = "validate")]
+pub struct CheckInfo {
+    /// `CKV_AWS_16`.
+    pub id: String,
+    /// checkov's title.
+    pub title: String,
+    #[napi(ts_type = "'aws' | 'azure' | 'gcp'")]
+    pub provider: String,
+    /// What it reads, as checkov files it: a resource, a data source, a
+    /// provider block, or resources and their connections.
+    #[napi(ts_type = "'resource' | 'data' | 'provider' | 'graph'")]
+    pub kind: String,
+    /// The types it judges (a graph check: those it names).
+    pub resource_types: Vec<String>,
+    /// checkov's categories: `ENCRYPTION`, `NETWORKING`, `IAM`, ...
+    pub categories: Vec<String>,
+    /// checkov's severity where it gives one offline (one check of 919).
+    pub severity: Option<String>,
+}
+
+/// Which checks `validate.checks` lists, named as `validate`'s options
+/// name them.
+#[napi(object, namespace = "validate")]
+#[derive(Default)]
+pub struct CheckSelection {
+    /// Ids, prefixes ending in `_`, providers (`gcp`), checkov categories
+    /// (`ENCRYPTION`) or severities (`MEDIUM`: that or worse) to keep.
+    pub checks: Option<Vec<String>>,
+    /// The same names, to leave out.
+    pub skip_checks: Option<Vec<String>>,
+}
+
+/// The built-in security checks `selection` keeps (all without it), in id
+/// order; a name that names no check throws INVALID_ARGUMENT.
+#[napi(namespace = "validate")]
+pub fn checks(env: Env, selection: Option<CheckSelection>) -> Result<Vec<CheckInfo>> {
+    thrown(&env, || {
+        let selection = selection.unwrap_or_default();
+        let listed = Validator::new()
+            .with_checks(selection.checks.unwrap_or_default())
+            .skip_checks(selection.skip_checks.unwrap_or_default())
+            .selected_checks()
+            .map_err(js_error)?;
+        let strings = |v: Vec<&str>| v.into_iter().map(String::from).collect();
+        Ok(listed
+            .into_iter()
+            .map(|c| CheckInfo {
+                id: c.id.into(),
+                title: c.title.into(),
+                provider: c.provider.into(),
+                kind: c.kind.into(),
+                resource_types: strings(c.resource_types),
+                categories: strings(c.categories),
+                severity: c.severity.map(String::from),
+            })
+            .collect())
+    })
+}
+
 /// The ids of every built-in security check (`CKV_AWS_16`, ...), in id order.
 #[napi(namespace = "validate")]
 pub fn check_ids() -> Vec<String> {

@@ -54,6 +54,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<validate::PyFinding>()?;
     m.add_function(wrap_pyfunction!(validate::validate, m)?)?;
     m.add_function(wrap_pyfunction!(validate::check_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::checks, m)?)?;
     m.add_class::<llm::PyModel>()?;
     m.add_class::<prompt::PyPrompt>()?;
     m.add_class::<prompt::PyConversation>()?;

@@ -274,3 +274,19 @@ struct Inputs {
 pub fn check_ids() -> Vec<&'static str> {
     infrarag::validate::policy::check_ids()
 }
+
+/// The built-in security checks `checks` and `skip_checks` keep, as dicts
+/// (id, title, provider, kind, resource_types, categories, severity).
+#[pyfunction]
+#[pyo3(signature = (*, checks=None, skip_checks=None))]
+pub fn checks(
+    py: Python<'_>,
+    checks: Option<Vec<String>>,
+    skip_checks: Option<Vec<String>>,
+) -> Result<Py<PyAny>> {
+    let listed = Validator::new()
+        .with_checks(checks.unwrap_or_default())
+        .skip_checks(skip_checks.unwrap_or_default())
+        .selected_checks()?;
+    Ok(serialize(py, &listed)?)
+}

@@ -134,6 +134,29 @@ def test_check_ids_cover_the_graph_checks() -> None:
     assert set(ids) <= oracle and first <= set(ids) and len(first) == 80
 
 
+def test_checks_are_listed_and_selected_as_checkov_files_them() -> None:
+    listed = infrarag.validation.checks()
+    assert [c["id"] for c in listed] == infrarag.validation.check_ids()
+    # Title, kind and types are checkov's, as its expected.json records them.
+    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+    for c in listed[::25]:
+        (expected,) = [p for name in ("checkov", "checkov-all") for p in (corpus / name).glob(f"*/{c['id']}/expected.json")]
+        want = json.loads(expected.read_text())
+        assert (c["title"], c["kind"], c["provider"]) == (want["title"], want["kind"], want["provider"])
+        assert sorted(c["resource_types"]) == sorted(want["resource_types"])
+    gcp = infrarag.validation.checks(checks=["gcp"])
+    assert gcp and all("_GCP_" in c["id"] for c in gcp)
+    logging = {c["id"] for c in infrarag.validation.checks(checks=["LOGGING"], skip_checks=["azure"])}
+    assert "CKV_AWS_18" in logging and "CKV_AWS_3" not in logging
+    assert not any("_AZURE_" in i for i in logging)
+    with pytest.raises(infrarag.InvalidArgumentError) as e:
+        infrarag.validation.checks(checks=["gpc"])
+    assert e.value.argument == "checks" and "gpc" in str(e.value)
+    # The same names select what validate runs.
+    report = infrarag.validate_text('resource "aws_ebs_volume" "v" {}\n', checks=["ENCRYPTION"])
+    assert {p["check"] for p in report.policies} == {"CKV_AWS_3", "CKV_AWS_189"}
+
+
 def test_custom_policies_and_graph_checks(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_s3_bucket" "logged" {}\n'

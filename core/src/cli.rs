@@ -19,7 +19,7 @@ usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|ter
                       [--var NAME=VALUE]... [--var-file FILE]...
                       [--aws-region R]... [--aws-endpoint URL] [--aws-profile NAME]
                       [--driftignore FILE] [--strict] [--format text|json|sarif]
-       infrarag checks
+       infrarag checks [--checks NAME,...] [--skip-checks NAME,...] [--format text|json]
        infrarag describe TYPE
        infrarag --version
 
@@ -29,7 +29,14 @@ tflint's terraform ruleset would (codes `terraform_*`); and runs checkov's
 security checks (codes `CKV_*`, `CKV2_*`). A code ending in `_` or `.` selects
 every check whose code starts with it (`undeclared_` selects all
 undeclared-reference checks; `--skip-checks terraform_` leaves lint out); a
-name that selects no check is an error. `infrarag checks` lists every code.
+provider (`aws`, `azure`, `gcp`), a checkov category (`ENCRYPTION`,
+`NETWORKING`, `IAM`, ...) or a severity (`MEDIUM`: that or worse) selects
+those security checks; a name that selects no check is an error.
+`infrarag checks` lists every code --checks keeps and --skip-checks does
+not, a security check with
+its title and resource types (tab-separated); --format json gives the
+security checks' id, title, provider, kind, resource types, categories
+and severity.
 Resources of the aws, azurerm and google providers are checked against their
 schemas (codes `schema.*`); `infrarag describe aws_s3_bucket` (or
 `data.aws_ami`) prints a type's schema, description and category as JSON.
@@ -95,7 +102,11 @@ enum Command {
     Eval(EvalArgs),
     Expand(EvalArgs),
     Drift(DriftArgs),
-    Checks,
+    Checks {
+        select: Vec<String>,
+        skip: Vec<String>,
+        json: bool,
+    },
     Describe(String),
     Version,
     Help,
@@ -199,10 +210,27 @@ fn parse(args: &[String]) -> Result<Command, String> {
         }
         Some("drift") => return parse_drift(it),
         Some("checks") => {
-            return match it.next() {
-                None => Ok(Command::Checks),
-                Some(extra) => Err(format!("unexpected argument {extra:?}")),
+            let (mut select, mut skip, mut json) = (Vec::new(), Vec::new(), false);
+            while let Some(arg) = it.next() {
+                let (flag, inline) = split_flag(arg);
+                match flag {
+                    "--skip-checks" => skip.extend(list(&flag_value(flag, inline, &mut it)?)),
+                    "--checks" | "-c" => select.extend(list(&flag_value(flag, inline, &mut it)?)),
+                    "--format" | "-f" => {
+                        json = match flag_value(flag, inline, &mut it)?.as_str() {
+                            "text" => false,
+                            "json" => true,
+                            other => {
+                                return Err(format!(
+                                    "checks --format takes text or json, not {other:?}"
+                                ))
+                            }
+                        }
+                    }
+                    _ => return Err(format!("unexpected argument {arg:?}")),
+                }
             }
+            return Ok(Command::Checks { select, skip, json });
         }
         Some("describe") => {
             return match (it.next(), it.next()) {
@@ -383,6 +411,28 @@ fn list(value: &str) -> impl Iterator<Item = String> + '_ {
         .map(String::from)
 }
 
+/// `infrarag checks`: every code `select` keeps (all without it) and
+/// `skip` does not, a line
+/// each; a security check's line adds its title and resource types, after
+/// tabs. As JSON, the security checks' catalogue.
+fn checks(select: &[String], skip: &[String], json: bool) -> crate::Result<String> {
+    let validator = Validator::new()
+        .with_checks(select.iter().cloned())
+        .skip_checks(skip.iter().cloned());
+    let security = validator.selected_checks()?;
+    if json {
+        return Ok(serde_json::to_string_pretty(&security).unwrap_or_default() + "\n");
+    }
+    let mut out = String::new();
+    for code in validator.selected_codes()? {
+        match security.iter().find(|c| c.id == code) {
+            Some(c) => out += &format!("{}\t{}\t{}\n", c.id, c.title, c.resource_types.join(",")),
+            None => out += &format!("{code}\n"),
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the command line `args` (without the program's name): 0 when
 /// nothing fails, 1 when findings do (see `--fail-on`), 2 on bad usage or
 /// an error. A stream that cannot be written (a closed pipe) is ignored.
@@ -395,7 +445,13 @@ pub fn run(
     let out = match parse(args) {
         Ok(Command::Help) => format!("{USAGE}\n"),
         Ok(Command::Version) => format!("infrarag {}\n", env!("CARGO_PKG_VERSION")),
-        Ok(Command::Checks) => Validator::new().codes().join("\n") + "\n",
+        Ok(Command::Checks { select, skip, json }) => match checks(&select, &skip, json) {
+            Ok(text) => text,
+            Err(e) => {
+                let _ = writeln!(stderr, "infrarag: {e}");
+                return 2;
+            }
+        },
         Ok(Command::Validate(args)) => return validate(&args, stdin, stdout, stderr),
         Ok(Command::Eval(args)) => return eval(&args, stdout, stderr),
         Ok(Command::Expand(args)) => return expand(&args, stdout, stderr),
@@ -733,7 +789,23 @@ mod tests {
         assert_eq!(parsed("--help"), Ok(Command::Help));
         assert_eq!(parsed("validate d -h"), Ok(Command::Help));
         assert_eq!(parsed("--version"), Ok(Command::Version));
-        assert_eq!(parsed("checks"), Ok(Command::Checks));
+        assert_eq!(
+            parsed("checks"),
+            Ok(Command::Checks {
+                select: vec![],
+                skip: vec![],
+                json: false
+            })
+        );
+        assert_eq!(
+            parsed("checks --checks=aws,IAM --skip-checks CKV_AWS_1 -f json"),
+            Ok(Command::Checks {
+                select: vec!["aws".into(), "IAM".into()],
+                skip: vec!["CKV_AWS_1".into()],
+                json: true
+            })
+        );
+        assert!(parsed("checks --format yaml").is_err());
         assert_eq!(
             parsed("describe aws_kms_key"),
             Ok(Command::Describe("aws_kms_key".into()))

@@ -206,9 +206,30 @@ fn bad_usage_and_missing_directories_exit_2() {
     );
     let (code, out, _) = run(&["checks"]);
     assert_eq!(code, 0);
+    assert!(out.lines().any(|l| l == "undeclared_variable"));
     assert!(
-        out.lines().any(|l| l == "undeclared_variable") && out.lines().any(|l| l == "CKV_AWS_18")
+        out.lines()
+            .any(|l| l
+                == "CKV_AWS_18\tEnsure the S3 bucket has access logging enabled\taws_s3_bucket")
     );
+    // Selected by provider and category; as JSON, the security catalogue.
+    let (code, out, _) = run(&["checks", "--checks", "gcp,iam", "--format", "json"]);
+    assert_eq!(code, 0);
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let listed = listed.as_array().expect("a list");
+    assert!(!listed.is_empty());
+    assert!(listed.iter().all(|c| c["provider"] == "gcp"
+        || c["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "IAM")));
+    assert!(listed
+        .iter()
+        .any(|c| c["id"] == "CKV_AWS_1" && c["kind"] == "data"));
+    let (code, _, err) = run(&["checks", "--checks", "HIGH"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"HIGH\" names no check"), "{err}");
 
     let refs = fixture("references");
     let (code, out, err) = run(&[

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use infrarag::validate::policy::{check_ids, Outcome};
+use infrarag::validate::policy::{check_ids, checks, Outcome};
 use infrarag::validate::Validator;
 use serde_json::Value;
 
@@ -89,6 +89,115 @@ fn ported_checks_agree_with_checkov() {
     }
     assert_eq!(compared, ported.len(), "every ported check has a fixture");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Each check's id, title, provider, kind and resource types, as the
+/// catalogue gives them, equal what checkov reports for it in the corpus.
+#[test]
+fn catalogue_describes_checks_as_checkov_does() {
+    let catalogue = checks();
+    assert_eq!(catalogue.len(), check_ids().len());
+    let mut compared = 0;
+    for (id, dir) in fixtures().into_iter().chain(fixtures_in("checkov-all")) {
+        let Some(c) = catalogue.iter().find(|c| c.id == id) else {
+            continue;
+        };
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"),
+        )
+        .expect("JSON");
+        let mut types: Vec<&str> = c.resource_types.clone();
+        types.sort_unstable();
+        let mut want: Vec<&str> = expected["resource_types"]
+            .as_array()
+            .expect("types")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(c.title, expected["title"], "{id}");
+        assert_eq!(c.provider, expected["provider"], "{id}");
+        assert_eq!(c.kind, expected["kind"], "{id}");
+        assert_eq!(types, want, "{id}");
+        assert!(!c.categories.is_empty(), "{id}");
+        compared += 1;
+    }
+    assert_eq!(compared, catalogue.len());
+}
+
+/// checkov's classification, written from its registries, names every
+/// check of the corpus and of its list without fixtures: 919.
+#[test]
+fn classification_covers_checkovs_919_checks() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/src/validate/policy/checkov_catalog.txt"),
+    )
+    .expect("catalogue");
+    let listed: BTreeSet<String> = text
+        .lines()
+        .map(|l| l.split(' ').next().expect("id").to_string())
+        .collect();
+    let skipped: Value = serde_json::from_str(
+        &std::fs::read_to_string(infrarag_tests::corpus().join("checkov-all/skipped.json"))
+            .expect("skipped.json"),
+    )
+    .expect("JSON");
+    let mut corpus: BTreeSet<String> = fixtures()
+        .into_iter()
+        .chain(fixtures_in("checkov-all"))
+        .map(|(id, _)| id)
+        .collect();
+    for s in skipped["no_upstream_fixture"].as_array().expect("list") {
+        corpus.insert(s["check_id"].as_str().expect("id").to_string());
+    }
+    assert_eq!(corpus.len(), 919);
+    assert_eq!(listed, corpus);
+}
+
+/// Selecting by provider, category and severity, checked by hand.
+#[test]
+fn checks_are_selected_by_provider_category_and_severity() {
+    let ids = |names: &[&str]| -> Vec<&'static str> {
+        Validator::new()
+            .with_checks(names.iter().copied())
+            .selected_checks()
+            .expect("selects")
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    let gcp = ids(&["gcp"]);
+    assert!(gcp.contains(&"CKV_GCP_78") && gcp.contains(&"CKV2_GCP_1"));
+    assert!(gcp.iter().all(|id| id.contains("_GCP_")));
+    // EBS encryption is ENCRYPTION; S3 access logging is LOGGING.
+    let encryption = ids(&["encryption"]);
+    assert!(encryption.contains(&"CKV_AWS_3") && !encryption.contains(&"CKV_AWS_18"));
+    let both = ids(&["azure", "LOGGING"]);
+    assert!(both.contains(&"CKV_AWS_18") && both.iter().any(|id| id.contains("_AZURE_")));
+    // checkov gives a severity offline to CKV2_AWS_34 alone.
+    let severe = Validator::new().with_checks(["MEDIUM"]).selected_checks();
+    match check_ids().contains(&"CKV2_AWS_34") {
+        true => assert_eq!(
+            severe
+                .expect("selects")
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            ["CKV2_AWS_34"]
+        ),
+        false => assert!(severe.is_err()),
+    }
+    let skipped = Validator::new()
+        .skip_checks(["aws", "azure"])
+        .selected_checks()
+        .expect("selects");
+    assert_eq!(skipped.len(), gcp.len());
+    let err = Validator::new()
+        .with_checks(["gpc"])
+        .selected_checks()
+        .expect_err("a typo");
+    assert!(err.to_string().contains("gpc"), "{err}");
 }
 
 /// The corpus's checks this engine does not port yet. Porting one moves

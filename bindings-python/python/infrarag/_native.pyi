@@ -5,6 +5,7 @@ import builtins
 from typing import Any, Callable, Iterator, Literal, Mapping, Optional, Union, final
 
 from infrarag.types import (
+    CheckInfo,
     ChunkDict,
     Completion,
     Delta,
@@ -17,7 +18,7 @@ from infrarag.types import (
 )
 
 __version__: str
-__all__ = ["AwsInventory", "CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "cli", "collect_parse", "drift_compare_config", "drift_compare_live", "drift_read_plan", "drift_read_plan_stream", "drift_read_state", "drift_sarif", "hcl_evaluate", "hcl_expand", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "providers_describe", "redact", "validate"]
+__all__ = ["AwsInventory", "CancelToken", "Chunk", "Chunker", "CollectionService", "Conversation", "Embedder", "Finding", "Generator", "Hit", "Index", "LanguageModel", "MemoryVectorStore", "Prompt", "Report", "Scheduler", "Template", "Tokenizer", "__version__", "build_prompt", "check_ids", "checks", "cli", "collect_parse", "drift_compare_config", "drift_compare_live", "drift_read_plan", "drift_read_plan_stream", "drift_read_state", "drift_sarif", "hcl_evaluate", "hcl_expand", "hcl_load_file", "hcl_load_module", "hcl_loads", "hcl_parse", "providers_describe", "redact", "validate"]
 
 def cli(argv: list[str]) -> int: ...
 def hcl_loads(text: str, *, dialect: str = "v7", with_meta: bool = False) -> dict[str, Any]: ...
@@ -96,6 +97,7 @@ class AwsInventory:
     def requests(self) -> int: ...
 
 def check_ids() -> list[str]: ...
+def checks(*, checks: Optional[list[str]] = None, skip_checks: Optional[list[str]] = None) -> list[CheckInfo]: ...
 def collect_parse(kind: str, text: str) -> list[dict[str, Any]]: ...
 def validate(
     module: Union[str, list[tuple[str, str]]],

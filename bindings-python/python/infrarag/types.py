@@ -340,6 +340,24 @@ class PolicyVerdict(TypedDict):
     span: Span
 
 
+class CheckInfo(TypedDict):
+    """A built-in security check, as :func:`infrarag.validation.checks`
+    lists it."""
+
+    id: str
+    title: str
+    provider: Literal["aws", "azure", "gcp"]
+    #: What it reads, as checkov files it: a resource, a data source, a
+    #: provider block, or resources and their connections.
+    kind: Literal["resource", "data", "provider", "graph"]
+    #: The types it judges (a graph check: those it names).
+    resource_types: list[str]
+    #: checkov's categories: ``ENCRYPTION``, ``NETWORKING``, ``IAM``, ...
+    categories: list[str]
+    #: checkov's severity where it gives one offline (one check of 919).
+    severity: Optional[str]
+
+
 class SuppressedFinding(TypedDict):
     """A finding silenced by a comment, with the reason written there."""
 
@@ -787,6 +805,7 @@ __all__ = [
     "ContentBlock",
     "ContextItem",
     "Delta",
+    "CheckInfo",
     "Diagnostic",
     "Fix",
     "FindingDict",

@@ -39,11 +39,13 @@ from infrarag import _native
 from infrarag._native import Finding, Report
 from infrarag._tasks import on_thread
 from infrarag.errors import InvalidArgumentError
+from infrarag.types import CheckInfo
 
 __all__ = [
     "Finding",
     "Report",
     "check_ids",
+    "checks",
     "validate",
     "validate_async",
     "validate_files",
@@ -81,6 +83,25 @@ def check_ids() -> list[str]:
     """The ids of every built-in security check (``CKV_AWS_16``, ...), in id
     order."""
     return _native.check_ids()
+
+
+def checks(
+    *,
+    checks: Optional[Iterable[str]] = None,
+    skip_checks: Optional[Iterable[str]] = None,
+) -> list[CheckInfo]:
+    """The built-in security checks, in id order, that ``checks`` keeps and
+    ``skip_checks`` leaves out (both named as :func:`validate` names them:
+    an id, a prefix ending in ``_``, a provider such as ``"gcp"``, a
+    checkov category such as ``"ENCRYPTION"``, or a severity, ``"MEDIUM"``
+    meaning that or worse).
+
+    >>> from infrarag.validation import checks
+    >>> c = next(c for c in checks(checks=["aws"]) if c["id"] == "CKV_AWS_18")
+    >>> c["title"], c["kind"], c["resource_types"], c["categories"]
+    ('Ensure the S3 bucket has access logging enabled', 'graph', ['aws_s3_bucket'], ['LOGGING'])
+    """
+    return _native.checks(checks=_names("checks", checks), skip_checks=_names("skip_checks", skip_checks))
 
 
 def validate(

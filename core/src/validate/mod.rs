@@ -195,8 +195,11 @@ impl Report {
 /// Which checks run: all by default; [`with_checks`](Validator::with_checks)
 /// keeps only the codes it names, and [`skip_checks`](Validator::skip_checks)
 /// drops them. A name ending in `_` or `.` names every code it begins
-/// (`undeclared_`, `terraform_`, `CKV_AWS_`, `syntax.`); any other names
-/// one code (`CKV_AWS_3` is not `CKV_AWS_35`).
+/// (`undeclared_`, `terraform_`, `CKV_AWS_`, `syntax.`); a provider
+/// (`aws`, `azure`, `gcp`), a checkov category (`ENCRYPTION`, any case) or
+/// a severity (`MEDIUM`: that or worse) names those built-in security
+/// checks (see [`policy::checks`]); any other name is one code
+/// (`CKV_AWS_3` is not `CKV_AWS_35`).
 #[derive(Debug, Clone, Default)]
 pub struct Validator {
     only: Vec<String>,
@@ -212,7 +215,9 @@ impl Validator {
         Self::default()
     }
 
-    /// Keeps only the checks `codes` name: a name ending in `_` or `.` names every code it begins, any other exactly one.
+    /// Keeps only the checks `codes` name: a name ending in `_` or `.` names
+    /// every code it begins; a provider, category or severity names that
+    /// group of security checks; any other name exactly one code.
     pub fn with_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
         self.only.extend(codes.into_iter().map(Into::into));
         self
@@ -461,7 +466,7 @@ impl Validator {
         let known = self.codes();
         for (argument, names) in [("checks", &self.only), ("skip_checks", &self.skip)] {
             for name in names {
-                if known.iter().any(|code| names_code(name, code)) {
+                if known.iter().any(|code| selects_code(name, code)) {
                     continue;
                 }
                 // A prefix is compared with the prefixes codes have.
@@ -494,7 +499,8 @@ impl Validator {
                     name: argument.into(),
                     message: format!(
                         "{name:?} names no check (a name ending in `_` or `.` names every \
-                         code it begins){hint}"
+                         code it begins; a provider, checkov category or severity names \
+                         those security checks){hint}"
                     ),
                 });
             }
@@ -517,8 +523,29 @@ impl Validator {
         codes
     }
 
+    /// The codes of [`codes`](Self::codes) this validator's selection
+    /// keeps; an error as [`verify_checks`](Self::verify_checks) gives.
+    pub fn selected_codes(&self) -> Result<Vec<String>> {
+        self.verify_checks()?;
+        Ok(self
+            .codes()
+            .into_iter()
+            .filter(|c| self.selects(c))
+            .collect())
+    }
+
+    /// The built-in security checks this validator's selection keeps, in
+    /// id order (see [`policy::checks`]).
+    pub fn selected_checks(&self) -> Result<Vec<policy::CheckInfo>> {
+        self.verify_checks()?;
+        Ok(policy::checks()
+            .into_iter()
+            .filter(|c| self.selects(c.id))
+            .collect())
+    }
+
     fn selects(&self, code: &str) -> bool {
-        let names = |c: &String| names_code(c, code);
+        let names = |c: &String| selects_code(c, code);
         (self.only.is_empty() || self.only.iter().any(names)) && !self.skip.iter().any(names)
     }
 }
@@ -575,6 +602,13 @@ pub const RULE_CODES: &[&str] = &[
 /// `code`: itself, or every code it begins when it ends in `_` or `.`.
 pub(crate) fn names_code(name: &str, code: &str) -> bool {
     code == name || (name.ends_with(['_', '.']) && code.starts_with(name))
+}
+
+/// Whether `name`, given to [`Validator::with_checks`] or
+/// [`Validator::skip_checks`], selects `code`: as [`names_code`], or as a
+/// group of built-in checks (a provider, a category, a severity).
+fn selects_code(name: &str, code: &str) -> bool {
+    names_code(name, code) || policy::in_group(name, code)
 }
 
 /// The first `len` characters of `span`, which start a one-line ASCII

@@ -43,6 +43,8 @@ pub struct CustomPolicy {
     pub id: String,
     /// `metadata.name`.
     pub title: String,
+    /// `metadata.resource_types`, sorted, when written.
+    listed_types: Option<Vec<String>>,
     definition: Condition,
 }
 
@@ -265,9 +267,22 @@ impl CustomPolicy {
             return Err(fail(id, "the policy has no `definition`".into()));
         };
         let definition = condition(definition).map_err(|(needle, m)| fail(&needle, m))?;
+        let listed_types = meta
+            .and_then(|m| m.get("resource_types"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                let mut t: Vec<String> = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect();
+                t.sort();
+                t
+            });
         Ok(CustomPolicy {
             id: id.to_string(),
             title,
+            listed_types,
             definition,
         })
     }
@@ -298,6 +313,34 @@ impl CustomPolicy {
             .collect();
         files.sort();
         files.iter().map(CustomPolicy::load).collect()
+    }
+
+    /// The types the policy is listed under: `metadata.resource_types`
+    /// when written, else those of its filters and attribute conditions
+    /// (a connection's are not among them), sorted, as checkov lists a
+    /// graph check's types.
+    pub fn resource_types(&self) -> Vec<&str> {
+        fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a str>) {
+            match c {
+                Condition::And(items) | Condition::Or(items) => {
+                    items.iter().for_each(|i| walk(i, out))
+                }
+                Condition::Filter(Types::Only(t))
+                | Condition::Attribute {
+                    types: Types::Only(t),
+                    ..
+                } => out.extend(t.iter().map(String::as_str)),
+                _ => {}
+            }
+        }
+        if let Some(listed) = &self.listed_types {
+            return listed.iter().map(String::as_str).collect();
+        }
+        let mut out = Vec::new();
+        walk(&self.definition, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The resource types this policy judges: its filter's, or else every

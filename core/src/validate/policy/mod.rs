@@ -82,6 +82,134 @@ pub fn check_ids() -> Vec<&'static str> {
     ids
 }
 
+/// What one built-in security check is: its checkov id and title, where it
+/// applies, and how checkov classifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckInfo {
+    /// `CKV_AWS_16`.
+    pub id: &'static str,
+    /// checkov's title.
+    pub title: &'static str,
+    /// `aws`, `azure` or `gcp`.
+    pub provider: &'static str,
+    /// What the check reads, as checkov files it: `resource`, `data`,
+    /// `provider` (a provider block's settings) or `graph` (resources and
+    /// their connections).
+    pub kind: &'static str,
+    /// The types it judges; for a graph check, every type it names.
+    pub resource_types: Vec<&'static str>,
+    /// checkov's categories: `ENCRYPTION`, `NETWORKING`, `IAM`, ...
+    pub categories: Vec<&'static str>,
+    /// checkov's severity, where it has one offline (`MEDIUM`): only one
+    /// of its 919 aws, azure and gcp checks does.
+    pub severity: Option<&'static str>,
+}
+
+/// Every built-in security check, in id order.
+pub fn checks() -> Vec<CheckInfo> {
+    let info = |id: &'static str, title: &'static str, resource_types: Vec<&'static str>| {
+        let row = catalog().get(id);
+        CheckInfo {
+            id,
+            title,
+            provider: provider_of(id).unwrap_or_default(),
+            kind: row.map_or("resource", |r| r.kind),
+            resource_types,
+            categories: row.map(|r| r.categories.clone()).unwrap_or_default(),
+            severity: row.and_then(|r| r.severity),
+        }
+    };
+    let mut out: Vec<CheckInfo> = checks::all()
+        .map(|c| info(c.id, c.title, c.types.to_vec()))
+        .chain(
+            graph_checks()
+                .iter()
+                .map(|p| info(&p.id, &p.title, p.resource_types())),
+        )
+        .collect();
+    out.sort_unstable_by_key(|c| c.id);
+    out
+}
+
+/// The provider a check id names: `CKV_AWS_3` and `CKV2_AWS_6` are aws's.
+fn provider_of(id: &str) -> Option<&'static str> {
+    match id.split('_').nth(1)? {
+        "AWS" => Some("aws"),
+        "AZURE" => Some("azure"),
+        "GCP" => Some("gcp"),
+        _ => None,
+    }
+}
+
+/// One line of `checkov_catalog.txt`.
+struct CatalogRow {
+    kind: &'static str,
+    categories: Vec<&'static str>,
+    severity: Option<&'static str>,
+}
+
+/// checkov 3.3.13's classification of its aws, azure and gcp checks, by
+/// id, as `tests/oracles/checkov_catalog.py` wrote it from checkov's
+/// registries.
+fn catalog() -> &'static std::collections::HashMap<&'static str, CatalogRow> {
+    static CATALOG: std::sync::OnceLock<std::collections::HashMap<&'static str, CatalogRow>> =
+        std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        include_str!("checkov_catalog.txt")
+            .lines()
+            .filter_map(|line| {
+                let mut f = line.split(' ');
+                let (id, kind, categories, severity) = (f.next()?, f.next()?, f.next()?, f.next()?);
+                let row = CatalogRow {
+                    kind,
+                    categories: categories.split(',').collect(),
+                    severity: (severity != "-").then_some(severity),
+                };
+                Some((id, row))
+            })
+            .collect()
+    })
+}
+
+/// checkov's severities, lowest first.
+const SEVERITIES: [&str; 4] = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+/// Whether `name` is a group of built-in checks that holds `code`: a
+/// provider (`aws`, `azure`, `gcp`), a category of checkov's (`ENCRYPTION`,
+/// any case), or a severity (`HIGH`: that one or worse, as checkov's
+/// `--check HIGH` selects). Custom policies belong to no group.
+pub(crate) fn in_group(name: &str, code: &str) -> bool {
+    if let Some(p) = ["aws", "azure", "gcp"].into_iter().find(|p| name == *p) {
+        return provider_of(code) == Some(p) && is_builtin(code);
+    }
+    if let Some(floor) = SEVERITIES.iter().position(|s| name.eq_ignore_ascii_case(s)) {
+        let rank = |s: &str| SEVERITIES.iter().position(|x| *x == s);
+        return catalog()
+            .get(code)
+            .and_then(|r| r.severity)
+            .and_then(rank)
+            .is_some_and(|r| r >= floor)
+            && is_builtin(code);
+    }
+    // Category names are upper case words; anything else (a code, a
+    // prefix) is not a group, and is decided without the catalogue.
+    if !name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') || name.ends_with('_') {
+        return false;
+    }
+    catalog()
+        .get(code)
+        .is_some_and(|r| r.categories.iter().any(|c| c.eq_ignore_ascii_case(name)))
+        && is_builtin(code)
+}
+
+/// Whether `code` is a built-in check's id.
+fn is_builtin(code: &str) -> bool {
+    static IDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    IDS.get_or_init(|| check_ids().into_iter().collect())
+        .contains(code)
+}
+
 /// checkov's graph checks, written in its custom-policy YAML as checkov
 /// writes them, from `graph_checks/`.
 fn graph_checks() -> &'static [CustomPolicy] {
