@@ -10,6 +10,9 @@
 //! - `not_true` / `not_false`: anything but that value; missing passes.
 //! - `given`: set to anything, a reference included; missing, null or an
 //!   empty string fails.
+//! - `nonblank`: a string with more than spaces in it; missing fails.
+//! - `absent`: not set (missing, null or an empty string); anything
+//!   else, a reference included, fails.
 //! - `block`: the nested block is written (`identity { ... }`).
 //! - `nonempty`: a list with at least one item; missing fails.
 //! - `one_of(...)`: one of these strings; missing fails.
@@ -50,6 +53,10 @@ macro_rules! attribute {
     (@judge $r:ident, $path:literal, not_true) => { forbid($r, first($r, $path), Read::is_true) };
     (@judge $r:ident, $path:literal, not_false) => { forbid($r, first($r, $path), Read::is_false) };
     (@judge $r:ident, $path:literal, given) => { any_value($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, nonblank) => {
+        expect($r, first($r, $path), |v| v.as_str().is_some_and(|s| !s.trim().is_empty()), Failed)
+    };
+    (@judge $r:ident, $path:literal, absent) => { fails_if($r.get(first($r, $path)).is_given()) };
     (@judge $r:ident, $path:literal, block) => { block($r, $path) };
     (@judge $r:ident, $path:literal, nonempty) => {
         expect($r, first($r, $path), |v| matches!(v, Read::Constant(Value::Array(a)) if !a.is_empty()), Failed)
@@ -245,6 +252,17 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_383", "Ensure AWS Bedrock agent is associated with Bedrock guardrails", ["aws_bedrockagent_agent"], "guardrail_configuration.guardrail_identifier", given),
     attribute!("CKV_AWS_389", "Ensure AWS Auto Scaling group launch configuration doesn't have public IP address assignment enabled", ["aws_launch_configuration"], "associate_public_ip_address", not_true),
     attribute!("CKV_AWS_390", "Ensure AWS EMR block public access setting is enabled", ["aws_emr_block_public_access_configuration"], "block_public_security_group_rules", true),
+    attribute!("CKV2_AWS_34", "AWS SSM Parameter should be Encrypted", ["aws_ssm_parameter"], "type", one_of("SecureString")),
+    attribute!("CKV2_AWS_41", "Ensure an IAM role is attached to EC2 instance", ["aws_instance"], "iam_instance_profile", given),
+    attribute!("CKV2_AWS_42", "Ensure AWS CloudFront distribution uses custom SSL certificate", ["aws_cloudfront_distribution"], "viewer_certificate.acm_certificate_arn|viewer_certificate.iam_certificate_id", given),
+    attribute!("CKV2_AWS_48", "Ensure AWS Config must record all possible resources", ["aws_config_configuration_recorder"], "recording_group.include_global_resource_types", true),
+    attribute!("CKV2_AWS_50", "Ensure AWS ElastiCache Redis cluster with Multi-AZ Automatic Failover feature set to enabled", ["aws_elasticache_replication_group"], "automatic_failover_enabled", true),
+    attribute!("CKV2_AWS_53", "Ensure AWS API gateway request is validated", ["aws_api_gateway_method"], "request_validator_id", given),
+    attribute!("CKV2_AWS_55", "Ensure AWS EMR cluster is configured with security configuration", ["aws_emr_cluster"], "security_configuration", given),
+    attribute!("CKV2_AWS_58", "Ensure AWS Neptune cluster deletion protection is enabled", ["aws_neptune_cluster"], "deletion_protection", true),
+    attribute!("CKV2_AWS_65", "Ensure access control lists for S3 buckets are disabled", ["aws_s3_bucket_ownership_controls"], "rule.object_ownership", one_of("BucketOwnerEnforced")),
+    attribute!("CKV2_AWS_66", "Ensure MWAA environment is not publicly accessible", ["aws_mwaa_environment"], "webserver_access_mode", none_of("PUBLIC_ONLY")),
+    attribute!("CKV2_AWS_73", "Ensure AWS SQS uses CMK not AWS default keys for encryption", ["aws_sqs_queue"], "kms_master_key_id", none_of("alias/aws/sqs")),
     // Azure
     attribute!("CKV_AZURE_15", "Ensure web app is using the latest version of TLS encryption", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
     attribute!("CKV_AZURE_16", "Ensure that Register with Azure Active Directory is enabled on App Service", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity", block),
@@ -352,6 +370,13 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_248", "Ensure that if Azure Batch account public network access in case 'enabled' then its account access must be 'deny'", ["azurerm_batch_account"], "network_profile.account_access.default_action", none_of("allow")),
     attribute!("CKV_AZURE_250", "Ensure Storage Sync Service is not configured with overly permissive network access", ["azurerm_storage_sync"], "incoming_traffic_policy", one_of("AllowVirtualNetworksOnly")),
     attribute!("CKV_AZURE_251", "Ensure Azure Virtual Machine disks are configured without public network access", ["azurerm_managed_disk"], "public_network_access_enabled", false),
+    attribute!("CKV2_AZURE_24", "Ensure Azure automation account does NOT have overly permissive network access", ["azurerm_automation_account"], "public_network_access_enabled", false),
+    attribute!("CKV2_AZURE_25", "Ensure Azure SQL database Transparent Data Encryption (TDE) is enabled", ["azurerm_mssql_database"], "transparent_data_encryption_enabled", not_false),
+    attribute!("CKV2_AZURE_28", "Ensure Container Instance is configured with managed identity", ["azurerm_container_group"], "identity.type", given),
+    attribute!("CKV2_AZURE_29", "Ensure AKS cluster has Azure CNI networking enabled", ["azurerm_kubernetes_cluster"], "network_profile.network_plugin", one_of("azure")),
+    attribute!("CKV2_AZURE_35", "Ensure Azure recovery services vault is configured with managed identity", ["azurerm_recovery_services_vault"], "identity.type", nonblank),
+    attribute!("CKV2_AZURE_36", "Ensure Azure automation account is configured with managed identity", ["azurerm_automation_account"], "identity.type", nonblank),
+    attribute!("CKV2_AZURE_40", "Ensure storage account is not configured with Shared Key authorization", ["azurerm_storage_account"], "shared_access_key_enabled", false),
     // GCP
     attribute!("CKV_GCP_78", "Ensure Cloud storage has versioning enabled", ["google_storage_bucket"], "versioning.enabled", true),
     attribute!("CKV_GCP_80", "Ensure Big Query Tables are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_bigquery_table"], "encryption_configuration.kms_key_name", given),
@@ -385,4 +410,20 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_GCP_122", "Ensure Big Table Instances have deletion protection enabled", ["google_bigtable_instance"], "deletion_protection", true),
     attribute!("CKV_GCP_126", "Ensure Vertex AI Notebook instances are launched with Shielded VM enabled", ["google_notebooks_instance"], "shielded_instance_config.enable_vtpm", true),
     attribute!("CKV_GCP_127", "Ensure Integrity Monitoring for Shielded Vertex AI Notebook Instances is Enabled", ["google_notebooks_instance"], "shielded_instance_config.enable_integrity_monitoring", true),
+    attribute!("CKV2_GCP_3", "Ensure that there are only GCP-managed service account keys for each service account", ["google_service_account_key"], "public_key_data", absent),
+    attribute!("CKV2_GCP_19", "Ensure GCP Kubernetes engine clusters have 'alpha cluster' feature disabled", ["google_container_cluster"], "enable_kubernetes_alpha", not_true),
+    attribute!("CKV2_GCP_22", "Ensure Document AI Processors are encrypted with a Customer Managed Key (CMK)", ["google_document_ai_processor"], "kms_key_name", given),
+    attribute!("CKV2_GCP_23", "Ensure Document AI Warehouse Location is configured to use a Customer Managed Key (CMK)", ["google_document_ai_warehouse_location"], "kms_key", given),
+    attribute!("CKV2_GCP_24", "Ensure Vertex AI endpoint uses a Customer Managed Key (CMK)", ["google_vertex_ai_endpoint"], "encryption_spec.kms_key_name", given),
+    attribute!("CKV2_GCP_25", "Ensure Vertex AI featurestore uses a Customer Managed Key (CMK)", ["google_vertex_ai_featurestore"], "encryption_spec.kms_key_name", given),
+    attribute!("CKV2_GCP_26", "Ensure Vertex AI tensorboard uses a Customer Managed Key (CMK)", ["google_vertex_ai_tensorboard"], "encryption_spec.kms_key_name", given),
+    attribute!("CKV2_GCP_28", "Ensure Vertex AI workbench instances are private", ["google_workbench_instance"], "gce_setup.disable_public_ip", true),
+    attribute!("CKV2_GCP_29", "Ensure logging is enabled for Dialogflow agents", ["google_dialogflow_agent"], "enable_logging", true),
+    attribute!("CKV2_GCP_30", "Ensure logging is enabled for Dialogflow CX agents", ["google_dialogflow_cx_agent"], "enable_stackdriver_logging", true),
+    attribute!("CKV2_GCP_31", "Ensure logging is enabled for Dialogflow CX webhooks", ["google_dialogflow_cx_webhook"], "enable_stackdriver_logging", true),
+    attribute!("CKV2_GCP_32", "Ensure TPU v2 is private", ["google_tpu_v2_vm"], "network_config.enable_external_ips", false),
+    attribute!("CKV2_GCP_33", "Ensure Vertex AI endpoint is private", ["google_vertex_ai_endpoint"], "network", given),
+    attribute!("CKV2_GCP_34", "Ensure Vertex AI index endpoint is private", ["google_vertex_ai_index_endpoint"], "public_endpoint_enabled", not_true),
+    attribute!("CKV2_GCP_35", "Ensure Vertex AI runtime is encrypted with a Customer Managed Key (CMK)", ["google_notebooks_runtime"], "virtual_machine.virtual_machine_config.encryption_config.kms_key", given),
+    attribute!("CKV2_GCP_36", "Ensure Vertex AI runtime is private", ["google_notebooks_runtime"], "virtual_machine.virtual_machine_config.internal_ip_only", true),
 ];
