@@ -101,12 +101,19 @@ impl<'a> Graph<'a> {
         let neighbours = &mut self.neighbours;
         neighbours.resize(nodes.len(), Vec::new());
         // Two resources that give one argument the same variable or local
-        // (`bucket = var.bucket_name` on a bucket and on its versioning)
-        // name the same thing, and checkov connects them.
+        // whose value is not known (`bucket = var.bucket_name`, with no
+        // default, on a bucket and on its versioning) name the same thing,
+        // and checkov connects them; a known value is only text to it.
         let mut by_name: HashMap<(&str, String), Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate().skip(first) {
+            let scope = Scope {
+                values: n.values,
+                instance: n.instance.as_ref(),
+            };
             for a in n.block.body.attributes() {
-                if let Some(subject) = named_value(&a.expr) {
+                if let Some(subject) =
+                    named_value(&a.expr).filter(|_| scope.read(&a.expr) == super::Read::Reference)
+                {
                     by_name
                         .entry((a.name.as_str(), subject))
                         .or_default()

@@ -237,16 +237,120 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_12.yaml"),
     ),
     (
+        "CKV2_AWS_14.yaml",
+        include_str!("graph_checks/CKV2_AWS_14.yaml"),
+    ),
+    (
+        "CKV2_AWS_18.yaml",
+        include_str!("graph_checks/CKV2_AWS_18.yaml"),
+    ),
+    (
         "CKV2_AWS_20.yaml",
         include_str!("graph_checks/CKV2_AWS_20.yaml"),
+    ),
+    (
+        "CKV2_AWS_21.yaml",
+        include_str!("graph_checks/CKV2_AWS_21.yaml"),
+    ),
+    (
+        "CKV2_AWS_22.yaml",
+        include_str!("graph_checks/CKV2_AWS_22.yaml"),
+    ),
+    (
+        "CKV2_AWS_31.yaml",
+        include_str!("graph_checks/CKV2_AWS_31.yaml"),
+    ),
+    (
+        "CKV2_AWS_33.yaml",
+        include_str!("graph_checks/CKV2_AWS_33.yaml"),
+    ),
+    (
+        "CKV2_AWS_37.yaml",
+        include_str!("graph_checks/CKV2_AWS_37.yaml"),
+    ),
+    (
+        "CKV2_AWS_57.yaml",
+        include_str!("graph_checks/CKV2_AWS_57.yaml"),
     ),
     (
         "CKV2_AWS_6.yaml",
         include_str!("graph_checks/CKV2_AWS_6.yaml"),
     ),
     (
+        "CKV2_AWS_61.yaml",
+        include_str!("graph_checks/CKV2_AWS_61.yaml"),
+    ),
+    (
+        "CKV2_AWS_62.yaml",
+        include_str!("graph_checks/CKV2_AWS_62.yaml"),
+    ),
+    (
+        "CKV2_AWS_63.yaml",
+        include_str!("graph_checks/CKV2_AWS_63.yaml"),
+    ),
+    (
+        "CKV2_AWS_8.yaml",
+        include_str!("graph_checks/CKV2_AWS_8.yaml"),
+    ),
+    (
+        "CKV2_AWS_9.yaml",
+        include_str!("graph_checks/CKV2_AWS_9.yaml"),
+    ),
+    (
+        "CKV2_AZURE_11.yaml",
+        include_str!("graph_checks/CKV2_AZURE_11.yaml"),
+    ),
+    (
+        "CKV2_AZURE_12.yaml",
+        include_str!("graph_checks/CKV2_AZURE_12.yaml"),
+    ),
+    (
+        "CKV2_AZURE_15.yaml",
+        include_str!("graph_checks/CKV2_AZURE_15.yaml"),
+    ),
+    (
+        "CKV2_AZURE_19.yaml",
+        include_str!("graph_checks/CKV2_AZURE_19.yaml"),
+    ),
+    (
+        "CKV2_AZURE_32.yaml",
+        include_str!("graph_checks/CKV2_AZURE_32.yaml"),
+    ),
+    (
+        "CKV2_AZURE_33.yaml",
+        include_str!("graph_checks/CKV2_AZURE_33.yaml"),
+    ),
+    (
+        "CKV2_AZURE_42.yaml",
+        include_str!("graph_checks/CKV2_AZURE_42.yaml"),
+    ),
+    (
+        "CKV2_AZURE_43.yaml",
+        include_str!("graph_checks/CKV2_AZURE_43.yaml"),
+    ),
+    (
+        "CKV2_AZURE_44.yaml",
+        include_str!("graph_checks/CKV2_AZURE_44.yaml"),
+    ),
+    (
+        "CKV2_AZURE_45.yaml",
+        include_str!("graph_checks/CKV2_AZURE_45.yaml"),
+    ),
+    (
+        "CKV2_AZURE_56.yaml",
+        include_str!("graph_checks/CKV2_AZURE_56.yaml"),
+    ),
+    (
+        "CKV2_AZURE_57.yaml",
+        include_str!("graph_checks/CKV2_AZURE_57.yaml"),
+    ),
+    (
         "CKV2_GCP_1.yaml",
         include_str!("graph_checks/CKV2_GCP_1.yaml"),
+    ),
+    (
+        "CKV2_GCP_18.yaml",
+        include_str!("graph_checks/CKV2_GCP_18.yaml"),
     ),
     (
         "CKV_AWS_103.yaml",
