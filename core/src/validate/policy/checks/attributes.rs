@@ -362,6 +362,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_236", "Ensure that Cognitive Services accounts disable local authentication", ["azurerm_cognitive_account"], "local_auth_enabled", false),
     attribute!("CKV_AZURE_237", "Ensure dedicated data endpoints are enabled.", ["azurerm_container_registry"], "data_endpoint_enabled", true),
     attribute!("CKV_AZURE_238", "Ensure that all Azure Cognitive Services accounts are configured with a managed identity", ["azurerm_cognitive_account"], "identity.type", given),
+    attribute!("CKV_AZURE_239", "Ensure Azure Synapse Workspace administrator login password is not exposed", ["azurerm_synapse_workspace"], "sql_administrator_login_password", absent),
     attribute!("CKV_AZURE_240", "Ensure Azure Synapse Workspace is encrypted with a CMK", ["azurerm_synapse_workspace"], "customer_managed_key.key_name", given),
     attribute!("CKV_AZURE_241", "Ensure Synapse SQL pools are encrypted", ["azurerm_synapse_sql_pool"], "data_encrypted", true),
     attribute!("CKV_AZURE_242", "Ensure isolated compute is enabled for Synapse Spark pools", ["azurerm_synapse_spark_pool"], "compute_isolation_enabled", true),

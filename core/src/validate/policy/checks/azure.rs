@@ -223,4 +223,147 @@ pub(super) static CHECKS: &[Check] = &[
             _ => Passed,
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_103",
+        title: "Ensure that Azure Data Factory uses Git repository for source control",
+        types: &["azurerm_data_factory"],
+        judge: |r| {
+            either(
+                any_value(r, "github_configuration.repository_name"),
+                any_value(r, "vsts_configuration.repository_name"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_146",
+        title:
+            "Ensure server parameter 'log_retention' is set to 'ON' for PostgreSQL Database Server",
+        types: &["azurerm_postgresql_configuration"],
+        // Only the `log_retention` parameter is judged; others pass.
+        judge: |r| match r.get("name").as_str() {
+            Some("log_retention") => expect(
+                r,
+                "value",
+                |v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("on")),
+                Failed,
+            ),
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_160",
+        title: "Ensure that HTTP (port 80) access is restricted from the internet",
+        types: &[
+            "azurerm_network_security_group",
+            "azurerm_network_security_rule",
+        ],
+        judge: |r| nsg_open(r, 80),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_180",
+        title: "Ensure that data explorer uses Sku with an SLA",
+        types: &["azurerm_kusto_cluster"],
+        // Without a SKU checkov gives no verdict.
+        judge: |r| {
+            expect(
+                r,
+                "sku.name",
+                |v| !v.as_str().is_some_and(|s| s.starts_with("Dev(No SLA)")),
+                Unknown,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_196",
+        title: "Ensure that SignalR uses a Paid Sku for its SLA",
+        types: &["azurerm_signalr_service"],
+        // Without a SKU checkov gives no verdict.
+        judge: |r| {
+            expect(
+                r,
+                "sku.name",
+                |v| !v.as_str().is_some_and(|s| s.starts_with("Free")),
+                Unknown,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_215",
+        title: "Ensure API management backend uses https",
+        types: &["azurerm_api_management_backend"],
+        judge: |r| {
+            expect(
+                r,
+                "url",
+                |v| v.as_str().is_some_and(|s| s.starts_with("https")),
+                Failed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_182",
+        title: "Ensure that VNET has at least 2 connected DNS Endpoints",
+        types: &[
+            "azurerm_virtual_network",
+            "azurerm_virtual_network_dns_servers",
+        ],
+        judge: |r| {
+            forbid(
+                r,
+                "dns_servers",
+                |v| matches!(v, Read::Constant(Value::Array(a)) if a.len() < 2),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_167",
+        title: "Ensure a retention policy is set to cleanup untagged manifests.",
+        types: &["azurerm_container_registry"],
+        judge: |r| {
+            either(
+                any_value(r, "retention_policy_in_days"),
+                is_true(r, "retention_policy.enabled"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_234",
+        title: "Ensure that Azure Defender for cloud is set to On for Resource Manager",
+        types: &["azurerm_security_center_subscription_pricing"],
+        // Only the pricing of Resource Manager (`Arm`) is judged.
+        judge: |r| match r.get("resource_type").as_str() {
+            Some(t) if t.eq_ignore_ascii_case("arm") => expect(
+                r,
+                "tier",
+                |v| {
+                    v.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("standard"))
+                },
+                Failed,
+            ),
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_233",
+        title: "Ensure Azure Container Registry (ACR) is zone redundant",
+        types: &["azurerm_container_registry"],
+        // The registry and each of its replicas.
+        judge: |r| {
+            r.blocks("georeplications")
+                .iter()
+                .map(|g| is_true(g, "zone_redundancy_enabled"))
+                .fold(is_true(r, "zone_redundancy_enabled"), both)
+        },
+    },
 ];
