@@ -82,6 +82,36 @@ fn document_statements(r: &Resource<'_>) -> Vec<(bool, Read, Read)> {
         .collect()
 }
 
+/// `aws_iam_policy_document` statements written as blocks, as the JSON
+/// statements a policy would hold (`Effect`, `Action`, `Resource`, and a
+/// `Condition` where one is written); `None` when actions are references.
+fn written_statements(r: &Resource<'_>) -> Option<Vec<Value>> {
+    r.blocks("statement")
+        .iter()
+        .map(|s| {
+            let effect = s.get("effect").as_str().unwrap_or("Allow").to_string();
+            let actions = match s.document("actions") {
+                Read::Constant(v) => v,
+                Read::Missing => Value::Array(Vec::new()),
+                _ => return None,
+            };
+            let resources = match s.document("resources") {
+                Read::Constant(v) => v,
+                _ => Value::Array(Vec::new()),
+            };
+            let mut statement = serde_json::json!({
+                "Effect": effect,
+                "Action": actions,
+                "Resource": resources,
+            });
+            if s.has_block("condition") {
+                statement["Condition"] = Value::Object(Default::default());
+            }
+            Some(statement)
+        })
+        .collect()
+}
+
 fn read_has_star(v: &Read) -> bool {
     match v {
         Read::Constant(v) => has_star(Some(v)),
@@ -1117,6 +1147,172 @@ pub(super) static CHECKS: &[Check] = &[
         title: "Ensure no NACL allow ingress from 0.0.0.0:0 to port 21",
         types: &["aws_network_acl", "aws_network_acl_rule"],
         judge: |r| nacl_open(r, 21),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_105",
+        title: "Ensure Redshift uses SSL",
+        types: &["aws_redshift_parameter_group"],
+        judge: |r| {
+            let ssl = r.blocks("parameter").iter().any(|p| {
+                p.get("name").as_str() == Some("require_ssl") && p.get("value").is_true()
+            });
+            fails_if(!ssl)
+        },
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_110",
+        title: "Ensure IAM policies does not allow privilege escalation",
+        types: &["aws_iam_policy_document"],
+        judge: |r| match written_statements(r) {
+            Some(s) => fails_if(!crate::validate::policy::iam::escalations(&s).is_empty()),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_356",
+        title: "Ensure no IAM policies documents allow \"*\" as a statement's resource for \
+                restrictable actions",
+        types: &["aws_iam_policy_document"],
+        judge: |r| match written_statements(r) {
+            Some(s) => fails_if(!crate::validate::policy::iam::unrestricted(&s).is_empty()),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_149",
+        title: "Ensure that Secrets Manager secret is encrypted using KMS CMK",
+        types: &["aws_secretsmanager_secret"],
+        // The AWS managed key is no customer managed key; a reference
+        // counts as a key.
+        judge: |r| match r.get("kms_key_id") {
+            Read::Missing => Failed,
+            v => fails_if(v.as_str() == Some("alias/aws/secretsmanager")),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_224",
+        title: "Ensure ECS Cluster logging is enabled and client to container communication uses CMK",
+        types: &["aws_ecs_cluster"],
+        // Only a cluster logging its commands (`logging = "OVERRIDE"`, or
+        // no `logging`) is judged.
+        judge: |r| {
+            let exec = "configuration.execute_command_configuration";
+            if !r.has_block(exec)
+                || r.get(&format!("{exec}.logging")).as_str().is_some_and(|l| l != "OVERRIDE")
+            {
+                return Unknown;
+            }
+            let logs = format!("{exec}.log_configuration");
+            both(
+                any_value(r, &format!("{exec}.kms_key_id")),
+                either(
+                    is_true(r, &format!("{logs}.cloud_watch_encryption_enabled")),
+                    is_true(r, &format!("{logs}.s3_bucket_encryption_enabled")),
+                ),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_329",
+        title: "EFS access points should enforce a root directory",
+        types: &["aws_efs_access_point"],
+        // A path that is a reference counts as set, and not `/`.
+        judge: |r| match r.get("root_directory.path") {
+            Read::Missing => Failed,
+            v => fails_if(v.as_str() == Some("/")),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_332",
+        title: "Ensure ECS Fargate services run on the latest Fargate platform version",
+        types: &["aws_ecs_service"],
+        // Only Fargate services are judged.
+        judge: |r| match r.get("launch_type").as_str() {
+            Some("FARGATE") => {
+                forbid(r, "platform_version", |v| v.as_str().is_some_and(|s| s != "LATEST"))
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_354",
+        title: "Ensure RDS Performance Insights are encrypted using KMS CMKs",
+        types: &["aws_db_instance", "aws_rds_cluster_instance"],
+        // Only enabled insights need a key.
+        judge: |r| match r.get("performance_insights_enabled") {
+            v if v.is_true() => any_value(r, "performance_insights_kms_key_id"),
+            Read::Reference => Unknown,
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_364",
+        title: "Ensure that AWS Lambda function permissions delegated to AWS services are limited by SourceArn or SourceAccount",
+        types: &["aws_lambda_permission"],
+        judge: |r| match r.get("principal") {
+            v if v.as_str().is_some_and(|p| p.ends_with(".amazonaws.com")) => {
+                either(any_value(r, "source_arn"), any_value(r, "source_account"))
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_318",
+        title: "Ensure Elasticsearch domains are configured with at least three dedicated master nodes for HA",
+        types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+        judge: |r| {
+            both(
+                expect(
+                    r,
+                    "cluster_config.dedicated_master_count",
+                    |v| number(v).is_some_and(|n| n >= 3.0),
+                    Failed,
+                ),
+                is_true(r, "cluster_config.zone_awareness_enabled"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_312",
+        title: "Ensure Elastic Beanstalk environments have enhanced health reporting enabled",
+        types: &["aws_elastic_beanstalk_environment"],
+        judge: |r| {
+            let streaming = r.blocks("setting").iter().any(|s| {
+                s.get("namespace").as_str() == Some("aws:elasticbeanstalk:healthreporting:system")
+                    && s.get("name").as_str() == Some("HealthStreamingEnabled")
+                    && s.get("value").is_true()
+            });
+            fails_if(!streaming)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_153",
+        title: "Autoscaling groups should supply tags to launch configurations",
+        types: &["aws_autoscaling_group"],
+        judge: |r| either(block(r, "tag"), any_value(r, "tags")),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_147",
+        title: "Ensure that CodeBuild projects are encrypted using CMK",
+        types: &["aws_codebuild_project"],
+        // A project without artifacts has nothing to encrypt.
+        judge: |r| match r.get("artifacts.type").as_str() {
+            Some("NO_ARTIFACTS") => Unknown,
+            _ => any_value(r, "encryption_key"),
+        },
     },
 ];
 
