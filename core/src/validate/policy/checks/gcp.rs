@@ -37,6 +37,27 @@ fn public_iam_member(r: &Resource<'_>) -> Outcome {
     }
 }
 
+/// An IAM policy document's `bindings` granting `allUsers` or
+/// `allAuthenticatedUsers` fails; a document that is not JSON passes, as
+/// checkov passes it.
+fn public_policy_data(r: &Resource<'_>) -> Outcome {
+    let doc = match r.document("policy_data") {
+        Read::Reference => return Unknown,
+        Read::Constant(Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::Null),
+        Read::Constant(v) => v,
+        Read::Missing => return Passed,
+    };
+    let public = doc
+        .get("bindings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("members").and_then(Value::as_array))
+        .flatten()
+        .any(|m| matches!(m.as_str(), Some("allUsers" | "allAuthenticatedUsers")));
+    fails_if(public)
+}
+
 /// A Cloud SQL database flag check: for instances of `engine`
 /// (`database_version` starting with it; others are not judged), the flag
 /// `name` set to one of `ok` (in any case) passes, set to anything else
@@ -488,5 +509,83 @@ pub(super) static CHECKS: &[Check] = &[
             "Ensure Google compute firewall ingress does not allow unrestricted http port 80 access",
         types: &["google_compute_firewall"],
         judge: |r| firewall_open(r, 80),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_112",
+        title: "Ensure KMS policy should not allow public access",
+        types: &[
+            "google_kms_crypto_key_iam_policy",
+            "google_kms_crypto_key_iam_binding",
+            "google_kms_crypto_key_iam_member",
+        ],
+        judge: |r| match r.kind {
+            "google_kms_crypto_key_iam_policy" => public_policy_data(r),
+            _ => public_iam_member(r),
+        },
+    },
+    Check {
+        block: "data",
+        id: "CKV_GCP_113",
+        title: "Ensure IAM policy should not define public access",
+        types: &["google_iam_policy"],
+        judge: |r| {
+            r.blocks("binding")
+                .iter()
+                .map(public_iam_member)
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_22",
+        title:
+            "Ensure Container-Optimized OS (cos) is used for Kubernetes Engine Clusters Node image",
+        types: &["google_container_node_pool"],
+        judge: |r| {
+            expect(
+                r,
+                "node_config.image_type",
+                |v| {
+                    v.as_str()
+                        .is_some_and(|s| s.to_ascii_lowercase().starts_with("cos"))
+                },
+                Unknown,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_63",
+        title: "Bucket should not log to itself",
+        types: &["google_storage_bucket"],
+        judge: |r| match (r.get("logging.log_bucket"), r.get("name")) {
+            (Read::Reference, _) | (_, Read::Reference) => Unknown,
+            (Read::Missing, _) => Unknown,
+            (bucket, name) => fails_if(bucket.as_str() == name.as_str()),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_123",
+        title: "GKE Don't Use NodePools in the Cluster configuration",
+        types: &["google_container_cluster"],
+        // A default pool the cluster removes once made is only scaffolding.
+        judge: |r| match r.get("remove_default_node_pool") {
+            v if v.is_true() => Passed,
+            _ => fails_if(r.has_block("node_pool")),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_24",
+        title: "Ensure PodSecurityPolicy controller is enabled on the Kubernetes Engine Clusters",
+        types: &["google_container_cluster"],
+        // Kubernetes removed PodSecurityPolicy in 1.25: only clusters
+        // pinned to an older version are judged.
+        judge: |r| match number(&r.get("min_master_version")) {
+            Some(v) if v < 1.25 => is_true(r, "pod_security_policy_config.enabled"),
+            _ => Unknown,
+        },
     },
 ];
