@@ -1,7 +1,8 @@
 //! Security policies against checkov itself: for every check this engine
 //! ports, the resources it passes and fails in the check's fixture under
-//! `../shared/corpus/checkov` or `checkov-all` equal checkov 3.3.13's
-//! (`expected.json`).
+//! `../shared/corpus/checkov` or `checkov-all`, or for a check checkov
+//! ships without one, under `tests/fixtures/checkov`, equal checkov
+//! 3.3.13's (`expected.json`).
 //! The checks not yet ported are listed, not skipped silently: the test
 //! fails if the two lists stop covering the corpus's 80.
 
@@ -15,7 +16,18 @@ use serde_json::Value;
 /// Every check directory of the corpus folder `name` (`checkov`, the 80
 /// checks; `checkov-all`, the 652 others with fixtures), by id.
 fn fixtures_in(name: &str) -> Vec<(String, PathBuf)> {
-    let root = infrarag_tests::corpus().join(name);
+    check_dirs(&infrarag_tests::corpus().join(name))
+}
+
+/// This repository's fixtures for the checks checkov ships without one,
+/// with checkov 3.3.13's verdicts recorded beside each
+/// (`tests/oracles/checkov_verdicts.py`).
+fn own_fixtures() -> Vec<(String, PathBuf)> {
+    check_dirs(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/checkov"))
+}
+
+/// The `<provider>/<CHECK_ID>` directories under `root`, by id.
+fn check_dirs(root: &std::path::Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for cloud in ["aws", "azure", "gcp"] {
         for entry in std::fs::read_dir(root.join(cloud)).expect("checkov corpus") {
@@ -53,7 +65,11 @@ fn ported_checks_agree_with_checkov() {
     let ported = check_ids();
     let mut wrong = Vec::new();
     let mut compared = 0;
-    for (id, dir) in fixtures().into_iter().chain(fixtures_in("checkov-all")) {
+    for (id, dir) in fixtures()
+        .into_iter()
+        .chain(fixtures_in("checkov-all"))
+        .chain(own_fixtures())
+    {
         if !ported.contains(&id.as_str()) {
             continue;
         }
@@ -98,7 +114,11 @@ fn catalogue_describes_checks_as_checkov_does() {
     let catalogue = checks();
     assert_eq!(catalogue.len(), check_ids().len());
     let mut compared = 0;
-    for (id, dir) in fixtures().into_iter().chain(fixtures_in("checkov-all")) {
+    for (id, dir) in fixtures()
+        .into_iter()
+        .chain(fixtures_in("checkov-all"))
+        .chain(own_fixtures())
+    {
         let Some(c) = catalogue.iter().find(|c| c.id == id) else {
             continue;
         };
@@ -153,6 +173,16 @@ fn classification_covers_checkovs_919_checks() {
     }
     assert_eq!(corpus.len(), 919);
     assert_eq!(listed, corpus);
+    // Our own fixtures are for the checks checkov ships without one.
+    let without: BTreeSet<&str> = skipped["no_upstream_fixture"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["check_id"].as_str())
+        .collect();
+    for (id, _) in own_fixtures() {
+        assert!(without.contains(id.as_str()), "{id} has checkov's fixture");
+    }
 }
 
 /// Selecting by provider, category and severity, checked by hand.

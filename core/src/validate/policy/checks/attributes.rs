@@ -19,13 +19,15 @@
 //! - `none_of(...)`: none of these strings; missing passes.
 //! - `never`: every resource of the types fails (types checkov forbids).
 //! - `excludes(...)`: a list holding none of these strings; missing passes.
-//! - `at_least(n)`: a number (or numeric string) of at least `n`; missing
-//!   fails. `not_below(n)` / `not_above(n)`: anything but a number below /
+//! - `at_least(n)` / `at_most(n)`: a number (or numeric string) of at
+//!   least / at most `n`; missing fails. `not_below(n)` / `not_above(n)`: anything but a number below /
 //!   above `n`; missing passes.
 //!
 //! Each row's semantics come from the check's title and its fixture's
-//! verdicts in `../shared/corpus/checkov-all`, which `tests/tests/checkov.rs`
-//! holds every row to.
+//! verdicts in `../shared/corpus/checkov-all`, or, for the checks checkov
+//! ships without one, in `tests/fixtures/checkov` (recorded from checkov
+//! by `tests/oracles/checkov_verdicts.py`); `tests/tests/checkov.rs` holds
+//! every row to them.
 
 use super::*;
 
@@ -75,6 +77,9 @@ macro_rules! attribute {
     (@judge $r:ident, $path:literal, at_least($n:literal)) => {
         expect($r, first($r, $path), |v| number(v).is_some_and(|x| x >= $n as f64), Failed)
     };
+    (@judge $r:ident, $path:literal, at_most($n:literal)) => {
+        expect($r, first($r, $path), |v| number(v).is_some_and(|x| x <= $n as f64), Failed)
+    };
     (@judge $r:ident, $path:literal, not_below($n:literal)) => {
         forbid($r, first($r, $path), |v| number(v).is_some_and(|x| x < $n as f64))
     };
@@ -95,21 +100,62 @@ macro_rules! attribute {
 pub(super) static CHECKS: &[Check] = &[
     // AWS
     attribute!("CKV_AWS_5", "Ensure all data stored in the Elasticsearch is securely encrypted at rest", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "encrypt_at_rest.enabled", true),
+    attribute!("CKV_AWS_9", "Ensure IAM password policy expires passwords within 90 days or less", ["aws_iam_account_password_policy"], "max_password_age", at_most(90)),
+    attribute!("CKV_AWS_10", "Ensure IAM password policy requires minimum length of 14 or greater", ["aws_iam_account_password_policy"], "minimum_password_length", at_least(14)),
+    attribute!("CKV_AWS_11", "Ensure IAM password policy requires at least one lowercase letter", ["aws_iam_account_password_policy"], "require_lowercase_characters", true),
+    attribute!("CKV_AWS_12", "Ensure IAM password policy requires at least one number", ["aws_iam_account_password_policy"], "require_numbers", true),
+    attribute!("CKV_AWS_13", "Ensure IAM password policy prevents password reuse", ["aws_iam_account_password_policy"], "password_reuse_prevention", at_least(24)),
+    attribute!("CKV_AWS_14", "Ensure IAM password policy requires at least one symbol", ["aws_iam_account_password_policy"], "require_symbols", true),
+    attribute!("CKV_AWS_15", "Ensure IAM password policy requires at least one uppercase letter", ["aws_iam_account_password_policy"], "require_uppercase_characters", true),
+    attribute!("CKV_AWS_22", "Ensure SageMaker Notebook is encrypted at rest using KMS CMK", ["aws_sagemaker_notebook_instance"], "kms_key_id", given),
     attribute!("CKV_AWS_26", "Ensure all data stored in the SNS topic is encrypted", ["aws_sns_topic"], "kms_master_key_id", given),
+    attribute!("CKV_AWS_28", "Ensure DynamoDB point in time recovery (backup) is enabled", ["aws_dynamodb_table"], "point_in_time_recovery.enabled", true),
+    attribute!("CKV_AWS_29", "Ensure all data stored in the ElastiCache Replication Group is securely encrypted at rest", ["aws_elasticache_replication_group"], "at_rest_encryption_enabled", true),
+    attribute!("CKV_AWS_30", "Ensure all data stored in the ElastiCache Replication Group is securely encrypted at transit", ["aws_elasticache_replication_group"], "transit_encryption_enabled", true),
     attribute!("CKV_AWS_42", "Ensure EFS is securely encrypted", ["aws_efs_file_system"], "encrypted", true),
     attribute!("CKV_AWS_43", "Ensure Kinesis Stream is securely encrypted", ["aws_kinesis_stream"], "encryption_type", one_of("KMS")),
     attribute!("CKV_AWS_44", "Ensure Neptune storage is securely encrypted", ["aws_neptune_cluster"], "storage_encrypted", true),
     attribute!("CKV_AWS_47", "Ensure DAX is encrypted at rest (default is unencrypted)", ["aws_dax_cluster"], "server_side_encryption.enabled", true),
     attribute!("CKV_AWS_48", "Ensure MQ Broker logging is enabled", ["aws_mq_broker"], "logs.general", true),
     attribute!("CKV_AWS_51", "Ensure ECR Image Tags are immutable", ["aws_ecr_repository"], "image_tag_mutability", one_of("IMMUTABLE")),
+    attribute!("CKV_AWS_64", "Ensure all data stored in the Redshift cluster is securely encrypted at rest", ["aws_redshift_cluster"], "encrypted", true),
     attribute!("CKV_AWS_66", "Ensure that CloudWatch Log Group specifies retention days", ["aws_cloudwatch_log_group"], "retention_in_days", given),
     attribute!("CKV_AWS_68", "CloudFront Distribution should have WAF enabled", ["aws_cloudfront_distribution"], "web_acl_id", given),
+    attribute!("CKV_AWS_69", "Ensure MQ Broker is not publicly exposed", ["aws_mq_broker"], "publicly_accessible", not_true),
+    attribute!("CKV_AWS_71", "Ensure Redshift Cluster logging is enabled", ["aws_redshift_cluster"], "logging.enable", true),
+    attribute!("CKV_AWS_73", "Ensure API Gateway has X-Ray Tracing enabled", ["aws_api_gateway_stage"], "xray_tracing_enabled", true),
+    attribute!("CKV_AWS_74", "Ensure DocumentDB is encrypted at rest (default is unencrypted)", ["aws_docdb_cluster"], "storage_encrypted", true),
+    attribute!("CKV_AWS_75", "Ensure Global Accelerator accelerator has flow logs enabled", ["aws_globalaccelerator_accelerator"], "attributes.flow_logs_enabled", true),
+    attribute!("CKV_AWS_76", "Ensure API Gateway has Access Logging enabled", ["aws_api_gateway_stage", "aws_apigatewayv2_stage"], "access_log_settings.destination_arn", given),
+    attribute!("CKV_AWS_77", "Ensure Athena Database is encrypted at rest (default is unencrypted)", ["aws_athena_database"], "encryption_configuration.encryption_option", given),
+    attribute!("CKV_AWS_82", "Ensure Athena Workgroup should enforce configuration to prevent client disabling encryption", ["aws_athena_workgroup"], "configuration.enforce_workgroup_configuration", not_false),
     attribute!("CKV_AWS_83", "Ensure Elasticsearch Domain enforces HTTPS", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "domain_endpoint_options.enforce_https", not_false),
     attribute!("CKV_AWS_85", "Ensure DocumentDB Logging is enabled", ["aws_docdb_cluster"], "enabled_cloudwatch_logs_exports", nonempty),
+    attribute!("CKV_AWS_86", "Ensure CloudFront distribution has Access Logging enabled", ["aws_cloudfront_distribution"], "logging_config.bucket", given),
+    attribute!("CKV_AWS_87", "Redshift cluster should not be publicly accessible", ["aws_redshift_cluster"], "publicly_accessible", false),
+    attribute!("CKV_AWS_89", "DMS replication instance should not be publicly accessible", ["aws_dms_replication_instance"], "publicly_accessible", not_true),
+    attribute!("CKV_AWS_92", "Ensure the ELB has access logging enabled", ["aws_elb"], "access_logs.enabled", true),
+    attribute!("CKV_AWS_96", "Ensure all data stored in Aurora is securely encrypted at rest", ["aws_rds_cluster"], "storage_encrypted", true),
+    attribute!("CKV_AWS_98", "Ensure all data stored in the Sagemaker Endpoint is securely encrypted at rest", ["aws_sagemaker_endpoint_configuration"], "kms_key_arn", given),
+    attribute!("CKV_AWS_102", "Ensure Neptune Cluster instance is not publicly available", ["aws_neptune_cluster_instance"], "publicly_accessible", not_true),
     attribute!("CKV_AWS_106", "Ensure EBS default encryption is enabled", ["aws_ebs_encryption_by_default"], "enabled", not_false),
+    attribute!("CKV_AWS_115", "Ensure that AWS Lambda function is configured for function-level concurrent execution limit", ["aws_lambda_function"], "reserved_concurrent_executions", given),
+    attribute!("CKV_AWS_116", "Ensure that AWS Lambda function is configured for a Dead Letter Queue(DLQ)", ["aws_lambda_function"], "dead_letter_config.target_arn", given),
+    attribute!("CKV_AWS_118", "Ensure that enhanced monitoring is enabled for Amazon RDS instances", ["aws_db_instance", "aws_rds_cluster_instance"], "monitoring_interval", at_least(1)),
     attribute!("CKV_AWS_120", "Ensure API Gateway caching is enabled", ["aws_api_gateway_stage"], "cache_cluster_enabled", true),
+    attribute!("CKV_AWS_122", "Ensure that direct internet access is disabled for an Amazon SageMaker Notebook Instance", ["aws_sagemaker_notebook_instance"], "direct_internet_access", none_of("Enabled")),
+    attribute!("CKV_AWS_123", "Ensure that VPC Endpoint Service is configured for Manual Acceptance", ["aws_vpc_endpoint_service"], "acceptance_required", true),
+    attribute!("CKV_AWS_126", "Ensure that detailed monitoring is enabled for EC2 instances", ["aws_instance"], "monitoring", true),
     attribute!("CKV_AWS_129", "Ensure that respective logs of Amazon Relational Database Service (Amazon RDS) are enabled", ["aws_db_instance"], "enabled_cloudwatch_logs_exports", nonempty),
+    attribute!("CKV_AWS_130", "Ensure VPC subnets do not assign public IP by default", ["aws_subnet"], "map_public_ip_on_launch", not_true),
+    attribute!("CKV_AWS_135", "Ensure that EC2 is EBS optimized", ["aws_instance"], "ebs_optimized", true),
+    attribute!("CKV_AWS_136", "Ensure that ECR repositories are encrypted using KMS", ["aws_ecr_repository"], "encryption_configuration.encryption_type", one_of("KMS")),
     attribute!("CKV_AWS_137", "Ensure that Elasticsearch is configured inside a VPC", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "vpc_options", block),
+    attribute!("CKV_AWS_138", "Ensure that ELB is cross-zone-load-balancing enabled", ["aws_elb"], "cross_zone_load_balancing", not_false),
+    attribute!("CKV_AWS_139", "Ensure that RDS clusters have deletion protection enabled", ["aws_rds_cluster"], "deletion_protection", true),
+    attribute!("CKV_AWS_140", "Ensure that RDS global clusters are encrypted", ["aws_rds_global_cluster"], "storage_encrypted", true),
+    attribute!("CKV_AWS_141", "Ensured that Redshift cluster allowing version upgrade by default", ["aws_redshift_cluster"], "allow_version_upgrade", not_false),
+    attribute!("CKV_AWS_142", "Ensure that Redshift cluster is encrypted by KMS", ["aws_redshift_cluster"], "kms_key_id", given),
     attribute!("CKV_AWS_150", "Ensure that Load Balancer has deletion protection enabled", ["aws_lb", "aws_alb"], "enable_deletion_protection", true),
     attribute!("CKV_AWS_154", "Ensure Redshift is not deployed outside of a VPC", ["aws_redshift_cluster"], "cluster_subnet_group_name", given),
     attribute!("CKV_AWS_155", "Ensure that Workspace user volumes are encrypted", ["aws_workspaces_workspace"], "user_volume_encryption_enabled", true),
@@ -118,6 +164,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_159", "Ensure that Athena Workgroup is encrypted", ["aws_athena_workgroup"], "configuration.result_configuration.encryption_configuration.encryption_option", given),
     attribute!("CKV_AWS_160", "Ensure that Timestream database is encrypted with KMS CMK", ["aws_timestreamwrite_database"], "kms_key_id", given),
     attribute!("CKV_AWS_162", "Ensure RDS cluster has IAM authentication enabled", ["aws_rds_cluster"], "iam_database_authentication_enabled", true),
+    attribute!("CKV_AWS_163", "Ensure ECR image scanning on push is enabled", ["aws_ecr_repository"], "image_scanning_configuration.scan_on_push", true),
     attribute!("CKV_AWS_164", "Ensure Transfer Server is not exposed publicly.", ["aws_transfer_server"], "endpoint_type", one_of("VPC")),
     attribute!("CKV_AWS_166", "Ensure Backup Vault is encrypted at rest using KMS CMK", ["aws_backup_vault"], "kms_key_arn", given),
     attribute!("CKV_AWS_170", "Ensure QLDB ledger permissions mode is set to STANDARD", ["aws_qldb_ledger"], "permissions_mode", one_of("STANDARD")),
@@ -268,24 +315,61 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AWS_66", "Ensure MWAA environment is not publicly accessible", ["aws_mwaa_environment"], "webserver_access_mode", none_of("PUBLIC_ONLY")),
     attribute!("CKV2_AWS_73", "Ensure AWS SQS uses CMK not AWS default keys for encryption", ["aws_sqs_queue"], "kms_master_key_id", none_of("alias/aws/sqs")),
     // Azure
+    attribute!("CKV_AZURE_5", "Ensure RBAC is enabled on AKS clusters", ["azurerm_kubernetes_cluster"], "role_based_access_control_enabled|role_based_access_control.enabled", not_false),
     attribute!("CKV_AZURE_15", "Ensure web app is using the latest version of TLS encryption", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
     attribute!("CKV_AZURE_16", "Ensure that Register with Azure Active Directory is enabled on App Service", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity", block),
     attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
     attribute!("CKV_AZURE_18", "Ensure that 'HTTP Version' is the latest if used to run the web app", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.http2_enabled", true),
+    attribute!("CKV_AZURE_20", "Ensure that security contact 'Phone number' is set", ["azurerm_security_center_contact"], "phone", given),
+    attribute!("CKV_AZURE_21", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alert_notifications", true),
+    attribute!("CKV_AZURE_22", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alerts_to_admins", true),
+    attribute!("CKV_AZURE_28", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for MySQL Database Server", ["azurerm_mysql_server"], "ssl_enforcement_enabled", true),
+    attribute!("CKV_AZURE_29", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for PostgreSQL Database Server", ["azurerm_postgresql_server"], "ssl_enforcement_enabled", true),
+    attribute!("CKV_AZURE_40", "Ensure that the expiration date is set on all keys", ["azurerm_key_vault_key"], "expiration_date", given),
+    attribute!("CKV_AZURE_41", "Ensure that the expiration date is set on all secrets", ["azurerm_key_vault_secret"], "expiration_date", given),
+    attribute!("CKV_AZURE_47", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for MariaDB servers", ["azurerm_mariadb_server"], "ssl_enforcement_enabled", true),
+    attribute!("CKV_AZURE_48", "Ensure 'public network access enabled' is set to 'False' for MariaDB servers", ["azurerm_mariadb_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_50", "Ensure Virtual Machine Extensions are not Installed", ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"], "allow_extension_operations", false),
+    attribute!("CKV_AZURE_53", "Ensure 'public network access enabled' is set to 'False' for mySQL servers", ["azurerm_mysql_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_57", "Ensure that CORS disallows every resource to access app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.cors.allowed_origins", excludes("*")),
+    attribute!("CKV_AZURE_58", "Ensure that Azure Synapse workspaces enables managed virtual networks", ["azurerm_synapse_workspace"], "managed_virtual_network_enabled", true),
+    attribute!("CKV_AZURE_64", "Ensure that Azure File Sync disables public network access", ["azurerm_storage_sync"], "incoming_traffic_policy", one_of("AllowVirtualNetworksOnly")),
     attribute!("CKV_AZURE_67", "Ensure that 'HTTP Version' is the latest, if used to run the Function app", ["azurerm_function_app", "azurerm_function_app_slot"], "site_config.http2_enabled", true),
+    attribute!("CKV_AZURE_68", "Ensure that PostgreSQL server disables public network access", ["azurerm_postgresql_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_71", "Ensure that Managed identity provider is enabled for app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity.type", given),
     attribute!("CKV_AZURE_72", "Ensure that remote debugging is not enabled for app services", ["azurerm_app_service", "azurerm_linux_function_app", "azurerm_linux_function_app_slot", "azurerm_linux_web_app", "azurerm_linux_web_app_slot", "azurerm_windows_function_app", "azurerm_windows_function_app_slot", "azurerm_windows_web_app", "azurerm_windows_web_app_slot"], "site_config.remote_debugging_enabled", not_true),
     attribute!("CKV_AZURE_74", "Ensure that Azure Data Explorer (Kusto) uses disk encryption", ["azurerm_kusto_cluster"], "disk_encryption_enabled", true),
+    attribute!("CKV_AZURE_75", "Ensure that Azure Data Explorer uses double encryption", ["azurerm_kusto_cluster"], "double_encryption_enabled", true),
     attribute!("CKV_AZURE_88", "Ensure that app services use Azure Files", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "storage_account.type", one_of("AzureFiles")),
+    attribute!("CKV_AZURE_89", "Ensure that Azure Cache for Redis disables public network access", ["azurerm_redis_cache"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_91", "Ensure that only SSL are enabled for Cache for Redis", ["azurerm_redis_cache"], "enable_non_ssl_port", not_true),
     attribute!("CKV_AZURE_93", "Ensure that managed disks use a specific set of disk encryption sets for the customer-managed key encryption", ["azurerm_managed_disk"], "disk_encryption_set_id", given),
     attribute!("CKV_AZURE_94", "Ensure that My SQL server enables geo-redundant backups", ["azurerm_mysql_server", "azurerm_mysql_flexible_server"], "geo_redundant_backup_enabled", true),
+    attribute!("CKV_AZURE_96", "Ensure that MySQL server enables infrastructure encryption", ["azurerm_mysql_server"], "infrastructure_encryption_enabled", true),
+    attribute!("CKV_AZURE_97", "Ensure that Virtual machine scale sets have encryption at host enabled", ["azurerm_linux_virtual_machine_scale_set", "azurerm_windows_virtual_machine_scale_set"], "encryption_at_host_enabled", true),
     attribute!("CKV_AZURE_98", "Ensure that Azure Container group is deployed into virtual network", ["azurerm_container_group"], "subnet_ids", given),
     attribute!("CKV_AZURE_100", "Ensure that Cosmos DB accounts have customer-managed keys to encrypt data at rest", ["azurerm_cosmosdb_account"], "key_vault_key_id", given),
+    attribute!("CKV_AZURE_101", "Ensure that Azure Cosmos DB disables public network access", ["azurerm_cosmosdb_account"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_102", "Ensure that PostgreSQL server enables geo-redundant backups", ["azurerm_postgresql_server"], "geo_redundant_backup_enabled", true),
+    attribute!("CKV_AZURE_104", "Ensure that Azure Data factory public network access is disabled", ["azurerm_data_factory"], "public_network_enabled", false),
     attribute!("CKV_AZURE_106", "Ensure that Azure Event Grid Domain public network access is disabled", ["azurerm_eventgrid_domain"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_108", "Ensure that Azure IoT Hub disables public network access", ["azurerm_iothub"], "public_network_access_enabled", not_true),
+    attribute!("CKV_AZURE_110", "Ensure that key vault enables purge protection", ["azurerm_key_vault"], "purge_protection_enabled", true),
+    attribute!("CKV_AZURE_112", "Ensure that key vault key is backed by HSM", ["azurerm_key_vault_key"], "key_type", one_of("RSA-HSM")),
+    attribute!("CKV_AZURE_113", "Ensure that SQL server disables public network access", ["azurerm_mssql_server"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_114", "Ensure that key vault secrets have \"content_type\" set", ["azurerm_key_vault_secret"], "content_type", given),
+    attribute!("CKV_AZURE_115", "Ensure that AKS enables private clusters", ["azurerm_kubernetes_cluster"], "private_cluster_enabled", true),
+    attribute!("CKV_AZURE_116", "Ensure that AKS uses Azure Policies Add-on", ["azurerm_kubernetes_cluster"], "azure_policy_enabled|addon_profile.azure_policy.enabled", true),
+    attribute!("CKV_AZURE_117", "Ensure that AKS uses disk encryption set", ["azurerm_kubernetes_cluster"], "disk_encryption_set_id", given),
+    attribute!("CKV_AZURE_118", "Ensure that Network Interfaces disable IP forwarding", ["azurerm_network_interface"], "enable_ip_forwarding", not_true),
     attribute!("CKV_AZURE_121", "Ensure that Azure Front Door enables WAF", ["azurerm_frontdoor"], "frontend_endpoint.web_application_firewall_policy_link_id", given),
     attribute!("CKV_AZURE_124", "Ensure that Azure Cognitive Search disables public network access", ["azurerm_search_service"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_127", "Ensure that My SQL server enables Threat detection policy", ["azurerm_mysql_server"], "threat_detection_policy.enabled", true),
+    attribute!("CKV_AZURE_128", "Ensure that PostgreSQL server enables Threat detection policy", ["azurerm_postgresql_server"], "threat_detection_policy.enabled", true),
+    attribute!("CKV_AZURE_129", "Ensure that MariaDB server enables geo-redundant backups", ["azurerm_mariadb_server"], "geo_redundant_backup_enabled", true),
+    attribute!("CKV_AZURE_130", "Ensure that PostgreSQL server enables infrastructure encryption", ["azurerm_postgresql_server"], "infrastructure_encryption_enabled", true),
+    attribute!("CKV_AZURE_131", "Ensure that 'Security contact emails' is set", ["azurerm_security_center_contact"], "email", given),
+    attribute!("CKV_AZURE_134", "Ensure that Cognitive Services accounts disable public network access", ["azurerm_cognitive_account"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_137", "Ensure ACR admin account is disabled", ["azurerm_container_registry"], "admin_enabled", not_true),
     attribute!("CKV_AZURE_139", "Ensure ACR set to disable public networking", ["azurerm_container_registry"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_141", "Ensure AKS local admin account is disabled", ["azurerm_kubernetes_cluster"], "local_account_disabled", true),
@@ -384,8 +468,20 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AZURE_36", "Ensure Azure automation account is configured with managed identity", ["azurerm_automation_account"], "identity.type", nonblank),
     attribute!("CKV2_AZURE_40", "Ensure storage account is not configured with Shared Key authorization", ["azurerm_storage_account"], "shared_access_key_enabled", false),
     // GCP
+    attribute!("CKV_GCP_7", "Ensure Legacy Authorization is set to Disabled on Kubernetes Engine Clusters", ["google_container_cluster"], "enable_legacy_abac", not_true),
+    attribute!("CKV_GCP_9", "Ensure 'Automatic node repair' is enabled for Kubernetes Clusters", ["google_container_node_pool"], "management.auto_repair", true),
+    attribute!("CKV_GCP_10", "Ensure 'Automatic node upgrade' is enabled for Kubernetes Clusters", ["google_container_node_pool"], "management.auto_upgrade", true),
+    attribute!("CKV_GCP_14", "Ensure all Cloud SQL database instance have backup configuration enabled", ["google_sql_database_instance"], "settings.backup_configuration.enabled", true),
+    attribute!("CKV_GCP_16", "Ensure that DNSSEC is enabled for Cloud DNS", ["google_dns_managed_zone"], "dnssec_config.state", one_of("on")),
     attribute!("CKV_GCP_33", "Ensure oslogin is enabled for a Project", ["google_compute_project_metadata"], "metadata.enable-oslogin", true),
+    attribute!("CKV_GCP_36", "Ensure that IP forwarding is not enabled on Instances", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "can_ip_forward", not_true),
     attribute!("CKV_GCP_60", "Ensure Cloud SQL database does not have public IP", ["google_sql_database_instance"], "settings.ip_configuration.ipv4_enabled", not_true),
+    attribute!("CKV_GCP_61", "Enable VPC Flow Logs and Intranode Visibility", ["google_container_cluster"], "enable_intranode_visibility", true),
+    attribute!("CKV_GCP_62", "Bucket should log access", ["google_storage_bucket"], "logging.log_bucket", given),
+    attribute!("CKV_GCP_65", "Manage Kubernetes RBAC users with Google Groups for GKE", ["google_container_cluster"], "authenticator_groups_config.security_group", given),
+    attribute!("CKV_GCP_66", "Ensure use of Binary Authorization", ["google_container_cluster"], "enable_binary_authorization", true),
+    attribute!("CKV_GCP_70", "Ensure the GKE Release Channel is set", ["google_container_cluster"], "release_channel.channel", given),
+    attribute!("CKV_GCP_71", "Ensure Shielded GKE Nodes are Enabled", ["google_container_cluster"], "enable_shielded_nodes", not_false),
     attribute!("CKV_GCP_78", "Ensure Cloud storage has versioning enabled", ["google_storage_bucket"], "versioning.enabled", true),
     attribute!("CKV_GCP_80", "Ensure Big Query Tables are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_bigquery_table"], "encryption_configuration.kms_key_name", given),
     attribute!("CKV_GCP_81", "Ensure Big Query Datasets are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_bigquery_dataset"], "default_encryption_configuration.kms_key_name", given),
