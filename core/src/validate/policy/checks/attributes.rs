@@ -8,6 +8,8 @@
 //! whose value is unknown is UNKNOWN in all of them):
 //! - `true` / `false`: that value, or its string in any case; missing fails.
 //! - `not_true` / `not_false`: anything but that value; missing passes.
+//! - `set_true`: `true` passes, any other value fails, and missing gives
+//!   no verdict (checkov judges the setting only where it is written).
 //! - `given`: set to anything, a reference included; missing, null or an
 //!   empty string fails.
 //! - `nonblank`: a string with more than spaces in it; missing fails.
@@ -52,6 +54,9 @@ macro_rules! attribute {
     }};
     (@judge $r:ident, $path:literal, true) => { is_true($r, first($r, $path)) };
     (@judge $r:ident, $path:literal, false) => { is_false($r, first($r, $path)) };
+    (@judge $r:ident, $path:literal, set_true) => {
+        expect($r, first($r, $path), Read::is_true, Unknown)
+    };
     (@judge $r:ident, $path:literal, not_true) => { forbid($r, first($r, $path), Read::is_true) };
     (@judge $r:ident, $path:literal, not_false) => { forbid($r, first($r, $path), Read::is_false) };
     (@judge $r:ident, $path:literal, given) => { any_value($r, first($r, $path)) };
@@ -112,6 +117,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_28", "Ensure DynamoDB point in time recovery (backup) is enabled", ["aws_dynamodb_table"], "point_in_time_recovery.enabled", true),
     attribute!("CKV_AWS_29", "Ensure all data stored in the ElastiCache Replication Group is securely encrypted at rest", ["aws_elasticache_replication_group"], "at_rest_encryption_enabled", true),
     attribute!("CKV_AWS_30", "Ensure all data stored in the ElastiCache Replication Group is securely encrypted at transit", ["aws_elasticache_replication_group"], "transit_encryption_enabled", true),
+    attribute!("CKV_AWS_34", "Ensure CloudFront distribution ViewerProtocolPolicy is set to HTTPS", ["aws_cloudfront_distribution"], "default_cache_behavior.viewer_protocol_policy", none_of("allow-all")),
     attribute!("CKV_AWS_42", "Ensure EFS is securely encrypted", ["aws_efs_file_system"], "encrypted", true),
     attribute!("CKV_AWS_43", "Ensure Kinesis Stream is securely encrypted", ["aws_kinesis_stream"], "encryption_type", one_of("KMS")),
     attribute!("CKV_AWS_44", "Ensure Neptune storage is securely encrypted", ["aws_neptune_cluster"], "storage_encrypted", true),
@@ -128,6 +134,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_75", "Ensure Global Accelerator accelerator has flow logs enabled", ["aws_globalaccelerator_accelerator"], "attributes.flow_logs_enabled", true),
     attribute!("CKV_AWS_76", "Ensure API Gateway has Access Logging enabled", ["aws_api_gateway_stage", "aws_apigatewayv2_stage"], "access_log_settings.destination_arn", given),
     attribute!("CKV_AWS_77", "Ensure Athena Database is encrypted at rest (default is unencrypted)", ["aws_athena_database"], "encryption_configuration.encryption_option", given),
+    attribute!("CKV_AWS_81", "Ensure MSK Cluster encryption in rest and transit is enabled", ["aws_msk_cluster"], "encryption_info.encryption_in_transit.client_broker", one_of("TLS")),
     attribute!("CKV_AWS_82", "Ensure Athena Workgroup should enforce configuration to prevent client disabling encryption", ["aws_athena_workgroup"], "configuration.enforce_workgroup_configuration", not_false),
     attribute!("CKV_AWS_83", "Ensure Elasticsearch Domain enforces HTTPS", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "domain_endpoint_options.enforce_https", not_false),
     attribute!("CKV_AWS_85", "Ensure DocumentDB Logging is enabled", ["aws_docdb_cluster"], "enabled_cloudwatch_logs_exports", nonempty),
@@ -145,6 +152,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_120", "Ensure API Gateway caching is enabled", ["aws_api_gateway_stage"], "cache_cluster_enabled", true),
     attribute!("CKV_AWS_122", "Ensure that direct internet access is disabled for an Amazon SageMaker Notebook Instance", ["aws_sagemaker_notebook_instance"], "direct_internet_access", none_of("Enabled")),
     attribute!("CKV_AWS_123", "Ensure that VPC Endpoint Service is configured for Manual Acceptance", ["aws_vpc_endpoint_service"], "acceptance_required", true),
+    attribute!("CKV_AWS_124", "Ensure that CloudFormation stacks are sending event notifications to an SNS topic", ["aws_cloudformation_stack"], "notification_arns", given),
     attribute!("CKV_AWS_126", "Ensure that detailed monitoring is enabled for EC2 instances", ["aws_instance"], "monitoring", true),
     attribute!("CKV_AWS_129", "Ensure that respective logs of Amazon Relational Database Service (Amazon RDS) are enabled", ["aws_db_instance"], "enabled_cloudwatch_logs_exports", nonempty),
     attribute!("CKV_AWS_130", "Ensure VPC subnets do not assign public IP by default", ["aws_subnet"], "map_public_ip_on_launch", not_true),
@@ -156,6 +164,8 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_140", "Ensure that RDS global clusters are encrypted", ["aws_rds_global_cluster"], "storage_encrypted", true),
     attribute!("CKV_AWS_141", "Ensured that Redshift cluster allowing version upgrade by default", ["aws_redshift_cluster"], "allow_version_upgrade", not_false),
     attribute!("CKV_AWS_142", "Ensure that Redshift cluster is encrypted by KMS", ["aws_redshift_cluster"], "kms_key_id", given),
+    attribute!("CKV_AWS_146", "Ensure that RDS database cluster snapshot is encrypted", ["aws_db_cluster_snapshot"], "storage_encrypted", true),
+    attribute!("CKV_AWS_148", "Ensure no default VPC is planned to be provisioned", ["aws_default_vpc"], "", never),
     attribute!("CKV_AWS_150", "Ensure that Load Balancer has deletion protection enabled", ["aws_lb", "aws_alb"], "enable_deletion_protection", true),
     attribute!("CKV_AWS_154", "Ensure Redshift is not deployed outside of a VPC", ["aws_redshift_cluster"], "cluster_subnet_group_name", given),
     attribute!("CKV_AWS_155", "Ensure that Workspace user volumes are encrypted", ["aws_workspaces_workspace"], "user_volume_encryption_enabled", true),
@@ -315,7 +325,10 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AWS_66", "Ensure MWAA environment is not publicly accessible", ["aws_mwaa_environment"], "webserver_access_mode", none_of("PUBLIC_ONLY")),
     attribute!("CKV2_AWS_73", "Ensure AWS SQS uses CMK not AWS default keys for encryption", ["aws_sqs_queue"], "kms_master_key_id", none_of("alias/aws/sqs")),
     // Azure
+    attribute!("CKV_AZURE_1", "Ensure Azure Instance does not use basic authentication(Use SSH Key Instead)", ["azurerm_linux_virtual_machine", "azurerm_virtual_machine"], "disable_password_authentication|os_profile_linux_config.disable_password_authentication", not_false),
+    attribute!("CKV_AZURE_4", "Ensure AKS logging to Azure Monitoring is Configured", ["azurerm_kubernetes_cluster"], "oms_agent.log_analytics_workspace_id", given),
     attribute!("CKV_AZURE_5", "Ensure RBAC is enabled on AKS clusters", ["azurerm_kubernetes_cluster"], "role_based_access_control_enabled|role_based_access_control.enabled", not_false),
+    attribute!("CKV_AZURE_7", "Ensure AKS cluster has Network Policy configured", ["azurerm_kubernetes_cluster"], "network_profile.network_policy", given),
     attribute!("CKV_AZURE_15", "Ensure web app is using the latest version of TLS encryption", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.min_tls_version|site_config.minimum_tls_version", not_below(1.2)),
     attribute!("CKV_AZURE_16", "Ensure that Register with Azure Active Directory is enabled on App Service", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity", block),
     attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
@@ -323,14 +336,22 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_20", "Ensure that security contact 'Phone number' is set", ["azurerm_security_center_contact"], "phone", given),
     attribute!("CKV_AZURE_21", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alert_notifications", true),
     attribute!("CKV_AZURE_22", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alerts_to_admins", true),
+    attribute!("CKV_AZURE_26", "Ensure that 'Send Alerts To' is enabled for MSSQL servers", ["azurerm_mssql_server_security_alert_policy"], "email_addresses", given),
+    attribute!("CKV_AZURE_27", "Ensure that 'Email service and co-administrators' is 'Enabled' for MSSQL servers", ["azurerm_mssql_server_security_alert_policy"], "email_account_admins", true),
     attribute!("CKV_AZURE_28", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for MySQL Database Server", ["azurerm_mysql_server"], "ssl_enforcement_enabled", true),
     attribute!("CKV_AZURE_29", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for PostgreSQL Database Server", ["azurerm_postgresql_server"], "ssl_enforcement_enabled", true),
+    attribute!("CKV_AZURE_34", "Ensure that 'Public access level' is set to Private for blob containers", ["azurerm_storage_container"], "container_access_type", none_of("blob")),
     attribute!("CKV_AZURE_40", "Ensure that the expiration date is set on all keys", ["azurerm_key_vault_key"], "expiration_date", given),
     attribute!("CKV_AZURE_41", "Ensure that the expiration date is set on all secrets", ["azurerm_key_vault_secret"], "expiration_date", given),
+    attribute!("CKV_AZURE_44", "Ensure Storage Account is using the latest version of TLS encryption", ["azurerm_storage_account"], "min_tls_version", one_of("TLS1_2")),
     attribute!("CKV_AZURE_47", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for MariaDB servers", ["azurerm_mariadb_server"], "ssl_enforcement_enabled", true),
     attribute!("CKV_AZURE_48", "Ensure 'public network access enabled' is set to 'False' for MariaDB servers", ["azurerm_mariadb_server"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_49", "Ensure Azure linux scale set does not use basic authentication(Use SSH Key Instead)", ["azurerm_linux_virtual_machine_scale_set"], "disable_password_authentication", true),
     attribute!("CKV_AZURE_50", "Ensure Virtual Machine Extensions are not Installed", ["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"], "allow_extension_operations", false),
+    attribute!("CKV_AZURE_52", "Ensure MSSQL is using the latest version of TLS encryption", ["azurerm_mssql_server"], "minimum_tls_version", one_of("1.2")),
     attribute!("CKV_AZURE_53", "Ensure 'public network access enabled' is set to 'False' for mySQL servers", ["azurerm_mysql_server"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_54", "Ensure MySQL is using the latest version of TLS encryption", ["azurerm_mysql_server"], "ssl_minimal_tls_version_enforced", one_of("TLS1_2")),
+    attribute!("CKV_AZURE_56", "Ensure that function apps enables Authentication", ["azurerm_function_app"], "auth_settings.enabled", true),
     attribute!("CKV_AZURE_57", "Ensure that CORS disallows every resource to access app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.cors.allowed_origins", excludes("*")),
     attribute!("CKV_AZURE_58", "Ensure that Azure Synapse workspaces enables managed virtual networks", ["azurerm_synapse_workspace"], "managed_virtual_network_enabled", true),
     attribute!("CKV_AZURE_64", "Ensure that Azure File Sync disables public network access", ["azurerm_storage_sync"], "incoming_traffic_policy", one_of("AllowVirtualNetworksOnly")),
@@ -340,6 +361,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_72", "Ensure that remote debugging is not enabled for app services", ["azurerm_app_service", "azurerm_linux_function_app", "azurerm_linux_function_app_slot", "azurerm_linux_web_app", "azurerm_linux_web_app_slot", "azurerm_windows_function_app", "azurerm_windows_function_app_slot", "azurerm_windows_web_app", "azurerm_windows_web_app_slot"], "site_config.remote_debugging_enabled", not_true),
     attribute!("CKV_AZURE_74", "Ensure that Azure Data Explorer (Kusto) uses disk encryption", ["azurerm_kusto_cluster"], "disk_encryption_enabled", true),
     attribute!("CKV_AZURE_75", "Ensure that Azure Data Explorer uses double encryption", ["azurerm_kusto_cluster"], "double_encryption_enabled", true),
+    attribute!("CKV_AZURE_76", "Ensure that Azure Batch account uses key vault to encrypt data", ["azurerm_batch_account"], "key_vault_reference.id", given),
     attribute!("CKV_AZURE_88", "Ensure that app services use Azure Files", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "storage_account.type", one_of("AzureFiles")),
     attribute!("CKV_AZURE_89", "Ensure that Azure Cache for Redis disables public network access", ["azurerm_redis_cache"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_91", "Ensure that only SSL are enabled for Cache for Redis", ["azurerm_redis_cache"], "enable_non_ssl_port", not_true),
@@ -352,9 +374,13 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_101", "Ensure that Azure Cosmos DB disables public network access", ["azurerm_cosmosdb_account"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_102", "Ensure that PostgreSQL server enables geo-redundant backups", ["azurerm_postgresql_server"], "geo_redundant_backup_enabled", true),
     attribute!("CKV_AZURE_104", "Ensure that Azure Data factory public network access is disabled", ["azurerm_data_factory"], "public_network_enabled", false),
+    attribute!("CKV_AZURE_105", "Ensure that Data Lake Store accounts enables encryption", ["azurerm_data_lake_store"], "encryption_state", none_of("Disabled")),
     attribute!("CKV_AZURE_106", "Ensure that Azure Event Grid Domain public network access is disabled", ["azurerm_eventgrid_domain"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_107", "Ensure that API management services use virtual networks", ["azurerm_api_management"], "virtual_network_configuration.subnet_id", given),
     attribute!("CKV_AZURE_108", "Ensure that Azure IoT Hub disables public network access", ["azurerm_iothub"], "public_network_access_enabled", not_true),
+    attribute!("CKV_AZURE_109", "Ensure that key vault allows firewall rules settings", ["azurerm_key_vault"], "network_acls.default_action", one_of("Deny")),
     attribute!("CKV_AZURE_110", "Ensure that key vault enables purge protection", ["azurerm_key_vault"], "purge_protection_enabled", true),
+    attribute!("CKV_AZURE_111", "Ensure that key vault enables soft delete", ["azurerm_key_vault"], "soft_delete_enabled", not_false),
     attribute!("CKV_AZURE_112", "Ensure that key vault key is backed by HSM", ["azurerm_key_vault_key"], "key_type", one_of("RSA-HSM")),
     attribute!("CKV_AZURE_113", "Ensure that SQL server disables public network access", ["azurerm_mssql_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_114", "Ensure that key vault secrets have \"content_type\" set", ["azurerm_key_vault_secret"], "content_type", given),
@@ -364,6 +390,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_118", "Ensure that Network Interfaces disable IP forwarding", ["azurerm_network_interface"], "enable_ip_forwarding", not_true),
     attribute!("CKV_AZURE_121", "Ensure that Azure Front Door enables WAF", ["azurerm_frontdoor"], "frontend_endpoint.web_application_firewall_policy_link_id", given),
     attribute!("CKV_AZURE_124", "Ensure that Azure Cognitive Search disables public network access", ["azurerm_search_service"], "public_network_access_enabled", false),
+    attribute!("CKV_AZURE_126", "Ensures that Active Directory is used for authentication for Service Fabric", ["azurerm_service_fabric_cluster"], "azure_active_directory.tenant_id", given),
     attribute!("CKV_AZURE_127", "Ensure that My SQL server enables Threat detection policy", ["azurerm_mysql_server"], "threat_detection_policy.enabled", true),
     attribute!("CKV_AZURE_128", "Ensure that PostgreSQL server enables Threat detection policy", ["azurerm_postgresql_server"], "threat_detection_policy.enabled", true),
     attribute!("CKV_AZURE_129", "Ensure that MariaDB server enables geo-redundant backups", ["azurerm_mariadb_server"], "geo_redundant_backup_enabled", true),
@@ -468,20 +495,32 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AZURE_36", "Ensure Azure automation account is configured with managed identity", ["azurerm_automation_account"], "identity.type", nonblank),
     attribute!("CKV2_AZURE_40", "Ensure storage account is not configured with Shared Key authorization", ["azurerm_storage_account"], "shared_access_key_enabled", false),
     // GCP
+    attribute!("CKV_GCP_1", "Ensure Stackdriver Logging is set to Enabled on Kubernetes Engine Clusters", ["google_container_cluster"], "logging_service", none_of("none")),
+    attribute!("CKV_GCP_6", "Ensure all Cloud SQL database instance requires all incoming connections to use SSL", ["google_sql_database_instance"], "settings.ip_configuration.require_ssl", true),
     attribute!("CKV_GCP_7", "Ensure Legacy Authorization is set to Disabled on Kubernetes Engine Clusters", ["google_container_cluster"], "enable_legacy_abac", not_true),
+    attribute!("CKV_GCP_8", "Ensure Stackdriver Monitoring is set to Enabled on Kubernetes Engine Clusters", ["google_container_cluster"], "monitoring_service", none_of("none")),
     attribute!("CKV_GCP_9", "Ensure 'Automatic node repair' is enabled for Kubernetes Clusters", ["google_container_node_pool"], "management.auto_repair", true),
     attribute!("CKV_GCP_10", "Ensure 'Automatic node upgrade' is enabled for Kubernetes Clusters", ["google_container_node_pool"], "management.auto_upgrade", true),
+    attribute!("CKV_GCP_13", "Ensure client certificate authentication to Kubernetes Engine Clusters is disabled", ["google_container_cluster"], "master_auth.client_certificate_config.issue_client_certificate", false),
     attribute!("CKV_GCP_14", "Ensure all Cloud SQL database instance have backup configuration enabled", ["google_sql_database_instance"], "settings.backup_configuration.enabled", true),
     attribute!("CKV_GCP_16", "Ensure that DNSSEC is enabled for Cloud DNS", ["google_dns_managed_zone"], "dnssec_config.state", one_of("on")),
+    attribute!("CKV_GCP_21", "Ensure Kubernetes Clusters are configured with Labels", ["google_container_cluster"], "resource_labels", given),
+    attribute!("CKV_GCP_27", "Ensure that the default network does not exist in a project", ["google_project"], "auto_create_network", false),
+    attribute!("CKV_GCP_32", "Ensure 'Block Project-wide SSH keys' is enabled for VM instances", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "metadata.block-project-ssh-keys", true),
     attribute!("CKV_GCP_33", "Ensure oslogin is enabled for a Project", ["google_compute_project_metadata"], "metadata.enable-oslogin", true),
+    attribute!("CKV_GCP_35", "Ensure 'Enable connecting to serial ports' is not enabled for VM Instance", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "metadata.serial-port-enable", not_true),
     attribute!("CKV_GCP_36", "Ensure that IP forwarding is not enabled on Instances", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "can_ip_forward", not_true),
+    attribute!("CKV_GCP_37", "Ensure VM disks for critical VMs are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_compute_disk"], "disk_encryption_key.raw_key", given),
     attribute!("CKV_GCP_60", "Ensure Cloud SQL database does not have public IP", ["google_sql_database_instance"], "settings.ip_configuration.ipv4_enabled", not_true),
     attribute!("CKV_GCP_61", "Enable VPC Flow Logs and Intranode Visibility", ["google_container_cluster"], "enable_intranode_visibility", true),
     attribute!("CKV_GCP_62", "Bucket should log access", ["google_storage_bucket"], "logging.log_bucket", given),
     attribute!("CKV_GCP_65", "Manage Kubernetes RBAC users with Google Groups for GKE", ["google_container_cluster"], "authenticator_groups_config.security_group", given),
     attribute!("CKV_GCP_66", "Ensure use of Binary Authorization", ["google_container_cluster"], "enable_binary_authorization", true),
+    attribute!("CKV_GCP_68", "Ensure Secure Boot for Shielded GKE Nodes is Enabled", ["google_container_cluster", "google_container_node_pool"], "node_config.shielded_instance_config.enable_secure_boot", set_true),
+    attribute!("CKV_GCP_69", "Ensure the GKE Metadata Server is Enabled", ["google_container_cluster", "google_container_node_pool"], "node_config.workload_metadata_config.mode", one_of("GKE_METADATA")),
     attribute!("CKV_GCP_70", "Ensure the GKE Release Channel is set", ["google_container_cluster"], "release_channel.channel", given),
     attribute!("CKV_GCP_71", "Ensure Shielded GKE Nodes are Enabled", ["google_container_cluster"], "enable_shielded_nodes", not_false),
+    attribute!("CKV_GCP_72", "Ensure Integrity Monitoring for Shielded GKE Nodes is Enabled", ["google_container_cluster", "google_container_node_pool"], "node_config.shielded_instance_config.enable_integrity_monitoring", set_true),
     attribute!("CKV_GCP_78", "Ensure Cloud storage has versioning enabled", ["google_storage_bucket"], "versioning.enabled", true),
     attribute!("CKV_GCP_80", "Ensure Big Query Tables are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_bigquery_table"], "encryption_configuration.kms_key_name", given),
     attribute!("CKV_GCP_81", "Ensure Big Query Datasets are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_bigquery_dataset"], "default_encryption_configuration.kms_key_name", given),
