@@ -333,6 +333,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_16", "Ensure that Register with Azure Active Directory is enabled on App Service", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity", block),
     attribute!("CKV_AZURE_17", "Ensure the web app has 'Client Certificates (Incoming client certificates)' set", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "client_cert_enabled|client_certificate_enabled", true),
     attribute!("CKV_AZURE_18", "Ensure that 'HTTP Version' is the latest if used to run the web app", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.http2_enabled", true),
+    attribute!("CKV_AZURE_19", "Ensure that standard pricing tier is selected", ["azurerm_security_center_subscription_pricing"], "tier", one_of("Standard")),
     attribute!("CKV_AZURE_20", "Ensure that security contact 'Phone number' is set", ["azurerm_security_center_contact"], "phone", given),
     attribute!("CKV_AZURE_21", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alert_notifications", true),
     attribute!("CKV_AZURE_22", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alerts_to_admins", true),

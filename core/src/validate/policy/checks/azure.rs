@@ -40,6 +40,24 @@ fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
     fails_if(open)
 }
 
+/// Defender for one kind of resource (a pricing's `resource_type`): that
+/// pricing must be on the Standard tier; other pricings pass.
+fn defender(r: &Resource<'_>, kind: &str) -> Outcome {
+    match r.get("resource_type") {
+        Read::Reference => Unknown,
+        v if v.as_str().is_some_and(|t| t.eq_ignore_ascii_case(kind)) => expect(
+            r,
+            "tier",
+            |v| {
+                v.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("standard"))
+            },
+            Failed,
+        ),
+        _ => Passed,
+    }
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -339,19 +357,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AZURE_234",
         title: "Ensure that Azure Defender for cloud is set to On for Resource Manager",
         types: &["azurerm_security_center_subscription_pricing"],
-        // Only the pricing of Resource Manager (`Arm`) is judged.
-        judge: |r| match r.get("resource_type").as_str() {
-            Some(t) if t.eq_ignore_ascii_case("arm") => expect(
-                r,
-                "tier",
-                |v| {
-                    v.as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case("standard"))
-                },
-                Failed,
-            ),
-            _ => Passed,
-        },
+        judge: |r| defender(r, "Arm"),
     },
     Check {
         block: "resource",
@@ -365,5 +371,61 @@ pub(super) static CHECKS: &[Check] = &[
                 .map(|g| is_true(g, "zone_redundancy_enabled"))
                 .fold(is_true(r, "zone_redundancy_enabled"), both)
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_55",
+        title: "Ensure that Azure Defender is set to On for Servers",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "VirtualMachines"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_61",
+        title: "Ensure that Azure Defender is set to On for App Service",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "AppServices"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_69",
+        title: "Ensure that Azure Defender is set to On for Azure SQL database servers",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "SqlServers"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_79",
+        title: "Ensure that Azure Defender is set to On for SQL servers on machines",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "SqlServerVirtualMachines"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_84",
+        title: "Ensure that Azure Defender is set to On for Storage",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "StorageAccounts"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_85",
+        title: "Ensure that Azure Defender is set to On for Kubernetes",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "KubernetesService"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_86",
+        title: "Ensure that Azure Defender is set to On for Container Registries",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "ContainerRegistry"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_87",
+        title: "Ensure that Azure Defender is set to On for Key Vault",
+        types: &["azurerm_security_center_subscription_pricing"],
+        judge: |r| defender(r, "KeyVaults"),
     },
 ];

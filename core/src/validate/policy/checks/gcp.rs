@@ -58,6 +58,50 @@ fn public_policy_data(r: &Resource<'_>) -> Outcome {
     fails_if(public)
 }
 
+/// The members an IAM member or binding grants its role to, as written;
+/// `None` when one is a reference.
+fn iam_members(r: &Resource<'_>) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for key in ["member", "members"] {
+        match r.get(key) {
+            Read::Reference => return None,
+            v => out.extend(strings(&v).into_iter().flatten().map(String::from)),
+        }
+        if let Some(one) = r.get(key).as_str() {
+            out.push(one.to_string());
+        }
+    }
+    Some(out)
+}
+
+/// An IAM member or binding granting one of `roles` fails.
+fn grants_role(r: &Resource<'_>, roles: &[&str]) -> Outcome {
+    match r.get("role") {
+        Read::Reference => Unknown,
+        v => fails_if(v.as_str().is_some_and(|role| roles.contains(&role))),
+    }
+}
+
+/// The roles that let a member act as, or mint tokens for, a service
+/// account.
+const IMPERSONATION_ROLES: &[&str] = &[
+    "roles/iam.serviceAccountUser",
+    "roles/iam.serviceAccountTokenCreator",
+];
+
+/// An IAM member or binding granting a role to a default service account
+/// (Compute Engine's or App Engine's) fails.
+fn default_service_account(r: &Resource<'_>) -> Outcome {
+    match iam_members(r) {
+        None => Unknown,
+        Some(members) => fails_if(members.iter().any(|m| {
+            m.starts_with("serviceAccount:")
+                && (m.ends_with("-compute@developer.gserviceaccount.com")
+                    || m.ends_with("@appspot.gserviceaccount.com"))
+        })),
+    }
+}
+
 /// A Cloud SQL database flag check: for instances of `engine`
 /// (`database_version` starting with it; others are not judged), the flag
 /// `name` set to one of `ok` (in any case) passes, set to anything else
@@ -586,6 +630,72 @@ pub(super) static CHECKS: &[Check] = &[
         judge: |r| match number(&r.get("min_master_version")) {
             Some(v) if v < 1.25 => is_true(r, "pod_security_policy_config.enabled"),
             _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_41",
+        title: "Ensure that IAM users are not assigned the Service Account User or Service Account Token Creator roles at project level",
+        types: &["google_project_iam_binding", "google_project_iam_member"],
+        judge: |r| grants_role(r, IMPERSONATION_ROLES),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_44",
+        title: "Ensure no roles that enable to impersonate and manage all service accounts are used at a folder level",
+        types: &["google_folder_iam_member", "google_folder_iam_binding"],
+        judge: |r| grants_role(r, IMPERSONATION_ROLES),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_45",
+        title: "Ensure no roles that enable to impersonate and manage all service accounts are used at an organization level",
+        types: &["google_organization_iam_member", "google_organization_iam_binding"],
+        judge: |r| grants_role(r, IMPERSONATION_ROLES),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_49",
+        title: "Ensure roles do not impersonate or manage Service Accounts used at project level",
+        types: &["google_project_iam_member", "google_project_iam_binding"],
+        judge: |r| grants_role(r, IMPERSONATION_ROLES),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_46",
+        title: "Ensure Default Service account is not used at a project level",
+        types: &["google_project_iam_member", "google_project_iam_binding"],
+        judge: default_service_account,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_47",
+        title: "Ensure default service account is not used at an organization level",
+        types: &["google_organization_iam_member", "google_organization_iam_binding"],
+        judge: default_service_account,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_48",
+        title: "Ensure Default Service account is not used at a folder level",
+        types: &["google_folder_iam_member", "google_folder_iam_binding"],
+        judge: default_service_account,
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_42",
+        title: "Ensure that Service Account has no Admin privileges",
+        types: &["google_project_iam_member"],
+        judge: |r| match (r.get("member"), r.get("role")) {
+            (Read::Reference, _) | (_, Read::Reference) => Unknown,
+            (member, role) => {
+                let service = member.as_str().is_some_and(|m| m.starts_with("serviceAccount:"));
+                let admin = role.as_str().is_some_and(|role| {
+                    matches!(role, "roles/editor" | "roles/owner")
+                        || role.to_ascii_lowercase().ends_with("admin")
+                });
+                fails_if(service && admin)
+            }
         },
     },
 ];
