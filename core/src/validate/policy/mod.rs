@@ -225,6 +225,10 @@ fn graph_checks() -> &'static [CustomPolicy] {
 /// Every file of `graph_checks/`; a unit test requires each to load.
 const GRAPH_CHECKS: &[(&str, &str)] = &[
     (
+        "CKV2_AWS_1.yaml",
+        include_str!("graph_checks/CKV2_AWS_1.yaml"),
+    ),
+    (
         "CKV2_AWS_10.yaml",
         include_str!("graph_checks/CKV2_AWS_10.yaml"),
     ),
@@ -241,8 +245,16 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_14.yaml"),
     ),
     (
+        "CKV2_AWS_16.yaml",
+        include_str!("graph_checks/CKV2_AWS_16.yaml"),
+    ),
+    (
         "CKV2_AWS_18.yaml",
         include_str!("graph_checks/CKV2_AWS_18.yaml"),
+    ),
+    (
+        "CKV2_AWS_2.yaml",
+        include_str!("graph_checks/CKV2_AWS_2.yaml"),
     ),
     (
         "CKV2_AWS_20.yaml",
@@ -257,6 +269,18 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_22.yaml"),
     ),
     (
+        "CKV2_AWS_28.yaml",
+        include_str!("graph_checks/CKV2_AWS_28.yaml"),
+    ),
+    (
+        "CKV2_AWS_29.yaml",
+        include_str!("graph_checks/CKV2_AWS_29.yaml"),
+    ),
+    (
+        "CKV2_AWS_3.yaml",
+        include_str!("graph_checks/CKV2_AWS_3.yaml"),
+    ),
+    (
         "CKV2_AWS_31.yaml",
         include_str!("graph_checks/CKV2_AWS_31.yaml"),
     ),
@@ -267,6 +291,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
     (
         "CKV2_AWS_37.yaml",
         include_str!("graph_checks/CKV2_AWS_37.yaml"),
+    ),
+    (
+        "CKV2_AWS_45.yaml",
+        include_str!("graph_checks/CKV2_AWS_45.yaml"),
     ),
     (
         "CKV2_AWS_57.yaml",
