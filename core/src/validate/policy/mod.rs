@@ -325,6 +325,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_9.yaml"),
     ),
     (
+        "CKV2_AZURE_1.yaml",
+        include_str!("graph_checks/CKV2_AZURE_1.yaml"),
+    ),
+    (
         "CKV2_AZURE_11.yaml",
         include_str!("graph_checks/CKV2_AZURE_11.yaml"),
     ),
@@ -337,8 +341,16 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AZURE_15.yaml"),
     ),
     (
+        "CKV2_AZURE_16.yaml",
+        include_str!("graph_checks/CKV2_AZURE_16.yaml"),
+    ),
+    (
         "CKV2_AZURE_19.yaml",
         include_str!("graph_checks/CKV2_AZURE_19.yaml"),
+    ),
+    (
+        "CKV2_AZURE_22.yaml",
+        include_str!("graph_checks/CKV2_AZURE_22.yaml"),
     ),
     (
         "CKV2_AZURE_32.yaml",
@@ -365,12 +377,20 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AZURE_45.yaml"),
     ),
     (
+        "CKV2_AZURE_53.yaml",
+        include_str!("graph_checks/CKV2_AZURE_53.yaml"),
+    ),
+    (
         "CKV2_AZURE_56.yaml",
         include_str!("graph_checks/CKV2_AZURE_56.yaml"),
     ),
     (
         "CKV2_AZURE_57.yaml",
         include_str!("graph_checks/CKV2_AZURE_57.yaml"),
+    ),
+    (
+        "CKV2_AZURE_7.yaml",
+        include_str!("graph_checks/CKV2_AZURE_7.yaml"),
     ),
     (
         "CKV2_GCP_1.yaml",
