@@ -24,6 +24,21 @@ fn firewall_open(r: &Resource<'_>, port: i64) -> Outcome {
     }
 }
 
+/// CKV2_GCP_37 and CKV2_GCP_38: a forwarding rule for an external load
+/// balancer (the default scheme) that targets an HTTP proxy fails.
+fn external_http_proxy(r: &Resource<'_>) -> Outcome {
+    match (r.get("load_balancing_scheme"), r.get("target")) {
+        (Read::Reference, _) | (_, Read::Reference) => Unknown,
+        (scheme, target) => {
+            let external = scheme.as_str().is_none_or(|s| s.starts_with("EXTERNAL"));
+            let http = target
+                .as_str()
+                .is_some_and(|t| t.contains("targetHttpProxies"));
+            fails_if(external && http)
+        }
+    }
+}
+
 /// An IAM member or binding of a resource granting `allUsers` or
 /// `allAuthenticatedUsers` (in `member`, or among `members`) fails; a
 /// reference is UNKNOWN.
@@ -697,5 +712,97 @@ pub(super) static CHECKS: &[Check] = &[
                 fails_if(service && admin)
             }
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_13",
+        title: "Ensure PostgreSQL database flag 'log_duration' is set to 'on'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_duration", &["on"], Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_14",
+        title: "Ensure PostgreSQL database flag 'log_executor_stats' is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_executor_stats", &["off"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_15",
+        title: "Ensure PostgreSQL database flag 'log_parser_stats' is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_parser_stats", &["off"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_16",
+        title: "Ensure PostgreSQL database flag 'log_planner_stats' is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_planner_stats", &["off"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_17",
+        title: "Ensure PostgreSQL database flag 'log_statement_stats' is set to 'off'",
+        types: &["google_sql_database_instance"],
+        judge: |r| sql_flag(r, "POSTGRES", "log_statement_stats", &["off"], Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_12",
+        title: "Ensure GCP compute firewall ingress does not allow unrestricted access to all ports",
+        types: &["google_compute_firewall"],
+        judge: |r| {
+            if r.get("disabled").is_true()
+                || r.get("direction").as_str().is_some_and(|d| d != "INGRESS")
+            {
+                return Passed;
+            }
+            let world = match r.get("source_ranges") {
+                Read::Reference => return Unknown,
+                v => strings(&v).is_some_and(|s| {
+                    s.iter().any(|c| matches!(*c, "0.0.0.0/0" | "0.0.0.0" | "::/0" | "::0"))
+                }),
+            };
+            let all = r
+                .blocks("allow")
+                .iter()
+                .any(|a| a.get("protocol").as_str() == Some("all"));
+            fails_if(world && all)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_20",
+        title: "Ensure MySQL DB instance has point-in-time recovery backup configured",
+        types: &["google_sql_database_instance"],
+        // A replica takes its backups from its primary; other engines pass.
+        judge: |r| {
+            if r.get("master_instance_name") != Read::Missing {
+                return Passed;
+            }
+            match r.get("database_version") {
+                v if v.as_str().is_some_and(|v| v.starts_with("MYSQL")) => {
+                    is_true(r, "settings.backup_configuration.binary_log_enabled")
+                }
+                Read::Reference => Unknown,
+                _ => Passed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_37",
+        title: "Ensure GCP compute regional forwarding rule does not use HTTP proxies with EXTERNAL load balancing scheme",
+        types: &["google_compute_forwarding_rule"],
+        judge: external_http_proxy,
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_38",
+        title: "Ensure GCP compute global forwarding rule does not use HTTP proxies with EXTERNAL load balancing scheme",
+        types: &["google_compute_global_forwarding_rule"],
+        judge: external_http_proxy,
     },
 ];
