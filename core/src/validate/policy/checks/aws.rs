@@ -1314,6 +1314,84 @@ pub(super) static CHECKS: &[Check] = &[
             _ => any_value(r, "encryption_key"),
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_134",
+        title: "Ensure that Amazon ElastiCache Redis clusters have automatic backup turned on",
+        types: &["aws_elasticache_cluster"],
+        // Memcached keeps no snapshots.
+        judge: |r| match r.get("engine").as_str() {
+            Some("memcached") => Unknown,
+            _ => expect(
+                r,
+                "snapshot_retention_limit",
+                |v| number(v).is_some_and(|n| n >= 1.0),
+                Failed,
+            ),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_152",
+        title: "Ensure that Load Balancer (Network/Gateway) has cross-zone load balancing enabled",
+        types: &["aws_alb", "aws_lb"],
+        // Application load balancers (the default type) always balance
+        // across zones.
+        judge: |r| match r.get("load_balancer_type").as_str() {
+            Some("network" | "gateway") => is_true(r, "enable_cross_zone_load_balancing"),
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_161",
+        title: "Ensure RDS database has IAM authentication enabled",
+        types: &["aws_db_instance"],
+        // IAM authentication exists for MySQL and PostgreSQL only.
+        judge: |r| match r.get("engine").as_str() {
+            Some(e) if ["mysql", "postgres", "aurora-mysql", "aurora-postgresql"].contains(&e) => {
+                is_true(r, "iam_database_authentication_enabled")
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_197",
+        title: "Ensure MQ Broker Audit logging is enabled",
+        types: &["aws_mq_broker"],
+        // RabbitMQ brokers have no audit log.
+        judge: |r| match r.get("engine_type").as_str() {
+            Some(e) if e.eq_ignore_ascii_case("rabbitmq") => Unknown,
+            _ => is_true(r, "logs.audit"),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_322",
+        title: "Ensure ElastiCache for Redis cache clusters have auto minor version upgrades enabled",
+        types: &["aws_elasticache_cluster"],
+        judge: |r| match r.get("engine").as_str() {
+            Some("memcached") => Unknown,
+            _ => forbid(r, "auto_minor_version_upgrade", Read::is_false),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_326",
+        title: "Ensure that RDS Aurora Clusters have backtracking enabled",
+        types: &["aws_rds_cluster"],
+        // Backtracking is Aurora MySQL's (the default engine).
+        judge: |r| match r.get("engine").as_str() {
+            Some(e) if e.contains("postgres") => Unknown,
+            _ => expect(
+                r,
+                "backtrack_window",
+                |v| number(v).is_some_and(|n| n >= 1.0),
+                Failed,
+            ),
+        },
+    },
 ];
 
 #[cfg(test)]
