@@ -428,4 +428,90 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["azurerm_security_center_subscription_pricing"],
         judge: |r| defender(r, "KeyVaults"),
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_140",
+        title: "Ensure that Local Authentication is disabled on CosmosDB",
+        types: &["azurerm_cosmosdb_account"],
+        // Only the SQL API (kind GlobalDocumentDB, the default) can turn
+        // local authentication off.
+        judge: |r| match r.get("kind").as_str() {
+            None | Some("GlobalDocumentDB") => is_true(r, "local_authentication_disabled"),
+            Some(_) => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_136",
+        title: "Ensure that PostgreSQL Flexible server enables geo-redundant backups",
+        types: &["azurerm_postgresql_flexible_server"],
+        // A replica's backups are its primary's.
+        judge: |r| match r.get("create_mode").as_str() {
+            Some("Replica") => Passed,
+            _ => is_true(r, "geo_redundant_backup_enabled"),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_244",
+        title: "Avoid the use of local users for Azure Storage unless necessary",
+        types: &["azurerm_storage_account"],
+        // Local users default to enabled, which matters where SFTP can be
+        // (a hierarchical namespace).
+        judge: |r| match r.get("local_user_enabled") {
+            Read::Missing => fails_if(r.get("is_hns_enabled").is_true() || r.get("sftp_enabled").is_true()),
+            Read::Reference => Unknown,
+            v => fails_if(v.is_true()),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_247",
+        title: "Ensure that Azure Cognitive Services account hosted with OpenAI is configured with data loss prevention",
+        types: &["azurerm_cognitive_account"],
+        judge: |r| match r.get("kind").as_str() {
+            Some("OpenAI") => both(
+                is_true(r, "outbound_network_access_restricted"),
+                expect(
+                    r,
+                    "fqdns",
+                    |v| matches!(v, Read::Constant(Value::Array(a)) if !a.is_empty()),
+                    Failed,
+                ),
+            ),
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_43",
+        title: "Ensure Storage Accounts adhere to the naming rules",
+        types: &["azurerm_storage_account"],
+        // 3 to 24 lowercase letters and digits.
+        judge: |r| match r.get("name") {
+            Read::Constant(Value::Number(n)) => {
+                let n = n.to_string();
+                fails_if(!(3..=24).contains(&n.len()))
+            }
+            Read::Reference => Unknown,
+            v => fails_if(!v.as_str().is_some_and(|s| {
+                (3..=24).contains(&s.len())
+                    && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_92",
+        title: "Ensure that Virtual Machines use managed disks",
+        types: &["azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine"],
+        // An unmanaged disk lives in a storage account, at its `vhd_uri`.
+        judge: |r| {
+            let unmanaged = ["storage_os_disk", "storage_data_disk"]
+                .iter()
+                .flat_map(|b| r.blocks(b))
+                .any(|d| d.get("vhd_uri").is_given());
+            fails_if(unmanaged)
+        },
+    },
 ];
