@@ -21,6 +21,7 @@
 //! - `none_of(...)`: none of these strings; missing passes.
 //! - `never`: every resource of the types fails (types checkov forbids).
 //! - `excludes(...)`: a list holding none of these strings; missing passes.
+//! - `includes(...)`: a list holding one of these strings; missing fails.
 //! - `at_least(n)` / `at_most(n)`: a number (or numeric string) of at
 //!   least / at most `n`; missing fails. `not_below(n)` / `not_above(n)`: anything but a number below /
 //!   above `n`; missing passes.
@@ -73,6 +74,11 @@ macro_rules! attribute {
     };
     (@judge $r:ident, $path:literal, none_of($($v:literal),+)) => {
         forbid($r, first($r, $path), |v| matches!(v.as_str(), Some($($v)|+)))
+    };
+    (@judge $r:ident, $path:literal, includes($($v:literal),+)) => {
+        expect($r, first($r, $path), |v| {
+            strings(v).is_some_and(|items| items.iter().any(|i| matches!(*i, $($v)|+)))
+        }, Failed)
     };
     (@judge $r:ident, $path:literal, excludes($($v:literal),+)) => {
         forbid($r, first($r, $path), |v| {
@@ -143,7 +149,9 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AWS_89", "DMS replication instance should not be publicly accessible", ["aws_dms_replication_instance"], "publicly_accessible", not_true),
     attribute!("CKV_AWS_92", "Ensure the ELB has access logging enabled", ["aws_elb"], "access_logs.enabled", true),
     attribute!("CKV_AWS_96", "Ensure all data stored in Aurora is securely encrypted at rest", ["aws_rds_cluster"], "storage_encrypted", true),
+    attribute!("CKV_AWS_97", "Ensure Encryption in transit is enabled for EFS volumes in ECS Task definitions", ["aws_ecs_task_definition"], "volume.efs_volume_configuration.transit_encryption", none_of("DISABLED")),
     attribute!("CKV_AWS_98", "Ensure all data stored in the Sagemaker Endpoint is securely encrypted at rest", ["aws_sagemaker_endpoint_configuration"], "kms_key_arn", given),
+    attribute!("CKV_AWS_101", "Ensure Neptune logging is enabled", ["aws_neptune_cluster"], "enable_cloudwatch_logs_exports", includes("audit")),
     attribute!("CKV_AWS_102", "Ensure Neptune Cluster instance is not publicly available", ["aws_neptune_cluster_instance"], "publicly_accessible", not_true),
     attribute!("CKV_AWS_106", "Ensure EBS default encryption is enabled", ["aws_ebs_encryption_by_default"], "enabled", not_false),
     attribute!("CKV_AWS_115", "Ensure that AWS Lambda function is configured for function-level concurrent execution limit", ["aws_lambda_function"], "reserved_concurrent_executions", given),
@@ -337,6 +345,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_20", "Ensure that security contact 'Phone number' is set", ["azurerm_security_center_contact"], "phone", given),
     attribute!("CKV_AZURE_21", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alert_notifications", true),
     attribute!("CKV_AZURE_22", "Ensure that 'Send email notification for high severity alerts' is set to 'On'", ["azurerm_security_center_contact"], "alerts_to_admins", true),
+    attribute!("CKV_AZURE_25", "Ensure that 'Threat Detection types' is set to 'All'", ["azurerm_mssql_server_security_alert_policy"], "disabled_alerts", absent),
     attribute!("CKV_AZURE_26", "Ensure that 'Send Alerts To' is enabled for MSSQL servers", ["azurerm_mssql_server_security_alert_policy"], "email_addresses", given),
     attribute!("CKV_AZURE_27", "Ensure that 'Email service and co-administrators' is 'Enabled' for MSSQL servers", ["azurerm_mssql_server_security_alert_policy"], "email_account_admins", true),
     attribute!("CKV_AZURE_28", "Ensure 'Enforce SSL connection' is set to 'ENABLED' for MySQL Database Server", ["azurerm_mysql_server"], "ssl_enforcement_enabled", true),
@@ -360,6 +369,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_68", "Ensure that PostgreSQL server disables public network access", ["azurerm_postgresql_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_71", "Ensure that Managed identity provider is enabled for app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity.type", given),
     attribute!("CKV_AZURE_72", "Ensure that remote debugging is not enabled for app services", ["azurerm_app_service", "azurerm_linux_function_app", "azurerm_linux_function_app_slot", "azurerm_linux_web_app", "azurerm_linux_web_app_slot", "azurerm_windows_function_app", "azurerm_windows_function_app_slot", "azurerm_windows_web_app", "azurerm_windows_web_app_slot"], "site_config.remote_debugging_enabled", not_true),
+    attribute!("CKV_AZURE_73", "Ensure that Automation account variables are encrypted", ["azurerm_automation_variable_bool", "azurerm_automation_variable_datetime", "azurerm_automation_variable_int", "azurerm_automation_variable_string"], "encrypted", true),
     attribute!("CKV_AZURE_74", "Ensure that Azure Data Explorer (Kusto) uses disk encryption", ["azurerm_kusto_cluster"], "disk_encryption_enabled", true),
     attribute!("CKV_AZURE_75", "Ensure that Azure Data Explorer uses double encryption", ["azurerm_kusto_cluster"], "double_encryption_enabled", true),
     attribute!("CKV_AZURE_76", "Ensure that Azure Batch account uses key vault to encrypt data", ["azurerm_batch_account"], "key_vault_reference.id", given),
@@ -397,6 +407,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_129", "Ensure that MariaDB server enables geo-redundant backups", ["azurerm_mariadb_server"], "geo_redundant_backup_enabled", true),
     attribute!("CKV_AZURE_130", "Ensure that PostgreSQL server enables infrastructure encryption", ["azurerm_postgresql_server"], "infrastructure_encryption_enabled", true),
     attribute!("CKV_AZURE_131", "Ensure that 'Security contact emails' is set", ["azurerm_security_center_contact"], "email", given),
+    attribute!("CKV_AZURE_132", "Ensure cosmosdb does not allow privileged escalation by restricting management plane changes", ["azurerm_cosmosdb_account"], "access_key_metadata_writes_enabled", false),
     attribute!("CKV_AZURE_134", "Ensure that Cognitive Services accounts disable public network access", ["azurerm_cognitive_account"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_137", "Ensure ACR admin account is disabled", ["azurerm_container_registry"], "admin_enabled", not_true),
     attribute!("CKV_AZURE_139", "Ensure ACR set to disable public networking", ["azurerm_container_registry"], "public_network_access_enabled", false),
@@ -505,10 +516,15 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_GCP_13", "Ensure client certificate authentication to Kubernetes Engine Clusters is disabled", ["google_container_cluster"], "master_auth.client_certificate_config.issue_client_certificate", false),
     attribute!("CKV_GCP_14", "Ensure all Cloud SQL database instance have backup configuration enabled", ["google_sql_database_instance"], "settings.backup_configuration.enabled", true),
     attribute!("CKV_GCP_16", "Ensure that DNSSEC is enabled for Cloud DNS", ["google_dns_managed_zone"], "dnssec_config.state", one_of("on")),
+    attribute!("CKV_GCP_17", "Ensure that RSASHA1 is not used for the zone-signing and key-signing keys in Cloud DNS DNSSEC", ["google_dns_managed_zone"], "dnssec_config.default_key_specs.algorithm", none_of("rsasha1")),
+    attribute!("CKV_GCP_20", "Ensure master authorized networks is set to enabled in GKE clusters", ["google_container_cluster"], "master_authorized_networks_config", block),
     attribute!("CKV_GCP_21", "Ensure Kubernetes Clusters are configured with Labels", ["google_container_cluster"], "resource_labels", given),
+    attribute!("CKV_GCP_23", "Ensure Kubernetes Cluster is created with Alias IP ranges enabled", ["google_container_cluster"], "ip_allocation_policy", block),
+    attribute!("CKV_GCP_25", "Ensure Kubernetes Cluster is created with Private cluster enabled", ["google_container_cluster"], "private_cluster_config", block),
     attribute!("CKV_GCP_27", "Ensure that the default network does not exist in a project", ["google_project"], "auto_create_network", false),
     attribute!("CKV_GCP_32", "Ensure 'Block Project-wide SSH keys' is enabled for VM instances", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "metadata.block-project-ssh-keys", true),
     attribute!("CKV_GCP_33", "Ensure oslogin is enabled for a Project", ["google_compute_project_metadata"], "metadata.enable-oslogin", true),
+    attribute!("CKV_GCP_34", "Ensure that no instance in the project overrides the project setting for enabling OSLogin(OSLogin needs to be enabled in project metadata for all instances)", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "metadata.enable-oslogin", not_false),
     attribute!("CKV_GCP_35", "Ensure 'Enable connecting to serial ports' is not enabled for VM Instance", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "metadata.serial-port-enable", not_true),
     attribute!("CKV_GCP_36", "Ensure that IP forwarding is not enabled on Instances", ["google_compute_instance", "google_compute_instance_from_template", "google_compute_instance_template"], "can_ip_forward", not_true),
     attribute!("CKV_GCP_37", "Ensure VM disks for critical VMs are encrypted with Customer Supplied Encryption Keys (CSEK)", ["google_compute_disk"], "disk_encryption_key.raw_key", given),

@@ -514,4 +514,16 @@ pub(super) static CHECKS: &[Check] = &[
             fails_if(unmanaged)
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_42",
+        title: "Ensure the key vault is recoverable",
+        types: &["azurerm_key_vault"],
+        judge: |r| {
+            both(
+                is_true(r, "purge_protection_enabled"),
+                forbid(r, "soft_delete_enabled", Read::is_false),
+            )
+        },
+    },
 ];

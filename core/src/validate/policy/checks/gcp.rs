@@ -805,4 +805,21 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["google_compute_global_forwarding_rule"],
         judge: external_http_proxy,
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_39",
+        title: "Ensure Compute instances are launched with Shielded VM enabled",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_template",
+            "google_compute_instance_from_template",
+        ],
+        // Integrity monitoring is on unless turned off.
+        judge: |r| {
+            both(
+                is_true(r, "shielded_instance_config.enable_vtpm"),
+                forbid(r, "shielded_instance_config.enable_integrity_monitoring", Read::is_false),
+            )
+        },
+    },
 ];
