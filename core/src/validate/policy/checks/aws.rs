@@ -216,6 +216,15 @@ fn pins_caller(condition: Option<&Value>) -> bool {
     })
 }
 
+/// A DocumentDB cluster parameter group's parameter `name`: its value,
+/// when the group sets it.
+fn docdb_parameter(r: &Resource<'_>, name: &str) -> Option<Read> {
+    r.blocks("parameter")
+        .into_iter()
+        .find(|p| p.get("name").as_str() == Some(name))
+        .map(|p| p.get("value"))
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1390,6 +1399,84 @@ pub(super) static CHECKS: &[Check] = &[
                 |v| number(v).is_some_and(|n| n >= 1.0),
                 Failed,
             ),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_65",
+        title: "Ensure container insights are enabled on ECS cluster",
+        types: &["aws_ecs_cluster"],
+        judge: |r| {
+            let insights = r.blocks("setting").iter().any(|s| {
+                s.get("name").as_str() == Some("containerInsights")
+                    && s.get("value").as_str() == Some("enabled")
+            });
+            fails_if(!insights)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_80",
+        title: "Ensure MSK Cluster logging is enabled",
+        types: &["aws_msk_cluster"],
+        judge: |r| {
+            let logs = "logging_info.broker_logs";
+            let any = ["cloudwatch_logs", "firehose", "s3"]
+                .iter()
+                .any(|to| r.get(&format!("{logs}.{to}.enabled")).is_true());
+            fails_if(!any)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_90",
+        title: "Ensure DocumentDB TLS is not disabled",
+        types: &["aws_docdb_cluster_parameter_group"],
+        judge: |r| match docdb_parameter(r, "tls") {
+            Some(Read::Reference) => Unknown,
+            Some(v) => fails_if(v.as_str() == Some("disabled")),
+            None => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_104",
+        title: "Ensure DocumentDB has audit logs enabled",
+        types: &["aws_docdb_cluster_parameter_group"],
+        judge: |r| match docdb_parameter(r, "audit_logs") {
+            Some(Read::Reference) => Unknown,
+            Some(v) => fails_if(v.as_str() != Some("enabled")),
+            None => Failed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_63",
+        title: "Ensure no IAM policies documents allow \"*\" as a statement's actions",
+        types: IAM_POLICY_TYPES,
+        judge: |r| {
+            cloudsplaining(r, |s| {
+                s.iter().any(|st| allows(st) && has_star(st.get("Action")))
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_60",
+        title: "Ensure IAM role allows only specific services or principals to assume it",
+        types: &["aws_iam_role"],
+        // checkov fails an `AWS` principal of "*"; a bare "*" principal
+        // passes it.
+        judge: |r| match statements(r, "assume_role_policy") {
+            Some(s) => fails_if(s.iter().any(|st| {
+                allows(st)
+                    && st
+                        .get("Principal")
+                        .and_then(|p| p.get("AWS"))
+                        .is_some_and(|aws| has_star(Some(aws)))
+            })),
+            None if r.get("assume_role_policy") == Read::Missing => Passed,
+            None => Unknown,
         },
     },
 ];

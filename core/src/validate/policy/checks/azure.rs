@@ -58,6 +58,21 @@ fn defender(r: &Resource<'_>, kind: &str) -> Outcome {
     }
 }
 
+/// A PostgreSQL server parameter check: the parameter `name` must be
+/// `on` (in any case); other parameters pass.
+fn postgres_parameter_on(r: &Resource<'_>, name: &str) -> Outcome {
+    match r.get("name") {
+        Read::Reference => Unknown,
+        v if v.as_str() == Some(name) => expect(
+            r,
+            "value",
+            |v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("on")),
+            Failed,
+        ),
+        _ => Passed,
+    }
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -259,16 +274,7 @@ pub(super) static CHECKS: &[Check] = &[
         title:
             "Ensure server parameter 'log_retention' is set to 'ON' for PostgreSQL Database Server",
         types: &["azurerm_postgresql_configuration"],
-        // Only the `log_retention` parameter is judged; others pass.
-        judge: |r| match r.get("name").as_str() {
-            Some("log_retention") => expect(
-                r,
-                "value",
-                |v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("on")),
-                Failed,
-            ),
-            _ => Passed,
-        },
+        judge: |r| postgres_parameter_on(r, "log_retention"),
     },
     Check {
         block: "resource",
@@ -525,5 +531,26 @@ pub(super) static CHECKS: &[Check] = &[
                 forbid(r, "soft_delete_enabled", Read::is_false),
             )
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_30",
+        title: "Ensure server parameter 'log_checkpoints' is set to 'ON' for PostgreSQL Database Server",
+        types: &["azurerm_postgresql_configuration"],
+        judge: |r| postgres_parameter_on(r, "log_checkpoints"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_31",
+        title: "Ensure server parameter 'log_connections' is set to 'ON' for PostgreSQL Database Server",
+        types: &["azurerm_postgresql_configuration"],
+        judge: |r| postgres_parameter_on(r, "log_connections"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_32",
+        title: "Ensure server parameter 'connection_throttling' is set to 'ON' for PostgreSQL Database Server",
+        types: &["azurerm_postgresql_configuration"],
+        judge: |r| postgres_parameter_on(r, "connection_throttling"),
     },
 ];

@@ -822,4 +822,11 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_28",
+        title: "Ensure that Cloud Storage bucket is not anonymously or publicly accessible",
+        types: &["google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"],
+        judge: public_iam_member,
+    },
 ];
