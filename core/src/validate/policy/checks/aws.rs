@@ -1479,6 +1479,45 @@ pub(super) static CHECKS: &[Check] = &[
             None => Unknown,
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_261",
+        title: "Ensure HTTP HTTPS Target group defines Healthcheck",
+        types: &["aws_lb_target_group", "aws_alb_target_group"],
+        judge: |r| match r.get("protocol").as_str() {
+            Some("HTTP" | "HTTPS") => both(
+                forbid(r, "health_check.enabled", Read::is_false),
+                any_value(r, "health_check.path"),
+            ),
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_315",
+        title: "Ensure EC2 Auto Scaling groups use EC2 launch templates",
+        types: &["aws_autoscaling_group"],
+        judge: |r| {
+            either(
+                block(r, "launch_template"),
+                block(r, "mixed_instances_policy.launch_template"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_376",
+        title: "Ensure AWS Elastic Load Balancer listener uses TLS/SSL",
+        types: &["aws_elb"],
+        judge: |r| {
+            let plain = r.blocks("listener").iter().any(|l| {
+                !l.get("instance_protocol")
+                    .as_str()
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https") || p.eq_ignore_ascii_case("ssl"))
+            });
+            fails_if(plain)
+        },
+    },
 ];
 
 #[cfg(test)]
