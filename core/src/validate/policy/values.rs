@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json};
 
 use crate::error::Result;
-use crate::hcl::{ExprKind, Expression};
+use crate::hcl::{ExprKind, Expression, TemplatePart, TemplateStyle};
 use crate::terraform::eval::{self, evaluate_bound, Given, Inputs, Type, Value};
 use crate::terraform::{constant_value, literal_key, SourceFile};
 
@@ -168,6 +168,24 @@ impl Scope<'_> {
                 self.read_document(&args[0])
             }
             ExprKind::Parens { inner } => self.read_document(inner),
+            // A policy written as text with references in it (a heredoc
+            // naming `${aws_sqs_queue.q.arn}`) is text to checkov.
+            ExprKind::Template(t)
+                if !matches!(t.style, TemplateStyle::Heredoc { indented: true, .. }) =>
+            {
+                let mut out = String::new();
+                for p in &t.parts {
+                    match p {
+                        TemplatePart::Literal { value, .. } => out.push_str(value),
+                        TemplatePart::Interpolation { expr, .. } => match self.read(expr) {
+                            Read::Constant(v) => out.push_str(&text(&v).unwrap_or_default()),
+                            _ => out.push_str("${...}"),
+                        },
+                        _ => return Read::Reference,
+                    }
+                }
+                Read::Constant(Json::String(out))
+            }
             ExprKind::Tuple { items } => {
                 Read::Constant(Json::Array(items.iter().map(part).collect()))
             }

@@ -225,6 +225,31 @@ fn docdb_parameter(r: &Resource<'_>, name: &str) -> Option<Read> {
         .map(|p| p.get("value"))
 }
 
+/// CKV_AWS_167/168/169: a resource policy with an `Allow` statement,
+/// unconditioned, whose principal has a wildcard (`"*"`, `{"AWS": "*"}`,
+/// `arn:aws:iam::*:role/x`) fails.
+fn public_resource_policy(r: &Resource<'_>, attr: &str) -> Outcome {
+    fn wild(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('*'),
+            Value::Array(items) => items.iter().any(wild),
+            Value::Object(map) => map.values().any(wild),
+            _ => false,
+        }
+    }
+    if r.get(attr) == Read::Missing {
+        return Passed;
+    }
+    // No statements (a `for` over an empty list) is no verdict to checkov,
+    // which leaves the expression unevaluated.
+    match statements(r, attr) {
+        Some(s) if !s.is_empty() => fails_if(s.iter().any(|st| {
+            allows(st) && st.get("Condition").is_none() && st.get("Principal").is_some_and(wild)
+        })),
+        _ => Unknown,
+    }
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1517,6 +1542,27 @@ pub(super) static CHECKS: &[Check] = &[
             });
             fails_if(plain)
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_167",
+        title: "Ensure Glacier Vault access policy is not public by only allowing specific services or principals to access it",
+        types: &["aws_glacier_vault"],
+        judge: |r| public_resource_policy(r, "access_policy"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_168",
+        title: "Ensure SQS queue policy is not public by only allowing specific services or principals to access it",
+        types: &["aws_sqs_queue_policy", "aws_sqs_queue"],
+        judge: |r| public_resource_policy(r, "policy"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_169",
+        title: "Ensure SNS topic policy is not public by only allowing specific services or principals to access it",
+        types: &["aws_sns_topic_policy"],
+        judge: |r| public_resource_policy(r, "policy"),
     },
 ];
 
