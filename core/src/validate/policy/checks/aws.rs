@@ -1564,6 +1564,50 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["aws_sns_topic_policy"],
         judge: |r| public_resource_policy(r, "policy"),
     },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_49",
+        title: "Ensure AWS Database Migration Service endpoints have SSL configured",
+        types: &["aws_dms_endpoint"],
+        // S3 endpoints take no SSL mode.
+        judge: |r| {
+            let judged = matches!(r.get("endpoint_type").as_str(), Some("source" | "target"))
+                && r.get("engine_name").as_str() != Some("s3");
+            if !judged {
+                return Passed;
+            }
+            expect(r, "ssl_mode", |v| v.as_str().is_some_and(|m| m != "none"), Failed)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_60",
+        title: "Ensure RDS instance with copy tags to snapshots is enabled",
+        types: &["aws_db_instance"],
+        // A Neptune instance is no RDS database to checkov.
+        judge: |r| {
+            both(
+                is_true(r, "copy_tags_to_snapshot"),
+                forbid(r, "engine", |v| v.as_str() == Some("neptune")),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_71",
+        title: "Ensure AWS ACM Certificate domain name does not include wildcards",
+        types: &["aws_acm_certificate"],
+        judge: |r| {
+            let wild = |v: &Read| {
+                strings(v).into_iter().flatten().any(|d| d.starts_with('*'))
+                    || v.as_str().is_some_and(|d| d.starts_with('*'))
+            };
+            both(
+                forbid(r, "domain_name", wild),
+                forbid(r, "subject_alternative_names", wild),
+            )
+        },
+    },
 ];
 
 #[cfg(test)]
