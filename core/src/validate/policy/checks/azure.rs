@@ -553,4 +553,57 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["azurerm_postgresql_configuration"],
         judge: |r| postgres_parameter_on(r, "connection_throttling"),
     },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_41",
+        title: "Ensure storage account is configured with SAS expiration policy",
+        types: &["azurerm_storage_account"],
+        // Without shared keys there are no SAS tokens to expire.
+        judge: |r| match r.get("shared_access_key_enabled") {
+            v if v.is_false() => Passed,
+            _ => expect(
+                r,
+                "sas_policy.expiration_period",
+                |v| v.as_str().is_some_and(|p| !p.trim().is_empty()),
+                Failed,
+            ),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_38",
+        title: "Ensure soft-delete is enabled on Azure storage account",
+        types: &["azurerm_storage_account"],
+        judge: |r| {
+            both(
+                forbid(r, "account_kind", |v| v.as_str() == Some("FileStorage")),
+                block(r, "blob_properties.delete_retention_policy"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_34",
+        title: "Ensure Azure SQL server firewall is not overly permissive",
+        types: &["azurerm_mssql_firewall_rule", "azurerm_sql_firewall_rule"],
+        // 0.0.0.0 to 0.0.0.0 is Azure's rule for every Azure service.
+        judge: |r| match (r.get("start_ip_address"), r.get("end_ip_address")) {
+            (Read::Reference, _) | (_, Read::Reference) => Unknown,
+            (start, end) => {
+                fails_if(start.as_str() == Some("0.0.0.0") && end.as_str() == Some("0.0.0.0"))
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_26",
+        title: "Ensure Azure PostgreSQL Flexible server is not configured with overly permissive network access",
+        types: &["azurerm_postgresql_flexible_server_firewall_rule"],
+        judge: |r| {
+            both(
+                forbid(r, "start_ip_address", |v| v.as_str() == Some("0.0.0.0")),
+                forbid(r, "end_ip_address", |v| v.as_str() == Some("255.255.255.255")),
+            )
+        },
+    },
 ];
