@@ -1608,6 +1608,53 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_59",
+        title: "Ensure there is no open access to back-end resources through API",
+        types: &["aws_api_gateway_method"],
+        // CORS preflight (OPTIONS) is open by design.
+        judge: |r| {
+            let open = r.get("authorization").as_str() == Some("NONE")
+                && !r.get("api_key_required").is_true()
+                && r.get("http_method").as_str() != Some("OPTIONS");
+            fails_if(open)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_100",
+        title: "Ensure AWS EKS node group does not have implicit SSH access from 0.0.0.0/0",
+        types: &["aws_eks_node_group"],
+        // An SSH key without source security groups opens port 22 to all.
+        judge: |r| {
+            fails_if(
+                r.get("remote_access.ec2_ssh_key").is_given()
+                    && r.get("remote_access.source_security_group_ids") == Read::Missing,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_94",
+        title: "Ensure Glue Data Catalog Encryption is enabled",
+        types: &["aws_glue_data_catalog_encryption_settings"],
+        judge: |r| {
+            let settings = "data_catalog_encryption_settings";
+            both(
+                expect(
+                    r,
+                    &format!("{settings}.encryption_at_rest.catalog_encryption_mode"),
+                    |v| v.as_str() == Some("SSE-KMS"),
+                    Failed,
+                ),
+                is_true(
+                    r,
+                    &format!("{settings}.connection_password_encryption.return_connection_password_encrypted"),
+                ),
+            )
+        },
+    },
 ];
 
 #[cfg(test)]

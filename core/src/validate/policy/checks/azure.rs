@@ -606,4 +606,50 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_122",
+        title: "Ensure that Application Gateway uses WAF in \"Detection\" or \"Prevention\" modes",
+        types: &["azurerm_web_application_firewall_policy"],
+        judge: |r| forbid(r, "policy_settings.enabled", Read::is_false),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_123",
+        title: "Ensure that Azure Front Door uses WAF in \"Detection\" or \"Prevention\" modes",
+        types: &["azurerm_frontdoor_firewall_policy"],
+        // checkov reads the Application Gateway's `policy_settings` block,
+        // which a Front Door policy does not have, so every one passes.
+        judge: |r| forbid(r, "policy_settings.enabled", Read::is_false),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_39",
+        title: "Ensure that no custom subscription owner roles are created",
+        types: &["azurerm_role_definition"],
+        judge: |r| {
+            let owner = r
+                .blocks("permissions")
+                .iter()
+                .any(|p| strings(&p.get("actions")).is_some_and(|a| a.contains(&"*")));
+            fails_if(owner)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_12",
+        title: "Ensure that Network Security Group Flow Log retention period is 'greater than 90 days'",
+        types: &["azurerm_network_watcher_flow_log"],
+        judge: |r| {
+            both(
+                is_true(r, "retention_policy.enabled"),
+                expect(
+                    r,
+                    "retention_policy.days",
+                    |v| number(v).is_some_and(|d| d >= 90.0),
+                    Failed,
+                ),
+            )
+        },
+    },
 ];
