@@ -367,6 +367,8 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_57", "Ensure that CORS disallows every resource to access app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.cors.allowed_origins", excludes("*")),
     attribute!("CKV_AZURE_58", "Ensure that Azure Synapse workspaces enables managed virtual networks", ["azurerm_synapse_workspace"], "managed_virtual_network_enabled", true),
     attribute!("CKV_AZURE_64", "Ensure that Azure File Sync disables public network access", ["azurerm_storage_sync"], "incoming_traffic_policy", one_of("AllowVirtualNetworksOnly")),
+    attribute!("CKV_AZURE_65", "Ensure that App service enables detailed error messages", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "logs.detailed_error_messages_enabled|logs.detailed_error_messages", true),
+    attribute!("CKV_AZURE_66", "Ensure that App service enables failed request tracing", ["azurerm_linux_web_app", "azurerm_windows_web_app", "azurerm_app_service"], "logs.failed_request_tracing_enabled|logs.failed_request_tracing", true),
     attribute!("CKV_AZURE_67", "Ensure that 'HTTP Version' is the latest, if used to run the Function app", ["azurerm_function_app", "azurerm_function_app_slot"], "site_config.http2_enabled", true),
     attribute!("CKV_AZURE_68", "Ensure that PostgreSQL server disables public network access", ["azurerm_postgresql_server"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_71", "Ensure that Managed identity provider is enabled for app services", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "identity.type", given),

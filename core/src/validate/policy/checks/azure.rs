@@ -73,6 +73,19 @@ fn postgres_parameter_on(r: &Resource<'_>, name: &str) -> Outcome {
     }
 }
 
+/// `10.0.0.0/16` as its address and prefix length.
+fn ipv4_net(cidr: &str) -> Option<(std::net::Ipv4Addr, u32)> {
+    let (addr, len) = cidr.split_once('/')?;
+    let len: u32 = len.parse().ok().filter(|l| *l <= 32)?;
+    Some((addr.parse().ok()?, len))
+}
+
+/// Whether `ip` lies in `net/len`.
+fn in_net(ip: std::net::Ipv4Addr, net: std::net::Ipv4Addr, len: u32) -> bool {
+    let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+    u32::from(ip) & mask == u32::from(net) & mask
+}
+
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
@@ -650,6 +663,104 @@ pub(super) static CHECKS: &[Check] = &[
                     Failed,
                 ),
             )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_70",
+        title: "Ensure that Function apps is only accessible over HTTPS",
+        types: &[
+            "azurerm_function_app",
+            "azurerm_linux_function_app",
+            "azurerm_windows_function_app",
+            "azurerm_function_app_slot",
+            "azurerm_linux_function_app_slot",
+            "azurerm_windows_function_app_slot",
+        ],
+        judge: |r| {
+            both(
+                is_true(r, "https_only"),
+                forbid(r, "auth_settings_v2.require_https", Read::is_false),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_183",
+        title: "Ensure that VNET uses local DNS addresses",
+        types: &["azurerm_virtual_network"],
+        // Every DNS server must lie in the network's own address space.
+        judge: |r| {
+            let Read::Constant(Value::Array(servers)) = r.get("dns_servers") else {
+                return match r.get("dns_servers") {
+                    Read::Missing => Passed,
+                    Read::Reference => Unknown,
+                    _ => Failed,
+                };
+            };
+            // A space written as text that is no CIDR leaves the verdict
+            // open; anything else written there holds no address.
+            let spaces = match r.get("address_space") {
+                Read::Constant(Value::Array(items)) => {
+                    let texts = items.iter().filter_map(Value::as_str);
+                    match texts.map(ipv4_net).collect::<Option<Vec<_>>>() {
+                        Some(spaces) => spaces,
+                        None => return Unknown,
+                    }
+                }
+                Read::Reference => return Unknown,
+                _ => Vec::new(),
+            };
+            let mut outcome = Passed;
+            for server in &servers {
+                match server.as_str().map(str::parse::<std::net::Ipv4Addr>) {
+                    Some(Ok(ip)) if spaces.iter().any(|&(net, len)| in_net(ip, net, len)) => {}
+                    Some(Err(_)) => outcome = both(outcome, Unknown),
+                    _ => return Failed,
+                }
+            }
+            outcome
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_200",
+        title: "Ensure the Azure CDN endpoint is using the latest version of TLS encryption",
+        types: &["azurerm_cdn_endpoint_custom_domain"],
+        judge: |r| {
+            both(
+                forbid(r, "cdn_managed_https.tls_version", |v| {
+                    v.as_str().is_some_and(|t| t != "TLS12")
+                }),
+                forbid(r, "user_managed_https.tls_version", |v| {
+                    v.as_str().is_some_and(|t| t != "TLS12")
+                }),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_211",
+        title: "Ensure App Service plan suitable for production use",
+        types: &["azurerm_service_plan"],
+        // The free, shared and basic tiers.
+        judge: |r| {
+            forbid(r, "sku_name", |v| {
+                matches!(v.as_str(), Some("F1" | "D1" | "B1" | "B2" | "B3" | "FREE" | "SHARED"))
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_235",
+        title: "Ensure that Azure container environment variables are configured with secure values only",
+        types: &["azurerm_container_group"],
+        judge: |r| {
+            let plain = ["container", "init_container"]
+                .iter()
+                .flat_map(|b| r.blocks(b))
+                .any(|c| c.get("environment_variables") != Read::Missing);
+            fails_if(plain)
         },
     },
 ];
