@@ -1655,6 +1655,24 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "data",
+        id: "CKV_AWS_283",
+        title: "Ensure no IAM policies documents allow ALL or any AWS principal permissions to the resource",
+        types: &["aws_iam_policy_document"],
+        // An unconditioned Allow to every AWS principal.
+        judge: |r| {
+            let open = r.blocks("statement").iter().any(|s| {
+                s.get("effect").as_str().unwrap_or("Allow") == "Allow"
+                    && !s.has_block("condition")
+                    && s.blocks("principals").iter().any(|p| {
+                        p.get("type").as_str() == Some("AWS")
+                            && strings(&p.get("identifiers")).is_some_and(|i| i.contains(&"*"))
+                    })
+            });
+            fails_if(open)
+        },
+    },
 ];
 
 #[cfg(test)]
