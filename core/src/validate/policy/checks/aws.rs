@@ -1673,6 +1673,36 @@ pub(super) static CHECKS: &[Check] = &[
             fails_if(open)
         },
     },
+    Check {
+        block: "data",
+        id: "CKV_AWS_358",
+        title: "Ensure AWS GitHub Actions OIDC authorization policies only allow safe claims and claim order",
+        types: &["aws_iam_policy_document"],
+        // A statement trusting GitHub's OIDC provider must pin the token's
+        // subject to one organisation.
+        judge: |r| {
+            let unsafe_trust = r.blocks("statement").iter().any(|s| {
+                let github = s.blocks("principals").iter().any(|p| {
+                    p.get("type").as_str() == Some("Federated")
+                        && strings(&p.get("identifiers")).is_some_and(|ids| {
+                            ids.iter().any(|i| i.contains("token.actions.githubusercontent.com"))
+                        })
+                });
+                let subjects: Vec<String> = s
+                    .blocks("condition")
+                    .iter()
+                    .filter(|c| {
+                        c.get("variable").as_str().is_some_and(|v| {
+                            v.starts_with("token.actions.githubusercontent.com") && v.ends_with(":sub")
+                        })
+                    })
+                    .flat_map(|c| texts(c, "values"))
+                    .collect();
+                github && (subjects.is_empty() || !subjects.iter().all(|s| github_subject(s)))
+            });
+            fails_if(unsafe_trust)
+        },
+    },
 ];
 
 #[cfg(test)]

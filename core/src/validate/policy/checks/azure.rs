@@ -763,4 +763,17 @@ pub(super) static CHECKS: &[Check] = &[
             fails_if(plain)
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_249",
+        title: "Ensure Azure GitHub Actions OIDC trust policy is configured securely",
+        types: &["azuread_application_federated_identity_credential"],
+        // The subject, read as text with any reference in it left as
+        // written, must name one organisation.
+        judge: |r| match r.document("subject") {
+            Read::Constant(Value::String(s)) => fails_if(!github_subject(&s)),
+            Read::Reference => Unknown,
+            _ => Failed,
+        },
+    },
 ];

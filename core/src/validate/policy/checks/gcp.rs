@@ -829,4 +829,29 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"],
         judge: public_iam_member,
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_125",
+        title: "Ensure GCP GitHub Actions OIDC trust policy is configured securely",
+        types: &["google_iam_workload_identity_pool_provider"],
+        // The pool's attribute condition must pin `assertion.sub` to one
+        // organisation.
+        judge: |r| {
+            if !r.get("oidc.issuer_uri").as_str().is_some_and(|u| u.contains("token.actions.githubusercontent.com")) {
+                return Unknown;
+            }
+            match r.get("attribute_condition") {
+                Read::Reference => Unknown,
+                v => {
+                    let subject = v.as_str().and_then(|c| {
+                        let rest = c.split_once("assertion.sub")?.1.trim_start();
+                        let rest = rest.strip_prefix("==")?.trim_start();
+                        let quote = rest.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+                        rest[1..].split(quote).next().map(String::from)
+                    });
+                    fails_if(!subject.is_some_and(|s| github_subject(&s)))
+                }
+            }
+        },
+    },
 ];

@@ -166,3 +166,13 @@ pub(super) fn integer(r: &Resource<'_>, path: &str) -> Option<i64> {
         _ => None,
     }
 }
+
+/// Whether a GitHub Actions OIDC subject names one organisation:
+/// `repo:ORG/...` with no wildcard in `ORG` (`repo:org/*` and
+/// `repo:org/repo:ref:refs/heads/main` pass; `*`, `repo:*`, `repo:org*`
+/// and `workflow:...` do not).
+pub(super) fn github_subject(sub: &str) -> bool {
+    sub.strip_prefix("repo:")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(org, _)| !org.is_empty() && !org.contains('*'))
+}
