@@ -337,6 +337,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AZURE_12.yaml"),
     ),
     (
+        "CKV2_AZURE_14.yaml",
+        include_str!("graph_checks/CKV2_AZURE_14.yaml"),
+    ),
+    (
         "CKV2_AZURE_15.yaml",
         include_str!("graph_checks/CKV2_AZURE_15.yaml"),
     ),
@@ -389,6 +393,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AZURE_57.yaml"),
     ),
     (
+        "CKV2_AZURE_6.yaml",
+        include_str!("graph_checks/CKV2_AZURE_6.yaml"),
+    ),
+    (
         "CKV2_AZURE_7.yaml",
         include_str!("graph_checks/CKV2_AZURE_7.yaml"),
     ),
@@ -431,6 +439,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
     (
         "CKV_AZURE_23.yaml",
         include_str!("graph_checks/CKV_AZURE_23.yaml"),
+    ),
+    (
+        "CKV_AZURE_24.yaml",
+        include_str!("graph_checks/CKV_AZURE_24.yaml"),
     ),
 ];
 

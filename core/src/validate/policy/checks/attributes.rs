@@ -403,6 +403,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_AZURE_116", "Ensure that AKS uses Azure Policies Add-on", ["azurerm_kubernetes_cluster"], "azure_policy_enabled|addon_profile.azure_policy.enabled", true),
     attribute!("CKV_AZURE_117", "Ensure that AKS uses disk encryption set", ["azurerm_kubernetes_cluster"], "disk_encryption_set_id", given),
     attribute!("CKV_AZURE_118", "Ensure that Network Interfaces disable IP forwarding", ["azurerm_network_interface"], "enable_ip_forwarding", not_true),
+    attribute!("CKV_AZURE_119", "Ensure that Network Interfaces don't use public IPs", ["azurerm_network_interface"], "ip_configuration.public_ip_address_id", absent),
     attribute!("CKV_AZURE_121", "Ensure that Azure Front Door enables WAF", ["azurerm_frontdoor"], "frontend_endpoint.web_application_firewall_policy_link_id", given),
     attribute!("CKV_AZURE_124", "Ensure that Azure Cognitive Search disables public network access", ["azurerm_search_service"], "public_network_access_enabled", false),
     attribute!("CKV_AZURE_126", "Ensures that Active Directory is used for authentication for Service Fabric", ["azurerm_service_fabric_cluster"], "azure_active_directory.tenant_id", given),
