@@ -285,6 +285,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_31.yaml"),
     ),
     (
+        "CKV2_AWS_32.yaml",
+        include_str!("graph_checks/CKV2_AWS_32.yaml"),
+    ),
+    (
         "CKV2_AWS_33.yaml",
         include_str!("graph_checks/CKV2_AWS_33.yaml"),
     ),
@@ -293,8 +297,20 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_37.yaml"),
     ),
     (
+        "CKV2_AWS_38.yaml",
+        include_str!("graph_checks/CKV2_AWS_38.yaml"),
+    ),
+    (
+        "CKV2_AWS_39.yaml",
+        include_str!("graph_checks/CKV2_AWS_39.yaml"),
+    ),
+    (
         "CKV2_AWS_45.yaml",
         include_str!("graph_checks/CKV2_AWS_45.yaml"),
+    ),
+    (
+        "CKV2_AWS_5.yaml",
+        include_str!("graph_checks/CKV2_AWS_5.yaml"),
     ),
     (
         "CKV2_AWS_57.yaml",
