@@ -250,6 +250,24 @@ fn public_resource_policy(r: &Resource<'_>, attr: &str) -> Outcome {
     }
 }
 
+/// Whether an attachment or role names the AWS managed policy `name`
+/// (`arn:aws:iam::aws:policy/NAME`) in `policy_arn`, `managed_policy_arn`
+/// or `managed_policy_arns`; `None` when one is a reference.
+fn attaches_managed(r: &Resource<'_>, name: &str) -> Option<bool> {
+    let arn = format!("arn:aws:iam::aws:policy/{name}");
+    let mut found = false;
+    for key in ["policy_arn", "managed_policy_arn", "managed_policy_arns"] {
+        match r.get(key) {
+            Read::Reference => return None,
+            v => {
+                found |= v.as_str() == Some(arn.as_str())
+                    || strings(&v).is_some_and(|a| a.contains(&arn.as_str()));
+            }
+        }
+    }
+    Some(found)
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1701,6 +1719,36 @@ pub(super) static CHECKS: &[Check] = &[
                 github && (subjects.is_empty() || !subjects.iter().all(|s| github_subject(s)))
             });
             fails_if(unsafe_trust)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_274",
+        title: "Disallow IAM roles, users, and groups from using the AWS AdministratorAccess policy",
+        types: &[
+            "aws_iam_role",
+            "aws_iam_policy_attachment",
+            "aws_iam_role_policy_attachment",
+            "aws_iam_user_policy_attachment",
+            "aws_iam_group_policy_attachment",
+            "aws_ssoadmin_managed_policy_attachment",
+        ],
+        judge: |r| match attaches_managed(r, "AdministratorAccess") {
+            Some(admin) => fails_if(admin),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_275",
+        title: "Disallow policies from using the AWS AdministratorAccess policy",
+        types: &["aws_iam_policy"],
+        judge: |r| match (r.get("name"), r.get("arn")) {
+            (Read::Reference, _) | (_, Read::Reference) => Unknown,
+            (name, arn) => fails_if(
+                name.as_str() == Some("AdministratorAccess")
+                    || arn.as_str() == Some("arn:aws:iam::aws:policy/AdministratorAccess"),
+            ),
         },
     },
 ];
