@@ -268,6 +268,21 @@ fn attaches_managed(r: &Resource<'_>, name: &str) -> Option<bool> {
     Some(found)
 }
 
+/// A Session Manager preferences document's `inputs` (its `content`, JSON
+/// or YAML); `None` for other documents or content that cannot be read.
+fn session_inputs(r: &Resource<'_>) -> Option<Value> {
+    if r.get("document_type").as_str() != Some("Session") {
+        return None;
+    }
+    let Read::Constant(Value::String(text)) = r.document("content") else {
+        return None;
+    };
+    let doc: Value = serde_json::from_str(&text)
+        .ok()
+        .or_else(|| serde_yaml_ng::from_str(&text).ok())?;
+    doc.get("inputs").cloned()
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1749,6 +1764,41 @@ pub(super) static CHECKS: &[Check] = &[
                 name.as_str() == Some("AdministratorAccess")
                     || arn.as_str() == Some("arn:aws:iam::aws:policy/AdministratorAccess"),
             ),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_112",
+        title: "Ensure Session Manager data is encrypted in transit",
+        types: &["aws_ssm_document"],
+        judge: |r| match session_inputs(r) {
+            Some(inputs) => fails_if(
+                inputs
+                    .get("kmsKeyId")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty),
+            ),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_113",
+        title: "Ensure Session Manager logs are enabled and encrypted",
+        types: &["aws_ssm_document"],
+        // Logs to S3 or CloudWatch, each encrypted where it goes.
+        judge: |r| match session_inputs(r) {
+            Some(inputs) => {
+                let to = |name: &str, encrypted: &str| {
+                    inputs.get(name).and_then(Value::as_str).is_some_and(|n| !n.is_empty())
+                        && inputs.get(encrypted).and_then(Value::as_bool) == Some(true)
+                };
+                fails_if(
+                    !(to("s3BucketName", "s3EncryptionEnabled")
+                        || to("cloudWatchLogGroupName", "cloudWatchEncryptionEnabled")),
+                )
+            }
+            None => Unknown,
         },
     },
 ];
