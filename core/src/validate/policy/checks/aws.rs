@@ -283,6 +283,25 @@ fn session_inputs(r: &Resource<'_>) -> Option<Value> {
     doc.get("inputs").cloned()
 }
 
+/// An EMR security configuration's `EncryptionConfiguration`, from its
+/// JSON `configuration`; `None` when it cannot be read.
+fn emr_encryption(r: &Resource<'_>) -> Option<Value> {
+    let Read::Constant(Value::String(text)) = r.document("configuration") else {
+        return None;
+    };
+    let doc: Value = serde_json::from_str(&text).ok()?;
+    Some(
+        doc.get("EncryptionConfiguration")
+            .cloned()
+            .unwrap_or(Value::Null),
+    )
+}
+
+/// The value at `path` (`/`-separated keys) of a JSON document.
+fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('/').try_fold(v, |v, key| v.get(key))
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1798,6 +1817,59 @@ pub(super) static CHECKS: &[Check] = &[
                         || to("cloudWatchLogGroupName", "cloudWatchEncryptionEnabled")),
                 )
             }
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_171",
+        title: "Ensure EMR Cluster security configuration encryption is using SSE-KMS",
+        types: &["aws_emr_security_configuration"],
+        judge: |r| match emr_encryption(r) {
+            Some(e) => fails_if(
+                at(&e, "AtRestEncryptionConfiguration/S3EncryptionConfiguration/EncryptionMode")
+                    .and_then(Value::as_str)
+                    != Some("SSE-KMS"),
+            ),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_349",
+        title: "Ensure EMR Cluster security configuration encrypts local disks",
+        types: &["aws_emr_security_configuration"],
+        judge: |r| match emr_encryption(r) {
+            Some(e) => fails_if(
+                !(at(&e, "EnableAtRestEncryption") == Some(&Value::Bool(true))
+                    && at(&e, "AtRestEncryptionConfiguration/LocalDiskEncryptionConfiguration")
+                        .is_some()),
+            ),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_350",
+        title: "Ensure EMR Cluster security configuration encrypts EBS disks",
+        types: &["aws_emr_security_configuration"],
+        judge: |r| match emr_encryption(r) {
+            Some(e) => fails_if(
+                at(
+                    &e,
+                    "AtRestEncryptionConfiguration/LocalDiskEncryptionConfiguration/EnableEbsEncryption",
+                ) != Some(&Value::Bool(true)),
+            ),
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_351",
+        title: "Ensure EMR Cluster security configuration encrypts InTransit",
+        types: &["aws_emr_security_configuration"],
+        judge: |r| match emr_encryption(r) {
+            Some(e) => fails_if(at(&e, "EnableInTransitEncryption") != Some(&Value::Bool(true))),
             None => Unknown,
         },
     },
