@@ -302,6 +302,25 @@ fn at<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
     path.split('/').try_fold(v, |v, key| v.get(key))
 }
 
+/// A JSON document argument (`jsonencode(...)`, or JSON text) as a value;
+/// `None` when it cannot be read.
+fn json_document(r: &Resource<'_>, attr: &str) -> Option<Value> {
+    match r.document(attr) {
+        Read::Constant(Value::String(text)) => serde_json::from_str(&text).ok(),
+        Read::Constant(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// CKV_AWS_334/336: an ECS task's container definitions, judged by
+/// `bad` on each; no verdict when they cannot be read.
+fn containers_fail(r: &Resource<'_>, bad: fn(&Value) -> bool) -> Outcome {
+    match json_document(r, "container_definitions") {
+        Some(Value::Array(containers)) => fails_if(containers.iter().any(bad)),
+        _ => Unknown,
+    }
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -1871,6 +1890,91 @@ pub(super) static CHECKS: &[Check] = &[
         judge: |r| match emr_encryption(r) {
             Some(e) => fails_if(at(&e, "EnableInTransitEncryption") != Some(&Value::Bool(true))),
             None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_334",
+        title: "Ensure ECS containers should run as non-privileged",
+        types: &["aws_ecs_task_definition"],
+        // checkov also takes the misspelt `privilege` for the flag.
+        judge: |r| {
+            containers_fail(r, |c| {
+                ["privileged", "privilege"]
+                    .iter()
+                    .any(|k| c.get(*k) == Some(&Value::Bool(true)))
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_336",
+        title: "Ensure ECS containers are limited to read-only access to root filesystems",
+        types: &["aws_ecs_task_definition"],
+        judge: |r| {
+            containers_fail(r, |c| c.get("readonlyRootFilesystem") != Some(&Value::Bool(true)))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_335",
+        title: "Ensure ECS task definitions should not share the host's process namespace",
+        types: &["aws_ecs_task_definition"],
+        judge: |r| {
+            both(
+                forbid(r, "pid_mode", |v| v.as_str() == Some("host")),
+                containers_fail(r, |c| c.get("pidMode").and_then(Value::as_str) == Some("host")),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_210",
+        title: "Batch job does not define a privileged container",
+        types: &["aws_batch_job_definition"],
+        judge: |r| match json_document(r, "container_properties") {
+            Some(p @ Value::Object(_)) => fails_if(p.get("privileged") == Some(&Value::Bool(true))),
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_337",
+        title: "Ensure SSM parameters are using KMS CMK",
+        types: &["aws_ssm_parameter"],
+        // Only SecureString parameters are encrypted.
+        judge: |r| match r.get("type").as_str() {
+            Some("SecureString") => any_value(r, "key_id"),
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_338",
+        title: "Ensure CloudWatch log groups retains logs for at least 1 year",
+        types: &["aws_cloudwatch_log_group"],
+        // 0 keeps logs forever.
+        judge: |r| {
+            expect(
+                r,
+                "retention_in_days",
+                |v| number(v).is_some_and(|d| d == 0.0 || d >= 365.0),
+                Failed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_340",
+        title: "Ensure Elastic Beanstalk managed platform updates are enabled",
+        types: &["aws_elastic_beanstalk_environment"],
+        judge: |r| {
+            let managed = r.blocks("setting").iter().any(|s| {
+                s.get("namespace").as_str() == Some("aws:elasticbeanstalk:managedactions")
+                    && s.get("name").as_str() == Some("ManagedActionsEnabled")
+                    && s.get("value").is_true()
+            });
+            fails_if(!managed)
         },
     },
 ];
