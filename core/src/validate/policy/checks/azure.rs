@@ -776,4 +776,47 @@ pub(super) static CHECKS: &[Check] = &[
             _ => Failed,
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_23",
+        title: "Ensure Azure spring cloud is configured with Virtual network (Vnet)",
+        types: &["azurerm_spring_cloud_service"],
+        // The Basic tier (B0) cannot join a network.
+        judge: |r| {
+            both(
+                any_value(r, "network.service_runtime_subnet_id"),
+                forbid(r, "sku_name", |v| v.as_str() == Some("B0")),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_30",
+        title: "Ensure Azure Container Registry (ACR) has HTTPS enabled for webhook",
+        types: &["azurerm_container_registry_webhook"],
+        judge: |r| {
+            expect(r, "service_uri", |v| v.as_str().is_some_and(|u| u.starts_with("https://")), Failed)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_37",
+        title: "Ensure Azure MariaDB server is using latest TLS (1.2)",
+        types: &["azurerm_mariadb_server"],
+        judge: |r| {
+            both(
+                is_true(r, "ssl_enforcement_enabled"),
+                forbid(r, "ssl_minimal_tls_version_enforced", |v| {
+                    v.as_str().is_some_and(|t| t != "TLS1_2")
+                }),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_9",
+        title: "Ensure Virtual Machines are utilizing Managed Disks",
+        types: &["azurerm_virtual_machine"],
+        judge: |r| forbid(r, "storage_os_disk.vhd_uri", Read::is_given),
+    },
 ];

@@ -854,4 +854,21 @@ pub(super) static CHECKS: &[Check] = &[
             }
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_10",
+        title: "Ensure GCP Cloud Function HTTP trigger is secured",
+        types: &["google_cloudfunctions_function"],
+        // Only HTTP-triggered functions are judged; others pass.
+        judge: |r| match r.get("trigger_http") {
+            v if v.is_true() => expect(
+                r,
+                "https_trigger_security_level",
+                |v| v.as_str() == Some("SECURE_ALWAYS"),
+                Failed,
+            ),
+            Read::Reference => Unknown,
+            _ => Passed,
+        },
+    },
 ];
