@@ -425,6 +425,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_GCP_18.yaml"),
     ),
     (
+        "CKV2_GCP_8.yaml",
+        include_str!("graph_checks/CKV2_GCP_8.yaml"),
+    ),
+    (
         "CKV_AWS_103.yaml",
         include_str!("graph_checks/CKV_AWS_103.yaml"),
     ),

@@ -871,4 +871,30 @@ pub(super) static CHECKS: &[Check] = &[
             _ => Passed,
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_21",
+        title: "Ensure Vertex AI instance disks are encrypted with a Customer Managed Key (CMK)",
+        types: &["google_notebooks_instance"],
+        judge: |r| {
+            both(
+                expect(r, "disk_encryption", |v| v.as_str() == Some("CMEK"), Failed),
+                any_value(r, "kms_key"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_27",
+        title: "Ensure Vertex AI workbench instance disks are encrypted with a Customer Managed Key (CMK)",
+        types: &["google_workbench_instance"],
+        // The boot disk and every data disk.
+        judge: |r| {
+            r.blocks("gce_setup")
+                .iter()
+                .flat_map(|g| g.blocks("data_disks"))
+                .map(|d| any_value(&d, "kms_key"))
+                .fold(any_value(r, "gce_setup.boot_disk.kms_key"), both)
+        },
+    },
 ];
