@@ -1977,6 +1977,78 @@ pub(super) static CHECKS: &[Check] = &[
             fails_if(!managed)
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_257",
+        title: "Ensure CodeCommit branch changes have at least 2 approvals",
+        types: &["aws_codecommit_approval_rule_template"],
+        judge: |r| match json_document(r, "content") {
+            Some(doc) => {
+                let approvals = doc
+                    .get("Statements")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.get("NumberOfApprovalsNeeded").and_then(Value::as_f64));
+                fails_if(!approvals.into_iter().any(|n| n >= 2.0))
+            }
+            None => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_304",
+        title: "Ensure Secrets Manager secrets should be rotated within 90 days",
+        types: &["aws_secretsmanager_secret_rotation"],
+        // A day count of 90 or fewer, a rate of at most 90 days (or any in
+        // hours), or a cron schedule; a count that is a reference fails,
+        // as checkov fails it.
+        judge: |r| {
+            let rules = "rotation_rules";
+            match r.get(&format!("{rules}.automatically_after_days")) {
+                Read::Missing => {}
+                v => return fails_if(!number(&v).is_some_and(|d| d <= 90.0)),
+            }
+            match r.get(&format!("{rules}.schedule_expression")) {
+                Read::Reference => Unknown,
+                v => {
+                    let ok = v.as_str().is_some_and(|e| {
+                        if e.starts_with("cron(") {
+                            return true;
+                        }
+                        let Some(rate) = e.strip_prefix("rate(").and_then(|e| e.strip_suffix(')'))
+                        else {
+                            return false;
+                        };
+                        match rate.split_once(' ') {
+                            Some((n, unit)) if unit.starts_with("day") => {
+                                n.parse::<f64>().is_ok_and(|n| n <= 90.0)
+                            }
+                            Some((_, unit)) => unit.starts_with("hour"),
+                            None => false,
+                        }
+                    });
+                    fails_if(!ok)
+                }
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_325",
+        title: "Ensure that RDS Cluster audit logging is enabled for MySQL engine",
+        types: &["aws_rds_cluster"],
+        // Aurora MySQL (the default engine) only.
+        judge: |r| match r.get("engine").as_str() {
+            Some(e) if e.contains("postgres") => Unknown,
+            _ => expect(
+                r,
+                "enabled_cloudwatch_logs_exports",
+                |v| strings(v).is_some_and(|l| l.contains(&"audit")),
+                Failed,
+            ),
+        },
+    },
 ];
 
 #[cfg(test)]
