@@ -2049,6 +2049,42 @@ pub(super) static CHECKS: &[Check] = &[
             ),
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_84",
+        title: "Ensure Elasticsearch Domain Logging is enabled",
+        types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+        judge: |r| {
+            let logging = r.blocks("log_publishing_options").iter().any(|o| {
+                o.get("cloudwatch_log_group_arn").is_given() && !o.get("enabled").is_false()
+            });
+            fails_if(!logging)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_392",
+        title: "Ensure AWS S3 access point block public access setting is enabled",
+        types: &["aws_s3_access_point"],
+        // Each setting defaults to on.
+        judge: |r| {
+            ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"]
+                .iter()
+                .map(|k| forbid(r, &format!("public_access_block_configuration.{k}"), Read::is_false))
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_72",
+        title: "Ensure SQS policy does not allow ALL (*) actions.",
+        types: &["aws_sqs_queue_policy"],
+        judge: |r| match statements(r, "policy") {
+            Some(s) => fails_if(s.iter().any(|st| allows(st) && has_star(st.get("Action")))),
+            None if r.get("policy") == Read::Missing => Passed,
+            None => Unknown,
+        },
+    },
 ];
 
 #[cfg(test)]
