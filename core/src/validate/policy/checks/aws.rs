@@ -2085,6 +2085,29 @@ pub(super) static CHECKS: &[Check] = &[
             None => Unknown,
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_61",
+        title: "Ensure AWS IAM policy does not allow assume role permission across all services",
+        types: &["aws_iam_role"],
+        // A whole account as principal (its id, or its root ARN) lets
+        // every identity in it assume the role.
+        judge: |r| match statements(r, "assume_role_policy") {
+            Some(s) => fails_if(s.iter().any(|st| {
+                let account = |p: &str| {
+                    (p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit())) || p.ends_with(":root")
+                };
+                allows(st)
+                    && match st.get("Principal").and_then(|p| p.get("AWS")) {
+                        Some(Value::String(p)) => account(p),
+                        Some(Value::Array(ps)) => ps.iter().filter_map(Value::as_str).any(account),
+                        _ => false,
+                    }
+            })),
+            None if !r.get("assume_role_policy").is_given() => Passed,
+            None => Unknown,
+        },
+    },
 ];
 
 #[cfg(test)]
