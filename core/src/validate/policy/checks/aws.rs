@@ -321,6 +321,26 @@ fn containers_fail(r: &Resource<'_>, bad: fn(&Value) -> bool) -> Outcome {
     }
 }
 
+/// The nested blocks at `path` (block names through each level), all of
+/// them: `policy_details/schedule/cross_region_copy_rule`.
+fn nested_blocks<'a>(r: &Resource<'a>, path: &str) -> Vec<Resource<'a>> {
+    let mut level = vec![r.nested_self()];
+    for name in path.split('/') {
+        level = level.iter().flat_map(|b| b.blocks(name)).collect();
+    }
+    level
+}
+
+/// CKV_AWS_253-256: every DLM cross-region copy at `path` must pass
+/// `judge`; a policy with none gets no verdict.
+fn dlm_copies(r: &Resource<'_>, path: &str, judge: fn(&Resource<'_>) -> Outcome) -> Outcome {
+    let copies = nested_blocks(r, path);
+    if copies.is_empty() {
+        return Unknown;
+    }
+    copies.iter().map(judge).fold(Passed, both)
+}
+
 /// The resources holding an IAM policy document.
 const IAM_POLICY_TYPES: &[&str] = &[
     "aws_iam_role_policy",
@@ -2107,6 +2127,34 @@ pub(super) static CHECKS: &[Check] = &[
             None if !r.get("assume_role_policy").is_given() => Passed,
             None => Unknown,
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_253",
+        title: "Ensure DLM cross region events are encrypted",
+        types: &["aws_dlm_lifecycle_policy"],
+        judge: |r| dlm_copies(r, "policy_details/action/cross_region_copy", |c| is_true(c, "encryption_configuration.encryption")),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_254",
+        title: "Ensure DLM cross region events are encrypted with Customer Managed Key",
+        types: &["aws_dlm_lifecycle_policy"],
+        judge: |r| dlm_copies(r, "policy_details/action/cross_region_copy", |c| any_value(c, "encryption_configuration.cmk_arn")),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_255",
+        title: "Ensure DLM cross region schedules are encrypted",
+        types: &["aws_dlm_lifecycle_policy"],
+        judge: |r| dlm_copies(r, "policy_details/schedule/cross_region_copy_rule", |c| is_true(c, "encrypted")),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_256",
+        title: "Ensure DLM cross region schedules are encrypted using a Customer Managed Key",
+        types: &["aws_dlm_lifecycle_policy"],
+        judge: |r| dlm_copies(r, "policy_details/schedule/cross_region_copy_rule", |c| any_value(c, "cmk_arn")),
     },
 ];
 
