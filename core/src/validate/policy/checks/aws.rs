@@ -2156,6 +2156,27 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["aws_dlm_lifecycle_policy"],
         judge: |r| dlm_copies(r, "policy_details/schedule/cross_region_copy_rule", |c| any_value(c, "cmk_arn")),
     },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_99",
+        title: "Ensure Glue Security Configuration Encryption is enabled",
+        types: &["aws_glue_security_configuration"],
+        // CloudWatch logs, job bookmarks and S3 data, each encrypted.
+        judge: |r| {
+            ["cloudwatch_encryption", "job_bookmarks_encryption", "s3_encryption"]
+                .iter()
+                .map(|part| {
+                    let mode = part.replace("_encryption", "_encryption_mode");
+                    expect(
+                        r,
+                        &format!("encryption_configuration.{part}.{mode}"),
+                        |v| v.as_str().is_some_and(|m| m != "DISABLED"),
+                        Failed,
+                    )
+                })
+                .fold(Passed, both)
+        },
+    },
 ];
 
 #[cfg(test)]

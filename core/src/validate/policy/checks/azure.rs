@@ -819,4 +819,54 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["azurerm_virtual_machine"],
         judge: |r| forbid(r, "storage_os_disk.vhd_uri", Read::is_given),
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_37",
+        title: "Ensure that Activity Log Retention is set 365 days or greater",
+        types: &["azurerm_monitor_log_profile"],
+        // A disabled retention policy keeps logs forever.
+        judge: |r| match r.get("retention_policy.enabled") {
+            v if v.is_false() => Passed,
+            _ => expect(
+                r,
+                "retention_policy.days",
+                |v| number(v).is_some_and(|d| d >= 365.0),
+                Failed,
+            ),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_38",
+        title: "Ensure audit profile captures all the activities",
+        types: &["azurerm_monitor_log_profile"],
+        judge: |r| {
+            expect(
+                r,
+                "categories",
+                |v| strings(v).is_some_and(|c| ["Action", "Delete", "Write"].iter().all(|k| c.contains(k))),
+                Failed,
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_36",
+        title: "Ensure 'Trusted Microsoft Services' is enabled for Storage Account access",
+        types: &["azurerm_storage_account", "azurerm_storage_account_network_rules"],
+        // An account without network rules is open to them anyway.
+        judge: |r| {
+            let bypass = match r.kind {
+                "azurerm_storage_account" if !r.has_block("network_rules") => return Passed,
+                "azurerm_storage_account" => "network_rules.bypass",
+                _ => "bypass",
+            };
+            expect(
+                r,
+                bypass,
+                |v| strings(v).is_some_and(|b| b.contains(&"AzureServices")),
+                Failed,
+            )
+        },
+    },
 ];

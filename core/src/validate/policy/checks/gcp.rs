@@ -897,4 +897,34 @@ pub(super) static CHECKS: &[Check] = &[
                 .fold(any_value(r, "gce_setup.boot_disk.kms_key"), both)
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_4",
+        title: "Ensure no HTTPS or SSL proxy load balancers permit SSL policies with weak cipher suites",
+        types: &["google_compute_ssl_policy"],
+        // RESTRICTED allows only strong suites; MODERN and CUSTOM need TLS
+        // 1.2, and CUSTOM no RSA key exchange, CBC or 3DES suite. The
+        // default is COMPATIBLE.
+        judge: |r| {
+            let tls12 = || expect(r, "min_tls_version", |v| v.as_str() == Some("TLS_1_2"), Failed);
+            match r.get("profile") {
+                Read::Reference => Unknown,
+                v => match v.as_str() {
+                    Some("RESTRICTED") => Passed,
+                    Some("MODERN") => tls12(),
+                    Some("CUSTOM") => both(
+                        tls12(),
+                        forbid(r, "custom_features", |v| {
+                            strings(v).is_some_and(|f| {
+                                f.iter().any(|s| {
+                                    s.starts_with("TLS_RSA_") || s.contains("CBC") || s.contains("3DES")
+                                })
+                            })
+                        }),
+                    ),
+                    _ => Failed,
+                },
+            }
+        },
+    },
 ];
