@@ -540,6 +540,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV_GCP_60", "Ensure Cloud SQL database does not have public IP", ["google_sql_database_instance"], "settings.ip_configuration.ipv4_enabled", not_true),
     attribute!("CKV_GCP_61", "Enable VPC Flow Logs and Intranode Visibility", ["google_container_cluster"], "enable_intranode_visibility", true),
     attribute!("CKV_GCP_62", "Bucket should log access", ["google_storage_bucket"], "logging.log_bucket", given),
+    attribute!("CKV_GCP_64", "Ensure clusters are created with Private Nodes", ["google_container_cluster"], "private_cluster_config", block),
     attribute!("CKV_GCP_65", "Manage Kubernetes RBAC users with Google Groups for GKE", ["google_container_cluster"], "authenticator_groups_config.security_group", given),
     attribute!("CKV_GCP_66", "Ensure use of Binary Authorization", ["google_container_cluster"], "enable_binary_authorization", true),
     attribute!("CKV_GCP_68", "Ensure Secure Boot for Shielded GKE Nodes is Enabled", ["google_container_cluster", "google_container_node_pool"], "node_config.shielded_instance_config.enable_secure_boot", set_true),

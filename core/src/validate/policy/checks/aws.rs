@@ -321,16 +321,6 @@ fn containers_fail(r: &Resource<'_>, bad: fn(&Value) -> bool) -> Outcome {
     }
 }
 
-/// The nested blocks at `path` (block names through each level), all of
-/// them: `policy_details/schedule/cross_region_copy_rule`.
-fn nested_blocks<'a>(r: &Resource<'a>, path: &str) -> Vec<Resource<'a>> {
-    let mut level = vec![r.nested_self()];
-    for name in path.split('/') {
-        level = level.iter().flat_map(|b| b.blocks(name)).collect();
-    }
-    level
-}
-
 /// CKV_AWS_253-256: every DLM cross-region copy at `path` must pass
 /// `judge`; a policy with none gets no verdict.
 fn dlm_copies(r: &Resource<'_>, path: &str, judge: fn(&Resource<'_>) -> Outcome) -> Outcome {
@@ -2175,6 +2165,30 @@ pub(super) static CHECKS: &[Check] = &[
                     )
                 })
                 .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_114",
+        title: "Ensure that EMR clusters with Kerberos have Kerberos Realm set",
+        types: &["aws_emr_cluster"],
+        judge: |r| match r.has_block("kerberos_attributes") {
+            true => any_value(r, "kerberos_attributes.realm"),
+            false => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_121",
+        title: "Ensure AWS Config is enabled in all regions",
+        types: &["aws_config_configuration_aggregator"],
+        // checkov asks only for an aggregation source, of accounts or of
+        // the organisation.
+        judge: |r| {
+            either(
+                block(r, "account_aggregation_source"),
+                block(r, "organization_aggregation_source"),
+            )
         },
     },
 ];

@@ -927,4 +927,16 @@ pub(super) static CHECKS: &[Check] = &[
             }
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_18",
+        title: "Ensure GKE Control Plane is not public",
+        types: &["google_container_cluster"],
+        judge: |r| {
+            let open = nested_blocks(r, "master_authorized_networks_config/cidr_blocks")
+                .iter()
+                .any(|b| b.get("cidr_block").as_str() == Some("0.0.0.0/0"));
+            fails_if(open)
+        },
+    },
 ];

@@ -176,3 +176,13 @@ pub(super) fn github_subject(sub: &str) -> bool {
         .and_then(|rest| rest.split_once('/'))
         .is_some_and(|(org, _)| !org.is_empty() && !org.contains('*'))
 }
+
+/// The nested blocks at `path` (block names through each level), all of
+/// them: `policy_details/schedule/cross_region_copy_rule`.
+pub(super) fn nested_blocks<'a>(r: &Resource<'a>, path: &str) -> Vec<Resource<'a>> {
+    let mut level = vec![r.nested_self()];
+    for name in path.split('/') {
+        level = level.iter().flat_map(|b| b.blocks(name)).collect();
+    }
+    level
+}
