@@ -869,4 +869,18 @@ pub(super) static CHECKS: &[Check] = &[
             )
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_33",
+        title: "Ensure Storage logging is enabled for Queue service for read, write and delete requests",
+        types: &["azurerm_storage_account"],
+        // Blob-only accounts have no queues.
+        judge: |r| match r.get("account_kind").as_str() {
+            Some("BlobStorage" | "BlockBlobStorage" | "FileStorage") => Passed,
+            _ => ["delete", "read", "write"]
+                .iter()
+                .map(|op| is_true(r, &format!("queue_properties.logging.{op}")))
+                .fold(Passed, both),
+        },
+    },
 ];
