@@ -883,4 +883,44 @@ pub(super) static CHECKS: &[Check] = &[
                 .fold(Passed, both),
         },
     },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_62",
+        title: "Ensure function apps are not accessible from all regions",
+        types: &["azurerm_function_app"],
+        judge: |r| {
+            forbid(r, "site_config.cors.allowed_origins", |v| {
+                strings(v).is_some_and(|o| o.contains(&"*"))
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_95",
+        title: "Ensure that automatic OS image patching is enabled for Virtual Machine Scale Sets",
+        types: &["azurerm_virtual_machine_scale_set"],
+        judge: |r| {
+            both(
+                is_true(r, "automatic_os_upgrade"),
+                is_true(r, "os_profile_windows_config.enable_automatic_upgrades"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_99",
+        title: "Ensure Cosmos DB accounts have restricted access",
+        types: &["azurerm_cosmosdb_account"],
+        // Not public, or limited to virtual networks; IP ranges alone are
+        // not enough to checkov.
+        judge: |r| {
+            either(
+                is_false(r, "public_network_access_enabled"),
+                both(
+                    is_true(r, "is_virtual_network_filter_enabled"),
+                    block(r, "virtual_network_rule"),
+                ),
+            )
+        },
+    },
 ];
