@@ -220,5 +220,5 @@ test('checks lists the security checks as checkov files them, selected by group'
   })
   // The same names select what validate runs.
   const report = await validate.validateFiles({ 'main.tf': 'resource "aws_ebs_volume" "v" {}\n' }, { checks: ['ENCRYPTION'] })
-  assert.deepEqual([...new Set(report.policies.map((p) => p.check))].sort(), ['CKV_AWS_189', 'CKV_AWS_3'])
+  assert.deepEqual([...new Set(report.policies.map((p) => p.check))].sort(), ['CKV2_AWS_2', 'CKV_AWS_189', 'CKV_AWS_3'])
 })

@@ -157,7 +157,7 @@ def test_checks_are_listed_and_selected_as_checkov_files_them() -> None:
     assert e.value.argument == "checks" and "gpc" in str(e.value)
     # The same names select what validate runs.
     report = infrarag.validate_text('resource "aws_ebs_volume" "v" {}\n', checks=["ENCRYPTION"])
-    assert {p["check"] for p in report.policies} == {"CKV_AWS_3", "CKV_AWS_189"}
+    assert {p["check"] for p in report.policies} == {"CKV_AWS_3", "CKV_AWS_189", "CKV2_AWS_2"}
 
 
 def test_custom_policies_and_graph_checks(tmp_path: Path) -> None:

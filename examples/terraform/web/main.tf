@@ -52,6 +52,27 @@ resource "aws_s3_bucket_versioning" "logs" {
   }
 }
 
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    id     = "expire-old-logs"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = 365
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+}
+
+# Object events go to EventBridge, where alerting can subscribe.
+resource "aws_s3_bucket_notification" "logs" {
+  bucket      = aws_s3_bucket.logs.id
+  eventbridge = true
+}
+
 output "logs_bucket_arn" {
   description = "ARN of the access-log bucket."
   value       = aws_s3_bucket.logs.arn
