@@ -188,8 +188,10 @@ fn the_corpus_modules_have_no_reference_or_structure_errors() {
 #[test]
 fn the_security_group_template_lacks_only_its_generated_variables() {
     let dir = infrarag_tests::corpus().join("modules/sg/modules/_templates");
+    // Security verdicts on the templates are the checkov conformance
+    // tests' business.
     let report = Validator::new()
-        .skip_checks(["terraform_"])
+        .skip_checks(["terraform_", "CKV_", "CKV2_"])
         .execute(&dir)
         .expect("validates");
     assert_eq!(report.findings.len(), 12);
