@@ -16,8 +16,8 @@ locals {
 }
 
 # Access logs for the site.
-# infrarag:ignore CKV_AWS_18 logs land here
 resource "aws_s3_bucket" "logs" {
+  # infrarag:ignore CKV_AWS_18 logs land here
   bucket = "${var.name}-logs"
   tags   = local.tags
 }
