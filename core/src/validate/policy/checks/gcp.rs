@@ -76,17 +76,11 @@ fn public_policy_data(r: &Resource<'_>) -> Outcome {
 /// The members an IAM member or binding grants its role to, as written;
 /// `None` when one is a reference.
 fn iam_members(r: &Resource<'_>) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for key in ["member", "members"] {
-        match r.get(key) {
-            Read::Reference => return None,
-            v => out.extend(strings(&v).into_iter().flatten().map(String::from)),
-        }
-        if let Some(one) = r.get(key).as_str() {
-            out.push(one.to_string());
-        }
+    let keys = ["member", "members"];
+    if keys.iter().any(|k| r.get(k) == Read::Reference) {
+        return None;
     }
-    Some(out)
+    Some(keys.iter().flat_map(|k| texts(r, k)).collect())
 }
 
 /// An IAM member or binding granting one of `roles` fails.
