@@ -261,9 +261,12 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| {
             let e = e.ok()?;
-            let name = e.file_name().to_string_lossy().into_owned();
+            let name = e.file_name();
+            if !is_config_file(&name.to_string_lossy()) {
+                return None;
+            }
             let meta = e.metadata().ok().filter(|m| m.is_file())?;
-            is_config_file(&name).then(|| (e.path(), meta.len(), meta.modified().ok()))
+            Some((e.path(), meta.len(), meta.modified().ok()))
         })
         .collect();
     stamps.sort();

@@ -202,8 +202,8 @@ impl Report {
 /// (`CKV_AWS_3` is not `CKV_AWS_35`).
 #[derive(Debug, Clone, Default)]
 pub struct Validator {
-    only: Vec<String>,
-    skip: Vec<String>,
+    only: Vec<CheckName>,
+    skip: Vec<CheckName>,
     custom: Vec<policy::CustomPolicy>,
     recursive: bool,
     inputs: Inputs,
@@ -219,13 +219,13 @@ impl Validator {
     /// every code it begins; a provider, category or severity names that
     /// group of security checks; any other name exactly one code.
     pub fn with_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
-        self.only.extend(codes.into_iter().map(Into::into));
+        self.only.extend(codes.into_iter().map(CheckName::new));
         self
     }
 
     /// Drops the checks `codes` name, named as in [`with_checks`](Self::with_checks).
     pub fn skip_checks<S: Into<String>>(mut self, codes: impl IntoIterator<Item = S>) -> Self {
-        self.skip.extend(codes.into_iter().map(Into::into));
+        self.skip.extend(codes.into_iter().map(CheckName::new));
         self
     }
 
@@ -463,12 +463,13 @@ impl Validator {
         if self.only.is_empty() && self.skip.is_empty() {
             return Ok(());
         }
-        let known = self.codes();
         for (argument, names) in [("checks", &self.only), ("skip_checks", &self.skip)] {
             for name in names {
-                if known.iter().any(|code| selects_code(name, code)) {
+                if self.code_names().any(|code| name.selects(code)) {
                     continue;
                 }
+                let name = name.text.as_str();
+                let known = self.codes();
                 // A prefix is compared with the prefixes codes have.
                 let candidates: Vec<&str> = match name.ends_with(['_', '.']) {
                     true => known
@@ -510,17 +511,28 @@ impl Validator {
 
     /// Every code this validator's findings may carry.
     pub fn codes(&self) -> Vec<String> {
-        let mut codes: Vec<String> = RULE_CODES.iter().map(|c| c.to_string()).collect();
-        codes.extend(
-            crate::hcl::DiagnosticCode::ALL
-                .iter()
-                .map(|d| format!("syntax.{}", d.as_str())),
-        );
-        codes.extend(policy::check_ids().into_iter().map(str::to_string));
-        codes.extend(self.custom.iter().map(|p| p.id.clone()));
+        let mut codes: Vec<String> = self.code_names().map(str::to_string).collect();
         codes.sort();
         codes.dedup();
         codes
+    }
+
+    /// [`codes`](Self::codes), unsorted and borrowed, for the lookups every
+    /// validation that names checks makes.
+    fn code_names(&self) -> impl Iterator<Item = &str> {
+        static SYNTAX: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let syntax = SYNTAX.get_or_init(|| {
+            crate::hcl::DiagnosticCode::ALL
+                .iter()
+                .map(|d| format!("syntax.{}", d.as_str()))
+                .collect()
+        });
+        RULE_CODES
+            .iter()
+            .copied()
+            .chain(syntax.iter().map(String::as_str))
+            .chain(policy::builtin_ids().iter().copied())
+            .chain(self.custom.iter().map(|p| p.id.as_str()))
     }
 
     /// The codes of [`codes`](Self::codes) this validator's selection
@@ -545,7 +557,7 @@ impl Validator {
     }
 
     fn selects(&self, code: &str) -> bool {
-        let names = |c: &String| selects_code(c, code);
+        let names = |c: &CheckName| c.selects(code);
         (self.only.is_empty() || self.only.iter().any(names)) && !self.skip.iter().any(names)
     }
 }
@@ -604,11 +616,26 @@ pub(crate) fn names_code(name: &str, code: &str) -> bool {
     code == name || (name.ends_with(['_', '.']) && code.starts_with(name))
 }
 
-/// Whether `name`, given to [`Validator::with_checks`] or
-/// [`Validator::skip_checks`], selects `code`: as [`names_code`], or as a
-/// group of built-in checks (a provider, a category, a severity).
-fn selects_code(name: &str, code: &str) -> bool {
-    names_code(name, code) || policy::in_group(name, code)
+/// A name given to [`Validator::with_checks`] or [`Validator::skip_checks`]:
+/// it selects a code as [`names_code`] says, or as a group of built-in
+/// checks (a provider, a category, a severity). Whether it may be a group
+/// is decided once, since every validation asks it of every check.
+#[derive(Debug, Clone)]
+struct CheckName {
+    text: String,
+    group: bool,
+}
+
+impl CheckName {
+    fn new(text: impl Into<String>) -> CheckName {
+        let text = text.into();
+        let group = policy::may_be_group(&text);
+        CheckName { text, group }
+    }
+
+    fn selects(&self, code: &str) -> bool {
+        names_code(&self.text, code) || (self.group && policy::in_group(&self.text, code))
+    }
 }
 
 /// The first `len` characters of `span`, which start a one-line ASCII

@@ -121,22 +121,34 @@ impl Inputs {
 /// `terraform.tfvars`, `terraform.tfvars.json`, then each `*.auto.tfvars`
 /// and `*.auto.tfvars.json` in name order.
 pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-        })
-        .collect();
+    const NAMED: [&str; 2] = ["terraform.tfvars", "terraform.tfvars.json"];
+    let mut named: Vec<(usize, PathBuf)> = Vec::new();
+    let mut auto: Vec<PathBuf> = Vec::new();
+    // One listing, as every validation reads it: no file is asked for by
+    // name, and an entry's type comes with it unless it is a link.
+    for entry in std::fs::read_dir(dir)?.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let rank = NAMED.iter().position(|n| *n == name);
+        let is_auto = name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json");
+        if rank.is_none() && !is_auto {
+            continue;
+        }
+        let path = entry.path();
+        let is_file = match entry.file_type() {
+            Ok(t) if t.is_symlink() => path.is_file(),
+            Ok(t) => t.is_file(),
+            Err(_) => false,
+        };
+        match (is_file, rank) {
+            (false, _) => {}
+            (true, Some(rank)) => named.push((rank, path)),
+            (true, None) => auto.push(path),
+        }
+    }
+    named.sort();
     auto.sort();
-    let named = ["terraform.tfvars", "terraform.tfvars.json"].map(|n| dir.join(n));
-    Ok(named
-        .into_iter()
-        .filter(|p| p.is_file())
-        .chain(auto)
-        .collect())
+    Ok(named.into_iter().map(|(_, p)| p).chain(auto).collect())
 }
 
 /// A `.tfvars` or `.tfvars.json` file's values. Its expressions may not

@@ -74,12 +74,21 @@ pub(crate) struct Check {
 
 /// The ids of every built-in check, in id order.
 pub fn check_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = checks::all()
-        .map(|c| c.id)
-        .chain(graph_check_ids())
-        .collect();
-    ids.sort_unstable();
-    ids
+    builtin_ids().to_vec()
+}
+
+/// [`check_ids`], sorted once and kept: a validation that names checks
+/// looks its names up here on every call.
+pub(crate) fn builtin_ids() -> &'static [&'static str] {
+    static IDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let mut ids: Vec<&'static str> = checks::all()
+            .map(|c| c.id)
+            .chain(graph_check_ids())
+            .collect();
+        ids.sort_unstable();
+        ids
+    })
 }
 
 /// The ids of the graph checks, from their file names (a unit test holds
@@ -130,11 +139,7 @@ pub fn checks() -> Vec<CheckInfo> {
     };
     let mut out: Vec<CheckInfo> = checks::all()
         .map(|c| info(c.id, c.title, c.types.to_vec()))
-        .chain(
-            graph_checks()
-                .iter()
-                .map(|p| info(&p.id, &p.title, p.resource_types())),
-        )
+        .chain(graph_checks().map(|p| info(&p.id, &p.title, p.resource_types())))
         .collect();
     out.sort_unstable_by_key(|c| c.id);
     out
@@ -188,6 +193,9 @@ const SEVERITIES: [&str; 4] = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
 /// any case), or a severity (`HIGH`: that one or worse, as checkov's
 /// `--check HIGH` selects). Custom policies belong to no group.
 pub(crate) fn in_group(name: &str, code: &str) -> bool {
+    if !may_be_group(name) {
+        return false;
+    }
     if let Some(p) = ["aws", "azure", "gcp"].into_iter().find(|p| name == *p) {
         return provider_of(code) == Some(p) && is_builtin(code);
     }
@@ -200,35 +208,41 @@ pub(crate) fn in_group(name: &str, code: &str) -> bool {
             .is_some_and(|r| r >= floor)
             && is_builtin(code);
     }
-    // Category names are upper case words; anything else (a code, a
-    // prefix) is not a group, and is decided without the catalogue.
-    if !name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') || name.ends_with('_') {
-        return false;
-    }
     catalog()
         .get(code)
         .is_some_and(|r| r.categories.iter().any(|c| c.eq_ignore_ascii_case(name)))
         && is_builtin(code)
 }
 
+/// Whether `name` has the form of a group's name: a word. A code or a
+/// prefix (digits, `.`, a trailing `_`) never names a group.
+pub(crate) fn may_be_group(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') && !name.ends_with('_')
+}
+
 /// Whether `code` is a built-in check's id.
 fn is_builtin(code: &str) -> bool {
-    static IDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    IDS.get_or_init(|| check_ids().into_iter().collect())
-        .contains(code)
+    builtin_ids().binary_search(&code).is_ok()
 }
 
 /// checkov's graph checks, written in its custom-policy YAML as checkov
 /// writes them, from `graph_checks/`.
-fn graph_checks() -> &'static [CustomPolicy] {
-    static CHECKS: std::sync::OnceLock<Vec<CustomPolicy>> = std::sync::OnceLock::new();
-    CHECKS.get_or_init(|| {
-        GRAPH_CHECKS
-            .iter()
-            .filter_map(|(name, text)| CustomPolicy::from_yaml(text, name).ok())
-            .collect()
-    })
+fn graph_checks() -> impl Iterator<Item = &'static CustomPolicy> {
+    (0..GRAPH_CHECKS.len()).filter_map(graph_check)
+}
+
+/// The graph check of `GRAPH_CHECKS[i]`, its YAML read the first time it
+/// is asked for: a validation that selects one check reads that one only.
+fn graph_check(i: usize) -> Option<&'static CustomPolicy> {
+    type Cells = Vec<std::sync::OnceLock<Option<CustomPolicy>>>;
+    static PARSED: std::sync::OnceLock<Cells> = std::sync::OnceLock::new();
+    let cells = PARSED.get_or_init(|| GRAPH_CHECKS.iter().map(|_| Default::default()).collect());
+    cells[i]
+        .get_or_init(|| {
+            let (name, text) = GRAPH_CHECKS[i];
+            CustomPolicy::from_yaml(text, name).ok()
+        })
+        .as_ref()
 }
 
 /// Every file of `graph_checks/`; a unit test requires each to load.
@@ -825,14 +839,11 @@ pub(crate) fn scan(
             }
         }
     }
-    let builtin: &[CustomPolicy] = match graph_check_ids().any(&select) {
-        true => graph_checks(),
-        false => &[],
-    };
-    for policy in builtin.iter().chain(custom) {
-        if !select(&policy.id) {
-            continue;
-        }
+    let builtin = graph_check_ids()
+        .enumerate()
+        .filter(|(_, id)| select(id))
+        .filter_map(|(i, _)| graph_check(i));
+    for policy in builtin.chain(custom.iter().filter(|p| select(&p.id))) {
         for (i, outcome) in policy.evaluate(&graph) {
             let node = &graph.nodes[i];
             report(
@@ -858,6 +869,6 @@ mod tests {
             let policy = CustomPolicy::from_yaml(text, name).expect("loads");
             assert_eq!(format!("{}.yaml", policy.id), *name);
         }
-        assert_eq!(graph_checks().len(), GRAPH_CHECKS.len());
+        assert_eq!(graph_checks().count(), GRAPH_CHECKS.len());
     }
 }
