@@ -22,6 +22,16 @@ fn statements(r: &Resource<'_>, attr: &str) -> Option<Vec<Value>> {
     }
 }
 
+/// A document's statements judged one by one: FAILED when one is `bad`;
+/// no document passes, one that cannot be read is UNKNOWN.
+fn no_statement(r: &Resource<'_>, attr: &str, bad: impl Fn(&Value) -> bool) -> Outcome {
+    match statements(r, attr) {
+        Some(s) => fails_if(s.iter().any(bad)),
+        None if r.get(attr) == Read::Missing => Passed,
+        None => Unknown,
+    }
+}
+
 /// JSON with the commas before a closing `]` or `}` dropped: policies in
 /// the wild carry them, and checkov's reader accepts them.
 fn without_trailing_commas(json: &str) -> String {
@@ -367,19 +377,39 @@ fn cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> Outcome {
     }
 }
 
+/// An `aws_s3_bucket_acl`'s grants: each grantee's group URI (empty for
+/// other grantees) with the permission granted.
+fn acl_grants(r: &Resource<'_>) -> Vec<(String, String)> {
+    nested_blocks(r, "access_control_policy/grant")
+        .iter()
+        .map(|g| {
+            let text = |v: Read| v.as_str().unwrap_or_default().to_string();
+            (text(g.get("grantee.uri")), text(g.get("permission")))
+        })
+        .collect()
+}
+
 /// CKV_AWS_24/25/260 (`Some(port)`) and CKV_AWS_277 (`None`: all
 /// traffic): an ingress rule open to the world on that port fails.
 /// Inline rules are read in order, and a `self = true` rule before any
 /// open one passes the whole group, as checkov reads them.
 fn ingress_open(r: &Resource<'_>, port: Option<i64>) -> Outcome {
+    open_rule(r, "ingress", port)
+}
+
+/// [`ingress_open`] for the rules of one `direction`, `ingress` or
+/// `egress`.
+fn open_rule(r: &Resource<'_>, direction: &str, port: Option<i64>) -> Outcome {
     match r.kind {
         "aws_security_group_rule" => match r.get("type") {
-            Read::Constant(Value::String(t)) if t == "ingress" => fails_if(rule_open(r, port)),
+            Read::Constant(Value::String(t)) if t == direction => fails_if(rule_open(r, port)),
             _ => Unknown,
         },
-        "aws_vpc_security_group_ingress_rule" => fails_if(rule_open(r, port)),
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
+            fails_if(rule_open(r, port))
+        }
         _ => {
-            for rule in r.blocks("ingress") {
+            for rule in r.blocks(direction) {
                 if rule.get("self").is_true() {
                     return Passed;
                 }
@@ -392,7 +422,7 @@ fn ingress_open(r: &Resource<'_>, port: Option<i64>) -> Outcome {
     }
 }
 
-/// One ingress rule: covering `port` and reachable from anywhere (a world
+/// One rule: covering `port` and reachable from anywhere (a world
 /// CIDR, or no source at all), without a prefix list.
 fn rule_open(r: &Resource<'_>, port: Option<i64>) -> bool {
     let protocol = match r.get("protocol").as_str() {
@@ -447,8 +477,13 @@ fn nacl_admits(rule: &Resource<'_>, cidr: &str, port: i64) -> Option<bool> {
         Read::Reference => None,
         v => Some(v),
     };
-    let v4 = read(cidr)?.as_str() == Some("0.0.0.0/0");
-    let v6 = read(&format!("ipv6_{cidr}"))?.as_str() == Some("::/0");
+    // A dynamic block's content may give its CIDR as a list.
+    let any = |v: Read, all: &str| match v {
+        Read::Constant(v) => value_texts(&v).iter().any(|c| c == all),
+        _ => false,
+    };
+    let v4 = any(read(cidr)?, "0.0.0.0/0");
+    let v6 = any(read(&format!("ipv6_{cidr}"))?, "::/0");
     if !v4 && !v6 {
         return Some(false);
     }
@@ -469,8 +504,11 @@ fn nacl_admits(rule: &Resource<'_>, cidr: &str, port: i64) -> Option<bool> {
 /// that allows it fails.
 fn nacl_open(r: &Resource<'_>, port: i64) -> Outcome {
     if r.kind == "aws_network_acl_rule" {
-        if r.get("egress").is_true() {
-            return Passed;
+        // A rule that does not say which way it goes gets no verdict.
+        match r.get("egress") {
+            Read::Missing if !r.has_block("egress") => return Unknown,
+            v if v.is_true() => return Passed,
+            _ => {}
         }
         return match nacl_admits(r, "cidr_block", port) {
             None => Unknown,
@@ -496,6 +534,22 @@ fn nacl_open(r: &Resource<'_>, port: i64) -> Outcome {
         }
     }
     Passed
+}
+
+/// checkov's NACL check for one port (see [`nacl_open`]).
+macro_rules! nacl_port {
+    ($id:literal, $port:literal) => {
+        Check {
+            block: "resource",
+            id: $id,
+            title: concat!(
+                "Ensure no NACL allow ingress from 0.0.0.0:0 to port ",
+                $port
+            ),
+            types: &["aws_network_acl", "aws_network_acl_rule"],
+            judge: |r| nacl_open(r, $port),
+        }
+    };
 }
 
 pub(super) static CHECKS: &[Check] = &[
@@ -1256,13 +1310,9 @@ pub(super) static CHECKS: &[Check] = &[
             fails_if(!audit)
         },
     },
-    Check {
-        block: "resource",
-        id: "CKV_AWS_229",
-        title: "Ensure no NACL allow ingress from 0.0.0.0:0 to port 21",
-        types: &["aws_network_acl", "aws_network_acl_rule"],
-        judge: |r| nacl_open(r, 21),
-    },
+    nacl_port!("CKV_AWS_229", 21),
+    nacl_port!("CKV_AWS_230", 20),
+    nacl_port!("CKV_AWS_232", 22),
     Check {
         block: "resource",
         id: "CKV_AWS_105",
@@ -1573,16 +1623,10 @@ pub(super) static CHECKS: &[Check] = &[
         types: &["aws_iam_role"],
         // checkov fails an `AWS` principal of "*"; a bare "*" principal
         // passes it.
-        judge: |r| match statements(r, "assume_role_policy") {
-            Some(s) => fails_if(s.iter().any(|st| {
-                allows(st)
-                    && st
-                        .get("Principal")
-                        .and_then(|p| p.get("AWS"))
-                        .is_some_and(|aws| has_star(Some(aws)))
-            })),
-            None if r.get("assume_role_policy") == Read::Missing => Passed,
-            None => Unknown,
+        judge: |r| {
+            no_statement(r, "assume_role_policy", |st| {
+                allows(st) && has_star(st.get("Principal").and_then(|p| p.get("AWS")))
+            })
         },
     },
     Check {
@@ -1783,6 +1827,268 @@ pub(super) static CHECKS: &[Check] = &[
             });
             fails_if(unsafe_trust)
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_393",
+        title: "Ensure AWS GitHub Actions OIDC authorization policies only allow safe claims and claim order on IAM role",
+        types: &["aws_iam_role"],
+        // CKV_AWS_358 on a role's trust policy: a statement trusting
+        // GitHub's OIDC provider must pin the token's subject to one
+        // organisation.
+        judge: |r| {
+            no_statement(r, "assume_role_policy", |st| {
+                let federated = st.get("Principal").and_then(|p| p.get("Federated"));
+                let github = federated
+                    .map(value_texts)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|i| i.contains("token.actions.githubusercontent.com"));
+                let subjects: Vec<String> = st
+                    .get("Condition")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|operators| operators.values())
+                    .filter_map(Value::as_object)
+                    .flat_map(|keys| keys.iter())
+                    .filter(|(k, _)| {
+                        k.starts_with("token.actions.githubusercontent.com") && k.ends_with(":sub")
+                    })
+                    .flat_map(|(_, v)| value_texts(v))
+                    .collect();
+                github && (subjects.is_empty() || !subjects.iter().all(|s| github_subject(s)))
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_143",
+        title: "Ensure that S3 bucket has lock configuration enabled by default",
+        types: &["aws_s3_bucket"],
+        // A bucket that does not mention object lock gets no verdict.
+        judge: |r| {
+            let enabled = |v: &Read| v.as_str() == Some("Enabled");
+            expect(r, "object_lock_configuration.object_lock_enabled", enabled, Unknown)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_31",
+        title: "Ensure all data stored in the ElastiCache Replication Group is securely encrypted at transit and has auth token",
+        types: &["aws_elasticache_replication_group"],
+        // A Redis user group authenticates as well as a token does.
+        judge: |r| {
+            both(
+                is_true(r, "transit_encryption_enabled"),
+                either(any_value(r, "auth_token"), any_value(r, "user_group_ids")),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_353",
+        title: "Ensure that RDS instances have performance insights enabled",
+        types: &["aws_rds_cluster_instance", "aws_db_instance"],
+        // The smallest burstable classes cannot run Performance Insights,
+        // so there is nothing to judge on them.
+        judge: |r| match r.get("instance_class").as_str() {
+            Some(
+                "db.t2.micro" | "db.t2.small" | "db.t3.micro" | "db.t3.small" | "db.t4g.micro"
+                | "db.t4g.small",
+            ) => Unknown,
+            _ => is_true(r, "performance_insights_enabled"),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_249",
+        title: "Ensure that the Execution Role ARN and the Task Role ARN are different in ECS Task definitions",
+        types: &["aws_ecs_task_definition"],
+        // Compared as written: two references to one role are the same.
+        judge: |r| match (r.document("execution_role_arn"), r.document("task_role_arn")) {
+            (Read::Constant(a), Read::Constant(b)) => fails_if(a == b),
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_300",
+        title: "Ensure S3 lifecycle configuration sets period for aborting failed uploads",
+        types: &["aws_s3_bucket_lifecycle_configuration"],
+        // A rule limited by a filter does not cover every upload.
+        judge: |r| {
+            let covers = |rule: &Resource<'_>| {
+                rule.get("status").as_str() == Some("Enabled")
+                    && rule.has_block("abort_incomplete_multipart_upload")
+                    && rule.blocks("filter").iter().all(Resource::is_empty)
+            };
+            fails_if(!r.blocks("rule").iter().any(covers))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_32",
+        title: "Ensure ECR policy is not set to public",
+        types: &["aws_ecr_repository_policy"],
+        // Everyone is allowed unless the statement keeps them to one AWS
+        // organisation.
+        judge: |r| {
+            if !r.get("policy").is_given() {
+                return Passed;
+            }
+            let everyone = |p: Option<&Value>| match p {
+                Some(Value::String(s)) => s == "*",
+                Some(Value::Object(o)) => o.get("AWS").and_then(Value::as_str) == Some("*"),
+                _ => false,
+            };
+            let in_organisation = |c: Option<&Value>| {
+                c.and_then(Value::as_object).is_some_and(|operators| {
+                    operators.values().filter_map(Value::as_object).any(|keys| {
+                        keys.keys().any(|k| k.eq_ignore_ascii_case("aws:PrincipalOrgID"))
+                    })
+                })
+            };
+            match statements(r, "policy") {
+                Some(s) => fails_if(s.iter().any(|st| {
+                    allows(st)
+                        && everyone(st.get("Principal"))
+                        && !in_organisation(st.get("Condition"))
+                })),
+                None => Unknown,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_342",
+        title: "Ensure WAF rule has any actions",
+        types: &[
+            "aws_waf_web_acl",
+            "aws_wafregional_web_acl",
+            "aws_wafv2_web_acl",
+            "aws_wafv2_rule_group",
+            "aws_wafregional_rule_group",
+            "aws_waf_rule_group",
+        ],
+        // A rule that runs a rule group takes that group's actions, or
+        // overrides them; any other rule needs an action of its own.
+        judge: |r| {
+            let acts = |rule: &Resource<'_>| {
+                rule.blocks("action").iter().any(|a| !a.is_empty())
+                    || rule.has_block("override_action")
+                    || rule.has_block("statement.managed_rule_group_statement")
+                    || rule.has_block("statement.rule_group_reference_statement")
+            };
+            let mut rules = ["rule", "rules", "activated_rule"]
+                .into_iter()
+                .flat_map(|name| r.blocks(name));
+            fails_if(!rules.all(|rule| acts(&rule)))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_375",
+        title: "Ensure AWS S3 bucket does not have global view ACL permissions enabled",
+        types: &["aws_s3_bucket_acl"],
+        // Reading the ACL (or full control) lets anyone see who else may
+        // read the bucket.
+        judge: |r| {
+            fails_if(acl_grants(r).iter().any(|(uri, permission)| {
+                uri == "http://acs.amazonaws.com/groups/global/AllUsers"
+                    && matches!(permission.as_str(), "READ_ACP" | "FULL_CONTROL")
+            }))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_43",
+        title: "Ensure S3 Bucket does not allow access to all Authenticated users",
+        types: &["aws_s3_bucket_acl"],
+        judge: |r| {
+            fails_if(acl_grants(r).iter().any(|(uri, _)| {
+                uri == "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+            }))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_352",
+        title: "Ensure NACL ingress does not allow all Ports",
+        types: &["aws_network_acl_rule"],
+        // Judged on ingress rules open to the world: one that names no
+        // port range, or the whole range, lets every port in.
+        judge: |r| {
+            if r.get("egress").is_true() {
+                return Unknown;
+            }
+            let open = ["cidr_block", "ipv6_cidr_block"]
+                .iter()
+                .any(|c| matches!(r.get(c).as_str(), Some("0.0.0.0/0" | "::/0")));
+            if !open || r.get("rule_action").as_str() != Some("allow") {
+                return Passed;
+            }
+            let port = |name: &str| match r.get(name) {
+                Read::Reference => Err(()),
+                v => Ok(number(&v)),
+            };
+            match (port("from_port"), port("to_port")) {
+                (Err(()), _) | (_, Err(())) => Unknown,
+                (Ok(None), _) => Failed,
+                (Ok(Some(from)), Ok(to)) => fails_if(from <= 0.0 && to.is_none_or(|t| t >= 65535.0)),
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_382",
+        title: "Ensure no security groups allow egress from 0.0.0.0:0 to port -1",
+        types: &[
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_egress_rule",
+        ],
+        judge: |r| open_rule(r, "egress", None),
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_386",
+        title: "Reduce potential for WhoAMI cloud image name confusion attack",
+        types: &["aws_ami"],
+        // A name pattern with no owner picks the newest image anyone has
+        // published under a matching name.
+        judge: |r| {
+            let owned = r.get("owners").is_given() && r.get("owners") != Read::Constant(Value::Array(vec![]));
+            let pattern = r
+                .blocks("filter")
+                .iter()
+                .filter(|f| f.get("name").as_str() == Some("name"))
+                .flat_map(|f| texts(f, "values"))
+                .any(|v| v.contains(['*', '?']));
+            fails_if(pattern && !owned)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_385",
+        title: "Ensure AWS SNS topic policies do not allow cross-account access",
+        types: &["aws_sns_topic_policy"],
+        // An unconditioned grant to a named account's principal; a `*`
+        // principal is public access, which CKV_AWS_169 judges.
+        judge: |r| {
+            no_statement(r, "policy", |st| {
+                let aws = st.get("Principal").and_then(|p| p.get("AWS"));
+                allows(st)
+                    && st.get("Condition").is_none()
+                    && aws.map(value_texts).unwrap_or_default().iter().any(|p| p != "*")
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_387",
+        title: "Ensure SQS policy does not allow public access through wildcards",
+        types: &["aws_sqs_queue_policy"],
+        judge: |r| public_resource_policy(r, "policy"),
     },
     Check {
         block: "resource",
@@ -2089,11 +2395,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AWS_72",
         title: "Ensure SQS policy does not allow ALL (*) actions.",
         types: &["aws_sqs_queue_policy"],
-        judge: |r| match statements(r, "policy") {
-            Some(s) => fails_if(s.iter().any(|st| allows(st) && has_star(st.get("Action")))),
-            None if r.get("policy") == Read::Missing => Passed,
-            None => Unknown,
-        },
+        judge: |r| no_statement(r, "policy", |st| allows(st) && has_star(st.get("Action"))),
     },
     Check {
         block: "resource",

@@ -146,15 +146,22 @@ pub(super) fn strings(v: &Read) -> Option<Vec<&str>> {
 /// The strings (numbers written out) of a list, or of one value, that
 /// `path` holds; nothing for a reference or null.
 pub(super) fn texts(r: &Resource<'_>, path: &str) -> Vec<String> {
+    match r.get(path) {
+        Read::Constant(v) => value_texts(&v),
+        _ => Vec::new(),
+    }
+}
+
+/// The strings (numbers written out) of a list, or of one value.
+pub(super) fn value_texts(v: &Value) -> Vec<String> {
     let text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     };
-    match r.get(path) {
-        Read::Constant(Value::Array(items)) => items.iter().filter_map(text).collect(),
-        Read::Constant(v) => text(&v).into_iter().collect(),
-        _ => Vec::new(),
+    match v {
+        Value::Array(items) => items.iter().filter_map(text).collect(),
+        v => text(v).into_iter().collect(),
     }
 }
 
