@@ -68,6 +68,8 @@ pub(crate) struct Check {
     pub title: &'static str,
     /// `resource`, `data` or `provider` blocks.
     pub block: &'static str,
+    /// The block types judged; a `resource` check also judges the data
+    /// sources it lists as `data.TYPE`, as checkov lists them.
     pub types: &'static [&'static str],
     pub judge: fn(&Resource<'_>) -> Outcome,
 }
@@ -276,6 +278,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_18.yaml"),
     ),
     (
+        "CKV2_AWS_19.yaml",
+        include_str!("graph_checks/CKV2_AWS_19.yaml"),
+    ),
+    (
         "CKV2_AWS_2.yaml",
         include_str!("graph_checks/CKV2_AWS_2.yaml"),
     ),
@@ -336,6 +342,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV2_AWS_5.yaml"),
     ),
     (
+        "CKV2_AWS_51.yaml",
+        include_str!("graph_checks/CKV2_AWS_51.yaml"),
+    ),
+    (
         "CKV2_AWS_57.yaml",
         include_str!("graph_checks/CKV2_AWS_57.yaml"),
     ),
@@ -354,6 +364,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
     (
         "CKV2_AWS_63.yaml",
         include_str!("graph_checks/CKV2_AWS_63.yaml"),
+    ),
+    (
+        "CKV2_AWS_64.yaml",
+        include_str!("graph_checks/CKV2_AWS_64.yaml"),
     ),
     (
         "CKV2_AWS_8.yaml",
@@ -456,6 +470,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
         include_str!("graph_checks/CKV_AWS_103.yaml"),
     ),
     (
+        "CKV_AWS_144.yaml",
+        include_str!("graph_checks/CKV_AWS_144.yaml"),
+    ),
+    (
         "CKV_AWS_145.yaml",
         include_str!("graph_checks/CKV_AWS_145.yaml"),
     ),
@@ -474,6 +492,10 @@ const GRAPH_CHECKS: &[(&str, &str)] = &[
     (
         "CKV_AWS_21.yaml",
         include_str!("graph_checks/CKV_AWS_21.yaml"),
+    ),
+    (
+        "CKV_AWS_378.yaml",
+        include_str!("graph_checks/CKV_AWS_378.yaml"),
     ),
     (
         "CKV_AWS_57.yaml",
@@ -795,7 +817,13 @@ pub(crate) fn scan(
     };
     for (i, node) in graph.nodes.iter().enumerate() {
         let resource = graph.resource(i);
-        let applies = |c: &&&Check| c.block == node.block.kind && c.types.contains(&node.kind);
+        let applies = |c: &&&Check| match node.block.kind.as_str() {
+            "data" if c.block == "resource" => c
+                .types
+                .iter()
+                .any(|t| t.strip_prefix("data.") == Some(node.kind)),
+            kind => c.block == kind && c.types.contains(&node.kind),
+        };
         for check in checks.iter().filter(applies) {
             let outcome = (check.judge)(&resource);
             report(

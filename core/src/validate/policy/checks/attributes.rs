@@ -335,6 +335,7 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AWS_66", "Ensure MWAA environment is not publicly accessible", ["aws_mwaa_environment"], "webserver_access_mode", none_of("PUBLIC_ONLY")),
     attribute!("CKV2_AWS_73", "Ensure AWS SQS uses CMK not AWS default keys for encryption", ["aws_sqs_queue"], "kms_master_key_id", none_of("alias/aws/sqs")),
     attribute!("CKV_AWS_314", "Ensure CodeBuild project environments have a logging configuration", ["aws_codebuild_project"], "logs_config", block),
+    attribute!("CKV2_AWS_59", "Ensure ElasticSearch/OpenSearch has dedicated master node enabled", ["aws_elasticsearch_domain", "aws_opensearch_domain"], "cluster_config.dedicated_master_enabled", true),
     // Azure
     attribute!("CKV_AZURE_1", "Ensure Azure Instance does not use basic authentication(Use SSH Key Instead)", ["azurerm_linux_virtual_machine", "azurerm_virtual_machine"], "disable_password_authentication|os_profile_linux_config.disable_password_authentication", not_false),
     attribute!("CKV_AZURE_4", "Ensure AKS logging to Azure Monitoring is Configured", ["azurerm_kubernetes_cluster"], "oms_agent.log_analytics_workspace_id", given),

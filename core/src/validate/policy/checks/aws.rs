@@ -260,6 +260,18 @@ fn public_resource_policy(r: &Resource<'_>, attr: &str) -> Outcome {
     }
 }
 
+/// A `data "aws_iam_policy"` that looks up the AWS managed policy `name`,
+/// by name or ARN, fails.
+fn looks_up_managed(r: &Resource<'_>, name: &str) -> Outcome {
+    match (r.get("name"), r.get("arn")) {
+        (Read::Reference, _) | (_, Read::Reference) => Unknown,
+        (by_name, by_arn) => fails_if(
+            by_name.as_str() == Some(name)
+                || by_arn.as_str() == Some(&format!("arn:aws:iam::aws:policy/{name}")),
+        ),
+    }
+}
+
 /// Whether an attachment or role names the AWS managed policy `name`
 /// (`arn:aws:iam::aws:policy/NAME`) in `policy_arn`, `managed_policy_arn`
 /// or `managed_policy_arns`; `None` when one is a reference.
@@ -2092,6 +2104,173 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         block: "resource",
+        id: "CKV_AWS_175",
+        title: "Ensure WAF has associated rules",
+        types: &["aws_waf_web_acl", "aws_wafregional_web_acl", "aws_wafv2_web_acl"],
+        judge: |r| {
+            let mut rules = ["rule", "rules"].into_iter().flat_map(|name| r.blocks(name));
+            fails_if(!rules.any(|rule| !rule.is_empty()))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_391",
+        title: "Avoid AWS Redshift cluster with commonly used master username and public access setting enabled",
+        types: &["aws_redshift_cluster"],
+        // A reachable cluster whose administrator has a name an attacker
+        // tries first.
+        judge: |r| {
+            const COMMON: [&str; 10] = [
+                "admin",
+                "administrator",
+                "root",
+                "master",
+                "awsuser",
+                "user",
+                "test",
+                "guest",
+                "dbadmin",
+                "superuser",
+            ];
+            let common = r
+                .get("master_username")
+                .as_str()
+                .is_some_and(|u| COMMON.iter().any(|c| c.eq_ignore_ascii_case(u)));
+            fails_if(common && r.get("publicly_accessible").is_true())
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_93",
+        title: "Ensure S3 bucket policy does not lockout all but root user. (Prevent lockouts needing root account fixes)",
+        types: &["aws_s3_bucket", "aws_s3_bucket_policy"],
+        // Denying every S3 action to every principal leaves only the root
+        // user able to undo it. A document that cannot be read passes.
+        judge: |r| {
+            let everyone = |p: Option<&Value>| match p {
+                Some(Value::Object(o)) => o.get("AWS").map(value_texts).unwrap_or_default(),
+                Some(v) => value_texts(v),
+                None => Vec::new(),
+            }
+            .iter()
+            .any(|p| p == "*");
+            let lockout = |st: &Value| {
+                st.get("Effect").and_then(Value::as_str) == Some("Deny")
+                    && everyone(st.get("Principal"))
+                    && st
+                        .get("Action")
+                        .map(value_texts)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|a| a == "*" || a == "s3:*")
+            };
+            let statements = statements(r, "policy").unwrap_or_default();
+            fails_if(statements.iter().any(lockout))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_52",
+        title: "Ensure AWS ElasticSearch/OpenSearch Fine-grained access control is enabled",
+        types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+        judge: |r| {
+            either(
+                is_true(r, "advanced_security_options.enabled"),
+                is_true(r, "advanced_security_options.internal_user_database_enabled"),
+            )
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_56",
+        title: "Ensure AWS Managed IAMFullAccess IAM policy is not used.",
+        types: &[
+            "aws_iam_group_policy_attachment",
+            "aws_iam_policy_attachment",
+            "aws_iam_role",
+            "aws_iam_role_policy_attachment",
+            "aws_iam_user_policy_attachment",
+            "aws_ssoadmin_managed_policy_attachment",
+            "data.aws_iam_policy",
+        ],
+        judge: |r| match (r.kind, attaches_managed(r, "IAMFullAccess")) {
+            ("aws_iam_policy", _) => looks_up_managed(r, "IAMFullAccess"),
+            (_, Some(attached)) => fails_if(attached),
+            (_, None) => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_72",
+        title: "Ensure AWS CloudFront origin protocol policy enforces HTTPS-only",
+        types: &["aws_cloudfront_distribution"],
+        // Judged on the origins that serve over HTTP as well as HTTPS
+        // when asked: MediaStore, MediaPackage and load balancers.
+        judge: |r| {
+            if r.get("enabled").is_false() {
+                return Passed;
+            }
+            let plain = |origin: &Resource<'_>| {
+                let domain = origin.get("domain_name");
+                let domain = domain.as_str().unwrap_or_default();
+                origin.blocks("custom_origin_config").iter().any(|c| {
+                    c.get("origin_protocol_policy").as_str() != Some("https-only")
+                        && [".data.mediastore.", ".mediapackage.", ".elb."]
+                            .iter()
+                            .any(|d| domain.contains(d))
+                })
+            };
+            fails_if(r.blocks("origin").iter().any(plain))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_54",
+        title: "Ensure AWS CloudFront distribution is using secure SSL protocols for HTTPS communication",
+        types: &["aws_cloudfront_distribution"],
+        judge: |r| {
+            let origins = nested_blocks(r, "origin/custom_origin_config");
+            let ssl3 = origins
+                .iter()
+                .any(|c| texts(c, "origin_ssl_protocols").iter().any(|p| p == "SSLv3"));
+            fails_if(ssl3)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_46",
+        title: "Ensure AWS CloudFront Distribution with S3 have Origin Access set to enabled",
+        types: &["aws_cloudfront_distribution"],
+        // An origin that is no custom server is a bucket: it needs an
+        // origin access identity or control.
+        judge: |r| {
+            let open_bucket = |o: &Resource<'_>| {
+                !o.has_block("custom_origin_config")
+                    && !o.has_block("s3_origin_config")
+                    && !o.get("origin_access_control_id").is_given()
+            };
+            fails_if(r.blocks("origin").iter().any(open_bucket))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_74",
+        title: "Ensure AWS Load Balancers use strong ciphers",
+        types: &["aws_alb_listener", "aws_lb_listener"],
+        // The TLS 1.2-and-later policies are the ones without CBC and
+        // RSA key exchange; no policy is the weak default.
+        judge: |r| match r.get("protocol").as_str() {
+            Some("HTTPS" | "TLS") => match r.get("ssl_policy") {
+                Read::Reference => Unknown,
+                p => fails_if(!p.as_str().is_some_and(|p| {
+                    ["-TLS-1-2-", "-FS-1-2-", "-TLS13-"].iter().any(|s| p.contains(s))
+                })),
+            },
+            _ => Passed,
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_274",
         title: "Disallow IAM roles, users, and groups from using the AWS AdministratorAccess policy",
         types: &[
@@ -2112,13 +2291,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AWS_275",
         title: "Disallow policies from using the AWS AdministratorAccess policy",
         types: &["aws_iam_policy"],
-        judge: |r| match (r.get("name"), r.get("arn")) {
-            (Read::Reference, _) | (_, Read::Reference) => Unknown,
-            (name, arn) => fails_if(
-                name.as_str() == Some("AdministratorAccess")
-                    || arn.as_str() == Some("arn:aws:iam::aws:policy/AdministratorAccess"),
-            ),
-        },
+        judge: |r| looks_up_managed(r, "AdministratorAccess"),
     },
     Check {
         block: "resource",
