@@ -232,6 +232,7 @@ impl<'a> Graph<'a> {
                 instance: n.instance.as_ref(),
             },
             iterators: Vec::new(),
+            linked: Some((self, node)),
         }
     }
 }

@@ -140,7 +140,10 @@ pub fn checks() -> Vec<CheckInfo> {
         }
     };
     let mut out: Vec<CheckInfo> = checks::all()
-        .map(|c| info(c.id, c.title, c.types.to_vec()))
+        .map(|c| {
+            let types = c.types.iter().chain(checks::connected_types(c.id));
+            info(c.id, c.title, types.copied().collect())
+        })
         .chain(graph_checks().map(|p| info(&p.id, &p.title, p.resource_types())))
         .collect();
     out.sort_unstable_by_key(|c| c.id);
@@ -521,6 +524,9 @@ pub(crate) struct Resource<'a> {
     /// The iterators of the `dynamic` blocks this one was made by, each
     /// bound to `{key, value}`.
     iterators: Vec<(String, Evaluated)>,
+    /// The graph node of the resource this is (or is a block of), for
+    /// checks that follow its connections; none for a provider.
+    linked: Option<(&'a Graph<'a>, usize)>,
 }
 
 /// Where a resource's, or a nested block's, contents come from: checkov
@@ -666,6 +672,7 @@ impl<'a> Resource<'a> {
             source,
             scope: self.scope,
             iterators: self.iterators.clone(),
+            linked: self.linked,
         }
     }
 
@@ -768,6 +775,21 @@ impl<'a> Resource<'a> {
         }
     }
 
+    /// The resources and data sources of one of `kinds` connected to the
+    /// resource this is (either refers to the other), as checkov's graph
+    /// checks connect them.
+    pub fn connected(&self, kinds: &[&str]) -> Vec<Resource<'a>> {
+        let Some((graph, node)) = self.linked else {
+            return Vec::new();
+        };
+        graph
+            .neighbours(node)
+            .iter()
+            .filter(|&&n| kinds.contains(&graph.nodes[n].kind))
+            .map(|&n| graph.resource(n))
+            .collect()
+    }
+
     fn render(&self, e: &Expression) -> Read {
         self.scope.read_with(e, &self.iterators)
     }
@@ -858,6 +880,7 @@ pub(crate) fn scan(
                     instance: None,
                 },
                 iterators: Vec::new(),
+                linked: None,
             };
             let applies = |c: &&&Check| c.block == "provider" && c.types.contains(&kind);
             for check in checks.iter().filter(applies) {

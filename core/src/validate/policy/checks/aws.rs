@@ -401,6 +401,83 @@ fn acl_grants(r: &Resource<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A dotted version's numbers (`"11.10"` → `[11, 10]`); `None` unless every
+/// part is a number.
+fn version(text: &str) -> Option<Vec<u64>> {
+    text.split('.').map(|p| p.parse().ok()).collect()
+}
+
+/// The PostgreSQL engine versions the `log_fdw` local file read
+/// (AWS-2022-004) affects: below the first fixed release of its major
+/// version. `None` when the version is not known, or names no release
+/// (`"9.6"`: a 9.x major version has two parts).
+fn log_fdw_vulnerable(engine: &str, engine_version: &str) -> Option<bool> {
+    let v = version(engine_version)?;
+    let major = if v[0] < 10 { 2 } else { 1 };
+    if v.len() <= major {
+        return None;
+    }
+    let fixed: &[&[u64]] = match engine {
+        "postgres" => &[&[9, 6, 22], &[10, 17], &[11, 12], &[12, 7], &[13, 3]],
+        "aurora-postgresql" => &[&[9, 6, 19], &[10, 14], &[11, 9], &[12, 4]],
+        _ => return None,
+    };
+    let same_major = fixed.iter().find(|f| f[..major] == v[..major]);
+    Some(match same_major {
+        Some(f) => v.as_slice() < *f,
+        None => fixed.iter().all(|f| v.as_slice() < *f),
+    })
+}
+
+/// Whether a WAFv2 web ACL runs AWS's known-bad-inputs rule group, the
+/// one that blocks Log4j's message lookups (CVE-2021-44228), with its
+/// `Log4JRCE` rule neither excluded nor counted only.
+fn blocks_log4j(acl: &Resource<'_>) -> bool {
+    acl.blocks("rule").iter().any(|rule| {
+        let counted = rule.has_block("override_action.count");
+        rule.blocks("statement")
+            .iter()
+            .flat_map(|s| s.blocks("managed_rule_group_statement"))
+            .any(|group| {
+                let log4j_off = group
+                    .blocks("excluded_rule")
+                    .iter()
+                    .chain(group.blocks("rule_action_override").iter())
+                    .any(|x| x.get("name").as_str() == Some("Log4JRCE"));
+                group.get("name").as_str() == Some("AWSManagedRulesKnownBadInputsRuleSet")
+                    && !counted
+                    && !log4j_off
+            })
+    })
+}
+
+/// CKV2_AWS_47/76/77/78: a WAFv2 web ACL attached to a resource, directly
+/// or through an `aws_wafv2_web_acl_association`, must run AWS's
+/// known-bad-inputs rule group; `unattached` is the verdict when none is.
+/// Unlike CKV_AWS_192, checkov's graph checks read only the group's name,
+/// and read the rules as a list only when there are two or more: an ACL
+/// with one rule fails them whatever it is.
+fn attached_acl_blocks_log4j(r: &Resource<'_>, unattached: Outcome) -> Outcome {
+    const ACL: &[&str] = &["aws_wafv2_web_acl"];
+    let mut acls = r.connected(ACL);
+    for association in r.connected(&["aws_wafv2_web_acl_association"]) {
+        acls.extend(association.connected(ACL));
+    }
+    let names_group = |acl: &Resource<'_>| {
+        let rules = acl.blocks("rule");
+        rules.len() > 1
+            && rules.iter().any(|rule| {
+                rule.get("statement.managed_rule_group_statement.name")
+                    .as_str()
+                    == Some("AWSManagedRulesKnownBadInputsRuleSet")
+            })
+    };
+    match acls.is_empty() {
+        true => unattached,
+        false => fails_if(!acls.iter().any(names_group)),
+    }
+}
+
 /// CKV_AWS_24/25/260 (`Some(port)`) and CKV_AWS_277 (`None`: all
 /// traffic): an ingress rule open to the world on that port fails.
 /// Inline rules are read in order, and a `self = true` rule before any
@@ -2268,6 +2345,159 @@ pub(super) static CHECKS: &[Check] = &[
             },
             _ => Passed,
         },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_250",
+        title: "Ensure that RDS PostgreSQL instances use a non vulnerable version with the log_fdw extension (https://aws.amazon.com/security/security-bulletins/AWS-2022-004/)",
+        types: &["aws_rds_cluster", "aws_db_instance"],
+        judge: |r| {
+            let engine = r.get("engine");
+            let engine_version = r.get("engine_version");
+            match (engine.as_str(), engine_version.as_str()) {
+                (Some(e), Some(v)) => log_fdw_vulnerable(e, v).map_or(Unknown, fails_if),
+                _ => Unknown,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_388",
+        title: "Ensure AWS Aurora PostgreSQL is not exposed to local file read vulnerability",
+        types: &["aws_db_instance"],
+        judge: |r| match (r.get("engine").as_str(), r.get("engine_version").as_str()) {
+            (Some(e @ "aurora-postgresql"), Some(v)) => {
+                log_fdw_vulnerable(e, v).map_or(Unknown, fails_if)
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_339",
+        title: "Ensure EKS clusters run on a supported Kubernetes version",
+        types: &["aws_eks_cluster"],
+        // Unset, EKS runs its current default, which is supported.
+        judge: |r| match r.get("version") {
+            Read::Missing => Passed,
+            v => match v.as_str().and_then(version) {
+                Some(v) => fails_if(v.as_slice() < [1, 26].as_slice()),
+                None => Unknown,
+            },
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_363",
+        title: "Ensure Lambda Runtime is not deprecated",
+        types: &["aws_lambda_function"],
+        judge: |r| {
+            const DEPRECATED: [&str; 25] = [
+                "dotnet5.0",
+                "dotnet6",
+                "dotnet7",
+                "dotnetcore1.0",
+                "dotnetcore2.0",
+                "dotnetcore2.1",
+                "dotnetcore3.1",
+                "go1.x",
+                "java8",
+                "nodejs",
+                "nodejs4.3",
+                "nodejs4.3-edge",
+                "nodejs6.10",
+                "nodejs8.10",
+                "nodejs10.x",
+                "nodejs12.x",
+                "nodejs14.x",
+                "nodejs16.x",
+                "provided",
+                "python2.7",
+                "python3.6",
+                "python3.7",
+                "python3.8",
+                "ruby2.5",
+                "ruby2.7",
+            ];
+            forbid(r, "runtime", |v| v.as_str().is_some_and(|v| DEPRECATED.contains(&v)))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_208",
+        title: "Ensure MQ Broker version is current",
+        types: &["aws_mq_broker", "aws_mq_configuration"],
+        // The oldest engine versions Amazon MQ still supports.
+        judge: |r| {
+            let oldest: &[u64] = match r.get("engine_type").as_str() {
+                Some(t) if t.eq_ignore_ascii_case("ActiveMQ") => &[5, 17],
+                Some(t) if t.eq_ignore_ascii_case("RabbitMQ") => &[3, 11],
+                _ => return Unknown,
+            };
+            match r.get("engine_version").as_str().and_then(version) {
+                Some(v) => fails_if(v.as_slice() < oldest),
+                None => Unknown,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_380",
+        title: "Ensure AWS Transfer Server uses latest Security Policy",
+        types: &["aws_transfer_server"],
+        // Policies are named by the month they were published; the 2024
+        // ones are the first without SHA-1 and CBC. Unset is the 2018 one.
+        judge: |r| match r.get("security_policy_name") {
+            Read::Missing => Failed,
+            Read::Reference => Unknown,
+            v => {
+                let name = v.as_str().unwrap_or_default();
+                let month = name.rsplitn(3, '-').take(2).collect::<Vec<_>>();
+                match month[..] {
+                    [m, y] => fails_if((y, m) < ("2024", "01")),
+                    _ => Failed,
+                }
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_192",
+        title: "Ensure WAF prevents message lookup in Log4j2. See CVE-2021-44228 aka log4jshell",
+        types: &["aws_wafv2_web_acl"],
+        judge: |r| fails_if(!blocks_log4j(r)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_47",
+        title: "Ensure AWS CloudFront attached WAFv2 WebACL is configured with AMR for Log4j Vulnerability",
+        types: &["aws_cloudfront_distribution"],
+        judge: |r| attached_acl_blocks_log4j(r, Failed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_76",
+        title: "Ensure AWS ALB attached WAFv2 WebACL is configured with AMR for Log4j Vulnerability",
+        types: &["aws_lb", "aws_alb"],
+        // An internal load balancer is out of the attacker's reach.
+        judge: |r| match r.get("internal").is_true() {
+            true => Passed,
+            false => attached_acl_blocks_log4j(r, Passed),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_77",
+        title: "Ensure AWS API Gateway Rest API attached WAFv2 WebACL is configured with AMR for Log4j Vulnerability",
+        types: &["aws_api_gateway_stage", "aws_apigatewayv2_api"],
+        judge: |r| attached_acl_blocks_log4j(r, Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_78",
+        title: "Ensure AWS AppSync attached WAFv2 WebACL is configured with AMR for Log4j Vulnerability",
+        types: &["aws_appsync_graphql_api"],
+        judge: |r| attached_acl_blocks_log4j(r, Passed),
     },
     Check {
         block: "resource",

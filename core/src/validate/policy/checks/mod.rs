@@ -25,6 +25,17 @@ pub(super) fn all() -> impl Iterator<Item = &'static Check> {
         .chain(attributes::CHECKS)
 }
 
+/// The types code checks read through [`Resource::connected`] besides
+/// the ones they judge, by check id: checkov lists both among a graph
+/// check's resource types.
+pub(super) fn connected_types(id: &str) -> &'static [&'static str] {
+    const WAF: &[&str] = &["aws_wafv2_web_acl"];
+    match id {
+        "CKV2_AWS_47" | "CKV2_AWS_76" | "CKV2_AWS_77" | "CKV2_AWS_78" => WAF,
+        _ => &[],
+    }
+}
+
 /// checkov's BaseResourceValueCheck with `expected` the only passing
 /// value: missing → `missing`, a reference → UNKNOWN, anything else FAIL.
 pub(super) fn expect(
