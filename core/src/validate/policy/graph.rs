@@ -131,12 +131,18 @@ impl<'a> Graph<'a> {
             let Some(from) = by_address.get(&d.address) else {
                 continue;
             };
+            // A duplicate declaration's references are its own block's.
+            let from: Vec<usize> = from
+                .iter()
+                .copied()
+                .filter(|&n| nodes[n].block.span == d.span && nodes[n].file == d.file)
+                .collect();
             let targets = resources_named(d, &locals)
                 .into_iter()
                 .filter_map(|subject| by_address.get(subject))
                 .flatten();
             for &to in targets {
-                for &from in from {
+                for &from in &from {
                     if from != to {
                         neighbours[from].push(to);
                         neighbours[to].push(from);

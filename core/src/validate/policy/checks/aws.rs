@@ -226,9 +226,9 @@ fn pins_caller(condition: Option<&Value>) -> bool {
     })
 }
 
-/// A DocumentDB cluster parameter group's parameter `name`: its value,
+/// A parameter group's parameter `name` (DocumentDB, RDS): its value,
 /// when the group sets it.
-fn docdb_parameter(r: &Resource<'_>, name: &str) -> Option<Read> {
+fn group_parameter(r: &Resource<'_>, name: &str) -> Option<Read> {
     r.blocks("parameter")
         .into_iter()
         .find(|p| p.get("name").as_str() == Some(name))
@@ -476,6 +476,49 @@ fn attached_acl_blocks_log4j(r: &Resource<'_>, unattached: Outcome) -> Outcome {
         true => unattached,
         false => fails_if(!acls.iter().any(names_group)),
     }
+}
+
+/// CKV2_AWS_27/30: a PostgreSQL database whose connected parameter group
+/// (of type `group`) sets both query logging parameters passes; other
+/// engines get no verdict.
+fn logs_queries(r: &Resource<'_>, engines: &[&str], group: &str) -> Outcome {
+    if !r
+        .get("engine")
+        .as_str()
+        .is_some_and(|e| engines.contains(&e))
+    {
+        return Unknown;
+    }
+    let sets_both = |g: &Resource<'_>| {
+        ["log_statement", "log_min_duration_statement"]
+            .iter()
+            .all(|p| group_parameter(g, p).is_some())
+    };
+    fails_if(!r.connected(&[group]).iter().any(sets_both))
+}
+
+/// CKV2_AWS_35/44: whether a route to everywhere (`0.0.0.0/0`, and
+/// `::/0` when `ipv6`) goes through `via` (`instance_id`,
+/// `vpc_peering_connection_id`), in an `aws_route` or a route table's
+/// inline routes.
+fn default_route_via(r: &Resource<'_>, via: &str, ipv6: bool) -> bool {
+    let (v4, v6, routes) = match r.kind {
+        "aws_route" => (
+            "destination_cidr_block",
+            "destination_ipv6_cidr_block",
+            vec![r.nested_self()],
+        ),
+        _ => ("cidr_block", "ipv6_cidr_block", r.blocks("route")),
+    };
+    routes.iter().any(|route| {
+        let everywhere = route.get(v4).as_str() == Some("0.0.0.0/0")
+            || (ipv6 && route.get(v6).as_str() == Some("::/0"));
+        let through = match route.get(via) {
+            Read::Constant(Value::String(s)) => !s.is_empty(),
+            v => v.is_given(),
+        };
+        everywhere && through
+    })
 }
 
 /// CKV_AWS_24/25/260 (`Some(port)`) and CKV_AWS_277 (`None`: all
@@ -1677,7 +1720,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AWS_90",
         title: "Ensure DocumentDB TLS is not disabled",
         types: &["aws_docdb_cluster_parameter_group"],
-        judge: |r| match docdb_parameter(r, "tls") {
+        judge: |r| match group_parameter(r, "tls") {
             Some(Read::Reference) => Unknown,
             Some(v) => fails_if(v.as_str() == Some("disabled")),
             None => Passed,
@@ -1688,7 +1731,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AWS_104",
         title: "Ensure DocumentDB has audit logs enabled",
         types: &["aws_docdb_cluster_parameter_group"],
-        judge: |r| match docdb_parameter(r, "audit_logs") {
+        judge: |r| match group_parameter(r, "audit_logs") {
             Some(Read::Reference) => Unknown,
             Some(v) => fails_if(v.as_str() != Some("enabled")),
             None => Failed,
@@ -2498,6 +2541,97 @@ pub(super) static CHECKS: &[Check] = &[
         title: "Ensure AWS AppSync attached WAFv2 WebACL is configured with AMR for Log4j Vulnerability",
         types: &["aws_appsync_graphql_api"],
         judge: |r| attached_acl_blocks_log4j(r, Passed),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_27",
+        title: "Ensure Postgres RDS as aws_rds_cluster has Query Logging enabled",
+        types: &["aws_rds_cluster"],
+        judge: |r| logs_queries(r, &["aurora-postgresql"], "aws_rds_cluster_parameter_group"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_30",
+        title: "Ensure Postgres RDS as aws_db_instance has Query Logging enabled",
+        types: &["aws_db_instance"],
+        judge: |r| logs_queries(r, &["postgres"], "aws_db_parameter_group"),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_69",
+        title: "Ensure AWS RDS database instance configured with encryption in transit",
+        types: &["aws_db_instance"],
+        // Each engine family has its own switch for refusing plain
+        // connections; a group of another family, or none, passes.
+        judge: |r| {
+            let refuses_plain = |g: &Resource<'_>| {
+                let family = g.get("family");
+                let family = family.as_str().unwrap_or_default();
+                let (name, on): (&str, &[&str]) = if family.contains("postgres") {
+                    ("rds.force_ssl", &["1"])
+                } else if family.contains("mariadb") || family.contains("mysql") {
+                    ("require_secure_transport", &["1", "ON"])
+                } else if family.contains("db2") {
+                    ("db2comm", &["SSL"])
+                } else {
+                    return Passed;
+                };
+                let value = group_parameter(g, name).map(|v| match v {
+                    Read::Constant(Value::Number(n)) => n.to_string(),
+                    v => v.as_str().unwrap_or_default().to_string(),
+                });
+                fails_if(!value.is_some_and(|v| on.iter().any(|o| o.eq_ignore_ascii_case(&v))))
+            };
+            r.connected(&["aws_db_parameter_group"])
+                .iter()
+                .map(refuses_plain)
+                .fold(Passed, both)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_35",
+        title: "AWS NAT Gateways should be utilized for the default route",
+        types: &["aws_route", "aws_route_table"],
+        judge: |r| fails_if(default_route_via(r, "instance_id", false)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_44",
+        title: "Ensure AWS route table with VPC peering does not contain routes overly permissive to all traffic",
+        types: &["aws_route", "aws_route_table"],
+        judge: |r| fails_if(default_route_via(r, "vpc_peering_connection_id", true)),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_4",
+        title: "Ensure API Gateway stage have logging level defined as appropriate",
+        types: &["aws_api_gateway_stage"],
+        // Every method setting of the stage must log errors or more, with
+        // metrics; a stage without any logs nothing.
+        judge: |r| {
+            let settings = r.connected(&["aws_api_gateway_method_settings"]);
+            let logs = |m: &Resource<'_>| {
+                matches!(m.get("settings.logging_level").as_str(), Some("ERROR" | "INFO"))
+                    && m.get("settings.metrics_enabled").is_true()
+            };
+            fails_if(settings.is_empty() || !settings.iter().all(logs))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_7",
+        title: "Ensure that Amazon EMR clusters' security groups are not open to the world",
+        types: &["aws_emr_cluster"],
+        judge: |r| {
+            let groups = r.connected(&["aws_security_group"]);
+            let open = |g: &Resource<'_>| {
+                g.blocks("ingress")
+                    .iter()
+                    .any(|i| texts(i, "cidr_blocks").iter().any(|c| c == "0.0.0.0/0"))
+            };
+            fails_if(groups.is_empty() || groups.iter().any(open))
+        },
     },
     Check {
         block: "resource",

@@ -32,6 +32,10 @@ pub(super) fn connected_types(id: &str) -> &'static [&'static str] {
     const WAF: &[&str] = &["aws_wafv2_web_acl"];
     match id {
         "CKV2_AWS_47" | "CKV2_AWS_76" | "CKV2_AWS_77" | "CKV2_AWS_78" => WAF,
+        "CKV2_AWS_4" => &["aws_api_gateway_method_settings"],
+        "CKV2_AWS_7" => &["aws_security_group"],
+        "CKV2_AWS_27" => &["aws_rds_cluster_parameter_group"],
+        "CKV2_AWS_30" | "CKV2_AWS_69" => &["aws_db_parameter_group"],
         _ => &[],
     }
 }
