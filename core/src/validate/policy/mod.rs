@@ -141,8 +141,8 @@ pub fn checks() -> Vec<CheckInfo> {
     };
     let mut out: Vec<CheckInfo> = checks::all()
         .map(|c| {
-            let types = c.types.iter().chain(checks::connected_types(c.id));
-            info(c.id, c.title, types.copied().collect())
+            let types = checks::listed_types(c.id).unwrap_or(c.types);
+            info(c.id, c.title, types.to_vec())
         })
         .chain(graph_checks().map(|p| info(&p.id, &p.title, p.resource_types())))
         .collect();
@@ -788,6 +788,12 @@ impl<'a> Resource<'a> {
             .filter(|&&n| kinds.contains(&graph.nodes[n].kind))
             .map(|&n| graph.resource(n))
             .collect()
+    }
+
+    /// Whether the node this is part of is a data source.
+    pub fn is_data(&self) -> bool {
+        self.linked
+            .is_some_and(|(graph, node)| graph.nodes[node].block.kind == "data")
     }
 
     fn render(&self, e: &Expression) -> Read {

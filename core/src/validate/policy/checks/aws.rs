@@ -2635,6 +2635,139 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         block: "resource",
+        id: "CKV2_AWS_15",
+        title: "Ensure that auto Scaling groups that are associated with a load balancer are using Elastic Load Balancing health checks.",
+        types: &["aws_autoscaling_attachment"],
+        // Judged on the attachment: its group must take the load
+        // balancer's health checks, and the balancer must run some.
+        judge: |r| {
+            let elb_checked = r
+                .connected(&["aws_autoscaling_group"])
+                .iter()
+                .any(|g| g.get("health_check_type").as_str() == Some("ELB"));
+            let balancer_checks = r
+                .connected(&["aws_elb", "aws_lb_target_group", "aws_alb_target_group"])
+                .iter()
+                .any(|b| b.has_block("health_check"));
+            fails_if(!(elb_checked && balancer_checks))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_23",
+        title: "Route53 A Record has Attached Resource",
+        types: &["aws_route53_record"],
+        // An A record should point at something this configuration
+        // manages, not at an address that may since have been given to
+        // someone else. One that points through a module, a data source
+        // or a variable cannot be told.
+        judge: |r| {
+            const TARGETS: &[&str] = &[
+                "aws_alb",
+                "aws_api_gateway_domain_name",
+                "aws_apigatewayv2_domain_name",
+                "aws_cloudfront_distribution",
+                "aws_eip",
+                "aws_elastic_beanstalk_environment",
+                "aws_elb",
+                "aws_globalaccelerator_accelerator",
+                "aws_instance",
+                "aws_lb",
+                "aws_lightsail_instance",
+                "aws_lightsail_static_ip",
+                "aws_network_interface",
+                "aws_s3_bucket",
+            ];
+            if r.get("type").as_str() != Some("A") {
+                return Unknown;
+            }
+            if r.connected(TARGETS).iter().any(|t| !t.is_data()) {
+                return Passed;
+            }
+            let unresolved = ["records", "alias.name"]
+                .iter()
+                .any(|p| r.get(p) == Read::Reference);
+            match unresolved {
+                true => Unknown,
+                false => Failed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_40",
+        title: "Ensure AWS IAM policy does not allow full IAM privileges",
+        types: &[
+            "aws_iam_group_policy",
+            "aws_iam_policy",
+            "aws_iam_role_policy",
+            "aws_iam_user_policy",
+            "aws_ssoadmin_permission_set_inline_policy",
+            "data.aws_iam_policy_document",
+        ],
+        judge: |r| {
+            let statements = match r.kind {
+                "aws_iam_policy_document" => written_statements(r),
+                _ if r.get(iam_document(r)) == Read::Missing => return Passed,
+                _ => iam_statements(r),
+            };
+            let full_iam = |st: &Value| {
+                allows(st)
+                    && st
+                        .get("Action")
+                        .map(value_texts)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|a| a == "*" || a.eq_ignore_ascii_case("iam:*"))
+            };
+            match statements {
+                Some(s) => fails_if(s.iter().any(full_iam)),
+                None => Unknown,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_68",
+        title: "Ensure SageMaker notebook instance IAM policy is not overly permissive",
+        types: &["aws_sagemaker_notebook_instance"],
+        judge: |r| {
+            let any_action = |role: &Resource<'_>| {
+                statements(role, "policy").is_some_and(|s| {
+                    s.iter().any(|st| allows(st) && has_star(st.get("Action")))
+                })
+            };
+            fails_if(r.connected(&["aws_iam_role"]).iter().any(any_action))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_75",
+        title: "Ensure no open CORS policy",
+        types: &["aws_lambda_function"],
+        // A function URL that any site may call with any method.
+        judge: |r| {
+            let open = |url: &Resource<'_>| {
+                ["cors.allow_origins", "cors.allow_methods"]
+                    .iter()
+                    .all(|p| texts(url, p).iter().any(|v| v == "*"))
+            };
+            fails_if(r.connected(&["aws_lambda_function_url"]).iter().any(open))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_36",
+        title: "Ensure terraform is not sending SSM secrets to untrusted domains over HTTP",
+        types: &["data.http"],
+        // A request built from a secure parameter sends the secret away.
+        judge: |r| {
+            let secret = |p: &Resource<'_>| p.get("type").as_str() == Some("SecureString");
+            fails_if(r.connected(&["aws_ssm_parameter"]).iter().any(secret))
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_AWS_274",
         title: "Disallow IAM roles, users, and groups from using the AWS AdministratorAccess policy",
         types: &[

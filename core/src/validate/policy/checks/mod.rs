@@ -25,19 +25,29 @@ pub(super) fn all() -> impl Iterator<Item = &'static Check> {
         .chain(attributes::CHECKS)
 }
 
-/// The types code checks read through [`Resource::connected`] besides
-/// the ones they judge, by check id: checkov lists both among a graph
-/// check's resource types.
-pub(super) fn connected_types(id: &str) -> &'static [&'static str] {
-    const WAF: &[&str] = &["aws_wafv2_web_acl"];
-    match id {
-        "CKV2_AWS_47" | "CKV2_AWS_76" | "CKV2_AWS_77" | "CKV2_AWS_78" => WAF,
-        "CKV2_AWS_4" => &["aws_api_gateway_method_settings"],
-        "CKV2_AWS_7" => &["aws_security_group"],
-        "CKV2_AWS_27" => &["aws_rds_cluster_parameter_group"],
-        "CKV2_AWS_30" | "CKV2_AWS_69" => &["aws_db_parameter_group"],
-        _ => &[],
-    }
+/// The resource types checkov lists for a code check that reads others
+/// through [`Resource::connected`], where they differ from the types it
+/// judges: the catalogue gives checkov's list.
+pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
+    Some(match id {
+        "CKV2_AWS_4" => &["aws_api_gateway_method_settings", "aws_api_gateway_stage"],
+        "CKV2_AWS_7" => &["aws_emr_cluster", "aws_security_group"],
+        "CKV2_AWS_15" => &["aws_autoscaling_group", "aws_elb", "aws_lb_target_group"],
+        "CKV2_AWS_27" => &["aws_rds_cluster", "aws_rds_cluster_parameter_group"],
+        "CKV2_AWS_30" | "CKV2_AWS_69" => &["aws_db_instance", "aws_db_parameter_group"],
+        "CKV2_AWS_47" => &["aws_cloudfront_distribution", "aws_wafv2_web_acl"],
+        "CKV2_AWS_36" => &["aws_ssm_parameter", "data.http"],
+        "CKV2_AWS_68" => &["aws_iam_role", "aws_sagemaker_notebook_instance"],
+        "CKV2_AWS_75" => &["aws_lambda_function", "aws_lambda_function_url"],
+        "CKV2_AWS_76" => &["aws_lb", "aws_alb", "aws_wafv2_web_acl"],
+        "CKV2_AWS_77" => &[
+            "aws_api_gateway_stage",
+            "aws_apigatewayv2_api",
+            "aws_wafv2_web_acl",
+        ],
+        "CKV2_AWS_78" => &["aws_appsync_graphql_api", "aws_wafv2_web_acl"],
+        _ => return None,
+    })
 }
 
 /// checkov's BaseResourceValueCheck with `expected` the only passing
