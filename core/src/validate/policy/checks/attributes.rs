@@ -517,6 +517,8 @@ pub(super) static CHECKS: &[Check] = &[
     attribute!("CKV2_AZURE_47", "Ensure storage account is configured without blob anonymous access", ["azurerm_storage_account"], "allow_nested_items_to_be_public", false),
     attribute!("CKV2_AZURE_48", "Ensure that Databricks Workspaces enables customer-managed key for root DBFS encryption", ["azurerm_databricks_workspace"], "customer_managed_key_enabled", true),
     attribute!("CKV2_AZURE_49", "Ensure that Azure Machine learning workspace is not configured with overly permissive network access", ["azurerm_machine_learning_workspace"], "public_network_access_enabled", not_true),
+    attribute!("CKV_AZURE_63", "Ensure that App service enables HTTP logging", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "logs.http_logs", block),
+    attribute!("CKV_AZURE_78", "Ensure FTP deployments are disabled", ["azurerm_app_service", "azurerm_linux_web_app", "azurerm_windows_web_app"], "site_config.ftps_state", one_of("FtpsOnly", "Disabled")),
     // GCP
     attribute!("CKV_GCP_1", "Ensure Stackdriver Logging is set to Enabled on Kubernetes Engine Clusters", ["google_container_cluster"], "logging_service", none_of("none")),
     attribute!("CKV_GCP_6", "Ensure all Cloud SQL database instance requires all incoming connections to use SSL", ["google_sql_database_instance"], "settings.ip_configuration.require_ssl", true),

@@ -6,6 +6,12 @@ use super::*;
 /// CKV_AZURE_9 and CKV_AZURE_10: an inbound Allow rule for TCP (or any
 /// protocol) reaching `port` from the internet fails.
 fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
+    nsg_allows(r, &["tcp", "*"], Some(port))
+}
+
+/// An inbound Allow rule for one of `protocols` from the internet, to
+/// `port` (any port for `None`), fails.
+fn nsg_allows(r: &Resource<'_>, protocols: &[&str], port: Option<i64>) -> Outcome {
     let rules = match r.kind {
         "azurerm_network_security_rule" => vec![r.nested_self()],
         _ => r.blocks("security_rule"),
@@ -21,7 +27,7 @@ fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
             texts(rule, "destination_port_ranges"),
         ]
         .concat();
-        let reaches = ports.iter().any(|p| p == "*" || port_in(p, port));
+        let reaches = port.is_none_or(|port| ports.iter().any(|p| p == "*" || port_in(p, port)));
         let sources = [
             texts(rule, "source_address_prefix"),
             texts(rule, "source_address_prefixes"),
@@ -33,7 +39,7 @@ fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
         });
         is(rule, "access", &["allow"])
             && is(rule, "direction", &["inbound"])
-            && is(rule, "protocol", &["tcp", "*"])
+            && is(rule, "protocol", protocols)
             && reaches
             && anywhere
     });
@@ -86,7 +92,141 @@ fn in_net(ip: std::net::Ipv4Addr, net: std::net::Ipv4Addr, len: u32) -> bool {
     u32::from(ip) & mask == u32::from(net) & mask
 }
 
+/// The Azure regions with availability zones.
+const ZONED_REGIONS: &[&str] = &[
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "chinanorth3",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "mexicocentral",
+    "newzealandnorth",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "usgovvirginia",
+    "westeurope",
+    "westus2",
+    "westus3",
+];
+
 pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_77",
+        title: "Ensure that UDP Services are restricted from the Internet ",
+        types: &["azurerm_network_security_group", "azurerm_network_security_rule"],
+        // Rules given as a list of objects get no verdict from checkov here.
+        judge: |r| match r.get("security_rule") {
+            Read::Missing => nsg_allows(r, &["udp"], None),
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_120",
+        title: "Ensure that Application Gateway enables WAF",
+        types: &["azurerm_application_gateway"],
+        // Its own WAF settings, or a firewall policy it names that is on
+        // (policies are on unless they say otherwise).
+        judge: |r| {
+            let policy_on = r
+                .connected(&["azurerm_web_application_firewall_policy"])
+                .iter()
+                .any(|p| !p.get("policy_settings.enabled").is_false());
+            either(is_true(r, "waf_configuration.enabled"), fails_if(!policy_on))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_152",
+        title: "Ensure Client Certificates are enforced for API management",
+        types: &["azurerm_api_management"],
+        // Only the Consumption tier has the setting; the others negotiate
+        // client certificates per hostname.
+        judge: |r| match r.get("sku_name").as_str() {
+            Some(sku) if sku.starts_with("Consumption") => {
+                is_true(r, "client_certificate_enabled")
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_165",
+        title: "Ensure geo-replicated container registries to match multi-region container deployments.",
+        types: &["azurerm_container_registry"],
+        // Replication needs the Premium tier.
+        judge: |r| {
+            let premium = r.get("sku").as_str() == Some("Premium");
+            fails_if(!(premium && r.has_block("georeplications")))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_189",
+        title: "Ensure that Azure Key Vault disables public network access",
+        types: &["azurerm_key_vault"],
+        // Public access limited to listed addresses or subnets passes.
+        judge: |r| {
+            if r.get("public_network_access_enabled").is_false() {
+                return Passed;
+            }
+            let limited = r.blocks("network_acls").iter().any(|acl| {
+                ["ip_rules", "virtual_network_subnet_ids"]
+                    .iter()
+                    .any(|k| !texts(acl, k).is_empty())
+            });
+            fails_if(!limited)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_228",
+        title: "Ensure the Azure Event Hub Namespace is zone redundant",
+        types: &["azurerm_eventhub_namespace"],
+        // Namespaces are zone redundant in the regions that have
+        // availability zones.
+        judge: |r| {
+            // Usually the resource group's location, read through it.
+            let groups = r.connected(&["azurerm_resource_group"]);
+            let location = match r.get("location") {
+                Read::Reference => groups.first().map(|g| g.get("location")),
+                v => Some(v),
+            };
+            match location.as_ref().and_then(Read::as_str) {
+                Some(l) => {
+                    let region: String = l
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    fails_if(!ZONED_REGIONS.contains(&region.as_str()))
+                }
+                None => Unknown,
+            }
+        },
+    },
     Check {
         block: "resource",
         id: "CKV_AZURE_2",

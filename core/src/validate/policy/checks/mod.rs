@@ -46,6 +46,10 @@ pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
             "aws_wafv2_web_acl",
         ],
         "CKV2_AWS_78" => &["aws_appsync_graphql_api", "aws_wafv2_web_acl"],
+        "CKV_AZURE_120" => &[
+            "azurerm_application_gateway",
+            "azurerm_web_application_firewall_policy",
+        ],
         _ => return None,
     })
 }
