@@ -133,6 +133,72 @@ const ZONED_REGIONS: &[&str] = &[
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
+        id: "CKV_AZURE_218",
+        title: "Ensure Application Gateway defines secure protocols for in transit communication",
+        types: &["azurerm_application_gateway"],
+        // A predefined policy from before TLS 1.2 was the floor fails, as
+        // does a custom one allowing older protocols or CBC ciphers; no
+        // policy at all is the gateway's 2015 default.
+        judge: |r| {
+            let Some(policy) = r.blocks("ssl_policy").into_iter().next() else {
+                return Failed;
+            };
+            match policy.get("policy_type").as_str() {
+                Some("Predefined") => {
+                    let name = policy.get("policy_name");
+                    fails_if(matches!(
+                        name.as_str(),
+                        Some("AppGwSslPolicy20150501" | "20150501" | "AppGwSslPolicy20170401" | "20170401")
+                    ))
+                }
+                Some("Custom" | "CustomV2") => {
+                    let tls12 = matches!(
+                        policy.get("min_protocol_version").as_str(),
+                        Some("TLSv1_2" | "TLSv1_3")
+                    );
+                    let weak = texts(&policy, "cipher_suites")
+                        .iter()
+                        .any(|c| c.contains("CBC") || c.contains("3DES"));
+                    fails_if(!tls12 || weak)
+                }
+                _ => Failed,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_80",
+        title: "Ensure that 'Net Framework' version is the latest, if used as a part of the web app",
+        types: &["azurerm_app_service", "azurerm_windows_web_app"],
+        // .NET 8 is the oldest release Microsoft still supports.
+        judge: |r| match r.kind {
+            "azurerm_app_service" => version_at_least(r, "site_config.dotnet_framework_version", &[8]),
+            _ => version_at_least(r, "site_config.application_stack.dotnet_version", &[8]),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_81",
+        title: "Ensure that 'PHP version' is the latest, if used to run the web app",
+        types: &["azurerm_app_service"],
+        judge: |r| version_at_least(r, "site_config.php_version", &[7, 4]),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_82",
+        title: "Ensure that 'Python version' is the latest, if used to run the web app",
+        types: &["azurerm_app_service"],
+        judge: |r| version_at_least(r, "site_config.python_version", &[3, 4]),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_83",
+        title: "Ensure that 'Java version' is the latest, if used to run the web app",
+        types: &["azurerm_app_service"],
+        judge: |r| version_at_least(r, "site_config.java_version", &[11]),
+    },
+    Check {
+        block: "resource",
         id: "CKV_AZURE_77",
         title: "Ensure that UDP Services are restricted from the Internet ",
         types: &["azurerm_network_security_group", "azurerm_network_security_rule"],

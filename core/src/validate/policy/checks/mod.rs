@@ -54,6 +54,25 @@ pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// A language or engine version at `path` of at least `min` (`"v8.0"`,
+/// `"1.7.0_80"` and `"11"` read as their leading numbers); no verdict
+/// when it is not set or not known.
+pub(super) fn version_at_least(r: &Resource<'_>, path: &str, min: &[u64]) -> Outcome {
+    let read = r.get(path);
+    let Some(text) = read.as_str() else {
+        return Unknown;
+    };
+    let numbers: Vec<u64> = text
+        .trim_start_matches(['v', 'V'])
+        .split('.')
+        .map_while(|p| p.parse().ok())
+        .collect();
+    match numbers.is_empty() {
+        true => Unknown,
+        false => fails_if(numbers.as_slice() < min),
+    }
+}
+
 /// checkov's BaseResourceValueCheck with `expected` the only passing
 /// value: missing → `missing`, a reference → UNKNOWN, anything else FAIL.
 pub(super) fn expect(
