@@ -92,6 +92,16 @@ fn in_net(ip: std::net::Ipv4Addr, net: std::net::Ipv4Addr, len: u32) -> bool {
     u32::from(ip) & mask == u32::from(net) & mask
 }
 
+/// CKV2_AZURE_3/4/5: a SQL vulnerability assessment whose recurring scans
+/// satisfy `scans`, under a security alert policy that is enabled.
+fn assessment(r: &Resource<'_>, scans: fn(&Resource<'_>) -> bool) -> Outcome {
+    let enabled = r
+        .connected(&["azurerm_mssql_server_security_alert_policy"])
+        .iter()
+        .any(|p| p.get("state").as_str() == Some("Enabled"));
+    fails_if(!(enabled && r.blocks("recurring_scans").iter().any(scans)))
+}
+
 /// The Azure regions with availability zones.
 const ZONED_REGIONS: &[&str] = &[
     "australiaeast",
@@ -131,6 +141,142 @@ const ZONED_REGIONS: &[&str] = &[
 ];
 
 pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_46",
+        title: "Ensure that Azure Synapse Workspace vulnerability assessment is enabled",
+        types: &["azurerm_synapse_workspace_vulnerability_assessment"],
+        // Recurring scans on, under an alert policy that belongs to a
+        // workspace.
+        judge: |r| {
+            let attached = r
+                .connected(&["azurerm_synapse_workspace_security_alert_policy"])
+                .iter()
+                .any(|p| !p.connected(&["azurerm_synapse_workspace"]).is_empty());
+            let scans = r.blocks("recurring_scans").iter().any(|s| s.get("enabled").is_true());
+            fails_if(!(attached && scans))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_51",
+        title: "Ensure Synapse SQL Pool has a security alert policy",
+        types: &["azurerm_synapse_sql_pool"],
+        judge: |r| {
+            let on = |p: &Resource<'_>| p.get("policy_state").as_str() == Some("Enabled");
+            let policies = r.connected(&["azurerm_synapse_sql_pool_security_alert_policy"]);
+            fails_if(!policies.iter().any(on))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_52",
+        title: "Ensure Synapse SQL Pool has vulnerability assessment attached",
+        types: &["azurerm_synapse_sql_pool_security_alert_policy"],
+        judge: |r| {
+            let scanning = |va: &Resource<'_>| {
+                va.blocks("recurring_scans").iter().any(|s| s.get("enabled").is_true())
+            };
+            let assessments = r.connected(&["azurerm_synapse_sql_pool_vulnerability_assessment"]);
+            fails_if(!assessments.iter().any(scanning))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_54",
+        title: "Ensure log monitoring is enabled for Synapse SQL Pool",
+        types: &["azurerm_synapse_sql_pool"],
+        // Auditing policies monitor logs unless they say otherwise.
+        judge: |r| {
+            let monitors = |p: &Resource<'_>| !p.get("log_monitoring_enabled").is_false();
+            let policies = r.connected(&["azurerm_synapse_sql_pool_extended_auditing_policy"]);
+            fails_if(!policies.iter().any(monitors))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_55",
+        title: "Ensure Azure Spring Cloud app end-to-end TLS is enabled",
+        types: &["azurerm_spring_cloud_service"],
+        // The Basic tier cannot run TLS to the apps.
+        judge: |r| match r.get("sku_tier").as_str() {
+            Some("Basic") => Passed,
+            _ => {
+                let apps = r.connected(&["azurerm_spring_cloud_app"]);
+                fails_if(apps.iter().any(|a| !a.get("tls_enabled").is_true()))
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_10",
+        title: "Ensure that Microsoft Antimalware is configured to automatically updates for Virtual Machines",
+        types: &["azurerm_virtual_machine"],
+        judge: |r| {
+            let antimalware = |x: &Resource<'_>| {
+                x.get("publisher").as_str() == Some("Microsoft.Azure.Security")
+                    && x.get("type").as_str() == Some("IaaSAntimalware")
+                    && x.get("auto_upgrade_minor_version").is_true()
+            };
+            fails_if(!r.connected(&["azurerm_virtual_machine_extension"]).iter().any(antimalware))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_13",
+        title: "Ensure that sql servers enables data security policy",
+        types: &["azurerm_sql_server"],
+        // Judged on the alert policies a server has: each must be on.
+        judge: |r| {
+            let off = |p: &Resource<'_>| p.get("state").as_str() != Some("Enabled");
+            let policies = r.connected(&["azurerm_mssql_server_security_alert_policy"]);
+            fails_if(policies.iter().any(off))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_17",
+        title: "Ensure that PostgreSQL server enables customer-managed key for encryption",
+        types: &["azurerm_postgresql_server_key"],
+        judge: |r| fails_if(r.connected(&["azurerm_postgresql_server"]).is_empty()),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_2",
+        title: "Ensure that Vulnerability Assessment (VA) is enabled on a SQL server by setting a Storage Account",
+        types: &["azurerm_mssql_server", "azurerm_sql_server"],
+        judge: |r| {
+            let on = |p: &Resource<'_>| p.get("state").as_str() == Some("Enabled");
+            let policies = r.connected(&["azurerm_mssql_server_security_alert_policy"]);
+            fails_if(!policies.iter().any(on))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_3",
+        title: "Ensure that VA setting Periodic Recurring Scans is enabled on a SQL server",
+        types: &["azurerm_mssql_server_vulnerability_assessment"],
+        judge: |r| assessment(r, |s| s.get("enabled").is_true()),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_4",
+        title: "Ensure Azure SQL server ADS VA Send scan reports to is configured",
+        types: &["azurerm_mssql_server_vulnerability_assessment"],
+        // checkov reads the admins' copy here too.
+        judge: |r| {
+            assessment(r, |s| {
+                !texts(s, "emails").is_empty() && s.get("email_subscription_admins").is_true()
+            })
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_5",
+        title: "Ensure that VA setting 'Also send email notifications to admins and subscription owners' is set for a SQL server",
+        types: &["azurerm_mssql_server_vulnerability_assessment"],
+        judge: |r| assessment(r, |s| s.get("email_subscription_admins").is_true()),
+    },
     Check {
         block: "resource",
         id: "CKV_AZURE_218",

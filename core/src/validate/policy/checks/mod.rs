@@ -46,6 +46,44 @@ pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
             "aws_wafv2_web_acl",
         ],
         "CKV2_AWS_78" => &["aws_appsync_graphql_api", "aws_wafv2_web_acl"],
+        "CKV2_AZURE_10" => &[
+            "azurerm_virtual_machine",
+            "azurerm_virtual_machine_extension",
+        ],
+        "CKV2_AZURE_13" => &[
+            "azurerm_mssql_server_security_alert_policy",
+            "azurerm_sql_server",
+        ],
+        "CKV2_AZURE_17" => &["azurerm_postgresql_server", "azurerm_postgresql_server_key"],
+        "CKV2_AZURE_2" => &[
+            "azurerm_mssql_server",
+            "azurerm_mssql_server_security_alert_policy",
+            "azurerm_sql_server",
+        ],
+        "CKV2_AZURE_3" | "CKV2_AZURE_4" | "CKV2_AZURE_5" => &[
+            "azurerm_mssql_server",
+            "azurerm_mssql_server_security_alert_policy",
+            "azurerm_mssql_server_vulnerability_assessment",
+            "azurerm_sql_server",
+        ],
+        "CKV2_AZURE_46" => &[
+            "azurerm_synapse_workspace_security_alert_policy",
+            "azurerm_synapse_workspace_vulnerability_assessment",
+        ],
+        "CKV2_AZURE_51" => &[
+            "azurerm_synapse_sql_pool",
+            "azurerm_synapse_sql_pool_security_alert_policy",
+        ],
+        "CKV2_AZURE_52" => &[
+            "azurerm_synapse_sql_pool",
+            "azurerm_synapse_sql_pool_security_alert_policy",
+            "azurerm_synapse_sql_pool_vulnerability_assessment",
+        ],
+        "CKV2_AZURE_54" => &[
+            "azurerm_synapse_sql_pool",
+            "azurerm_synapse_sql_pool_extended_auditing_policy",
+        ],
+        "CKV2_AZURE_55" => &["azurerm_spring_cloud_app", "azurerm_spring_cloud_service"],
         "CKV_AZURE_120" => &[
             "azurerm_application_gateway",
             "azurerm_web_application_firewall_policy",
