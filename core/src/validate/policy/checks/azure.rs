@@ -102,6 +102,20 @@ fn assessment(r: &Resource<'_>, scans: fn(&Resource<'_>) -> bool) -> Outcome {
     fails_if(!(enabled && r.blocks("recurring_scans").iter().any(scans)))
 }
 
+/// CKV2_AZURE_20/21: whether the storage account a table or container
+/// belongs to has storage insights listing some of its `names`
+/// (`table_names`, `blob_container_names`).
+fn storage_insights(r: &Resource<'_>, names: &str) -> bool {
+    r.connected(&["azurerm_storage_account"])
+        .iter()
+        .any(|account| {
+            account
+                .connected(&["azurerm_log_analytics_storage_insights"])
+                .iter()
+                .any(|i| !texts(i, names).is_empty())
+        })
+}
+
 /// The Azure regions with availability zones.
 const ZONED_REGIONS: &[&str] = &[
     "australiaeast",
@@ -141,6 +155,76 @@ const ZONED_REGIONS: &[&str] = &[
 ];
 
 pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_39",
+        title: "Ensure Azure VM is not configured with public IP and serial console access",
+        types: &["azurerm_network_interface"],
+        // The serial console needs boot diagnostics; judged on the
+        // interface that gives the machine its public address.
+        judge: |r| {
+            let public = r.blocks("ip_configuration").iter().any(|c| {
+                match c.get("public_ip_address_id") {
+                    Read::Constant(Value::String(s)) => !s.is_empty(),
+                    v => v.is_given(),
+                }
+            });
+            let machines = r.connected(&[
+                "azurerm_linux_virtual_machine",
+                "azurerm_virtual_machine",
+                "azurerm_windows_virtual_machine",
+            ]);
+            let console = machines.iter().any(|m| m.has_block("boot_diagnostics"));
+            fails_if(public && console)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_50",
+        title: "Ensure Azure Storage Account storing Machine Learning workspace high business impact data is not publicly accessible",
+        types: &["azurerm_machine_learning_workspace"],
+        // Storage accounts are reachable from public networks unless
+        // they say otherwise.
+        judge: |r| {
+            let public = r
+                .connected(&["azurerm_storage_account"])
+                .iter()
+                .any(|a| !a.get("public_network_access_enabled").is_false());
+            fails_if(r.get("high_business_impact").is_true() && public)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_8",
+        title: "Ensure the storage container storing the activity logs is not publicly accessible",
+        types: &["azurerm_storage_container"],
+        // A public container in an account an enabled activity log alert
+        // watches (alerts are enabled unless they say otherwise).
+        judge: |r| {
+            let public = !matches!(r.get("container_access_type").as_str(), None | Some("private"));
+            let logs = r.connected(&["azurerm_storage_account"]).iter().any(|account| {
+                account
+                    .connected(&["azurerm_monitor_activity_log_alert"])
+                    .iter()
+                    .any(|a| !a.get("enabled").is_false())
+            });
+            fails_if(public && logs)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_20",
+        title: "Ensure Storage logging is enabled for Table service for read requests",
+        types: &["azurerm_storage_table"],
+        judge: |r| fails_if(!storage_insights(r, "table_names")),
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AZURE_21",
+        title: "Ensure Storage logging is enabled for Blob service for read requests",
+        types: &["azurerm_storage_container"],
+        judge: |r| fails_if(!storage_insights(r, "blob_container_names")),
+    },
     Check {
         block: "resource",
         id: "CKV2_AZURE_46",

@@ -66,6 +66,31 @@ pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
             "azurerm_mssql_server_vulnerability_assessment",
             "azurerm_sql_server",
         ],
+        "CKV2_AZURE_20" => &[
+            "azurerm_log_analytics_storage_insights",
+            "azurerm_storage_account",
+            "azurerm_storage_table",
+        ],
+        "CKV2_AZURE_21" => &[
+            "azurerm_log_analytics_storage_insights",
+            "azurerm_storage_account",
+            "azurerm_storage_container",
+        ],
+        "CKV2_AZURE_8" => &[
+            "azurerm_monitor_activity_log_alert",
+            "azurerm_storage_account",
+            "azurerm_storage_container",
+        ],
+        "CKV2_AZURE_39" => &[
+            "azurerm_linux_virtual_machine",
+            "azurerm_network_interface",
+            "azurerm_virtual_machine",
+            "azurerm_windows_virtual_machine",
+        ],
+        "CKV2_AZURE_50" => &[
+            "azurerm_machine_learning_workspace",
+            "azurerm_storage_account",
+        ],
         "CKV2_AZURE_46" => &[
             "azurerm_synapse_workspace_security_alert_policy",
             "azurerm_synapse_workspace_vulnerability_assessment",
