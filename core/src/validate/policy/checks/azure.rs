@@ -157,6 +157,63 @@ const ZONED_REGIONS: &[&str] = &[
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
+        id: "CKV_AZURE_133",
+        title: "Ensure Front Door WAF prevents message lookup in Log4j2. See CVE-2021-44228 aka log4jshell",
+        types: &["azurerm_frontdoor_firewall_policy"],
+        // The default rule set's Java group holds the Log4j rule 944240;
+        // an override of it must keep it on (an override's rules are off
+        // unless enabled) and not allow the request.
+        judge: |r| {
+            let guards = |set: &Resource<'_>| {
+                let default_set = matches!(
+                    set.get("type").as_str(),
+                    Some("DefaultRuleSet" | "Microsoft_DefaultRuleSet")
+                );
+                let weakened = set
+                    .blocks("override")
+                    .iter()
+                    .filter(|o| o.get("rule_group_name").as_str() == Some("JAVA"))
+                    .flat_map(|o| o.blocks("rule"))
+                    .filter(|rule| rule.get("rule_id").as_str() == Some("944240"))
+                    .any(|rule| {
+                        !rule.get("enabled").is_true() || rule.get("action").as_str() == Some("Allow")
+                    });
+                default_set && !weakened
+            };
+            fails_if(!r.blocks("managed_rule").iter().any(guards))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_135",
+        title: "Ensure Application Gateway WAF prevents message lookup in Log4j2. See CVE-2021-44228 aka log4jshell",
+        types: &["azurerm_web_application_firewall_policy"],
+        // OWASP 3.1 and later hold the Log4j rule 944240 in the Java
+        // group; the rule set's type is OWASP unless it says otherwise.
+        judge: |r| {
+            let guards = |set: &Resource<'_>| {
+                let owasp = matches!(set.get("type").as_str(), None | Some("OWASP"));
+                let version = set.get("version");
+                let recent = version
+                    .as_str()
+                    .and_then(|v| v.split_once('.'))
+                    .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)))
+                    .is_some_and(|v| v >= (3, 1));
+                let disabled = set
+                    .blocks("rule_group_override")
+                    .iter()
+                    .filter(|o| {
+                        o.get("rule_group_name").as_str() == Some("REQUEST-944-APPLICATION-ATTACK-JAVA")
+                    })
+                    .any(|o| texts(o, "disabled_rules").iter().any(|id| id == "944240"));
+                owasp && recent && !disabled
+            };
+            let sets = nested_blocks(r, "managed_rules/managed_rule_set");
+            fails_if(!sets.iter().any(guards))
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV2_AZURE_39",
         title: "Ensure Azure VM is not configured with public IP and serial console access",
         types: &["azurerm_network_interface"],

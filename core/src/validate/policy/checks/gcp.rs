@@ -143,6 +143,29 @@ fn sql_flag(r: &Resource<'_>, engine: &str, name: &str, ok: &[&str], missing: Ou
 pub(super) static CHECKS: &[Check] = &[
     Check {
         block: "resource",
+        id: "CKV_GCP_73",
+        title: "Ensure Cloud Armor prevents message lookup in Log4j2. See CVE-2021-44228 aka log4jshell",
+        types: &["google_compute_security_policy"],
+        // A rule, in the policy or a rule resource of it, that denies what
+        // the preconfigured `cve-canary` expression matches, not in preview.
+        judge: |r| {
+            let denies = |rule: &Resource<'_>| {
+                let expression = rule.get("match.expr.expression");
+                let canary = expression.as_str().is_some_and(|e| {
+                    ["evaluatePreconfiguredExpr('cve-canary'", "evaluatePreconfiguredWaf('cve-canary'"]
+                        .iter()
+                        .any(|c| e.contains(c))
+                });
+                canary
+                    && rule.get("action").as_str().is_some_and(|a| a.starts_with("deny"))
+                    && !rule.get("preview").is_true()
+            };
+            let separate = r.connected(&["google_compute_security_policy_rule"]);
+            fails_if(!r.blocks("rule").iter().chain(&separate).any(denies))
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV_GCP_11",
         title: "Ensure that Cloud SQL database Instances are not open to the world",
         types: &["google_sql_database_instance"],
