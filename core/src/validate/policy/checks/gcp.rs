@@ -83,6 +83,18 @@ fn iam_members(r: &Resource<'_>) -> Option<Vec<String>> {
     Some(keys.iter().flat_map(|k| texts(r, k)).collect())
 }
 
+/// CKV2_GCP_6/9: whether one of the IAM members or bindings of `kinds`
+/// connected to `r` grants anything to everyone (`allUsers`) or to every
+/// Google account (`allAuthenticatedUsers`).
+fn granted_publicly(r: &Resource<'_>, kinds: &[&str]) -> bool {
+    r.connected(kinds).iter().any(|grant| {
+        iam_members(grant)
+            .unwrap_or_default()
+            .iter()
+            .any(|m| m == "allUsers" || m == "allAuthenticatedUsers")
+    })
+}
+
 /// An IAM member or binding granting one of `roles` fails.
 fn grants_role(r: &Resource<'_>, roles: &[&str]) -> Outcome {
     match r.get("role") {
@@ -140,7 +152,185 @@ fn sql_flag(r: &Resource<'_>, engine: &str, name: &str, ok: &[&str], missing: Ou
     missing
 }
 
+/// Whether an instance's service account is the project's default
+/// compute one: no email, an empty one, or `NUMBER-compute@developer...`.
+fn uses_default_account(r: &Resource<'_>) -> bool {
+    match r.get("service_account.email") {
+        Read::Missing => true,
+        Read::Reference => false,
+        v => {
+            let email = v.as_str().unwrap_or_default();
+            let default = email
+                .strip_suffix("-compute@developer.gserviceaccount.com")
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            email.is_empty() || default
+        }
+    }
+}
+
+/// Whether a subnetwork is reserved for proxies (load balancers' proxy
+/// subnets), where Google access settings do not apply.
+fn proxy_subnet(r: &Resource<'_>) -> bool {
+    matches!(
+        r.get("purpose").as_str(),
+        Some("INTERNAL_HTTPS_LOAD_BALANCER" | "REGIONAL_MANAGED_PROXY" | "GLOBAL_MANAGED_PROXY")
+    )
+}
+
 pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_6",
+        title: "Ensure that Cloud KMS cryptokeys are not anonymously or publicly accessible",
+        types: &["google_kms_crypto_key"],
+        judge: |r| {
+            let grants = ["google_kms_crypto_key_iam_binding", "google_kms_crypto_key_iam_member"];
+            fails_if(granted_publicly(r, &grants))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_9",
+        title: "Ensure that Container Registry repositories are not anonymously or publicly accessible",
+        types: &["google_container_registry"],
+        judge: |r| {
+            let grants = ["google_storage_bucket_iam_binding", "google_storage_bucket_iam_member"];
+            fails_if(granted_publicly(r, &grants))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_5",
+        title: "Ensure that Cloud Audit Logging is configured properly across all services and all users from a project",
+        types: &["google_project"],
+        judge: |r| {
+            let everyone = |c: &Resource<'_>| {
+                c.get("service").as_str() == Some("allServices")
+                    && c.blocks("audit_log_config").iter().all(|l| texts(l, "exempted_members").is_empty())
+            };
+            fails_if(!r.connected(&["google_project_iam_audit_config"]).iter().any(everyone))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_7",
+        title: "Ensure that a MySQL database instance does not allow anyone to connect with administrative privileges",
+        types: &["google_sql_database_instance"],
+        // MySQL's `root` accounts (any host) need a password.
+        judge: |r| {
+            let mysql = r.get("database_version").as_str().is_some_and(|v| v.starts_with("MYSQL"));
+            let open_root = r.connected(&["google_sql_user"]).iter().any(|u| {
+                u.get("name").as_str().is_some_and(|n| n.starts_with("root"))
+                    && !u.get("password").is_given()
+            });
+            fails_if(mysql && open_root)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_2",
+        title: "Ensure legacy networks do not exist for a project",
+        types: &["google_project"],
+        // Judged on the project; checkov reads only a network that says
+        // it creates its subnetworks automatically.
+        judge: |r| {
+            let networks = r.connected(&["google_compute_network"]);
+            fails_if(networks.iter().any(|n| n.get("auto_create_subnetworks").is_true()))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_GCP_4",
+        title: "Ensure that retention policies on log buckets are configured using Bucket Lock",
+        types: &[
+            "google_logging_folder_sink",
+            "google_logging_organization_sink",
+            "google_logging_project_sink",
+        ],
+        judge: |r| {
+            let locked = |b: &Resource<'_>| b.get("retention_policy.is_locked").is_true();
+            fails_if(!r.connected(&["google_storage_bucket"]).iter().any(locked))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_31",
+        title: "Ensure that instances are not configured to use the default service account with full access to all Cloud APIs",
+        types: &[
+            "google_compute_instance",
+            "google_compute_instance_from_template",
+            "google_compute_instance_template",
+        ],
+        // GKE's nodes are named `gke-` and use the default account by
+        // design; an instance made from a template without an account of
+        // its own takes the template's.
+        judge: |r| {
+            if r.get("name").as_str().is_some_and(|n| n.starts_with("gke-")) {
+                return Passed;
+            }
+            if !r.has_block("service_account") {
+                return match r.kind {
+                    "google_compute_instance_from_template" => Unknown,
+                    _ => Passed,
+                };
+            }
+            let full = texts(r, "service_account.scopes").iter().any(|s| {
+                s == "cloud-platform" || s == "https://www.googleapis.com/auth/cloud-platform"
+            });
+            fails_if(full && uses_default_account(r))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_79",
+        title: "Ensure SQL database is using latest Major version",
+        types: &["google_sql_database_instance"],
+        // The newest major version of each engine Cloud SQL offers.
+        judge: |r| match r.get("database_version") {
+            Read::Constant(Value::String(v)) => {
+                let mut parts = v.split('_');
+                let engine = parts.next().unwrap_or_default();
+                let major: Vec<u32> = parts.map_while(|p| p.parse().ok()).collect();
+                let latest: &[u32] = match engine {
+                    "MYSQL" => &[8],
+                    "POSTGRES" => &[18],
+                    "SQLSERVER" => &[2022],
+                    _ => return Unknown,
+                };
+                fails_if(major.as_slice() < latest)
+            }
+            _ => Unknown,
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_74",
+        title: "Ensure that private_ip_google_access is enabled for Subnet",
+        types: &["google_compute_subnetwork"],
+        judge: |r| match proxy_subnet(r) {
+            true => Unknown,
+            false => is_true(r, "private_ip_google_access"),
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_GCP_76",
+        title: "Ensure that Private google access is enabled for IPV6",
+        types: &["google_compute_subnetwork"],
+        // Judged on dual-stack subnetworks only.
+        judge: |r| {
+            if proxy_subnet(r) || r.get("stack_type").as_str() != Some("IPV4_IPV6") {
+                return Unknown;
+            }
+            let on = |v: &Read| {
+                matches!(
+                    v.as_str(),
+                    Some("ENABLE_OUTBOUND_VM_ACCESS_TO_GOOGLE" | "ENABLE_BIDIRECTIONAL_ACCESS_TO_GOOGLE")
+                )
+            };
+            expect(r, "private_ipv6_google_access", on, Failed)
+        },
+    },
     Check {
         block: "resource",
         id: "CKV_GCP_73",
@@ -263,21 +453,7 @@ pub(super) static CHECKS: &[Check] = &[
             if !r.has_block("service_account") {
                 return Unknown;
             }
-            match r.get("service_account.email") {
-                Read::Missing => Failed,
-                Read::Reference => Passed,
-                v => {
-                    let email = v.as_str().unwrap_or_default();
-                    let default = email
-                        .strip_suffix("-compute@developer.gserviceaccount.com")
-                        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-                    if email.is_empty() || default {
-                        Failed
-                    } else {
-                        Passed
-                    }
-                }
-            }
+            fails_if(uses_default_account(r))
         },
     },
     Check {

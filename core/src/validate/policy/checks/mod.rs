@@ -109,6 +109,25 @@ pub(super) fn listed_types(id: &str) -> Option<&'static [&'static str]> {
             "azurerm_synapse_sql_pool_extended_auditing_policy",
         ],
         "CKV2_AZURE_55" => &["azurerm_spring_cloud_app", "azurerm_spring_cloud_service"],
+        "CKV2_GCP_2" => &["google_compute_network"],
+        "CKV2_GCP_4" => &[
+            "google_logging_folder_sink",
+            "google_logging_organization_sink",
+            "google_logging_project_sink",
+            "google_storage_bucket",
+        ],
+        "CKV2_GCP_5" => &["google_project", "google_project_iam_audit_config"],
+        "CKV2_GCP_7" => &["google_sql_database_instance", "google_sql_user"],
+        "CKV2_GCP_6" => &[
+            "google_kms_crypto_key",
+            "google_kms_crypto_key_iam_binding",
+            "google_kms_crypto_key_iam_member",
+        ],
+        "CKV2_GCP_9" => &[
+            "google_container_registry",
+            "google_storage_bucket_iam_binding",
+            "google_storage_bucket_iam_member",
+        ],
         "CKV_AZURE_120" => &[
             "azurerm_application_gateway",
             "azurerm_web_application_firewall_policy",
