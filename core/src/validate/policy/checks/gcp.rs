@@ -87,12 +87,9 @@ fn iam_members(r: &Resource<'_>) -> Option<Vec<String>> {
 /// connected to `r` grants anything to everyone (`allUsers`) or to every
 /// Google account (`allAuthenticatedUsers`).
 fn granted_publicly(r: &Resource<'_>, kinds: &[&str]) -> bool {
-    r.connected(kinds).iter().any(|grant| {
-        iam_members(grant)
-            .unwrap_or_default()
-            .iter()
-            .any(|m| m == "allUsers" || m == "allAuthenticatedUsers")
-    })
+    r.connected(kinds)
+        .iter()
+        .any(|grant| public_iam_member(grant) == Failed)
 }
 
 /// An IAM member or binding granting one of `roles` fails.
@@ -178,6 +175,18 @@ fn proxy_subnet(r: &Resource<'_>) -> bool {
 }
 
 pub(super) static CHECKS: &[Check] = &[
+    Check {
+        block: "resource",
+        id: "CKV_GCP_107",
+        title: "Cloud functions should not be public",
+        types: &[
+            "google_cloudfunctions_function_iam_member",
+            "google_cloudfunctions_function_iam_binding",
+            "google_cloudfunctions2_function_iam_member",
+            "google_cloudfunctions2_function_iam_binding",
+        ],
+        judge: public_iam_member,
+    },
     Check {
         block: "resource",
         id: "CKV2_GCP_6",
