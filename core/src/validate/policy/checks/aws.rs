@@ -399,6 +399,16 @@ fn document_cloudsplaining(r: &Resource<'_>, violates: fn(&[Value]) -> bool) -> 
     }
 }
 
+/// Whether an Elastic Load Balancing security policy's name is one of the
+/// TLS 1.2-and-later policies (`ELBSecurityPolicy-TLS-1-2-2017-01`,
+/// `...-FS-1-2-...`, `...-TLS13-...`), which leave out CBC ciphers and
+/// RSA key exchange.
+fn tls12_policy(name: &str) -> bool {
+    ["TLS-1-2-", "FS-1-2-", "TLS13-"]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
 /// An `aws_s3_bucket_acl`'s grants: each grantee's group URI (empty for
 /// other grantees) with the permission granted.
 fn acl_grants(r: &Resource<'_>) -> Vec<(String, String)> {
@@ -2392,9 +2402,7 @@ pub(super) static CHECKS: &[Check] = &[
         judge: |r| match r.get("protocol").as_str() {
             Some("HTTPS" | "TLS") => match r.get("ssl_policy") {
                 Read::Reference => Unknown,
-                p => fails_if(!p.as_str().is_some_and(|p| {
-                    ["-TLS-1-2-", "-FS-1-2-", "-TLS13-"].iter().any(|s| p.contains(s))
-                })),
+                p => fails_if(!p.as_str().is_some_and(tls12_policy)),
             },
             _ => Passed,
         },
@@ -2831,6 +2839,28 @@ pub(super) static CHECKS: &[Check] = &[
         title: "Ensure IAM policies does not allow write access without constraints",
         types: IAM_POLICY_TYPES,
         judge: |r| cloudsplaining(r, |s| crate::validate::policy::iam::unconstrained_at(s, b'W')),
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_213",
+        title: "Ensure ELB Policy uses only secure protocols",
+        types: &["aws_load_balancer_policy"],
+        // An SSL negotiation policy may turn on an old protocol itself, or
+        // name a predefined policy from before TLS 1.2 was the floor.
+        judge: |r| {
+            let insecure = r.blocks("policy_attribute").iter().any(|a| {
+                let name = a.get("name");
+                let value = a.get("value");
+                match name.as_str() {
+                    Some("Protocol-SSLv3" | "Protocol-TLSv1" | "Protocol-TLSv1.1") => {
+                        value.as_str() == Some("true")
+                    }
+                    Some("Reference-Security-Policy") => !value.as_str().is_some_and(tls12_policy),
+                    _ => false,
+                }
+            });
+            fails_if(insecure)
+        },
     },
     Check {
         block: "resource",
