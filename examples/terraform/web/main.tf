@@ -18,6 +18,7 @@ locals {
 # Access logs for the site.
 resource "aws_s3_bucket" "logs" {
   # infrarag:ignore CKV_AWS_18 logs land here
+  # infrarag:ignore CKV_AWS_144 access logs need no copy in a second region
   bucket = "${var.name}-logs"
   tags   = local.tags
 }
@@ -31,6 +32,7 @@ resource "aws_s3_bucket_public_access_block" "logs" {
 }
 
 resource "aws_kms_key" "logs" {
+  # infrarag:ignore CKV2_AWS_64 the default key policy (the account's root) is the one wanted
   description         = "Encrypts the access logs."
   enable_key_rotation = true
 }
