@@ -274,20 +274,18 @@ fn looks_up_managed(r: &Resource<'_>, name: &str) -> Outcome {
 
 /// Whether an attachment or role names the AWS managed policy `name`
 /// (`arn:aws:iam::aws:policy/NAME`) in `policy_arn`, `managed_policy_arn`
-/// or `managed_policy_arns`; `None` when one is a reference.
-fn attaches_managed(r: &Resource<'_>, name: &str) -> Option<bool> {
+/// or `managed_policy_arns`. A value that is not known (`each.value`,
+/// a variable without a default) does not name it: checkov compares its
+/// text and passes it.
+fn attaches_managed(r: &Resource<'_>, name: &str) -> bool {
     let arn = format!("arn:aws:iam::aws:policy/{name}");
     let mut found = false;
     for key in ["policy_arn", "managed_policy_arn", "managed_policy_arns"] {
-        match r.get(key) {
-            Read::Reference => return None,
-            v => {
-                found |= v.as_str() == Some(arn.as_str())
-                    || strings(&v).is_some_and(|a| a.contains(&arn.as_str()));
-            }
-        }
+        let v = r.get(key);
+        found |= v.as_str() == Some(arn.as_str())
+            || strings(&v).is_some_and(|a| a.contains(&arn.as_str()));
     }
-    Some(found)
+    found
 }
 
 /// A Session Manager preferences document's `inputs` (its `content`, JSON
@@ -2333,10 +2331,9 @@ pub(super) static CHECKS: &[Check] = &[
             "aws_ssoadmin_managed_policy_attachment",
             "data.aws_iam_policy",
         ],
-        judge: |r| match (r.kind, attaches_managed(r, "IAMFullAccess")) {
-            ("aws_iam_policy", _) => looks_up_managed(r, "IAMFullAccess"),
-            (_, Some(attached)) => fails_if(attached),
-            (_, None) => Unknown,
+        judge: |r| match r.kind {
+            "aws_iam_policy" => looks_up_managed(r, "IAMFullAccess"),
+            _ => fails_if(attaches_managed(r, "IAMFullAccess")),
         },
     },
     Check {
@@ -2874,10 +2871,7 @@ pub(super) static CHECKS: &[Check] = &[
             "aws_iam_group_policy_attachment",
             "aws_ssoadmin_managed_policy_attachment",
         ],
-        judge: |r| match attaches_managed(r, "AdministratorAccess") {
-            Some(admin) => fails_if(admin),
-            None => Unknown,
-        },
+        judge: |r| fails_if(attaches_managed(r, "AdministratorAccess")),
     },
     Check {
         block: "data",
