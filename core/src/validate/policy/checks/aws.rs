@@ -77,6 +77,11 @@ fn allows(statement: &Value) -> bool {
         .is_none_or(|e| e == "Allow")
 }
 
+/// An `Allow` statement that grants every action (`"Action": "*"`).
+fn allows_any_action(statement: &Value) -> bool {
+    allows(statement) && has_star(statement.get("Action"))
+}
+
 /// `aws_iam_policy_document` statements, written as blocks or objects,
 /// each with whether it allows, and its actions and resources.
 fn document_statements(r: &Resource<'_>) -> Vec<(bool, Read, Read)> {
@@ -1762,7 +1767,7 @@ pub(super) static CHECKS: &[Check] = &[
         types: IAM_POLICY_TYPES,
         judge: |r| {
             cloudsplaining(r, |s| {
-                s.iter().any(|st| allows(st) && has_star(st.get("Action")))
+                s.iter().any(allows_any_action)
             })
         },
     },
@@ -2749,7 +2754,7 @@ pub(super) static CHECKS: &[Check] = &[
         judge: |r| {
             let any_action = |role: &Resource<'_>| {
                 statements(role, "policy").is_some_and(|s| {
-                    s.iter().any(|st| allows(st) && has_star(st.get("Action")))
+                    s.iter().any(allows_any_action)
                 })
             };
             fails_if(r.connected(&["aws_iam_role"]).iter().any(any_action))
@@ -3155,7 +3160,7 @@ pub(super) static CHECKS: &[Check] = &[
         id: "CKV_AWS_72",
         title: "Ensure SQS policy does not allow ALL (*) actions.",
         types: &["aws_sqs_queue_policy"],
-        judge: |r| no_statement(r, "policy", |st| allows(st) && has_star(st.get("Action"))),
+        judge: |r| no_statement(r, "policy", allows_any_action),
     },
     Check {
         block: "resource",
