@@ -257,9 +257,20 @@ def main() -> None:
         default=Path(os.environ.get("INFRARAG_BIN", "target/release/infrarag")),
         help="the infrarag program for --cli (default: $INFRARAG_BIN, else target/release/infrarag)",
     )
+    parser.add_argument(
+        "--checks",
+        metavar="ID,ID",
+        help="on the module repositories, compare only these ported checks (default: all)",
+    )
     args = parser.parse_args()
     runner, runner_filter = import_checkov()
     ported = validation.check_ids()
+    chosen = ported
+    if args.checks:
+        chosen = [c for c in args.checks.split(",") if c]
+        unknown = sorted(set(chosen) - set(ported))
+        if unknown:
+            raise SystemExit(f"--checks names checks infrarag does not port: {', '.join(unknown)}")
     fixtures = sorted(p for cloud in ("aws", "azure", "gcp") for p in (CORPUS / "checkov" / cloud).iterdir())
     runs = [(d, [d.name]) for d in fixtures if d.name in ported]
     print(f"{len(ported)} ported checks; checkov runs them only")
@@ -268,7 +279,8 @@ def main() -> None:
         compare_cli([d for d, _ in runs[: args.cli]], args.infrarag_bin)
     if not args.fixtures_only:
         repos = sorted(p for p in (CORPUS / "modules").iterdir() if p.is_dir())
-        compare("module repositories (every ported check)", [(r, ported) for r in repos], runner, runner_filter, args.passes)
+        name = "every ported check" if chosen is ported else ", ".join(chosen)
+        compare(f"module repositories ({name})", [(r, chosen) for r in repos], runner, runner_filter, args.passes)
 
 
 if __name__ == "__main__":
