@@ -1528,6 +1528,13 @@ export declare namespace validate {
      */
     recursive?: boolean
     /**
+     * Security checks judge each instance `count` or `for_each` makes
+     * (`aws_instance.web[0]`); `false` judges each such block once, as
+     * written, under its bare address, as checkov does with
+     * `CHECKOV_ENABLE_FOREACH_HANDLING=False`. Default `true`.
+     */
+    expand?: boolean
+    /**
      * Variables set as `-var NAME=VALUE` sets them (read by the
      * variable's type), over `terraform.tfvars`, `*.auto.tfvars` and
      * defaults.

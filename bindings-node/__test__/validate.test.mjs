@@ -146,6 +146,26 @@ test('recursive validates each module directory into one report', async () => {
   await assert.rejects(validate.validateFiles({ 'main.tf': '' }, { recursive: true }), { code: 'INVALID_ARGUMENT' })
 })
 
+test('expand false judges repeated blocks once, as written', async () => {
+  // checkov 3.3.13 with CHECKOV_ENABLE_FOREACH_HANDLING=False names the
+  // calls the same way on this fixture.
+  const called = join(fixtures, '..', 'called_modules')
+  const checks = ['CKV_AWS_3']
+  const expanded = (await validate.validate(called, { checks })).policies.map((p) => p.address)
+  assert.ok(expanded.includes('module.each["a"].aws_ebs_volume.this'), expanded.join())
+  const written = (await validate.validate(called, { checks, expand: false })).policies.map((p) => p.address)
+  assert.deepEqual(written, [
+    'module.on.aws_ebs_volume.this',
+    'module.off.aws_ebs_volume.this',
+    'module.each.aws_ebs_volume.this',
+    'module.unknown.aws_ebs_volume.this',
+    'module.defaulted.aws_ebs_volume.this',
+  ])
+  const text = 'resource "aws_ebs_volume" "two" {\n  count = 2\n}\n'
+  const report = await validate.validateFiles({ 'main.tf': text }, { checks, expand: false })
+  assert.deepEqual(report.policies.map((p) => p.address), ['aws_ebs_volume.two'])
+})
+
 test("a module's tfvars set its variables", async () => {
   const report = await validate.validate(join(fixtures, '..', 'tfvars'), { checks: ['CKV_AWS_3'] })
   const outcomes = Object.fromEntries(report.policies.map((p) => [p.address, p.outcome]))

@@ -210,6 +210,11 @@ pub struct ValidateOptions {
     /// skipped) into one report, paths relative to `dir`, as `checkov -d`
     /// and `tflint --recursive` scan a repository.
     pub recursive: Option<bool>,
+    /// Security checks judge each instance `count` or `for_each` makes
+    /// (`aws_instance.web[0]`); `false` judges each such block once, as
+    /// written, under its bare address, as checkov does with
+    /// `CHECKOV_ENABLE_FOREACH_HANDLING=False`. Default `true`.
+    pub expand: Option<bool>,
     /// Variables set as `-var NAME=VALUE` sets them (read by the
     /// variable's type), over `terraform.tfvars`, `*.auto.tfvars` and
     /// defaults.
@@ -237,6 +242,7 @@ fn run(module: Module, options: ValidateOptions) -> Result<infrarag::validate::R
     }
     let validator = validator
         .recursive(options.recursive.unwrap_or(false))
+        .expand_instances(options.expand.unwrap_or(true))
         .with_checks(options.checks.unwrap_or_default())
         .skip_checks(options.skip_checks.unwrap_or_default())
         .with_policy_paths(options.policies.unwrap_or_default())

@@ -207,7 +207,7 @@ fn run(
     checks: Option<Vec<String>>,
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
-    recursive: bool,
+    walk: Walk,
     inputs: Inputs,
 ) -> Result<PyReport> {
     let report = py.detach(move || {
@@ -220,7 +220,8 @@ fn run(
             validator = validator.var(name, value);
         }
         let validator = validator
-            .recursive(recursive)
+            .recursive(walk.recursive)
+            .expand_instances(walk.expand)
             .with_checks(checks.unwrap_or_default())
             .skip_checks(skip_checks.unwrap_or_default())
             .with_policy_paths(policies.unwrap_or_default())?;
@@ -243,7 +244,7 @@ fn run(
 /// Validates a module: a directory's path, or `(name, text)` pairs held
 /// in memory; see `infrarag/validation.py`.
 #[pyfunction]
-#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None, recursive=false, vars=Vec::new(), var_files=Vec::new()))]
+#[pyo3(signature = (module, *, checks=None, skip_checks=None, policies=None, recursive=false, expand=true, vars=Vec::new(), var_files=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub fn validate(
     py: Python<'_>,
@@ -252,6 +253,7 @@ pub fn validate(
     skip_checks: Option<Vec<String>>,
     policies: Option<Vec<PathBuf>>,
     recursive: bool,
+    expand: bool,
     vars: Vec<(String, String)>,
     var_files: Vec<PathBuf>,
 ) -> Result<PyReport> {
@@ -260,7 +262,14 @@ pub fn validate(
         Err(_) => Module::Dir(module.extract()?),
     };
     let inputs = Inputs { vars, var_files };
-    run(py, module, checks, skip_checks, policies, recursive, inputs)
+    let walk = Walk { recursive, expand };
+    run(py, module, checks, skip_checks, policies, walk, inputs)
+}
+
+/// Which modules and which instances are judged.
+struct Walk {
+    recursive: bool,
+    expand: bool,
 }
 
 /// `-var` pairs and `-var-file` paths, in the order given.

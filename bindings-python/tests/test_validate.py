@@ -206,6 +206,25 @@ def test_recursive_validates_each_module_directory_into_one_report(tmp_path: Pat
     assert [f.file for f in report] == ["main.tf", "net/main.tf"]
 
 
+def test_expand_false_judges_repeated_blocks_once_as_written() -> None:
+    # checkov 3.3.13 with CHECKOV_ENABLE_FOREACH_HANDLING=False names the
+    # calls the same way on this fixture.
+    called = FIXTURES.parent / "called_modules"
+    expanded = [p["address"] for p in infrarag.validate(called, checks=["CKV_AWS_3"]).policies]
+    assert 'module.each["a"].aws_ebs_volume.this' in expanded
+    written = [p["address"] for p in infrarag.validate(called, checks=["CKV_AWS_3"], expand=False).policies]
+    assert written == [
+        "module.on.aws_ebs_volume.this",
+        "module.off.aws_ebs_volume.this",
+        "module.each.aws_ebs_volume.this",
+        "module.unknown.aws_ebs_volume.this",
+        "module.defaulted.aws_ebs_volume.this",
+    ]
+    text = 'resource "aws_ebs_volume" "two" {\n  count = 2\n}\n'
+    report = infrarag.validate_files({"main.tf": text}, checks=["CKV_AWS_3"], expand=False)
+    assert [p["address"] for p in report.policies] == ["aws_ebs_volume.two"]
+
+
 def test_a_modules_tfvars_set_its_variables() -> None:
     report = infrarag.validate(FIXTURES.parent / "tfvars", checks=["CKV_AWS_3"])
     outcomes = {p["address"]: p["outcome"] for p in report.policies}

@@ -7,7 +7,8 @@ use std::io::{Read, Write};
 use crate::validate::{render, Report, Severity, Validator};
 
 const USAGE: &str = "\
-usage: infrarag validate DIR|- [--recursive] [--format text|json|sarif|junit|terraform]
+usage: infrarag validate DIR|- [--recursive] [--no-expand]
+                               [--format text|json|sarif|junit|terraform]
                                [--checks CODE,...] [--skip-checks CODE,...]
                                [--policies PATH]... [--fail-on error|warning|never]
                                [--soft-fail] [--stdin-name NAME] [--sarif-base DIR]
@@ -44,6 +45,11 @@ schemas (codes `schema.*`); `infrarag describe aws_s3_bucket` (or
 --recursive (-r) validates every module directory under DIR (skipping
 .terraform and hidden directories) into one report, as checkov -d and
 tflint --recursive do; paths are relative to DIR.
+
+--no-expand judges each block with count or for_each once, as written,
+under its bare address, as checkov does with
+CHECKOV_ENABLE_FOREACH_HANDLING=False; by default each instance is judged
+apart (aws_instance.web[0], aws_instance.web[1]).
 
 --var and --var-file set variables as they do for terraform plan, over
 terraform.tfvars, *.auto.tfvars and defaults (a later one wins); with
@@ -124,6 +130,7 @@ struct Args {
     stdin_name: String,
     sarif_base: String,
     recursive: bool,
+    no_expand: bool,
     vars: Vec<(String, String)>,
     var_files: Vec<String>,
 }
@@ -254,6 +261,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         stdin_name: "main.tf".into(),
         sarif_base: ".".into(),
         recursive: false,
+        no_expand: false,
         vars: Vec::new(),
         var_files: Vec::new(),
     };
@@ -290,6 +298,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--soft-fail" => args.fail_on = FailOn::Never,
             "--recursive" | "-r" => args.recursive = true,
+            "--no-expand" => args.no_expand = true,
             "--stdin-name" => args.stdin_name = value()?,
             "--sarif-base" => args.sarif_base = value()?,
             "--var" => args.vars.push(var_pair(&value()?)?),
@@ -502,6 +511,7 @@ fn validate(
         .with_checks(args.checks.iter().cloned())
         .skip_checks(args.skip.iter().cloned())
         .recursive(args.recursive)
+        .expand_instances(!args.no_expand)
         .with_policy_paths(&args.policies)
         .and_then(|validator| match args.dir.as_str() {
             "-" => {

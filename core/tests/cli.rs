@@ -191,6 +191,38 @@ fn selected_checks_decide_the_exit_status() {
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(1));
 }
 
+/// `--no-expand` judges a block with `count` or `for_each` once, under its
+/// bare address, as checkov does with `CHECKOV_ENABLE_FOREACH_HANDLING=False`.
+#[test]
+fn no_expand_judges_repeated_blocks_once() {
+    let called = fixture("../called_modules");
+    let dir = called.to_str().unwrap();
+    let addresses = |extra: &[&str]| {
+        let mut args = vec!["validate", dir, "--checks", "CKV_AWS_3", "--format", "json"];
+        args.extend(extra);
+        let (_, out, err) = run(&args);
+        let json: serde_json::Value = serde_json::from_str(&out).expect(&err);
+        json["policies"]
+            .as_array()
+            .expect("policies")
+            .iter()
+            .map(|p| p["address"].as_str().expect("address").to_string())
+            .filter(|a| a.starts_with("module.each"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        addresses(&[]),
+        [
+            "module.each[\"a\"].aws_ebs_volume.this",
+            "module.each[\"b\"].aws_ebs_volume.this"
+        ]
+    );
+    assert_eq!(
+        addresses(&["--no-expand"]),
+        ["module.each.aws_ebs_volume.this"]
+    );
+}
+
 #[test]
 fn bad_usage_and_missing_directories_exit_2() {
     let (code, out, err) = run(&[]);

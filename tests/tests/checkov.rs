@@ -78,10 +78,13 @@ fn ported_checks_agree_with_checkov() {
         )
         .expect("JSON");
         let (mut passed, mut failed) = (BTreeSet::new(), BTreeSet::new());
+        // Two upstream tests turn checkov's count and for_each handling off.
+        let expand = expected["env"]["CHECKOV_ENABLE_FOREACH_HANDLING"] != "False";
         // checkov scans every directory under the check's.
         for module in infrarag_tests::module_dirs(&dir) {
             let report = Validator::new()
                 .with_checks([id.as_str()])
+                .expand_instances(expand)
                 .execute(&module)
                 .expect("validates");
             for e in report.policies {
@@ -452,6 +455,70 @@ resource "aws_ebs_volume" "empty" {
             "aws_ebs_volume.two[1]",
             "aws_ebs_volume.len[0]",
             "aws_ebs_volume.unknown",
+        ]
+    );
+}
+
+/// With `expand_instances(false)` a block with `count` or `for_each` is
+/// judged once, as written, under its bare address, as checkov 3.3.13
+/// judges it with `CHECKOV_ENABLE_FOREACH_HANDLING=False` (checked by
+/// running it on this text and on `fixtures/called_modules`): a count
+/// known to be zero still makes nothing, an empty `for_each` is judged,
+/// and a module call with `for_each` is one instance, `module.each.`.
+#[test]
+fn instances_can_be_left_unexpanded() {
+    let text = r#"
+variable "create" {
+  default = false
+}
+
+resource "aws_ebs_volume" "off" {
+  count = var.create ? 1 : 0
+}
+
+resource "aws_ebs_volume" "two" {
+  count = 2
+}
+
+resource "aws_ebs_volume" "keyed" {
+  for_each  = toset(["a", "b"])
+  encrypted = each.key == "a"
+}
+
+resource "aws_ebs_volume" "empty" {
+  for_each = {}
+}
+"#;
+    let file = infrarag::terraform::SourceFile::new("main.tf", text);
+    let report = Validator::new()
+        .with_checks(["CKV_AWS_3"])
+        .expand_instances(false)
+        .check(&[file]);
+    let addresses: Vec<&str> = verdicts(&report).iter().map(|v| v.1).collect();
+    assert_eq!(
+        addresses,
+        [
+            "aws_ebs_volume.two",
+            "aws_ebs_volume.keyed",
+            "aws_ebs_volume.empty"
+        ]
+    );
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/called_modules");
+    let report = Validator::new()
+        .with_checks(["CKV_AWS_3"])
+        .expand_instances(false)
+        .execute(&dir)
+        .expect("validates");
+    let addresses: Vec<&str> = verdicts(&report).iter().map(|v| v.1).collect();
+    assert_eq!(
+        addresses,
+        [
+            "module.on.aws_ebs_volume.this",
+            "module.off.aws_ebs_volume.this",
+            "module.each.aws_ebs_volume.this",
+            "module.unknown.aws_ebs_volume.this",
+            "module.defaulted.aws_ebs_volume.this",
         ]
     );
 }

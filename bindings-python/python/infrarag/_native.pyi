@@ -106,6 +106,7 @@ def validate(
     skip_checks: Optional[list[str]] = None,
     policies: Optional[list[str]] = None,
     recursive: bool = False,
+    expand: bool = True,
     vars: list[tuple[str, str]] = ...,
     var_files: list[str] = ...,
 ) -> Report: ...

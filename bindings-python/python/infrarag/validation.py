@@ -111,6 +111,7 @@ def validate(
     skip_checks: Optional[Iterable[str]] = None,
     policies: Optional[Iterable[PathLike]] = None,
     recursive: bool = False,
+    expand: bool = True,
     vars: Optional[Mapping[str, str]] = None,
     var_files: Iterable[PathLike] = (),
 ) -> Report:
@@ -123,6 +124,11 @@ def validate(
     ``path``, as ``checkov -d`` and ``tflint --recursive`` scan a
     repository; a module another calls is judged on its own and, within
     its caller, with the caller's arguments.
+
+    Security checks judge each instance ``count`` or ``for_each`` makes
+    (``aws_instance.web[0]``, ``aws_instance.web["a"]``); ``expand=False``
+    judges each such block once, as written, under its bare address, as
+    checkov does with ``CHECKOV_ENABLE_FOREACH_HANDLING=False``.
 
     ``checks`` keeps only the checks it names, ``skip_checks`` drops them: a
     name ending in ``_`` or ``.`` names every code it begins
@@ -153,6 +159,7 @@ def validate(
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
         recursive=recursive,
+        expand=expand,
         vars=sorted((vars or {}).items()),
         var_files=_paths(var_files) or [],
     )
@@ -164,6 +171,7 @@ def validate_files(
     checks: Optional[Iterable[str]] = None,
     skip_checks: Optional[Iterable[str]] = None,
     policies: Optional[Iterable[PathLike]] = None,
+    expand: bool = True,
     vars: Optional[Mapping[str, str]] = None,
     var_files: Iterable[PathLike] = (),
 ) -> Report:
@@ -181,6 +189,7 @@ def validate_files(
         checks=_names("checks", checks),
         skip_checks=_names("skip_checks", skip_checks),
         policies=_paths(policies),
+        expand=expand,
         vars=sorted((vars or {}).items()),
         var_files=_paths(var_files) or [],
     )

@@ -206,6 +206,8 @@ pub struct Validator {
     skip: Vec<CheckName>,
     custom: Vec<policy::CustomPolicy>,
     recursive: bool,
+    /// Set by `expand_instances(false)`; the default expands.
+    as_written: bool,
     inputs: Inputs,
 }
 
@@ -340,6 +342,17 @@ impl Validator {
         self
     }
 
+    /// Whether security checks judge each instance that `count` or
+    /// `for_each` makes (`aws_instance.web[0]`, `aws_instance.web["a"]`), as
+    /// Terraform plans them and checkov reports them by default. `false`
+    /// judges each block once, as written, under its bare address, with
+    /// `count.index` and `each` unknown: what checkov does with
+    /// `CHECKOV_ENABLE_FOREACH_HANDLING=False`. The default is `true`.
+    pub fn expand_instances(mut self, yes: bool) -> Self {
+        self.as_written = !yes;
+        self
+    }
+
     fn execute_recursive(&self, root: &Path) -> Result<Report> {
         use rayon::prelude::*;
         let dirs = module_dirs(root)?;
@@ -396,9 +409,15 @@ impl Validator {
         let callees = dir
             .map(|d| policy::modules::load(d, files))
             .unwrap_or_default();
-        let mut policies = policy::scan(files, &module, &callees, given, &self.custom, |id| {
-            self.selects(id)
-        });
+        let mut policies = policy::scan(
+            files,
+            &module,
+            &callees,
+            given,
+            &self.custom,
+            !self.as_written,
+            |id| self.selects(id),
+        );
         findings.extend(
             policies
                 .iter()

@@ -247,9 +247,14 @@ impl<'a> Graph<'a> {
 /// map's entries, a set's (or, as checkov reads it, a list's) members
 /// each its own key, or `0..count`; none for an empty one or zero.
 /// `None` when neither is there; [`Instance::Unknown`] alone when the
-/// value is not known (the block is then judged once, as written).
+/// value is not known. When the values do not [`expand`](Values::expand),
+/// the block is judged once, as written, unless its count is zero (checkov
+/// drops such a block even then).
 pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> {
     if let Some(a) = body.attribute("for_each") {
+        if !scope.values.expand {
+            return Some(vec![Instance::Unknown]);
+        }
         return Some(each(scope.value(&a.expr)).unwrap_or(vec![Instance::Unknown]));
     }
     let count = body.attribute("count")?;
@@ -258,9 +263,10 @@ pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> 
         .and_then(|v| convert(&v, &Type::Number).ok())
         .and_then(|v| v.as_number()?.to_i64())
         .and_then(|n| usize::try_from(n).ok());
-    Some(n.map_or(vec![Instance::Unknown], |n| {
-        (0..n).map(Instance::Count).collect()
-    }))
+    Some(match n {
+        Some(n) if scope.values.expand || n == 0 => (0..n).map(Instance::Count).collect(),
+        _ => vec![Instance::Unknown],
+    })
 }
 
 /// A known `for_each` value's instances; `None` when it is not known.

@@ -811,16 +811,18 @@ fn item<'e>(items: &'e [ObjectItem], name: &str) -> Option<&'e ObjectItem> {
 /// Runs the checks `select` accepts, built-in and `custom`, over every
 /// resource (each `for_each` or `count` instance apart), data source and
 /// provider of `files`, and over each instance of the local modules they
-/// call (`callees`, from [`modules::load`]).
+/// call (`callees`, from [`modules::load`]). Without `expand`, a block
+/// with `count` or `for_each` is judged once, as written.
 pub(crate) fn scan(
     files: &[SourceFile],
     module: &Module,
     callees: &[modules::Callee],
     given: &BTreeMap<String, Given>,
     custom: &[CustomPolicy],
+    expand: bool,
     select: impl Fn(&str) -> bool,
 ) -> Vec<Evaluation> {
-    let values = Values::new(files, given);
+    let values = Values::new(files, given, expand);
     let called = modules::instances(files, &values, callees);
     let mut graph = Graph::default();
     graph.add("", files, module, &values);

@@ -147,7 +147,7 @@ fn expand<'a>(
                     (a.name.clone(), v.unwrap_or(Value::unknown(Type::Dynamic)))
                 })
                 .collect();
-            let called = Values::called(&callee.files, inputs);
+            let called = values.called(&callee.files, inputs);
             expand(
                 &callee.files,
                 &called,

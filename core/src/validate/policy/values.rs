@@ -20,29 +20,33 @@ use super::Read;
 
 /// One module instance's values: its variables (inputs, else defaults)
 /// and its locals, evaluated once.
-#[derive(Default)]
 pub(super) struct Values {
     scope: eval::Scope,
+    /// Whether `count` and `for_each` make instances; when not, each
+    /// block is judged once, as written (see
+    /// [`Validator::expand_instances`](crate::validate::Validator::expand_instances)).
+    pub expand: bool,
 }
 
 impl Values {
     /// The values of module `files` with variables set from `given`.
-    pub fn new(files: &[SourceFile], given: &BTreeMap<String, Given>) -> Values {
+    pub fn new(files: &[SourceFile], given: &BTreeMap<String, Given>, expand: bool) -> Values {
         let module = eval::evaluate_files(files, given, None);
         Values {
             scope: module.scope(None),
+            expand,
         }
     }
 
     /// The values of a called module: its variables' defaults, replaced by
     /// what the call passes (an unknown input leaves its variable unknown,
-    /// whatever the default).
-    pub fn called(files: &[SourceFile], inputs: BTreeMap<String, Value>) -> Values {
+    /// whatever the default), expanded as the caller's are.
+    pub fn called(&self, files: &[SourceFile], inputs: BTreeMap<String, Value>) -> Values {
         let given = inputs
             .into_iter()
             .map(|(name, v)| (name, Given::Value(v)))
             .collect();
-        Values::new(files, &given)
+        Values::new(files, &given, self.expand)
     }
 }
 

@@ -649,7 +649,8 @@ fn nacl_admits(rule: &Resource<'_>, cidr: &str, port: i64) -> Option<bool> {
     if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
         return Some(true);
     }
-    let (from, to) = (number(&read("from_port")?), number(&read("to_port")?));
+    // A port that is not a known number admits nothing, to checkov.
+    let (from, to) = (number(&rule.get("from_port")), number(&rule.get("to_port")));
     Some(matches!((from, to), (Some(f), Some(t)) if f <= port as f64 && port as f64 <= t))
 }
 
@@ -1467,6 +1468,7 @@ pub(super) static CHECKS: &[Check] = &[
     },
     nacl_port!("CKV_AWS_229", 21),
     nacl_port!("CKV_AWS_230", 20),
+    nacl_port!("CKV_AWS_231", 3389),
     nacl_port!("CKV_AWS_232", 22),
     Check {
         block: "resource",
