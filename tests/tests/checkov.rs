@@ -403,6 +403,13 @@ resource "aws_s3_bucket" "each" {
     assert_eq!(failed, ["ORG_TAGS_1", "ORG_LOGS_1"]);
 }
 
+/// The addresses CKV_AWS_3 judges in `text`, a `main.tf`, in order.
+fn ebs_addresses(text: &str, validator: Validator) -> Vec<String> {
+    let file = infrarag::terraform::SourceFile::new("main.tf", text);
+    let report = validator.with_checks(["CKV_AWS_3"]).check(&[file]);
+    verdicts(&report).iter().map(|v| v.1.to_string()).collect()
+}
+
 /// `count` instances, named as checkov 3.3.13 names them (checked by
 /// running it on this text): a known count makes `name[0]`, `name[1]`...,
 /// a count that evaluates to 0 or an empty `for_each` makes none (as in
@@ -444,17 +451,59 @@ resource "aws_ebs_volume" "empty" {
   for_each = {}
 }
 "#;
-    let file = infrarag::terraform::SourceFile::new("main.tf", text);
-    let report = Validator::new().with_checks(["CKV_AWS_3"]).check(&[file]);
-    let addresses: Vec<&str> = verdicts(&report).iter().map(|v| v.1).collect();
     assert_eq!(
-        addresses,
+        ebs_addresses(text, Validator::new()),
         [
             "aws_ebs_volume.on[0]",
             "aws_ebs_volume.two[0]",
             "aws_ebs_volume.two[1]",
             "aws_ebs_volume.len[0]",
             "aws_ebs_volume.unknown",
+        ]
+    );
+}
+
+/// A count that tests a value it cannot know against null takes the
+/// branch checkov 3.3.13 takes (checked by running it on this text): it
+/// reads the value as its own text, never null. Any other unknown count
+/// leaves the block judged once, as written.
+#[test]
+fn unknown_values_tested_against_null_are_not_null() {
+    let text = r#"
+variable "declared" {}
+
+resource "aws_ebs_volume" "undeclared" {
+  count = var.undeclared != null ? 1 : 0
+}
+
+resource "aws_ebs_volume" "declared" {
+  count = var.declared != null ? 1 : 0
+}
+
+resource "aws_ebs_volume" "eq" {
+  count = null == var.declared ? 1 : 0
+}
+
+resource "aws_ebs_volume" "res" {
+  count = aws_s3_bucket.b.id != null ? 1 : 0
+}
+
+resource "aws_ebs_volume" "plain" {
+  count = var.declared
+}
+
+resource "aws_ebs_volume" "bool" {
+  count = var.declared ? 1 : 0
+}
+"#;
+    assert_eq!(
+        ebs_addresses(text, Validator::new()),
+        [
+            "aws_ebs_volume.undeclared[0]",
+            "aws_ebs_volume.declared[0]",
+            "aws_ebs_volume.res[0]",
+            "aws_ebs_volume.plain",
+            "aws_ebs_volume.bool",
         ]
     );
 }
@@ -489,14 +538,8 @@ resource "aws_ebs_volume" "empty" {
   for_each = {}
 }
 "#;
-    let file = infrarag::terraform::SourceFile::new("main.tf", text);
-    let report = Validator::new()
-        .with_checks(["CKV_AWS_3"])
-        .expand_instances(false)
-        .check(&[file]);
-    let addresses: Vec<&str> = verdicts(&report).iter().map(|v| v.1).collect();
     assert_eq!(
-        addresses,
+        ebs_addresses(text, Validator::new().expand_instances(false)),
         [
             "aws_ebs_volume.two",
             "aws_ebs_volume.keyed",

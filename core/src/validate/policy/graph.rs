@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::hcl::{Block, Body, ExprKind, Expression, TemplatePart, TraversalOp};
+use crate::hcl::{BinaryOp, Block, Body, ExprKind, Expression, TemplatePart, TraversalOp};
 use crate::terraform::{Declaration, DeclarationKind, Module, ReferenceKind, SourceFile};
 
 use super::values::{Instance, Scope, Values};
@@ -258,15 +258,48 @@ pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> 
         return Some(each(scope.value(&a.expr)).unwrap_or(vec![Instance::Unknown]));
     }
     let count = body.attribute("count")?;
-    let n = scope
-        .value(&count.expr)
-        .and_then(|v| convert(&v, &Type::Number).ok())
-        .and_then(|v| v.as_number()?.to_i64())
-        .and_then(|n| usize::try_from(n).ok());
+    let number = |e: &Expression| {
+        scope
+            .value(e)
+            .and_then(|v| convert(&v, &Type::Number).ok())
+            .and_then(|v| v.as_number()?.to_i64())
+            .and_then(|n| usize::try_from(n).ok())
+    };
+    let n = number(&count.expr).or_else(|| number(null_tested_branch(&count.expr, scope)?));
     Some(match n {
         Some(n) if scope.values.expand || n == 0 => (0..n).map(Instance::Count).collect(),
         _ => vec![Instance::Unknown],
     })
+}
+
+/// The branch checkov takes in `x != null ? a : b` (or `==`) when `x` is
+/// not known: it reads a value it cannot resolve as its own text, which is
+/// never null, so `count = var.subnet != null ? 1 : 0` makes one instance.
+fn null_tested_branch<'e>(e: &'e Expression, scope: Scope<'_>) -> Option<&'e Expression> {
+    let ExprKind::Conditional {
+        condition,
+        then,
+        otherwise,
+    } = &e.kind
+    else {
+        return None;
+    };
+    let ExprKind::Binary { op, lhs, rhs } = &condition.kind else {
+        return None;
+    };
+    let tested = match (&lhs.kind, &rhs.kind) {
+        (ExprKind::Null, _) => rhs,
+        (_, ExprKind::Null) => lhs,
+        _ => return None,
+    };
+    if scope.value(tested).is_some_and(|v| !v.is_unknown()) {
+        return None;
+    }
+    match op {
+        BinaryOp::Ne => Some(then),
+        BinaryOp::Eq => Some(otherwise),
+        _ => None,
+    }
 }
 
 /// A known `for_each` value's instances; `None` when it is not known.

@@ -245,6 +245,35 @@ pub(super) static CHECKS: &[Check] = &[
     },
     Check {
         block: "resource",
+        id: "CKV2_AZURE_31",
+        title: "Ensure VNET subnet is configured with a Network Security Group (NSG)",
+        types: &["azurerm_subnet"],
+        // Azure reserves the gateway and firewall subnets, and NetApp's
+        // delegated subnets take no NSG.
+        judge: |r| {
+            let named = |want: &str| {
+                r.get("name")
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(want))
+            };
+            let netapp = nested_blocks(r, "delegation/service_delegation")
+                .iter()
+                .any(|d| {
+                    d.get("name")
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("Microsoft.Netapp/volumes"))
+                });
+            let guarded = !r
+                .connected(&[
+                    "azurerm_network_security_group",
+                    "azurerm_subnet_network_security_group_association",
+                ])
+                .is_empty();
+            fails_if(!(guarded || named("GatewaySubnet") || named("AzureFirewallSubnet") || netapp))
+        },
+    },
+    Check {
+        block: "resource",
         id: "CKV2_AZURE_39",
         title: "Ensure Azure VM is not configured with public IP and serial console access",
         types: &["azurerm_network_interface"],
