@@ -790,6 +790,53 @@ impl<'a> Resource<'a> {
             .collect()
     }
 
+    /// The resources of `kinds` whose argument `name` names what this
+    /// one's does: the same resource (`bucket = aws_s3_bucket.b.id`), or
+    /// the same text up to its last `.`. checkov matches an S3 bucket's
+    /// settings to each other this way, by text, whether or not the bucket
+    /// is declared.
+    pub fn sharing(&self, name: &str, kinds: &[&str]) -> Vec<Resource<'a>> {
+        let Some((graph, node)) = self.linked else {
+            return Vec::new();
+        };
+        let Some(mine) = graph.resource(node).subject(name) else {
+            return Vec::new();
+        };
+        (0..graph.nodes.len())
+            .filter(|&n| n != node && kinds.contains(&graph.nodes[n].kind))
+            .map(|n| graph.resource(n))
+            .filter(|r| r.subject(name).as_ref() == Some(&mine))
+            .collect()
+    }
+
+    /// What argument `name` names, for [`sharing`](Self::sharing): the
+    /// resource or data source it refers to, or its text.
+    fn subject(&self, name: &str) -> Option<String> {
+        let Source::Body(body) = &self.source else {
+            return None;
+        };
+        let expr = &body.attribute(name)?.expr;
+        match self.render(expr) {
+            Read::Constant(Value::String(s)) => Some(
+                s.rsplit_once('.')
+                    .map_or(s.as_str(), |(head, _)| head)
+                    .to_string(),
+            ),
+            Read::Reference => match crate::terraform::references::in_expression(expr).as_slice() {
+                [r] if matches!(
+                    r.kind,
+                    crate::terraform::ReferenceKind::Resource
+                        | crate::terraform::ReferenceKind::Data
+                ) =>
+                {
+                    Some(r.subject.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the node this is part of is a data source.
     pub fn is_data(&self) -> bool {
         self.linked

@@ -424,6 +424,95 @@ fn acl_grants(r: &Resource<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// checkov's truth of a bucket setting: a reference it cannot resolve is
+/// text, and text is true.
+fn truthy(v: &Read) -> bool {
+    match v {
+        Read::Missing => false,
+        Read::Reference => true,
+        Read::Constant(Value::Bool(b)) => *b,
+        Read::Constant(Value::String(s)) => !s.is_empty(),
+        Read::Constant(Value::Null) => false,
+        Read::Constant(_) => true,
+    }
+}
+
+/// CKV_AWS_379: whether a bucket policy's statements require TLS: an
+/// Allow conditioned on `aws:SecureTransport` true, or a Deny on it false.
+fn requires_tls(policy: &Resource<'_>) -> Outcome {
+    if let Some(statements) = statements(policy, "policy") {
+        let secure = statements.iter().any(|st| {
+            let transport = at(st, "Condition/Bool/aws:SecureTransport");
+            let flag = transport
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase);
+            match st.get("Effect").and_then(Value::as_str) {
+                Some("Allow") => flag.as_deref() == Some("true"),
+                Some("Deny") => {
+                    transport.is_some()
+                        && flag.as_deref().is_none_or(|f| f.is_empty() || f == "false")
+                }
+                _ => false,
+            }
+        });
+        return fails_if(!secure);
+    }
+    let documents: Vec<Resource<'_>> = policy
+        .connected(&["aws_iam_policy_document"])
+        .into_iter()
+        .filter(Resource::is_data)
+        .collect();
+    let Some(document) = documents.first() else {
+        return Unknown;
+    };
+    let statements = document.blocks("statement");
+    if statements.is_empty() {
+        return Unknown;
+    }
+    // A document's condition values are text, and text is true: a Deny
+    // passes only with an empty first value.
+    let secure = statements.iter().any(|st| {
+        let Some(condition) = st.blocks("condition").into_iter().next() else {
+            return false;
+        };
+        let tests_transport = condition.get("test").as_str() == Some("Bool")
+            && condition.get("variable").as_str() == Some("aws:SecureTransport");
+        let first = match condition.get("values") {
+            Read::Constant(Value::Array(v)) if !v.is_empty() => Read::Constant(v[0].clone()),
+            _ => return false,
+        };
+        match st.get("effect").as_str() {
+            None | Some("Allow") if tests_transport && truthy(&first) => true,
+            None | Some("Deny") => tests_transport && !truthy(&first),
+            _ => false,
+        }
+    });
+    fails_if(!secure)
+}
+
+/// CKV_AWS_379: whether an ACL makes its bucket public, as checkov judges
+/// it: a public canned ACL, or a grant to everyone, that the bucket's
+/// public access block does not stop.
+fn acl_public(r: &Resource<'_>) -> bool {
+    let blocks = r.sharing("bucket", &["aws_s3_bucket_public_access_block"]);
+    let block = blocks.first();
+    let canned = matches!(
+        r.get("acl").as_str(),
+        Some("public-read" | "public-read-write")
+    );
+    if canned
+        && block.is_none_or(|b| {
+            !truthy(&b.get("restrict_public_buckets")) && !truthy(&b.get("block_public_acls"))
+        })
+    {
+        return true;
+    }
+    let everyone = acl_grants(r)
+        .iter()
+        .any(|(uri, _)| uri == "http://acs.amazonaws.com/groups/global/AllUsers");
+    everyone && block.is_none_or(|b| !truthy(&b.get("block_public_acls")))
+}
+
 /// A dotted version's numbers (`"11.10"` → `[11, 10]`); `None` unless every
 /// part is a number.
 fn version(text: &str) -> Option<Vec<u64>> {
@@ -1464,6 +1553,28 @@ pub(super) static CHECKS: &[Check] = &[
                 o.get("log_type").as_str() == Some("AUDIT_LOGS") && !o.get("enabled").is_false()
             });
             fails_if(!audit)
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AWS_379",
+        title: "Ensure AWS S3 bucket is configured with secure data transport policy",
+        types: &["aws_s3_bucket_acl"],
+        // A public bucket serving a website is meant to be read over HTTP.
+        judge: |r| {
+            if !acl_public(r) {
+                return Passed;
+            }
+            if !r
+                .sharing("bucket", &["aws_s3_bucket_website_configuration"])
+                .is_empty()
+            {
+                return Passed;
+            }
+            match r.sharing("bucket", &["aws_s3_bucket_policy"]).first() {
+                Some(policy) => requires_tls(policy),
+                None => Unknown,
+            }
         },
     },
     nacl_port!("CKV_AWS_229", 21),
