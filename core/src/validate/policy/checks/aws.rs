@@ -513,6 +513,64 @@ fn acl_public(r: &Resource<'_>) -> bool {
     everyone && block.is_none_or(|b| !truthy(&b.get("block_public_acls")))
 }
 
+/// CKV2_AWS_70: whether a REST API's policy keeps anyone from invoking it
+/// unconditioned: a Deny to everyone of an invoking action passes at once;
+/// an unconditioned Allow of one to everyone fails.
+fn invoke_guarded(policy: &Resource<'_>) -> Outcome {
+    const INVOKE: [&str; 3] = ["execute-api:Invoke", "execute-api:*", "*"];
+    let invokes = |actions: Option<&Value>| match actions {
+        Some(Value::String(a)) => INVOKE.contains(&a.as_str()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| INVOKE.contains(&a))),
+        _ => false,
+    };
+    if let Some(statements) = statements(policy, "policy") {
+        let mut open = false;
+        for st in &statements {
+            let everyone = st.get("Principal").and_then(Value::as_str) == Some("*");
+            match st.get("Effect").and_then(Value::as_str) {
+                Some("Deny") if everyone && invokes(st.get("Action")) => return Passed,
+                Some("Allow") if everyone && st.get("Condition").is_none() => {
+                    open |= invokes(st.get("Action"));
+                }
+                _ => {}
+            }
+        }
+        return fails_if(open);
+    }
+    let Some(document) = policy
+        .connected(&["aws_iam_policy_document"])
+        .into_iter()
+        .find(Resource::is_data)
+    else {
+        return Unknown;
+    };
+    let statements = document.blocks("statement");
+    if statements.is_empty() {
+        return Unknown;
+    }
+    let mut open = false;
+    for st in &statements {
+        let everyone = match st.get("principals.identifiers") {
+            Read::Constant(Value::Array(ids)) => ids == [Value::from("*")],
+            _ => false,
+        };
+        let actions = match st.get("actions") {
+            Read::Constant(v) => Some(v),
+            _ => None,
+        };
+        match st.get("effect").as_str() {
+            Some("Deny") if everyone && invokes(actions.as_ref()) => return Passed,
+            Some("Allow") if everyone && !st.has_block("condition") => {
+                open |= invokes(actions.as_ref());
+            }
+            _ => {}
+        }
+    }
+    fails_if(open)
+}
+
 /// A dotted version's numbers (`"11.10"` → `[11, 10]`); `None` unless every
 /// part is a number.
 fn version(text: &str) -> Option<Vec<u64>> {
@@ -1573,6 +1631,37 @@ pub(super) static CHECKS: &[Check] = &[
             }
             match r.sharing("bucket", &["aws_s3_bucket_policy"]).first() {
                 Some(policy) => requires_tls(policy),
+                None => Unknown,
+            }
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV2_AWS_70",
+        title: "Ensure API gateway method has authorization or API key set",
+        types: &["aws_api_gateway_method"],
+        // checkov asks this of OPTIONS methods only; an API reachable only
+        // privately, or whose policy keeps the public out, passes.
+        judge: |r| {
+            if r.get("authorization").as_str() != Some("NONE")
+                || truthy(&r.get("api_key_required"))
+                || r.get("http_method").as_str() != Some("OPTIONS")
+            {
+                return Passed;
+            }
+            let Some(api) = r.connected(&["aws_api_gateway_rest_api"]).into_iter().next() else {
+                return Unknown;
+            };
+            if let Read::Constant(Value::Array(types)) = api.get("endpoint_configuration.types") {
+                if types == [Value::from("PRIVATE")] {
+                    return Passed;
+                }
+            }
+            if api.get("policy") != Read::Missing {
+                return invoke_guarded(&api);
+            }
+            match r.sharing("rest_api_id", &["aws_api_gateway_rest_api_policy"]).first() {
+                Some(policy) => invoke_guarded(policy),
                 None => Unknown,
             }
         },
