@@ -149,7 +149,8 @@ fn catalogue_describes_checks_as_checkov_does() {
 }
 
 /// checkov's classification, written from its registries, names every
-/// check of the corpus and of its list without fixtures: 919.
+/// check of the corpus and of its list without fixtures, 919, and the
+/// engine runs them all.
 #[test]
 fn classification_covers_checkovs_919_checks() {
     let text = std::fs::read_to_string(
@@ -176,6 +177,9 @@ fn classification_covers_checkovs_919_checks() {
     }
     assert_eq!(corpus.len(), 919);
     assert_eq!(listed, corpus);
+    // The engine runs every one of them.
+    let ported: BTreeSet<String> = check_ids().iter().map(|s| s.to_string()).collect();
+    assert_eq!(ported, corpus);
     // Our own fixtures are for the checks checkov ships without one.
     let without: BTreeSet<&str> = skipped["no_upstream_fixture"]
         .as_array()
@@ -231,28 +235,6 @@ fn checks_are_selected_by_provider_category_and_severity() {
         .selected_checks()
         .expect_err("a typo");
     assert!(err.to_string().contains("gpc"), "{err}");
-}
-
-/// The corpus's checks this engine does not port yet. Porting one moves
-/// it from here to the engine; the test fails until this list says so.
-const NOT_YET_PORTED: &[&str] = &[];
-
-#[test]
-fn ported_and_unported_checks_cover_the_corpus() {
-    let corpus: BTreeSet<String> = fixtures().into_iter().map(|(id, _)| id).collect();
-    assert_eq!(corpus.len(), 80);
-    let mut covered: BTreeSet<String> = check_ids()
-        .iter()
-        .map(|s| s.to_string())
-        .filter(|id| corpus.contains(id))
-        .collect();
-    for id in NOT_YET_PORTED {
-        assert!(
-            covered.insert(id.to_string()),
-            "{id} is ported and listed as not ported"
-        );
-    }
-    assert_eq!(covered, corpus);
 }
 
 /// Each verdict as (check, address, outcome), in report order.

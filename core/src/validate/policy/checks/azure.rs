@@ -3,6 +3,30 @@
 
 use super::*;
 
+/// CKV_AZURE_45: whether `text` holds what checkov's Azure secret patterns
+/// (git-secrets' `--register-azure`) take for a credential: a client
+/// secret (`xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex), a GUID, or a host of
+/// an Azure service; or, as its general pattern, a private key. A whole
+/// text that is an MD5 or SHA-1 digest is not a secret.
+fn has_azure_secret(text: &str) -> bool {
+    static PATTERNS: std::sync::OnceLock<[regex::Regex; 3]> = std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            r"([0-9A-Fa-f]{4}-){4}[0-9A-Fa-f]{12}",
+            r"[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}",
+            concat!(
+                r"(?i)[0-9a-z]{2}\.(onmicrosoft\.com|(blob|queue|table)\.core\.windows\.net",
+                r"|(database|servicebus|accesscontrol)\.windows\.net|timeseries\.azure\.com",
+                r"|azurehdinsight\.net|cloudapp\.azure\.com|cloudapp\.net|documents\.azure\.com)"
+            ),
+        ]
+        .map(|p| regex::Regex::new(p).expect("constant pattern"))
+    });
+    let digest =
+        (text.len() == 32 || text.len() == 40) && text.chars().all(|c| c.is_ascii_hexdigit());
+    !digest && (patterns.iter().any(|p| p.is_match(text)) || has_private_key(text))
+}
+
 /// CKV_AZURE_9 and CKV_AZURE_10: an inbound Allow rule for TCP (or any
 /// protocol) reaching `port` from the internet fails.
 fn nsg_open(r: &Resource<'_>, port: i64) -> Outcome {
@@ -241,6 +265,19 @@ pub(super) static CHECKS: &[Check] = &[
             };
             let sets = nested_blocks(r, "managed_rules/managed_rule_set");
             fails_if(!sets.iter().any(guards))
+        },
+    },
+    Check {
+        block: "resource",
+        id: "CKV_AZURE_45",
+        title: "Ensure that no sensitive credentials are exposed in VM custom_data",
+        types: &["azurerm_virtual_machine"],
+        judge: |r| {
+            let secret = r
+                .get("os_profile.custom_data")
+                .as_str()
+                .is_some_and(has_azure_secret);
+            fails_if(secret)
         },
     },
     Check {
@@ -1477,3 +1514,25 @@ pub(super) static CHECKS: &[Check] = &[
         },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    /// Each answer is checkov 3.3.13's `string_has_secrets(text, AZURE,
+    /// GENERAL)` for the same text.
+    #[test]
+    fn azure_secrets_are_found_as_checkov_finds_them() {
+        use super::has_azure_secret;
+        assert!(has_azure_secret("0000-0000-0000-0000-000000000000"));
+        assert!(has_azure_secret(
+            "client_id = 123e4567-e89b-12d3-a456-426614174000"
+        ));
+        assert!(has_azure_secret("https://myacct.blob.core.windows.net/c"));
+        assert!(has_azure_secret("tenant.ONMICROSOFT.com"));
+        assert!(has_azure_secret("my.database.windows.net"));
+        assert!(has_azure_secret("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(!has_azure_secret("example"));
+        assert!(!has_azure_secret("d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!has_azure_secret("a.blob.core.windows.net"));
+        assert!(!has_azure_secret("x\n-----BEGIN RSA PRIVATE KEY-----\nabc"));
+    }
+}

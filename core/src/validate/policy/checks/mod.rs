@@ -314,6 +314,19 @@ pub(super) fn github_subject(sub: &str) -> bool {
         .is_some_and(|(org, _)| !org.is_empty() && !org.contains('*'))
 }
 
+/// Whether `text` is a private key's first line, as checkov's "general"
+/// secret pattern finds it: Python's `^...$` without MULTILINE, so the
+/// whole text, a final newline allowed (a key with its body is not found).
+pub(super) fn has_private_key(text: &str) -> bool {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            regex::Regex::new(r"\A-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----\n?\z")
+                .expect("constant pattern")
+        })
+        .is_match(text)
+}
+
 /// The nested blocks at `path` (block names through each level), all of
 /// them: `policy_details/schedule/cross_region_copy_rule`.
 pub(super) fn nested_blocks<'a>(r: &Resource<'a>, path: &str) -> Vec<Resource<'a>> {
