@@ -250,17 +250,31 @@ impl Module {
 /// same modules, and a platform validates the same tree again and again.
 /// Shared, since copying the trees costs about as much as parsing them.
 pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
+    Ok(read_module_cached(dir)?.0)
+}
+
+/// [`read_files_cached`], with the variables files Terraform reads in
+/// `dir` without being asked (`terraform.tfvars`, `*.auto.tfvars`), from the same listing.
+pub(crate) fn read_module_cached(dir: &Path) -> Result<(Arc<[SourceFile]>, Vec<PathBuf>)> {
     type Stamp = (PathBuf, u64, Option<SystemTime>);
     type Kept = HashMap<PathBuf, (Vec<Stamp>, Arc<[SourceFile]>)>;
     static CACHE: Mutex<Option<(Kept, usize)>> = Mutex::new(None);
     /// Source bytes kept at most (their trees take several times more);
     /// beyond, the cache starts again.
     const KEPT_BYTES: usize = 16 << 20;
-    let key = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let mut stamps: Vec<Stamp> = std::fs::read_dir(&key)
+    // The key is the path made absolute, not resolved: resolving it
+    // (a readlink per component) cost a small module's validation a
+    // tenth of its time, and two spellings of one directory only cost a
+    // second entry.
+    let key = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&key)
         .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    let var_files = eval::auto_files_of(&entries);
+    let mut stamps: Vec<Stamp> = entries
+        .iter()
         .filter_map(|e| {
-            let e = e.ok()?;
             let name = e.file_name();
             if !is_config_file(&name.to_string_lossy()) {
                 return None;
@@ -276,7 +290,7 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
         .and_then(|(kept, _)| kept.get(&key))
         .filter(|(stamped, _)| *stamped == stamps)
     {
-        return Ok(Arc::clone(files));
+        return Ok((Arc::clone(files), var_files));
     }
     // Parsing runs on rayon's pool: holding the lock through it would
     // deadlock a caller already on that pool (a recursive validation)
@@ -293,7 +307,7 @@ pub(crate) fn read_files_cached(dir: &Path) -> Result<Arc<[SourceFile]>> {
     if let Some((_, stale)) = kept.insert(key, (stamps, Arc::clone(&files))) {
         *bytes -= stale.iter().map(|f| f.text.len()).sum::<usize>();
     }
-    Ok(files)
+    Ok((files, var_files))
 }
 
 /// One file of a module directory, read and parsed.

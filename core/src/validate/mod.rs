@@ -35,7 +35,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::hcl::Span;
 use crate::terraform::eval::{Given, Inputs};
-use crate::terraform::{read_files_cached, Module, SourceFile};
+use crate::terraform::{read_module_cached, Module, SourceFile};
 
 pub use crate::hcl::Severity;
 pub use suppress::Suppressed;
@@ -322,9 +322,9 @@ impl Validator {
 
     /// The module in `dir` alone, as [`execute`](Self::execute) checks it.
     fn execute_module(&self, dir: &Path) -> Result<Report> {
-        let files = read_files_cached(dir)?;
         // Terraform and checkov read `terraform.tfvars` beside the module.
-        let given = policy::values::root_inputs(dir, &self.inputs)?;
+        let (files, automatic) = read_module_cached(dir)?;
+        let given = policy::values::root_inputs(dir, automatic, &self.inputs)?;
         let mut report = self.run(Some(dir), &files, &given);
         report.dir = dir.to_path_buf();
         Ok(report)

@@ -121,12 +121,18 @@ impl Inputs {
 /// `terraform.tfvars`, `terraform.tfvars.json`, then each `*.auto.tfvars`
 /// and `*.auto.tfvars.json` in name order.
 pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
+    Ok(auto_files_of(&entries))
+}
+
+/// [`auto_files`] among `entries`, a directory's listing: one listing
+/// serves a validation's configuration files and its variables, and no
+/// file is asked for by name.
+pub(crate) fn auto_files_of(entries: &[std::fs::DirEntry]) -> Vec<PathBuf> {
     const NAMED: [&str; 2] = ["terraform.tfvars", "terraform.tfvars.json"];
     let mut named: Vec<(usize, PathBuf)> = Vec::new();
     let mut auto: Vec<PathBuf> = Vec::new();
-    // One listing, as every validation reads it: no file is asked for by
-    // name, and an entry's type comes with it unless it is a link.
-    for entry in std::fs::read_dir(dir)?.filter_map(|e| e.ok()) {
+    for entry in entries {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let rank = NAMED.iter().position(|n| *n == name);
@@ -135,6 +141,7 @@ pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
+        // An entry's type comes with the listing unless it is a link.
         let is_file = match entry.file_type() {
             Ok(t) if t.is_symlink() => path.is_file(),
             Ok(t) => t.is_file(),
@@ -148,7 +155,7 @@ pub(crate) fn auto_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     named.sort();
     auto.sort();
-    Ok(named.into_iter().map(|(_, p)| p).chain(auto).collect())
+    named.into_iter().map(|(_, p)| p).chain(auto).collect()
 }
 
 /// A `.tfvars` or `.tfvars.json` file's values. Its expressions may not

@@ -31,7 +31,7 @@ pub use expand::{expand_module, Expansion, InstanceKey, Mode, ResourceInstance};
 pub(crate) use expr::iterate;
 pub use format::console;
 pub use functions::names as function_names;
-pub(crate) use inputs::auto_files;
+pub(crate) use inputs::auto_files_of;
 pub use inputs::{Given, Inputs};
 pub use number::Number;
 pub use types::{parse_type, type_of_expression};

@@ -34,6 +34,9 @@ pub(crate) struct Callee {
 /// module that cannot be read is left out: `terraform init` would fail
 /// on it (or has not run), and reference checks already say so.
 pub(crate) fn load(dir: &Path, files: &[SourceFile]) -> Vec<Callee> {
+    if calls(files).next().is_none() {
+        return Vec::new();
+    }
     let installed = installed(dir);
     let mut out: Vec<Callee> = Vec::new();
     let mut queue: Vec<(String, PathBuf, usize)> = targets(files, Path::new(""), "", &installed)

@@ -52,13 +52,18 @@ impl Values {
 
 /// The variables a root module's directory sets: what `inputs` names
 /// (`-var`, `-var-file`), over the files Terraform reads without being
-/// asked (`terraform.tfvars`, `*.auto.tfvars`). Those automatic files are
-/// read as Terraform would, but one that cannot be read sets nothing:
-/// judging it is `terraform plan`'s job, not validation's. A file the
-/// caller named that cannot be read is an error.
-pub(crate) fn root_inputs(dir: &Path, inputs: &Inputs) -> Result<BTreeMap<String, Given>> {
+/// asked (`automatic`: `terraform.tfvars`, `*.auto.tfvars`, as
+/// [`eval::auto_files_of`] lists them). Those automatic files are read as
+/// Terraform would, but one that cannot be read sets nothing: judging it
+/// is `terraform plan`'s job, not validation's. A file the caller named
+/// that cannot be read is an error.
+pub(crate) fn root_inputs(
+    dir: &Path,
+    automatic: Vec<std::path::PathBuf>,
+    inputs: &Inputs,
+) -> Result<BTreeMap<String, Given>> {
     let mut given = BTreeMap::new();
-    for path in eval::auto_files(dir).unwrap_or_default() {
+    for path in automatic {
         if let Ok(values) = Inputs::new().var_file(path).resolve(dir) {
             given.extend(values);
         }
