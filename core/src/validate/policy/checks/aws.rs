@@ -436,6 +436,18 @@ fn truthy(v: &Read) -> bool {
     }
 }
 
+/// The statement blocks of the `aws_iam_policy_document` data source a
+/// resource's policy reads (`policy = data.aws_iam_policy_document.x.json`);
+/// `None` when it reads none, or one without statements.
+fn document_statement_blocks<'a>(policy: &Resource<'a>) -> Option<Vec<Resource<'a>>> {
+    let document = policy
+        .connected(&["aws_iam_policy_document"])
+        .into_iter()
+        .find(Resource::is_data)?;
+    let statements = document.blocks("statement");
+    (!statements.is_empty()).then_some(statements)
+}
+
 /// CKV_AWS_379: whether a bucket policy's statements require TLS: an
 /// Allow conditioned on `aws:SecureTransport` true, or a Deny on it false.
 fn requires_tls(policy: &Resource<'_>) -> Outcome {
@@ -456,18 +468,9 @@ fn requires_tls(policy: &Resource<'_>) -> Outcome {
         });
         return fails_if(!secure);
     }
-    let documents: Vec<Resource<'_>> = policy
-        .connected(&["aws_iam_policy_document"])
-        .into_iter()
-        .filter(Resource::is_data)
-        .collect();
-    let Some(document) = documents.first() else {
+    let Some(statements) = document_statement_blocks(policy) else {
         return Unknown;
     };
-    let statements = document.blocks("statement");
-    if statements.is_empty() {
-        return Unknown;
-    }
     // A document's condition values are text, and text is true: a Deny
     // passes only with an empty first value.
     let secure = statements.iter().any(|st| {
@@ -538,17 +541,9 @@ fn invoke_guarded(policy: &Resource<'_>) -> Outcome {
         }
         return fails_if(open);
     }
-    let Some(document) = policy
-        .connected(&["aws_iam_policy_document"])
-        .into_iter()
-        .find(Resource::is_data)
-    else {
+    let Some(statements) = document_statement_blocks(policy) else {
         return Unknown;
     };
-    let statements = document.blocks("statement");
-    if statements.is_empty() {
-        return Unknown;
-    }
     let mut open = false;
     for st in &statements {
         let everyone = match st.get("principals.identifiers") {
