@@ -158,19 +158,30 @@ fn all_chunks(index: &Index) -> Vec<(infrarag::chunk::Chunk, Vec<(String, f64)>)
         .execute()
         .unwrap();
     assert!(hits.is_empty(), "an empty query matches nothing");
-    let mut out = Vec::new();
     let chunker = infrarag::chunk::Chunker::new(Default::default()).unwrap();
-    for source in index.sources() {
-        let text = std::fs::read_to_string(&source.path).unwrap();
-        for c in chunker.chunk_file(&source.path, &text) {
+    // As ingestion chunks: files named by absolute path, summaries by the
+    // path under the root.
+    let root = s3();
+    let chunks = chunker
+        .chunk_dir(&root)
+        .path_prefix(root.to_string_lossy())
+        .execute()
+        .unwrap()
+        .chunks;
+    let out: Vec<_> = chunks
+        .into_iter()
+        .map(|c| {
             let weighted = infrarag::index::lexical_fields(&c)
                 .iter()
                 .flat_map(|(text, w)| terms(text).into_iter().map(|t| (t, f64::from(*w))))
                 .collect();
-            out.push((c, weighted));
-        }
-    }
+            (c, weighted)
+        })
+        .collect();
     assert_eq!(out.len(), index.len());
+    assert!(out
+        .iter()
+        .all(|(c, _)| index.sources().iter().any(|s| s.path == c.path)));
     out
 }
 
@@ -444,4 +455,53 @@ fn hybrid_fuses_all_three_signals() {
         }
     }
     assert_eq!(per_signal.len(), 3, "{per_signal:?}");
+}
+
+#[test]
+fn where_a_repository_lies_is_not_part_of_its_chunks() {
+    let scratch = infrarag_tests::scratch("index", "checkout");
+    // Names count the two directories nearest a file, so both copies lie
+    // in a directory of the same name; everything above it differs.
+    let near = scratch.join("modules/s3");
+    let far = scratch.join("home/someone/src/infrastructure/modules/s3");
+    infrarag_tests::copy_dir(&s3(), &near);
+    infrarag_tests::copy_dir(&s3(), &far);
+    let summaries = |root: &Path| {
+        let mut index = Index::in_memory();
+        index.add_path(root).execute().unwrap();
+        // One file, where no copy folds: its scores still read every
+        // chunk's terms, through the lengths and document frequencies.
+        let main = format!("{}/main.tf", root.display());
+        let mut hits = index
+            .search("bucket lifecycle rule")
+            .k(usize::MAX)
+            .mode(SearchMode::Lexical)
+            .filter(Filter::default().path_prefix(main))
+            .execute()
+            .unwrap();
+        hits.sort_by(|a, b| a.chunk.summary.cmp(&b.chunk.summary));
+        let prefix = format!("{}/", root.display());
+        for hit in &hits {
+            assert!(hit.chunk.path.starts_with(&prefix), "{}", hit.chunk.path);
+        }
+        hits.into_iter()
+            .map(|h| (h.chunk.summary, h.score))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (summaries(&near), summaries(&far));
+    assert!(a.len() > 20);
+    assert_eq!(a, b, "the same repository scores the same wherever it lies");
+    let lifecycle = a
+        .iter()
+        .find(|(s, _)| s.contains("aws_s3_bucket_lifecycle_configuration \"this\""))
+        .expect("the lifecycle block is found");
+    assert!(
+        lifecycle.0.contains(" in main.tf"),
+        "named under the root: {}",
+        lifecycle.0
+    );
+    assert!(a
+        .iter()
+        .all(|(s, _)| !s.contains("someone") && !s.contains("infrarag-index")));
+    std::fs::remove_dir_all(&scratch).unwrap();
 }

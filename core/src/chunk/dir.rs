@@ -98,7 +98,8 @@ impl<'a> ChunkDir<'a> {
 
     /// Name files `prefix/relative/path` instead of `relative/path`, in
     /// chunks (and so their ids) and in every list; keeps the files of
-    /// several roots apart in one index.
+    /// several roots apart in one index. Summaries still name the path
+    /// relative to the directory.
     pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into().trim_end_matches('/').to_string();
         self
@@ -294,7 +295,14 @@ impl<'a> ChunkDir<'a> {
                 return Outcome::Unchanged(file);
             }
         }
-        let chunks = self.chunker.chunk_file(rel, text);
+        let shown = match self.prefix.as_str() {
+            "" => rel,
+            prefix => rel
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('/'))
+                .unwrap_or(rel),
+        };
+        let chunks = self.chunker.chunk_file_shown(rel, shown, text);
         file.chunks = chunks.len();
         Outcome::Chunked(file, chunks)
     }

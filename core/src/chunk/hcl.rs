@@ -55,7 +55,7 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
     } else if let Some(tail) = trimmed(src, tail) {
         let mut drafts = split_drafts(chunker, source, tail, split::LINES, ChunkKind::Comment);
         for d in &mut drafts {
-            d.summary = format!("comments in {}{}", source.path, part_note(d));
+            d.summary = format!("comments in {}{}", source.shown, part_note(d));
         }
         out.extend(drafts);
     }
@@ -66,7 +66,7 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
 fn lines(chunker: &Chunker, source: &Source<'_>, range: Range<usize>) -> Vec<Draft> {
     let mut drafts = split_drafts(chunker, source, range, split::LINES, ChunkKind::Lines);
     for d in &mut drafts {
-        d.summary = format!("{} with syntax errors{}", source.path, part_note(d));
+        d.summary = format!("{} with syntax errors{}", source.shown, part_note(d));
     }
     drafts
 }
@@ -122,7 +122,7 @@ fn block(chunker: &Chunker, source: &Source<'_>, range: Range<usize>, b: &Block)
             d.block_type = Some(b.kind.clone());
             d.labels = labels.clone();
             d.address = address.clone();
-            d.summary = block_summary(source.path, b, &d, &references);
+            d.summary = block_summary(source.shown, b, &d, &references);
             d
         })
         .collect()
@@ -273,7 +273,7 @@ fn flush_attributes(
             .flat_map(|a| terraform::references::in_expression(&a.expr))
             .collect();
         references.retain(|x| r.contains(&x.span.start.byte));
-        let mut summary = format!("attributes in {}{}", source.path, part_note(&d));
+        let mut summary = format!("attributes in {}{}", source.shown, part_note(&d));
         let mut segments = Vec::new();
         if !names.is_empty() {
             segments.push(format!("sets {names}"));

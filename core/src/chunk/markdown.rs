@@ -34,12 +34,12 @@ pub(super) fn chunk(chunker: &Chunker, source: &Source<'_>) -> Vec<Draft> {
                 .filter(|f| !f.is_empty()),
         );
         let mut summary = if d.heading_path.is_empty() {
-            format!("text in {}", source.path)
+            format!("text in {}", source.shown)
         } else {
             format!(
                 "section {:?} in {}",
                 d.heading_path.join(" > "),
-                source.path
+                source.shown
             )
         };
         summary.push_str(&part_note(d));

@@ -299,11 +299,27 @@ impl Chunker {
 
     /// Chunks `content` as `language` whatever its path says.
     pub fn chunk_as(&self, path: &str, content: &str, language: Language) -> Vec<Chunk> {
-        let source = Source {
+        self.chunk_source(Source {
             path,
+            shown: path,
             text: content,
             language,
-        };
+        })
+    }
+
+    /// [`Chunker::chunk_file`] of `path`, whose summaries name it `shown`.
+    pub(crate) fn chunk_file_shown(&self, path: &str, shown: &str, content: &str) -> Vec<Chunk> {
+        self.chunk_source(Source {
+            path,
+            shown,
+            text: content,
+            language: Language::for_path(path),
+        })
+    }
+
+    fn chunk_source(&self, source: Source<'_>) -> Vec<Chunk> {
+        let content = source.text;
+        let language = source.language;
         let lines = LineIndex::new(content);
         let drafts = match language {
             Language::Hcl => hcl::chunk(self, &source),
@@ -381,6 +397,10 @@ fn hex(bytes: &[u8]) -> String {
 /// The file being chunked.
 pub(crate) struct Source<'a> {
     path: &'a str,
+    /// The path summaries name: relative to the directory being chunked,
+    /// so that where a repository is checked out is not part of what a
+    /// chunk says (nor of the words it is found by).
+    shown: &'a str,
     text: &'a str,
     language: Language,
 }
@@ -509,7 +529,7 @@ fn text_drafts(chunker: &Chunker, source: &Source<'_>, lines: &LineIndex<'_>) ->
     for d in &mut drafts {
         d.summary = format!(
             "{} lines {}-{}",
-            source.path,
+            source.shown,
             lines.pos(d.range.start).line,
             lines.pos(d.range.end - 1).line
         );
