@@ -4,7 +4,9 @@
 //!
 //! The data is compiled in (`data/*.json.gz`, written by
 //! `tests/oracles/provider_schemas.py` from the corpus's provider schemas
-//! and docs) and decoded the first time a provider is asked for.
+//! and docs). A provider's type names, descriptions and categories are
+//! decoded the first time it is asked for; each type's schema the first
+//! time that schema is.
 //!
 //! ```
 //! use infrarag::providers;
@@ -12,7 +14,7 @@
 //! let aws = providers::provider("aws").unwrap();
 //! assert_eq!(aws.version, "6.25.0");
 //! let bucket = aws.resource("aws_s3_bucket").unwrap();
-//! assert!(bucket.schema.attributes["bucket"].settable());
+//! assert!(bucket.schema().attributes["bucket"].settable());
 //! assert_eq!(providers::for_type("aws_kms_key").unwrap().name, "aws");
 //! ```
 
@@ -23,6 +25,7 @@ use std::sync::OnceLock;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use crate::error::Error;
 
@@ -36,10 +39,9 @@ const DATA: [&[u8]; 3] = [
 ];
 
 /// One provider: its types and the versions the data describes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Provider {
     /// Local name: `aws`.
-    #[serde(rename = "provider")]
     pub name: String,
     /// `registry.terraform.io/hashicorp/aws`.
     pub source: String,
@@ -47,7 +49,6 @@ pub struct Provider {
     pub version: String,
     /// The provider version the descriptions were taken from (aws's are
     /// older: types added since have a schema but no description).
-    #[serde(rename = "docs")]
     pub docs_version: String,
     /// Resource types by name.
     pub resources: BTreeMap<String, TypeInfo>,
@@ -56,17 +57,60 @@ pub struct Provider {
 }
 
 /// A resource or data-source type.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct TypeInfo {
     /// What the documentation says it is.
-    #[serde(rename = "d", default)]
     pub description: Option<String>,
     /// The documentation's category (`S3 (Simple Storage)`).
-    #[serde(rename = "c", default)]
     pub category: Option<String>,
+    /// The schema's JSON, decoded by [`TypeInfo::schema`] when first asked:
+    /// a command that validates a few resources reads a few of the
+    /// provider's 2,000 schemas, and decoding them all cost 20 ms.
+    raw: &'static RawValue,
+    schema: OnceLock<Block>,
+}
+
+impl TypeInfo {
     /// Its arguments and blocks.
-    #[serde(rename = "s")]
-    pub schema: Block,
+    pub fn schema(&self) -> &Block {
+        self.schema.get_or_init(|| {
+            serde_json::from_str(self.raw.get()).expect("embedded provider schema matches Block")
+        })
+    }
+}
+
+/// The embedded JSON of a provider, the schemas left undecoded.
+#[derive(Deserialize)]
+struct RawProvider<'a> {
+    provider: String,
+    source: String,
+    version: String,
+    docs: String,
+    #[serde(borrow)]
+    resources: BTreeMap<String, RawType<'a>>,
+    #[serde(borrow)]
+    data_sources: BTreeMap<String, RawType<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawType<'a> {
+    #[serde(default)]
+    d: Option<String>,
+    #[serde(default)]
+    c: Option<String>,
+    #[serde(borrow)]
+    s: &'a RawValue,
+}
+
+impl From<RawType<'static>> for TypeInfo {
+    fn from(t: RawType<'static>) -> Self {
+        TypeInfo {
+            description: t.d,
+            category: t.c,
+            raw: t.s,
+            schema: OnceLock::new(),
+        }
+    }
 }
 
 /// The body of a resource, a data source or a nested block.
@@ -196,9 +240,10 @@ impl Provider {
 /// A provider by local name (`aws`, `azurerm`, `google`), decoded on first
 /// use.
 pub fn provider(name: &str) -> Option<&'static Provider> {
+    static TEXT: [OnceLock<String>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     static DECODED: [OnceLock<Provider>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let i = NAMES.iter().position(|n| *n == name)?;
-    Some(DECODED[i].get_or_init(|| decode(DATA[i])))
+    Some(DECODED[i].get_or_init(|| decode(TEXT[i].get_or_init(|| inflate(DATA[i])))))
 }
 
 /// The provider a resource or data-source type name belongs to, by its
@@ -276,7 +321,7 @@ pub fn describe(name: &str) -> crate::Result<serde_json::Value> {
             ),
         })
     })?;
-    let mut out = block_json(&info.schema);
+    let mut out = block_json(info.schema());
     let fields = [
         ("type", json!(type_name)),
         ("kind", json!(if data { "data" } else { "resource" })),
@@ -316,14 +361,31 @@ fn block_json(b: &Block) -> serde_json::Value {
     json!({"attributes": attributes, "blocks": blocks})
 }
 
-/// The embedded data is written by our own script and checked by tests;
-/// a failure here is a build defect, not bad input.
-fn decode(bytes: &[u8]) -> Provider {
-    let mut text = Vec::new();
+/// The embedded data is written by our own script and checked by tests
+/// (every schema of it decodes); a failure here is a build defect, not bad
+/// input.
+fn inflate(bytes: &[u8]) -> String {
+    let mut text = String::new();
     flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut text)
-        .expect("embedded provider data is gzip");
-    serde_json::from_slice(&text).expect("embedded provider data matches Provider")
+        .read_to_string(&mut text)
+        .expect("embedded provider data is gzipped UTF-8");
+    text
+}
+
+fn decode(text: &'static str) -> Provider {
+    let raw: RawProvider<'static> =
+        serde_json::from_str(text).expect("embedded provider data matches Provider");
+    let types = |m: BTreeMap<String, RawType<'static>>| {
+        m.into_iter().map(|(k, t)| (k, TypeInfo::from(t))).collect()
+    };
+    Provider {
+        name: raw.provider,
+        source: raw.source,
+        version: raw.version,
+        docs_version: raw.docs,
+        resources: types(raw.resources),
+        data_sources: types(raw.data_sources),
+    }
 }
 
 #[cfg(test)]
@@ -344,23 +406,27 @@ mod tests {
                 (resources, data),
                 "{name}"
             );
+            // Schemas are decoded when asked for; each one must decode.
+            for info in p.resources.values().chain(p.data_sources.values()) {
+                let _ = info.schema();
+            }
         }
     }
 
     #[test]
     fn schemas_keep_flags_nesting_and_limits() {
         let aws = provider("aws").unwrap();
-        let bucket = &aws.resource("aws_s3_bucket").unwrap().schema;
+        let bucket = aws.resource("aws_s3_bucket").unwrap().schema();
         assert!(bucket.attributes["arn"].computed && !bucket.attributes["arn"].settable());
-        let listener = &aws.resource("aws_lb_listener").unwrap().schema;
+        let listener = aws.resource("aws_lb_listener").unwrap().schema();
         assert!(listener.attributes["load_balancer_arn"].required);
         assert_eq!(listener.blocks["default_action"].min_items, 1);
-        let timeouts = &aws.resource("aws_db_instance").unwrap().schema.blocks["timeouts"];
+        let timeouts = &aws.resource("aws_db_instance").unwrap().schema().blocks["timeouts"];
         assert_eq!(
             (timeouts.nesting, timeouts.max_items),
             (Nesting::Single, Some(1))
         );
-        let waf = &aws.resource("aws_wafv2_web_acl").unwrap().schema.blocks["rule"].block;
+        let waf = &aws.resource("aws_wafv2_web_acl").unwrap().schema().blocks["rule"].block;
         assert_eq!(waf.blocks["statement"].nesting, Nesting::Opaque);
         assert!(for_type("kubernetes_namespace").is_none());
     }

@@ -264,7 +264,7 @@ impl Checker<'_> {
             }
             return;
         };
-        self.body(&block.body, &info.schema, block.open_brace, true);
+        self.body(&block.body, info.schema(), block.open_brace, true);
     }
 
     /// Checks `body` against `schema`; `top` admits the meta-arguments.
