@@ -74,7 +74,9 @@ fn misspell(name: &str, r: &mut Rng) -> String {
 /// offers nothing for this kind.
 fn mutate(text: &str, block: &Block, kind: usize, r: &mut Rng) -> Option<(String, Span)> {
     let type_name = &block.labels.first()?.value;
-    let schema = providers::for_type(type_name)?.resource(type_name)?.schema();
+    let schema = providers::for_type(type_name)?
+        .resource(type_name)?
+        .schema();
     let attrs: Vec<_> = block
         .body
         .attributes()

@@ -15,6 +15,11 @@ const KNOB: f32 = 0.7;
 /// A question that asks how or why is answered by documentation more
 /// often than by a block.
 const PROSE: f32 = 1.25;
+/// A request for something ("encrypt the bucket with our key") is
+/// answered by the code that does it more often than by prose describing
+/// it. On the development questions this moved every rank it changed up
+/// (MRR@5 0.43 to 0.49); 0.6 to 0.9 all helped, 0.8 most.
+const PROSE_UNASKED: f32 = 0.8;
 
 /// The classes of chunk the prior weighs, as bits of
 /// [`crate::index::chunk_classes`]: a copy, a knob (variable, output,
@@ -75,7 +80,7 @@ impl Intent {
         [
             COPY,
             if self.knobs { 1.0 } else { KNOB },
-            if self.prose { PROSE } else { 1.0 },
+            if self.prose { PROSE } else { PROSE_UNASKED },
         ]
     }
 }
@@ -176,5 +181,14 @@ mod tests {
         assert!(!i.knobs && i.prose);
         let i = Intent::of("Encrypt the bucket with a KMS key");
         assert!(!i.knobs && !i.prose);
+    }
+
+    #[test]
+    fn prose_weighs_more_when_asked_for_and_less_when_code_is() {
+        let prose = |q: &str| Intent::of(q).weights()[2];
+        assert!(prose("Why do my nodes not join the cluster?") > 1.0);
+        assert!(prose("Encrypt the bucket with a KMS key") < 1.0);
+        assert_eq!(prose("Why?"), PROSE);
+        assert_eq!(prose("Add a second CIDR to the VPC"), PROSE_UNASKED);
     }
 }
