@@ -505,3 +505,68 @@ fn where_a_repository_lies_is_not_part_of_its_chunks() {
         .all(|(s, _)| !s.contains("someone") && !s.contains("infrarag-index")));
     std::fs::remove_dir_all(&scratch).unwrap();
 }
+
+#[test]
+fn tied_lexical_scores_leave_the_order_to_the_other_signals() {
+    let dir = infrarag_tests::scratch("index", "ties");
+    let description = "How many days automated backups are kept";
+    for (file, name) in [("a.tf", "alpha"), ("b.tf", "omega")] {
+        let text = format!("variable \"{name}\" {{\n  description = \"{description}\"\n}}\n");
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    // The chunks as ingestion makes them: BM25 ties them (the same words
+    // but for names of equal length), and the tie-break by id puts the
+    // later id second. The summary vectors prefer that one.
+    let chunks = infrarag::chunk::Chunker::new(Default::default())
+        .unwrap()
+        .chunk_dir(&dir)
+        .path_prefix(dir.to_string_lossy())
+        .execute()
+        .unwrap()
+        .chunks;
+    assert_eq!(chunks.len(), 2);
+    let later = chunks.iter().max_by(|a, b| a.id.cmp(&b.id)).unwrap();
+    let favoured = format!(" in {}", later.path.rsplit('/').next().unwrap());
+
+    /// Summaries naming `0`'s file point along the query; other summaries
+    /// across it; code and queries along it.
+    struct Toward(String);
+    impl Embedder for Toward {
+        fn model(&self) -> &str {
+            "toward"
+        }
+        fn dimension(&self) -> usize {
+            2
+        }
+        fn embed(&self, texts: &[&str]) -> infrarag::Result<Vec<Vec<f32>>> {
+            Ok(texts
+                .iter()
+                .map(|t| match (t.contains(&self.0), t.contains(" in ")) {
+                    (false, true) => vec![0.0, 1.0],
+                    _ => vec![1.0, 0.0],
+                })
+                .collect())
+        }
+    }
+    let mut index = Index::builder()
+        .embedder(Arc::new(Toward(favoured)))
+        .in_memory();
+    index.add_path(&dir).execute().unwrap();
+    let query = "days automated backups kept";
+    let lexical = index
+        .search(query)
+        .mode(SearchMode::Lexical)
+        .execute()
+        .unwrap();
+    assert_eq!(lexical.len(), 2);
+    assert_eq!(lexical[0].score, lexical[1].score, "a lexical tie");
+    assert_eq!(lexical[1].chunk.id, later.id, "broken by id");
+    let hits = index.search(query).execute().unwrap();
+    assert_eq!(hits[0].chunk.id, later.id, "the summary vectors decide");
+    let ranks: Vec<usize> = hits
+        .iter()
+        .map(|h| h.scores.lexical.unwrap().rank)
+        .collect();
+    assert_eq!(ranks, [1, 1], "equal scores share their rank");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -138,7 +138,8 @@ pub struct Scores {
 pub struct Signal {
     /// The signal's own score (BM25, or cosine similarity).
     pub score: f32,
-    /// 1-based rank among the signal's candidates.
+    /// 1-based rank among the signal's candidates; equal scores share the
+    /// best of their ranks.
     pub rank: usize,
 }
 

@@ -285,7 +285,15 @@ fn fuse<'c>(
     let vectors = index.embedder.fusion_weight();
     let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
     for (kind, hits) in signals {
-        for (rank0, &(slot, score)) in hits.iter().enumerate() {
+        // Equal scores share the rank of the first of them: the order
+        // among them is only the tie-break by id, which says nothing of
+        // relevance and must not outweigh the other signals.
+        let mut shared = 0;
+        for (i, &(slot, score)) in hits.iter().enumerate() {
+            if i > 0 && score != hits[i - 1].1 {
+                shared = i;
+            }
+            let rank0 = shared;
             let entry = merged.entry(slot).or_default();
             entry.0 += match signals.len() {
                 1 => score,
