@@ -33,7 +33,8 @@ pub(super) const PROSE_CLASS: u8 = 4;
 pub(super) struct Intent {
     /// Names an input, output, variable or setting.
     knobs: bool,
-    /// Asks how, why or what, or for an example.
+    /// Asks how, why or what, to be explained something, for an example or
+    /// for the documentation.
     prose: bool,
 }
 
@@ -58,9 +59,32 @@ impl Intent {
         let prose = !knobs
             && (matches!(
                 first,
-                Some("how" | "why" | "what" | "can" | "example" | "is" | "does" | "should")
+                Some(
+                    "how"
+                        | "why"
+                        | "what"
+                        | "can"
+                        | "example"
+                        | "is"
+                        | "does"
+                        | "should"
+                        | "explain"
+                        | "describe"
+                )
             ) || query.trim_end().ends_with('?')
-                || has(&["error", "errors", "difference", "example"]));
+                || has(&[
+                    "error",
+                    "errors",
+                    "difference",
+                    "example",
+                    "examples",
+                    "documentation",
+                    "docs",
+                    "readme",
+                    "faq",
+                    "troubleshoot",
+                    "troubleshooting",
+                ]));
         Intent { knobs, prose }
     }
 
@@ -190,5 +214,8 @@ mod tests {
         assert!(prose("Encrypt the bucket with a KMS key") < 1.0);
         assert_eq!(prose("Why?"), PROSE);
         assert_eq!(prose("Add a second CIDR to the VPC"), PROSE_UNASKED);
+        assert_eq!(prose("Explain the node group's launch template"), PROSE);
+        assert_eq!(prose("Troubleshooting nodes that never join"), PROSE);
+        assert_eq!(prose("Point me to the docs on IPAM pools"), PROSE);
     }
 }
