@@ -11,9 +11,9 @@ Data: 100,000 vectors of 384 dimensions drawn around 1,000 random centres
 the truth is an exact numpy search. For each library it prints build time
 (2 threads), the memory the built index added to the process, and for
 several ef: recall@10 and queries per second, one query at a time on one
-thread. The last table compares QPS at the smallest ef reaching recall@10
->= 0.95. For infrarag it also times upserting 10 new vectors into the
-built store. pgvector's memory is the server's, not this process's, so its
+thread, the best of three passes. The last table compares QPS at the
+smallest ef reaching recall@10 >= 0.95, and at recall@10 0.95 itself.
+For infrarag it also times upserting 10 new vectors into the built store. pgvector's memory is the server's, not this process's, so its
 row shows the size of the table and index on disk instead.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 
 EFS = [10, 12, 16, 20, 24, 32, 48, 64, 128, 256]
 M, EF_CONSTRUCTION, K = 16, 100, 10
+PASSES = 3
 
 
 def rss() -> int:
@@ -68,9 +69,14 @@ def run(name: str, build: Callable[[], Callable[[np.ndarray, int], list[int]]], 
     print(f"  {'ef':>5} {'recall@10':>10} {'QPS':>9}")
     out = {}
     for ef in EFS:
-        t = time.perf_counter()
-        found = [search(q, ef) for q in queries]
-        qps = len(queries) / (time.perf_counter() - t)
+        # The best of three passes: one pass moved by 10% between runs
+        # (the machine's other work), more than the libraries differ.
+        seconds = []
+        for _ in range(PASSES):
+            t = time.perf_counter()
+            found = [search(q, ef) for q in queries]
+            seconds.append(time.perf_counter() - t)
+        qps = len(queries) / min(seconds)
         r = recall(found, truth)
         out[ef] = (r, qps)
         print(f"  {ef:>5} {r:>10.4f} {qps:>9.0f}")
@@ -155,19 +161,34 @@ def main() -> None:
                 assert server.stdin is not None
                 server.stdin.close()
                 server.wait()
-    print("\nQPS at the smallest ef with recall@10 >= 0.95:")
-    best = {}
+    print("\nQPS at the smallest ef with recall@10 >= 0.95, and at recall@10 0.95 exactly (read off the line"
+          " between the ef below and that one):")
+    best: dict[str, float] = {}
     for name, by_ef in results.items():
         ok = [(ef, r, q) for ef, (r, q) in sorted(by_ef.items()) if r >= 0.95]
-        best[name] = ok[0] if ok else None
-        print(f"  {name:>9}: " + (f"ef {ok[0][0]}, recall {ok[0][1]:.4f}, {ok[0][2]:.0f} QPS" if ok else "never"))
-    if best["infrarag"] and best["hnswlib"]:
-        print(f"  infrarag / hnswlib QPS: {best['infrarag'][2] / best['hnswlib'][2]:.2f}x")
-    if best["infrarag"] and best["faiss"]:
-        print(f"  infrarag / faiss QPS:   {best['infrarag'][2] / best['faiss'][2]:.2f}x")
-    if best.get("infrarag") and best.get("pgvector"):
-        print(f"  infrarag / pgvector QPS: {best['infrarag'][2] / best['pgvector'][2]:.2f}x")
+        at = at_recall(by_ef, 0.95)
+        if at is None:
+            print(f"  {name:>9}: never")
+            continue
+        best[name] = at
+        print(f"  {name:>9}: ef {ok[0][0]}, recall {ok[0][1]:.4f}, {ok[0][2]:.0f} QPS; at 0.95 {at:.0f} QPS")
+    for peer in ("hnswlib", "faiss", "pgvector"):
+        if "infrarag" in best and peer in best:
+            print(f"  infrarag / {peer} QPS at recall 0.95: {best['infrarag'] / best[peer]:.2f}x")
 
+
+def at_recall(by_ef: dict[int, tuple[float, float]], target: float) -> float | None:
+    """QPS where recall@10 reaches `target`: on the straight line between
+    the last ef below it and the first at or above it, since the libraries'
+    recall moves differently with ef and the ef steps are coarse."""
+    points = sorted(by_ef.items())
+    for i, (_, (r, q)) in enumerate(points):
+        if r >= target:
+            if i == 0:
+                return q
+            r0, q0 = points[i - 1][1]
+            return q0 + (q - q0) * (target - r0) / (r - r0)
+    return None
 
 def postgres_server() -> tuple[subprocess.Popen[str] | None, str]:
     """INFRARAG_TEST_PG's server, or a fresh one from tests/servers/pg_server.py."""
