@@ -609,6 +609,12 @@ mod tests {
             let q = unit(10_000 + q, dim);
             let truth = exact(&vs, &q, 10);
             let got = vs.nearest(&q, 10, 100, None);
+            // The walk measures codes; what it returns is measured exactly.
+            let held = vs.held();
+            for &(n, score) in &got {
+                let v = held.vector(n, dim).unwrap();
+                assert!((score - hnsw::dot(&q, v)).abs() < 1e-6);
+            }
             wanted += truth.len();
             found += truth
                 .iter()
