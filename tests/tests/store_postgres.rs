@@ -5,7 +5,8 @@
 //! language). Then PostgreSQL alone: four processes ingesting at once end
 //! where one serial run ends; a writer killed mid-ingestion leaves a
 //! committed state; another process's commits reach a reader; BM25 in the
-//! database ranks as in memory, on a database moved from schema 2 too;
+//! database ranks as in memory, on a database moved from schema 2 too,
+//! and reads a bulk load's postings from the index alone;
 //! each kind of failure gets its own error; and the collectors' record stores answer
 //! alike, PostgreSQL's shared by services appending at once.
 
@@ -607,6 +608,37 @@ fn bm25_in_postgres_ranks_as_memory_does() {
     for q in questions.iter().take(20) {
         ranks_alike(&stored, &memory, q, &Filter::default());
     }
+}
+
+#[test]
+fn a_bulk_load_is_searched_from_the_index_alone() {
+    let pg = PgServer::start();
+    let url = pg.database("vacuumed");
+    let mut stored = Index::postgres(&url).unwrap();
+    stored.add_path(module("vpc")).execute().unwrap();
+    // The load was vacuumed as it committed, so a term's postings come
+    // from its index without a visit to the table per row.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        .unwrap();
+    let plan: serde_json::Value = admin
+        .simple_query(
+            "EXPLAIN (ANALYZE, FORMAT JSON)
+             SELECT chunk, tf FROM infrarag_postings WHERE term = 'subnet'",
+        )
+        .unwrap()
+        .iter()
+        .find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).map(serde_json::from_str),
+            _ => None,
+        })
+        .unwrap()
+        .unwrap();
+    let scan = &plan[0]["Plan"];
+    assert_eq!(scan["Node Type"], "Index Only Scan", "{plan}");
+    assert!(scan["Actual Rows"].as_f64().unwrap() > 100.0, "{plan}");
+    assert_eq!(scan["Heap Fetches"], 0, "{plan}");
 }
 
 #[test]
