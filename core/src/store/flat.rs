@@ -25,7 +25,7 @@ pub(crate) struct Flat {
     upper: HashMap<u32, Vec<Vec<u32>>>,
     /// Node `w`'s vector is row `w` (zeros when it had none, which
     /// `present` records): one block, read in order, not pointers chased.
-    /// The store keeps no other copy of these vectors.
+    /// The store keeps no other full-precision copy of these vectors.
     matrix: Vec<f32>,
     /// Row `w` of `matrix` in 8 bits, `codes[w * dimension..]`, times
     /// `steps[w]`: a walk measures these, a quarter of the bytes to fetch
@@ -228,17 +228,19 @@ impl Flat {
         1.0 - dot_codes(query, codes) * self.steps[w as usize]
     }
 
-    /// Asks the CPU to start loading node `w`'s vector, so the loads of a
-    /// node's neighbours overlap instead of waiting on memory one by one.
-    /// The first line only: the CPU streams the rest once the dot product
-    /// reads it, and asking for whole rows fills the load queue (measured:
-    /// one line 9,080 QPS, two 8,570, the whole row 8,010, none 7,630).
+    /// Asks the CPU to start loading node `w`'s codes, which the walk
+    /// measures, so the loads of a node's neighbours overlap instead of
+    /// waiting on memory one by one. The first line only: the CPU streams
+    /// the rest once the dot product reads it, and asking for whole rows
+    /// filled the load queue (measured on the f32 rows walked before the
+    /// codes: one line 9,080 QPS, two 8,570, the whole row 8,010, none
+    /// 7,630; not measured again on the codes' six lines).
     #[inline]
     fn prefetch(&self, w: u32) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: the pointer is into the matrix; prefetching reads
+            // SAFETY: the pointer is into the codes; prefetching reads
             // nothing the program sees and cannot fault.
             unsafe {
                 _mm_prefetch::<_MM_HINT_T0>(
