@@ -158,7 +158,7 @@ def test_another_process_commits_reach_this_one(pg: Server) -> None:
     assert tables.split(",") == [
         "infrarag_audit", "infrarag_chunks", "infrarag_code_vectors", "infrarag_documents",
         "infrarag_meta", "infrarag_migrations", "infrarag_postings", "infrarag_records",
-        "infrarag_state", "infrarag_summary_vectors",
+        "infrarag_state", "infrarag_summary_vectors", "infrarag_term_postings",
     ]
 
     async def opened() -> int:

@@ -252,6 +252,43 @@ fn four_processes_ingesting_at_once_end_as_one_serial_run() {
     assert_eq!(got.0, want.0, "documents");
     assert_eq!(got.1, want.1, "code vectors");
     assert_eq!(got.2, want.2, "summary vectors");
+    packed_as_postings_say(&shared);
+    let (serial, shared) = (
+        Index::postgres(&serial).unwrap(),
+        Index::postgres(&shared).unwrap(),
+    );
+    for q in dev_questions().iter().take(20) {
+        ranks_alike(&shared, &serial, q, &Filter::default());
+    }
+}
+
+fn assert_at_latest_schema(url: &str) {
+    let db = PostgresStore::connect(url).unwrap();
+    assert_eq!(db.schema_version().unwrap(), LATEST_SCHEMA);
+}
+
+/// Asserts that each term's packed postings (`infrarag_term_postings`)
+/// hold, a row per block of 1,024 chunk keys and in key order, exactly
+/// its rows in `infrarag_postings`: 18 bytes each, key, tf, length and
+/// classes, big-endian.
+fn packed_as_postings_say(url: &str) {
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let row = admin
+        .query_one(
+            "SELECT count(*) FILTER (WHERE t.postings IS DISTINCT FROM p.postings),
+                    count(*)
+             FROM infrarag_term_postings t FULL JOIN (
+                 SELECT term, chunk / 1024 AS block,
+                        string_agg(int8send(chunk) || float4send(tf)
+                                   || float4send(len) || int2send(classes),
+                                   ''::bytea ORDER BY chunk) AS postings
+                 FROM infrarag_postings GROUP BY term, chunk / 1024) p USING (term, block)",
+            &[],
+        )
+        .unwrap();
+    let (differ, blocks): (i64, i64) = (row.get(0), row.get(1));
+    assert!(blocks > 100, "{blocks} blocks");
+    assert_eq!(differ, 0, "of {blocks} blocks");
 }
 
 #[test]
@@ -350,6 +387,7 @@ fn a_writer_killed_mid_ingestion_leaves_a_committed_state() {
         let index = Index::postgres(&url).unwrap();
         let chunks: usize = docs.values().map(|(_, ids)| ids.len()).sum();
         assert_eq!(index.len(), chunks, "killed at {at}");
+        packed_as_postings_say(&url);
     }
     let mut index = Index::postgres(&url).unwrap();
     index.add_path(&work).execute().unwrap();
@@ -608,6 +646,38 @@ fn bm25_in_postgres_ranks_as_memory_does() {
     for q in questions.iter().take(20) {
         ranks_alike(&stored, &memory, q, &Filter::default());
     }
+    packed_as_postings_say(&url);
+}
+
+#[test]
+fn a_schema_3_database_gets_its_postings_packed() {
+    let pg = PgServer::start();
+    let url = pg.database("from3");
+    let mut reference = Index::in_memory();
+    {
+        let mut stored = Index::postgres(&url).unwrap();
+        for name in ["s3", "vpc"] {
+            stored.add_path(module(name)).execute().unwrap();
+            reference.add_path(module(name)).execute().unwrap();
+        }
+    }
+    // The database as infrarag with schema version 3 left it.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "DROP TABLE infrarag_term_postings;
+             DROP INDEX infrarag_postings_term;
+             CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
+                 INCLUDE (chunk, tf, len, classes);
+             DELETE FROM infrarag_migrations WHERE version > 3",
+        )
+        .unwrap();
+    let packed = Index::postgres(&url).unwrap();
+    assert_at_latest_schema(&url);
+    packed_as_postings_say(&url);
+    for q in dev_questions().iter().take(20) {
+        ranks_alike(&packed, &reference, q, &Filter::default());
+    }
 }
 
 #[test]
@@ -683,18 +753,13 @@ fn a_schema_2_database_is_moved_to_chunk_rows() {
     }
 
     let moved = Index::postgres(&url).unwrap();
-    assert_eq!(
-        PostgresStore::connect(&url)
-            .unwrap()
-            .schema_version()
-            .unwrap(),
-        LATEST_SCHEMA
-    );
+    assert_at_latest_schema(&url);
     assert_eq!(moved.sources(), reference.sources());
     assert_eq!(documents_in(&url), docs);
     for q in dev_questions().iter().take(20) {
         ranks_alike(&moved, &reference, q, &Filter::default());
     }
+    packed_as_postings_say(&url);
 }
 
 fn audit_entry(id: u64, host: &str, method: &str, time_ms: u64, records: usize) -> AuditEntry {

@@ -122,6 +122,37 @@ pub(super) fn query_terms(query: &str) -> Vec<String> {
 /// BM25's `k1` and `b`.
 pub(super) const BM25: (f32, f32) = (K1, B);
 
+/// BM25's collection figures, for scoring postings read elsewhere exactly
+/// as [`Lexical::search`] scores its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bm25 {
+    n: f32,
+    avg: f32,
+}
+
+impl Bm25 {
+    /// `chunks` documents whose weighted lengths sum to `total_len`.
+    pub(crate) fn new(chunks: usize, total_len: f64) -> Self {
+        Bm25 {
+            n: chunks as f32,
+            avg: (total_len / chunks.max(1) as f64) as f32,
+        }
+    }
+
+    /// The inverse document frequency of a term in `df` documents.
+    pub(crate) fn idf(self, df: usize) -> f32 {
+        let df = df as f32;
+        (1.0 + (self.n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// What a term of inverse frequency `idf`, counted `tf` times in a
+    /// document of weighted length `len`, adds to its score.
+    pub(crate) fn term(self, idf: f32, tf: f32, len: f32) -> f32 {
+        let norm = K1 * (1.0 - B + B * len / self.avg);
+        idf * tf * (K1 + 1.0) / (tf + norm)
+    }
+}
+
 /// An inverted index from term to `(slot, weighted frequency)`.
 pub(crate) struct Lexical {
     stemmer: Stemmer,
@@ -218,8 +249,7 @@ impl Lexical {
         if self.live == 0 || k == 0 {
             return Vec::new();
         }
-        let n = self.live as f32;
-        let avg = (self.total_len / self.live as f64) as f32;
+        let bm25 = Bm25::new(self.live, self.total_len);
         let mut scores: HashMap<u32, f32> = HashMap::new();
         let mut seen: Vec<u32> = Vec::new();
         for_each_index_term(&self.stemmer, query, true, |term| {
@@ -231,14 +261,12 @@ impl Lexical {
             }
             seen.push(id);
             let postings = &self.postings[id as usize];
-            let df = postings.len() as f32;
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let idf = bm25.idf(postings.len());
             for &(slot, tf) in postings {
                 let Some((len, _)) = &self.docs[slot as usize] else {
                     continue;
                 };
-                let norm = K1 * (1.0 - B + B * *len / avg);
-                *scores.entry(slot).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
+                *scores.entry(slot).or_default() += bm25.term(idf, tf, *len);
             }
         });
         let mut hits: Vec<(u32, f32)> = scores

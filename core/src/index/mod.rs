@@ -63,6 +63,9 @@ pub fn query_terms(query: &str) -> Vec<String> {
 /// own engine.
 pub const BM25_PARAMETERS: (f32, f32) = lexical::BM25;
 
+pub(crate) use lexical::Bm25;
+pub(crate) use prior::weigh;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};

@@ -110,7 +110,7 @@ impl Intent {
 }
 
 /// The prior of a chunk in `classes`: the product of their `weights`.
-pub(super) fn weigh(classes: u8, weights: [f32; 3]) -> f32 {
+pub(crate) fn weigh(classes: u8, weights: [f32; 3]) -> f32 {
     let mut p = 1.0;
     for (bit, w) in [COPY_CLASS, KNOB_CLASS, PROSE_CLASS]
         .into_iter()

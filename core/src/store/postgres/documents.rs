@@ -1,10 +1,13 @@
 //! [`DocumentStore`] and [`ChunkSearch`] on `infrarag_documents`, one row
-//! per chunk in `infrarag_chunks` and its BM25 terms in `infrarag_postings`:
-//! each commit is one transaction that first bumps the change counter,
-//! which also serialises writers.
+//! per chunk in `infrarag_chunks`, its BM25 terms in `infrarag_postings`
+//! and each term's postings packed in `infrarag_term_postings`: each commit
+//! is one transaction that first bumps the change counter, which also
+//! serialises writers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+use foldhash::fast::RandomState;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
@@ -14,7 +17,7 @@ use super::pool::Pool;
 use super::{db_error, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
-use crate::index::{chunk_classes, lexical_terms, BM25_PARAMETERS};
+use crate::index::{chunk_classes, lexical_terms, weigh, Bm25, BM25_PARAMETERS};
 use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, LexicalQuery};
 
 /// A commit adding at least this many chunks is a bulk load: it refreshes
@@ -80,6 +83,38 @@ impl PostgresDocuments {
             })
             .collect())
     }
+
+    /// [`ChunkSearch::lexical`] with a filter, summed in the database.
+    fn lexical_filtered(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>> {
+        let f = query.filter;
+        let mut conn = self.pool.get()?;
+        let search = conn
+            .statement(LEXICAL_FILTERED)
+            .map_err(|e| db_error("searching chunks", &e))?;
+        let (k1, b) = (f64::from(BM25_PARAMETERS.0), f64::from(BM25_PARAMETERS.1));
+        let [copy, knob, prose] = query.class_weights.map(f64::from);
+        let limit = i64::try_from(query.k).unwrap_or(i64::MAX);
+        let language = f.language.map(|l| l.as_str());
+        let params: [&(dyn postgres::types::ToSql + Sync); 11] = [
+            &query.terms,
+            &limit,
+            &k1,
+            &b,
+            &copy,
+            &knob,
+            &prose,
+            &f.path_prefix,
+            &language,
+            &f.block_type,
+            &f.address,
+        ];
+        let rows = conn
+            .query(&search, &params)
+            .map_err(|e| db_error("searching chunks", &e))?;
+        rows.into_iter()
+            .map(|r| Ok((decode(r.get(0), r.get(1))?, r.get::<_, f64>(2) as f32)))
+            .collect()
+    }
 }
 
 fn decode(path: &str, body: &str) -> Result<Chunk> {
@@ -107,7 +142,7 @@ impl DocumentStore for PostgresDocuments {
             )
             .map_err(|e| db_error("committing documents", &e))?
             .get(0);
-        delete(&mut tx, &changes.remove)?;
+        let mut touched = delete(&mut tx, &changes.remove)?;
         let added: usize = changes.put.iter().map(|d| d.chunks.len()).sum();
         // Building the postings' indexes once after a load at least as
         // large as the table took less time than keeping them up to date
@@ -117,29 +152,31 @@ impl DocumentStore for PostgresDocuments {
             tx.batch_execute("DROP INDEX infrarag_postings_term, infrarag_postings_chunk")
                 .map_err(|e| db_error("loading chunk terms", &e))?;
         }
-        put(&mut tx, &changes.put)?;
+        touched.extend(put(&mut tx, &changes.put)?);
         if rebuild {
             tx.batch_execute(postings_indexes!())
                 .map_err(|e| db_error("indexing chunk terms", &e))?;
         }
+        pack(&mut tx, (!rebuild).then_some(touched))?;
         let held = update_statistics(&mut tx)?;
         let bulk = added >= BULK_CHUNKS && added * 5 >= held;
         if bulk {
             // The planner's row counts from before a bulk load (an empty
             // table) made the first searches after it five times slower.
-            tx.batch_execute("ANALYZE infrarag_chunks, infrarag_postings")
+            tx.batch_execute("ANALYZE infrarag_chunks, infrarag_postings, infrarag_term_postings")
                 .map_err(|e| db_error("analyzing the chunk tables", &e))?;
         }
         tx.commit()
             .map_err(|e| db_error("committing documents", &e))?;
         if bulk {
             // Until a vacuum marks the new pages all-visible, each posting
-            // a search sums is also looked up in the table: searches right
-            // after a bulk load took 1.6x as long (search.py, lexical p50
-            // 13.5 against 5.9 ms). VACUUM cannot run in a transaction and
-            // the load is committed: if it fails, autovacuum does the same
-            // later, so its error is nothing the caller could act on.
-            let _ = conn.batch_execute("VACUUM infrarag_postings, infrarag_chunks");
+            // a filtered search sums is also looked up in the table:
+            // searches right after a bulk load took 1.6x as long. VACUUM
+            // cannot run in a transaction and the load is committed: if it
+            // fails, autovacuum does the same later, so its error is
+            // nothing the caller could act on.
+            let _ = conn
+                .batch_execute("VACUUM infrarag_postings, infrarag_chunks, infrarag_term_postings");
         }
         Ok(())
     }
@@ -192,43 +229,59 @@ impl ChunkSearch for PostgresDocuments {
             .collect())
     }
 
-    /// BM25 as [`crate::index::Index`] scores it in memory, summed in the
-    /// database over the postings of the query's terms; every chunk that
-    /// ties the last one's score is ranked, so ties go by chunk id as in
-    /// memory.
+    /// BM25 as [`crate::index::Index`] scores it in memory. Unfiltered,
+    /// the postings of the query's terms are read and summed here; with a
+    /// filter, which needs each chunk's row, the database sums them. Every
+    /// chunk that ties the last one's score is ranked, so ties go by chunk
+    /// id as in memory.
     fn lexical(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>> {
         if query.terms.is_empty() || query.k == 0 {
             return Ok(Vec::new());
         }
         let f = query.filter;
-        let filtered = f.path_prefix.is_some()
+        if f.path_prefix.is_some()
             || f.language.is_some()
             || f.block_type.is_some()
-            || f.address.is_some();
-        let mut conn = self.pool.get()?;
-        let search = conn
-            .statement(&lexical_sql(filtered))
-            .map_err(|e| db_error("searching chunks", &e))?;
-        let (k1, b) = (f64::from(BM25_PARAMETERS.0), f64::from(BM25_PARAMETERS.1));
-        let [copy, knob, prose] = query.class_weights.map(f64::from);
-        let limit = i64::try_from(query.k).unwrap_or(i64::MAX);
-        let language = f.language.map(|l| l.as_str());
-        let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            vec![&query.terms, &limit, &k1, &b, &copy, &knob, &prose];
-        if filtered {
-            params.extend([
-                &f.path_prefix as &(dyn postgres::types::ToSql + Sync),
-                &language,
-                &f.block_type,
-                &f.address,
-            ]);
+            || f.address.is_some()
+        {
+            return self.lexical_filtered(query);
         }
-        let rows = conn
-            .query(&search, &params)
-            .map_err(|e| db_error("searching chunks", &e))?;
-        rows.into_iter()
-            .map(|r| Ok((decode(r.get(0), r.get(1))?, r.get::<_, f64>(2) as f32)))
-            .collect()
+        let mut conn = self.pool.get()?;
+        let fail = |e: postgres::Error| db_error("searching chunks", &e);
+        let read = conn
+            .statement(
+                "SELECT term, postings, NULL::bigint, NULL::float8
+                 FROM infrarag_term_postings WHERE term = ANY($1)
+                 UNION ALL
+                 SELECT NULL, NULL, chunks, total_len
+                 FROM infrarag_state WHERE id = 1",
+            )
+            .map_err(fail)?;
+        let bodies = conn
+            .statement("SELECT key, path, body FROM infrarag_chunks WHERE key = ANY($1)")
+            .map_err(fail)?;
+        // One snapshot for both reads: a commit between them would leave
+        // the postings naming chunks it replaced.
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(fail)?;
+        let postings = tx.query(&read, &[&query.terms]).map_err(fail)?;
+        let ranked = rank(query, &postings)?;
+        let keys: Vec<i64> = ranked.iter().map(|&(key, _)| key).collect();
+        let rows = tx.query(&bodies, &[&keys]).map_err(fail)?;
+        tx.commit().map_err(fail)?;
+        let scores: HashMap<i64, f32> = ranked.into_iter().collect();
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(&score) = scores.get(&row.get::<_, i64>(0)) {
+                hits.push((decode(row.get(1), row.get(2))?, score));
+            }
+        }
+        crate::store::top_k_by(&mut hits, query.k, |a, b| a.id.cmp(&b.id));
+        Ok(hits)
     }
 
     fn chunks(&self, ids: &[String]) -> Result<Vec<Chunk>> {
@@ -265,89 +318,206 @@ impl ChunkSearch for PostgresDocuments {
     }
 }
 
-/// BM25 with the prior, summed per chunk over the postings of the terms
-/// (`$1`): `$2` chunks, `$3`/`$4` k1 and b, `$5`..`$7` the class weights
-/// and, when `filtered`, `$8`..`$11` the filter, which needs each chunk's
-/// row. Every chunk tying the `$2`-th score is ranked, so ties go by id.
-fn lexical_sql(filtered: bool) -> String {
-    let (join, filter) = if filtered {
-        (
-            "JOIN infrarag_chunks c ON c.key = p.chunk",
-            "WHERE ($8::text IS NULL OR starts_with(c.path, $8))
-               AND ($9::text IS NULL OR c.language = $9)
-               AND ($10::text IS NULL OR c.block_type = $10)
-               AND ($11::text IS NULL OR c.address = $11)",
-        )
-    } else {
-        ("", "")
-    };
-    // Each term's postings are read twice through its index (once to
-    // count them, once to sum), and the chunks ranked are read by key: a
-    // hash join the planner picked on misestimates cost five times more.
-    format!(
-        "WITH st AS (
-             SELECT greatest(chunks, 1)::float8 AS n,
-                    greatest(total_len, 1e-9) / greatest(chunks, 1) AS avg
-             FROM infrarag_state WHERE id = 1),
-         q AS (
-             SELECT t.term, ln(1 + (st.n - d.df + 0.5) / (d.df + 0.5)) AS idf
-             FROM unnest($1::text[]) AS t (term) CROSS JOIN st
-             CROSS JOIN LATERAL (
-                 SELECT count(*) AS df FROM infrarag_postings x WHERE x.term = t.term) d
-             WHERE d.df > 0),
-         s AS (
-             SELECT p.chunk,
-                    sum(q.idf * p.tf * ($3::float8 + 1)
-                        / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.len / st.avg)))
-                    * CASE WHEN max(p.classes) & 1 <> 0 THEN $5::float8 ELSE 1 END
-                    * CASE WHEN max(p.classes) & 2 <> 0 THEN $6::float8 ELSE 1 END
-                    * CASE WHEN max(p.classes) & 4 <> 0 THEN $7::float8 ELSE 1 END AS score
-             FROM q CROSS JOIN LATERAL (
-                 SELECT chunk, tf, len, classes FROM infrarag_postings y
-                 WHERE y.term = q.term) p
-             {join} CROSS JOIN st
-             {filter}
-             GROUP BY p.chunk),
-         cut AS (SELECT score FROM s ORDER BY score DESC OFFSET $2::bigint - 1 LIMIT 1)
-         SELECT c.path, c.body, s.score FROM s CROSS JOIN LATERAL (
-             SELECT path, body, id FROM infrarag_chunks c WHERE c.key = s.chunk) c
-         WHERE s.score >= coalesce((SELECT score FROM cut), '-infinity')
-         ORDER BY s.score DESC, c.id LIMIT $2::bigint"
+/// The bytes of one chunk's record in `infrarag_term_postings`
+/// (`packed_postings!`).
+const RECORD: usize = 18;
+
+/// The chunk keys that may be among `query`'s best, with their scores
+/// summed from `rows` (term and packed postings, and one row of the chunk
+/// count and total length) in the query's term order, as the in-memory
+/// index sums them: the best `query.k` and every chunk tying the last of
+/// them.
+fn rank(query: &LexicalQuery<'_>, rows: &[postgres::Row]) -> Result<Vec<(i64, f32)>> {
+    let mut by_term: HashMap<&str, Vec<&[u8]>> = HashMap::new();
+    let mut bm25 = Bm25::new(0, 0.0);
+    for row in rows {
+        match row.get::<_, Option<&str>>(0) {
+            Some(term) => {
+                let postings: &[u8] = row.get(1);
+                if postings.len() % RECORD != 0 {
+                    return Err(refused(format!(
+                        "the stored postings of the term {term:?} are damaged \
+                         ({} bytes, not a multiple of {RECORD})",
+                        postings.len()
+                    )));
+                }
+                by_term.entry(term).or_default().push(postings);
+            }
+            None => {
+                let chunks = row.get::<_, Option<i64>>(2).unwrap_or(0);
+                let total = row.get::<_, Option<f64>>(3).unwrap_or(0.0);
+                bm25 = Bm25::new(usize::try_from(chunks).unwrap_or(0), total);
+            }
+        }
+    }
+    let mut scores: HashMap<i64, (f32, u8), RandomState> = HashMap::default();
+    for term in query.terms {
+        let Some(blocks) = by_term.get(term.as_str()) else {
+            continue;
+        };
+        let df = blocks.iter().map(|b| b.len() / RECORD).sum();
+        let idf = bm25.idf(df);
+        for r in blocks.iter().flat_map(|b| b.chunks_exact(RECORD)) {
+            let (key, tf, len, classes) = unpack(r);
+            let entry = scores.entry(key).or_insert((0.0, classes));
+            entry.0 += bm25.term(idf, tf, len);
+        }
+    }
+    let mut ranked: Vec<(i64, f32)> = scores
+        .into_iter()
+        .map(|(key, (score, classes))| (key, score * weigh(classes, query.class_weights)))
+        .collect();
+    if ranked.len() > query.k {
+        let kth = |a: &(i64, f32), b: &(i64, f32)| b.1.total_cmp(&a.1);
+        ranked.select_nth_unstable_by(query.k - 1, kth);
+        let last = ranked[query.k - 1].1;
+        ranked.retain(|&(_, score)| score >= last);
+    }
+    Ok(ranked)
+}
+
+/// A record of [`RECORD`] bytes: chunk key, tf, length and classes.
+fn unpack(r: &[u8]) -> (i64, f32, f32, u8) {
+    let mut key = [0; 8];
+    key.copy_from_slice(&r[..8]);
+    let mut tf = [0; 4];
+    tf.copy_from_slice(&r[8..12]);
+    let mut len = [0; 4];
+    len.copy_from_slice(&r[12..16]);
+    (
+        i64::from_be_bytes(key),
+        f32::from_be_bytes(tf),
+        f32::from_be_bytes(len),
+        r[17],
     )
 }
 
-/// Deletes the documents at `paths`, their chunks and their postings.
+/// Which blocks of which terms' packed postings a commit changed.
+type Blocks = HashSet<(String, i64)>;
+
+/// The block of `infrarag_term_postings` that holds chunk `key`.
+fn block_of(key: i64) -> i64 {
+    key >> 10
+}
+
+/// Packs the postings of `blocks` (of all, when `None`) from
+/// `infrarag_postings` into `infrarag_term_postings` again.
+fn pack(tx: &mut Transaction<'_>, blocks: Option<Blocks>) -> Result<()> {
+    let fail = |e: postgres::Error| db_error("packing chunk terms", &e);
+    let Some(blocks) = blocks else {
+        tx.batch_execute(concat!(
+            "DELETE FROM infrarag_term_postings;
+             INSERT INTO infrarag_term_postings (term, block, postings)
+             SELECT term, chunk >> 10, ",
+            packed_postings!(),
+            " FROM infrarag_postings GROUP BY term, chunk >> 10"
+        ))
+        .map_err(fail)?;
+        return Ok(());
+    };
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let (terms, numbers): (Vec<String>, Vec<i64>) = blocks.into_iter().unzip();
+    tx.execute(
+        "DELETE FROM infrarag_term_postings t
+         USING unnest($1::text[], $2::bigint[]) AS u (term, block)
+         WHERE t.term = u.term AND t.block = u.block",
+        &[&terms, &numbers],
+    )
+    .map_err(fail)?;
+    tx.execute(
+        concat!(
+            "INSERT INTO infrarag_term_postings (term, block, postings)
+             SELECT u.term, u.block, ",
+            packed_postings!(),
+            " FROM unnest($1::text[], $2::bigint[]) AS u (term, block)
+             JOIN infrarag_postings p ON p.term = u.term
+                 AND p.chunk >= u.block << 10 AND p.chunk < (u.block + 1) << 10
+             GROUP BY u.term, u.block"
+        ),
+        &[&terms, &numbers],
+    )
+    .map_err(fail)?;
+    Ok(())
+}
+
+// Each term's postings are read twice through its index (once to count
+// them, once to sum), and the chunks ranked are read by key: a hash join
+// the planner picked on misestimates cost five times more.
+/// BM25 with the prior, summed per chunk over the postings of the terms
+/// (`$1`) of the chunks that `$8`..`$11` accept: `$2` chunks, `$3`/`$4`
+/// k1 and b, `$5`..`$7` the class weights. Every chunk tying the `$2`-th
+/// score is ranked, so ties go by id.
+const LEXICAL_FILTERED: &str = "WITH st AS (
+         SELECT greatest(chunks, 1)::float8 AS n,
+                greatest(total_len, 1e-9) / greatest(chunks, 1) AS avg
+         FROM infrarag_state WHERE id = 1),
+     q AS (
+         SELECT t.term, ln(1 + (st.n - d.df + 0.5) / (d.df + 0.5)) AS idf
+         FROM unnest($1::text[]) AS t (term) CROSS JOIN st
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS df FROM infrarag_postings x WHERE x.term = t.term) d
+         WHERE d.df > 0),
+     s AS (
+         SELECT p.chunk,
+                sum(q.idf * p.tf * ($3::float8 + 1)
+                    / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.len / st.avg)))
+                * CASE WHEN max(p.classes) & 1 <> 0 THEN $5::float8 ELSE 1 END
+                * CASE WHEN max(p.classes) & 2 <> 0 THEN $6::float8 ELSE 1 END
+                * CASE WHEN max(p.classes) & 4 <> 0 THEN $7::float8 ELSE 1 END AS score
+         FROM q CROSS JOIN LATERAL (
+             SELECT chunk, tf, len, classes FROM infrarag_postings y
+             WHERE y.term = q.term) p
+         JOIN infrarag_chunks c ON c.key = p.chunk CROSS JOIN st
+         WHERE ($8::text IS NULL OR starts_with(c.path, $8))
+           AND ($9::text IS NULL OR c.language = $9)
+           AND ($10::text IS NULL OR c.block_type = $10)
+           AND ($11::text IS NULL OR c.address = $11)
+         GROUP BY p.chunk),
+     cut AS (SELECT score FROM s ORDER BY score DESC OFFSET $2::bigint - 1 LIMIT 1)
+     SELECT c.path, c.body, s.score FROM s CROSS JOIN LATERAL (
+         SELECT path, body, id FROM infrarag_chunks c WHERE c.key = s.chunk) c
+     WHERE s.score >= coalesce((SELECT score FROM cut), '-infinity')
+     ORDER BY s.score DESC, c.id LIMIT $2::bigint";
+
+/// Deletes the documents at `paths`, their chunks and their postings;
+/// returns the blocks of packed postings that held them.
 fn delete<S: AsRef<str> + postgres::types::ToSql + Sync>(
     tx: &mut Transaction<'_>,
     paths: &[S],
-) -> Result<()> {
+) -> Result<Blocks> {
     if paths.is_empty() {
-        return Ok(());
+        return Ok(Blocks::new());
     }
-    tx.execute(
-        "DELETE FROM infrarag_postings WHERE chunk IN
-             (SELECT key FROM infrarag_chunks WHERE path = ANY($1))",
-        &[&paths],
-    )
-    .map_err(|e| db_error("removing chunk terms", &e))?;
+    let touched = tx
+        .query(
+            "WITH gone AS (
+                 DELETE FROM infrarag_postings WHERE chunk IN
+                     (SELECT key FROM infrarag_chunks WHERE path = ANY($1))
+                 RETURNING term, chunk)
+             SELECT DISTINCT term, chunk >> 10 FROM gone",
+            &[&paths],
+        )
+        .map_err(|e| db_error("removing chunk terms", &e))?;
     tx.execute(
         "DELETE FROM infrarag_documents WHERE path = ANY($1)",
         &[&paths],
     )
     .map_err(|e| db_error("removing documents", &e))?;
-    Ok(())
+    Ok(touched.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
-/// Stores `docs`, replacing any at their paths, each chunk with its terms.
-/// Rows go in by `COPY`: an ingestion writes hundreds of thousands of
-/// postings.
-fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<()> {
+/// Stores `docs`, replacing any at their paths, each chunk with its terms;
+/// returns the blocks of packed postings it changed. Rows go in by `COPY`:
+/// an ingestion writes hundreds of thousands of postings.
+fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<Blocks> {
     if docs.is_empty() {
-        return Ok(());
+        return Ok(Blocks::new());
     }
     let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
     let hashes: Vec<&str> = docs.iter().map(|d| d.content_hash.as_str()).collect();
-    delete(tx, &paths)?;
+    let mut touched = delete(tx, &paths)?;
     tx.execute(
         "INSERT INTO infrarag_documents (path, content_hash)
          SELECT * FROM unnest($1::text[], $2::text[])",
@@ -366,7 +536,27 @@ fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<()> {
     let keys = allocate_keys(tx, chunks.len())?;
     let rows = encode(&chunks)?;
     copy_chunks(tx, &keys, &chunks, &rows)?;
-    copy_postings(tx, &keys, &rows)
+    copy_postings(tx, &keys, &rows)?;
+    touched.extend(blocks_of(&keys, &rows));
+    Ok(touched)
+}
+
+/// The blocks of packed postings that hold the terms of `rows`, stored
+/// under `keys`.
+fn blocks_of(keys: &[i64], rows: &[Row]) -> Blocks {
+    let distinct: HashSet<(&str, i64), RandomState> = keys
+        .iter()
+        .zip(rows)
+        .flat_map(|(&key, r)| {
+            r.terms
+                .iter()
+                .map(move |(t, _)| (t.as_str(), block_of(key)))
+        })
+        .collect();
+    distinct
+        .into_iter()
+        .map(|(term, block)| (term.to_string(), block))
+        .collect()
 }
 
 /// A chunk as stored: its JSON, weighted length, prior classes and terms.
@@ -532,6 +722,7 @@ pub(super) fn index_pending(conn: &mut Client) -> Result<()> {
         )
         .map_err(|e| db_error("indexing moved chunks", &e))?;
         copy_postings(&mut tx, &keys, &rows)?;
+        pack(&mut tx, Some(blocks_of(&keys, &rows)))?;
         update_statistics(&mut tx)?;
         tx.commit()
             .map_err(|e| db_error("indexing moved chunks", &e))?;

@@ -7,15 +7,27 @@
 //! index on it: every process's commits are visible to every other's next
 //! search.
 
-/// The indexes of `infrarag_postings`, as SQL: made by schema version 3,
-/// and made again after a bulk load drops them.
+/// The indexes of `infrarag_postings`, as SQL: as schema version 4 left
+/// them, made again after a bulk load drops them.
 macro_rules! postings_indexes {
     () => {
         "
-    CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
-        INCLUDE (chunk, tf, len, classes);
+    CREATE INDEX infrarag_postings_term ON infrarag_postings (term, chunk)
+        INCLUDE (tf, len, classes);
     CREATE INDEX infrarag_postings_chunk ON infrarag_postings (chunk);
     "
+    };
+}
+
+/// The aggregate that packs postings of `infrarag_postings` as
+/// `infrarag_term_postings` keeps them, a row per term and block of 1,024
+/// chunk keys (`chunk >> 10`): one record of 18 bytes per chunk, in key
+/// order, its key (int8), tf and length (float4) and classes (int2),
+/// big-endian. Used by schema version 4 and by every commit.
+macro_rules! packed_postings {
+    () => {
+        "string_agg(int8send(chunk) || float4send(tf) || float4send(len) || int2send(classes),
+                    ''::bytea ORDER BY chunk)"
     };
 }
 
