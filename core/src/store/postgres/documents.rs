@@ -672,12 +672,15 @@ fn copy_postings(tx: &mut Transaction<'_>, keys: &[i64], rows: &[Row]) -> Result
 }
 
 /// Updates BM25's chunk count and total length to this transaction's;
-/// returns the count.
+/// returns the count. Lengths are summed in f64, as the in-memory index
+/// sums them, so an unfiltered search scores as in memory to the bit: in
+/// f32 the sum loses whole terms past 2^24 (about 110,000 chunks of the
+/// module repositories' size).
 fn update_statistics(client: &mut impl GenericClient) -> Result<usize> {
     let row = client
         .query_one(
             "UPDATE infrarag_state SET (chunks, total_len) = (
-                 SELECT count(*), coalesce(sum(len), 0) FROM infrarag_chunks
+                 SELECT count(*), coalesce(sum(len::float8), 0) FROM infrarag_chunks
                  WHERE len IS NOT NULL)
              WHERE id = 1 RETURNING chunks",
             &[],

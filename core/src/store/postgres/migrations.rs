@@ -151,7 +151,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
             "INSERT INTO infrarag_term_postings (term, block, postings)
     SELECT term, chunk >> 10, ",
             packed_postings!(),
-            " FROM infrarag_postings GROUP BY term, chunk >> 10;"
+            " FROM infrarag_postings GROUP BY term, chunk >> 10;
+    -- Summed in float4 before, which rounds past 2^24.
+    UPDATE infrarag_state SET total_len = (
+        SELECT coalesce(sum(len::float8), 0) FROM infrarag_chunks WHERE len IS NOT NULL)
+    WHERE id = 1;"
         ),
     ),
 ];
