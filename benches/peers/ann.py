@@ -109,7 +109,7 @@ def main() -> None:
         return lambda q, ef: [int(i) for i, _ in store.search(q.tobytes(), K, ef)]
 
     def hnswlib_() -> Callable[[np.ndarray, int], list[int]]:
-        import hnswlib
+        import hnswlib  # type: ignore[import-untyped]
 
         index = hnswlib.Index(space="ip", dim=args.dim)
         index.init_index(max_elements=args.n, M=M, ef_construction=EF_CONSTRUCTION, random_seed=7)
@@ -119,7 +119,8 @@ def main() -> None:
 
         def search(q: np.ndarray, ef: int) -> list[int]:
             index.set_ef(max(ef, K))
-            return index.knn_query(q, k=K)[0][0].tolist()
+            labels: list[int] = index.knn_query(q, k=K)[0][0].tolist()
+            return labels
 
         return search
 
@@ -134,7 +135,8 @@ def main() -> None:
 
         def search(q: np.ndarray, ef: int) -> list[int]:
             index.hnsw.efSearch = max(ef, K)
-            return index.search(q.reshape(1, -1), K)[1][0].tolist()
+            ids: list[int] = index.search(q.reshape(1, -1), K)[1][0].tolist()
+            return ids
 
         return search
 
@@ -215,7 +217,9 @@ def pgvector_(url: str, data: np.ndarray) -> Callable[[np.ndarray, int], list[in
     conn.execute("SET maintenance_work_mem = '1GB'")
     conn.execute("SET max_parallel_maintenance_workers = 1")
     conn.execute(f"CREATE INDEX ON ann USING hnsw (v vector_cosine_ops) WITH (m = {M}, ef_construction = {EF_CONSTRUCTION})")
-    size = conn.execute("SELECT pg_total_relation_size('ann')").fetchone()[0] / 2**20
+    row = conn.execute("SELECT pg_total_relation_size('ann')").fetchone()
+    assert row is not None
+    size = row[0] / 2**20
     print(f"\npgvector: table and HNSW index {size:.0f} MiB on disk")
 
     def search(q: np.ndarray, ef: int) -> list[int]:
