@@ -17,7 +17,7 @@ use super::pool::Pool;
 use super::{db_error, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
-use crate::index::{chunk_classes, lexical_terms, weigh, Bm25, BM25_PARAMETERS};
+use crate::index::{chunk_classes, lexical_terms, weigh, Bm25};
 use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, LexicalQuery};
 
 /// A commit adding at least this many chunks is a bulk load: it refreshes
@@ -82,38 +82,6 @@ impl PostgresDocuments {
                 }
             })
             .collect())
-    }
-
-    /// [`ChunkSearch::lexical`] with a filter, summed in the database.
-    fn lexical_filtered(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>> {
-        let f = query.filter;
-        let mut conn = self.pool.get()?;
-        let search = conn
-            .statement(LEXICAL_FILTERED)
-            .map_err(|e| db_error("searching chunks", &e))?;
-        let (k1, b) = (f64::from(BM25_PARAMETERS.0), f64::from(BM25_PARAMETERS.1));
-        let [copy, knob, prose] = query.class_weights.map(f64::from);
-        let limit = i64::try_from(query.k).unwrap_or(i64::MAX);
-        let language = f.language.map(|l| l.as_str());
-        let params: [&(dyn postgres::types::ToSql + Sync); 11] = [
-            &query.terms,
-            &limit,
-            &k1,
-            &b,
-            &copy,
-            &knob,
-            &prose,
-            &f.path_prefix,
-            &language,
-            &f.block_type,
-            &f.address,
-        ];
-        let rows = conn
-            .query(&search, &params)
-            .map_err(|e| db_error("searching chunks", &e))?;
-        rows.into_iter()
-            .map(|r| Ok((decode(r.get(0), r.get(1))?, r.get::<_, f64>(2) as f32)))
-            .collect()
     }
 }
 
@@ -229,22 +197,14 @@ impl ChunkSearch for PostgresDocuments {
             .collect())
     }
 
-    /// BM25 as [`crate::index::Index`] scores it in memory. Unfiltered,
-    /// the postings of the query's terms are read and summed here; with a
-    /// filter, which needs each chunk's row, the database sums them. Every
-    /// chunk that ties the last one's score is ranked, so ties go by chunk
-    /// id as in memory.
+    /// BM25 as [`crate::index::Index`] scores it in memory: the packed
+    /// postings of the query's terms are read and summed here, then the
+    /// best chunks are read in batches, best first, keeping those the
+    /// filter accepts, until `query.k` are kept. Every kept chunk that ties
+    /// the last one's score is ranked, so ties go by chunk id as in memory.
     fn lexical(&self, query: &LexicalQuery<'_>) -> Result<Vec<(Chunk, f32)>> {
         if query.terms.is_empty() || query.k == 0 {
             return Ok(Vec::new());
-        }
-        let f = query.filter;
-        if f.path_prefix.is_some()
-            || f.language.is_some()
-            || f.block_type.is_some()
-            || f.address.is_some()
-        {
-            return self.lexical_filtered(query);
         }
         let mut conn = self.pool.get()?;
         let fail = |e: postgres::Error| db_error("searching chunks", &e);
@@ -258,9 +218,22 @@ impl ChunkSearch for PostgresDocuments {
             )
             .map_err(fail)?;
         let bodies = conn
-            .statement("SELECT key, path, body FROM infrarag_chunks WHERE key = ANY($1)")
+            .statement(
+                "SELECT key, path, body FROM infrarag_chunks
+                 WHERE key = ANY($1)
+                   AND ($2::text IS NULL OR starts_with(path, $2))
+                   AND ($3::text IS NULL OR language = $3)
+                   AND ($4::text IS NULL OR block_type = $4)
+                   AND ($5::text IS NULL OR address = $5)",
+            )
             .map_err(fail)?;
-        // One snapshot for both reads: a commit between them would leave
+        let f = query.filter;
+        let language = f.language.map(|l| l.as_str());
+        let filtered = f.path_prefix.is_some()
+            || language.is_some()
+            || f.block_type.is_some()
+            || f.address.is_some();
+        // One snapshot for all reads: a commit between them would leave
         // the postings naming chunks it replaced.
         let mut tx = conn
             .build_transaction()
@@ -269,19 +242,34 @@ impl ChunkSearch for PostgresDocuments {
             .start()
             .map_err(fail)?;
         let postings = tx.query(&read, &[&query.terms]).map_err(fail)?;
-        let ranked = rank(query, &postings)?;
-        let keys: Vec<i64> = ranked.iter().map(|&(key, _)| key).collect();
-        let rows = tx.query(&bodies, &[&keys]).map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        let scores: HashMap<i64, f32> = ranked.into_iter().collect();
-        let mut hits = Vec::with_capacity(rows.len());
-        for row in rows {
-            if let Some(&score) = scores.get(&row.get::<_, i64>(0)) {
-                hits.push((decode(row.get(1), row.get(2))?, score));
+        let mut ranked = score(query, &postings)?;
+        let mut kept: Vec<(Chunk, f32)> = Vec::new();
+        let mut next = 0;
+        // A filter that keeps few chunks reads more batches; each is four
+        // times the last, so even one that keeps none takes a handful.
+        let mut size = if filtered { 16 * query.k } else { query.k };
+        while next < ranked.len() && kept.len() < query.k {
+            let end = next + best_first(&mut ranked[next..], size);
+            let batch = &ranked[next..end];
+            let keys: Vec<i64> = batch.iter().map(|&(key, _)| key).collect();
+            let scores: HashMap<i64, f32> = batch.iter().copied().collect();
+            let rows = tx
+                .query(
+                    &bodies,
+                    &[&keys, &f.path_prefix, &language, &f.block_type, &f.address],
+                )
+                .map_err(fail)?;
+            for row in rows {
+                if let Some(&score) = scores.get(&row.get::<_, i64>(0)) {
+                    kept.push((decode(row.get(1), row.get(2))?, score));
+                }
             }
+            next = end;
+            size = size.saturating_mul(4);
         }
-        crate::store::top_k_by(&mut hits, query.k, |a, b| a.id.cmp(&b.id));
-        Ok(hits)
+        tx.commit().map_err(fail)?;
+        crate::store::top_k_by(&mut kept, query.k, |a, b| a.id.cmp(&b.id));
+        Ok(kept)
     }
 
     fn chunks(&self, ids: &[String]) -> Result<Vec<Chunk>> {
@@ -322,12 +310,11 @@ impl ChunkSearch for PostgresDocuments {
 /// (`packed_postings!`).
 const RECORD: usize = 18;
 
-/// The chunk keys that may be among `query`'s best, with their scores
-/// summed from `rows` (term and packed postings, and one row of the chunk
-/// count and total length) in the query's term order, as the in-memory
-/// index sums them: the best `query.k` and every chunk tying the last of
-/// them.
-fn rank(query: &LexicalQuery<'_>, rows: &[postgres::Row]) -> Result<Vec<(i64, f32)>> {
+/// Every chunk key with a term of `query`, with its score summed from
+/// `rows` (term and packed postings, and one row of the chunk count and
+/// total length) in the query's term order, as the in-memory index sums
+/// them, times its class weights.
+fn score(query: &LexicalQuery<'_>, rows: &[postgres::Row]) -> Result<Vec<(i64, f32)>> {
     let mut by_term: HashMap<&str, Vec<&[u8]>> = HashMap::new();
     let mut bm25 = Bm25::new(0, 0.0);
     for row in rows {
@@ -363,17 +350,31 @@ fn rank(query: &LexicalQuery<'_>, rows: &[postgres::Row]) -> Result<Vec<(i64, f3
             entry.0 += bm25.term(idf, tf, len);
         }
     }
-    let mut ranked: Vec<(i64, f32)> = scores
+    Ok(scores
         .into_iter()
         .map(|(key, (score, classes))| (key, score * weigh(classes, query.class_weights)))
-        .collect();
-    if ranked.len() > query.k {
-        let kth = |a: &(i64, f32), b: &(i64, f32)| b.1.total_cmp(&a.1);
-        ranked.select_nth_unstable_by(query.k - 1, kth);
-        let last = ranked[query.k - 1].1;
-        ranked.retain(|&(_, score)| score >= last);
+        .collect())
+}
+
+/// Moves the best `n` of `ranked` to its front, best first, followed by
+/// any others that tie the last of them; returns how many that is.
+fn best_first(ranked: &mut [(i64, f32)], n: usize) -> usize {
+    let desc = |a: &(i64, f32), b: &(i64, f32)| b.1.total_cmp(&a.1);
+    if ranked.len() <= n {
+        ranked.sort_unstable_by(desc);
+        return ranked.len();
     }
-    Ok(ranked)
+    ranked.select_nth_unstable_by(n - 1, desc);
+    ranked[..n].sort_unstable_by(desc);
+    let last = ranked[n - 1].1;
+    let mut end = n;
+    for i in n..ranked.len() {
+        if ranked[i].1 == last {
+            ranked.swap(i, end);
+            end += 1;
+        }
+    }
+    end
 }
 
 /// A record of [`RECORD`] bytes: chunk key, tf, length and classes.
@@ -441,45 +442,6 @@ fn pack(tx: &mut Transaction<'_>, blocks: Option<Blocks>) -> Result<()> {
     .map_err(fail)?;
     Ok(())
 }
-
-// Each term's postings are read twice through its index (once to count
-// them, once to sum), and the chunks ranked are read by key: a hash join
-// the planner picked on misestimates cost five times more.
-/// BM25 with the prior, summed per chunk over the postings of the terms
-/// (`$1`) of the chunks that `$8`..`$11` accept: `$2` chunks, `$3`/`$4`
-/// k1 and b, `$5`..`$7` the class weights. Every chunk tying the `$2`-th
-/// score is ranked, so ties go by id.
-const LEXICAL_FILTERED: &str = "WITH st AS (
-         SELECT greatest(chunks, 1)::float8 AS n,
-                greatest(total_len, 1e-9) / greatest(chunks, 1) AS avg
-         FROM infrarag_state WHERE id = 1),
-     q AS (
-         SELECT t.term, ln(1 + (st.n - d.df + 0.5) / (d.df + 0.5)) AS idf
-         FROM unnest($1::text[]) AS t (term) CROSS JOIN st
-         CROSS JOIN LATERAL (
-             SELECT count(*) AS df FROM infrarag_postings x WHERE x.term = t.term) d
-         WHERE d.df > 0),
-     s AS (
-         SELECT p.chunk,
-                sum(q.idf * p.tf * ($3::float8 + 1)
-                    / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.len / st.avg)))
-                * CASE WHEN max(p.classes) & 1 <> 0 THEN $5::float8 ELSE 1 END
-                * CASE WHEN max(p.classes) & 2 <> 0 THEN $6::float8 ELSE 1 END
-                * CASE WHEN max(p.classes) & 4 <> 0 THEN $7::float8 ELSE 1 END AS score
-         FROM q CROSS JOIN LATERAL (
-             SELECT chunk, tf, len, classes FROM infrarag_postings y
-             WHERE y.term = q.term) p
-         JOIN infrarag_chunks c ON c.key = p.chunk CROSS JOIN st
-         WHERE ($8::text IS NULL OR starts_with(c.path, $8))
-           AND ($9::text IS NULL OR c.language = $9)
-           AND ($10::text IS NULL OR c.block_type = $10)
-           AND ($11::text IS NULL OR c.address = $11)
-         GROUP BY p.chunk),
-     cut AS (SELECT score FROM s ORDER BY score DESC OFFSET $2::bigint - 1 LIMIT 1)
-     SELECT c.path, c.body, s.score FROM s CROSS JOIN LATERAL (
-         SELECT path, body, id FROM infrarag_chunks c WHERE c.key = s.chunk) c
-     WHERE s.score >= coalesce((SELECT score FROM cut), '-infinity')
-     ORDER BY s.score DESC, c.id LIMIT $2::bigint";
 
 /// Deletes the documents at `paths`, their chunks and their postings;
 /// returns the blocks of packed postings that held them.
@@ -729,5 +691,26 @@ pub(super) fn index_pending(conn: &mut Client) -> Result<()> {
         update_statistics(&mut tx)?;
         tx.commit()
             .map_err(|e| db_error("indexing moved chunks", &e))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_first;
+
+    #[test]
+    fn a_batch_takes_the_best_first_and_every_tie_of_its_last() {
+        let mut ranked = vec![(1, 0.5), (2, 3.0), (3, 1.0), (4, 2.0), (5, 1.0), (6, 1.0)];
+        let n = best_first(&mut ranked, 3);
+        assert_eq!(n, 5);
+        assert_eq!(ranked[..2], [(2, 3.0), (4, 2.0)][..]);
+        let mut tied: Vec<i64> = ranked[2..n].iter().map(|&(key, _)| key).collect();
+        tied.sort_unstable();
+        assert_eq!(tied, [3, 5, 6]);
+        assert_eq!(ranked[n..], [(1, 0.5)][..]);
+
+        let mut few = vec![(1, 1.0), (2, 2.0)];
+        assert_eq!(best_first(&mut few, 5), 2);
+        assert_eq!(few, [(2, 2.0), (1, 1.0)]);
     }
 }
