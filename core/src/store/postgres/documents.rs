@@ -138,11 +138,11 @@ impl DocumentStore for PostgresDocuments {
             .map_err(|e| db_error("committing documents", &e))?;
         if bulk {
             // Until a vacuum marks the new pages all-visible, each posting
-            // a filtered search sums is also looked up in the table:
-            // searches right after a bulk load took 1.6x as long. VACUUM
-            // cannot run in a transaction and the load is committed: if it
-            // fails, autovacuum does the same later, so its error is
-            // nothing the caller could act on.
+            // a later commit repacks through the (term, chunk) index is
+            // also looked up in the table. VACUUM cannot run in a
+            // transaction and the load is committed: if it fails,
+            // autovacuum does the same later, so its error is nothing the
+            // caller could act on.
             let _ = conn
                 .batch_execute("VACUUM infrarag_postings, infrarag_chunks, infrarag_term_postings");
         }
