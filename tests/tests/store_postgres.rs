@@ -638,6 +638,72 @@ fn bm25_in_postgres_ranks_as_memory_does() {
 }
 
 #[test]
+fn searches_during_commits_answer_as_one_state_or_the_other() {
+    let pg = PgServer::start();
+    let url = pg.database("churn");
+    let work = scratch("pg", "churn").join("s3");
+    copy_dir(&module("s3"), &work);
+    let main = work.join("main.tf");
+    let base = std::fs::read_to_string(&main).unwrap();
+    let states = [
+        base.clone(),
+        format!("{base}\nresource \"aws_s3_bucket_versioning\" \"extra\" {{\n  bucket = \"extra\"\n}}\n"),
+    ];
+    let query = "bucket versioning configuration";
+    let lexical = |index: &Index| -> Vec<(String, f32)> {
+        index
+            .search(query)
+            .k(10)
+            .mode(SearchMode::Lexical)
+            .execute()
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.chunk.id, h.score))
+            .collect()
+    };
+    let wants: Vec<Vec<(String, f32)>> = states
+        .iter()
+        .map(|text| {
+            std::fs::write(&main, text).unwrap();
+            let mut memory = Index::in_memory();
+            memory.add_path(&work).execute().unwrap();
+            lexical(&memory)
+        })
+        .collect();
+    assert_ne!(wants[0], wants[1]);
+    std::fs::write(&main, &states[0]).unwrap();
+    Index::postgres(&url)
+        .unwrap()
+        .add_path(&work)
+        .execute()
+        .unwrap();
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let searched = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut writer = Index::postgres(&url).unwrap();
+            for round in 1..=20 {
+                std::fs::write(&main, &states[round % 2]).unwrap();
+                writer.add_path(&work).execute().unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let reader = Index::postgres(&url).unwrap();
+        let mut searched = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let got = lexical(&reader);
+            assert!(
+                wants.contains(&got),
+                "after {searched} searches: {got:?} is neither state's {wants:?}"
+            );
+            searched += 1;
+        }
+        searched
+    });
+    assert!(searched > 20, "{searched} searches");
+}
+
+#[test]
 fn a_schema_3_database_gets_its_postings_packed() {
     let pg = PgServer::start();
     let url = pg.database("from3");
