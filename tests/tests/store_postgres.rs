@@ -583,22 +583,28 @@ fn dev_questions() -> Vec<String> {
 /// the same scores, and the same chunks in the same places unless two
 /// scores tie to within float rounding (PostgreSQL sums in double
 /// precision, memory in single).
+/// (chunk id, score) of the lexical top 10 for `query` under `filter`.
+fn lexical_top(index: &Index, query: &str, filter: &Filter) -> Vec<(String, f32)> {
+    index
+        .search(query)
+        .k(10)
+        .mode(SearchMode::Lexical)
+        .filter(filter.clone())
+        .execute()
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.chunk.id, h.score))
+        .collect()
+}
+
 fn ranks_alike(stored: &Index, memory: &Index, query: &str, filter: &Filter) {
-    let hits = |index: &Index| -> Vec<(String, f32)> {
-        index
-            .search(query)
-            .k(10)
-            .mode(SearchMode::Lexical)
-            .filter(filter.clone())
-            .execute()
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.chunk.id, h.score))
-            .collect()
-    };
     // Summed in the process from the same statistics, as in memory: the
     // same ids in the same order, with the same scores to the bit.
-    assert_eq!(hits(stored), hits(memory), "{query} {filter:?}");
+    assert_eq!(
+        lexical_top(stored, query, filter),
+        lexical_top(memory, query, filter),
+        "{query} {filter:?}"
+    );
 }
 
 #[test]
@@ -650,17 +656,7 @@ fn searches_during_commits_answer_as_one_state_or_the_other() {
         format!("{base}\nresource \"aws_s3_bucket_versioning\" \"extra\" {{\n  bucket = \"extra\"\n}}\n"),
     ];
     let query = "bucket versioning configuration";
-    let lexical = |index: &Index| -> Vec<(String, f32)> {
-        index
-            .search(query)
-            .k(10)
-            .mode(SearchMode::Lexical)
-            .execute()
-            .unwrap()
-            .into_iter()
-            .map(|h| (h.chunk.id, h.score))
-            .collect()
-    };
+    let lexical = |index: &Index| lexical_top(index, query, &Filter::default());
     let wants: Vec<Vec<(String, f32)>> = states
         .iter()
         .map(|text| {

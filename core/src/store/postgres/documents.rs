@@ -18,7 +18,7 @@ use super::{db_error, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::index::{chunk_classes, lexical_terms, weigh, Bm25};
-use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, LexicalQuery};
+use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, Filter, LexicalQuery};
 
 /// A commit adding at least this many chunks is a bulk load: it refreshes
 /// the planner's statistics when it adds a fifth of the chunks held, and
@@ -294,10 +294,7 @@ fn read_lexical(
     let fail = |e: postgres::Error| db_error("searching chunks", &e);
     let f = query.filter;
     let language = f.language.map(|l| l.as_str());
-    let filtered = f.path_prefix.is_some()
-        || language.is_some()
-        || f.block_type.is_some()
-        || f.address.is_some();
+    let filtered = *f != Filter::default();
     let postings = client.query(read, &[&query.terms]).map_err(fail)?;
     let mut ranked = score(query, &postings)?;
     let mut kept: Vec<(Chunk, f32)> = Vec::new();
