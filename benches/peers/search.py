@@ -12,8 +12,9 @@ on the same chunks:
   INFRARAG_TEST_PG's): ingestion against the index file's; opening, p50 /
   p99 per mode with 1 client and hybrid with 8 concurrent clients, with
   BM25 in the database (just ingested, and vacuumed) and with the chunks
-  cached in the process; and the peak memory of a process that opens the
-  index and searches once, in each mode.
+  cached in the process; filtered p50 / p99 with BM25 in the database;
+  what committing and removing one file costs; and the peak memory of a
+  process that opens the index and searches once, in each mode.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
 """
@@ -30,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infrarag.chunk import Chunker
-from infrarag.index import Index
+from infrarag.index import Index, Mode
 from pg import postgres_url
 
 CORPUS = Path(os.environ.get("INFRARAG_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
@@ -110,7 +111,7 @@ def main() -> None:
         p50, p99 = percentiles(timed_queries(lambda q: index.search(q, 10, mode=mode), QUERIES))
         print(f"  {mode:>8}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
 
-    import bm25s
+    import bm25s  # type: ignore[import-untyped]
 
     dir_chunks = Chunker(400, 60).chunk_dir(root).chunks
     texts = [f"{c.text}\n{c.summary}" for c in dir_chunks]
@@ -168,8 +169,9 @@ def postgres(root: Path, files: int, file_s: float) -> None:
             t = time.perf_counter()
             shared = Index.postgres(url, cache_chunks=cache)
             print(f"{label}: open {(time.perf_counter() - t) * 1e3:.0f} ms")
-            for mode in ("hybrid", "vector", "lexical"):
-                def one(q: str, mode: str = mode) -> object:
+            modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
+            for mode in modes:
+                def one(q: str, mode: Mode = mode) -> object:
                     return shared.search(q, 10, mode=mode)
                 p50, p99 = percentiles(timed_queries(one, QUERIES))
                 print(f"  {mode:>8}, 1 client:  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
@@ -183,6 +185,38 @@ def postgres(root: Path, files: int, file_s: float) -> None:
             print(f"    hybrid, 8 clients: p50 {p50:.2f} ms  p99 {p99:.2f} ms (goal: p50 under 10 ms); "
                   f"{os.cpu_count()} cores")
             shared.close()
+        filtered_and_commits(url, root)
+
+
+def filtered_and_commits(url: str, root: Path) -> None:
+    """Filtered query latency with BM25 in the database, and what a commit
+    of one file (s3's main.tf, edited each round) and its removal cost."""
+    stored = Index.postgres(url)
+    print("BM25 in the database, filtered, 1 client:")
+    for name, prefix, block in (("path_prefix one repository", f"{root / 'vpc'}/", None),
+                                ("block_type resource", None, "resource")):
+        filtered_modes: tuple[Mode, ...] = ("lexical", "hybrid")
+        for mode in filtered_modes:
+            def one(q: str, mode: Mode = mode, prefix: str | None = prefix, block: str | None = block) -> object:
+                return stored.search(q, 10, mode=mode, path_prefix=prefix, block_type=block)
+            p50, p99 = percentiles(timed_queries(one, QUERIES))
+            print(f"  {name}, {mode:>8}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+    source = (root / "s3" / "main.tf").read_text()
+    with tempfile.TemporaryDirectory() as tmp:
+        main = Path(tmp) / "main.tf"
+        commits, removals = [], []
+        for i in range(8):
+            main.write_text(f"{source}\n# edit {i}\n")
+            t = time.perf_counter()
+            stored.add_path(tmp)
+            commits.append(time.perf_counter() - t)
+            if i % 2:
+                t = time.perf_counter()
+                stored.remove_path(tmp)
+                removals.append(time.perf_counter() - t)
+    print(f"one-file commit (s3's main.tf): median {statistics.median(commits) * 1e3:.0f} ms; "
+          f"its removal: median {statistics.median(removals) * 1e3:.0f} ms")
+    stored.close()
 
 
 def process_rss(url: str, cache: bool) -> float:
