@@ -63,7 +63,10 @@ pub fn query_terms(query: &str) -> Vec<String> {
 /// own engine.
 pub const BM25_PARAMETERS: (f32, f32) = lexical::BM25;
 
+/// For a store that sums BM25 itself, as the in-memory index does.
+#[cfg(feature = "postgres")]
 pub(crate) use lexical::Bm25;
+#[cfg(feature = "postgres")]
 pub(crate) use prior::weigh;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
