@@ -22,10 +22,10 @@ use infrarag::collect::{
     record_store_at, AuditEntry, Caller, CollectionService, FileRecordStore, MemoryRecordStore,
     Outcome, Record, RecordQuery, RecordStore,
 };
-use infrarag::embed::Hashing;
+use infrarag::embed::{Embedder, Hashing};
 use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
 use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA, MIGRATIONS};
-use infrarag::store::{Document, FileStore, VectorStore};
+use infrarag::store::{Document, FileStore, Stores, VectorStore};
 use infrarag::Error;
 use infrarag_tests::pg_server::PgServer;
 
@@ -170,6 +170,55 @@ fn every_store_behaves_alike() {
         Index::builder().postgres_store(store).unwrap()
     };
     behaves("postgres, chunks cached", &open, true);
+    let apart = pg.database("suite_apart");
+    behaves(
+        "postgres, stores searched apart",
+        &|| apart_index(&apart),
+        true,
+    );
+}
+
+/// A vector store that does not say where it keeps its vectors
+/// ([`VectorStore::place`]), so an index over it searches each store on
+/// its own rather than in one request to the database.
+struct Apart(Box<dyn VectorStore>);
+
+impl VectorStore for Apart {
+    fn dimension(&self) -> usize {
+        self.0.dimension()
+    }
+    fn ids(&self) -> infrarag::Result<Vec<String>> {
+        self.0.ids()
+    }
+    fn upsert(&mut self, records: Vec<infrarag::store::VectorRecord>) -> infrarag::Result<()> {
+        self.0.upsert(records)
+    }
+    fn delete(&mut self, ids: &[String]) -> infrarag::Result<()> {
+        self.0.delete(ids)
+    }
+    fn search(
+        &self,
+        query: &infrarag::store::VectorQuery<'_>,
+    ) -> infrarag::Result<Vec<(String, f32)>> {
+        self.0.search(query)
+    }
+}
+
+/// The index at `url`, its three stores searched one by one.
+fn apart_index(url: &str) -> Index {
+    let dimension = Hashing::default().dimension();
+    let store = PostgresStore::connect(url).unwrap();
+    store
+        .bind_model(Hashing::default().model(), dimension)
+        .unwrap();
+    let stores = store.into_stores(dimension).unwrap();
+    Index::builder()
+        .stores(Stores {
+            documents: stores.documents,
+            code: Box::new(Apart(stores.code)),
+            summary: Box::new(Apart(stores.summary)),
+        })
+        .unwrap()
 }
 
 /// Every document (path, hash, chunk ids) and every vector id, by space.
@@ -641,6 +690,53 @@ fn bm25_in_postgres_ranks_as_memory_does() {
         ranks_alike(&stored, &memory, q, &Filter::default());
     }
     packed_as_postings_say(&url);
+}
+
+/// Every hit of `query` in `mode` under `filter`, whole.
+fn hits(index: &Index, query: &str, mode: SearchMode, filter: &Filter) -> Vec<String> {
+    index
+        .search(query)
+        .mode(mode)
+        .filter(filter.clone())
+        .execute()
+        .unwrap()
+        .into_iter()
+        .map(|h| format!("{h:?}"))
+        .collect()
+}
+
+#[test]
+fn one_request_answers_as_the_stores_searched_apart() {
+    let pg = PgServer::start();
+    let url = pg.database("together");
+    let mut together = Index::postgres(&url).unwrap();
+    for name in ["s3", "vpc", "rds"] {
+        together.add_path(module(name)).execute().unwrap();
+    }
+    let apart = apart_index(&url);
+    let vpc = module("vpc").display().to_string();
+    let questions = dev_questions();
+    for (filter, asked) in [
+        (Filter::default(), questions.len()),
+        (Filter::default().block_type("resource"), 12),
+        (Filter::default().path_prefix(format!("{vpc}/")), 12),
+        (
+            Filter::default().language(infrarag::chunk::Language::Markdown),
+            12,
+        ),
+    ] {
+        for q in questions.iter().take(asked) {
+            for mode in [SearchMode::Hybrid, SearchMode::Vector] {
+                let want = hits(&apart, q, mode, &filter);
+                assert!(!want.is_empty(), "{q} {mode:?} {filter:?}");
+                assert_eq!(
+                    hits(&together, q, mode, &filter),
+                    want,
+                    "{q} {mode:?} {filter:?}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

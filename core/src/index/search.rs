@@ -8,7 +8,7 @@ use super::prior::Intent;
 use super::{citation, Hit, Index, Scores, SearchMode, Signal};
 use crate::chunk::Chunk;
 use crate::error::Result;
-use crate::store::{top_k_by, ChunkSearch, Filter, LexicalQuery, VectorQuery};
+use crate::store::{top_k_by, ChunkSearch, Filter, LexicalQuery, Place, VectorQuery};
 
 /// Reciprocal rank fusion's damping constant, the value of Cormack et al.
 const RRF_K: f32 = 60.0;
@@ -146,58 +146,109 @@ impl<'a> Search<'a> {
     fn vector_search(&self, n: usize) -> Result<[(Kind, Nearest); 2]> {
         let index = self.index;
         let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
-        let query = VectorQuery {
-            vector: &q,
-            k: n,
-            ef: self.ef.max(n),
-            filter: &self.filter,
-        };
+        let query = self.vector_query(&q, n);
         Ok([
             (Kind::Code, index.code.search(&query)?),
             (Kind::Summary, index.summary.search(&query)?),
         ])
     }
 
+    /// The `n` nearest to `vector` that the filter accepts.
+    fn vector_query<'v>(&'v self, vector: &'v [f32], n: usize) -> VectorQuery<'v> {
+        VectorQuery {
+            vector,
+            k: n,
+            ef: self.ef.max(n),
+            filter: &self.filter,
+        }
+    }
+
     /// [`execute`](Self::execute) on a store that searches its own chunks:
-    /// only the candidates each signal names are read from it.
+    /// only the candidates each signal names are read from it, in one go
+    /// when it holds the vectors too ([`ChunkSearch::hybrid`]).
     fn execute_remote(self, remote: &dyn ChunkSearch, n: usize) -> Result<Vec<Hit>> {
         let index = self.index;
         let intent = Intent::of(self.query);
+        let terms = super::lexical::query_terms(self.query);
+        let lexical = LexicalQuery {
+            terms: &terms,
+            k: n,
+            filter: &self.filter,
+            class_weights: intent.weights(),
+        };
         let mut pool = Pool::default();
         let mut signals: Vec<(Kind, Vec<(usize, f32)>)> = Vec::new();
-        if self.mode != SearchMode::Vector {
-            let hits = remote_lexical(remote, self.query, n, &self.filter, intent, &mut pool)?;
-            signals.push((Kind::Lexical, hits));
-        }
-        if self.mode != SearchMode::Lexical {
-            let found = self.vector_search(n)?;
-            let missing: Vec<String> = found
-                .iter()
-                .flat_map(|(_, hits)| hits)
-                .filter(|(id, _)| !pool.keys.contains_key(id))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for chunk in remote.chunks(&missing)? {
-                pool.add(chunk);
+        let hybrid = self.mode == SearchMode::Hybrid;
+        let together = self
+            .places()
+            .is_some_and(|places| remote.vector_places() == Some(places));
+        let bm25 = |pool: &mut Pool| -> Result<Vec<(usize, f32)>> {
+            let found = match terms.is_empty() {
+                true => Vec::new(),
+                false => remote.lexical(&lexical)?,
+            };
+            Ok(pool.ranked(found, n))
+        };
+        let found = match self.mode {
+            SearchMode::Lexical => {
+                signals.push((Kind::Lexical, bm25(&mut pool)?));
+                None
             }
-            for (kind, found) in found {
-                let mut hits: Vec<(usize, f32)> = found
-                    .into_iter()
-                    .filter_map(|(id, score)| {
-                        let key = *pool.keys.get(&id)?;
-                        let chunk = &pool.chunks[key];
-                        if !self.filter.accepts_chunk(chunk) {
-                            return None;
-                        }
-                        Some((key, weigh_cosine(score, intent.prior(chunk))))
-                    })
+            _ if together => {
+                let q = index.embed(&[self.query], |_| Ok(()))?.remove(0);
+                let lexical = LexicalQuery {
+                    terms: if hybrid { &terms } else { &[] },
+                    ..lexical
+                };
+                let found = remote.hybrid(&lexical, &self.vector_query(&q, n))?;
+                if hybrid {
+                    signals.push((Kind::Lexical, pool.ranked(found.lexical, n)));
+                }
+                for chunk in found.chunks {
+                    pool.add(chunk);
+                }
+                Some([(Kind::Code, found.code), (Kind::Summary, found.summary)])
+            }
+            _ => {
+                if hybrid {
+                    signals.push((Kind::Lexical, bm25(&mut pool)?));
+                }
+                let found = self.vector_search(n)?;
+                let missing: Vec<String> = found
+                    .iter()
+                    .flat_map(|(_, hits)| hits)
+                    .filter(|(id, _)| !pool.keys.contains_key(id))
+                    .map(|(id, _)| id.clone())
                     .collect();
-                top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
-                signals.push((kind, hits));
+                for chunk in remote.chunks(&missing)? {
+                    pool.add(chunk);
+                }
+                Some(found)
             }
+        };
+        for (kind, found) in found.into_iter().flatten() {
+            let mut hits: Vec<(usize, f32)> = found
+                .into_iter()
+                .filter_map(|(id, score)| {
+                    let key = *pool.keys.get(&id)?;
+                    let chunk = &pool.chunks[key];
+                    if !self.filter.accepts_chunk(chunk) {
+                        return None;
+                    }
+                    Some((key, weigh_cosine(score, intent.prior(chunk))))
+                })
+                .collect();
+            top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
+            signals.push((kind, hits));
         }
         let chunk = |key: usize| pool.chunks.get(key);
         Ok(fuse(index, &chunk, &signals, self.k))
+    }
+
+    /// Where the index's code and summary vectors are kept, when both
+    /// stores say.
+    fn places(&self) -> Option<[Place; 2]> {
+        Some([self.index.code.place()?, self.index.summary.place()?])
     }
 }
 
@@ -234,33 +285,16 @@ impl Pool {
     fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
         self.chunks[a].id.cmp(&self.chunks[b].id)
     }
-}
 
-/// BM25 with the prior, both in the store, read into `pool`.
-fn remote_lexical(
-    remote: &dyn ChunkSearch,
-    query: &str,
-    n: usize,
-    filter: &crate::store::Filter,
-    intent: Intent,
-    pool: &mut Pool,
-) -> Result<Vec<(usize, f32)>> {
-    let terms = super::lexical::query_terms(query);
-    if terms.is_empty() {
-        return Ok(Vec::new());
+    /// A store's best `n` of `found`, added to the pool, by key.
+    fn ranked(&mut self, found: Vec<(Chunk, f32)>, n: usize) -> Vec<(usize, f32)> {
+        let mut hits: Vec<(usize, f32)> = found
+            .into_iter()
+            .map(|(chunk, score)| (self.add(chunk), score))
+            .collect();
+        top_k_by(&mut hits, n, |&a, &b| self.id_order(a, b));
+        hits
     }
-    let found = remote.lexical(&LexicalQuery {
-        terms: &terms,
-        k: n,
-        filter,
-        class_weights: intent.weights(),
-    })?;
-    let mut hits: Vec<(usize, f32)> = found
-        .into_iter()
-        .map(|(chunk, score)| (pool.add(chunk), score))
-        .collect();
-    top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
-    Ok(hits)
 }
 
 #[derive(Clone, Copy)]

@@ -131,6 +131,60 @@ pub trait ChunkSearch: Send + Sync {
 
     /// The ids of the chunks of the files at `paths`.
     fn chunk_ids(&self, paths: &[String]) -> Result<Vec<String>>;
+
+    /// Where the code and summary vectors that [`hybrid`](Self::hybrid)
+    /// searches are kept, when the store searches vectors too; `None` (the
+    /// default) when it does not. An index whose vector stores are at
+    /// these places searches through `hybrid`.
+    fn vector_places(&self) -> Option<[Place; 2]> {
+        None
+    }
+
+    /// BM25 as [`lexical`](Self::lexical) finds it and the nearest code and
+    /// summary vectors as their stores' [`VectorStore::search`] finds them,
+    /// with the chunks of all, in fewer requests than the three searches
+    /// one by one. Only asked of a store with
+    /// [`vector_places`](Self::vector_places); the default refuses.
+    fn hybrid(&self, lexical: &LexicalQuery<'_>, vector: &VectorQuery<'_>) -> Result<Hybrid> {
+        let _ = (lexical, vector);
+        Err(crate::error::Error::InvalidArgument {
+            name: "store".into(),
+            message: "this document store searches no vectors".into(),
+        })
+    }
+}
+
+/// Where a store keeps its data, so that an index can tell when one
+/// database holds several of its stores ([`ChunkSearch::vector_places`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The address of what the stores share, alive as long as they are.
+    shared: usize,
+    /// Which of the shared place's parts.
+    part: u8,
+}
+
+impl Place {
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn new<T>(shared: &std::sync::Arc<T>, part: u8) -> Place {
+        Place {
+            shared: std::sync::Arc::as_ptr(shared) as *const () as usize,
+            part,
+        }
+    }
+}
+
+/// What [`ChunkSearch::hybrid`] finds.
+#[derive(Debug, Clone, Default)]
+pub struct Hybrid {
+    /// BM25's best chunks, best first, with their scores.
+    pub lexical: Vec<(Chunk, f32)>,
+    /// The nearest code vectors' chunk ids, nearest first, with cosines.
+    pub code: Vec<(String, f32)>,
+    /// The nearest summary vectors' chunk ids, likewise.
+    pub summary: Vec<(String, f32)>,
+    /// The chunks of those ids that `lexical` does not hold.
+    pub chunks: Vec<Chunk>,
 }
 
 /// What a vector search can filter on: the fields of its chunk that
@@ -199,6 +253,12 @@ pub trait VectorStore: Send + Sync {
     /// Up to `query.k` ids whose metadata `query.filter` accepts, nearest
     /// first, with cosine similarity (1 for the same direction).
     fn search(&self, query: &VectorQuery<'_>) -> Result<Vec<(String, f32)>>;
+
+    /// Where the vectors are kept, when a [`ChunkSearch`] store may search
+    /// them too ([`ChunkSearch::vector_places`]); `None` by default.
+    fn place(&self) -> Option<Place> {
+        None
+    }
 }
 
 /// The stores behind one index: its documents, and two vector stores, for

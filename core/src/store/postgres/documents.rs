@@ -5,20 +5,25 @@
 //! serialises writers.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use foldhash::fast::RandomState;
 
+use pgvector::Vector;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::{Client, GenericClient, Transaction};
 
 use super::pool::Pool;
+use super::vectors::{cosine, ef_of, Space};
 use super::{db_error, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::index::{chunk_classes, lexical_terms, weigh, Bm25};
-use crate::store::{ChunkSearch, Document, DocumentChanges, DocumentStore, Filter, LexicalQuery};
+use crate::store::{
+    ChunkSearch, Document, DocumentChanges, DocumentStore, Filter, Hybrid, LexicalQuery, Place,
+    VectorQuery,
+};
 
 /// A commit adding at least this many chunks is a bulk load: it refreshes
 /// the planner's statistics when it adds a fifth of the chunks held, and
@@ -39,6 +44,38 @@ pub(super) struct PostgresDocuments {
 impl PostgresDocuments {
     pub(super) fn new(pool: Arc<Pool>, searchable: bool) -> Self {
         PostgresDocuments { pool, searchable }
+    }
+
+    /// BM25 and, when `vector` is given, both vector searches, in as few
+    /// statements as the filter allows (see [`read_search`]).
+    fn search(&self, query: &LexicalQuery<'_>, vector: Option<&VectorQuery<'_>>) -> Result<Hybrid> {
+        let mut conn = self.pool.get()?;
+        let fail = |e: postgres::Error| db_error("searching chunks", &e);
+        if let Some(v) = vector {
+            conn.ef_search(ef_of(v)).map_err(fail)?;
+        }
+        let first = conn
+            .statement(&FIRST[usize::from(vector.is_some())])
+            .map_err(fail)?;
+        let bodies = conn.statement(BODIES).map_err(fail)?;
+        // Each statement sees the commits before it. Chunks are never
+        // changed, only deleted and added under new keys, so the reads
+        // agree unless a chunk the postings named is gone: then they are
+        // read again in one snapshot. Without the snapshot's BEGIN and
+        // COMMIT, hybrid p50 with 8 clients went from 13.6 to 12.5 ms
+        // (search.py's queries, three interleaved runs each).
+        if let Some(found) = read_search(&mut *conn, &first, &bodies, query, vector)? {
+            return Ok(found);
+        }
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(fail)?;
+        let found = read_search(&mut tx, &first, &bodies, query, vector)?;
+        tx.commit().map_err(fail)?;
+        found.ok_or_else(|| refused("chunks vanished inside one snapshot".into()))
     }
 
     /// Documents with their chunks in order; `paths` `None` for all.
@@ -206,46 +243,21 @@ impl ChunkSearch for PostgresDocuments {
         if query.terms.is_empty() || query.k == 0 {
             return Ok(Vec::new());
         }
-        let mut conn = self.pool.get()?;
-        let fail = |e: postgres::Error| db_error("searching chunks", &e);
-        let read = conn
-            .statement(
-                "SELECT term, postings, NULL::bigint, NULL::float8
-                 FROM infrarag_term_postings WHERE term = ANY($1)
-                 UNION ALL
-                 SELECT NULL, NULL, chunks, total_len
-                 FROM infrarag_state WHERE id = 1",
-            )
-            .map_err(fail)?;
-        let bodies = conn
-            .statement(
-                "SELECT key, kept, path, CASE WHEN kept THEN body END FROM (
-                     SELECT key, path, body,
-                            ($2::text IS NULL OR starts_with(path, $2))
-                            AND ($3::text IS NULL OR language = $3)
-                            AND ($4::text IS NULL OR block_type = $4)
-                            AND ($5::text IS NULL OR address = $5) AS kept
-                     FROM infrarag_chunks WHERE key = ANY($1)) c",
-            )
-            .map_err(fail)?;
-        // Each statement sees the commits before it. Chunks are never
-        // changed, only deleted and added under new keys, so the reads
-        // agree unless a chunk the postings named is gone: then they are
-        // read again in one snapshot. Without the snapshot's BEGIN and
-        // COMMIT, hybrid p50 with 8 clients went from 13.6 to 12.5 ms
-        // (search.py's queries, three interleaved runs each).
-        if let Some(hits) = read_lexical(&mut *conn, &read, &bodies, query)? {
-            return Ok(hits);
-        }
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(fail)?;
-        let hits = read_lexical(&mut tx, &read, &bodies, query)?;
-        tx.commit().map_err(fail)?;
-        hits.ok_or_else(|| refused("chunks vanished inside one snapshot".into()))
+        Ok(self.search(query, None)?.lexical)
+    }
+
+    fn vector_places(&self) -> Option<[Place; 2]> {
+        Some([
+            Space::Code.place(&self.pool),
+            Space::Summary.place(&self.pool),
+        ])
+    }
+
+    /// [`lexical`](ChunkSearch::lexical), with both vector searches in its
+    /// first statement and their chunks read with its first batch: two
+    /// requests instead of five.
+    fn hybrid(&self, lexical: &LexicalQuery<'_>, vector: &VectorQuery<'_>) -> Result<Hybrid> {
+        self.search(lexical, Some(vector))
     }
 
     fn chunks(&self, ids: &[String]) -> Result<Vec<Chunk>> {
@@ -282,27 +294,120 @@ impl ChunkSearch for PostgresDocuments {
     }
 }
 
-/// [`ChunkSearch::lexical`] through `client`, with `read` and `bodies`
-/// prepared on it; `None` when a chunk the postings named was gone by the
-/// time its body was read.
-fn read_lexical(
+/// The first statement of a search: the packed postings of the terms in
+/// `$1` (term, postings) and the chunk count and total length; the second
+/// also the `$7` code and summary vectors nearest `$2` that the filter in
+/// `$3` to `$6` accepts (space 0 or 1, id, cosine).
+static FIRST: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let lexical =
+        "SELECT term, postings, NULL::bigint, NULL::float8, NULL::int2, NULL::text, NULL::real
+         FROM infrarag_term_postings WHERE term = ANY($1)
+         UNION ALL
+         SELECT NULL, NULL, chunks, total_len, NULL, NULL, NULL
+         FROM infrarag_state WHERE id = 1";
+    let mut hybrid = lexical.to_string();
+    for space in [Space::Code, Space::Summary] {
+        let select = format!(
+            "NULL, NULL, NULL, NULL, {}::int2, id, {}",
+            space as u8,
+            cosine(2)
+        );
+        hybrid.push_str(&format!(
+            "\n UNION ALL ({})",
+            space.nearest(&select, 2, 3, 7)
+        ));
+    }
+    [lexical.to_string(), hybrid]
+});
+
+/// Chunks by key (`$1`), with whether the filter in `$2` to `$5` keeps
+/// each and, if it does, its body; then the chunks of the ids in `$6`
+/// whose first key is not among them (key, true, path, body).
+const BODIES: &str = "SELECT key, kept, path, CASE WHEN kept THEN body END FROM (
+         SELECT key, path, body,
+                ($2::text IS NULL OR starts_with(path, $2))
+                AND ($3::text IS NULL OR language = $3)
+                AND ($4::text IS NULL OR block_type = $4)
+                AND ($5::text IS NULL OR address = $5) AS kept
+         FROM infrarag_chunks WHERE key = ANY($1)) c
+     UNION ALL
+     SELECT key, true, path, body FROM (
+         SELECT DISTINCT ON (id) key, path, body FROM infrarag_chunks
+         WHERE id = ANY($6) ORDER BY id, key) v
+     WHERE key <> ALL($1)";
+
+/// A search through `client`, with `first` (of [`FIRST`]) and
+/// [`BODIES`] prepared on it; `None` when a chunk the postings named was
+/// gone by the time its body was read.
+fn read_search(
     client: &mut impl GenericClient,
-    read: &postgres::Statement,
+    first: &postgres::Statement,
     bodies: &postgres::Statement,
     query: &LexicalQuery<'_>,
-) -> Result<Option<Vec<(Chunk, f32)>>> {
+    vector: Option<&VectorQuery<'_>>,
+) -> Result<Option<Hybrid>> {
     let fail = |e: postgres::Error| db_error("searching chunks", &e);
     let f = query.filter;
     let language = f.language.map(|l| l.as_str());
     let filtered = *f != Filter::default();
-    let postings = client.query(read, &[&query.terms]).map_err(fail)?;
-    let mut ranked = score(query, &postings)?;
+    let rows = match vector {
+        None => client.query(first, &[&query.terms]),
+        Some(v) => client.query(
+            first,
+            &[
+                &query.terms,
+                &Vector::from(v.vector.to_vec()),
+                &f.path_prefix,
+                &language,
+                &f.block_type,
+                &f.address,
+                &i64::try_from(v.k).unwrap_or(i64::MAX),
+            ],
+        ),
+    }
+    .map_err(fail)?;
+    let mut found = Hybrid::default();
+    let mut postings: Vec<(&str, &[u8])> = Vec::new();
+    let mut bm25 = Bm25::new(0, 0.0);
+    for row in &rows {
+        match (row.get::<_, Option<&str>>(0), row.get::<_, Option<i16>>(4)) {
+            (Some(term), _) => postings.push((term, row.get(1))),
+            (None, Some(space)) => {
+                let hit = (row.get(5), row.get(6));
+                match space {
+                    0 => found.code.push(hit),
+                    _ => found.summary.push(hit),
+                }
+            }
+            (None, None) => {
+                let chunks = row.get::<_, Option<i64>>(2).unwrap_or(0);
+                let total = row.get::<_, Option<f64>>(3).unwrap_or(0.0);
+                bm25 = Bm25::new(usize::try_from(chunks).unwrap_or(0), total);
+            }
+        }
+    }
+    if let Some(v) = vector {
+        // Under a filter the iterative scan returns rows in roughly
+        // distance order; sorted again here.
+        for hits in [&mut found.code, &mut found.summary] {
+            crate::store::top_k_by(hits, v.k, |a, b| a.cmp(b));
+        }
+    }
+    let mut ranked = score(query, bm25, &postings)?;
+    let mut ids: Vec<&str> = found
+        .code
+        .iter()
+        .chain(&found.summary)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut kept: Vec<(Chunk, f32)> = Vec::new();
     let mut next = 0;
     // A filter that keeps few chunks reads more batches; each is four
     // times the last, so even one that keeps none takes a handful.
     let mut size = if filtered { 16 * query.k } else { query.k };
-    while next < ranked.len() && kept.len() < query.k {
+    while (next < ranked.len() && kept.len() < query.k) || !ids.is_empty() {
         let end = next + best_first(&mut ranked[next..], size);
         let batch = &ranked[next..end];
         let keys: Vec<i64> = batch.iter().map(|&(key, _)| key).collect();
@@ -310,29 +415,49 @@ fn read_lexical(
         let rows = client
             .query(
                 bodies,
-                &[&keys, &f.path_prefix, &language, &f.block_type, &f.address],
+                &[
+                    &keys,
+                    &f.path_prefix,
+                    &language,
+                    &f.block_type,
+                    &f.address,
+                    &std::mem::take(&mut ids),
+                ],
             )
             .map_err(fail)?;
-        if rows.len() < keys.len() {
-            return Ok(None);
-        }
+        let mut seen = 0;
         for row in rows {
-            let (Some(&score), Some(body)) = (
-                scores.get(&row.get::<_, i64>(0)),
-                row.get::<_, Option<&str>>(3),
-            ) else {
+            let Some(body) = row.get::<_, Option<&str>>(3) else {
+                seen += 1;
                 continue;
             };
-            // NULL when the filter names a field the chunk lacks.
-            if row.get::<_, Option<bool>>(1) == Some(true) {
-                kept.push((decode(row.get(2), body)?, score));
+            let chunk = decode(row.get(2), body)?;
+            match scores.get(&row.get::<_, i64>(0)) {
+                Some(&score) => {
+                    seen += 1;
+                    // NULL when the filter names a field the chunk lacks.
+                    if row.get::<_, Option<bool>>(1) == Some(true) {
+                        kept.push((chunk, score));
+                    }
+                }
+                None => found.chunks.push(chunk),
             }
+        }
+        if seen < keys.len() {
+            return Ok(None);
         }
         next = end;
         size = size.saturating_mul(4);
     }
-    crate::store::top_k_by(&mut kept, query.k, |a, b| a.id.cmp(&b.id));
-    Ok(Some(kept))
+    kept.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
+    // Chunks past the k-th were read for the vector searches too, which
+    // asked for them only if they were not read for BM25.
+    let past = kept.split_off(query.k.min(kept.len()));
+    found
+        .chunks
+        .extend(past.into_iter().map(|(chunk, _)| chunk));
+    found.lexical = kept;
+    Ok(Some(found))
 }
 
 /// The bytes of one chunk's record in `infrarag_term_postings`
@@ -340,31 +465,23 @@ fn read_lexical(
 const RECORD: usize = 18;
 
 /// Every chunk key with a term of `query`, with its score summed from
-/// `rows` (term and packed postings, and one row of the chunk count and
-/// total length) in the query's term order, as the in-memory index sums
-/// them, times its class weights.
-fn score(query: &LexicalQuery<'_>, rows: &[postgres::Row]) -> Result<Vec<(i64, f32)>> {
+/// `postings` (each term's packed blocks) in the query's term order, as
+/// the in-memory index sums them, times its class weights.
+fn score(
+    query: &LexicalQuery<'_>,
+    bm25: Bm25,
+    postings: &[(&str, &[u8])],
+) -> Result<Vec<(i64, f32)>> {
     let mut by_term: HashMap<&str, Vec<&[u8]>> = HashMap::new();
-    let mut bm25 = Bm25::new(0, 0.0);
-    for row in rows {
-        match row.get::<_, Option<&str>>(0) {
-            Some(term) => {
-                let postings: &[u8] = row.get(1);
-                if postings.len() % RECORD != 0 {
-                    return Err(refused(format!(
-                        "the stored postings of the term {term:?} are damaged \
-                         ({} bytes, not a multiple of {RECORD})",
-                        postings.len()
-                    )));
-                }
-                by_term.entry(term).or_default().push(postings);
-            }
-            None => {
-                let chunks = row.get::<_, Option<i64>>(2).unwrap_or(0);
-                let total = row.get::<_, Option<f64>>(3).unwrap_or(0.0);
-                bm25 = Bm25::new(usize::try_from(chunks).unwrap_or(0), total);
-            }
+    for &(term, packed) in postings {
+        if packed.len() % RECORD != 0 {
+            return Err(refused(format!(
+                "the stored postings of the term {term:?} are damaged \
+                 ({} bytes, not a multiple of {RECORD})",
+                packed.len()
+            )));
         }
+        by_term.entry(term).or_default().push(packed);
     }
     let mut scores: HashMap<i64, (f32, u8), RandomState> = HashMap::default();
     for term in query.terms {

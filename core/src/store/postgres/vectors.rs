@@ -9,7 +9,7 @@ use postgres::Client;
 use super::pool::Pool;
 use super::{db_error, refused};
 use crate::error::Result;
-use crate::store::{top_k_by, VectorQuery, VectorRecord, VectorStore};
+use crate::store::{top_k_by, Place, VectorQuery, VectorRecord, VectorStore};
 
 /// Rows written per statement.
 const BATCH: usize = 500;
@@ -34,6 +34,39 @@ impl Space {
             Space::Summary => "infrarag_summary_vectors",
         }
     }
+
+    /// Where this space's vectors in the database behind `pool` are.
+    pub(super) fn place(self, pool: &Arc<Pool>) -> Place {
+        Place::new(pool, self as u8)
+    }
+
+    /// A query for `select` of the `$k` rows nearest `$vector` that the
+    /// filter's parameters (`$filter` to `$filter + 3`: path prefix,
+    /// language, block type, address) accept, nearest first as the HNSW
+    /// index finds them.
+    pub(super) fn nearest(self, select: &str, vector: usize, filter: usize, k: usize) -> String {
+        let [p, l, b, a] = [filter, filter + 1, filter + 2, filter + 3];
+        format!(
+            "SELECT {select} FROM {}
+             WHERE (${p}::text IS NULL OR starts_with(path, ${p}))
+               AND (${l}::text IS NULL OR language = ${l})
+               AND (${b}::text IS NULL OR block_type = ${b})
+               AND (${a}::text IS NULL OR address = ${a})
+             ORDER BY embedding <=> ${vector} LIMIT ${k}",
+            self.table()
+        )
+    }
+}
+
+/// The `hnsw.ef_search` a query asks for, within what pgvector allows.
+pub(super) fn ef_of(query: &VectorQuery<'_>) -> usize {
+    query.ef.max(query.k).clamp(1, MAX_EF)
+}
+
+/// A row's cosine to the query vector in `$vector`, in f32 as the
+/// in-memory stores compute it.
+pub(super) fn cosine(vector: usize) -> String {
+    format!("(1 - (embedding <=> ${vector}))::real")
 }
 
 /// Binds the database to `model`'s vectors of `dimension` (refusing
@@ -232,20 +265,13 @@ impl VectorStore for PostgresVectors {
         }
         let f = query.filter;
         let mut conn = self.pool.get()?;
-        conn.ef_search(query.ef.max(query.k).clamp(1, MAX_EF))
+        conn.ef_search(ef_of(query))
             .map_err(|e| db_error("searching vectors", &e))?;
         let language = f.language.map(|l| l.as_str());
         let k = i64::try_from(query.k).unwrap_or(i64::MAX);
+        let select = format!("id, {}", cosine(1));
         let search = conn
-            .statement(&format!(
-                "SELECT id, (1 - (embedding <=> $1))::real FROM {}
-                 WHERE ($2::text IS NULL OR starts_with(path, $2))
-                   AND ($3::text IS NULL OR language = $3)
-                   AND ($4::text IS NULL OR block_type = $4)
-                   AND ($5::text IS NULL OR address = $5)
-                 ORDER BY embedding <=> $1 LIMIT $6",
-                self.space.table()
-            ))
+            .statement(&self.space.nearest(&select, 1, 2, 6))
             .map_err(|e| db_error("searching vectors", &e))?;
         let rows = conn
             .query(
@@ -265,5 +291,9 @@ impl VectorStore for PostgresVectors {
         let mut hits: Vec<(String, f32)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
         top_k_by(&mut hits, query.k, |a, b| a.cmp(b));
         Ok(hits)
+    }
+
+    fn place(&self) -> Option<Place> {
+        Some(self.space.place(&self.pool))
     }
 }
