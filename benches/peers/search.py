@@ -13,8 +13,10 @@ on the same chunks:
   p99 per mode with 1 client and hybrid with 8 concurrent clients, with
   BM25 in the database (just ingested, and vacuumed) and with the chunks
   cached in the process; filtered p50 / p99 with BM25 in the database;
-  what committing and removing one file costs; and the peak memory of a
-  process that opens the index and searches once, in each mode.
+  what committing and removing one file costs; p50 per mode with the
+  server a network round trip away (a proxy delaying each direction);
+  and the peak memory of a process that opens the index and searches
+  once, in each mode.
 
     make bench-peers          # installs the peers, builds a release wheel, runs this
 """
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from infrarag.chunk import Chunker
 from infrarag.index import Index, Mode
-from pg import postgres_url
+from pg import delayed, postgres_url
 
 CORPUS = Path(os.environ.get("INFRARAG_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
 QUERIES = [
@@ -186,6 +188,7 @@ def postgres(root: Path, files: int, file_s: float) -> None:
                   f"{os.cpu_count()} cores")
             shared.close()
         filtered_and_commits(url, root)
+        over_a_network(url)
 
 
 def filtered_and_commits(url: str, root: Path) -> None:
@@ -217,6 +220,31 @@ def filtered_and_commits(url: str, root: Path) -> None:
     print(f"one-file commit (s3's main.tf): median {statistics.median(commits) * 1e3:.0f} ms; "
           f"its removal: median {statistics.median(removals) * 1e3:.0f} ms")
     stored.close()
+
+
+def over_a_network(url: str) -> None:
+    """1-client p50 per mode through a proxy that delays each direction by
+    0.5 ms, as a network between an application and its database does:
+    each request a search makes costs a round trip."""
+    import psycopg
+
+    with delayed(url, 0.5) as far:
+        with psycopg.connect(far) as conn:
+            trips = []
+            for _ in range(50):
+                t = time.perf_counter()
+                conn.execute("SELECT 1").fetchall()
+                trips.append(time.perf_counter() - t)
+        stored = Index.postgres(far)
+        print(f"BM25 in the database, 1 client, the server {statistics.median(trips) * 1e3:.2f} ms away "
+              "(SELECT 1's median round trip through a proxy delaying each direction 0.5 ms):")
+        modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
+        for mode in modes:
+            def one(q: str, mode: Mode = mode) -> object:
+                return stored.search(q, 10, mode=mode)
+            p50, p99 = percentiles(timed_queries(one, QUERIES))
+            print(f"  {mode:>8}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        stored.close()
 
 
 def process_rss(url: str, cache: bool) -> float:
