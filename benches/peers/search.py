@@ -171,12 +171,7 @@ def postgres(root: Path, files: int, file_s: float) -> None:
             t = time.perf_counter()
             shared = Index.postgres(url, cache_chunks=cache)
             print(f"{label}: open {(time.perf_counter() - t) * 1e3:.0f} ms")
-            modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
-            for mode in modes:
-                def one(q: str, mode: Mode = mode) -> object:
-                    return shared.search(q, 10, mode=mode)
-                p50, p99 = percentiles(timed_queries(one, QUERIES))
-                print(f"  {mode:>8}, 1 client:  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+            one_client(shared, ", 1 client: ")
 
             def client(_: int) -> list[float]:
                 return timed_queries(lambda q: shared.search(q, 10), QUERIES)
@@ -189,6 +184,16 @@ def postgres(root: Path, files: int, file_s: float) -> None:
             shared.close()
         filtered_and_commits(url, root)
         over_a_network(url)
+
+
+def one_client(index: Index, label: str) -> None:
+    """p50 / p99 of the queries, one at a time, in each mode."""
+    modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
+    for mode in modes:
+        def one(q: str, mode: Mode = mode) -> object:
+            return index.search(q, 10, mode=mode)
+        p50, p99 = percentiles(timed_queries(one, QUERIES))
+        print(f"  {mode:>8}{label} p50 {p50:.2f} ms  p99 {p99:.2f} ms")
 
 
 def filtered_and_commits(url: str, root: Path) -> None:
@@ -238,12 +243,7 @@ def over_a_network(url: str) -> None:
         stored = Index.postgres(far)
         print(f"BM25 in the database, 1 client, the server {statistics.median(trips) * 1e3:.2f} ms away "
               "(SELECT 1's median round trip through a proxy delaying each direction 0.5 ms):")
-        modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
-        for mode in modes:
-            def one(q: str, mode: Mode = mode) -> object:
-                return stored.search(q, 10, mode=mode)
-            p50, p99 = percentiles(timed_queries(one, QUERIES))
-            print(f"  {mode:>8}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        one_client(stored, ":")
         stored.close()
 
 
