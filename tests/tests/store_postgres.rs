@@ -327,11 +327,11 @@ fn packed_as_postings_say(url: &str) {
             "SELECT count(*) FILTER (WHERE t.postings IS DISTINCT FROM p.postings),
                     count(*)
              FROM infrarag_term_postings t FULL JOIN (
-                 SELECT term, chunk / 1024 AS block,
-                        string_agg(int8send(chunk) || float4send(tf)
-                                   || float4send(len) || int2send(classes),
+                 SELECT term, chunk / 512 AS block,
+                        string_agg(int2send((chunk % 512)::int2) || float4send(tf)
+                                   || float4send(len) || substr(int2send(classes), 2),
                                    ''::bytea ORDER BY chunk) AS postings
-                 FROM infrarag_postings GROUP BY term, chunk / 1024) p USING (term, block)",
+                 FROM infrarag_postings GROUP BY term, chunk / 512) p USING (term, block)",
             &[],
         )
         .unwrap();

@@ -295,12 +295,11 @@ impl ChunkSearch for PostgresDocuments {
 }
 
 /// The first statement of a search: the packed postings of the terms in
-/// `$1` (term, postings) and the chunk count and total length; the second
+/// `$1` (term, postings, block) and the chunk count and total length; the second
 /// also the `$7` code and summary vectors nearest `$2` that the filter in
 /// `$3` to `$6` accepts (space 0 or 1, id, cosine).
 static FIRST: LazyLock<[String; 2]> = LazyLock::new(|| {
-    let lexical =
-        "SELECT term, postings, NULL::bigint, NULL::float8, NULL::int2, NULL::text, NULL::real
+    let lexical = "SELECT term, postings, block, NULL::float8, NULL::int2, NULL::text, NULL::real
          FROM infrarag_term_postings WHERE term = ANY($1)
          UNION ALL
          SELECT NULL, NULL, chunks, total_len, NULL, NULL, NULL
@@ -367,11 +366,11 @@ fn read_search(
     }
     .map_err(fail)?;
     let mut found = Hybrid::default();
-    let mut postings: Vec<(&str, &[u8])> = Vec::new();
+    let mut postings: Vec<(&str, i64, &[u8])> = Vec::new();
     let mut bm25 = Bm25::new(0, 0.0);
     for row in &rows {
         match (row.get::<_, Option<&str>>(0), row.get::<_, Option<i16>>(4)) {
-            (Some(term), _) => postings.push((term, row.get(1))),
+            (Some(term), _) => postings.push((term, row.get(2), row.get(1))),
             (None, Some(space)) => {
                 let hit = (row.get(5), row.get(6));
                 match space {
@@ -462,18 +461,20 @@ fn read_search(
 
 /// The bytes of one chunk's record in `infrarag_term_postings`
 /// (`packed_postings!`).
-const RECORD: usize = 18;
+const RECORD: usize = 11;
 
 /// Every chunk key with a term of `query`, with its score summed from
-/// `postings` (each term's packed blocks) in the query's term order, as
-/// the in-memory index sums them, times its class weights.
+/// `postings` (each term's packed blocks, with their numbers) in the
+/// query's term order, as the in-memory index sums them, times its class
+/// weights.
 fn score(
     query: &LexicalQuery<'_>,
     bm25: Bm25,
-    postings: &[(&str, &[u8])],
+    postings: &[(&str, i64, &[u8])],
 ) -> Result<Vec<(i64, f32)>> {
-    let mut by_term: HashMap<&str, Vec<&[u8]>> = HashMap::new();
-    for &(term, packed) in postings {
+    let mut by_term: HashMap<&str, Vec<(i64, &[u8])>, RandomState> = HashMap::default();
+    let mut records = 0;
+    for &(term, block, packed) in postings {
         if packed.len() % RECORD != 0 {
             return Err(refused(format!(
                 "the stored postings of the term {term:?} are damaged \
@@ -481,19 +482,23 @@ fn score(
                 packed.len()
             )));
         }
-        by_term.entry(term).or_default().push(packed);
+        by_term.entry(term).or_default().push((block, packed));
+        records += packed.len() / RECORD;
     }
-    let mut scores: HashMap<i64, (f32, u8), RandomState> = HashMap::default();
+    let mut scores: HashMap<i64, (f32, u8), RandomState> =
+        HashMap::with_capacity_and_hasher(records, RandomState::default());
     for term in query.terms {
         let Some(blocks) = by_term.get(term.as_str()) else {
             continue;
         };
-        let df = blocks.iter().map(|b| b.len() / RECORD).sum();
+        let df = blocks.iter().map(|(_, b)| b.len() / RECORD).sum();
         let idf = bm25.idf(df);
-        for r in blocks.iter().flat_map(|b| b.chunks_exact(RECORD)) {
-            let (key, tf, len, classes) = unpack(r);
-            let entry = scores.entry(key).or_insert((0.0, classes));
-            entry.0 += bm25.term(idf, tf, len);
+        for &(block, packed) in blocks {
+            for r in packed.chunks_exact(RECORD) {
+                let (key, tf, len, classes) = unpack(block, r);
+                let entry = scores.entry(key).or_insert((0.0, classes));
+                entry.0 += bm25.term(idf, tf, len);
+            }
         }
     }
     Ok(scores
@@ -523,28 +528,32 @@ fn best_first(ranked: &mut [(i64, f32)], n: usize) -> usize {
     end
 }
 
-/// A record of [`RECORD`] bytes: chunk key, tf, length and classes.
-fn unpack(r: &[u8]) -> (i64, f32, f32, u8) {
-    let mut key = [0; 8];
-    key.copy_from_slice(&r[..8]);
+/// A record of [`RECORD`] bytes in `block`: chunk key, tf, length and
+/// classes.
+fn unpack(block: i64, r: &[u8]) -> (i64, f32, f32, u8) {
+    let offset = u16::from_be_bytes([r[0], r[1]]);
     let mut tf = [0; 4];
-    tf.copy_from_slice(&r[8..12]);
+    tf.copy_from_slice(&r[2..6]);
     let mut len = [0; 4];
-    len.copy_from_slice(&r[12..16]);
+    len.copy_from_slice(&r[6..10]);
     (
-        i64::from_be_bytes(key),
+        block << BLOCK_BITS | i64::from(offset),
         f32::from_be_bytes(tf),
         f32::from_be_bytes(len),
-        r[17],
+        r[10],
     )
 }
 
 /// Which blocks of which terms' packed postings a commit changed.
 type Blocks = HashSet<(String, i64)>;
 
+/// How many low bits of a key are its place in its block
+/// (`block_bits!`).
+const BLOCK_BITS: u32 = 9;
+
 /// The block of `infrarag_term_postings` that holds chunk `key`.
 fn block_of(key: i64) -> i64 {
-    key >> 10
+    key >> BLOCK_BITS
 }
 
 /// Packs the postings of `blocks` (of all, when `None`) from
@@ -555,9 +564,12 @@ fn pack(tx: &mut Transaction<'_>, blocks: Option<Blocks>) -> Result<()> {
         tx.batch_execute(concat!(
             "DELETE FROM infrarag_term_postings;
              INSERT INTO infrarag_term_postings (term, block, postings)
-             SELECT term, chunk >> 10, ",
+             SELECT term, chunk >> ",
+            block_bits!(),
+            ", ",
             packed_postings!(),
-            " FROM infrarag_postings GROUP BY term, chunk >> 10"
+            " FROM infrarag_postings GROUP BY term, chunk >> ",
+            block_bits!()
         ))
         .map_err(fail)?;
         return Ok(());
@@ -580,7 +592,11 @@ fn pack(tx: &mut Transaction<'_>, blocks: Option<Blocks>) -> Result<()> {
             packed_postings!(),
             " FROM unnest($1::text[], $2::bigint[]) AS u (term, block)
              JOIN infrarag_postings p ON p.term = u.term
-                 AND p.chunk >= u.block << 10 AND p.chunk < (u.block + 1) << 10
+                 AND p.chunk >= u.block << ",
+            block_bits!(),
+            " AND p.chunk < (u.block + 1) << ",
+            block_bits!(),
+            "
              GROUP BY u.term, u.block"
         ),
         &[&terms, &numbers],
@@ -600,11 +616,15 @@ fn delete<S: AsRef<str> + postgres::types::ToSql + Sync>(
     }
     let touched = tx
         .query(
-            "WITH gone AS (
-                 DELETE FROM infrarag_postings WHERE chunk IN
-                     (SELECT key FROM infrarag_chunks WHERE path = ANY($1))
-                 RETURNING term, chunk)
-             SELECT DISTINCT term, chunk >> 10 FROM gone",
+            concat!(
+                "WITH gone AS (
+                     DELETE FROM infrarag_postings WHERE chunk IN
+                         (SELECT key FROM infrarag_chunks WHERE path = ANY($1))
+                     RETURNING term, chunk)
+                 SELECT DISTINCT term, chunk >> ",
+                block_bits!(),
+                " FROM gone"
+            ),
             &[&paths],
         )
         .map_err(|e| db_error("removing chunk terms", &e))?;
@@ -842,7 +862,21 @@ pub(super) fn index_pending(conn: &mut Client) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::best_first;
+    use super::{best_first, block_of, unpack, BLOCK_BITS, RECORD};
+
+    #[test]
+    fn a_record_names_its_chunk_by_block_and_offset() {
+        assert_eq!(block_bits!(), BLOCK_BITS.to_string());
+        let key = 7 * 512 + 300;
+        assert_eq!(block_of(key), 7);
+        let mut r = Vec::new();
+        r.extend_from_slice(&300u16.to_be_bytes());
+        r.extend_from_slice(&2.5f32.to_be_bytes());
+        r.extend_from_slice(&41.0f32.to_be_bytes());
+        r.push(5);
+        assert_eq!(r.len(), RECORD);
+        assert_eq!(unpack(7, &r), (key, 2.5, 41.0, 5));
+    }
 
     #[test]
     fn a_batch_takes_the_best_first_and_every_tie_of_its_last() {

@@ -19,15 +19,30 @@ macro_rules! postings_indexes {
     };
 }
 
+/// How many low bits of a chunk key place it in its block of
+/// `infrarag_term_postings`: blocks of 512 keys, so a block's row of
+/// records (5,632 bytes at most) stays in its table page, not in TOAST.
+macro_rules! block_bits {
+    () => {
+        "9"
+    };
+}
+
 /// The aggregate that packs postings of `infrarag_postings` as
-/// `infrarag_term_postings` keeps them, a row per term and block of 1,024
-/// chunk keys (`chunk >> 10`): one record of 18 bytes per chunk, in key
-/// order, its key (int8), tf and length (float4) and classes (int2),
-/// big-endian. Used by schema version 4 and by every commit.
+/// `infrarag_term_postings` keeps them, a row per term and block
+/// (`chunk >> block_bits!()`): one record of 11 bytes per chunk, in key
+/// order, its key within the block (int2), tf and length (float4) and
+/// classes (one byte), big-endian, as schema version 5 packs them. Used
+/// by every commit.
 macro_rules! packed_postings {
     () => {
-        "string_agg(int8send(chunk) || float4send(tf) || float4send(len) || int2send(classes),
+        concat!(
+            "string_agg(int2send((chunk & ((1::int8 << ",
+            block_bits!(),
+            ") - 1))::int2) || float4send(tf) || float4send(len)
+                        || set_byte('\\x00'::bytea, 0, classes),
                     ''::bytea ORDER BY chunk)"
+        )
     };
 }
 
