@@ -739,6 +739,74 @@ fn one_request_answers_as_the_stores_searched_apart() {
     }
 }
 
+/// Sequential and index scans of the two vector tables of database
+/// `name`, read once no connection to it is left: a backend reports its
+/// counts when it exits.
+fn vector_scans(pg: &PgServer, name: &str) -> (i64, i64) {
+    let mut admin = pg.admin();
+    for _ in 0..100 {
+        let open: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get(0);
+        if open == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut db = postgres::Client::connect(&pg.url_for(name), postgres::NoTls).unwrap();
+    let row = db
+        .query_one(
+            "SELECT sum(seq_scan)::bigint, sum(idx_scan)::bigint FROM pg_stat_user_tables
+             WHERE relname IN ('infrarag_code_vectors', 'infrarag_summary_vectors')",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[test]
+fn vector_searches_keep_to_the_hnsw_index_under_generic_plans() {
+    let pg = PgServer::start();
+    let name = "generic_plans";
+    let url = pg.database(name);
+    Index::postgres(&url)
+        .unwrap()
+        .add_path(module("s3"))
+        .execute()
+        .unwrap();
+    // Plans made without the query vector: a filter or a LIMIT in a
+    // parameter made them scan the whole table and sort it.
+    pg.admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} SET plan_cache_mode = force_generic_plan"
+        ))
+        .unwrap();
+    let start = vector_scans(&pg, name);
+    drop(Index::postgres(&url).unwrap());
+    let opened = vector_scans(&pg, name);
+    let index = Index::postgres(&url).unwrap();
+    for q in QUERIES {
+        for mode in [SearchMode::Hybrid, SearchMode::Vector] {
+            assert!(!index.search(q).mode(mode).execute().unwrap().is_empty());
+        }
+    }
+    drop(index);
+    let searched = vector_scans(&pg, name);
+    assert_eq!(
+        searched.0 - opened.0,
+        opened.0 - start.0,
+        "sequential scans: searches added some to those of opening"
+    );
+    assert!(
+        searched.1 - opened.1 >= (opened.1 - start.1) + 2 * 2 * QUERIES.len() as i64,
+        "index scans: {start:?} {opened:?} {searched:?}"
+    );
+}
+
 #[test]
 fn searches_during_commits_answer_as_one_state_or_the_other() {
     let pg = PgServer::start();

@@ -5,7 +5,7 @@
 //! serialises writers.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -54,9 +54,9 @@ impl PostgresDocuments {
         if let Some(v) = vector {
             conn.ef_search(ef_of(v)).map_err(fail)?;
         }
-        let first = conn
-            .statement(&FIRST[usize::from(vector.is_some())])
-            .map_err(fail)?;
+        let filtered = *query.filter != Filter::default();
+        let first = first_sql(vector.map(|v| (filtered, v.k)));
+        let first = conn.statement(&first).map_err(fail)?;
         let bodies = conn.statement(BODIES).map_err(fail)?;
         // Each statement sees the commits before it. Chunks are never
         // changed, only deleted and added under new keys, so the reads
@@ -295,29 +295,34 @@ impl ChunkSearch for PostgresDocuments {
 }
 
 /// The first statement of a search: the packed postings of the terms in
-/// `$1` (term, postings, block) and the chunk count and total length; the second
-/// also the `$7` code and summary vectors nearest `$2` that the filter in
-/// `$3` to `$6` accepts (space 0 or 1, id, cosine).
-static FIRST: LazyLock<[String; 2]> = LazyLock::new(|| {
-    let lexical = "SELECT term, postings, block, NULL::float8, NULL::int2, NULL::text, NULL::real
+/// `$1` (term, postings, block) and the chunk count and total length;
+/// with `nearest` (whether filtered, how many) also that many code and
+/// summary vectors nearest `$2` (space 0 or 1, id, cosine), filtered by
+/// `$3` to `$6` ([`Space::nearest`]).
+fn first_sql(nearest: Option<(bool, usize)>) -> String {
+    let mut sql = String::from(
+        "SELECT term, postings, block, NULL::float8, NULL::int2, NULL::text, NULL::real
          FROM infrarag_term_postings WHERE term = ANY($1)
          UNION ALL
          SELECT NULL, NULL, chunks, total_len, NULL, NULL, NULL
-         FROM infrarag_state WHERE id = 1";
-    let mut hybrid = lexical.to_string();
-    for space in [Space::Code, Space::Summary] {
-        let select = format!(
-            "NULL, NULL, NULL, NULL, {}::int2, id, {}",
-            space as u8,
-            cosine(2)
-        );
-        hybrid.push_str(&format!(
-            "\n UNION ALL ({})",
-            space.nearest(&select, 2, 3, 7)
-        ));
+         FROM infrarag_state WHERE id = 1",
+    );
+    if let Some((filtered, limit)) = nearest {
+        for space in [Space::Code, Space::Summary] {
+            let select = format!(
+                "NULL, NULL, NULL, NULL, {}::int2, id, {}",
+                space as u8,
+                cosine(2)
+            );
+            let filter = filtered.then_some(3);
+            sql.push_str(&format!(
+                "\n UNION ALL ({})",
+                space.nearest(&select, 2, filter, limit)
+            ));
+        }
     }
-    [lexical.to_string(), hybrid]
-});
+    sql
+}
 
 /// Chunks by key (`$1`), with whether the filter in `$2` to `$5` keeps
 /// each and, if it does, its body; then the chunks of the ids in `$6`
@@ -335,7 +340,7 @@ const BODIES: &str = "SELECT key, kept, path, CASE WHEN kept THEN body END FROM 
          WHERE id = ANY($6) ORDER BY id, key) v
      WHERE key <> ALL($1)";
 
-/// A search through `client`, with `first` (of [`FIRST`]) and
+/// A search through `client`, with `first` ([`first_sql`]) and
 /// [`BODIES`] prepared on it; `None` when a chunk the postings named was
 /// gone by the time its body was read.
 fn read_search(
@@ -349,20 +354,20 @@ fn read_search(
     let f = query.filter;
     let language = f.language.map(|l| l.as_str());
     let filtered = *f != Filter::default();
-    let rows = match vector {
+    let rows = match vector.map(|v| Vector::from(v.vector.to_vec())) {
         None => client.query(first, &[&query.terms]),
-        Some(v) => client.query(
+        Some(v) if filtered => client.query(
             first,
             &[
                 &query.terms,
-                &Vector::from(v.vector.to_vec()),
+                &v,
                 &f.path_prefix,
                 &language,
                 &f.block_type,
                 &f.address,
-                &i64::try_from(v.k).unwrap_or(i64::MAX),
             ],
         ),
+        Some(v) => client.query(first, &[&query.terms, &v]),
     }
     .map_err(fail)?;
     let mut found = Hybrid::default();

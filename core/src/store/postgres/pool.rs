@@ -15,6 +15,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::{db_error, refused, PostgresOptions};
 use crate::error::{Error, Result};
 
+/// The most prepared statements a connection keeps.
+const STATEMENTS: usize = 64;
+
 pub(super) struct Pool {
     config: Config,
     tls: MakeRustlsConnect,
@@ -162,7 +165,10 @@ impl Conn<'_> {
         self.session.as_mut().expect("held until dropped")
     }
 
-    /// `sql` prepared on this connection, once.
+    /// `sql` prepared on this connection, once. A search writes its number
+    /// of candidates into its text, so a caller that varies `k` widely
+    /// makes many; past [`STATEMENTS`] they are all closed and prepared
+    /// again as asked.
     pub(super) fn statement(
         &mut self,
         sql: &str,
@@ -170,6 +176,9 @@ impl Conn<'_> {
         let session = self.session();
         if let Some(statement) = session.statements.get(sql) {
             return Ok(statement.clone());
+        }
+        if session.statements.len() >= STATEMENTS {
+            session.statements.clear();
         }
         let statement = session.client.prepare(sql)?;
         session

@@ -9,7 +9,7 @@ use postgres::Client;
 use super::pool::Pool;
 use super::{db_error, refused};
 use crate::error::Result;
-use crate::store::{top_k_by, Place, VectorQuery, VectorRecord, VectorStore};
+use crate::store::{top_k_by, Filter, Place, VectorQuery, VectorRecord, VectorStore};
 
 /// Rows written per statement.
 const BATCH: usize = 500;
@@ -40,19 +40,31 @@ impl Space {
         Place::new(pool, self as u8)
     }
 
-    /// A query for `select` of the `$k` rows nearest `$vector` that the
-    /// filter's parameters (`$filter` to `$filter + 3`: path prefix,
-    /// language, block type, address) accept, nearest first as the HNSW
-    /// index finds them.
-    pub(super) fn nearest(self, select: &str, vector: usize, filter: usize, k: usize) -> String {
-        let [p, l, b, a] = [filter, filter + 1, filter + 2, filter + 3];
+    /// A query for `select` of the `limit` rows nearest `$vector`, nearest
+    /// first as the HNSW index finds them; with `filter`, only rows its
+    /// parameters (`$filter` to `$filter + 3`: path prefix, language, block
+    /// type, address) accept. The limit is written in, and an unfiltered
+    /// query has no WHERE clause: the planner then takes the HNSW index in
+    /// a generic plan too, so a prepared search is not planned again on
+    /// every execution (0.3 ms of the server's time per search).
+    pub(super) fn nearest(
+        self,
+        select: &str,
+        vector: usize,
+        filter: Option<usize>,
+        limit: usize,
+    ) -> String {
+        let filter = filter.map_or(String::new(), |f| {
+            let [p, l, b, a] = [f, f + 1, f + 2, f + 3];
+            format!(
+                "WHERE (${p}::text IS NULL OR starts_with(path, ${p}))
+                   AND (${l}::text IS NULL OR language = ${l})
+                   AND (${b}::text IS NULL OR block_type = ${b})
+                   AND (${a}::text IS NULL OR address = ${a})"
+            )
+        });
         format!(
-            "SELECT {select} FROM {}
-             WHERE (${p}::text IS NULL OR starts_with(path, ${p}))
-               AND (${l}::text IS NULL OR language = ${l})
-               AND (${b}::text IS NULL OR block_type = ${b})
-               AND (${a}::text IS NULL OR address = ${a})
-             ORDER BY embedding <=> ${vector} LIMIT ${k}",
+            "SELECT {select} FROM {} {filter} ORDER BY embedding <=> ${vector} LIMIT {limit}",
             self.table()
         )
     }
@@ -268,24 +280,30 @@ impl VectorStore for PostgresVectors {
         conn.ef_search(ef_of(query))
             .map_err(|e| db_error("searching vectors", &e))?;
         let language = f.language.map(|l| l.as_str());
-        let k = i64::try_from(query.k).unwrap_or(i64::MAX);
         let select = format!("id, {}", cosine(1));
-        let search = conn
-            .statement(&self.space.nearest(&select, 1, 2, 6))
-            .map_err(|e| db_error("searching vectors", &e))?;
-        let rows = conn
-            .query(
+        let vector = Vector::from(query.vector.to_vec());
+        let fail = |e: postgres::Error| db_error("searching vectors", &e);
+        let rows = if *f == Filter::default() {
+            let search = conn
+                .statement(&self.space.nearest(&select, 1, None, query.k))
+                .map_err(fail)?;
+            conn.query(&search, &[&vector]).map_err(fail)?
+        } else {
+            let search = conn
+                .statement(&self.space.nearest(&select, 1, Some(2), query.k))
+                .map_err(fail)?;
+            conn.query(
                 &search,
                 &[
-                    &Vector::from(query.vector.to_vec()),
+                    &vector,
                     &f.path_prefix,
                     &language,
                     &f.block_type,
                     &f.address,
-                    &k,
                 ],
             )
-            .map_err(|e| db_error("searching vectors", &e))?;
+            .map_err(fail)?
+        };
         // Under a filter the iterative scan returns rows in roughly
         // distance order; sorted again here.
         let mut hits: Vec<(String, f32)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
