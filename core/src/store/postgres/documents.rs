@@ -5,7 +5,7 @@
 //! serialises writers.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use foldhash::fast::RandomState;
 
@@ -16,7 +16,7 @@ use postgres::{Client, GenericClient, Transaction};
 
 use super::pool::Pool;
 use super::vectors::{cosine, ef_of, Space};
-use super::{db_error, refused};
+use super::{db_error, filter_sql, refused};
 use crate::chunk::Chunk;
 use crate::error::Result;
 use crate::index::{chunk_classes, lexical_terms, weigh, Bm25};
@@ -57,7 +57,7 @@ impl PostgresDocuments {
         let filtered = *query.filter != Filter::default();
         let first = first_sql(vector.map(|v| (filtered, v.k)));
         let first = conn.statement(&first).map_err(fail)?;
-        let bodies = conn.statement(BODIES).map_err(fail)?;
+        let bodies = conn.statement(&BODIES).map_err(fail)?;
         // Each statement sees the commits before it. Chunks are never
         // changed, only deleted and added under new keys, so the reads
         // agree unless a chunk the postings named is gone: then they are
@@ -327,18 +327,19 @@ fn first_sql(nearest: Option<(bool, usize)>) -> String {
 /// Chunks by key (`$1`), with whether the filter in `$2` to `$5` keeps
 /// each and, if it does, its body; then the chunks of the ids in `$6`
 /// whose first key is not among them (key, true, path, body).
-const BODIES: &str = "SELECT key, kept, path, CASE WHEN kept THEN body END FROM (
-         SELECT key, path, body,
-                ($2::text IS NULL OR starts_with(path, $2))
-                AND ($3::text IS NULL OR language = $3)
-                AND ($4::text IS NULL OR block_type = $4)
-                AND ($5::text IS NULL OR address = $5) AS kept
-         FROM infrarag_chunks WHERE key = ANY($1)) c
-     UNION ALL
-     SELECT key, true, path, body FROM (
-         SELECT DISTINCT ON (id) key, path, body FROM infrarag_chunks
-         WHERE id = ANY($6) ORDER BY id, key) v
-     WHERE key <> ALL($1)";
+static BODIES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT key, kept, path, CASE WHEN kept THEN body END FROM (
+             SELECT key, path, body, {} AS kept
+             FROM infrarag_chunks WHERE key = ANY($1)) c
+         UNION ALL
+         SELECT key, true, path, body FROM (
+             SELECT DISTINCT ON (id) key, path, body FROM infrarag_chunks
+             WHERE id = ANY($6) ORDER BY id, key) v
+         WHERE key <> ALL($1)",
+        filter_sql(2)
+    )
+});
 
 /// A search through `client`, with `first` ([`first_sql`]) and
 /// [`BODIES`] prepared on it; `None` when a chunk the postings named was

@@ -207,6 +207,21 @@ impl PostgresStore {
     }
 }
 
+/// Whether a row of `infrarag_chunks` or of a vector table passes a
+/// [`Filter`](crate::store::Filter) given in four parameters from
+/// `$first`: path prefix, language, block type, address (each NULL when
+/// unset). One text for both, so a vector search and the chunks it names
+/// agree on what a filter keeps.
+fn filter_sql(first: usize) -> String {
+    let [p, l, b, a] = [first, first + 1, first + 2, first + 3];
+    format!(
+        "(${p}::text IS NULL OR starts_with(path, ${p}))
+         AND (${l}::text IS NULL OR language = ${l})
+         AND (${b}::text IS NULL OR block_type = ${b})
+         AND (${a}::text IS NULL OR address = ${a})"
+    )
+}
+
 /// A failed request as [`Error::Database`], with the server's SQLSTATE,
 /// message, detail and hint; `doing` says what was being done.
 pub(crate) fn db_error(doing: &str, e: &postgres::Error) -> Error {

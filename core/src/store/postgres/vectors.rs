@@ -7,7 +7,7 @@ use pgvector::Vector;
 use postgres::Client;
 
 use super::pool::Pool;
-use super::{db_error, refused};
+use super::{db_error, filter_sql, refused};
 use crate::error::Result;
 use crate::store::{top_k_by, Filter, Place, VectorQuery, VectorRecord, VectorStore};
 
@@ -54,15 +54,7 @@ impl Space {
         filter: Option<usize>,
         limit: usize,
     ) -> String {
-        let filter = filter.map_or(String::new(), |f| {
-            let [p, l, b, a] = [f, f + 1, f + 2, f + 3];
-            format!(
-                "WHERE (${p}::text IS NULL OR starts_with(path, ${p}))
-                   AND (${l}::text IS NULL OR language = ${l})
-                   AND (${b}::text IS NULL OR block_type = ${b})
-                   AND (${a}::text IS NULL OR address = ${a})"
-            )
-        });
+        let filter = filter.map_or(String::new(), |f| format!("WHERE {}", filter_sql(f)));
         format!(
             "SELECT {select} FROM {} {filter} ORDER BY embedding <=> ${vector} LIMIT {limit}",
             self.table()
