@@ -109,9 +109,7 @@ def main() -> None:
     postgres(root, files, file_s)
 
     print(f"\nquery latency, k=10, {len(QUERIES)} queries x {REPEAT}:")
-    for mode in ("hybrid", "vector", "lexical"):
-        p50, p99 = percentiles(timed_queries(lambda q: index.search(q, 10, mode=mode), QUERIES))
-        print(f"  {mode:>8}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+    one_client(index, ":")
 
     import bm25s  # type: ignore[import-untyped]
 
