@@ -478,21 +478,29 @@ fn score(
     bm25: Bm25,
     postings: &[(&str, i64, &[u8])],
 ) -> Result<Vec<(i64, f32)>> {
+    let damaged = |term: &str, what: String| {
+        refused(format!(
+            "the stored postings of the term {term:?} are damaged ({what})"
+        ))
+    };
     let mut by_term: HashMap<&str, Vec<(i64, &[u8])>, RandomState> = HashMap::default();
-    let mut records = 0;
+    // Sums are kept per block, in arrays indexed by a key's offset: a
+    // query's terms name tens of thousands of records but only the few
+    // blocks the chunks fill, and hashing each key took a tenth of a
+    // search's time in the process.
+    let mut slots: HashMap<i64, usize, RandomState> = HashMap::default();
     for &(term, block, packed) in postings {
         if packed.len() % RECORD != 0 {
-            return Err(refused(format!(
-                "the stored postings of the term {term:?} are damaged \
-                 ({} bytes, not a multiple of {RECORD})",
-                packed.len()
-            )));
+            return Err(damaged(
+                term,
+                format!("{} bytes, not a multiple of {RECORD}", packed.len()),
+            ));
         }
         by_term.entry(term).or_default().push((block, packed));
-        records += packed.len() / RECORD;
+        let next = slots.len();
+        slots.entry(block).or_insert(next);
     }
-    let mut scores: HashMap<i64, (f32, u8), RandomState> =
-        HashMap::with_capacity_and_hasher(records, RandomState::default());
+    let mut sums = vec![Sums::default(); slots.len()];
     for term in query.terms {
         let Some(blocks) = by_term.get(term.as_str()) else {
             continue;
@@ -500,17 +508,54 @@ fn score(
         let df = blocks.iter().map(|(_, b)| b.len() / RECORD).sum();
         let idf = bm25.idf(df);
         for &(block, packed) in blocks {
+            let sums = &mut sums[slots[&block]];
             for r in packed.chunks_exact(RECORD) {
-                let (key, tf, len, classes) = unpack(block, r);
-                let entry = scores.entry(key).or_insert((0.0, classes));
-                entry.0 += bm25.term(idf, tf, len);
+                let (offset, tf, len, classes) = unpack(r);
+                if offset >= BLOCK {
+                    return Err(damaged(term, format!("offset {offset} in block {block}")));
+                }
+                sums.score[offset] += bm25.term(idf, tf, len);
+                sums.classes[offset] = classes;
+                sums.seen[offset / 64] |= 1 << (offset % 64);
             }
         }
     }
-    Ok(scores
-        .into_iter()
-        .map(|(key, (score, classes))| (key, score * weigh(classes, query.class_weights)))
-        .collect())
+    let mut out = Vec::new();
+    for (&block, &slot) in &slots {
+        let sums = &sums[slot];
+        for (word, &bits) in sums.seen.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let offset = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let weight = weigh(sums.classes[offset], query.class_weights);
+                out.push((key_of(block, offset), sums.score[offset] * weight));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How many chunk keys one row of `infrarag_term_postings` covers.
+const BLOCK: usize = 1 << BLOCK_BITS;
+
+/// The BM25 sums of one block's keys, by offset, with their classes and
+/// which offsets any term named.
+#[derive(Clone)]
+struct Sums {
+    score: [f32; BLOCK],
+    classes: [u8; BLOCK],
+    seen: [u64; BLOCK / 64],
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Sums {
+            score: [0.0; BLOCK],
+            classes: [0; BLOCK],
+            seen: [0; BLOCK / 64],
+        }
+    }
 }
 
 /// Moves the best `n` of `ranked` to its front, best first, followed by
@@ -534,20 +579,25 @@ fn best_first(ranked: &mut [(i64, f32)], n: usize) -> usize {
     end
 }
 
-/// A record of [`RECORD`] bytes in `block`: chunk key, tf, length and
-/// classes.
-fn unpack(block: i64, r: &[u8]) -> (i64, f32, f32, u8) {
+/// A record of [`RECORD`] bytes: its chunk's offset in the block, tf,
+/// length and classes.
+fn unpack(r: &[u8]) -> (usize, f32, f32, u8) {
     let offset = u16::from_be_bytes([r[0], r[1]]);
     let mut tf = [0; 4];
     tf.copy_from_slice(&r[2..6]);
     let mut len = [0; 4];
     len.copy_from_slice(&r[6..10]);
     (
-        block << BLOCK_BITS | i64::from(offset),
+        usize::from(offset),
         f32::from_be_bytes(tf),
         f32::from_be_bytes(len),
         r[10],
     )
+}
+
+/// The chunk key at `offset` in `block`.
+fn key_of(block: i64, offset: usize) -> i64 {
+    block << BLOCK_BITS | offset as i64
 }
 
 /// Which blocks of which terms' packed postings a commit changed.
@@ -868,20 +918,65 @@ pub(super) fn index_pending(conn: &mut Client) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{best_first, block_of, unpack, BLOCK_BITS, RECORD};
+    use super::{best_first, block_of, key_of, score, unpack, BLOCK_BITS, RECORD};
+    use crate::index::Bm25;
+    use crate::store::{Filter, LexicalQuery};
+
+    fn record(offset: u16, tf: f32, len: f32, classes: u8) -> Vec<u8> {
+        let mut r = offset.to_be_bytes().to_vec();
+        r.extend_from_slice(&tf.to_be_bytes());
+        r.extend_from_slice(&len.to_be_bytes());
+        r.push(classes);
+        r
+    }
 
     #[test]
     fn a_record_names_its_chunk_by_block_and_offset() {
         assert_eq!(block_bits!(), BLOCK_BITS.to_string());
         let key = 7 * 512 + 300;
         assert_eq!(block_of(key), 7);
-        let mut r = Vec::new();
-        r.extend_from_slice(&300u16.to_be_bytes());
-        r.extend_from_slice(&2.5f32.to_be_bytes());
-        r.extend_from_slice(&41.0f32.to_be_bytes());
-        r.push(5);
+        let r = record(300, 2.5, 41.0, 5);
         assert_eq!(r.len(), RECORD);
-        assert_eq!(unpack(7, &r), (key, 2.5, 41.0, 5));
+        assert_eq!(unpack(&r), (300, 2.5, 41.0, 5));
+        assert_eq!(key_of(7, 300), key);
+    }
+
+    #[test]
+    fn scores_sum_each_terms_records_by_key() {
+        let terms = ["bucket".to_string(), "policy".to_string()];
+        let filter = Filter::default();
+        let query = LexicalQuery {
+            terms: &terms,
+            k: 10,
+            filter: &filter,
+            class_weights: [0.5, 1.0, 1.0],
+        };
+        let bm25 = Bm25::new(2_000, 60_000.0);
+        let bucket = [record(3, 2.0, 40.0, 0), record(511, 1.0, 10.0, 1)].concat();
+        let policy = record(3, 1.0, 40.0, 0);
+        let far = record(0, 3.0, 20.0, 0);
+        let postings = [
+            ("policy", 0, &policy[..]),
+            ("bucket", 0, &bucket[..]),
+            ("bucket", 9, &far[..]),
+        ];
+        let mut got = score(&query, bm25, &postings).unwrap();
+        got.sort_by_key(|&(key, _)| key);
+        let (b, p) = (bm25.idf(3), bm25.idf(1));
+        let expected = [
+            (3, bm25.term(b, 2.0, 40.0) + bm25.term(p, 1.0, 40.0)),
+            (511, bm25.term(b, 1.0, 10.0) * 0.5),
+            (9 * 512, bm25.term(b, 3.0, 20.0)),
+        ];
+        assert_eq!(got, expected);
+
+        let damaged = record(512, 1.0, 1.0, 0);
+        let postings = [("bucket", 0, &damaged[..])];
+        let err = score(&query, bm25, &postings).unwrap_err().to_string();
+        assert!(
+            err.contains("\"bucket\"") && err.contains("offset 512"),
+            "{err}"
+        );
     }
 
     #[test]
