@@ -502,10 +502,7 @@ pub(crate) fn search_with(
             address: o.address,
         },
     };
-    let hits = read(index, |index| {
-        index.search(query).options(options).execute()
-    })?
-    .map_err(js_error)?;
+    let hits = index.index.search(query, options).map_err(js_error)?;
     Ok(hits
         .into_iter()
         .map(|h| Hit {

@@ -285,8 +285,8 @@ impl PyIndex {
                 address,
             },
         };
-        let hits = self
-            .read(py, |index| index.search(query).options(options).execute())?
+        let hits = py
+            .detach(|| self.inner.search(query, options))
             .map_err(|e| self.error(py, e))?;
         hits.into_iter()
             .map(|h| {

@@ -23,7 +23,7 @@ use infrarag::collect::{
     Outcome, Record, RecordQuery, RecordStore,
 };
 use infrarag::embed::{Embedder, Hashing};
-use infrarag::index::{Filter, Index, SearchMode, SharedIndex};
+use infrarag::index::{Filter, Index, SearchMode, SearchOptions, SharedIndex};
 use infrarag::store::postgres::{PostgresStore, LATEST_SCHEMA, MIGRATIONS};
 use infrarag::store::{Document, FileStore, Stores, VectorStore};
 use infrarag::Error;
@@ -350,6 +350,26 @@ fn another_process_commits_reach_a_reader() {
     ingest(&url, &[s3.to_string_lossy().into_owned()]);
     let mut reference = Index::in_memory();
     reference.add_path(&s3).execute().unwrap();
+    // A search is the first to meet the commit: it reads the store's
+    // state, not the count the reader loaded while the store was empty.
+    let lexical = |index: &SharedIndex| {
+        let options = SearchOptions {
+            mode: Some(SearchMode::Lexical),
+            ..SearchOptions::default()
+        };
+        let hits = index.search("encrypt bucket with KMS", options).unwrap();
+        hits.into_iter().map(|h| h.chunk.id).collect::<Vec<_>>()
+    };
+    let expected: Vec<String> = reference
+        .search("encrypt bucket with KMS")
+        .mode(SearchMode::Lexical)
+        .execute()
+        .unwrap()
+        .into_iter()
+        .map(|h| h.chunk.id)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(lexical(&reader), expected);
     assert_eq!(reader.read(Index::sources).unwrap(), reference.sources());
     let hits = reader
         .read(|i| top(i, "encrypt bucket with KMS", SearchMode::Lexical))
@@ -364,6 +384,7 @@ fn another_process_commits_reach_a_reader() {
     let mut other = Index::postgres(&url).unwrap();
     let removed = other.remove_path(&s3).unwrap();
     assert_eq!(removed, reference.sources().len());
+    assert!(lexical(&reader).is_empty());
     assert!(reader.read(Index::is_empty).unwrap());
     assert!(reader
         .read(|i| i.search("bucket").execute().unwrap())
@@ -768,16 +789,22 @@ fn vector_scans(pg: &PgServer, name: &str) -> (i64, i64) {
     (row.get(0), row.get(1))
 }
 
-#[test]
-fn vector_searches_keep_to_the_hnsw_index_under_generic_plans() {
-    let pg = PgServer::start();
-    let name = "generic_plans";
+/// Database `name`, holding the s3 module.
+fn s3_database(pg: &PgServer, name: &str) -> String {
     let url = pg.database(name);
     Index::postgres(&url)
         .unwrap()
         .add_path(module("s3"))
         .execute()
         .unwrap();
+    url
+}
+
+#[test]
+fn vector_searches_keep_to_the_hnsw_index_under_generic_plans() {
+    let pg = PgServer::start();
+    let name = "generic_plans";
+    let url = s3_database(&pg, name);
     // Plans made without the query vector: a filter or a LIMIT in a
     // parameter made them scan the whole table and sort it.
     pg.admin()
@@ -804,6 +831,53 @@ fn vector_searches_keep_to_the_hnsw_index_under_generic_plans() {
     assert!(
         searched.1 - opened.1 >= (opened.1 - start.1) + 2 * 2 * QUERIES.len() as i64,
         "index scans: {start:?} {opened:?} {searched:?}"
+    );
+}
+
+/// Transactions committed in database `name`, read once no connection to
+/// it is left ([`vector_scans`]).
+fn commits(pg: &PgServer, name: &str) -> i64 {
+    vector_scans(pg, name);
+    pg.admin()
+        .query_one(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = $1",
+            &[&name],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_shared_index_searches_postgres_in_two_requests() {
+    let pg = PgServer::start();
+    let name = "requests";
+    let url = s3_database(&pg, name);
+    // Each statement outside a transaction commits one; opening the index
+    // and preparing statements cost the same in both runs, so the
+    // difference is the extra searches' alone.
+    let run = |rounds: usize| {
+        let before = commits(&pg, name);
+        let index = SharedIndex::new(Index::postgres(&url).unwrap());
+        for _ in 0..rounds {
+            for q in QUERIES {
+                for mode in [SearchMode::Hybrid, SearchMode::Lexical] {
+                    let options = SearchOptions {
+                        mode: Some(mode),
+                        ..SearchOptions::default()
+                    };
+                    assert!(!index.search(q, options).unwrap().is_empty());
+                }
+            }
+        }
+        drop(index);
+        commits(&pg, name) - before
+    };
+    let once = run(1);
+    let thrice = run(3);
+    assert_eq!(
+        thrice - once,
+        2 * (2 * 2 * QUERIES.len() as i64),
+        "two searches of each query per round, two requests each"
     );
 }
 

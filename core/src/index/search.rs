@@ -89,17 +89,22 @@ impl<'a> Search<'a> {
     /// The best `k` chunks, best first. Fails only when the embedder does.
     pub fn execute(self) -> Result<Vec<Hit>> {
         let index = self.index;
-        if self.k == 0 || index.is_empty() {
+        if self.k == 0 {
             return Ok(Vec::new());
         }
         let n = self
             .k
             .saturating_mul(CANDIDATES_PER_HIT)
-            .max(MIN_CANDIDATES)
-            .min(index.len());
+            .max(MIN_CANDIDATES);
+        // The store counts its chunks as of the commits this search reads;
+        // the index's count may be older (SharedIndex::search).
         if let Some(remote) = index.remote() {
             return self.execute_remote(remote, n);
         }
+        if index.is_empty() {
+            return Ok(Vec::new());
+        }
+        let n = n.min(index.len());
         let filter = &self.filter;
         let intent = Intent::of(self.query);
         // The prior of a chunk the filter accepts; 0 for any other.

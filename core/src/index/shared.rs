@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockWriteGuard, TryLockError};
 
 use super::ingest::{Options, Plan};
-use super::{Index, IngestReport, Progress};
+use super::{Hit, Index, IngestReport, Progress, SearchOptions};
 use crate::error::{Error, Result};
 
 /// An [`Index`] for servers: any number of threads search it while one
@@ -53,6 +53,23 @@ impl SharedIndex {
         let index = self.index.read().map_err(|_| poisoned())?;
         self.check_open()?;
         Ok(f(&index))
+    }
+
+    /// [`Index::search`] with `options`, on the state last committed. An
+    /// index that searches in its store ([`DocumentStore::searchable`])
+    /// reads that state in the search's own requests, so it is not asked
+    /// for its version first: one round trip fewer per search.
+    ///
+    /// [`DocumentStore::searchable`]: crate::store::DocumentStore::searchable
+    pub fn search(&self, query: &str, options: SearchOptions) -> Result<Vec<Hit>> {
+        {
+            let index = self.index.read().map_err(|_| poisoned())?;
+            self.check_open()?;
+            if index.remote().is_some() {
+                return index.search(query).options(options).execute();
+            }
+        }
+        self.read(|index| index.search(query).options(options).execute())?
     }
 
     /// Ingests the text files under `dir` as [`Index::add_path`] does;
