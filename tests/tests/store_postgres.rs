@@ -6,7 +6,8 @@
 //! where one serial run ends; a writer killed mid-ingestion leaves a
 //! committed state; another process's commits reach a reader; BM25 in the
 //! database ranks as in memory, on a database moved from schema 2 too,
-//! and reads a bulk load's postings from the index alone;
+//! reads a bulk load's postings from the index alone and plans filtered
+//! vector searches on its statistics;
 //! each kind of failure gets its own error; and the collectors' record stores answer
 //! alike, PostgreSQL's shared by services appending at once.
 
@@ -969,7 +970,7 @@ fn a_schema_3_database_gets_its_postings_packed() {
 }
 
 #[test]
-fn a_bulk_load_leaves_its_postings_readable_from_the_index_alone() {
+fn a_bulk_load_leaves_postings_vacuumed_and_vectors_analyzed() {
     let pg = PgServer::start();
     let url = pg.database("vacuumed");
     let mut stored = Index::postgres(&url).unwrap();
@@ -999,6 +1000,23 @@ fn a_bulk_load_leaves_its_postings_readable_from_the_index_alone() {
     assert_eq!(scan["Node Type"], "Index Only Scan", "{plan}");
     assert!(scan["Actual Rows"].as_f64().unwrap() > 100.0, "{plan}");
     assert_eq!(scan["Heap Fetches"], 0, "{plan}");
+    // The vector tables were analyzed as they committed: without column
+    // statistics a filtered vector search was planned as a full scan.
+    let analyzed: Vec<String> = admin
+        .query(
+            "SELECT tablename::text FROM pg_stats
+             WHERE attname = 'path' AND tablename LIKE 'infrarag_%_vectors'
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        analyzed,
+        ["infrarag_code_vectors", "infrarag_summary_vectors"]
+    );
 }
 
 #[test]

@@ -192,13 +192,22 @@ impl VectorStore for PostgresVectors {
         // Building the graph once after a bulk load is several times
         // faster than growing it row by row; searches wait for the commit.
         // The table is counted only for an upsert that could be one.
-        let bulk = records.len() >= BULK && {
-            let held: i64 = tx
-                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
-                .map_err(|e| db_error("storing vectors", &e))?
-                .get(0);
-            records.len() as i64 >= held
+        let held = match records.len() >= BULK {
+            true => Some(
+                tx.query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                    .map_err(|e| db_error("storing vectors", &e))?
+                    .get::<_, i64>(0),
+            ),
+            false => None,
         };
+        let added = records.len() as i64;
+        let bulk = held.is_some_and(|held| added >= held);
+        // Without statistics of the new rows the planner took a filtered
+        // search for a full scan and sort: 13.5 ms p50 for vector searches
+        // under a path prefix right after loading the six module
+        // repositories, 8.9 ms once analyzed. Autovacuum would analyze
+        // within a minute or so; a load of a fifth of the table does now.
+        let analyze = held.is_some_and(|held| added * 4 >= held);
         if bulk {
             tx.batch_execute(&format!("DROP INDEX IF EXISTS {t}_hnsw"))
                 .map_err(|e| db_error("storing vectors", &e))?;
@@ -230,6 +239,10 @@ impl VectorStore for PostgresVectors {
                 "CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops)"
             ))
                 .map_err(|e| db_error("indexing vectors", &e))?;
+        }
+        if analyze {
+            tx.batch_execute(&format!("ANALYZE {t}"))
+                .map_err(|e| db_error("analyzing vectors", &e))?;
         }
         tx.commit().map_err(|e| db_error("storing vectors", &e))
     }
