@@ -487,7 +487,8 @@ impl Index {
     /// files they added or changed are loaded, files they removed
     /// forgotten. Returns whether anything changed. Ingestion and removal
     /// refresh first on their own; [`SharedIndex`] refreshes before each
-    /// read.
+    /// read, except a search on a store that searches its own chunks,
+    /// which reads the committed state itself.
     pub fn refresh(&mut self) -> Result<bool> {
         let Some(documents) = &self.documents else {
             return Ok(false);
