@@ -39,8 +39,19 @@ impl Group {
 /// Walks `ranked` (best first) and groups it, stopping once `k` groups are
 /// complete as far as the walk can tell: a later chunk may still join an
 /// earlier group, so the walk reads the whole candidate list.
-pub(super) fn fold(ranked: &[&Chunk], k: usize) -> Vec<Group> {
+///
+/// A chunk `whole` denies is known only by its outline (id, path,
+/// language, block type, address). When the groups depend on its text,
+/// or it belongs to one of them (which shows its lines, or all of it),
+/// the fold fails with the indexes of every such chunk: the caller reads
+/// them whole and folds again.
+pub(super) fn fold(
+    ranked: &[&Chunk],
+    whole: &dyn Fn(usize) -> bool,
+    k: usize,
+) -> Result<Vec<Group>, Vec<usize>> {
     let mut groups: Vec<Group> = Vec::new();
+    let mut needed: Vec<usize> = Vec::new();
     for (i, chunk) in ranked.iter().enumerate() {
         let mut terms: Option<HashSet<String>> = None;
         let open = groups.len() < k;
@@ -51,6 +62,15 @@ pub(super) fn fold(ranked: &[&Chunk], k: usize) -> Vec<Group> {
             }
             if first.path == chunk.path {
                 return true;
+            }
+            let unread: Vec<usize> = [g.members[0], i]
+                .into_iter()
+                .filter(|&j| !whole(j))
+                .collect();
+            if !unread.is_empty() {
+                // Taken for different until read.
+                needed.extend(unread);
+                return false;
             }
             let mine = terms.get_or_insert_with(|| term_set(&chunk.text));
             let theirs = g.terms.get_or_insert_with(|| term_set(&first.text));
@@ -65,7 +85,19 @@ pub(super) fn fold(ranked: &[&Chunk], k: usize) -> Vec<Group> {
             None => {}
         }
     }
-    groups
+    needed.extend(
+        groups
+            .iter()
+            .flat_map(|g| &g.members)
+            .copied()
+            .filter(|&i| !whole(i)),
+    );
+    if needed.is_empty() {
+        return Ok(groups);
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    Err(needed)
 }
 
 /// Whether two chunks could be the same block or section: one address (in
@@ -131,11 +163,12 @@ mod tests {
             "resource \"aws_security_group\" \"this\" {\n  name = var.name\n  vpc_id = var.vpc_id\n}\n",
         );
         let ranked = [&b, &d, &a, &c];
-        let groups = fold(&ranked, 10);
+        let all = |_: usize| true;
+        let groups = fold(&ranked, &all, 10).unwrap();
         assert_eq!(groups[0].head(&ranked), 0);
         let members: Vec<&[usize]> = groups.iter().map(|g| g.members.as_slice()).collect();
         assert_eq!(members, vec![&[0, 2][..], &[1], &[3]]);
-        assert_eq!(fold(&ranked, 1)[0].members, vec![0, 2]);
+        assert_eq!(fold(&ranked, &all, 1).unwrap()[0].members, vec![0, 2]);
         // Pieces of one block fold whatever their text; of two copies, the
         // one nearer the root stands for both.
         let root = chunk(
@@ -147,6 +180,32 @@ mod tests {
             "variable \"name\" {\n  type = string\n}\n",
         );
         let ranked = [&nested, &root];
-        assert_eq!(fold(&ranked, 10)[0].head(&ranked), 1);
+        assert_eq!(fold(&ranked, &all, 10).unwrap()[0].head(&ranked), 1);
+    }
+
+    #[test]
+    fn a_fold_asks_for_the_outlines_it_compares_or_shows() {
+        let a = chunk(
+            "sg/modules/https-443/main.tf",
+            "module \"sg\" {\n  source = \"../../\"\n  ingress_rules = [\"https-443-tcp\"]\n}\n",
+        );
+        let b = chunk(
+            "sg/modules/http-80/main.tf",
+            "module \"sg\" {\n  source = \"../../\"\n  ingress_rules = [\"http-80-tcp\"]\n}\n",
+        );
+        let d = chunk(
+            "sg/main.tf",
+            "resource \"aws_security_group\" \"this\" {\n  name = var.name\n}\n",
+        );
+        let ranked = [&b, &d, &a];
+        let all_but = |unread: usize| move |i: usize| i != unread;
+        // A copy in another file is compared by its text: both must be read.
+        assert_eq!(fold(&ranked, &all_but(2), 10).err(), Some(vec![2]));
+        assert_eq!(fold(&ranked, &all_but(0), 10).err(), Some(vec![0]));
+        // A chunk that joins no group and starts none shown is left unread;
+        // one that starts a group shown must be read.
+        let groups = fold(&ranked, &all_but(1), 1).unwrap();
+        assert_eq!(groups[0].members, vec![0, 2]);
+        assert_eq!(fold(&ranked, &all_but(1), 10).err(), Some(vec![1]));
     }
 }

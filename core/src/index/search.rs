@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use super::fold::fold;
 use super::prior::Intent;
 use super::{citation, Hit, Index, Scores, SearchMode, Signal};
-use crate::chunk::Chunk;
+use crate::chunk::{Chunk, ChunkKind};
 use crate::error::Result;
-use crate::store::{top_k_by, ChunkSearch, Filter, LexicalQuery, Place, VectorQuery};
+use crate::store::{top_k_by, ChunkSearch, Filter, LexicalQuery, Metadata, Place, VectorQuery};
 
 /// Reciprocal rank fusion's damping constant, the value of Cormack et al.
 const RRF_K: f32 = 60.0;
@@ -143,7 +143,8 @@ impl<'a> Search<'a> {
             }
         }
         let chunk = |s: usize| index.chunks.get(s).and_then(Option::as_ref);
-        Ok(fuse(index, &chunk, &signals, self.k))
+        // In memory every chunk is whole, so the fold needs none read.
+        Ok(fuse(index, &chunk, &|_| true, &signals, self.k).unwrap_or_default())
     }
 
     /// The `n` nearest chunk ids to the query in the code and in the
@@ -212,6 +213,9 @@ impl<'a> Search<'a> {
                 for chunk in found.chunks {
                     pool.add(chunk);
                 }
+                for (id, metadata) in found.outlines {
+                    pool.add_outline(id, metadata);
+                }
                 Some([(Kind::Code, found.code), (Kind::Summary, found.summary)])
             }
             _ => {
@@ -246,8 +250,26 @@ impl<'a> Search<'a> {
             top_k_by(&mut hits, n, |&a, &b| pool.id_order(a, b));
             signals.push((kind, hits));
         }
-        let chunk = |key: usize| pool.chunks.get(key);
-        Ok(fuse(index, &chunk, &signals, self.k))
+        loop {
+            let chunk = |key: usize| pool.chunks.get(key);
+            let whole = |key: usize| pool.whole[key];
+            let needed = match fuse(index, &chunk, &whole, &signals, self.k) {
+                Ok(hits) => return Ok(hits),
+                Err(needed) => needed,
+            };
+            let ids: Vec<String> = needed.iter().map(|&k| pool.chunks[k].id.clone()).collect();
+            for chunk in remote.chunks(&ids)? {
+                pool.complete(chunk);
+            }
+            // A chunk a commit deleted since the search is dropped, as a
+            // vector hit whose chunk is gone always was.
+            let gone: Vec<usize> = needed.into_iter().filter(|&k| !pool.whole[k]).collect();
+            if !gone.is_empty() {
+                for (_, hits) in &mut signals {
+                    hits.retain(|(key, _)| !gone.contains(key));
+                }
+            }
+        }
     }
 
     /// Where the index's code and summary vectors are kept, when both
@@ -270,10 +292,12 @@ fn weigh_cosine(score: f32, w: f32) -> f32 {
 /// Chunk ids with their cosines, nearest first.
 type Nearest = Vec<(String, f32)>;
 
-/// The chunks a search over a store has read, by key.
+/// The chunks a search over a store has read, by key, whole or in
+/// outline ([`Hybrid::outlines`](crate::store::Hybrid::outlines)).
 #[derive(Default)]
 struct Pool {
     chunks: Vec<Chunk>,
+    whole: Vec<bool>,
     keys: HashMap<String, usize>,
 }
 
@@ -284,7 +308,45 @@ impl Pool {
         }
         self.keys.insert(chunk.id.clone(), self.chunks.len());
         self.chunks.push(chunk);
+        self.whole.push(true);
         self.chunks.len() - 1
+    }
+
+    /// A chunk known by its vector's metadata alone: every field the
+    /// filter and the prior read, the rest empty until [`Pool::complete`].
+    fn add_outline(&mut self, id: String, metadata: Metadata) {
+        if self.keys.contains_key(&id) {
+            return;
+        }
+        let key = self.add(Chunk {
+            id,
+            path: metadata.path,
+            language: metadata.language,
+            kind: ChunkKind::Block,
+            text: String::new(),
+            block_type: metadata.block_type,
+            labels: Vec::new(),
+            address: metadata.address,
+            heading_path: Vec::new(),
+            part: 1,
+            parts: 1,
+            start_line: 0,
+            end_line: 0,
+            start_byte: 0,
+            end_byte: 0,
+            token_count: 0,
+            content_hash: String::new(),
+            summary: String::new(),
+        });
+        self.whole[key] = false;
+    }
+
+    /// Puts a whole chunk in place of its outline.
+    fn complete(&mut self, chunk: Chunk) {
+        if let Some(&key) = self.keys.get(&chunk.id) {
+            self.chunks[key] = chunk;
+            self.whole[key] = true;
+        }
     }
 
     fn id_order(&self, a: usize, b: usize) -> std::cmp::Ordering {
@@ -314,13 +376,15 @@ enum Kind {
 /// one signal keeps its own scores. Ties go to the lower
 /// chunk id, so results are the same however the index was filled. The
 /// ranking is then folded ([`super::fold`]): pieces and copies of one
-/// block become one hit.
+/// block become one hit. Fails with the slots of the chunks `whole`
+/// denies that the fold needs read.
 fn fuse<'c>(
     index: &Index,
     chunk: &dyn Fn(usize) -> Option<&'c Chunk>,
+    whole: &dyn Fn(usize) -> bool,
     signals: &[(Kind, Vec<(usize, f32)>)],
     k: usize,
-) -> Vec<Hit> {
+) -> std::result::Result<Vec<Hit>, Vec<usize>> {
     let vectors = index.embedder.fusion_weight();
     let mut merged: HashMap<usize, (f32, Scores)> = HashMap::new();
     for (kind, hits) in signals {
@@ -364,7 +428,9 @@ fn fuse<'c>(
     let id = |s: usize| chunk(s).map(|c| c.id.as_str());
     top_k_by(&mut ranked, all, |&a, &b| id(a).cmp(&id(b)));
     let chunks: Vec<&Chunk> = ranked.iter().filter_map(|&(s, _)| chunk(s)).collect();
-    fold(&chunks, k)
+    let groups = fold(&chunks, &|i| whole(ranked[i].0), k)
+        .map_err(|needed| needed.into_iter().map(|i| ranked[i].0).collect::<Vec<_>>())?;
+    Ok(groups
         .into_iter()
         .filter_map(|group| {
             let head = group.head(&chunks);
@@ -384,5 +450,5 @@ fn fuse<'c>(
                 places,
             })
         })
-        .collect()
+        .collect())
 }

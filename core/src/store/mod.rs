@@ -142,8 +142,9 @@ pub trait ChunkSearch: Send + Sync {
 
     /// BM25 as [`lexical`](Self::lexical) finds it and the nearest code and
     /// summary vectors as their stores' [`VectorStore::search`] finds them,
-    /// with the chunks of all, in fewer requests than the three searches
-    /// one by one. Only asked of a store with
+    /// with the chunks of all or their outlines ([`Hybrid::outlines`]), in
+    /// fewer requests than the three searches one by one. Only asked of a
+    /// store with
     /// [`vector_places`](Self::vector_places); the default refuses.
     fn hybrid(&self, lexical: &LexicalQuery<'_>, vector: &VectorQuery<'_>) -> Result<Hybrid> {
         let _ = (lexical, vector);
@@ -183,8 +184,14 @@ pub struct Hybrid {
     pub code: Vec<(String, f32)>,
     /// The nearest summary vectors' chunk ids, likewise.
     pub summary: Vec<(String, f32)>,
-    /// The chunks of those ids that `lexical` does not hold.
+    /// The chunks of those ids that `lexical` does not hold, except those
+    /// in `outlines`.
     pub chunks: Vec<Chunk>,
+    /// Ids of vector hits whose chunks were left unread, with their
+    /// vectors' metadata: a store may leave out chunks outside Markdown,
+    /// whose prior the metadata decides, for the caller to read
+    /// ([`ChunkSearch::chunks`]) only the ones it shows.
+    pub outlines: Vec<(String, Metadata)>,
 }
 
 /// What a vector search can filter on: the fields of its chunk that
