@@ -875,10 +875,12 @@ fn a_shared_index_searches_postgres_in_two_or_three_requests() {
         let once = run(1);
         (run(3) - once) as f64 / (2 * QUERIES.len()) as f64
     };
-    // Lexical: the postings, then the best chunks. Hybrid: the same two
-    // with both vector searches and their Markdown chunks, and a third
-    // only when the hits shown include vector hits left unread.
+    // Lexical: the postings, then the best chunks. Vector: both searches,
+    // then their chunks. Hybrid: the same two with both vector searches
+    // and their Markdown chunks, and a third only when the hits shown
+    // include vector hits left unread.
     assert_eq!(requests(SearchMode::Lexical), 2.0);
+    assert_eq!(requests(SearchMode::Vector), 2.0);
     let hybrid = requests(SearchMode::Hybrid);
     assert!((2.0..3.0).contains(&hybrid), "{hybrid} requests per search");
 }

@@ -256,8 +256,9 @@ impl ChunkSearch for PostgresDocuments {
     /// [`lexical`](ChunkSearch::lexical), with both vector searches in its
     /// first statement, and their Markdown chunks read with its first
     /// batch: two requests instead of five. The other vector hits come as
-    /// outlines from their vectors' rows: reading their chunks by id took
-    /// a quarter of a hybrid search's CPU, for hits that are rarely shown.
+    /// outlines from their vectors' rows, unless the query has no BM25
+    /// terms: reading their chunks by id took a quarter of a hybrid
+    /// search's CPU, for hits that are rarely shown.
     fn hybrid(&self, lexical: &LexicalQuery<'_>, vector: &VectorQuery<'_>) -> Result<Hybrid> {
         self.search(lexical, Some(vector))
     }
@@ -407,10 +408,13 @@ fn read_search(
     }
     let mut ranked = score(query, bm25, &postings)?;
     // Markdown chunks are read whole: their heading weighs their prior.
-    // Of the others, the caller reads the few it shows.
+    // Of the others, the caller reads the few it shows, when BM25's
+    // candidates are there to fill most hits; without them it would show
+    // vector hits only, and read them in a third request.
+    let whole = |m: &Metadata| m.language == Language::Markdown || query.terms.is_empty();
     let mut ids: Vec<&str> = outlines
         .iter()
-        .filter(|(_, m)| m.language == Language::Markdown)
+        .filter(|(_, m)| whole(m))
         .map(|(id, _)| id.as_str())
         .collect();
     ids.sort_unstable();
@@ -472,10 +476,7 @@ fn read_search(
     for chunk in found.lexical.iter().map(|(c, _)| c).chain(&found.chunks) {
         outlines.remove(&chunk.id);
     }
-    found.outlines = outlines
-        .into_iter()
-        .filter(|(_, m)| m.language != Language::Markdown)
-        .collect();
+    found.outlines = outlines.into_iter().filter(|(_, m)| !whole(m)).collect();
     Ok(Some(found))
 }
 
