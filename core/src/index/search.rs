@@ -189,11 +189,7 @@ impl<'a> Search<'a> {
             .places()
             .is_some_and(|places| remote.vector_places() == Some(places));
         let bm25 = |pool: &mut Pool| -> Result<Vec<(usize, f32)>> {
-            let found = match terms.is_empty() {
-                true => Vec::new(),
-                false => remote.lexical(&lexical)?,
-            };
-            Ok(pool.ranked(found, n))
+            Ok(pool.ranked(remote.lexical(&lexical)?, n))
         };
         let found = match self.mode {
             SearchMode::Lexical => {

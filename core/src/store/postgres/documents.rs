@@ -15,7 +15,7 @@ use postgres::types::Type;
 use postgres::{Client, GenericClient, Transaction};
 
 use super::pool::Pool;
-use super::vectors::{cosine, ef_of, Space};
+use super::vectors::{cosine, ef_of, nearest_first, Space};
 use super::{db_error, filter_sql, refused};
 use crate::chunk::{Chunk, Language};
 use crate::error::Result;
@@ -385,7 +385,10 @@ fn read_search(
             (Some(term), _) => postings.push((term, row.get(2), row.get(1))),
             (None, Some(space)) => {
                 let id: String = row.get(5);
-                outlines.entry(id.clone()).or_insert(metadata_of(row, &id)?);
+                // Both spaces may name a chunk: its metadata is read once.
+                if !outlines.contains_key(&id) {
+                    outlines.insert(id.clone(), metadata_of(row, &id)?);
+                }
                 let hit = (id, row.get(6));
                 match space {
                     0 => found.code.push(hit),
@@ -400,10 +403,8 @@ fn read_search(
         }
     }
     if let Some(v) = vector {
-        // Under a filter the iterative scan returns rows in roughly
-        // distance order; sorted again here.
         for hits in [&mut found.code, &mut found.summary] {
-            crate::store::top_k_by(hits, v.k, |a, b| a.cmp(b));
+            nearest_first(hits, v.k);
         }
     }
     let mut ranked = score(query, bm25, &postings)?;

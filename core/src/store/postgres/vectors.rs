@@ -67,6 +67,12 @@ pub(super) fn ef_of(query: &VectorQuery<'_>) -> usize {
     query.ef.max(query.k).clamp(1, MAX_EF)
 }
 
+/// Sorts the `k` nearest of `hits` (id, cosine) first: under a filter
+/// the iterative scan returns rows only roughly in distance order.
+pub(super) fn nearest_first(hits: &mut Vec<(String, f32)>, k: usize) {
+    top_k_by(hits, k, |a, b| a.cmp(b));
+}
+
 /// A row's cosine to the query vector in `$vector`, in f32 as the
 /// in-memory stores compute it.
 pub(super) fn cosine(vector: usize) -> String {
@@ -309,10 +315,8 @@ impl VectorStore for PostgresVectors {
             )
             .map_err(fail)?
         };
-        // Under a filter the iterative scan returns rows in roughly
-        // distance order; sorted again here.
         let mut hits: Vec<(String, f32)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
-        top_k_by(&mut hits, query.k, |a, b| a.cmp(b));
+        nearest_first(&mut hits, query.k);
         Ok(hits)
     }
 
