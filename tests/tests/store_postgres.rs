@@ -761,10 +761,9 @@ fn one_request_answers_as_the_stores_searched_apart() {
     }
 }
 
-/// Sequential and index scans of the two vector tables of database
-/// `name`, read once no connection to it is left: a backend reports its
-/// counts when it exits.
-fn vector_scans(pg: &PgServer, name: &str) -> (i64, i64) {
+/// Waits (up to 5 s) until no connection to database `name` is left: a
+/// backend reports its statistics when it exits.
+fn until_closed(pg: &PgServer, name: &str) {
     let mut admin = pg.admin();
     for _ in 0..100 {
         let open: i64 = admin
@@ -779,6 +778,12 @@ fn vector_scans(pg: &PgServer, name: &str) -> (i64, i64) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Sequential and index scans of the two vector tables of database
+/// `name`, read once no connection to it is left.
+fn vector_scans(pg: &PgServer, name: &str) -> (i64, i64) {
+    until_closed(pg, name);
     let mut db = postgres::Client::connect(&pg.url_for(name), postgres::NoTls).unwrap();
     let row = db
         .query_one(
@@ -836,9 +841,9 @@ fn vector_searches_keep_to_the_hnsw_index_under_generic_plans() {
 }
 
 /// Transactions committed in database `name`, read once no connection to
-/// it is left ([`vector_scans`]).
+/// it is left.
 fn commits(pg: &PgServer, name: &str) -> i64 {
-    vector_scans(pg, name);
+    until_closed(pg, name);
     pg.admin()
         .query_one(
             "SELECT xact_commit FROM pg_stat_database WHERE datname = $1",
