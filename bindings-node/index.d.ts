@@ -354,8 +354,10 @@ export declare namespace chunk {
     /**
      * Chunks every text file under `dir` off the main thread, honouring
      * `.gitignore` and skipping `.terraform/`, binaries and non-UTF-8
-     * files (listed in `skipped`). Rejects with IO_ERROR when `dir`
-     * cannot be read.
+     * files (listed in `skipped`). The summary of a resource, data source
+     * or module call quotes the descriptions of the variables it reads that
+     * its directory declares (`; inputs: "…"`), which `chunkFile` alone
+     * cannot see. Rejects with IO_ERROR when `dir` cannot be read.
      */
     chunkDir(dir: string, options?: chunk.ChunkDirOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<chunk.DirChunks>
     /** `chunkDir`, blocking the calling thread. */

@@ -87,6 +87,19 @@ test('chunkDir runs off the main thread, honours .gitignore and lists what it sk
   assert.throws(() => chunker.chunkDirSync(join(dir, 'missing')), { code: 'IO_ERROR' })
 })
 
+test('chunkDir quotes in a block\'s summary the inputs it reads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infrarag-chunk-'))
+  const main = 'resource "aws_iam_role" "monitoring" {\n  name = var.role_name\n}\n'
+  writeFileSync(join(dir, 'main.tf'), main)
+  writeFileSync(join(dir, 'variables.tf'), 'variable "role_name" {\n  description = "Role that publishes OS metrics"\n}\n')
+  const chunker = new chunk.Chunker()
+  const role = (await chunker.chunkDir(dir)).chunks.find((c) => c.address === 'aws_iam_role.monitoring')
+  assert.ok(role.summary.endsWith('; inputs: "Role that publishes OS metrics"'), role.summary)
+  const [alone] = chunker.chunkFile('main.tf', main)
+  assert.equal(alone.id, role.id)
+  assert.ok(!alone.summary.includes('inputs'))
+})
+
 // A JS tokenizer: one token per whitespace-separated word, so budgets are
 // easy to check by hand.
 const words = (text) => text.split(/\s+/).filter(Boolean).length

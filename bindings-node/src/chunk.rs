@@ -249,8 +249,10 @@ impl Chunker {
 
     /// Chunks every text file under `dir` off the main thread, honouring
     /// `.gitignore` and skipping `.terraform/`, binaries and non-UTF-8
-    /// files (listed in `skipped`). Rejects with IO_ERROR when `dir`
-    /// cannot be read.
+    /// files (listed in `skipped`). The summary of a resource, data source
+    /// or module call quotes the descriptions of the variables it reads that
+    /// its directory declares (`; inputs: "…"`), which `chunkFile` alone
+    /// cannot see. Rejects with IO_ERROR when `dir` cannot be read.
     #[napi(ts_return_type = "Promise<chunk.DirChunks>")]
     pub fn chunk_dir(
         &self,

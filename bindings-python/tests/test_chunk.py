@@ -161,5 +161,18 @@ def test_chunk_dir_on_the_module_corpus_matches_chunk_file() -> None:
     assert all(c.token_count <= 400 for c in result.chunks)
 
 
+def test_chunk_dir_quotes_the_inputs_a_block_reads(tmp_path: Path) -> None:
+    main = 'resource "aws_iam_role" "monitoring" {\n  name = var.role_name\n}\n'
+    (tmp_path / "main.tf").write_text(main)
+    (tmp_path / "variables.tf").write_text(
+        'variable "role_name" {\n  description = "Role that publishes OS metrics"\n}\n'
+    )
+    result = Chunker().chunk_dir(tmp_path)
+    role = next(c for c in result.chunks if c.address == "aws_iam_role.monitoring")
+    assert role.summary.endswith('; inputs: "Role that publishes OS metrics"')
+    alone = Chunker().chunk_file("main.tf", main)
+    assert alone[0].id == role.id and "inputs" not in alone[0].summary
+
+
 def test_cancelled_error_is_exported() -> None:
     assert CancelledError.code == "CANCELLED"

@@ -506,6 +506,65 @@ fn chunk_dir_respects_gitignore_skips_terraform_and_binaries() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn chunk_dir_chunks_a_whole_module_again_when_one_file_changes() {
+    let dir = std::env::temp_dir().join(format!("infrarag-chunk-module-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let role = "resource \"aws_iam_role\" \"monitoring\" {\n  name = var.role_name\n}\n";
+    write("m/main.tf", role);
+    write(
+        "m/variables.tf",
+        "variable \"role_name\" {\n  description = \"Role that publishes OS metrics\"\n}\n",
+    );
+    write("m/README.md", "# M\n");
+    write("n/main.tf", role);
+    let c = chunker(400, 0);
+    let first = c.chunk_dir(&dir).execute().unwrap();
+    let summary = |chunks: &[infrarag::chunk::Chunk], path: &str| {
+        let c = chunks.iter().find(|c| c.path == path).unwrap();
+        c.summary.clone()
+    };
+    assert!(summary(&first.chunks, "m/main.tf")
+        .ends_with("; inputs: \"Role that publishes OS metrics\""));
+    assert!(!summary(&first.chunks, "n/main.tf").contains("inputs"));
+    let held: std::collections::HashMap<String, String> = first
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.content_hash.clone()))
+        .collect();
+    let paths = |files: &[infrarag::chunk::ChunkedFile]| {
+        files.iter().map(|f| f.path.clone()).collect::<Vec<_>>()
+    };
+
+    write(
+        "m/variables.tf",
+        "variable \"role_name\" {\n  description = \"Role for enhanced monitoring\"\n}\n",
+    );
+    let again = || {
+        c.chunk_dir(&dir)
+            .held(held.keys().cloned())
+            .unchanged(|path, hash| held.get(path).is_some_and(|h| h == hash))
+            .execute()
+            .unwrap()
+    };
+    let changed = again();
+    assert_eq!(paths(&changed.files), ["m/main.tf", "m/variables.tf"]);
+    assert_eq!(paths(&changed.unchanged), ["m/README.md", "n/main.tf"]);
+    assert!(summary(&changed.chunks, "m/main.tf")
+        .ends_with("; inputs: \"Role for enhanced monitoring\""));
+
+    std::fs::remove_file(dir.join("m/variables.tf")).unwrap();
+    let gone = again();
+    assert_eq!(paths(&gone.files), ["m/main.tf"]);
+    assert!(!summary(&gone.chunks, "m/main.tf").contains("inputs"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A tokenizer counting words, as a plug-in would: chunking must keep its
 /// budget too.
 struct Words;

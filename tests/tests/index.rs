@@ -386,6 +386,49 @@ fn ingestion_is_incremental_by_content_hash() {
 }
 
 #[test]
+fn a_block_is_found_by_the_words_of_its_inputs() {
+    let dir = std::env::temp_dir().join(format!("infrarag-inputs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_iam_role\" \"this\" {\n  name = var.role_name\n}\n",
+    )
+    .unwrap();
+    let variables = |description: &str| {
+        let text = format!("variable \"role_name\" {{\n  description = \"{description}\"\n}}\n");
+        std::fs::write(dir.join("variables.tf"), text).unwrap();
+    };
+    variables("Name of the role");
+    let mut index = Index::in_memory();
+    index.add_path(&dir).execute().unwrap();
+    let lexical = |index: &Index, q: &str| {
+        let hits = index.search(q).mode(SearchMode::Lexical).execute().unwrap();
+        let mut found: Vec<String> = hits
+            .into_iter()
+            .map(|h| h.chunk.address.unwrap_or_default())
+            .collect();
+        found.sort();
+        found
+    };
+    assert!(lexical(&index, "metrics").is_empty());
+
+    variables("Role that publishes OS metrics");
+    let report = index.add_path(&dir).execute().unwrap();
+    assert_eq!((report.added, report.updated, report.unchanged), (0, 2, 0));
+    assert_eq!(
+        lexical(&index, "metrics"),
+        ["aws_iam_role.this", "var.role_name"]
+    );
+
+    std::fs::remove_file(dir.join("variables.tf")).unwrap();
+    let report = index.add_path(&dir).execute().unwrap();
+    assert_eq!((report.updated, report.removed), (1, 1));
+    assert!(lexical(&index, "metrics").is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn cancelling_or_a_failing_embedder_changes_nothing() {
     let mut index = s3_index();
     let before = index.sources();

@@ -81,8 +81,8 @@ fn the_development_questions_find_their_blocks() {
     );
     // Before provider knowledge, priors and folding: hybrid 0.23 / 0.10,
     // BM25 alone 0.35 / 0.24; before prose weighed less for requests,
-    // 0.60 / 0.43.
-    assert!(recall >= 0.58 && mrr >= 0.45, "{recall} {mrr}");
+    // 0.60 / 0.43; before summaries quoted their inputs, 0.63 / 0.48.
+    assert!(recall >= 0.60 && mrr >= 0.47, "{recall} {mrr}");
     // The fusion is never materially worse than its best signal.
     assert!(
         recall >= lexical_recall - 0.02,

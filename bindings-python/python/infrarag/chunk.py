@@ -122,7 +122,10 @@ class Chunker:
         ``include_hidden``), binaries, non-UTF-8 files and files over
         ``max_file_bytes`` (default 4 MiB); those are listed in
         ``skipped``. ``extensions`` such as ``["tf", "md"]`` restrict the
-        files. Raises :class:`infrarag.StorageError` when ``path`` cannot be
+        files. The summary of a resource, data source or module call quotes
+        the descriptions of the variables it reads that its directory
+        declares (``; inputs: "…"``), which :meth:`chunk_file` alone cannot
+        see. Raises :class:`infrarag.StorageError` when ``path`` cannot be
         read, and whatever ``progress`` raises."""
         raw = self._native.chunk_dir(
             os.fspath(path),

@@ -1,6 +1,7 @@
 //! Chunking a directory tree: walks it honouring `.gitignore` and skipping
 //! `.terraform/`, chunks the text files in parallel and reports progress.
 
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -9,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{hex, Chunk, Chunker, Language};
+use super::{hex, inputs, Chunk, Chunker, Language};
 use crate::error::{Error, Result};
 
 /// Files larger than this are skipped unless [`ChunkDir::max_file_bytes`]
@@ -80,6 +81,7 @@ pub struct ChunkDir<'a> {
     prefix: String,
     progress: Option<Box<ProgressFn<'a>>>,
     unchanged: Option<Box<UnchangedFn<'a>>>,
+    held: Vec<String>,
 }
 
 impl<'a> ChunkDir<'a> {
@@ -93,6 +95,7 @@ impl<'a> ChunkDir<'a> {
             prefix: String::new(),
             progress: None,
             unchanged: None,
+            held: Vec::new(),
         }
     }
 
@@ -108,8 +111,22 @@ impl<'a> ChunkDir<'a> {
     /// Asked with each file's path and SHA-256 (hex) before chunking; a file
     /// for which it returns true is listed in [`DirChunks::unchanged`]
     /// instead of being chunked. Incremental ingestion passes what it holds.
+    ///
+    /// The `.tf` files of one directory are one module, and a block's
+    /// summary quotes the variables it reads from its siblings: when one
+    /// of them is chunked (or one in [`held`](ChunkDir::held) is gone),
+    /// all of them are.
     pub fn unchanged(mut self, known: impl Fn(&str, &str) -> bool + Send + Sync + 'a) -> Self {
         self.unchanged = Some(Box::new(known));
+        self
+    }
+
+    /// The paths (as this walk names them) the caller holds from an earlier
+    /// walk. A `.tf` file among them that this walk no longer chunks, or
+    /// finds unchanged, changed its module: the rest of its directory is
+    /// chunked again rather than recognised as unchanged.
+    pub fn held(mut self, paths: impl IntoIterator<Item = String>) -> Self {
+        self.held = paths.into_iter().collect();
         self
     }
 
@@ -146,7 +163,10 @@ impl<'a> ChunkDir<'a> {
 
     /// Walks and chunks. Fails when the root cannot be read or the progress
     /// callback stops it; files that cannot be read or are not text are
-    /// listed in [`DirChunks::skipped`].
+    /// listed in [`DirChunks::skipped`]. The summary of a resource, data
+    /// source or module call quotes the descriptions of the variables it
+    /// reads that its directory declares (`; inputs: "…"`), which
+    /// [`Chunker::chunk_file`] alone cannot see.
     pub fn execute(self) -> Result<DirChunks> {
         let meta = std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
         if !meta.is_dir() {
@@ -157,20 +177,47 @@ impl<'a> ChunkDir<'a> {
         }
         let (paths, mut skipped) = self.walk();
         let total = paths.len();
-        let done = AtomicUsize::new(0);
-        let cancelled = AtomicBool::new(false);
-        let results: Vec<Option<Outcome>> = paths
+        let read: Vec<(&Path, Read)> = paths
             .par_iter()
-            .map(|(path, rel)| {
+            .map(|(path, rel)| (path.as_path(), self.read(path, rel, false)))
+            .collect();
+        let changed = self.changed_modules(read.iter().map(|(_, r)| r));
+        let cancelled = AtomicBool::new(false);
+        let done = AtomicUsize::new(0);
+        let results: Vec<Option<Outcome>> = read
+            .into_par_iter()
+            .map(|(path, r)| {
                 if cancelled.load(Ordering::Relaxed) {
                     return None;
                 }
-                let outcome = self.one(path, rel);
+                let r = match r {
+                    Read::Text {
+                        file, text: None, ..
+                    } if inputs::is_module_file(&file.path)
+                        && changed.contains(inputs::directory(&file.path)) =>
+                    {
+                        self.read(path, &file.path, true)
+                    }
+                    r => r,
+                };
+                let outcome = match r {
+                    Read::Skipped(s) => Outcome::Skipped(s),
+                    Read::Text { file, text: None } => Outcome::Unchanged(file),
+                    Read::Text {
+                        mut file,
+                        text: Some(text),
+                    } => {
+                        let shown = self.shown(&file.path);
+                        let chunks = self.chunker.chunk_file_shown(&file.path, shown, &text);
+                        file.chunks = chunks.len();
+                        Outcome::Chunked(file, chunks)
+                    }
+                };
                 if let Some(callback) = &self.progress {
                     let progress = WalkProgress {
                         done: done.fetch_add(1, Ordering::Relaxed) + 1,
                         total,
-                        path: rel.clone(),
+                        path: outcome.path().to_string(),
                     };
                     if callback(&progress).is_break() {
                         cancelled.store(true, Ordering::Relaxed);
@@ -195,7 +242,31 @@ impl<'a> ChunkDir<'a> {
         }
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
         out.skipped = skipped;
+        inputs::quote(&mut out.chunks);
         Ok(out)
+    }
+
+    /// The directories whose `.tf` files must all be chunked: one of them
+    /// is new or changed, or a held one is no longer read.
+    fn changed_modules<'r>(&self, read: impl Iterator<Item = &'r Read>) -> HashSet<String> {
+        let mut changed = HashSet::new();
+        let mut present = HashSet::new();
+        for r in read {
+            if let Read::Text { file, text } = r {
+                if inputs::is_module_file(&file.path) {
+                    present.insert(file.path.as_str());
+                    if text.is_some() {
+                        changed.insert(inputs::directory(&file.path).to_string());
+                    }
+                }
+            }
+        }
+        for path in &self.held {
+            if inputs::is_module_file(path) && !present.contains(path.as_str()) {
+                changed.insert(inputs::directory(path).to_string());
+            }
+        }
+        changed
     }
 
     /// The files to chunk (absolute, relative) in path order, and the entries
@@ -254,9 +325,11 @@ impl<'a> ChunkDir<'a> {
         (files, skipped)
     }
 
-    fn one(&self, path: &Path, rel: &str) -> Outcome {
+    /// Reads and hashes one file; keeps its text unless
+    /// [`ChunkDir::unchanged`] knows it and `always` is false.
+    fn read(&self, path: &Path, rel: &str, always: bool) -> Read {
         let skip = |reason: String| {
-            Outcome::Skipped(Skipped {
+            Read::Skipped(Skipped {
                 path: rel.to_string(),
                 reason,
             })
@@ -279,39 +352,65 @@ impl<'a> ChunkDir<'a> {
         if bytes[..bytes.len().min(8192)].contains(&0) {
             return skip("binary (contains NUL bytes)".into());
         }
-        let text = match std::str::from_utf8(&bytes) {
+        let text = match String::from_utf8(bytes) {
             Ok(t) => t,
-            Err(e) => return skip(format!("not UTF-8 (byte {})", e.valid_up_to())),
+            Err(e) => return skip(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())),
         };
-        let mut file = ChunkedFile {
+        let file = ChunkedFile {
             path: rel.to_string(),
             language: Language::for_path(rel),
-            bytes: bytes.len(),
-            content_hash: hex(&Sha256::digest(&bytes)),
+            bytes: text.len(),
+            content_hash: hex(&Sha256::digest(text.as_bytes())),
             chunks: 0,
         };
-        if let Some(known) = &self.unchanged {
-            if known(rel, &file.content_hash) {
-                return Outcome::Unchanged(file);
-            }
+        let known = !always
+            && self
+                .unchanged
+                .as_ref()
+                .is_some_and(|known| known(rel, &file.content_hash));
+        Read::Text {
+            file,
+            text: (!known).then_some(text),
         }
-        let shown = match self.prefix.as_str() {
+    }
+
+    /// The path as summaries name it: relative to the directory walked.
+    fn shown<'p>(&self, rel: &'p str) -> &'p str {
+        match self.prefix.as_str() {
             "" => rel,
             prefix => rel
                 .strip_prefix(prefix)
                 .and_then(|r| r.strip_prefix('/'))
                 .unwrap_or(rel),
-        };
-        let chunks = self.chunker.chunk_file_shown(rel, shown, text);
-        file.chunks = chunks.len();
-        Outcome::Chunked(file, chunks)
+        }
     }
+}
+
+/// A file after the first pass: read and hashed, or left out.
+enum Read {
+    Text {
+        file: ChunkedFile,
+        /// `None` when [`ChunkDir::unchanged`] knows the file: a walk
+        /// over a large tree that changed little keeps only what changed,
+        /// and reads again the rest of a changed module.
+        text: Option<String>,
+    },
+    Skipped(Skipped),
 }
 
 enum Outcome {
     Chunked(ChunkedFile, Vec<Chunk>),
     Skipped(Skipped),
     Unchanged(ChunkedFile),
+}
+
+impl Outcome {
+    fn path(&self) -> &str {
+        match self {
+            Outcome::Chunked(file, _) | Outcome::Unchanged(file) => &file.path,
+            Outcome::Skipped(s) => &s.path,
+        }
+    }
 }
 
 /// `path` relative to `root`, `/`-separated on every platform.

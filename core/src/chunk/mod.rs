@@ -18,6 +18,7 @@
 
 mod dir;
 mod hcl;
+mod inputs;
 mod markdown;
 mod split;
 
@@ -32,6 +33,7 @@ use crate::hcl::source::LineIndex;
 use crate::tokens::Tokenizer;
 
 pub use dir::{ChunkDir, ChunkedFile, DirChunks, Skipped, WalkProgress};
+pub(crate) use inputs::split as split_inputs;
 
 /// How a chunk's source is read, chosen from the file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! What the lexical index reads of a chunk: its names, what the provider
 //! documentation says it is, and its text, each with its own weight.
 
-use crate::chunk::{about_block, Chunk};
+use crate::chunk::{about_block, split_inputs, Chunk};
 use crate::terms::{for_each_term, TermKind};
 
 /// A name word (of the address, labels, headings, nearby directories)
@@ -13,6 +13,11 @@ const NAMES: f32 = 3.0;
 /// its abbreviations (`db`: database).
 const KNOWLEDGE: f32 = 3.0;
 const BODY: f32 = 1.0;
+/// The descriptions of the variables a block reads, quoted in its summary:
+/// they describe the variable, and the block only through it. At a body
+/// word's weight they lifted blocks that merely take a KMS key above the
+/// one that encrypts with it.
+const INPUTS: f32 = 0.5;
 
 /// The chunk's fields as `(text, weight)`, for [`super::lexical::Lexical`].
 pub(super) fn of(chunk: &Chunk) -> Vec<(String, f32)> {
@@ -35,8 +40,13 @@ pub(super) fn of(chunk: &Chunk) -> Vec<(String, f32)> {
             knowledge.push_str(&words);
         }
     });
-    let body = format!("{}\n{}", chunk.text, chunk.summary);
-    vec![(names, NAMES), (knowledge, KNOWLEDGE), (body, BODY)]
+    let (summary, inputs) = split_inputs(&chunk.summary);
+    let body = format!("{}\n{summary}", chunk.text);
+    let mut fields = vec![(names, NAMES), (knowledge, KNOWLEDGE), (body, BODY)];
+    if !inputs.is_empty() {
+        fields.push((inputs.to_string(), INPUTS));
+    }
+    fields
 }
 
 /// The names a chunk goes by: its address or labels, its headings, and

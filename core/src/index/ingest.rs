@@ -147,6 +147,7 @@ impl<'a> Plan<'a> {
             let mut job = chunker
                 .chunk_dir(&options.dir)
                 .path_prefix(prefix.clone())
+                .held(held.keys().cloned())
                 .unchanged(move |path, hash| held.get(path).is_some_and(|h| h == hash));
             if let Some(e) = options.extensions {
                 job = job.extensions(e);

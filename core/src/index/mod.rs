@@ -197,9 +197,12 @@ pub struct Source {
 pub struct IngestReport {
     /// Files new to the index.
     pub added: usize,
-    /// Files whose content changed, re-chunked and re-embedded.
+    /// Files held before, chunked and embedded again: their content
+    /// changed, or another `.tf` file of their directory did (a block's
+    /// summary quotes the variables it reads).
     pub updated: usize,
-    /// Files with the content hash the index already held; not re-read.
+    /// Files with the content hash the index already held, in a directory
+    /// whose `.tf` files did not change; not chunked again.
     pub unchanged: usize,
     /// Files under the root the index held that are gone.
     pub removed: usize,
