@@ -1,9 +1,10 @@
 //! Retrieval quality on the development questions of
 //! `../shared/corpus/retrieval` (60 engineer-style requests over the six
 //! module repositories, with the blocks a good search returns), scored as
-//! the corpus's README defines recall@5, MRR@5 and recall@10. The floors sit a little
-//! under what `make bench-retrieval` measures, so a change that loses
-//! ground fails here; the figures themselves come from the benchmark.
+//! the corpus's README defines recall@5, MRR@5 and recall@10. The floors
+//! sit a little under what `make bench-retrieval` measures, so a change
+//! that loses ground fails here; the figures themselves come from the
+//! benchmark.
 
 use std::path::Path;
 

@@ -85,8 +85,8 @@ fn quotes(chunks: &[Chunk]) -> Vec<Option<String>> {
             own.sort_unstable();
             own.truncate(QUOTED);
             own.sort_unstable_by_key(|&(_, at, _)| at);
-            let quoted: Vec<String> = own.iter().map(|(_, _, t)| format!("\"{t}\"")).collect();
-            (!quoted.is_empty()).then(|| format!("; inputs: {}", quoted.join(", ")))
+            let texts: Vec<&str> = own.into_iter().map(|(_, _, text)| text).collect();
+            (!texts.is_empty()).then(|| format!("{MARK}{}\"", texts.join("\", \"")))
         })
         .collect()
 }
