@@ -17,11 +17,14 @@ const DESCRIPTION_CHARS: usize = 200;
 /// own description is quoted escaped (`\"`), so this never starts inside it.
 const MARK: &str = "; inputs: \"";
 
-/// A summary's own part and its quoted inputs (`; inputs: "…"`, or `""`).
+/// A summary's own part and its quoted inputs without their label
+/// (`"…", "…"`, or `""`): the label's word is not the block's, and as a
+/// term it would match every block that quotes inputs to "which input…".
 pub(crate) fn split(summary: &str) -> (&str, &str) {
-    summary
-        .find(MARK)
-        .map_or((summary, ""), |at| summary.split_at(at))
+    summary.find(MARK).map_or((summary, ""), |at| {
+        let label = MARK.len() - '"'.len_utf8();
+        (&summary[..at], &summary[at + label..])
+    })
 }
 
 /// Appends `; inputs: "…", "…"` to the summary of every block chunk that
@@ -203,7 +206,7 @@ mod tests {
         assert!(!summary(&got, "var.role_name").contains("inputs"));
         let (own, quoted) = split(summary(&got, "aws_s3_bucket.b"));
         assert!(own.starts_with("resource aws_s3_bucket \"b\" in m/main.tf"));
-        assert_eq!(quoted, "; inputs: \"The bucket's name\"");
+        assert_eq!(quoted, "\"The bucket's name\"");
         assert_eq!(split("variable \"x\": \"says \\\"; inputs: \\\"\"").1, "");
     }
 
