@@ -1064,11 +1064,21 @@ export declare namespace index {
   }
   /** What `addPath` changed. */
   export interface IngestReport {
+    /** Files new to the index. */
     added: number
+    /**
+     * Files held before and chunked again: their content changed, or
+     * another `.tf` file of their directory did (a block's summary quotes
+     * the variables it reads).
+     */
     updated: number
+    /** Files whose content and module the index already held. */
     unchanged: number
+    /** Files under the path the index held that are gone. */
     removed: number
+    /** Chunks embedded and indexed by this call. */
     chunks: number
+    /** Files left out (binary, not UTF-8, too large), and why. */
     skipped: Array<chunk.Skipped>
   }
   /** How `Index.postgres` connects. */

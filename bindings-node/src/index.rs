@@ -46,11 +46,19 @@ pub struct Scores {
 /// What `addPath` changed.
 #[napi(object, namespace = "index")]
 pub struct IngestReport {
+    /// Files new to the index.
     pub added: u32,
+    /// Files held before and chunked again: their content changed, or
+    /// another `.tf` file of their directory did (a block's summary quotes
+    /// the variables it reads).
     pub updated: u32,
+    /// Files whose content and module the index already held.
     pub unchanged: u32,
+    /// Files under the path the index held that are gone.
     pub removed: u32,
+    /// Chunks embedded and indexed by this call.
     pub chunks: u32,
+    /// Files left out (binary, not UTF-8, too large), and why.
     pub skipped: Vec<Skipped>,
 }
 

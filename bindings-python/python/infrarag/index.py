@@ -58,11 +58,19 @@ Progress = Callable[[int, int, str], object]
 class IngestReport(TypedDict):
     """What :meth:`Index.add_path` changed."""
 
+    #: Files new to the index.
     added: int
+    #: Files held before and chunked again: their content changed, or
+    #: another ``.tf`` file of their directory did (a block's summary
+    #: quotes the variables it reads).
     updated: int
+    #: Files whose content and module the index already held.
     unchanged: int
+    #: Files under the path the index held that are gone.
     removed: int
+    #: Chunks embedded and indexed by this call.
     chunks: int
+    #: Files left out (binary, not UTF-8, too large), and why.
     skipped: list[Skipped]
 
 
