@@ -1,5 +1,6 @@
 //! What the lexical index reads of a chunk: its names, what the provider
-//! documentation says it is, and its text, each with its own weight.
+//! documentation says it is, its text, and the descriptions of the inputs
+//! its summary quotes, each with its own weight.
 
 use crate::chunk::{about_block, split_inputs, Chunk};
 use crate::terms::{for_each_term, TermKind};

@@ -18,7 +18,8 @@ pub use search::{Search, SearchOptions};
 pub use shared::{SharedAddPath, SharedIndex};
 
 /// What BM25F reads of a chunk: its fields as `(text, weight)` (names,
-/// what the provider documentation says the block is, text and summary).
+/// what the provider documentation says the block is, text and summary,
+/// and the variable descriptions the summary quotes).
 /// A search's lexical score of a chunk is BM25 (k1 1.2, b 0.75) over these,
 /// each occurrence of a term counting its field's weight, times
 /// [`prior`].
