@@ -1076,8 +1076,15 @@ export declare namespace index {
     unchanged: number
     /** Files under the path the index held that are gone. */
     removed: number
-    /** Chunks embedded and indexed by this call. */
+    /** Chunks indexed by this call: those of the files added or updated. */
     chunks: number
+    /**
+     * Texts sent to the embedder: a chunk's code and its summary count
+     * one each. A chunk the index held with the same text keeps its code
+     * vector, and its summary vector while its summary is the same, so an
+     * update sends only what changed.
+     */
+    embedded: number
     /** Files left out (binary, not UTF-8, too large), and why. */
     skipped: Array<chunk.Skipped>
   }

@@ -76,12 +76,23 @@ test('an http embedder batches, retries, and embeds an index', async () => {
     const src = join(dir, 'src')
     mkdirSync(src)
     writeFileSync(join(src, 'a.tf'), 'variable "aaaa" {}\n')
-    writeFileSync(join(src, 'b.tf'), 'variable "b" {}\n')
+    writeFileSync(join(src, 'b.tf'), 'resource "aws_iam_role" "this" {\n  name = var.aaaa\n}\n')
     const ix = await index.Index.open(join(dir, 'idx'), e)
     assert.equal(ix.model, 'test-embed')
-    assert.equal((await ix.addPath(src)).chunks, 2)
+    const first = await ix.addPath(src)
+    assert.deepEqual([first.chunks, first.embedded], [2, 4])
     const hits = await ix.search('aaaa', { mode: 'vector' })
     assert.equal(hits.length, 2)
+    // The role's summary quotes the variable's description: both files are
+    // chunked again, but the role's unchanged text is not sent.
+    writeFileSync(join(src, 'a.tf'), 'variable "aaaa" {\n  description = "Zebra role name"\n}\n')
+    const before = seen.length
+    const again = await ix.addPath(src)
+    const sent = seen.slice(before).flatMap((s) => s.body.input)
+    assert.deepEqual([again.updated, again.chunks, again.embedded], [2, 2, 3])
+    assert.equal(sent.length, 3)
+    assert.ok(sent.every((t) => t.includes('Zebra role name')), JSON.stringify(sent))
+    assert.ok(!sent.some((t) => t.startsWith('resource "aws_iam_role"')))
     ix.close()
     await assert.rejects(index.Index.open(join(dir, 'idx')), (err) => err.code === 'STORAGE_ERROR' && /test-embed \(3 dimensions\)/.test(err.message))
   } finally {

@@ -56,8 +56,13 @@ pub struct IngestReport {
     pub unchanged: u32,
     /// Files under the path the index held that are gone.
     pub removed: u32,
-    /// Chunks embedded and indexed by this call.
+    /// Chunks indexed by this call: those of the files added or updated.
     pub chunks: u32,
+    /// Texts sent to the embedder: a chunk's code and its summary count
+    /// one each. A chunk the index held with the same text keeps its code
+    /// vector, and its summary vector while its summary is the same, so an
+    /// update sends only what changed.
+    pub embedded: u32,
     /// Files left out (binary, not UTF-8, too large), and why.
     pub skipped: Vec<Skipped>,
 }
@@ -160,6 +165,7 @@ pub(crate) fn add_path_with(
         unchanged: small(r.unchanged),
         removed: small(r.removed),
         chunks: small(r.chunks),
+        embedded: small(r.embedded),
         skipped: r.skipped.into_iter().map(Skipped::from).collect(),
     })
 }

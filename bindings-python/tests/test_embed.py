@@ -124,13 +124,23 @@ def test_an_index_embeds_through_an_endpoint(serve: Any, tmp_path: Path) -> None
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.tf").write_text('variable "aaaa" {}\n')
-    (src / "b.tf").write_text('variable "b" {}\n')
+    (src / "b.tf").write_text('resource "aws_iam_role" "this" {\n  name = var.aaaa\n}\n')
     e = HttpEmbedder(server.url, "test-embed", dimension=3)
     with Index.open(tmp_path / "idx", embedder=e) as index:
         assert index.model == "test-embed"
-        assert index.add_path(src)["chunks"] == 2
+        first = index.add_path(src)
+        assert (first["chunks"], first["embedded"]) == (2, 4)
         assert sum(len(body["input"]) for _, body in server.requests) == 4
         assert len(index.search("aaaa", mode="vector")) == 2
+        # The role's summary quotes the variable's description: both files
+        # are chunked again, but the role's unchanged text is not sent.
+        (src / "a.tf").write_text('variable "aaaa" {\n  description = "Zebra role name"\n}\n')
+        before = len(server.requests)
+        again = index.add_path(src)
+        sent = [t for _, body in server.requests[before:] for t in body["input"]]
+        assert (again["updated"], again["chunks"], again["embedded"]) == (2, 2, 3)
+        assert len(sent) == 3 and all("Zebra role name" in t for t in sent), sent
+        assert not any(t.startswith('resource "aws_iam_role"') for t in sent)
     with pytest.raises(Exception, match=r"test-embed \(3 dimensions\)"):
         Index.open(tmp_path / "idx")
 

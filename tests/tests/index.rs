@@ -428,6 +428,105 @@ fn a_block_is_found_by_the_words_of_its_inputs() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// [`Hashing`], keeping every text it is sent.
+#[derive(Default)]
+struct Recording(Hashing, std::sync::Mutex<Vec<String>>);
+
+impl Recording {
+    fn take(&self) -> Vec<String> {
+        let mut sent = std::mem::take(&mut *self.1.lock().unwrap());
+        sent.sort();
+        sent
+    }
+}
+
+impl Embedder for Recording {
+    fn model(&self) -> &str {
+        self.0.model()
+    }
+    fn dimension(&self) -> usize {
+        self.0.dimension()
+    }
+    fn embed(&self, texts: &[&str]) -> infrarag::Result<Vec<Vec<f32>>> {
+        let mut sent = self.1.lock().unwrap();
+        sent.extend(texts.iter().map(|t| t.to_string()));
+        self.0.embed(texts)
+    }
+    fn fusion_weight(&self) -> f32 {
+        self.0.fusion_weight()
+    }
+}
+
+#[test]
+fn an_update_sends_the_embedder_only_what_changed() {
+    let dir = std::env::temp_dir().join(format!("infrarag-reuse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = "resource \"aws_iam_role\" \"this\" {\n  name = var.role_name\n}\n";
+    let bucket = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = var.bucket\n}\n";
+    std::fs::write(dir.join("main.tf"), format!("{role}\n{bucket}")).unwrap();
+    let variables = |role: &str| {
+        // A chunk's id names its byte range too: the block edited comes
+        // last, so the one before it keeps its id.
+        let text = format!(
+            "variable \"bucket\" {{\n  description = \"Where the logs go\"\n}}\n\n\
+             variable \"role_name\" {{\n  description = \"{role}\"\n}}\n"
+        );
+        std::fs::write(dir.join("variables.tf"), text).unwrap();
+    };
+    variables("Name of the role");
+    let recording = Arc::new(Recording::default());
+    let mut index = Index::builder().embedder(recording.clone()).in_memory();
+    let first = index.add_path(&dir).execute().unwrap();
+    assert_eq!((first.chunks, first.embedded), (4, 8));
+    assert_eq!(recording.take().len(), 8);
+
+    variables("Role that publishes OS metrics");
+    let second = index.add_path(&dir).execute().unwrap();
+    assert_eq!((second.updated, second.chunks, second.embedded), (2, 4, 3));
+    let chunk = |index: &Index, address: &str| {
+        index
+            .search(address)
+            .mode(SearchMode::Lexical)
+            .k(1)
+            .filter(Filter::default().address(address))
+            .execute()
+            .unwrap()
+            .remove(0)
+            .chunk
+    };
+    let (var, iam) = (
+        chunk(&index, "var.role_name"),
+        chunk(&index, "aws_iam_role.this"),
+    );
+    let mut want = vec![var.text, var.summary, iam.summary];
+    want.sort();
+    assert_eq!(recording.take(), want);
+
+    // A block added at the end leaves the others' byte ranges, and so
+    // their ids, as they were.
+    let topic = "resource \"aws_sns_topic\" \"alerts\" {\n  name = \"alerts\"\n}\n";
+    std::fs::write(dir.join("main.tf"), format!("{role}\n{bucket}\n{topic}")).unwrap();
+    let third = index.add_path(&dir).execute().unwrap();
+    assert_eq!((third.chunks, third.embedded), (5, 2));
+    let topic = chunk(&index, "aws_sns_topic.alerts");
+    let mut want = vec![topic.text, topic.summary];
+    want.sort();
+    assert_eq!(recording.take(), want);
+
+    // The vectors kept are the ones a fresh ingestion computes.
+    let mut fresh = Index::in_memory();
+    fresh.add_path(&dir).execute().unwrap();
+    for q in ["role metrics", "bucket for logs", "alerts topic"] {
+        let hits = |index: &Index| -> Vec<(String, f32)> {
+            let hits = index.search(q).mode(SearchMode::Vector).execute().unwrap();
+            hits.into_iter().map(|h| (h.chunk.id, h.score)).collect()
+        };
+        assert_eq!(hits(&index), hits(&fresh), "{q}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn cancelling_or_a_failing_embedder_changes_nothing() {
     let mut index = s3_index();

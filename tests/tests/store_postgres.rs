@@ -106,11 +106,28 @@ fn behaves(name: &str, open: &dyn Fn() -> Index, reopen: bool) {
 
     let again = index.add_path(&s3).execute().unwrap();
     assert_eq!(
-        (again.unchanged, again.added, again.updated, again.chunks),
-        (reference.sources().len(), 0, 0, 0),
+        (
+            again.unchanged,
+            again.added,
+            again.updated,
+            again.chunks,
+            again.embedded
+        ),
+        (reference.sources().len(), 0, 0, 0, 0),
         "{name}"
     );
 
+    let summaries = || -> BTreeMap<String, String> {
+        let chunks = infrarag::chunk::Chunker::new(Default::default())
+            .unwrap()
+            .chunk_dir(&s3)
+            .path_prefix(s3.to_string_lossy())
+            .execute()
+            .unwrap()
+            .chunks;
+        chunks.into_iter().map(|c| (c.id, c.summary)).collect()
+    };
+    let before = summaries();
     let main = s3.join("main.tf");
     let text = std::fs::read_to_string(&main).unwrap();
     std::fs::write(
@@ -135,6 +152,18 @@ fn behaves(name: &str, open: &dyn Fn() -> Index, reopen: bool) {
         .count();
     assert!(module > 1);
     assert_eq!((changed.updated, changed.removed), (module, 1), "{name}");
+    // Only what the store does not hold goes to the embedder: a new id's
+    // code and summary, a held id's changed summary.
+    let sent: usize = summaries()
+        .iter()
+        .map(|(id, summary)| match before.get(id) {
+            None => 2,
+            Some(was) if was != summary => 1,
+            Some(_) => 0,
+        })
+        .sum();
+    assert!(sent >= 2 && sent < changed.chunks, "{name}: {sent}");
+    assert_eq!(changed.embedded, sent, "{name}");
     let hits = index.search("zebra_marker queue").k(3).execute().unwrap();
     assert_eq!(
         hits[0].chunk.address.as_deref(),

@@ -68,8 +68,13 @@ class IngestReport(TypedDict):
     unchanged: int
     #: Files under the path the index held that are gone.
     removed: int
-    #: Chunks embedded and indexed by this call.
+    #: Chunks indexed by this call: those of the files added or updated.
     chunks: int
+    #: Texts sent to the embedder: a chunk's code and its summary count one
+    #: each. A chunk the index held with the same text keeps its code
+    #: vector, and its summary vector while its summary is the same, so an
+    #: update sends only what changed.
+    embedded: int
     #: Files left out (binary, not UTF-8, too large), and why.
     skipped: list[Skipped]
 

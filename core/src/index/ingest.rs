@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{embed_texts, root_prefix, under, Index, IngestReport, Progress, ProgressFn, Stage};
-use crate::chunk::{Chunk, Chunker, Skipped};
+use crate::chunk::{Chunk, Chunker, DirChunks, Skipped};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::store::Document;
 
-/// A chunk with its code and summary vectors.
-type Embedded = (Chunk, Vec<f32>, Vec<f32>);
+/// A chunk's code and summary vectors; `None` for one the index holds
+/// already, under the chunk's id.
+pub(super) type Vectors = (Option<Vec<f32>>, Option<Vec<f32>>);
 
 /// An ingestion of one directory; see [`Index::add_path`].
 pub struct AddPath<'a> {
@@ -85,7 +86,9 @@ impl<'a> AddPath<'a> {
     /// unless the whole ingestion succeeds.
     pub fn execute(self) -> Result<IngestReport> {
         self.index.refresh()?;
-        let prepared = Plan::new(self.index, self.options).run()?;
+        let chunked = Plan::new(self.index, self.options).chunk()?;
+        let held = self.index.held_summaries(&chunked.held_paths())?;
+        let prepared = chunked.embed(&held)?;
         self.index.apply(prepared)
     }
 }
@@ -101,16 +104,26 @@ pub(super) struct Plan<'a> {
     held: HashMap<String, String>,
 }
 
+/// What a [`Plan`] chunked, to be embedded.
+pub(super) struct Chunked<'a> {
+    options: Options<'a>,
+    prefix: String,
+    embedder: Arc<dyn Embedder>,
+    held: HashMap<String, String>,
+    found: DirChunks,
+}
+
 /// Chunks and vectors ready to be committed by [`Index::apply`].
 pub(super) struct Prepared {
     prefix: String,
-    /// Files read, with their chunks and each chunk's code and summary
-    /// vectors.
-    files: Vec<(Document, Vec<Vec<f32>>)>,
+    /// Files read, with their chunks and each chunk's vectors.
+    files: Vec<(Document, Vec<Vectors>)>,
     /// Files present whose content the index already held.
     unchanged: Vec<String>,
     skipped: Vec<Skipped>,
     chunks: usize,
+    /// Texts sent to the embedder.
+    embedded: usize,
 }
 
 impl<'a> Plan<'a> {
@@ -131,9 +144,9 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Chunks and embeds what is new or changed; stops with
-    /// [`Error::Cancelled`] when the progress callback says so.
-    pub(super) fn run(self) -> Result<Prepared> {
+    /// Chunks what is new or changed; stops with [`Error::Cancelled`]
+    /// when the progress callback says so.
+    pub(super) fn chunk(self) -> Result<Chunked<'a>> {
         let Plan {
             options,
             prefix,
@@ -141,7 +154,6 @@ impl<'a> Plan<'a> {
             embedder,
             held,
         } = self;
-        let progress = options.progress.as_deref();
         let found = {
             let held = &held;
             let mut job = chunker
@@ -149,10 +161,10 @@ impl<'a> Plan<'a> {
                 .path_prefix(prefix.clone())
                 .held(held.keys().cloned())
                 .unchanged(move |path, hash| held.get(path).is_some_and(|h| h == hash));
-            if let Some(e) = options.extensions {
-                job = job.extensions(e);
+            if let Some(e) = &options.extensions {
+                job = job.extensions(e.iter().cloned());
             }
-            if let Some(cb) = progress {
+            if let Some(cb) = options.progress.as_deref() {
                 job = job.on_progress(move |p| {
                     cb(&Progress {
                         stage: Stage::Chunking,
@@ -163,50 +175,98 @@ impl<'a> Plan<'a> {
             }
             job.execute()?
         };
-        let texts: Vec<&str> = found
-            .chunks
+        Ok(Chunked {
+            options,
+            prefix,
+            embedder,
+            held,
+            found,
+        })
+    }
+}
+
+impl Chunked<'_> {
+    /// The files chunked again that the index held: their chunks may
+    /// still be held under the same ids.
+    pub(super) fn held_paths(&self) -> Vec<String> {
+        self.found
+            .files
             .iter()
-            .flat_map(|c| [c.text.as_str(), c.summary.as_str()])
-            .collect();
-        let total = found.chunks.len();
-        let vectors = embed_texts(embedder.as_ref(), &texts, |done| {
+            .filter(|f| self.held.contains_key(&f.path))
+            .map(|f| f.path.clone())
+            .collect()
+    }
+
+    /// Embeds the chunks' vectors that `held` (the summaries of the chunks
+    /// the index holds, by id) shows missing ([`missing`]): editing one
+    /// file of a module chunks the module again, but sends the embedder
+    /// only what changed.
+    /// Stops with [`Error::Cancelled`] when the progress callback says so.
+    pub(super) fn embed(self, held: &HashMap<String, String>) -> Result<Prepared> {
+        let Chunked {
+            options,
+            prefix,
+            embedder,
+            found,
+            ..
+        } = self;
+        let progress = options.progress.as_deref();
+        let mut texts: Vec<&str> = Vec::new();
+        // Where each chunk with something to embed ends in `texts`, so
+        // progress counts chunks.
+        let mut ends: Vec<usize> = Vec::new();
+        for c in &found.chunks {
+            let (code, summary) = missing(held, c);
+            if code {
+                texts.push(&c.text);
+            }
+            if summary {
+                texts.push(&c.summary);
+            }
+            if code || summary {
+                ends.push(texts.len());
+            }
+        }
+        let total = ends.len();
+        let mut vectors = embed_texts(embedder.as_ref(), &texts, |done| {
             let p = Progress {
                 stage: Stage::Embedding,
-                done: done / 2,
+                done: ends.partition_point(|&end| end <= done),
                 total,
             };
             match progress {
                 Some(cb) if cb(&p).is_break() => Err(Error::Cancelled),
                 _ => Ok(()),
             }
-        })?;
-        let mut by_file: HashMap<String, Vec<Embedded>> = HashMap::new();
-        let mut vectors = vectors.into_iter();
+        })?
+        .into_iter();
+        let embedded = texts.len();
+        let chunks = found.chunks.len();
+        let mut by_file: HashMap<String, Vec<(Chunk, Vectors)>> = HashMap::new();
         for c in found.chunks {
-            if let (Some(code), Some(summary)) = (vectors.next(), vectors.next()) {
-                by_file
-                    .entry(c.path.clone())
-                    .or_default()
-                    .push((c, code, summary));
-            }
+            let (code, summary) = missing(held, &c);
+            let code = if code { vectors.next() } else { None };
+            let summary = if summary { vectors.next() } else { None };
+            by_file
+                .entry(c.path.clone())
+                .or_default()
+                .push((c, (code, summary)));
         }
         let files = found
             .files
             .into_iter()
             .map(|file| {
-                let mut chunks = Vec::new();
-                let mut aligned = Vec::new();
-                for (c, code, summary) in by_file.remove(&file.path).unwrap_or_default() {
-                    chunks.push(c);
-                    aligned.push(code);
-                    aligned.push(summary);
-                }
+                let (chunks, vectors) = by_file
+                    .remove(&file.path)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .unzip();
                 let doc = Document {
                     path: file.path,
                     content_hash: file.content_hash,
                     chunks,
                 };
-                (doc, aligned)
+                (doc, vectors)
             })
             .collect();
         Ok(Prepared {
@@ -214,8 +274,20 @@ impl<'a> Plan<'a> {
             files,
             unchanged: found.unchanged.into_iter().map(|f| f.path).collect(),
             skipped: found.skipped,
-            chunks: total,
+            chunks,
+            embedded,
         })
+    }
+}
+
+/// Which of `chunk`'s vectors the index lacks (code, summary), given the
+/// summaries of the chunks it holds by id: a chunk's id names its text, so
+/// a held id has the code vector, and the summary vector while the summary
+/// is the same.
+fn missing(held: &HashMap<String, String>, chunk: &Chunk) -> (bool, bool) {
+    match held.get(&chunk.id) {
+        None => (true, true),
+        Some(summary) => (false, *summary != chunk.summary),
     }
 }
 
@@ -226,11 +298,13 @@ impl Index {
     pub(super) fn apply(&mut self, prepared: Prepared) -> Result<IngestReport> {
         let Prepared {
             prefix,
-            files,
+            mut files,
             unchanged,
             skipped,
             chunks,
+            embedded,
         } = prepared;
+        let embedded = embedded + self.embed_gaps(&mut files)?;
         let present: HashSet<&str> = files
             .iter()
             .map(|(d, _)| d.path.as_str())
@@ -245,11 +319,12 @@ impl Index {
             unchanged: unchanged.len(),
             removed: remove.len(),
             chunks,
+            embedded,
             skipped,
             ..IngestReport::default()
         };
         let mut put = Vec::with_capacity(files.len());
-        let mut aligned = Vec::with_capacity(chunks * 2);
+        let mut aligned = Vec::with_capacity(chunks);
         for (doc, vectors) in files {
             if self.sources.contains_key(&doc.path) {
                 out.updated += 1;
@@ -262,5 +337,117 @@ impl Index {
         }
         self.commit(remove, put, aligned)?;
         Ok(out)
+    }
+
+    /// Embeds what a plan left to the index that the index no longer holds
+    /// as the plan saw it, since another process committed in between;
+    /// returns how many texts that was.
+    fn embed_gaps(&self, files: &mut [(Document, Vec<Vectors>)]) -> Result<usize> {
+        let kept = |v: &Vectors| v.0.is_none() || v.1.is_none();
+        let paths: Vec<String> = files
+            .iter()
+            .filter(|(_, vectors)| vectors.iter().any(kept))
+            .map(|(doc, _)| doc.path.clone())
+            .collect();
+        if paths.is_empty() {
+            return Ok(0);
+        }
+        let held = self.held_summaries(&paths)?;
+        let mut texts: Vec<&str> = Vec::new();
+        let mut gaps: Vec<(usize, usize, bool)> = Vec::new();
+        for (f, (doc, vectors)) in files.iter().enumerate() {
+            for (i, (c, (code, summary))) in doc.chunks.iter().zip(vectors).enumerate() {
+                let (code_gone, summary_gone) = missing(&held, c);
+                if code.is_none() && code_gone {
+                    texts.push(&c.text);
+                    gaps.push((f, i, true));
+                }
+                if summary.is_none() && summary_gone {
+                    texts.push(&c.summary);
+                    gaps.push((f, i, false));
+                }
+            }
+        }
+        if texts.is_empty() {
+            return Ok(0);
+        }
+        let vectors = embed_texts(self.embedder.as_ref(), &texts, |_| Ok(()))?;
+        let n = texts.len();
+        for ((f, i, code), vector) in gaps.into_iter().zip(vectors) {
+            let slot = &mut files[f].1[i];
+            match code {
+                true => slot.0 = Some(vector),
+                false => slot.1 = Some(vector),
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{Options, Plan};
+    use crate::index::{Index, SearchMode};
+
+    #[test]
+    fn vectors_kept_from_files_replaced_since_the_plan_are_embedded_at_commit() {
+        let dir = std::env::temp_dir().join(format!("infrarag-gaps-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"aws_iam_role\" \"this\" {\n  name = var.role_name\n}\n",
+        )
+        .unwrap();
+        let variables = |description: &str| {
+            let text =
+                format!("variable \"role_name\" {{\n  description = \"{description}\"\n}}\n");
+            std::fs::write(dir.join("variables.tf"), text).unwrap();
+        };
+        variables("Name of the role");
+        let mut index = Index::in_memory();
+        index.add_path(&dir).execute().unwrap();
+
+        variables("Role that publishes OS metrics");
+        let chunked = Plan::new(&index, Options::new(dir.clone()))
+            .chunk()
+            .unwrap();
+        let held = index.held_summaries(&chunked.held_paths()).unwrap();
+        let prepared = chunked.embed(&held).unwrap();
+        assert_eq!((prepared.chunks, prepared.embedded), (2, 3));
+        // Another writer commits in between: the chunks the plan meant to
+        // keep are gone.
+        index.remove_path(&dir).unwrap();
+        let report = index.apply(prepared).unwrap();
+        assert_eq!((report.added, report.embedded), (2, 4));
+
+        let ids: BTreeSet<String> = index
+            .chunks
+            .iter()
+            .flatten()
+            .map(|c| c.id.clone())
+            .collect();
+        for store in [&index.code, &index.summary] {
+            assert_eq!(
+                store.ids().unwrap().into_iter().collect::<BTreeSet<_>>(),
+                ids
+            );
+        }
+        let mut fresh = Index::in_memory();
+        fresh.add_path(&dir).execute().unwrap();
+        let hits = |index: &Index| -> Vec<(String, f32)> {
+            let hits = index
+                .search("role metrics")
+                .mode(SearchMode::Vector)
+                .execute();
+            hits.unwrap()
+                .into_iter()
+                .map(|h| (h.chunk.id, h.score))
+                .collect()
+        };
+        assert_eq!(hits(&index), hits(&fresh));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -14,6 +14,7 @@ mod search;
 mod shared;
 
 pub use ingest::AddPath;
+use ingest::Vectors;
 pub use search::{Search, SearchOptions};
 pub use shared::{SharedAddPath, SharedIndex};
 
@@ -207,8 +208,13 @@ pub struct IngestReport {
     pub unchanged: usize,
     /// Files under the root the index held that are gone.
     pub removed: usize,
-    /// Chunks embedded and indexed by this call.
+    /// Chunks indexed by this call: those of the files added or updated.
     pub chunks: usize,
+    /// Texts sent to the embedder: a chunk's code and its summary count
+    /// one each. A chunk the index held with the same text (the same id)
+    /// keeps its code vector, and its summary vector while its summary is
+    /// the same, so an update sends only what changed.
+    pub embedded: usize,
     /// Files left out (binary, not UTF-8, too large), and why.
     pub skipped: Vec<Skipped>,
 }
@@ -219,7 +225,7 @@ pub struct IngestReport {
 pub enum Stage {
     /// Reading and chunking files; counts files.
     Chunking,
-    /// Embedding new chunks; counts chunks.
+    /// Embedding new chunks and changed summaries; counts chunks.
     Embedding,
 }
 
@@ -618,47 +624,40 @@ impl Index {
         &mut self,
         remove: Vec<String>,
         put: Vec<Document>,
-        vectors: Vec<Vec<f32>>,
+        vectors: Vec<Vectors>,
     ) -> Result<()> {
-        let mut code = Vec::with_capacity(vectors.len() / 2);
-        let mut summary = Vec::with_capacity(vectors.len() / 2);
-        let mut vectors = vectors.into_iter();
-        for c in put.iter().flat_map(|d| &d.chunks) {
-            let (Some(c_vec), Some(s_vec)) = (vectors.next(), vectors.next()) else {
-                break;
-            };
+        let mut code = Vec::new();
+        let mut summary = Vec::new();
+        for (c, (c_vec, s_vec)) in put.iter().flat_map(|d| &d.chunks).zip(vectors) {
             let metadata = Metadata::from(c);
-            code.push(VectorRecord {
-                id: c.id.clone(),
-                vector: c_vec,
-                metadata: metadata.clone(),
-            });
-            summary.push(VectorRecord {
-                id: c.id.clone(),
-                vector: s_vec,
-                metadata,
-            });
+            if let Some(vector) = c_vec {
+                code.push(VectorRecord {
+                    id: c.id.clone(),
+                    vector,
+                    metadata: metadata.clone(),
+                });
+            }
+            if let Some(vector) = s_vec {
+                summary.push(VectorRecord {
+                    id: c.id.clone(),
+                    vector,
+                    metadata,
+                });
+            }
         }
         let fresh: HashSet<&str> = put
             .iter()
             .flat_map(|d| d.chunks.iter().map(|c| c.id.as_str()))
             .collect();
-        let held: Vec<String> = match self.remote() {
-            Some(remote) => remote.chunk_ids(&remove)?,
-            None => remove
-                .iter()
-                .filter_map(|p| self.sources.get(p))
-                .flat_map(|s| &s.slots)
-                .filter_map(|&slot| self.chunks[slot as usize].as_ref())
-                .map(|c| c.id.clone())
-                .collect(),
-        };
-        let stale: Vec<String> = held
+        let stale: Vec<String> = self
+            .held_ids(&remove)?
             .into_iter()
             .filter(|id| !fresh.contains(id.as_str()))
             .collect();
         if !code.is_empty() {
             self.code.upsert(code)?;
+        }
+        if !summary.is_empty() {
             self.summary.upsert(summary)?;
         }
         let changes = DocumentChanges { remove, put };
@@ -674,6 +673,38 @@ impl Index {
             self.summary.delete(&stale)?;
         }
         Ok(())
+    }
+
+    /// The ids of the chunks held for the files at `paths`.
+    fn held_ids(&self, paths: &[String]) -> Result<Vec<String>> {
+        Ok(match self.remote() {
+            Some(remote) => remote.chunk_ids(paths)?,
+            None => self.held_chunks(paths).map(|c| c.id.clone()).collect(),
+        })
+    }
+
+    /// The chunks in memory of the files at `paths`.
+    fn held_chunks<'s>(&'s self, paths: &'s [String]) -> impl Iterator<Item = &'s Chunk> + 's {
+        paths
+            .iter()
+            .filter_map(|p| self.sources.get(p))
+            .flat_map(|s| &s.slots)
+            .filter_map(|&slot| self.chunks[slot as usize].as_ref())
+    }
+
+    /// The summaries of the chunks held for the files at `paths`, by id.
+    pub(super) fn held_summaries(&self, paths: &[String]) -> Result<HashMap<String, String>> {
+        Ok(match self.remote() {
+            Some(remote) => remote
+                .chunks(&remote.chunk_ids(paths)?)?
+                .into_iter()
+                .map(|c| (c.id, c.summary))
+                .collect(),
+            None => self
+                .held_chunks(paths)
+                .map(|c| (c.id.clone(), c.summary.clone()))
+                .collect(),
+        })
     }
 
     /// The store's search over its own chunks, when it keeps them.

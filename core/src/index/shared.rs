@@ -199,7 +199,9 @@ impl<'a> SharedAddPath<'a> {
         } = self;
         let _writer = shared.writer(wait)?;
         // `read` takes in other processes' commits first.
-        let prepared = shared.read(|index| Plan::new(index, options))?.run()?;
+        let chunked = shared.read(|index| Plan::new(index, options))?.chunk()?;
+        let held = shared.read(|index| index.held_summaries(&chunked.held_paths()))??;
+        let prepared = chunked.embed(&held)?;
         let mut index = shared.write()?;
         index.refresh()?;
         index.apply(prepared)
