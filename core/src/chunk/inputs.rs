@@ -1,7 +1,7 @@
 //! What a block's inputs say it does: a resource, data source or module call
 //! quotes in its summary the descriptions of the variables it reads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Chunk;
 use crate::hcl::{self as syntax, Structure};
@@ -67,9 +67,14 @@ fn quotes(chunks: &[Chunk]) -> Vec<Option<String>> {
         })
         .collect();
     let mut readers: HashMap<(&str, &str), usize> = HashMap::new();
+    // (file, block, variable): each block counts once per variable.
+    let mut counted: HashSet<(&str, Option<&str>, &str)> = HashSet::new();
     for (c, names) in chunks.iter().zip(&reads) {
         for &name in names {
-            *readers.entry((directory(&c.path), name)).or_default() += 1;
+            // The pieces of a split block are one reader.
+            if counted.insert((c.path.as_str(), c.address.as_deref(), name)) {
+                *readers.entry((directory(&c.path), name)).or_default() += 1;
+            }
         }
     }
     chunks
@@ -234,6 +239,48 @@ mod tests {
         assert!(summary(&got, "null_resource.own")
             .ends_with("; inputs: \"Own 0\", \"Own 1\", \"Own 2\", \"Own 3\""));
         assert!(summary(&got, "null_resource.r0").ends_with("; inputs: \"Tags for all\""));
+    }
+
+    #[test]
+    fn a_split_block_is_one_reader() {
+        let mut main = String::from("resource \"null_resource\" \"own\" {\n  w = var.wide\n");
+        let mut variables = String::from("variable \"wide\" {\n  description = \"Wide\"\n}\n");
+        for i in 0..4 {
+            main.push_str(&format!("  a{i} = var.own{i}\n"));
+            variables.push_str(&format!(
+                "variable \"own{i}\" {{\n  description = \"Own {i}\"\n}}\n"
+            ));
+        }
+        main.push_str("}\n");
+        for i in 0..4 {
+            main.push_str(&format!(
+                "resource \"null_resource\" \"r{i}\" {{\n  a = var.own{i}\n}}\n"
+            ));
+        }
+        main.push_str("resource \"null_resource\" \"big\" {\n");
+        for i in 0..40 {
+            main.push_str(&format!("  x{i} = \"${{var.wide}}-{i}\"\n"));
+        }
+        main.push_str("}\n");
+        let chunker = Chunker::new(ChunkConfig::new(60)).unwrap();
+        let mut got: Vec<Chunk> = [("main.tf", &main), ("variables.tf", &variables)]
+            .iter()
+            .flat_map(|(path, text)| chunker.chunk_file(path, text))
+            .collect();
+        let big = got
+            .iter()
+            .filter(|c| c.address.as_deref() == Some("null_resource.big"))
+            .count();
+        assert!(big > 2, "{big} pieces");
+        quote(&mut got);
+        // Every input has two readers, so the first four in the block's
+        // order are quoted; counted per piece, `wide` had `1 + big`.
+        assert!(
+            summary(&got, "null_resource.own")
+                .ends_with("; inputs: \"Wide\", \"Own 0\", \"Own 1\", \"Own 2\""),
+            "{}",
+            summary(&got, "null_resource.own")
+        );
     }
 
     #[test]
