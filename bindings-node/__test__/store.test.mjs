@@ -30,6 +30,15 @@ test('an index writes through JS stores and reopens on them', async () => {
   assert.ok(vars.length > 0 && vars.every((h) => h.chunk.blockType === 'variable'))
   assert.throws(() => ix.searchSync('kms'), (e) => e.code === 'INVALID_ARGUMENT' && /use addPath, search and removePath/.test(e.message))
 
+  // Documents that do not say what chunked them (a store written before the
+  // index kept it) are chunked again once; the same chunks keep their
+  // vectors, so nothing is embedded.
+  assert.equal(new Set([...docs.held.values()].map((d) => d.chunker)).size, 1)
+  for (const d of docs.held.values()) delete d.chunker
+  const rechunked = await (await index.Index.withStores(docs, code, summary)).addPath(s3, ['tf'])
+  assert.deepEqual([rechunked.updated, rechunked.unchanged, rechunked.embedded], [report.added, 0, 0])
+  assert.ok([...docs.held.values()].every((d) => d.chunker))
+
   docs.fail = 'database is read-only'
   await assert.rejects(ix.removePath(s3), (e) => e.code === 'STORAGE_ERROR' && /read-only/.test(e.message))
   assert.equal(ix.sources().length, report.added)

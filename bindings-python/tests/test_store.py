@@ -81,6 +81,17 @@ def test_an_index_writes_through_python_stores_and_reopens_on_them() -> None:
     assert [h.citation for h in again.search("encrypt bucket with KMS", k=5)] == [h.citation for h in hits]
     assert again.add_path(s3, extensions=["tf"])["unchanged"] == report["added"]
 
+    # Documents that do not say what chunked them (a store written before
+    # the index kept it) are chunked again once; the same chunks keep
+    # their vectors, so nothing is embedded.
+    assert len({d["chunker"] for d in docs.held.values()}) == 1
+    for d in docs.held.values():
+        del d["chunker"]
+    rechunked = Index.with_stores(docs, code, summary).add_path(s3, extensions=["tf"])
+    assert (rechunked["updated"], rechunked["unchanged"], rechunked["embedded"]) == (report["added"], 0, 0)
+    assert all(d["chunker"] for d in docs.held.values())
+    again = Index.with_stores(docs, code, summary)
+
     # A failing apply raises its own exception and leaves everything as it was.
     docs.fail = RuntimeError("database is read-only")
     with pytest.raises(RuntimeError, match="read-only"):

@@ -7,6 +7,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
+use infrarag::chunk::{ChunkConfig, Chunker};
 use infrarag::embed::{Embedder, Hashing};
 use infrarag::index::{Filter, Index, SearchMode, Stage};
 use infrarag::terms::{for_each_term, TermKind};
@@ -524,6 +525,45 @@ fn an_update_sends_the_embedder_only_what_changed() {
         };
         assert_eq!(hits(&index), hits(&fresh), "{q}");
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn files_another_chunker_chunked_are_chunked_again() {
+    let dir = std::env::temp_dir().join(format!("infrarag-rechunk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = dir.join("src");
+    infrarag_tests::copy_dir(&s3().join("modules/notification"), &src);
+    let file = dir.join("idx");
+    let chunker = |max: usize| Chunker::new(ChunkConfig::new(max)).unwrap();
+    let first = Index::builder()
+        .chunker(chunker(400))
+        .open(&file)
+        .unwrap()
+        .add_path(&src)
+        .execute()
+        .unwrap();
+    assert!(first.added > 1);
+
+    // The index file keeps each file's chunker: reopened with the same
+    // one, nothing is chunked again.
+    let mut same = Index::builder().chunker(chunker(400)).open(&file).unwrap();
+    let report = same.add_path(&src).execute().unwrap();
+    assert_eq!((report.unchanged, report.chunks), (first.added, 0));
+    drop(same);
+
+    // With another, every file is, though no byte changed, and a search
+    // finds the new chunks.
+    let mut other = Index::builder().chunker(chunker(60)).open(&file).unwrap();
+    let report = other.add_path(&src).execute().unwrap();
+    assert_eq!((report.updated, report.unchanged), (first.added, 0));
+    assert!(report.chunks > first.chunks, "{} chunks", report.chunks);
+    let mut fresh = Index::builder().chunker(chunker(60)).in_memory();
+    fresh.add_path(&src).execute().unwrap();
+    assert_eq!(other.len(), fresh.len());
+    let again = other.add_path(&src).execute().unwrap();
+    assert_eq!(again.unchanged, first.added);
+    drop(other);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

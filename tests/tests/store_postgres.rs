@@ -1005,6 +1005,7 @@ fn a_schema_3_database_gets_its_postings_packed() {
     admin
         .batch_execute(
             "DROP TABLE infrarag_term_postings;
+             ALTER TABLE infrarag_documents DROP COLUMN chunker;
              DROP INDEX infrarag_postings_term;
              CREATE INDEX infrarag_postings_term ON infrarag_postings (term)
                  INCLUDE (chunk, tf, len, classes);
@@ -1017,6 +1018,48 @@ fn a_schema_3_database_gets_its_postings_packed() {
     for q in dev_questions().iter().take(20) {
         ranks_alike(&packed, &reference, q, &Filter::default());
     }
+}
+
+#[test]
+fn a_schema_5_database_chunks_its_files_again_once() {
+    let pg = PgServer::start();
+    let url = pg.database("from5");
+    let s3 = module("s3");
+    let files = Index::postgres(&url)
+        .unwrap()
+        .add_path(&s3)
+        .execute()
+        .unwrap()
+        .added;
+    // The database as infrarag with schema version 5 left it: no file
+    // says which chunker made its chunks.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "ALTER TABLE infrarag_documents DROP COLUMN chunker;
+             DELETE FROM infrarag_migrations WHERE version > 5",
+        )
+        .unwrap();
+    let mut index = Index::postgres(&url).unwrap();
+    assert_at_latest_schema(&url);
+    // Chunked again by this chunker, which makes the same chunks: the
+    // vectors held serve, and the embedder is sent nothing.
+    let again = index.add_path(&s3).execute().unwrap();
+    assert_eq!(
+        (again.updated, again.unchanged, again.embedded),
+        (files, 0, 0)
+    );
+    let chunkers: Vec<String> = admin
+        .query("SELECT DISTINCT chunker FROM infrarag_documents", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let fingerprint = infrarag::chunk::Chunker::new(Default::default())
+        .unwrap()
+        .fingerprint();
+    assert_eq!(chunkers, [fingerprint]);
+    assert_eq!(index.add_path(&s3).execute().unwrap().unchanged, files);
 }
 
 #[test]
@@ -1113,7 +1156,15 @@ fn a_schema_2_database_is_moved_to_chunk_rows() {
     let moved = Index::postgres(&url).unwrap();
     assert_at_latest_schema(&url);
     assert_eq!(moved.sources(), reference.sources());
-    assert_eq!(documents_in(&url), docs);
+    // Schema 2 did not say what chunked each file: unknown now.
+    let unknown: Vec<Document> = docs
+        .into_iter()
+        .map(|d| Document {
+            chunker: String::new(),
+            ..d
+        })
+        .collect();
+    assert_eq!(documents_in(&url), unknown);
     for q in dev_questions().iter().take(20) {
         ranks_alike(&moved, &reference, q, &Filter::default());
     }

@@ -19,7 +19,7 @@ was raised. Store methods are called from worker threads, with the GIL.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Protocol, TypedDict
+from typing import Any, NotRequired, Optional, Protocol, TypedDict
 
 from infrarag._native import MemoryVectorStore as MemoryVectorStore
 from infrarag.types import AuditEntry, Record, StoredRecord
@@ -28,10 +28,13 @@ from infrarag.types import AuditEntry, Record, StoredRecord
 
 class Document(TypedDict):
     """A file the index holds: ``chunks`` are dicts of
-    :class:`infrarag.chunk.Chunk`'s fields, to be given back as they were."""
+    :class:`infrarag.chunk.Chunk`'s fields, to be given back as they were.
+    ``chunker`` says what chunked the file; a document given back without
+    it, or with another, is chunked again when its file is next ingested."""
 
     path: str
     content_hash: str
+    chunker: NotRequired[str]
     chunks: list[dict[str, Any]]
 
 

@@ -191,6 +191,12 @@ pub struct ChunkConfig {
 /// The smallest budget accepted: room for any character in any encoding.
 pub const MIN_TOKENS: usize = 8;
 
+/// The version of what this library's chunker makes of a file, part of
+/// [`Chunker::fingerprint`]. Raised with any change to chunks' ranges,
+/// texts or summaries, so that indexes chunk their files again.
+/// 2: summaries quote the inputs a block reads, counted once per block.
+pub const CHUNKS_VERSION: u32 = 2;
+
 impl ChunkConfig {
     /// At most `max_tokens` per chunk, no overlap, counted with
     /// `cl100k_base` (or [`Approximate`](crate::tokens::Approximate) when
@@ -292,6 +298,20 @@ impl Chunker {
     /// How it chunks.
     pub fn config(&self) -> &ChunkConfig {
         &self.config
+    }
+
+    /// What makes its chunks what they are: this library's chunking
+    /// ([`CHUNKS_VERSION`]), the configuration, and the provider knowledge
+    /// summaries quote. An index records it with each file, and chunks a
+    /// file again when the chunker that made its chunks differs.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{CHUNKS_VERSION}/{}/{}/{}/{}",
+            self.config.max_tokens,
+            self.config.overlap,
+            self.config.tokenizer.name(),
+            providers_fingerprint()
+        )
     }
 
     /// Chunks one file, choosing the language from `path`'s extension.
@@ -456,6 +476,22 @@ pub(crate) fn about_block(block_type: Option<&str>, type_name: Option<&str>) -> 
         "data" => crate::providers::about(&format!("data.{type_name}")),
         _ => None,
     }
+}
+
+/// The embedded provider data [`about_block`] reads, by size: regenerated
+/// data changes what summaries say.
+#[cfg(feature = "providers")]
+fn providers_fingerprint() -> String {
+    crate::providers::data_sizes()
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(not(feature = "providers"))]
+fn providers_fingerprint() -> String {
+    "none".into()
 }
 
 #[cfg(not(feature = "providers"))]

@@ -54,7 +54,7 @@ impl FileRecordStore {
     /// missing, and locks it against other processes.
     pub fn open(path: impl AsRef<Path>) -> Result<FileRecordStore> {
         let path = path.as_ref().to_path_buf();
-        let conn = open_sqlite(&path, SCHEMA, FORMAT, "a record store")?;
+        let conn = open_sqlite(&path, SCHEMA, FORMAT, &[], "a record store")?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(|e| storage(&path, e))?;
         Ok(FileRecordStore {

@@ -102,6 +102,8 @@ pub(super) struct Plan<'a> {
     embedder: Arc<dyn Embedder>,
     /// Content hashes of the files the index held under the root.
     held: HashMap<String, String>,
+    /// Those of them another chunker chunked ([`Chunker::fingerprint`]).
+    stale: HashSet<String>,
 }
 
 /// What a [`Plan`] chunked, to be embedded.
@@ -109,6 +111,8 @@ pub(super) struct Chunked<'a> {
     options: Options<'a>,
     prefix: String,
     embedder: Arc<dyn Embedder>,
+    /// The chunker's fingerprint, kept with each file.
+    chunker: String,
     held: HashMap<String, String>,
     found: DirChunks,
 }
@@ -129,18 +133,26 @@ pub(super) struct Prepared {
 impl<'a> Plan<'a> {
     pub(super) fn new(index: &Index, options: Options<'a>) -> Self {
         let prefix = root_prefix(&options.dir);
-        let held = index
+        let fingerprint = index.chunker.fingerprint();
+        let mut held = HashMap::new();
+        let mut stale = HashSet::new();
+        for (path, s) in index
             .sources
             .iter()
             .filter(|(path, _)| under(path, &prefix))
-            .map(|(path, s)| (path.clone(), s.content_hash.clone()))
-            .collect();
+        {
+            held.insert(path.clone(), s.content_hash.clone());
+            if s.chunker != fingerprint {
+                stale.insert(path.clone());
+            }
+        }
         Plan {
             options,
             prefix,
             chunker: index.chunker.clone(),
             embedder: index.embedder.clone(),
             held,
+            stale,
         }
     }
 
@@ -153,14 +165,17 @@ impl<'a> Plan<'a> {
             chunker,
             embedder,
             held,
+            stale,
         } = self;
         let found = {
-            let held = &held;
+            let (held, stale) = (&held, &stale);
             let mut job = chunker
                 .chunk_dir(&options.dir)
                 .path_prefix(prefix.clone())
                 .held(held.keys().cloned())
-                .unchanged(move |path, hash| held.get(path).is_some_and(|h| h == hash));
+                .unchanged(move |path, hash| {
+                    !stale.contains(path) && held.get(path).is_some_and(|h| h == hash)
+                });
             if let Some(e) = &options.extensions {
                 job = job.extensions(e.iter().cloned());
             }
@@ -179,6 +194,7 @@ impl<'a> Plan<'a> {
             options,
             prefix,
             embedder,
+            chunker: chunker.fingerprint(),
             held,
             found,
         })
@@ -207,6 +223,7 @@ impl Chunked<'_> {
             options,
             prefix,
             embedder,
+            chunker,
             found,
             ..
         } = self;
@@ -264,6 +281,7 @@ impl Chunked<'_> {
                 let doc = Document {
                     path: file.path,
                     content_hash: file.content_hash,
+                    chunker: chunker.clone(),
                     chunks,
                 };
                 (doc, vectors)

@@ -201,7 +201,8 @@ pub struct IngestReport {
     pub added: usize,
     /// Files held before, chunked and embedded again: their content
     /// changed, or another `.tf` file of their directory did (a block's
-    /// summary quotes the variables it reads).
+    /// summary quotes the variables it reads), or another chunker made
+    /// their chunks ([`Chunker::fingerprint`]).
     pub updated: usize,
     /// Files with the content hash the index already held, in a directory
     /// whose `.tf` files did not change; not chunked again.
@@ -446,6 +447,8 @@ pub struct Index {
 
 struct SourceEntry {
     content_hash: String,
+    /// What chunked it ([`Document::chunker`]).
+    chunker: String,
     /// Where its chunks are in memory; none when the store holds them.
     slots: Vec<u32>,
     chunks: usize,
@@ -453,9 +456,10 @@ struct SourceEntry {
 
 impl SourceEntry {
     /// A file whose `chunks` chunks the store holds, not memory.
-    fn in_store(content_hash: String, chunks: usize) -> Self {
+    fn in_store(content_hash: String, chunker: String, chunks: usize) -> Self {
         SourceEntry {
             content_hash,
+            chunker,
             slots: Vec::new(),
             chunks,
         }
@@ -723,8 +727,9 @@ impl Index {
                 self.sources = remote
                     .sources()?
                     .into_iter()
-                    .map(|(path, content_hash, chunks)| {
-                        (path, SourceEntry::in_store(content_hash, chunks))
+                    .map(|f| {
+                        let entry = SourceEntry::in_store(f.content_hash, f.chunker, f.chunks);
+                        (f.path, entry)
                     })
                     .collect();
             }
@@ -761,7 +766,7 @@ impl Index {
     fn remember(&mut self, docs: Vec<Document>) {
         if self.remote().is_some() {
             for d in docs {
-                let entry = SourceEntry::in_store(d.content_hash, d.chunks.len());
+                let entry = SourceEntry::in_store(d.content_hash, d.chunker, d.chunks.len());
                 self.sources.insert(d.path, entry);
             }
             return;
@@ -786,6 +791,7 @@ impl Index {
                 d.path,
                 SourceEntry {
                     content_hash: d.content_hash,
+                    chunker: d.chunker,
                     chunks: slots.len(),
                     slots,
                 },

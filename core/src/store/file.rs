@@ -17,8 +17,17 @@ use super::{
 use crate::chunk::Chunk;
 use crate::error::{Error, Result};
 
-/// The layout this code reads and writes; a file with another is refused.
-const FORMAT: &str = "1";
+/// The layout this code reads and writes; a file with a newer one is
+/// refused, one with an older one is moved to it ([`UPGRADES`]).
+const FORMAT: &str = "2";
+
+/// How a file of each older layout becomes the next: 1 to 2 keeps each
+/// file's chunker, unknown (empty) for what format 1 wrote.
+const UPGRADES: &[Upgrade] = &[(
+    "1",
+    "2",
+    "ALTER TABLE documents ADD COLUMN chunker TEXT NOT NULL DEFAULT '';",
+)];
 
 /// Vectors live in a rowid table: a WITHOUT ROWID table stores whole rows
 /// in its key's B-tree, which 1.5 KB vectors more than double in size.
@@ -27,7 +36,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL,
-    chunks TEXT NOT NULL
+    chunks TEXT NOT NULL,
+    chunker TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS vectors (
     space TEXT NOT NULL,
@@ -62,14 +72,19 @@ impl Shared {
     }
 }
 
+/// A change of a file's layout: from one format, to the next, by this SQL.
+pub(crate) type Upgrade = (&'static str, &'static str, &'static str);
+
 /// Opens the SQLite file at `path` as infrarag's stores use one: locked
 /// against other connections, written through a write-ahead log with full
-/// syncs, holding `schema`, and marked with `format` (a file with another
-/// is refused). `what` names such a file in errors.
+/// syncs, holding `schema`, and marked with `format`. A file of an older
+/// format is moved to it through `upgrades`, in the same transaction; one
+/// of any other is refused. `what` names such a file in errors.
 pub(crate) fn open_sqlite(
     path: &Path,
     schema: &str,
     format: &str,
+    upgrades: &[Upgrade],
     what: &str,
 ) -> Result<Connection> {
     let fail = |e: rusqlite::Error| match e.sqlite_error_code() {
@@ -105,11 +120,20 @@ pub(crate) fn open_sqlite(
                 .map_err(fail)?;
         }
         Some(f) if f == format => {}
-        Some(other) => {
-            return Err(storage_error(
-                path,
-                format!("has format {other}; this version reads format {format}"),
-            ))
+        Some(older) => {
+            let mut at = older;
+            while at != format {
+                let Some((_, next, sql)) = upgrades.iter().find(|(from, _, _)| *from == at) else {
+                    return Err(storage_error(
+                        path,
+                        format!("has format {older}; this version reads format {format}"),
+                    ));
+                };
+                conn.execute_batch(sql).map_err(fail)?;
+                at = next;
+            }
+            conn.execute("UPDATE meta SET value = ?1 WHERE key = 'format'", [format])
+                .map_err(fail)?;
         }
     }
     conn.execute_batch("COMMIT").map_err(fail)?;
@@ -131,7 +155,7 @@ impl FileStore {
         if path.is_dir() {
             return Err(storage_error(&path, "is a directory; an index is one file"));
         }
-        let conn = open_sqlite(&path, SCHEMA, FORMAT, "an infrarag index")?;
+        let conn = open_sqlite(&path, SCHEMA, FORMAT, UPGRADES, "an infrarag index")?;
         Ok(FileStore {
             shared: Arc::new(Shared {
                 path,
@@ -193,7 +217,7 @@ impl DocumentStore for FileDocumentStore {
     fn load(&self) -> Result<Vec<Document>> {
         let conn = self.shared.conn();
         let mut stmt = conn
-            .prepare("SELECT path, content_hash, chunks FROM documents")
+            .prepare("SELECT path, content_hash, chunks, chunker FROM documents")
             .map_err(|e| self.shared.error(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -201,12 +225,13 @@ impl DocumentStore for FileDocumentStore {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
                 ))
             })
             .map_err(|e| self.shared.error(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (path, content_hash, chunks) = row.map_err(|e| self.shared.error(e))?;
+            let (path, content_hash, chunks, chunker) = row.map_err(|e| self.shared.error(e))?;
             let chunks: Vec<Chunk> = serde_json::from_str(&chunks).map_err(|e| {
                 self.shared
                     .error(format!("the chunks of {path} cannot be read: {e}"))
@@ -214,6 +239,7 @@ impl DocumentStore for FileDocumentStore {
             out.push(Document {
                 path,
                 content_hash,
+                chunker,
                 chunks,
             });
         }
@@ -232,11 +258,14 @@ impl DocumentStore for FileDocumentStore {
                 delete.execute([path]).map_err(fail)?;
             }
             let mut put = tx
-                .prepare_cached("INSERT OR REPLACE INTO documents VALUES (?1, ?2, ?3)")
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO documents (path, content_hash, chunks, chunker)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
                 .map_err(fail)?;
             for d in &changes.put {
                 let chunks = serde_json::to_string(&d.chunks).map_err(|e| self.shared.error(e))?;
-                put.execute(params![d.path, d.content_hash, chunks])
+                put.execute(params![d.path, d.content_hash, chunks, d.chunker])
                     .map_err(fail)?;
             }
         }
@@ -381,5 +410,61 @@ impl VectorStore for FileVectorStore {
 
     fn search(&self, query: &VectorQuery<'_>) -> Result<Vec<(String, f32)>> {
         self.memory.search(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileStore;
+
+    /// An index file as format 1 wrote it, with one document.
+    fn format_1(path: &std::path::Path) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE documents (
+                 path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, chunks TEXT NOT NULL);
+             INSERT INTO meta VALUES ('format', '1');
+             INSERT INTO documents VALUES ('a.tf', 'abc', '[]');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_format_1_file_is_moved_to_format_2_and_a_newer_one_refused() {
+        let dir = std::env::temp_dir().join(format!("infrarag-format-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = dir.join("old");
+        format_1(&old);
+        let stores = FileStore::open(&old).unwrap().into_stores(8).unwrap();
+        let docs = stores.documents.load().unwrap();
+        assert_eq!(
+            docs.iter()
+                .map(|d| (d.path.as_str(), d.content_hash.as_str(), d.chunker.as_str()))
+                .collect::<Vec<_>>(),
+            [("a.tf", "abc", "")]
+        );
+        drop(stores);
+        let format: String = rusqlite::Connection::open(&old)
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(format, "2");
+
+        let newer = dir.join("newer");
+        format_1(&newer);
+        rusqlite::Connection::open(&newer)
+            .unwrap()
+            .execute("UPDATE meta SET value = '3' WHERE key = 'format'", [])
+            .unwrap();
+        let err = FileStore::open(&newer).err().unwrap().to_string();
+        assert!(
+            err.contains("has format 3; this version reads format 2"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -33,6 +33,12 @@ pub struct Document {
     pub path: String,
     /// SHA-256 of the file's bytes, 64 hex digits.
     pub content_hash: String,
+    /// What chunked it ([`crate::chunk::Chunker::fingerprint`]); empty
+    /// when unknown, as in stores written before it was kept. A file held
+    /// with another is chunked again when next ingested, though its bytes
+    /// are the same.
+    #[serde(default)]
+    pub chunker: String,
     /// Its chunks, in file order.
     pub chunks: Vec<Chunk>,
 }
@@ -97,6 +103,19 @@ pub trait DocumentStore: Send + Sync {
     }
 }
 
+/// A file a [`ChunkSearch`] store holds, without its chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldFile {
+    /// The file's path, as the index names it.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub content_hash: String,
+    /// What chunked it ([`Document::chunker`]).
+    pub chunker: String,
+    /// How many chunks it has.
+    pub chunks: usize,
+}
+
 /// A BM25 search a [`ChunkSearch`] store runs.
 #[derive(Debug, Clone, Copy)]
 pub struct LexicalQuery<'a> {
@@ -116,9 +135,8 @@ pub struct LexicalQuery<'a> {
 /// index then holds only the list of files, so no process needs the whole
 /// corpus.
 pub trait ChunkSearch: Send + Sync {
-    /// Every file held: its path, content hash and number of chunks, in any
-    /// order.
-    fn sources(&self) -> Result<Vec<(String, String, usize)>>;
+    /// Every file held, in any order.
+    fn sources(&self) -> Result<Vec<HeldFile>>;
 
     /// The best `query.k` chunks `query.filter` accepts, best first (equal
     /// scores by chunk id), with their scores: BM25 over

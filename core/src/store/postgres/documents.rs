@@ -21,8 +21,8 @@ use crate::chunk::{Chunk, Language};
 use crate::error::Result;
 use crate::index::{chunk_classes, lexical_terms, weigh, Bm25};
 use crate::store::{
-    ChunkSearch, Document, DocumentChanges, DocumentStore, Filter, Hybrid, LexicalQuery, Metadata,
-    Place, VectorQuery,
+    ChunkSearch, Document, DocumentChanges, DocumentStore, Filter, HeldFile, Hybrid, LexicalQuery,
+    Metadata, Place, VectorQuery,
 };
 
 /// A commit adding at least this many chunks is a bulk load: it refreshes
@@ -84,7 +84,8 @@ impl PostgresDocuments {
         let (docs, chunks) = match paths {
             Some(p) => (
                 conn.query(
-                    "SELECT path, content_hash FROM infrarag_documents WHERE path = ANY($1)",
+                    "SELECT path, content_hash, chunker FROM infrarag_documents
+                     WHERE path = ANY($1)",
                     &[&p],
                 ),
                 conn.query(
@@ -93,7 +94,10 @@ impl PostgresDocuments {
                 ),
             ),
             None => (
-                conn.query("SELECT path, content_hash FROM infrarag_documents", &[]),
+                conn.query(
+                    "SELECT path, content_hash, chunker FROM infrarag_documents",
+                    &[],
+                ),
                 conn.query(
                     "SELECT path, body FROM infrarag_chunks ORDER BY path, ord",
                     &[],
@@ -115,6 +119,7 @@ impl PostgresDocuments {
                 Document {
                     chunks: by_path.remove(&path).unwrap_or_default(),
                     content_hash: row.get(1),
+                    chunker: row.get(2),
                     path,
                 }
             })
@@ -217,12 +222,12 @@ impl DocumentStore for PostgresDocuments {
 }
 
 impl ChunkSearch for PostgresDocuments {
-    fn sources(&self) -> Result<Vec<(String, String, usize)>> {
+    fn sources(&self) -> Result<Vec<HeldFile>> {
         let rows = self
             .pool
             .get()?
             .query(
-                "SELECT d.path, d.content_hash,
+                "SELECT d.path, d.content_hash, d.chunker,
                         (SELECT count(*) FROM infrarag_chunks c WHERE c.path = d.path)
                  FROM infrarag_documents d",
                 &[],
@@ -230,7 +235,12 @@ impl ChunkSearch for PostgresDocuments {
             .map_err(|e| db_error("reading documents", &e))?;
         Ok(rows
             .into_iter()
-            .map(|r| (r.get(0), r.get(1), r.get::<_, i64>(2) as usize))
+            .map(|r| HeldFile {
+                path: r.get(0),
+                content_hash: r.get(1),
+                chunker: r.get(2),
+                chunks: r.get::<_, i64>(3) as usize,
+            })
             .collect())
     }
 
@@ -731,11 +741,12 @@ fn put(tx: &mut Transaction<'_>, docs: &[Document]) -> Result<Blocks> {
     }
     let paths: Vec<&str> = docs.iter().map(|d| d.path.as_str()).collect();
     let hashes: Vec<&str> = docs.iter().map(|d| d.content_hash.as_str()).collect();
+    let chunkers: Vec<&str> = docs.iter().map(|d| d.chunker.as_str()).collect();
     let mut touched = delete(tx, &paths)?;
     tx.execute(
-        "INSERT INTO infrarag_documents (path, content_hash)
-         SELECT * FROM unnest($1::text[], $2::text[])",
-        &[&paths, &hashes],
+        "INSERT INTO infrarag_documents (path, content_hash, chunker)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
+        &[&paths, &hashes, &chunkers],
     )
     .map_err(|e| db_error("storing documents", &e))?;
     let chunks: Vec<(&str, usize, &Chunk)> = docs

@@ -176,6 +176,16 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     FROM infrarag_postings GROUP BY term, chunk >> 9;
     ",
     ),
+    (
+        6,
+        "each document's chunker",
+        "
+    -- What chunked each file (Chunker::fingerprint): a file chunked by
+    -- another is chunked again when next ingested. Unknown (empty) for
+    -- the files held before.
+    ALTER TABLE infrarag_documents ADD COLUMN chunker text NOT NULL DEFAULT '';
+    ",
+    ),
 ];
 
 /// Any number from a fixed 64-bit space, so no other application's
