@@ -1069,10 +1069,11 @@ export declare namespace index {
     /**
      * Files held before and chunked again: their content changed, or
      * another `.tf` file of their directory did (a block's summary quotes
-     * the variables it reads).
+     * the variables it reads), or another chunker chunked them (a new
+     * release, another `Chunker` configuration).
      */
     updated: number
-    /** Files whose content and module the index already held. */
+    /** Files whose content, module and chunker the index already held. */
     unchanged: number
     /** Files under the path the index held that are gone. */
     removed: number

@@ -50,9 +50,10 @@ pub struct IngestReport {
     pub added: u32,
     /// Files held before and chunked again: their content changed, or
     /// another `.tf` file of their directory did (a block's summary quotes
-    /// the variables it reads).
+    /// the variables it reads), or another chunker chunked them (a new
+    /// release, another `Chunker` configuration).
     pub updated: u32,
-    /// Files whose content and module the index already held.
+    /// Files whose content, module and chunker the index already held.
     pub unchanged: u32,
     /// Files under the path the index held that are gone.
     pub removed: u32,

@@ -62,9 +62,10 @@ class IngestReport(TypedDict):
     added: int
     #: Files held before and chunked again: their content changed, or
     #: another ``.tf`` file of their directory did (a block's summary
-    #: quotes the variables it reads).
+    #: quotes the variables it reads), or another chunker chunked them (a
+    #: new release, another :class:`~infrarag.chunk.Chunker` configuration).
     updated: int
-    #: Files whose content and module the index already held.
+    #: Files whose content, module and chunker the index already held.
     unchanged: int
     #: Files under the path the index held that are gone.
     removed: int

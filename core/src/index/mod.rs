@@ -204,8 +204,9 @@ pub struct IngestReport {
     /// summary quotes the variables it reads), or another chunker made
     /// their chunks ([`Chunker::fingerprint`]).
     pub updated: usize,
-    /// Files with the content hash the index already held, in a directory
-    /// whose `.tf` files did not change; not chunked again.
+    /// Files with the content hash the index already held, chunked by this
+    /// chunker, in a directory whose `.tf` files did not change; not
+    /// chunked again.
     pub unchanged: usize,
     /// Files under the root the index held that are gone.
     pub removed: usize,
