@@ -468,10 +468,11 @@ fn an_update_sends_the_embedder_only_what_changed() {
     std::fs::write(dir.join("main.tf"), format!("{role}\n{bucket}")).unwrap();
     let variables = |role: &str| {
         // A chunk's id names its byte range too: the block edited comes
-        // last, so the one before it keeps its id.
+        // first, so the one after it moves to a new id, with the same text
+        // and summary, and its vectors are copied rather than embedded.
         let text = format!(
-            "variable \"bucket\" {{\n  description = \"Where the logs go\"\n}}\n\n\
-             variable \"role_name\" {{\n  description = \"{role}\"\n}}\n"
+            "variable \"role_name\" {{\n  description = \"{role}\"\n}}\n\n\
+             variable \"bucket\" {{\n  description = \"Where the logs go\"\n}}\n"
         );
         std::fs::write(dir.join("variables.tf"), text).unwrap();
     };

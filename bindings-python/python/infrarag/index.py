@@ -72,9 +72,9 @@ class IngestReport(TypedDict):
     #: Chunks indexed by this call: those of the files added or updated.
     chunks: int
     #: Texts sent to the embedder: a chunk's code and its summary count one
-    #: each. A chunk the index held with the same text keeps its code
-    #: vector, and its summary vector while its summary is the same, so an
-    #: update sends only what changed.
+    #: each. A chunk whose text the index held (also a block that moved
+    #: within its file) gets that code vector, and the summary vector too
+    #: while the summary is the same, so an update sends only what changed.
     embedded: int
     #: Files left out (binary, not UTF-8, too large), and why.
     skipped: list[Skipped]

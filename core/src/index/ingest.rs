@@ -11,11 +11,29 @@ use super::{embed_texts, root_prefix, under, Index, IngestReport, Progress, Prog
 use crate::chunk::{Chunk, Chunker, DirChunks, Skipped};
 use crate::embed::Embedder;
 use crate::error::{Error, Result};
-use crate::store::Document;
+use crate::store::{Document, VectorStore};
 
 /// A chunk's code and summary vectors; `None` for one the index holds
 /// already, under the chunk's id.
 pub(super) type Vectors = (Option<Vec<f32>>, Option<Vec<f32>>);
+
+/// A chunk the index holds, as an ingestion compares it with new ones.
+pub(super) struct HeldText {
+    pub(super) id: String,
+    /// SHA-256 of its text ([`Chunk::content_hash`]).
+    pub(super) text_hash: String,
+    pub(super) summary: String,
+}
+
+/// What an ingestion may take from the index rather than embed: the
+/// summaries of the chunks it holds for the files chunked again, by id,
+/// and vectors copied to new chunk ids from held chunks with the same text
+/// (a block that moved within its file) or also the same summary.
+pub(super) struct Reuse {
+    summaries: HashMap<String, String>,
+    code: HashMap<String, Vec<f32>>,
+    summary: HashMap<String, Vec<f32>>,
+}
 
 /// An ingestion of one directory; see [`Index::add_path`].
 pub struct AddPath<'a> {
@@ -87,8 +105,8 @@ impl<'a> AddPath<'a> {
     pub fn execute(self) -> Result<IngestReport> {
         self.index.refresh()?;
         let chunked = Plan::new(self.index, self.options).chunk()?;
-        let held = self.index.held_summaries(&chunked.held_paths())?;
-        let prepared = chunked.embed(&held)?;
+        let reuse = self.index.reusable(&chunked)?;
+        let prepared = chunked.embed(reuse)?;
         self.index.apply(prepared)
     }
 }
@@ -213,12 +231,11 @@ impl Chunked<'_> {
             .collect()
     }
 
-    /// Embeds the chunks' vectors that `held` (the summaries of the chunks
-    /// the index holds, by id) shows missing ([`missing`]): editing one
-    /// file of a module chunks the module again, but sends the embedder
-    /// only what changed.
-    /// Stops with [`Error::Cancelled`] when the progress callback says so.
-    pub(super) fn embed(self, held: &HashMap<String, String>) -> Result<Prepared> {
+    /// Embeds the chunks' vectors that the index lacks ([`missing`]) and
+    /// `reuse` cannot copy: editing one file of a module chunks the module
+    /// again, but sends the embedder only what changed. Stops with
+    /// [`Error::Cancelled`] when the progress callback says so.
+    pub(super) fn embed(self, mut reuse: Reuse) -> Result<Prepared> {
         let Chunked {
             options,
             prefix,
@@ -232,8 +249,11 @@ impl Chunked<'_> {
         // Where each chunk with something to embed ends in `texts`, so
         // progress counts chunks.
         let mut ends: Vec<usize> = Vec::new();
+        let held = &reuse.summaries;
         for c in &found.chunks {
             let (code, summary) = missing(held, c);
+            let code = code && !reuse.code.contains_key(&c.id);
+            let summary = summary && !reuse.summary.contains_key(&c.id);
             if code {
                 texts.push(&c.text);
             }
@@ -261,9 +281,13 @@ impl Chunked<'_> {
         let chunks = found.chunks.len();
         let mut by_file: HashMap<String, Vec<(Chunk, Vectors)>> = HashMap::new();
         for c in found.chunks {
-            let (code, summary) = missing(held, &c);
-            let code = if code { vectors.next() } else { None };
-            let summary = if summary { vectors.next() } else { None };
+            let (code, summary) = missing(&reuse.summaries, &c);
+            let mut take = |missing: bool, copies: &mut HashMap<String, Vec<f32>>| match missing {
+                true => copies.remove(&c.id).or_else(|| vectors.next()),
+                false => None,
+            };
+            let code = take(code, &mut reuse.code);
+            let summary = take(summary, &mut reuse.summary);
             by_file
                 .entry(c.path.clone())
                 .or_default()
@@ -298,6 +322,23 @@ impl Chunked<'_> {
     }
 }
 
+/// The vectors `store` holds under the held ids of `pairs` (new id, held
+/// id), by new id; a pair whose vector the store does not give is left out.
+fn copies(
+    store: &dyn VectorStore,
+    pairs: &[(String, String)],
+) -> Result<HashMap<String, Vec<f32>>> {
+    if pairs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = pairs.iter().map(|(_, held)| held.clone()).collect();
+    let held: HashMap<String, Vec<f32>> = store.vectors(&ids)?.into_iter().collect();
+    Ok(pairs
+        .iter()
+        .filter_map(|(new, id)| Some((new.clone(), held.get(id)?.clone())))
+        .collect())
+}
+
 /// Which of `chunk`'s vectors the index lacks (code, summary), given the
 /// summaries of the chunks it holds by id: a chunk's id names its text, so
 /// a held id has the code vector, and the summary vector while the summary
@@ -310,6 +351,39 @@ fn missing(held: &HashMap<String, String>, chunk: &Chunk) -> (bool, bool) {
 }
 
 impl Index {
+    /// What `chunked` may take from the index rather than embed ([`Reuse`]).
+    pub(super) fn reusable(&self, chunked: &Chunked<'_>) -> Result<Reuse> {
+        let held = self.held_texts(&chunked.held_paths())?;
+        let mut by_text: HashMap<&str, Vec<&HeldText>> = HashMap::new();
+        for h in &held {
+            by_text.entry(h.text_hash.as_str()).or_default().push(h);
+        }
+        let summaries: HashMap<String, String> = held
+            .iter()
+            .map(|h| (h.id.clone(), h.summary.clone()))
+            .collect();
+        // (new id, held id) of vectors to copy.
+        let mut code: Vec<(String, String)> = Vec::new();
+        let mut summary: Vec<(String, String)> = Vec::new();
+        for c in &chunked.found.chunks {
+            if summaries.contains_key(&c.id) {
+                continue;
+            }
+            let Some(same) = by_text.get(c.content_hash.as_str()) else {
+                continue;
+            };
+            code.push((c.id.clone(), same[0].id.clone()));
+            if let Some(h) = same.iter().find(|h| h.summary == c.summary) {
+                summary.push((c.id.clone(), h.id.clone()));
+            }
+        }
+        Ok(Reuse {
+            code: copies(self.code.as_ref(), &code)?,
+            summary: copies(self.summary.as_ref(), &summary)?,
+            summaries,
+        })
+    }
+
     /// Commits a prepared ingestion: files read are put, files held under
     /// its root and no longer present are removed, all in one commit.
     /// Callers make sure nothing else changed the index since the plan.
@@ -370,7 +444,11 @@ impl Index {
         if paths.is_empty() {
             return Ok(0);
         }
-        let held = self.held_summaries(&paths)?;
+        let held: HashMap<String, String> = self
+            .held_texts(&paths)?
+            .into_iter()
+            .map(|h| (h.id, h.summary))
+            .collect();
         let mut texts: Vec<&str> = Vec::new();
         let mut gaps: Vec<(usize, usize, bool)> = Vec::new();
         for (f, (doc, vectors)) in files.iter().enumerate() {
@@ -432,8 +510,8 @@ mod tests {
         let chunked = Plan::new(&index, Options::new(dir.clone()))
             .chunk()
             .unwrap();
-        let held = index.held_summaries(&chunked.held_paths()).unwrap();
-        let prepared = chunked.embed(&held).unwrap();
+        let reuse = index.reusable(&chunked).unwrap();
+        let prepared = chunked.embed(reuse).unwrap();
         assert_eq!((prepared.chunks, prepared.embedded), (2, 3));
         // Another writer commits in between: the chunks the plan meant to
         // keep are gone.

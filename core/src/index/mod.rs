@@ -14,7 +14,7 @@ mod search;
 mod shared;
 
 pub use ingest::AddPath;
-use ingest::Vectors;
+use ingest::{HeldText, Vectors};
 pub use search::{Search, SearchOptions};
 pub use shared::{SharedAddPath, SharedIndex};
 
@@ -213,9 +213,10 @@ pub struct IngestReport {
     /// Chunks indexed by this call: those of the files added or updated.
     pub chunks: usize,
     /// Texts sent to the embedder: a chunk's code and its summary count
-    /// one each. A chunk the index held with the same text (the same id)
-    /// keeps its code vector, and its summary vector while its summary is
-    /// the same, so an update sends only what changed.
+    /// one each. A chunk whose text the index held, under its id or, for a
+    /// block that moved, another id of the files chunked again, gets that
+    /// code vector, and the summary vector too while the summary is the
+    /// same, so an update sends only what changed.
     pub embedded: usize,
     /// Files left out (binary, not UTF-8, too large), and why.
     pub skipped: Vec<Skipped>,
@@ -697,17 +698,26 @@ impl Index {
             .filter_map(|&slot| self.chunks[slot as usize].as_ref())
     }
 
-    /// The summaries of the chunks held for the files at `paths`, by id.
-    pub(super) fn held_summaries(&self, paths: &[String]) -> Result<HashMap<String, String>> {
+    /// The chunks held for the files at `paths`, each as its id, the hash
+    /// of its text and its summary.
+    fn held_texts(&self, paths: &[String]) -> Result<Vec<HeldText>> {
         Ok(match self.remote() {
             Some(remote) => remote
                 .chunks(&remote.chunk_ids(paths)?)?
                 .into_iter()
-                .map(|c| (c.id, c.summary))
+                .map(|c| HeldText {
+                    id: c.id,
+                    text_hash: c.content_hash,
+                    summary: c.summary,
+                })
                 .collect(),
             None => self
                 .held_chunks(paths)
-                .map(|c| (c.id.clone(), c.summary.clone()))
+                .map(|c| HeldText {
+                    id: c.id.clone(),
+                    text_hash: c.content_hash.clone(),
+                    summary: c.summary.clone(),
+                })
                 .collect(),
         })
     }

@@ -200,8 +200,8 @@ impl<'a> SharedAddPath<'a> {
         let _writer = shared.writer(wait)?;
         // `read` takes in other processes' commits first.
         let chunked = shared.read(|index| Plan::new(index, options))?.chunk()?;
-        let held = shared.read(|index| index.held_summaries(&chunked.held_paths()))??;
-        let prepared = chunked.embed(&held)?;
+        let reuse = shared.read(|index| index.reusable(&chunked))??;
+        let prepared = chunked.embed(reuse)?;
         let mut index = shared.write()?;
         index.refresh()?;
         index.apply(prepared)

@@ -347,6 +347,10 @@ impl VectorStore for FileVectorStore {
         self.memory.ids()
     }
 
+    fn vectors(&self, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>> {
+        self.memory.vectors(ids)
+    }
+
     fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<()> {
         if let Some(r) = records.iter().find(|r| r.vector.len() != self.dimension()) {
             return Err(self.shared.error(format!(

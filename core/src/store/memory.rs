@@ -467,6 +467,17 @@ impl VectorStore for MemoryVectorStore {
         Ok(())
     }
 
+    fn vectors(&self, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>> {
+        let held = self.held();
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let vector = held.vector(*self.by_id.get(id)?, self.dimension)?;
+                Some((id.clone(), vector.to_vec()))
+            })
+            .collect())
+    }
+
     fn delete(&mut self, ids: &[String]) -> Result<()> {
         for id in ids {
             if let Some(n) = self.by_id.remove(id) {

@@ -275,6 +275,15 @@ pub trait VectorStore: Send + Sync {
     /// Forgets these ids; ids not held are ignored.
     fn delete(&mut self, ids: &[String]) -> Result<()>;
 
+    /// The vectors held under these ids, in any order; ids not held are
+    /// left out. An index copies them to a chunk whose text or summary
+    /// moved to a new id instead of embedding it again. The default holds
+    /// none back, and the index embeds again.
+    fn vectors(&self, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>> {
+        let _ = ids;
+        Ok(Vec::new())
+    }
+
     /// Up to `query.k` ids whose metadata `query.filter` accepts, nearest
     /// first, with cosine similarity (1 for the same direction).
     fn search(&self, query: &VectorQuery<'_>) -> Result<Vec<(String, f32)>>;

@@ -172,6 +172,27 @@ impl VectorStore for PostgresVectors {
         Ok(rows.into_iter().map(|r| r.get(0)).collect())
     }
 
+    fn vectors(&self, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                &format!(
+                    "SELECT id, embedding FROM {} WHERE id = ANY($1)",
+                    self.space.table()
+                ),
+                &[&ids],
+            )
+            .map_err(|e| db_error("reading vectors", &e))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get::<_, Vector>(1).to_vec()))
+            .collect())
+    }
+
     fn upsert(&mut self, records: Vec<VectorRecord>) -> Result<()> {
         if let Some(r) = records.iter().find(|r| r.vector.len() != self.dimension) {
             return Err(refused(format!(
