@@ -27,8 +27,9 @@ pub(super) struct HeldText {
 
 /// What an ingestion may take from the index rather than embed: the
 /// summaries of the chunks it holds for the files chunked again, by id,
-/// and vectors copied to new chunk ids from held chunks with the same text
-/// (a block that moved within its file) or also the same summary.
+/// and vectors for new chunk ids copied from held chunks with the same
+/// text (a block that moved within its file): the code vector, and the
+/// summary vector when the summaries match too.
 pub(super) struct Reuse {
     summaries: HashMap<String, String>,
     code: HashMap<String, Vec<f32>>,
@@ -249,9 +250,8 @@ impl Chunked<'_> {
         // Where each chunk with something to embed ends in `texts`, so
         // progress counts chunks.
         let mut ends: Vec<usize> = Vec::new();
-        let held = &reuse.summaries;
         for c in &found.chunks {
-            let (code, summary) = missing(held, c);
+            let (code, summary) = missing(&reuse.summaries, c);
             let code = code && !reuse.code.contains_key(&c.id);
             let summary = summary && !reuse.summary.contains_key(&c.id);
             if code {
