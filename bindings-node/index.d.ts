@@ -1006,7 +1006,9 @@ export declare namespace index {
      * `documents` has `load()` and `apply({ remove, put })`; `code` and
      * `summary` have `dimension`, `ids()`, `upsert(records)`,
      * `delete(ids)` and `search({ vector, k, filter })` returning
-     * `[id, similarity]` pairs. Methods run on the main thread and must
+     * `[id, similarity]` pairs, and may have `vectors(ids)` returning the
+     * `[id, vector]` pairs they hold (then the vectors of blocks that only
+     * moved within their file are copied rather than embedded again). Methods run on the main thread and must
      * return their results (not Promises); use the index's Promise methods
      * (`addPath`, `search`, `removePath`) only.
      */

@@ -3,6 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join, dirname } from 'node:path'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 
@@ -55,6 +57,39 @@ test('an index writes through JS stores and reopens on them', async () => {
   assert.equal(await again.removePath(s3), report.added)
   assert.equal(docs.held.size, 0)
   assert.equal(code.held.size, 0)
+})
+
+// Vectors that also give back what they hold.
+class Giving extends Vectors {
+  constructor () { super(); this.asked = [] }
+  vectors (ids) {
+    this.asked.push(ids)
+    return ids.filter((id) => this.held.has(id)).map((id) => [id, this.held.get(id).vector])
+  }
+}
+
+test('a store that gives vectors back lends them to moved blocks', async () => {
+  const work = join(mkdtempSync(join(tmpdir(), 'infrarag-moved-')), 'notification')
+  const runs = []
+  for (const Kind of [Giving, Vectors]) {
+    rmSync(work, { recursive: true, force: true })
+    cpSync(join(corpus, 'modules', 's3', 'modules', 'notification'), work, { recursive: true })
+    const [docs, code, summary] = [new Documents(), new Kind(), new Kind()]
+    const ix = await index.Index.withStores(docs, code, summary)
+    await ix.addPath(work)
+    // Every block of main.tf moves, with its text and summary.
+    const main = join(work, 'main.tf')
+    writeFileSync(main, '# moved\n' + readFileSync(main, 'utf8'))
+    runs.push([await ix.addPath(work), code, summary])
+  }
+  const [[given, code, summary], [embedded, plainCode, plainSummary]] = runs
+  assert.ok(given.chunks === embedded.chunks && given.chunks > 5)
+  assert.ok(given.embedded < embedded.embedded / 4, JSON.stringify([given, embedded]))
+  assert.ok(code.asked.length > 0 && summary.asked.length > 0)
+  // What was copied is what embedding again gives.
+  const vectors = (store) => Object.fromEntries([...store.held].map(([id, r]) => [id, r.vector]))
+  assert.deepEqual(vectors(code), vectors(plainCode))
+  assert.deepEqual(vectors(summary), vectors(plainSummary))
 })
 
 test('stores are checked when the index opens', async () => {

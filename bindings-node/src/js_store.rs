@@ -251,13 +251,15 @@ impl DocumentStore for JsDocumentStore {
 }
 
 /// A JS vector store: `dimension`, `ids()`, `upsert(records)`,
-/// `delete(ids)`, `search({ vector, k, filter })`.
+/// `delete(ids)`, `search({ vector, k, filter })`, and optionally
+/// `vectors(ids)`.
 pub struct JsVectorStore {
     dimension: usize,
     ids: Bound,
     upsert: Bound,
     delete: Bound,
     search: Bound,
+    vectors: Option<Bound>,
 }
 
 impl JsVectorStore {
@@ -275,6 +277,10 @@ impl JsVectorStore {
             upsert: Bound::new(object, "upsert")?,
             delete: Bound::new(object, "delete")?,
             search: Bound::new(object, "search")?,
+            vectors: match object.has_named_property("vectors")? {
+                true => Some(Bound::new(object, "vectors")?),
+                false => None,
+            },
         })
     }
 }
@@ -294,6 +300,13 @@ impl VectorStore for JsVectorStore {
 
     fn delete(&mut self, ids: &[String]) -> infrarag::Result<()> {
         self.delete.call::<Value>(json(&ids)).map(drop)
+    }
+
+    fn vectors(&self, ids: &[String]) -> infrarag::Result<Vec<(String, Vec<f32>)>> {
+        match &self.vectors {
+            Some(vectors) => vectors.call(json(&ids)),
+            None => Ok(Vec::new()),
+        }
     }
 
     fn search(&self, query: &VectorQuery<'_>) -> infrarag::Result<Vec<(String, f32)>> {

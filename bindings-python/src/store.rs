@@ -112,10 +112,13 @@ impl DocumentStore for PyDocumentStore {
 }
 
 /// A Python vector store: `dimension`, `ids()`, `upsert(records)`,
-/// `delete(ids)`, `search(vector, k, filter)`.
+/// `delete(ids)`, `search(vector, k, filter)`, and optionally
+/// `vectors(ids)`.
 pub(crate) struct PyVectorStore {
     obj: Py<PyAny>,
     dimension: usize,
+    /// Whether it has the optional `vectors(ids)`.
+    gives_vectors: bool,
     raised: Raised,
 }
 
@@ -125,6 +128,7 @@ impl PyVectorStore {
         Ok(PyVectorStore {
             obj: obj.clone().unbind(),
             dimension,
+            gives_vectors: obj.hasattr("vectors")?,
             raised,
         })
     }
@@ -151,6 +155,16 @@ impl VectorStore for PyVectorStore {
 
     fn delete(&mut self, ids: &[String]) -> infrarag::Result<()> {
         Python::attach(|py| call(py, &self.obj, &self.raised, "delete", (ids.to_vec(),)).map(drop))
+    }
+
+    fn vectors(&self, ids: &[String]) -> infrarag::Result<Vec<(String, Vec<f32>)>> {
+        if !self.gives_vectors {
+            return Ok(Vec::new());
+        }
+        Python::attach(|py| {
+            let out = call(py, &self.obj, &self.raised, "vectors", (ids.to_vec(),))?;
+            from_py(py, "vectors", &out)
+        })
     }
 
     fn search(&self, query: &VectorQuery<'_>) -> infrarag::Result<Vec<(String, f32)>> {

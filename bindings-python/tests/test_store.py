@@ -3,6 +3,7 @@ reconciled on open, their exceptions raised as they were."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Optional
 
@@ -108,6 +109,41 @@ def test_an_index_writes_through_python_stores_and_reopens_on_them() -> None:
     assert "orphan" not in code.held
     assert victim["path"] not in {s["path"] for s in third.sources()}
     assert third.add_path(s3, extensions=["tf"])["added"] == 1
+
+
+class Giving(Vectors):
+    """Vectors that also gives back what it holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[list[str]] = []
+
+    def vectors(self, ids: list[str]) -> list[tuple[str, list[float]]]:
+        self.asked.append(ids)
+        return [(i, self.held[i]["vector"]) for i in ids if i in self.held]
+
+
+def test_a_store_that_gives_vectors_back_lends_them_to_moved_blocks(tmp_path: Path) -> None:
+    work = tmp_path / "notification"
+    runs = {}
+    for kind in (Giving, Vectors):
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(CORPUS / "modules" / "s3" / "modules" / "notification", work)
+        docs, code, summary = Documents(), kind(), kind()
+        index = Index.with_stores(docs, code, summary)
+        index.add_path(work)
+        # Every block of main.tf moves, with its text and summary.
+        main = work / "main.tf"
+        main.write_text("# moved\n" + main.read_text())
+        runs[kind] = (index.add_path(work), code, summary)
+    (given, code, summary), (embedded, plain_code, plain_summary) = runs[Giving], runs[Vectors]
+    assert given["chunks"] == embedded["chunks"] > 5
+    assert given["embedded"] < embedded["embedded"] // 4, (given, embedded)
+    assert isinstance(code, Giving) and isinstance(summary, Giving)
+    assert code.asked and summary.asked
+    # What was copied is what embedding again gives.
+    assert {i: r["vector"] for i, r in code.held.items()} == {i: r["vector"] for i, r in plain_code.held.items()}
+    assert {i: r["vector"] for i, r in summary.held.items()} == {i: r["vector"] for i, r in plain_summary.held.items()}
 
 
 def test_stores_are_checked_when_the_index_opens() -> None:

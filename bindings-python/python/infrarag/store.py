@@ -11,6 +11,10 @@ it atomic), then vectors nothing refers to are deleted. When an index opens
 on stores it deletes vectors no document refers to, and drops documents
 whose vectors are missing (the next ``add_path`` ingests them again).
 
+A vector store may also have ``vectors(ids)``, returning the ``(id,
+vector)`` pairs it holds of those ids: an index then copies the vectors of
+blocks that only moved within their file instead of embedding them again.
+
 An exception a store raises reaches the caller of the index method as it
 was raised. Store methods are called from worker threads, with the GIL.
 
