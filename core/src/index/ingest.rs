@@ -118,6 +118,8 @@ pub(super) struct Plan<'a> {
     options: Options<'a>,
     prefix: String,
     chunker: Chunker,
+    /// The chunker's [`Chunker::fingerprint`].
+    fingerprint: String,
     embedder: Arc<dyn Embedder>,
     /// Content hashes of the files the index held under the root.
     held: HashMap<String, String>,
@@ -169,6 +171,7 @@ impl<'a> Plan<'a> {
             options,
             prefix,
             chunker: index.chunker.clone(),
+            fingerprint,
             embedder: index.embedder.clone(),
             held,
             stale,
@@ -182,6 +185,7 @@ impl<'a> Plan<'a> {
             options,
             prefix,
             chunker,
+            fingerprint,
             embedder,
             held,
             stale,
@@ -213,7 +217,7 @@ impl<'a> Plan<'a> {
             options,
             prefix,
             embedder,
-            chunker: chunker.fingerprint(),
+            chunker: fingerprint,
             held,
             found,
         })
@@ -250,19 +254,21 @@ impl Chunked<'_> {
         // Where each chunk with something to embed ends in `texts`, so
         // progress counts chunks.
         let mut ends: Vec<usize> = Vec::new();
+        let mut sources: Vec<(Source, Source)> = Vec::with_capacity(found.chunks.len());
         for c in &found.chunks {
             let (code, summary) = missing(&reuse.summaries, c);
-            let code = code && !reuse.code.contains_key(&c.id);
-            let summary = summary && !reuse.summary.contains_key(&c.id);
-            if code {
+            let code = Source::of(code, reuse.code.remove(&c.id));
+            let summary = Source::of(summary, reuse.summary.remove(&c.id));
+            if matches!(code, Source::Embed) {
                 texts.push(&c.text);
             }
-            if summary {
+            if matches!(summary, Source::Embed) {
                 texts.push(&c.summary);
             }
-            if code || summary {
+            if matches!(code, Source::Embed) || matches!(summary, Source::Embed) {
                 ends.push(texts.len());
             }
+            sources.push((code, summary));
         }
         let total = ends.len();
         let mut vectors = embed_texts(embedder.as_ref(), &texts, |done| {
@@ -280,14 +286,13 @@ impl Chunked<'_> {
         let embedded = texts.len();
         let chunks = found.chunks.len();
         let mut by_file: HashMap<String, Vec<(Chunk, Vectors)>> = HashMap::new();
-        for c in found.chunks {
-            let (code, summary) = missing(&reuse.summaries, &c);
-            let mut take = |missing: bool, copies: &mut HashMap<String, Vec<f32>>| match missing {
-                true => copies.remove(&c.id).or_else(|| vectors.next()),
-                false => None,
+        for (c, (code, summary)) in found.chunks.into_iter().zip(sources) {
+            let mut vector = |source: Source| match source {
+                Source::Held => None,
+                Source::Copied(v) => Some(v),
+                Source::Embed => vectors.next(),
             };
-            let code = take(code, &mut reuse.code);
-            let summary = take(summary, &mut reuse.summary);
+            let (code, summary) = (vector(code), vector(summary));
             by_file
                 .entry(c.path.clone())
                 .or_default()
@@ -319,6 +324,27 @@ impl Chunked<'_> {
             chunks,
             embedded,
         })
+    }
+}
+
+/// Where one of a chunk's vectors comes from.
+enum Source {
+    /// The index holds it under the chunk's id.
+    Held,
+    /// Copied from a held chunk with the same text.
+    Copied(Vec<f32>),
+    Embed,
+}
+
+impl Source {
+    /// For a vector the index lacks or not (`missing`), with the copy
+    /// [`Reuse`] has for it, if any.
+    fn of(missing: bool, copy: Option<Vec<f32>>) -> Source {
+        match (missing, copy) {
+            (false, _) => Source::Held,
+            (true, Some(v)) => Source::Copied(v),
+            (true, None) => Source::Embed,
+        }
     }
 }
 
