@@ -380,6 +380,19 @@ fn parse_errors_name_the_line() {
             .unwrap_err();
     assert_eq!(line, 2);
     assert!(parse_proc_stat("intr 1 2\n").is_err());
+    // A users column cut or garbled on a remote host; these panicked.
+    let line = "tcp LISTEN 0 511 0.0.0.0:8080 0.0.0.0:* ";
+    for users in [
+        "users:(()",
+        "users:((é\"nginx\",pid=1,fd=3))",
+        "users:((\"nginx\"))",
+    ] {
+        let (n, message) = parse_ss(&format!(
+            "{line}users:((\"a\",pid=1,fd=2))\n{line}{users}\n"
+        ))
+        .expect_err(users);
+        assert_eq!(n, 2, "{users}: {message}");
+    }
 }
 
 #[test]

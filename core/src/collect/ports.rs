@@ -72,12 +72,14 @@ fn processes(n: usize, text: &str) -> Parsed<Vec<SocketProcess>> {
     while let Some(start) = rest.find("((").or_else(|| rest.find('(')) {
         rest = rest[start..].trim_start_matches('(');
         // The name is quoted and may hold commas or parentheses.
-        let name_end = rest[1..]
+        let Some(quoted) = rest.strip_prefix('"') else {
+            return Err((n, format!("process name {rest:?} is not quoted")));
+        };
+        let name_end = quoted
             .find('"')
-            .map(|i| i + 1)
             .ok_or_else(|| (n, "unterminated process name".to_string()))?;
-        let name = rest[1..name_end].to_string();
-        rest = &rest[name_end + 1..];
+        let name = quoted[..name_end].to_string();
+        rest = &quoted[name_end + 1..];
         let end = rest
             .find(')')
             .ok_or_else(|| (n, "unterminated process entry".to_string()))?;
