@@ -326,8 +326,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * The `infrarag` command line (`validate DIR`, `checks`, `--version`) on
- * the process's own streams; returns the exit status. The package's
- * `infrarag` bin calls it.
+ * the process's own streams; returns the exit status (70 after an
+ * internal error). The package's `infrarag` bin calls it.
  */
 export declare function runCli(argv: Array<string>): number
 

@@ -6,7 +6,7 @@ use napi_derive::napi;
 use std::sync::Arc;
 
 use crate::convert::small;
-use crate::error::{coded, counted, js_error, whole, Code};
+use crate::error::{coded, counted, js_error, unpanicked, whole, Code};
 use crate::js_tokenizer::{JsCounter, JsTokenizer, TokenCount};
 use crate::task::{abortable, kept, reject_with_code};
 
@@ -307,6 +307,7 @@ impl Chunker {
         env: &Env,
         work: impl FnOnce(&infrarag::chunk::Chunker) -> Result<T, Code> + Send,
     ) -> Result<T> {
+        let work = |c: &infrarag::chunk::Chunker| unpanicked(|| work(c));
         let out = match &self.js {
             Some(js) => js.pumped(env, self.inner.config(), work)?,
             None => work(&self.inner),
@@ -331,12 +332,14 @@ impl Task for ChunkDirTask {
     type JsValue = DirChunks;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let out = chunk_dir_with(
-            &self.chunker,
-            &self.dir,
-            self.options.as_ref(),
-            Some(&self.cancel),
-        );
+        let out = unpanicked(|| {
+            chunk_dir_with(
+                &self.chunker,
+                &self.dir,
+                self.options.as_ref(),
+                Some(&self.cancel),
+            )
+        });
         if let Some(thrown) = self.counter.as_ref().and_then(|c| c.take_failure()) {
             self.thrown = Some(thrown);
             return Err(napi::Error::new(Status::GenericFailure, "tokenizer failed"));

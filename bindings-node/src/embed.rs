@@ -124,7 +124,7 @@ impl Embedder {
     /// `embed`, blocking the calling thread.
     #[napi]
     pub fn embed_sync(&self, env: Env, texts: Vec<String>) -> Result<Vec<Vec<f64>>> {
-        embed_with(&*self.inner, &texts).map_err(|e| coded(&env, e))
+        thrown(&env, || embed_with(&*self.inner, &texts))
     }
 }
 

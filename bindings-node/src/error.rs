@@ -140,5 +140,11 @@ pub(crate) fn invalid(name: &str, message: String) -> napi::Error<Code> {
 /// [`coded`] builds it, so a sync call's error has the same fields as the
 /// Promise version's.
 pub(crate) fn thrown<T>(env: &Env, body: impl FnOnce() -> Result<T, Code>) -> Result<T> {
-    body().map_err(|e| coded(env, e))
+    unpanicked(body).map_err(|e| coded(env, e))
+}
+
+/// `body`, with a panic inside it as an INTERNAL_ERROR: a panic that
+/// reached N-API would abort the whole Node process.
+pub(crate) fn unpanicked<T>(body: impl FnOnce() -> Result<T, Code>) -> Result<T, Code> {
+    infrarag::catch_panic(|| Ok(body())).unwrap_or_else(|e| Err(js_error(e)))
 }

@@ -309,9 +309,10 @@ impl Index {
         dir: String,
         extensions: Option<Vec<String>>,
     ) -> Result<IngestReport> {
-        sync_allowed(&self.inner)
-            .and_then(|()| add_path_with(&self.inner, &dir, extensions, None))
-            .map_err(|e| coded(&env, e))
+        thrown(&env, || {
+            sync_allowed(&self.inner)
+                .and_then(|()| add_path_with(&self.inner, &dir, extensions, None))
+        })
     }
 
     /// `search`, blocking the calling thread (about a millisecond with the
@@ -324,9 +325,10 @@ impl Index {
         query: String,
         options: Option<SearchOptions>,
     ) -> Result<Vec<Hit>> {
-        sync_allowed(&self.inner)
-            .and_then(|()| search_with(&self.inner, &query, options.unwrap_or_default()))
-            .map_err(|e| coded(&env, e))
+        thrown(&env, || {
+            sync_allowed(&self.inner)
+                .and_then(|()| search_with(&self.inner, &query, options.unwrap_or_default()))
+        })
     }
 
     /// The best chunks for `query`, best first, found off the main thread,

@@ -3,7 +3,7 @@
 
 use napi::bindgen_prelude::*;
 
-use crate::error::{coded, Code};
+use crate::error::{coded, unpanicked, Code};
 
 /// A Promise method's task under the caller's `AbortSignal`: aborted
 /// before the work starts, the Promise rejects with an `AbortError`; after,
@@ -63,7 +63,7 @@ where
         let work = self.work.take().ok_or_else(|| {
             napi::Error::new(Status::GenericFailure, "the task ran twice".to_string())
         })?;
-        kept(&mut self.failure, work())
+        kept(&mut self.failure, unpanicked(work))
     }
 
     fn resolve(&mut self, _env: Env, output: T) -> Result<T> {

@@ -33,14 +33,14 @@ impl Tokenizer {
 
     /// The number of tokens of `text`.
     #[napi]
-    pub fn count(&self, text: String) -> u32 {
-        small(self.inner.count(&text))
+    pub fn count(&self, env: Env, text: String) -> Result<u32> {
+        thrown(&env, || Ok(small(self.inner.count(&text))))
     }
 
     /// The token ids of `text`.
     #[napi]
-    pub fn encode(&self, text: String) -> Vec<u32> {
-        self.inner.encode(&text)
+    pub fn encode(&self, env: Env, text: String) -> Result<Vec<u32>> {
+        thrown(&env, || Ok(self.inner.encode(&text)))
     }
 
     /// The text of `tokens`; throws INVALID_ARGUMENT when they split a
@@ -62,5 +62,5 @@ pub fn get(env: Env, name: Option<String>) -> Result<Tokenizer> {
 /// (default `"cl100k_base"`).
 #[napi(namespace = "tokens")]
 pub fn count(env: Env, text: String, tokenizer: Option<String>) -> Result<u32> {
-    Ok(Tokenizer::new(env, tokenizer)?.count(text))
+    Tokenizer::new(env, tokenizer)?.count(env, text)
 }

@@ -10,7 +10,7 @@ use infrarag::chunk::{self, ChunkConfig, Chunker};
 use infrarag::tokens;
 
 use crate::convert::{serialize, to_py};
-use crate::detach::interruptible;
+use crate::detach::{interruptible, released};
 use crate::error::{maybe_whole, Failure, Result};
 use crate::tokens::{CallableTokenizer, PyTokenizer};
 
@@ -110,7 +110,7 @@ impl PyChunker {
         py: Python<'_>,
         work: impl FnOnce(&Chunker) -> infrarag::Result<T> + Send,
     ) -> Result<T> {
-        let result = py.detach(|| work(&self.inner));
+        let result = released(py, || work(&self.inner));
         if let Some(err) = self.callable.as_ref().and_then(|c| c.take_error()) {
             return Err(err.into());
         }

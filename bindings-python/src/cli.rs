@@ -4,15 +4,20 @@
 use pyo3::prelude::*;
 
 /// The `infrarag` command line on the process's own streams; returns the
-/// exit status. See `infrarag/__main__.py`.
+/// exit status (70, sysexits' EX_SOFTWARE, after an internal error). See
+/// `infrarag/__main__.py`.
 #[pyfunction]
 pub(crate) fn cli(py: Python<'_>, argv: Vec<String>) -> u8 {
-    py.detach(|| {
-        infrarag::cli::run(
+    crate::detach::released(py, || {
+        Ok(infrarag::cli::run(
             &argv,
             &mut std::io::stdin().lock(),
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
-        )
+        ))
+    })
+    .unwrap_or_else(|e| {
+        eprintln!("infrarag: {e}");
+        70
     })
 }

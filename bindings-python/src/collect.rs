@@ -14,7 +14,7 @@ use infrarag::collect::{
 use infrarag::http::seconds;
 
 use crate::convert::{json_of, serialize, to_py};
-use crate::detach::detached;
+use crate::detach::{detached, released};
 use crate::error::{maybe_whole, Result};
 
 /// Records as a list of `{"kind", "data"}` dicts, straight from their
@@ -134,7 +134,9 @@ impl PyCollectionService {
         match store {
             Some(location) if location.is_instance_of::<pyo3::types::PyString>() => {
                 let location: String = location.extract()?;
-                b = b.store(py.detach(|| infrarag::collect::record_store_at(&location))?);
+                b = b.store(released(py, || {
+                    infrarag::collect::record_store_at(&location)
+                })?);
             }
             Some(obj) => {
                 b = b.store(Arc::new(crate::store::PyRecordStore {
@@ -208,7 +210,9 @@ impl PyCollectionService {
         // A cache hit is answered here; only a collection goes to a worker
         // thread, where Ctrl-C can interrupt the wait for it.
         let here = std::thread::current().id();
-        if let Some(hit) = py.detach(|| self.inner.cached_with(host, method, &args, &caller)) {
+        if let Some(hit) = released(py, || {
+            Ok(self.inner.cached_with(host, method, &args, &caller))
+        })? {
             let hit = hit.map_err(|e| self.error(py, e, here))?;
             return Ok(collection_py(py, &hit)?);
         }
@@ -243,15 +247,13 @@ impl PyCollectionService {
         let here = std::thread::current().id();
         Ok(match what {
             "audit" => {
-                let entries = py
-                    .detach(|| store.audit(&q))
-                    .map_err(|e| self.error(py, e, here))?;
+                let entries =
+                    released(py, || store.audit(&q)).map_err(|e| self.error(py, e, here))?;
                 serialize(py, &entries)?
             }
             _ => {
-                let records = py
-                    .detach(|| store.records(&q))
-                    .map_err(|e| self.error(py, e, here))?;
+                let records =
+                    released(py, || store.records(&q)).map_err(|e| self.error(py, e, here))?;
                 serialize(py, &records)?
             }
         })
@@ -260,8 +262,7 @@ impl PyCollectionService {
     /// The records of the latest collection of `method` on `host`.
     fn latest(&self, py: Python<'_>, host: &str, method: &str) -> Result<Py<PyAny>> {
         let here = std::thread::current().id();
-        let records = py
-            .detach(|| self.inner.store().latest(host, method))
+        let records = released(py, || self.inner.store().latest(host, method))
             .map_err(|e| self.error(py, e, here))?;
         Ok(serialize(py, &records)?)
     }
@@ -269,8 +270,7 @@ impl PyCollectionService {
     /// Forgets audit entries and records older than `before_ms`.
     fn prune(&self, py: Python<'_>, before_ms: u64) -> Result<usize> {
         let here = std::thread::current().id();
-        Ok(py
-            .detach(|| self.inner.store().prune(before_ms))
+        Ok(released(py, || self.inner.store().prune(before_ms))
             .map_err(|e| self.error(py, e, here))?)
     }
 
@@ -286,6 +286,6 @@ impl PyCollectionService {
 /// Records from one command's output; see `infrarag/collect.py`.
 #[pyfunction]
 pub fn collect_parse(py: Python<'_>, kind: &str, text: &str) -> Result<Py<PyAny>> {
-    let records = py.detach(|| infrarag::collect::parse(kind, text))?;
+    let records = released(py, || infrarag::collect::parse(kind, text))?;
     Ok(records_py(py, &records)?)
 }

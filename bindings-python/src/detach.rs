@@ -48,6 +48,17 @@ impl Guard {
     }
 }
 
+/// Runs core `work` without the GIL. A panic inside it is an
+/// `InternalError`, not PyO3's `PanicException`, which `except Exception`
+/// does not catch.
+#[allow(clippy::disallowed_methods)] // This is the catching wrapper.
+pub(crate) fn released<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> infrarag::Result<T> + Send,
+) -> infrarag::Result<T> {
+    py.detach(|| infrarag::catch_panic(work))
+}
+
 /// Runs `work` on a worker thread while this one waits without the GIL and
 /// checks for Ctrl-C, which Python only delivers to the main thread. The
 /// first exception `work` met through its [`Guard`], or Ctrl-C, is raised
@@ -61,6 +72,7 @@ pub(crate) fn detached<T: Send>(
 
 /// [`detached`] whose Ctrl-C or exception also cancels `cancel`, the token
 /// the work was given.
+#[allow(clippy::disallowed_methods)] // The worker thread catches panics.
 pub(crate) fn detached_until<T: Send>(
     py: Python<'_>,
     cancel: CancelToken,
@@ -76,7 +88,7 @@ pub(crate) fn detached_until<T: Send>(
             let (tx, rx) = std::sync::mpsc::channel();
             let g = &guard;
             scope.spawn(move || {
-                let _ = tx.send(work(g));
+                let _ = tx.send(infrarag::catch_panic(|| work(g)));
             });
             loop {
                 match rx.recv_timeout(Duration::from_millis(100)) {

@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::serialize_large;
+use crate::detach::released;
 use crate::error::{to_pyerr, Result};
 use crate::http::Options;
 use crate::store::{call, from_py, Raised};
@@ -25,7 +26,7 @@ fn read<T: serde::Serialize + Send>(
     py: Python<'_>,
     read: impl FnOnce() -> infrarag::Result<T> + Send,
 ) -> PyResult<Py<PyAny>> {
-    match py.detach(read) {
+    match released(py, read) {
         Ok(value) => serialize_large(py, &value),
         Err(e) => Err(to_pyerr(py, e)),
     }
@@ -215,7 +216,9 @@ pub(crate) fn drift_compare_live(
         resource_types,
         concurrency: None,
     };
-    let outcome = py.detach(|| compare_live_file(&state, inventory.as_ref(), &options));
+    let outcome = released(py, || {
+        compare_live_file(&state, inventory.as_ref(), &options)
+    });
     match outcome {
         Ok(report) => serialize_large(py, &report),
         Err(e) => Err(raised.take().unwrap_or_else(|| to_pyerr(py, e))),

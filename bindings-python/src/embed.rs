@@ -7,6 +7,7 @@ use pyo3::types::PyDict;
 
 use infrarag::embed::{Embedder, Hashing, HttpEmbedder};
 
+use crate::detach::released;
 use crate::error::{maybe_whole, Failure, Result};
 use crate::http::Options;
 
@@ -57,7 +58,7 @@ impl PyEmbedder {
         if let Some(d) = dimension {
             builder = builder.dimension(d);
         }
-        let inner = py.detach(|| builder.build())?;
+        let inner = released(py, || builder.build())?;
         Ok(PyEmbedder {
             inner: Arc::new(inner),
         })
@@ -78,7 +79,7 @@ impl PyEmbedder {
     /// Unit vectors for `texts`, in order.
     fn embed(&self, py: Python<'_>, texts: Vec<String>) -> Result<Vec<Vec<f32>>> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        py.detach(|| self.inner.embed(&refs)).map_err(Failure::from)
+        released(py, || self.inner.embed(&refs)).map_err(Failure::from)
     }
 
     fn __repr__(&self) -> String {

@@ -9,6 +9,7 @@ use infrarag::hcl::{self, Dialect, LoadsOptions};
 use infrarag::terraform::{eval, Module};
 
 use crate::convert::{json_result, serialize};
+use crate::detach::released;
 use crate::error::{to_pyerr, Result};
 
 pub(crate) fn options(dialect: &str, with_meta: bool) -> Result<LoadsOptions> {
@@ -27,7 +28,7 @@ pub(crate) fn hcl_loads(
 ) -> PyResult<Py<PyAny>> {
     let opts = options(dialect, with_meta)?;
     let text = text.to_owned();
-    let result = py.detach(move || hcl::loads(&text, &opts));
+    let result = released(py, move || hcl::loads(&text, &opts));
     json_result(py, result)
 }
 
@@ -41,7 +42,7 @@ pub(crate) fn hcl_load_file(
     with_meta: bool,
 ) -> PyResult<Py<PyAny>> {
     let opts = options(dialect, with_meta)?;
-    let result = py.detach(move || hcl::load_file(&path, &opts));
+    let result = released(py, move || hcl::load_file(&path, &opts));
     json_result(py, result)
 }
 
@@ -51,20 +52,21 @@ pub(crate) fn hcl_load_file(
 #[pyo3(signature = (text, *, json = false))]
 pub(crate) fn hcl_parse(py: Python<'_>, text: &str, json: bool) -> PyResult<Py<PyAny>> {
     let text = text.to_owned();
-    let parsed = py.detach(move || {
-        if json {
+    let parsed = released(py, move || {
+        Ok(if json {
             hcl::tfjson::parse_json(&text)
         } else {
             hcl::parse(&text)
-        }
-    });
+        })
+    })
+    .map_err(|e| to_pyerr(py, e))?;
     serialize(py, &parsed)
 }
 
 /// Loads a Terraform module directory; see `infrarag/hcl.pyi`.
 #[pyfunction]
 pub(crate) fn hcl_load_module(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
-    let result = py.detach(move || Module::load(&path));
+    let result = released(py, move || Module::load(&path));
     match result {
         Ok(m) => serialize(py, &m),
         Err(e) => Err(to_pyerr(py, e)),
@@ -82,7 +84,7 @@ pub(crate) fn hcl_evaluate(
     var_files: Vec<PathBuf>,
     environment: bool,
 ) -> PyResult<Py<PyAny>> {
-    let result = py.detach(move || {
+    let result = released(py, move || {
         let inputs = inputs(vars, var_files, environment);
         eval::evaluate_text_in(&expr, module.as_deref(), &inputs).map(|v| v.to_json_report())
     });
@@ -99,7 +101,7 @@ pub(crate) fn hcl_expand(
     var_files: Vec<PathBuf>,
     environment: bool,
 ) -> PyResult<Py<PyAny>> {
-    let result = py.detach(move || {
+    let result = released(py, move || {
         let inputs = inputs(vars, var_files, environment);
         eval::expand_module(&module, &inputs).map(|x| x.to_json())
     });

@@ -14,7 +14,7 @@ use infrarag::Error;
 
 use crate::chunk::{PyChunk, PyChunker};
 use crate::convert::{deep_copy, serialize, to_py};
-use crate::detach::interruptible;
+use crate::detach::{interruptible, released};
 use crate::embed::PyEmbedder;
 use crate::error::{invalid, to_pyerr, whole, Failure, Result};
 use crate::store;
@@ -87,8 +87,7 @@ impl PyIndex {
         py: Python<'_>,
         f: impl FnOnce(&Index) -> T + Send,
     ) -> PyResult<T> {
-        py.detach(|| self.inner.read(f))
-            .map_err(|e| self.error(py, e))
+        released(py, || self.inner.read(f)).map_err(|e| self.error(py, e))
     }
 
     fn builder(
@@ -152,7 +151,7 @@ impl PyIndex {
             summary: Box::new(store::PyVectorStore::new(summary, raised.clone())?),
         };
         let (builder, callable) = PyIndex::builder(chunker, embedder);
-        let index = py.detach(|| builder.stores(stores));
+        let index = released(py, || builder.stores(stores));
         let index = index.map_err(|e| raised.take().unwrap_or_else(|| to_pyerr(py, e)))?;
         let mut out = PyIndex::with(index, callable);
         out.raised = raised;
@@ -161,7 +160,7 @@ impl PyIndex {
 
     /// Unlocks the index file; see `index.py`.
     fn close(&self, py: Python<'_>) -> Result<()> {
-        py.detach(|| self.inner.close()).map_err(Failure::from)
+        released(py, || self.inner.close()).map_err(Failure::from)
     }
 
     /// The index in the file at `path`, created when missing; see `index.py`.
@@ -174,7 +173,7 @@ impl PyIndex {
         embedder: Option<&Bound<'_, PyEmbedder>>,
     ) -> Result<Self> {
         let (builder, callable) = PyIndex::builder(chunker, embedder);
-        let index = py.detach(|| builder.open(&path))?;
+        let index = released(py, || builder.open(&path))?;
         Ok(PyIndex::with(index, callable))
     }
 
@@ -206,7 +205,7 @@ impl PyIndex {
             })
             .transpose()?;
         let (builder, callable) = PyIndex::builder(chunker, embedder);
-        let index = py.detach(|| {
+        let index = released(py, || {
             let mut options = PostgresStore::options(url).cache_chunks(cache_chunks);
             if let Some(n) = max_connections {
                 options = options.max_connections(n);
@@ -285,9 +284,8 @@ impl PyIndex {
                 address,
             },
         };
-        let hits = py
-            .detach(|| self.inner.search(query, options))
-            .map_err(|e| self.error(py, e))?;
+        let hits =
+            released(py, || self.inner.search(query, options)).map_err(|e| self.error(py, e))?;
         hits.into_iter()
             .map(|h| {
                 let citation = h.citation();
@@ -310,8 +308,7 @@ impl PyIndex {
 
     /// Forgets every file under `path`; returns how many.
     fn remove_path(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
-        py.detach(|| self.inner.remove_path(&path))
-            .map_err(|e| self.error(py, e))
+        released(py, || self.inner.remove_path(&path)).map_err(|e| self.error(py, e))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -14,7 +14,7 @@ use infrarag::prompt::{
 use infrarag::Error;
 
 use crate::convert::{json_of, serialize, to_py, typed};
-use crate::detach::detached;
+use crate::detach::{detached, released};
 use crate::error::{invalid, maybe_whole, whole_number, Failure, Result};
 use crate::llm::PyModel;
 
@@ -128,7 +128,7 @@ pub fn build_prompt(
     if let Some(c) = conversation {
         b = b.history(&c.get()?);
     }
-    let inner = py.detach(|| b.build())?;
+    let inner = released(py, || b.build())?;
     Ok(PyPrompt { inner })
 }
 

@@ -9,6 +9,6 @@ use crate::convert::json_result;
 pub(crate) fn providers_describe(py: Python<'_>, type_name: String) -> PyResult<Py<PyAny>> {
     json_result(
         py,
-        py.detach(move || infrarag::providers::describe(&type_name)),
+        crate::detach::released(py, move || infrarag::providers::describe(&type_name)),
     )
 }

@@ -11,6 +11,7 @@ use infrarag::collect::{Caller, Run, Scheduler, Trigger};
 
 use crate::collect::PyCollectionService;
 use crate::convert::serialize;
+use crate::detach::released;
 use crate::error::Result;
 
 /// Calls a Python job: an exception is the run's error, and an awaitable
@@ -77,7 +78,7 @@ impl PyScheduler {
         let action = move |_: &infrarag::CancelToken| {
             Python::attach(|py| call_job(py, &function).map_err(|e| e.to_string()))
         };
-        Ok(py.detach(|| self.inner.add(name, trigger, action))?)
+        Ok(released(py, || self.inner.add(name, trigger, action))?)
     }
 
     /// Adds a job collecting `targets` through `service`.
@@ -99,7 +100,7 @@ impl PyScheduler {
         let trigger = Trigger::from_options(every, jitter, cron, tz)?;
         let service = service.service().clone();
         let caller = Caller::new(actor, reason);
-        Ok(py.detach(|| {
+        Ok(released(py, || {
             self.inner
                 .add_collection(name, trigger, &service, targets, caller)
         })?)
@@ -148,7 +149,9 @@ impl PyScheduler {
     fn shutdown(&self, py: Python<'_>, timeout: f64) -> Result<Py<PyAny>> {
         let timeout = infrarag::http::seconds("timeout", timeout)?;
         let inner = self.inner.clone();
-        let report = py.detach(move || inner.shutdown(timeout.min(Duration::from_secs(86_400))));
+        let report = released(py, move || {
+            Ok(inner.shutdown(timeout.min(Duration::from_secs(86_400))))
+        })?;
         Ok(serialize(py, &report)?)
     }
 

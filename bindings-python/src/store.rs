@@ -12,6 +12,8 @@ use infrarag::store::{
 };
 use infrarag::Error;
 
+use crate::detach::released;
+
 /// The first exception a store of the caller's raised, per thread that
 /// called it, to raise again as it is once the core call it broke has
 /// returned: concurrent calls on one object each get their own.
@@ -196,8 +198,12 @@ pub(crate) struct PyMemoryVectorStore {
 }
 
 impl PyMemoryVectorStore {
-    fn poisoned() -> PyErr {
-        pyo3::exceptions::PyRuntimeError::new_err("the store was poisoned by a crash")
+    /// Only a panic while the lock was held (an internal error already
+    /// raised) leaves it poisoned.
+    fn poisoned() -> Error {
+        Error::Internal {
+            message: "an earlier internal error left the store unusable".into(),
+        }
     }
 }
 
@@ -217,8 +223,11 @@ impl PyMemoryVectorStore {
         self.dimension
     }
 
-    fn __len__(&self) -> PyResult<usize> {
-        Ok(self.inner.read().map_err(|_| Self::poisoned())?.len())
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner
+            .read()
+            .map(|s| s.len())
+            .map_err(|_| crate::error::to_pyerr(py, Self::poisoned()))
     }
 
     /// `vectors`: `len(ids) * dimension` little-endian f32 (`ndarray.tobytes()`).
@@ -259,11 +268,11 @@ impl PyMemoryVectorStore {
                 }
             })
             .collect();
-        py.detach(|| {
+        released(py, || {
             let mut store = self.inner.write().map_err(|_| Self::poisoned())?;
-            Ok(store.upsert(records))
+            store.upsert(records)
         })
-        .and_then(|r: infrarag::Result<()>| r.map_err(|e| crate::error::to_pyerr(py, e)))
+        .map_err(|e| crate::error::to_pyerr(py, e))
     }
 
     /// `vector`: a list of floats, or the bytes of a float32 array.
@@ -284,16 +293,16 @@ impl PyMemoryVectorStore {
         };
         infrarag::embed::normalize(&mut vector);
         let filter = infrarag::store::Filter::default();
-        let out = py.detach(|| {
+        released(py, || {
             let store = self.inner.read().map_err(|_| Self::poisoned())?;
-            Ok::<_, PyErr>(store.search(&VectorQuery {
+            store.search(&VectorQuery {
                 vector: &vector,
                 k,
                 ef,
                 filter: &filter,
-            }))
-        })?;
-        out.map_err(|e| crate::error::to_pyerr(py, e))
+            })
+        })
+        .map_err(|e| crate::error::to_pyerr(py, e))
     }
 }
 

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 use infrarag::{tokens, Error};
 
+use crate::detach::released;
 use crate::error::{to_pyerr, Failure, Result};
 
 /// A built-in tokenizer; see `infrarag/tokens.py`.
@@ -30,15 +31,15 @@ impl PyTokenizer {
     }
 
     /// How many tokens `text` is, as tiktoken counts them.
-    fn count(&self, py: Python<'_>, text: &str) -> usize {
+    fn count(&self, py: Python<'_>, text: &str) -> Result<usize> {
         let text = text.to_owned();
-        py.detach(|| self.inner.count(&text))
+        Ok(released(py, || Ok(self.inner.count(&text)))?)
     }
 
     /// The token ids of `text`.
-    fn encode(&self, py: Python<'_>, text: &str) -> Vec<u32> {
+    fn encode(&self, py: Python<'_>, text: &str) -> Result<Vec<u32>> {
         let text = text.to_owned();
-        py.detach(|| self.inner.encode(&text))
+        Ok(released(py, || Ok(self.inner.encode(&text)))?)
     }
 
     /// The text of token ids; raises InvalidArgumentError for ids that split a character or are unknown.

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use infrarag::validate::{render, Finding, Report, Validator};
 
 use crate::convert::{deep_copy, serialize, to_py};
+use crate::detach::released;
 use crate::error::Result;
 
 /// One finding; see `infrarag/validation.py`.
@@ -210,7 +211,7 @@ fn run(
     walk: Walk,
     inputs: Inputs,
 ) -> Result<PyReport> {
-    let report = py.detach(move || {
+    let report = released(py, move || {
         let mut validator = Validator::new();
         // `vars` win over every file, as the docstring says.
         for file in inputs.var_files {

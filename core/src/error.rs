@@ -134,6 +134,33 @@ pub enum Error {
         /// What the call would have waited for.
         message: String,
     },
+    /// A bug in infrarag: one of its own checks failed (a Rust panic) and
+    /// [`catch_panic`] stopped the call there instead of letting the panic
+    /// reach the host process. Whatever the call was writing is not
+    /// committed.
+    #[error("internal error, a bug in infrarag (please report it): {message}")]
+    Internal {
+        /// The failed check's message.
+        message: String,
+    },
+}
+
+/// Runs `work`; a panic inside it becomes [`Error::Internal`]. The
+/// bindings run every call into the core through it: a panic that reached
+/// them would abort a Node process, and reach Python as a
+/// `PanicException`, which `except Exception` does not catch.
+pub fn catch_panic<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    // A panic leaves no half-made value behind: writers commit only at
+    // their end, and a lock the panic poisoned fails the calls after it
+    // with an error, not with wrong data.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        Err(Error::Internal { message })
+    })
 }
 
 /// Why a collection failed, before the service names the host and method.
@@ -241,6 +268,7 @@ impl Error {
             Error::Provider { .. } => "PROVIDER_ERROR",
             Error::Cancelled => "CANCELLED",
             Error::Busy { .. } => "BUSY",
+            Error::Internal { .. } => "INTERNAL_ERROR",
             Error::Tool { .. } => "TOOL_ERROR",
             Error::Collect(c) => match c.problem {
                 Problem::Transport(_) => "TRANSPORT_ERROR",
@@ -258,7 +286,7 @@ impl Error {
     /// `StorageError` (`IO_ERROR`, `STORAGE_ERROR`, `DATABASE_ERROR`),
     /// `InvalidArgumentError`,
     /// `EmbedError`, `ProviderError`, `CancelledError`, `ToolError`,
-    /// `BusyError`.
+    /// `BusyError`, `InternalError`.
     pub fn class_name(&self) -> &'static str {
         match self {
             Error::Parse { .. } | Error::InvalidUtf8 { .. } => "ParseError",
@@ -270,6 +298,7 @@ impl Error {
             Error::Cancelled => "CancelledError",
             Error::Tool { .. } => "ToolError",
             Error::Busy { .. } => "BusyError",
+            Error::Internal { .. } => "InternalError",
             Error::Collect(c) => match c.problem {
                 Problem::Transport(_) => "TransportError",
                 Problem::HostKey { .. } => "HostKeyError",
@@ -343,7 +372,7 @@ impl Error {
                 "retry_after": retry_after_ms.map(|ms| f64::from(ms) / 1000.0),
             }),
             Error::Tool { name, .. } => json!({ "tool": name }),
-            Error::Cancelled | Error::Busy { .. } => json!({}),
+            Error::Cancelled | Error::Busy { .. } | Error::Internal { .. } => json!({}),
             Error::Collect(c) => {
                 let (host, method) = (&c.host, &c.method);
                 match &c.problem {
@@ -455,6 +484,24 @@ mod tests {
         assert_eq!(argument.class_name(), "InvalidArgumentError");
         assert!(Error::Cancelled.fields().is_empty());
     }
+
+    #[test]
+    fn a_panic_inside_catch_panic_is_an_internal_error_with_its_message() {
+        let e = catch_panic::<()>(|| panic!("index {} out of range", 3)).unwrap_err();
+        assert!(matches!(&e, Error::Internal { message } if message == "index 3 out of range"));
+        assert_eq!(
+            (e.code(), e.class_name()),
+            ("INTERNAL_ERROR", "InternalError")
+        );
+        assert!(e.to_string().contains("a bug in infrarag"), "{e}");
+        let e = catch_panic::<()>(|| std::panic::panic_any(7u8)).unwrap_err();
+        assert!(matches!(&e, Error::Internal { message } if message.contains("without a message")));
+        assert_eq!(catch_panic(|| Ok(5)).unwrap(), 5);
+        assert!(matches!(
+            catch_panic::<()>(|| Err(Error::Cancelled)),
+            Err(Error::Cancelled)
+        ));
+    }
 }
 
 /// The error table of `tests/api.json`, which both bindings' parity tests
@@ -510,6 +557,9 @@ mod api_spec {
             Error::Busy {
                 message: String::new(),
             },
+            Error::Internal {
+                message: String::new(),
+            },
             Error::Evaluation {
                 path: None,
                 diagnostics: Vec::new(),
@@ -562,6 +612,7 @@ mod api_spec {
                 | Error::Cancelled
                 | Error::Tool { .. }
                 | Error::Busy { .. }
+                | Error::Internal { .. }
                 | Error::Collect(_) => {}
             }
         }

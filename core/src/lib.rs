@@ -30,7 +30,7 @@ pub mod tokens;
 pub mod validate;
 
 pub use cancel::CancelToken;
-pub use error::{Error, Result};
+pub use error::{catch_panic, Error, Result};
 
 /// The README's Rust quickstart, run as a doctest.
 #[doc = include_str!("../../README.md")]

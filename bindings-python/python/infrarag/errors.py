@@ -306,6 +306,14 @@ class BusyError(InfraragError):
     code = "BUSY"
 
 
+class InternalError(InfraragError):
+    """A bug in infrarag: one of its own checks failed, and the call was
+    stopped there instead of taking the process down. Nothing the call was
+    writing is committed. The message says what failed; please report it."""
+
+    code = "INTERNAL_ERROR"
+
+
 __all__ = [
     "InfraragError",
     "ParseError",
@@ -323,4 +331,5 @@ __all__ = [
     "OutputError",
     "CancelledError",
     "BusyError",
+    "InternalError",
 ]
