@@ -804,3 +804,38 @@ fn formatdate_and_timeadd_answer_as_terraform_does() {
         assert!(err.contains(want), "{expr}: {err}");
     }
 }
+
+/// Where Terraform would build a string or a loop as large as one number
+/// asks, the evaluator stops with an error instead: a configuration a model
+/// wrote must not hang or exhaust the process that validates it. Below the
+/// limits it agrees with `terraform console` (checked by hand: each
+/// `length` below is what Terraform 1.11 printed).
+#[test]
+fn what_would_exhaust_the_process_is_an_error() {
+    let len = |e: &str| ours(&format!("length({e})"));
+    assert_eq!(len(r#"format("%10000000d", 1)"#), Ok("10000000".into()));
+    assert_eq!(len(r#"format("%.10000001f", 1)"#), Ok("10000003".into()));
+    assert_eq!(len("indent(1000001, \"a\\nb\")"), Ok("1000004".into()));
+    assert_eq!(ours("indent(1e15, \"ab\")"), Ok("\"ab\"".into()));
+    assert_eq!(
+        len("[for x in range(1024): [for y in range(1024): y]]"),
+        Ok("1024".into())
+    );
+    // Terraform prints Go's "%!(NOVERB)" for a width past Go's limit, pads
+    // %s to any width, and builds any indent.
+    for e in [
+        r#"format("%99999999d", 1)"#,
+        r#"format("%999999999s", "a")"#,
+        r#"formatlist("%.99999999f", [1])"#,
+        "indent(100000000, \"a\\nb\")",
+        "indent(9007199254740993, \"a\\nb\")",
+    ] {
+        assert_eq!(ours(e), Err("Error in function call".into()), "{e}");
+    }
+    for e in [
+        "[for x in range(1024): [for y in range(1024): [for z in range(1024): z]]]",
+        "\"%{for x in range(1024)}%{for y in range(1024)}%{for z in range(8)}.%{endfor}%{endfor}%{endfor}\"",
+    ] {
+        assert_eq!(ours(e), Err("Too many iterations".into()), "{e}");
+    }
+}

@@ -28,9 +28,41 @@ pub(super) fn error(summary: &str, detail: impl Into<String>, span: Span) -> Eva
 pub(super) struct Evaluator<'s> {
     pub scope: &'s Scope,
     pub bound: Vec<(String, Value)>,
+    /// `for` and template `for` steps taken so far, against
+    /// [`MAX_ITERATIONS`].
+    iterations: usize,
 }
 
-impl Evaluator<'_> {
+/// The `for` steps (of expressions and templates together) one evaluation
+/// may take. Terraform has no such limit, but three nested loops over
+/// `range(1024)` take a billion steps and as many values (two take a
+/// million, which stays within it): a configuration written by a model
+/// must not hang or exhaust the process evaluating it.
+pub(super) const MAX_ITERATIONS: usize = 1 << 21;
+
+impl<'s> Evaluator<'s> {
+    pub fn new(scope: &'s Scope, bound: Vec<(String, Value)>) -> Self {
+        Evaluator {
+            scope,
+            bound,
+            iterations: 0,
+        }
+    }
+
+    /// Counts one `for` step at `span`; past [`MAX_ITERATIONS`] an error.
+    fn step(&mut self, span: Span) -> Result<(), EvalError> {
+        self.iterations += 1;
+        if self.iterations > MAX_ITERATIONS {
+            return Err(error(
+                "Too many iterations",
+                format!(
+                    "This expression takes more than {MAX_ITERATIONS} 'for' steps, more than infrarag evaluates."
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
     pub fn eval(&mut self, e: &Expression) -> R {
         match &e.kind {
             ExprKind::Null => Ok(Value::null()),
@@ -460,6 +492,7 @@ impl Evaluator<'_> {
         let mut entries: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut unknown = false;
         for (k, v) in pairs {
+            self.step(span)?;
             self.binding(f.key_var.as_deref(), &f.value_var, k, v, |me| {
                 me.for_step(
                     f,
@@ -668,6 +701,7 @@ impl Evaluator<'_> {
                         )
                     })?;
                     for (k, v) in pairs {
+                        self.step(collection.span)?;
                         self.binding(key_var.as_deref(), value_var, k, v, |me| {
                             me.template_into(body, out, sensitive, unknown)
                         })?;

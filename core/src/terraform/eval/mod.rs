@@ -124,11 +124,7 @@ impl Scope {
 
 /// Evaluates an expression in a scope.
 pub fn evaluate(e: &Expression, scope: &Scope) -> std::result::Result<Value, EvalError> {
-    expr::Evaluator {
-        scope,
-        bound: Vec::new(),
-    }
-    .eval(e)
+    expr::Evaluator::new(scope, Vec::new()).eval(e)
 }
 
 /// [`evaluate`] with names bound ahead of the scope's own (innermost
@@ -138,7 +134,7 @@ pub(crate) fn evaluate_bound(
     scope: &Scope,
     bound: Vec<(String, Value)>,
 ) -> std::result::Result<Value, EvalError> {
-    expr::Evaluator { scope, bound }.eval(e)
+    expr::Evaluator::new(scope, bound).eval(e)
 }
 
 /// Parses and evaluates expression text, as `terraform console` does.

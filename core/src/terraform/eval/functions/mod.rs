@@ -130,6 +130,11 @@ fn find(name: &str) -> Option<&'static Def> {
     table().find(|d| d.name == name)
 }
 
+/// The longest string a function builds from a count it is given
+/// (`indent`'s spaces): Terraform builds any, but one number in a
+/// configuration written by a model must not exhaust the process.
+pub(super) const MAX_STRING: usize = 64 << 20;
+
 /// The names of every function this evaluator knows, sorted.
 pub fn names() -> Vec<&'static str> {
     let mut v: Vec<&str> = table().map(|d| d.name).chain(["can", "try"]).collect();

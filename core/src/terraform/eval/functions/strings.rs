@@ -6,7 +6,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::super::convert::convert;
 use super::super::number::Number;
 use super::super::value::{Kind, Type, Value};
-use super::{def, list_of, Args, Def, Fail, Out};
+use super::{def, list_of, Args, Def, Fail, Out, MAX_STRING};
 
 pub(super) static DEFS: &[Def] = &[
     def!("upper", ["str": Str], |a| Ok(Value::string(a.str(0).to_uppercase()))),
@@ -40,6 +40,19 @@ pub(super) static DEFS: &[Def] = &[
     }),
     def!("indent", ["spaces": Num, "str": Str], |a| {
         let n = a.int(0)?.max(0) as usize;
+        let lines = a.str(1).matches('\n').count();
+        let size = n
+            .checked_mul(lines)
+            .and_then(|pad| pad.checked_add(a.str(1).len()))
+            .filter(|&size| size <= MAX_STRING);
+        if size.is_none() {
+            return Err(Fail::Call(format!(
+                "{n} spaces on {lines} lines make a string of more than {MAX_STRING} bytes, more than infrarag builds"
+            )));
+        }
+        if lines == 0 {
+            return Ok(Value::string(a.str(1)));
+        }
         let pad = " ".repeat(n);
         Ok(Value::string(a.str(1).replace('\n', &format!("\n{pad}"))))
     }),
@@ -276,30 +289,36 @@ pub(super) fn format(spec: &str, args: &[Value]) -> Result<String, Fail> {
                 break;
             }
         }
+        // Go's fmt, which Terraform formats numbers with, stops reading a
+        // width, precision or index once what it has read passes a million
+        // and another digit follows; so does this, where Go would print
+        // "%!(NOVERB)" and cty would pad a string to any width.
         let digits = |chars: &mut std::iter::Peekable<std::str::Chars>| {
-            let mut s = String::new();
-            while let Some(&d) = chars.peek() {
-                if d.is_ascii_digit() {
-                    s.push(d);
-                    chars.next();
-                } else {
-                    break;
+            let mut n: Option<usize> = None;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                let so_far = n.unwrap_or(0);
+                if so_far > 1_000_000 {
+                    return Err(Fail::Call(format!(
+                        "a width, precision or argument index of more than {so_far}0 is more than format reads"
+                    )));
                 }
+                n = Some(so_far * 10 + d as usize);
+                chars.next();
             }
-            s.parse::<usize>().ok()
+            Ok(n)
         };
         if chars.peek() == Some(&'[') {
             chars.next();
-            let n = digits(&mut chars).unwrap_or(0);
+            let n = digits(&mut chars)?.unwrap_or(0);
             if chars.next() != Some(']') || n == 0 {
                 return Err(Fail::Call("invalid argument index".into()));
             }
             next = n - 1;
         }
-        let width = digits(&mut chars);
+        let width = digits(&mut chars)?;
         let precision = if chars.peek() == Some(&'.') {
             chars.next();
-            Some(digits(&mut chars).unwrap_or(0))
+            Some(digits(&mut chars)?.unwrap_or(0))
         } else {
             None
         };
@@ -425,7 +444,7 @@ fn verb_text(
             let n = v.as_number().cloned().unwrap_or_else(Number::zero);
             let f = n.to_f64();
             let body = match verb {
-                'f' => format!("{:.*}", precision.unwrap_or(6), f),
+                'f' => fixed(f, precision.unwrap_or(6)),
                 'e' | 'E' => {
                     let s = go_exp(f, precision.unwrap_or(6));
                     if verb == 'E' {
@@ -450,7 +469,7 @@ fn verb_text(
                             s
                         }
                     }
-                    Some(p) => format!("{:.*}", p.saturating_sub(1), f),
+                    Some(p) => fixed(f, p.saturating_sub(1)),
                 },
             };
             sign(&n, body)
@@ -459,9 +478,27 @@ fn verb_text(
     })
 }
 
+/// Fraction digits past which an f64's exact decimal expansion is all
+/// zeros (it has at most 1,074); Rust's formatter panics past 65,535.
+const EXACT_DIGITS: usize = 1_100;
+
+/// `f` with `precision` fraction digits, exactly, at any precision.
+fn fixed(f: f64, precision: usize) -> String {
+    let mut s = format!("{:.*}", precision.min(EXACT_DIGITS), f);
+    if precision > EXACT_DIGITS && f.is_finite() {
+        s.extend(std::iter::repeat_n('0', precision - EXACT_DIGITS));
+    }
+    s
+}
+
 /// `%e`: Go writes at least two exponent digits, with a sign.
 fn go_exp(f: f64, precision: usize) -> String {
-    let s = format!("{:.*e}", precision, f);
+    let mut s = format!("{:.*e}", precision.min(EXACT_DIGITS), f);
+    if precision > EXACT_DIGITS && f.is_finite() {
+        if let Some(at) = s.find('e') {
+            s.insert_str(at, &"0".repeat(precision - EXACT_DIGITS));
+        }
+    }
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let (sign, digits) = match exp.strip_prefix('-') {
         Some(d) => ('-', d),
