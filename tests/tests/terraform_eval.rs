@@ -829,9 +829,18 @@ fn what_would_exhaust_the_process_is_an_error() {
         r#"formatlist("%.99999999f", [1])"#,
         "indent(100000000, \"a\\nb\")",
         "indent(9007199254740993, \"a\\nb\")",
+        r#"join("", [for i in range(1024): format("%100000d", 1)])"#,
     ] {
         assert_eq!(ours(e), Err("Error in function call".into()), "{e}");
     }
+    // Strings that double through locals grow without any large number;
+    // joins and templates stop at MAX_STRING too.
+    let joined = r#"join("", [for i in range(100): format("%100000d", 1)])"#;
+    assert_eq!(len(joined), Ok("10000000".into()));
+    assert_eq!(
+        ours(r#""%{for i in range(1024)}${format("%100000d", 1)}%{endfor}""#),
+        Err("String too long".into())
+    );
     for e in [
         "[for x in range(1024): [for y in range(1024): [for z in range(1024): z]]]",
         "\"%{for x in range(1024)}%{for y in range(1024)}%{for z in range(8)}.%{endfor}%{endfor}%{endfor}\"",

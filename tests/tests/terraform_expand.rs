@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use infrarag::terraform::eval::{expand_module, Inputs, Kind, Value};
+use infrarag::terraform::eval::{expand_module, Inputs, Kind, Value, MAX_INSTANCES};
 use infrarag_tests::Rng;
 use serde_json::Value as Json;
 
@@ -459,4 +459,54 @@ fn installed_modules_are_followed() {
     );
     assert_eq!(x.modules, ["module.volumes", "module.volumes.module.inner"]);
     assert!(x.diagnostics.is_empty(), "{:?}", x.diagnostics);
+}
+
+/// A `count` or `for_each` past `MAX_INSTANCES` is a "Too many instances"
+/// diagnostic and no instance, not a process that runs out of memory; up
+/// to it, every instance is made.
+#[test]
+fn too_many_instances_are_a_diagnostic() {
+    let dir = std::env::temp_dir().join(format!("infrarag-too-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let at_limit = MAX_INSTANCES;
+    let over = MAX_INSTANCES + 1;
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            "resource \"terraform_data\" \"fits\" {{\n  count = {at_limit}\n}}\n\
+             resource \"terraform_data\" \"counted\" {{\n  count = {over}\n}}\n\
+             resource \"terraform_data\" \"huge\" {{\n  count = 1000000000000\n}}\n\
+             module \"m\" {{\n  source = \"./m\"\n  count  = {over}\n}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("m")).unwrap();
+    std::fs::write(
+        dir.join("m/main.tf"),
+        "resource \"terraform_data\" \"x\" {}\n",
+    )
+    .unwrap();
+    let x = expand_module(&dir, &Inputs::new()).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let fits = x
+        .resources
+        .iter()
+        .filter(|r| r.address.starts_with("terraform_data.fits["))
+        .count();
+    assert_eq!((fits, x.resources.len()), (MAX_INSTANCES, MAX_INSTANCES));
+    let too_many: Vec<(usize, String)> = x
+        .diagnostics
+        .iter()
+        .filter(|(_, d)| d.summary == "Too many instances")
+        .map(|(_, d)| (d.span.start.line, d.message.clone()))
+        .collect();
+    assert_eq!(
+        too_many.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [5, 8, 12],
+        "{too_many:?}"
+    );
+    assert!(
+        too_many[0].1.contains(&format!("makes {over} instances")),
+        "{too_many:?}"
+    );
 }

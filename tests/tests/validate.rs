@@ -719,3 +719,30 @@ fn concurrent_recursive_validations_do_not_deadlock() {
         assert!(files > 0);
     }
 }
+
+/// A block of more instances than `MAX_INSTANCES` is judged once, as
+/// written, by the same policies that judge each of a few instances:
+/// validating `count = 1000000` must not exhaust the process.
+#[test]
+fn a_block_of_a_million_instances_is_judged_once_as_written() {
+    let codes = |count: &str| {
+        let text = format!(
+            "resource \"aws_s3_bucket\" \"b\" {{\n  count  = {count}\n  bucket = \"b${{count.index}}\"\n}}\n"
+        );
+        let report = Validator::new().execute_files([("main.tf", text)]).unwrap();
+        let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+        for f in report.findings.iter().filter(|f| f.code.starts_with("CKV")) {
+            *by_code.entry(f.code.clone()).or_default() += 1;
+        }
+        by_code
+    };
+    let three = codes("3");
+    let million = codes("1000000");
+    assert!(!three.is_empty());
+    assert!(three.values().all(|&n| n == 3), "{three:?}");
+    assert!(million.values().all(|&n| n == 1), "{million:?}");
+    assert_eq!(
+        three.keys().collect::<Vec<_>>(),
+        million.keys().collect::<Vec<_>>()
+    );
+}

@@ -492,6 +492,22 @@ impl Repeat {
     }
 }
 
+/// The most instances one `count` or `for_each` makes here. Terraform
+/// makes any number, but `count = 1000000` in a configuration a model
+/// wrote must not exhaust the process expanding it: past this, expansion
+/// reports "Too many instances" and makes none, and validation judges the
+/// block once, as written.
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// The "Too many instances" diagnostic at `span` for `n` instances.
+fn too_many(n: impl std::fmt::Display, span: Span) -> Diagnostic {
+    eval_diag(
+        "Too many instances",
+        &format!("This block makes {n} instances, more than infrarag expands ({MAX_INSTANCES}); it has none here."),
+        span,
+    )
+}
+
 /// The instances `count` or `for_each` make, with Terraform's errors for
 /// values it refuses.
 fn repetition(body: &Body, scope: &Scope) -> std::result::Result<Repetition, Diagnostic> {
@@ -552,6 +568,9 @@ fn repetition(body: &Body, scope: &Scope) -> std::result::Result<Repetition, Dia
                 ))
             }
         };
+        if instances.len() > MAX_INSTANCES {
+            return Err(too_many(instances.len(), a.expr.span));
+        }
         return Ok(Repetition {
             kind: Repeat::Each,
             instances,
@@ -578,6 +597,9 @@ fn repetition(body: &Body, scope: &Scope) -> std::result::Result<Repetition, Dia
         };
         if n < 0 {
             return fail("The given \"count\" argument value is unsuitable: must be greater than or equal to zero.");
+        }
+        if n as u64 > MAX_INSTANCES as u64 {
+            return Err(too_many(n, a.expr.span));
         }
         let instances = (0..n)
             .map(|i| {

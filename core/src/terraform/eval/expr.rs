@@ -637,6 +637,16 @@ impl<'s> Evaluator<'s> {
                         )
                     })?;
                     match s.as_str() {
+                        Some(text) if out.len() + text.len() > functions::MAX_STRING => {
+                            return Err(error(
+                                "String too long",
+                                format!(
+                                    "This template makes a string of more than {} bytes, more than infrarag builds.",
+                                    functions::MAX_STRING
+                                ),
+                                expr.span,
+                            ));
+                        }
                         Some(text) => out.push_str(text),
                         None => *unknown = true,
                     }

@@ -27,7 +27,7 @@ use crate::hcl::{self, ExprKind, Expression, Span, TraversalOp};
 use super::SourceFile;
 
 pub use convert::{convert, unify};
-pub use expand::{expand_module, Expansion, InstanceKey, Mode, ResourceInstance};
+pub use expand::{expand_module, Expansion, InstanceKey, Mode, ResourceInstance, MAX_INSTANCES};
 pub(crate) use expr::iterate;
 pub use format::console;
 pub use functions::names as function_names;

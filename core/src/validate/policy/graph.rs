@@ -10,7 +10,7 @@ use crate::terraform::{Declaration, DeclarationKind, Module, ReferenceKind, Sour
 
 use super::values::{Instance, Scope, Values};
 use super::{Resource, Source};
-use crate::terraform::eval::{convert, iterate, Kind, Type, Value};
+use crate::terraform::eval::{convert, iterate, Kind, Type, Value, MAX_INSTANCES};
 
 /// One `resource` or `data` block.
 pub(super) struct Node<'a> {
@@ -249,13 +249,18 @@ impl<'a> Graph<'a> {
 /// `None` when neither is there; [`Instance::Unknown`] alone when the
 /// value is not known. When the values do not [`expand`](Values::expand),
 /// the block is judged once, as written, unless its count is zero (checkov
-/// drops such a block even then).
+/// drops such a block even then); so is a block of more than
+/// [`MAX_INSTANCES`] instances.
 pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> {
     if let Some(a) = body.attribute("for_each") {
         if !scope.values.expand {
             return Some(vec![Instance::Unknown]);
         }
-        return Some(each(scope.value(&a.expr)).unwrap_or(vec![Instance::Unknown]));
+        return Some(
+            each(scope.value(&a.expr))
+                .filter(|all| all.len() <= MAX_INSTANCES)
+                .unwrap_or(vec![Instance::Unknown]),
+        );
     }
     let count = body.attribute("count")?;
     let number = |e: &Expression| {
@@ -267,7 +272,9 @@ pub(super) fn instances(body: &Body, scope: Scope<'_>) -> Option<Vec<Instance>> 
     };
     let n = number(&count.expr).or_else(|| number(null_tested_branch(&count.expr, scope)?));
     Some(match n {
-        Some(n) if scope.values.expand || n == 0 => (0..n).map(Instance::Count).collect(),
+        Some(n) if (scope.values.expand && n <= MAX_INSTANCES) || n == 0 => {
+            (0..n).map(Instance::Count).collect()
+        }
         _ => vec![Instance::Unknown],
     })
 }

@@ -130,9 +130,10 @@ fn find(name: &str) -> Option<&'static Def> {
     table().find(|d| d.name == name)
 }
 
-/// The longest string a function builds from a count it is given
-/// (`indent`'s spaces): Terraform builds any, but one number in a
-/// configuration written by a model must not exhaust the process.
+/// The longest string a function (`indent`, `join`) or a template builds:
+/// Terraform builds any, but a configuration written by a model must not
+/// exhaust the process, by one large count or by locals that each double
+/// the last.
 pub(super) const MAX_STRING: usize = 64 << 20;
 
 /// The names of every function this evaluator knows, sorted.

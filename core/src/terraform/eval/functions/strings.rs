@@ -69,10 +69,19 @@ pub(super) static DEFS: &[Def] = &[
             return Err(Fail::Call("at least one list is required".into()));
         }
         let mut parts = Vec::new();
+        let mut size = 0usize;
         for (i, list) in a.rest(1).iter().enumerate() {
             for item in list.elements().unwrap_or_default() {
                 match item.as_str() {
-                    Some(s) => parts.push(s.to_string()),
+                    Some(s) => {
+                        size += s.len() + a.str(0).len();
+                        if size > MAX_STRING {
+                            return Err(Fail::Call(format!(
+                                "the joined string would be more than {MAX_STRING} bytes, more than infrarag builds"
+                            )));
+                        }
+                        parts.push(s.to_string())
+                    }
                     None => {
                         return Err(Fail::Arg(i + 1, "element must not be null".into()))
                     }
