@@ -848,3 +848,132 @@ fn what_would_exhaust_the_process_is_an_error() {
         assert_eq!(ours(e), Err("Too many iterations".into()), "{e}");
     }
 }
+
+/// `setproduct` as Terraform 1.11 printed each case in `terraform console`
+/// (pinned here: the generated differential above does not call it).
+#[test]
+fn setproduct_prints_what_terraform_prints() {
+    let cases: Vec<(&str, Result<&str, &str>)> = vec![
+        (
+            r#"setproduct(["a","b"], ["x","y"])"#,
+            Ok(r#"tolist([
+  [
+    "a",
+    "x",
+  ],
+  [
+    "a",
+    "y",
+  ],
+  [
+    "b",
+    "x",
+  ],
+  [
+    "b",
+    "y",
+  ],
+])"#),
+        ),
+        (
+            r#"setproduct(toset(["b","a"]), toset(["y","x"]))"#,
+            Ok(r#"toset([
+  [
+    "a",
+    "x",
+  ],
+  [
+    "a",
+    "y",
+  ],
+  [
+    "b",
+    "x",
+  ],
+  [
+    "b",
+    "y",
+  ],
+])"#),
+        ),
+        (
+            r#"setproduct(["a"], toset(["x"]))"#,
+            Ok(r#"toset([
+  [
+    "a",
+    "x",
+  ],
+])"#),
+        ),
+        (r#"setproduct([], ["x"])"#, Ok(r#"tolist([])"#)),
+        (r#"setproduct(toset([]), ["a"])"#, Ok(r#"toset([])"#)),
+        (
+            r#"setproduct([1, "a"], ["x"])"#,
+            Ok(r#"tolist([
+  [
+    "1",
+    "x",
+  ],
+  [
+    "a",
+    "x",
+  ],
+])"#),
+        ),
+        (
+            r#"setproduct(["a","a"], ["x"])"#,
+            Ok(r#"tolist([
+  [
+    "a",
+    "x",
+  ],
+  [
+    "a",
+    "x",
+  ],
+])"#),
+        ),
+        (
+            r#"setproduct(["a", null], ["x"])"#,
+            Ok(r#"tolist([
+  [
+    "a",
+    "x",
+  ],
+  [
+    tostring(null),
+    "x",
+  ],
+])"#),
+        ),
+        (
+            r#"setproduct(["a"], [["x"]], [1])"#,
+            Ok(r#"tolist([
+  [
+    "a",
+    [
+      "x",
+    ],
+    1,
+  ],
+])"#),
+        ),
+        (r#"setproduct(["a"])"#, Err("Error in function call")),
+        (
+            r#"setproduct({a=1}, ["x"])"#,
+            Err("Invalid function argument"),
+        ),
+    ];
+    for (expr, want) in cases {
+        let want = want.map(String::from).map_err(String::from);
+        assert_eq!(ours(expr), want, "{expr}");
+    }
+    assert_eq!(
+        ours("length(setproduct(range(1024), range(1024)))"),
+        Ok("1048576".into())
+    );
+    assert_eq!(
+        ours("setproduct(range(1024), range(1024), range(1024))"),
+        Err("Error in function call".into())
+    );
+}

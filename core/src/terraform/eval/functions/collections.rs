@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::super::convert::{convert, unify};
-use super::super::expr::equal;
+use super::super::expr::{equal, MAX_ITERATIONS};
 use super::super::number::Number;
 use super::super::value::{Kind, Type, Value};
 use super::{def, list_of, Args, Def, Fail, Out, P};
@@ -301,6 +301,7 @@ pub(super) static DEFS: &[Def] = &[
     def!("setintersection", ["first_set": Set], ...("other_sets": Set), |a| set_op(a, |acc, s| {
         acc.retain(|x| s.iter().any(|y| x.equals_raw(y)));
     })),
+    def!("setproduct", [], ...("sets": Any), setproduct),
     def!("setsubtract", ["a": Set, "b": Set], |a| set_op(a, |acc, s| {
         acc.retain(|x| !s.iter().any(|y| x.equals_raw(y)));
     })),
@@ -420,6 +421,80 @@ fn flatten(v: &Value, out: &mut Vec<Value>) {
         }
         _ => out.push(v.clone()),
     }
+}
+
+/// cty's `setproduct`: every combination of one element from each
+/// argument (a set, or a list or tuple read as a list), the first
+/// argument's varying slowest, as tuples; a list of them when every
+/// argument is a list, else a set.
+fn setproduct(a: &Args) -> Out {
+    let sets = a.rest(0);
+    if sets.len() < 2 {
+        return Err(Fail::Call("at least two arguments are required".into()));
+    }
+    let mut all_lists = true;
+    let mut columns: Vec<(Type, Vec<Value>)> = Vec::new();
+    for (i, s) in sets.iter().enumerate() {
+        match &s.kind {
+            Kind::Set(t, items) => {
+                all_lists = false;
+                columns.push((t.clone(), items.clone()));
+            }
+            Kind::List(..) | Kind::Tuple(_) => {
+                let list = convert(s, &Type::List(Box::new(Type::Dynamic)))
+                    .map_err(|e| Fail::Arg(i, e))?;
+                let items = list.elements().unwrap_or_default();
+                // A tuple's elements share the type they were unified to;
+                // a null among them takes it, and prints as tostring(null)
+                // once it stands in a tuple of its own.
+                let elem = match list.ty().element() {
+                    Some(t) if *t != Type::Dynamic => t.clone(),
+                    _ => {
+                        let known: Vec<Type> = items
+                            .iter()
+                            .filter(|v| !v.is_null())
+                            .map(Value::ty)
+                            .collect();
+                        unify(&known).unwrap_or(Type::Dynamic)
+                    }
+                };
+                let items = items
+                    .iter()
+                    .map(|v| convert(v, &elem).unwrap_or_else(|_| v.clone()))
+                    .collect();
+                columns.push((elem, items));
+            }
+            _ => return Err(Fail::Arg(i, "a set or a list is required".into())),
+        }
+    }
+    let total = columns
+        .iter()
+        .try_fold(1usize, |n, (_, c)| n.checked_mul(c.len()))
+        .filter(|&n| n <= MAX_ITERATIONS);
+    let Some(total) = total else {
+        return Err(Fail::Call(format!(
+            "the product has more than {MAX_ITERATIONS} elements, more than infrarag builds"
+        )));
+    };
+    let mut rows: Vec<Vec<Value>> = vec![Vec::with_capacity(columns.len())];
+    for (_, column) in &columns {
+        let mut next = Vec::with_capacity(total.min(rows.len() * column.len()));
+        for row in &rows {
+            for v in column {
+                let mut r = row.clone();
+                r.push(v.clone());
+                next.push(r);
+            }
+        }
+        rows = next;
+    }
+    let elem = Type::Tuple(columns.into_iter().map(|(t, _)| t).collect());
+    let items = rows.into_iter().map(Value::tuple).collect();
+    Ok(if all_lists {
+        Value::list(elem, items)
+    } else {
+        Value::set(elem, items)
+    })
 }
 
 fn set_op(a: &Args, f: impl Fn(&mut Vec<Value>, &[Value])) -> Out {
