@@ -148,7 +148,7 @@ fn cidr(r: &mut Rng) -> String {
 fn call(r: &mut Rng) -> String {
     let s = string;
     let n = number;
-    match r.below(66) {
+    match r.below(68) {
         0 => format!("upper({})", s(r)),
         1 => format!("lower({})", s(r)),
         2 => format!("title({})", s(r)),
@@ -361,6 +361,19 @@ fn call(r: &mut Rng) -> String {
         65 => {
             let values = [any(r), string(r), yaml_text(r)];
             format!("yamlencode({})", r.pick(&values).unwrap())
+        }
+        66 => {
+            let sets = [
+                strings(r),
+                numbers(r),
+                format!("toset({})", strings(r)),
+                mixed(r),
+            ];
+            format!(
+                "setproduct({}, {})",
+                r.pick(&sets).unwrap(),
+                r.pick(&sets).unwrap()
+            )
         }
         _ => format!(
             "regexall({}, {})",
@@ -976,4 +989,41 @@ fn setproduct_prints_what_terraform_prints() {
         ours("setproduct(range(1024), range(1024), range(1024))"),
         Err("Error in function call".into())
     );
+}
+
+/// Sets of collections in Terraform's order, as Terraform 1.11 printed
+/// them (`jsonencode(...)` in `terraform console`): cty orders such
+/// elements by the bytes of their set hash, so `[10]` precedes `[1]`.
+#[test]
+fn sets_of_collections_are_ordered_as_terraform_orders_them() {
+    let cases = [
+        ("toset([[2],[1],[10]])", r#""[[10],[1],[2]]""#),
+        ("toset([{a=2},{a=1}])", r#""[{\"a\":1},{\"a\":2}]""#),
+        (
+            r#"toset([["b"],["a","c"]])"#,
+            r#""[[\"a\",\"c\"],[\"b\"]]""#,
+        ),
+        ("toset([[1e21],[5]])", r#""[[1000000000000000000000],[5]]""#),
+        ("toset([[0.5],[0.25]])", r#""[[0.25],[0.5]]""#),
+        ("toset([[true],[false]])", r#""[[false],[true]]""#),
+        (
+            r#"toset([[tostring(null)],["a"]])"#,
+            r#""[[\"a\"],[null]]""#,
+        ),
+        (
+            r#"toset([tomap({b="1"}), tomap({a="2"})])"#,
+            r#""[{\"a\":\"2\"},{\"b\":\"1\"}]""#,
+        ),
+        (
+            "toset([[1234567890123],[1234567890124], [123456789012]])",
+            r#""[[123456789012],[1234567890123],[1234567890124]]""#,
+        ),
+    ];
+    for (set, want) in cases {
+        assert_eq!(
+            ours(&format!("jsonencode({set})")),
+            Ok(want.to_string()),
+            "{set}"
+        );
+    }
 }

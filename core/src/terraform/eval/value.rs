@@ -201,7 +201,11 @@ impl Value {
     /// A set of elements of one type: duplicates dropped, in Terraform's
     /// set order.
     pub fn set(element: Type, mut items: Vec<Value>) -> Value {
-        items.sort_by(set_order);
+        if items.iter().all(is_primitive) {
+            items.sort_by(set_order);
+        } else {
+            items.sort_by_cached_key(|v| (v.is_unknown(), set_bytes(v)));
+        }
         let mut unique: Vec<Value> = Vec::with_capacity(items.len());
         for item in items {
             if item.is_unknown() || !unique.iter().any(|u| u.equals_raw(&item)) {
@@ -407,9 +411,18 @@ fn same_entries(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> boo
             .all(|((ka, va), (kb, vb))| ka == kb && va.equals_raw(vb))
 }
 
+/// Whether `v` is ordered in a set by its own value ([`set_order`]) rather
+/// than by [`set_bytes`].
+fn is_primitive(v: &Value) -> bool {
+    matches!(
+        v.kind,
+        Kind::String(_) | Kind::Number(_) | Kind::Bool(_) | Kind::Unknown(_) | Kind::Null(_)
+    )
+}
+
 /// Terraform's order for set elements: strings lexically, numbers by
-/// value, `false` before `true`, unknowns last; other kinds keep the order
-/// they came in (Terraform orders them by hash, which a test cannot match).
+/// value, `false` before `true`, unknowns last. Collections are ordered by
+/// [`set_bytes`] instead.
 fn set_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;
     match (&a.kind, &b.kind) {
@@ -421,4 +434,85 @@ fn set_order(a: &Value, b: &Value) -> std::cmp::Ordering {
         (Kind::Bool(x), Kind::Bool(y)) => x.cmp(y),
         _ => Equal,
     }
+}
+
+/// The text cty orders a set of collections by (its set hash bytes): a
+/// string quoted as Go's `%q` quotes it, a number as `big.Float.String`
+/// writes it (`%g`, ten digits), `T`/`F`, `~` for null and `?` for unknown;
+/// lists and sets as `[e;e;]`, tuples and objects (by attribute name) as
+/// `<e;e;>`, maps as `{"k":e;}`. Compared byte by byte, so `[10]` comes
+/// before `[1]`, as `terraform console` prints `toset([[1], [10]])`.
+fn set_bytes(v: &Value) -> String {
+    let mut out = String::new();
+    write_set_bytes(v, &mut out);
+    out
+}
+
+fn write_set_bytes(v: &Value, out: &mut String) {
+    let each = |out: &mut String, items: &mut dyn Iterator<Item = &Value>| {
+        for item in items {
+            write_set_bytes(item, out);
+            out.push(';');
+        }
+    };
+    match &v.kind {
+        Kind::Unknown(_) => out.push('?'),
+        Kind::Null(_) => out.push('~'),
+        Kind::Bool(b) => out.push(if *b { 'T' } else { 'F' }),
+        Kind::String(s) => out.push_str(&super::format::quote(s)),
+        Kind::Number(n) => out.push_str(&go_g10(n.to_f64())),
+        Kind::List(_, items) | Kind::Set(_, items) => {
+            out.push('[');
+            each(out, &mut items.iter());
+            out.push(']');
+        }
+        Kind::Tuple(items) => {
+            out.push('<');
+            each(out, &mut items.iter());
+            out.push('>');
+        }
+        Kind::Object(attrs) => {
+            out.push('<');
+            each(out, &mut attrs.values());
+            out.push('>');
+        }
+        Kind::Map(_, entries) => {
+            out.push('{');
+            for (k, e) in entries {
+                out.push_str(&super::format::quote(k));
+                out.push(':');
+                write_set_bytes(e, out);
+                out.push(';');
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `n` as Go's `%.10g` writes it: ten significant digits, trailing zeros
+/// dropped, an exponent (`e+21`, at least two digits) below 1e-4 or from
+/// 1e10 up.
+fn go_g10(n: f64) -> String {
+    if !n.is_finite() {
+        return if n > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    if n == 0.0 {
+        return "0".to_string();
+    }
+    let sci = format!("{n:.9e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..10).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{}e{sign}{:02}", trim(mantissa), exp.abs());
+    }
+    let decimals = usize::try_from(9 - exp).unwrap_or(0);
+    trim(&format!("{n:.decimals$}"))
 }
