@@ -168,30 +168,30 @@ impl Report {
 
     /// For a person: source lines with carets under each finding.
     #[napi]
-    pub fn to_text(&self) -> String {
-        render::text(&self.inner)
+    pub fn to_text(&self, env: Env) -> Result<String> {
+        thrown(&env, || Ok(render::text(&self.inner)))
     }
 
     #[napi(ts_return_type = "Record<string, any>")]
-    pub fn to_json(&self) -> Json {
-        Json(render::json(&self.inner))
+    pub fn to_json(&self, env: Env) -> Result<Json> {
+        thrown(&env, || Ok(Json(render::json(&self.inner))))
     }
 
     /// SARIF 2.1.0.
     #[napi(ts_return_type = "Record<string, any>")]
-    pub fn to_sarif(&self) -> Json {
-        Json(render::sarif(&self.inner))
+    pub fn to_sarif(&self, env: Env) -> Result<Json> {
+        thrown(&env, || Ok(Json(render::sarif(&self.inner))))
     }
 
     #[napi]
-    pub fn to_junit(&self) -> String {
-        render::junit(&self.inner)
+    pub fn to_junit(&self, env: Env) -> Result<String> {
+        thrown(&env, || Ok(render::junit(&self.inner)))
     }
 
     /// The shape of `terraform validate -json`.
     #[napi(ts_return_type = "Record<string, any>")]
-    pub fn to_terraform(&self) -> Json {
-        Json(render::terraform(&self.inner))
+    pub fn to_terraform(&self, env: Env) -> Result<Json> {
+        thrown(&env, || Ok(Json(render::terraform(&self.inner))))
     }
 }
 

@@ -157,32 +157,36 @@ impl PyReport {
     }
 
     /// The report as `terraform validate` and tflint print it.
-    fn to_text(&self) -> String {
-        render::text(&self.inner)
+    fn to_text(&self, py: Python<'_>) -> Result<String> {
+        Ok(released(py, || Ok(render::text(&self.inner)))?)
     }
 
     /// The report as one JSON-ready dict: the same as `to_json()`.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &render::json(&self.inner))
+    fn to_dict(&self, py: Python<'_>) -> Result<Py<PyAny>> {
+        let json = released(py, || Ok(render::json(&self.inner)))?;
+        Ok(to_py(py, &json)?)
     }
     /// Every finding, policy verdict and suppression as JSON-ready dicts.
-    fn to_json(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &render::json(&self.inner))
+    fn to_json(&self, py: Python<'_>) -> Result<Py<PyAny>> {
+        let json = released(py, || Ok(render::json(&self.inner)))?;
+        Ok(to_py(py, &json)?)
     }
 
     /// SARIF 2.1.0, URIs relative to the module directory (stated as SRCROOT).
-    fn to_sarif(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &render::sarif(&self.inner))
+    fn to_sarif(&self, py: Python<'_>) -> Result<Py<PyAny>> {
+        let sarif = released(py, || Ok(render::sarif(&self.inner)))?;
+        Ok(to_py(py, &sarif)?)
     }
 
     /// JUnit XML, a test case per file and per finding.
-    fn to_junit(&self) -> String {
-        render::junit(&self.inner)
+    fn to_junit(&self, py: Python<'_>) -> Result<String> {
+        Ok(released(py, || Ok(render::junit(&self.inner)))?)
     }
 
     /// The shape of `terraform validate -json`.
-    fn to_terraform(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &render::terraform(&self.inner))
+    fn to_terraform(&self, py: Python<'_>) -> Result<Py<PyAny>> {
+        let terraform = released(py, || Ok(render::terraform(&self.inner)))?;
+        Ok(to_py(py, &terraform)?)
     }
 
     fn __repr__(&self) -> String {
