@@ -989,6 +989,12 @@ fn setproduct_prints_what_terraform_prints() {
         ours("setproduct(range(1024), range(1024), range(1024))"),
         Err("Error in function call".into())
     );
+    // An empty argument makes the product empty before anything is built
+    // (terraform console printed tolist([]) at once).
+    assert_eq!(
+        ours("setproduct(range(1024), range(1024), range(1024), [])"),
+        Ok("tolist([])".into())
+    );
 }
 
 /// Sets of collections in Terraform's order, as Terraform 1.11 printed

@@ -476,9 +476,15 @@ fn setproduct(a: &Args) -> Out {
             "the product has more than {MAX_ITERATIONS} elements, more than infrarag builds"
         )));
     };
-    let mut rows: Vec<Vec<Value>> = vec![Vec::with_capacity(columns.len())];
+    // An empty argument empties the product: nothing is built, where the
+    // arguments before it could multiply past any bound.
+    let mut rows: Vec<Vec<Value>> = if total == 0 {
+        Vec::new()
+    } else {
+        vec![Vec::with_capacity(columns.len())]
+    };
     for (_, column) in &columns {
-        let mut next = Vec::with_capacity(total.min(rows.len() * column.len()));
+        let mut next = Vec::with_capacity(rows.len() * column.len());
         for row in &rows {
             for v in column {
                 let mut r = row.clone();
