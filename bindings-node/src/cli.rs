@@ -7,17 +7,10 @@ use napi_derive::napi;
 /// internal error). The package's `infrarag` bin calls it.
 #[napi]
 pub fn run_cli(argv: Vec<String>) -> u32 {
-    let run = || {
-        Ok(infrarag::cli::run(
-            &argv,
-            &mut std::io::stdin().lock(),
-            &mut std::io::stdout().lock(),
-            &mut std::io::stderr().lock(),
-        ))
-    };
-    // 70 is sysexits' EX_SOFTWARE: an internal error.
-    u32::from(infrarag::catch_panic(run).unwrap_or_else(|e| {
-        eprintln!("infrarag: {e}");
-        70
-    }))
+    u32::from(infrarag::cli::run(
+        &argv,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    ))
 }

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 /// `infrarag/__main__.py`.
 #[pyfunction]
 pub(crate) fn cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    // `run` catches its own panics; `released` only leaves the GIL here.
     crate::detach::released(py, || {
         Ok(infrarag::cli::run(
             &argv,
@@ -16,8 +17,5 @@ pub(crate) fn cli(py: Python<'_>, argv: Vec<String>) -> u8 {
             &mut std::io::stderr().lock(),
         ))
     })
-    .unwrap_or_else(|e| {
-        eprintln!("infrarag: {e}");
-        70
-    })
+    .unwrap_or(infrarag::cli::INTERNAL_ERROR)
 }

@@ -442,10 +442,28 @@ fn checks(select: &[String], skip: &[String], json: bool) -> crate::Result<Strin
     Ok(out)
 }
 
+/// The exit status after an internal error (a bug): sysexits' EX_SOFTWARE.
+pub const INTERNAL_ERROR: u8 = 70;
+
 /// Runs the command line `args` (without the program's name): 0 when
 /// nothing fails, 1 when findings do (see `--fail-on`), 2 on bad usage or
-/// an error. A stream that cannot be written (a closed pipe) is ignored.
+/// an error, [`INTERNAL_ERROR`] when a bug panicked (the panic is caught
+/// here, so the Python and Node `cli` entry points never see it). A stream
+/// that cannot be written (a closed pipe) is ignored.
 pub fn run(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let ran = crate::catch_panic(|| Ok(run_command(args, stdin, stdout, &mut *stderr)));
+    ran.unwrap_or_else(|e| {
+        let _ = writeln!(stderr, "infrarag: {e}");
+        INTERNAL_ERROR
+    })
+}
+
+fn run_command(
     args: &[String],
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
